@@ -1,0 +1,103 @@
+"""The command line: parse arguments, call one library function, render the result.
+
+Only typer and the stdlib are imported here at module level; every command
+imports what it needs when it runs, which keeps `--help` and `--version` fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from iastm_coach import __version__
+from iastm_coach.errors import EXIT_BUG, EXIT_INTERRUPTED, CoachError
+
+DEBUG_ENV = "IASTM_COACH_DEBUG"
+
+
+class CoachGroup(TyperGroup):
+    """The single exit point: CoachErrors become a message and their exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CoachError as error:
+            from iastm_coach import ui
+
+            ui.show_error(error)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            from iastm_coach import ui
+
+            ui.show_error_text("Interrupted.")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as error:
+            if os.environ.get(DEBUG_ENV) or getattr(error, "__module__", "").startswith("click"):
+                raise
+            if type(error).__module__.startswith("typer"):
+                raise
+            from iastm_coach import ui
+
+            ui.show_bug(error)
+            raise typer.Exit(EXIT_BUG) from None
+
+
+app = typer.Typer(
+    cls=CoachGroup,
+    name="iastm-coach",
+    help="A coach for safe home IASTM (scraping) self-treatment. It guides; it does not diagnose.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"iastm-coach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")
+    ] = False,
+) -> None:
+    """iastm-coach: timed, screened IASTM self-treatment with a private journal.
+
+    Run a command below; `iastm-coach session calf` starts a guided session.
+    """
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+def _register() -> None:
+    """Attach the command modules (each is cheap to import)."""
+    from iastm_coach.commands import protocol_cmd
+
+    app.add_typer(protocol_cmd.protocol_app, name="protocol")
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="iastm-coach")
+    sys.exit(0)

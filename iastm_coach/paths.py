@@ -1,0 +1,57 @@
+"""Where things live: the user's data directory and the shipped data files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "iastm-coach"
+HOME_ENV = "IASTM_COACH_HOME"
+DATA_ENV = "IASTM_COACH_DATA_DIR"
+
+
+def user_dir() -> Path:
+    """The data directory: `$IASTM_COACH_HOME`, else the platform's user data dir.
+
+    It is not created here; writers create what they need, privately.
+    """
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # imported lazily: start-up time matters
+
+    return Path(platformdirs.user_data_path(APP_NAME, appauthor=False))
+
+
+def journal_dir() -> Path:
+    return user_dir() / "journal"
+
+
+def installed_protocols_dir() -> Path:
+    return user_dir() / "protocols"
+
+
+def data_dir() -> Path:
+    """The shipped `data/` directory, wherever the package was installed from.
+
+    Order: `$IASTM_COACH_DATA_DIR`; the copy inside an installed wheel
+    (`iastm_coach/data`); the top-level `data/` of a source checkout or an
+    editable install.
+    """
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override).expanduser()
+    from importlib.resources import files
+
+    packaged = Path(str(files("iastm_coach") / "data"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable only by its owner."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix":
+        path.chmod(0o700)
+    return path

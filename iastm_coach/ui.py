@@ -1,0 +1,72 @@
+"""The one module that talks to Rich. Everything shown to people goes through here.
+
+Text from protocol files and notes is untrusted: it is always wrapped in
+`rich.text.Text` (never parsed as markup) by `literal()`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.text import Text
+
+from iastm_coach.safe_text import strip_control_characters
+
+if TYPE_CHECKING:
+    from iastm_coach.errors import CoachError
+
+
+def plain_requested() -> bool:
+    return bool(os.environ.get("NO_COLOR")) or os.environ.get("IASTM_COACH_PLAIN") == "1"
+
+
+@cache
+def get_console() -> Console:
+    """The standard-output console (a seam for tests)."""
+    return Console(no_color=plain_requested() or None, highlight=False, soft_wrap=False)
+
+
+@cache
+def get_error_console() -> Console:
+    # soft_wrap: one problem per line, however long, so messages can be grepped.
+    return Console(stderr=True, no_color=plain_requested() or None, highlight=False, soft_wrap=True)
+
+
+def literal(text: str, style: str = "") -> Text:
+    """Untrusted text, shown exactly as written (no markup, no escape sequences)."""
+    return Text(strip_control_characters(text), style=style)
+
+
+def show_error(error: CoachError) -> None:
+    console = get_error_console()
+    console.print(Text("Error: ", style="bold red") + literal(error.message))
+    for problem in getattr(error, "problems", []):
+        console.print(literal(f"  {problem}"))
+    if error.hint:
+        console.print(literal(error.hint), style="dim" if not plain_requested() else "")
+
+
+def show_error_text(message: str) -> None:
+    get_error_console().print(literal(message))
+
+
+def show_bug(error: BaseException) -> None:
+    get_error_console().print(
+        literal(
+            f"iastm-coach hit an internal error ({type(error).__name__}: {error}). "
+            "This is a bug, not something you did. Run the same command with --debug "
+            "to see the details, and please report them."
+        )
+    )
+
+
+def say(message: str, style: str = "") -> None:
+    """Our own wording (trusted), which may use Rich markup."""
+    get_console().print(message, style=style or None)
+
+
+def say_literal(message: str, style: str = "") -> None:
+    get_console().print(literal(message, style))

@@ -1,0 +1,30 @@
+"""Shared fixtures: every test gets its own data directory and a stable terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from iastm_coach import ui
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point IASTM_COACH_HOME at a fresh temporary directory; never the user's own."""
+    home = tmp_path / "coach-home"
+    monkeypatch.setenv("IASTM_COACH_HOME", str(home))
+    monkeypatch.delenv("IASTM_COACH_DATA_DIR", raising=False)
+    monkeypatch.delenv("IASTM_COACH_TIME_SCALE", raising=False)
+    monkeypatch.delenv("IASTM_COACH_DEBUG", raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("TERM", "dumb")
+    # Consoles are cached per process; tests must see their own environment.
+    ui.get_console.cache_clear()
+    ui.get_error_console.cache_clear()
+    yield home
+    ui.get_console.cache_clear()
+    ui.get_error_console.cache_clear()

@@ -1,0 +1,145 @@
+"""`iastm-coach protocol ...` through Typer's runner: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from iastm_coach.cli import app
+from iastm_coach.library import builtin_path, region_index
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    """--version prints the version and exits 0."""
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("iastm-coach 0.")
+
+
+def test_list_shows_every_region() -> None:
+    """The library table names every built-in region as built-in."""
+    code, out, _ = run("protocol", "list")
+    assert code == 0
+    for region in region_index().regions:
+        assert region in out
+    assert "built-in" in out
+
+
+def test_show_by_alias_includes_fingerprint() -> None:
+    """`show calves` resolves the alias and prints the file's fingerprint."""
+    code, out, _ = run("protocol", "show", "calves")
+    assert code == 0
+    assert ("Fingerprint:" in out and "Knee-to-wall" in out) or "knee" in out.lower()
+
+
+def test_unknown_region_suggests_and_exits_2() -> None:
+    """A typo gets a did-you-mean and the usage exit code."""
+    code, _, err = run("protocol", "show", "calff")
+    assert code == 2
+    assert "unknown region 'calff'" in err and "Did you mean 'calf'" in err
+
+
+def test_validate_reports_every_problem_with_exit_4(tmp_path: Path) -> None:
+    """validate lists each problem and exits 4; valid files exit 0."""
+    good = builtin_path("calf")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("extra = 1\n" + good.read_text().replace("rest_hours = 48", "rest_hours = 2"))
+    code, out, err = run("protocol", "validate", str(good), str(bad))
+    assert code == 4
+    assert "valid (calf" in out
+    assert f"{bad}: settings.rest_hours: must be between 24 and 336 hours (got 2)" in err
+    assert f"{bad}: extra: unknown key 'extra'" in err
+    assert run("protocol", "validate", str(good))[0] == 0
+
+
+def test_validate_missing_file(tmp_path: Path) -> None:
+    """A missing file is a data error, with the path."""
+    code, _, err = run("protocol", "validate", str(tmp_path / "nope.toml"))
+    assert code == 4 and "no such protocol file" in err
+
+
+def test_new_writes_a_valid_commented_file(tmp_path: Path) -> None:
+    """`protocol new` writes commented TOML that validates and carries the issuer."""
+    out_file = tmp_path / "anna.toml"
+    code, _, err = run(
+        "protocol", "new", "calf", "--out", str(out_file), "--patient", "Anna B",
+        "--author", "Dr. P", "--clinic", "Sports Physio", "--review-by", "2027-01-31",
+    )  # fmt: skip
+    assert code == 0, err
+    text = out_file.read_text()
+    assert text.count("#") > 10
+    document = tomllib.loads(text)
+    assert document["issued"]["patient"] == "Anna B"
+    assert str(document["issued"]["review_by"]) == "2027-01-31"
+    assert run("protocol", "validate", str(out_file))[0] == 0
+
+
+def test_new_never_overwrites(tmp_path: Path) -> None:
+    """An existing --out file is left alone without --force."""
+    out_file = tmp_path / "mine.toml"
+    out_file.write_text("my notes")
+    code, _, err = run("protocol", "new", "calf", "--out", str(out_file))
+    assert code == 2 and "already exists" in err
+    assert out_file.read_text() == "my notes"
+
+
+def test_install_overrides_builtin_and_keeps_backup(tmp_path: Path, isolated_home: Path) -> None:
+    """An installed protocol wins over the built-in; replacing keeps the old one."""
+    first = tmp_path / "first.toml"
+    run("protocol", "new", "calf", "--out", str(first), "--author", "Dr. P")
+    code, out, err = run("protocol", "install", str(first))
+    assert code == 0, err
+    assert "issued by Dr. P" in out
+    listing = run("protocol", "list")[1]
+    assert "replaces" in listing
+    assert "issued by Dr. P" in run("protocol", "show", "calf")[1]
+
+    second = tmp_path / "second.toml"
+    second.write_text(first.read_text().replace('version = "1.0"', 'version = "1.1"'))
+    code, _, err = run("protocol", "install", str(second))
+    assert code == 2 and "--replace" in err
+    code, out, _ = run("protocol", "install", str(second), "--replace")
+    assert code == 0 and "kept as" in out
+    installed = isolated_home / "protocols"
+    assert len(list(installed.iterdir())) == 2
+
+
+def test_install_refuses_invalid_file(tmp_path: Path, isolated_home: Path) -> None:
+    """Nothing is copied when the file is invalid."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\n')
+    code, _, _ = run("protocol", "install", str(bad))
+    assert code == 4
+    assert not (isolated_home / "protocols").exists()
+
+
+def test_schema_is_json_with_bounds() -> None:
+    """`protocol schema` prints a JSON Schema that documents the limits."""
+    code, out, _ = run("protocol", "schema")
+    assert code == 0
+    schema = json.loads(out)
+    area = schema["$defs"]["Area"]["properties"]["duration_s"]
+    assert area["minimum"] == 15 and area["maximum"] == 180
+    assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("markup", ["[bold red]Evil[/bold red]", "[link=http://x]click[/link]"])
+def test_protocol_text_is_shown_literally(tmp_path: Path, markup: str) -> None:
+    """Rich markup written in a protocol file appears exactly as written."""
+    path = tmp_path / "markup.toml"
+    path.write_text(builtin_path("calf").read_text().replace(
+        'title = "Calf (gastrocnemius and soleus)"', f'title = "{markup}"'
+    ))  # fmt: skip
+    code, out, _ = run("protocol", "show", str(path))
+    assert code == 0
+    assert markup in out

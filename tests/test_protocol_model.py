@@ -1,0 +1,203 @@
+"""The protocol format: valid files load, every bound is enforced, errors are precise."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+
+from iastm_coach.errors import DataFileError
+from iastm_coach.library import builtin_dir, region_index
+from iastm_coach.protocol_io import load_protocol_file, parse_protocol
+from iastm_coach.protocol_model import TreatmentProtocol
+
+BUILTINS = sorted(builtin_dir().glob("*.toml"))
+
+
+def minimal() -> dict[str, Any]:
+    """A small valid protocol document."""
+    return {
+        "id": "calf-test",
+        "title": "Calf",
+        "region": "calf",
+        "version": "1.0",
+        "summary": "A test protocol.",
+        "references": ["Test reference"],
+        "access": {"self_reachable": True, "sided": True, "position": "Sit."},
+        "settings": {
+            "tool": "Smooth edge.",
+            "warm_up": "Walk 5 minutes.",
+            "emollient": "A little oil.",
+            "rest_hours": 48,
+            "max_session_minutes": 10,
+        },
+        "area": [
+            {
+                "name": "Medial calf",
+                "duration_s": 60,
+                "stroke": "sweep",
+                "direction": "ankle to knee",
+                "angle_deg": 45,
+                "pressure": "light",
+                "cadence_s": 1.5,
+                "cues": ["Slow strokes"],
+                "avoid": ["Back of the knee"],
+            }
+        ],
+        "exercise": [{"name": "Calf stretch", "sets": 3, "hold_s": 30, "cue": "Heel down"}],
+    }
+
+
+def problems_for(document: dict[str, Any]) -> list[str]:
+    with pytest.raises(DataFileError) as caught:
+        parse_protocol(tomli_w.dumps(document).encode(), name="p.toml")
+    assert caught.value.exit_code == 4
+    return caught.value.problems
+
+
+def test_minimal_document_is_valid() -> None:
+    """The smallest complete protocol validates."""
+    protocol = parse_protocol(tomli_w.dumps(minimal()).encode(), name="p.toml")
+    assert protocol.planned_seconds(sides=2) == 120
+
+
+@pytest.mark.parametrize("path", BUILTINS, ids=lambda p: p.stem)
+def test_every_builtin_protocol_validates(path: Path) -> None:
+    """Each shipped protocol is valid, named after its region, and has exercises."""
+    loaded = load_protocol_file(path, source="built-in")
+    assert loaded.protocol.region == path.stem
+    assert loaded.protocol.exercise, "a programme includes exercises"
+    assert loaded.protocol.issued is None
+    assert all(area.pressure != "firm" for area in loaded.protocol.area)
+
+
+def test_builtin_library_is_complete() -> None:
+    """At least the twelve regions the issue names ship with the program."""
+    expected = {
+        "calf", "achilles", "plantar-fascia", "shin", "hamstrings", "quadriceps",
+        "lateral-thigh", "glutes", "lower-back", "upper-back", "posterior-shoulder",
+        "forearm-extensors", "forearm-flexors",
+    }  # fmt: skip
+    assert expected <= set(region_index().regions)
+
+
+def test_aliases_are_unique_and_never_shadow_a_region() -> None:
+    """An alias resolves to exactly one region."""
+    seen: dict[str, str] = {}
+    regions = {path.stem for path in BUILTINS}
+    for path in BUILTINS:
+        for alias in tomllib.loads(path.read_text())["aliases"]:
+            assert alias not in regions
+            assert alias not in seen, f"{alias} in {seen.get(alias)} and {path.stem}"
+            seen[alias] = path.stem
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda d: d["area"][0].update(duration_s=600),
+            "p.toml: area[1].duration_s: must be between 15 and 180 seconds (got 600)",
+        ),
+        (
+            lambda d: d["settings"].update(rest_hours=12),
+            "p.toml: settings.rest_hours: must be between 24 and 336 hours (got 12)",
+        ),
+        (
+            lambda d: d["settings"].update(max_session_minutes=45),
+            "p.toml: settings.max_session_minutes: must be between 1 and 20 minutes (got 45)",
+        ),
+        (
+            lambda d: d["area"][0].update(angle_deg=5),
+            "p.toml: area[1].angle_deg: must be between 15 and 90 degrees (got 5)",
+        ),
+        (
+            lambda d: d["area"][0].update(pressure="crushing"),
+            "p.toml: area[1].pressure: must be one of 'light', 'moderate' or 'firm' "
+            "(got 'crushing')",
+        ),
+        (
+            lambda d: d.pop("title"),
+            "p.toml: title: is required but missing",
+        ),
+        (
+            lambda d: d["area"][0].update(durration=3),
+            "p.toml: area[1].durration: unknown key 'durration'; did you mean 'duration_s'?",
+        ),
+        (
+            lambda d: d["exercise"][0].update(reps=10),
+            "p.toml: exercise[1]: give exactly one of reps or hold_s",
+        ),
+        (
+            lambda d: d.update(id="Calf Protocol"),
+            "p.toml: id: must be lowercase letters, digits and single dashes",
+        ),
+    ],
+)
+def test_each_problem_is_reported_precisely(edit: Any, expected: str) -> None:
+    """Messages name the file, the key path (counting from 1) and what is allowed."""
+    document = minimal()
+    edit(document)
+    assert any(line.startswith(expected) for line in problems_for(document)), problems_for(document)
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    """Three independent mistakes give three lines, not one error per run."""
+    document = minimal()
+    document["area"][0]["duration_s"] = 1
+    document["settings"]["rest_hours"] = 1
+    document["colour"] = "red"
+    assert len(problems_for(document)) == 3
+
+
+def test_total_dose_cannot_exceed_twenty_minutes() -> None:
+    """Areas that each look fine but add up to more than the session limit are refused."""
+    document = minimal()
+    document["settings"]["max_session_minutes"] = 20
+    template = document["area"][0]
+    document["area"] = [dict(template, name=f"Area {n}", duration_s=180) for n in range(4)]
+    (problem,) = problems_for(document)
+    assert "more than the 20 minute session limit" in problem
+
+
+def test_toml_syntax_errors_give_line_and_column() -> None:
+    """A broken file says where it broke."""
+    with pytest.raises(DataFileError) as caught:
+        parse_protocol(b'id = "calf"\ntitle = \n', name="bad.toml")
+    (problem,) = caught.value.problems
+    assert problem.startswith("bad.toml: TOML syntax error:")
+    assert "line 2" in problem and "column" in problem
+
+
+@pytest.mark.parametrize("text", ["\x1b[2J wipe", "bell\x07", "csi\x9b31m"])
+def test_control_characters_are_rejected(text: str) -> None:
+    """Terminal escape sequences in protocol text never reach the screen."""
+    document = minimal()
+    document["area"][0]["cues"] = [text]
+    (problem,) = problems_for(document)
+    assert problem.startswith("p.toml: area[1].cues[1]: contains a control character")
+
+
+def test_rich_markup_is_allowed_as_plain_text() -> None:
+    """Square brackets are ordinary text in a file (shown literally later)."""
+    document = minimal()
+    document["title"] = "[bold red]Calf[/]"
+    assert parse_protocol(tomli_w.dumps(document).encode(), name="p").title.startswith("[bold")
+
+
+def test_model_round_trips_through_dump_and_validate() -> None:
+    """model_dump -> model_validate gives the same protocol (for `protocol new`)."""
+    protocol = TreatmentProtocol.model_validate(minimal())
+    assert TreatmentProtocol.model_validate(protocol.model_dump()) == protocol
+
+
+def test_non_utf8_file_is_a_clean_error(tmp_path: Path) -> None:
+    """Binary junk gets a DataFileError, not a UnicodeDecodeError."""
+    path = tmp_path / "junk.toml"
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(DataFileError) as caught:
+        load_protocol_file(path)
+    assert "not UTF-8" in caught.value.problems[0]
