@@ -89,8 +89,9 @@ def root(
 
 def _register() -> None:
     """Attach the command modules (each is cheap to import)."""
-    from iastm_coach.commands import protocol_cmd
+    from iastm_coach.commands import protocol_cmd, session_cmd
 
+    app.command("session")(session_cmd.cmd_session)
     app.add_typer(protocol_cmd.protocol_app, name="protocol")
 
 

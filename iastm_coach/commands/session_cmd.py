@@ -1,0 +1,103 @@
+"""`iastm-coach session REGION`: the guided self-treatment session."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from iastm_coach.commands.protocol_cmd import complete_region
+
+
+class SideChoice(StrEnum):
+    left = "left"
+    right = "right"
+    both = "both"
+
+
+def use_plain_mode(plain: bool) -> bool:
+    """Plain line-by-line mode: asked for, NO_COLOR, or no terminal on either end."""
+    if plain or os.environ.get("NO_COLOR"):
+        return True
+    try:
+        return not (os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):
+        return True
+
+
+def cmd_session(
+    region: Annotated[
+        str | None,
+        typer.Argument(help="Body region, e.g. calf.", autocompletion=complete_region),
+    ] = None,
+    protocol: Annotated[
+        Path | None,
+        typer.Option("--protocol", help="Use this protocol file (validated first)."),
+    ] = None,
+    side: Annotated[
+        SideChoice | None, typer.Option(help="Which side; asked when not given.")
+    ] = None,
+    plain: Annotated[
+        bool, typer.Option("--plain", help="Line-by-line prompts, no live screen.")
+    ] = False,
+    bell: Annotated[bool, typer.Option(help="Ring the terminal bell between areas.")] = True,
+    override_rest: Annotated[
+        bool,
+        typer.Option(
+            "--override-rest",
+            help="Treat before the rest period is over (recorded; never while on hold).",
+        ),
+    ] = False,
+) -> None:
+    """Run a guided session: safety check, timed strokes, aftercare, journal.
+
+    Keys during the timer: space pause/resume, n next area, q quit, ? help.
+    """
+    from iastm_coach import ui
+    from iastm_coach.clock import SystemClock, time_scale
+    from iastm_coach.conversation import LineConversation
+    from iastm_coach.journal import Journal
+    from iastm_coach.keys import open_keys
+    from iastm_coach.paths import journal_dir
+    from iastm_coach.session import SessionDeps, SessionRequest, run_session
+    from iastm_coach.timer import RunResult, Step, confirm_with_keys, run_plan
+    from iastm_coach.timer_view import make_timer_view
+
+    plain_mode = use_plain_mode(plain)
+    if plain_mode:
+        os.environ["IASTM_COACH_PLAIN"] = "1"
+        ui.get_console.cache_clear()
+    console = ui.get_console()
+    clock = SystemClock()
+    scale = time_scale()
+
+    def run_timer(plan: list[Step]) -> RunResult:
+        with open_keys(clock, interactive=not plain_mode) as keys:
+            view = make_timer_view(console, plain=plain_mode, bell=bell, clock=clock)
+            return run_plan(
+                plan,
+                clock=clock,
+                keys=keys,
+                view=view,
+                time_scale=scale,
+                bell=bell,
+                confirm_quit=confirm_with_keys(keys, view),
+            )
+
+    deps = SessionDeps(
+        clock=clock,
+        journal=Journal(journal_dir()),
+        talk=LineConversation(console, sys.stdin),
+        run_timer=run_timer,
+    )
+    request = SessionRequest(
+        region=region,
+        protocol_file=protocol,
+        side=side.value if side else None,
+        override_rest=override_rest,
+    )
+    run_session(request, deps)
