@@ -434,14 +434,16 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     ]
     flags = place_holds_for_aftercare(deps, p.region, saved, aftercare)
     outcome = SessionOutcome(saved, result, flags)
+    if len(aftercare) == len(sides):
+        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
+    elif flags:
+        talk.show(red_flag_panel(flags, p.region))
     if result.ended_by != "finished" or len(aftercare) != len(sides):
-        if flags:
-            talk.show(red_flag_panel(flags, p.region))
+        done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
         raise Interrupted(
-            f"session stopped early; {result.actual_s // 60} min {result.actual_s % 60:02d} s "
-            "of strokes recorded as incomplete in your journal"
+            f"the session ended early; {done} of strokes are kept in your journal, "
+            "marked incomplete"
         )
-    talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
     return outcome
 
 
@@ -483,7 +485,8 @@ def aftercare_screen(
     if outcome.flags:
         parts.append(red_flag_panel(outcome.flags, p.region))
     done = outcome.result.actual_s
-    parts.append(Text(f"Session done: {done // 60} min {done % 60:02d} s of strokes. Well done."))
+    finished = "Session done" if outcome.result.ended_by == "finished" else "Session ended early"
+    parts.append(Text(f"{finished}: {done // 60} min {done % 60:02d} s of strokes."))
     if p.exercise:
         exercises = Text("Now, while the tissue is warm, do these exercises:\n", style="bold")
         for exercise in p.exercise:

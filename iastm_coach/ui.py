@@ -42,7 +42,10 @@ def literal(text: str, style: str = "") -> Text:
 
 def show_error(error: CoachError) -> None:
     console = get_error_console()
-    console.print(Text("Error: ", style="bold red") + literal(error.message))
+    from iastm_coach.errors import EXIT_INTERRUPTED, EXIT_SAFETY
+
+    label = {EXIT_SAFETY: "Stop: ", EXIT_INTERRUPTED: "Stopped: "}.get(error.exit_code, "Error: ")
+    console.print(Text(label, style="bold red") + literal(error.message))
     for problem in getattr(error, "problems", []):
         console.print(literal(f"  {problem}"))
     if error.hint:

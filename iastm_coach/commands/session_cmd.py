@@ -30,6 +30,7 @@ def use_plain_mode(plain: bool) -> bool:
 
 
 def cmd_session(
+    ctx: typer.Context,
     region: Annotated[
         str | None,
         typer.Argument(help="Body region, e.g. calf.", autocompletion=complete_region),
@@ -58,7 +59,8 @@ def cmd_session(
     Keys during the timer: space pause/resume, n next area, q quit, ? help.
     """
     from iastm_coach import ui
-    from iastm_coach.clock import SystemClock, time_scale
+    from iastm_coach.clock import time_scale
+    from iastm_coach.context import app_context
     from iastm_coach.conversation import LineConversation
     from iastm_coach.journal import Journal
     from iastm_coach.keys import open_keys
@@ -72,7 +74,7 @@ def cmd_session(
         os.environ["IASTM_COACH_PLAIN"] = "1"
         ui.get_console.cache_clear()
     console = ui.get_console()
-    clock = SystemClock()
+    clock = app_context(ctx.obj).clock
     scale = time_scale()
 
     def run_timer(plan: list[Step]) -> RunResult:

@@ -1,0 +1,106 @@
+"""`iastm-coach session` through Typer's runner: each gate and its exit code.
+
+The runner has no terminal, so the session runs in plain mode, answers come
+from `input=` and time from a FakeClock (nothing sleeps).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from iastm_coach.cli import app
+from iastm_coach.context import AppContext
+from iastm_coach.journal import Journal
+from tests.fakes import FakeClock
+
+runner = CliRunner()
+CHECKLIST_ITEMS = 27
+FIRST_USE = "y\ny\n"  # shown by a physio; smooth tool
+ALL_CLEAR = "n\n" * CHECKLIST_ITEMS
+AFTERCARE = "2\nn\nn\nall good\n"
+
+
+def invoke(args: list[str], answers: str, clock: FakeClock) -> tuple[int, str, str]:
+    result = runner.invoke(app, args, input=answers, obj=AppContext(clock=clock))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def first_session(clock: FakeClock) -> tuple[int, str, str]:
+    return invoke(
+        ["session", "calf", "--side", "left", "--no-bell"],
+        FIRST_USE + ALL_CLEAR + "\n" + AFTERCARE,
+        clock,
+    )
+
+
+def test_plain_session_completes_and_is_journaled(isolated_home: Path) -> None:
+    """A whole session from answers on standard input: exit 0, one complete record."""
+    code, out, err = first_session(FakeClock())
+    assert code == 0, err
+    assert "Area 1/3, left calf" in out
+    assert "Session done" in out
+    (record,) = Journal(isolated_home / "journal").recent(kinds={"session"})
+    assert record.data["complete"] is True and record.data["note"] == "all good"
+
+
+def test_stop_answer_exits_3(isolated_home: Path) -> None:
+    """A stop answer on the checklist: exit 3 with the advice on stderr."""
+    code, _, err = invoke(["session", "calf", "--side", "left"], "y\ny\ny\n", FakeClock())
+    assert code == 3
+    assert err.startswith("Stop:") and "broken bone" in err
+
+
+def test_rest_period_exits_3_with_time_left(isolated_home: Path) -> None:
+    """The same region the next day: refused before any question is asked."""
+    clock = FakeClock()
+    assert first_session(clock)[0] == 0
+    clock.advance(24 * 3600)
+    code, out, err = invoke(["session", "calf", "--side", "left"], "", clock)
+    assert code == 3
+    assert "48 h of rest" in err and "24 h" in err
+    assert "Safety check" not in out
+
+
+def test_hold_exits_3_and_clear_lifts_it(isolated_home: Path) -> None:
+    """Severe soreness puts the region on hold; `hold clear` lifts it."""
+    clock = FakeClock()
+    code, out, _ = invoke(
+        ["session", "calf", "--side", "left", "--no-bell"],
+        FIRST_USE + ALL_CLEAR + "\n8\nn\nn\n\n",
+        clock,
+    )
+    assert code == 0 and "on hold" in out
+    clock.advance(3 * 24 * 3600)
+    code, _, err = invoke(["session", "calf", "--side", "left", "--override-rest"], "", clock)
+    assert code == 3 and "on hold" in err and "hold clear" in err
+
+
+def test_unknown_region_exits_2() -> None:
+    """A region typo: usage error with a suggestion."""
+    code, _, err = invoke(["session", "hamstrung"], "", FakeClock())
+    assert code == 2 and "Did you mean 'hamstring" in err
+
+
+def test_invalid_protocol_file_exits_4(tmp_path: Path) -> None:
+    """--protocol with a broken file: exit 4 and the problems, before any question."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "calf"\n')
+    code, out, err = invoke(["session", "--protocol", str(bad)], "", FakeClock())
+    assert code == 4 and "title: is required" in err
+    assert "Safety check" not in out
+
+
+def test_input_ending_early_is_a_clean_error() -> None:
+    """A pipe that runs out of answers mid-checklist: a message, not a traceback."""
+    code, _, err = invoke(["session", "calf", "--side", "left"], "y\ny\n", FakeClock())
+    assert code == 2 and "input ended" in err
+
+
+def test_bad_time_scale_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """IASTM_COACH_TIME_SCALE must be a sensible positive number."""
+    monkeypatch.setenv("IASTM_COACH_TIME_SCALE", "fast")
+    code, _, err = invoke(["session", "calf"], "", FakeClock())
+    assert code == 2 and "IASTM_COACH_TIME_SCALE" in err
