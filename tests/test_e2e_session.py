@@ -1,0 +1,176 @@
+"""End-to-end: the installed program in a real pseudo-terminal, driven like a person.
+
+pexpect types the answers and presses keys while the live view runs (with a
+small IASTM_COACH_TIME_SCALE), then checks the screen, the exit code, that the
+terminal is back in line mode with echo, and the journal record.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pexpect
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PROGRAM = shutil.which("iastm-coach", path=str(Path(sys.executable).parent)) or "iastm-coach"
+
+
+def spawn_env(home: Path, scale: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env.update(IASTM_COACH_HOME=str(home), IASTM_COACH_TIME_SCALE=scale, TERM="xterm-256color")
+    return env
+
+
+def answer_checklist(child: pexpect.spawn) -> None:
+    """First use: a physio showed me, the tool is smooth; then 'no' to every condition."""
+    child.expect("shown you how")
+    child.sendline("y")
+    child.expect("smooth")
+    child.sendline("y")
+    while True:
+        index = child.expect([r"\[y/n\]", "Press Enter to start"])
+        if index == 1:
+            break
+        child.sendline("n")
+
+
+def journal_sessions(home: Path) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    for path in sorted((home / "journal").glob("*.toml")):
+        found += tomllib.loads(path.read_text()).get("session", [])
+    return found
+
+
+def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
+    """Space pauses, n skips to the next area, q + y quits: record incomplete, exit 130."""
+    home = tmp_path / "home"
+    child = pexpect.spawn(
+        "/bin/sh",
+        [
+            "-c",
+            f"trap 'true' INT; {PROGRAM} session calf --side left --no-bell; echo EXIT=$?; stty -a",
+        ],
+        env=spawn_env(home, "0.05"),
+        dimensions=(40, 110),
+        encoding="utf-8",
+        timeout=20,
+    )
+    answer_checklist(child)
+    child.sendline("")
+    child.expect("timed strokes")
+    child.expect("Inner calf")
+    child.expect("Stroke beat")  # area 1 is running (not the break before it)
+    child.send(" ")
+    child.expect("PAUSED")
+    child.send(" ")
+    child.send("n")
+    child.expect("Get into position")  # the break before area 2
+    child.expect("Stroke beat")  # area 2 is running
+    child.send("q")
+    child.expect("Quit the session")
+    child.send("y")
+    child.expect(r"Soreness now in the left calf")
+    child.sendline("3")
+    child.expect(r"bruising")
+    child.sendline("n")
+    child.expect(r"numbness")
+    child.sendline("n")
+    child.expect("note")
+    child.sendline("stopped to test")
+    child.expect(r"EXIT=(\d+)")
+    assert child.match.group(1) == "130"
+    child.expect(pexpect.EOF)
+    settings = child.before
+    assert " icanon" in settings and " echo" in settings, "terminal restored to line mode"
+    (record,) = journal_sessions(home)
+    assert record["complete"] is False
+    statuses = [area["status"] for area in record["areas"]]  # type: ignore[attr-defined]
+    assert statuses == ["partial", "partial", "not-started"]
+    assert record["note"] == "stopped to test"
+    assert (home / "journal").stat().st_mode & 0o777 == 0o700
+
+
+def test_live_session_to_the_end(tmp_path: Path) -> None:
+    """A whole session at 1% speed: aftercare, exercises, and a complete record."""
+    home = tmp_path / "home"
+    child = pexpect.spawn(
+        PROGRAM,
+        ["session", "calf", "--side", "both", "--no-bell"],
+        env=spawn_env(home, "0.01"),
+        dimensions=(40, 110),
+        encoding="utf-8",
+        timeout=30,
+    )
+    answer_checklist(child)
+    child.sendline("")
+    for side in ("left", "right"):
+        child.expect(f"Soreness now in the {side} calf")
+        child.sendline("2")
+        child.expect("bruising")
+        child.sendline("n")
+        child.expect("numbness")
+        child.sendline("n")
+    child.expect("note")
+    child.sendline("")
+    child.expect("do these exercises")
+    child.expect("checkin")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    records = journal_sessions(home)
+    assert sorted(r["side"] for r in records) == ["left", "right"]  # type: ignore[type-var]
+    assert all(r["complete"] for r in records)
+
+
+def test_piped_plain_session(tmp_path: Path) -> None:
+    """`printf ... | iastm-coach session calf --plain` completes and records the session."""
+    home = tmp_path / "home"
+    answers = "left\ny\ny\n" + "n\n" * 27 + "\n" + "1\nn\nn\npiped\n"
+    result = subprocess.run(
+        [PROGRAM, "session", "calf", "--plain"],
+        input=answers,
+        env=spawn_env(home, "0.001"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "\x1b[" not in result.stdout, "no escape sequences in plain mode"
+    assert "Area 3/3, left calf" in result.stdout
+    (record,) = journal_sessions(home)
+    assert record["note"] == "piped" and record["complete"] is True
+
+
+def test_ctrl_c_in_live_view_restores_terminal(tmp_path: Path) -> None:
+    """Ctrl-C during the strokes: exit 130, the terminal in line mode, the partial kept."""
+    home = tmp_path / "home"
+    child = pexpect.spawn(
+        "/bin/sh",
+        [
+            "-c",
+            f"trap 'true' INT; {PROGRAM} session calf --side left --no-bell; echo EXIT=$?; stty -a",
+        ],
+        env=spawn_env(home, "0.05"),
+        dimensions=(40, 110),
+        encoding="utf-8",
+        timeout=20,
+    )
+    answer_checklist(child)
+    child.sendline("")
+    child.expect("Inner calf")
+    child.expect("Stroke beat")
+    child.sendintr()
+    child.expect(r"EXIT=(\d+)")
+    assert child.match.group(1) == "130"
+    child.expect(pexpect.EOF)
+    assert " icanon" in child.before and " echo" in child.before
+    (record,) = journal_sessions(home)
+    assert record["complete"] is False and record["soreness"] == -1
