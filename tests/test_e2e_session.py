@@ -60,6 +60,7 @@ def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
         env=spawn_env(home, "0.05"),
         dimensions=(40, 110),
         encoding="utf-8",
+        codec_errors="replace",  # Ctrl-C may cut a multi-byte character in half
         timeout=20,
     )
     answer_checklist(child)
@@ -106,6 +107,7 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
         env=spawn_env(home, "0.01"),
         dimensions=(40, 110),
         encoding="utf-8",
+        codec_errors="replace",  # Ctrl-C may cut a multi-byte character in half
         timeout=30,
     )
     answer_checklist(child)
@@ -161,6 +163,7 @@ def test_ctrl_c_in_live_view_restores_terminal(tmp_path: Path) -> None:
         env=spawn_env(home, "0.05"),
         dimensions=(40, 110),
         encoding="utf-8",
+        codec_errors="replace",  # Ctrl-C may cut a multi-byte character in half
         timeout=20,
     )
     answer_checklist(child)
