@@ -1,0 +1,509 @@
+"""Queries over the journal: sessions joined with their check-ins, and due follow-ups.
+
+Everything here reads through `Journal.recent`, whose cost depends on how far
+back it has to look, not on the size of the journal: history of the last N
+sessions, due check-ins (at most four days back) and the reminder line stay
+fast after ten years of sessions. Full scans belong to `report`.
+
+Follow-up windows (hours after the session ended; contiguous, so any moment
+belongs to at most one follow-up):
+
+    24 h follow-up: from 20 h to 40 h
+    48 h follow-up: from 40 h to 64 h
+    72 h follow-up: from 64 h to 96 h, only when the latest earlier soreness
+                    answer (48 h, else 24 h) was 4 or more
+
+A follow-up whose window has passed unanswered is no longer asked (soreness
+cannot be remembered reliably days later); a check-in given late inside its
+window still answers that follow-up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from iastm_coach import records
+from iastm_coach.redflags import needs_72h_follow_up
+
+if TYPE_CHECKING:
+    from iastm_coach.journal import Journal, Record
+
+WINDOWS: Final[dict[int, tuple[int, int]]] = {24: (20, 40), 48: (40, 64), 72: (64, 96)}
+LOOK_BACK: Final = timedelta(hours=97)  # the last window closes at 96 h; one hour of slack
+CHECKIN_HORIZON: Final = timedelta(days=14)  # dose and rules ignore check-ins written later
+SITTING_SPAN: Final = timedelta(hours=2)  # the sides of one sitting are written together
+
+
+# --- one session, joined with its follow-ups ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinNote:
+    hours: int
+    note: str
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A session record with what its check-ins and holds added later."""
+
+    record: Record
+    soreness_by_hours: Mapping[int, int] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+    checkin_notes: tuple[CheckinNote, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.record.data
+
+    @property
+    def region(self) -> str:
+        return str(self.data.get("region", ""))
+
+    @property
+    def side(self) -> str:
+        return str(self.data.get("side", "none"))
+
+    @property
+    def group(self) -> str:
+        return str(self.data.get("group", "")) or self.id
+
+    @property
+    def started(self) -> datetime:
+        value = self.data.get("started")
+        return value if isinstance(value, datetime) else self.record.at
+
+    @property
+    def ended(self) -> datetime:
+        return session_end(self.record)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.data.get("complete", True))
+
+    @property
+    def planned_s(self) -> int:
+        return int(self.data.get("planned_s", 0))
+
+    @property
+    def actual_s(self) -> int:
+        return int(self.data.get("actual_s", 0))
+
+    @property
+    def soreness_after(self) -> int | None:
+        value = self.data.get("soreness", -1)
+        return value if isinstance(value, int) and value >= 0 else None
+
+    def soreness_at(self, hours: int) -> int | None:
+        return self.soreness_by_hours.get(hours)
+
+    @property
+    def note(self) -> str:
+        return str(self.data.get("note", ""))
+
+    @property
+    def fingerprint(self) -> str:
+        return str(self.data.get("protocol_fingerprint", ""))
+
+    def place(self) -> str:
+        """'calf (left)', or just 'calf' for a region without sides."""
+        return place_label(self.region, self.side)
+
+    def protocol_label(self) -> str:
+        """'built-in', 'issued by Dr X', or the protocol's source."""
+        return protocol_label(self.data)
+
+
+def place_label(region: str, side: str) -> str:
+    return f"{region} ({side})" if side in ("left", "right") else region
+
+
+def protocol_label(data: Mapping[str, Any]) -> str:
+    source = str(data.get("protocol_source", ""))
+    issued_by = str(data.get("issued_by", ""))
+    if source == "built-in":
+        return "built-in"
+    if issued_by:
+        return f"issued by {issued_by}"
+    return source or "unknown"
+
+
+def session_end(record: Record) -> datetime:
+    """When the session ended (the follow-up clock starts here)."""
+    value = record.data.get("ended")
+    return value if isinstance(value, datetime) else record.at
+
+
+def join_rows(sessions: Iterable[Record], companions: Iterable[Record]) -> list[SessionRow]:
+    """Attach check-ins (latest answer per follow-up wins) and hold rules to sessions.
+
+    *companions* are check-in and hold records in any order; holds are matched
+    to a session through their `source` (the session or one of its check-ins).
+    """
+    session_list = list(sessions)
+    wanted = {record.id for record in session_list}
+    checkins: dict[str, list[Record]] = {}
+    holds: list[Record] = []
+    for record in sorted(companions, key=lambda r: (r.at, r.id)):
+        if record.kind == records.CHECKIN:
+            session_id = str(record.data.get("session", ""))
+            if session_id in wanted:
+                checkins.setdefault(session_id, []).append(record)
+        elif record.kind == records.HOLD:
+            holds.append(record)
+    owner: dict[str, str] = {sid: sid for sid in wanted}
+    for session_id, items in checkins.items():
+        for item in items:
+            owner[item.id] = session_id
+    flags: dict[str, list[str]] = {}
+    for hold in holds:
+        owner_id = owner.get(str(hold.data.get("source", "")))
+        if owner_id is not None:
+            rules = flags.setdefault(owner_id, [])
+            rule = str(hold.data.get("rule", ""))
+            if rule not in rules:
+                rules.append(rule)
+    rows = []
+    for record in session_list:
+        soreness: dict[int, int] = {}
+        notes: list[CheckinNote] = []
+        for item in checkins.get(record.id, []):
+            hours = int(item.data.get("hours", 0))
+            value = item.data.get("soreness")
+            if isinstance(value, int):
+                soreness[hours] = value
+            note = str(item.data.get("note", ""))
+            if note:
+                notes.append(CheckinNote(hours, note))
+        rows.append(
+            SessionRow(
+                record,
+                soreness_by_hours=soreness,
+                flags=tuple(flags.get(record.id, [])),
+                checkin_notes=tuple(notes),
+            )
+        )
+    return rows
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def start_of_day(day: date) -> datetime:
+    """Local midnight at the start of *day*, time zone-aware."""
+    return datetime.combine(day, time()).astimezone()
+
+
+def recent_sessions(
+    journal: Journal,
+    *,
+    region: str | None = None,
+    last: int | None = 20,
+    since: datetime | None = None,
+) -> list[Record]:
+    """The newest *last* sessions (of *region*, started at or after *since*), newest first.
+
+    Reads only as far back as needed. With a region, only the month files that
+    mention the region are read (newest first), so a region last treated years
+    ago does not cost a full scan.
+    """
+
+    def keep(record: Record) -> bool:
+        if region is not None and record.data.get("region") != region:
+            return False
+        if since is None:
+            return True
+        started = record.data.get("started")
+        return not isinstance(started, datetime) or started >= since
+
+    if region is None:
+        found = [
+            r for r in journal.recent(kinds={records.SESSION}, limit=last, since=since) if keep(r)
+        ]
+        return found if last is None else found[:last]
+    found = []
+    for month in month_texts(journal, needle=region.encode("utf-8"), newest_first=True):
+        if since is not None and month.end <= since:
+            break
+        found.extend(
+            r for r in reversed(month_records(journal, month, {records.SESSION})) if keep(r)
+        )
+        if last is not None and len(found) >= last:
+            break
+    return found if last is None else found[:last]
+
+
+def session_rows(
+    journal: Journal,
+    *,
+    region: str | None = None,
+    last: int | None = 20,
+    since: datetime | None = None,
+) -> list[SessionRow]:
+    """History rows, newest first, each with its check-ins and flags."""
+    sessions = recent_sessions(journal, region=region, last=last, since=since)
+    return join_rows(sessions, companions_for(journal, sessions))
+
+
+def companions_for(journal: Journal, sessions: Sequence[Record]) -> list[Record]:
+    """Check-ins and holds that may belong to *sessions* (written after the oldest one)."""
+    if not sessions:
+        return []
+    oldest = min(record.at for record in sessions)
+    return journal.recent(kinds={records.CHECKIN, records.HOLD}, since=oldest)
+
+
+def last_session(journal: Journal, region: str) -> Record | None:
+    """The newest session record of *region* (timed or logged), or None."""
+    found = recent_sessions(journal, region=region, last=1)
+    return found[0] if found else None
+
+
+def checkins_of(journal: Journal, session: Record) -> list[Record]:
+    """The check-ins of one session written within `CHECKIN_HORIZON` of it, oldest first."""
+    found = between(journal, session.at, session.at + CHECKIN_HORIZON, {records.CHECKIN})
+    return [r for r in found if r.data.get("session") == session.id]
+
+
+def sitting_of(journal: Journal, session: Record) -> list[Record]:
+    """Every side recorded in the same sitting as *session* (same `group`), oldest first."""
+    group = session.data.get("group")
+    if not group:
+        return [session]
+    near = between(journal, session.at - SITTING_SPAN, session.at + SITTING_SPAN, {records.SESSION})
+    return [r for r in near if r.data.get("group") == group] or [session]
+
+
+# --- reading only the months needed -------------------------------------------------------
+
+
+def between(
+    journal: Journal, start: datetime, end: datetime, kinds: Collection[str]
+) -> list[Record]:
+    """Records of *kinds* written in [start, end), oldest first.
+
+    Streams from *start* and stops at the first record of any kind written at
+    or after *end*: it reads the months of that span and at most one more,
+    however old the span and however large the journal.
+    """
+    found = []
+    for record in journal.scan(since=start):
+        if record.at >= end:
+            break
+        if record.kind in kinds:
+            found.append(record)
+    return found
+
+
+@dataclass(frozen=True)
+class MonthText:
+    """One month file's bytes, searched before the journal is asked to parse it."""
+
+    path: Path
+    start: datetime
+    end: datetime
+    raw: bytes
+
+    def count_headers(self, kinds: Collection[str]) -> int:
+        """How many `[[kind]]` record headers of *kinds* the file holds."""
+        names = b"|".join(re.escape(kind.encode()) for kind in sorted(kinds))
+        pattern = rb'^[ \t]*\[\[[ \t]*"?(?:' + names + rb')"?[ \t]*\]\][ \t]*(?:#.*)?$'
+        return len(re.findall(pattern, self.raw, flags=re.MULTILINE))
+
+
+_MONTH_NAME = re.compile(r"(\d{4})-(\d{2})\.toml")
+
+
+def month_texts(journal: Journal, *, needle: bytes, newest_first: bool) -> Iterator[MonthText]:
+    """The month files whose bytes contain *needle* (a cheap superset test, no parsing)."""
+    paths = journal.month_files()
+    for path in reversed(paths) if newest_first else paths:
+        match = _MONTH_NAME.fullmatch(path.name)
+        if match is None:
+            continue
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        if needle not in raw:
+            continue
+        year, month = int(match.group(1)), int(match.group(2))
+        start = datetime(year, month, 1, tzinfo=UTC)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        yield MonthText(path, start, end, raw)
+
+
+def month_records(journal: Journal, month: MonthText, kinds: Collection[str]) -> list[Record]:
+    """The records of *kinds* in one month file, read (validated, migrated) by the journal.
+
+    The scan stops after as many records as the file has headers for, so the
+    journal parses that month only.
+    """
+    expected = month.count_headers(kinds)
+    found: list[Record] = []
+    if not expected:
+        return found
+    for taken, record in enumerate(journal.scan(kinds=kinds, since=month.start), start=1):
+        if record.at < month.end:
+            found.append(record)
+        if taken >= expected:
+            break
+    return found
+
+
+# --- follow-ups -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueCheckin:
+    """A follow-up of one session that can be answered now."""
+
+    session: Record
+    hours: int
+    opens: datetime
+    closes: datetime
+
+    @property
+    def place(self) -> str:
+        return place_label(
+            str(self.session.data.get("region", "")), str(self.session.data.get("side", "none"))
+        )
+
+
+def follow_up_at(ended: datetime, moment: datetime) -> int | None:
+    """Which follow-up (24, 48 or 72) a check-in at *moment* answers, or None."""
+    elapsed = (moment - ended) / timedelta(hours=1)
+    for hours, (opens, closes) in WINDOWS.items():
+        if opens <= elapsed < closes:
+            return hours
+    return None
+
+
+def follow_up_due(session: Record, checkins: Sequence[Record], now: datetime) -> DueCheckin | None:
+    """The follow-up of *session* open at *now* and not yet answered, if any."""
+    ended = session_end(session)
+    hours = follow_up_at(ended, now)
+    if hours is None:
+        return None
+    answered = {int(c.data.get("hours", 0)) for c in checkins}
+    if hours in answered:
+        return None
+    if hours == 72 and not needs_72h_follow_up([c.data for c in checkins]):
+        return None
+    opens, closes = WINDOWS[hours]
+    return DueCheckin(
+        session, hours, ended + timedelta(hours=opens), ended + timedelta(hours=closes)
+    )
+
+
+def due_checkins(journal: Journal, now: datetime) -> list[DueCheckin]:
+    """Every follow-up that can be answered now, oldest session first.
+
+    Reads only the last four days of sessions and check-ins.
+    """
+    found = journal.recent(kinds={records.SESSION, records.CHECKIN}, since=now - LOOK_BACK)
+    return due_from(found, now)
+
+
+def due_from(found: Iterable[Record], now: datetime) -> list[DueCheckin]:
+    sessions: list[Record] = []
+    checkins: dict[str, list[Record]] = {}
+    for record in found:
+        if record.kind == records.SESSION:
+            sessions.append(record)
+        elif record.kind == records.CHECKIN:
+            checkins.setdefault(str(record.data.get("session", "")), []).append(record)
+    due = []
+    for session in sorted(sessions, key=lambda r: (session_end(r), r.id)):
+        items = sorted(checkins.get(session.id, []), key=lambda r: (r.at, r.id))
+        item = follow_up_due(session, items, now)
+        if item is not None:
+            due.append(item)
+    return due
+
+
+def reminder_text(due: Sequence[DueCheckin]) -> str | None:
+    if not due:
+        return None
+    parts = ", ".join(f"{item.place} {item.hours} h" for item in due[:4])
+    more = f" and {len(due) - 4} more" if len(due) > 4 else ""
+    count = f"{len(due)} check-in{'s' * (len(due) != 1)} due"
+    return f"{count} ({parts}{more}): run `iastm-coach checkin`."
+
+
+def checkin_reminder(journal: Journal, now: datetime) -> str | None:
+    """The one quiet line other commands print when follow-ups are due, else None."""
+    return reminder_text(due_checkins(journal, now))
+
+
+# --- machine-readable rows (history --json, report csv/json) ----------------------------------
+
+# Stable field names, documented in the README; never rename, only add.
+ROW_FIELDS: Final[tuple[tuple[str, str], ...]] = (
+    ("id", "session record id (sorts in time order)"),
+    ("group", "id shared by the sides of one sitting"),
+    ("region", "region id, e.g. calf"),
+    ("side", "left, right or none"),
+    ("source", "timer (guided session) or log (recorded afterwards)"),
+    ("started", "start, ISO 8601 with UTC offset"),
+    ("ended", "end, ISO 8601 with UTC offset"),
+    ("protocol_id", "protocol id"),
+    ("protocol_version", "protocol version"),
+    ("protocol_source", "built-in, installed or file"),
+    ("issued_by", "who issued the protocol (empty for built-ins)"),
+    ("protocol_fingerprint", "sha256 of the protocol file (hex, 64 characters)"),
+    ("planned_s", "planned treatment seconds"),
+    ("actual_s", "treatment seconds done"),
+    ("complete", "true, or false when quit or interrupted"),
+    ("dose_percent", "dose used, percent of the protocol (100 unless a dose rule applied)"),
+    ("soreness_after", "soreness 0-10 right after; null/empty when not answered"),
+    ("soreness_24h", "soreness 0-10 at the 24 h check-in; null/empty when none"),
+    ("soreness_48h", "soreness 0-10 at the 48 h check-in; null/empty when none"),
+    ("soreness_72h", "soreness 0-10 at the 72 h check-in; null/empty when none"),
+    ("flags", "red-flag rule ids recorded for this session (CSV: separated by ';')"),
+    ("note", "note written with the session"),
+    (
+        "checkin_notes",
+        "notes from check-ins (JSON: list of {hours, note}; CSV: '24 h: text' lines)",
+    ),
+)
+
+
+def row_dict(row: SessionRow) -> dict[str, Any]:
+    """One session as a JSON-ready dict with the `ROW_FIELDS` names, in that order."""
+    data = row.data
+    ended = data.get("ended")
+    return {
+        "id": row.id,
+        "group": str(data.get("group", "")),
+        "region": row.region,
+        "side": row.side,
+        "source": str(data.get("source", "")),
+        "started": row.started.isoformat(),
+        "ended": ended.isoformat() if isinstance(ended, datetime) else None,
+        "protocol_id": str(data.get("protocol_id", "")),
+        "protocol_version": str(data.get("protocol_version", "")),
+        "protocol_source": str(data.get("protocol_source", "")),
+        "issued_by": str(data.get("issued_by", "")),
+        "protocol_fingerprint": row.fingerprint,
+        "planned_s": row.planned_s,
+        "actual_s": row.actual_s,
+        "complete": row.complete,
+        "dose_percent": int(data.get("dose_percent", 100)),
+        "soreness_after": row.soreness_after,
+        "soreness_24h": row.soreness_at(24),
+        "soreness_48h": row.soreness_at(48),
+        "soreness_72h": row.soreness_at(72),
+        "flags": list(row.flags),
+        "note": row.note,
+        "checkin_notes": [{"hours": n.hours, "note": n.note} for n in row.checkin_notes],
+    }

@@ -1,0 +1,138 @@
+"""Red-flag holds, derived from the journal (there is no separate state file).
+
+A `hold` record puts a region on hold (one record per red flag that fired); a
+`hold_clear` record lifts every hold placed on that region before it. The
+current holds are whatever the records say, folded in time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from iastm_coach import records
+from iastm_coach.errors import UsageError
+from iastm_coach.history import month_records, month_texts
+
+if TYPE_CHECKING:
+    from iastm_coach.journal import Journal, Record
+    from iastm_coach.redflags import RedFlag
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An active hold on a region: the first uncleared red flag, and all of them.
+
+    `rule`, `reason`, `since` and `record_id` describe the flag that started
+    the hold; `rules` lists every flag recorded since (in order), so a second
+    flag while on hold is shown too.
+    """
+
+    region: str
+    rule: str
+    reason: str
+    since: datetime
+    record_id: str
+    rules: tuple[str, ...] = ()
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
+class HoldState:
+    """Active holds and the most recent clear of each region."""
+
+    active: dict[str, Hold]
+    last_clear: dict[str, Record]
+
+
+def fold_holds(items: Iterable[Record]) -> HoldState:
+    """Fold hold and hold_clear records (any order) into the current state."""
+    ordered = sorted(
+        (r for r in items if r.kind in (records.HOLD, records.HOLD_CLEAR)),
+        key=lambda r: (r.at, r.id),
+    )
+    active: dict[str, Hold] = {}
+    last_clear: dict[str, Record] = {}
+    for record in ordered:
+        region = str(record.data.get("region", ""))
+        if record.kind == records.HOLD_CLEAR:
+            active.pop(region, None)
+            last_clear[region] = record
+            continue
+        rule = str(record.data.get("rule", ""))
+        current = active.get(region)
+        if current is None:
+            active[region] = Hold(
+                region=region,
+                rule=rule,
+                reason=str(record.data.get("reason", "")),
+                since=record.at,
+                record_id=record.id,
+                rules=(rule,),
+                source_id=str(record.data.get("source", "")),
+            )
+        else:
+            active[region] = Hold(
+                region=current.region,
+                rule=current.rule,
+                reason=current.reason,
+                since=current.since,
+                record_id=current.record_id,
+                rules=(*current.rules, rule),
+                source_id=current.source_id,
+            )
+    return HoldState(active, last_clear)
+
+
+def hold_state(journal: Journal) -> HoldState:
+    """Read every hold and clear (they are rare) and fold them."""
+    return fold_holds(hold_records(journal))
+
+
+def hold_records(journal: Journal) -> Iterator[Record]:
+    """Every hold and hold_clear record, parsing only the month files that hold any.
+
+    Holds are rare, and a full scan parses every month file (seconds after
+    years of use), while `session` asks for the holds every time: the month
+    files' bytes are searched first, and the journal reads only the months
+    with hold records in them.
+    """
+    kinds = {records.HOLD, records.HOLD_CLEAR}
+    for month in month_texts(journal, needle=b"hold", newest_first=False):
+        yield from month_records(journal, month, kinds)
+
+
+def active_holds(journal: Journal) -> dict[str, Hold]:
+    """{region: Hold} for every region currently on hold."""
+    return hold_state(journal).active
+
+
+def place_hold(
+    journal: Journal, *, region: str, flag: RedFlag, source_id: str, at: datetime
+) -> Record:
+    """Record that *flag* (from session or check-in *source_id*) puts *region* on hold."""
+    return journal.append(
+        records.HOLD,
+        {"region": region, "rule": flag.rule, "reason": flag.reason, "source": source_id},
+        at=at,
+    )
+
+
+def clear_hold(journal: Journal, *, region: str, reason: str, at: datetime) -> Record:
+    """Lift the hold on *region*, recording *reason*; UsageError if it is not on hold."""
+    text = reason.strip()
+    if not text:
+        raise UsageError(
+            "a reason is required to lift a hold",
+            hint='For example: --reason "seen by my physio on Tuesday, OK to resume".',
+        )
+    active = active_holds(journal)
+    if region not in active:
+        on_hold = ", ".join(sorted(active)) or "none"
+        raise UsageError(
+            f"region '{region}' is not on hold",
+            hint=f"Regions on hold: {on_hold}.",
+        )
+    return journal.append(records.HOLD_CLEAR, {"region": region, "reason": text}, at=at)

@@ -1,0 +1,967 @@
+"""The physio's report: a model built from one streaming pass over the journal, and
+four renderings of it (Markdown, self-contained HTML, CSV, JSON).
+
+Building is pure (records in, model out); rendering is pure (model in, text
+out). Everything written by people or protocol files (notes, names, reasons)
+is escaped for the format it lands in. The HTML has no script, loads nothing
+from the network (a Content-Security-Policy forbids it) and prints cleanly.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from iastm_coach import records
+from iastm_coach.history import (
+    ROW_FIELDS,
+    SessionRow,
+    join_rows,
+    protocol_label,
+    row_dict,
+)
+from iastm_coach.redflags import RULES
+
+if TYPE_CHECKING:
+    from iastm_coach.holds import Hold
+    from iastm_coach.journal import Record
+
+FORMATS: Final = ("md", "html", "csv", "json")
+REPORT_VERSION: Final = 1
+
+
+@dataclass(frozen=True)
+class Prescribed:
+    """What a region's current protocol prescribes (from `[prescription]`)."""
+
+    sessions_per_week: int
+    course_weeks: int
+
+
+@dataclass(frozen=True)
+class ProtocolUse:
+    """One protocol file (by fingerprint) used for a region, and how often."""
+
+    region: str
+    protocol_id: str
+    version: str
+    label: str  # "built-in" or "issued by ..."
+    fingerprint: str
+    sessions: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Sittings (both sides together count once) against the weekly prescription.
+
+    `weeks` runs from the week of the first sitting to the later of the last
+    sitting's week and the end of the prescribed course, but not past this
+    week. `percent` is the share of prescribed sessions done, each week
+    counting at most its prescribed number (doing more does not make up for
+    a missed week).
+    """
+
+    region: str
+    sittings: int
+    complete: int
+    interrupted: int
+    weeks: int
+    per_week: float
+    prescribed: Prescribed | None
+    weeks_below: int = 0
+    weeks_on_target: int = 0
+    weeks_above: int = 0
+    percent: int | None = None
+
+
+@dataclass(frozen=True)
+class HoldEvent:
+    """A hold placed (kind "hold") or lifted (kind "clear")."""
+
+    at: datetime
+    kind: str
+    region: str
+    rule: str
+    reason: str
+    source_id: str
+    record_id: str
+
+
+@dataclass(frozen=True)
+class ScreeningEntry:
+    at: datetime
+    region: str
+    outcome: str
+    stopped_by: str
+    cleared_cautions: tuple[str, ...]
+    local: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    at: datetime
+    place: str
+    context: str  # "session" or "24 h check-in"
+    text: str
+
+
+@dataclass(frozen=True)
+class Report:
+    generated: datetime
+    since: datetime | None
+    patients: tuple[str, ...]
+    rows: tuple[SessionRow, ...]  # oldest first
+    protocols: tuple[ProtocolUse, ...]
+    adherence: tuple[Adherence, ...]
+    hold_events: tuple[HoldEvent, ...]
+    active_holds: tuple[Hold, ...]
+    screenings: tuple[ScreeningEntry, ...]
+    notes: tuple[NoteEntry, ...]
+    caution_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(sorted({row.region for row in self.rows}))
+
+    def caution_label(self, item_id: str) -> str:
+        return self.caution_labels.get(item_id, item_id)
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def report_regions(items: Iterable[Record]) -> set[str]:
+    return {str(r.data.get("region", "")) for r in items if r.kind == records.SESSION}
+
+
+def build_report(
+    items: Iterable[Record],
+    *,
+    now: datetime,
+    since: datetime | None,
+    prescriptions: Mapping[str, Prescribed | None],
+    patients: Sequence[str] = (),
+    active_holds: Mapping[str, Hold] | None = None,
+    caution_labels: Mapping[str, str] | None = None,
+) -> Report:
+    """Build the report from *items* (a journal scan, oldest first) in one pass.
+
+    Records written before *since* are skipped (sessions by their start).
+    """
+    sessions: list[Record] = []
+    companions: list[Record] = []
+    events: list[HoldEvent] = []
+    screenings: list[ScreeningEntry] = []
+    for record in items:
+        if since is not None and record.at < since:
+            continue
+        kind = record.kind
+        data = record.data
+        if kind == records.SESSION:
+            started = data.get("started")
+            if since is None or not isinstance(started, datetime) or started >= since:
+                sessions.append(record)
+        elif kind == records.CHECKIN:
+            companions.append(record)
+        elif kind == records.HOLD:
+            companions.append(record)
+            events.append(
+                HoldEvent(
+                    record.at,
+                    "hold",
+                    str(data.get("region", "")),
+                    str(data.get("rule", "")),
+                    str(data.get("reason", "")),
+                    str(data.get("source", "")),
+                    record.id,
+                )
+            )
+        elif kind == records.HOLD_CLEAR:
+            events.append(
+                HoldEvent(
+                    record.at,
+                    "clear",
+                    str(data.get("region", "")),
+                    "",
+                    str(data.get("reason", "")),
+                    "",
+                    record.id,
+                )
+            )
+        elif kind == records.SCREENING:
+            cautions = tuple(str(c) for c in data.get("cleared_cautions", []) or [])
+            outcome = str(data.get("outcome", ""))
+            local = tuple(str(c) for c in data.get("local", []) or [])
+            if cautions or outcome == "stopped" or local:
+                screenings.append(
+                    ScreeningEntry(
+                        record.at,
+                        str(data.get("region", "")),
+                        outcome,
+                        str(data.get("stopped_by", "")),
+                        cautions,
+                        local,
+                    )
+                )
+    sessions.sort(key=lambda r: (session_start(r), r.id))
+    rows = join_rows(sessions, companions)
+    return Report(
+        generated=now,
+        since=since,
+        patients=tuple(dict.fromkeys(p for p in patients if p)),
+        rows=tuple(rows),
+        protocols=tuple(protocol_uses(rows)),
+        adherence=tuple(adherence_by_region(rows, prescriptions, now=now)),
+        hold_events=tuple(sorted(events, key=lambda e: (e.at, e.record_id))),
+        active_holds=tuple(sorted((active_holds or {}).values(), key=lambda h: h.region)),
+        screenings=tuple(screenings),
+        notes=tuple(collect_notes(rows)),
+        caution_labels=dict(caution_labels or {}),
+    )
+
+
+def session_start(record: Record) -> datetime:
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
+
+
+def protocol_uses(rows: Sequence[SessionRow]) -> list[ProtocolUse]:
+    found: dict[tuple[str, str], list[SessionRow]] = {}
+    for row in rows:
+        found.setdefault((row.region, row.fingerprint), []).append(row)
+    uses = []
+    for (region, fingerprint), group in found.items():
+        data = group[-1].data
+        uses.append(
+            ProtocolUse(
+                region=region,
+                protocol_id=str(data.get("protocol_id", "")),
+                version=str(data.get("protocol_version", "")),
+                label=protocol_label(data),
+                fingerprint=fingerprint,
+                sessions=len(group),
+                first=group[0].started,
+                last=group[-1].started,
+            )
+        )
+    return sorted(uses, key=lambda u: (u.region, u.first))
+
+
+def monday(moment: datetime) -> date:
+    day = moment.astimezone().date()
+    return day - timedelta(days=day.weekday())
+
+
+def adherence_by_region(
+    rows: Sequence[SessionRow], prescriptions: Mapping[str, Prescribed | None], *, now: datetime
+) -> list[Adherence]:
+    by_region: dict[str, list[SessionRow]] = {}
+    for row in rows:
+        by_region.setdefault(row.region, []).append(row)
+    result = []
+    this_week = monday(now)
+    for region, region_rows in sorted(by_region.items()):
+        sittings: dict[str, list[SessionRow]] = {}
+        for row in region_rows:
+            sittings.setdefault(row.group, []).append(row)
+        per_week: dict[date, int] = {}
+        complete = 0
+        for group_rows in sittings.values():
+            week = monday(group_rows[0].started)
+            per_week[week] = per_week.get(week, 0) + 1
+            complete += all(row.complete for row in group_rows)
+        prescribed = prescriptions.get(region)
+        first_week = min(per_week)
+        last_week = max(per_week)
+        if prescribed is not None:
+            course_end = first_week + timedelta(weeks=prescribed.course_weeks - 1)
+            last_week = max(last_week, min(course_end, this_week))
+        weeks = (last_week - first_week).days // 7 + 1
+        counts = [per_week.get(first_week + timedelta(weeks=i), 0) for i in range(weeks)]
+        done = len(sittings)
+        entry = Adherence(
+            region=region,
+            sittings=done,
+            complete=complete,
+            interrupted=done - complete,
+            weeks=weeks,
+            per_week=round(done / weeks, 2),
+            prescribed=prescribed,
+        )
+        if prescribed is not None:
+            target = prescribed.sessions_per_week
+            entry = replace(
+                entry,
+                weeks_below=sum(c < target for c in counts),
+                weeks_on_target=sum(c == target for c in counts),
+                weeks_above=sum(c > target for c in counts),
+                percent=round(100 * sum(min(c, target) for c in counts) / (target * weeks)),
+            )
+        result.append(entry)
+    return result
+
+
+def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:
+    notes = []
+    for row in rows:
+        if row.note:
+            notes.append(NoteEntry(row.started, row.place(), "session", row.note))
+        for item in row.checkin_notes:
+            notes.append(NoteEntry(row.started, row.place(), f"{item.hours} h check-in", item.note))
+    return notes
+
+
+# --- shared text ----------------------------------------------------------------------------
+
+
+def local(moment: datetime | None) -> str:
+    return "" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
+
+
+def local_day(moment: datetime) -> str:
+    return f"{moment.astimezone():%Y-%m-%d}"
+
+
+def minutes(seconds: int) -> str:
+    return f"{seconds / 60:.1f}"
+
+
+def score(value: int | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def rule_text(rule: str) -> str:
+    known = RULES.get(rule)
+    return known.when if known else rule
+
+
+def adherence_text(item: Adherence) -> str:
+    if item.prescribed is None or item.percent is None:
+        return f"{item.per_week:.1f} a week; no prescription in the protocol"
+    return (
+        f"{item.percent} % of prescribed sessions ({item.per_week:.1f} a week vs "
+        f"{item.prescribed.sessions_per_week} prescribed; weeks below / on / above target: "
+        f"{item.weeks_below} / {item.weeks_on_target} / {item.weeks_above})"
+    )
+
+
+def period_text(report: Report) -> str:
+    start = (
+        local_day(report.since)
+        if report.since
+        else (local_day(report.rows[0].started) if report.rows else "the start")
+    )
+    return f"{start} to {local_day(report.generated)}"
+
+
+# --- Markdown ------------------------------------------------------------------------------
+
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#!~"})
+
+
+def md(text: str) -> str:
+    """Untrusted text as inert Markdown (one line; no markup, links or HTML)."""
+    flat = " ".join(text.split())
+    return flat.translate(_MD_SPECIAL).replace("&", "&amp;")
+
+
+def md_table(header: Sequence[str], body: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(cells) + " |" for cells in body)
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    out: list[str] = ["# IASTM self-treatment report", ""]
+    out.append(f"- Patient: {md(', '.join(report.patients)) or 'not named in the protocol'}")
+    out.append(f"- Period: {period_text(report)}")
+    out.append(f"- Generated: {local(report.generated)}")
+    out.append(f"- Sessions: {len(report.rows)} (one per treated side)")
+    out.append("")
+    out.append("## Holds now in force")
+    out.append("")
+    if report.active_holds:
+        for hold in report.active_holds:
+            out.append(
+                f"- **{md(hold.region)}** on hold since {local(hold.since)}: {md(hold.reason)} "
+                f"(rules: {md(', '.join(hold.rules or (hold.rule,)))})"
+            )
+    else:
+        out.append("None.")
+    out.append("")
+    out.append("## Protocols followed")
+    out.append("")
+    out.extend(
+        md_table(
+            ["Region", "Protocol", "Version", "From", "Fingerprint", "Sessions", "First", "Last"],
+            (
+                [
+                    md(u.region),
+                    md(u.protocol_id),
+                    md(u.version),
+                    md(u.label),
+                    f"`{md(u.fingerprint[:12])}`",
+                    str(u.sessions),
+                    local_day(u.first),
+                    local_day(u.last),
+                ]
+                for u in report.protocols
+            ),
+        )
+    )
+    out.append("")
+    out.append("## Adherence")
+    out.append("")
+    out.extend(
+        md_table(
+            ["Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence"],
+            (
+                [
+                    md(a.region),
+                    str(a.sittings),
+                    str(a.complete),
+                    str(a.interrupted),
+                    str(a.weeks),
+                    md(adherence_text(a)),
+                ]
+                for a in report.adherence
+            ),
+        )
+    )
+    out.append("")
+    out.append("## Red flags and holds")
+    out.append("")
+    if report.hold_events:
+        out.extend(
+            md_table(
+                ["When", "Region", "Event", "Rule", "Reason"],
+                (
+                    [
+                        local(e.at),
+                        md(e.region),
+                        "hold" if e.kind == "hold" else "lifted",
+                        md(e.rule),
+                        md(e.reason),
+                    ]
+                    for e in report.hold_events
+                ),
+            )
+        )
+    else:
+        out.append("No red flags in this period.")
+    out.append("")
+    out.append("## Screening: cautions and stops")
+    out.append("")
+    if report.screenings:
+        out.extend(
+            md_table(
+                ["When", "Region", "Outcome", "Cautions cleared by a clinician", "Work around"],
+                (
+                    [
+                        local(s.at),
+                        md(s.region),
+                        md(s.outcome + (f" ({s.stopped_by})" if s.stopped_by else "")),
+                        md("; ".join(report.caution_label(c) for c in s.cleared_cautions)),
+                        md("; ".join(report.caution_label(c) for c in s.local)),
+                    ]
+                    for s in report.screenings
+                ),
+            )
+        )
+    else:
+        out.append("No caution answers or screening stops in this period.")
+    out.append("")
+    out.append("## Soreness timeline (0-10)")
+    out.append("")
+    out.extend(
+        md_table(
+            [
+                "Date",
+                "Region",
+                "Protocol",
+                "Minutes (done/planned)",
+                "Status",
+                "Dose",
+                "After",
+                "24 h",
+                "48 h",
+                "72 h",
+                "Flags",
+            ],
+            (
+                [
+                    local(r.started),
+                    md(r.place()),
+                    f"`{md(r.fingerprint[:12])}`",
+                    f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
+                    "complete" if r.complete else "interrupted",
+                    f"{int(r.data.get('dose_percent', 100))} %",
+                    score(r.soreness_after),
+                    score(r.soreness_at(24)),
+                    score(r.soreness_at(48)),
+                    score(r.soreness_at(72)),
+                    md(", ".join(r.flags)),
+                ]
+                for r in report.rows
+            ),
+        )
+    )
+    out.append("")
+    out.append("## Notes")
+    out.append("")
+    if report.notes:
+        out.extend(
+            f"- {local(n.at)}, {md(n.place)} ({md(n.context)}): {md(n.text)}" for n in report.notes
+        )
+    else:
+        out.append("No notes.")
+    out.append("")
+    out.append(
+        "_Soreness is self-reported on the 0-10 numeric rating scale (0 none, 1-3 mild, "
+        "4-6 moderate, 7-10 severe). Red-flag rules are listed in the iastm-coach README._"
+    )
+    return "\n".join(out) + "\n"
+
+
+# --- CSV and JSON --------------------------------------------------------------------------
+
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def csv_row(row: SessionRow) -> list[str]:
+    data = row_dict(row)
+    data["flags"] = ";".join(row.flags)
+    data["checkin_notes"] = "\n".join(f"{n.hours} h: {n.note}" for n in row.checkin_notes)
+    return [csv_cell(data[name]) for name, _ in ROW_FIELDS]
+
+
+def render_csv(report: Report) -> str:
+    """One row per session, columns `ROW_FIELDS`, oldest first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([name for name, _ in ROW_FIELDS])
+    for row in report.rows:
+        writer.writerow(csv_row(row))
+    return buffer.getvalue()
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    def iso(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat()
+
+    return {
+        "report_version": REPORT_VERSION,
+        "generated": iso(report.generated),
+        "since": iso(report.since),
+        "patients": list(report.patients),
+        "protocols": [
+            {
+                "region": u.region,
+                "protocol_id": u.protocol_id,
+                "protocol_version": u.version,
+                "from": u.label,
+                "protocol_fingerprint": u.fingerprint,
+                "sessions": u.sessions,
+                "first": iso(u.first),
+                "last": iso(u.last),
+            }
+            for u in report.protocols
+        ],
+        "adherence": [
+            {
+                "region": a.region,
+                "sittings": a.sittings,
+                "complete": a.complete,
+                "interrupted": a.interrupted,
+                "weeks": a.weeks,
+                "per_week": a.per_week,
+                "prescribed_per_week": a.prescribed.sessions_per_week if a.prescribed else None,
+                "course_weeks": a.prescribed.course_weeks if a.prescribed else None,
+                "weeks_below": a.weeks_below,
+                "weeks_on_target": a.weeks_on_target,
+                "weeks_above": a.weeks_above,
+                "percent": a.percent,
+            }
+            for a in report.adherence
+        ],
+        "holds": [
+            {
+                "at": iso(e.at),
+                "event": e.kind,
+                "region": e.region,
+                "rule": e.rule,
+                "reason": e.reason,
+                "source": e.source_id,
+                "id": e.record_id,
+            }
+            for e in report.hold_events
+        ],
+        "active_holds": [
+            {
+                "region": h.region,
+                "since": iso(h.since),
+                "rule": h.rule,
+                "rules": list(h.rules),
+                "reason": h.reason,
+                "id": h.record_id,
+            }
+            for h in report.active_holds
+        ],
+        "screenings": [
+            {
+                "at": iso(s.at),
+                "region": s.region,
+                "outcome": s.outcome,
+                "stopped_by": s.stopped_by,
+                "cleared_cautions": list(s.cleared_cautions),
+                "local": list(s.local),
+            }
+            for s in report.screenings
+        ],
+        "notes": [
+            {"at": iso(n.at), "place": n.place, "context": n.context, "text": n.text}
+            for n in report.notes
+        ],
+        "sessions": [row_dict(row) for row in report.rows],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_dict(report), ensure_ascii=False, indent=1) + "\n"
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+SERIES: Final[tuple[tuple[str, str, str], ...]] = (
+    # (key, label, colour): shapes differ too, so the chart reads in black and white
+    ("after", "right after", "#1f4e9c"),
+    ("24h", "24 h", "#c15400"),
+    ("48h", "48 h", "#2e7d32"),
+    ("72h", "72 h", "#7b1fa2"),
+)
+
+CSS: Final = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#111;
+margin:2em auto;max-width:60em;padding:0 1em;line-height:1.4}
+h1{font-size:1.6em;margin-bottom:.2em}
+h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #999}
+table{border-collapse:collapse;width:100%;font-size:.9em;margin:.5em 0}
+th,td{border:1px solid #bbb;padding:.25em .4em;text-align:left;vertical-align:top}
+th{background:#eee}td.num{text-align:right}code{font-size:.95em}
+.hold{color:#a00;font-weight:bold}.muted{color:#555}
+svg{width:100%;height:auto;border:1px solid #ccc}
+@media print{body{margin:0;max-width:none;font-size:10pt}h2{page-break-after:avoid}
+tr{page-break-inside:avoid}svg{page-break-inside:avoid}a{color:inherit}}
+"""
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def html_table(header: Sequence[str], body: Iterable[Sequence[str]]) -> list[str]:
+    """*body* cells are already-escaped HTML."""
+    lines = [
+        "<table>",
+        "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr></thead>",
+        "<tbody>",
+    ]
+    lines.extend("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>" for cells in body)
+    lines.append("</tbody></table>")
+    return lines
+
+
+def chart_svg(report: Report, *, width: int = 900, height: int = 320) -> str:
+    """Soreness over time: every answered value is one marked point, holds as red lines."""
+    left, right, top, bottom = 40, 12, 14, 46
+    plot_w, plot_h = width - left - right, height - top - bottom
+    rows = report.rows
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="Soreness over time" class="chart">',
+        "<title>Soreness (0-10) after each session and at the follow-ups</title>",
+    ]
+    for level in range(0, 11, 2):
+        y = top + plot_h * (1 - level / 10)
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{level}</text>'
+        )
+    if not rows:
+        out.append(
+            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle">No sessions</text></svg>'
+        )
+        return "".join(out)
+    first = rows[0].started.timestamp()
+    last = rows[-1].started.timestamp()
+    span = last - first
+
+    def x_of(moment: datetime) -> float:
+        if span <= 0:
+            return left + plot_w / 2
+        return left + plot_w * (moment.timestamp() - first) / span
+
+    def y_of(value: int) -> float:
+        return top + plot_h * (1 - value / 10)
+
+    for event in report.hold_events:
+        if event.kind == "hold" and first <= event.at.timestamp() <= last:
+            x = x_of(event.at)
+            out.append(
+                f'<line class="hold-mark" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" '
+                f'y2="{top + plot_h}" stroke="#c00" stroke-dasharray="4 3">'
+                f"<title>{esc(f'Hold on {event.region}, {local(event.at)}: {event.reason}')}"
+                "</title>"
+                "</line>"
+            )
+    for index, (key, label, colour) in enumerate(SERIES):
+        hours = None if key == "after" else int(key[:-1])
+        points = []
+        for row in rows:
+            value = row.soreness_after if hours is None else row.soreness_at(hours)
+            if value is not None:
+                points.append((row, value))
+        if not points:
+            continue
+        if len(points) > 1:
+            path = " ".join(f"{x_of(r.started):.1f},{y_of(v):.1f}" for r, v in points)
+            out.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                f'stroke-width="1" stroke-opacity=".5"/>'
+            )
+        out.append(f'<g class="series" data-series="{key}" fill="{colour}">')
+        for row, value in points:
+            x, y = x_of(row.started), y_of(value)
+            title = esc(f"{row.place()}, {local(row.started)}: soreness {label} {value}/10")
+            attrs = (
+                f'class="point" data-series="{key}" data-session="{esc(row.id)}" '
+                f'data-value="{value}" data-when="{esc(row.started.isoformat())}"'
+            )
+            out.append(_marker(index, x, y, attrs, title))
+        out.append("</g>")
+    out.append(
+        f'<text x="{left}" y="{height - 26}" font-size="11">'
+        f"{esc(local_day(rows[0].started))}</text>"
+        f'<text x="{left + plot_w}" y="{height - 26}" font-size="11" text-anchor="end">'
+        f"{esc(local_day(rows[-1].started))}</text>"
+    )
+    legend_x = left
+    for index, (_key, label, colour) in enumerate(SERIES):
+        out.append(
+            f'<g fill="{colour}">'
+            + _marker(index, legend_x + 5, height - 9, 'class="legend"', esc(label))
+            + f'<text x="{legend_x + 13}" y="{height - 5}" font-size="11">{esc(label)}</text></g>'
+        )
+        legend_x += 100
+    out.append(
+        f'<line x1="{legend_x}" y1="{height - 9}" x2="{legend_x + 14}" y2="{height - 9}" '
+        f'stroke="#c00" stroke-dasharray="4 3"/><text x="{legend_x + 18}" y="{height - 5}" '
+        'font-size="11">red-flag hold</text></svg>'
+    )
+    return "".join(out)
+
+
+def _marker(index: int, x: float, y: float, attrs: str, title: str) -> str:
+    inner = f"<title>{title}</title>"
+    if index == 0:
+        return f'<circle {attrs} cx="{x:.1f}" cy="{y:.1f}" r="3.5">{inner}</circle>'
+    if index == 1:
+        return f'<rect {attrs} x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6">{inner}</rect>'
+    if index == 2:
+        return (
+            f'<polygon {attrs} points="{x:.1f},{y - 4:.1f} {x + 4:.1f},{y + 3:.1f} '
+            f'{x - 4:.1f},{y + 3:.1f}">{inner}</polygon>'
+        )
+    return (
+        f'<polygon {attrs} points="{x:.1f},{y - 4:.1f} {x + 4:.1f},{y:.1f} {x:.1f},{y + 4:.1f} '
+        f'{x - 4:.1f},{y:.1f}">{inner}</polygon>'
+    )
+
+
+def render_html(report: Report) -> str:
+    patients = ", ".join(report.patients) or "not named in the protocol"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>IASTM report: {esc(patients)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<h1>IASTM self-treatment report</h1>",
+        "<p>"
+        f"<strong>Patient:</strong> {esc(patients)}<br>"
+        f"<strong>Period:</strong> {esc(period_text(report))}<br>"
+        f"<strong>Generated:</strong> {esc(local(report.generated))}<br>"
+        f"<strong>Sessions:</strong> {len(report.rows)} (one per treated side)</p>",
+        "<h2>Holds now in force</h2>",
+    ]
+    if report.active_holds:
+        out.append("<ul>")
+        out.extend(
+            f'<li class="hold">{esc(h.region)} on hold since {esc(local(h.since))}: '
+            f"{esc(h.reason)} ({esc(', '.join(h.rules or (h.rule,)))})</li>"
+            for h in report.active_holds
+        )
+        out.append("</ul>")
+    else:
+        out.append("<p>None.</p>")
+    out.append("<h2>Soreness over time</h2>")
+    out.append(chart_svg(report))
+    out.append("<h2>Protocols followed</h2>")
+    out.extend(
+        html_table(
+            ["Region", "Protocol", "Version", "From", "Fingerprint", "Sessions", "First", "Last"],
+            (
+                [
+                    esc(u.region),
+                    esc(u.protocol_id),
+                    esc(u.version),
+                    esc(u.label),
+                    f'<code title="{esc(u.fingerprint)}">{esc(u.fingerprint[:12])}</code>',
+                    str(u.sessions),
+                    esc(local_day(u.first)),
+                    esc(local_day(u.last)),
+                ]
+                for u in report.protocols
+            ),
+        )
+    )
+    out.append("<h2>Adherence</h2>")
+    out.extend(
+        html_table(
+            ["Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence"],
+            (
+                [
+                    esc(a.region),
+                    str(a.sittings),
+                    str(a.complete),
+                    str(a.interrupted),
+                    str(a.weeks),
+                    esc(adherence_text(a)),
+                ]
+                for a in report.adherence
+            ),
+        )
+    )
+    out.append("<h2>Red flags and holds</h2>")
+    if report.hold_events:
+        out.extend(
+            html_table(
+                ["When", "Region", "Event", "Rule", "Reason"],
+                (
+                    [
+                        esc(local(e.at)),
+                        esc(e.region),
+                        "hold" if e.kind == "hold" else "lifted",
+                        f'<span title="{esc(rule_text(e.rule))}">{esc(e.rule)}</span>',
+                        esc(e.reason),
+                    ]
+                    for e in report.hold_events
+                ),
+            )
+        )
+    else:
+        out.append("<p>No red flags in this period.</p>")
+    out.append("<h2>Screening: cautions and stops</h2>")
+    if report.screenings:
+        out.extend(
+            html_table(
+                ["When", "Region", "Outcome", "Cautions cleared by a clinician", "Work around"],
+                (
+                    [
+                        esc(local(s.at)),
+                        esc(s.region),
+                        esc(s.outcome + (f" ({s.stopped_by})" if s.stopped_by else "")),
+                        esc("; ".join(report.caution_label(c) for c in s.cleared_cautions)),
+                        esc("; ".join(report.caution_label(c) for c in s.local)),
+                    ]
+                    for s in report.screenings
+                ),
+            )
+        )
+    else:
+        out.append("<p>No caution answers or screening stops in this period.</p>")
+    out.append("<h2>Sessions</h2>")
+    out.extend(
+        html_table(
+            [
+                "Date",
+                "Region",
+                "Protocol",
+                "Minutes done/planned",
+                "Status",
+                "Dose",
+                "After",
+                "24 h",
+                "48 h",
+                "72 h",
+                "Flags",
+            ],
+            (
+                [
+                    esc(local(r.started)),
+                    esc(r.place()),
+                    f"{esc(protocol_label(r.data))} <code>{esc(r.fingerprint[:12])}</code>",
+                    f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
+                    "complete" if r.complete else "interrupted",
+                    f"{int(r.data.get('dose_percent', 100))} %",
+                    score(r.soreness_after),
+                    score(r.soreness_at(24)),
+                    score(r.soreness_at(48)),
+                    score(r.soreness_at(72)),
+                    esc(", ".join(r.flags)),
+                ]
+                for r in report.rows
+            ),
+        )
+    )
+    out.append("<h2>Notes</h2>")
+    if report.notes:
+        out.append("<ul>")
+        out.extend(
+            f"<li>{esc(local(n.at))}, {esc(n.place)} ({esc(n.context)}): {esc(n.text)}</li>"
+            for n in report.notes
+        )
+        out.append("</ul>")
+    else:
+        out.append("<p>No notes.</p>")
+    out.append(
+        '<p class="muted">Soreness is self-reported on the 0-10 numeric rating scale '
+        "(0 none, 1-3 mild, 4-6 moderate, 7-10 severe). Red-flag rules are listed in the "
+        "iastm-coach README. Made by iastm-coach; it guides, it does not diagnose.</p>"
+    )
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+RENDERERS: Final = {
+    "md": render_markdown,
+    "html": render_html,
+    "csv": render_csv,
+    "json": render_json,
+}
+
+
+def render(report: Report, fmt: str) -> str:
+    return RENDERERS[fmt](report)

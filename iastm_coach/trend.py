@@ -1,0 +1,202 @@
+"""Trends: soreness over time and sessions per week against the prescription.
+
+Pure: takes history rows and a moment, returns a model with a short
+plain-language summary; `history_view` draws it. A sitting (both sides of a
+region treated together, one `group`) counts as one session per week, as a
+prescription of "2 sessions a week" means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import fmean
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from iastm_coach.history import SessionRow
+    from iastm_coach.holds import Hold
+
+MEANINGFUL_CHANGE: Final = 2  # NRS points (clinical reference §7, Physiotherapy Canada)
+
+
+@dataclass(frozen=True)
+class SorenessPoint:
+    """The soreness answers of one session (None where not answered)."""
+
+    when: datetime
+    session_id: str
+    place: str
+    after: int | None
+    h24: int | None
+    h48: int | None
+    h72: int | None = None
+
+    def values(self) -> dict[str, int | None]:
+        return {"after": self.after, "24h": self.h24, "48h": self.h48, "72h": self.h72}
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """Sittings in one week (Monday to Sunday, local time), per region."""
+
+    monday: date
+    by_region: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_region.values())
+
+
+@dataclass(frozen=True)
+class Trend:
+    region: str | None
+    weeks_back: int
+    points: tuple[SorenessPoint, ...]
+    weeks: tuple[WeekCount, ...]
+    prescribed: Mapping[str, int]  # region -> sessions a week, where the protocol says
+    summary: tuple[str, ...]
+
+    @property
+    def target(self) -> int | None:
+        """The weekly target to draw: only when one region is shown."""
+        if len(self.prescribed) == 1:
+            return next(iter(self.prescribed.values()))
+        return None
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def monday_of(moment: datetime) -> date:
+    day = moment.astimezone().date()
+    return day - timedelta(days=day.weekday())
+
+
+def soreness_points(rows: Iterable[SessionRow]) -> list[SorenessPoint]:
+    """One point per session, oldest first."""
+    return [
+        SorenessPoint(
+            when=row.started,
+            session_id=row.id,
+            place=row.place(),
+            after=row.soreness_after,
+            h24=row.soreness_at(24),
+            h48=row.soreness_at(48),
+            h72=row.soreness_at(72),
+        )
+        for row in sorted(rows, key=lambda r: (r.started, r.id))
+    ]
+
+
+def week_counts(rows: Iterable[SessionRow], *, first: date, last: date) -> list[WeekCount]:
+    """Sittings per week from the week of *first* to the week of *last*, empty weeks included."""
+    groups: dict[date, dict[str, set[str]]] = {}
+    for row in rows:
+        week = monday_of(row.started)
+        groups.setdefault(week, {}).setdefault(row.region, set()).add(row.group)
+    start = first - timedelta(days=first.weekday())
+    result = []
+    week = start
+    while week <= last:
+        by_region = {region: len(ids) for region, ids in sorted(groups.get(week, {}).items())}
+        result.append(WeekCount(week, by_region))
+        week += timedelta(days=7)
+    return result
+
+
+def build_trend(
+    rows: Sequence[SessionRow],
+    *,
+    now: datetime,
+    weeks_back: int,
+    region: str | None,
+    prescribed: Mapping[str, int],
+    holds: Mapping[str, Hold],
+) -> Trend:
+    """The trend of *rows* (sessions of the last *weeks_back* weeks) as of *now*."""
+    points = soreness_points(rows)
+    today = now.astimezone().date()
+    first = today - timedelta(weeks=weeks_back - 1)
+    weeks = week_counts(rows, first=first, last=today)
+    relevant_holds = {r: h for r, h in holds.items() if region is None or r == region}
+    summary = summarize(
+        points, weeks, prescribed=prescribed, holds=relevant_holds, weeks_back=weeks_back
+    )
+    return Trend(region, weeks_back, tuple(points), tuple(weeks), dict(prescribed), summary)
+
+
+def summarize(
+    points: Sequence[SorenessPoint],
+    weeks: Sequence[WeekCount],
+    *,
+    prescribed: Mapping[str, int],
+    holds: Mapping[str, Hold],
+    weeks_back: int,
+) -> tuple[str, ...]:
+    """A few plain sentences: how often, how sore, and what is on hold."""
+    lines: list[str] = []
+    for region, hold in sorted(holds.items()):
+        lines.append(
+            f"{region} is on hold since {hold.since.astimezone():%Y-%m-%d} ({hold.reason}): "
+            "do not treat it; contact your clinician."
+        )
+    if not points:
+        lines.append(f"No sessions in the last {weeks_back} weeks.")
+        return tuple(lines)
+    lines.extend(frequency_lines(weeks, prescribed))
+    lines.append(soreness_line(points))
+    return tuple(lines)
+
+
+def frequency_lines(weeks: Sequence[WeekCount], prescribed: Mapping[str, int]) -> list[str]:
+    regions = sorted({region for week in weeks for region in week.by_region})
+    lines = []
+    for region in regions:
+        active = [w for w in weeks if w.by_region.get(region)]
+        # Count from the first week with a session: weeks before the start are not missed.
+        span = [w for w in weeks if w.monday >= active[0].monday]
+        done = sum(w.by_region.get(region, 0) for w in span)
+        rate = done / len(span)
+        text = (
+            f"{region}: {plural(done, 'session')} in {plural(len(span), 'week')}, "
+            f"about {rate:.1f} a week"
+        )
+        target = prescribed.get(region)
+        if target is None:
+            lines.append(f"{text}.")
+        elif rate > target:
+            lines.append(
+                f"{text}, more than the {target} a week prescribed: leave the rest time "
+                "between sessions; more is not better."
+            )
+        elif rate >= target - 0.25:
+            lines.append(f"{text}, as prescribed ({target} a week).")
+        else:
+            lines.append(f"{text}, fewer than the {target} a week prescribed.")
+    return lines
+
+
+def soreness_line(points: Sequence[SorenessPoint]) -> str:
+    """Compare 24 h soreness early vs late; a change of 2 points or more is meaningful."""
+    day_after = [p.h24 for p in points if p.h24 is not None]
+    if len(day_after) < 4:
+        return (
+            f"Soreness the day after: {plural(len(day_after), 'check-in')} so far; "
+            "answer the 24 h check-ins to see a trend."
+        )
+    half = len(day_after) // 2
+    early, late = fmean(day_after[:half]), fmean(day_after[half:])
+    change = late - early
+    if change <= -MEANINGFUL_CHANGE:
+        verdict = "clearly lower than at first"
+    elif change >= MEANINGFUL_CHANGE:
+        verdict = "clearly higher than at first: tell your clinician"
+    else:
+        verdict = "about the same (a change of less than 2 points is within normal variation)"
+    return (
+        f"Soreness the day after averaged {early:.1f}/10 in the earlier sessions and "
+        f"{late:.1f}/10 in the later ones: {verdict}."
+    )
