@@ -93,6 +93,9 @@ def _register() -> None:
 
     app.command("session")(session_cmd.cmd_session)
     app.add_typer(protocol_cmd.protocol_app, name="protocol")
+    from iastm_coach.commands import history_cmd
+
+    history_cmd.register(app)
 
 
 _register()
