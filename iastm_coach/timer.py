@@ -292,9 +292,14 @@ def run_plan(
         tick_s=tick_s,
         stall_s=stall_s,
     )
-    view.start(run.plan)
+    ended_by: EndedBy = "interrupted"
     try:
-        ended_by = run.run()
+        try:
+            view.start(run.plan)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C before the first area: nothing done, still a result
+        else:
+            ended_by = run.run()
     finally:
         view.close()
     result = run.result(ended_by)
@@ -444,6 +449,8 @@ class _Run:
                 next_tick += self.tick_s
                 if next_tick <= now:
                     next_tick = now + self.tick_s
+                # Drawing takes time: wait from when it finished, not from before it.
+                now = self.clock.monotonic()
             wait = next_tick - now
             if self.pause_start is None:
                 wait = min(wait, self._deadline() - now)

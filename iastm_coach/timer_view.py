@@ -100,16 +100,22 @@ def _help_table() -> Table:
     return table
 
 
-def _details(step: Step) -> Table:
+def _details(step: Step) -> Group:
+    """How to hold and move the tool, in as few lines as possible."""
     area = step.area
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="dim", no_wrap=True)
-    table.add_column()
-    table.add_row("Stroke", literal(area.stroke))
-    table.add_row("Direction", literal(area.direction))
-    table.add_row("Angle", Text(f"{area.angle_deg}° to the skin"))
-    table.add_row("Pressure", literal(area.pressure))
-    return table
+    first = Text.assemble(
+        ("Stroke ", "dim"),
+        literal(area.stroke, "bold"),
+        ("  ·  Angle ", "dim"),
+        (f"{area.angle_deg}° to the skin", "bold"),
+        ("  ·  Pressure ", "dim"),
+        literal(area.pressure, "bold"),
+    )
+    direction = Table.grid(padding=(0, 1))
+    direction.add_column(style="dim", no_wrap=True)
+    direction.add_column()
+    direction.add_row("Direction", literal(area.direction))
+    return Group(first, direction)
 
 
 def _bullets(items: Sequence[str], style: str = "") -> Table:
@@ -178,9 +184,7 @@ def render_state(state: TimerState, *, asking_quit: bool = False) -> RenderableT
         parts.append(Text(f"Next area in {format_clock(state.remaining_s)}", style="bold yellow"))
     parts.append(Text.assemble((step_heading(step), "dim"), ": ", literal(step.area.name, "bold")))
     banner = _banner(state, asking_quit)
-    if banner is not None:
-        parts.append(banner)
-    parts.append(Text())
+    parts.append(banner if banner is not None else Text())
     if state.phase == "area":
         parts.append(
             Text.assemble(
@@ -201,7 +205,6 @@ def render_state(state: TimerState, *, asking_quit: bool = False) -> RenderableT
         parts.append(Text("Next: this is the last area", style="dim"))
     parts.append(Text())
     parts.append(_details(step))
-    parts.append(Text())
     if state.help_shown:
         parts.append(Text("Keys", style="bold"))
         parts.append(_help_table())

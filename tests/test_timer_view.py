@@ -89,10 +89,8 @@ def test_area_screen_shows_everything_needed_to_do_the_stroke() -> None:
     for expected in [
         "Area 1/4, left calf",
         HOSTILE_NAME,
-        "Stroke     sweep",
-        "Direction  ankle to knee",
-        "Angle      45° to the skin",
-        "Pressure   light",
+        "Stroke sweep  ·  Angle 45° to the skin  ·  Pressure light",
+        "Direction ankle to knee",
         "Cues",
         HOSTILE_CUE,
         "Discomfort 5/10 at most",
@@ -158,7 +156,7 @@ def test_break_screen_announces_the_next_area() -> None:
     screen = render(state)
     assert "Next area in 0:05" in screen
     assert "Area 2/4, left calf: Soleus" in screen
-    assert "Stroke     fan" in screen
+    assert "Stroke fan  ·  Angle 30° to the skin  ·  Pressure moderate" in screen
     assert "Get into position" in screen
     assert "This area" not in screen
     assert "3:00 left of 4:00" in screen
