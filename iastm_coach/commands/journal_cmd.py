@@ -1,0 +1,104 @@
+"""`iastm-coach journal ...`: where the journal is, and keeping it healthy."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from iastm_coach.journal import Journal
+
+journal_app = typer.Typer(
+    help="Where your journal is, and checking or repairing it after a crash or a hand edit.",
+    no_args_is_help=True,
+)
+
+
+def _journal() -> Journal:
+    from iastm_coach.journal import Journal
+    from iastm_coach.paths import journal_dir
+
+    return Journal(journal_dir())
+
+
+@contextmanager
+def _permission_warnings_as_lines() -> Iterator[None]:
+    """Show journal permission warnings as plain lines on stderr, not Python warnings."""
+    from iastm_coach.journal import JournalPermissionWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", JournalPermissionWarning)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, JournalPermissionWarning):
+            typer.echo(f"Warning: {warning.message}", err=True)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+
+
+@journal_app.command("path")
+def cmd_path() -> None:
+    """Print the journal directory (one TOML file per month inside it)."""
+    from iastm_coach.paths import journal_dir
+
+    typer.echo(str(journal_dir()))
+
+
+@journal_app.command("check")
+def cmd_check() -> None:
+    """List every problem in the journal files; exit 4 if any file is damaged."""
+    from iastm_coach.errors import DataFileError
+
+    journal = _journal()
+    report = journal.check_report()
+    for problem in report.warnings:
+        typer.echo(f"Warning: {problem}", err=True)
+    errors = report.errors
+    if errors:
+        count = len(errors)
+        raise DataFileError(
+            f"The journal has {count} problem{'s' * (count != 1)} "
+            f"({report.records} readable record{'s' * (report.records != 1)}):",
+            problems=[str(problem) for problem in errors],
+            hint=(
+                "`iastm-coach journal repair` moves damaged text into a side file next to "
+                "its month file and keeps everything else. A record written by a newer "
+                "iastm-coach needs an upgrade instead."
+            ),
+        )
+    files = f"{report.files} file{'s' * (report.files != 1)}"
+    typer.echo(f"Journal OK: {report.records} record{'s' * (report.records != 1)} in {files}.")
+
+
+@journal_app.command("repair")
+def cmd_repair() -> None:
+    """Move damaged text into side files (nothing is deleted) and fix loose permissions."""
+    from iastm_coach.errors import DataFileError
+
+    journal = _journal()
+    with _permission_warnings_as_lines():
+        written = journal.repair()
+    fixed = journal.fix_permissions()
+    for path in written:
+        typer.echo(f"Moved damaged text to {path}")
+    for path in fixed:
+        typer.echo(f"Made private again (owner only): {path}")
+    remaining = journal.check_report().errors
+    if remaining:
+        raise DataFileError(
+            "Some problems cannot be repaired automatically:",
+            problems=[str(problem) for problem in remaining],
+        )
+    if written:
+        typer.echo(
+            "The journal is readable again. Look through the side "
+            f"file{'s' * (len(written) != 1)}: copy back by hand anything you want to keep."
+        )
+    elif not fixed:
+        typer.echo("Nothing to repair: the journal is healthy.")

@@ -1,0 +1,91 @@
+"""Property: any record round-trips exactly, through the TOML file and through the parse cache."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iastm_coach.journal import RESERVED_FIELDS, Journal
+
+ZONES = st.builds(
+    timezone,
+    st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(
+        lambda minutes: timedelta(minutes=minutes)
+    ),
+)
+MOMENTS = st.datetimes(
+    min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30), timezones=ZONES
+)
+TEXT = st.text(
+    st.characters(codec="utf-8")  # every character, control characters included
+    | st.sampled_from(
+        ['"', "'", "\\", "\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\u2028", "\ufeff"]
+    ),
+    max_size=40,
+) | st.sampled_from(['"""', "'''", '\\"', "[[session]]", "\n[[session]]\nschema = 1\n", "a\r\nb"])
+LEAVES = st.one_of(
+    TEXT,
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    MOMENTS,
+    st.dates(min_value=date(1, 1, 1)),
+)
+VALUES = st.recursive(
+    LEAVES,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
+    max_leaves=16,
+)
+DATA = st.dictionaries(TEXT.filter(lambda key: key not in RESERVED_FIELDS), VALUES, max_size=8)
+KINDS = st.sampled_from(["session", "checkin", "screening", "hold", "hold_clear", "measure"])
+
+
+def same(left: Any, right: Any) -> bool:
+    """Equal, and of the same type; datetimes keep their offset; -0.0 is not 0.0."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return list(left) == list(right) and all(same(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(same, left, right))
+    if isinstance(left, float):
+        return left == right and math.copysign(1, left) == math.copysign(1, right)
+    if isinstance(left, datetime):
+        return left == right and left.utcoffset() == right.utcoffset()
+    return bool(left == right)
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=KINDS, data=DATA, at=MOMENTS)
+def test_any_record_round_trips_exactly(kind: str, data: dict[str, Any], at: datetime) -> None:
+    """append → file → tomllib → Record, and again from the parse cache, gives the same record."""
+    with tempfile.TemporaryDirectory() as temp:
+        directory = Path(temp) / "journal"
+        written = Journal(directory).append(kind, data, at=at)
+        assert same(written.data, data)
+        for reader in (Journal(directory), Journal(directory)):  # parsed, then cached
+            found = reader.get(written.id)
+            assert found is not None
+            assert found.kind == kind
+            assert same(found.at, at)
+            assert same(dict(found.data), data)
+            assert reader.recent() == [found]
+        assert Journal(directory).check() == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(notes=st.lists(TEXT, min_size=1, max_size=6))
+def test_many_records_keep_their_order_and_values(notes: list[str]) -> None:
+    """Several records in one month come back in time order with their own values."""
+    base = datetime(2024, 6, 1, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as temp:
+        journal = Journal(Path(temp) / "journal")
+        for n, note in enumerate(notes):
+            journal.append("checkin", {"note": note}, at=base + timedelta(minutes=n))
+        assert [r.data["note"] for r in Journal(journal.directory).scan()] == notes
