@@ -16,6 +16,11 @@ from rich.text import Text
 from iastm_coach.errors import UsageError
 from iastm_coach.ui import literal
 
+
+class EndOfInput(UsageError):
+    """Standard input ran out before a question was answered (a pipe ended)."""
+
+
 YES = {"y", "yes"}
 NO = {"n", "no"}
 MAX_TRIES = 5
@@ -55,7 +60,7 @@ class LineConversation:
         line = self.stdin.readline()
         if not line:
             self.console.print()
-            raise UsageError(
+            raise EndOfInput(
                 f"the input ended before this was answered: {question}",
                 hint="Run the session in a terminal, or pipe one answer per line.",
             )

@@ -21,8 +21,9 @@ SCREENING: Final = "screening"  # the checklist answers before a session (or a r
 HOLD: Final = "hold"  # a red flag put a region on hold
 HOLD_CLEAR: Final = "hold_clear"  # the user lifted a hold, with a reason
 MEASURE: Final = "measure"  # a self-measured outcome test value
+EXERCISE: Final = "exercise"  # the guided exercises done after a session
 
-KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE)
+KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE, EXERCISE)
 
 # Field reference (documented in the README's "Journal" section).
 #
@@ -46,7 +47,6 @@ KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE)
 #   rest_override: bool       the user overrode the rest period
 #   areas: list of {name: str, planned_s: int, actual_s: int,
 #                   status: "done" | "skipped" | "partial" | "not-started"}
-#   exercises: list of {name: str, sets_done: int, sets_planned: int}
 #   soreness: int             0-10 right after; -1 when not answered (interrupted)
 #   bruising: bool
 #   numbness: bool
@@ -89,3 +89,10 @@ KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE)
 #   value: float
 #   phase: str                "before" | "after" | "standalone"
 #   session: str              session id or "" (standalone)
+#
+# exercise:
+#   session: str              id of the (first side's) session record
+#   group: str                the sitting, as in session.group
+#   region: str
+#   exercises: list of {name: str, sets_done: int, sets_planned: int}
+#                             skipped exercises have sets_done = 0

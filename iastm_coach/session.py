@@ -30,14 +30,17 @@ from iastm_coach.checklist import (
     screening_record,
 )
 from iastm_coach.clock import Clock
-from iastm_coach.conversation import Conversation
+from iastm_coach.conversation import Conversation, EndOfInput
 from iastm_coach.dose import Dose, next_dose
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
+from iastm_coach.exercises import ExerciseDone, guide_exercises
 from iastm_coach.history import last_session
 from iastm_coach.holds import active_holds, place_hold
 from iastm_coach.journal import Journal, Record
 from iastm_coach.library import load_for_region, region_index
+from iastm_coach.measure import record_measure, value_bounds
 from iastm_coach.protocol_io import LoadedProtocol, load_protocol_file
+from iastm_coach.protocol_model import TreatmentProtocol
 from iastm_coach.redflags import RedFlag, advice_for, aftercare_flags
 from iastm_coach.timer import RunResult, Side, Step, build_plan
 from iastm_coach.ui import literal
@@ -54,6 +57,15 @@ WARNING_SIGNS = (
     "more than a couple of days or gets worse."
 )
 SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
+CHECKIN_REMINDER = (
+    "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. "
+    "Mild soreness for a day or two is normal; if it gets worse, or you notice "
+    "bruising, numbness or swelling, stop and contact your clinician."
+)
+SHORT_TERM_CAVEAT = (
+    "(right after a session, changes are common and say little about the long term; "
+    "compare over weeks, measured the same way at the same time of day)"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class SessionDeps:
     journal: Journal
     talk: Conversation
     run_timer: RunTimer
+    time_scale: float = 1.0  # for exercise holds, like the stroke timer
 
 
 @dataclass(frozen=True)
@@ -332,7 +345,6 @@ def session_fields(
             }
             for step in steps
         ],
-        "exercises": [],
         "soreness": soreness,
         "bruising": bruising,
         "numbness": numbness,
@@ -396,7 +408,10 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
         )
 
     talk.show(preparation(loaded, dose, sides))
-    talk.pause("Press Enter to start the timer.")
+    if first_session_ever(deps.journal):
+        talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
+    talk.pause("Press Enter when you are ready.")
+    before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
     plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
     started = deps.clock.now()
     result = deps.run_timer(plan)
@@ -411,7 +426,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 aftercare[side] = aftercare_questions(talk, _place(p.region, side))
             note = talk.ask_text("A note for your journal?")
     except (KeyboardInterrupt, UsageError):
-        pass  # keep what was done; record it below
+        pass  # keep what was done; it is recorded below
     ended = deps.clock.now()
     saved = [
         deps.journal.append(
@@ -430,21 +445,135 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
             ),
             at=ended,
         )
-        for side in sides
+        for side in saved_sides(sides, result)
     ]
     flags = place_holds_for_aftercare(deps, p.region, saved, aftercare)
     outcome = SessionOutcome(saved, result, flags)
-    if len(aftercare) == len(sides):
-        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
-    elif flags:
+    complete = result.ended_by == "finished" and len(aftercare) == len(sides)
+    if flags:
         talk.show(red_flag_panel(flags, p.region))
-    if result.ended_by != "finished" or len(aftercare) != len(sides):
+    elif complete:
+        follow_up(loaded, outcome, deps, before=before, group=group)
+    if not complete:
+        if aftercare:
+            talk.show(Text(CHECKIN_REMINDER))
         done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
         raise Interrupted(
             f"the session ended early; {done} of strokes are kept in your journal, "
             "marked incomplete"
         )
+    talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
     return outcome
+
+
+def saved_sides(sides: Sequence[Side], result: RunResult) -> list[Side]:
+    """Sides with a record: every side of a finished session; only sides begun otherwise."""
+    if result.ended_by == "finished":
+        return list(sides)
+    begun = [
+        side
+        for side in sides
+        if any(step.side == side and step.status != "not-started" for step in result.steps)
+    ]
+    return begun or list(sides[:1])
+
+
+def first_session_ever(journal: Journal) -> bool:
+    return not journal.recent(kinds={records.SESSION}, limit=1)
+
+
+Measured = dict[Side, tuple[float, datetime]]
+
+
+def measure_outcome(
+    protocol: TreatmentProtocol,
+    sides: Sequence[Side],
+    talk: Conversation,
+    *,
+    phase: str,
+    clock: Clock,
+) -> Measured:
+    """Offer (never force) the protocol's outcome test, once per side."""
+    outcome = protocol.outcome
+    if outcome is None:
+        return {}
+    if phase == "before":
+        question = f"Measure your {outcome.name} before you start (optional)?"
+        if not talk.confirm(question, default=False):
+            return {}
+        talk.show(Text.assemble(("How: ", "bold"), literal(outcome.how)))
+    low, high = value_bounds(outcome.unit)
+    values: Measured = {}
+    for side in sides:
+        where = "" if side == "none" else f" ({side})"
+        value = talk.ask_float(
+            f"{outcome.name}{where} {phase} the strokes, in {outcome.unit}?", low=low, high=high
+        )
+        if value is not None:
+            values[side] = (value, clock.now())
+    return values
+
+
+def follow_up(
+    loaded: LoadedProtocol,
+    outcome: SessionOutcome,
+    deps: SessionDeps,
+    *,
+    before: Measured,
+    group: str,
+) -> None:
+    """After a session without red flags: the 'after' measurement and guided exercises.
+
+    Each is written to the journal as soon as it is known, pointing at the session.
+    """
+    p = loaded.protocol
+    by_side = {record.data["side"]: record for record in outcome.sessions}
+    talk = deps.talk
+    if before and p.outcome is not None:
+        after = measure_outcome(p, list(before), talk, phase="after", clock=deps.clock)
+        for phase, values in (("before", before), ("after", after)):
+            for side, (value, at) in values.items():
+                record_measure(
+                    deps.journal,
+                    region=p.region,
+                    side=side,
+                    test=p.outcome.name,
+                    unit=p.outcome.unit,
+                    value=value,
+                    phase=phase,
+                    session_id=by_side[side].id if side in by_side else "",
+                    at=at,
+                )
+        for side, (value, _) in after.items():
+            if side in before:
+                change = value - before[side][0]
+                where = "" if side == "none" else f" {side}"
+                talk.show(Text(f"Change{where}: {change:+g} {p.outcome.unit} " + SHORT_TERM_CAVEAT))
+    try:
+        wanted = bool(p.exercise) and talk.confirm(
+            "Do the exercises now, with a guide?", default=True
+        )
+    except EndOfInput:
+        return  # a pipe that ends here simply skips the optional part
+    if wanted:
+        done: list[ExerciseDone] = []
+        try:
+            done = guide_exercises(
+                p.exercise, clock=deps.clock, time_scale=deps.time_scale, talk=talk
+            )
+        except EndOfInput:
+            pass
+        finally:
+            deps.journal.append(
+                records.EXERCISE,
+                {
+                    "session": outcome.sessions[0].id,
+                    "group": group,
+                    "region": p.region,
+                    "exercises": [item.fields() for item in done],
+                },
+                at=deps.clock.now(),
+            )
 
 
 def place_holds_for_aftercare(
@@ -488,7 +617,7 @@ def aftercare_screen(
     finished = "Session done" if outcome.result.ended_by == "finished" else "Session ended early"
     parts.append(Text(f"{finished}: {done // 60} min {done % 60:02d} s of strokes."))
     if p.exercise:
-        exercises = Text("Now, while the tissue is warm, do these exercises:\n", style="bold")
+        exercises = Text("Exercises for this region (daily is fine):\n", style="bold")
         for exercise in p.exercise:
             dose = (
                 f"{exercise.sets} x {exercise.reps} reps"
@@ -505,11 +634,5 @@ def aftercare_screen(
                 f"({p.settings.rest_hours} h rest)."
             )
         )
-    parts.append(
-        Text(
-            "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. "
-            "Mild soreness for a day or two is normal; if it gets worse, or you notice "
-            "bruising, numbness or swelling, stop and contact your clinician."
-        )
-    )
+    parts.append(Text(CHECKIN_REMINDER))
     return [Group(*parts)]

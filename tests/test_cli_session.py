@@ -20,6 +20,7 @@ runner = CliRunner()
 CHECKLIST_ITEMS = 27
 FIRST_USE = "y\ny\n"  # shown by a physio; smooth tool
 ALL_CLEAR = "n\n" * CHECKLIST_ITEMS
+READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
 AFTERCARE = "2\nn\nn\nall good\n"
 
 
@@ -31,7 +32,7 @@ def invoke(args: list[str], answers: str, clock: FakeClock) -> tuple[int, str, s
 def first_session(clock: FakeClock) -> tuple[int, str, str]:
     return invoke(
         ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + "\n" + AFTERCARE,
+        FIRST_USE + ALL_CLEAR + READY + AFTERCARE,
         clock,
     )
 
@@ -69,7 +70,7 @@ def test_hold_exits_3_and_clear_lifts_it(isolated_home: Path) -> None:
     clock = FakeClock()
     code, out, _ = invoke(
         ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + "\n8\nn\nn\n\n",
+        FIRST_USE + ALL_CLEAR + READY + "8\nn\nn\n\n",
         clock,
     )
     assert code == 0 and "on hold" in out

@@ -30,22 +30,32 @@ def spawn_env(home: Path, scale: str) -> dict[str, str]:
 
 def answer_checklist(child: pexpect.spawn) -> None:
     """First use: a physio showed me, the tool is smooth; then 'no' to every condition."""
-    child.expect("shown you how")
+    child.expect(r"shown you how.*\[y/n\]")
     child.sendline("y")
-    child.expect("smooth")
+    child.expect(r"smooth.*\[y/n\]")
     child.sendline("y")
     while True:
-        index = child.expect([r"\[y/n\]", "Press Enter to start"])
+        index = child.expect([r"\[y/n\]", "Press Enter when you are ready"])
         if index == 1:
             break
         child.sendline("n")
 
 
-def journal_sessions(home: Path) -> list[dict[str, object]]:
+def start_without_measuring(child: pexpect.spawn) -> None:
+    child.sendline("")
+    child.expect(r"before you start.*\[y/N\]")
+    child.sendline("n")
+
+
+def journal_kind(home: Path, kind: str) -> list[dict[str, object]]:
     found: list[dict[str, object]] = []
     for path in sorted((home / "journal").glob("*.toml")):
-        found += tomllib.loads(path.read_text()).get("session", [])
+        found += tomllib.loads(path.read_text()).get(kind, [])
     return found
+
+
+def journal_sessions(home: Path) -> list[dict[str, object]]:
+    return journal_kind(home, "session")
 
 
 def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
@@ -64,7 +74,7 @@ def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
         timeout=20,
     )
     answer_checklist(child)
-    child.sendline("")
+    start_without_measuring(child)
     child.expect("timed strokes")
     child.expect("Inner calf")
     child.expect("Stroke beat")  # area 1 is running (not the break before it)
@@ -99,7 +109,8 @@ def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
 
 
 def test_live_session_to_the_end(tmp_path: Path) -> None:
-    """A whole session at 1% speed: aftercare, exercises, and a complete record."""
+    """A whole session at 1% speed: measured before and after, aftercare, a guided
+    exercise, and complete records."""
     home = tmp_path / "home"
     child = pexpect.spawn(
         PROGRAM,
@@ -112,6 +123,11 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
     )
     answer_checklist(child)
     child.sendline("")
+    child.expect(r"before you start.*\[y/N\]")
+    child.sendline("y")
+    for side, value in (("left", "9"), ("right", "10.5")):
+        child.expect(rf"\({side}\) before the strokes, in cm")
+        child.sendline(value)
     for side in ("left", "right"):
         child.expect(f"Soreness now in the {side} calf")
         child.sendline("2")
@@ -121,7 +137,21 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
         child.sendline("n")
     child.expect("note")
     child.sendline("")
-    child.expect("do these exercises")
+    for side in ("left", "right"):
+        child.expect(rf"\({side}\) after the strokes")
+        child.sendline("11")
+    child.expect(r"Change left: \+2 cm")
+    child.expect("with a guide")
+    child.sendline("y")
+    child.expect("Wall calf stretch, knee straight' now")
+    child.sendline("y")
+    for _ in range(3):
+        child.expect("ready to hold for 30 s")
+        child.sendline("")
+        child.expect("Release")
+    for _ in range(2):
+        child.expect("now")
+        child.sendline("n")
     child.expect("checkin")
     child.expect(pexpect.EOF)
     child.close()
@@ -129,12 +159,19 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
     records = journal_sessions(home)
     assert sorted(r["side"] for r in records) == ["left", "right"]  # type: ignore[type-var]
     assert all(r["complete"] for r in records)
+    measures = journal_kind(home, "measure")
+    assert sorted((m["side"], m["phase"], m["value"]) for m in measures) == [
+        ("left", "after", 11.0), ("left", "before", 9.0),
+        ("right", "after", 11.0), ("right", "before", 10.5),
+    ]  # fmt: skip
+    (exercise,) = journal_kind(home, "exercise")
+    assert [e["sets_done"] for e in exercise["exercises"]] == [3, 0, 0]  # type: ignore[index]
 
 
 def test_piped_plain_session(tmp_path: Path) -> None:
     """`printf ... | iastm-coach session calf --plain` completes and records the session."""
     home = tmp_path / "home"
-    answers = "left\ny\ny\n" + "n\n" * 27 + "\n" + "1\nn\nn\npiped\n"
+    answers = "left\ny\ny\n" + "n\n" * 27 + "\nn\n" + "1\nn\nn\npiped\n"
     result = subprocess.run(
         [PROGRAM, "session", "calf", "--plain"],
         input=answers,
@@ -167,7 +204,7 @@ def test_ctrl_c_in_live_view_restores_terminal(tmp_path: Path) -> None:
         timeout=20,
     )
     answer_checklist(child)
-    child.sendline("")
+    start_without_measuring(child)
     child.expect("Inner calf")
     child.expect("Stroke beat")
     child.sendintr()

@@ -64,7 +64,7 @@ def test_full_session_records_each_side(tmp_path: Path) -> None:
     assert screening.data["outcome"] == "cleared"
     assert screening.data["first_use"] == {"taught-by-physio": False, "smooth-tool": True}
     assert "strongly recommend" in talk.transcript
-    assert "do these exercises" in talk.transcript
+    assert "Exercises for this region" in talk.transcript
     assert "checkin" in talk.transcript
 
 

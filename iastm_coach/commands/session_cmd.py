@@ -95,6 +95,7 @@ def cmd_session(
         journal=Journal(journal_dir()),
         talk=LineConversation(console, sys.stdin),
         run_timer=run_timer,
+        time_scale=scale,
     )
     request = SessionRequest(
         region=region,
