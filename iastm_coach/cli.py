@@ -80,11 +80,14 @@ def root(
     """iastm-coach: timed, screened IASTM self-treatment with a private journal.
 
     Run a command below; `iastm-coach session calf` starts a guided session.
+    With no command, shows today's plan (`iastm-coach today`).
     """
     if debug:
         os.environ[DEBUG_ENV] = "1"
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        from iastm_coach.commands.today_cmd import run_today
+
+        run_today(ctx.obj, json_output=False)
 
 
 def _register() -> None:
@@ -93,6 +96,11 @@ def _register() -> None:
 
     app.command("session")(session_cmd.cmd_session)
     app.add_typer(protocol_cmd.protocol_app, name="protocol")
+    from iastm_coach.commands import learn_cmd, measure_cmd, today_cmd
+
+    app.command("today")(today_cmd.cmd_today)
+    app.command("measure")(measure_cmd.cmd_measure)
+    app.command("learn")(learn_cmd.cmd_learn)
     from iastm_coach.commands import history_cmd
 
     history_cmd.register(app)

@@ -1,0 +1,385 @@
+"""Today's plan: the pure planner with fake-clock times, and `iastm-coach today` / no command."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from iastm_coach import records
+from iastm_coach.cli import app
+from iastm_coach.context import AppContext
+from iastm_coach.errors import UsageError
+from iastm_coach.journal import Journal, Record
+from iastm_coach.paths import journal_dir
+from iastm_coach.today import (
+    IN_USE_LOOKBACK,
+    RegionRules,
+    describe_moment,
+    describe_wait,
+    gather_today,
+    plan_today,
+    week_start,
+)
+from tests.fakes import DEFAULT_START, FakeClock
+
+runner = CliRunner()
+MONDAY = DEFAULT_START  # 2026-03-02 18:30 UTC, a Monday
+CALF = RegionRules("calf", rest_hours=48, sessions_per_week=2)
+HAMS = RegionRules("hamstrings", rest_hours=48, sessions_per_week=2)
+RULES = {"calf": CALF, "hamstrings": HAMS}
+
+
+def journal() -> Journal:
+    return Journal(journal_dir())
+
+
+def add_session(
+    j: Journal,
+    region: str,
+    ended: datetime,
+    *,
+    side: str = "left",
+    group: str = "",
+    minutes: int = 5,
+) -> Record:
+    started = ended - timedelta(minutes=minutes)
+    return j.append(
+        records.SESSION,
+        {
+            "region": region,
+            "side": side,
+            "group": group,
+            "source": "timer",
+            "started": started,
+            "ended": ended,
+            "soreness": 2,
+            "complete": True,
+        },
+        at=ended,
+    )
+
+
+def add_hold(j: Journal, region: str, at: datetime, reason: str = "Soreness 7 or more.") -> Record:
+    return j.append(
+        records.HOLD,
+        {"region": region, "rule": "soreness-7", "reason": reason, "source": ""},
+        at=at,
+    )
+
+
+def rules_for(region: str) -> RegionRules:
+    if region in RULES:
+        return RULES[region]
+    raise UsageError(f"unknown region '{region}'")
+
+
+def gather(now: datetime, **kwargs: Any) -> Any:
+    return gather_today(journal(), now, rules_for=rules_for, **kwargs)
+
+
+def invoke(args: list[str], now: datetime = MONDAY) -> Any:
+    return runner.invoke(app, args, obj=AppContext(clock=FakeClock(now)))
+
+
+# --- the planner ------------------------------------------------------------------------
+
+
+def test_week_starts_on_monday_midnight_in_nows_zone() -> None:
+    """Wednesday and Monday evening both belong to the week from Monday 00:00."""
+    wednesday = datetime(2026, 3, 4, 9, 15, tzinfo=UTC)
+    assert datetime(2026, 3, 2, tzinfo=UTC) == week_start(wednesday)
+    assert datetime(2026, 3, 2, tzinfo=UTC) == week_start(MONDAY)
+
+
+def test_empty_journal_is_a_new_user() -> None:
+    """Nothing recorded and nothing installed: the welcome, nothing due."""
+    plan = gather(MONDAY)
+    assert plan.new_user
+    assert plan.due == []
+    assert plan.next_command is None
+
+
+def test_region_rests_until_rest_hours_after_the_last_session_ended() -> None:
+    """Ended 10 h ago with 48 h rest: resting until ended + 48 h, and nothing due."""
+    ended = MONDAY - timedelta(hours=10)
+    add_session(journal(), "calf", ended)
+    plan = gather(MONDAY)
+    assert not plan.new_user
+    assert [item.region for item in plan.resting] == ["calf"]
+    assert ended + timedelta(hours=48) == plan.resting[0].until
+    assert plan.next_command is None
+    assert ended + timedelta(hours=48) == plan.next_due_at
+
+
+def test_region_is_due_once_rested() -> None:
+    """Ended 50 h ago with 48 h rest: due, and the next command starts it."""
+    add_session(journal(), "calf", MONDAY - timedelta(hours=50))
+    plan = gather(MONDAY)
+    assert [item.region for item in plan.due] == ["calf"]
+    assert plan.next_command == "iastm-coach session calf"
+    assert plan.next_due_at is None
+
+
+def test_both_sides_of_one_sitting_count_once_and_the_prescription_caps_the_week() -> None:
+    """Two sittings this week (one of both sides) meet 2 a week: done for the week, not due."""
+    j = journal()
+    friday = datetime(2026, 3, 6, 18, 30, tzinfo=UTC)
+    add_session(j, "calf", datetime(2026, 3, 2, 8, 0, tzinfo=UTC), side="left", group="g1")
+    add_session(j, "calf", datetime(2026, 3, 2, 8, 6, tzinfo=UTC), side="right", group="g1")
+    add_session(j, "calf", datetime(2026, 3, 4, 8, 0, tzinfo=UTC), side="left", group="g2")
+    plan = gather(friday)
+    assert plan.due == []
+    [done] = plan.done_for_week
+    assert (done.region, done.sessions_this_week, done.sessions_per_week) == ("calf", 2, 2)
+
+
+def test_sessions_of_last_week_do_not_count() -> None:
+    """A sitting on Sunday is last week's: on Monday the count starts at 0 again."""
+    add_session(journal(), "calf", datetime(2026, 2, 27, 8, 0, tzinfo=UTC), group="g1")
+    [due] = gather(MONDAY).due
+    assert due.sessions_this_week == 0
+
+
+def test_hold_wins_over_rest_and_is_lifted_by_a_clear() -> None:
+    """A held region is on hold (with its reason) even when rested; a clear makes it due."""
+    j = journal()
+    add_session(j, "calf", MONDAY - timedelta(days=5))
+    hold = add_hold(j, "calf", MONDAY - timedelta(days=4))
+    plan = gather(MONDAY)
+    [held] = plan.on_hold
+    assert held.hold is not None
+    assert ("calf", "Soreness 7 or more.", hold.at) == (
+        held.region,
+        held.hold.reason,
+        held.hold.since,
+    )
+    assert plan.due == []
+    j.append(records.HOLD_CLEAR, {"region": "calf", "reason": "physio OK"}, at=MONDAY)
+    assert [item.region for item in gather(MONDAY + timedelta(minutes=1)).due] == ["calf"]
+
+
+def test_due_checkins_are_listed() -> None:
+    """A session that ended 24 h ago has its 24 h follow-up due."""
+    session = add_session(journal(), "calf", MONDAY - timedelta(hours=24))
+    plan = gather(MONDAY)
+    [due] = plan.checkins_due
+    assert (session.id, 24) == (due.session.id, due.hours)
+    assert [{"session_id": session.id, "region": "calf", "side": "left", "hours": 24}] == [
+        {k: v for k, v in c.items() if k != "closes"} for c in plan.to_json()["checkins_due"]
+    ]
+
+
+def test_installed_protocol_makes_a_region_in_use_before_any_session() -> None:
+    """A protocol from the physio, never used yet: due and not treated, not a new user."""
+    plan = gather(MONDAY, installed=["hamstrings"])
+    assert not plan.new_user
+    [due] = plan.due
+    assert (due.region, due.last_ended) == ("hamstrings", None)
+
+
+def test_unreadable_protocol_is_a_problem_not_a_crash() -> None:
+    """A region whose protocol cannot be loaded is listed with the message."""
+    add_session(journal(), "knee", MONDAY - timedelta(days=3))
+    plan = gather(MONDAY)
+    [problem] = plan.problems
+    assert (problem.region, problem.problem) == ("knee", "unknown region 'knee'")
+    assert plan.to_json()["problems"] == [{"region": "knee", "message": "unknown region 'knee'"}]
+
+
+def test_never_treated_then_longest_waiting_comes_first() -> None:
+    """The next command goes to the region waiting longest; a never-treated one first."""
+    j = journal()
+    add_session(j, "calf", MONDAY - timedelta(days=3))
+    add_session(j, "hamstrings", MONDAY - timedelta(days=6))
+    assert gather(MONDAY).next_command == "iastm-coach session hamstrings"
+    rules = {**RULES, "glutes": RegionRules("glutes", rest_hours=48)}
+    plan = plan_today(now=MONDAY, rules=rules, sessions=j.recent(kinds={records.SESSION}))
+    assert [item.region for item in plan.due] == ["glutes", "hamstrings", "calf"]
+
+
+def test_after_a_long_break_the_newest_session_keeps_its_region_in_use() -> None:
+    """Only older sessions: the newest one's region is still shown; older regions are not."""
+    j = journal()
+    add_session(j, "hamstrings", MONDAY - IN_USE_LOOKBACK - timedelta(days=30))
+    add_session(j, "calf", MONDAY - IN_USE_LOOKBACK - timedelta(days=2))
+    plan = gather(MONDAY)
+    assert [item.region for item in plan.regions] == ["calf"]
+    assert not plan.new_user
+
+
+class SpyJournal(Journal):
+    """Records how each `recent` call was bounded."""
+
+    calls: list[dict[str, Any]]
+
+    def recent(
+        self,
+        *,
+        kinds: Collection[str] | None = None,
+        limit: int | None = None,
+        since: datetime | None = None,
+    ) -> list[Record]:
+        self.calls.append({"kinds": kinds, "limit": limit, "since": since})
+        return super().recent(kinds=kinds, limit=limit, since=since)
+
+
+def test_reads_are_bounded_by_time_or_count() -> None:
+    """Every `recent` read has a `since` or a `limit`: the cost does not grow with the journal."""
+    add_session(journal(), "calf", MONDAY - IN_USE_LOOKBACK - timedelta(days=2))
+    spy = SpyJournal(journal_dir())
+    spy.calls = []
+    gather_today(spy, MONDAY, rules_for=rules_for)
+    assert spy.calls
+    assert all(call["since"] is not None or call["limit"] for call in spy.calls)
+
+
+def test_json_has_the_documented_fields() -> None:
+    """`to_json` carries every documented field, with ISO times."""
+    j = journal()
+    add_session(j, "calf", MONDAY - timedelta(hours=10))
+    add_session(j, "hamstrings", MONDAY - timedelta(hours=60))
+    data = gather(MONDAY).to_json()
+    assert {
+        "now",
+        "week_start",
+        "new_user",
+        "due",
+        "resting",
+        "on_hold",
+        "done_for_week",
+        "checkins_due",
+        "problems",
+        "next_command",
+        "next_due_at",
+    } == set(data)
+    assert data["resting"][0]["until"] == "2026-03-04T08:30:00+00:00"
+    assert data["due"][0] == {
+        "region": "hamstrings",
+        "command": "iastm-coach session hamstrings",
+        "last_session": "2026-02-28T06:30:00+00:00",
+        "sessions_this_week": 0,
+        "sessions_per_week": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (MONDAY.replace(hour=9, minute=5), "today 09:05"),
+        (MONDAY + timedelta(days=1), "tomorrow 18:30"),
+        (MONDAY - timedelta(days=1), "yesterday 18:30"),
+        (MONDAY + timedelta(days=2), "Wed 4 Mar 18:30"),
+        (MONDAY - timedelta(days=365), "Sun 2 Mar 2025 18:30"),
+    ],
+)
+def test_describe_moment(moment: datetime, expected: str) -> None:
+    """Times near now read as today/tomorrow/yesterday, others with a weekday and date."""
+    assert expected == describe_moment(moment, MONDAY)
+
+
+@pytest.mark.parametrize(
+    ("delta", "expected"),
+    [
+        (timedelta(seconds=20), "1 min"),
+        (timedelta(hours=5, minutes=10), "5 h 10 min"),
+        (timedelta(hours=5), "5 h"),
+        (timedelta(days=1, hours=4, minutes=3), "1 day 4 h"),
+        (timedelta(days=3), "3 days"),
+    ],
+)
+def test_describe_wait(delta: timedelta, expected: str) -> None:
+    """Waits in days and hours, or hours and minutes; never '0 min'."""
+    assert expected == describe_wait(delta)
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def test_no_command_shows_the_welcome_for_a_new_user() -> None:
+    """`iastm-coach` alone runs today: a welcome pointing at session calf and learn."""
+    result = invoke([])
+    assert result.exit_code == 0, result.output
+    assert "Welcome to iastm-coach" in result.stdout
+    assert "iastm-coach session calf" in result.stdout
+    assert "iastm-coach learn" in result.stdout
+
+
+def test_help_still_works_without_a_command() -> None:
+    """`iastm-coach --help` prints help (and lists today), not the plan."""
+    result = invoke(["--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout
+    assert "today" in result.stdout
+    assert "Welcome" not in result.stdout
+
+
+def test_today_shows_resting_due_hold_and_checkins() -> None:
+    """One screen: check-ins, due, resting with the time, on hold with the reason, next step."""
+    j = journal()
+    add_session(j, "calf", MONDAY - timedelta(hours=24))
+    add_session(j, "hamstrings", MONDAY - timedelta(hours=72))
+    add_session(j, "glutes", MONDAY - timedelta(days=6))
+    add_hold(j, "glutes", MONDAY - timedelta(days=5), reason="[bold]Bruising[/bold] reported.")
+    result = invoke(["today"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Check-ins due: run `iastm-coach checkin`" in out
+    assert "calf (left)   24 h follow-up" in out
+    assert "Resting" in out
+    assert "calf   until tomorrow 18:30 (in 1 day) · 0 of 2 sessions this week" in out
+    assert "On hold: see your clinician" in out
+    assert "[bold]Bruising[/bold] reported." in out  # untrusted text shown literally
+    assert 'then lift the hold: iastm-coach hold clear glutes --reason "..."' in out
+    assert "Next: iastm-coach session hamstrings" in out
+
+
+def test_nothing_due_says_when_the_next_session_is() -> None:
+    """Only a resting region: nothing due, and when it may be treated again."""
+    add_session(journal(), "calf", MONDAY - timedelta(hours=2))
+    result = invoke(["today"])
+    assert result.exit_code == 0
+    assert "Nothing is due today. Next session: calf from Wed 4 Mar 16:30." in result.stdout
+
+
+def test_today_json_is_machine_readable() -> None:
+    """`today --json`: exit 0 and the plan as JSON."""
+    add_session(journal(), "calf", MONDAY - timedelta(hours=50))
+    result = invoke(["today", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["next_command"] == "iastm-coach session calf"
+    assert [item["region"] for item in data["due"]] == ["calf"]
+    assert data["new_user"] is False
+
+
+def test_today_uses_the_built_in_prescription() -> None:
+    """The calf's built-in 2 sessions a week shows as '1 of 2 sessions this week'."""
+    add_session(journal(), "calf", MONDAY - timedelta(hours=1))
+    result = invoke(["today"])
+    assert "1 of 2 sessions this week" in result.stdout
+
+
+def test_today_respects_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_COLOR: not one escape sequence, even with a forced terminal."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    add_session(journal(), "calf", MONDAY - timedelta(hours=50))
+    result = invoke([])
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout
+    assert "Next: iastm-coach session calf" in result.stdout
+
+
+def test_damaged_journal_is_exit_4(isolated_home: Path) -> None:
+    """A journal that cannot be read stops the plan with the data-file exit code."""
+    add_session(journal(), "calf", MONDAY - timedelta(hours=50))
+    month = next((isolated_home / "journal").glob("*.toml"))
+    month.write_text(month.read_text() + "\n[[session]]\nid = \n", encoding="utf-8")
+    result = invoke(["today"])
+    assert result.exit_code == 4
