@@ -51,10 +51,10 @@ def history_table(
 ) -> Table:
     """The history table, rows as given (newest first).
 
-    Below 110 columns, related cells are stacked two to a cell so that every
+    Below 130 columns, related cells are stacked two to a cell so that every
     column still fits an 80-column terminal.
     """
-    narrow = width < 110
+    narrow = width < 130
     table = Table(
         title="Sessions, newest first (soreness 0-10: right after / 24 h / 48 h)",
         title_justify="left",
@@ -83,6 +83,7 @@ def history_table(
             no_wrap=header.startswith("When") or header in ("Id", "Min", "Soreness"),
             overflow="fold",
             justify="right" if header == "Min" else "left",
+            min_width=20 if header in ("Note", "Flags / note") else None,
         )
     for row in rows:
         status = "complete" if row.complete else "interrupted"

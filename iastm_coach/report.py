@@ -211,7 +211,9 @@ def build_report(
                         local,
                     )
                 )
-    sessions.sort(key=lambda r: (session_start(r), r.id))
+    sessions.sort(
+        key=lambda r: (session_start(r), str(r.data.get("region")), str(r.data.get("side")), r.id)
+    )
     rows = join_rows(sessions, companions)
     return Report(
         generated=now,

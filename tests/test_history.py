@@ -287,9 +287,9 @@ def test_rows_join_checkins_and_flags(tmp_path: Path) -> None:
     assert (oldest.soreness_at(24), oldest.soreness_at(48), oldest.soreness_at(72)) == (3, 5, None)
     assert oldest.flags == ("worse-48h",)
     assert newest.flags == ("soreness-7",)
-    assert oldest.note == "first" and [
-        (n.hours, n.note) for n in oldest.checkin_notes
-    ] == [(24, "stiff")]
+    assert oldest.note == "first" and [(n.hours, n.note) for n in oldest.checkin_notes] == [
+        (24, "stiff")
+    ]
 
 
 def test_session_without_follow_ups(tmp_path: Path) -> None:

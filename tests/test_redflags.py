@@ -49,9 +49,10 @@ def test_aftercare_soreness_threshold_is_7(soreness: int, expected: list[str]) -
 def test_aftercare_unanswered_soreness_ignored() -> None:
     """-1 (not asked: interrupted session) fires no soreness rule, but signs still count."""
     assert aftercare_flags(soreness=-1, bruising=False, numbness=False) == []
-    assert rules(
-        aftercare_flags(soreness=-1, bruising=True, numbness=True)
-    ) == ["bruising", "numbness"]
+    assert rules(aftercare_flags(soreness=-1, bruising=True, numbness=True)) == [
+        "bruising",
+        "numbness",
+    ]
 
 
 def test_aftercare_each_sign_is_its_own_flag() -> None:

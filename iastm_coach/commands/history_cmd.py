@@ -16,6 +16,7 @@ import typer
 from iastm_coach.commands.protocol_cmd import complete_region
 
 if TYPE_CHECKING:
+    from iastm_coach.clock import Clock
     from iastm_coach.journal import Journal, Record
     from iastm_coach.redflags import RedFlag
 
@@ -218,7 +219,8 @@ def cmd_checkin(
     from iastm_coach.ui import say
 
     journal = open_journal()
-    now = SystemClock().now()
+    clock = SystemClock()
+    now = clock.now()
     if hours is not None and hours not in (24, 48, 72):
         raise UsageError(f"--hours must be 24, 48 or 72 (got {hours})")
     if soreness is not None:
@@ -251,17 +253,18 @@ def cmd_checkin(
                     "(96 h when a 72 h follow-up is needed); add --hours to answer one anyway.",
                 )
             hours = due_item.hours
-        ask_and_record(journal, session, hours=hours, now=now)
+        ask_and_record(journal, session, hours=hours, clock=clock)
         return
     due = due_checkins(journal, now)
     if not due:
         say("No check-ins are due. Follow-ups open 20 h after a session.")
         return
     for item in due:
-        ask_and_record(journal, item.session, hours=item.hours, now=now)
+        ask_and_record(journal, item.session, hours=item.hours, clock=clock)
 
 
-def ask_and_record(journal: Journal, session: Record, *, hours: int, now: dt.datetime) -> None:
+def ask_and_record(journal: Journal, session: Record, *, hours: int, clock: Clock) -> None:
+    """Ask one follow-up's questions, then record it (at the time the answers were given)."""
     from iastm_coach.history import WINDOWS, DueCheckin, session_end
     from iastm_coach.history_view import due_line
     from iastm_coach.ui import get_console, say
@@ -290,7 +293,7 @@ def ask_and_record(journal: Journal, session: Record, *, hours: int, now: dt.dat
     answers["note"] = str(
         typer.prompt("Note (optional, Enter to skip)", default="", show_default=False)
     )
-    record_checkin(journal, session, answers, hours=hours, now=now)
+    record_checkin(journal, session, answers, hours=hours, now=clock.now())
 
 
 def record_checkin(

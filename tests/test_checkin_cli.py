@@ -1,0 +1,214 @@
+"""`iastm-coach checkin`: asked or with options, windows, late answers, red flags."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from iastm_coach.cli import app
+from iastm_coach.journal import Journal, Record
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def logged(
+    home: Path, hours_ago: float, *, region: str = "neck", side: str | None = None
+) -> list[Record]:
+    """Log a session that ended *hours_ago* hours ago; return its records."""
+    minutes = 4
+    started = datetime.now().astimezone() - timedelta(hours=hours_ago, minutes=minutes)
+    args = [
+        "log",
+        region,
+        "--soreness",
+        "2",
+        "--minutes",
+        str(minutes),
+        "--when",
+        started.isoformat(),
+    ]
+    if side:
+        args += ["--side", side]
+    code, out, err = run(*args)
+    assert code == 0, out + err
+    found = Journal(home / "journal").recent(kinds={"session"})
+    return sorted(found, key=lambda r: r.data["side"])
+
+
+def checkins(home: Path) -> list[Record]:
+    return Journal(home / "journal").recent(kinds={"checkin"})
+
+
+def holds(home: Path) -> list[Record]:
+    return Journal(home / "journal").recent(kinds={"hold"})
+
+
+# --- with options --------------------------------------------------------------------------
+
+
+def test_checkin_by_id_infers_24h(isolated_home: Path) -> None:
+    """`checkin ID --soreness N` at 25 h answers the 24 h follow-up; no flag, exit 0."""
+    (session,) = logged(isolated_home, 25)
+    code, out, _ = run("checkin", session.id, "--soreness", "3", "--note", "fine")
+    assert code == 0
+    assert "Recorded the 24 h check-in for neck: soreness 3/10." in out
+    (record,) = checkins(isolated_home)
+    assert record.data["session"] == session.id
+    assert (record.data["hours"], record.data["soreness"], record.data["note"]) == (24, 3, "fine")
+    assert holds(isolated_home) == []
+
+
+def test_checkin_by_short_id(isolated_home: Path) -> None:
+    """The last characters of the id, as history shows them, are enough."""
+    (session,) = logged(isolated_home, 45)
+    code, out, _ = run("checkin", session.id[-6:].lower(), "--soreness", "1")
+    assert code == 0 and "48 h check-in" in out
+
+
+def test_checkin_unknown_id(isolated_home: Path) -> None:
+    """An id that matches no session: exit 2 with where to find ids."""
+    code, _, err = run("checkin", "ZZZZZZ", "--soreness", "1")
+    assert code == 2 and "no session with id 'ZZZZZZ'" in err and "history" in err
+
+
+def test_soreness_needs_session_id(isolated_home: Path) -> None:
+    """--soreness without SESSION_ID: exit 2."""
+    code, _, err = run("checkin", "--soreness", "3")
+    assert code == 2 and "--soreness needs a SESSION_ID" in err
+
+
+def test_soreness_out_of_range(isolated_home: Path) -> None:
+    """Soreness outside 0-10: exit 2 with the scale; nothing written."""
+    (session,) = logged(isolated_home, 25)
+    code, _, err = run("checkin", session.id, "--soreness", "12")
+    assert code == 2 and "from 0 to 10 (got 12)" in err and "7-10 severe" in err
+    assert checkins(isolated_home) == []
+
+
+def test_hours_must_be_a_follow_up(isolated_home: Path) -> None:
+    """--hours accepts 24, 48 or 72 only."""
+    (session,) = logged(isolated_home, 25)
+    code, _, err = run("checkin", session.id, "--soreness", "2", "--hours", "36")
+    assert code == 2 and "--hours must be 24, 48 or 72" in err
+
+
+def test_too_early(isolated_home: Path) -> None:
+    """A 48 h answer at 25 h is refused, saying when it opens."""
+    (session,) = logged(isolated_home, 25)
+    code, _, err = run("checkin", session.id, "--soreness", "2", "--hours", "48")
+    assert code == 2 and "too early for the 48 h follow-up" in err
+
+
+def test_no_window_open_needs_hours(isolated_home: Path) -> None:
+    """Five days later nothing is open; --hours records a follow-up noted at the time."""
+    (session,) = logged(isolated_home, 120)
+    code, _, err = run("checkin", session.id, "--soreness", "2")
+    assert code == 2 and "no follow-up is open" in err
+    code, out, _ = run("checkin", session.id, "--soreness", "2", "--hours", "24")
+    assert code == 0 and "24 h check-in" in out
+
+
+def test_late_24h_answer_counts(isolated_home: Path) -> None:
+    """A 24 h answer given late (--hours 24 at 50 h) counts as 24 h, then 48 h compares with it."""
+    (session,) = logged(isolated_home, 50)
+    assert run("checkin", session.id, "--soreness", "2", "--hours", "24")[0] == 0
+    code, out, _ = run("checkin", session.id, "--soreness", "5")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "48 h check-in" in flat and "rose from 2/10 at 24 h to 5/10 at 48 h" in flat
+    assert [h.data["rule"] for h in holds(isolated_home)] == ["worse-48h"]
+
+
+def test_red_flag_holds_region(isolated_home: Path) -> None:
+    """Each warning sign puts the region on hold (one hold record per flag, naming the check-in)."""
+    (session,) = logged(isolated_home, 30)
+    code, out, _ = run("checkin", session.id, "--soreness", "7", "--swelling", "--numbness")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "neck is now on hold" in flat and "contact your clinician" in flat
+    (record,) = checkins(isolated_home)
+    assert sorted(h.data["rule"] for h in holds(isolated_home)) == [
+        "numbness",
+        "soreness-7",
+        "swelling",
+    ]
+    assert {h.data["source"] for h in holds(isolated_home)} == {record.id}
+    assert "On hold: neck" in run("hold", "list")[1]
+
+
+def test_calf_swelling_urgent_advice(isolated_home: Path) -> None:
+    """Swelling of the calf adds the seek-urgent-care advice."""
+    left, _right = logged(isolated_home, 30, region="calf")
+    code, out, _ = run("checkin", left.id, "--soreness", "2", "--swelling")
+    assert code == 0 and "seek urgent medical care" in " ".join(out.split())
+
+
+def test_72h_asked_when_48h_sore(isolated_home: Path) -> None:
+    """48 h soreness 4+ says a 72 h follow-up comes; at 72 h soreness 4+ holds the region."""
+    (session,) = logged(isolated_home, 70)
+    run("checkin", session.id, "--soreness", "4", "--hours", "24")
+    code, out, _ = run("checkin", session.id, "--soreness", "4", "--hours", "48")
+    assert code == 0 and "asked again at 72 h" in out
+    code, out, _ = run("checkin", session.id, "--soreness", "4")
+    assert code == 0 and "72 h check-in" in out
+    assert [h.data["rule"] for h in holds(isolated_home)] == ["still-4-at-72h"]
+
+
+# --- asked interactively ------------------------------------------------------------------------
+
+
+def test_interactive_asks_every_due_follow_up(isolated_home: Path) -> None:
+    """Without options: every due follow-up, soreness with anchors, four yes/no signs, a note."""
+    logged(isolated_home, 26, region="calf")
+    answers = "3\nn\nn\nn\nn\nleft ok\n" + "11\n2\nn\nn\nn\nn\n\n"
+    code, out, _ = run("checkin", input=answers)
+    assert code == 0, out
+    assert out.count("24 h follow-up for calf") == 2
+    assert "0 none, 1-3 mild, 4-6 moderate, 7-10 severe" in " ".join(out.split())
+    assert "Please give a whole number from 0 to 10." in out
+    sides = {
+        s.id: s.data["side"] for s in Journal(isolated_home / "journal").recent(kinds={"session"})
+    }
+    found = sorted(checkins(isolated_home), key=lambda r: sides[r.data["session"]])
+    assert [(c.data["soreness"], c.data["note"]) for c in found] == [(3, "left ok"), (2, "")]
+
+
+def test_interactive_red_flag(isolated_home: Path) -> None:
+    """A yes to bruising when asked holds the region."""
+    (session,) = logged(isolated_home, 26)
+    code, _, _ = run("checkin", input="2\ny\nn\nn\nn\n\n")
+    assert code == 0
+    assert [h.data["rule"] for h in holds(isolated_home)] == ["bruising"]
+    assert session.id == checkins(isolated_home)[0].data["session"]
+
+
+def test_interactive_one_session(isolated_home: Path) -> None:
+    """`checkin ID` without --soreness asks about that session's open follow-up."""
+    (session,) = logged(isolated_home, 42)
+    code, out, _ = run("checkin", session.id, input="1\nn\nn\nn\nn\n\n")
+    assert code == 0 and "48 h follow-up for neck" in out
+
+
+def test_nothing_due(isolated_home: Path) -> None:
+    """No follow-up due: says so, asks nothing, exit 0."""
+    logged(isolated_home, 2)
+    code, out, _ = run("checkin")
+    assert code == 0 and "No check-ins are due." in out
+
+
+def test_answered_follow_up_not_asked_again(isolated_home: Path) -> None:
+    """Once the 24 h follow-up is answered it is no longer due (nor in the reminder)."""
+    (session,) = logged(isolated_home, 25)
+    assert "check-in due" in run("history")[1]
+    run("checkin", session.id, "--soreness", "1")
+    assert (
+        run("checkin")[1].strip() == "No check-ins are due. Follow-ups open 20 h after a session."
+    )
+    assert "check-in due" not in run("history")[1]

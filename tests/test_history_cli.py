@@ -1,0 +1,212 @@
+"""`log`, `history`, `trend` and `hold` through the real command line (CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from iastm_coach.cli import app
+from iastm_coach.history import ROW_FIELDS
+from iastm_coach.journal import Journal
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def ago(hours: float) -> str:
+    return f"{datetime.now().astimezone() - timedelta(hours=hours):%Y-%m-%dT%H:%M%z}"
+
+
+def journal(home: Path) -> Journal:
+    return Journal(home / "journal")
+
+
+# --- log ----------------------------------------------------------------------------------------
+
+
+def test_log_records_both_sides(isolated_home: Path) -> None:
+    """`log calf` writes one session per side, source log, sharing a group."""
+    code, out, _ = run(
+        "log", "calf", "--soreness", "3", "--minutes", "8", "--note", "at the clinic"
+    )
+    assert code == 0, out
+    assert "Logged calf (left and right)" in out and "8.0 min" in out
+    sessions = journal(isolated_home).recent(kinds={"session"})
+    assert sorted(s.data["side"] for s in sessions) == ["left", "right"]
+    assert {s.data["source"] for s in sessions} == {"log"}
+    assert len({s.data["group"] for s in sessions}) == 1
+    assert {s.data["actual_s"] for s in sessions} == {240}
+    assert all(len(s.data["protocol_fingerprint"]) == 64 for s in sessions)
+
+
+def test_log_one_side_and_unsided_region(isolated_home: Path) -> None:
+    """--side picks one side; a region without sides takes no --side."""
+    assert run("log", "calf", "--soreness", "1", "--side", "left")[0] == 0
+    assert run("log", "neck", "--soreness", "1")[0] == 0
+    code, _, err = run("log", "neck", "--soreness", "1", "--side", "left")
+    assert code == 2 and "has no left and right side" in err
+    sides = sorted(s.data["side"] for s in journal(isolated_home).recent(kinds={"session"}))
+    assert sides == ["left", "none"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--soreness", "11"], "--soreness must be a whole number from 0 to 10 (got 11)"),
+        (["--soreness", "-1"], "--soreness must be a whole number from 0 to 10 (got -1)"),
+        (["--soreness", "2", "--minutes", "0"], "--minutes must be between 0.5 and 60 (got 0)"),
+        (["--soreness", "2", "--minutes", "90"], "--minutes must be between 0.5 and 60 (got 90)"),
+        (["--soreness", "2", "--when", "yesterday"], "--when must be a date and time"),
+        (["--soreness", "2", "--when", "2999-01-01 10:00"], "--when is in the future"),
+    ],
+)
+def test_log_validates_ranges(isolated_home: Path, args: list[str], message: str) -> None:
+    """Out-of-range values: exit 2, saying what is allowed, nothing written."""
+    code, _, err = run("log", "calf", *args)
+    assert code == 2
+    assert message in " ".join(err.split())
+    assert journal(isolated_home).recent() == []
+
+
+def test_log_unknown_region(isolated_home: Path) -> None:
+    """An unknown region is a usage error with a suggestion."""
+    code, _, err = run("log", "calff", "--soreness", "2")
+    assert code == 2 and "unknown region 'calff'" in err
+
+
+def test_log_when_with_offset_kept(isolated_home: Path) -> None:
+    """--when with a UTC offset is stored as that instant."""
+    assert run("log", "neck", "--soreness", "2", "--when", "2026-01-05T08:30+09:00")[0] == 0
+    session = journal(isolated_home).recent(kinds={"session"})[0]
+    assert session.data["started"] == datetime.fromisoformat("2026-01-05T08:30+09:00")
+
+
+def test_log_red_flag_puts_region_on_hold(isolated_home: Path) -> None:
+    """Soreness 7+ (or bruising, numbness) when logging holds the region, with advice."""
+    code, out, _ = run("log", "calf", "--soreness", "7", "--side", "right", "--bruising")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "calf is now on hold" in flat and "contact your clinician" in flat
+    holds = journal(isolated_home).recent(kinds={"hold"})
+    assert sorted(h.data["rule"] for h in holds) == ["bruising", "soreness-7"]
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def test_history_empty(isolated_home: Path) -> None:
+    """No journal yet: a friendly hint, exit 0."""
+    code, out, _ = run("history")
+    assert code == 0 and "No sessions recorded yet" in " ".join(out.split())
+
+
+def test_history_table_newest_first(isolated_home: Path) -> None:
+    """The table shows local time, region and side, protocol with fingerprint, soreness, note."""
+    run("log", "neck", "--soreness", "2", "--when", ago(50), "--note", "[bold]plain[/bold]")
+    run("log", "calf", "--soreness", "4", "--side", "left", "--when", ago(30))
+    code, out, _ = run("history")
+    assert code == 0
+    assert out.index("calf (left)") < out.index("neck")
+    assert "[bold]plain[/bold]" in out
+    assert "built-in" in out and "4 / – / –" in out
+    fingerprint = journal(isolated_home).recent(kinds={"session"})[0].data["protocol_fingerprint"]
+    assert fingerprint[:12] in out
+    assert "check-in" in out  # the reminder line: the 24 h follow-up of the calf is due
+
+
+def test_history_json_fields(isolated_home: Path) -> None:
+    """--json: documented field names, newest first, --last honoured, region filter."""
+    run("log", "neck", "--soreness", "2", "--when", ago(5))
+    run("log", "calf", "--soreness", "3", "--side", "left", "--when", ago(3))
+    code, out, _ = run("history", "--json", "--last", "1")
+    assert code == 0
+    data = json.loads(out)
+    assert data["history_version"] == 1
+    assert [list(s) for s in data["sessions"]] == [[name for name, _ in ROW_FIELDS]]
+    assert data["sessions"][0]["region"] == "calf"
+    data = json.loads(run("history", "neck", "--json")[1])
+    assert [s["region"] for s in data["sessions"]] == ["neck"]
+
+
+def test_history_since(isolated_home: Path) -> None:
+    """--since YYYY-MM-DD keeps sessions from that day on."""
+    run("log", "neck", "--soreness", "2", "--when", "2026-01-05T08:30+00:00")
+    run("log", "neck", "--soreness", "2", "--when", "2026-02-05T08:30+00:00")
+    data = json.loads(run("history", "--json", "--since", "2026-02-01")[1])
+    assert len(data["sessions"]) == 1
+    assert run("history", "--since", "1st of May")[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--last", "0"], "--last must be 1 or more"), (["shoulderr"], "unknown region")],
+)
+def test_history_usage_errors(isolated_home: Path, args: list[str], message: str) -> None:
+    """Bad --last or region: exit 2 with the reason."""
+    code, _, err = run("history", *args)
+    assert code == 2 and message in err
+
+
+def test_history_shows_hold(isolated_home: Path) -> None:
+    """A hold placed by a listed session is shown with how to lift it."""
+    run("log", "neck", "--soreness", "8")
+    code, out, _ = run("history")
+    flat = " ".join(out.split())
+    assert code == 0
+    assert "soreness-7" in flat and "On hold: neck" in flat
+    assert "iastm-coach hold clear neck --reason TEXT" in flat
+
+
+# --- holds ------------------------------------------------------------------------------------
+
+
+def test_hold_list_and_clear(isolated_home: Path) -> None:
+    """`hold list` shows the hold; `hold clear` lifts it with a reason; again: exit 2."""
+    run("log", "calf", "--soreness", "9", "--side", "left")
+    code, out, _ = run("hold", "list")
+    assert code == 0 and "On hold: calf" in out
+    code, out, _ = run("hold", "clear", "calves", "--reason", "physio checked it")
+    assert code == 0
+    assert "Lifted the hold on calf" in out and "50 %" in out
+    clear = journal(isolated_home).recent(kinds={"hold_clear"})[0]
+    assert dict(clear.data) == {"region": "calf", "reason": "physio checked it"}
+    assert run("hold", "list")[1].strip() == "No region is on hold."
+    code, _, err = run("hold", "clear", "calf", "--reason", "again")
+    assert code == 2 and "'calf' is not on hold" in err
+
+
+def test_hold_clear_needs_reason(isolated_home: Path) -> None:
+    """--reason is required (exit 2), and may not be blank."""
+    run("log", "calf", "--soreness", "9", "--side", "left")
+    assert run("hold", "clear", "calf")[0] == 2
+    code, _, err = run("hold", "clear", "calf", "--reason", "  ")
+    assert code == 2 and "reason is required" in err
+
+
+# --- trend --------------------------------------------------------------------------------------
+
+
+def test_trend_chart_and_summary(isolated_home: Path) -> None:
+    """`trend calf` draws the soreness chart, the weekly bars with the target, and a summary."""
+    for days in (20, 16, 9, 5, 2):
+        run("log", "calf", "--soreness", str(days % 7), "--side", "left", "--when", ago(24 * days))
+    code, out, _ = run("trend", "calf", "--weeks", "4")
+    assert code == 0
+    assert "Soreness (0-10)" in out and "o right after" in out
+    assert "prescribed: 2 a week" in out
+    assert "calf: 5 sessions" in " ".join(out.split())
+
+
+def test_trend_empty_and_bad_weeks(isolated_home: Path) -> None:
+    """No sessions: says so. --weeks out of range: exit 2."""
+    code, out, _ = run("trend")
+    assert code == 0 and "No sessions in the last 12 weeks." in out
+    assert run("trend", "--weeks", "0")[0] == 2

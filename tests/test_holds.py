@@ -1,0 +1,161 @@
+"""Holds are derived from hold / hold_clear records only (no state file)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from iastm_coach import records
+from iastm_coach.errors import UsageError
+from iastm_coach.holds import active_holds, clear_hold, fold_holds, hold_state, place_hold
+from iastm_coach.journal import Journal, Record, new_record_id
+from iastm_coach.redflags import RedFlag
+from tests.test_history import MINUS_5, PLUS_10, T0, CountingJournal, add_session, make_journal
+
+BRUISING = RedFlag("bruising", "bruising beyond the usual redness")
+SORE = RedFlag("soreness-7", "soreness 8/10")
+
+
+def test_no_records_no_holds(tmp_path: Path) -> None:
+    """An empty (even missing) journal has no holds."""
+    assert active_holds(make_journal(tmp_path)) == {}
+
+
+def test_place_hold_makes_region_held(tmp_path: Path) -> None:
+    """A hold record puts its region on hold, with the flag's rule and reason."""
+    journal = make_journal(tmp_path)
+    session = add_session(journal)
+    record = place_hold(journal, region="calf", flag=BRUISING, source_id=session.id, at=T0)
+    assert record.kind == records.HOLD
+    assert {
+        "region": "calf",
+        "rule": "bruising",
+        "reason": BRUISING.reason,
+        "source": session.id,
+    } == dict(record.data)
+    hold = active_holds(journal)["calf"]
+    assert (hold.rule, hold.since, hold.record_id, hold.source_id) == (
+        "bruising",
+        T0,
+        record.id,
+        session.id,
+    )
+
+
+def test_second_flag_while_on_hold_is_kept(tmp_path: Path) -> None:
+    """A later flag on a held region adds its rule; the hold still dates from the first."""
+    journal = make_journal(tmp_path)
+    place_hold(journal, region="calf", flag=BRUISING, source_id="a", at=T0)
+    place_hold(journal, region="calf", flag=SORE, source_id="b", at=T0 + timedelta(hours=30))
+    hold = active_holds(journal)["calf"]
+    assert hold.rules == ("bruising", "soreness-7")
+    assert hold.since == T0 and hold.rule == "bruising"
+
+
+def test_clear_lifts_and_is_recorded(tmp_path: Path) -> None:
+    """`clear_hold` writes a hold_clear record with the reason; the region is free again."""
+    journal = make_journal(tmp_path)
+    place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
+    place_hold(journal, region="neck", flag=SORE, source_id="b", at=T0)
+    record = clear_hold(
+        journal, region="calf", reason="  seen by physio  ", at=T0 + timedelta(days=2)
+    )
+    assert (record.kind, dict(record.data)) == (
+        records.HOLD_CLEAR,
+        {"region": "calf", "reason": "seen by physio"},
+    )
+    assert set(active_holds(journal)) == {"neck"}
+    assert hold_state(journal).last_clear["calf"].id == record.id
+
+
+def test_clear_without_hold_is_a_usage_error(tmp_path: Path) -> None:
+    """Clearing a region that is not on hold fails (exit 2) and names the held regions."""
+    journal = make_journal(tmp_path)
+    place_hold(journal, region="neck", flag=SORE, source_id="b", at=T0)
+    with pytest.raises(UsageError) as caught:
+        clear_hold(journal, region="calf", reason="fine", at=T0)
+    assert caught.value.exit_code == 2
+    assert "'calf' is not on hold" in caught.value.message
+    assert caught.value.hint is not None and "neck" in caught.value.hint
+
+
+def test_clear_twice_fails(tmp_path: Path) -> None:
+    """A hold can only be lifted once."""
+    journal = make_journal(tmp_path)
+    place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
+    clear_hold(journal, region="calf", reason="ok", at=T0 + timedelta(days=1))
+    with pytest.raises(UsageError):
+        clear_hold(journal, region="calf", reason="ok", at=T0 + timedelta(days=2))
+
+
+def test_clear_needs_a_reason(tmp_path: Path) -> None:
+    """A blank reason is refused; nothing is written."""
+    journal = make_journal(tmp_path)
+    place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
+    with pytest.raises(UsageError, match="reason"):
+        clear_hold(journal, region="calf", reason="   ", at=T0)
+    assert "calf" in active_holds(journal)
+
+
+def test_new_flag_after_clear_holds_again(tmp_path: Path) -> None:
+    """A flag after a clear starts a new hold, dated from the new flag."""
+    journal = make_journal(tmp_path)
+    place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
+    clear_hold(journal, region="calf", reason="ok", at=T0 + timedelta(days=1))
+    later = T0 + timedelta(days=5)
+    place_hold(journal, region="calf", flag=BRUISING, source_id="c", at=later)
+    hold = active_holds(journal)["calf"]
+    assert (hold.rule, hold.since, hold.rules) == ("bruising", later, ("bruising",))
+
+
+def test_order_is_by_instant_across_time_zones(tmp_path: Path) -> None:
+    """A clear written at UTC-5 after a hold written at UTC+10 lifts it, although its
+    wall-clock date reads earlier."""
+    journal = make_journal(tmp_path)
+    held = datetime(2026, 3, 2, 9, 0, tzinfo=PLUS_10)  # 2026-03-01 23:00 UTC
+    cleared = datetime(2026, 3, 1, 20, 0, tzinfo=MINUS_5)  # 2026-03-02 01:00 UTC
+    place_hold(journal, region="calf", flag=SORE, source_id="a", at=held)
+    journal.append(records.HOLD_CLEAR, {"region": "calf", "reason": "ok"}, at=cleared)
+    assert active_holds(journal) == {}
+
+
+def test_fold_any_order() -> None:
+    """Folding sorts by time: the records may come newest first."""
+    journal_records = [
+        _record(records.HOLD_CLEAR, "calf", T0 + timedelta(hours=2)),
+        _record(records.HOLD, "calf", T0),
+        _record(records.HOLD, "neck", T0 + timedelta(hours=1)),
+    ]
+    assert set(fold_holds(journal_records).active) == {"neck"}
+
+
+def test_holds_read_only_months_with_hold_records(tmp_path: Path) -> None:
+    """Finding holds reads only the month files that contain hold records, even when notes
+    elsewhere mention the word 'hold'."""
+    directory = tmp_path / "journal"
+    journal = Journal(directory)
+    for month in range(1, 13):
+        add_session(
+            journal, started=datetime(2025, month, 3, 9, 0, tzinfo=UTC), note="hold for 30 s"
+        )
+    place_hold(
+        journal, region="calf", flag=SORE, source_id="x", at=datetime(2024, 6, 1, tzinfo=UTC)
+    )
+    place_hold(
+        journal, region="neck", flag=SORE, source_id="y", at=datetime(2025, 4, 20, tzinfo=UTC)
+    )
+    journal.append(
+        records.HOLD_CLEAR, {"region": "neck", "reason": "ok"}, at=datetime(2025, 4, 25, tzinfo=UTC)
+    )
+    counting = CountingJournal(directory)
+    assert set(active_holds(counting)) == {"calf"}
+    assert sorted(counting.loads) == ["2024-06.toml", "2025-04.toml"]
+
+
+def _record(kind: str, region: str, at: datetime) -> Record:
+    data: dict[str, str] = {"region": region, "rule": "soreness-7", "reason": "r", "source": "s"}
+    if kind == records.HOLD_CLEAR:
+        data = {"region": region, "reason": "ok"}
+    return Record(kind, new_record_id(at), at, 1, data)

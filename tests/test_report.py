@@ -1,0 +1,353 @@
+"""The physio's report: the model, and every format parsed back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iastm_coach import records
+from iastm_coach.history import ROW_FIELDS
+from iastm_coach.holds import clear_hold, fold_holds, place_hold
+from iastm_coach.journal import Journal
+from iastm_coach.redflags import RedFlag
+from iastm_coach.report import (
+    Prescribed,
+    Report,
+    build_report,
+    md,
+    render_csv,
+    render_html,
+    render_json,
+    render_markdown,
+)
+from tests.test_history import T0, add_checkin, add_session, make_journal
+
+EVIL = '<script>alert("x")</script> & | *bold* [link](http://evil.example) =1+2'
+NOW = T0 + timedelta(days=30)
+
+
+def fill(journal: Journal) -> dict[str, Any]:
+    """Four sittings of calf (both sides) and one neck session, with every kind of record."""
+    ids: dict[str, Any] = {"sessions": []}
+    journal.append(
+        records.SCREENING,
+        {
+            "region": "calf",
+            "outcome": "cleared",
+            "stopped_by": "",
+            "answers": {"blood-thinners": True},
+            "cleared_cautions": ["blood-thinners"],
+            "local": ["varicose-veins"],
+        },
+        at=T0 - timedelta(minutes=5),
+    )
+    for week in range(4):
+        started = T0 + timedelta(days=7 * week)
+        for side in ("left", "right"):
+            session = add_session(
+                journal,
+                side=side,
+                group=f"g{week}",
+                started=started,
+                soreness=week + 1,
+                note=EVIL if (week, side) == (0, "left") else "",
+                complete=week != 2,
+            )
+            ids["sessions"].append(session)
+            add_checkin(
+                journal, session, hours=24, soreness=week + 2, note="stiff" if week == 1 else ""
+            )
+            if week < 3:
+                add_checkin(journal, session, hours=48, soreness=week + 3 if week == 1 else 1)
+    neck = add_session(
+        journal, region="neck", side="none", started=T0 + timedelta(days=2), soreness=8
+    )
+    ids["sessions"].append(neck)
+    ids["hold"] = place_hold(
+        journal,
+        region="neck",
+        flag=RedFlag("soreness-7", EVIL),
+        source_id=neck.id,
+        at=T0 + timedelta(days=2, hours=1),
+    )
+    clear_hold(journal, region="neck", reason="seen by <b>physio</b>", at=T0 + timedelta(days=5))
+    second = ids["sessions"][2]
+    ids["hold2"] = place_hold(
+        journal,
+        region="calf",
+        flag=RedFlag("worse-48h", "rose"),
+        source_id=second.id,
+        at=T0 + timedelta(days=9),
+    )
+    journal.append(
+        records.SCREENING,
+        {
+            "region": "calf",
+            "outcome": "stopped",
+            "stopped_by": "fever-unwell",
+            "answers": {},
+            "cleared_cautions": [],
+            "local": [],
+        },
+        at=T0 + timedelta(days=25),
+    )
+    return ids
+
+
+def report_of(journal: Journal, *, since: datetime | None = None) -> Report:
+    items = list(journal.scan(since=since))
+    return build_report(
+        items,
+        now=NOW,
+        since=since,
+        prescriptions={"calf": Prescribed(2, 4), "neck": None},
+        patients=["Ana <Example>", "Ana <Example>"],
+        active_holds=fold_holds(items).active,
+        caution_labels={"blood-thinners": "Do you take blood thinners?"},
+    )
+
+
+@pytest.fixture(name="report")
+def _report(tmp_path: Path) -> Report:
+    journal = make_journal(tmp_path)
+    fill(journal)
+    return report_of(journal)
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+def test_model_contents(report: Report) -> None:
+    """Sessions oldest first, protocols by fingerprint, holds and clears, screenings, notes."""
+    assert len(report.rows) == 9
+    assert report.rows[0].started <= report.rows[-1].started
+    assert report.patients == ("Ana <Example>",)
+    assert {(u.region, u.sessions) for u in report.protocols} == {("calf", 8), ("neck", 1)}
+    assert [(e.kind, e.region) for e in report.hold_events] == [
+        ("hold", "neck"),
+        ("clear", "neck"),
+        ("hold", "calf"),
+    ]
+    assert [h.region for h in report.active_holds] == ["calf"]
+    assert [(s.outcome, s.cleared_cautions) for s in report.screenings] == [
+        ("cleared", ("blood-thinners",)),
+        ("stopped", ()),
+    ]
+    assert {n.text for n in report.notes} == {EVIL, "stiff"}
+
+
+def test_adherence_counts_sittings_per_week(report: Report) -> None:
+    """Four weekly sittings against 2 a week over a 4-week course: 50 %, every week below."""
+    calf = next(a for a in report.adherence if a.region == "calf")
+    assert (calf.sittings, calf.complete, calf.interrupted, calf.weeks) == (4, 3, 1, 4)
+    assert (calf.percent, calf.weeks_below, calf.weeks_on_target) == (50, 4, 0)
+    neck = next(a for a in report.adherence if a.region == "neck")
+    assert neck.percent is None and neck.prescribed is None
+
+
+def test_extra_sessions_do_not_make_up_for_missed_weeks(tmp_path: Path) -> None:
+    """Three sittings in week 1 and none in week 2 of a 2-a-week course: 50 %, not 75 %."""
+    journal = make_journal(tmp_path)
+    for day in (0, 2, 4):
+        add_session(journal, side="none", group=f"g{day}", started=T0 + timedelta(days=day))
+    items = list(journal.scan())
+    report = build_report(
+        items, now=T0 + timedelta(days=13), since=None, prescriptions={"calf": Prescribed(2, 2)}
+    )
+    calf = report.adherence[0]
+    assert (calf.weeks, calf.weeks_above, calf.weeks_below, calf.percent) == (2, 1, 1, 50)
+
+
+def test_since_skips_older_records(tmp_path: Path) -> None:
+    """--since keeps sessions started on or after it, and later holds only."""
+    journal = make_journal(tmp_path)
+    fill(journal)
+    report = report_of(journal, since=T0 + timedelta(days=6))
+    assert len(report.rows) == 6
+    assert [e.region for e in report.hold_events] == ["calf"]
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def test_csv_round_trip(report: Report) -> None:
+    """CSV: the documented header, one row per session, values intact, formulas defused."""
+    rows = list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
+    assert list(rows[0]) == [name for name, _ in ROW_FIELDS]
+    assert len(rows) == len(report.rows)
+    first = rows[0]
+    assert first["id"] == report.rows[0].id
+    assert (first["soreness_after"], first["soreness_24h"], first["soreness_48h"]) == (
+        "1",
+        "2",
+        "1",
+    )
+    assert first["soreness_72h"] == ""
+    assert first["note"] == EVIL.replace("=1+2", "=1+2")  # not at the start: unchanged
+    stiff = next(r for r in rows if r["checkin_notes"])
+    assert stiff["checkin_notes"] == "24 h: stiff"
+    assert any(r["flags"] == "worse-48h" for r in rows)
+    assert {r["complete"] for r in rows} == {"true", "false"}
+
+
+def test_csv_defuses_formulas(tmp_path: Path) -> None:
+    """A note starting with = + - @ gets a leading apostrophe so a spreadsheet shows it as text."""
+    journal = make_journal(tmp_path)
+    add_session(journal, note='=HYPERLINK("http://x")')
+    report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+    row = next(csv.DictReader(io.StringIO(render_csv(report), newline="")))
+    assert row["note"] == '\'=HYPERLINK("http://x")'
+
+
+def test_json_round_trip(report: Report) -> None:
+    """JSON: sessions with the documented fields, plus holds, cautions, adherence and notes."""
+    data = json.loads(render_json(report))
+    assert data["report_version"] == 1
+    assert [list(s) for s in data["sessions"]] == [[n for n, _ in ROW_FIELDS]] * len(report.rows)
+    assert data["sessions"][0]["note"] == EVIL
+    assert data["patients"] == ["Ana <Example>"]
+    assert [h["event"] for h in data["holds"]] == ["hold", "clear", "hold"]
+    assert data["holds"][1]["reason"] == "seen by <b>physio</b>"
+    assert data["active_holds"][0]["region"] == "calf"
+    assert data["screenings"][0]["cleared_cautions"] == ["blood-thinners"]
+    calf = next(a for a in data["adherence"] if a["region"] == "calf")
+    assert (calf["prescribed_per_week"], calf["percent"]) == (2, 50)
+    assert datetime.fromisoformat(data["sessions"][0]["started"]) == T0
+
+
+class ChartParser(HTMLParser):
+    """Collects tags, chart points, scripts and anything that would load from elsewhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.points: list[dict[str, str | None]] = []
+        self.external: list[str] = []
+        self.in_svg = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        values = dict(attrs)
+        if tag == "svg":
+            self.in_svg += 1
+        if self.in_svg and "data-series" in values and values.get("class") == "point":
+            self.points.append(values)
+        for name in ("src", "href", "xlink:href", "action"):
+            if values.get(name):
+                self.external.append(f"{tag} {name}={values[name]}")
+        if any(name.startswith("on") for name in values):
+            self.external.append(f"{tag} has an event handler")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self.in_svg -= 1
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_is_self_contained_and_charts_every_point(report: Report) -> None:
+    """HTML: no script, nothing loaded from elsewhere, a CSP, and one SVG mark per answer."""
+    page = render_html(report)
+    parser = ChartParser()
+    parser.feed(page)
+    assert "script" not in parser.tags
+    assert parser.external == []
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    expected = set()
+    for row in report.rows:
+        for key, value in (
+            ("after", row.soreness_after),
+            ("24h", row.soreness_at(24)),
+            ("48h", row.soreness_at(48)),
+            ("72h", row.soreness_at(72)),
+        ):
+            if value is not None:
+                expected.add((row.id, key, str(value)))
+    found = {(p["data-session"], p["data-series"], p["data-value"]) for p in parser.points}
+    assert len(parser.points) == len(expected) == 9 + 8 + 6  # after, 24 h, 48 h
+    assert found == expected
+    assert "@media print" in page
+
+
+def test_html_escapes_untrusted_text(report: Report) -> None:
+    """Notes, reasons and names appear as text, never as markup."""
+    page = render_html(report)
+    assert "<script>" not in page and "<b>physio" not in page and "<Example>" not in page
+    parser = ChartParser()
+    parser.feed(page)
+    text = "".join(parser.text)
+    assert EVIL in text and "seen by <b>physio</b>" in text and "Ana <Example>" in text
+
+
+def test_empty_report_renders(tmp_path: Path) -> None:
+    """No sessions at all: every format still renders, the chart says so."""
+    report = build_report([], now=NOW, since=None, prescriptions={})
+    assert "No sessions" in render_html(report)
+    assert json.loads(render_json(report))["sessions"] == []
+    assert render_csv(report).splitlines() == [",".join(n for n, _ in ROW_FIELDS)]
+    assert "None." in render_markdown(report)
+
+
+def test_markdown_sections_and_escaping(report: Report) -> None:
+    """Markdown: every section, untrusted text escaped (no raw HTML, links or table breaks)."""
+    text = render_markdown(report)
+    for heading in (
+        "## Holds now in force",
+        "## Protocols followed",
+        "## Adherence",
+        "## Red flags and holds",
+        "## Screening: cautions and stops",
+        "## Soreness timeline (0-10)",
+        "## Notes",
+    ):
+        assert heading in text
+    assert "<script>" not in text and "[link](" not in text
+    assert "Do you take blood thinners?" in text
+    assert md("a|b\nc <i>") == "a\\|b c \\<i\\>"
+    tables: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.startswith("|"):
+            tables[-1].append(line)
+        elif tables[-1]:
+            tables.append([])
+    for table in tables:
+        cells = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
+        assert len(cells) <= 1, table  # untrusted text never adds a column
+
+
+def test_fingerprints_shown(report: Report) -> None:
+    """Each protocol is identified by the first 12 characters of its fingerprint."""
+    assert "abababababab" in render_markdown(report)
+    assert "abababababab" in render_html(report)
+
+
+def test_local_time_in_human_formats(report: Report, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Human formats show local time; JSON and CSV keep the recorded offset."""
+    data = json.loads(render_json(report))
+    assert data["sessions"][0]["started"].endswith("+00:00")
+    local = T0.astimezone()
+    assert f"{local:%Y-%m-%d %H:%M}" in render_markdown(report)
+
+
+def test_session_dates_are_instants(tmp_path: Path) -> None:
+    """Sessions recorded in different time zones are ordered by instant."""
+    journal = make_journal(tmp_path)
+    late = add_session(journal, started=datetime(2026, 3, 3, 1, 0, tzinfo=UTC))
+    early = add_session(
+        journal,
+        started=datetime(
+            2026, 3, 3, 9, 0, tzinfo=__import__("datetime").timezone(timedelta(hours=10))
+        ),
+    )
+    report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+    assert [r.id for r in report.rows] == [early.id, late.id]
