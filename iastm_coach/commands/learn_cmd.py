@@ -33,7 +33,7 @@ def cmd_learn(
 ) -> None:
     """Read short pages: what IASTM is, what is normal afterwards, the evidence and its limits.
 
-    Without TOPIC, list the topics. Start with `iastm-coach learn what-is-iastm`.
+    Without TOPIC, list the topics; `what-is-iastm` is the place to start.
     """
     import json
 
@@ -45,17 +45,13 @@ def cmd_learn(
             payload = [{"topic": t.name, "title": t.title} for t in topics]
             typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
             return
-        from rich.table import Table
-        from rich.text import Text
+        from iastm_coach.ui import get_console, literal
 
-        from iastm_coach.ui import get_console
-
-        grid = Table.grid(padding=(0, 3))
-        for item in topics:
-            grid.add_row(Text(f"  {item.name}", style="bold"), Text(item.title))
+        width = max(len(item.name) for item in topics)
         console = get_console()
         console.print("Topics (read one with `iastm-coach learn TOPIC`):", markup=False)
-        console.print(grid)
+        for item in topics:
+            console.print(literal(f"  {item.name.ljust(width)}   {item.title}"))
         return
 
     page = find_topic(topic)
