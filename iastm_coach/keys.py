@@ -5,16 +5,19 @@ Why termios + select rather than readchar (or another key library):
 - readchar's `readkey()` blocks until a key arrives. The timer must wake up on
   its deadline whether or not a key was pressed, so readkey would have to run
   in a second thread. When the timer ends, that thread is still stuck inside
-  `read()` with the terminal in raw mode: it cannot be cancelled, it swallows
-  the first key of the next prompt, and the terminal is restored only when it
-  returns.
-- With `select()` on standard input, waiting for a key *is* the timer's
-  sleep: `wait_key(timeout)` returns as soon as a key arrives, or after the
-  time to the next tick or deadline. One thread, no polling, nothing left
-  behind.
-- cbreak mode (no echo, no line buffering) keeps ISIG on, so Ctrl-C still
-  raises KeyboardInterrupt in the timer (readchar's raw mode turns Ctrl-C into
-  an ordinary character), and Ctrl-Z still works; on `fg` the mode is set again.
+  `read()`: it cannot be cancelled, it swallows the first key typed at the next
+  question, and its `finally` later puts back terminal settings of its own.
+- readchar (4.x) switches echo and line mode off only for the duration of each
+  read and back on after every key, flushing typeahead each time: between
+  keys the terminal echoes what is typed over the live view. It also reads
+  through `sys.stdin`'s buffer, which `select()` cannot see into.
+- With `select()` on the standard-input file descriptor, waiting for a key
+  *is* the timer's sleep: `wait_key(timeout)` returns as soon as a key
+  arrives, or after the time to the next tick or deadline. One thread, no
+  polling, nothing left behind.
+- cbreak mode (no echo, no line buffering) for the whole timer keeps ISIG on,
+  so Ctrl-C still raises KeyboardInterrupt in the timer and Ctrl-Z still
+  works; after `fg` the mode is set again (SIGCONT).
 
 `TerminalKeys` saves the terminal attributes on entry and restores them on
 exit, also when leaving through an exception. Keys typed but not read are
