@@ -568,7 +568,7 @@ def replace_file(path: Path, payload: bytes, *, durable: bool = True) -> None:
 
 
 CACHE_DIR: Final = ".cache"
-_CACHE_FORMAT: Final = 1
+_CACHE_FORMAT: Final = 1  # bump when the cached rows change meaning (e.g. a migration is fixed)
 _CACHE_CLASSES: Final = frozenset({"datetime", "date", "timezone", "timedelta"})
 
 
@@ -718,38 +718,30 @@ class Journal:
         )
 
     def permission_problems(self) -> list[JournalProblem]:
-        """Journal paths other users can read or write, as warnings."""
+        """Journal paths (directory, files, parse cache) others can reach, as warnings."""
         found: list[JournalProblem] = []
         if os.name != "posix" or not self.directory.is_dir():
             return found
-        mode = self.directory.stat().st_mode
-        if _loose(mode):
-            found.append(
-                JournalProblem(
-                    self.directory,
-                    None,
-                    _permission_message(self.directory, mode, DIR_MODE),
-                    "warning",
-                )
-            )
-        for entry in sorted(os.scandir(self.directory), key=lambda e: e.name):
-            if entry.is_file(follow_symlinks=False) and _loose(entry.stat().st_mode):
-                path = Path(entry.path)
-                found.append(
-                    JournalProblem(
-                        path,
-                        None,
-                        _permission_message(path, entry.stat().st_mode, FILE_MODE),
-                        "warning",
-                    )
-                )
+        directories = [self.directory]
+        if (self.directory / CACHE_DIR).is_dir():
+            directories.append(self.directory / CACHE_DIR)
+        for directory in directories:
+            mode = directory.stat().st_mode
+            if _loose(mode):
+                message = _permission_message(directory, mode, DIR_MODE)
+                found.append(JournalProblem(directory, None, message, "warning"))
+            for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+                if entry.is_file(follow_symlinks=False) and _loose(entry.stat().st_mode):
+                    path = Path(entry.path)
+                    message = _permission_message(path, entry.stat().st_mode, FILE_MODE)
+                    found.append(JournalProblem(path, None, message, "warning"))
         return found
 
     def fix_permissions(self) -> list[Path]:
-        """Make the directory 0700 and every file in it 0600 again; the paths changed."""
+        """Make the directories 0700 and every file in them 0600 again; the paths changed."""
         changed: list[Path] = []
         for problem in self.permission_problems():
-            problem.file.chmod(DIR_MODE if problem.file == self.directory else FILE_MODE)
+            problem.file.chmod(DIR_MODE if problem.file.is_dir() else FILE_MODE)
             changed.append(problem.file)
             self._warned.discard(problem.file)
         return changed
@@ -908,7 +900,8 @@ class Journal:
             size = info.st_size
             if size:
                 # A blank line between records; a fresh line after a torn tail.
-                payload = (b"\n" if os.pread(fd, 1, size - 1) == b"\n" else b"\n\n") + payload
+                os.lseek(fd, size - 1, os.SEEK_SET)  # O_APPEND still writes at the end
+                payload = (b"\n" if os.read(fd, 1) == b"\n" else b"\n\n") + payload
             try:
                 _write_all(fd, payload)
                 os.fsync(fd)
