@@ -91,19 +91,24 @@ def root(
 
 
 def _register() -> None:
-    """Attach the command modules (each is cheap to import)."""
-    from iastm_coach.commands import protocol_cmd, session_cmd
-
-    app.command("session")(session_cmd.cmd_session)
-    app.add_typer(protocol_cmd.protocol_app, name="protocol")
-    from iastm_coach.commands import learn_cmd, measure_cmd, today_cmd
+    """Attach the command modules (each is cheap to import), in the order --help lists them."""
+    from iastm_coach.commands import (
+        history_cmd,
+        journal_cmd,
+        learn_cmd,
+        measure_cmd,
+        protocol_cmd,
+        session_cmd,
+        today_cmd,
+    )
 
     app.command("today")(today_cmd.cmd_today)
+    app.command("session")(session_cmd.cmd_session)
+    history_cmd.register(app)
     app.command("measure")(measure_cmd.cmd_measure)
     app.command("learn")(learn_cmd.cmd_learn)
-    from iastm_coach.commands import history_cmd
-
-    history_cmd.register(app)
+    app.add_typer(protocol_cmd.protocol_app, name="protocol")
+    app.add_typer(journal_cmd.journal_app, name="journal")
 
 
 _register()

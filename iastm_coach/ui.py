@@ -20,13 +20,19 @@ if TYPE_CHECKING:
 
 
 def plain_requested() -> bool:
-    return bool(os.environ.get("NO_COLOR")) or os.environ.get("IASTM_COACH_PLAIN") == "1"
+    return bool(os.environ.get("NO_COLOR"))
 
 
 @cache
 def get_console() -> Console:
     """The standard-output console (a seam for tests)."""
     return Console(no_color=plain_requested() or None, highlight=False, soft_wrap=False)
+
+
+@cache
+def get_plain_console() -> Console:
+    """Standard output for `--plain`: no colour, no cursor movement, no escape codes."""
+    return Console(no_color=True, color_system=None, highlight=False, soft_wrap=False)
 
 
 @cache

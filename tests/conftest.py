@@ -23,8 +23,11 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TERM", "dumb")
     # Consoles are cached per process; tests must see their own environment.
-    ui.get_console.cache_clear()
-    ui.get_error_console.cache_clear()
+    clear_console_caches()
     yield home
-    ui.get_console.cache_clear()
-    ui.get_error_console.cache_clear()
+    clear_console_caches()
+
+
+def clear_console_caches() -> None:
+    for factory in (ui.get_console, ui.get_error_console, ui.get_plain_console):
+        factory.cache_clear()

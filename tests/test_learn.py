@@ -64,7 +64,6 @@ def test_list_as_json() -> None:
 def test_page_is_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
     """`learn evidence` shows the page (rendered Markdown: no '#' marks)."""
     # `session --plain` sets this in os.environ for the rest of its process.
-    monkeypatch.delenv("IASTM_COACH_PLAIN", raising=False)
     result = runner.invoke(app, ["learn", "evidence"])
     assert result.exit_code == 0, result.output
     assert "The evidence, and its limits" in result.stdout

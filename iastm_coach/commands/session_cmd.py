@@ -70,10 +70,7 @@ def cmd_session(
     from iastm_coach.timer_view import make_timer_view
 
     plain_mode = use_plain_mode(plain)
-    if plain_mode:
-        os.environ["IASTM_COACH_PLAIN"] = "1"
-        ui.get_console.cache_clear()
-    console = ui.get_console()
+    console = ui.get_plain_console() if plain_mode else ui.get_console()
     clock = app_context(ctx.obj).clock
     scale = time_scale()
 
