@@ -24,6 +24,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -37,6 +38,7 @@ WINDOWS: Final[dict[int, tuple[int, int]]] = {24: (20, 40), 48: (40, 64), 72: (6
 LOOK_BACK: Final = timedelta(hours=97)  # the last window closes at 96 h; one hour of slack
 CHECKIN_HORIZON: Final = timedelta(days=14)  # dose and rules ignore check-ins written later
 SITTING_SPAN: Final = timedelta(hours=2)  # the sides of one sitting are written together
+BY_TIME: Final = attrgetter("at", "id")  # record order: time written, then id
 
 
 # --- one session, joined with its follow-ups ---------------------------------------------
@@ -48,71 +50,70 @@ class CheckinNote:
     note: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionRow:
-    """A session record with what its check-ins and holds added later."""
+    """A session record with what its check-ins and holds added later.
+
+    The fields people see are read from the record once (`from_record`):
+    reports touch them many times for thousands of sessions.
+    """
 
     record: Record
+    id: str
+    region: str
+    side: str
+    group: str
+    started: datetime
+    ended: datetime
+    complete: bool
+    planned_s: int
+    actual_s: int
+    soreness_after: int | None
+    note: str
+    fingerprint: str
+    dose_percent: int
     soreness_by_hours: Mapping[int, int] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     checkin_notes: tuple[CheckinNote, ...] = ()
 
-    @property
-    def id(self) -> str:
-        return self.record.id
+    @classmethod
+    def from_record(
+        cls,
+        record: Record,
+        *,
+        soreness_by_hours: Mapping[int, int] | None = None,
+        flags: tuple[str, ...] = (),
+        checkin_notes: tuple[CheckinNote, ...] = (),
+    ) -> SessionRow:
+        data = record.data
+        started = data.get("started")
+        soreness = data.get("soreness", -1)
+        return cls(
+            record=record,
+            id=record.id,
+            region=str(data.get("region", "")),
+            side=str(data.get("side", "none")),
+            group=str(data.get("group", "")) or record.id,
+            started=started if isinstance(started, datetime) else record.at,
+            ended=session_end(record),
+            complete=bool(data.get("complete", True)),
+            planned_s=int(data.get("planned_s", 0)),
+            actual_s=int(data.get("actual_s", 0)),
+            soreness_after=soreness if isinstance(soreness, int) and soreness >= 0 else None,
+            note=str(data.get("note", "")),
+            fingerprint=str(data.get("protocol_fingerprint", "")),
+            dose_percent=int(data.get("dose_percent", 100)),
+            soreness_by_hours=soreness_by_hours or {},
+            flags=flags,
+            checkin_notes=checkin_notes,
+        )
 
     @property
     def data(self) -> Mapping[str, Any]:
         return self.record.data
 
-    @property
-    def region(self) -> str:
-        return str(self.data.get("region", ""))
-
-    @property
-    def side(self) -> str:
-        return str(self.data.get("side", "none"))
-
-    @property
-    def group(self) -> str:
-        return str(self.data.get("group", "")) or self.id
-
-    @property
-    def started(self) -> datetime:
-        value = self.data.get("started")
-        return value if isinstance(value, datetime) else self.record.at
-
-    @property
-    def ended(self) -> datetime:
-        return session_end(self.record)
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.data.get("complete", True))
-
-    @property
-    def planned_s(self) -> int:
-        return int(self.data.get("planned_s", 0))
-
-    @property
-    def actual_s(self) -> int:
-        return int(self.data.get("actual_s", 0))
-
-    @property
-    def soreness_after(self) -> int | None:
-        value = self.data.get("soreness", -1)
-        return value if isinstance(value, int) and value >= 0 else None
-
     def soreness_at(self, hours: int) -> int | None:
         return self.soreness_by_hours.get(hours)
-
-    @property
-    def note(self) -> str:
-        return str(self.data.get("note", ""))
-
-    @property
-    def fingerprint(self) -> str:
-        return str(self.data.get("protocol_fingerprint", ""))
 
     def place(self) -> str:
         """'calf (left)', or just 'calf' for a region without sides."""
@@ -153,7 +154,7 @@ def join_rows(sessions: Iterable[Record], companions: Iterable[Record]) -> list[
     wanted = {record.id for record in session_list}
     checkins: dict[str, list[Record]] = {}
     holds: list[Record] = []
-    for record in sorted(companions, key=lambda r: (r.at, r.id)):
+    for record in sorted(companions, key=BY_TIME):
         if record.kind == records.CHECKIN:
             session_id = str(record.data.get("session", ""))
             if session_id in wanted:
@@ -185,7 +186,7 @@ def join_rows(sessions: Iterable[Record], companions: Iterable[Record]) -> list[
             if note:
                 notes.append(CheckinNote(hours, note))
         rows.append(
-            SessionRow(
+            SessionRow.from_record(
                 record,
                 soreness_by_hours=soreness,
                 flags=tuple(flags.get(record.id, [])),
@@ -424,7 +425,7 @@ def due_from(found: Iterable[Record], now: datetime) -> list[DueCheckin]:
             checkins.setdefault(str(record.data.get("session", "")), []).append(record)
     due = []
     for session in sorted(sessions, key=lambda r: (session_end(r), r.id)):
-        items = sorted(checkins.get(session.id, []), key=lambda r: (r.at, r.id))
+        items = sorted(checkins.get(session.id, []), key=BY_TIME)
         item = follow_up_due(session, items, now)
         if item is not None:
             due.append(item)

@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach import records
@@ -324,6 +325,7 @@ def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:
 # --- shared text ----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def local(moment: datetime | None) -> str:
     return "" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
 
@@ -505,7 +507,7 @@ def render_markdown(report: Report) -> str:
                     f"`{md(r.fingerprint[:12])}`",
                     f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
                     "complete" if r.complete else "interrupted",
-                    f"{int(r.data.get('dose_percent', 100))} %",
+                    f"{r.dose_percent} %",
                     score(r.soreness_after),
                     score(r.soreness_at(24)),
                     score(r.soreness_at(48)),
@@ -535,26 +537,26 @@ def render_markdown(report: Report) -> str:
 
 # --- CSV and JSON --------------------------------------------------------------------------
 
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START: Final = frozenset("=+-@\t\r")
 
 
 def csv_cell(value: Any) -> str:
     """One CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    kind = type(value)
+    if kind is str:
+        return f"'{value}" if value[:1] in _FORMULA_START else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    return str(value)
 
 
 def csv_row(row: SessionRow) -> list[str]:
-    data = row_dict(row)
+    data = row_dict(row)  # in ROW_FIELDS order
     data["flags"] = ";".join(row.flags)
     data["checkin_notes"] = "\n".join(f"{n.hours} h: {n.note}" for n in row.checkin_notes)
-    return [csv_cell(data[name]) for name, _ in ROW_FIELDS]
+    return [csv_cell(value) for value in data.values()]
 
 
 def render_csv(report: Report) -> str:
@@ -649,7 +651,20 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report_dict(report), ensure_ascii=False, indent=1) + "\n"
+    """One top-level key per line and one list item (a session, a note) per line.
+
+    Compact items keep Python's fast C encoder (an indented dump is several
+    times slower on 10,000 sessions) while the file stays readable.
+    """
+    lines = []
+    for key, value in report_dict(report).items():
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            items = ",\n".join(json.dumps(item, ensure_ascii=False) for item in value)
+            lines.append(f"{name}: [\n{items}\n]")
+        else:
+            lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 # --- HTML ----------------------------------------------------------------------------------
@@ -679,6 +694,15 @@ tr{page-break-inside:avoid}svg{page-break-inside:avoid}a{color:inherit}}
 
 def esc(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+# The same few strings (places, protocol labels, fingerprints) repeat on every row.
+esc_repeated = lru_cache(maxsize=4096)(esc)
+
+
+def esc_id(text: str) -> str:
+    """Record ids are letters and digits (escaped anyway if a hand edit made them not)."""
+    return text if text.isalnum() else esc(text)
 
 
 def html_table(header: Sequence[str], body: Iterable[Sequence[str]]) -> list[str]:
@@ -736,30 +760,37 @@ def chart_svg(report: Report, *, width: int = 900, height: int = 320) -> str:
                 "</title>"
                 "</line>"
             )
+    # Per session once: its x, and its escaped id, place, local time and instant.
+    prepared = [
+        # local() and isoformat() produce digits and punctuation only: nothing to escape.
+        (row, x_of(row.started), esc_id(row.id), esc_repeated(row.place()), local(row.started),
+         row.started.isoformat())
+        for row in rows
+    ]  # fmt: skip
     for index, (key, label, colour) in enumerate(SERIES):
         hours = None if key == "after" else int(key[:-1])
         points = []
-        for row in rows:
-            value = row.soreness_after if hours is None else row.soreness_at(hours)
+        for item in prepared:
+            row = item[0]
+            value = row.soreness_after if hours is None else row.soreness_by_hours.get(hours)
             if value is not None:
-                points.append((row, value))
+                points.append((item, value))
         if not points:
             continue
         if len(points) > 1:
-            path = " ".join(f"{x_of(r.started):.1f},{y_of(v):.1f}" for r, v in points)
+            path = " ".join(f"{item[1]:.1f},{y_of(v):.1f}" for item, v in points)
             out.append(
                 f'<polyline points="{path}" fill="none" stroke="{colour}" '
                 f'stroke-width="1" stroke-opacity=".5"/>'
             )
         out.append(f'<g class="series" data-series="{key}" fill="{colour}">')
-        for row, value in points:
-            x, y = x_of(row.started), y_of(value)
-            title = esc(f"{row.place()}, {local(row.started)}: soreness {label} {value}/10")
+        for (_row, x, row_id, place, when, instant), value in points:
+            title = f"{place}, {when}: soreness {label} {value}/10"
             attrs = (
-                f'class="point" data-series="{key}" data-session="{esc(row.id)}" '
-                f'data-value="{value}" data-when="{esc(row.started.isoformat())}"'
+                f'class="point" data-series="{key}" data-session="{row_id}" '
+                f'data-value="{value}" data-when="{instant}"'
             )
-            out.append(_marker(index, x, y, attrs, title))
+            out.append(_marker(index, x, y_of(value), attrs, title))
         out.append("</g>")
     out.append(
         f'<text x="{left}" y="{height - 26}" font-size="11">'
@@ -922,17 +953,18 @@ def render_html(report: Report) -> str:
             ],
             (
                 [
-                    esc(local(r.started)),
-                    esc(r.place()),
-                    f"{esc(protocol_label(r.data))} <code>{esc(r.fingerprint[:12])}</code>",
+                    local(r.started),
+                    esc_repeated(r.place()),
+                    f"{esc_repeated(protocol_label(r.data))} "
+                    f"<code>{esc_repeated(r.fingerprint[:12])}</code>",
                     f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
                     "complete" if r.complete else "interrupted",
-                    f"{int(r.data.get('dose_percent', 100))} %",
+                    f"{r.dose_percent} %",
                     score(r.soreness_after),
                     score(r.soreness_at(24)),
                     score(r.soreness_at(48)),
                     score(r.soreness_at(72)),
-                    esc(", ".join(r.flags)),
+                    esc_repeated(", ".join(r.flags)),
                 ]
                 for r in report.rows
             ),
@@ -942,7 +974,8 @@ def render_html(report: Report) -> str:
     if report.notes:
         out.append("<ul>")
         out.extend(
-            f"<li>{esc(local(n.at))}, {esc(n.place)} ({esc(n.context)}): {esc(n.text)}</li>"
+            f"<li>{local(n.at)}, {esc_repeated(n.place)} ({esc_repeated(n.context)}): "
+            f"{esc(n.text)}</li>"
             for n in report.notes
         )
         out.append("</ul>")

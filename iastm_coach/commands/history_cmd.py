@@ -591,16 +591,24 @@ def make_report(journal: Journal, *, since: dt.datetime | None, now: dt.datetime
     """Scan the journal once and build the report model (protocols looked up by region)."""
     from iastm_coach.errors import CoachError
     from iastm_coach.holds import active_holds, fold_holds
-    from iastm_coach.library import load_for_region
+    from iastm_coach.library import installed_path, load_builtin, region_index
+    from iastm_coach.protocol_io import load_protocol_file
     from iastm_coach.report import Prescribed, build_report, report_regions
 
     items = list(journal.scan(since=since))
     holds = fold_holds(items).active if since is None else active_holds(journal)
     prescriptions: dict[str, Prescribed | None] = {}
     patients: list[str] = []
+    known = region_index().regions
     for region in sorted(report_regions(items)):
+        installed = installed_path(region)
         try:
-            protocol = load_for_region(region).protocol
+            if installed.is_file():
+                protocol = load_protocol_file(installed, source="installed").protocol
+            elif region in known:
+                protocol = load_builtin(region).protocol
+            else:
+                raise CoachError(f"no protocol for '{region}'")
         except CoachError:
             prescriptions[region] = None
             continue

@@ -1,0 +1,132 @@
+"""Benchmark: `iastm-coach report` over a 10,000-session journal (target: under 2 s).
+
+    python benchmarks/bench_report.py                      # builds /tmp/iastm-bench-10000 once
+    python benchmarks/bench_report.py --sessions 10000 --home DIR --repeat 5
+
+The journal comes from `benchmarks/make_journal.py` (built once, then reused).
+It prints, best of --repeat runs:
+
+- the whole command in a fresh process (`report --format F --out FILE`), wall
+  clock, for each format: the figure the target is about;
+- in one process: the journal scan, building the report model (scan,
+  protocols and model), and rendering each format, to show where time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET_S = 2.0
+FORMATS = ("md", "html", "csv", "json")
+
+
+def best_of(repeat: int, action: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def best_command(repeat: int, home: Path, fmt: str, out: Path) -> tuple[float, float]:
+    """Best wall-clock and best CPU (user + system) seconds of the command."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        cpu = children_cpu()
+        start = time.perf_counter()
+        run_command(home, fmt, out)
+        walls.append(time.perf_counter() - start)
+        cpus.append(children_cpu() - cpu)
+    return min(walls), min(cpus)
+
+
+def ensure_journal(home: Path, sessions: int) -> None:
+    if (home / "journal").is_dir() and any((home / "journal").glob("*.toml")):
+        return
+    print(f"building a {sessions}-session journal in {home} (once) ...", flush=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "make_journal.py"), "--sessions", str(sessions),
+         "--home", str(home)],
+        check=True,
+    )  # fmt: skip
+
+
+def run_command(home: Path, fmt: str, out: Path) -> None:
+    env = {**os.environ, "IASTM_COACH_HOME": str(home)}
+    subprocess.run(
+        [sys.executable, "-m", "iastm_coach", "report", "--format", fmt, "--out", str(out),
+         "--force"],
+        check=True, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--home", type=Path, default=None)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    home = args.home or Path(tempfile.gettempdir()) / f"iastm-bench-{args.sessions}"
+    ensure_journal(home, args.sessions)
+    os.environ["IASTM_COACH_HOME"] = str(home)
+    sys.path.insert(0, str(REPO))
+
+    from iastm_coach.commands.history_cmd import make_report
+    from iastm_coach.journal import Journal
+    from iastm_coach.report import render
+
+    journal_dir = home / "journal"
+    count = sum(1 for _ in Journal(journal_dir).scan(kinds={"session"}))
+    print(f"journal: {journal_dir} ({count} sessions)")
+    # Warm the journal's parse cache (as any earlier command would have).
+    run_command(home, "csv", Path(tempfile.gettempdir()) / "iastm-bench-warm.csv")
+
+    print(f"\nwhole command in a fresh process (wall clock and CPU), best of {args.repeat}:")
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as scratch:
+        for fmt in FORMATS:
+            out = Path(scratch) / f"report.{fmt}"
+            seconds, cpu = best_command(args.repeat, home, fmt, out)
+            worst = max(worst, seconds)
+            size = out.stat().st_size / 1e6
+            print(
+                f"  report --format {fmt:<4}  {seconds:6.2f} s wall  {cpu:6.2f} s CPU"
+                f"  ({size:.1f} MB)"
+            )
+
+    print(f"\nin one process, best of {args.repeat}:")
+    now = datetime.now().astimezone()
+    scan = best_of(args.repeat, lambda: sum(1 for _ in Journal(journal_dir).scan()))
+    print(f"  journal scan (all records)       {scan:6.2f} s")
+    model = best_of(args.repeat, lambda: make_report(Journal(journal_dir), since=None, now=now))
+    print(f"  scan + protocols + report model  {model:6.2f} s")
+    report = make_report(Journal(journal_dir), since=None, now=now)
+    for fmt in FORMATS:
+        seconds = best_of(args.repeat, partial(render, report, fmt))
+        print(f"  render {fmt:<4}                      {seconds:6.2f} s")
+
+    verdict = "meets" if worst < TARGET_S else "MISSES"
+    print(f"\nslowest format {worst:.2f} s: {verdict} the target of < {TARGET_S:.0f} s")
+    print(f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    return 0 if worst < TARGET_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
