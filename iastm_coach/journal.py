@@ -728,12 +728,13 @@ class Journal:
         for directory in directories:
             mode = directory.stat().st_mode
             if _loose(mode):
-                message = _permission_message(directory, mode, DIR_MODE)
+                message = _permission_message(directory, mode, DIR_MODE, name_it=False)
                 found.append(JournalProblem(directory, None, message, "warning"))
             for entry in sorted(os.scandir(directory), key=lambda e: e.name):
                 if entry.is_file(follow_symlinks=False) and _loose(entry.stat().st_mode):
                     path = Path(entry.path)
-                    message = _permission_message(path, entry.stat().st_mode, FILE_MODE)
+                    mode = entry.stat().st_mode
+                    message = _permission_message(path, mode, FILE_MODE, name_it=False)
                     found.append(JournalProblem(path, None, message, "warning"))
         return found
 
@@ -1083,11 +1084,12 @@ def _decode(path: Path, raw: bytes) -> str:
         ) from None
 
 
-def _permission_message(path: Path, mode: int, wanted: int) -> str:
+def _permission_message(path: Path, mode: int, wanted: int, *, name_it: bool = True) -> str:
     what = "directory" if stat.S_ISDIR(mode) else "file"
+    subject = f"The journal {what} {path} can" if name_it else "Can"
     return (
-        f"the journal {what} {path} can be read by other users (mode {stat.S_IMODE(mode):04o}); "
-        f"run `chmod {wanted:o} {path}` or `iastm-coach journal repair`"
+        f"{subject} be read by other users (mode {stat.S_IMODE(mode):04o}); "
+        f"run `chmod {wanted:o} {path}` or `iastm-coach journal repair`."
     )
 
 

@@ -103,7 +103,7 @@ def test_repair_makes_loosened_files_private_again(runner: CliRunner) -> None:
     path.chmod(0o644)
     check = runner.invoke(journal_app, ["check"], catch_exceptions=False)
     assert check.exit_code == 0
-    assert "can be read by other users" in check.stderr
+    assert "be read by other users (mode 0644)" in check.stderr
     result = runner.invoke(journal_app, ["repair"], catch_exceptions=False)
     assert f"Made private again (owner only): {path}" in result.stdout
     assert path.stat().st_mode & 0o777 == 0o600
