@@ -27,7 +27,16 @@ month raises `DataFileError` (file and line) until `iastm-coach journal repair`
 moves the torn block into a side file, and the new record is kept by repair
 like every other complete record. See `journal_repair.py`.
 
-Only the standard library and tomli-w are imported here: start-up time matters.
+Reading: `recent` walks month files newest first and stops once it has
+enough; `scan` streams month by month. Parsing TOML is the slow part (about
+3-4 MB/s with tomllib), so each month's parse is cached, disposable and
+private, in `<directory>/.cache/`, keyed by the SHA-256 of the file's bytes: an
+unchanged month is never parsed twice, a month that only grew by appends
+parses just the new blocks, and any other change (a hand edit) means a full
+parse. Deleting `.cache` is always safe.
+
+Only the standard library and tomli-w are imported here (tomli-w, hashlib and
+pickle lazily): start-up time matters.
 """
 
 from __future__ import annotations
@@ -98,6 +107,7 @@ class Record:
 
     `id` sorts like `at` (to the millisecond); `schema` is the version of
     `data` as returned, i.e. `CURRENT_SCHEMA` once older records are migrated.
+    `data` is shared with the journal's in-memory cache: treat it as read-only.
     """
 
     kind: str
