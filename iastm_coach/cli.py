@@ -84,10 +84,28 @@ def root(
     """
     if debug:
         os.environ[DEBUG_ENV] = "1"
+    _plain_warnings()
     if ctx.invoked_subcommand is None:
         from iastm_coach.commands.today_cmd import run_today
 
         run_today(ctx.obj, json_output=False)
+
+
+def _plain_warnings() -> None:
+    """Our own warnings (e.g. a journal readable by others) as one plain line on stderr."""
+    import warnings
+
+    original = warnings.showwarning
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if category.__module__.startswith("iastm_coach"):
+            from iastm_coach import ui
+
+            ui.show_error_text(f"Warning: {message}")
+        else:
+            original(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
 
 
 def _register() -> None:
