@@ -47,6 +47,26 @@ def start_without_measuring(child: pexpect.spawn) -> None:
     child.sendline("n")
 
 
+def spawn(program: str, args: list[str], home: Path, scale: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        program,
+        args,
+        env=spawn_env(home, scale),
+        dimensions=(40, 110),
+        encoding="utf-8",
+        codec_errors="replace",  # Ctrl-C may cut a multi-byte character in half
+        timeout=30,
+    )
+
+
+def spawn_in_shell(home: Path) -> pexpect.spawn:
+    """A left-calf session inside a shell that then prints the exit code and `stty -a`,
+    so the test sees the terminal settings the program left behind. The shell ignores
+    Ctrl-C itself (the trap) but the program does not."""
+    command = f"trap 'true' INT; {PROGRAM} session calf --side left --no-bell"
+    return spawn("/bin/sh", ["-c", f"{command}; echo EXIT=$?; stty -a"], home, "0.05")
+
+
 def journal_kind(home: Path, kind: str) -> list[dict[str, object]]:
     found: list[dict[str, object]] = []
     for path in sorted((home / "journal").glob("*.toml")):
@@ -61,18 +81,7 @@ def journal_sessions(home: Path) -> list[dict[str, object]]:
 def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
     """Space pauses, n skips to the next area, q + y quits: record incomplete, exit 130."""
     home = tmp_path / "home"
-    child = pexpect.spawn(
-        "/bin/sh",
-        [
-            "-c",
-            f"trap 'true' INT; {PROGRAM} session calf --side left --no-bell; echo EXIT=$?; stty -a",
-        ],
-        env=spawn_env(home, "0.05"),
-        dimensions=(40, 110),
-        encoding="utf-8",
-        codec_errors="replace",  # Ctrl-C may cut a multi-byte character in half
-        timeout=20,
-    )
+    child = spawn_in_shell(home)
     answer_checklist(child)
     start_without_measuring(child)
     child.expect("timed strokes")
@@ -112,15 +121,7 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
     """A whole session at 1% speed: measured before and after, aftercare, a guided
     exercise, and complete records."""
     home = tmp_path / "home"
-    child = pexpect.spawn(
-        PROGRAM,
-        ["session", "calf", "--side", "both", "--no-bell"],
-        env=spawn_env(home, "0.01"),
-        dimensions=(40, 110),
-        encoding="utf-8",
-        codec_errors="replace",  # Ctrl-C may cut a multi-byte character in half
-        timeout=30,
-    )
+    child = spawn(PROGRAM, ["session", "calf", "--side", "both", "--no-bell"], home, "0.01")
     answer_checklist(child)
     child.sendline("")
     child.expect(r"before you start.*\[y/N\]")
@@ -191,18 +192,7 @@ def test_piped_plain_session(tmp_path: Path) -> None:
 def test_ctrl_c_in_live_view_restores_terminal(tmp_path: Path) -> None:
     """Ctrl-C during the strokes: exit 130, the terminal in line mode, the partial kept."""
     home = tmp_path / "home"
-    child = pexpect.spawn(
-        "/bin/sh",
-        [
-            "-c",
-            f"trap 'true' INT; {PROGRAM} session calf --side left --no-bell; echo EXIT=$?; stty -a",
-        ],
-        env=spawn_env(home, "0.05"),
-        dimensions=(40, 110),
-        encoding="utf-8",
-        codec_errors="replace",  # Ctrl-C may cut a multi-byte character in half
-        timeout=20,
-    )
+    child = spawn_in_shell(home)
     answer_checklist(child)
     start_without_measuring(child)
     child.expect("Inner calf")
