@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iastm_coach import records
 from iastm_coach.history import ROW_FIELDS
 from iastm_coach.holds import clear_hold, fold_holds, place_hold
-from iastm_coach.journal import Journal
+from iastm_coach.journal import Journal, Record, new_record_id
 from iastm_coach.redflags import RedFlag
 from iastm_coach.report import (
     Prescribed,
@@ -314,6 +316,11 @@ def test_markdown_sections_and_escaping(report: Report) -> None:
     assert "<script>" not in text and "[link](" not in text
     assert "Do you take blood thinners?" in text
     assert md("a|b\nc <i>") == "a\\|b c \\<i\\>"
+    assert_columns_intact(text)
+
+
+def assert_columns_intact(text: str) -> None:
+    """Every row of each Markdown table has as many unescaped pipes as the others."""
     tables: list[list[str]] = [[]]
     for line in text.splitlines():
         if line.startswith("|"):
@@ -351,3 +358,99 @@ def test_session_dates_are_instants(tmp_path: Path) -> None:
     )
     report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
     assert [r.id for r in report.rows] == [early.id, late.id]
+
+
+# --- any text survives every format ------------------------------------------------------------
+
+NOTE_TEXT = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=60
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(note=NOTE_TEXT, reason=NOTE_TEXT)
+def test_any_text_round_trips(note: str, reason: str) -> None:
+    """Arbitrary notes and reasons (markup, quotes, newlines, Unicode) come back exactly from
+    CSV and JSON, appear as text in HTML, and never open a tag or add a Markdown column."""
+    started = T0
+    data = {
+        "region": "calf",
+        "side": "left",
+        "group": "g",
+        "source": "timer",
+        "protocol_id": "calf",
+        "protocol_version": "1.0",
+        "protocol_source": "built-in",
+        "protocol_fingerprint": "ab" * 32,
+        "issued_by": "",
+        "started": started,
+        "ended": started + timedelta(minutes=5),
+        "planned_s": 300,
+        "actual_s": 300,
+        "complete": True,
+        "dose_percent": 100,
+        "soreness": 3,
+        "note": note,
+    }
+    session = Record(records.SESSION, new_record_id(started), started, 1, data)
+    hold_at = started + timedelta(hours=1)
+    hold = Record(
+        records.HOLD,
+        new_record_id(hold_at),
+        hold_at,
+        1,
+        {"region": "calf", "rule": "bruising", "reason": reason, "source": session.id},
+    )
+    report = build_report([session, hold], now=NOW, since=None, prescriptions={})
+
+    row = next(csv.DictReader(io.StringIO(render_csv(report), newline="")))
+    expected = f"'{note}" if note and note[0] in "=+-@\t\r" else note
+    assert row["note"] == expected
+    data_back = json.loads(render_json(report))
+    assert data_back["sessions"][0]["note"] == note
+    assert data_back["holds"][0]["reason"] == reason
+
+    parser = ChartParser()
+    parser.feed(render_html(report))
+    parser.close()
+    assert parser.external == []
+    assert set(parser.tags) <= SAFE_TAGS
+    text = "".join(parser.text)
+    for value in (note, reason):
+        for line in value.replace("\r", "\n").split("\n"):
+            assert line.strip() in text.replace("\r", "\n")
+
+    assert_columns_intact(render_markdown(report))
+
+
+SAFE_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "h1",
+    "h2",
+    "p",
+    "strong",
+    "br",
+    "ul",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "code",
+    "span",
+    "svg",
+    "line",
+    "text",
+    "g",
+    "circle",
+    "rect",
+    "polygon",
+    "polyline",
+}
