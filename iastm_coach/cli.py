@@ -76,6 +76,10 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")
     ] = False,
+    plain: Annotated[
+        bool,
+        typer.Option("--plain", help="No colour and no live screen, for every command."),
+    ] = False,
 ) -> None:
     """iastm-coach: timed, screened IASTM self-treatment with a private journal.
 
@@ -85,6 +89,10 @@ def root(
     if debug:
         os.environ[DEBUG_ENV] = "1"
     _plain_warnings()
+    if plain:
+        from iastm_coach import ui
+
+        ui.set_plain(True)
     if ctx.invoked_subcommand is None:
         from iastm_coach.commands.today_cmd import run_today
 

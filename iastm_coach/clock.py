@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Protocol
 
 TIME_SCALE_ENV = "IASTM_COACH_TIME_SCALE"
+NOW_ENV = "IASTM_COACH_NOW"
 
 
 class Clock(Protocol):
@@ -22,7 +24,11 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now().astimezone()
+        start = _pretend_start()
+        if start is None:
+            return datetime.now().astimezone()
+        pretend_at, real_at = start
+        return pretend_at + timedelta(seconds=time.monotonic() - real_at)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -46,3 +52,26 @@ def time_scale() -> float:
     if not 0.0001 <= scale <= 100:
         raise UsageError(f"{TIME_SCALE_ENV} must be a number between 0.0001 and 100 (got '{raw}')")
     return scale
+
+
+@cache
+def _pretend_start() -> tuple[datetime, float] | None:
+    """`IASTM_COACH_NOW`: pretend the program started at this moment (demos, tests).
+
+    The clock still runs from there, so durations stay real.
+    """
+    from iastm_coach.errors import UsageError
+
+    raw = os.environ.get(NOW_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise UsageError(
+            f"{NOW_ENV} must be a date and time with a UTC offset, "
+            f"like 2026-03-02T18:30:00+01:00 (got '{raw}')"
+        )
+    return moment, time.monotonic()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -35,6 +37,40 @@ def library_table(entries: list[tuple[LoadedProtocol, LoadedProtocol | None]]) -
             literal(source),
         )
     return table
+
+
+def _source_fields(loaded: LoadedProtocol) -> dict[str, Any]:
+    issued = loaded.protocol.issued
+    return {
+        "source": loaded.source,
+        "issued_by": issued.label() if issued else None,
+        "fingerprint": loaded.fingerprint,
+        "path": str(loaded.path),
+    }
+
+
+def library_json(entries: list[tuple[LoadedProtocol, LoadedProtocol | None]]) -> list[Any]:
+    """`protocol list --json`: one object per region, for the protocol in use."""
+    rows = []
+    for builtin, installed in entries:
+        active = installed or builtin
+        protocol = active.protocol
+        rows.append(
+            {
+                "region": protocol.region,
+                "title": protocol.title,
+                "areas": len(protocol.area),
+                "seconds": protocol.planned_seconds(sides=2 if protocol.access.sided else 1),
+                **_source_fields(active),
+                "replaces_builtin": installed is not None,
+            }
+        )
+    return rows
+
+
+def protocol_json(loaded: LoadedProtocol) -> dict[str, Any]:
+    """`protocol show --json`: the protocol's fields plus where it came from."""
+    return {**_source_fields(loaded), "protocol": loaded.protocol.model_dump(mode="json")}
 
 
 def protocol_view(loaded: LoadedProtocol) -> RenderableType:

@@ -19,14 +19,27 @@ if TYPE_CHECKING:
     from iastm_coach.errors import CoachError
 
 
+_plain = False
+
+
+def set_plain(plain: bool) -> None:
+    """`iastm-coach --plain ...`: no colour or live screens for this run."""
+    global _plain
+    _plain = plain
+    for factory in (get_console, get_error_console, get_plain_console):
+        factory.cache_clear()
+
+
 def plain_requested() -> bool:
-    return bool(os.environ.get("NO_COLOR"))
+    return _plain or bool(os.environ.get("NO_COLOR"))
 
 
 @cache
 def get_console() -> Console:
     """The standard-output console (a seam for tests)."""
-    return Console(no_color=plain_requested() or None, highlight=False, soft_wrap=False)
+    if plain_requested():
+        return get_plain_console()
+    return Console(highlight=False, soft_wrap=False)
 
 
 @cache

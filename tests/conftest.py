@@ -20,6 +20,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.delenv("IASTM_COACH_DATA_DIR", raising=False)
     monkeypatch.delenv("IASTM_COACH_TIME_SCALE", raising=False)
     monkeypatch.delenv("IASTM_COACH_DEBUG", raising=False)
+    monkeypatch.delenv("IASTM_COACH_NOW", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TERM", "dumb")
     # Consoles are cached per process; tests must see their own environment.
@@ -29,5 +31,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 def clear_console_caches() -> None:
-    for factory in (ui.get_console, ui.get_error_console, ui.get_plain_console):
-        factory.cache_clear()
+    from iastm_coach.clock import _pretend_start
+
+    ui.set_plain(False)
+    _pretend_start.cache_clear()

@@ -143,3 +143,23 @@ def test_protocol_text_is_shown_literally(tmp_path: Path, markup: str) -> None:
     code, out, _ = run("protocol", "show", str(path))
     assert code == 0
     assert markup in out
+
+
+def test_list_and_show_as_json() -> None:
+    """--json gives every region with its source, and a whole protocol with its fingerprint."""
+    code, out, _ = run("protocol", "list", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert {row["region"] for row in rows} == set(region_index().regions)
+    assert all(row["source"] == "built-in" and len(row["fingerprint"]) == 64 for row in rows)
+    code, out, _ = run("protocol", "show", "calves", "--json")
+    shown = json.loads(out)
+    assert shown["protocol"]["region"] == "calf" and shown["protocol"]["area"]
+
+
+def test_global_plain_and_no_color_give_no_escape_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--plain` before any command, or NO_COLOR, means no colour codes anywhere."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, out, _ = run("--plain", "protocol", "show", "calf")
+    assert code == 0 and "\x1b[" not in out

@@ -24,14 +24,21 @@ def complete_region(incomplete: str) -> list[str]:
     return [name for name in names if name.startswith(incomplete)]
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
 @protocol_app.command("list")
-def cmd_list() -> None:
+def cmd_list(json_output: JsonOption = False) -> None:
     """Show every region with its protocol: built-in, or installed from your physio."""
     from iastm_coach.library import load_all
-    from iastm_coach.protocol_view import library_table
+    from iastm_coach.protocol_view import library_json, library_table
     from iastm_coach.ui import get_console
 
-    get_console().print(library_table(load_all()))
+    entries = load_all()
+    if json_output:
+        typer.echo(dumps(library_json(entries)))
+    else:
+        get_console().print(library_table(entries))
 
 
 @protocol_app.command("show")
@@ -44,13 +51,18 @@ def cmd_show(
             autocompletion=complete_region,
         ),
     ],
+    json_output: JsonOption = False,
 ) -> None:
     """Show a whole protocol, with its fingerprint to compare with your physio's copy."""
     from iastm_coach.library import load_reference
-    from iastm_coach.protocol_view import protocol_view
+    from iastm_coach.protocol_view import protocol_json, protocol_view
     from iastm_coach.ui import get_console
 
-    get_console().print(protocol_view(load_reference(reference)))
+    loaded = load_reference(reference)
+    if json_output:
+        typer.echo(dumps(protocol_json(loaded)))
+    else:
+        get_console().print(protocol_view(loaded))
 
 
 @protocol_app.command("validate")
@@ -139,8 +151,12 @@ def cmd_install(
 @protocol_app.command("schema")
 def cmd_schema() -> None:
     """Print the JSON Schema of the protocol format (for editor completion)."""
-    import json
-
     from iastm_coach.protocol_io import protocol_json_schema
 
-    typer.echo(json.dumps(protocol_json_schema(), indent=2, ensure_ascii=False))
+    typer.echo(dumps(protocol_json_schema()))
+
+
+def dumps(value: object) -> str:
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)

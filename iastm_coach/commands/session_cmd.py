@@ -21,7 +21,9 @@ class SideChoice(StrEnum):
 
 def use_plain_mode(plain: bool) -> bool:
     """Plain line-by-line mode: asked for, NO_COLOR, or no terminal on either end."""
-    if plain or os.environ.get("NO_COLOR"):
+    from iastm_coach.ui import plain_requested
+
+    if plain or plain_requested():
         return True
     try:
         return not (os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno()))
