@@ -256,11 +256,11 @@ def session_rows(
 
 
 def companions_for(journal: Journal, sessions: Sequence[Record]) -> list[Record]:
-    """Check-ins and holds that may belong to *sessions* (written after the oldest one)."""
+    """Check-ins, holds and hold clears written since the oldest of *sessions*."""
     if not sessions:
         return []
     oldest = min(record.at for record in sessions)
-    return journal.recent(kinds={records.CHECKIN, records.HOLD}, since=oldest)
+    return journal.recent(kinds={records.CHECKIN, records.HOLD, records.HOLD_CLEAR}, since=oldest)
 
 
 def last_session(journal: Journal, region: str) -> Record | None:

@@ -196,6 +196,16 @@ def test_interactive_one_session(isolated_home: Path) -> None:
     assert code == 0 and "48 h follow-up for neck" in out
 
 
+def test_refused_before_asking(isolated_home: Path) -> None:
+    """`checkin ID --hours 48` too early, or an answered follow-up: exit 2 before any question."""
+    (session,) = logged(isolated_home, 25)
+    code, out, err = run("checkin", session.id, "--hours", "48", input="")
+    assert code == 2 and "too early" in err and "Soreness" not in out
+    run("checkin", session.id, "--soreness", "1")
+    code, out, err = run("checkin", session.id, input="")
+    assert code == 2 and "already answered" in err and "--hours 24" in err
+
+
 def test_nothing_due(isolated_home: Path) -> None:
     """No follow-up due: says so, asks nothing, exit 0."""
     logged(isolated_home, 2)

@@ -156,13 +156,16 @@ def test_history_usage_errors(isolated_home: Path, args: list[str], message: str
 
 
 def test_history_shows_hold(isolated_home: Path) -> None:
-    """A hold placed by a listed session is shown with how to lift it."""
+    """A hold placed by a listed session is shown with how to lift it, until lifted."""
     run("log", "neck", "--soreness", "8")
     code, out, _ = run("history")
     flat = " ".join(out.split())
     assert code == 0
-    assert "soreness-7" in flat and "On hold: neck" in flat
+    assert "soreness-7" in flat and "On hold: neck" in flat and "(on hold)" in flat
     assert "iastm-coach hold clear neck --reason TEXT" in flat
+    assert run("hold", "clear", "neck", "--reason", "seen")[0] == 0
+    flat = " ".join(run("history")[1].split())
+    assert "soreness-7" in flat and "On hold" not in flat and "(on hold)" not in flat
 
 
 # --- holds ------------------------------------------------------------------------------------

@@ -163,8 +163,9 @@ def cmd_history(
         payload = {"history_version": 1, "sessions": [row_dict(row) for row in rows]}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
         return
-    # Holds placed within the sessions shown (and any clear since): history must stay
-    # fast at any journal size, so it does not read the whole journal for older holds.
+    # Holds placed since the oldest session shown, minus those lifted since: history
+    # stays as fast on ten years of journal as on ten sessions. (`hold list` and
+    # `iastm-coach today` read every hold.)
     holds = fold_holds(companions).active
     if canonical:
         holds = {r: h for r, h in holds.items() if r == canonical}
@@ -215,7 +216,13 @@ def cmd_checkin(
     """
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import UsageError
-    from iastm_coach.history import checkins_of, due_checkins, follow_up_due
+    from iastm_coach.history import (
+        checkins_of,
+        due_checkins,
+        follow_up_at,
+        follow_up_due,
+        session_end,
+    )
     from iastm_coach.ui import say
 
     journal = open_journal()
@@ -246,6 +253,12 @@ def cmd_checkin(
         session = find_session(journal, session_id)
         if hours is None:
             due_item = follow_up_due(session, checkins_of(journal, session), now)
+            open_now = follow_up_at(session_end(session), now)
+            if due_item is None and open_now is not None:
+                raise UsageError(
+                    f"the {open_now} h follow-up of that session is already answered",
+                    hint=f"Add --hours {open_now} to answer it again (the later answer counts).",
+                )
             if due_item is None:
                 raise UsageError(
                     "no follow-up of that session is open now",
@@ -253,6 +266,7 @@ def cmd_checkin(
                     "(96 h when a 72 h follow-up is needed); add --hours to answer one anyway.",
                 )
             hours = due_item.hours
+        follow_up_hours(session, hours, now)  # refuse before asking, not after
         ask_and_record(journal, session, hours=hours, clock=clock)
         return
     due = due_checkins(journal, now)
@@ -296,21 +310,11 @@ def ask_and_record(journal: Journal, session: Record, *, hours: int, clock: Cloc
     record_checkin(journal, session, answers, hours=hours, now=clock.now())
 
 
-def record_checkin(
-    journal: Journal,
-    session: Record,
-    answers: dict[str, Any],
-    *,
-    hours: int | None,
-    now: dt.datetime,
-) -> Record:
-    """Validate the follow-up, write the check-in, place holds for any red flag."""
-    from iastm_coach import records
+def follow_up_hours(session: Record, hours: int | None, now: dt.datetime) -> int:
+    """The follow-up a check-in at *now* answers: *hours* if given (not before its window
+    opens; late is fine), else the window *now* falls in. UsageError otherwise."""
     from iastm_coach.errors import UsageError
-    from iastm_coach.history import WINDOWS, checkins_of, follow_up_at, place_label, session_end
-    from iastm_coach.holds import place_hold
-    from iastm_coach.redflags import checkin_flags, needs_72h_follow_up
-    from iastm_coach.ui import say_literal
+    from iastm_coach.history import WINDOWS, follow_up_at, session_end
 
     ended = session_end(session)
     if hours is None:
@@ -329,6 +333,25 @@ def record_checkin(
             f"{opens.astimezone():%a %Y-%m-%d %H:%M}",
             hint="Follow-ups open 20 h (24 h), 40 h (48 h) and 64 h (72 h) after the session.",
         )
+    return hours
+
+
+def record_checkin(
+    journal: Journal,
+    session: Record,
+    answers: dict[str, Any],
+    *,
+    hours: int | None,
+    now: dt.datetime,
+) -> Record:
+    """Validate the follow-up, write the check-in, place holds for any red flag."""
+    from iastm_coach import records
+    from iastm_coach.history import checkins_of, place_label
+    from iastm_coach.holds import place_hold
+    from iastm_coach.redflags import checkin_flags, needs_72h_follow_up
+    from iastm_coach.ui import say_literal
+
+    hours = follow_up_hours(session, hours, now)
     earlier = checkins_of(journal, session)
     data: dict[str, Any] = {
         "session": session.id,
