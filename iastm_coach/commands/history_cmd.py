@@ -189,7 +189,7 @@ def cmd_checkin(
     session_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[SESSION_ID]",
+            metavar="SESSION_ID",
             help="Answer for this session (its id, or the last characters shown by history).",
         ),
     ] = None,
