@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -338,7 +338,7 @@ def test_fingerprints_shown(report: Report) -> None:
     assert "abababababab" in render_html(report)
 
 
-def test_local_time_in_human_formats(report: Report, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_time_in_human_formats(report: Report) -> None:
     """Human formats show local time; JSON and CSV keep the recorded offset."""
     data = json.loads(render_json(report))
     assert data["sessions"][0]["started"].endswith("+00:00")
@@ -352,9 +352,7 @@ def test_session_dates_are_instants(tmp_path: Path) -> None:
     late = add_session(journal, started=datetime(2026, 3, 3, 1, 0, tzinfo=UTC))
     early = add_session(
         journal,
-        started=datetime(
-            2026, 3, 3, 9, 0, tzinfo=__import__("datetime").timezone(timedelta(hours=10))
-        ),
+        started=datetime(2026, 3, 3, 9, 0, tzinfo=timezone(timedelta(hours=10))),
     )
     report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
     assert [r.id for r in report.rows] == [early.id, late.id]

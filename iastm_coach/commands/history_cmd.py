@@ -584,7 +584,6 @@ def cmd_report(
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import UsageError
     from iastm_coach.report import render
-    from iastm_coach.ui import say_literal
 
     if out is not None and out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out, or add --force.")
@@ -614,7 +613,8 @@ def cmd_report(
         raise UsageError(f"cannot write {out} ({error.strerror})") from None
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
-    say_literal(f"Wrote the report ({len(report.rows)} sessions, {fmt.value}) to {out}.")
+    # Plain echo: importing Rich for one line would cost more than writing the file.
+    typer.echo(f"Wrote the report ({len(report.rows)} sessions, {fmt.value}) to {out}.")
 
 
 def make_report(journal: Journal, *, since: dt.datetime | None, now: dt.datetime) -> Any:
