@@ -84,9 +84,9 @@ def test_log_unknown_region(isolated_home: Path) -> None:
 
 def test_log_when_with_offset_kept(isolated_home: Path) -> None:
     """--when with a UTC offset is stored as that instant."""
-    assert run("log", "neck", "--soreness", "2", "--when", "2026-01-05T08:30+09:00")[0] == 0
+    assert run("log", "neck", "--soreness", "2", "--when", "2025-01-05T08:30+09:00")[0] == 0
     session = journal(isolated_home).recent(kinds={"session"})[0]
-    assert session.data["started"] == datetime.fromisoformat("2026-01-05T08:30+09:00")
+    assert session.data["started"] == datetime.fromisoformat("2025-01-05T08:30+09:00")
 
 
 def test_log_red_flag_puts_region_on_hold(isolated_home: Path) -> None:
@@ -138,9 +138,9 @@ def test_history_json_fields(isolated_home: Path) -> None:
 
 def test_history_since(isolated_home: Path) -> None:
     """--since YYYY-MM-DD keeps sessions from that day on."""
-    run("log", "neck", "--soreness", "2", "--when", "2026-01-05T08:30+00:00")
-    run("log", "neck", "--soreness", "2", "--when", "2026-02-05T08:30+00:00")
-    data = json.loads(run("history", "--json", "--since", "2026-02-01")[1])
+    run("log", "neck", "--soreness", "2", "--when", "2025-01-05T08:30+00:00")
+    run("log", "neck", "--soreness", "2", "--when", "2025-02-05T08:30+00:00")
+    data = json.loads(run("history", "--json", "--since", "2025-02-01")[1])
     assert len(data["sessions"]) == 1
     assert run("history", "--since", "1st of May")[0] == 2
 
