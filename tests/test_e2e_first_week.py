@@ -1,0 +1,152 @@
+"""End-to-end: a whole first week, in a real pseudo-terminal, with the installed program.
+
+IASTM_COACH_NOW sets the day each command runs on; IASTM_COACH_TIME_SCALE makes the
+strokes quick. Monday: the first session, with screening and a measurement. Tuesday:
+today's plan shows the 24 h check-in, the check-in, and a second session refused by the
+rest period. Wednesday: the 48 h check-in. Thursday: a measured session. Sunday: the
+report for the physio, parsed back.
+"""
+
+from __future__ import annotations
+
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from iastm_coach.journal import Journal
+from tests.test_e2e_session import PROGRAM
+
+pytestmark = pytest.mark.slow
+
+MONDAY = "2026-03-02T18:30:00+01:00"
+TUESDAY = "2026-03-03T19:00:00+01:00"
+WEDNESDAY = "2026-03-04T19:00:00+01:00"
+THURSDAY = "2026-03-05T19:00:00+01:00"
+SUNDAY = "2026-03-08T12:00:00+01:00"
+
+
+def run(home: Path, when: str, *args: str) -> pexpect.spawn:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env.update(
+        IASTM_COACH_HOME=str(home),
+        IASTM_COACH_NOW=when,
+        IASTM_COACH_TIME_SCALE="0.005",
+        TERM="xterm-256color",
+    )
+    return pexpect.spawn(
+        PROGRAM, list(args), env=env, dimensions=(40, 110), encoding="utf-8",
+        codec_errors="replace", timeout=30,
+    )  # fmt: skip
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus is not None
+    return child.exitstatus
+
+
+def measured_session(child: pexpect.spawn, before: str, after: str, soreness: str) -> None:
+    """Answer the safety check 'no' throughout, measure, run, and answer aftercare."""
+    while child.expect([r"\[y/n\]", "Press Enter when you are ready"]) == 0:
+        child.sendline("y" if "smooth" in child.before or "shown you" in child.before else "n")
+    child.sendline("")
+    child.expect(r"before you start.*\[y/N\]")
+    child.sendline("y")
+    child.expect(r"before the strokes, in cm")
+    child.sendline(before)
+    child.expect("Soreness now in the left calf")
+    child.sendline(soreness)
+    for _ in range(2):
+        child.expect(r"\[y/n\]")
+        child.sendline("n")
+    child.expect("note")
+    child.sendline("")
+    child.expect("after the strokes, in cm")
+    child.sendline(after)
+    child.expect(r"with a guide\? \[Y/n\]")
+    child.sendline("n")
+    child.expect("Session done")
+
+
+def checkin(child: pexpect.spawn, soreness: str) -> None:
+    child.expect(r"Soreness")
+    child.sendline(soreness)
+    for _ in range(4):
+        child.expect(r"\[y/N\]")
+        child.sendline("n")
+    child.expect("Note")
+    child.sendline("")
+    child.expect("Recorded")
+
+
+class ChartPoints(HTMLParser):
+    """The soreness data points (series, value) marked in the report's inline SVG."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.points: list[tuple[str, str]] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("class") == "point" and found.get("data-series") in SORENESS_SERIES:
+            self.points.append((str(found["data-series"]), str(found["data-value"])))
+        self.scripts += tag == "script"
+
+
+SORENESS_SERIES = {"after", "24h", "48h", "72h"}
+
+
+def test_first_week(tmp_path: Path) -> None:
+    """Monday to Sunday as a new user lives it, ending with the physio's report."""
+    home = tmp_path / "home"
+
+    child = run(home, MONDAY, "session", "calf", "--side", "left", "--no-bell")
+    child.expect("Safety check")
+    measured_session(child, before="9", after="10", soreness="3")
+    assert finish(child) == 0
+
+    child = run(home, TUESDAY)  # no command: today's plan
+    child.expect("Check-ins due")
+    child.expect("24 h follow-up")
+    child.expect("Resting")
+    assert finish(child) == 0
+
+    child = run(home, TUESDAY, "checkin")
+    checkin(child, "2")
+    assert finish(child) == 0
+
+    child = run(home, TUESDAY, "session", "calf", "--side", "left")
+    child.expect("48 h of rest")
+    assert finish(child) == 3
+
+    child = run(home, WEDNESDAY, "checkin")
+    checkin(child, "1")
+    assert finish(child) == 0
+
+    child = run(home, THURSDAY, "session", "calf", "--side", "left", "--no-bell")
+    measured_session(child, before="10", after="11.5", soreness="2")
+    assert finish(child) == 0
+
+    report = tmp_path / "report.html"
+    child = run(home, SUNDAY, "report", "--format", "html", "--out", str(report))
+    assert finish(child) == 0
+    html = report.read_text()
+    parser = ChartPoints()
+    parser.feed(html)
+    assert parser.scripts == 0
+    assert sorted(parser.points) == [("24h", "2"), ("48h", "1"), ("after", "2"), ("after", "3")]
+    assert report.stat().st_mode & 0o777 == 0o600
+
+    journal = Journal(home / "journal")
+    sessions = journal.recent(kinds={"session"})
+    assert len(sessions) == 2 and all(s.data["complete"] for s in sessions)
+    assert len(journal.recent(kinds={"checkin"})) == 2
+    assert len(journal.recent(kinds={"measure"})) == 4
+    screenings = journal.recent(kinds={"screening"})
+    assert [s.data["outcome"] for s in screenings] == ["cleared", "cleared"]
+    assert "first_use" in screenings[-1].data and "first_use" not in screenings[0].data
