@@ -136,23 +136,23 @@ def _ended_at(record: Record) -> datetime:
 def check_gates(loaded: LoadedProtocol, deps: SessionDeps, *, override_rest: bool) -> bool:
     """Holds and the rest period. Returns True when the rest period is overridden."""
     region = loaded.protocol.region
+    now = deps.clock.now()
     hold = active_holds(deps.journal).get(region)
     if hold is not None:
+        since = hold.since.astimezone(now.tzinfo)
         raise SafetyStop(
-            f"the {region} is on hold since {hold.since.astimezone():%Y-%m-%d %H:%M}: "
-            f"{hold.reason}",
+            f"the {region} is on hold since {since:%Y-%m-%d %H:%M}: {hold.reason}",
             hint=(
                 f"Do not treat this region until you have seen your clinician. When they say "
                 f'it is fine, lift the hold with: iastm-coach hold clear {region} --reason "..."'
             ),
         )
     last = last_session(deps.journal, region)
-    now = deps.clock.now()
     rest_hours = loaded.protocol.settings.rest_hours
     remaining = rest_remaining(_ended_at(last) if last else None, rest_hours, now)
     if remaining <= timedelta(0):
         return False
-    ready = (now + remaining).astimezone()
+    ready = now + remaining
     if not override_rest:
         raise SafetyStop(
             f"the {region} needs {rest_hours} h of rest between sessions; "
@@ -627,7 +627,7 @@ def aftercare_screen(
             exercises.append_text(literal(f"- {exercise.name}: {dose}. {exercise.cue}\n"))
         parts.append(exercises)
     if not outcome.flags:
-        next_time = (now + timedelta(hours=p.settings.rest_hours)).astimezone()
+        next_time = now + timedelta(hours=p.settings.rest_hours)
         parts.append(
             Text(
                 f"Next {p.region} session: not before {next_time:%a %d %b %H:%M} "
