@@ -12,7 +12,8 @@ from iastm_coach import records
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.holds import active_holds, clear_hold
 from iastm_coach.journal import Journal
-from iastm_coach.session import SessionDeps, SessionOutcome, SessionRequest, run_session
+from iastm_coach.session import run_session
+from iastm_coach.session_deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.timer import RunResult, Step, run_plan
 from tests.fakes import FakeClock, RecordingView, ScriptedConfirm, ScriptedKeys
 from tests.scripted_talk import ScriptedTalk

@@ -67,7 +67,8 @@ def cmd_session(
     from iastm_coach.journal import Journal
     from iastm_coach.keys import open_keys
     from iastm_coach.paths import journal_dir
-    from iastm_coach.session import SessionDeps, SessionRequest, run_session
+    from iastm_coach.session import run_session
+    from iastm_coach.session_deps import SessionDeps, SessionRequest
     from iastm_coach.timer import RunResult, Step, confirm_with_keys, run_plan
     from iastm_coach.timer_view import make_timer_view
 

@@ -1,0 +1,206 @@
+"""After the strokes: how it feels, red flags and holds, measurements, exercises,
+and what to do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from iastm_coach import records
+from iastm_coach.clock import Clock
+from iastm_coach.conversation import Conversation, EndOfInput
+from iastm_coach.exercises import ExerciseDone, guide_exercises
+from iastm_coach.holds import place_hold
+from iastm_coach.journal import Record
+from iastm_coach.measure import record_measure, value_bounds
+from iastm_coach.protocol_io import LoadedProtocol
+from iastm_coach.protocol_model import TreatmentProtocol
+from iastm_coach.redflags import RedFlag, advice_for, aftercare_flags
+from iastm_coach.session_deps import SessionDeps, SessionOutcome
+from iastm_coach.timer import Side
+from iastm_coach.ui import literal
+
+SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
+
+
+CHECKIN_REMINDER = (
+    "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. "
+    "Mild soreness for a day or two is normal; if it gets worse, or you notice "
+    "bruising, numbness or swelling, stop and contact your clinician."
+)
+
+
+SHORT_TERM_CAVEAT = (
+    "(right after a session, changes are common and say little about the long term; "
+    "compare over weeks, measured the same way at the same time of day)"
+)
+
+
+def aftercare_questions(talk: Conversation, place: str) -> tuple[int, bool, bool]:
+    soreness = talk.ask_int(
+        f"Soreness now in the {place}, 0-10 ({SORENESS_ANCHORS})?", low=0, high=10
+    )
+    bruising = talk.confirm(f"Any bruising on the {place} (more than redness or small red dots)?")
+    numbness = talk.confirm(f"Any numbness or tingling in or below the {place}?")
+    return soreness, bruising, numbness
+
+
+Measured = dict[Side, tuple[float, datetime]]
+
+
+def measure_outcome(
+    protocol: TreatmentProtocol,
+    sides: Sequence[Side],
+    talk: Conversation,
+    *,
+    phase: str,
+    clock: Clock,
+) -> Measured:
+    """Offer (never force) the protocol's outcome test, once per side."""
+    outcome = protocol.outcome
+    if outcome is None:
+        return {}
+    if phase == "before":
+        question = f"Measure your {outcome.name} before you start (optional)?"
+        if not talk.confirm(question, default=False):
+            return {}
+        talk.show(Text.assemble(("How: ", "bold"), literal(outcome.how)))
+    low, high = value_bounds(outcome.unit)
+    values: Measured = {}
+    for side in sides:
+        where = "" if side == "none" else f" ({side})"
+        value = talk.ask_float(
+            f"{outcome.name}{where} {phase} the strokes, in {outcome.unit}?", low=low, high=high
+        )
+        if value is not None:
+            values[side] = (value, clock.now())
+    return values
+
+
+def follow_up(
+    loaded: LoadedProtocol,
+    outcome: SessionOutcome,
+    deps: SessionDeps,
+    *,
+    before: Measured,
+    group: str,
+) -> None:
+    """After a session without red flags: the 'after' measurement and guided exercises.
+
+    Each is written to the journal as soon as it is known, pointing at the session.
+    """
+    p = loaded.protocol
+    by_side = {record.data["side"]: record for record in outcome.sessions}
+    talk = deps.talk
+    if before and p.outcome is not None:
+        after = measure_outcome(p, list(before), talk, phase="after", clock=deps.clock)
+        for phase, values in (("before", before), ("after", after)):
+            for side, (value, at) in values.items():
+                record_measure(
+                    deps.journal,
+                    region=p.region,
+                    side=side,
+                    test=p.outcome.name,
+                    unit=p.outcome.unit,
+                    value=value,
+                    phase=phase,
+                    session_id=by_side[side].id if side in by_side else "",
+                    at=at,
+                )
+        for side, (value, _) in after.items():
+            if side in before:
+                change = value - before[side][0]
+                where = "" if side == "none" else f" {side}"
+                talk.show(Text(f"Change{where}: {change:+g} {p.outcome.unit} " + SHORT_TERM_CAVEAT))
+    try:
+        wanted = bool(p.exercise) and talk.confirm(
+            "Do the exercises now, with a guide?", default=True
+        )
+    except EndOfInput:
+        return  # a pipe that ends here simply skips the optional part
+    if wanted:
+        done: list[ExerciseDone] = []
+        try:
+            done = guide_exercises(
+                p.exercise, clock=deps.clock, time_scale=deps.time_scale, talk=talk
+            )
+        except EndOfInput:
+            pass
+        finally:
+            deps.journal.append(
+                records.EXERCISE,
+                {
+                    "session": outcome.sessions[0].id,
+                    "group": group,
+                    "region": p.region,
+                    "exercises": [item.fields() for item in done],
+                },
+                at=deps.clock.now(),
+            )
+
+
+def place_holds_for_aftercare(
+    deps: SessionDeps,
+    region: str,
+    saved: Sequence[Record],
+    aftercare: dict[Side, tuple[int, bool, bool]],
+) -> list[RedFlag]:
+    flags: list[RedFlag] = []
+    for record in saved:
+        answers = aftercare.get(record.data["side"])
+        if answers is None:
+            continue
+        soreness, bruising, numbness = answers
+        for flag in aftercare_flags(soreness=soreness, bruising=bruising, numbness=numbness):
+            if all(flag.rule != seen.rule for seen in flags):
+                flags.append(flag)
+                place_hold(
+                    deps.journal, region=region, flag=flag, source_id=record.id, at=deps.clock.now()
+                )
+    return flags
+
+
+def red_flag_panel(flags: Sequence[RedFlag], region: str) -> RenderableType:
+    text = Text()
+    for flag in flags:
+        text.append_text(literal(f"- {flag.reason}\n"))
+    text.append_text(literal(advice_for(flags, region=region)))
+    return Panel(text, title=f"Stop: the {region} is now on hold", style="red", title_align="left")
+
+
+def aftercare_screen(
+    loaded: LoadedProtocol, outcome: SessionOutcome, now: datetime
+) -> list[RenderableType]:
+    """What to do now, when to come back, and what to watch for."""
+    p = loaded.protocol
+    parts: list[RenderableType] = []
+    if outcome.flags:
+        parts.append(red_flag_panel(outcome.flags, p.region))
+    done = outcome.result.actual_s
+    finished = "Session done" if outcome.result.ended_by == "finished" else "Session ended early"
+    parts.append(Text(f"{finished}: {done // 60} min {done % 60:02d} s of strokes."))
+    if p.exercise:
+        exercises = Text("Exercises for this region (daily is fine):\n", style="bold")
+        for exercise in p.exercise:
+            dose = (
+                f"{exercise.sets} x {exercise.reps} reps"
+                if exercise.reps
+                else f"{exercise.sets} x {exercise.hold_s} s hold"
+            )
+            exercises.append_text(literal(f"- {exercise.name}: {dose}. {exercise.cue}\n"))
+        parts.append(exercises)
+    if not outcome.flags:
+        next_time = now + timedelta(hours=p.settings.rest_hours)
+        parts.append(
+            Text(
+                f"Next {p.region} session: not before {next_time:%a %d %b %H:%M} "
+                f"({p.settings.rest_hours} h rest)."
+            )
+        )
+    parts.append(Text(CHECKIN_REMINDER))
+    return [Group(*parts)]
