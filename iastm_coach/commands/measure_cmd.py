@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from iastm_coach.journal import Record
 
 CAVEAT = (
     "Measure at the same time of day and the same way each time. A change right after a "
@@ -109,6 +114,19 @@ def cmd_measure(
     journal = Journal(journal_dir())
     test, unit = outcome.name, outcome.unit
 
+    def record_standalone(value: float, side: str, at: datetime) -> Record:
+        return record_measure(
+            journal,
+            region=canonical,
+            side=side,
+            test=test,
+            unit=unit,
+            value=value,
+            phase="standalone",
+            session_id="",
+            at=at,
+        )
+
     if value is None:
         from rich.text import Text
 
@@ -136,17 +154,7 @@ def cmd_measure(
             talk.show(literal("Nothing recorded."))
             return
         now = app_context(ctx.obj).clock.now()
-        record_measure(
-            journal,
-            region=canonical,
-            side=chosen,
-            test=test,
-            unit=unit,
-            value=value,
-            phase="standalone",
-            session_id="",
-            at=now,
-        )
+        record_standalone(value, chosen, now)
         talk.show(
             literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}."),
             literal(CAVEAT, "dim"),
@@ -155,17 +163,7 @@ def cmd_measure(
 
     assert chosen is not None
     earlier = recent_measures(journal, region=canonical, test=test, now=now, side=chosen)
-    record = record_measure(
-        journal,
-        region=canonical,
-        side=chosen,
-        test=test,
-        unit=unit,
-        value=value,
-        phase="standalone",
-        session_id="",
-        at=now,
-    )
+    record = record_standalone(value, chosen, now)
     if json_output:
         from iastm_coach.measure import measure_value
 
