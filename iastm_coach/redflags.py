@@ -108,20 +108,28 @@ def aftercare_flags(*, soreness: int, bruising: bool, numbness: bool) -> list[Re
     *soreness* is 0-10, or -1 when it was not asked (an interrupted session):
     then only the yes/no signs count.
     """
+    return _sign_flags(
+        soreness,
+        bruising=bruising,
+        numbness=numbness,
+        swelling=False,
+        when="right after the session",
+    )
+
+
+def _sign_flags(
+    soreness: int, *, bruising: bool, numbness: bool, swelling: bool, when: str
+) -> list[RedFlag]:
+    """The rules that need no comparison: severe soreness and the yes/no warning signs."""
     flags: list[RedFlag] = []
     if soreness >= SEVERE_SORENESS:
-        flags.append(
-            RedFlag(
-                "soreness-7",
-                f"soreness {soreness}/10 right after the session (7 or more is severe)",
-            )
-        )
+        flags.append(RedFlag("soreness-7", f"soreness {soreness}/10 {when} (7 or more is severe)"))
     if bruising:
-        flags.append(
-            RedFlag("bruising", "bruising beyond the usual redness right after the session")
-        )
+        flags.append(RedFlag("bruising", f"bruising beyond the usual redness {when}"))
     if numbness:
-        flags.append(RedFlag("numbness", "numbness or tingling after the session"))
+        flags.append(RedFlag("numbness", f"numbness or tingling {when}"))
+    if swelling:
+        flags.append(RedFlag("swelling", f"swelling {when}"))
     return flags
 
 
@@ -139,22 +147,13 @@ def checkin_flags(
     hours = int(checkin.get("hours", 24))
     soreness = int(checkin.get("soreness", 0))
     label = f"{hours} h"
-    flags: list[RedFlag] = []
-    if soreness >= SEVERE_SORENESS:
-        flags.append(
-            RedFlag(
-                "soreness-7",
-                f"soreness {soreness}/10 at the {label} check-in (7 or more is severe)",
-            )
-        )
-    if checkin.get("bruising"):
-        flags.append(
-            RedFlag("bruising", f"bruising beyond the usual redness at the {label} check-in")
-        )
-    if checkin.get("numbness"):
-        flags.append(RedFlag("numbness", f"numbness or tingling at the {label} check-in"))
-    if checkin.get("swelling"):
-        flags.append(RedFlag("swelling", f"swelling at the {label} check-in"))
+    flags = _sign_flags(
+        soreness,
+        bruising=bool(checkin.get("bruising")),
+        numbness=bool(checkin.get("numbness")),
+        swelling=bool(checkin.get("swelling")),
+        when=f"at the {label} check-in",
+    )
 
     before = earlier_soreness(earlier, before_hours=hours)
     if hours == 48 and 24 in before and soreness > before[24]:
