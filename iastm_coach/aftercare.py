@@ -14,7 +14,7 @@ from rich.text import Text
 from iastm_coach import records
 from iastm_coach.clock import Clock
 from iastm_coach.conversation import Conversation, EndOfInput
-from iastm_coach.exercises import ExerciseDone, guide_exercises
+from iastm_coach.exercises import ExerciseDone, dose_text, guide_exercises
 from iastm_coach.holds import place_hold
 from iastm_coach.journal import Record
 from iastm_coach.measure import record_measure, value_bounds
@@ -28,6 +28,11 @@ from iastm_coach.ui import literal
 SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
 
 
+STOPPED_EARLY_ADVICE = (
+    "If you stopped because of sharp, spreading or increasing pain, numbness, tingling, "
+    "dizziness or swelling: do not carry on today, and contact your clinician if it does "
+    "not settle. Tomorrow, record how it feels with `iastm-coach checkin`."
+)
 CHECKIN_REMINDER = (
     "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. "
     "Mild soreness for a day or two is normal; if it gets worse, or you notice "
@@ -36,8 +41,8 @@ CHECKIN_REMINDER = (
 
 
 SHORT_TERM_CAVEAT = (
-    "(right after a session, changes are common and say little about the long term; "
-    "compare over weeks, measured the same way at the same time of day)"
+    "Right after a session, changes are common and say little about the long term: "
+    "compare over weeks, measured the same way at the same time of day."
 )
 
 
@@ -112,11 +117,15 @@ def follow_up(
                     session_id=by_side[side].id if side in by_side else "",
                     at=at,
                 )
-        for side, (value, _) in after.items():
-            if side in before:
-                change = value - before[side][0]
-                where = "" if side == "none" else f" {side}"
-                talk.show(Text(f"Change{where}: {change:+g} {p.outcome.unit} " + SHORT_TERM_CAVEAT))
+        changes = [
+            f"{'' if side == 'none' else side + ' '}{value - before[side][0]:+g} {p.outcome.unit}"
+            for side, (value, _) in after.items()
+            if side in before
+        ]
+        if changes:
+            talk.show(
+                Text("Change: " + ", ".join(changes) + "."), Text(SHORT_TERM_CAVEAT, style="dim")
+            )
     try:
         wanted = bool(p.exercise) and talk.confirm(
             "Do the exercises now, with a guide?", default=True
@@ -176,31 +185,31 @@ def red_flag_panel(flags: Sequence[RedFlag], region: str) -> RenderableType:
 def aftercare_screen(
     loaded: LoadedProtocol, outcome: SessionOutcome, now: datetime
 ) -> list[RenderableType]:
-    """What to do now, when to come back, and what to watch for."""
+    """What to do now, when to come back, and what to watch for.
+
+    After a red flag the hold advice (shown just before) replaces all of this but
+    the summary: no exercise list, no next date, no "mild soreness is normal".
+    """
     p = loaded.protocol
-    parts: list[RenderableType] = []
-    if outcome.flags:
-        parts.append(red_flag_panel(outcome.flags, p.region))
     done = outcome.result.actual_s
-    finished = "Session done" if outcome.result.ended_by == "finished" else "Session ended early"
-    parts.append(Text(f"{finished}: {done // 60} min {done % 60:02d} s of strokes."))
+    parts: list[RenderableType] = [
+        Text(f"Session done: {done // 60} min {done % 60:02d} s of strokes.")
+    ]
+    if outcome.flags:
+        return [Group(*parts)]
     if p.exercise:
-        exercises = Text("Exercises for this region (daily is fine):\n", style="bold")
+        exercises = Text("This region's exercises, to keep doing as your physio advises:\n")
         for exercise in p.exercise:
-            dose = (
-                f"{exercise.sets} x {exercise.reps} reps"
-                if exercise.reps
-                else f"{exercise.sets} x {exercise.hold_s} s hold"
+            exercises.append_text(
+                literal(f"- {exercise.name}: {dose_text(exercise)}. {exercise.cue}\n")
             )
-            exercises.append_text(literal(f"- {exercise.name}: {dose}. {exercise.cue}\n"))
         parts.append(exercises)
-    if not outcome.flags:
-        next_time = now + timedelta(hours=p.settings.rest_hours)
-        parts.append(
-            Text(
-                f"Next {p.region} session: not before {next_time:%a %d %b %H:%M} "
-                f"({p.settings.rest_hours} h rest)."
-            )
+    next_time = now + timedelta(hours=p.settings.rest_hours)
+    parts.append(
+        Text(
+            f"Next {p.region} session: not before {next_time:%a %d %b %H:%M} "
+            f"({p.settings.rest_hours} h rest)."
         )
+    )
     parts.append(Text(CHECKIN_REMINDER))
     return [Group(*parts)]

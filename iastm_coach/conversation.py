@@ -7,8 +7,8 @@ drive a whole session.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import IO, Protocol
+from collections.abc import Callable, Sequence
+from typing import IO, Protocol, TypeVar
 
 from rich.console import Console, RenderableType
 from rich.text import Text
@@ -21,9 +21,15 @@ class EndOfInput(UsageError):
     """Standard input ran out before a question was answered (a pipe ended)."""
 
 
+class Invalid:
+    """An answer that does not fit the question: ask again."""
+
+
+INVALID = Invalid()
+T = TypeVar("T")
 YES = {"y", "yes"}
 NO = {"n", "no"}
-MAX_TRIES = 5
+PIPED_TRIES = 5
 
 
 class Conversation(Protocol):
@@ -50,6 +56,10 @@ class LineConversation:
     def __init__(self, console: Console, stdin: IO[str]) -> None:
         self.console = console
         self.stdin = stdin
+        try:
+            self.interactive = stdin.isatty()
+        except (AttributeError, ValueError):
+            self.interactive = False
 
     def show(self, *renderables: RenderableType) -> None:
         for renderable in renderables:
@@ -69,61 +79,70 @@ class LineConversation:
             self.console.print(literal(line.rstrip("\n")))
         return line.strip()
 
-    def _retry(self, message: str, tries: int, question: str) -> None:
-        if tries >= MAX_TRIES:
-            raise UsageError(f"no valid answer to: {question}", hint=message)
-        self.console.print(literal(message, "yellow"))
+    def _ask_until(
+        self, question: str, suffix: str, parse: Callable[[str], T | Invalid], problem: str
+    ) -> T:
+        """Ask until `parse` accepts the answer.
+
+        A person at a terminal is asked again however often they mistype; a pipe
+        of wrong answers would loop for ever, so it gets a few tries, then exit 2.
+        """
+        tries = 0
+        while True:
+            value = parse(self._ask(question, suffix))
+            if not isinstance(value, Invalid):
+                return value
+            tries += 1
+            if tries >= PIPED_TRIES and not self.interactive:
+                raise UsageError(f"no valid answer to: {question}", hint=problem)
+            self.console.print(literal(problem, "yellow"))
 
     def confirm(self, question: str, *, default: bool | None = None) -> bool:
         suffix = {True: "[Y/n]", False: "[y/N]", None: "[y/n]"}[default]
-        for tries in range(1, MAX_TRIES + 1):
-            answer = self._ask(question, suffix).lower()
-            if answer in YES:
-                return True
-            if answer in NO:
-                return False
+
+        def parse(answer: str) -> bool | Invalid:
+            answer = answer.lower()
             if not answer and default is not None:
                 return default
-            self._retry("Please answer y or n.", tries, question)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return True if answer in YES else False if answer in NO else INVALID
+
+        return self._ask_until(question, suffix, parse, "Please answer y or n.")
 
     def ask_int(self, question: str, *, low: int, high: int) -> int:
-        for tries in range(1, MAX_TRIES + 1):
-            answer = self._ask(question, f"[{low}-{high}]")
-            if answer.lstrip("-").isdigit() and low <= int(answer) <= high:
-                return int(answer)
-            self._retry(f"Please type a whole number from {low} to {high}.", tries, question)
-        raise AssertionError("unreachable")  # pragma: no cover
+        def parse(answer: str) -> int | Invalid:
+            fits = answer.lstrip("-").isdigit() and low <= int(answer) <= high
+            return int(answer) if fits else INVALID
+
+        problem = f"Please type a whole number from {low} to {high}."
+        return self._ask_until(question, f"[{low}-{high}]", parse, problem)
 
     def ask_float(self, question: str, *, low: float, high: float) -> float | None:
-        for tries in range(1, MAX_TRIES + 1):
-            answer = self._ask(question, "(Enter to skip)")
+        def parse(answer: str) -> float | Invalid | None:
             if not answer:
                 return None
             try:
                 value = float(answer.replace(",", "."))
             except ValueError:
-                value = float("nan")
-            if low <= value <= high:
-                return value
-            self._retry(
-                f"Please type a number from {low:g} to {high:g}, or press Enter.", tries, question
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
+                return INVALID
+            return value if low <= value <= high else INVALID
+
+        problem = f"Please type a number from {low:g} to {high:g}, or press Enter."
+        return self._ask_until(question, "(Enter to skip)", parse, problem)
 
     def ask_choice(
         self, question: str, choices: Sequence[str], *, default: str | None = None
     ) -> str:
         shown = "/".join(choices) + (f", Enter = {default}" if default else "")
-        for tries in range(1, MAX_TRIES + 1):
-            answer = self._ask(question, f"[{shown}]").lower()
+
+        def parse(answer: str) -> str | Invalid:
+            answer = answer.lower()
             if not answer and default:
                 return default
-            matches = [choice for choice in choices if choice.startswith(answer)] if answer else []
-            if len(matches) == 1:
-                return matches[0]
-            self._retry(f"Please type one of: {', '.join(choices)}.", tries, question)
-        raise AssertionError("unreachable")  # pragma: no cover
+            matches = [choice for choice in choices if answer and choice.startswith(answer)]
+            return matches[0] if len(matches) == 1 else INVALID
+
+        problem = f"Please type one of: {', '.join(choices)}."
+        return self._ask_until(question, f"[{shown}]", parse, problem)
 
     def ask_text(self, question: str) -> str:
         return self._ask(question, "(Enter to skip)")

@@ -47,15 +47,18 @@ def hold(seconds: int, *, clock: Clock, time_scale: float, talk: Conversation) -
     talk.show(Text("  Release.", style="green"))
 
 
-def guide_exercise(
-    exercise: Exercise, *, clock: Clock, time_scale: float, talk: Conversation
-) -> ExerciseDone:
-    """One exercise, set by set; answering "no" at a set ends this exercise."""
+def describe(exercise: Exercise, talk: Conversation) -> None:
     talk.show(
         Text.assemble(
             literal(exercise.name, "bold"), f" - {dose_text(exercise)}. ", literal(exercise.cue)
         )
     )
+
+
+def guide_exercise(
+    exercise: Exercise, *, clock: Clock, time_scale: float, talk: Conversation
+) -> ExerciseDone:
+    """One exercise, set by set; answering "no" at a set ends this exercise."""
     done = 0
     for number in range(1, exercise.sets + 1):
         label = f"Set {number} of {exercise.sets}"
@@ -75,6 +78,7 @@ def guide_exercises(
     """Offer each exercise in turn; skipped ones are recorded with 0 sets done."""
     results: list[ExerciseDone] = []
     for exercise in exercises:
+        describe(exercise, talk)
         if talk.confirm(f"Do '{exercise.name}' now?", default=True):
             results.append(guide_exercise(exercise, clock=clock, time_scale=time_scale, talk=talk))
         else:

@@ -47,6 +47,8 @@ KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE, EXERCISE
 #   rest_override: bool       the user overrode the rest period
 #   areas: list of {name: str, planned_s: int, actual_s: int,
 #                   status: "done" | "skipped" | "partial" | "not-started"}
+#   aftercare_answered: bool  False when the session stopped before the aftercare
+#                             questions were answered (then the three below say nothing)
 #   soreness: int             0-10 right after; -1 when not answered (interrupted)
 #   bruising: bool
 #   numbness: bool

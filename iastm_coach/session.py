@@ -19,6 +19,7 @@ from rich.text import Text
 from iastm_coach import records
 from iastm_coach.aftercare import (
     CHECKIN_REMINDER,
+    STOPPED_EARLY_ADVICE,
     aftercare_questions,
     aftercare_screen,
     follow_up,
@@ -161,6 +162,7 @@ def session_fields(
             }
             for step in steps
         ],
+        "aftercare_answered": aftercare is not None,
         "soreness": soreness,
         "bruising": bruising,
         "numbness": numbness,
@@ -235,14 +237,15 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
 
     aftercare: dict[Side, tuple[int, bool, bool]] = {}
     note = ""
+    cut_short: BaseException | None = None
     try:
         if result.ended_by != "interrupted" and result.actual_s > 0:
             talk.show(Text("How do you feel?", style="bold"))
             for side in sides:
                 aftercare[side] = aftercare_questions(talk, _place(p.region, side))
             note = talk.ask_text("A note for your journal?")
-    except (KeyboardInterrupt, UsageError):
-        pass  # keep what was done; it is recorded below
+    except (KeyboardInterrupt, UsageError) as error:
+        cut_short = error  # keep what was done: it is recorded first, then we stop
     ended = deps.clock.now()
     saved = [
         deps.journal.append(
@@ -265,21 +268,24 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     ]
     flags = place_holds_for_aftercare(deps, p.region, saved, aftercare)
     outcome = SessionOutcome(saved, result, flags)
-    complete = result.ended_by == "finished" and len(aftercare) == len(sides)
+    answered = len(aftercare) == len(sides) and cut_short is None
     if flags:
         talk.show(red_flag_panel(flags, p.region))
-    elif complete:
-        follow_up(loaded, outcome, deps, before=before, group=group)
-    if not complete:
-        if aftercare:
-            talk.show(Text(CHECKIN_REMINDER))
-        done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
-        raise Interrupted(
-            f"the session ended early; {done} of strokes are kept in your journal, "
-            "marked incomplete"
-        )
-    talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
-    return outcome
+    elif not answered:
+        talk.show(Text(STOPPED_EARLY_ADVICE, style="yellow"))
+    if result.ended_by == "finished" and answered:
+        if not flags:
+            follow_up(loaded, outcome, deps, before=before, group=group)
+        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
+        return outcome
+    if answered and not flags:
+        talk.show(Text(CHECKIN_REMINDER))
+    if isinstance(cut_short, UsageError):
+        raise cut_short
+    done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
+    raise Interrupted(
+        f"the session ended early; {done} of strokes are kept in your journal, marked incomplete"
+    )
 
 
 def saved_sides(sides: Sequence[Side], result: RunResult) -> list[Side]:

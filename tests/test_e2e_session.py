@@ -141,7 +141,7 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
     for side in ("left", "right"):
         child.expect(rf"\({side}\) after the strokes")
         child.sendline("11")
-    child.expect(r"Change left: \+2 cm")
+    child.expect(r"Change: left \+2 cm, right \+0.5 cm")
     child.expect("with a guide")
     child.sendline("y")
     child.expect("Wall calf stretch, knee straight' now")

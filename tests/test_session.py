@@ -65,7 +65,7 @@ def test_full_session_records_each_side(tmp_path: Path) -> None:
     assert screening.data["outcome"] == "cleared"
     assert screening.data["first_use"] == {"taught-by-physio": False, "smooth-tool": True}
     assert "strongly recommend" in talk.transcript
-    assert "Exercises for this region" in talk.transcript
+    assert "This region's exercises" in talk.transcript
     assert "checkin" in talk.transcript
 
 
@@ -251,3 +251,35 @@ def test_periodic_items_are_reconfirmed_after_recheck_days(tmp_path: Path) -> No
         asked = any("blood thinner" in q.lower() or "anticoagul" in q.lower() for q in talk.asked)
         assert asked is (days == 31)
     assert clock.now() - deps.journal.recent(kinds={records.SESSION})[0].at < timedelta(hours=1)
+
+
+def test_ctrl_c_in_timer_shows_what_to_watch_for(tmp_path: Path) -> None:
+    """Stopping with Ctrl-C (perhaps because it hurt) still shows the warning signs."""
+    talk = ScriptedTalk([("smooth", True)])
+    deps = make_deps(tmp_path, talk, keys=[(70.0, KeyboardInterrupt)])
+    with pytest.raises(Interrupted):
+        session(deps, side="left")
+    assert "contact your clinician" in talk.transcript
+    (record,) = deps.journal.recent(kinds={records.SESSION})
+    assert record.data["aftercare_answered"] is False
+
+
+def test_aftercare_cut_short_is_recorded_as_unanswered(tmp_path: Path) -> None:
+    """Input ending mid-aftercare: the session is kept, the answers are marked as not
+    given (not as a false "no"), and the input error's exit code (2) is used."""
+    talk = ScriptedTalk([("smooth", True), ("Soreness now", 2), ("bruising", UsageError("ended"))])
+    deps = make_deps(tmp_path, talk)
+    with pytest.raises(UsageError):
+        session(deps, side="left")
+    (record,) = deps.journal.recent(kinds={records.SESSION})
+    assert record.data["aftercare_answered"] is False
+    assert record.data["soreness"] == -1
+    assert record.data["complete"] is True, "the strokes themselves were all done"
+
+
+def test_red_flag_does_not_also_say_soreness_is_normal(tmp_path: Path) -> None:
+    """After a red flag, the hold advice is not followed by 'mild soreness is normal'."""
+    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True)])
+    session(make_deps(tmp_path, talk), side="left")
+    after_panel = talk.transcript.split("now on hold", 1)[1]
+    assert "is normal" not in after_panel

@@ -1,0 +1,70 @@
+"""Line-by-line questions: retries, defaults, and the end of piped input."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from iastm_coach.conversation import EndOfInput, LineConversation
+from iastm_coach.errors import UsageError
+
+
+class TerminalInput(io.StringIO):
+    """Answers typed at a terminal (isatty is true)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def talk(answers: str, *, terminal: bool = False) -> tuple[LineConversation, io.StringIO]:
+    out = io.StringIO()
+    stdin = TerminalInput(answers) if terminal else io.StringIO(answers)
+    return LineConversation(Console(file=out, width=100), stdin), out
+
+
+def test_confirm_accepts_yes_no_and_default() -> None:
+    conversation, _ = talk("yes\nN\n\n")
+    assert conversation.confirm("Q?") is True
+    assert conversation.confirm("Q?") is False
+    assert conversation.confirm("Q?", default=True) is True
+
+
+def test_ask_int_reasks_until_in_range() -> None:
+    """A mistyped score is asked again with what is allowed."""
+    conversation, out = talk("3/10\n11\n4\n")
+    assert conversation.ask_int("Soreness?", low=0, high=10) == 4
+    assert out.getvalue().count("whole number from 0 to 10") == 2
+
+
+def test_terminal_user_is_asked_as_often_as_it_takes() -> None:
+    """At a terminal there is no limit on mistakes (a safety question must be answered)."""
+    conversation, _ = talk("x\n" * 12 + "2\n", terminal=True)
+    assert conversation.ask_int("Soreness?", low=0, high=10) == 2
+
+
+def test_piped_nonsense_stops_with_a_usage_error() -> None:
+    """A pipe of wrong answers cannot loop for ever: exit 2 after a few tries."""
+    conversation, _ = talk("x\n" * 10)
+    with pytest.raises(UsageError) as caught:
+        conversation.ask_int("Soreness?", low=0, high=10)
+    assert caught.value.exit_code == 2
+
+
+def test_end_of_input_is_its_own_error() -> None:
+    conversation, _ = talk("")
+    with pytest.raises(EndOfInput, match="input ended"):
+        conversation.confirm("Q?")
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("9,5", 9.5), ("", None), ("-3", -3.0)])
+def test_ask_float(answer: str, expected: float | None) -> None:
+    conversation, _ = talk(answer + "\n")
+    assert conversation.ask_float("cm?", low=-10, high=100) == expected
+
+
+def test_ask_choice_takes_a_unique_prefix() -> None:
+    conversation, _ = talk("r\nb\n")
+    assert conversation.ask_choice("Side?", ["left", "right", "both"]) == "right"
+    assert conversation.ask_choice("Side?", ["left", "right", "both"]) == "both"
