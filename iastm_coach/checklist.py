@@ -80,13 +80,28 @@ def questions_for_today(
     return Questions(items, list(checklist.first_use) if history.first_use else [])
 
 
+SORENESS_BEFORE_LIMIT = 4
+
+
+@dataclass(frozen=True)
+class SorenessStop:
+    """Not a checklist item: too sore before starting (clinical reference, section 7)."""
+
+    id: str = "soreness-before"
+    advice: str = (
+        "Your soreness is 4 or more out of 10 before you start. Let it settle: skip today's "
+        "session, and contact your clinician if it does not ease over the next few days."
+    )
+
+
 @dataclass
 class ScreeningResult:
     """The answers, and what follows from them."""
 
     answers: dict[str, bool] = field(default_factory=dict)
     first_use: dict[str, bool] = field(default_factory=dict)
-    stopped_by: ChecklistItem | FirstUseQuestion | None = None
+    stopped_by: ChecklistItem | FirstUseQuestion | SorenessStop | None = None
+    soreness_before: int | None = None
     cautions: list[ChecklistItem] = field(default_factory=list)  # need a clinician's clearance
     cleared_cautions: list[str] = field(default_factory=list)
     local: list[ChecklistItem] = field(default_factory=list)  # work around that spot
@@ -131,6 +146,14 @@ def evaluate_first_use(result: ScreeningResult, question: FirstUseQuestion, yes:
         result.recommendations.append(question)
 
 
+def evaluate_soreness_before(result: ScreeningResult, soreness: int) -> None:
+    """Soreness of 4 or more before starting means no session today (a conservative
+    default suggested by the clinical reference, not a finding)."""
+    result.soreness_before = soreness
+    if soreness >= SORENESS_BEFORE_LIMIT:
+        result.stopped_by = SorenessStop()
+
+
 def screening_record(result: ScreeningResult, *, region: str) -> dict[str, Any]:
     """The journal fields for this screening (records.SCREENING).
 
@@ -147,6 +170,8 @@ def screening_record(result: ScreeningResult, *, region: str) -> dict[str, Any]:
         "cleared_cautions": list(result.cleared_cautions),
         "local": [item.id for item in result.local],
     }
+    if result.soreness_before is not None:
+        record["soreness_before"] = result.soreness_before
     if result.first_use:
         record["first_use"] = dict(result.first_use)
     return record

@@ -71,7 +71,8 @@ KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE, EXERCISE
 #   answers: table            {item_id: bool} of the questions asked (cleared only)
 #   cleared_cautions: list[str]  caution items the user confirmed a clinician has cleared
 #   local: list[str]          local items answered yes (work around that spot)
-#   first_use: table          {taught_by_physio: bool, smooth_tool: bool} on first use only
+#   soreness_before: int      0-10 in the region before starting (4 or more stops the session)
+#   first_use: table          {taught-by-physio: bool, smooth-tool: bool} on first use only
 #
 # hold:
 #   region: str

@@ -15,6 +15,7 @@ from iastm_coach.checklist import (
     evaluate_answer,
     evaluate_caution_clearance,
     evaluate_first_use,
+    evaluate_soreness_before,
     load_checklist,
     questions_for_today,
     screening_history,
@@ -66,6 +67,14 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
                 evaluate_caution_clearance(result, item, cleared)
                 if result.stopped:
                     break
+    if not result.stopped:
+        soreness = talk.ask_int(
+            f"How sore is the {region.replace('-', ' ')} right now, before you start? "
+            "0-10 (0 = none, 1-3 mild, 4-6 moderate, 7-10 severe)",
+            low=0,
+            high=10,
+        )
+        evaluate_soreness_before(result, soreness)
     deps.journal.append(records.SCREENING, screening_record(result, region=region), at=now)
     if result.stopped_by is not None:
         raise SafetyStop(

@@ -19,7 +19,7 @@ from tests.fakes import FakeClock
 runner = CliRunner()
 CHECKLIST_ITEMS = 27
 FIRST_USE = "y\ny\n"  # shown by a physio; smooth tool
-ALL_CLEAR = "n\n" * CHECKLIST_ITEMS
+ALL_CLEAR = "n\n" * CHECKLIST_ITEMS + "1\n"  # every item 'no'; soreness before 1
 READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
 AFTERCARE = "2\nn\nn\nall good\n"
 

@@ -51,8 +51,11 @@ def finish(child: pexpect.spawn) -> int:
 
 def measured_session(child: pexpect.spawn, before: str, after: str, soreness: str) -> None:
     """Answer the safety check 'no' throughout, measure, run, and answer aftercare."""
-    while child.expect([r"\[y/n\]", "Press Enter when you are ready"]) == 0:
-        child.sendline("y" if "smooth" in child.before or "shown you" in child.before else "n")
+    while (index := child.expect([r"\[y/n\]", r"\[0-10\]", "Press Enter when you"])) < 2:
+        if index == 1:
+            child.sendline("1")  # soreness before starting
+        else:
+            child.sendline("y" if "smooth" in child.before or "shown you" in child.before else "n")
     child.sendline("")
     child.expect(r"before you start.*\[y/N\]")
     child.sendline("y")

@@ -35,10 +35,10 @@ def answer_checklist(child: pexpect.spawn) -> None:
     child.expect(r"smooth.*\[y/n\]")
     child.sendline("y")
     while True:
-        index = child.expect([r"\[y/n\]", "Press Enter when you are ready"])
-        if index == 1:
+        index = child.expect([r"\[y/n\]", r"\[0-10\]", "Press Enter when you are ready"])
+        if index == 2:
             break
-        child.sendline("n")
+        child.sendline("n" if index == 0 else "1")
 
 
 def start_without_measuring(child: pexpect.spawn) -> None:
@@ -172,7 +172,7 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
 def test_piped_plain_session(tmp_path: Path) -> None:
     """`printf ... | iastm-coach session calf --plain` completes and records the session."""
     home = tmp_path / "home"
-    answers = "left\ny\ny\n" + "n\n" * 27 + "\nn\n" + "1\nn\nn\npiped\n"
+    answers = "left\ny\ny\n" + "n\n" * 27 + "1\n" + "\nn\n" + "1\nn\nn\npiped\n"
     result = subprocess.run(
         [PROGRAM, "session", "calf", "--plain"],
         input=answers,

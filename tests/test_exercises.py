@@ -73,7 +73,9 @@ def test_session_records_exercises_and_measurements(tmp_path: Path) -> None:
 
 def test_red_flag_skips_exercises(tmp_path: Path) -> None:
     """After a red flag the advice is to stop, so no exercises are offered."""
-    talk = ScriptedTalk([("Soreness now", 9), ("smooth", True), ("with a guide", True)])
+    talk = ScriptedTalk(
+        [("Soreness now", 9), ("smooth", True), ("right now", 0), ("with a guide", True)]
+    )
     deps = make_deps(tmp_path, talk)
     session(deps, side="left")
     assert not any("with a guide" in q for q in talk.asked)

@@ -18,7 +18,7 @@ from iastm_coach.timer import RunResult, Step, run_plan
 from tests.fakes import FakeClock, RecordingView, ScriptedConfirm, ScriptedKeys
 from tests.scripted_talk import ScriptedTalk
 
-MILD = [("Soreness now", 2), ("smooth", True)]
+MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1)]
 
 
 def make_deps(
@@ -163,7 +163,7 @@ def test_red_flag_in_aftercare_places_hold_that_blocks_even_with_override(
 ) -> None:
     """Soreness 8 puts the region on hold: the next session is refused, override or not."""
     clock = FakeClock()
-    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True)])
+    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True), ("right now", 0)])
     deps = make_deps(tmp_path, talk, clock)
     outcome = session(deps, side="left")
     assert [flag.rule for flag in outcome.flags] == ["soreness-7"]
@@ -196,7 +196,7 @@ def test_quit_keeps_partial_session(tmp_path: Path) -> None:
 
 def test_ctrl_c_in_timer_records_incomplete(tmp_path: Path) -> None:
     """Ctrl-C during the strokes: what was done is kept, no aftercare questions."""
-    talk = ScriptedTalk([("smooth", True)])
+    talk = ScriptedTalk([("smooth", True), ("right now", 0)])
     deps = make_deps(tmp_path, talk, keys=[(70.0, KeyboardInterrupt)])
     with pytest.raises(Interrupted):
         session(deps, side="left")
@@ -255,7 +255,7 @@ def test_periodic_items_are_reconfirmed_after_recheck_days(tmp_path: Path) -> No
 
 def test_ctrl_c_in_timer_shows_what_to_watch_for(tmp_path: Path) -> None:
     """Stopping with Ctrl-C (perhaps because it hurt) still shows the warning signs."""
-    talk = ScriptedTalk([("smooth", True)])
+    talk = ScriptedTalk([("smooth", True), ("right now", 0)])
     deps = make_deps(tmp_path, talk, keys=[(70.0, KeyboardInterrupt)])
     with pytest.raises(Interrupted):
         session(deps, side="left")
@@ -267,7 +267,9 @@ def test_ctrl_c_in_timer_shows_what_to_watch_for(tmp_path: Path) -> None:
 def test_aftercare_cut_short_is_recorded_as_unanswered(tmp_path: Path) -> None:
     """Input ending mid-aftercare: the session is kept, the answers are marked as not
     given (not as a false "no"), and the input error's exit code (2) is used."""
-    talk = ScriptedTalk([("smooth", True), ("Soreness now", 2), ("bruising", UsageError("ended"))])
+    talk = ScriptedTalk(
+        [("smooth", True), ("right now", 0), ("Soreness now", 2), ("bruising", UsageError("ended"))]
+    )
     deps = make_deps(tmp_path, talk)
     with pytest.raises(UsageError):
         session(deps, side="left")
@@ -279,7 +281,19 @@ def test_aftercare_cut_short_is_recorded_as_unanswered(tmp_path: Path) -> None:
 
 def test_red_flag_does_not_also_say_soreness_is_normal(tmp_path: Path) -> None:
     """After a red flag, the hold advice is not followed by 'mild soreness is normal'."""
-    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True)])
+    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True), ("right now", 0)])
     session(make_deps(tmp_path, talk), side="left")
     after_panel = talk.transcript.split("now on hold", 1)[1]
     assert "is normal" not in after_panel
+
+
+def test_too_sore_before_starting_stops(tmp_path: Path) -> None:
+    """Soreness of 4 or more before the strokes: no session today (exit 3), recorded."""
+    deps = make_deps(tmp_path, ScriptedTalk([("smooth", True), ("right now", 4)]))
+    with pytest.raises(SafetyStop) as caught:
+        session(deps, side="left")
+    assert "settle" in (caught.value.hint or "")
+    (screening,) = deps.journal.recent(kinds={records.SCREENING})
+    assert screening.data["stopped_by"] == "soreness-before"
+    deps = make_deps(tmp_path / "b", ScriptedTalk([*MILD, ("right now", 3)]))
+    session(deps, side="left")
