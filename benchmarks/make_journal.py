@@ -5,10 +5,21 @@
 Sittings happen about twice a week (more often in busy spells, with breaks),
 each treating one to three regions, both sides of a sided region. Every
 session record (one side of one region) gets a screening before it and 24 h
-and 48 h check-ins after it; some get outcome measures before and after, and a
-few sore ones put the region on hold until the user clears it. Fields follow
-`iastm_coach/records.py`. The same --seed and --sessions give the same
-journal contents (ids differ: they carry randomness).
+and 48 h check-ins after it; a few sore ones put the region on hold until the
+user clears it. As the session command writes them:
+
+- about three sittings of a region in four end with an `exercise` record
+  (sets done of sets planned, skipped exercises with 0 sets), naming the first
+  side's session and the sitting's group;
+- about one in five is measured: a `before` value of the region's outcome test
+  per side, timed before the strokes (its record written after the session
+  record, which it names), and an `after` value right after; values drift
+  slowly over the years, with noise;
+- about one sitting in twenty is followed, the next day, by a `standalone`
+  measurement.
+
+Fields follow `iastm_coach/records.py`. The same --seed and --sessions give the
+same journal contents (ids differ: they carry randomness).
 """
 
 from __future__ import annotations
@@ -108,17 +119,44 @@ LOCAL_ZONE = timezone(timedelta(hours=1))
 SIDES_PER_SITTING = 3.0  # measured average of the region and side choice below
 
 
+EXERCISE_SHARE = 0.75  # sittings of a region that end with guided exercises
+MEASURE_SHARE = 0.2  # sittings of a region measured before and after
+STANDALONE_SHARE = 0.05  # sittings followed by a measurement on its own the next day
+
+
 @dataclass
 class Plan:
-    """The events to append, in time order."""
+    """The events to append, in the order they are written (a `before` measure is
+    written after the session it names, but carries the earlier time it was taken)."""
 
-    events: list[tuple[datetime, int, str, dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[datetime, int, str, dict[str, Any], datetime]] = field(default_factory=list)
     sessions: int = 0
     order: int = 0
+    first: datetime | None = None  # the first sitting: where outcome values start drifting
+    baselines: dict[tuple[str, str], float] = field(default_factory=dict)
 
-    def add(self, at: datetime, kind: str, data: dict[str, Any]) -> None:
+    def add(
+        self, at: datetime, kind: str, data: dict[str, Any], *, written: datetime | None = None
+    ) -> None:
         self.order += 1
-        self.events.append((at, self.order, kind, data))
+        self.events.append((written or at, self.order, kind, data, at))
+
+
+def outcome_value(plan: Plan, rng: random.Random, region: str, side: str, when: datetime) -> float:
+    """A plausible value of the region's test: a baseline per side, a slow drift, noise."""
+    _test, unit = REGIONS[region][3]
+    low, high, drift = {
+        "cm": (5.0, 15.0, 0.8),
+        "degrees": (40.0, 80.0, 3.0),
+        "kg": (20.0, 40.0, 1.5),
+        "0-10": (3.0, 7.0, -0.6),
+    }[unit]
+    base = plan.baselines.setdefault((region, side), rng.uniform(low, high))
+    years = (when - (plan.first or when)).days / 365.25
+    value = base + drift * min(years, 3.0) + rng.gauss(0, (high - low) / 20)
+    if unit == "0-10":
+        return float(min(10, max(0, round(value))))
+    return round(value, 1)
 
 
 def fingerprint(region: str) -> str:
@@ -128,7 +166,7 @@ def fingerprint(region: str) -> str:
 def session_data(
     rng: random.Random, region: str, side: str, group: str, started: datetime
 ) -> dict[str, Any]:
-    _sided, areas, exercises, _test = REGIONS[region]
+    _sided, areas, _exercises, _test = REGIONS[region]
     complete = rng.random() > 0.05
     area_rows = []
     planned_total = actual_total = 0
@@ -163,9 +201,6 @@ def session_data(
         "dose_reason": "" if dose == 100 else "soreness 5 at the last 48 h check-in",
         "rest_override": rng.random() < 0.02,
         "areas": area_rows,
-        "exercises": [
-            {"name": name, "sets_done": rng.randint(1, 3), "sets_planned": 3} for name in exercises
-        ],
         "soreness": rng.choice([0, 1, 1, 2, 2, 2, 3, 3, 4, 5]) if complete else -1,
         "bruising": rng.random() < 0.03,
         "numbness": False,
@@ -207,12 +242,27 @@ def build_plan(
     return plan
 
 
+def exercise_data(rng: random.Random, region: str, group: str, session_ref: int) -> dict[str, Any]:
+    """The `exercise` record of one sitting of *region*: some sets missed, some skipped."""
+    done = []
+    for name in REGIONS[region][2]:
+        skipped = rng.random() < 0.1
+        sets_done = 0 if skipped else rng.choice([1, 2, 3, 3, 3])
+        done.append({"name": name, "sets_done": sets_done, "sets_planned": 3})
+    return {"session": f"@{session_ref}", "group": group, "region": region, "exercises": done}
+
+
 def plan_sitting(
     plan: Plan, rng: random.Random, start: datetime, sides: list[tuple[str, str]]
 ) -> None:
     group = f"g{plan.order:07d}"
+    if plan.first is None:
+        plan.first = start
     moment = start
-    for region, side in sides:
+    first_side: dict[str, int] = {}  # region -> event number of its first side's session
+    measured = {region: rng.random() < MEASURE_SHARE for region, _side in sides}
+    last_side = {region: index for index, (region, _side) in enumerate(sides)}
+    for index, (region, side) in enumerate(sides):
         screen_at = moment
         answers = dict.fromkeys(rng.sample(CHECKLIST, k=12), False)
         plan.add(
@@ -233,23 +283,59 @@ def plan_sitting(
         session_ref = plan.order + 1  # the session's event number, resolved to its id later
         plan.add(session_at, records.SESSION, data)
         plan.sessions += 1
+        first_side.setdefault(region, session_ref)
         test, unit = REGIONS[region][3]
-        if rng.random() < 0.1:
-            # Both written after the session record, which they name.
-            for phase, shift in (("before", timedelta(minutes=1)), ("after", timedelta(minutes=2))):
+        if measured[region]:
+            # Both written after the session record, which they name; the before value
+            # keeps the time it was taken, before the strokes started.
+            taken = (
+                ("before", session_start - timedelta(minutes=1), session_at + timedelta(minutes=1)),
+                ("after", session_at + timedelta(minutes=2), session_at + timedelta(minutes=2)),
+            )
+            before = outcome_value(plan, rng, region, side, session_start)
+            for phase, at, written in taken:
+                value = before
+                if phase == "after":
+                    bump = rng.uniform(-0.2, 1.0) * (1 if unit != "0-10" else -1)
+                    value = before + bump * (2 if unit in ("cm", "kg") else 4)
+                    value = (
+                        float(min(10, max(0, round(value)))) if unit == "0-10" else round(value, 1)
+                    )
                 plan.add(
-                    session_at + shift,
+                    at,
                     records.MEASURE,
                     {
                         "region": region,
                         "side": side,
                         "test": test,
                         "unit": unit,
-                        "value": round(rng.uniform(5, 40), 1),
+                        "value": value,
                         "phase": phase,
                         "session": f"@{session_ref}",
                     },
+                    written=written,
                 )
+        if index == last_side[region] and rng.random() < EXERCISE_SHARE:
+            plan.add(
+                session_at + timedelta(minutes=3),
+                records.EXERCISE,
+                exercise_data(rng, region, group, first_side[region]),
+            )
+        if index == last_side[region] and rng.random() < STANDALONE_SHARE:
+            next_day = session_at + timedelta(days=1, hours=rng.randint(-2, 2))
+            plan.add(
+                next_day,
+                records.MEASURE,
+                {
+                    "region": region,
+                    "side": side,
+                    "test": test,
+                    "unit": unit,
+                    "value": outcome_value(plan, rng, region, side, next_day),
+                    "phase": "standalone",
+                    "session": "",
+                },
+            )
         soreness = data["soreness"]
         for hours in (24, 48):
             later = max(0, soreness + rng.choice([-2, -1, -1, 0, 1]) - (hours // 24))
@@ -306,7 +392,7 @@ def build(
     plan = build_plan(sessions, random.Random(seed), end, years)
     ids: dict[int, str] = {}
     began = time.perf_counter()
-    for at, order, kind, data in plan.events:
+    for _written, order, kind, data, at in plan.events:
         for key in ("session", "source"):
             value = data.get(key)
             if isinstance(value, str) and value.startswith("@"):

@@ -33,6 +33,7 @@ from iastm_coach.redflags import needs_72h_follow_up
 
 if TYPE_CHECKING:
     from iastm_coach.journal import Journal, Record
+    from iastm_coach.outcomes import SessionChange
 
 WINDOWS: Final[dict[int, tuple[int, int]]] = {24: (20, 40), 48: (40, 64), 72: (64, 96)}
 LOOK_BACK: Final = timedelta(hours=97)  # the last window closes at 96 h; one hour of slack
@@ -51,8 +52,25 @@ class CheckinNote:
 
 
 @dataclass(frozen=True, slots=True)
+class ExerciseSets:
+    """The guided exercises of one sitting of one region: sets done of sets planned."""
+
+    done: int
+    planned: int
+    exercises: int  # how many exercises were offered (skipped ones count, with 0 sets)
+
+    def sets(self) -> str:
+        """'6/9 sets'."""
+        return f"{self.done}/{self.planned} sets"
+
+    def text(self) -> str:
+        """'ex 6/9 sets'."""
+        return f"ex {self.sets()}"
+
+
+@dataclass(frozen=True, slots=True)
 class SessionRow:
-    """A session record with what its check-ins and holds added later.
+    """A session record with what its check-ins, holds, exercises and measures added later.
 
     The fields people see are read from the record once (`from_record`):
     reports touch them many times for thousands of sessions.
@@ -75,6 +93,8 @@ class SessionRow:
     soreness_by_hours: Mapping[int, int] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     checkin_notes: tuple[CheckinNote, ...] = ()
+    exercise: ExerciseSets | None = None  # the sitting's exercises (the same on each side)
+    measure: SessionChange | None = None  # the outcome test before and after this side
 
     @classmethod
     def from_record(
@@ -84,6 +104,8 @@ class SessionRow:
         soreness_by_hours: Mapping[int, int] | None = None,
         flags: tuple[str, ...] = (),
         checkin_notes: tuple[CheckinNote, ...] = (),
+        exercise: ExerciseSets | None = None,
+        measure: SessionChange | None = None,
     ) -> SessionRow:
         data = record.data
         started = data.get("started")
@@ -106,6 +128,8 @@ class SessionRow:
             soreness_by_hours=soreness_by_hours or {},
             flags=flags,
             checkin_notes=checkin_notes,
+            exercise=exercise,
+            measure=measure,
         )
 
     @property
@@ -144,23 +168,40 @@ def session_end(record: Record) -> datetime:
     return value if isinstance(value, datetime) else record.at
 
 
-def join_rows(sessions: Iterable[Record], companions: Iterable[Record]) -> list[SessionRow]:
-    """Attach check-ins (latest answer per follow-up wins) and hold rules to sessions.
+def join_rows(
+    sessions: Iterable[Record],
+    companions: Iterable[Record],
+    *,
+    measure_changes: Mapping[str, SessionChange] | None = None,
+) -> list[SessionRow]:
+    """Attach check-ins (latest answer per follow-up wins), hold rules, exercises and
+    outcome measures to sessions.
 
-    *companions* are check-in and hold records in any order; holds are matched
-    to a session through their `source` (the session or one of its check-ins).
+    *companions* are check-in, hold, exercise and measure records in any order
+    (other kinds are ignored); holds are matched to a session through their
+    `source` (the session or one of its check-ins), exercises to every side of
+    the sitting (region and `group`, or the session they name), measures to
+    the session they name. A caller that has already paired the measures
+    passes them as *measure_changes* (session id → change) instead.
     """
     session_list = list(sessions)
     wanted = {record.id for record in session_list}
     checkins: dict[str, list[Record]] = {}
     holds: list[Record] = []
+    exercise_records: list[Record] = []
+    measure_records: list[Record] = []
     for record in sorted(companions, key=BY_TIME):
-        if record.kind == records.CHECKIN:
+        kind = record.kind
+        if kind == records.CHECKIN:
             session_id = str(record.data.get("session", ""))
             if session_id in wanted:
                 checkins.setdefault(session_id, []).append(record)
-        elif record.kind == records.HOLD:
+        elif kind == records.HOLD:
             holds.append(record)
+        elif kind == records.EXERCISE:
+            exercise_records.append(record)
+        elif kind == records.MEASURE and record.data.get("session") in wanted:
+            measure_records.append(record)
     owner: dict[str, str] = {sid: sid for sid in wanted}
     for session_id, items in checkins.items():
         for item in items:
@@ -173,6 +214,12 @@ def join_rows(sessions: Iterable[Record], companions: Iterable[Record]) -> list[
             rule = str(hold.data.get("rule", ""))
             if rule not in rules:
                 rules.append(rule)
+    exercises = exercise_sets(session_list, exercise_records) if exercise_records else {}
+    measures: Mapping[str, SessionChange] = measure_changes or {}
+    if measure_records and measure_changes is None:
+        from iastm_coach.outcomes import changes_by_session, measurements_of, session_changes
+
+        measures = changes_by_session(session_changes(measurements_of(measure_records)))
     rows = []
     for record in session_list:
         soreness: dict[int, int] = {}
@@ -191,9 +238,56 @@ def join_rows(sessions: Iterable[Record], companions: Iterable[Record]) -> list[
                 soreness_by_hours=soreness,
                 flags=tuple(flags.get(record.id, [])),
                 checkin_notes=tuple(notes),
+                exercise=exercises.get(sitting_key(record)) if exercises else None,
+                measure=measures.get(record.id),
             )
         )
     return rows
+
+
+def sitting_key(record: Record) -> tuple[str, str]:
+    """(region, group) of a session: the sitting its exercises belong to."""
+    return (str(record.data.get("region", "")), str(record.data.get("group", "")) or record.id)
+
+
+def exercise_sets(
+    sessions: Sequence[Record], exercise_records: Iterable[Record]
+) -> dict[tuple[str, str], ExerciseSets]:
+    """Sets done and planned per sitting (region, group).
+
+    An exercise record belongs to the sitting of its region and `group`; a
+    record missing either takes it from the session it names (one of
+    *sessions*). Several records for one sitting add up. Sittings of no
+    session in *sessions* may appear; nobody looks them up.
+    """
+    by_id: dict[str, Record] | None = None
+    totals: dict[tuple[str, str], list[int]] = {}
+    for item in exercise_records:
+        data = item.data
+        group = data.get("group")
+        region = data.get("region")
+        if not (group and region and isinstance(group, str) and isinstance(region, str)):
+            if by_id is None:
+                by_id = {record.id: record for record in sessions}
+            named = by_id.get(str(data.get("session", "")))
+            if named is None:
+                continue
+            named_region, named_group = sitting_key(named)
+            region = region if region and isinstance(region, str) else named_region
+            group = group if group and isinstance(group, str) else named_group
+        total = totals.setdefault((region, group), [0, 0, 0])
+        for exercise in data.get("exercises", []) or []:
+            if not isinstance(exercise, Mapping):
+                continue
+            total[0] += whole(exercise.get("sets_done"))
+            total[1] += whole(exercise.get("sets_planned"))
+            total[2] += 1
+    return {key: ExerciseSets(*values) for key, values in totals.items()}
+
+
+def whole(value: object) -> int:
+    """A non-negative int from a hand-editable field (anything else counts as 0)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 # --- history --------------------------------------------------------------------------------
@@ -255,12 +349,32 @@ def session_rows(
     return join_rows(sessions, companions_for(journal, sessions))
 
 
+COMPANION_KINDS: Final = frozenset(
+    {records.CHECKIN, records.HOLD, records.HOLD_CLEAR, records.EXERCISE, records.MEASURE}
+)
+SITTING_KINDS: Final = frozenset({records.MEASURE, records.EXERCISE})  # read from the start
+
+
 def companions_for(journal: Journal, sessions: Sequence[Record]) -> list[Record]:
-    """Check-ins, holds and hold clears written since the oldest of *sessions*."""
+    """Check-ins, holds and hold clears written since the oldest of *sessions*; measures
+    and exercises from `SITTING_SPAN` before the earliest start (a `before` value is
+    taken, and timed, before the strokes start, though its record names the session
+    written later; a session logged afterwards is written after its sitting).
+
+    One bounded read: its cost depends on how far back the sessions go, not on the
+    size of the journal.
+    """
     if not sessions:
         return []
     oldest = min(record.at for record in sessions)
-    return journal.recent(kinds={records.CHECKIN, records.HOLD, records.HOLD_CLEAR}, since=oldest)
+    earliest = min(oldest, min(session_start_of(record) for record in sessions) - SITTING_SPAN)
+    found = journal.recent(kinds=COMPANION_KINDS, since=earliest)
+    return [r for r in found if r.at >= oldest or r.kind in SITTING_KINDS]
+
+
+def session_start_of(record: Record) -> datetime:
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
 
 
 def last_session(journal: Journal, region: str) -> Record | None:
@@ -476,6 +590,23 @@ ROW_FIELDS: Final[tuple[tuple[str, str], ...]] = (
         "checkin_notes",
         "notes from check-ins (JSON: list of {hours, note}; CSV: '24 h: text' lines)",
     ),
+    (
+        "exercise_sets_done",
+        "sets of the sitting's guided exercises done (the same on each side of a sitting); "
+        "null/empty when no exercises were recorded",
+    ),
+    (
+        "exercise_sets_planned",
+        "sets of those exercises planned (skipped exercises included); null/empty as above",
+    ),
+    ("measure_test", "outcome test measured around this session; empty when none"),
+    ("measure_unit", "its unit, e.g. cm, degrees, 0-10"),
+    ("measure_before", "value before the strokes; null/empty when not measured"),
+    ("measure_after", "value right after the strokes; null/empty when not measured"),
+    (
+        "measure_change",
+        "after - before; null/empty unless both. Short-term: tells less about the long term",
+    ),
 )
 
 
@@ -483,6 +614,8 @@ def row_dict(row: SessionRow) -> dict[str, Any]:
     """One session as a JSON-ready dict with the `ROW_FIELDS` names, in that order."""
     data = row.data
     ended = data.get("ended")
+    exercise = row.exercise
+    measure = row.measure
     return {
         "id": row.id,
         "group": str(data.get("group", "")),
@@ -507,4 +640,11 @@ def row_dict(row: SessionRow) -> dict[str, Any]:
         "flags": list(row.flags),
         "note": row.note,
         "checkin_notes": [{"hours": n.hours, "note": n.note} for n in row.checkin_notes],
+        "exercise_sets_done": exercise.done if exercise else None,
+        "exercise_sets_planned": exercise.planned if exercise else None,
+        "measure_test": measure.test if measure else "",
+        "measure_unit": measure.unit if measure else "",
+        "measure_before": measure.before if measure else None,
+        "measure_after": measure.after if measure else None,
+        "measure_change": measure.change if measure else None,
     }

@@ -19,9 +19,13 @@ from iastm_coach.ui import literal
 if TYPE_CHECKING:
     from iastm_coach.history import DueCheckin, SessionRow
     from iastm_coach.holds import Hold
+    from iastm_coach.outcomes import Series
     from iastm_coach.trend import Trend
 
 SHORT_ID: Final = 6  # the tail of a record id people can type (`checkin ID`)
+OUTCOME_WEEKS: Final = 12  # measured weeks drawn per test and side (the newest)
+OUTCOME_SESSIONS: Final = 5  # before → after lines per test and side (the newest)
+BAR: Final = 20  # longest weekly bar, in characters
 
 # (key, marker, style, legend)
 SERIES: Final = (
@@ -72,6 +76,7 @@ def history_table(
             "Protocol",
             "Min",
             "Status",
+            "Exercises",
             "Soreness",
             "Flags",
             "Note",
@@ -80,7 +85,7 @@ def history_table(
     for header in headers:
         table.add_column(
             header,
-            no_wrap=header.startswith("When") or header in ("Id", "Min", "Soreness"),
+            no_wrap=header.startswith("When") or header in ("Id", "Min", "Soreness", "Exercises"),
             overflow="fold",
             justify="right" if header == "Min" else "left",
             min_width=20 if header in ("Note", "Flags / note") else None,
@@ -108,14 +113,16 @@ def history_table(
             soreness += f" / 72 h: {row.soreness_at(72)}"
         minutes = f"{row.actual_s / 60:.1f}/{row.planned_s / 60:.1f}"
         if narrow:
+            exercise = row.exercise.text() if row.exercise else ""
             table.add_row(
                 Text.assemble(when(row.started), "\n", (short_id(row.id), "dim")),
                 Text.assemble(literal(row.place()), "\n", protocol),
-                f"{minutes}\n{status}",
+                f"{minutes}\n{status}" + (f"\n{exercise}" if exercise else ""),
                 soreness,
                 Text.assemble(flags, "\n" if flag_list else "", note),
             )
         else:
+            exercise = row.exercise.sets() if row.exercise else ""
             table.add_row(
                 when(row.started),
                 Text(short_id(row.id), style="dim"),
@@ -123,6 +130,7 @@ def history_table(
                 protocol,
                 minutes,
                 status,
+                exercise,
                 soreness,
                 flags,
                 note,
@@ -224,6 +232,70 @@ def weekly_chart(trend: Trend) -> Text:
     return text
 
 
+def outcome_chart(series: Series) -> Text:
+    """One test on one side: weekly medians as bars, then the last sessions' before → after.
+
+    Bars run from the lowest weekly median shown (short bar) to the highest (full
+    bar), so small differences stay visible; the numbers carry the values. A 0-10
+    score is drawn on its own scale, 0 to 10.
+    """
+    from iastm_coach.measure import is_score
+    from iastm_coach.outcomes import number, signed, with_unit
+
+    score = is_score(series.unit)
+    unit = "score 0-10" if score else f"in {series.unit}"
+    text = Text()
+    text.append_text(literal(f"{series.test}, {series.place()}, {unit}", style="bold"))
+    text.append("\n")
+    weeks = list(series.weeks)[-OUTCOME_WEEKS:]
+    if weeks:
+        hidden = len(series.weeks) - len(weeks)
+        if hidden:
+            text.append(f"  ({hidden} earlier measured week{'s' * (hidden != 1)} not shown)\n")
+        # A 0-10 score on its own scale; a distance or angle from the lowest week shown.
+        low = 0.0 if score else min(week.median for week in weeks)
+        high = 10.0 if score else max(week.median for week in weeks)
+        numbers = [number(week.median) for week in weeks]
+        wide = max([len(n) for n in numbers] + [len("median")])
+        text.append(
+            f"  {'week of':<10}  {'median':>{wide}}  of the values taken before a session "
+            "or on their own\n",
+            style="dim",
+        )
+        for week, shown in zip(weeks, numbers, strict=True):
+            share = 1.0 if high == low else (week.median - low) / (high - low)
+            bar = "█" * (2 + round((BAR - 2) * share))
+            text.append(f"  {week.monday:%Y-%m-%d}  {shown:>{wide}}  ")
+            text.append(f"{bar:<{BAR}}", style="cyan")
+            text.append(f"  {week.count} value{'s' * (week.count != 1)}\n")
+    changes = list(series.changes)[-OUTCOME_SESSIONS:]
+    if changes:
+        text.append("  before → after the strokes, latest sessions\n", style="dim")
+        for change in changes:
+            before = "–" if change.before is None else with_unit(change.before, series.unit)
+            after = "–" if change.after is None else with_unit(change.after, series.unit)
+            line = f"{before} → {after}"
+            if change.change is not None:
+                line += f" ({signed(change.change, series.unit)})"
+            text.append(f"  {when(change.at)}  ")
+            text.append_text(literal(line))
+            text.append("\n")
+    return text
+
+
+def outcomes_view(trend: Trend) -> Text:
+    text = Text()
+    text.append("Outcome measures\n", style="bold")
+    for series in trend.outcomes:
+        text.append_text(outcome_chart(series))
+        text.append("\n")
+    for line in trend.outcome_summary:
+        text.append("• ")
+        text.append_text(literal(line))
+        text.append("\n")
+    return text
+
+
 def trend_view(trend: Trend, *, width: int) -> Text:
     text = Text()
     scope = trend.region or "all regions"
@@ -236,4 +308,6 @@ def trend_view(trend: Trend, *, width: int) -> Text:
         text.append("• ")
         text.append_text(literal(line))
         text.append("\n")
+    text.append("\n")
+    text.append_text(outcomes_view(trend))
     return text

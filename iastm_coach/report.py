@@ -1,6 +1,10 @@
 """The physio's report: a model built from one streaming pass over the journal, and
 four renderings of it (Markdown, self-contained HTML, CSV, JSON).
 
+Outcome measures (the self-measured tests) are shown two ways, as `outcomes.py`
+explains: before → after around each session, and the change over weeks of the
+values taken before a session or on their own, always with `outcomes.CAVEAT`.
+
 Building is pure (records in, model out); rendering is pure (model in, text
 out). Everything written by people or protocol files (notes, names, reasons)
 is escaped for the format it lands in. The HTML has no script, loads nothing
@@ -26,6 +30,19 @@ from iastm_coach.history import (
     join_rows,
     protocol_label,
     row_dict,
+)
+from iastm_coach.outcomes import (
+    CAVEAT,
+    Measurement,
+    Series,
+    build_series,
+    changes_by_session,
+    measurements_of,
+    number,
+    session_changes,
+    signed,
+    summary_line,
+    with_unit,
 )
 from iastm_coach.redflags import RULES
 
@@ -81,6 +98,22 @@ class Adherence:
     weeks_on_target: int = 0
     weeks_above: int = 0
     percent: int | None = None
+    # Guided exercises, counted once per sitting (not per side).
+    exercise_sittings: int = 0  # sittings with exercises recorded
+    exercise_sets_done: int = 0
+    exercise_sets_planned: int = 0
+
+    @property
+    def exercise_percent(self) -> int | None:
+        """Share of sittings with exercises recorded, in percent."""
+        return round(100 * self.exercise_sittings / self.sittings) if self.sittings else None
+
+    @property
+    def exercise_sets_percent(self) -> int | None:
+        """Sets done of sets planned, in percent (None when none were planned)."""
+        if not self.exercise_sets_planned:
+            return None
+        return round(100 * self.exercise_sets_done / self.exercise_sets_planned)
 
 
 @dataclass(frozen=True)
@@ -127,6 +160,8 @@ class Report:
     screenings: tuple[ScreeningEntry, ...]
     notes: tuple[NoteEntry, ...]
     caution_labels: Mapping[str, str] = field(default_factory=dict)
+    measures: tuple[Measurement, ...] = ()  # every outcome value in the period, oldest first
+    outcomes: tuple[Series, ...] = ()  # one per region, test and side
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -140,7 +175,12 @@ class Report:
 
 
 def report_regions(items: Iterable[Record]) -> set[str]:
-    return {str(r.data.get("region", "")) for r in items if r.kind == records.SESSION}
+    """The regions treated or measured: those whose protocols the report looks up."""
+    return {
+        str(r.data.get("region", ""))
+        for r in items
+        if r.kind == records.SESSION or r.kind == records.MEASURE
+    }
 
 
 def build_report(
@@ -152,13 +192,16 @@ def build_report(
     patients: Sequence[str] = (),
     active_holds: Mapping[str, Hold] | None = None,
     caution_labels: Mapping[str, str] | None = None,
+    higher_is_better: Mapping[tuple[str, str], bool] | None = None,
 ) -> Report:
     """Build the report from *items* (a journal scan, oldest first) in one pass.
 
     Records written before *since* are skipped (sessions by their start).
+    *higher_is_better* maps (region, outcome test) to the protocol's direction.
     """
     sessions: list[Record] = []
     companions: list[Record] = []
+    measure_records: list[Record] = []
     events: list[HoldEvent] = []
     screenings: list[ScreeningEntry] = []
     for record in items:
@@ -170,8 +213,10 @@ def build_report(
             started = data.get("started")
             if since is None or not isinstance(started, datetime) or started >= since:
                 sessions.append(record)
-        elif kind == records.CHECKIN:
+        elif kind == records.CHECKIN or kind == records.EXERCISE:
             companions.append(record)
+        elif kind == records.MEASURE:
+            measure_records.append(record)
         elif kind == records.HOLD:
             companions.append(record)
             events.append(
@@ -215,7 +260,9 @@ def build_report(
     sessions.sort(
         key=lambda r: (session_start(r), str(r.data.get("region")), str(r.data.get("side")), r.id)
     )
-    rows = join_rows(sessions, companions)
+    measures = measurements_of(measure_records)
+    changes = session_changes(measures)
+    rows = join_rows(sessions, companions, measure_changes=changes_by_session(changes))
     return Report(
         generated=now,
         since=since,
@@ -228,6 +275,8 @@ def build_report(
         screenings=tuple(screenings),
         notes=tuple(collect_notes(rows)),
         caution_labels=dict(caution_labels or {}),
+        measures=tuple(measures),
+        outcomes=tuple(build_series(measures, higher_is_better=higher_is_better, changes=changes)),
     )
 
 
@@ -277,10 +326,16 @@ def adherence_by_region(
             sittings.setdefault(row.group, []).append(row)
         per_week: dict[date, int] = {}
         complete = 0
+        exercised = sets_done = sets_planned = 0
         for group_rows in sittings.values():
             week = monday(group_rows[0].started)
             per_week[week] = per_week.get(week, 0) + 1
             complete += all(row.complete for row in group_rows)
+            exercise = group_rows[0].exercise  # the same on every side of the sitting
+            if exercise is not None:
+                exercised += 1
+                sets_done += exercise.done
+                sets_planned += exercise.planned
         prescribed = prescriptions.get(region)
         first_week = min(per_week)
         last_week = max(per_week)
@@ -298,6 +353,9 @@ def adherence_by_region(
             weeks=weeks,
             per_week=round(done / weeks, 2),
             prescribed=prescribed,
+            exercise_sittings=exercised,
+            exercise_sets_done=sets_done,
+            exercise_sets_planned=sets_planned,
         )
         if prescribed is not None:
             target = prescribed.sessions_per_week
@@ -355,6 +413,37 @@ def adherence_text(item: Adherence) -> str:
         f"{item.prescribed.sessions_per_week} prescribed; weeks below / on / above target: "
         f"{item.weeks_below} / {item.weeks_on_target} / {item.weeks_above})"
     )
+
+
+def exercise_text(item: Adherence) -> str:
+    """'after 3 of 4 sittings (75 %); 18 of 24 sets done (75 %)'."""
+    if not item.exercise_sittings:
+        return "none recorded"
+    text = f"after {item.exercise_sittings} of {item.sittings} sittings ({item.exercise_percent} %)"
+    if item.exercise_sets_planned:
+        text += (
+            f"; {item.exercise_sets_done} of {item.exercise_sets_planned} sets done "
+            f"({item.exercise_sets_percent} %)"
+        )
+    return text
+
+
+def sets_cell(row: SessionRow) -> str:
+    return f"{row.exercise.done}/{row.exercise.planned}" if row.exercise else "–"
+
+
+def value_text(value: float | None, unit: str) -> str:
+    return "–" if value is None else with_unit(value, unit)
+
+
+def change_text(value: float | None, unit: str) -> str:
+    return "–" if value is None else signed(value, unit)
+
+
+def direction_text(series: Series) -> str:
+    if series.higher_is_better is None:
+        return "not stated"
+    return "higher" if series.higher_is_better else "lower"
 
 
 def period_text(report: Report) -> str:
@@ -426,7 +515,7 @@ def render_markdown(report: Report) -> str:
     out.append("")
     out.extend(
         md_table(
-            ["Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence"],
+            ["Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence", "Exercises"],
             (
                 [
                     md(a.region),
@@ -435,12 +524,14 @@ def render_markdown(report: Report) -> str:
                     str(a.interrupted),
                     str(a.weeks),
                     md(adherence_text(a)),
+                    md(exercise_text(a)),
                 ]
                 for a in report.adherence
             ),
         )
     )
     out.append("")
+    out.extend(markdown_outcomes(report))
     out.append("## Red flags and holds")
     out.append("")
     if report.hold_events:
@@ -498,6 +589,7 @@ def render_markdown(report: Report) -> str:
                 "24 h",
                 "48 h",
                 "72 h",
+                "Exercise sets",
                 "Flags",
             ],
             (
@@ -512,6 +604,7 @@ def render_markdown(report: Report) -> str:
                     score(r.soreness_at(24)),
                     score(r.soreness_at(48)),
                     score(r.soreness_at(72)),
+                    sets_cell(r),
                     md(", ".join(r.flags)),
                 ]
                 for r in report.rows
@@ -533,6 +626,97 @@ def render_markdown(report: Report) -> str:
         "4-6 moderate, 7-10 severe). Red-flag rules are listed in the iastm-coach README._"
     )
     return "\n".join(out) + "\n"
+
+
+def markdown_outcomes(report: Report) -> list[str]:
+    """The outcome measures section: summary, week by week, before and after each session."""
+    out = ["## Outcome measures", ""]
+    if not report.outcomes:
+        out.extend(["No outcome measurements in this period.", ""])
+        return out
+    out.extend([f"_{md(CAVEAT)}_", ""])
+    out.extend(
+        md_table(
+            [
+                "Region",
+                "Test",
+                "Better when",
+                "Values",
+                "Weeks measured",
+                "First weeks (median)",
+                "Last weeks (median)",
+                "Change over weeks",
+                "Sessions measured before and after",
+                "Average change right after",
+            ],
+            (
+                [
+                    md(s.place()),
+                    md(f"{s.test} ({s.unit})"),
+                    direction_text(s),
+                    str(len(s.values)),
+                    str(len(s.weeks)),
+                    md(value_text(s.overall.early if s.overall else None, s.unit)),
+                    md(value_text(s.overall.late if s.overall else None, s.unit)),
+                    md(change_text(s.overall.change if s.overall else None, s.unit)),
+                    str(len(s.paired)),
+                    md(change_text(s.mean_session_change, s.unit)),
+                ]
+                for s in report.outcomes
+            ),
+        )
+    )
+    out.append("")
+    out.extend(f"- {md(summary_line(s))}" for s in report.outcomes)
+    out.extend(["", "### Week by week", ""])
+    out.append(
+        "Values taken before a session or on their own (not right after a session), "
+        "per week from Monday."
+    )
+    out.append("")
+    out.extend(
+        md_table(
+            ["Week of", "Region", "Test", "Values", "Median", "Lowest", "Highest"],
+            (
+                [
+                    f"{w.monday:%Y-%m-%d}",
+                    md(s.place()),
+                    md(s.test),
+                    str(w.count),
+                    md(with_unit(w.median, s.unit)),
+                    md(with_unit(w.low, s.unit)),
+                    md(with_unit(w.high, s.unit)),
+                ]
+                for s in report.outcomes
+                for w in s.weeks
+            ),
+        )
+    )
+    out.extend(["", "### Before and after each session", ""])
+    changes = sorted(
+        (c for s in report.outcomes for c in s.changes), key=lambda c: (c.at, c.session, c.key)
+    )
+    if changes:
+        out.extend(
+            md_table(
+                ["When", "Region", "Test", "Before", "After", "Change"],
+                (
+                    [
+                        local(c.at),
+                        md(f"{c.region} ({c.side})" if c.side in ("left", "right") else c.region),
+                        md(c.test),
+                        md(value_text(c.before, c.unit)),
+                        md(value_text(c.after, c.unit)),
+                        md(change_text(c.change, c.unit)),
+                    ]
+                    for c in changes
+                ),
+            )
+        )
+    else:
+        out.append("No session was measured before and after.")
+    out.append("")
+    return out
 
 
 # --- CSV and JSON --------------------------------------------------------------------------
@@ -605,6 +789,11 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "weeks_on_target": a.weeks_on_target,
                 "weeks_above": a.weeks_above,
                 "percent": a.percent,
+                "exercise_sittings": a.exercise_sittings,
+                "exercise_percent": a.exercise_percent,
+                "exercise_sets_done": a.exercise_sets_done,
+                "exercise_sets_planned": a.exercise_sets_planned,
+                "exercise_sets_percent": a.exercise_sets_percent,
             }
             for a in report.adherence
         ],
@@ -646,7 +835,54 @@ def report_dict(report: Report) -> dict[str, Any]:
             {"at": iso(n.at), "place": n.place, "context": n.context, "text": n.text}
             for n in report.notes
         ],
+        "measure_caveat": CAVEAT,
+        "measures": [
+            {
+                "at": iso(m.at),
+                "region": m.region,
+                "side": m.side,
+                "test": m.test,
+                "unit": m.unit,
+                "value": m.value,
+                "phase": m.phase,
+                "session": m.session,
+                "id": m.id,
+            }
+            for m in report.measures
+        ],
+        "outcomes": [outcome_dict(series) for series in report.outcomes],
         "sessions": [row_dict(row) for row in report.rows],
+    }
+
+
+def outcome_dict(series: Series) -> dict[str, Any]:
+    """One test on one side: the change over weeks and around sessions, JSON-ready."""
+    overall = series.overall
+    return {
+        "region": series.region,
+        "side": series.side,
+        "test": series.test,
+        "unit": series.unit,
+        "higher_is_better": series.higher_is_better,
+        "values": len(series.values),
+        "weeks_measured": len(series.weeks),
+        "weeks_compared": overall.edge_weeks if overall else None,
+        "first_weeks_median": overall.early if overall else None,
+        "last_weeks_median": overall.late if overall else None,
+        "change_over_weeks": overall.change if overall else None,
+        "sessions_before_after": len(series.paired),
+        "mean_change_right_after": series.mean_session_change,
+        "weekly": [
+            {
+                "week": f"{w.monday:%Y-%m-%d}",
+                "values": w.count,
+                "median": w.median,
+                "lowest": w.low,
+                "highest": w.high,
+            }
+            for w in series.weeks
+        ],
+        "summary": summary_line(series),
     }
 
 
@@ -685,7 +921,8 @@ h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #999}
 table{border-collapse:collapse;width:100%;font-size:.9em;margin:.5em 0}
 th,td{border:1px solid #bbb;padding:.25em .4em;text-align:left;vertical-align:top}
 th{background:#eee}td.num{text-align:right}code{font-size:.95em}
-.hold{color:#a00;font-weight:bold}.muted{color:#555}
+.hold{color:#a00;font-weight:bold}.muted{color:#555}.caveat{border-left:4px solid #c15400;
+padding:.3em .6em;background:#fff6ee}h3{font-size:1.05em;margin-bottom:.2em}
 svg{width:100%;height:auto;border:1px solid #ccc}
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{page-break-after:avoid}
 tr{page-break-inside:avoid}svg{page-break-inside:avoid}a{color:inherit}}
@@ -831,6 +1068,238 @@ def _marker(index: int, x: float, y: float, attrs: str, title: str) -> str:
     )
 
 
+MEASURE_COLOURS: Final = {"before": "#1f4e9c", "standalone": "#2e7d32", "after": "#c15400"}
+MEASURE_LABELS: Final = {
+    "before": "before a session",
+    "standalone": "on its own",
+    "after": "right after a session",
+}
+
+
+def _measure_marker(phase: str, x: float, y: float, attrs: str, title: str) -> str:
+    """A circle before a session, a diamond on its own, a square right after."""
+    colour = MEASURE_COLOURS.get(phase, "#111")
+    inner = f"<title>{title}</title>"
+    if phase == "after":
+        return (
+            f'<rect {attrs} x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" '
+            f'fill="{colour}">{inner}</rect>'
+        )
+    if phase == "standalone":
+        return (
+            f'<polygon {attrs} points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},'
+            f'{y + 5:.1f} {x - 5:.1f},{y:.1f}" fill="{colour}">{inner}</polygon>'
+        )
+    return f'<circle {attrs} cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}">{inner}</circle>'
+
+
+def nice_scale(lowest: float, highest: float, *, ticks: int = 4) -> tuple[float, float, float]:
+    """An axis from a round number below *lowest* to one above *highest*, in round steps
+    (1, 2, 2.5 or 5 times a power of ten), about *ticks* of them."""
+    import math
+
+    if highest - lowest < 1e-9:
+        lowest, highest = lowest - 1, highest + 1
+    raw = (highest - lowest) / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw - 1e-12)
+    low = math.floor(lowest / step + 1e-9) * step
+    high = math.ceil(highest / step - 1e-9) * step
+    if high - low < step:
+        high = low + step
+    return low, high, step
+
+
+def measure_chart_svg(series: Series, *, width: int = 900, height: int = 240) -> str:
+    """One test on one side over time: every value is one marked point.
+
+    Values taken before a session or on their own are joined by a line (the
+    change over weeks); a dashed segment joins each session's before and after.
+    """
+    from iastm_coach.measure import is_score
+
+    left, right, top, bottom = 56, 12, 14, 46
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = series.values
+    name = esc(f"{series.test}, {series.place()}, in {series.unit}")
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{name} over time" class="measure-chart">',
+        f"<title>{name} over time</title>",
+    ]
+    numbers = [m.value for m in values]
+    if is_score(series.unit):
+        low, high, step = 0.0, 10.0, 2.0
+    else:
+        low, high, step = nice_scale(min(numbers), max(numbers))
+    first = values[0].at.timestamp()
+    span = values[-1].at.timestamp() - first
+
+    def x_of(moment: datetime) -> float:
+        if span <= 0:
+            return left + plot_w / 2
+        return left + plot_w * (moment.timestamp() - first) / span
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (1 - (value - low) / (high - low))
+
+    for index in range(round((high - low) / step) + 1):
+        level = low + step * index
+        y = y_of(level)
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
+            f"{esc(number(level))}</text>"
+        )
+    placed = {m.id: (x_of(m.at), y_of(m.value)) for m in values}
+    rested = [placed[m.id] for m in values if m.rested]
+    if len(rested) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in rested)
+        out.append(
+            f'<polyline points="{path}" fill="none" stroke="{MEASURE_COLOURS["before"]}" '
+            'stroke-width="1.2" stroke-opacity=".6"/>'
+        )
+    pairs: dict[str, dict[str, str]] = {}
+    for m in values:
+        if m.session and m.phase in ("before", "after"):
+            pairs.setdefault(m.session, {})[m.phase] = m.id
+    for phases in pairs.values():
+        if "before" in phases and "after" in phases:
+            (x1, y1), (x2, y2) = placed[phases["before"]], placed[phases["after"]]
+            out.append(
+                f'<line class="pair" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                f'stroke="{MEASURE_COLOURS["after"]}" stroke-dasharray="3 2"/>'
+            )
+    place = esc(series.place())
+    # The unit is the series' own (escaped once); numbers, phases and times need no escaping.
+    suffix = "/10" if is_score(series.unit) else f" {esc(series.unit)}"
+    for m in values:
+        x, y = placed[m.id]
+        title = f"{place}, {local(m.at)}: {number(m.value)}{suffix} {MEASURE_LABELS[m.phase]}"
+        attrs = (
+            f'class="measure-point" data-id="{esc_id(m.id)}" data-phase="{m.phase}" '
+            f'data-value="{m.value!r}" data-when="{m.at.isoformat()}" '
+            f'data-session="{esc_id(m.session)}"'
+        )
+        out.append(_measure_marker(m.phase, x, y, attrs, title))
+    out.append(
+        f'<text x="{left}" y="{height - 26}" font-size="11">'
+        f"{esc(local_day(values[0].at))}</text>"
+        f'<text x="{left + plot_w}" y="{height - 26}" font-size="11" text-anchor="end">'
+        f"{esc(local_day(values[-1].at))}</text>"
+    )
+    legend_x = left
+    for phase in ("before", "standalone", "after"):
+        out.append(
+            _measure_marker(
+                phase, legend_x + 5, height - 9, 'class="legend"', MEASURE_LABELS[phase]
+            )
+            + f'<text x="{legend_x + 13}" y="{height - 5}" font-size="11">'
+            f"{esc(MEASURE_LABELS[phase])}</text>"
+        )
+        legend_x += 170
+    out.append(
+        f'<line x1="{legend_x}" y1="{height - 9}" x2="{legend_x + 14}" y2="{height - 9}" '
+        f'stroke="{MEASURE_COLOURS["after"]}" stroke-dasharray="3 2"/>'
+        f'<text x="{legend_x + 18}" y="{height - 5}" font-size="11">one session, before to '
+        "after</text></svg>"
+    )
+    return "".join(out)
+
+
+def html_outcomes(report: Report) -> list[str]:
+    """The outcome measures section: caveat, summary, a chart per test and side, tables."""
+    out = ["<h2>Outcome measures</h2>"]
+    if not report.outcomes:
+        out.append("<p>No outcome measurements in this period.</p>")
+        return out
+    out.append(f'<p class="caveat">{esc(CAVEAT)}</p>')
+    out.extend(
+        html_table(
+            [
+                "Region",
+                "Test",
+                "Better when",
+                "Values",
+                "Weeks measured",
+                "First weeks (median)",
+                "Last weeks (median)",
+                "Change over weeks",
+                "Sessions measured before and after",
+                "Average change right after",
+            ],
+            (
+                [
+                    esc(s.place()),
+                    esc(f"{s.test} ({s.unit})"),
+                    direction_text(s),
+                    str(len(s.values)),
+                    str(len(s.weeks)),
+                    esc(value_text(s.overall.early if s.overall else None, s.unit)),
+                    esc(value_text(s.overall.late if s.overall else None, s.unit)),
+                    esc(change_text(s.overall.change if s.overall else None, s.unit)),
+                    str(len(s.paired)),
+                    esc(change_text(s.mean_session_change, s.unit)),
+                ]
+                for s in report.outcomes
+            ),
+        )
+    )
+    out.append("<ul>")
+    out.extend(f"<li>{esc(summary_line(s))}</li>" for s in report.outcomes)
+    out.append("</ul>")
+    for series in report.outcomes:
+        out.append(f"<h3>{esc(series.test)}, {esc(series.place())}</h3>")
+        out.append(measure_chart_svg(series))
+    out.append("<h3>Week by week</h3>")
+    out.append(
+        '<p class="muted">Values taken before a session or on their own (not right after a '
+        "session), per week from Monday.</p>"
+    )
+    out.extend(
+        html_table(
+            ["Week of", "Region", "Test", "Values", "Median", "Lowest", "Highest"],
+            (
+                [
+                    f"{w.monday:%Y-%m-%d}",
+                    esc(s.place()),
+                    esc(s.test),
+                    str(w.count),
+                    esc(with_unit(w.median, s.unit)),
+                    esc(with_unit(w.low, s.unit)),
+                    esc(with_unit(w.high, s.unit)),
+                ]
+                for s in report.outcomes
+                for w in s.weeks
+            ),
+        )
+    )
+    out.append("<h3>Before and after each session</h3>")
+    changes = sorted(
+        (c for s in report.outcomes for c in s.changes), key=lambda c: (c.at, c.session, c.key)
+    )
+    if changes:
+        out.extend(
+            html_table(
+                ["When", "Region", "Test", "Before", "After", "Change"],
+                (
+                    [
+                        esc(local(c.at)),
+                        esc(f"{c.region} ({c.side})" if c.side in ("left", "right") else c.region),
+                        esc(c.test),
+                        esc(value_text(c.before, c.unit)),
+                        esc(value_text(c.after, c.unit)),
+                        esc(change_text(c.change, c.unit)),
+                    ]
+                    for c in changes
+                ),
+            )
+        )
+    else:
+        out.append("<p>No session was measured before and after.</p>")
+    return out
+
+
 def render_html(report: Report) -> str:
     patients = ", ".join(report.patients) or "not named in the protocol"
     out = [
@@ -883,7 +1352,7 @@ def render_html(report: Report) -> str:
     out.append("<h2>Adherence</h2>")
     out.extend(
         html_table(
-            ["Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence"],
+            ["Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence", "Exercises"],
             (
                 [
                     esc(a.region),
@@ -892,11 +1361,13 @@ def render_html(report: Report) -> str:
                     str(a.interrupted),
                     str(a.weeks),
                     esc(adherence_text(a)),
+                    esc(exercise_text(a)),
                 ]
                 for a in report.adherence
             ),
         )
     )
+    out.extend(html_outcomes(report))
     out.append("<h2>Red flags and holds</h2>")
     if report.hold_events:
         out.extend(
@@ -949,6 +1420,7 @@ def render_html(report: Report) -> str:
                 "24 h",
                 "48 h",
                 "72 h",
+                "Exercise sets",
                 "Flags",
             ],
             (
@@ -964,6 +1436,7 @@ def render_html(report: Report) -> str:
                     score(r.soreness_at(24)),
                     score(r.soreness_at(48)),
                     score(r.soreness_at(72)),
+                    sets_cell(r),
                     esc_repeated(", ".join(r.flags)),
                 ]
                 for r in report.rows

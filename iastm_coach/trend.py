@@ -1,8 +1,9 @@
-"""Trends: soreness over time and sessions per week against the prescription.
+"""Trends: soreness over time, sessions per week against the prescription, and the
+self-measured outcome tests (before → after per session, and the change over weeks).
 
-Pure: takes history rows and a moment, returns a model with a short
-plain-language summary; `history_view` draws it. A sitting (both sides of a
-region treated together, one `group`) counts as one session per week, as a
+Pure: takes history rows, measurements and a moment, returns a model with a
+short plain-language summary; `history_view` draws it. A sitting (both sides of
+a region treated together, one `group`) counts as one session per week, as a
 prescription of "2 sessions a week" means.
 """
 
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import TYPE_CHECKING, Final
+
+from iastm_coach.outcomes import CAVEAT, Measurement, Series, build_series, summary_line
 
 if TYPE_CHECKING:
     from iastm_coach.history import SessionRow
@@ -57,6 +60,8 @@ class Trend:
     weeks: tuple[WeekCount, ...]
     prescribed: Mapping[str, int]  # region -> sessions a week, where the protocol says
     summary: tuple[str, ...]
+    outcomes: tuple[Series, ...] = ()  # one per test and side measured in the period
+    outcome_summary: tuple[str, ...] = ()  # a sentence per series, then the caveat
 
     @property
     def target(self) -> int | None:
@@ -115,8 +120,14 @@ def build_trend(
     region: str | None,
     prescribed: Mapping[str, int],
     holds: Mapping[str, Hold],
+    measurements: Sequence[Measurement] = (),
+    higher_is_better: Mapping[tuple[str, str], bool] | None = None,
 ) -> Trend:
-    """The trend of *rows* (sessions of the last *weeks_back* weeks) as of *now*."""
+    """The trend of *rows* (sessions of the last *weeks_back* weeks) and *measurements*
+    (of the same weeks) as of *now*.
+
+    *higher_is_better* maps (region, test) to the protocol's direction, where known.
+    """
     points = soreness_points(rows)
     today = now.astimezone().date()
     first = today - timedelta(weeks=weeks_back - 1)
@@ -125,7 +136,28 @@ def build_trend(
     summary = summarize(
         points, weeks, prescribed=prescribed, holds=relevant_holds, weeks_back=weeks_back
     )
-    return Trend(region, weeks_back, tuple(points), tuple(weeks), dict(prescribed), summary)
+    kept = [m for m in measurements if region is None or m.region == region]
+    outcomes = build_series(kept, higher_is_better=higher_is_better)
+    return Trend(
+        region,
+        weeks_back,
+        tuple(points),
+        tuple(weeks),
+        dict(prescribed),
+        summary,
+        outcomes=tuple(outcomes),
+        outcome_summary=outcome_lines(outcomes, weeks_back=weeks_back),
+    )
+
+
+def outcome_lines(outcomes: Sequence[Series], *, weeks_back: int) -> tuple[str, ...]:
+    """A sentence per test and side, then the caveat; or how to start measuring."""
+    if not outcomes:
+        return (
+            f"No outcome measurements in the last {weeks_back} weeks: `iastm-coach measure "
+            "REGION` records one, and a session offers one before and after the strokes.",
+        )
+    return (*(summary_line(series) for series in outcomes), CAVEAT)
 
 
 def summarize(

@@ -435,3 +435,142 @@ def test_join_ignores_other_sessions_companions(tmp_path: Path) -> None:
     ]
     rows = join_rows([shown], companions)
     assert rows[0].soreness_at(24) is None and rows[0].flags == ()
+
+
+# --- exercises and outcome measures joined to sessions -------------------------------------------
+
+
+def add_exercise(
+    journal: Journal,
+    session: Record,
+    sets: list[tuple[int, int]],
+    *,
+    group: str | None = None,
+    region: str = "calf",
+    at: datetime | None = None,
+) -> Record:
+    """An `exercise` record as the session writes it: sets (done, planned) per exercise."""
+    return journal.append(
+        records.EXERCISE,
+        {
+            "session": session.id,
+            "group": session.data["group"] if group is None else group,
+            "region": region,
+            "exercises": [
+                {"name": f"exercise {n}", "sets_done": done, "sets_planned": planned}
+                for n, (done, planned) in enumerate(sets)
+            ],
+        },
+        at=at or session.at + timedelta(minutes=5),
+    )
+
+
+def add_measure(
+    journal: Journal,
+    value: float,
+    *,
+    at: datetime,
+    phase: str = "standalone",
+    session: Record | None = None,
+    side: str = "left",
+    region: str = "calf",
+) -> Record:
+    return journal.append(
+        records.MEASURE,
+        {
+            "region": region,
+            "side": side,
+            "test": "Knee-to-wall lunge",
+            "unit": "cm",
+            "value": value,
+            "phase": phase,
+            "session": session.id if session else "",
+        },
+        at=at,
+    )
+
+
+def test_exercises_join_every_side_of_their_sitting(tmp_path: Path) -> None:
+    """An exercise record counts for each side of its region's sitting (same group), not for
+    another region sharing the group nor another sitting; several records add up."""
+    journal = make_journal(tmp_path)
+    left = add_session(journal, side="left", group="g1")
+    right = add_session(journal, side="right", group="g1")
+    neck = add_session(journal, region="neck", side="none", group="g1")
+    later = add_session(journal, side="left", group="g2", started=T0 + timedelta(days=3))
+    add_exercise(journal, left, [(3, 3), (2, 3)])
+    add_exercise(journal, left, [(0, 3)])  # a skipped exercise, written separately
+    rows = {row.id: row for row in session_rows(journal)}
+    assert rows[left.id].exercise == rows[right.id].exercise
+    found = rows[left.id].exercise
+    assert found is not None and (found.done, found.planned, found.exercises) == (5, 9, 3)
+    assert found.text() == "ex 5/9 sets" and found.sets() == "5/9 sets"
+    assert rows[neck.id].exercise is None and rows[later.id].exercise is None
+
+
+def test_exercise_without_group_joins_the_session_it_names(tmp_path: Path) -> None:
+    """A hand-written exercise record without a group belongs to its session's sitting."""
+    journal = make_journal(tmp_path)
+    left = add_session(journal, side="left", group="g1")
+    right = add_session(journal, side="right", group="g1")
+    add_exercise(journal, right, [(1, 2)], group="")
+    rows = session_rows(journal)
+    assert {(row.exercise.done, row.exercise.planned) for row in rows if row.exercise} == {(1, 2)}
+    assert all(row.exercise is not None for row in rows) and {r.id for r in rows} == {
+        left.id,
+        right.id,
+    }
+
+
+def test_measures_join_their_session_per_side(tmp_path: Path) -> None:
+    """Before and after values name their session; each side's row gets its own pair;
+    standalone values and sessions without measures leave the row empty."""
+    journal = make_journal(tmp_path)
+    left = add_session(journal, side="left", group="g1")
+    right = add_session(journal, side="right", group="g1")
+    plain = add_session(journal, side="left", started=T0 + timedelta(days=3))
+    add_measure(journal, 9, at=T0 - timedelta(minutes=1), phase="before", session=left)
+    add_measure(
+        journal, 10, at=T0 - timedelta(minutes=1), phase="before", session=right, side="right"
+    )
+    add_measure(journal, 10.5, at=left.at + timedelta(minutes=2), phase="after", session=left)
+    add_measure(journal, 8, at=T0 + timedelta(days=2))
+    rows = {row.id: row for row in session_rows(journal)}
+    pair = rows[left.id].measure
+    assert pair is not None and (pair.before, pair.after, pair.change) == (9.0, 10.5, 1.5)
+    half = rows[right.id].measure
+    assert half is not None and (half.side, half.before, half.after) == ("right", 10.0, None)
+    assert rows[plain.id].measure is None
+    data = row_dict(rows[left.id])
+    assert (data["measure_test"], data["measure_unit"]) == ("Knee-to-wall lunge", "cm")
+    assert (data["measure_before"], data["measure_after"], data["measure_change"]) == (
+        9.0,
+        10.5,
+        1.5,
+    )
+    empty = row_dict(rows[plain.id])
+    assert (empty["measure_test"], empty["measure_before"], empty["exercise_sets_done"]) == (
+        "",
+        None,
+        None,
+    )
+
+
+def test_history_reads_exercises_and_measures_boundedly(tmp_path: Path) -> None:
+    """`history --last 1` finds the exercises and the before value (timed before the strokes,
+    in the previous month) of its session, reading no further back than that."""
+    directory = tmp_path / "journal"
+    journal = Journal(directory)
+    for month in range(1, 12):
+        old = add_session(journal, started=datetime(2025, month, 4, 9, 0, tzinfo=UTC))
+        add_exercise(journal, old, [(3, 3)])
+    started = datetime(2025, 12, 1, 0, 30, tzinfo=UTC)
+    session = add_session(journal, started=started)
+    add_measure(journal, 9, at=started - timedelta(hours=1), phase="before", session=session)
+    add_measure(journal, 11, at=session.at + timedelta(minutes=1), phase="after", session=session)
+    add_exercise(journal, session, [(2, 3), (1, 3)])
+    counting = CountingJournal(directory)
+    (row,) = session_rows(counting, last=1)
+    assert row.exercise is not None and (row.exercise.done, row.exercise.planned) == (3, 6)
+    assert row.measure is not None and (row.measure.before, row.measure.after) == (9.0, 11.0)
+    assert set(counting.loads) == {"2025-12.toml", "2025-11.toml"}

@@ -213,3 +213,108 @@ def test_trend_empty_and_bad_weeks(isolated_home: Path) -> None:
     code, out, _ = run("trend")
     assert code == 0 and "No sessions in the last 12 weeks." in out
     assert run("trend", "--weeks", "0")[0] == 2
+
+
+# --- exercises and outcome measures ---------------------------------------------------------------
+
+
+def add_exercises_and_values(home: Path) -> None:
+    """Guided exercises (4 of 6 sets) and a before/after measurement for the newest sitting."""
+    from iastm_coach import records
+    from iastm_coach.measure import record_measure
+
+    store = journal(home)
+    sessions = store.recent(kinds={"session"})
+    newest = sessions[0]
+    store.append(
+        records.EXERCISE,
+        {
+            "session": newest.id,
+            "group": newest.data["group"],
+            "region": newest.data["region"],
+            "exercises": [
+                {"name": "Calf raise", "sets_done": 3, "sets_planned": 3},
+                {"name": "[bold]Stretch[/bold]", "sets_done": 1, "sets_planned": 3},
+            ],
+        },
+        at=newest.data["ended"] + timedelta(minutes=5),
+    )
+    for session in sessions:
+        if session.data["group"] != newest.data["group"]:
+            continue
+        for phase, value, at in (
+            ("before", 9.0, session.data["started"] - timedelta(minutes=2)),
+            ("after", 10.5, session.data["ended"] + timedelta(minutes=1)),
+        ):
+            record_measure(
+                store,
+                region="calf",
+                side=session.data["side"],
+                test="Knee-to-wall lunge",
+                unit="cm",
+                value=value,
+                phase=phase,
+                session_id=session.id,
+                at=at,
+            )
+
+
+def test_history_shows_exercise_sets(isolated_home: Path) -> None:
+    """The table shows the sitting's exercise sets on each side; `--json` adds the fields."""
+    run("log", "neck", "--soreness", "2", "--when", ago(50))
+    run("log", "calf", "--soreness", "3", "--when", ago(30))
+    add_exercises_and_values(isolated_home)
+    code, out, _ = run("history")
+    assert code == 0
+    assert out.count("ex 4/6 sets") == 2  # left and right of the calf sitting
+    data = json.loads(run("history", "--json")[1])
+    by_region = {(s["region"], s["side"]): s for s in data["sessions"]}
+    calf = by_region[("calf", "left")]
+    assert (calf["exercise_sets_done"], calf["exercise_sets_planned"]) == (4, 6)
+    assert (calf["measure_test"], calf["measure_before"], calf["measure_after"]) == (
+        "Knee-to-wall lunge",
+        9.0,
+        10.5,
+    )
+    assert calf["measure_change"] == 1.5
+    neck = by_region[("neck", "none")]
+    assert neck["exercise_sets_done"] is None and neck["measure_before"] is None
+
+
+def test_history_wide_table_has_exercises_column(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From 130 columns, exercises get their own column."""
+    monkeypatch.setenv("COLUMNS", "160")
+    run("log", "calf", "--soreness", "3", "--when", ago(30))
+    add_exercises_and_values(isolated_home)
+    out = run("history")[1]
+    assert "Exercises" in out and out.count("4/6 sets") == 2
+
+
+def test_trend_shows_outcome_measures(isolated_home: Path) -> None:
+    """`trend calf`: weekly values, before -> after of the latest sessions, a summary sentence
+    with the protocol's direction, and the caveat in plain words."""
+    run("log", "calf", "--soreness", "2", "--when", ago(24 * 9))
+    run("log", "calf", "--soreness", "2", "--when", ago(24 * 2))
+    add_exercises_and_values(isolated_home)
+    assert run("measure", "calf", "--value", "8", "--side", "left")[0] == 0
+    code, out, _ = run("trend", "calf", "--weeks", "4")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "Outcome measures" in out
+    assert "Knee-to-wall lunge, calf (left), in cm" in out
+    assert "9 cm → 10.5 cm (+1.5 cm)" in out
+    assert "Knee-to-wall lunge, calf (left):" in flat
+    assert "Right after the strokes it changed by +1.5 cm on average" in flat
+    assert (
+        "Right after a session, changes are common and tell less about the long term; "
+        "measure at the same time of day and the same way each time." in flat
+    )
+
+
+def test_trend_without_measures_says_how(isolated_home: Path) -> None:
+    run("log", "calf", "--soreness", "2", "--when", ago(24 * 2))
+    flat = " ".join(run("trend", "calf")[1].split())
+    assert "No outcome measurements in the last 12 weeks" in flat
+    assert "iastm-coach measure REGION" in flat

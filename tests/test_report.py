@@ -19,21 +19,73 @@ from iastm_coach import records
 from iastm_coach.history import ROW_FIELDS
 from iastm_coach.holds import clear_hold, fold_holds, place_hold
 from iastm_coach.journal import Journal, Record, new_record_id
+from iastm_coach.outcomes import CAVEAT
 from iastm_coach.redflags import RedFlag
 from iastm_coach.report import (
     Prescribed,
     Report,
     build_report,
     md,
+    nice_scale,
     render_csv,
     render_html,
     render_json,
     render_markdown,
 )
-from tests.test_history import T0, add_checkin, add_session, make_journal
+from tests.test_history import T0, add_checkin, add_exercise, add_session, make_journal
 
 EVIL = '<script>alert("x")</script> & | *bold* [link](http://evil.example) =1+2'
 NOW = T0 + timedelta(days=30)
+TEST_NAME = 'Knee <i>to</i> wall | "lunge" *x*'  # protocol text: untrusted
+
+
+def add_value(
+    journal: Journal,
+    value: float,
+    *,
+    at: datetime,
+    phase: str = "standalone",
+    session: Record | None = None,
+    side: str = "left",
+) -> Record:
+    return journal.append(
+        records.MEASURE,
+        {
+            "region": "calf",
+            "side": side,
+            "test": TEST_NAME,
+            "unit": "cm",
+            "value": value,
+            "phase": phase,
+            "session": session.id if session else "",
+        },
+        at=at,
+    )
+
+
+def fill_outcomes(journal: Journal, sessions: list[Record]) -> list[Record]:
+    """Guided exercises after the first three calf sittings (none after the fourth), and the
+    outcome test before and after the first and last calf sittings (both sides), plus two
+    values on their own (left) in weeks 1 and 2. Returns the measure records."""
+    calf = [s for s in sessions if s.data["region"] == "calf"]
+    for week in range(3):
+        add_exercise(journal, calf[2 * week], [(3, 3), (1, 3)] if week else [(0, 3), (0, 3)])
+    values = []
+    pairs = {0: (9.0, 10.5), 1: (10.0, 10.5), 6: (11.0, 12.0), 7: (12.0, 12.0)}
+    for index, (before, after) in pairs.items():
+        session = calf[index]
+        side = str(session.data["side"])
+        taken = session.data["started"] - timedelta(minutes=1)
+        later = session.at + timedelta(minutes=1)
+        values.append(
+            add_value(journal, before, at=taken, phase="before", session=session, side=side)
+        )
+        values.append(
+            add_value(journal, after, at=later, phase="after", session=session, side=side)
+        )
+    values.append(add_value(journal, 9.5, at=T0 + timedelta(days=8)))
+    values.append(add_value(journal, 10.5, at=T0 + timedelta(days=15)))
+    return values
 
 
 def fill(journal: Journal) -> dict[str, Any]:
@@ -114,6 +166,7 @@ def report_of(journal: Journal, *, since: datetime | None = None) -> Report:
         patients=["Ana <Example>", "Ana <Example>"],
         active_holds=fold_holds(items).active,
         caution_labels={"blood-thinners": "Do you take blood thinners?"},
+        higher_is_better={("calf", TEST_NAME): True},
     )
 
 
@@ -122,6 +175,15 @@ def _report(tmp_path: Path) -> Report:
     journal = make_journal(tmp_path)
     fill(journal)
     return report_of(journal)
+
+
+@pytest.fixture(name="measured")
+def _measured(tmp_path: Path) -> tuple[Report, list[Record], list[Record]]:
+    """The full report plus exercises and outcome measures: (report, measures, sessions)."""
+    journal = make_journal(tmp_path)
+    ids = fill(journal)
+    values = fill_outcomes(journal, ids["sessions"])
+    return report_of(journal), values, ids["sessions"]
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -232,6 +294,7 @@ class ChartParser(HTMLParser):
         super().__init__()
         self.tags: list[str] = []
         self.points: list[dict[str, str | None]] = []
+        self.measure_points: list[dict[str, str | None]] = []
         self.external: list[str] = []
         self.in_svg = 0
         self.text: list[str] = []
@@ -243,6 +306,8 @@ class ChartParser(HTMLParser):
             self.in_svg += 1
         if self.in_svg and "data-series" in values and values.get("class") == "point":
             self.points.append(values)
+        if self.in_svg and values.get("class") == "measure-point":
+            self.measure_points.append(values)
         for name in ("src", "href", "xlink:href", "action"):
             if values.get(name):
                 self.external.append(f"{tag} {name}={values[name]}")
@@ -368,8 +433,9 @@ NOTE_TEXT = st.text(
 @settings(max_examples=60, deadline=None)
 @given(note=NOTE_TEXT, reason=NOTE_TEXT)
 def test_any_text_round_trips(note: str, reason: str) -> None:
-    """Arbitrary notes and reasons (markup, quotes, newlines, Unicode) come back exactly from
-    CSV and JSON, appear as text in HTML, and never open a tag or add a Markdown column."""
+    """Arbitrary notes, reasons and outcome test names (markup, quotes, newlines, Unicode) come
+    back exactly from CSV and JSON, appear as text in HTML, and never open a tag or add a
+    Markdown column."""
     started = T0
     data = {
         "region": "calf",
@@ -399,14 +465,26 @@ def test_any_text_round_trips(note: str, reason: str) -> None:
         1,
         {"region": "calf", "rule": "bruising", "reason": reason, "source": session.id},
     )
-    report = build_report([session, hold], now=NOW, since=None, prescriptions={})
+    taken = started - timedelta(minutes=1)
+    fields = {"region": "calf", "side": "left", "test": reason, "unit": "cm", "value": 9.5}
+    value = Record(
+        records.MEASURE,
+        new_record_id(taken),
+        taken,
+        1,
+        {**fields, "phase": "before", "session": session.id},
+    )
+    report = build_report([value, session, hold], now=NOW, since=None, prescriptions={})
 
     row = next(csv.DictReader(io.StringIO(render_csv(report), newline="")))
     expected = f"'{note}" if note and note[0] in "=+-@\t\r" else note
     assert row["note"] == expected
+    defused = f"'{reason}" if reason and reason[0] in "=+-@\t\r" else reason
+    assert row["measure_test"] == defused
     data_back = json.loads(render_json(report))
     assert data_back["sessions"][0]["note"] == note
     assert data_back["holds"][0]["reason"] == reason
+    assert data_back["measures"][0]["test"] == reason
 
     parser = ChartParser()
     parser.feed(render_html(report))
@@ -430,6 +508,7 @@ SAFE_TAGS = {
     "body",
     "h1",
     "h2",
+    "h3",
     "p",
     "strong",
     "br",
@@ -452,3 +531,170 @@ SAFE_TAGS = {
     "polygon",
     "polyline",
 }
+
+
+# --- exercises and outcome measures -------------------------------------------------------------
+
+Measured = tuple[Report, list[Record], list[Record]]
+
+
+def test_exercise_adherence_per_region(measured: Measured) -> None:
+    """Exercises count once per sitting: 3 of 4 calf sittings, sets 0/6 + 4/6 + 4/6."""
+    report, _, _ = measured
+    calf = next(a for a in report.adherence if a.region == "calf")
+    assert (calf.exercise_sittings, calf.exercise_sets_done, calf.exercise_sets_planned) == (
+        3,
+        8,
+        18,
+    )
+    assert (calf.exercise_percent, calf.exercise_sets_percent) == (75, 44)
+    neck = next(a for a in report.adherence if a.region == "neck")
+    assert (neck.exercise_sittings, neck.exercise_percent, neck.exercise_sets_percent) == (
+        0,
+        0,
+        None,
+    )
+    sets = {(r.place(), r.started.date()): r.exercise for r in report.rows}
+    assert sets[("calf (left)", T0.date())] == sets[("calf (right)", T0.date())]
+
+
+def test_outcomes_model(measured: Measured) -> None:
+    """Every value is kept; per side: weekly medians of values taken before a session or on
+    their own, the first weeks against the last, and before -> after per session."""
+    report, values, _ = measured
+    assert sorted(m.id for m in report.measures) == sorted(v.id for v in values)
+    left, right = report.outcomes
+    assert (left.side, right.side) == ("left", "right")
+    assert [w.median for w in left.weeks] == [9.0, 9.5, 10.5, 11.0]
+    assert left.overall is not None and right.overall is not None
+    assert (left.overall.early, left.overall.late, left.overall.change) == (9.25, 10.75, 1.5)
+    assert (right.overall.early, right.overall.late, right.overall.edge_weeks) == (10.0, 12.0, 1)
+    assert [c.change for c in left.changes] == [1.5, 1.0]
+    assert (left.mean_session_change, right.mean_session_change) == (1.25, 0.25)
+    assert left.higher_is_better is True
+    row = next(r for r in report.rows if r.place() == "calf (right)" and r.started == T0)
+    assert row.measure is not None and (row.measure.before, row.measure.after) == (10.0, 10.5)
+
+
+def test_since_drops_earlier_measures(tmp_path: Path) -> None:
+    """--since keeps the measures written from that day on, like everything else."""
+    journal = make_journal(tmp_path)
+    ids = fill(journal)
+    fill_outcomes(journal, ids["sessions"])
+    report = report_of(journal, since=T0 + timedelta(days=6))
+    assert all(m.at >= T0 + timedelta(days=6) for m in report.measures)
+    assert len(report.measures) == 6  # two on their own, the last sitting's four
+
+
+def test_csv_has_exercise_and_measure_columns(measured: Measured) -> None:
+    """CSV: the new columns come after the old ones; values per session, empty when none."""
+    report, _, _ = measured
+    rows = list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
+    names = [name for name, _ in ROW_FIELDS]
+    assert list(rows[0]) == names
+    assert names[-7:] == [
+        "exercise_sets_done",
+        "exercise_sets_planned",
+        "measure_test",
+        "measure_unit",
+        "measure_before",
+        "measure_after",
+        "measure_change",
+    ]
+    first = rows[0]  # week 0, left: exercises 0/6, measured 9 -> 10.5
+    assert (first["exercise_sets_done"], first["exercise_sets_planned"]) == ("0", "6")
+    assert (first["measure_test"], first["measure_unit"]) == (TEST_NAME, "cm")
+    assert (first["measure_before"], first["measure_after"], first["measure_change"]) == (
+        "9.0",
+        "10.5",
+        "1.5",
+    )
+    neck = next(r for r in rows if r["region"] == "neck")
+    assert neck["exercise_sets_done"] == neck["measure_before"] == neck["measure_test"] == ""
+
+
+def test_json_measures_outcomes_and_caveat(measured: Measured) -> None:
+    """JSON: every value in `measures`, one `outcomes` entry per side, the caveat, exercise
+    adherence, and the per-session fields."""
+    report, values, _ = measured
+    data = json.loads(render_json(report))
+    assert data["measure_caveat"] == CAVEAT
+    expected = {
+        (v.id, v.data["side"], v.data["phase"], v.data["value"], v.data["session"]) for v in values
+    }
+    found = {(m["id"], m["side"], m["phase"], m["value"], m["session"]) for m in data["measures"]}
+    assert found == expected
+    keys = ["at", "region", "side", "test", "unit", "value", "phase", "session", "id"]
+    assert list(data["measures"][0]) == keys
+    assert all(m["test"] == TEST_NAME and m["region"] == "calf" for m in data["measures"])
+    left = data["outcomes"][0]
+    assert (left["side"], left["first_weeks_median"], left["last_weeks_median"]) == (
+        "left",
+        9.25,
+        10.75,
+    )
+    assert (left["change_over_weeks"], left["mean_change_right_after"]) == (1.5, 1.25)
+    assert [w["median"] for w in left["weekly"]] == [9.0, 9.5, 10.5, 11.0]
+    assert left["higher_is_better"] is True and "better direction" in left["summary"]
+    calf = next(a for a in data["adherence"] if a["region"] == "calf")
+    assert (calf["exercise_sittings"], calf["exercise_percent"]) == (3, 75)
+    assert (calf["exercise_sets_done"], calf["exercise_sets_planned"]) == (8, 18)
+    session = data["sessions"][0]
+    assert (session["measure_before"], session["measure_after"]) == (9.0, 10.5)
+    assert session["exercise_sets_done"] == 0
+
+
+def test_html_charts_every_measure(measured: Measured) -> None:
+    """HTML: one SVG chart per side with one marked point per value (phase and value as
+    recorded), the caveat, and the test name as text only."""
+    report, values, _ = measured
+    page = render_html(report)
+    parser = ChartParser()
+    parser.feed(page)
+    parser.close()
+    found = {(p["data-id"], p["data-phase"], p["data-session"]) for p in parser.measure_points}
+    expected = {(v.id, v.data["phase"], v.data["session"]) for v in values}
+    assert found == expected and len(parser.measure_points) == len(values)
+    for point in parser.measure_points:
+        value = next(v for v in values if v.id == point["data-id"])
+        assert float(point["data-value"] or "nan") == value.data["value"]
+    text = "".join(parser.text)
+    assert CAVEAT in text
+    assert TEST_NAME in text and "i" not in parser.tags and "<i>to" not in page
+    assert page.count('class="measure-chart"') == 2
+    assert "script" not in parser.tags and parser.external == []
+    assert "after 3 of 4 sittings (75 %); 8 of 18 sets done (44 %)" in text
+
+
+def test_markdown_outcomes_section(measured: Measured) -> None:
+    """Markdown: the section with the caveat, summaries, week by week and per-session
+    tables; the test name escaped and no table gains a column."""
+    report, _, _ = measured
+    text = render_markdown(report)
+    assert "## Outcome measures" in text and md(CAVEAT) in text
+    assert "### Week by week" in text and "### Before and after each session" in text
+    assert "| 9 cm | 10.5 cm | +1.5 cm |" in text
+    assert "9.25 cm in the first 2 weeks measured, 10.75 cm in the last 2 weeks" in text
+    assert "<i>" not in text and md(TEST_NAME) in text
+    assert "after 3 of 4 sittings (75 %)" in text
+    assert_columns_intact(text)
+
+
+def test_no_measures_says_so(report: Report) -> None:
+    """Without measures, each human format says so plainly; JSON has empty lists."""
+    assert "No outcome measurements in this period." in render_markdown(report)
+    assert "No outcome measurements in this period." in render_html(report)
+    data = json.loads(render_json(report))
+    assert data["measures"] == [] and data["outcomes"] == []
+    calf = next(a for a in data["adherence"] if a["region"] == "calf")
+    assert calf["exercise_sittings"] == 0 and calf["exercise_sets_percent"] is None
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [(9, 13, (9, 13, 1)), (5, 40, (0, 40, 10)), (-3, 12, (-5, 15, 5)), (9, 9, (8, 10, 0.5))],
+)
+def test_measure_axis_uses_round_steps(
+    low: float, high: float, expected: tuple[float, float, float]
+) -> None:
+    assert nice_scale(low, high) == pytest.approx(expected)

@@ -116,3 +116,67 @@ def test_empty_journal_report(isolated_home: Path) -> None:
     """No journal at all: a valid, empty report."""
     code, out, _ = run("report", "--format", "json")
     assert code == 0 and json.loads(out)["sessions"] == []
+
+
+def test_report_formats_with_measures_and_exercises(isolated_home: Path, tmp_path: Path) -> None:
+    """A logged sitting measured before and after, a value on its own and guided exercises:
+    every format carries them (CSV/JSON fields, JSON measures, HTML chart points, caveat)."""
+    from iastm_coach import records
+    from iastm_coach.measure import record_measure
+    from iastm_coach.outcomes import CAVEAT
+
+    assert run("log", "calf", "--soreness", "2", "--side", "left", "--when", ago(24 * 8))[0] == 0
+    assert run("measure", "calf", "--value", "9.5", "--side", "left")[0] == 0
+    journal = Journal(isolated_home / "journal")
+    session = journal.recent(kinds={"session"})[0]
+    started = session.data["started"]
+    for phase, value, at in (
+        ("before", 8.0, started - timedelta(minutes=1)),
+        ("after", 9.0, session.data["ended"] + timedelta(minutes=1)),
+    ):
+        record_measure(
+            journal,
+            region="calf",
+            side="left",
+            test="Knee-to-wall lunge",
+            unit="cm",
+            value=value,
+            phase=phase,
+            session_id=session.id,
+            at=at,
+        )
+    journal.append(
+        records.EXERCISE,
+        {
+            "session": session.id,
+            "group": session.data["group"],
+            "region": "calf",
+            "exercises": [{"name": "Calf raise", "sets_done": 2, "sets_planned": 3}],
+        },
+        at=session.data["ended"] + timedelta(minutes=5),
+    )
+    values = journal.recent(kinds={"measure"})
+    assert len(values) == 3
+    for fmt in ("md", "html", "csv", "json"):
+        assert run("report", "--format", fmt, "--out", str(tmp_path / f"r.{fmt}"))[0] == 0
+    with (tmp_path / "r.csv").open(newline="", encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["exercise_sets_done"], row["exercise_sets_planned"]) == ("2", "3")
+    assert (row["measure_before"], row["measure_after"], row["measure_change"]) == (
+        "8.0",
+        "9.0",
+        "1.0",
+    )
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert sorted(m["id"] for m in data["measures"]) == sorted(v.id for v in values)
+    assert {m["phase"] for m in data["measures"]} == {"before", "after", "standalone"}
+    assert data["measure_caveat"] == CAVEAT
+    assert data["outcomes"][0]["higher_is_better"] is True  # from the built-in calf protocol
+    assert data["outcomes"][0]["change_over_weeks"] == 1.5  # 8 in week one, 9.5 this week
+    parser = ChartParser()
+    parser.feed((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert sorted(p["data-id"] or "" for p in parser.measure_points) == sorted(v.id for v in values)
+    assert CAVEAT in "".join(parser.text)
+    markdown = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "## Outcome measures" in markdown and "| 8 cm | 9 cm | +1 cm |" in markdown
+    assert "after 1 of 1 sittings (100 %); 2 of 3 sets done (67 %)" in markdown

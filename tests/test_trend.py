@@ -12,8 +12,9 @@ from rich.console import Console
 from iastm_coach.history import session_rows
 from iastm_coach.history_view import trend_view
 from iastm_coach.holds import Hold
-from iastm_coach.journal import Journal
-from iastm_coach.trend import SorenessPoint, build_trend, monday_of, soreness_line
+from iastm_coach.journal import Journal, new_record_id
+from iastm_coach.outcomes import CAVEAT, Measurement
+from iastm_coach.trend import SorenessPoint, Trend, build_trend, monday_of, soreness_line
 from tests.test_history import add_checkin, add_session, make_journal
 
 NOW = datetime(2026, 3, 29, 12, 0, tzinfo=UTC)  # a Sunday
@@ -119,3 +120,112 @@ def test_view_draws_every_point_and_target(tmp_path: Path) -> None:
     assert "x" in three
     assert "o right after" in text and "prescribed: 2 a week" in text
     assert "fewer than the 2 a week prescribed" in text
+
+
+# --- outcome measures ------------------------------------------------------------------------
+
+
+def value(
+    amount: float,
+    *,
+    days_ago: float,
+    phase: str = "standalone",
+    session: str = "",
+    region: str = "calf",
+    side: str = "left",
+    test: str = "Knee-to-wall lunge",
+    unit: str = "cm",
+) -> Measurement:
+    at = NOW - timedelta(days=days_ago)
+    return Measurement(new_record_id(at), at, region, side, test, unit, amount, phase, session)
+
+
+def test_trend_outcomes_for_the_region_only() -> None:
+    """Measurements of the region shown make series; others are left out; the caveat ends
+    the outcome summary."""
+    measurements = [
+        value(9, days_ago=20),
+        value(11, days_ago=2),
+        value(3, days_ago=2, region="neck", side="none", test="Pain turning", unit="0-10"),
+    ]
+    trend = build_trend(
+        [],
+        now=NOW,
+        weeks_back=4,
+        region="calf",
+        prescribed={},
+        holds={},
+        measurements=measurements,
+        higher_is_better={("calf", "Knee-to-wall lunge"): True},
+    )
+    assert [(s.region, s.side) for s in trend.outcomes] == [("calf", "left")]
+    assert trend.outcome_summary[-1] == CAVEAT
+    assert "+2 cm, in the better direction (higher is better)" in trend.outcome_summary[0]
+    assert trend.summary == ("No sessions in the last 4 weeks.",)
+
+
+def test_trend_without_measurements_says_how_to_start() -> None:
+    trend = build_trend([], now=NOW, weeks_back=6, region=None, prescribed={}, holds={})
+    assert trend.outcomes == ()
+    (line,) = trend.outcome_summary
+    assert line.startswith("No outcome measurements in the last 6 weeks")
+
+
+def render(trend: Trend) -> str:
+    console = Console(width=100, no_color=True, record=True, file=io.StringIO())
+    console.print(trend_view(trend, width=100))
+    return console.export_text()
+
+
+def test_view_draws_weekly_values_and_session_pairs() -> None:
+    """A line per measured week (median, bar, count), the latest before → after lines, and
+    the test name exactly as written (never read as markup)."""
+    test = "[bold]Lunge[/bold]"
+    # Wednesday and Thursday noon UTC: the same week in any time zone.
+    measurements = [value(9, days_ago=18, test=test), value(10, days_ago=17, test=test)]
+    measurements += [
+        value(10.5, days_ago=6, phase="before", session="S1", test=test),
+        value(12, days_ago=6 - 0.01, phase="after", session="S1", test=test),
+    ]
+    trend = build_trend(
+        [],
+        now=NOW,
+        weeks_back=4,
+        region="calf",
+        prescribed={},
+        holds={},
+        measurements=measurements,
+    )
+    text = render(trend)
+    assert "[bold]Lunge[/bold], calf (left), in cm" in text
+    first_week = monday_of(NOW - timedelta(days=18))
+    outcomes = text[text.index("Outcome measures") :].splitlines()
+    line = next(x for x in outcomes if x.startswith(f"  {first_week:%Y-%m-%d}"))
+    assert " 9.5 " in line and line.rstrip().endswith("2 values")
+    assert "10.5 cm → 12 cm (+1.5 cm)" in text
+    assert "changes are common and tell less about the long term" in " ".join(text.split())
+
+
+def test_view_keeps_the_newest_weeks_and_scores_on_their_scale() -> None:
+    """Only the newest 12 measured weeks are drawn (saying how many are not); a 0-10 score
+    says so and draws its bars on the 0-10 scale."""
+    measurements = [
+        value(week % 10, days_ago=7 * week + 4, unit="0-10", test="Pain") for week in range(15)
+    ]
+    trend = build_trend(
+        [],
+        now=NOW,
+        weeks_back=20,
+        region="calf",
+        prescribed={},
+        holds={},
+        measurements=measurements,
+    )
+    text = render(trend)
+    assert "Pain, calf (left), score 0-10" in text
+    assert "(3 earlier measured weeks not shown)" in text
+    outcomes = text[text.index("Outcome measures") :].splitlines()
+    bars = [line for line in outcomes if "█" in line and line.startswith("  20")]
+    assert len(bars) == 12
+    zero = next(line for line in bars if line.split()[1] == "0")
+    assert zero.count("█") == 2  # the shortest bar: 0 on the 0-10 scale

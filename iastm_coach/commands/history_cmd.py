@@ -522,13 +522,15 @@ def cmd_trend(
     ] = None,
     weeks: Annotated[int, typer.Option("--weeks", help="How many weeks back.")] = 12,
 ) -> None:
-    """Soreness over time and sessions per week against your protocol, in the terminal."""
+    """Soreness, sessions per week against your protocol, and your outcome measures."""
+    from iastm_coach import records
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import CoachError, UsageError
     from iastm_coach.history import session_rows
     from iastm_coach.history_view import trend_view
     from iastm_coach.holds import active_holds
     from iastm_coach.library import load_for_region
+    from iastm_coach.outcomes import measurements_of
     from iastm_coach.trend import build_trend
     from iastm_coach.ui import get_console
 
@@ -539,14 +541,23 @@ def cmd_trend(
     now = SystemClock().now()
     start = now - dt.timedelta(weeks=weeks)
     rows = session_rows(journal, region=canonical, last=None, since=start)
+    measurements = [
+        m
+        for m in measurements_of(journal.recent(kinds={records.MEASURE}, since=start))
+        if canonical is None or m.region == canonical
+    ]
     prescribed: dict[str, int] = {}
-    for name in sorted({row.region for row in rows} | ({canonical} if canonical else set())):
+    better: dict[tuple[str, str], bool] = {}
+    treated = {row.region for row in rows} | ({canonical} if canonical else set())
+    for name in sorted(treated | {m.region for m in measurements}):
         try:
-            prescription = load_for_region(name).protocol.prescription
+            protocol = load_for_region(name).protocol
         except CoachError:
             continue  # a region no longer in the library: no target to compare with
-        if prescription is not None:
-            prescribed[name] = prescription.sessions_per_week
+        if protocol.prescription is not None and name in treated:
+            prescribed[name] = protocol.prescription.sessions_per_week
+        if protocol.outcome is not None:
+            better[(name, protocol.outcome.name)] = protocol.outcome.higher_is_better
     trend = build_trend(
         rows,
         now=now,
@@ -554,6 +565,8 @@ def cmd_trend(
         region=canonical,
         prescribed=prescribed,
         holds=active_holds(journal),
+        measurements=measurements,
+        higher_is_better=better,
     )
     console = get_console()
     console.print(trend_view(trend, width=console.width))
@@ -639,6 +652,7 @@ def make_report(journal: Journal, *, since: dt.datetime | None, now: dt.datetime
         installed[protocol.region] = protocol
     patients = [p.issued.patient for p in installed.values() if p.issued and p.issued.patient]
     prescriptions: dict[str, Prescribed | None] = {}
+    better: dict[tuple[str, str], bool] = {}
     known = region_index().regions
     for region in sorted(report_regions(items)):
         try:
@@ -649,6 +663,8 @@ def make_report(journal: Journal, *, since: dt.datetime | None, now: dt.datetime
             found = None
         p = found.prescription if found else None
         prescriptions[region] = Prescribed(p.sessions_per_week, p.course_weeks) if p else None
+        if found is not None and found.outcome is not None:
+            better[(region, found.outcome.name)] = found.outcome.higher_is_better
     return build_report(
         items,
         now=now,
@@ -657,6 +673,7 @@ def make_report(journal: Journal, *, since: dt.datetime | None, now: dt.datetime
         patients=patients,
         active_holds=holds,
         caution_labels=caution_labels(),
+        higher_is_better=better,
     )
 
 
