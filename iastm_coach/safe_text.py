@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, and the C1 range (which includes CSI).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except newline, DEL, the C1 range (which includes CSI), and the
+# invisible characters that can disguise text: zero-width spaces and joiners,
+# bidirectional overrides and isolates (U+202E can reverse what is displayed),
+# line and paragraph separators, and the byte-order mark.
+_CONTROL = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
 
 
 def find_control_character(text: str) -> str | None:
@@ -18,7 +23,8 @@ def find_control_character(text: str) -> str | None:
     if match is None:
         return None
     char = match.group()
-    name = "escape (ESC)" if char == "\x1b" else f"U+{ord(char):04X}"
+    names = {"\x1b": "escape (ESC)", "\t": "tab", "\u202e": "right-to-left override"}
+    name = names.get(char, f"U+{ord(char):04X}")
     return f"{name} at character {match.start() + 1}"
 
 

@@ -172,7 +172,10 @@ def test_toml_syntax_errors_give_line_and_column() -> None:
     assert "line 2" in problem and "column" in problem
 
 
-@pytest.mark.parametrize("text", ["\x1b[2J wipe", "bell\x07", "csi\x9b31m"])
+@pytest.mark.parametrize(
+    "text",
+    ["\x1b[2J wipe", "bell\x07", "csi\x9b31m", "tab\there", "rtl\u202eevil", "zero\u200bwidth"],
+)
 def test_control_characters_are_rejected(text: str) -> None:
     """Terminal escape sequences in protocol text never reach the screen."""
     document = minimal()
