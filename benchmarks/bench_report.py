@@ -3,8 +3,12 @@
     python benchmarks/bench_report.py                      # builds /tmp/iastm-bench-10000 once
     python benchmarks/bench_report.py --sessions 10000 --home DIR --repeat 5
 
-The journal comes from `benchmarks/make_journal.py` (built once, then reused).
-It prints, best of --repeat runs:
+The journal comes from `benchmarks/make_journal.py` (built once, then reused):
+besides sessions, check-ins, screenings and holds it holds guided-exercise
+records and outcome measures (before and after sessions, and on their own), so
+the exercise adherence and the outcome-measure sections are part of the work
+timed. A journal built by an older make_journal without them is refused (build
+a new one with another --home). It prints, best of --repeat runs:
 
 - the whole command in a fresh process (`report --format F --out FILE`), wall
   clock, for each format: the figure the target is about;
@@ -22,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -94,8 +99,18 @@ def main() -> int:
     from iastm_coach.report import render
 
     journal_dir = home / "journal"
-    count = sum(1 for _ in Journal(journal_dir).scan(kinds={"session"}))
-    print(f"journal: {journal_dir} ({count} sessions)")
+    kinds = Counter(record.kind for record in Journal(journal_dir).scan())
+    print(
+        f"journal: {journal_dir} ({kinds['session']} sessions, {kinds['measure']} measures, "
+        f"{kinds['exercise']} exercise records, {sum(kinds.values())} records in all)"
+    )
+    if not kinds["exercise"] or not kinds["measure"]:
+        print(
+            "this journal lacks exercise or measure records (an older make_journal built it): "
+            "use another --home",
+            file=sys.stderr,
+        )
+        return 2
     # Warm the journal's parse cache (as any earlier command would have).
     run_command(home, "csv", Path(tempfile.gettempdir()) / "iastm-bench-warm.csv")
 

@@ -142,7 +142,7 @@ def cmd_history(
         bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
     ] = False,
 ) -> None:
-    """Review past sessions, newest first, with soreness at 24 h and 48 h and any red flags."""
+    """Review past sessions, newest first: soreness at 24 h and 48 h, exercise sets, red flags."""
     import json
 
     from iastm_coach.clock import SystemClock
@@ -589,7 +589,8 @@ def cmd_report(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
-    """A report for your physio: protocols, adherence, soreness, red flags, screening, notes."""
+    """A report for your physio: protocols, adherence and exercises, outcome measures,
+    soreness, red flags, screening, notes."""
     import gc
     import os
     import sys
