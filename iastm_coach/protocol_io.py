@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from iastm_coach.errors import DataFileError
-from iastm_coach.protocol_model import BOUNDS, TreatmentProtocol
+from iastm_coach.errors import DataFileError, UsageError
+from iastm_coach.protocol_model import BOUNDS, MAX_SESSION_SECONDS, TreatmentProtocol
 
 Source = Literal["built-in", "installed", "file"]
 
@@ -45,6 +45,8 @@ def load_protocol_file(path: Path, *, source: Source = "file") -> LoadedProtocol
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
+        if source == "file":  # a path the person typed
+            raise UsageError(f"{path}: no such protocol file") from None
         raise DataFileError(f"{path}: no such protocol file") from None
     except OSError as error:
         raise DataFileError(f"{path}: cannot be read ({error.strerror})") from None
@@ -65,8 +67,14 @@ def parse_protocol(raw: bytes, *, name: str) -> TreatmentProtocol:
     try:
         return TreatmentProtocol.model_validate(document)
     except ValidationError as error:
-        problems = [f"{name}: {line}" for line in describe_validation_errors(error)]
-        raise _invalid(name, problems) from None
+        lines = describe_validation_errors(error)
+        # The model's own checks ran if its fields were valid: do not say it twice.
+        lines += [
+            line
+            for line in cross_field_problems(document)
+            if not any(seen.endswith(line) for seen in lines)
+        ]
+        raise _invalid(name, [f"{name}: {line}" for line in lines]) from None
 
 
 def _invalid(name: str, problems: list[str]) -> DataFileError:
@@ -76,6 +84,41 @@ def _invalid(name: str, problems: list[str]) -> DataFileError:
         problems=problems,
         hint="`iastm-coach protocol schema` prints the full format; the README lists the limits.",
     )
+
+
+def cross_field_problems(document: dict[str, Any]) -> list[str]:
+    """The checks that involve several fields, done on the raw document.
+
+    pydantic runs a model's own cross-field checks only once its fields are
+    valid, so without this a physio would fix one batch of errors and only then
+    learn that the areas add up to too long a session.
+    """
+    problems: list[str] = []
+    exercises = document.get("exercise")
+    for number, exercise in enumerate(exercises if isinstance(exercises, list) else [], 1):
+        if isinstance(exercise, dict) and ("reps" in exercise) == ("hold_s" in exercise):
+            problems.append(f"exercise[{number}]: give exactly one of reps or hold_s")
+    areas = document.get("area")
+    access = document.get("access")
+    settings = document.get("settings")
+    durations = [
+        area.get("duration_s") for area in (areas if isinstance(areas, list) else [])
+        if isinstance(area, dict)
+    ]  # fmt: skip
+    if durations and all(type(seconds) is int for seconds in durations):
+        sides = 2 if not isinstance(access, dict) or access.get("sided", True) is True else 1
+        total = sum(durations) * sides  # type: ignore[arg-type]
+        minutes = settings.get("max_session_minutes") if isinstance(settings, dict) else None
+        limit = MAX_SESSION_SECONDS
+        if type(minutes) is int and 0 < minutes * 60 < limit:
+            limit = minutes * 60
+        if total > limit:
+            both = " for both sides" if sides == 2 else ""
+            problems.append(
+                f"areas add up to {total // 60} min {total % 60} s{both}, more than the "
+                f"{limit // 60} minute session limit (settings.max_session_minutes)"
+            )
+    return problems
 
 
 def describe_validation_errors(error: ValidationError) -> list[str]:
@@ -99,15 +142,26 @@ def _field_name(loc: Sequence[int | str]) -> str:
     return names[-1] if names else ""
 
 
+# What each pydantic type error means, in words a physio would use.
+WANTED = {
+    "model": "a table",
+    "dict": "a table",
+    "list": "a list",
+    "string": "text in quotes",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "date": "a date like 2026-01-31",
+}
+
+
 def _message(error: Any) -> str:
     kind: str = error["type"]
     loc = error["loc"]
     value = error.get("input")
-    field = _field_name(loc)
+    field = "scale_percent" if _field_name(loc) == "after_red_flag_percent" else _field_name(loc)
     if kind in {"greater_than_equal", "less_than_equal"} and field in BOUNDS:
         low, high, unit = BOUNDS[field]
-        if field == "after_red_flag_percent":
-            low, high, unit = BOUNDS["scale_percent"]
         return f"must be between {_num(low)} and {_num(high)} {unit} (got {value!r})".replace(
             "  ", " "
         )
@@ -117,13 +171,11 @@ def _message(error: Any) -> str:
         return "is required but missing"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"must be one of {expected} (got {value!r})"
-    if kind.endswith("_type") or kind in {"model_type", "dict_type", "list_type"}:
-        wanted = kind.removesuffix("_type").replace("_", " ")
-        wanted = {"model": "table", "dict": "table", "list": "list", "string": "text"}.get(
-            wanted, wanted
-        )
-        return f"must be {_article(wanted)} {wanted} (got {type(value).__name__} {value!r:.60})"
+        return f"must be one of {expected} (got {_shown(value)})"
+    if kind.endswith(("_type", "_parsing")):
+        base = kind.removesuffix("_type").removesuffix("_parsing")
+        wanted = WANTED.get(base, base.replace("_", " "))
+        return f"must be {wanted} (got {_shown(value)})"
     if kind == "string_pattern_mismatch":
         if field in {"id", "region", "aliases"}:
             return (
@@ -139,12 +191,23 @@ def _message(error: Any) -> str:
     return message.removeprefix("Value error, ")
 
 
+def _shown(value: Any) -> str:
+    """A value as the person wrote it in TOML, shortened."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, dict):
+        text = "a table"
+    elif isinstance(value, list):
+        text = "a list"
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _unknown_key(loc: Sequence[int | str]) -> str:

@@ -63,9 +63,9 @@ def test_validate_reports_every_problem_with_exit_4(tmp_path: Path) -> None:
 
 
 def test_validate_missing_file(tmp_path: Path) -> None:
-    """A missing file is a data error, with the path."""
+    """A file name that does not exist is a usage error, with the path."""
     code, _, err = run("protocol", "validate", str(tmp_path / "nope.toml"))
-    assert code == 4 and "no such protocol file" in err
+    assert code == 2 and "no such protocol file" in err
 
 
 def test_new_writes_a_valid_commented_file(tmp_path: Path) -> None:

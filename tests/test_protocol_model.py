@@ -144,6 +144,46 @@ def test_each_problem_is_reported_precisely(edit: Any, expected: str) -> None:
     assert any(line.startswith(expected) for line in problems_for(document)), problems_for(document)
 
 
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda d: d.update(title=3), "title: must be text in quotes (got 3)"),
+        (
+            lambda d: d["access"].update(sided="yes"),
+            "access.sided: must be true or false (got 'yes')",
+        ),
+        (
+            lambda d: d["area"][0].update(duration_s=1.5),
+            "area[1].duration_s: must be a whole number",
+        ),
+        (lambda d: d.update(issued={"review_by": "soon"}), "issued.review_by: must be a date like"),
+        (
+            lambda d: d.update(after_red_flag_percent=5),
+            "after_red_flag_percent: must be between 10",
+        ),
+        (lambda d: d.update(area={"name": "x"}), "area: must be a list (got a table)"),
+    ],
+)
+def test_type_errors_use_plain_words(edit: Any, expected: str) -> None:
+    """Wrong types are explained in TOML terms, with the value as written."""
+    document = minimal()
+    edit(document)
+    problems = problems_for(document)
+    assert any(expected in line for line in problems), problems
+
+
+def test_cross_field_problems_come_with_the_others() -> None:
+    """A missing reps/hold_s and an over-long session show up beside field errors."""
+    document = minimal()
+    document["title"] = ""
+    document["exercise"][0]["reps"] = 10
+    document["area"] = [dict(document["area"][0], name=f"A{n}", duration_s=180) for n in range(5)]
+    problems = problems_for(document)
+    assert any("title: must not be empty" in line for line in problems)
+    assert any("exercise[1]: give exactly one of reps or hold_s" in line for line in problems)
+    assert any("more than the 10 minute session limit" in line for line in problems)
+
+
 def test_every_problem_is_listed_at_once() -> None:
     """Three independent mistakes give three lines, not one error per run."""
     document = minimal()
