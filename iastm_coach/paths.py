@@ -50,8 +50,17 @@ def data_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable only by its owner."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if os.name == "posix":
+    """Create `path`, and any missing parents (such as the data directory itself),
+    readable only by their owner: they hold health data."""
+    missing = []
+    for ancestor in [path, *path.parents]:
+        if ancestor.exists():
+            break
+        missing.append(ancestor)
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        if os.name == "posix":
+            directory.chmod(0o700)  # mkdir's mode is filtered by the umask
+    if os.name == "posix" and path.exists():
         path.chmod(0o700)
     return path

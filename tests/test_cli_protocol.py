@@ -82,6 +82,7 @@ def test_new_writes_a_valid_commented_file(tmp_path: Path) -> None:
     assert document["issued"]["patient"] == "Anna B"
     assert str(document["issued"]["review_by"]) == "2027-01-31"
     assert run("protocol", "validate", str(out_file))[0] == 0
+    assert out_file.stat().st_mode & 0o777 == 0o600, "it names a patient"
 
 
 def test_new_never_overwrites(tmp_path: Path) -> None:
@@ -163,3 +164,13 @@ def test_global_plain_and_no_color_give_no_escape_codes(monkeypatch: pytest.Monk
     monkeypatch.setenv("FORCE_COLOR", "1")
     code, out, _ = run("--plain", "protocol", "show", "calf")
     assert code == 0 and "\x1b[" not in out
+
+
+def test_data_directory_is_created_private(isolated_home: Path, tmp_path: Path) -> None:
+    """The first write creates the data directory itself readable by its owner only."""
+    protocol = tmp_path / "p.toml"
+    run("protocol", "new", "calf", "--out", str(protocol))
+    assert not isolated_home.exists()
+    assert run("protocol", "install", str(protocol))[0] == 0
+    assert isolated_home.stat().st_mode & 0o777 == 0o700
+    assert (isolated_home / "protocols").stat().st_mode & 0o777 == 0o700

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -123,7 +124,19 @@ def cmd_new(
         issued_on=dt.date.today(),
         review_by=review_by.date() if review_by else None,
     )
-    out.write_text(render_protocol_template(base.protocol, issued), encoding="utf-8")
+    text = render_protocol_template(base.protocol, issued)
+    # It may name a patient: readable by its owner only, like the journal.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if force else os.O_EXCL)
+    try:
+        descriptor = os.open(out, flags, 0o600)
+    except FileExistsError:
+        raise UsageError(
+            f"{out} already exists", hint="Choose another --out or add --force."
+        ) from None
+    except OSError as error:
+        raise UsageError(f"{out}: cannot be written ({error.strerror})") from None
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
     say_literal(f"Wrote {out}. Edit it, then check it with: iastm-coach protocol validate {out}")
 
 
