@@ -17,7 +17,7 @@ import csv
 import html
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -674,49 +674,76 @@ def markdown_outcomes(report: Report) -> list[str]:
         "per week from Monday."
     )
     out.append("")
-    out.extend(
-        md_table(
-            ["Week of", "Region", "Test", "Values", "Median", "Lowest", "Highest"],
-            (
-                [
-                    f"{w.monday:%Y-%m-%d}",
-                    md(s.place()),
-                    md(s.test),
-                    str(w.count),
-                    md(with_unit(w.median, s.unit)),
-                    md(with_unit(w.low, s.unit)),
-                    md(with_unit(w.high, s.unit)),
-                ]
-                for s in report.outcomes
-                for w in s.weeks
-            ),
-        )
-    )
+    out.extend(md_table(WEEK_HEADER, week_rows(report.outcomes, md)))
     out.extend(["", "### Before and after each session", ""])
-    changes = sorted(
-        (c for s in report.outcomes for c in s.changes), key=lambda c: (c.at, c.session, c.key)
-    )
-    if changes:
-        out.extend(
-            md_table(
-                ["When", "Region", "Test", "Before", "After", "Change"],
-                (
-                    [
-                        local(c.at),
-                        md(f"{c.region} ({c.side})" if c.side in ("left", "right") else c.region),
-                        md(c.test),
-                        md(value_text(c.before, c.unit)),
-                        md(value_text(c.after, c.unit)),
-                        md(change_text(c.change, c.unit)),
-                    ]
-                    for c in changes
-                ),
-            )
-        )
+    if any(s.changes for s in report.outcomes):
+        out.extend(md_table(CHANGE_HEADER, change_rows(report.outcomes, md)))
     else:
         out.append("No session was measured before and after.")
     out.append("")
     return out
+
+
+WEEK_HEADER: Final = ("Week of", "Region", "Test", "Values", "Median", "Lowest", "Highest")
+CHANGE_HEADER: Final = ("When", "Region", "Test", "Before", "After", "Change")
+
+
+class SeriesWords:
+    """One series' words, escaped once for a format (*escape*), for its many table rows.
+
+    Numbers, signs, dates and our own words need no escaping; the region, test
+    and unit (protocol text) go through *escape*.
+    """
+
+    def __init__(self, series: Series, escape: Callable[[str], str]) -> None:
+        from iastm_coach.measure import is_score
+
+        self.place = escape(series.place())
+        self.test = escape(series.test)
+        self.score = is_score(series.unit)
+        self.suffix = "/10" if self.score else f" {escape(series.unit)}"
+
+    def value(self, value: float | None) -> str:
+        """'9.5 cm', '4/10', '–' when missing (as `outcomes.with_unit`)."""
+        return "–" if value is None else number(value) + self.suffix
+
+    def change(self, value: float | None) -> str:
+        """'+1.5 cm', '-2 points', '–' when missing (as `outcomes.signed`)."""
+        if value is None:
+            return "–"
+        text = ("+" if value > 0 else "") + number(value)
+        return f"{text} point{'s' * (abs(value) != 1)}" if self.score else text + self.suffix
+
+
+def week_rows(outcomes: Sequence[Series], escape: Callable[[str], str]) -> Iterator[list[str]]:
+    """Week by week, per series: the values taken before a session or on their own."""
+    for series in outcomes:
+        words = SeriesWords(series, escape)
+        for w in series.weeks:
+            yield [
+                f"{w.monday:%Y-%m-%d}",
+                words.place,
+                words.test,
+                str(w.count),
+                words.value(w.median),
+                words.value(w.low),
+                words.value(w.high),
+            ]
+
+
+def change_rows(outcomes: Sequence[Series], escape: Callable[[str], str]) -> Iterator[list[str]]:
+    """Before and after each session, per series, oldest first."""
+    for series in outcomes:
+        words = SeriesWords(series, escape)
+        for c in series.changes:
+            yield [
+                local(c.at),
+                words.place,
+                words.test,
+                words.value(c.before),
+                words.value(c.after),
+                words.change(c.change),
+            ]
 
 
 # --- CSV and JSON --------------------------------------------------------------------------
@@ -1256,45 +1283,10 @@ def html_outcomes(report: Report) -> list[str]:
         '<p class="muted">Values taken before a session or on their own (not right after a '
         "session), per week from Monday.</p>"
     )
-    out.extend(
-        html_table(
-            ["Week of", "Region", "Test", "Values", "Median", "Lowest", "Highest"],
-            (
-                [
-                    f"{w.monday:%Y-%m-%d}",
-                    esc(s.place()),
-                    esc(s.test),
-                    str(w.count),
-                    esc(with_unit(w.median, s.unit)),
-                    esc(with_unit(w.low, s.unit)),
-                    esc(with_unit(w.high, s.unit)),
-                ]
-                for s in report.outcomes
-                for w in s.weeks
-            ),
-        )
-    )
+    out.extend(html_table(WEEK_HEADER, week_rows(report.outcomes, esc)))
     out.append("<h3>Before and after each session</h3>")
-    changes = sorted(
-        (c for s in report.outcomes for c in s.changes), key=lambda c: (c.at, c.session, c.key)
-    )
-    if changes:
-        out.extend(
-            html_table(
-                ["When", "Region", "Test", "Before", "After", "Change"],
-                (
-                    [
-                        esc(local(c.at)),
-                        esc(f"{c.region} ({c.side})" if c.side in ("left", "right") else c.region),
-                        esc(c.test),
-                        esc(value_text(c.before, c.unit)),
-                        esc(value_text(c.after, c.unit)),
-                        esc(change_text(c.change, c.unit)),
-                    ]
-                    for c in changes
-                ),
-            )
-        )
+    if any(s.changes for s in report.outcomes):
+        out.extend(html_table(CHANGE_HEADER, change_rows(report.outcomes, esc)))
     else:
         out.append("<p>No session was measured before and after.</p>")
     return out
