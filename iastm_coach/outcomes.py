@@ -350,7 +350,8 @@ def signed(value: float, unit: str) -> str:
 
 
 def direction(change: float, higher_is_better: bool | None) -> str:
-    """', in the better direction' and the like; '' when the protocol does not say."""
+    """', in the better direction: higher is better' and the like; '' when the protocol
+    does not say which way is better."""
     if change == 0:
         return ", no change"
     if higher_is_better is None:
@@ -358,7 +359,7 @@ def direction(change: float, higher_is_better: bool | None) -> str:
     better = (change > 0) == higher_is_better
     way = "better" if better else "worse"
     rule = "higher" if higher_is_better else "lower"
-    return f", in the {way} direction ({rule} is better)"
+    return f", in the {way} direction: {rule} is better"
 
 
 def summary_line(series: Series) -> str:
@@ -370,11 +371,11 @@ def summary_line(series: Series) -> str:
     if overall is not None:
         span = "week" if overall.edge_weeks == 1 else f"{overall.edge_weeks} weeks"
         parts.append(
-            f"{what}: {with_unit(overall.early, series.unit)} in the first {span} measured, "
+            f"{what}, values taken before a session or on their own: median "
+            f"{with_unit(overall.early, series.unit)} in the first {span} measured, "
             f"{with_unit(overall.late, series.unit)} in the last {span} "
             f"({signed(overall.change, series.unit)}"
-            f"{direction(overall.change, series.higher_is_better)}; medians of the values "
-            "taken before a session or on their own)."
+            f"{direction(overall.change, series.higher_is_better)})."
         )
     elif rested:
         count = len(rested)

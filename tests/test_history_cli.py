@@ -295,17 +295,34 @@ def test_history_wide_table_has_exercises_column(
 def test_trend_shows_outcome_measures(isolated_home: Path) -> None:
     """`trend calf`: weekly values, before -> after of the latest sessions, a summary sentence
     with the protocol's direction, and the caveat in plain words."""
+    from iastm_coach.measure import record_measure
+
     run("log", "calf", "--soreness", "2", "--when", ago(24 * 9))
     run("log", "calf", "--soreness", "2", "--when", ago(24 * 2))
-    add_exercises_and_values(isolated_home)
-    assert run("measure", "calf", "--value", "8", "--side", "left")[0] == 0
+    add_exercises_and_values(isolated_home)  # 9 -> 10.5 cm around the newest sitting
+    record_measure(  # nine days ago: always an earlier week than the newest values
+        journal(isolated_home),
+        region="calf",
+        side="left",
+        test="Knee-to-wall lunge",
+        unit="cm",
+        value=7.0,
+        phase="standalone",
+        session_id="",
+        at=datetime.now().astimezone() - timedelta(days=9),
+    )
+    assert run("measure", "calf", "--value", "9", "--side", "left")[0] == 0
     code, out, _ = run("trend", "calf", "--weeks", "4")
     assert code == 0
     flat = " ".join(out.split())
     assert "Outcome measures" in out
     assert "Knee-to-wall lunge, calf (left), in cm" in out
     assert "9 cm → 10.5 cm (+1.5 cm)" in out
-    assert "Knee-to-wall lunge, calf (left):" in flat
+    assert (
+        "Knee-to-wall lunge, calf (left), values taken before a session or on their own: "
+        "median 7 cm in the first week measured, 9 cm in the last week (+2 cm, in the better "
+        "direction: higher is better)." in flat
+    )
     assert "Right after the strokes it changed by +1.5 cm on average" in flat
     assert (
         "Right after a session, changes are common and tell less about the long term; "

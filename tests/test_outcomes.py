@@ -238,9 +238,9 @@ def weekly(values: list[float], **kwargs: Any) -> list[Measurement]:
 @pytest.mark.parametrize(
     ("values", "better", "expected"),
     [
-        ([9, 9, 11, 11], True, "+2 cm, in the better direction (higher is better)"),
-        ([9, 9, 11, 11], False, "+2 cm, in the worse direction (lower is better)"),
-        ([11, 11, 9, 9], None, "(-2 cm; medians"),
+        ([9, 9, 11, 11], True, "(+2 cm, in the better direction: higher is better)."),
+        ([9, 9, 11, 11], False, "(+2 cm, in the worse direction: lower is better)."),
+        ([11, 11, 9, 9], None, "(-2 cm)."),
         ([9, 9, 9, 9], True, "0 cm, no change"),
     ],
 )
@@ -252,7 +252,7 @@ def test_summary_states_change_and_direction(
     direction = None if better is None else {("calf", TEST): better}
     (series,) = build_series(weekly(values), higher_is_better=direction)
     line = summary_line(series)
-    assert line.startswith(f"{TEST}, calf (left): ")
+    assert line.startswith(f"{TEST}, calf (left), values taken before a session or on their own: ")
     assert "in the first 2 weeks measured" in line
     assert expected in line, line
 

@@ -160,7 +160,7 @@ def test_trend_outcomes_for_the_region_only() -> None:
     )
     assert [(s.region, s.side) for s in trend.outcomes] == [("calf", "left")]
     assert trend.outcome_summary[-1] == CAVEAT
-    assert "+2 cm, in the better direction (higher is better)" in trend.outcome_summary[0]
+    assert "+2 cm, in the better direction: higher is better" in trend.outcome_summary[0]
     assert trend.summary == ("No sessions in the last 4 weeks.",)
 
 
