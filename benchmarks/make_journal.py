@@ -182,11 +182,12 @@ def session_data(
         actual_total += actual
         area_rows.append({"name": name, "planned_s": planned, "actual_s": actual, "status": status})
     dose = 100 if rng.random() > 0.1 else 75
-    return {
+    source = "timer" if rng.random() > 0.15 else "log"
+    data: dict[str, Any] = {
         "region": region,
         "side": side,
         "group": group,
-        "source": "timer" if rng.random() > 0.15 else "log",
+        "source": source,
         "protocol_id": region,
         "protocol_version": "1.0",
         "protocol_source": "built-in" if rng.random() > 0.2 else "installed",
@@ -206,6 +207,9 @@ def session_data(
         "numbness": False,
         "note": rng.choice(NOTES),
     }
+    if source == "timer":  # a logged session leaves it out, as `log` does
+        data["aftercare_answered"] = complete
+    return data
 
 
 def build_plan(
