@@ -49,7 +49,7 @@ import threading
 import tomllib
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -458,8 +458,47 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
                         index,
                         f"cannot update record {rid} from schema {schema}: {error}",
                     ) from None
+            if kind in records.FIELDS:
+                wrong = records.problems_by_field(kind, table, missing=False)
+                if wrong:
+                    raise _value_error(path, text, kind, index, rid, wrong)
             result.append((kind, rid, at, CURRENT_SCHEMA, table))
     return result
+
+
+def _value_error(
+    path: Path, text: str, kind: str, index: int, rid: str, wrong: list[records.FieldProblem]
+) -> DataFileError:
+    """A record whose fields hold values iastm-coach cannot use (a hand edit): like damage."""
+    header = header_lines(text).get(kind, [])
+    line = None
+    if index < len(header):
+        line = field_line(text.split("\n"), header[index], wrong[0].field)
+    where = f", line {line}," if line is not None else ""
+    more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+    return DataFileError(
+        f"The journal file {path}{where} has a value iastm-coach cannot use: "
+        f"{kind} {rid}: {wrong[0].message}{more}.",
+        hint=CHECK_HINT,
+    )
+
+
+def field_line(lines: Sequence[str], header: int, name: str) -> int:
+    """The 1-based line of `name = ...` in the record whose `[[kind]]` line is *header*.
+
+    *lines* is the file split at "\\n". Falls back to *header* when the field
+    is not on a line of its own (or not there at all).
+    """
+    bare, quoted = f"{name} ", (f'"{name}"', f"'{name}'")
+    for n in range(header, len(lines)):  # lines[header] is the line after the header
+        line = lines[n].lstrip(" \t")
+        if line.startswith("[["):
+            break
+        if line.startswith((bare, f"{name}=", *quoted)):
+            rest = line[len(name) + (2 if line.startswith(quoted) else 0) :].lstrip(" \t")
+            if rest.startswith("="):
+                return n + 1
+    return header
 
 
 def _line_of(text: str, kind: str, index: int | None) -> str:
@@ -578,7 +617,8 @@ def replace_file(path: Path, payload: bytes, *, durable: bool = True) -> None:
 
 
 CACHE_DIR: Final = ".cache"
-_CACHE_FORMAT: Final = 1  # bump when the cached rows change meaning (e.g. a migration is fixed)
+_CACHE_FORMAT: Final = 2  # bump when the cached rows change meaning (e.g. a migration is fixed)
+# 2: rows are only cached once their values have been checked against records.FIELDS
 _CACHE_CLASSES: Final = frozenset({"datetime", "date", "timezone", "timedelta"})
 
 

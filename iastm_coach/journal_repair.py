@@ -19,18 +19,23 @@ the old one.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from iastm_coach import records
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal import (
     CURRENT_SCHEMA,
     HEADER_LINE,
+    RESERVED_FIELDS,
     CheckReport,
     JournalProblem,
+    field_line,
     fsync_directory,
+    header_lines,
     migrate,
     month_file_name,
     newer_schema_message,
@@ -85,8 +90,13 @@ class _Verdict:
     table: dict[str, Any] | None  # the record in `good`, for header blocks
 
 
-def _parse(text: str, kind: str | None) -> tuple[dict[str, Any] | None, str | None, int]:
-    """(record table, problem, line of the problem within *text*)."""
+def _parse(
+    text: str, kind: str | None, values: bool
+) -> tuple[dict[str, Any] | None, str | None, int]:
+    """(record table, problem, line of the problem within *text*).
+
+    With *values*, a record whose values iastm-coach cannot use is a problem too.
+    """
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
@@ -107,13 +117,30 @@ def _parse(text: str, kind: str | None) -> tuple[dict[str, Any] | None, str | No
     if not isinstance(table, dict):
         return None, f"[[{kind}]] is not a table", 1
     problem = record_problem(table)
+    if problem is None and values:
+        problem = value_problem(kind, table)
     if problem is not None:
         return None, problem, 1
     return table, None, 1
 
 
-def _judge(block: Block) -> _Verdict:
-    table, problem, line = _parse(block.text, block.kind)
+def value_problem(kind: str, table: Mapping[str, Any]) -> str | None:
+    """The first value of a complete *kind* record that iastm-coach cannot use, if any.
+
+    Such a record stops the journal from loading (see `rows_from_text`), so
+    for repair it is damage like a syntax error. Missing fields are not: the
+    program reads such a record with defaults. Only current-schema records are
+    looked at (older ones are checked once migrated, newer ones not at all).
+    """
+    if table.get("schema") != CURRENT_SCHEMA:
+        return None
+    data = {k: v for k, v in table.items() if k not in RESERVED_FIELDS}
+    wrong = records.field_problems(kind, data, missing=False)
+    return f"{kind} {table['id']}: {wrong[0]}" if wrong else None
+
+
+def _judge(block: Block, *, values: bool) -> _Verdict:
+    table, problem, line = _parse(block.text, block.kind, values)
     if problem is None:
         return _Verdict(block.text, "", None, 0, table)
     lines = block.text.splitlines(keepends=True)
@@ -121,7 +148,7 @@ def _judge(block: Block) -> _Verdict:
         lowest = 0 if block.kind is None else 1
         for keep in range(len(lines) - 1, lowest - 1, -1):
             prefix = "".join(lines[:keep])
-            prefix_table, prefix_problem, _ = _parse(prefix, block.kind)
+            prefix_table, prefix_problem, _ = _parse(prefix, block.kind, values)
             if prefix_problem is None:
                 return _Verdict(prefix, block.text[len(prefix) :], problem, keep + 1, prefix_table)
     return _Verdict("", block.text, problem, line, None)
@@ -131,35 +158,52 @@ def _judge(block: Block) -> _Verdict:
 
 
 def check_journal(journal: Journal) -> CheckReport:
-    """Every problem of every month file, plus permissions and oddities (as warnings)."""
+    """Every problem of every month file, plus permissions and oddities (as warnings).
+
+    Nothing stops at the first problem: each file is read block by block when
+    it does not parse, and each record's fields are checked against
+    `records.FIELDS`. Each problem is listed once.
+    """
     problems = journal.permission_problems()
     files = journal.month_files()
-    seen: dict[str, Path] = {}
+    seen: dict[str, tuple[Path, int | None]] = {}
     count = 0
     for path in files:
         file_problems, found = _check_file(path)
-        problems.extend(file_problems)
-        for rid, kind_line in found:
-            count += 1
-            if rid in seen:
-                problems.append(
+        for item in found:
+            count += item.readable
+            if item.id in seen:
+                first, first_line = seen[item.id]
+                where = first.name if first_line is None else f"{first.name}, line {first_line}"
+                file_problems.append(
                     JournalProblem(
-                        path,
-                        kind_line,
-                        f"record id {rid} also appears in {seen[rid].name}",
-                        "warning",
+                        path, item.line, f"record id {item.id} also appears in {where}", "warning"
                     )
                 )
-            else:
-                seen[rid] = path
+                continue  # its oddities were said of the first copy
+            seen[item.id] = (path, item.line)
+            file_problems.extend(item.warnings)
+        file_problems.sort(key=lambda p: -1 if p.line is None else p.line)
+        problems.extend(file_problems)
     problems.extend(_stray_files(journal))
-    return CheckReport(problems, count, len(files))
+    return CheckReport(list(dict.fromkeys(problems)), count, len(files))
 
 
-def _check_file(path: Path) -> tuple[list[JournalProblem], list[tuple[str, int | None]]]:
-    """Problems in one month file, and (id, line) of each readable record."""
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A record `check` could read: its id and `[[kind]]` line, whether iastm-coach can
+    use it, and what is odd about it (said once, of its first copy)."""
+
+    id: str
+    line: int | None
+    readable: bool  # False when a value stops iastm-coach from using it
+    warnings: list[JournalProblem]
+
+
+def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
+    """Problems in one month file, and each record whose id and time can be read."""
     problems: list[JournalProblem] = []
-    found: list[tuple[str, int | None]] = []
+    found: list[_Found] = []
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -168,19 +212,15 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[tuple[str, int |
     located: list[tuple[str, dict[str, Any], int | None]] = []
     document = _whole(text)
     if document is not None:
-        lines: dict[str, list[int]] | None = None
+        lines = header_lines(text) if document else {}
         for kind, tables in document.items():
+            kind_lines = lines.get(kind, [])
             for index, table in enumerate(tables):
-                if lines is None:
-                    from iastm_coach.journal import header_lines
-
-                    lines = header_lines(text)
-                kind_lines = lines.get(kind, [])
                 line = kind_lines[index] if index < len(kind_lines) else None
                 located.append((kind, table, line))
     else:
         for block in split_blocks(text):
-            verdict = _judge(block)
+            verdict = _judge(block, values=False)  # values are checked below, field by field
             if verdict.bad:
                 message = verdict.problem or "damaged"
                 if verdict.good:
@@ -188,8 +228,13 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[tuple[str, int |
                 problems.append(
                     JournalProblem(path, block.line + verdict.problem_line - 1, message)
                 )
+                problems.extend(
+                    JournalProblem(path, block.line + line - 1, later)
+                    for line, later in _later_syntax_problems(block.text)
+                )
             if verdict.table is not None and block.kind is not None:
                 located.append((block.kind, verdict.table, block.line))
+    text_lines: list[str] | None = None
     for kind, table, line in located:
         problem = record_problem(table)
         if problem is not None:
@@ -202,15 +247,94 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[tuple[str, int |
             )
             continue
         try:
-            migrate(
-                kind, schema, {k: v for k, v in table.items() if k not in ("id", "at", "schema")}
+            data = migrate(
+                kind, schema, {k: v for k, v in table.items() if k not in RESERVED_FIELDS}
             )
         except Exception as error:  # a hand edit the migration cannot read
             problems.append(JournalProblem(path, line, f"cannot update record {rid}: {error}"))
             continue
-        found.append((rid, line))
-        problems.extend(_placement_warnings(path, line, rid, at))
+        wrong = records.problems_by_field(kind, data)
+        unknown = records.unknown_fields(kind, data)
+        odd_at = _at_oddity(path, rid, at)
+        if (wrong or unknown or odd_at) and text_lines is None:
+            text_lines = text.split("\n")
+        for field_problem in wrong:
+            problems.append(
+                JournalProblem(
+                    path,
+                    _line_of_field(text_lines, line, field_problem.field),
+                    f"{kind} {rid}: {field_problem.message}",
+                )
+            )
+        oddities: list[JournalProblem] = []
+        if odd_at:
+            oddities.append(
+                JournalProblem(path, _line_of_field(text_lines, line, "at"), odd_at, "warning")
+            )
+        if kind not in records.FIELDS:
+            oddities.append(
+                JournalProblem(
+                    path,
+                    line,
+                    f"record {rid} is of a kind iastm-coach does not know, [[{kind}]] (a typo, "
+                    "or written by a newer iastm-coach?): it is kept but not used",
+                    "warning",
+                )
+            )
+        for name in unknown:
+            oddities.append(
+                JournalProblem(
+                    path,
+                    _line_of_field(text_lines, line, name),
+                    f"{kind} {rid}: unknown field `{name}` (a typo, or written by a newer "
+                    "iastm-coach?): it is kept but not used",
+                    "warning",
+                )
+            )
+        found.append(_Found(rid, line, all(p.missing for p in wrong), oddities))
     return problems, found
+
+
+def _line_of_field(lines: Sequence[str] | None, header: int | None, name: str) -> int | None:
+    if lines is None or header is None:
+        return header
+    return field_line(lines, header, name)
+
+
+_LATER_SYNTAX_LIMIT: Final = 20
+
+
+def _later_syntax_problems(text: str) -> list[tuple[int, str]]:
+    """The syntax errors after the first one in a damaged block, as (line in *text*, message).
+
+    tomllib stops at the first error; blanking the line it stopped at and
+    parsing again finds the next one. This stops at a "Cannot ..." message (a
+    key defined twice, usually because the blanked line was a broken
+    `[[kind]]` line and two records ran together) and when the error does not
+    move forward.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return []
+    lines = text.split("\n")
+    found: list[tuple[int, str]] = []
+    last = 0
+    for _ in range(_LATER_SYNTAX_LIMIT + 1):
+        candidate = "\n".join(lines)
+        try:
+            tomllib.loads(candidate)
+        except tomllib.TOMLDecodeError as error:
+            line, message = toml_error_line(error, candidate)
+        else:
+            break
+        if line <= last or line > len(lines) or (last and message.startswith("Cannot ")):
+            break
+        if last:
+            found.append((line, message))
+        last = line
+        lines[line - 1] = ""
+    return found
 
 
 def _whole(text: str) -> dict[str, list[dict[str, Any]]] | None:
@@ -226,31 +350,22 @@ def _whole(text: str) -> dict[str, list[dict[str, Any]]] | None:
     return document
 
 
-def _placement_warnings(
-    path: Path, line: int | None, rid: str, at: datetime
-) -> list[JournalProblem]:
-    found: list[JournalProblem] = []
-    if month_file_name(at) != path.name:
-        found.append(
-            JournalProblem(
-                path,
-                line,
-                f"record {rid} has at = {at.isoformat()}, which belongs in "
-                f"{month_file_name(at)} (history may show it out of order)",
-                "warning",
-            )
-        )
+def _at_oddity(path: Path, rid: str, at: datetime) -> str | None:
+    """What is odd about a record's `at`, in one message (or None): a time that is not
+    the one in its id (a hand edit), a month file that is not the one of its time."""
     id_time = record_id_time(rid)
-    if abs(at.astimezone(UTC) - id_time) >= timedelta(milliseconds=1):
-        found.append(
-            JournalProblem(
-                path,
-                line,
-                f"record {rid}: `at` was changed from {id_time.isoformat()} (the time in its id)",
-                "warning",
-            )
+    changed = abs(at.astimezone(UTC) - id_time) >= timedelta(milliseconds=1)
+    elsewhere = month_file_name(at) != path.name
+    where = f"{month_file_name(at)} (history may show it out of order)"
+    if changed:
+        message = (
+            f"record {rid}: `at` was changed to {at.isoformat()} from {id_time.isoformat()} "
+            "(the time in its id)"
         )
-    return found
+        return f"{message}; it belongs in {where}" if elsewhere else message
+    if elsewhere:
+        return f"record {rid} has at = {at.isoformat()}, which belongs in {where}"
+    return None
 
 
 def _stray_files(journal: Journal) -> list[JournalProblem]:
@@ -301,13 +416,15 @@ def _repair_file(path: Path, now: datetime | None) -> Path | None:
     text = raw.decode("utf-8", "surrogateescape")
     document = _whole(text)
     if document is not None and all(
-        record_problem(table) is None for tables in document.values() for table in tables
+        record_problem(table) is None and value_problem(kind, table) is None
+        for kind, tables in document.items()
+        for table in tables
     ):
         return None
     good: list[str] = []
     bad: list[tuple[int, str]] = []  # (first line, text)
     for block in split_blocks(text):
-        verdict = _judge(block)
+        verdict = _judge(block, values=True)
         if verdict.good:
             good.append(verdict.good if verdict.good.endswith("\n") else verdict.good + "\n")
         if verdict.bad:

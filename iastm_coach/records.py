@@ -9,11 +9,24 @@ str, int, float, bool, tz-aware datetime, or lists/tables of those.
 Records are never rewritten to add information; later records point at
 earlier ones by id (a check-in names its session; a hold names the session or
 check-in that triggered it).
+
+`FIELDS` below is the field reference: one table per kind, field -> what it
+holds (type, range or choices, whether every record has it, and what it
+means). `reference()` prints it. `field_problems` checks a record against it;
+it is plain Python (no pydantic: start-up time matters) and is only paid for
+by whoever asks: the journal checks the values of the fields a record has when
+it parses a month file (once per change of the file, thanks to its parse
+cache), `iastm-coach journal check` also reports missing fields (errors) and
+unknown fields (warnings: a newer iastm-coach may write fields this one does
+not know, and they are kept).
 """
 
 from __future__ import annotations
 
-from typing import Final
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any, Final, NamedTuple
 
 SESSION: Final = "session"  # one treated side of one region (timed or logged)
 CHECKIN: Final = "checkin"  # a follow-up on one session, 24/48/72 h later
@@ -25,77 +38,495 @@ EXERCISE: Final = "exercise"  # the guided exercises done after a session
 
 KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE, EXERCISE)
 
-# Field reference (documented in the README's "Journal" section).
-#
-# session:
-#   region: str               canonical region id, e.g. "calf"
-#   side: str                 "left" | "right" | "none" (region without sides)
-#   group: str                id shared by the sides of one sitting ("both")
-#   source: str               "timer" | "log"
-#   protocol_id: str
-#   protocol_version: str
-#   protocol_source: str      "built-in" | "installed" | "file"
-#   protocol_fingerprint: str full sha256 hex of the protocol file
-#   issued_by: str            "" for built-ins
-#   started: datetime         tz-aware
-#   ended: datetime           tz-aware
-#   planned_s: int
-#   actual_s: int
-#   complete: bool            False when quit or interrupted
-#   dose_percent: int         100 unless a dose rule scaled it
-#   dose_reason: str          "" or why the dose was scaled
-#   rest_override: bool       the user overrode the rest period
-#   areas: list of {name: str, planned_s: int, actual_s: int,
-#                   status: "done" | "skipped" | "partial" | "not-started"}
-#   aftercare_answered: bool  False when the session stopped before the aftercare
-#                             questions were answered (then the three below say nothing)
-#   soreness: int             0-10 right after; -1 when not answered (interrupted)
-#   bruising: bool
-#   numbness: bool
-#   note: str
-#
-# checkin:
-#   session: str              id of the session it follows up
-#   hours: int                24 | 48 | 72 (the follow-up it answers)
-#   soreness: int             0-10
-#   bruising: bool
-#   numbness: bool
-#   swelling: bool
-#   worse: bool               soreness getting worse
-#   note: str
-#
-# screening:
-#   region: str
-#   outcome: str              "cleared" | "stopped"
-#   stopped_by: str           item id when stopped ("" otherwise); a refusal records nothing else
-#   answers: table            {item_id: bool} of the questions asked (cleared only)
-#   cleared_cautions: list[str]  caution items the user confirmed a clinician has cleared
-#   local: list[str]          local items answered yes (work around that spot)
-#   soreness_before: int      0-10 in the region before starting (4 or more stops the session)
-#   first_use: table          {taught-by-physio: bool, smooth-tool: bool} on first use only
-#
-# hold:
-#   region: str
-#   rule: str                 red-flag rule id, e.g. "soreness-7"
-#   reason: str               plain-language explanation
-#   source: str               id of the session or check-in that triggered it
-#
-# hold_clear:
-#   region: str
-#   reason: str               the user's reason text
-#
-# measure:
-#   region: str
-#   side: str                 "left" | "right" | "none"
-#   test: str                 outcome test name
-#   unit: str
-#   value: float
-#   phase: str                "before" | "after" | "standalone"
-#   session: str              session id or "" (standalone)
-#
-# exercise:
-#   session: str              id of the (first side's) session record
-#   group: str                the sitting, as in session.group
-#   region: str
-#   exercises: list of {name: str, sets_done: int, sets_planned: int}
-#                             skipped exercises have sets_done = 0
+SIDES: Final = ("left", "right", "none")
+AREA_STATUSES: Final = ("done", "skipped", "partial", "not-started")
+MEASURE_PHASES: Final = ("before", "after", "standalone")
+MEASURE_BOUNDS: Final = (-100.0, 400.0)  # as measure.RANGE_BOUNDS
+SCORE_BOUNDS: Final = (0.0, 10.0)  # as measure.SCORE_BOUNDS, for "0-10" units
+MAX_SECONDS: Final = 86_400  # a day of strokes: more is a typo
+
+
+# --- what a field may hold -----------------------------------------------------------------
+
+
+class Spec:
+    """What one field holds. `problem` says why a value does not fit (None when it does)."""
+
+    __slots__ = ("doc", "required")
+
+    def __init__(self, doc: str, *, required: bool = True) -> None:
+        self.doc = doc
+        self.required = required  # False: some records leave it out
+
+    def expected(self) -> str:
+        raise NotImplementedError
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        """'must be ... (got ...)', or '[n].field: ...' inside lists and tables."""
+        raise NotImplementedError
+
+    def _wrong(self, value: Any) -> str:
+        return f"must be {self.expected()} (got {shown(value)})"
+
+
+class Text(Spec):
+    __slots__ = ("choices", "nonempty")
+
+    def __init__(
+        self,
+        doc: str,
+        *,
+        choices: tuple[str, ...] = (),
+        nonempty: bool = False,
+        required: bool = True,
+    ) -> None:
+        super().__init__(doc, required=required)
+        self.choices = choices
+        self.nonempty = nonempty
+
+    def expected(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        return "non-empty text" if self.nonempty else "text"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        if type(value) is not str:
+            return self._wrong(value)
+        if self.choices:
+            return None if value in self.choices else self._wrong(value)
+        if self.nonempty and not value.strip():
+            return self._wrong(value)
+        return None
+
+
+class Whole(Spec):
+    __slots__ = ("choices", "high", "low")
+
+    def __init__(
+        self,
+        doc: str,
+        *,
+        low: int | None = None,
+        high: int | None = None,
+        choices: tuple[int, ...] = (),
+        required: bool = True,
+    ) -> None:
+        super().__init__(doc, required=required)
+        self.low, self.high, self.choices = low, high, choices
+
+    def expected(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(str(c) for c in self.choices)
+        if self.low is not None and self.high is not None:
+            return f"a whole number from {self.low} to {self.high}"
+        if self.low is not None:
+            return f"a whole number, {self.low} or more"
+        return "a whole number"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        if type(value) is not int:  # bool is not a whole number here
+            return self._wrong(value)
+        if self.choices:
+            return None if value in self.choices else self._wrong(value)
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            return self._wrong(value)
+        return None
+
+
+class Number(Spec):
+    __slots__ = ("high", "low")
+
+    def __init__(self, doc: str, *, low: float, high: float, required: bool = True) -> None:
+        super().__init__(doc, required=required)
+        self.low, self.high = low, high
+
+    def expected(self) -> str:
+        return f"a number from {self.low:g} to {self.high:g}"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        kind = type(value)
+        if kind is not float and kind is not int:
+            return self._wrong(value)
+        if not (math.isfinite(value) and self.low <= value <= self.high):
+            return self._wrong(value)
+        return None
+
+
+class Flag(Spec):
+    __slots__ = ()
+
+    def expected(self) -> str:
+        return "true or false"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        return None if type(value) is bool else self._wrong(value)
+
+
+class Moment(Spec):
+    __slots__ = ()
+
+    def expected(self) -> str:
+        return "a date and time with a time zone offset"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        if type(value) is datetime and value.tzinfo is not None:
+            return None
+        return self._wrong(value)
+
+
+class Anything(Spec):
+    __slots__ = ()
+
+    def expected(self) -> str:
+        return "any value"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        return None
+
+
+class ListOf(Spec):
+    __slots__ = ("item",)
+
+    def __init__(self, item: Spec, doc: str, *, required: bool = True) -> None:
+        super().__init__(doc, required=required)
+        self.item = item
+
+    def expected(self) -> str:
+        if isinstance(self.item, Entry):
+            return "a list of tables"
+        if isinstance(self.item, Anything):
+            return "a list"
+        return f"a list of {self.item.expected()}"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        if type(value) is not list:
+            return self._wrong(value)
+        for n, item in enumerate(value):
+            found = self.item.problem(item, missing)
+            if found is not None:
+                return nested(f"[{n}]", found)
+        return None
+
+
+class TableOf(Spec):
+    """A table whose keys are ids (any text) and whose values are all alike."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Spec, doc: str, *, required: bool = True) -> None:
+        super().__init__(doc, required=required)
+        self.value = value
+
+    def expected(self) -> str:
+        return f"a table of {self.value.expected()} values"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        if type(value) is not dict:
+            return self._wrong(value)
+        for key, item in value.items():
+            found = self.value.problem(item, missing)
+            if found is not None:
+                return nested(f".{key}", found)
+        return None
+
+
+class Entry(Spec):
+    """A table with known fields (one item of a list such as `areas`)."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: Mapping[str, Spec], doc: str = "", *, required: bool = True) -> None:
+        super().__init__(doc, required=required)
+        self.fields = fields
+
+    def expected(self) -> str:
+        return "a table {" + ", ".join(self.fields) + "}"
+
+    def problem(self, value: Any, missing: bool) -> str | None:
+        if type(value) is not dict:
+            return self._wrong(value)
+        for name, spec in self.fields.items():
+            if name in value:
+                found = spec.problem(value[name], missing)
+                if found is not None:
+                    return nested(f".{name}", found)
+            elif missing and spec.required:
+                return f".{name}: {missing_message(spec)}"
+        return None
+
+
+def nested(where: str, found: str) -> str:
+    """'[2]' + 'must be ...' -> '[2]: must be ...'; '[2]' + '.status: ...' -> '[2].status: ...'."""
+    return where + found if found.startswith((".", "[")) else f"{where}: {found}"
+
+
+def missing_message(spec: Spec) -> str:
+    return f"is missing (it must be {spec.expected()})"
+
+
+def shown(value: Any) -> str:
+    """A value as the TOML file spells it, shortened."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return repr(text)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
+# --- the field reference ---------------------------------------------------------------------
+
+FieldTable = Mapping[str, Spec]
+
+_REGION: Final = 'canonical region id, e.g. "calf"'
+
+SESSION_FIELDS: Final[FieldTable] = {
+    "region": Text(_REGION, nonempty=True),
+    "side": Text("the treated side; none for a region without sides", choices=SIDES),
+    "group": Text('id shared by the sides of one sitting, e.g. "g20260113072522a1b2"'),
+    "source": Text("timer: a guided session; log: recorded afterwards", choices=("timer", "log")),
+    "protocol_id": Text("the protocol's id"),
+    "protocol_version": Text("the protocol's version"),
+    "protocol_source": Text(
+        "where the protocol came from", choices=("built-in", "installed", "file")
+    ),
+    "protocol_fingerprint": Text("full sha256 hex of the protocol file"),
+    "issued_by": Text('the clinician who issued the protocol; "" for built-ins'),
+    "started": Moment("when the strokes started"),
+    "ended": Moment("when the session ended"),
+    "planned_s": Whole("seconds of strokes planned", low=0, high=MAX_SECONDS),
+    "actual_s": Whole("seconds of strokes done", low=0, high=MAX_SECONDS),
+    "complete": Flag("false when quit or interrupted"),
+    "dose_percent": Whole("100 unless a dose rule scaled it", low=0, high=100),
+    "dose_reason": Text('"" or why the dose was scaled'),
+    "rest_override": Flag("the user overrode the rest period"),
+    "areas": ListOf(
+        Entry(
+            {
+                "name": Text("the area"),
+                "planned_s": Whole("seconds planned", low=0, high=MAX_SECONDS),
+                "actual_s": Whole("seconds done", low=0, high=MAX_SECONDS),
+                "status": Text("how it went", choices=AREA_STATUSES),
+            }
+        ),
+        "one table per area of this side, in order; empty for a logged session",
+    ),
+    "aftercare_answered": Flag(
+        "false when the session stopped before the aftercare questions were answered "
+        "(then soreness is -1 and bruising and numbness say nothing); logged sessions "
+        "leave it out (their answers are given on the command line)",
+        required=False,
+    ),
+    "exercises": ListOf(
+        Anything(""),
+        "written empty by `log`; a sitting's exercises are `exercise` records",
+        required=False,
+    ),
+    "soreness": Whole("0-10 right after; -1 when not answered (interrupted)", low=-1, high=10),
+    "bruising": Flag("bruising beyond redness, right after"),
+    "numbness": Flag("numbness or tingling, right after"),
+    "note": Text("the user's note"),
+}
+
+CHECKIN_FIELDS: Final[FieldTable] = {
+    "session": Text("id of the session it follows up", nonempty=True),
+    "hours": Whole("the follow-up it answers", choices=(24, 48, 72)),
+    "soreness": Whole("soreness of the treated area now", low=0, high=10),
+    "bruising": Flag("bruising beyond redness"),
+    "numbness": Flag("numbness or tingling"),
+    "swelling": Flag("swelling"),
+    "worse": Flag("soreness getting worse"),
+    "note": Text("the user's note"),
+}
+
+SCREENING_FIELDS: Final[FieldTable] = {
+    "region": Text(_REGION, nonempty=True),
+    "outcome": Text("whether the session could go ahead", choices=("cleared", "stopped")),
+    "stopped_by": Text(
+        'the item id that stopped it ("soreness-before" for soreness of 4 or more); "" when '
+        "cleared. A refusal records region, outcome and stopped_by only"
+    ),
+    "answers": TableOf(
+        Flag(""),
+        "{item id: yes/no} of the checklist questions asked (cleared only)",
+        required=False,
+    ),
+    "cleared_cautions": ListOf(
+        Text(""),
+        "caution item ids a clinician has cleared, as the user confirmed",
+        required=False,
+    ),
+    "local": ListOf(
+        Text(""), "local item ids answered yes (work around that spot)", required=False
+    ),
+    "soreness_before": Whole(
+        "0-10 in the region before starting (4 or more stops the session)",
+        low=0,
+        high=10,
+        required=False,
+    ),
+    "first_use": TableOf(
+        Flag(""),
+        '{"taught-by-physio": yes/no, "smooth-tool": yes/no}, on first use only',
+        required=False,
+    ),
+}
+
+HOLD_FIELDS: Final[FieldTable] = {
+    "region": Text(_REGION, nonempty=True),
+    "rule": Text('red-flag rule id, e.g. "soreness-7"'),
+    "reason": Text("plain-language explanation"),
+    "source": Text("id of the session or check-in that triggered it"),
+}
+
+HOLD_CLEAR_FIELDS: Final[FieldTable] = {
+    "region": Text(_REGION, nonempty=True),
+    "reason": Text("the user's reason for lifting the hold"),
+}
+
+MEASURE_FIELDS: Final[FieldTable] = {
+    "region": Text(_REGION, nonempty=True),
+    "side": Text("the side measured", choices=SIDES),
+    "test": Text("outcome test name", nonempty=True),
+    "unit": Text('e.g. "cm", "degrees"; a unit with "0-10" is a 0-10 score', nonempty=True),
+    "value": Number(
+        "the measured value (0 to 10 for a 0-10 score)",
+        low=MEASURE_BOUNDS[0],
+        high=MEASURE_BOUNDS[1],
+    ),
+    "phase": Text("before or after a session's strokes, or on its own", choices=MEASURE_PHASES),
+    "session": Text('the session\'s id, or "" for a standalone measure'),
+}
+
+EXERCISE_FIELDS: Final[FieldTable] = {
+    "session": Text("id of the (first side's) session record"),
+    "group": Text("the sitting, as in session.group"),
+    "region": Text(_REGION, nonempty=True),
+    "exercises": ListOf(
+        Entry(
+            {
+                "name": Text("the exercise"),
+                "sets_done": Whole("sets done (0: skipped)", low=0),
+                "sets_planned": Whole("sets prescribed", low=0),
+            }
+        ),
+        "the exercises offered, in order",
+    ),
+}
+
+FIELDS: Final[Mapping[str, FieldTable]] = {
+    SESSION: SESSION_FIELDS,
+    CHECKIN: CHECKIN_FIELDS,
+    SCREENING: SCREENING_FIELDS,
+    HOLD: HOLD_FIELDS,
+    HOLD_CLEAR: HOLD_CLEAR_FIELDS,
+    MEASURE: MEASURE_FIELDS,
+    EXERCISE: EXERCISE_FIELDS,
+}
+"""Field reference: kind -> field -> Spec. `id`, `at` and `schema` belong to every record."""
+
+
+def _is_score(unit: str) -> bool:
+    """As measure.is_score: a unit naming a 0-10 scale."""
+    compact = unit.replace(" ", "").replace("\u2013", "-").replace("\u2014", "-")
+    return "0-10" in compact
+
+
+def _measure_score(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A 0-10 score's value must be from 0 to 10 (other units: `MEASURE_BOUNDS`)."""
+    unit, value = data.get("unit"), data.get("value")
+    if not isinstance(unit, str) or not _is_score(unit):
+        return []
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return []
+    low, high = SCORE_BOUNDS
+    if low <= value <= high:
+        return []
+    return [("value", f"must be from {low:g} to {high:g} for a 0-10 score (got {value!r})")]
+
+
+_ACROSS_FIELDS: Final = {MEASURE: _measure_score}
+
+
+# --- checking --------------------------------------------------------------------------------
+
+
+class FieldProblem(NamedTuple):
+    """One field of a record that does not fit `FIELDS`."""
+
+    field: str  # the top-level field, e.g. "areas" for "areas[2].status: ..."
+    message: str  # "soreness: must be a whole number from -1 to 10 (got 15)"
+    missing: bool  # the field is absent (the other values may still be read)
+
+
+def problems_by_field(
+    kind: str, data: Mapping[str, Any], *, missing: bool = True
+) -> list[FieldProblem]:
+    """Each documented field of *data* that is wrong, in the order of `FIELDS`.
+
+    With *missing* (the default) a required field that is absent is a problem
+    too; without it only the values that are there are looked at (what the
+    journal does when it reads). Unknown kinds and unknown fields are not
+    problems here: see `unknown_fields`.
+    """
+    table = FIELDS.get(kind)
+    if table is None:
+        return []
+    found: list[FieldProblem] = []
+    for name, spec in table.items():
+        if name in data:
+            problem = spec.problem(data[name], missing)
+            if problem is not None:
+                only_missing = missing and spec.problem(data[name], False) is None
+                found.append(FieldProblem(name, nested(name, problem), only_missing))
+        elif missing and spec.required:
+            found.append(FieldProblem(name, f"{name}: {missing_message(spec)}", True))
+    cross = _ACROSS_FIELDS.get(kind)
+    if cross is not None and not found:
+        found.extend(
+            FieldProblem(name, f"{name}: {problem}", False) for name, problem in cross(data)
+        )
+    return found
+
+
+def field_problems(kind: str, data: Mapping[str, Any], *, missing: bool = True) -> list[str]:
+    """Why the fields of a *kind* record do not fit `FIELDS`, e.g.
+    'soreness: must be a whole number from -1 to 10 (got 15)'; [] when they do.
+
+    Checks types, ranges and choices of the documented fields and, with
+    *missing*, that the required ones are there. Unknown fields are allowed
+    (`unknown_fields` lists them); an unknown kind has no problems.
+    """
+    return [problem.message for problem in problems_by_field(kind, data, missing=missing)]
+
+
+def unknown_fields(kind: str, data: Mapping[str, Any]) -> list[str]:
+    """The fields of *data* that `FIELDS` does not list for *kind* (all of them for an
+    unknown kind is not reported: the caller says the kind is unknown)."""
+    table = FIELDS.get(kind)
+    if table is None:
+        return []
+    return [name for name in data if name not in table]
+
+
+def reference() -> str:
+    """The field reference as text, one block per kind."""
+    lines: list[str] = []
+    for kind, table in FIELDS.items():
+        lines.append(f"{kind}:")
+        for name, spec in table.items():
+            optional = "" if spec.required else " (optional)"
+            lines.append(f"  {name}: {spec.expected()}{optional} - {spec.doc}")
+            if isinstance(spec, ListOf) and isinstance(spec.item, Entry):
+                for inner, inner_spec in spec.item.fields.items():
+                    lines.append(f"      {inner}: {inner_spec.expected()} - {inner_spec.doc}")
+        lines.append("")
+    return "\n".join(lines)

@@ -27,6 +27,7 @@ from iastm_coach.journal import (
     render_record,
 )
 from iastm_coach.paths import journal_dir
+from tests.test_records import example
 
 ZONE = timezone(timedelta(hours=2))
 T0 = datetime(2024, 3, 10, 9, 30, tzinfo=ZONE)
@@ -43,16 +44,14 @@ def fresh(journal: Journal) -> Journal:
 
 
 def session(n: int = 0, **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "region": "calf",
-        "side": "left",
-        "soreness": n % 11,
-        "complete": True,
-        "areas": [{"name": "soleus", "planned_s": 60, "actual_s": 58, "status": "done"}],
-        "note": f"session {n}",
-    }
-    data.update(extra)
-    return data
+    """A complete session record (every field `journal check` wants)."""
+    return example(
+        "session",
+        soreness=n % 11,
+        areas=[{"name": "soleus", "planned_s": 60, "actual_s": 58, "status": "done"}],
+        note=f"session {n}",
+        **extra,
+    )
 
 
 # --- ids and rendering -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from iastm_coach.commands.journal_cmd import journal_app
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal import Journal
 from iastm_coach.paths import journal_dir
+from tests.test_records import example
 
 T0 = datetime(2024, 11, 5, 7, 15, tzinfo=timezone(timedelta(hours=1)))
 
@@ -27,7 +28,7 @@ def _runner() -> CliRunner:
 def fill(count: int) -> Journal:
     journal = Journal(journal_dir())
     for n in range(count):
-        journal.append("session", {"region": "calf", "n": n}, at=T0 + timedelta(days=40 * n))
+        journal.append("session", example("session", note=f"n {n}"), at=T0 + timedelta(days=40 * n))
     return journal
 
 
@@ -136,3 +137,158 @@ def test_journal_commands_through_the_program(isolated_home: Path) -> None:
     )
     assert repaired.returncode == 0
     assert "Moved damaged text to" in repaired.stdout
+
+
+# --- hand edits with values iastm-coach cannot use ------------------------------------------
+
+
+def hand_edit(path: Path, old: str, new: str, *, count: int = 1) -> int:
+    """Replace the first *count* lines equal to *old* by *new*; the 1-based line of the first."""
+    lines = path.read_text().split("\n")
+    found = [n for n, line in enumerate(lines) if line == old][:count]
+    assert len(found) == count, (old, path.read_text())
+    for n in found:
+        lines[n] = new
+    path.write_text("\n".join(lines))
+    return found[0] + 1
+
+
+def one_logged_session(runner: CliRunner) -> Path:
+    """`iastm-coach log calf --soreness 4 --side left`: the month file it went into."""
+    from iastm_coach.cli import app
+
+    result = runner.invoke(app, ["log", "calf", "--soreness", "4", "--side", "left"])
+    assert result.exit_code == 0, result.output
+    (path,) = Journal(journal_dir()).month_files()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("soreness = 4", 'soreness = "four"', "soreness: must be a whole number from -1 to 10 "),
+        (
+            "soreness = 4",
+            "soreness = 15",
+            "soreness: must be a whole number from -1 to 10 (got 15)",
+        ),
+        (
+            'side = "left"',
+            'side = "middle"',
+            "side: must be one of left, right, none (got 'middle')",
+        ),
+    ],
+)
+def test_a_hand_edited_value_is_found_by_check_and_stops_history(
+    runner: CliRunner, old: str, new: str, message: str
+) -> None:
+    """The tester's edits: check lists them (file, line, record) with exit 4, and history,
+    history --json and report stop with exit 4 instead of showing the value."""
+    from iastm_coach.cli import app
+
+    path = one_logged_session(runner)
+    (record,) = Journal(journal_dir()).recent(kinds={"session"})
+    line = hand_edit(path, old, new)
+    check = runner.invoke(app, ["journal", "check"])
+    assert check.exit_code == 4
+    assert f"{path}, line {line}: session {record.id}: {message}" in check.stderr
+    assert "The journal has 1 problem (0 readable records):" in check.stderr
+    for args in (["history"], ["history", "--json"], ["report", "--format", "json"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 4, (args, result.output)
+        assert f"{path}, line {line}," in result.stderr
+        assert message in result.stderr
+        assert "journal check" in result.stderr
+        assert "15" not in result.stdout and "four" not in result.stdout
+
+
+def test_repair_moves_a_record_with_a_bad_value_aside(runner: CliRunner) -> None:
+    """Like any damage: the record goes, unchanged, into the side file; history works again."""
+    from iastm_coach.cli import app
+
+    path = one_logged_session(runner)
+    later = runner.invoke(app, ["log", "neck", "--soreness", "1"])
+    assert later.exit_code == 0
+    hand_edit(path, "soreness = 4", "soreness = 15")
+    result = runner.invoke(app, ["journal", "repair"])
+    assert result.exit_code == 0, result.output
+    (side,) = path.parent.glob("*.damaged-*")
+    assert "soreness = 15" in side.read_text()
+    assert "soreness = 15" not in path.read_text()
+    history = runner.invoke(app, ["history", "--json"])
+    assert history.exit_code == 0, history.output
+    assert runner.invoke(app, ["journal", "check"]).exit_code == 0
+
+
+def test_check_lists_every_problem_in_every_file_at_once(runner: CliRunner) -> None:
+    """Wrong values (two in one record), two syntax errors in one record, a missing field,
+    in three files: all listed in one run, each with its file and line, in order."""
+    journal = fill(3)
+    first, second, third = journal.month_files()
+    ids = [r.id for r in Journal(journal.directory).scan()]
+    bad_soreness = hand_edit(first, "soreness = 2", "soreness = 15")
+    bad_side = hand_edit(first, 'side = "left"', 'side = "middle"')
+    bad_planned = hand_edit(second, "planned_s = 240", "planned_s = = 240")
+    bad_note = hand_edit(second, 'note = "n 1"', 'note = "n 1')
+    header = hand_edit(third, "[[session]]", "[[session]]")
+    hand_edit(third, "soreness = 2", "")
+    result = runner.invoke(journal_app, ["check"])
+    error = result.exception
+    assert isinstance(error, DataFileError)
+    assert error.exit_code == 4
+    assert error.message == "The journal has 5 problems (1 readable record):"
+    assert error.problems == [
+        f"{first}, line {bad_side}: session {ids[0]}: "
+        "side: must be one of left, right, none (got 'middle')",
+        f"{first}, line {bad_soreness}: session {ids[0]}: "
+        "soreness: must be a whole number from -1 to 10 (got 15)",
+        f"{second}, line {bad_planned}: Invalid value",
+        f"{second}, line {bad_note}: Illegal character '\\n'",
+        f"{third}, line {header}: session {ids[2]}: "
+        "soreness: is missing (it must be a whole number from -1 to 10)",
+    ]
+
+
+def test_each_warning_is_printed_once_and_warnings_keep_exit_0(runner: CliRunner) -> None:
+    """An edited `at`, a pasted copy of that record, an unknown field, a loose file: each said
+    once, on stderr, and the journal is still OK (exit 0)."""
+    from iastm_coach.cli import app
+
+    journal = fill(2)
+    path = journal.month_files()[0]
+    (record, _) = Journal(journal.directory).scan()
+    text = path.read_text()
+    edited = text.replace(record.at.isoformat(), (record.at + timedelta(minutes=5)).isoformat())
+    edited = edited.replace('note = "n 0"', 'note = "n 0"\ncolour = "red"')
+    path.write_text(edited + "\n" + edited)
+    path.chmod(0o644)
+    result = runner.invoke(app, ["journal", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Journal OK: 3 records in 2 files.\n"
+    warnings_ = result.stderr.splitlines()
+    assert len(warnings_) == len(set(warnings_)) == 4, warnings_
+    assert all(line.startswith("Warning: ") for line in warnings_)
+    assert sum("`at` was changed" in line for line in warnings_) == 1
+    assert sum("unknown field `colour`" in line for line in warnings_) == 1
+    assert sum(f"record id {record.id} also appears in" in line for line in warnings_) == 1
+    assert sum("mode 0644" in line for line in warnings_) == 1
+
+
+def test_a_missing_field_is_left_for_a_hand_fix(runner: CliRunner) -> None:
+    """A deleted line does not stop history (the program reads defaults) but check calls it
+    an error, and repair, which moves nothing, says it needs a fix by hand (exit 4)."""
+    from iastm_coach.cli import app
+
+    path = one_logged_session(runner)
+    before = hand_edit(path, "soreness = 4", "")
+    assert runner.invoke(app, ["history"]).exit_code == 0
+    check = runner.invoke(app, ["journal", "check"])
+    assert check.exit_code == 4
+    assert "soreness: is missing (it must be a whole number from -1 to 10)" in check.stderr
+    assert "The journal has 1 problem (1 readable record):" in check.stderr
+    repair = runner.invoke(app, ["journal", "repair"])
+    assert repair.exit_code == 4
+    assert "cannot be repaired automatically" in repair.stderr
+    assert "by hand" in repair.stderr
+    assert not list(path.parent.glob("*.damaged-*"))
+    assert before > 1

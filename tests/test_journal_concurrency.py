@@ -32,7 +32,10 @@ while not go.exists():
 base = datetime(2024, 1, 31, 23, 0, tzinfo=timezone.utc)
 for n in range(count):
     at = base + timedelta(seconds=20 * n, milliseconds=worker)
-    journal.append("checkin", {"worker": worker, "n": n, "note": "x" * (n % 97)}, at=at)
+    data = {"session": "01KERFJEGG15ND5D3HJRKABJRG", "hours": 24, "soreness": n % 11,
+            "bruising": False, "numbness": False, "swelling": False, "worse": False,
+            "note": "x" * (n % 97), "worker": worker, "n": n}
+    journal.append("checkin", data, at=at)
 """
 
 KILLED_WRITER = """
@@ -52,11 +55,18 @@ print("ready", flush=True)
 n = 0
 while True:
     size = rng.choice([1, 50, 400, 3000, 40000, 400000])
-    record = journal.append(
-        "session",
-        {"run": run, "n": n, "note": "é" * size, "areas": [{"name": "a", "actual_s": n}]},
-        at=base + timedelta(seconds=n),
-    )
+    started = base + timedelta(seconds=n)
+    data = {
+        "region": "calf", "side": "left", "group": f"g{run}-{n}", "source": "timer",
+        "protocol_id": "calf", "protocol_version": "1", "protocol_source": "built-in",
+        "protocol_fingerprint": "0" * 64, "issued_by": "", "started": started, "ended": started,
+        "planned_s": 60, "actual_s": n % 61, "complete": True, "dose_percent": 100,
+        "dose_reason": "", "rest_override": False,
+        "areas": [{"name": "a", "planned_s": 60, "actual_s": n % 61, "status": "done"}],
+        "soreness": 2, "bruising": False, "numbness": False, "note": "é" * size,
+        "run": run, "n": n,
+    }
+    record = journal.append("session", data, at=started)
     sys.stdout.write(record.id + "\\n")
     sys.stdout.flush()
     n += 1

@@ -8,10 +8,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from iastm_coach import records
+from iastm_coach.errors import DataFileError
 from iastm_coach.journal import RESERVED_FIELDS, Journal
+from tests.test_records import example
 
 ZONES = st.builds(
     timezone,
@@ -42,8 +46,13 @@ VALUES = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
     max_leaves=16,
 )
-DATA = st.dictionaries(TEXT.filter(lambda key: key not in RESERVED_FIELDS), VALUES, max_size=8)
-KINDS = st.sampled_from(["session", "checkin", "screening", "hold", "hold_clear", "measure"])
+KNOWN_FIELDS = frozenset(name for table in records.FIELDS.values() for name in table)
+DATA = st.dictionaries(
+    TEXT.filter(lambda key: key not in RESERVED_FIELDS and key not in KNOWN_FIELDS),
+    VALUES,
+    max_size=8,
+)
+KINDS = st.sampled_from(records.KINDS)
 
 
 def same(left: Any, right: Any) -> bool:
@@ -64,7 +73,12 @@ def same(left: Any, right: Any) -> bool:
 @settings(max_examples=150, deadline=None)
 @given(kind=KINDS, data=DATA, at=MOMENTS)
 def test_any_record_round_trips_exactly(kind: str, data: dict[str, Any], at: datetime) -> None:
-    """append → file → tomllib → Record, and again from the parse cache, gives the same record."""
+    """append → file → tomllib → Record, and again from the parse cache, gives the same record.
+
+    The arbitrary values go in fields of their own, next to a valid record of the kind
+    (the values of documented fields are checked when read: see the next test).
+    """
+    data = {**example(kind), **data}
     with tempfile.TemporaryDirectory() as temp:
         directory = Path(temp) / "journal"
         written = Journal(directory).append(kind, data, at=at)
@@ -76,7 +90,44 @@ def test_any_record_round_trips_exactly(kind: str, data: dict[str, Any], at: dat
             assert same(found.at, at)
             assert same(dict(found.data), data)
             assert reader.recent() == [found]
-        assert Journal(directory).check() == []
+        report = Journal(directory).check_report()
+        assert report.errors == []
+        assert all("unknown field" in p.message for p in report.warnings)
+        assert len(report.warnings) == len(data) - len(example(kind))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=KINDS,
+    values=st.dictionaries(st.sampled_from(sorted(KNOWN_FIELDS)), VALUES, max_size=4),
+)
+def test_values_that_do_not_fit_stop_reading_like_damage(kind: str, values: dict[str, Any]) -> None:
+    """Any value in any documented field: the record reads back when `field_problems` finds
+    nothing, and otherwise reading stops with DataFileError (exit 4) naming the file, the
+    line of the field and `journal check`, which lists the same problems."""
+    data = {**example(kind), **values}
+    wrong = records.problems_by_field(kind, data)
+    at = datetime(2025, 5, 5, 12, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as temp:
+        directory = Path(temp) / "journal"
+        written = Journal(directory).append(kind, data, at=at)
+        text = (directory / "2025-05.toml").read_text()
+        report = Journal(directory).check_report()
+        assert [p.message for p in report.errors] == [
+            f"{kind} {written.id}: {problem.message}" for problem in wrong
+        ]
+        if not wrong:
+            assert Journal(directory).recent() == [written]
+            return
+        with pytest.raises(DataFileError) as caught:
+            Journal(directory).recent()
+        assert caught.value.exit_code == 4
+        assert str(directory / "2025-05.toml") in caught.value.message
+        assert wrong[0].message in caught.value.message
+        assert "journal check" in (caught.value.hint or "")
+        line = report.errors[0].line
+        assert line is not None and f"line {line}," in caught.value.message
+        assert text.split("\n")[line - 1].startswith(wrong[0].field)
 
 
 @settings(max_examples=30, deadline=None)

@@ -11,6 +11,7 @@ import pytest
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal import Journal, Record
 from iastm_coach.journal_repair import split_blocks
+from tests.test_records import example
 
 ZONE = timezone(timedelta(hours=-5))
 T0 = datetime(2025, 7, 1, 18, 0, tzinfo=ZONE)
@@ -26,7 +27,7 @@ def fill(journal: Journal, count: int, start: datetime = T0) -> list[Record]:
     return [
         journal.append(
             "session",
-            {"region": "neck", "side": "none", "note": f"number {n}", "areas": [{"name": "a"}]},
+            example("session", region="neck", side="none", note=f"number {n}"),
             at=start + timedelta(hours=n),
         )
         for n in range(count)
@@ -70,7 +71,7 @@ def test_every_torn_append_is_recoverable(journal: Journal) -> None:
     path = journal.month_files()[0]
     intact = path.read_bytes()
     torn = journal.append(
-        "checkin", {"session": base[0].id, "note": "torn"}, at=T0 + timedelta(hours=5)
+        "checkin", example("checkin", session=base[0].id, note="torn"), at=T0 + timedelta(hours=5)
     )
     full = path.read_bytes()
     for cut in range(len(intact), len(full)):
@@ -80,7 +81,9 @@ def test_every_torn_append_is_recoverable(journal: Journal) -> None:
         path.write_bytes(full[:cut])
         path.chmod(0o600)
         after = journal.append(
-            "checkin", {"session": base[1].id, "note": "after"}, at=T0 + timedelta(hours=6)
+            "checkin",
+            example("checkin", session=base[1].id, note="after"),
+            at=T0 + timedelta(hours=6),
         )
         if len(intact) + 1 < cut < len(full) - 1:  # neither just the separator nor all but "\n"
             with pytest.raises(DataFileError):
@@ -202,9 +205,11 @@ def test_check_warns_about_oddities(journal: Journal) -> None:
     path.write_text(text.replace(records[1].at.isoformat(), "2025-09-01T10:00:00+00:00"))
     report = journal.check_report()
     assert report.errors == []
-    messages = [w.message for w in report.warnings]
-    assert any("belongs in 2025-09.toml" in m for m in messages)
-    assert any("was changed" in m for m in messages)
+    (message,) = [w.message for w in report.warnings]  # one warning about its `at`, not two
+    assert f"record {records[1].id}: `at` was changed to 2025-09-01T10:00:00+00:00" in message
+    assert "belongs in 2025-09.toml" in message
+    (line,) = [w.line for w in report.warnings]
+    assert line is not None and text.split("\n")[line - 1].startswith("at = ")
 
 
 def test_duplicate_ids_are_reported(journal: Journal) -> None:

@@ -57,19 +57,21 @@ def cmd_check() -> None:
 
     journal = _journal()
     report = journal.check_report()
-    for problem in report.warnings:
-        typer.echo(f"Warning: {problem}", err=True)
+    for line in dict.fromkeys(str(problem) for problem in report.warnings):
+        typer.echo(f"Warning: {line}", err=True)
     errors = report.errors
     if errors:
         count = len(errors)
         raise DataFileError(
             f"The journal has {count} problem{'s' * (count != 1)} "
             f"({report.records} readable record{'s' * (report.records != 1)}):",
-            problems=[str(problem) for problem in errors],
+            problems=list(dict.fromkeys(str(problem) for problem in errors)),
             hint=(
-                "`iastm-coach journal repair` moves damaged text into a side file next to "
-                "its month file and keeps everything else. A record written by a newer "
-                "iastm-coach needs an upgrade instead."
+                "Fix them by hand in a text editor, or run `iastm-coach journal repair`: it "
+                "moves damaged text, and records with "
+                "values iastm-coach cannot use, into a side file next to its month file and "
+                "keeps everything else. A missing field can only be added by hand. A record "
+                "written by a newer iastm-coach needs an upgrade instead."
             ),
         )
     files = f"{report.files} file{'s' * (report.files != 1)}"
@@ -94,6 +96,7 @@ def cmd_repair() -> None:
         raise DataFileError(
             "Some problems cannot be repaired automatically:",
             problems=[str(problem) for problem in remaining],
+            hint="Fix them by hand in a text editor: each line number says where.",
         )
     if written:
         typer.echo(
