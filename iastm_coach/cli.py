@@ -30,12 +30,13 @@ class CoachGroup(TyperGroup):
 
             ui.show_error(error)
             raise typer.Exit(error.exit_code) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, typer.Abort):
+            # Abort is how a Typer prompt reports Ctrl-C (or Ctrl-D) to us.
             from iastm_coach import ui
 
             ui.show_error_text("Interrupted.")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, typer.Abort):
+        except typer.Exit:
             raise
         except Exception as error:
             if os.environ.get(DEBUG_ENV) or getattr(error, "__module__", "").startswith("click"):

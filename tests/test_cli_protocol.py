@@ -174,3 +174,29 @@ def test_data_directory_is_created_private(isolated_home: Path, tmp_path: Path) 
     assert run("protocol", "install", str(protocol))[0] == 0
     assert isolated_home.stat().st_mode & 0o777 == 0o700
     assert (isolated_home / "protocols").stat().st_mode & 0o777 == 0o700
+
+
+def test_unexpected_errors_are_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug shows one line pointing to --debug, not a traceback."""
+    import iastm_coach.library
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(iastm_coach.library, "load_all", broken)
+    code, _, err = run("protocol", "list")
+    assert code == 1
+    assert "internal error (RuntimeError: boom)" in err and "--debug" in err
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C anywhere ends with exit 130 and one line."""
+    import iastm_coach.library
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(iastm_coach.library, "load_all", interrupted)
+    code, _, err = run("protocol", "list")
+    assert code == 130 and "Interrupted" in err
