@@ -139,10 +139,19 @@ def history_table(
 
 
 def holds_text(holds: Mapping[str, Hold]) -> Text:
+    """Each region on hold with every red flag that fired since the hold began."""
     text = Text()
     for region, hold in sorted(holds.items()):
+        reasons = hold.all_reasons
         text.append("On hold: ", style="bold red")
-        text.append_text(literal(f"{region} since {when(hold.since)}: {hold.reason}"))
+        if len(reasons) == 1:
+            text.append_text(literal(f"{region} since {when(hold.since)}: {reasons[0]}"))
+        else:
+            text.append_text(
+                literal(f"{region} since {when(hold.since)}, {len(reasons)} red flags:")
+            )
+            for reason in reasons:
+                text.append_text(literal(f"\n  - {reason}"))
         text.append(
             f"\n  Do not treat it; contact your clinician. Lift it with "
             f"`iastm-coach hold clear {region} --reason TEXT`.\n"

@@ -8,7 +8,7 @@ current holds are whatever the records say, folded in time order.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,8 +26,10 @@ class Hold:
     """An active hold on a region: the first uncleared red flag, and all of them.
 
     `rule`, `reason`, `since` and `record_id` describe the flag that started
-    the hold; `rules` lists every flag recorded since (in order), so a second
-    flag while on hold is shown too.
+    the hold; `rules` and `reasons` list every distinct rule and reason
+    recorded since, in the order they first fired (the same rule on both sides
+    of a sitting once; the same rule at a later check-in adds its own reason),
+    so a second flag is shown too.
     """
 
     region: str
@@ -37,6 +39,21 @@ class Hold:
     record_id: str
     rules: tuple[str, ...] = ()
     source_id: str = ""
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def all_rules(self) -> tuple[str, ...]:
+        """Every rule that fired, first one first (at least `rule`)."""
+        return self.rules or (self.rule,)
+
+    @property
+    def all_reasons(self) -> tuple[str, ...]:
+        """Every distinct reason, first one first (at least `reason`)."""
+        return self.reasons or (self.reason,)
+
+    def reason_text(self) -> str:
+        """Every reason in one line: 'soreness 7/10 ...; bruising ...'."""
+        return "; ".join(self.all_reasons)
 
 
 @dataclass(frozen=True)
@@ -62,26 +79,25 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
             last_clear[region] = record
             continue
         rule = str(record.data.get("rule", ""))
+        reason = str(record.data.get("reason", ""))
+        shown = reason or rule  # a hand-edited record without a reason shows its rule
         current = active.get(region)
         if current is None:
             active[region] = Hold(
                 region=region,
                 rule=rule,
-                reason=str(record.data.get("reason", "")),
+                reason=reason,
                 since=record.at,
                 record_id=record.id,
                 rules=(rule,),
                 source_id=str(record.data.get("source", "")),
+                reasons=(shown,),
             )
-        else:
-            active[region] = Hold(
-                region=current.region,
-                rule=current.rule,
-                reason=current.reason,
-                since=current.since,
-                record_id=current.record_id,
-                rules=(*current.rules, rule),
-                source_id=current.source_id,
+        elif rule not in current.rules or shown not in current.reasons:
+            active[region] = replace(
+                current,
+                rules=current.rules if rule in current.rules else (*current.rules, rule),
+                reasons=current.reasons if shown in current.reasons else (*current.reasons, shown),
             )
     return HoldState(active, last_clear)
 

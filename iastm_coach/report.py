@@ -484,8 +484,8 @@ def render_markdown(report: Report) -> str:
     if report.active_holds:
         for hold in report.active_holds:
             out.append(
-                f"- **{md(hold.region)}** on hold since {local(hold.since)}: {md(hold.reason)} "
-                f"(rules: {md(', '.join(hold.rules or (hold.rule,)))})"
+                f"- **{md(hold.region)}** on hold since {local(hold.since)}: "
+                f"{md(hold.reason_text())} (rules: {md(', '.join(hold.all_rules))})"
             )
     else:
         out.append("None.")
@@ -841,8 +841,9 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "region": h.region,
                 "since": iso(h.since),
                 "rule": h.rule,
-                "rules": list(h.rules),
+                "rules": list(h.all_rules),
                 "reason": h.reason,
+                "reasons": list(h.all_reasons),
                 "id": h.record_id,
             }
             for h in report.active_holds
@@ -1314,7 +1315,7 @@ def render_html(report: Report) -> str:
         out.append("<ul>")
         out.extend(
             f'<li class="hold">{esc(h.region)} on hold since {esc(local(h.since))}: '
-            f"{esc(h.reason)} ({esc(', '.join(h.rules or (h.rule,)))})</li>"
+            f"{esc(h.reason_text())} ({esc(', '.join(h.all_rules))})</li>"
             for h in report.active_holds
         )
         out.append("</ul>")

@@ -134,6 +134,8 @@ class TodayPlan:
                     "reason": i.hold.reason if i.hold else "",
                     "since": _iso(i.hold.since if i.hold else None),
                     "rule": i.hold.rule if i.hold else "",
+                    "reasons": list(i.hold.all_reasons) if i.hold else [],
+                    "rules": list(i.hold.all_rules) if i.hold else [],
                 }
                 for i in self.on_hold
             ],

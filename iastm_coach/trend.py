@@ -172,8 +172,8 @@ def summarize(
     lines: list[str] = []
     for region, hold in sorted(holds.items()):
         lines.append(
-            f"{region} is on hold since {hold.since.astimezone():%Y-%m-%d} ({hold.reason}): "
-            "do not treat it; contact your clinician."
+            f"{region} is on hold since {hold.since.astimezone():%Y-%m-%d}: "
+            f"{hold.reason_text()}. Do not treat it; contact your clinician."
         )
     if not points:
         lines.append(f"No sessions in the last {weeks_back} weeks.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
@@ -172,7 +174,7 @@ def test_interactive_asks_every_due_follow_up(isolated_home: Path) -> None:
     assert code == 0, out
     assert out.count("24 h follow-up for calf") == 2
     assert "0 none, 1-3 mild, 4-6 moderate, 7-10 severe" in " ".join(out.split())
-    assert "Please give a whole number from 0 to 10." in out
+    assert "Please type a whole number from 0 to 10." in out
     sides = {
         s.id: s.data["side"] for s in Journal(isolated_home / "journal").recent(kinds={"session"})
     }
@@ -194,6 +196,70 @@ def test_interactive_one_session(isolated_home: Path) -> None:
     (session,) = logged(isolated_home, 42)
     code, out, _ = run("checkin", session.id, input="1\nn\nn\nn\nn\n\n")
     assert code == 0 and "48 h follow-up for neck" in out
+
+
+def test_interactive_like_the_session(isolated_home: Path) -> None:
+    """Asked as in a session: a non-number or a wrong y/n is asked again in plain words,
+    piped answers are echoed, yes/no prompts read `[y/n]` without a colon, and the
+    warning signs need an explicit y or n (Enter is not taken as no)."""
+    (session,) = logged(isolated_home, 26)
+    code, out, err = run("checkin", input="abc\n2\nx\n\nn\nn\nn\nn\nstiff in the morning\n")
+    assert code == 0, out + err
+    assert "Input should be a valid integer" not in out + err
+    assert out.count("Please type a whole number from 0 to 10.") == 1
+    assert out.count("Please answer y or n.") == 2
+    assert "[0-10] abc" in out and "[0-10] 2" in out  # the answers are echoed
+    assert "Swelling? [y/n] n" in out and "[y/N]:" not in out
+    assert "A note for your journal? (Enter to skip) stiff in the morning" in out
+    (record,) = checkins(isolated_home)
+    assert (record.data["session"], record.data["soreness"], record.data["note"]) == (
+        session.id,
+        2,
+        "stiff in the morning",
+    )
+
+
+@pytest.mark.parametrize("answers", ["", "3\nn\n"])
+def test_input_ends_is_a_usage_error(isolated_home: Path, answers: str) -> None:
+    """Input that ends before every question is answered: exit 2 (not 1, not 'Aborted!'),
+    saying which question; nothing half-answered is recorded."""
+    logged(isolated_home, 26)
+    code, out, err = run("checkin", input=answers)
+    assert code == 2, out + err
+    assert "Aborted" not in out + err
+    assert "the input ended before this was answered" in err
+    assert "--soreness N" in err
+    assert checkins(isolated_home) == []
+
+
+def test_input_ends_after_one_of_two(isolated_home: Path) -> None:
+    """Two follow-ups due, answers for one: that one is recorded, and the hint says so."""
+    logged(isolated_home, 26, region="calf")
+    code, _, err = run("checkin", input="3\nn\nn\nn\nn\n\n")
+    assert code == 2
+    assert "1 check-in answered before it is recorded." in " ".join(err.split())
+    assert [c.data["soreness"] for c in checkins(isolated_home)] == [3]
+
+
+def test_ctrl_c_exits_130(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while asked: exit 130 with 'Interrupted.', nothing recorded."""
+    logged(isolated_home, 26)
+
+    class CtrlC(io.StringIO):
+        def readline(self, size: int | None = -1) -> str:
+            raise KeyboardInterrupt
+
+    from iastm_coach.commands import history_cmd
+    from iastm_coach.conversation import LineConversation
+    from iastm_coach.ui import get_console
+
+    monkeypatch.setattr(
+        history_cmd, "line_conversation", lambda: LineConversation(get_console(), CtrlC())
+    )
+    code, out, err = run("checkin")
+    assert code == 130, out + err
+    assert "Interrupted." in err and "Aborted" not in out + err
+    assert checkins(isolated_home) == []
 
 
 def test_refused_before_asking(isolated_home: Path) -> None:
@@ -222,3 +288,30 @@ def test_answered_follow_up_not_asked_again(isolated_home: Path) -> None:
         run("checkin")[1].strip() == "No check-ins are due. Follow-ups open 20 h after a session."
     )
     assert "check-in due" not in run("history")[1]
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_terminal(isolated_home: Path) -> None:
+    """The installed program in a pseudo-terminal: Ctrl-C at the soreness question exits
+    130 (not 1 with 'Aborted!'), and nothing is recorded."""
+    import os
+    import shutil
+    import sys
+
+    import pexpect
+
+    logged(isolated_home, 26)
+    program = shutil.which("iastm-coach", path=str(Path(sys.executable).parent))
+    assert program is not None
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env.update(IASTM_COACH_HOME=str(isolated_home), TERM="xterm-256color")
+    child = pexpect.spawn(
+        program, ["checkin"], env=env, dimensions=(24, 100), encoding="utf-8", timeout=30
+    )
+    child.expect(r"\[0-10\]")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130, child.before
+    assert "Aborted" not in (child.before or "")
+    assert checkins(isolated_home) == []

@@ -335,3 +335,13 @@ def test_trend_without_measures_says_how(isolated_home: Path) -> None:
     flat = " ".join(run("trend", "calf")[1].split())
     assert "No outcome measurements in the last 12 weeks" in flat
     assert "iastm-coach measure REGION" in flat
+
+
+def test_log_short_help_is_a_whole_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`iastm-coach --help` shows the first sentence of each docstring: the log line must not
+    stop at an abbreviation such as 'e.g.'."""
+    monkeypatch.setenv("COLUMNS", "100")
+    out = run("--help")[1]
+    (line,) = [line for line in out.splitlines() if line.strip().startswith("log ")]
+    assert line.split(None, 1)[1] == "Record a session done without the timer (at a clinic, say)."
+    assert not any(line.rstrip().endswith(("e.g.", "i.e.")) for line in out.splitlines())

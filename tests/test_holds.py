@@ -54,6 +54,42 @@ def test_second_flag_while_on_hold_is_kept(tmp_path: Path) -> None:
     assert hold.since == T0 and hold.rule == "bruising"
 
 
+def test_every_rule_and_reason_of_a_hold(tmp_path: Path) -> None:
+    """Soreness 7 and bruising at a check-in of both sides (four hold records): the hold
+    keeps both rules and both reasons, each once, first one first; a later check-in adds
+    its own reason for a rule already seen."""
+    journal = make_journal(tmp_path)
+    sore = RedFlag("soreness-7", "soreness 7/10 at the 24 h check-in (7 or more is severe)")
+    for side in ("right", "left"):
+        place_hold(journal, region="calf", flag=sore, source_id=side, at=T0)
+        place_hold(journal, region="calf", flag=BRUISING, source_id=side, at=T0)
+    hold = active_holds(journal)["calf"]
+    assert hold.all_rules == ("soreness-7", "bruising")
+    assert hold.all_reasons == (sore.reason, BRUISING.reason)
+    assert hold.reason_text() == f"{sore.reason}; {BRUISING.reason}"
+    assert (hold.rule, hold.reason) == ("soreness-7", sore.reason)  # the first, as before
+    later = RedFlag("soreness-7", "soreness 8/10 at the 48 h check-in (7 or more is severe)")
+    place_hold(journal, region="calf", flag=later, source_id="48", at=T0 + timedelta(days=1))
+    hold = active_holds(journal)["calf"]
+    assert hold.all_rules == ("soreness-7", "bruising")
+    assert hold.all_reasons == (sore.reason, BRUISING.reason, later.reason)
+
+
+def test_hold_list_shows_every_reason(tmp_path: Path) -> None:
+    """`hold list` lists each reason of the hold, not only the first."""
+    from typer.testing import CliRunner
+
+    from iastm_coach.cli import app
+    from iastm_coach.paths import journal_dir
+
+    journal = Journal(journal_dir())
+    place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
+    place_hold(journal, region="calf", flag=BRUISING, source_id="a", at=T0)
+    out = " ".join(CliRunner().invoke(app, ["hold", "list"]).stdout.split())
+    assert "On hold: calf since" in out and "2 red flags" in out
+    assert f"- {SORE.reason} - {BRUISING.reason}" in out
+
+
 def test_clear_lifts_and_is_recorded(tmp_path: Path) -> None:
     """`clear_hold` writes a hold_clear record with the reason; the region is free again."""
     journal = make_journal(tmp_path)

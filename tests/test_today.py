@@ -339,6 +339,25 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
     assert "Next: iastm-coach session hamstrings" in out
 
 
+def test_today_shows_every_reason_of_a_hold() -> None:
+    """Two rules fired (soreness 7 and bruising): the screen and --json show both."""
+    j = journal()
+    add_session(j, "calf", MONDAY - timedelta(days=2))
+    add_hold(j, "calf", MONDAY - timedelta(days=1), reason="soreness 7/10 at the 24 h check-in")
+    j.append(
+        records.HOLD,
+        {"region": "calf", "rule": "bruising", "reason": "bruising at 24 h", "source": ""},
+        at=MONDAY - timedelta(days=1),
+    )
+    out = invoke(["today"]).stdout
+    assert "calf   since yesterday 18:30: soreness 7/10 at the 24 h check-in" in out
+    assert "also: bruising at 24 h" in out
+    [held] = json.loads(invoke(["today", "--json"]).stdout)["on_hold"]
+    assert held["reasons"] == ["soreness 7/10 at the 24 h check-in", "bruising at 24 h"]
+    assert held["rules"] == ["soreness-7", "bruising"]
+    assert (held["rule"], held["reason"]) == ("soreness-7", "soreness 7/10 at the 24 h check-in")
+
+
 def test_nothing_due_says_when_the_next_session_is() -> None:
     """Only a resting region: nothing due, and when it may be treated again."""
     add_session(journal(), "calf", MONDAY - timedelta(hours=2))

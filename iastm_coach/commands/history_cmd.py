@@ -17,6 +17,7 @@ from iastm_coach.commands.protocol_cmd import complete_region
 
 if TYPE_CHECKING:
     from iastm_coach.clock import Clock
+    from iastm_coach.conversation import Conversation
     from iastm_coach.journal import Journal, Record
     from iastm_coach.redflags import RedFlag
 
@@ -267,21 +268,26 @@ def cmd_checkin(
                 )
             hours = due_item.hours
         follow_up_hours(session, hours, now)  # refuse before asking, not after
-        ask_and_record(journal, session, hours=hours, clock=clock)
+        ask_all(journal, [(session, hours)], clock=clock)
         return
     due = due_checkins(journal, now)
     if not due:
         say("No check-ins are due. Follow-ups open 20 h after a session.")
         return
-    for item in due:
-        ask_and_record(journal, item.session, hours=item.hours, clock=clock)
+    ask_all(journal, [(item.session, item.hours) for item in due], clock=clock)
 
 
-def ask_and_record(journal: Journal, session: Record, *, hours: int, clock: Clock) -> None:
-    """Ask one follow-up's questions, then record it (at the time the answers were given)."""
+def ask_and_record(
+    journal: Journal, session: Record, *, hours: int, clock: Clock, talk: Conversation
+) -> None:
+    """Ask one follow-up's questions, then record it (at the time the answers were given).
+
+    The questions go through *talk*, as in a session: a wrong answer is asked
+    again, piped answers are echoed, input that ends is exit 2, Ctrl-C exit 130.
+    The warning signs have no default: each needs a y or an n.
+    """
     from iastm_coach.history import WINDOWS, DueCheckin, session_end
     from iastm_coach.history_view import due_line
-    from iastm_coach.ui import get_console, say
 
     ended = session_end(session)
     item = DueCheckin(
@@ -290,24 +296,51 @@ def ask_and_record(journal: Journal, session: Record, *, hours: int, clock: Cloc
         ended + dt.timedelta(hours=WINDOWS[hours][0]),
         ended + dt.timedelta(hours=WINDOWS[hours][1]),
     )
-    get_console().print(due_line(item))
-    say(f"Soreness of the treated area now, 0-10 ({SORENESS_ANCHORS})")
-    while True:
-        value: int = typer.prompt("Soreness", type=int)
-        if 0 <= value <= 10:
-            break
-        say("Please give a whole number from 0 to 10.")
-    answers: dict[str, Any] = {"soreness": value}
-    answers["bruising"] = typer.confirm(
-        "Bruising beyond redness (blue, purple or spreading)?", default=False
-    )
-    answers["numbness"] = typer.confirm("Numbness or tingling?", default=False)
-    answers["swelling"] = typer.confirm("Swelling?", default=False)
-    answers["worse"] = typer.confirm("Is the soreness getting worse?", default=False)
-    answers["note"] = str(
-        typer.prompt("Note (optional, Enter to skip)", default="", show_default=False)
-    )
+    talk.show(due_line(item))
+    answers: dict[str, Any] = {
+        "soreness": talk.ask_int(
+            f"Soreness of the treated area now ({SORENESS_ANCHORS})?", low=0, high=10
+        ),
+        "bruising": talk.confirm("Bruising beyond redness (blue, purple or spreading)?"),
+        "numbness": talk.confirm("Numbness or tingling?"),
+        "swelling": talk.confirm("Swelling?"),
+        "worse": talk.confirm("Is the soreness getting worse?"),
+        "note": talk.ask_text("A note for your journal?"),
+    }
     record_checkin(journal, session, answers, hours=hours, now=clock.now())
+
+
+def line_conversation() -> Conversation:
+    """Questions on standard output, answers from standard input (a terminal or a pipe)."""
+    import sys
+
+    from iastm_coach.conversation import LineConversation
+    from iastm_coach.ui import get_console
+
+    return LineConversation(get_console(), sys.stdin)
+
+
+def ask_all(journal: Journal, items: list[tuple[Record, int]], *, clock: Clock) -> None:
+    """Ask about each (session, follow-up) in turn; each is recorded once answered."""
+    from iastm_coach.conversation import EndOfInput
+
+    talk = line_conversation()
+    answered = 0
+    try:
+        for session, hours in items:
+            ask_and_record(journal, session, hours=hours, clock=clock, talk=talk)
+            answered += 1
+    except EndOfInput as error:
+        done = (
+            f"{answered} check-in{'s' * (answered != 1)} answered before it "
+            f"{'is' if answered == 1 else 'are'} recorded. "
+        )
+        raise EndOfInput(
+            error.message,
+            hint=(done if answered else "")
+            + "Run `iastm-coach checkin` in a terminal, pipe one answer per line, or give "
+            "the answers as options: `iastm-coach checkin ID --soreness N`.",
+        ) from None
 
 
 def follow_up_hours(session: Record, hours: int | None, now: dt.datetime) -> int:
@@ -422,7 +455,10 @@ def cmd_log(
     numbness: Annotated[bool, typer.Option("--numbness", help="Numbness or tingling.")] = False,
     note: Annotated[str, typer.Option(help="A note for your journal.")] = "",
 ) -> None:
-    """Record a session done without the timer, e.g. at the clinic."""
+    """Record a session done without the timer (at a clinic, say).
+
+    Sided regions record both sides unless --side says otherwise.
+    """
     import secrets
 
     from iastm_coach import records
@@ -506,7 +542,7 @@ def cmd_log(
         hold = holds[protocol.region]
         say_literal(
             f"Note: {place_label(protocol.region, 'none')} is on hold since "
-            f"{hold.since.astimezone():%Y-%m-%d} ({hold.reason}).",
+            f"{hold.since.astimezone():%Y-%m-%d}: {hold.reason_text()}.",
             style="red",
         )
     print_reminder(journal, now)

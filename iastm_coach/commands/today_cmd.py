@@ -79,7 +79,7 @@ def cmd_today(
     4: the journal is damaged). Scripts and shell prompts should read --json:
       due            [{region, command, last_session, sessions_this_week, sessions_per_week}]
       resting        [{region, until, last_session, sessions_this_week, sessions_per_week}]
-      on_hold        [{region, reason, since, rule}]
+      on_hold        [{region, reason, since, rule, reasons, rules}]
       done_for_week  [{region, last_session, sessions_this_week, sessions_per_week}]
       checkins_due   [{session_id, region, side, hours, closes}]
       problems       [{region, message}]
@@ -209,8 +209,11 @@ def render_plan(plan: TodayPlan) -> RenderableType:
         ]
         for item in plan.on_hold:
             since = f"since {describe_moment(item.hold.since, now)}: " if item.hold else ""
-            reason = literal(item.hold.reason if item.hold else "")
-            holds.extend(_aligned([(literal(item.region, "red"), Text(since) + reason)]))
+            reasons = item.hold.all_reasons if item.hold else ("",)
+            rows = [(literal(item.region, "red"), Text(since) + literal(reasons[0]))]
+            # Every red flag since the hold began, one a line.
+            rows += [(Text(), Text("also: ") + literal(reason)) for reason in reasons[1:]]
+            holds.extend(_aligned(rows))
             holds.append(
                 Text("    then lift the hold: ", style="dim")
                 + literal(f'iastm-coach hold clear {item.region} --reason "..."')
