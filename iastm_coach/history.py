@@ -47,8 +47,11 @@ BY_TIME: Final = attrgetter("at", "id")  # record order: time written, then id
 
 @dataclass(frozen=True)
 class CheckinNote:
+    """A note written with a check-in: the follow-up it answered, and when it was written."""
+
     hours: int
     note: str
+    at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,16 @@ class SessionRow:
         """'built-in', 'issued by Dr X', or the protocol's source."""
         return protocol_label(self.data)
 
+    def status(self, *, dose: bool = True) -> str:
+        """'complete' or 'interrupted', then ', logged' for a session recorded with `log`,
+        then (with *dose*) the dose when it was scaled: 'interrupted, 70 % dose'."""
+        text = "complete" if self.complete else "interrupted"
+        if self.data.get("source") == "log":
+            text += ", logged"
+        if dose and self.dose_percent != 100:
+            text += f", {self.dose_percent} % dose"
+        return text
+
 
 def place_label(region: str, side: str) -> str:
     return f"{region} ({side})" if side in ("left", "right") else region
@@ -231,7 +244,7 @@ def join_rows(
                 soreness[hours] = value
             note = str(item.data.get("note", ""))
             if note:
-                notes.append(CheckinNote(hours, note))
+                notes.append(CheckinNote(hours, note, item.at))
         rows.append(
             SessionRow.from_record(
                 record,

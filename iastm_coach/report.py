@@ -371,13 +371,44 @@ def adherence_by_region(
 
 
 def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:
-    notes = []
+    """Every note, oldest first, each dated when it was written: a session's note at its
+    start, a check-in's at the check-in.
+
+    The same text on several sides of one sitting (`group`), for the same moment of the
+    follow-up (the session, or one check-in), was written once for the sitting (as `log
+    --note` and the session's aftercare do): it is listed once, for every side
+    ('calf (left and right)').
+    """
+    found: dict[tuple[str, str, str, str], tuple[datetime, list[str]]] = {}
     for row in rows:
-        if row.note:
-            notes.append(NoteEntry(row.started, row.place(), "session", row.note))
-        for item in row.checkin_notes:
-            notes.append(NoteEntry(row.started, row.place(), f"{item.hours} h check-in", item.note))
+        entries = [(row.started, "session", row.note)] if row.note else []
+        entries.extend(
+            (item.at or row.started, f"{item.hours} h check-in", item.note)
+            for item in row.checkin_notes
+        )
+        for at, context, text in entries:
+            key = (row.region, row.group, context, text)
+            seen = found.get(key)
+            if seen is None:
+                found[key] = (at, [row.side])
+            else:
+                sides = seen[1]
+                if row.side not in sides:
+                    sides.append(row.side)
+                if at < seen[0]:
+                    found[key] = (at, sides)
+    notes = [
+        NoteEntry(at, sides_label(region, sides), context, text)
+        for (region, _group, context, text), (at, sides) in found.items()
+    ]
+    notes.sort(key=lambda n: n.at)
     return notes
+
+
+def sides_label(region: str, sides: Sequence[str]) -> str:
+    """'calf (left)', 'calf (left and right)', or 'neck' for a region without sides."""
+    named = [side for side in ("left", "right") if side in sides]
+    return f"{region} ({' and '.join(named)})" if named else region
 
 
 # --- shared text ----------------------------------------------------------------------------
@@ -401,8 +432,24 @@ def score(value: int | None) -> str:
 
 
 def rule_text(rule: str) -> str:
+    """When a red-flag rule fires, in words for the physio (the rule id if unknown)."""
     known = RULES.get(rule)
-    return known.when if known else rule
+    if known is None:
+        return rule
+    # The rules are worded for the patient ("you reported ..."); the report is for the physio.
+    return known.when.replace("you reported", "the patient reported")
+
+
+RULES_INTRO: Final = (
+    "Each rule that fires puts the region on hold; iastm-coach then refuses "
+    "sessions of that region until the patient lifts the hold, giving a reason that is "
+    "recorded (listed above as 'lifted'). Soreness is asked on the 0-10 scale right after a "
+    "session and at check-ins 24 h and 48 h later (72 h when it is still 4 or more)."
+)
+FOOTER: Final = (
+    "Soreness is self-reported on the 0-10 numeric rating scale (0 none, 1-3 mild, "
+    "4-6 moderate, 7-10 severe). Made by iastm-coach; it guides, it does not diagnose."
+)
 
 
 def adherence_text(item: Adherence) -> str:
@@ -553,6 +600,9 @@ def render_markdown(report: Report) -> str:
     else:
         out.append("No red flags in this period.")
     out.append("")
+    out.extend(["### Red-flag rules", "", md(RULES_INTRO), ""])
+    out.extend(f"- `{md(rule)}`: {md(rule_text(rule))}" for rule in RULES)
+    out.append("")
     out.append("## Screening: cautions and stops")
     out.append("")
     if report.screenings:
@@ -598,7 +648,7 @@ def render_markdown(report: Report) -> str:
                     md(r.place()),
                     f"`{md(r.fingerprint[:12])}`",
                     f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
-                    "complete" if r.complete else "interrupted",
+                    r.status(dose=False),
                     f"{r.dose_percent} %",
                     score(r.soreness_after),
                     score(r.soreness_at(24)),
@@ -616,15 +666,12 @@ def render_markdown(report: Report) -> str:
     out.append("")
     if report.notes:
         out.extend(
-            f"- {local(n.at)}, {md(n.place)} ({md(n.context)}): {md(n.text)}" for n in report.notes
+            f"- {local(n.at)}, {md(n.place)}, {md(n.context)}: {md(n.text)}" for n in report.notes
         )
     else:
         out.append("No notes.")
     out.append("")
-    out.append(
-        "_Soreness is self-reported on the 0-10 numeric rating scale (0 none, 1-3 mild, "
-        "4-6 moderate, 7-10 severe). Red-flag rules are listed in the iastm-coach README._"
-    )
+    out.append(f"_{md(FOOTER)}_")
     return "\n".join(out) + "\n"
 
 
@@ -863,6 +910,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             {"at": iso(n.at), "place": n.place, "context": n.context, "text": n.text}
             for n in report.notes
         ],
+        "red_flag_rules": [{"rule": rule, "when": rule_text(rule)} for rule in RULES],
         "measure_caveat": CAVEAT,
         "measures": [
             {
@@ -1380,6 +1428,11 @@ def render_html(report: Report) -> str:
         )
     else:
         out.append("<p>No red flags in this period.</p>")
+    out.append("<h3>Red-flag rules</h3>")
+    out.append(f"<p>{esc(RULES_INTRO)}</p>")
+    out.append('<ul class="rules">')
+    out.extend(f"<li><code>{esc(rule)}</code>: {esc(rule_text(rule))}</li>" for rule in RULES)
+    out.append("</ul>")
     out.append("<h2>Screening: cautions and stops</h2>")
     if report.screenings:
         out.extend(
@@ -1423,7 +1476,7 @@ def render_html(report: Report) -> str:
                     f"{esc_repeated(protocol_label(r.data))} "
                     f"<code>{esc_repeated(r.fingerprint[:12])}</code>",
                     f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
-                    "complete" if r.complete else "interrupted",
+                    r.status(dose=False),
                     f"{r.dose_percent} %",
                     score(r.soreness_after),
                     score(r.soreness_at(24)),
@@ -1440,18 +1493,14 @@ def render_html(report: Report) -> str:
     if report.notes:
         out.append("<ul>")
         out.extend(
-            f"<li>{local(n.at)}, {esc_repeated(n.place)} ({esc_repeated(n.context)}): "
+            f"<li>{local(n.at)}, {esc_repeated(n.place)}, {esc_repeated(n.context)}: "
             f"{esc(n.text)}</li>"
             for n in report.notes
         )
         out.append("</ul>")
     else:
         out.append("<p>No notes.</p>")
-    out.append(
-        '<p class="muted">Soreness is self-reported on the 0-10 numeric rating scale '
-        "(0 none, 1-3 mild, 4-6 moderate, 7-10 severe). Red-flag rules are listed in the "
-        "iastm-coach README. Made by iastm-coach; it guides, it does not diagnose.</p>"
-    )
+    out.append(f'<p class="muted">{esc(FOOTER)}</p>')
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

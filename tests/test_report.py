@@ -423,6 +423,64 @@ def test_session_dates_are_instants(tmp_path: Path) -> None:
     assert [r.id for r in report.rows] == [early.id, late.id]
 
 
+def sitting_with_notes(tmp_path: Path) -> Report:
+    """A logged two-sided calf sitting with one note (written on both sides, as `log --note`
+    does), each side's 24 h check-in a day later with the same note, and the left side's
+    48 h check-in with its own."""
+    journal = make_journal(tmp_path)
+    sides = [
+        add_session(journal, side=side, group="g1", source="log", note="felt tight")
+        for side in ("left", "right")
+    ]
+    day_later = T0 + timedelta(days=1, hours=2)
+    for session in sides:
+        add_checkin(journal, session, hours=24, soreness=2, at=day_later, note="stiff")
+    add_checkin(journal, sides[0], hours=48, soreness=1, at=T0 + timedelta(days=2), note="fine now")
+    return build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+
+
+def test_notes_dated_when_written_once_per_sitting(tmp_path: Path) -> None:
+    """A check-in's note carries the check-in's own time, not the session's; a note written
+    once for both sides of a sitting is listed once, for both sides."""
+    report = sitting_with_notes(tmp_path)
+    day_later = T0 + timedelta(days=1, hours=2)
+    assert [(n.at, n.place, n.context, n.text) for n in report.notes] == [
+        (T0, "calf (left and right)", "session", "felt tight"),
+        (day_later, "calf (left and right)", "24 h check-in", "stiff"),
+        (T0 + timedelta(days=2), "calf (left)", "48 h check-in", "fine now"),
+    ]
+    text = render_markdown(report)
+    when = f"{day_later.astimezone():%Y-%m-%d %H:%M}"
+    assert f"- {when}, calf (left and right), 24 h check-in: stiff" in text
+    assert text.count("stiff") == 1 and text.count("felt tight") == 1
+    page = render_html(report)
+    assert page.count("stiff") == 1 and f"{when}, calf (left and right)" in page
+    assert [n["at"] for n in json.loads(render_json(report))["notes"]][1] == day_later.isoformat()
+
+
+def test_logged_status_as_in_history(tmp_path: Path) -> None:
+    """A session recorded with `log` reads 'complete, logged' in the report, as in history."""
+    report = sitting_with_notes(tmp_path)
+    assert "| complete, logged |" in render_markdown(report)
+    assert "<td>complete, logged</td>" in render_html(report)
+    assert report.rows[0].status() == "complete, logged"
+
+
+def test_report_explains_red_flag_rules_itself(report: Report) -> None:
+    """The physio may not have the README: the report lists the red-flag rules and what a
+    hold means, and refers to no README."""
+    for text in (render_markdown(report), render_html(report)):
+        assert "README" not in text
+        assert "Red-flag rules" in text and "puts the region on hold" in text
+        assert "worse-48h" in text and "soreness higher at the 48 h check-in" in text
+        assert "the patient reported the soreness getting worse" in text
+    rules = json.loads(render_json(report))["red_flag_rules"]
+    assert {
+        "rule": "bruising",
+        "when": "bruising beyond the usual redness and pinpoint red spots",
+    } in rules
+
+
 # --- any text survives every format ------------------------------------------------------------
 
 NOTE_TEXT = st.text(
