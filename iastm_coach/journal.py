@@ -492,7 +492,7 @@ def field_line(lines: Sequence[str], header: int, name: str) -> int:
     bare, quoted = f"{name} ", (f'"{name}"', f"'{name}'")
     for n in range(header, len(lines)):  # lines[header] is the line after the header
         line = lines[n].lstrip(" \t")
-        if line.startswith("[["):
+        if line.startswith("[[") and HEADER_LINE.match(lines[n]):
             break
         if line.startswith((bare, f"{name}=", *quoted)):
             rest = line[len(name) + (2 if line.startswith(quoted) else 0) :].lstrip(" \t")

@@ -23,10 +23,9 @@ not know, and they are kept).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 SESSION: Final = "session"  # one treated side of one region (timed or logged)
 CHECKIN: Final = "checkin"  # a follow-up on one session, 24/48/72 h later
@@ -149,7 +148,7 @@ class Number(Spec):
         kind = type(value)
         if kind is not float and kind is not int:
             return self._wrong(value)
-        if not (math.isfinite(value) and self.low <= value <= self.high):
+        if not self.low <= value <= self.high:  # also false for nan (the bounds are finite)
             return self._wrong(value)
         return None
 
@@ -459,12 +458,18 @@ _ACROSS_FIELDS: Final = {MEASURE: _measure_score}
 # --- checking --------------------------------------------------------------------------------
 
 
-class FieldProblem(NamedTuple):
+class FieldProblem:
     """One field of a record that does not fit `FIELDS`."""
 
-    field: str  # the top-level field, e.g. "areas" for "areas[2].status: ..."
-    message: str  # "soreness: must be a whole number from -1 to 10 (got 15)"
-    missing: bool  # the field is absent (the other values may still be read)
+    __slots__ = ("field", "message", "missing")
+
+    def __init__(self, field: str, message: str, missing: bool) -> None:
+        self.field = field  # the top-level field, e.g. "areas" for "areas[2].status: ..."
+        self.message = message  # "soreness: must be a whole number from -1 to 10 (got 15)"
+        self.missing = missing  # only absent fields (the values there can still be read)
+
+    def __repr__(self) -> str:
+        return f"FieldProblem({self.field!r}, {self.message!r}, {self.missing!r})"
 
 
 def problems_by_field(
