@@ -35,6 +35,14 @@ unchanged month is never parsed twice, a month that only grew by appends
 parses just the new blocks, and any other change (a hand edit) means a full
 parse. Deleting `.cache` is always safe.
 
+Values: when a month is parsed, the fields each record has are checked
+against `records.FIELDS` (types, ranges, choices; missing and unknown fields
+are left to `journal check`). A value iastm-coach cannot use, typically a hand
+edit such as `soreness = 15`, raises `DataFileError` (file, line of the field,
+exit 4) exactly like a syntax error, so no reader ever shows or counts it. The
+cache only holds checked rows, so this costs a few microseconds per record
+parsed and nothing on a cache hit.
+
 Only the standard library and tomli-w are imported here (tomli-w, hashlib and
 pickle lazily): start-up time matters.
 """
