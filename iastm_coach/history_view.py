@@ -397,11 +397,7 @@ def soreness_chart(trend: Trend, *, width: int) -> Text:
             marker = column.get(level, " ")
             text.append(marker, style=styles.get(marker, "bold"))
         text.append("\n")
-    text.append("    └" + "─" * len(columns) + "\n", style="dim")
-    first = f"{points[0].when.astimezone():%Y-%m-%d}"
-    last = f"{points[-1].when.astimezone():%Y-%m-%d}"
-    gap = max(1, len(columns) - len(first) - len(last))
-    text.append(f"     {first}{' ' * gap}{last}\n" if len(points) > 1 else f"     {first}\n")
+    text.append_text(x_axis(points[0].when, points[-1].when, len(columns)))
     text.append("     ")
     for _key, marker, style, legend in SERIES:
         text.append(marker, style=style)
@@ -410,8 +406,37 @@ def soreness_chart(trend: Trend, *, width: int) -> Text:
     return text
 
 
+AXIS_INDENT: Final = 5  # the columns start after "NNN │"
+
+
+def x_axis(first: datetime, last: datetime, columns: int) -> Text:
+    """The time axis under *columns* one-character columns: a tick under the first and the
+    last column, the first date starting under its tick and the last one ending under its
+    own (or, when both do not fit side by side, starting under it, one line up)."""
+    pad = " " * AXIS_INDENT
+    start = f"{first.astimezone():%Y-%m-%d}"
+    end = f"{last.astimezone():%Y-%m-%d}"
+    text = Text()
+    if columns == 1:
+        text.append("    └┬\n", style="dim")
+        text.append(f"{pad}{start}\n")
+        return text
+    text.append("    └┬" + "─" * (columns - 2) + "┬\n", style="dim")
+    if columns >= len(start) + 1 + len(end):
+        text.append(f"{pad}{start}{end:>{columns - len(start)}}\n")
+        return text
+    text.append(pad)
+    text.append("│", style="dim")
+    text.append(" " * (columns - 2) + f"{end}\n")
+    text.append(f"{pad}{start}\n")
+    return text
+
+
 def weekly_chart(trend: Trend) -> Text:
-    """Sittings per week as bars, with the prescribed number when one region is shown."""
+    """Sittings per week as bars, with the prescribed number when one region is shown; the
+    week in progress is dimmed and marked "so far" until it is over or on target."""
+    from iastm_coach.trend import week_pending
+
     target = trend.target
     text = Text()
     title = "Sessions per week (both sides in one sitting count once)"
@@ -432,11 +457,14 @@ def weekly_chart(trend: Trend) -> Text:
                 cells.append(" ")
         if target is not None and count >= target and target:
             cells[target - 1] = "█"
+        in_progress = week.monday == trend.this_week and week_pending(count, target)
         style = "green" if target is None or count == target else "yellow"
-        text.append("".join(cells), style=style)
+        text.append("".join(cells), style="dim" if in_progress else style)
         text.append(f"  {count}")
         if target is not None and count > target:
             text.append("  more than prescribed", style="yellow")
+        elif in_progress:
+            text.append("  so far this week", style="dim")
         text.append("\n")
     return text
 

@@ -45,6 +45,7 @@ from iastm_coach.outcomes import (
     with_unit,
 )
 from iastm_coach.redflags import RULES
+from iastm_coach.trend import week_pending
 
 if TYPE_CHECKING:
     from iastm_coach.holds import Hold
@@ -85,6 +86,12 @@ class Adherence:
     week. `percent` is the share of prescribed sessions done, each week
     counting at most its prescribed number (doing more does not make up for
     a missed week).
+
+    This week is not over: it counts (in `weeks`, `per_week`, the weeks
+    below / on / above target and `percent`) only once it has the prescribed
+    number of sittings; until then, or always without a prescription, it is
+    left out and its sittings so far are in `week_in_progress` (None when the
+    week is counted or outside the period).
     """
 
     region: str
@@ -102,6 +109,7 @@ class Adherence:
     exercise_sittings: int = 0  # sittings with exercises recorded
     exercise_sets_done: int = 0
     exercise_sets_planned: int = 0
+    week_in_progress: int | None = None  # sittings so far in this (uncounted) week
 
     @property
     def exercise_percent(self) -> int | None:
@@ -344,6 +352,11 @@ def adherence_by_region(
             last_week = max(last_week, min(course_end, this_week))
         weeks = (last_week - first_week).days // 7 + 1
         counts = [per_week.get(first_week + timedelta(weeks=i), 0) for i in range(weeks)]
+        in_progress = None
+        target = prescribed.sessions_per_week if prescribed is not None else None
+        if last_week == this_week and week_pending(counts[-1], target):
+            in_progress = counts.pop()
+            weeks -= 1
         done = len(sittings)
         entry = Adherence(
             region=region,
@@ -351,14 +364,14 @@ def adherence_by_region(
             complete=complete,
             interrupted=done - complete,
             weeks=weeks,
-            per_week=round(done / weeks, 2),
+            per_week=round(sum(counts) / weeks, 2) if weeks else 0.0,
             prescribed=prescribed,
+            week_in_progress=in_progress,
             exercise_sittings=exercised,
             exercise_sets_done=sets_done,
             exercise_sets_planned=sets_planned,
         )
-        if prescribed is not None:
-            target = prescribed.sessions_per_week
+        if target is not None and weeks:
             entry = replace(
                 entry,
                 weeks_below=sum(c < target for c in counts),
@@ -453,13 +466,23 @@ FOOTER: Final = (
 
 
 def adherence_text(item: Adherence) -> str:
+    """'75 % of prescribed sessions (1.5 a week vs 2 prescribed; ...)', and this week's
+    sittings so far while it is not counted."""
+    so_far = "" if item.week_in_progress is None else f"{item.week_in_progress} so far this week"
+    if not item.weeks:
+        return f"first week not over yet: {so_far}"
     if item.prescribed is None or item.percent is None:
-        return f"{item.per_week:.1f} a week; no prescription in the protocol"
-    return (
+        text = f"{item.per_week:.1f} a week; no prescription in the protocol"
+        return f"{text}; {so_far}, counted once the week is over" if so_far else text
+    target = item.prescribed.sessions_per_week
+    text = (
         f"{item.percent} % of prescribed sessions ({item.per_week:.1f} a week vs "
-        f"{item.prescribed.sessions_per_week} prescribed; weeks below / on / above target: "
+        f"{target} prescribed; weeks below / on / above target: "
         f"{item.weeks_below} / {item.weeks_on_target} / {item.weeks_above})"
     )
+    if so_far:
+        text += f"; {so_far}, counted once it has {target} or the week is over"
+    return text
 
 
 def exercise_text(item: Adherence) -> str:
@@ -868,6 +891,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "exercise_sets_done": a.exercise_sets_done,
                 "exercise_sets_planned": a.exercise_sets_planned,
                 "exercise_sets_percent": a.exercise_sets_percent,
+                "week_in_progress": a.week_in_progress,
             }
             for a in report.adherence
         ],

@@ -62,6 +62,7 @@ class Trend:
     summary: tuple[str, ...]
     outcomes: tuple[Series, ...] = ()  # one per test and side measured in the period
     outcome_summary: tuple[str, ...] = ()  # a sentence per series, then the caveat
+    this_week: date | None = None  # Monday of the week of `now`: not over yet
 
     @property
     def target(self) -> int | None:
@@ -134,7 +135,12 @@ def build_trend(
     weeks = week_counts(rows, first=first, last=today)
     relevant_holds = {r: h for r, h in holds.items() if region is None or r == region}
     summary = summarize(
-        points, weeks, prescribed=prescribed, holds=relevant_holds, weeks_back=weeks_back
+        points,
+        weeks,
+        prescribed=prescribed,
+        holds=relevant_holds,
+        weeks_back=weeks_back,
+        this_week=monday_of(now),
     )
     kept = [m for m in measurements if region is None or m.region == region]
     outcomes = build_series(kept, higher_is_better=higher_is_better)
@@ -147,6 +153,7 @@ def build_trend(
         summary,
         outcomes=tuple(outcomes),
         outcome_summary=outcome_lines(outcomes, weeks_back=weeks_back),
+        this_week=monday_of(now),
     )
 
 
@@ -167,6 +174,7 @@ def summarize(
     prescribed: Mapping[str, int],
     holds: Mapping[str, Hold],
     weeks_back: int,
+    this_week: date | None = None,
 ) -> tuple[str, ...]:
     """A few plain sentences: how often, how sore, and what is on hold."""
     lines: list[str] = []
@@ -178,36 +186,64 @@ def summarize(
     if not points:
         lines.append(f"No sessions in the last {weeks_back} weeks.")
         return tuple(lines)
-    lines.extend(frequency_lines(weeks, prescribed))
+    lines.extend(frequency_lines(weeks, prescribed, this_week=this_week))
     lines.append(soreness_line(points))
     return tuple(lines)
 
 
-def frequency_lines(weeks: Sequence[WeekCount], prescribed: Mapping[str, int]) -> list[str]:
+def week_pending(count: int, target: int | None) -> bool:
+    """Whether the week in progress is left out of the weekly average: until it is over it
+    counts only once it has reached the prescription (it cannot fall short any more);
+    without a prescription, not until it is over."""
+    return target is None or count < target
+
+
+def frequency_lines(
+    weeks: Sequence[WeekCount], prescribed: Mapping[str, int], *, this_week: date | None = None
+) -> list[str]:
+    """Sessions a week per region, from its first week with a session, against the
+    prescription. The week of *this_week* is not over: see `week_pending`."""
     regions = sorted({region for week in weeks for region in week.by_region})
     lines = []
     for region in regions:
+        target = prescribed.get(region)
         active = [w for w in weeks if w.by_region.get(region)]
         # Count from the first week with a session: weeks before the start are not missed.
         span = [w for w in weeks if w.monday >= active[0].monday]
-        done = sum(w.by_region.get(region, 0) for w in span)
-        rate = done / len(span)
-        text = (
-            f"{region}: {plural(done, 'session')} in {plural(len(span), 'week')}, "
-            f"about {rate:.1f} a week"
-        )
-        target = prescribed.get(region)
-        if target is None:
-            lines.append(f"{text}.")
-        elif rate > target:
+        so_far = sum(w.by_region.get(region, 0) for w in span if w.monday == this_week)
+        pending = any(w.monday == this_week for w in span) and week_pending(so_far, target)
+        counted = [w for w in span if not (pending and w.monday == this_week)]
+        prescription = f" of the {target} a week prescribed" if target is not None else ""
+        if not counted:
             lines.append(
+                f"{region}: {plural(so_far, 'session')}{prescription} so far this week "
+                "(the first week is not over)."
+            )
+            continue
+        done = sum(w.by_region.get(region, 0) for w in counted)
+        rate = done / len(counted)
+        weeks_text = plural(len(counted), "week")
+        if pending:
+            weeks_text = plural(len(counted), "full week")
+        text = f"{region}: {plural(done, 'session')} in {weeks_text}, about {rate:.1f} a week"
+        if target is None:
+            line = f"{text}."
+        elif rate > target:
+            line = (
                 f"{text}, more than the {target} a week prescribed: leave the rest time "
                 "between sessions; more is not better."
             )
         elif rate >= target - 0.25:
-            lines.append(f"{text}, as prescribed ({target} a week).")
+            line = f"{text}, as prescribed ({target} a week)."
         else:
-            lines.append(f"{text}, fewer than the {target} a week prescribed.")
+            line = f"{text}, fewer than the {target} a week prescribed."
+        if pending:
+            line += f" This week so far: {so_far}{prescription}; " + (
+                "it counts once it is over."
+                if target is None
+                else f"it counts once it has {target} or is over."
+            )
+        lines.append(line)
     return lines
 
 

@@ -223,11 +223,67 @@ def test_extra_sessions_do_not_make_up_for_missed_weeks(tmp_path: Path) -> None:
     for day in (0, 2, 4):
         add_session(journal, side="none", group=f"g{day}", started=T0 + timedelta(days=day))
     items = list(journal.scan())
-    report = build_report(
-        items, now=T0 + timedelta(days=13), since=None, prescriptions={"calf": Prescribed(2, 2)}
+    report = build_report(  # the Monday after the two weeks
+        items, now=T0 + timedelta(days=14), since=None, prescriptions={"calf": Prescribed(2, 2)}
     )
     calf = report.adherence[0]
     assert (calf.weeks, calf.weeks_above, calf.weeks_below, calf.percent) == (2, 1, 1, 50)
+
+
+@pytest.mark.parametrize(
+    ("days", "now_day", "expected"),
+    [
+        # Wednesday of week 2, no sitting yet this week: week 2 is not counted yet.
+        ([0, 3], 9, (1, 1, 0, 100, 2.0, 0)),
+        # One of two so far this week: still not counted.
+        ([0, 3, 7], 9, (1, 1, 0, 100, 2.0, 1)),
+        # On target already: counted.
+        ([0, 3, 7, 8], 9, (2, 2, 0, 100, 2.0, None)),
+        # Week 2 is over (Monday of week 3): counted, short; week 3 has just begun.
+        ([0, 3, 7], 14, (2, 1, 1, 75, 1.5, 0)),
+    ],
+)
+def test_week_in_progress_is_not_held_against_the_prescription(
+    tmp_path: Path, days: list[int], now_day: int, expected: tuple[Any, ...]
+) -> None:
+    """Mid-week, this week counts only once it has the prescribed sittings; until then it
+    is left out of the weeks, the percentage and the average, and shown as so far."""
+    journal = make_journal(tmp_path)
+    for day in days:
+        add_session(journal, side="none", group=f"g{day}", started=T0 + timedelta(days=day))
+    now = T0 + timedelta(days=now_day)
+    report = build_report(
+        list(journal.scan()), now=now, since=None, prescriptions={"calf": Prescribed(2, 4)}
+    )
+    calf = report.adherence[0]
+    assert (
+        calf.weeks,
+        calf.weeks_on_target,
+        calf.weeks_below,
+        calf.percent,
+        calf.per_week,
+        calf.week_in_progress,
+    ) == expected
+    text = render_markdown(report)
+    if calf.week_in_progress is not None:
+        assert f"{calf.week_in_progress} so far this week, counted once it has 2" in text
+    data = json.loads(render_json(report))["adherence"][0]
+    assert data["week_in_progress"] == calf.week_in_progress
+
+
+def test_first_week_in_progress(tmp_path: Path) -> None:
+    """Only this week so far, below the prescription: no percentage yet, no division by 0."""
+    journal = make_journal(tmp_path)
+    add_session(journal, side="none", started=T0)
+    report = build_report(
+        list(journal.scan()),
+        now=T0 + timedelta(days=1),
+        since=None,
+        prescriptions={"calf": Prescribed(2, 4)},
+    )
+    calf = report.adherence[0]
+    assert (calf.weeks, calf.percent, calf.week_in_progress) == (0, None, 1)
+    assert "first week not over yet: 1 so far this week" in render_markdown(report)
 
 
 def test_since_skips_older_records(tmp_path: Path) -> None:

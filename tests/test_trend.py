@@ -122,6 +122,87 @@ def test_view_draws_every_point_and_target(tmp_path: Path) -> None:
     assert "fewer than the 2 a week prescribed" in text
 
 
+WEDNESDAY = datetime(2026, 3, 25, 12, 0, tzinfo=UTC)
+
+
+def sittings_before(journal: Journal, now: datetime, days: list[int]) -> None:
+    for day in days:
+        add_session(journal, side="none", group=f"g{day}", started=now - timedelta(days=day))
+
+
+def test_week_in_progress_is_not_counted_short(tmp_path: Path) -> None:
+    """Mid-week with one of two sittings done, after two weeks on target: as prescribed,
+    with this week's count so far, and the bar marked 'so far this week'."""
+    journal = make_journal(tmp_path)
+    sittings_before(journal, WEDNESDAY, [2, 4, 7, 11, 14])  # Mon; Sat, Wed; Sat, Wed
+    rows = session_rows(journal, last=None)
+    trend = build_trend(
+        rows, now=WEDNESDAY, weeks_back=3, region="calf", prescribed={"calf": 2}, holds={}
+    )
+    (line,) = [line for line in trend.summary if line.startswith("calf:")]
+    assert line.startswith("calf: 4 sessions in 2 full weeks, about 2.0 a week, as prescribed")
+    assert "This week so far: 1 of the 2 a week prescribed" in line
+    text = render(trend)
+    this_week = next(x for x in text.splitlines() if x.startswith(f"  {monday_of(WEDNESDAY)}"))
+    assert this_week.rstrip().endswith("1  so far this week")
+
+
+def test_week_on_target_counts_before_it_is_over(tmp_path: Path) -> None:
+    """A week in progress that already has the prescribed sittings counts at once."""
+    journal = make_journal(tmp_path)
+    sittings_before(journal, WEDNESDAY, [0, 2, 4, 7])
+    rows = session_rows(journal, last=None)
+    trend = build_trend(
+        rows, now=WEDNESDAY, weeks_back=2, region="calf", prescribed={"calf": 2}, holds={}
+    )
+    (line,) = [line for line in trend.summary if line.startswith("calf:")]
+    assert line == "calf: 4 sessions in 2 weeks, about 2.0 a week, as prescribed (2 a week)."
+    assert "so far this week" not in render(trend)
+
+
+def test_first_week_in_progress(tmp_path: Path) -> None:
+    """Only this week so far: no average yet, just the count."""
+    journal = make_journal(tmp_path)
+    sittings_before(journal, WEDNESDAY, [1])
+    rows = session_rows(journal, last=None)
+    trend = build_trend(
+        rows, now=WEDNESDAY, weeks_back=4, region="calf", prescribed={"calf": 2}, holds={}
+    )
+    assert (
+        "calf: 1 session of the 2 a week prescribed so far this week (the first week is not "
+        "over)." in trend.summary
+    )
+
+
+@pytest.mark.parametrize("sessions", [1, 2, 3, 12, 21, 30])
+def test_axis_labels_line_up_with_their_columns(tmp_path: Path, sessions: int) -> None:
+    """A tick under the first and the last session's column; the first date starts under
+    the first column, the last date ends under the last column (or, when both do not fit on
+    one line, starts under it, one line up)."""
+    journal = make_journal(tmp_path)
+    sittings_before(journal, NOW, [3 * index + 1 for index in range(sessions)])
+    rows = session_rows(journal, last=None)
+    trend = build_trend(rows, now=NOW, weeks_back=20, region="calf", prescribed={}, holds={})
+    lines = render(trend).splitlines()
+    marks = next(line for line in lines if line.startswith("  2 │"))  # soreness 2 right after
+    columns = [index for index, char in enumerate(marks) if char == "o"]
+    assert len(columns) == sessions
+    axis = lines.index(next(line for line in lines if "└" in line))
+    ticks = [index for index, char in enumerate(lines[axis]) if char == "┬"]
+    assert ticks == sorted({columns[0], columns[-1]})
+    first = f"{trend.points[0].when.astimezone():%Y-%m-%d}"
+    last = f"{trend.points[-1].when.astimezone():%Y-%m-%d}"
+    labels = lines[axis + 1 : axis + 3]
+    starts = [(line.find(first), line.find(last)) for line in labels]
+    if sessions == 1:
+        assert starts[0][0] == columns[0]
+    elif sessions >= 21:
+        assert starts[0] == (columns[0], columns[-1] - len(last) + 1)
+    else:
+        assert labels[0][columns[0]] == "│" and starts[0][1] == columns[-1]
+        assert starts[1][0] == columns[0]
+
+
 # --- outcome measures ------------------------------------------------------------------------
 
 
