@@ -60,6 +60,9 @@ def literal(text: str, style: str = "") -> Text:
 
 
 def show_error(error: CoachError) -> None:
+    """The message and each problem on one line however long (soft wrap: they can be
+    grepped, and a terminal shows them whole); the hint, advice for people, word-wrapped
+    to the width of a terminal (on one line when standard error is not a terminal)."""
     console = get_error_console()
     from iastm_coach.errors import EXIT_INTERRUPTED, EXIT_SAFETY
 
@@ -68,7 +71,11 @@ def show_error(error: CoachError) -> None:
     for problem in getattr(error, "problems", []):
         console.print(literal(f"  {problem}"))
     if error.hint:
-        console.print(literal(error.hint), style="dim" if not plain_requested() else "")
+        console.print(
+            literal(error.hint),
+            style="dim" if not plain_requested() else "",
+            soft_wrap=not console.is_terminal,
+        )
 
 
 def show_error_text(message: str) -> None:

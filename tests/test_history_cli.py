@@ -352,3 +352,33 @@ def test_log_short_help_is_a_whole_sentence(monkeypatch: pytest.MonkeyPatch) -> 
     (line,) = [line for line in out.splitlines() if line.strip().startswith("log ")]
     assert line.split(None, 1)[1] == "Record a session done without the timer (at a clinic, say)."
     assert not any(line.rstrip().endswith(("e.g.", "i.e.")) for line in out.splitlines())
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_error_hint_wraps_between_words_in_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], terminal: bool
+) -> None:
+    """In a terminal the hint is word-wrapped ('recorded' never split as 'r/ecorded'); the
+    message stays on one line for grep. Not in a terminal, the hint is one line too."""
+    from iastm_coach import ui
+    from iastm_coach.errors import SafetyStop
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1" if terminal else "0")
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("NO_COLOR", "1")
+    ui.set_plain(False)  # new consoles for this environment
+    message = "the calf needs 48 h of rest between sessions; 40 h 12 min to go (from Sat 12:00)"
+    hint = (
+        "Tissue recovers between sessions. If your clinician told you otherwise, use "
+        "--override-rest (it is recorded)."
+    )
+    ui.show_error(SafetyStop(message, hint=hint))
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().err).splitlines()
+    assert lines[0] == f"Stop: {message}"
+    if terminal:
+        assert len(lines) > 2 and all(len(line) <= 60 for line in lines[1:])
+        assert " ".join(" ".join(lines[1:]).split()) == hint
+        assert any(line.rstrip().endswith("(it is recorded).") for line in lines[1:])
+    else:
+        assert lines[1:] == [hint]
