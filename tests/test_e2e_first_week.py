@@ -76,12 +76,13 @@ def measured_session(child: pexpect.spawn, before: str, after: str, soreness: st
 
 
 def checkin(child: pexpect.spawn, soreness: str) -> None:
-    child.expect(r"Soreness")
+    """The check-in asks as the session does: [0-10], then four [y/n] (no default)."""
+    child.expect(r"Soreness.*\[0-10\]")
     child.sendline(soreness)
     for _ in range(4):
-        child.expect(r"\[y/N\]")
+        child.expect(r"\[y/n\]")
         child.sendline("n")
-    child.expect("Note")
+    child.expect("A note for your journal")
     child.sendline("")
     child.expect("Recorded")
 
