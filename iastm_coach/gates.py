@@ -42,7 +42,7 @@ def check_gates(loaded: LoadedProtocol, deps: SessionDeps, *, override_rest: boo
     if hold is not None:
         since = hold.since.astimezone(now.tzinfo)
         raise SafetyStop(
-            f"the {region} is on hold since {since:%Y-%m-%d %H:%M}: {hold.reason}",
+            f"the {region} is on hold since {since:%Y-%m-%d %H:%M}: {hold.reason_text()}",
             hint=(
                 f"Do not treat this region until you have seen your clinician. When they say "
                 f'it is fine, lift the hold with: iastm-coach hold clear {region} --reason "..."'
