@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -19,8 +20,121 @@ from iastm_coach.errors import EXIT_BUG, EXIT_INTERRUPTED, CoachError
 DEBUG_ENV = "IASTM_COACH_DEBUG"
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command imported only when it runs (or when its own help is asked for)."""
+
+    module: str
+    attribute: str  # a command function, or a Typer app with sub-commands
+    summary: str  # for `iastm-coach --help`; tests/test_docs.py keeps it equal to the real one
+
+
+# In the order `--help` lists them. Loading every command module and building
+# its parameters costs more than Typer's own import, so `--help` and `--version`
+# read only this table (start-up target: benchmarks/startup.py).
+COMMANDS: dict[str, LazyCommand] = {
+    "today": LazyCommand(
+        "iastm_coach.commands.today_cmd",
+        "cmd_today",
+        "Today's plan: which regions are due, resting (until when), on hold (and why), which "
+        "check-ins are due, and the command that starts the next session.",
+    ),
+    "session": LazyCommand(
+        "iastm_coach.commands.session_cmd",
+        "cmd_session",
+        "Run a guided session: safety check, timed strokes, aftercare, journal.",
+    ),
+    "history": LazyCommand(
+        "iastm_coach.commands.history_cmd",
+        "cmd_history",
+        "Review past sessions, newest first: soreness at 24 h and 48 h, exercise sets, red flags.",
+    ),
+    "checkin": LazyCommand(
+        "iastm_coach.commands.history_cmd",
+        "cmd_checkin",
+        "Follow up on recent sessions: soreness and warning signs 24 h and 48 h later.",
+    ),
+    "log": LazyCommand(
+        "iastm_coach.commands.history_cmd",
+        "cmd_log",
+        "Record a session done without the timer (at a clinic, say).",
+    ),
+    "trend": LazyCommand(
+        "iastm_coach.commands.history_cmd",
+        "cmd_trend",
+        "Soreness, sessions per week against your protocol, and your outcome measures.",
+    ),
+    "report": LazyCommand(
+        "iastm_coach.commands.history_cmd",
+        "cmd_report",
+        "A report for your physio: protocols, adherence and exercises, outcome measures, "
+        "soreness, red flags, screening, notes.",
+    ),
+    "measure": LazyCommand(
+        "iastm_coach.commands.measure_cmd",
+        "cmd_measure",
+        "Record a region's outcome test, such as the knee-to-wall lunge for the calf.",
+    ),
+    "learn": LazyCommand(
+        "iastm_coach.commands.learn_cmd",
+        "cmd_learn",
+        "Read short pages: what IASTM is, what is normal afterwards, the evidence and its limits.",
+    ),
+    "hold": LazyCommand(
+        "iastm_coach.commands.history_cmd",
+        "hold_app",
+        "Red-flag holds: list them, or lift one.",
+    ),
+    "protocol": LazyCommand(
+        "iastm_coach.commands.protocol_cmd",
+        "protocol_app",
+        "List, show, validate, write and install protocol files.",
+    ),
+    "journal": LazyCommand(
+        "iastm_coach.commands.journal_cmd",
+        "journal_app",
+        "Where your journal is, and checking or repairing it after a crash or a hand edit.",
+    ),
+}
+
+
+def load_command(name: str) -> Any:
+    """Import a command's module and build its Click command."""
+    from importlib import import_module
+
+    spec = COMMANDS[name]
+    target = getattr(import_module(spec.module), spec.attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_command(target)
+    else:
+        single = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
 class CoachGroup(TyperGroup):
-    """The single exit point: CoachErrors become a message and their exit code."""
+    """The root command: commands load lazily, and this is the single exit point where
+    CoachErrors become a message and their exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from typer._click.utils import make_default_short_help
+
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, make_default_short_help(spec.summary, limit)) for name, spec in COMMANDS.items()
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -115,30 +229,6 @@ def _plain_warnings() -> None:
             original(message, category, *args, **kwargs)
 
     warnings.showwarning = show
-
-
-def _register() -> None:
-    """Attach the command modules (each is cheap to import), in the order --help lists them."""
-    from iastm_coach.commands import (
-        history_cmd,
-        journal_cmd,
-        learn_cmd,
-        measure_cmd,
-        protocol_cmd,
-        session_cmd,
-        today_cmd,
-    )
-
-    app.command("today")(today_cmd.cmd_today)
-    app.command("session")(session_cmd.cmd_session)
-    history_cmd.register(app)
-    app.command("measure")(measure_cmd.cmd_measure)
-    app.command("learn")(learn_cmd.cmd_learn)
-    app.add_typer(protocol_cmd.protocol_app, name="protocol")
-    app.add_typer(journal_cmd.journal_app, name="journal")
-
-
-_register()
 
 
 def main() -> None:
