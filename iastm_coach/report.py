@@ -418,7 +418,6 @@ def sides_label(region: str, sides: Sequence[str]) -> str:
     return f"{region} ({' and '.join(named)})" if named else region
 
 
-
 RENDERERS: Final = {
     "md": render_markdown,
     "html": render_html,

@@ -1,5 +1,4 @@
-"""The report as data: CSV (one row per session) and JSON (the whole model).
-"""
+"""The report as data: CSV (one row per session) and JSON (the whole model)."""
 
 from __future__ import annotations
 
@@ -211,4 +210,3 @@ def render_json(report: Report) -> str:
         else:
             lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
-

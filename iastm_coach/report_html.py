@@ -7,14 +7,10 @@ forbids it) and prints cleanly.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
-from iastm_coach.history import (
-    protocol_label,
-)
 from iastm_coach.outcomes import (
     CAVEAT,
     Series,
@@ -22,22 +18,24 @@ from iastm_coach.outcomes import (
     summary_line,
 )
 from iastm_coach.redflags import RULES
-from iastm_coach.report_markdown import CHANGE_HEADER, WEEK_HEADER, change_rows, week_rows
 from iastm_coach.report_tables import (
     FOOTER,
     RULES_INTRO,
-    adherence_text,
-    change_text,
-    direction_text,
-    exercise_text,
+    Cell,
+    Code,
+    Table,
+    adherence_table,
+    changes_table,
+    hold_events_table,
     local,
     local_day,
-    minutes,
+    outcomes_table,
     period_text,
+    protocols_table,
     rule_text,
-    score,
-    sets_cell,
-    value_text,
+    screenings_table,
+    sessions_table,
+    weeks_table,
 )
 
 if TYPE_CHECKING:
@@ -80,14 +78,29 @@ def esc_id(text: str) -> str:
     return text if text.isalnum() else esc(text)
 
 
-def html_table(header: Sequence[str], body: Iterable[Sequence[str]]) -> list[str]:
-    """*body* cells are already-escaped HTML."""
+def html_cell(cell: Cell) -> str:
+    if isinstance(cell, str):
+        return esc_repeated(cell)
+    if isinstance(cell, Code):
+        label = "" if cell.label is None else f"{esc_repeated(cell.label)} "
+        title = f' title="{esc_repeated(cell.title)}"' if cell.title else ""
+        return f"{label}<code{title}>{esc_repeated(cell.text)}</code>"
+    return f'<span title="{esc(cell.title)}">{esc(cell.text)}</span>'
+
+
+def html_table(table: Table) -> list[str]:
     lines = [
         "<table>",
-        "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr></thead>",
+        "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in table.header) + "</tr></thead>",
         "<tbody>",
     ]
-    lines.extend("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>" for cells in body)
+    show = [str if i in table.safe else html_cell for i in range(len(table.header))]
+    lines.extend(
+        "<tr>"
+        + "".join([f"<td>{f(cell)}</td>" for f, cell in zip(show, cells, strict=True)])
+        + "</tr>"
+        for cells in table.rows
+    )
     lines.append("</tbody></table>")
     return lines
 
@@ -352,37 +365,7 @@ def html_outcomes(report: Report) -> list[str]:
         out.append("<p>No outcome measurements in this period.</p>")
         return out
     out.append(f'<p class="caveat">{esc(CAVEAT)}</p>')
-    out.extend(
-        html_table(
-            [
-                "Region",
-                "Test",
-                "Better when",
-                "Values",
-                "Weeks measured",
-                "First weeks (median)",
-                "Last weeks (median)",
-                "Change over weeks",
-                "Sessions measured before and after",
-                "Average change right after",
-            ],
-            (
-                [
-                    esc(s.place()),
-                    esc(f"{s.test} ({s.unit})"),
-                    direction_text(s),
-                    str(len(s.values)),
-                    str(len(s.weeks)),
-                    esc(value_text(s.overall.early if s.overall else None, s.unit)),
-                    esc(value_text(s.overall.late if s.overall else None, s.unit)),
-                    esc(change_text(s.overall.change if s.overall else None, s.unit)),
-                    str(len(s.paired)),
-                    esc(change_text(s.mean_session_change, s.unit)),
-                ]
-                for s in report.outcomes
-            ),
-        )
-    )
+    out.extend(html_table(outcomes_table(report)))
     out.append("<ul>")
     out.extend(f"<li>{esc(summary_line(s))}</li>" for s in report.outcomes)
     out.append("</ul>")
@@ -394,10 +377,10 @@ def html_outcomes(report: Report) -> list[str]:
         '<p class="muted">Values taken before a session or on their own (not right after a '
         "session), per week from Monday.</p>"
     )
-    out.extend(html_table(WEEK_HEADER, week_rows(report.outcomes, esc)))
+    out.extend(html_table(weeks_table(report.outcomes)))
     out.append("<h3>Before and after each session</h3>")
     if any(s.changes for s in report.outcomes):
-        out.extend(html_table(CHANGE_HEADER, change_rows(report.outcomes, esc)))
+        out.extend(html_table(changes_table(report.outcomes)))
     else:
         out.append("<p>No session was measured before and after.</p>")
     return out
@@ -434,60 +417,13 @@ def render_html(report: Report) -> str:
     out.append("<h2>Soreness over time</h2>")
     out.append(chart_svg(report))
     out.append("<h2>Protocols followed</h2>")
-    out.extend(
-        html_table(
-            ["Region", "Protocol", "Version", "From", "Fingerprint", "Sessions", "First", "Last"],
-            (
-                [
-                    esc(u.region),
-                    esc(u.protocol_id),
-                    esc(u.version),
-                    esc(u.label),
-                    f'<code title="{esc(u.fingerprint)}">{esc(u.fingerprint[:12])}</code>',
-                    str(u.sessions),
-                    esc(local_day(u.first)),
-                    esc(local_day(u.last)),
-                ]
-                for u in report.protocols
-            ),
-        )
-    )
+    out.extend(html_table(protocols_table(report)))
     out.append("<h2>Adherence</h2>")
-    out.extend(
-        html_table(
-            ["Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence", "Exercises"],
-            (
-                [
-                    esc(a.region),
-                    str(a.sittings),
-                    str(a.complete),
-                    str(a.interrupted),
-                    str(a.weeks),
-                    esc(adherence_text(a)),
-                    esc(exercise_text(a)),
-                ]
-                for a in report.adherence
-            ),
-        )
-    )
+    out.extend(html_table(adherence_table(report)))
     out.extend(html_outcomes(report))
     out.append("<h2>Red flags and holds</h2>")
     if report.hold_events:
-        out.extend(
-            html_table(
-                ["When", "Region", "Event", "Rule", "Reason"],
-                (
-                    [
-                        esc(local(e.at)),
-                        esc(e.region),
-                        "hold" if e.kind == "hold" else "lifted",
-                        f'<span title="{esc(rule_text(e.rule))}">{esc(e.rule)}</span>',
-                        esc(e.reason),
-                    ]
-                    for e in report.hold_events
-                ),
-            )
-        )
+        out.extend(html_table(hold_events_table(report)))
     else:
         out.append("<p>No red flags in this period.</p>")
     out.append("<h3>Red-flag rules</h3>")
@@ -497,60 +433,11 @@ def render_html(report: Report) -> str:
     out.append("</ul>")
     out.append("<h2>Screening: cautions and stops</h2>")
     if report.screenings:
-        out.extend(
-            html_table(
-                ["When", "Region", "Outcome", "Cautions cleared by a clinician", "Work around"],
-                (
-                    [
-                        esc(local(s.at)),
-                        esc(s.region),
-                        esc(s.outcome + (f" ({s.stopped_by})" if s.stopped_by else "")),
-                        esc("; ".join(report.caution_label(c) for c in s.cleared_cautions)),
-                        esc("; ".join(report.caution_label(c) for c in s.local)),
-                    ]
-                    for s in report.screenings
-                ),
-            )
-        )
+        out.extend(html_table(screenings_table(report)))
     else:
         out.append("<p>No caution answers or screening stops in this period.</p>")
     out.append("<h2>Sessions</h2>")
-    out.extend(
-        html_table(
-            [
-                "Date",
-                "Region",
-                "Protocol",
-                "Minutes done/planned",
-                "Status",
-                "Dose",
-                "After",
-                "24 h",
-                "48 h",
-                "72 h",
-                "Exercise sets",
-                "Flags",
-            ],
-            (
-                [
-                    local(r.started),
-                    esc_repeated(r.place()),
-                    f"{esc_repeated(protocol_label(r.data))} "
-                    f"<code>{esc_repeated(r.fingerprint[:12])}</code>",
-                    f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
-                    r.status(dose=False),
-                    f"{r.dose_percent} %",
-                    score(r.soreness_after),
-                    score(r.soreness_at(24)),
-                    score(r.soreness_at(48)),
-                    score(r.soreness_at(72)),
-                    sets_cell(r),
-                    esc_repeated(", ".join(r.flags)),
-                ]
-                for r in report.rows
-            ),
-        )
-    )
+    out.extend(html_table(sessions_table(report, minutes_header="Minutes done/planned")))
     out.append("<h2>Notes</h2>")
     if report.notes:
         out.append("<ul>")
@@ -565,4 +452,3 @@ def render_html(report: Report) -> str:
     out.append(f'<p class="muted">{esc(FOOTER)}</p>')
     out.append("</body></html>")
     return "\n".join(out) + "\n"
-

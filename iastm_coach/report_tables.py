@@ -6,13 +6,13 @@ and HTML renderers escape and decorate the cells each in their own way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
-from iastm_coach.history import (
-    SessionRow,
-)
+from iastm_coach.history import SessionRow, protocol_label
 from iastm_coach.outcomes import (
     Series,
     signed,
@@ -22,6 +22,7 @@ from iastm_coach.redflags import RULES
 
 if TYPE_CHECKING:
     from iastm_coach.report import Adherence, Report
+
 
 @lru_cache(maxsize=65536)
 def local(moment: datetime | None) -> str:
@@ -120,3 +121,224 @@ def period_text(report: Report) -> str:
     )
     return f"{start} to {local_day(report.generated)}"
 
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+class Code(NamedTuple):
+    """A cell shown as code (a fingerprint). HTML adds *title* as a tooltip and
+    puts *label* before it; Markdown, kept narrow, shows the code alone."""
+
+    text: str
+    title: str = ""
+    label: str | None = None
+
+
+class Hint(NamedTuple):
+    """Text with an explanation: an HTML tooltip; Markdown shows the text alone."""
+
+    text: str
+    title: str
+
+
+Cell = str | Code | Hint
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and rows of plain-text cells, for each format to escape its own way.
+
+    *safe* columns hold only our own words, numbers and dates: no escaping needed.
+    """
+
+    header: Sequence[str]
+    rows: Iterable[Sequence[Cell]]
+    safe: frozenset[int] = frozenset()
+
+
+def protocols_table(report: Report) -> Table:
+    return Table(
+        ("Region", "Protocol", "Version", "From", "Fingerprint", "Sessions", "First", "Last"),
+        (
+            [
+                u.region,
+                u.protocol_id,
+                u.version,
+                u.label,
+                Code(u.fingerprint[:12], title=u.fingerprint),
+                str(u.sessions),
+                local_day(u.first),
+                local_day(u.last),
+            ]
+            for u in report.protocols
+        ),
+        safe=frozenset({5, 6, 7}),
+    )
+
+
+def adherence_table(report: Report) -> Table:
+    return Table(
+        ("Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence", "Exercises"),
+        (
+            [
+                a.region,
+                str(a.sittings),
+                str(a.complete),
+                str(a.interrupted),
+                str(a.weeks),
+                adherence_text(a),
+                exercise_text(a),
+            ]
+            for a in report.adherence
+        ),
+        safe=frozenset({1, 2, 3, 4}),
+    )
+
+
+def hold_events_table(report: Report) -> Table:
+    return Table(
+        ("When", "Region", "Event", "Rule", "Reason"),
+        (
+            [
+                local(e.at),
+                e.region,
+                "hold" if e.kind == "hold" else "lifted",
+                Hint(e.rule, rule_text(e.rule)),
+                e.reason,
+            ]
+            for e in report.hold_events
+        ),
+        safe=frozenset({0, 2}),
+    )
+
+
+def screenings_table(report: Report) -> Table:
+    return Table(
+        ("When", "Region", "Outcome", "Cautions cleared by a clinician", "Work around"),
+        (
+            [
+                local(s.at),
+                s.region,
+                s.outcome + (f" ({s.stopped_by})" if s.stopped_by else ""),
+                "; ".join(report.caution_label(c) for c in s.cleared_cautions),
+                "; ".join(report.caution_label(c) for c in s.local),
+            ]
+            for s in report.screenings
+        ),
+        safe=frozenset({0}),
+    )
+
+
+def sessions_table(report: Report, *, minutes_header: str) -> Table:
+    """The soreness timeline, one row per session (*minutes_header* differs by format)."""
+    return Table(
+        (
+            "Date",
+            "Region",
+            "Protocol",
+            minutes_header,
+            "Status",
+            "Dose",
+            "After",
+            "24 h",
+            "48 h",
+            "72 h",
+            "Exercise sets",
+            "Flags",
+        ),
+        (
+            [
+                local(r.started),
+                r.place(),
+                Code(r.fingerprint[:12], label=protocol_label(r.data)),
+                f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
+                r.status(dose=False),
+                f"{r.dose_percent} %",
+                score(r.soreness_after),
+                score(r.soreness_at(24)),
+                score(r.soreness_at(48)),
+                score(r.soreness_at(72)),
+                sets_cell(r),
+                ", ".join(r.flags),
+            ]
+            for r in report.rows
+        ),
+        safe=frozenset({0, 3, 4, 5, 6, 7, 8, 9, 10}),
+    )
+
+
+def outcomes_table(report: Report) -> Table:
+    """One row per test and side: the change over weeks and right after sessions."""
+    return Table(
+        (
+            "Region",
+            "Test",
+            "Better when",
+            "Values",
+            "Weeks measured",
+            "First weeks (median)",
+            "Last weeks (median)",
+            "Change over weeks",
+            "Sessions measured before and after",
+            "Average change right after",
+        ),
+        (
+            [
+                s.place(),
+                f"{s.test} ({s.unit})",
+                direction_text(s),
+                str(len(s.values)),
+                str(len(s.weeks)),
+                value_text(s.overall.early if s.overall else None, s.unit),
+                value_text(s.overall.late if s.overall else None, s.unit),
+                change_text(s.overall.change if s.overall else None, s.unit),
+                str(len(s.paired)),
+                change_text(s.mean_session_change, s.unit),
+            ]
+            for s in report.outcomes
+        ),
+        safe=frozenset({2, 3, 4, 8}),
+    )
+
+
+def weeks_table(outcomes: Sequence[Series]) -> Table:
+    """Week by week, per series: the values taken before a session or on their own."""
+    return Table(
+        ("Week of", "Region", "Test", "Values", "Median", "Lowest", "Highest"),
+        (
+            [
+                f"{w.monday:%Y-%m-%d}",
+                place,
+                s.test,
+                str(w.count),
+                value_text(w.median, s.unit),
+                value_text(w.low, s.unit),
+                value_text(w.high, s.unit),
+            ]
+            for s in outcomes
+            for place in (s.place(),)
+            for w in s.weeks
+        ),
+        safe=frozenset({0, 3}),
+    )
+
+
+def changes_table(outcomes: Sequence[Series]) -> Table:
+    """Before and after each session, per series, oldest first."""
+    return Table(
+        ("When", "Region", "Test", "Before", "After", "Change"),
+        (
+            [
+                local(c.at),
+                place,
+                s.test,
+                value_text(c.before, s.unit),
+                value_text(c.after, s.unit),
+                change_text(c.change, s.unit),
+            ]
+            for s in outcomes
+            for place in (s.place(),)
+            for c in s.changes
+        ),
+        safe=frozenset({0}),
+    )
