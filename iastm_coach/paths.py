@@ -64,3 +64,23 @@ def ensure_private_dir(path: Path) -> Path:
     if os.name == "posix" and path.exists():
         path.chmod(0o700)
     return path
+
+
+def write_private_file(path: Path, text: str, *, overwrite: bool) -> None:
+    """Write a file only its owner can read (reports and protocols name a patient).
+
+    Without `overwrite` an existing file is never replaced: UsageError (exit 2).
+    """
+    from iastm_coach.errors import UsageError
+
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise UsageError(
+            f"{path} already exists", hint="Choose another --out, or add --force."
+        ) from None
+    except OSError as error:
+        raise UsageError(f"cannot write {path} ({error.strerror})") from None
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)

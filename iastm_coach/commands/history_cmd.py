@@ -628,7 +628,6 @@ def cmd_report(
     """A report for your physio: protocols, adherence and exercises, outcome measures,
     soreness, red flags, screening, notes."""
     import gc
-    import os
     import sys
 
     from iastm_coach.clock import SystemClock
@@ -652,17 +651,9 @@ def cmd_report(
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    try:
-        fd = os.open(out, flags, 0o600)
-    except FileExistsError:
-        raise UsageError(
-            f"{out} already exists", hint="Choose another --out, or add --force."
-        ) from None
-    except OSError as error:
-        raise UsageError(f"cannot write {out} ({error.strerror})") from None
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    from iastm_coach.paths import write_private_file
+
+    write_private_file(out, text, overwrite=force)
     # Plain echo: importing Rich for one line would cost more than writing the file.
     typer.echo(f"Wrote the report ({len(report.rows)} sessions, {fmt.value}) to {out}.")
 

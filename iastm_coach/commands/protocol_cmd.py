@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -111,6 +110,7 @@ def cmd_new(
     """Write a commented protocol file for a physio to adapt, based on the built-in."""
     from iastm_coach.errors import UsageError
     from iastm_coach.library import load_builtin, region_index
+    from iastm_coach.paths import write_private_file
     from iastm_coach.protocol_template import IssuedFields, render_protocol_template
     from iastm_coach.ui import say_literal
 
@@ -125,18 +125,7 @@ def cmd_new(
         review_by=review_by.date() if review_by else None,
     )
     text = render_protocol_template(base.protocol, issued)
-    # It may name a patient: readable by its owner only, like the journal.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if force else os.O_EXCL)
-    try:
-        descriptor = os.open(out, flags, 0o600)
-    except FileExistsError:
-        raise UsageError(
-            f"{out} already exists", hint="Choose another --out or add --force."
-        ) from None
-    except OSError as error:
-        raise UsageError(f"{out}: cannot be written ({error.strerror})") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_private_file(out, text, overwrite=force)  # it may name a patient
     say_literal(f"Wrote {out}. Edit it, then check it with: iastm-coach protocol validate {out}")
 
 
