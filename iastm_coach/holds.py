@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach import records
 from iastm_coach.errors import UsageError
@@ -19,6 +19,8 @@ from iastm_coach.history import month_records, month_texts
 if TYPE_CHECKING:
     from iastm_coach.journal import Journal, Record
     from iastm_coach.redflags import RedFlag
+
+HOLDS_VERSION: Final = 1  # `hold list --json`
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,28 @@ class Hold:
     def reason_text(self) -> str:
         """Every reason in one line: 'soreness 7/10 ...; bruising ...'."""
         return "; ".join(self.all_reasons)
+
+
+def hold_dict(hold: Hold) -> dict[str, Any]:
+    """One hold, JSON-ready (`hold list --json`, `trend --json`): the first flag's `rule`,
+    `reason`, `since` and `record_id`, and every rule and reason in `rules` and `reasons`."""
+    return {
+        "region": hold.region,
+        "since": hold.since.isoformat(),
+        "rule": hold.rule,
+        "rules": list(hold.all_rules),
+        "reason": hold.reason,
+        "reasons": list(hold.all_reasons),
+        "record_id": hold.record_id,
+    }
+
+
+def holds_json(holds: dict[str, Hold]) -> dict[str, Any]:
+    """`hold list --json`: every active hold, by region."""
+    return {
+        "holds_version": HOLDS_VERSION,
+        "holds": [hold_dict(hold) for _, hold in sorted(holds.items())],
+    }
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,25 @@ def check_journal(journal: Journal) -> CheckReport:
     return CheckReport(list(dict.fromkeys(problems)), count, len(files))
 
 
+CHECK_VERSION: Final = 1  # `journal check --json`
+
+
+def check_dict(report: CheckReport) -> dict[str, Any]:
+    """`journal check --json`: `ok` is false when any problem is an error (exit 4); warnings
+    alone keep it true. Each problem once, in the order `check` lists them."""
+    problems = dict.fromkeys((str(p.file), p.line, p.severity, p.message) for p in report.problems)
+    return {
+        "check_version": CHECK_VERSION,
+        "ok": not report.errors,
+        "records": report.records,
+        "files": report.files,
+        "problems": [
+            {"file": file, "line": line, "severity": severity, "message": message}
+            for file, line, severity, message in problems
+        ],
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class _Found:
     """A record `check` could read: its id and `[[kind]]` line, whether iastm-coach can

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import fmean
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.outcomes import CAVEAT, Measurement, Series, build_series, summary_line
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from iastm_coach.history import SessionRow
     from iastm_coach.holds import Hold
 
+TREND_VERSION: Final = 1  # `trend --json`
 MEANINGFUL_CHANGE: Final = 2  # NRS points (clinical reference §7, Physiotherapy Canada)
 
 
@@ -35,6 +36,8 @@ class SorenessPoint:
     h24: int | None
     h48: int | None
     h72: int | None = None
+    region: str = ""
+    side: str = "none"
 
     def values(self) -> dict[str, int | None]:
         return {"after": self.after, "24h": self.h24, "48h": self.h48, "72h": self.h72}
@@ -63,6 +66,8 @@ class Trend:
     outcomes: tuple[Series, ...] = ()  # one per test and side measured in the period
     outcome_summary: tuple[str, ...] = ()  # a sentence per series, then the caveat
     this_week: date | None = None  # Monday of the week of `now`: not over yet
+    holds: Mapping[str, Hold] = field(default_factory=dict)  # those the summary names
+    now: datetime | None = None
 
     @property
     def target(self) -> int | None:
@@ -70,6 +75,47 @@ class Trend:
         if len(self.prescribed) == 1:
             return next(iter(self.prescribed.values()))
         return None
+
+    def to_json(self) -> dict[str, Any]:
+        """The data behind the chart and the summary (`trend --json`); the field names are
+        documented in the README and never renamed."""
+        from iastm_coach.holds import hold_dict
+        from iastm_coach.report_data import outcome_dict
+
+        return {
+            "trend_version": TREND_VERSION,
+            "now": self.now.isoformat() if self.now else None,
+            "region": self.region,
+            "weeks_back": self.weeks_back,
+            "this_week": self.this_week.isoformat() if self.this_week else None,
+            "prescribed_per_week": dict(sorted(self.prescribed.items())),
+            "sessions": [
+                {
+                    "id": p.session_id,
+                    "region": p.region,
+                    "side": p.side,
+                    "started": p.when.isoformat(),
+                    "soreness_after": p.after,
+                    "soreness_24h": p.h24,
+                    "soreness_48h": p.h48,
+                    "soreness_72h": p.h72,
+                }
+                for p in self.points
+            ],
+            "weeks": [
+                {
+                    "week": w.monday.isoformat(),
+                    "in_progress": w.monday == self.this_week,
+                    "sittings": dict(w.by_region),
+                    "total": w.total,
+                }
+                for w in self.weeks
+            ],
+            "holds": [hold_dict(hold) for _, hold in sorted(self.holds.items())],
+            "outcomes": [outcome_dict(series) for series in self.outcomes],
+            "summary": list(self.summary),
+            "outcome_summary": list(self.outcome_summary),
+        }
 
 
 def plural(count: int, word: str) -> str:
@@ -92,6 +138,8 @@ def soreness_points(rows: Iterable[SessionRow]) -> list[SorenessPoint]:
             h24=row.soreness_at(24),
             h48=row.soreness_at(48),
             h72=row.soreness_at(72),
+            region=row.region,
+            side=row.side,
         )
         for row in sorted(rows, key=lambda r: (r.started, r.id))
     ]
@@ -154,6 +202,8 @@ def build_trend(
         outcomes=tuple(outcomes),
         outcome_summary=outcome_lines(outcomes, weeks_back=weeks_back),
         this_week=monday_of(now),
+        holds=relevant_holds,
+        now=now,
     )
 
 

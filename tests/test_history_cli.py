@@ -382,3 +382,63 @@ def test_error_hint_wraps_between_words_in_a_terminal(
         assert any(line.rstrip().endswith("(it is recorded).") for line in lines[1:])
     else:
         assert lines[1:] == [hint]
+
+
+# --- --json of trend and hold list ----------------------------------------------------------------
+
+
+def test_trend_json(isolated_home: Path) -> None:
+    """`trend calf --json`: one JSON document (no reminder line), sessions with soreness,
+    weeks with this week's sittings, the prescription, outcome series and the sentences."""
+    run("log", "calf", "--soreness", "2", "--when", ago(24 * 9))
+    run("log", "calf", "--soreness", "3", "--side", "left", "--when", ago(24 * 2))
+    add_exercises_and_values(isolated_home)
+    code, out, _ = run("trend", "calf", "--weeks", "4", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["trend_version"] == 1
+    assert data["region"] == "calf" and data["weeks_back"] == 4
+    assert datetime.fromisoformat(data["now"]).tzinfo is not None
+    assert data["prescribed_per_week"] == {"calf": 2}
+    assert [(s["side"], s["soreness_after"]) for s in data["sessions"]] == [
+        ("left", 2),
+        ("right", 2),
+        ("left", 3),
+    ]
+    assert len(data["weeks"]) == 4
+    assert sum(w["total"] for w in data["weeks"]) == 2  # both sides of a sitting count once
+    assert [w["in_progress"] for w in data["weeks"]].count(True) == 1
+    assert data["weeks"][-1]["in_progress"] and data["weeks"][-1]["week"] == data["this_week"]
+    (series,) = data["outcomes"]
+    assert series["test"] == "Knee-to-wall lunge" and series["unit"] == "cm"
+    assert series["sessions_before_after"] == 1
+    assert any(line.startswith("calf: ") for line in data["summary"])
+    assert data["outcome_summary"][-1].startswith("Right after a session")
+    assert data["holds"] == []
+
+
+def test_trend_json_empty(isolated_home: Path) -> None:
+    code, out, _ = run("trend", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["region"] is None and data["sessions"] == [] and data["outcomes"] == []
+    assert data["summary"] == ["No sessions in the last 12 weeks."]
+    assert run("trend", "--json", "--weeks", "0")[0] == 2
+
+
+def test_hold_list_json(isolated_home: Path) -> None:
+    """`hold list --json`: every hold with its first flag and all of them; empty list when none."""
+    code, out, _ = run("hold", "list", "--json")
+    assert code == 0 and json.loads(out) == {"holds_version": 1, "holds": []}
+    run("log", "calf", "--soreness", "9", "--bruising", "--side", "left")
+    code, out, _ = run("hold", "list", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["holds_version"] == 1
+    (hold,) = data["holds"]
+    assert list(hold) == ["region", "since", "rule", "rules", "reason", "reasons", "record_id"]
+    assert hold["region"] == "calf"
+    assert datetime.fromisoformat(hold["since"]).tzinfo is not None
+    assert len(hold["rules"]) == 2 and hold["rule"] == hold["rules"][0]
+    assert hold["reason"] == hold["reasons"][0] and len(hold["reasons"]) == 2
+    assert journal(isolated_home).get(hold["record_id"]) is not None

@@ -287,3 +287,49 @@ def test_a_missing_field_is_left_for_a_hand_fix(runner: CliRunner) -> None:
     assert "by hand" in repair.stderr
     assert not list(path.parent.glob("*.damaged-*"))
     assert before > 1
+
+
+def test_check_json(runner: CliRunner, isolated_home: Path) -> None:
+    """`journal check --json`: counts, ok and every problem; exit 4 with errors, as without
+    --json, and the JSON on standard output still parses."""
+    import json
+
+    from iastm_coach.cli import app
+
+    result = runner.invoke(app, ["journal", "check", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "check_version": 1,
+        "ok": True,
+        "records": 0,
+        "files": 0,
+        "problems": [],
+    }
+
+    path = damage(fill(2))
+    result = runner.invoke(app, ["journal", "check", "--json"])
+    assert result.exit_code == 4
+    data = json.loads(result.stdout)
+    assert data["check_version"] == 1
+    assert data["ok"] is False
+    assert (data["records"], data["files"]) == (2, 2)
+    errors = [p for p in data["problems"] if p["severity"] == "error"]
+    assert len(errors) == 1
+    assert list(errors[0]) == ["file", "line", "severity", "message"]
+    assert errors[0]["file"] == str(path) and isinstance(errors[0]["line"], int)
+    assert "1 problem" in result.stderr
+
+
+def test_check_json_warnings_keep_ok(runner: CliRunner) -> None:
+    """A loose permission is a warning: ok stays true and the exit code 0."""
+    import json
+
+    path = fill(1).month_files()[0]
+    path.chmod(0o644)
+    result = runner.invoke(journal_app, ["check", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["records"] == 1
+    (problem,) = data["problems"]
+    assert problem["severity"] == "warning" and problem["file"] == str(path)
+    assert "mode 0644" in problem["message"]

@@ -310,3 +310,64 @@ def test_view_keeps_the_newest_weeks_and_scores_on_their_scale() -> None:
     assert len(bars) == 12
     zero = next(line for line in bars if line.split()[1] == "0")
     assert zero.count("█") == 2  # the shortest bar: 0 on the 0-10 scale
+
+
+def test_to_json_has_the_data_behind_chart_and_summary(tmp_path: Path) -> None:
+    """`trend --json`: sessions with their soreness, every week (this one marked in
+    progress), the prescription, the holds the summary names, and the sentences."""
+    import json
+
+    journal = make_journal(tmp_path)
+    sittings(journal, [9, 2], soreness_24h=[3, 1])
+    hold = Hold(
+        "calf", "bruising", "bruising at 24 h", NOW - timedelta(days=2), "H1", ("bruising",)
+    )
+    rows = session_rows(journal, region="calf", last=None, since=NOW - timedelta(weeks=3))
+    trend = build_trend(
+        rows,
+        now=NOW,
+        weeks_back=3,
+        region="calf",
+        prescribed={"calf": 2},
+        holds={"calf": hold, "neck": hold},
+    )
+    data = json.loads(json.dumps(trend.to_json(), ensure_ascii=False))
+    assert data["trend_version"] == 1
+    assert data["now"] == NOW.isoformat()
+    assert (data["region"], data["weeks_back"]) == ("calf", 3)
+    assert data["this_week"] == "2026-03-23"
+    assert data["prescribed_per_week"] == {"calf": 2}
+    # Oldest first (the two sides of a sitting in id order).
+    assert [s["soreness_24h"] for s in data["sessions"]] == [3, 3, 1, 1]
+    assert sorted(s["side"] for s in data["sessions"][:2]) == ["left", "right"]
+    first = data["sessions"][0]
+    assert list(first) == [
+        "id",
+        "region",
+        "side",
+        "started",
+        "soreness_after",
+        "soreness_24h",
+        "soreness_48h",
+        "soreness_72h",
+    ]
+    assert datetime.fromisoformat(first["started"]).tzinfo is not None
+    assert [(w["week"], w["in_progress"], w["sittings"], w["total"]) for w in data["weeks"]] == [
+        ("2026-03-09", False, {}, 0),
+        ("2026-03-16", False, {"calf": 1}, 1),
+        ("2026-03-23", True, {"calf": 1}, 1),
+    ]
+    assert [h["region"] for h in data["holds"]] == ["calf"]
+    assert data["holds"][0]["rules"] == ["bruising"]
+    assert data["holds"][0]["since"] == (NOW - timedelta(days=2)).isoformat()
+    assert data["outcomes"] == []
+    assert data["summary"] == list(trend.summary)
+    assert data["outcome_summary"] == list(trend.outcome_summary)
+
+
+def test_to_json_without_sessions() -> None:
+    data = build_trend([], now=NOW, weeks_back=2, region=None, prescribed={}, holds={}).to_json()
+    assert data["region"] is None
+    assert data["sessions"] == [] and data["holds"] == [] and data["outcomes"] == []
+    assert [w["total"] for w in data["weeks"]] == [0, 0]
+    assert data["summary"] == ["No sessions in the last 2 weeks."]

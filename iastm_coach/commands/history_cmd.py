@@ -557,6 +557,9 @@ def cmd_trend(
         typer.Argument(help="Only this region, e.g. calf.", autocompletion=complete_region),
     ] = None,
     weeks: Annotated[int, typer.Option("--weeks", help="How many weeks back.")] = 12,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
+    ] = False,
 ) -> None:
     """Soreness, sessions per week against your protocol, and your outcome measures."""
     from iastm_coach import records
@@ -604,6 +607,11 @@ def cmd_trend(
         measurements=measurements,
         higher_is_better=better,
     )
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(trend.to_json(), ensure_ascii=False, indent=1))
+        return
     console = get_console()
     console.print(trend_view(trend, width=console.width))
     print_reminder(journal, now)
@@ -748,13 +756,22 @@ def cmd_hold_clear(
 
 
 @hold_app.command("list")
-def cmd_hold_list() -> None:
+def cmd_hold_list(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
+    ] = False,
+) -> None:
     """Show every region on hold, with the red flag that put it there."""
     from iastm_coach.history_view import holds_text
-    from iastm_coach.holds import active_holds
+    from iastm_coach.holds import active_holds, holds_json
     from iastm_coach.ui import get_console, say
 
     holds = active_holds(open_journal())
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(holds_json(holds), ensure_ascii=False, indent=1))
+        return
     if not holds:
         say("No region is on hold.")
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -51,12 +51,32 @@ def cmd_path() -> None:
 
 
 @journal_app.command("check")
-def cmd_check() -> None:
+def cmd_check(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
+    ] = False,
+) -> None:
     """List every problem in the journal files; exit 4 if any file is damaged."""
     from iastm_coach.errors import DataFileError
 
     journal = _journal()
     report = journal.check_report()
+    if as_json:
+        import json
+
+        from iastm_coach.journal_repair import check_dict
+
+        payload = check_dict(report)
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        if report.errors:
+            count = len(report.errors)
+            raise DataFileError(
+                f"The journal has {count} problem{'s' * (count != 1)} "
+                f"({report.records} readable record{'s' * (report.records != 1)}); "
+                "they are listed in the JSON on standard output.",
+                hint="Fix them by hand in a text editor, or run `iastm-coach journal repair`.",
+            )
+        return
     for line in dict.fromkeys(str(problem) for problem in report.warnings):
         typer.echo(f"Warning: {line}", err=True)
     errors = report.errors
