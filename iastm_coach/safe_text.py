@@ -12,9 +12,7 @@ import re
 # invisible characters that can disguise text: zero-width spaces and joiners,
 # bidirectional overrides and isolates (U+202E can reverse what is displayed),
 # line and paragraph separators, and the byte-order mark.
-_CONTROL = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
-)
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 def find_control_character(text: str) -> str | None:
