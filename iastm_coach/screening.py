@@ -5,6 +5,7 @@ The decisions themselves are pure functions in `checklist.py`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from rich.text import Text
@@ -27,6 +28,8 @@ from iastm_coach.protocol_io import LoadedProtocol
 from iastm_coach.session_deps import SessionDeps
 from iastm_coach.ui import literal
 
+RECENT_SCREENINGS = 50  # how far back to look for a cleared screening (first use or not)
+
 
 def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
     """Ask today's checklist; record the outcome; raise SafetyStop on a stop answer."""
@@ -35,12 +38,13 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
     now = deps.clock.now()
     since = now - timedelta(days=checklist.recheck_days + 1)
     earlier = deps.journal.recent(kinds={records.SCREENING}, since=since)
-    first_ever = not earlier and not deps.journal.recent(kinds={records.SCREENING}, limit=1)
     history = screening_history({**r.data, "at": r.at} for r in earlier)
-    if first_ever:
-        history = type(history)(first_use=True, confirmed_at=history.confirmed_at)
-    elif not any(r.data.get("outcome") == "cleared" for r in earlier):
-        history = type(history)(first_use=False, confirmed_at={})
+    if history.first_use:
+        # Nothing cleared lately: has any screening ever been cleared? (A refusal does
+        # not count: whoever was stopped for a sharp tool is asked about it again.)
+        latest = deps.journal.recent(kinds={records.SCREENING}, limit=RECENT_SCREENINGS)
+        ever = any(r.data.get("outcome") == "cleared" for r in latest)
+        history = replace(history, first_use=not ever)
     questions = questions_for_today(checklist, history, now=now)
     talk = deps.talk
     result = ScreeningResult()

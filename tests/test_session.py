@@ -297,3 +297,16 @@ def test_too_sore_before_starting_stops(tmp_path: Path) -> None:
     assert screening.data["stopped_by"] == "soreness-before"
     deps = make_deps(tmp_path / "b", ScriptedTalk([*MILD, ("right now", 3)]))
     session(deps, side="left")
+
+
+def test_refused_first_use_is_asked_again(tmp_path: Path) -> None:
+    """Stopped for a sharp tool: the next session asks about the tool again."""
+    clock = FakeClock()
+    deps = make_deps(tmp_path, ScriptedTalk([("smooth", False)]), clock)
+    with pytest.raises(SafetyStop):
+        session(deps, side="left")
+    clock.advance(3600)
+    talk = ScriptedTalk(MILD)
+    deps.talk = talk
+    session(deps, side="left")
+    assert any("smooth" in q for q in talk.asked)
