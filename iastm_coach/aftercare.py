@@ -5,6 +5,7 @@ and what to do next.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rich.console import Group, RenderableType
@@ -46,13 +47,33 @@ SHORT_TERM_CAVEAT = (
 )
 
 
-def aftercare_questions(talk: Conversation, place: str) -> tuple[int, bool, bool]:
-    soreness = talk.ask_int(
+@dataclass
+class Answers:
+    """Aftercare answers for one side, filled in as they are given, so an answer given
+    before Ctrl-C or the end of input still counts (a red flag is never lost)."""
+
+    soreness: int = -1  # -1: not answered
+    bruising: bool | None = None
+    numbness: bool | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.soreness >= 0 and self.bruising is not None and self.numbness is not None
+
+    def flags(self) -> list[RedFlag]:
+        return aftercare_flags(
+            soreness=self.soreness, bruising=bool(self.bruising), numbness=bool(self.numbness)
+        )
+
+
+def aftercare_questions(talk: Conversation, place: str, answers: Answers) -> None:
+    answers.soreness = talk.ask_int(
         f"Soreness now in the {place}, 0-10 ({SORENESS_ANCHORS})?", low=0, high=10
     )
-    bruising = talk.confirm(f"Any bruising on the {place} (more than redness or small red dots)?")
-    numbness = talk.confirm(f"Any numbness or tingling in or below the {place}?")
-    return soreness, bruising, numbness
+    answers.bruising = talk.confirm(
+        f"Any bruising on the {place} (more than redness or small red dots)?"
+    )
+    answers.numbness = talk.confirm(f"Any numbness or tingling in or below the {place}?")
 
 
 Measured = dict[Side, tuple[float, datetime]]
@@ -154,18 +175,13 @@ def follow_up(
 
 
 def place_holds_for_aftercare(
-    deps: SessionDeps,
-    region: str,
-    saved: Sequence[Record],
-    aftercare: dict[Side, tuple[int, bool, bool]],
+    deps: SessionDeps, region: str, saved: Sequence[Record], aftercare: dict[Side, Answers]
 ) -> list[RedFlag]:
+    """Hold the region for every red flag in the answers given, complete or not."""
     flags: list[RedFlag] = []
     for record in saved:
         answers = aftercare.get(record.data["side"])
-        if answers is None:
-            continue
-        soreness, bruising, numbness = answers
-        for flag in aftercare_flags(soreness=soreness, bruising=bruising, numbness=numbness):
+        for flag in answers.flags() if answers else []:
             if all(flag.rule != seen.rule for seen in flags):
                 flags.append(flag)
                 place_hold(

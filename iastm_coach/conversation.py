@@ -110,8 +110,11 @@ class LineConversation:
 
     def ask_int(self, question: str, *, low: int, high: int) -> int:
         def parse(answer: str) -> int | Invalid:
-            fits = answer.lstrip("-").isdigit() and low <= int(answer) <= high
-            return int(answer) if fits else INVALID
+            try:
+                value = int(answer)
+            except ValueError:
+                return INVALID
+            return value if low <= value <= high else INVALID
 
         problem = f"Please type a whole number from {low} to {high}."
         return self._ask_until(question, f"[{low}-{high}]", parse, problem)

@@ -20,6 +20,7 @@ from iastm_coach import records
 from iastm_coach.aftercare import (
     CHECKIN_REMINDER,
     STOPPED_EARLY_ADVICE,
+    Answers,
     aftercare_questions,
     aftercare_screen,
     follow_up,
@@ -128,13 +129,12 @@ def session_fields(
     ended: datetime,
     dose: Dose,
     rest_override: bool,
-    aftercare: tuple[int, bool, bool] | None,
+    aftercare: Answers,
     note: str,
 ) -> dict[str, Any]:
     """The journal fields of one side's session (records.SESSION)."""
     p = loaded.protocol
     steps = [step for step in result.steps if step.side == side]
-    soreness, bruising, numbness = aftercare if aftercare else (-1, False, False)
     return {
         "region": p.region,
         "side": side,
@@ -162,10 +162,10 @@ def session_fields(
             }
             for step in steps
         ],
-        "aftercare_answered": aftercare is not None,
-        "soreness": soreness,
-        "bruising": bruising,
-        "numbness": numbness,
+        "aftercare_answered": aftercare.complete,
+        "soreness": aftercare.soreness,
+        "bruising": bool(aftercare.bruising),
+        "numbness": bool(aftercare.numbness),
         "note": note,
     }
 
@@ -235,14 +235,15 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     result = deps.run_timer(plan)
     group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
 
-    aftercare: dict[Side, tuple[int, bool, bool]] = {}
+    kept = saved_sides(sides, result)  # the sides that get a record
+    aftercare = {side: Answers() for side in kept}
     note = ""
     cut_short: BaseException | None = None
     try:
         if result.ended_by != "interrupted" and result.actual_s > 0:
             talk.show(Text("How do you feel?", style="bold"))
-            for side in sides:
-                aftercare[side] = aftercare_questions(talk, _place(p.region, side))
+            for side in kept:
+                aftercare_questions(talk, _place(p.region, side), aftercare[side])
             note = talk.ask_text("A note for your journal?")
     except (KeyboardInterrupt, UsageError) as error:
         cut_short = error  # keep what was done: it is recorded first, then we stop
@@ -259,16 +260,16 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 ended=ended,
                 dose=dose,
                 rest_override=rest_override,
-                aftercare=aftercare.get(side),
+                aftercare=aftercare[side],
                 note=note,
             ),
             at=ended,
         )
-        for side in saved_sides(sides, result)
+        for side in kept
     ]
     flags = place_holds_for_aftercare(deps, p.region, saved, aftercare)
     outcome = SessionOutcome(saved, result, flags)
-    answered = len(aftercare) == len(sides) and cut_short is None
+    answered = all(answers.complete for answers in aftercare.values()) and cut_short is None
     if flags:
         talk.show(red_flag_panel(flags, p.region))
     elif not answered:

@@ -32,10 +32,10 @@ def test_confirm_accepts_yes_no_and_default() -> None:
 
 
 def test_ask_int_reasks_until_in_range() -> None:
-    """A mistyped score is asked again with what is allowed."""
-    conversation, out = talk("3/10\n11\n4\n")
+    """A mistyped score (including ones str.isdigit accepts) is asked again."""
+    conversation, out = talk("3/10\n11\n--3\n\u00b2\n4\n")
     assert conversation.ask_int("Soreness?", low=0, high=10) == 4
-    assert out.getvalue().count("whole number from 0 to 10") == 2
+    assert out.getvalue().count("whole number from 0 to 10") == 4
 
 
 def test_terminal_user_is_asked_as_often_as_it_takes() -> None:

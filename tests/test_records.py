@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iastm_coach import records
+from iastm_coach.aftercare import Answers
 from iastm_coach.records import field_problems, problems_by_field, unknown_fields
 
 T0 = datetime(2026, 1, 13, 7, 25, 22, tzinfo=timezone(timedelta(hours=1)))
@@ -420,7 +421,12 @@ def _no_problems(kind: str, data: dict[str, Any]) -> None:
     percent=st.integers(10, 100),
     reason=NOTES,
     rest_override=st.booleans(),
-    aftercare=st.none() | st.tuples(st.integers(0, 10), st.booleans(), st.booleans()),
+    aftercare=st.builds(
+        Answers,
+        soreness=st.integers(-1, 10),
+        bruising=st.none() | st.booleans(),
+        numbness=st.none() | st.booleans(),
+    ),
     note=NOTES,
     minutes=st.integers(0, 90),
 )
@@ -432,7 +438,7 @@ def test_session_fields_always_fit(
     percent: int,
     reason: str,
     rest_override: bool,
-    aftercare: tuple[int, bool, bool] | None,
+    aftercare: Answers,
     note: str,
     minutes: int,
 ) -> None:

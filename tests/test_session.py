@@ -275,8 +275,30 @@ def test_aftercare_cut_short_is_recorded_as_unanswered(tmp_path: Path) -> None:
         session(deps, side="left")
     (record,) = deps.journal.recent(kinds={records.SESSION})
     assert record.data["aftercare_answered"] is False
-    assert record.data["soreness"] == -1
+    assert record.data["soreness"] == 2, "the answer given before the input ended is kept"
     assert record.data["complete"] is True, "the strokes themselves were all done"
+
+
+def test_red_flag_given_before_ctrl_c_still_holds(tmp_path: Path) -> None:
+    """Soreness 8, then Ctrl-C at the next question: the region is still put on hold."""
+    talk = ScriptedTalk(
+        [("smooth", True), ("right now", 0), ("Soreness now", 8), ("bruising", KeyboardInterrupt())]
+    )
+    deps = make_deps(tmp_path, talk)
+    with pytest.raises(Interrupted):
+        session(deps, side="left")
+    assert "calf" in active_holds(deps.journal)
+    assert "now on hold" in talk.transcript
+
+
+def test_aftercare_only_for_sides_that_were_treated(tmp_path: Path) -> None:
+    """Quitting during the left side of 'both': no questions about the untreated right."""
+    talk = ScriptedTalk([*MILD])
+    deps = make_deps(tmp_path, talk, keys=[(30.0, "q")])
+    with pytest.raises(Interrupted):
+        session(deps, side="both")
+    assert not any("right calf" in q for q in talk.asked)
+    assert [r.data["side"] for r in deps.journal.recent(kinds={records.SESSION})] == ["left"]
 
 
 def test_red_flag_does_not_also_say_soreness_is_normal(tmp_path: Path) -> None:
