@@ -195,7 +195,9 @@ def red_flag_panel(flags: Sequence[RedFlag], region: str) -> RenderableType:
     for flag in flags:
         text.append_text(literal(f"- {flag.reason}\n"))
     text.append_text(literal(advice_for(flags, region=region)))
-    return Panel(text, title=f"Stop: the {region} is now on hold", style="red", title_align="left")
+    # A plain-string title would be parsed as markup: the region may come from a hand-edited file.
+    title = literal(f"Stop: the {region} is now on hold")
+    return Panel(text, title=title, style="red", title_align="left")
 
 
 def aftercare_screen(

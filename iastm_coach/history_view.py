@@ -185,7 +185,7 @@ def session_cells(row: SessionRow, holds: Mapping[str, Hold]) -> dict[str, Text]
     """The text of each field of one row, plain words (no markup), styled where ours."""
     protocol = literal(row.protocol_label())
     if row.fingerprint:
-        protocol.append(f" {row.fingerprint[:12]}", style="dim")
+        protocol.append_text(literal(f" {row.fingerprint[:12]}", "dim"))
     notes = [row.note] + [f"{n.hours} h: {n.note}" for n in row.checkin_notes]
     flag_list = list(row.flags)
     if flag_list and row.region in holds:
@@ -349,7 +349,7 @@ def holds_text(holds: Mapping[str, Hold]) -> RenderableType:
             parts.extend(Padding(literal(f"- {reason}"), (0, 0, 0, 2)) for reason in reasons)
         parts.append(
             Padding(
-                Text(
+                literal(
                     "Do not treat it; contact your clinician. Lift it with "
                     f"`iastm-coach hold clear {region} --reason TEXT`."
                 ),

@@ -332,3 +332,15 @@ def test_refused_first_use_is_asked_again(tmp_path: Path) -> None:
     deps.talk = talk
     session(deps, side="left")
     assert any("smooth" in q for q in talk.asked)
+
+
+def test_red_flag_panel_shows_region_literally() -> None:
+    """A region name from a hand-edited journal cannot inject markup into the panel title."""
+    from rich.console import Console
+
+    from iastm_coach.aftercare import red_flag_panel
+    from iastm_coach.redflags import RedFlag
+
+    console = Console(width=100, record=True, color_system=None)
+    console.print(red_flag_panel([RedFlag("numbness", "numbness")], "[bold]calf[/bold]"))
+    assert "[bold]calf[/bold]" in console.export_text()

@@ -74,19 +74,11 @@ def print_reminder(journal: Journal, now: dt.datetime) -> None:
 
 
 def show_flags(flags: list[RedFlag], region: str) -> None:
-    from rich.panel import Panel
-    from rich.text import Text
+    """The same red-flag panel the session shows."""
+    from iastm_coach.aftercare import red_flag_panel
+    from iastm_coach.ui import get_console
 
-    from iastm_coach.redflags import advice_for
-    from iastm_coach.ui import get_console, literal
-
-    text = Text()
-    for flag in flags:
-        text.append_text(literal(f"- {flag.reason}\n"))
-    text.append_text(literal(advice_for(flags, region=region)))
-    get_console().print(
-        Panel(text, title=f"Red flag: {region} is now on hold", title_align="left", style="red")
-    )
+    get_console().print(red_flag_panel(flags, region))
 
 
 def find_session(journal: Journal, reference: str) -> Record:
