@@ -70,6 +70,19 @@ def region_index() -> RegionIndex:
     return RegionIndex(tuple(regions), aliases)
 
 
+def require_canonical_region(loaded: LoadedProtocol) -> LoadedProtocol:
+    """A protocol file must name its region by its id, not an alias: holds, rest periods
+    and the journal are kept per region id, so `quads` must be written `quadriceps`."""
+    region = loaded.protocol.region
+    canonical = region_index().aliases.get(region)
+    if canonical is not None:
+        raise DataFileError(
+            f"{loaded.path}: region: '{region}' is another name for '{canonical}'",
+            hint=f'Write region = "{canonical}" in the file.',
+        )
+    return loaded
+
+
 def load_builtin(region: str) -> LoadedProtocol:
     return load_protocol_file(builtin_path(region), source="built-in")
 
@@ -120,10 +133,8 @@ def install(source: Path, *, replace: bool, now: datetime) -> InstallResult:
     An existing installed protocol is never silently overwritten: without
     `replace` this refuses; with it, the old file is kept as a backup.
     """
-    loaded = load_protocol_file(source, source="file")
-    index = region_index()
+    loaded = require_canonical_region(load_protocol_file(source, source="file"))
     region = loaded.protocol.region
-    region = index.aliases.get(region, region)
     destination = installed_path(region)
     backup: Path | None = None
     if destination.exists():

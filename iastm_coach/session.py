@@ -33,7 +33,7 @@ from iastm_coach.dose import Dose, next_dose
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.gates import check_gates
 from iastm_coach.journal import Journal
-from iastm_coach.library import load_for_region, region_index
+from iastm_coach.library import load_for_region, region_index, require_canonical_region
 from iastm_coach.protocol_io import LoadedProtocol, load_protocol_file
 from iastm_coach.screening import choose_skips, screen
 from iastm_coach.session_deps import SessionDeps, SessionOutcome, SessionRequest
@@ -56,7 +56,7 @@ WARNING_SIGNS = (
 def choose_protocol(request: SessionRequest) -> LoadedProtocol:
     """`--protocol FILE` (validated first), else the installed or built-in one."""
     if request.protocol_file is not None:
-        loaded = load_protocol_file(request.protocol_file, source="file")
+        loaded = require_canonical_region(load_protocol_file(request.protocol_file, source="file"))
         if request.region is not None:
             wanted = region_index().resolve(request.region)
             if wanted != loaded.protocol.region:

@@ -200,3 +200,15 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(iastm_coach.library, "load_all", interrupted)
     code, _, err = run("protocol", "list")
     assert code == 130 and "Interrupted" in err
+
+
+def test_protocol_naming_a_region_by_alias_is_refused(tmp_path: Path) -> None:
+    """`region = "calves"` would dodge holds and rest periods kept under 'calf'."""
+    path = tmp_path / "alias.toml"
+    path.write_text(
+        builtin_path("calf").read_text().replace('region = "calf"', 'region = "calves"')
+    )
+    code, _, err = run("protocol", "install", str(path))
+    assert code == 4 and "'calves' is another name for 'calf'" in err
+    code, _, err = run("session", "--protocol", str(path))
+    assert code == 4 and "another name" in err
