@@ -124,20 +124,28 @@ def follow_up(
     by_side = {record.data["side"]: record for record in outcome.sessions}
     talk = deps.talk
     if before and p.outcome is not None:
-        after = measure_outcome(p, list(before), talk, phase="after", clock=deps.clock)
-        for phase, values in (("before", before), ("after", after)):
+        outcome_test = p.outcome
+
+        def keep(values: Measured, phase: str) -> None:
             for side, (value, at) in values.items():
                 record_measure(
                     deps.journal,
                     region=p.region,
                     side=side,
-                    test=p.outcome.name,
-                    unit=p.outcome.unit,
+                    test=outcome_test.name,
+                    unit=outcome_test.unit,
                     value=value,
                     phase=phase,
                     session_id=by_side[side].id if side in by_side else "",
                     at=at,
                 )
+
+        keep(before, "before")  # first: a measurement taken is never lost
+        try:
+            after = measure_outcome(p, list(before), talk, phase="after", clock=deps.clock)
+        except EndOfInput:
+            after = {}
+        keep(after, "after")
         changes = [
             f"{'' if side == 'none' else side + ' '}{value - before[side][0]:+g} {p.outcome.unit}"
             for side, (value, _) in after.items()
@@ -156,11 +164,11 @@ def follow_up(
     if wanted:
         done: list[ExerciseDone] = []
         try:
-            done = guide_exercises(
-                p.exercise, clock=deps.clock, time_scale=deps.time_scale, talk=talk
+            guide_exercises(
+                p.exercise, clock=deps.clock, time_scale=deps.time_scale, talk=talk, done=done
             )
         except EndOfInput:
-            pass
+            pass  # what was done so far is recorded below
         finally:
             deps.journal.append(
                 records.EXERCISE,

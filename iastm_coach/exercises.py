@@ -73,10 +73,19 @@ def guide_exercise(
 
 
 def guide_exercises(
-    exercises: Sequence[Exercise], *, clock: Clock, time_scale: float, talk: Conversation
+    exercises: Sequence[Exercise],
+    *,
+    clock: Clock,
+    time_scale: float,
+    talk: Conversation,
+    done: list[ExerciseDone] | None = None,
 ) -> list[ExerciseDone]:
-    """Offer each exercise in turn; skipped ones are recorded with 0 sets done."""
-    results: list[ExerciseDone] = []
+    """Offer each exercise in turn; skipped ones are recorded with 0 sets done.
+
+    Results are appended to `done` as each exercise ends, so a caller that is
+    interrupted still has the exercises finished before.
+    """
+    results: list[ExerciseDone] = [] if done is None else done
     for exercise in exercises:
         describe(exercise, talk)
         if talk.confirm(f"Do '{exercise.name}' now?", default=True):

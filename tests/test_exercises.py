@@ -80,3 +80,28 @@ def test_red_flag_skips_exercises(tmp_path: Path) -> None:
     session(deps, side="left")
     assert not any("with a guide" in q for q in talk.asked)
     assert not deps.journal.recent(kinds={records.EXERCISE})
+
+
+def test_input_ending_mid_exercises_keeps_what_was_done(tmp_path: Path) -> None:
+    """A pipe that ends during the second exercise still records the first one's sets,
+    and a 'before' measurement is kept even when the 'after' one is never given."""
+    from iastm_coach.conversation import EndOfInput
+
+    talk = ScriptedTalk(
+        [
+            *MILD,
+            ("before you start", True),
+            ("before the strokes", 9.0),
+            ("after the strokes", EndOfInput("ended")),
+            ("with a guide", True),
+            ("Do 'Wall calf stretch, knee straight' now", True),
+            ("ready", True),
+            ("Do 'Wall calf stretch, knee bent' now", EndOfInput("ended")),
+        ]
+    )
+    deps = make_deps(tmp_path, talk)
+    session(deps, side="left")
+    (measure,) = deps.journal.recent(kinds={records.MEASURE})
+    assert (measure.data["phase"], measure.data["value"]) == ("before", 9.0)
+    (exercise,) = deps.journal.recent(kinds={records.EXERCISE})
+    assert [e["sets_done"] for e in exercise.data["exercises"]] == [3]
