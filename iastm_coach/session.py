@@ -37,7 +37,7 @@ from iastm_coach.library import load_for_region, region_index, require_canonical
 from iastm_coach.protocol_io import LoadedProtocol, load_protocol_file
 from iastm_coach.screening import choose_skips, screen
 from iastm_coach.session_deps import SessionDeps, SessionOutcome, SessionRequest
-from iastm_coach.timer import RunResult, Side, build_plan
+from iastm_coach.timer import RunResult, Side, Step, build_plan
 from iastm_coach.ui import literal
 
 NORMAL_RESPONSE = (
@@ -81,7 +81,7 @@ def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversa
     return ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
 
 
-def preparation(loaded: LoadedProtocol, dose: Dose, sides: Sequence[Side]) -> RenderableType:
+def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> RenderableType:
     """One screen: how to get ready, and what is normal and what is not."""
     p = loaded.protocol
     first = p.area[0]
@@ -102,7 +102,7 @@ def preparation(loaded: LoadedProtocol, dose: Dose, sides: Sequence[Side]) -> Re
         lines.append("Never work over: ", style="bold red")
         lines.append_text(literal("; ".join(zones)))
         lines.append("\n")
-    planned = p.planned_seconds(sides=len(sides)) * dose.percent // 100
+    planned = sum(step.planned_s for step in plan)  # as timed: dose and skipped areas included
     lines.append(f"Time: about {planned // 60} min {planned % 60:02d} s of strokes")
     if dose.percent != 100:
         lines.append(f" ({dose.percent}% dose: ")
@@ -225,12 +225,12 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
             Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
         )
 
-    talk.show(preparation(loaded, dose, sides))
+    plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
+    talk.show(preparation(loaded, dose, plan))
     if first_session_ever(deps.journal):
         talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
     talk.pause("Press Enter when you are ready.")
     before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
-    plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
     started = deps.clock.now()
     result = deps.run_timer(plan)
     group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"

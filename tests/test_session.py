@@ -344,3 +344,10 @@ def test_red_flag_panel_shows_region_literally() -> None:
     console = Console(width=100, record=True, color_system=None)
     console.print(red_flag_panel([RedFlag("numbness", "numbness")], "[bold]calf[/bold]"))
     assert "[bold]calf[/bold]" in console.export_text()
+
+
+def test_get_ready_time_is_the_timed_plan(tmp_path: Path) -> None:
+    """The 'Get ready' time matches what will be timed, skipped areas left out."""
+    talk = ScriptedTalk([*MILD, ("Is there a bruise", True), ("Skip 'Lower calf", True)])
+    session(make_deps(tmp_path, talk), side="left")
+    assert "about 2 min 00 s of strokes" in talk.transcript
