@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history import checkins_of, last_session, sitting_of
-from iastm_coach.holds import hold_state
+from iastm_coach.holds import HoldState, hold_state
 
 if TYPE_CHECKING:
     from iastm_coach.journal import Journal
@@ -78,11 +78,16 @@ def lowest(*doses: Dose) -> Dose:
     return Dose(low, "; ".join(dose.reason for dose in scaled if dose.percent == low))
 
 
-def next_dose(protocol: TreatmentProtocol, journal: Journal, *, region: str) -> Dose:
-    """The dose for the next session of *region*, with the reason shown to people."""
+def next_dose(
+    protocol: TreatmentProtocol, journal: Journal, *, region: str, holds: HoldState | None = None
+) -> Dose:
+    """The dose for the next session of *region*, with the reason shown to people.
+
+    *holds* saves reading every hold again when the caller already has them.
+    """
     last = last_session(journal, region)
     after_hold = FULL
-    clear = hold_state(journal).last_clear.get(region)
+    clear = (holds or hold_state(journal)).last_clear.get(region)
     if clear is not None and (last is None or last.at <= clear.at):
         reason = str(clear.data.get("reason", ""))
         after_hold = Dose(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from rich.text import Text
 
 from iastm_coach.errors import SafetyStop
 from iastm_coach.history import last_session
-from iastm_coach.holds import active_holds
+from iastm_coach.holds import Hold, active_holds
 from iastm_coach.journal import Record
 from iastm_coach.protocol_io import LoadedProtocol
 from iastm_coach.session_deps import SessionDeps
@@ -34,11 +35,20 @@ def _ended_at(record: Record) -> datetime:
     return ended if isinstance(ended, datetime) else record.at
 
 
-def check_gates(loaded: LoadedProtocol, deps: SessionDeps, *, override_rest: bool) -> bool:
-    """Holds and the rest period. Returns True when the rest period is overridden."""
+def check_gates(
+    loaded: LoadedProtocol,
+    deps: SessionDeps,
+    *,
+    override_rest: bool,
+    holds: Mapping[str, Hold] | None = None,
+) -> bool:
+    """Holds and the rest period. Returns True when the rest period is overridden.
+
+    *holds* (region -> active hold) saves reading them again when the caller has them.
+    """
     region = loaded.protocol.region
     now = deps.clock.now()
-    hold = active_holds(deps.journal).get(region)
+    hold = (active_holds(deps.journal) if holds is None else holds).get(region)
     if hold is not None:
         since = hold.since.astimezone(now.tzinfo)
         raise SafetyStop(

@@ -32,6 +32,7 @@ from iastm_coach.conversation import Conversation
 from iastm_coach.dose import Dose, next_dose
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.gates import check_gates
+from iastm_coach.holds import hold_state
 from iastm_coach.journal import Journal
 from iastm_coach.library import load_for_region, region_index, require_canonical_region
 from iastm_coach.protocol_io import LoadedProtocol, load_protocol_file
@@ -202,7 +203,10 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
             hint="Ask your clinician for an updated protocol.",
         )
 
-    rest_override = check_gates(loaded, deps, override_rest=request.override_rest)
+    holds = hold_state(deps.journal)  # read once: the gates and the dose both need it
+    rest_override = check_gates(
+        loaded, deps, override_rest=request.override_rest, holds=holds.active
+    )
     if not p.access.self_reachable:
         talk.show(
             Text(
@@ -219,7 +223,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     sides = choose_sides(loaded, request, talk)
     screening = screen(loaded, deps)
     skips = choose_skips(loaded, screening, talk)
-    dose = next_dose(p, deps.journal, region=p.region)
+    dose = next_dose(p, deps.journal, region=p.region, holds=holds)
     if dose.percent != 100:
         talk.show(
             Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
