@@ -16,7 +16,6 @@ from typing import Any, Final
 
 SEVERE_SORENESS: Final = 7  # NRS 7-10 is "severe" (section 7)
 MODERATE_SORENESS: Final = 4  # NRS 4-6 is "moderate": interferes with daily life (section 7)
-FOLLOW_UP_HOURS: Final = (24, 48, 72)
 
 ADVICE: Final = (
     "Stop treating this region and contact your clinician (physio or doctor). "

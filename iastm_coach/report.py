@@ -46,8 +46,6 @@ if TYPE_CHECKING:
     from iastm_coach.holds import Hold
     from iastm_coach.journal import Record
 
-FORMATS: Final = ("md", "html", "csv", "json")
-
 
 @dataclass(frozen=True)
 class Prescribed:

@@ -34,10 +34,6 @@ class SessionOutcome:
     result: RunResult
     flags: list[RedFlag]
 
-    @property
-    def interrupted(self) -> bool:
-        return self.result.ended_by != "finished"
-
 
 @dataclass(frozen=True)
 class SessionRequest:

@@ -119,6 +119,8 @@ def render_welcome() -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
+    from iastm_coach.today import FIRST_REGION
+
     steps = _aligned(
         [
             (
@@ -127,7 +129,7 @@ def render_welcome() -> RenderableType:
             ),
             (Text("iastm-coach protocol list", style="bold"), Text("the regions and protocols")),
             (
-                Text("iastm-coach session calf", style="bold"),
+                Text(f"iastm-coach session {FIRST_REGION}", style="bold"),
                 Text("a guided session; a safety check comes first"),
             ),
         ]
