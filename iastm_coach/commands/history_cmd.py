@@ -245,9 +245,11 @@ def cmd_checkin(
     if session_id is not None:
         session = find_session(journal, session_id)
         if hours is None:
-            due_item = follow_up_due(session, checkins_of(journal, session), now)
+            checkins = checkins_of(journal, session)
+            due_item = follow_up_due(session, checkins, now)
             open_now = follow_up_at(session_end(session), now)
-            if due_item is None and open_now is not None:
+            answered = {checkin.data.get("hours") for checkin in checkins}
+            if due_item is None and open_now is not None and open_now in answered:
                 raise UsageError(
                     f"the {open_now} h follow-up of that session is already answered",
                     hint=f"Add --hours {open_now} to answer it again (the later answer counts).",
