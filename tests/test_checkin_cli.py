@@ -315,13 +315,3 @@ def test_ctrl_c_in_a_terminal(isolated_home: Path) -> None:
     assert child.exitstatus == 130, child.before
     assert "Aborted" not in (child.before or "")
     assert checkins(isolated_home) == []
-
-
-def test_no_72h_needed_is_not_called_already_answered(isolated_home: Path) -> None:
-    """At 70 h with low soreness no 72 h follow-up is open: say so, not 'already answered'."""
-    (session,) = logged(isolated_home, 70)
-    run("checkin", session.id, "--soreness", "2", "--hours", "24")
-    run("checkin", session.id, "--soreness", "1", "--hours", "48")
-    code, _, err = run("checkin", session.id, "--soreness", "1")
-    assert code == 2
-    assert "already answered" not in err and "no follow-up of that session is open" in err
