@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from iastm_coach.journal import Journal, Record
 
 PHASES: Final = ("before", "after", "standalone")
-SIDES: Final = ("left", "right", "none")
+SIDES: Final = records.SIDES
 RANGE_BOUNDS: Final = (-100.0, 400.0)
 SCORE_BOUNDS: Final = (0.0, 10.0)
 HISTORY_LOOKBACK: Final = timedelta(days=366)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from iastm_coach.errors import DataFileError, UsageError
-from iastm_coach.protocol_model import BOUNDS, MAX_SESSION_SECONDS, TreatmentProtocol
+from iastm_coach.protocol_model import BOUNDS, TreatmentProtocol, total_dose_problem
 
 Source = Literal["built-in", "installed", "file"]
 
@@ -106,18 +106,15 @@ def cross_field_problems(document: dict[str, Any]) -> list[str]:
         if isinstance(area, dict)
     ]  # fmt: skip
     if durations and all(type(seconds) is int for seconds in durations):
-        sides = 2 if not isinstance(access, dict) or access.get("sided", True) is True else 1
-        total = sum(durations) * sides  # type: ignore[arg-type]
         minutes = settings.get("max_session_minutes") if isinstance(settings, dict) else None
-        limit = MAX_SESSION_SECONDS
-        if type(minutes) is int and 0 < minutes * 60 < limit:
-            limit = minutes * 60
-        if total > limit:
-            both = " for both sides" if sides == 2 else ""
-            problems.append(
-                f"areas add up to {total // 60} min {total % 60} s{both}, more than the "
-                f"{limit // 60} minute session limit (settings.max_session_minutes)"
-            )
+        sided = not isinstance(access, dict) or access.get("sided", True) is True
+        problem = total_dose_problem(
+            durations,  # type: ignore[arg-type]
+            sided=sided,
+            max_minutes=minutes if type(minutes) is int else None,
+        )
+        if problem:
+            problems.append(problem)
     return problems
 
 

@@ -75,6 +75,23 @@ def bounded(name: str, description: str, **extra: Any) -> Any:
     )
 
 
+def total_dose_problem(durations: list[int], *, sided: bool, max_minutes: int | None) -> str | None:
+    """Why these areas make too long a session, or None. Shared by the model and by the
+    check on raw documents that lists it beside field errors (protocol_io)."""
+    sides = 2 if sided else 1
+    total = sum(durations) * sides
+    limit = MAX_SESSION_SECONDS
+    if max_minutes is not None and 0 < max_minutes * 60 < limit:
+        limit = max_minutes * 60
+    if total <= limit:
+        return None
+    return (
+        f"areas add up to {total // 60} min {total % 60} s"
+        f"{' for both sides' if sides == 2 else ''}, more than the "
+        f"{limit // 60} minute session limit (settings.max_session_minutes)"
+    )
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -192,15 +209,12 @@ class TreatmentProtocol(Strict):
 
     @model_validator(mode="after")
     def _safe_total_dose(self) -> TreatmentProtocol:
-        sides = 2 if self.access.sided else 1
-        total = sum(area.duration_s for area in self.area) * sides
-        limit = min(self.settings.max_session_minutes * 60, MAX_SESSION_SECONDS)
-        if total > limit:
-            raise ValueError(
-                f"areas add up to {total // 60} min {total % 60} s"
-                f"{' for both sides' if sides == 2 else ''}, more than the "
-                f"{limit // 60} minute session limit (settings.max_session_minutes)"
-            )
+        durations = [area.duration_s for area in self.area]
+        problem = total_dose_problem(
+            durations, sided=self.access.sided, max_minutes=self.settings.max_session_minutes
+        )
+        if problem:
+            raise ValueError(problem)
         names = [area.name for area in self.area]
         if len(set(names)) != len(names):
             raise ValueError("area names must be different from each other")

@@ -31,6 +31,7 @@ from iastm_coach.outcomes import (
     build_series,
     changes_by_session,
     measurements_of,
+    monday_of,
     session_changes,
 )
 from iastm_coach.report_data import REPORT_VERSION as REPORT_VERSION
@@ -307,11 +308,6 @@ def protocol_uses(rows: Sequence[SessionRow]) -> list[ProtocolUse]:
     return sorted(uses, key=lambda u: (u.region, u.first))
 
 
-def monday(moment: datetime) -> date:
-    day = moment.astimezone().date()
-    return day - timedelta(days=day.weekday())
-
-
 def adherence_by_region(
     rows: Sequence[SessionRow], prescriptions: Mapping[str, Prescribed | None], *, now: datetime
 ) -> list[Adherence]:
@@ -319,7 +315,7 @@ def adherence_by_region(
     for row in rows:
         by_region.setdefault(row.region, []).append(row)
     result = []
-    this_week = monday(now)
+    this_week = monday_of(now)
     for region, region_rows in sorted(by_region.items()):
         sittings: dict[str, list[SessionRow]] = {}
         for row in region_rows:
@@ -328,7 +324,7 @@ def adherence_by_region(
         complete = 0
         exercised = sets_done = sets_planned = 0
         for group_rows in sittings.values():
-            week = monday(group_rows[0].started)
+            week = monday_of(group_rows[0].started)
             per_week[week] = per_week.get(week, 0) + 1
             complete += all(row.complete for row in group_rows)
             exercise = group_rows[0].exercise  # the same on every side of the sitting

@@ -15,7 +15,14 @@ from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import TYPE_CHECKING, Any, Final
 
-from iastm_coach.outcomes import CAVEAT, Measurement, Series, build_series, summary_line
+from iastm_coach.outcomes import (
+    CAVEAT,
+    Measurement,
+    Series,
+    build_series,
+    monday_of,
+    summary_line,
+)
 
 if TYPE_CHECKING:
     from iastm_coach.history import SessionRow
@@ -120,11 +127,6 @@ class Trend:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
-
-
-def monday_of(moment: datetime) -> date:
-    day = moment.astimezone().date()
-    return day - timedelta(days=day.weekday())
 
 
 def soreness_points(rows: Iterable[SessionRow]) -> list[SorenessPoint]:
