@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from rich.text import Text
 
 from iastm_coach.errors import SafetyStop
-from iastm_coach.history import last_session
+from iastm_coach.history import last_session, session_end
 from iastm_coach.holds import Hold, active_holds
-from iastm_coach.journal import Record
 from iastm_coach.protocol_io import LoadedProtocol
 from iastm_coach.session_deps import SessionDeps
 
@@ -28,11 +27,6 @@ def describe_duration(delta: timedelta) -> str:
     if hours and minutes:
         return f"{hours} h {minutes} min"
     return f"{hours} h" if hours else f"{max(minutes, 1)} min"
-
-
-def _ended_at(record: Record) -> datetime:
-    ended = record.data.get("ended")
-    return ended if isinstance(ended, datetime) else record.at
 
 
 def check_gates(
@@ -60,7 +54,7 @@ def check_gates(
         )
     last = last_session(deps.journal, region)
     rest_hours = loaded.protocol.settings.rest_hours
-    remaining = rest_remaining(_ended_at(last) if last else None, rest_hours, now)
+    remaining = rest_remaining(session_end(last) if last else None, rest_hours, now)
     if remaining <= timedelta(0):
         return False
     ready = now + remaining

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from iastm_coach import records
 from iastm_coach.errors import CoachError
+from iastm_coach.history import session_end
 
 if TYPE_CHECKING:
     from iastm_coach.history import DueCheckin
@@ -171,11 +172,6 @@ def week_start(now: datetime) -> datetime:
     return midnight - timedelta(days=now.weekday())
 
 
-def _session_end(record: Record) -> datetime:
-    value = record.data.get("ended")
-    return value if isinstance(value, datetime) else record.at
-
-
 def _session_start(record: Record) -> datetime:
     value = record.data.get("started")
     return value if isinstance(value, datetime) else record.at
@@ -206,7 +202,7 @@ def plan_today(
         if record.kind != records.SESSION:
             continue
         region = str(record.data.get("region", ""))
-        ended = _session_end(record)
+        ended = session_end(record)
         if region not in last_ended or ended > last_ended[region]:
             last_ended[region] = ended
         if _session_start(record) >= start:
