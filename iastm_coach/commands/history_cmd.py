@@ -172,6 +172,13 @@ def cmd_history(
         console.print(history_table(rows, holds=holds, width=console.width))
     if holds:
         console.print(holds_text(holds))
+    if rows and (len(rows) >= last or since is not None):
+        # Older sessions exist or may: a hold placed before them is not folded in here.
+        oldest = min(row.started for row in rows).astimezone()
+        say(
+            f"[dim]Holds placed before {oldest:%Y-%m-%d} are not shown here; "
+            "`iastm-coach hold list` shows every hold.[/dim]"
+        )
     print_reminder(journal, SystemClock().now())
 
 
