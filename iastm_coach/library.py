@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -50,13 +51,18 @@ def installed_path(region: str) -> Path:
     return installed_protocols_dir() / f"{region}.toml"
 
 
+def _top_level_text(text: str) -> str:
+    """The part of a TOML file before its first table: where `region` and `aliases` are."""
+    match = re.search(r"^\[", text, flags=re.MULTILINE)  # a table header, in column 1
+    return text if match is None else text[: match.start()]
+
+
 def region_index() -> RegionIndex:
     """Read only `region` and `aliases` from each built-in file (no validation: fast)."""
     regions: list[str] = []
     aliases: dict[str, str] = {}
     for path in sorted(builtin_dir().glob("*.toml")):
-        with path.open("rb") as handle:
-            head = tomllib.load(handle)
+        head = tomllib.loads(_top_level_text(path.read_text(encoding="utf-8")))
         region = str(head.get("region", path.stem))
         regions.append(region)
         for alias in head.get("aliases", []):
