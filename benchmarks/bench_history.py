@@ -41,10 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import make_journal
 
-from iastm_coach.journal import Journal
+from iastm_coach.journal.store import Journal
 
 RECENT_FALLBACK = (
-    "import os, pathlib; from iastm_coach.journal import Journal; "
+    "import os, pathlib; from iastm_coach.journal.store import Journal; "
     "Journal(pathlib.Path(os.environ['IASTM_COACH_HOME']) / 'journal').recent("
     "kinds={'session'}, limit=20)"
 )

@@ -95,8 +95,8 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
 
     from iastm_coach.commands.history_cmd import make_report
-    from iastm_coach.journal import Journal
-    from iastm_coach.report import render
+    from iastm_coach.journal.store import Journal
+    from iastm_coach.report.build import render
 
     journal_dir = home / "journal"
     kinds = Counter(record.kind for record in Journal(journal_dir).scan())

@@ -18,7 +18,7 @@ user clears it. As the session command writes them:
 - about one sitting in twenty is followed, the next day, by a `standalone`
   measurement.
 
-Fields follow `iastm_coach/records.py`. The same --seed and --sessions give the
+Fields follow `iastm_coach/journal/records.py`. The same --seed and --sessions give the
 same journal contents (ids differ: they carry randomness).
 """
 
@@ -37,8 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from iastm_coach import records
-from iastm_coach.journal import Journal
+from iastm_coach.journal.store import Journal, records
 
 # region: (sided, treatment areas, exercises, outcome test and unit)
 REGIONS: dict[str, tuple[bool, list[str], list[str], tuple[str, str]]] = {

@@ -29,10 +29,10 @@ from pathlib import Path
 from rich.console import Console
 
 from iastm_coach.clock import SystemClock
-from iastm_coach.keys import NoKeys
-from iastm_coach.protocol_model import Area
-from iastm_coach.timer import RunResult, Step, StepResult, TimerState, TimerView, run_plan
-from iastm_coach.timer_view import LiveTimerView, PlainTimerView
+from iastm_coach.protocols.model import Area
+from iastm_coach.session.keys import NoKeys
+from iastm_coach.session.timer import RunResult, Step, StepResult, TimerState, TimerView, run_plan
+from iastm_coach.views.timer import LiveTimerView, PlainTimerView
 
 AREA = {
     "name": "Benchmark area",

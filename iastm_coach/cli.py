@@ -140,13 +140,13 @@ class CoachGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CoachError as error:
-            from iastm_coach import ui
+            from iastm_coach.views import ui
 
             ui.show_error(error)
             raise typer.Exit(error.exit_code) from None
         except (KeyboardInterrupt, typer.Abort):
             # Abort is how a Typer prompt reports Ctrl-C (or Ctrl-D) to us.
-            from iastm_coach import ui
+            from iastm_coach.views import ui
 
             ui.show_error_text("Interrupted.")
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -157,7 +157,7 @@ class CoachGroup(TyperGroup):
                 raise
             if type(error).__module__.startswith("typer"):
                 raise
-            from iastm_coach import ui
+            from iastm_coach.views import ui
 
             ui.show_bug(error)
             raise typer.Exit(EXIT_BUG) from None
@@ -205,7 +205,7 @@ def root(
         os.environ[DEBUG_ENV] = "1"
     _plain_warnings()
     if plain:
-        from iastm_coach import ui
+        from iastm_coach.views import ui
 
         ui.set_plain(True)
     if ctx.invoked_subcommand is None:
@@ -222,7 +222,7 @@ def _plain_warnings() -> None:
 
     def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
         if category.__module__.startswith("iastm_coach"):
-            from iastm_coach import ui
+            from iastm_coach.views import ui
 
             ui.show_error_text(f"Warning: {message}")
         else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iastm_coach import ui
+from iastm_coach.views import ui
 
 REPO = Path(__file__).resolve().parent.parent
 

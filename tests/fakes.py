@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from iastm_coach.protocol_model import TreatmentProtocol
-from iastm_coach.timer import RunResult, Step, StepResult, TimerState
+from iastm_coach.protocols.model import TreatmentProtocol
+from iastm_coach.session.timer import RunResult, Step, StepResult, TimerState
 
 DEFAULT_START = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
-from iastm_coach.journal import Journal, Record
+from iastm_coach.journal.store import Journal, Record
 
 runner = CliRunner()
 
@@ -250,8 +250,8 @@ def test_ctrl_c_exits_130(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) 
             raise KeyboardInterrupt
 
     from iastm_coach.commands import history_cmd
-    from iastm_coach.conversation import LineConversation
-    from iastm_coach.ui import get_console
+    from iastm_coach.session.conversation import LineConversation
+    from iastm_coach.views.ui import get_console
 
     monkeypatch.setattr(
         history_cmd, "line_conversation", lambda: LineConversation(get_console(), CtrlC())

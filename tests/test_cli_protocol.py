@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
-from iastm_coach.library import builtin_path, region_index
+from iastm_coach.protocols.library import builtin_path, region_index
 
 runner = CliRunner()
 
@@ -178,12 +178,12 @@ def test_data_directory_is_created_private(isolated_home: Path, tmp_path: Path) 
 
 def test_unexpected_errors_are_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug shows one line pointing to --debug, not a traceback."""
-    import iastm_coach.library
+    import iastm_coach.protocols.library
 
     def broken() -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(iastm_coach.library, "load_all", broken)
+    monkeypatch.setattr(iastm_coach.protocols.library, "load_all", broken)
     code, _, err = run("protocol", "list")
     assert code == 1
     assert "internal error (RuntimeError: boom)" in err and "--debug" in err
@@ -192,12 +192,12 @@ def test_unexpected_errors_are_one_line_and_exit_1(monkeypatch: pytest.MonkeyPat
 
 def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C anywhere ends with exit 130 and one line."""
-    import iastm_coach.library
+    import iastm_coach.protocols.library
 
     def interrupted() -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(iastm_coach.library, "load_all", interrupted)
+    monkeypatch.setattr(iastm_coach.protocols.library, "load_all", interrupted)
     code, _, err = run("protocol", "list")
     assert code == 130 and "Interrupted" in err
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
-from iastm_coach.journal import Journal
+from iastm_coach.journal.store import Journal
 from tests.fakes import FakeClock
 
 runner = CliRunner()

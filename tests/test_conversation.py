@@ -7,8 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
-from iastm_coach.conversation import EndOfInput, LineConversation
 from iastm_coach.errors import UsageError
+from iastm_coach.session.conversation import EndOfInput, LineConversation
 
 
 class TerminalInput(io.StringIO):

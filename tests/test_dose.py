@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from iastm_coach.dose import DEFAULT_PERCENT, Dose, dose_from_soreness, lowest, next_dose
-from iastm_coach.holds import clear_hold, place_hold
-from iastm_coach.journal import Journal
-from iastm_coach.protocol_model import DoseRule, TreatmentProtocol
-from iastm_coach.redflags import RedFlag
+from iastm_coach.journal.store import Journal
+from iastm_coach.protocols.model import DoseRule, TreatmentProtocol
+from iastm_coach.safety.dose import DEFAULT_PERCENT, Dose, dose_from_soreness, lowest, next_dose
+from iastm_coach.safety.holds import clear_hold, place_hold
+from iastm_coach.safety.redflags import RedFlag
 from tests.fakes import make_protocol
 from tests.test_history import T0, add_checkin, add_session, make_journal
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from iastm_coach.journal import Journal
+from iastm_coach.journal.store import Journal
 from tests.test_e2e_session import PROGRAM
 
 pytestmark = pytest.mark.slow

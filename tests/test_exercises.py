@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iastm_coach import records
-from iastm_coach.exercises import guide_exercises
-from iastm_coach.protocol_model import Exercise
+from iastm_coach.journal import records
+from iastm_coach.protocols.model import Exercise
+from iastm_coach.session.exercises import guide_exercises
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 from tests.test_session import MILD, make_deps, session
@@ -85,7 +85,7 @@ def test_red_flag_skips_exercises(tmp_path: Path) -> None:
 def test_input_ending_mid_exercises_keeps_what_was_done(tmp_path: Path) -> None:
     """A pipe that ends during the second exercise still records the first one's sets,
     and a 'before' measurement is kept even when the 'after' one is never given."""
-    from iastm_coach.conversation import EndOfInput
+    from iastm_coach.session.conversation import EndOfInput
 
     talk = ScriptedTalk(
         [

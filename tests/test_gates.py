@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from iastm_coach.gates import describe_duration, rest_remaining
+from iastm_coach.safety.gates import describe_duration, rest_remaining
 
 ENDED = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from iastm_coach import records
-from iastm_coach.history import (
+from iastm_coach.history.queries import (
     ROW_FIELDS,
     WINDOWS,
     between,
@@ -29,7 +28,7 @@ from iastm_coach.history import (
     session_rows,
     sitting_of,
 )
-from iastm_coach.journal import Journal, Record
+from iastm_coach.journal.store import Journal, Record, records
 
 T0 = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 PLUS_10 = timezone(timedelta(hours=10))

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
-from iastm_coach.history import ROW_FIELDS
-from iastm_coach.journal import Journal
+from iastm_coach.history.queries import ROW_FIELDS
+from iastm_coach.journal.store import Journal
 
 runner = CliRunner()
 
@@ -227,8 +227,8 @@ def test_trend_empty_and_bad_weeks(isolated_home: Path) -> None:
 
 def add_exercises_and_values(home: Path) -> None:
     """Guided exercises (4 of 6 sets) and a before/after measurement for the newest sitting."""
-    from iastm_coach import records
-    from iastm_coach.measure import record_measure
+    from iastm_coach.history.measure import record_measure
+    from iastm_coach.journal import records
 
     store = journal(home)
     sessions = store.recent(kinds={"session"})
@@ -302,7 +302,7 @@ def test_history_wide_table_has_exercises_column(
 def test_trend_shows_outcome_measures(isolated_home: Path) -> None:
     """`trend calf`: weekly values, before -> after of the latest sessions, a summary sentence
     with the protocol's direction, and the caveat in plain words."""
-    from iastm_coach.measure import record_measure
+    from iastm_coach.history.measure import record_measure
 
     run("log", "calf", "--soreness", "2", "--when", ago(24 * 9))
     run("log", "calf", "--soreness", "2", "--when", ago(24 * 2))
@@ -360,8 +360,8 @@ def test_error_hint_wraps_between_words_in_a_terminal(
 ) -> None:
     """In a terminal the hint is word-wrapped ('recorded' never split as 'r/ecorded'); the
     message stays on one line for grep. Not in a terminal, the hint is one line too."""
-    from iastm_coach import ui
     from iastm_coach.errors import SafetyStop
+    from iastm_coach.views import ui
 
     monkeypatch.setenv("TTY_COMPATIBLE", "1" if terminal else "0")
     monkeypatch.setenv("TERM", "xterm")

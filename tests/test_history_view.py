@@ -13,10 +13,10 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from iastm_coach.history import SessionRow, session_rows
-from iastm_coach.history_view import ELLIPSIS, history_table, wrap_cell, wrap_spans
-from iastm_coach.holds import fold_holds, place_hold
-from iastm_coach.redflags import RedFlag
+from iastm_coach.history.queries import SessionRow, session_rows
+from iastm_coach.safety.holds import fold_holds, place_hold
+from iastm_coach.safety.redflags import RedFlag
+from iastm_coach.views.history import ELLIPSIS, history_table, wrap_cell, wrap_spans
 from tests.test_history import T0, add_checkin, add_session, make_journal
 
 NOTE = "Felt tight [bold red]x[/] <b>ok</b>"

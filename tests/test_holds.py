@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from iastm_coach import records
 from iastm_coach.errors import UsageError
-from iastm_coach.holds import active_holds, clear_hold, fold_holds, hold_state, place_hold
-from iastm_coach.journal import Journal, Record, new_record_id
-from iastm_coach.redflags import RedFlag
+from iastm_coach.journal.store import Journal, Record, new_record_id, records
+from iastm_coach.safety.holds import active_holds, clear_hold, fold_holds, hold_state, place_hold
+from iastm_coach.safety.redflags import RedFlag
 from tests.test_history import MINUS_5, PLUS_10, T0, CountingJournal, add_session, make_journal
 
 BRUISING = RedFlag("bruising", "bruising beyond the usual redness")

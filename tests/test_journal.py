@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from iastm_coach import journal as journal_module
 from iastm_coach.errors import DataFileError, UsageError
-from iastm_coach.journal import (
+from iastm_coach.journal import store as journal_module
+from iastm_coach.journal.store import (
     CURRENT_SCHEMA,
     Journal,
     JournalPermissionWarning,

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from iastm_coach.commands.journal_cmd import journal_app
 from iastm_coach.errors import DataFileError
-from iastm_coach.journal import Journal
+from iastm_coach.journal.store import Journal
 from iastm_coach.paths import journal_dir
 from tests.test_records import example
 

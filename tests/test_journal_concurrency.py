@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from iastm_coach.errors import DataFileError
-from iastm_coach.journal import Journal
+from iastm_coach.journal.store import Journal
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ CONCURRENT_WRITER = """
 import sys, time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from iastm_coach.journal import Journal
+from iastm_coach.journal.store import Journal
 
 directory, go = Path(sys.argv[1]), Path(sys.argv[4])
 worker, count = int(sys.argv[2]), int(sys.argv[3])
@@ -42,7 +42,7 @@ KILLED_WRITER = """
 import random, sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from iastm_coach.journal import Journal
+from iastm_coach.journal.store import Journal
 
 directory, run = Path(sys.argv[1]), int(sys.argv[2])
 journal = Journal(directory)

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iastm_coach import records
 from iastm_coach.errors import DataFileError
-from iastm_coach.journal import RESERVED_FIELDS, Journal
+from iastm_coach.journal.store import RESERVED_FIELDS, Journal, records
 from tests.test_records import example
 
 ZONES = st.builds(

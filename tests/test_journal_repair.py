@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from iastm_coach.errors import DataFileError
-from iastm_coach.journal import Journal, Record
-from iastm_coach.journal_repair import split_blocks
+from iastm_coach.journal.repair import split_blocks
+from iastm_coach.journal.store import Journal, Record
 from tests.test_records import example
 
 ZONE = timezone(timedelta(hours=-5))

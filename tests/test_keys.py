@@ -15,7 +15,7 @@ from pathlib import Path
 import pexpect  # type: ignore[import-untyped]
 import pytest
 
-from iastm_coach.keys import (
+from iastm_coach.session.keys import (
     HIDE_CURSOR,
     SHOW_CURSOR,
     NoKeys,
@@ -203,9 +203,9 @@ CHILD = textwrap.dedent(
     """
     import sys, termios
     from iastm_coach.clock import SystemClock
-    from iastm_coach.keys import TerminalKeys
-    from iastm_coach.timer import build_plan, confirm_with_keys, run_plan
-    from iastm_coach.timer_view import PlainTimerView
+    from iastm_coach.session.keys import TerminalKeys
+    from iastm_coach.session.timer import build_plan, confirm_with_keys, run_plan
+    from iastm_coach.views.timer import PlainTimerView
     from tests.fakes import make_protocol
 
     before = termios.tcgetattr(0)

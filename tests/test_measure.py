@@ -9,13 +9,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from iastm_coach import records
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.errors import UsageError
-from iastm_coach.journal import Journal, Record
-from iastm_coach.library import builtin_path
-from iastm_coach.measure import (
+from iastm_coach.history.measure import (
     check_value,
     describe_previous,
     format_value,
@@ -23,7 +20,9 @@ from iastm_coach.measure import (
     record_measure,
     value_bounds,
 )
+from iastm_coach.journal.store import Journal, Record, records
 from iastm_coach.paths import installed_protocols_dir, journal_dir
+from iastm_coach.protocols.library import builtin_path
 from tests.fakes import DEFAULT_START, FakeClock
 
 runner = CliRunner()

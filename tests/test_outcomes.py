@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 
-from iastm_coach import records
-from iastm_coach.journal import Record, new_record_id
-from iastm_coach.outcomes import (
+from iastm_coach.history.outcomes import (
     CAVEAT,
     Measurement,
     build_series,
@@ -24,6 +22,7 @@ from iastm_coach.outcomes import (
     weekly_values,
     with_unit,
 )
+from iastm_coach.journal.store import Record, new_record_id, records
 
 # A Wednesday at noon UTC: any local time zone keeps it inside the same Monday-Sunday week.
 WED = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)

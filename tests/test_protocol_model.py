@@ -10,9 +10,9 @@ import pytest
 import tomli_w
 
 from iastm_coach.errors import DataFileError
-from iastm_coach.library import builtin_dir, region_index
-from iastm_coach.protocol_io import load_protocol_file, parse_protocol
-from iastm_coach.protocol_model import TreatmentProtocol
+from iastm_coach.protocols.files import load_protocol_file, parse_protocol
+from iastm_coach.protocols.library import builtin_dir, region_index
+from iastm_coach.protocols.model import TreatmentProtocol
 
 BUILTINS = sorted(builtin_dir().glob("*.toml"))
 

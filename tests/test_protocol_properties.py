@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iastm_coach.errors import DataFileError
-from iastm_coach.library import builtin_path
-from iastm_coach.protocol_io import parse_protocol
-from iastm_coach.protocol_model import TreatmentProtocol
+from iastm_coach.protocols.files import parse_protocol
+from iastm_coach.protocols.library import builtin_path
+from iastm_coach.protocols.model import TreatmentProtocol
 
 NAME = "fuzz.toml"
 CALF = builtin_path("calf").read_bytes()

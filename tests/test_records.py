@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iastm_coach import records
-from iastm_coach.aftercare import Answers
-from iastm_coach.records import field_problems, problems_by_field, unknown_fields
+from iastm_coach.journal import records
+from iastm_coach.journal.records import field_problems, problems_by_field, unknown_fields
+from iastm_coach.session.aftercare import Answers
 
 T0 = datetime(2026, 1, 13, 7, 25, 22, tzinfo=timezone(timedelta(hours=1)))
 SESSION_ID = "01KERFJEGG15ND5D3HJRKABJRG"
@@ -139,7 +139,7 @@ def test_every_field_is_documented() -> None:
 
 def test_the_score_rule_agrees_with_measure() -> None:
     """records keeps its own copy of measure.is_score (records must stay light)."""
-    from iastm_coach import measure
+    from iastm_coach.history import measure
 
     for unit in ["cm", "0-10", "pain 0-10", "0 – 10", "0—10", "degrees", "10-0", "0-100"]:
         assert records._is_score(unit) == measure.is_score(unit), unit
@@ -443,10 +443,10 @@ def test_session_fields_always_fit(
     minutes: int,
 ) -> None:
     """session.session_fields (what a guided session writes) fits the session fields."""
-    from iastm_coach.dose import Dose
-    from iastm_coach.library import load_builtin
-    from iastm_coach.session import session_fields
-    from iastm_coach.timer import RunResult, StepResult
+    from iastm_coach.protocols.library import load_builtin
+    from iastm_coach.safety.dose import Dose
+    from iastm_coach.session.flow import session_fields
+    from iastm_coach.session.timer import RunResult, StepResult
 
     step_results = [
         StepResult(side, name, planned, min(actual, planned), status)
@@ -491,7 +491,7 @@ def test_screening_records_always_fit(
     soreness: int,
 ) -> None:
     """checklist.screening_record after the real evaluation of any answers fits."""
-    from iastm_coach.checklist import (
+    from iastm_coach.safety.checklist import (
         ScreeningResult,
         evaluate_answer,
         evaluate_caution_clearance,
@@ -549,10 +549,10 @@ def test_checkins_holds_measures_and_exercises_always_fit(
     """record_checkin (and the holds it places), clear_hold, record_measure and the
     exercise record write fields that fit, in a real journal, read back."""
     from iastm_coach.commands.history_cmd import record_checkin
-    from iastm_coach.exercises import ExerciseDone
-    from iastm_coach.holds import active_holds, clear_hold
-    from iastm_coach.journal import Journal
-    from iastm_coach.measure import record_measure
+    from iastm_coach.history.measure import record_measure
+    from iastm_coach.journal.store import Journal
+    from iastm_coach.safety.holds import active_holds, clear_hold
+    from iastm_coach.session.exercises import ExerciseDone
 
     with tempfile.TemporaryDirectory() as temp:
         journal = Journal(Path(temp) / "journal")
@@ -608,9 +608,9 @@ def test_a_guided_session_and_a_logged_one_check_clean(tmp_path: Path, isolated_
     from typer.testing import CliRunner
 
     from iastm_coach.cli import app
-    from iastm_coach.journal import Journal
-    from iastm_coach.session import run_session
-    from iastm_coach.session_deps import SessionRequest
+    from iastm_coach.journal.store import Journal
+    from iastm_coach.session.deps import SessionRequest
+    from iastm_coach.session.flow import run_session
     from tests.scripted_talk import ScriptedTalk
     from tests.test_session import MILD, make_deps
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from iastm_coach.redflags import (
+from iastm_coach.safety.redflags import (
     RULES,
     RedFlag,
     advice_for,

@@ -15,13 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iastm_coach import records
-from iastm_coach.history import ROW_FIELDS
-from iastm_coach.holds import clear_hold, fold_holds, place_hold
-from iastm_coach.journal import Journal, Record, new_record_id
-from iastm_coach.outcomes import CAVEAT
-from iastm_coach.redflags import RedFlag
-from iastm_coach.report import (
+from iastm_coach.history.outcomes import CAVEAT
+from iastm_coach.history.queries import ROW_FIELDS
+from iastm_coach.journal.store import Journal, Record, new_record_id, records
+from iastm_coach.report.build import (
     Prescribed,
     Report,
     build_report,
@@ -32,6 +29,8 @@ from iastm_coach.report import (
     render_json,
     render_markdown,
 )
+from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
+from iastm_coach.safety.redflags import RedFlag
 from tests.test_history import T0, add_checkin, add_exercise, add_session, make_journal
 
 EVIL = '<script>alert("x")</script> & | *bold* [link](http://evil.example) =1+2'

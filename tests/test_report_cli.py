@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
-from iastm_coach.history import ROW_FIELDS
-from iastm_coach.journal import Journal
+from iastm_coach.history.queries import ROW_FIELDS
+from iastm_coach.journal.store import Journal
 from tests.test_report import ChartParser
 
 runner = CliRunner()
@@ -121,9 +121,9 @@ def test_empty_journal_report(isolated_home: Path) -> None:
 def test_report_formats_with_measures_and_exercises(isolated_home: Path, tmp_path: Path) -> None:
     """A logged sitting measured before and after, a value on its own and guided exercises:
     every format carries them (CSV/JSON fields, JSON measures, HTML chart points, caveat)."""
-    from iastm_coach import records
-    from iastm_coach.measure import record_measure
-    from iastm_coach.outcomes import CAVEAT
+    from iastm_coach.history.measure import record_measure
+    from iastm_coach.history.outcomes import CAVEAT
+    from iastm_coach.journal import records
 
     assert run("log", "calf", "--soreness", "2", "--side", "left", "--when", ago(24 * 8))[0] == 0
     assert run("measure", "calf", "--value", "9.5", "--side", "left")[0] == 0

@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from iastm_coach import records
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
-from iastm_coach.holds import active_holds, clear_hold
-from iastm_coach.journal import Journal
-from iastm_coach.session import run_session
-from iastm_coach.session_deps import SessionDeps, SessionOutcome, SessionRequest
-from iastm_coach.timer import RunResult, Step, run_plan
+from iastm_coach.journal.store import Journal, records
+from iastm_coach.safety.holds import active_holds, clear_hold
+from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
+from iastm_coach.session.flow import run_session
+from iastm_coach.session.timer import RunResult, Step, run_plan
 from tests.fakes import FakeClock, RecordingView, ScriptedConfirm, ScriptedKeys
 from tests.scripted_talk import ScriptedTalk
 
@@ -338,8 +337,8 @@ def test_red_flag_panel_shows_region_literally() -> None:
     """A region name from a hand-edited journal cannot inject markup into the panel title."""
     from rich.console import Console
 
-    from iastm_coach.aftercare import red_flag_panel
-    from iastm_coach.redflags import RedFlag
+    from iastm_coach.safety.redflags import RedFlag
+    from iastm_coach.session.aftercare import red_flag_panel
 
     console = Console(width=100, record=True, color_system=None)
     console.print(red_flag_panel([RedFlag("numbness", "numbness")], "[bold]calf[/bold]"))

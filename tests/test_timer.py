@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iastm_coach.timer import (
+from iastm_coach.session.timer import (
     DEFAULT_TICK_S,
     RunResult,
     Side,

@@ -8,8 +8,8 @@ import re
 import pytest
 from rich.console import Console
 
-from iastm_coach.timer import RunResult, StepResult, TimerState, build_plan, run_plan
-from iastm_coach.timer_view import (
+from iastm_coach.session.timer import RunResult, StepResult, TimerState, build_plan, run_plan
+from iastm_coach.views.timer import (
     LiveTimerView,
     PlainTimerView,
     beat_track,

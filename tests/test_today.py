@@ -11,13 +11,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from iastm_coach import records
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.errors import UsageError
-from iastm_coach.journal import Journal, Record
-from iastm_coach.paths import journal_dir
-from iastm_coach.today import (
+from iastm_coach.history.today import (
     IN_USE_LOOKBACK,
     RegionRules,
     describe_moment,
@@ -26,6 +23,8 @@ from iastm_coach.today import (
     plan_today,
     week_start,
 )
+from iastm_coach.journal.store import Journal, Record, records
+from iastm_coach.paths import journal_dir
 from tests.fakes import DEFAULT_START, FakeClock
 
 runner = CliRunner()

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from iastm_coach.history import session_rows
-from iastm_coach.history_view import trend_view
-from iastm_coach.holds import Hold
-from iastm_coach.journal import Journal, new_record_id
-from iastm_coach.outcomes import CAVEAT, Measurement
-from iastm_coach.trend import SorenessPoint, Trend, build_trend, monday_of, soreness_line
+from iastm_coach.history.outcomes import CAVEAT, Measurement
+from iastm_coach.history.queries import session_rows
+from iastm_coach.history.trend import SorenessPoint, Trend, build_trend, monday_of, soreness_line
+from iastm_coach.journal.store import Journal, new_record_id
+from iastm_coach.safety.holds import Hold
+from iastm_coach.views.history import trend_view
 from tests.test_history import add_checkin, add_session, make_journal
 
 NOW = datetime(2026, 3, 29, 12, 0, tzinfo=UTC)  # a Sunday

@@ -17,9 +17,9 @@ from iastm_coach.commands.protocol_cmd import complete_region
 
 if TYPE_CHECKING:
     from iastm_coach.clock import Clock
-    from iastm_coach.conversation import Conversation
-    from iastm_coach.journal import Journal, Record
-    from iastm_coach.redflags import RedFlag
+    from iastm_coach.journal.store import Journal, Record
+    from iastm_coach.safety.redflags import RedFlag
+    from iastm_coach.session.conversation import Conversation
 
 hold_app = typer.Typer(help="Red-flag holds: list them, or lift one.", no_args_is_help=True)
 
@@ -45,28 +45,28 @@ class ReportFormat(StrEnum):
 
 
 def open_journal() -> Journal:
-    from iastm_coach.journal import Journal
+    from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
 
     return Journal(journal_dir())
 
 
 def resolve_region(name: str) -> str:
-    from iastm_coach.library import region_index
+    from iastm_coach.protocols.library import region_index
 
     return region_index().resolve(name)
 
 
 def since_moment(day: dt.datetime | None) -> dt.datetime | None:
     """`--since YYYY-MM-DD` as local midnight, time zone-aware."""
-    from iastm_coach.history import start_of_day
+    from iastm_coach.history.queries import start_of_day
 
     return None if day is None else start_of_day(day.date())
 
 
 def print_reminder(journal: Journal, now: dt.datetime) -> None:
-    from iastm_coach.history import checkin_reminder
-    from iastm_coach.ui import say_literal
+    from iastm_coach.history.queries import checkin_reminder
+    from iastm_coach.views.ui import say_literal
 
     line = checkin_reminder(journal, now)
     if line:
@@ -75,16 +75,16 @@ def print_reminder(journal: Journal, now: dt.datetime) -> None:
 
 def show_flags(flags: list[RedFlag], region: str) -> None:
     """The same red-flag panel the session shows."""
-    from iastm_coach.aftercare import red_flag_panel
-    from iastm_coach.ui import get_console
+    from iastm_coach.session.aftercare import red_flag_panel
+    from iastm_coach.views.ui import get_console
 
     get_console().print(red_flag_panel(flags, region))
 
 
 def find_session(journal: Journal, reference: str) -> Record:
     """A session by full id, or by the unique tail of its id shown in `history`."""
-    from iastm_coach import records
     from iastm_coach.errors import UsageError
+    from iastm_coach.journal import records
 
     ref = reference.strip().upper()
     record = journal.get(ref)
@@ -140,10 +140,10 @@ def cmd_history(
 
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import UsageError
-    from iastm_coach.history import companions_for, join_rows, recent_sessions, row_dict
-    from iastm_coach.history_view import history_table, holds_text
-    from iastm_coach.holds import fold_holds
-    from iastm_coach.ui import get_console, say
+    from iastm_coach.history.queries import companions_for, join_rows, recent_sessions, row_dict
+    from iastm_coach.safety.holds import fold_holds
+    from iastm_coach.views.history import history_table, holds_text
+    from iastm_coach.views.ui import get_console, say
 
     if last < 1:
         raise UsageError(f"--last must be 1 or more (got {last})")
@@ -216,14 +216,14 @@ def cmd_checkin(
     """
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import UsageError
-    from iastm_coach.history import (
+    from iastm_coach.history.queries import (
         checkins_of,
         due_checkins,
         follow_up_at,
         follow_up_due,
         session_end,
     )
-    from iastm_coach.ui import say
+    from iastm_coach.views.ui import say
 
     journal = open_journal()
     clock = SystemClock()
@@ -287,8 +287,8 @@ def ask_and_record(
     again, piped answers are echoed, input that ends is exit 2, Ctrl-C exit 130.
     The warning signs have no default: each needs a y or an n.
     """
-    from iastm_coach.history import WINDOWS, DueCheckin, session_end
-    from iastm_coach.history_view import due_line
+    from iastm_coach.history.queries import WINDOWS, DueCheckin, session_end
+    from iastm_coach.views.history import due_line
 
     ended = session_end(session)
     item = DueCheckin(
@@ -315,15 +315,15 @@ def line_conversation() -> Conversation:
     """Questions on standard output, answers from standard input (a terminal or a pipe)."""
     import sys
 
-    from iastm_coach.conversation import LineConversation
-    from iastm_coach.ui import get_console
+    from iastm_coach.session.conversation import LineConversation
+    from iastm_coach.views.ui import get_console
 
     return LineConversation(get_console(), sys.stdin)
 
 
 def ask_all(journal: Journal, items: list[tuple[Record, int]], *, clock: Clock) -> None:
     """Ask about each (session, follow-up) in turn; each is recorded once answered."""
-    from iastm_coach.conversation import EndOfInput
+    from iastm_coach.session.conversation import EndOfInput
 
     talk = line_conversation()
     answered = 0
@@ -348,7 +348,7 @@ def follow_up_hours(session: Record, hours: int | None, now: dt.datetime) -> int
     """The follow-up a check-in at *now* answers: *hours* if given (not before its window
     opens; late is fine), else the window *now* falls in. UsageError otherwise."""
     from iastm_coach.errors import UsageError
-    from iastm_coach.history import WINDOWS, follow_up_at, session_end
+    from iastm_coach.history.queries import WINDOWS, follow_up_at, session_end
 
     ended = session_end(session)
     if hours is None:
@@ -379,11 +379,11 @@ def record_checkin(
     now: dt.datetime,
 ) -> Record:
     """Validate the follow-up, write the check-in, place holds for any red flag."""
-    from iastm_coach import records
-    from iastm_coach.history import checkins_of, place_label
-    from iastm_coach.holds import place_hold
-    from iastm_coach.redflags import checkin_flags, needs_72h_follow_up
-    from iastm_coach.ui import say_literal
+    from iastm_coach.history.queries import checkins_of, place_label
+    from iastm_coach.journal import records
+    from iastm_coach.safety.holds import place_hold
+    from iastm_coach.safety.redflags import checkin_flags, needs_72h_follow_up
+    from iastm_coach.views.ui import say_literal
 
     hours = follow_up_hours(session, hours, now)
     earlier = checkins_of(journal, session)
@@ -462,14 +462,14 @@ def cmd_log(
     """
     import secrets
 
-    from iastm_coach import records
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import UsageError
-    from iastm_coach.history import place_label
-    from iastm_coach.holds import active_holds, place_hold
-    from iastm_coach.library import load_for_region
-    from iastm_coach.redflags import aftercare_flags
-    from iastm_coach.ui import say_literal
+    from iastm_coach.history.queries import place_label
+    from iastm_coach.journal import records
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.holds import active_holds, place_hold
+    from iastm_coach.safety.redflags import aftercare_flags
+    from iastm_coach.views.ui import say_literal
 
     check_soreness(soreness)
     if minutes is not None and not 0.5 <= minutes <= MAX_LOG_MINUTES:
@@ -563,16 +563,16 @@ def cmd_trend(
     ] = False,
 ) -> None:
     """Soreness, sessions per week against your protocol, and your outcome measures."""
-    from iastm_coach import records
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import CoachError, UsageError
-    from iastm_coach.history import session_rows
-    from iastm_coach.history_view import trend_view
-    from iastm_coach.holds import active_holds
-    from iastm_coach.library import load_for_region
-    from iastm_coach.outcomes import measurements_of
-    from iastm_coach.trend import build_trend
-    from iastm_coach.ui import get_console
+    from iastm_coach.history.outcomes import measurements_of
+    from iastm_coach.history.queries import session_rows
+    from iastm_coach.history.trend import build_trend
+    from iastm_coach.journal import records
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.holds import active_holds
+    from iastm_coach.views.history import trend_view
+    from iastm_coach.views.ui import get_console
 
     if not 1 <= weeks <= 520:
         raise UsageError(f"--weeks must be between 1 and 520 (got {weeks})")
@@ -641,7 +641,7 @@ def cmd_report(
 
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import UsageError
-    from iastm_coach.report import render
+    from iastm_coach.report.build import render
 
     if out is not None and out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out, or add --force.")
@@ -670,12 +670,12 @@ def cmd_report(
 def make_report(journal: Journal, *, since: dt.datetime | None, now: dt.datetime) -> Any:
     """Scan the journal once and build the report model (protocols looked up by region)."""
     from iastm_coach.errors import CoachError
-    from iastm_coach.holds import active_holds, fold_holds
-    from iastm_coach.library import load_builtin, region_index
     from iastm_coach.paths import installed_protocols_dir
-    from iastm_coach.protocol_io import load_protocol_file
-    from iastm_coach.protocol_model import TreatmentProtocol
-    from iastm_coach.report import Prescribed, build_report, report_regions
+    from iastm_coach.protocols.files import load_protocol_file
+    from iastm_coach.protocols.library import load_builtin, region_index
+    from iastm_coach.protocols.model import TreatmentProtocol
+    from iastm_coach.report.build import Prescribed, build_report, report_regions
+    from iastm_coach.safety.holds import active_holds, fold_holds
 
     items = list(journal.scan(since=since))
     holds = fold_holds(items).active if since is None else active_holds(journal)
@@ -718,7 +718,7 @@ def caution_labels() -> dict[str, str]:
     from iastm_coach.errors import CoachError
 
     try:
-        from iastm_coach.checklist import load_checklist
+        from iastm_coach.safety.checklist import load_checklist
 
         return {item.id: item.question for item in load_checklist().item}
     except (CoachError, ImportError):
@@ -740,9 +740,9 @@ def cmd_hold_clear(
     """Lift a red-flag hold, ideally after your clinician has seen the area."""
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import CoachError
-    from iastm_coach.holds import clear_hold
-    from iastm_coach.library import load_for_region
-    from iastm_coach.ui import say_literal
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.holds import clear_hold
+    from iastm_coach.views.ui import say_literal
 
     canonical = resolve_region(region)
     clear_hold(open_journal(), region=canonical, reason=reason, at=SystemClock().now())
@@ -763,9 +763,9 @@ def cmd_hold_list(
     ] = False,
 ) -> None:
     """Show every region on hold, with the red flag that put it there."""
-    from iastm_coach.history_view import holds_text
-    from iastm_coach.holds import active_holds, holds_json
-    from iastm_coach.ui import get_console, say
+    from iastm_coach.safety.holds import active_holds, holds_json
+    from iastm_coach.views.history import holds_text
+    from iastm_coach.views.ui import get_console, say
 
     holds = active_holds(open_journal())
     if as_json:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from iastm_coach.journal import Journal
+    from iastm_coach.journal.store import Journal
 
 journal_app = typer.Typer(
     help="Where your journal is, and checking or repairing it after a crash or a hand edit.",
@@ -19,7 +19,7 @@ journal_app = typer.Typer(
 
 
 def _journal() -> Journal:
-    from iastm_coach.journal import Journal
+    from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
 
     return Journal(journal_dir())
@@ -28,7 +28,7 @@ def _journal() -> Journal:
 @contextmanager
 def _permission_warnings_as_lines() -> Iterator[None]:
     """Show journal permission warnings as plain lines on stderr, not Python warnings."""
-    from iastm_coach.journal import JournalPermissionWarning
+    from iastm_coach.journal.store import JournalPermissionWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", JournalPermissionWarning)
@@ -64,7 +64,7 @@ def cmd_check(
     if as_json:
         import json
 
-        from iastm_coach.journal_repair import check_dict
+        from iastm_coach.journal.repair import check_dict
 
         payload = check_dict(report)
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))

@@ -45,7 +45,7 @@ def cmd_learn(
             payload = [{"topic": t.name, "title": t.title} for t in topics]
             typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
             return
-        from iastm_coach.ui import get_console, literal
+        from iastm_coach.views.ui import get_console, literal
 
         width = max(len(item.name) for item in topics)
         console = get_console()
@@ -60,7 +60,7 @@ def cmd_learn(
         payload_one = {"topic": page.name, "title": page.title, "text": text}
         typer.echo(json.dumps(payload_one, ensure_ascii=False, indent=2))
         return
-    from iastm_coach.ui import get_console, plain_requested
+    from iastm_coach.views.ui import get_console, plain_requested
 
     if plain or plain_requested():
         typer.echo(text.rstrip("\n"))

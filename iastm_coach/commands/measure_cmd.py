@@ -13,7 +13,7 @@ from iastm_coach.commands.protocol_cmd import complete_region
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from iastm_coach.journal import Record
+    from iastm_coach.journal.store import Record
 
 CAVEAT = (
     "Measure at the same time of day and the same way each time. A change right after a "
@@ -72,9 +72,7 @@ def cmd_measure(
 
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
-    from iastm_coach.journal import Journal
-    from iastm_coach.library import load_for_region
-    from iastm_coach.measure import (
+    from iastm_coach.history.measure import (
         check_value,
         describe_previous,
         format_value,
@@ -82,7 +80,9 @@ def cmd_measure(
         record_measure,
         value_bounds,
     )
+    from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
+    from iastm_coach.protocols.library import load_for_region
 
     loaded = load_for_region(region)
     protocol = loaded.protocol
@@ -130,8 +130,8 @@ def cmd_measure(
     if value is None:
         from rich.text import Text
 
-        from iastm_coach.conversation import LineConversation
-        from iastm_coach.ui import get_console, literal
+        from iastm_coach.session.conversation import LineConversation
+        from iastm_coach.views.ui import get_console, literal
 
         console = get_console()
         talk = LineConversation(console, sys.stdin)
@@ -165,7 +165,7 @@ def cmd_measure(
     earlier = recent_measures(journal, region=canonical, test=test, now=now, side=chosen)
     record = record_standalone(value, chosen, now)
     if json_output:
-        from iastm_coach.measure import measure_value
+        from iastm_coach.history.measure import measure_value
 
         payload = {
             "id": record.id,
@@ -185,7 +185,7 @@ def cmd_measure(
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    from iastm_coach.ui import say_literal
+    from iastm_coach.views.ui import say_literal
 
     say_literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}.")
     previous = describe_previous(earlier, now)

@@ -17,7 +17,7 @@ protocol_app = typer.Typer(
 
 def complete_region(incomplete: str) -> list[str]:
     """Shell completion for region names and aliases."""
-    from iastm_coach.library import region_index
+    from iastm_coach.protocols.library import region_index
 
     index = region_index()
     names = list(index.regions) + sorted(index.aliases)
@@ -30,9 +30,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 @protocol_app.command("list")
 def cmd_list(json_output: JsonOption = False) -> None:
     """Show every region with its protocol: built-in, or installed from your physio."""
-    from iastm_coach.library import load_all
-    from iastm_coach.protocol_view import library_json, library_table
-    from iastm_coach.ui import get_console
+    from iastm_coach.protocols.library import load_all
+    from iastm_coach.views.protocol import library_json, library_table
+    from iastm_coach.views.ui import get_console
 
     entries = load_all()
     if json_output:
@@ -54,9 +54,9 @@ def cmd_show(
     json_output: JsonOption = False,
 ) -> None:
     """Show a whole protocol, with its fingerprint to compare with your physio's copy."""
-    from iastm_coach.library import load_reference
-    from iastm_coach.protocol_view import protocol_json, protocol_view
-    from iastm_coach.ui import get_console
+    from iastm_coach.protocols.library import load_reference
+    from iastm_coach.views.protocol import protocol_json, protocol_view
+    from iastm_coach.views.ui import get_console
 
     loaded = load_reference(reference)
     if json_output:
@@ -71,8 +71,8 @@ def cmd_validate(
 ) -> None:
     """Check protocol files; list every problem. Exit 0 if all are valid, 4 if not."""
     from iastm_coach.errors import DataFileError
-    from iastm_coach.protocol_io import load_protocol_file
-    from iastm_coach.ui import say_literal, show_error
+    from iastm_coach.protocols.files import load_protocol_file
+    from iastm_coach.views.ui import say_literal, show_error
 
     failed = 0
     for path in files:
@@ -109,10 +109,10 @@ def cmd_new(
 ) -> None:
     """Write a commented protocol file for a physio to adapt, based on the built-in."""
     from iastm_coach.errors import UsageError
-    from iastm_coach.library import load_builtin, region_index
     from iastm_coach.paths import write_private_file
-    from iastm_coach.protocol_template import IssuedFields, render_protocol_template
-    from iastm_coach.ui import say_literal
+    from iastm_coach.protocols.library import load_builtin, region_index
+    from iastm_coach.protocols.template import IssuedFields, render_protocol_template
+    from iastm_coach.views.ui import say_literal
 
     if out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out or add --force.")
@@ -138,8 +138,8 @@ def cmd_install(
 ) -> None:
     """Validate a protocol file and use it instead of the built-in for its region."""
     from iastm_coach.clock import SystemClock
-    from iastm_coach.library import install
-    from iastm_coach.ui import say_literal
+    from iastm_coach.protocols.library import install
+    from iastm_coach.views.ui import say_literal
 
     result = install(file, replace=replace, now=SystemClock().now())
     say_literal(
@@ -153,7 +153,7 @@ def cmd_install(
 @protocol_app.command("schema")
 def cmd_schema() -> None:
     """Print the JSON Schema of the protocol format (for editor completion)."""
-    from iastm_coach.protocol_io import protocol_json_schema
+    from iastm_coach.protocols.files import protocol_json_schema
 
     typer.echo(dumps(protocol_json_schema()))
 

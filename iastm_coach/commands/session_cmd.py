@@ -21,7 +21,7 @@ class SideChoice(StrEnum):
 
 def use_plain_mode(plain: bool) -> bool:
     """Plain line-by-line mode: asked for, NO_COLOR, or no terminal on either end."""
-    from iastm_coach.ui import plain_requested
+    from iastm_coach.views.ui import plain_requested
 
     if plain or plain_requested():
         return True
@@ -60,17 +60,17 @@ def cmd_session(
 
     Keys during the timer: space pause/resume, n next area, q quit, ? help.
     """
-    from iastm_coach import ui
     from iastm_coach.clock import time_scale
     from iastm_coach.context import app_context
-    from iastm_coach.conversation import LineConversation
-    from iastm_coach.journal import Journal
-    from iastm_coach.keys import open_keys
+    from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
-    from iastm_coach.session import run_session
-    from iastm_coach.session_deps import SessionDeps, SessionRequest
-    from iastm_coach.timer import RunResult, Step, confirm_with_keys, run_plan
-    from iastm_coach.timer_view import make_timer_view
+    from iastm_coach.session.conversation import LineConversation
+    from iastm_coach.session.deps import SessionDeps, SessionRequest
+    from iastm_coach.session.flow import run_session
+    from iastm_coach.session.keys import open_keys
+    from iastm_coach.session.timer import RunResult, Step, confirm_with_keys, run_plan
+    from iastm_coach.views import ui
+    from iastm_coach.views.timer import make_timer_view
 
     plain_mode = use_plain_mode(plain)
     console = ui.get_plain_console() if plain_mode else ui.get_console()

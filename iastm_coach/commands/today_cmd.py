@@ -14,13 +14,13 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.text import Text
 
-    from iastm_coach.today import RegionRules, RegionStatus, TodayPlan
+    from iastm_coach.history.today import RegionRules, RegionStatus, TodayPlan
 
 
 def rules_for(region: str) -> RegionRules:
     """A region's rules from its installed protocol, else the built-in one."""
-    from iastm_coach.library import load_for_region
-    from iastm_coach.today import RegionRules
+    from iastm_coach.history.today import RegionRules
+    from iastm_coach.protocols.library import load_for_region
 
     protocol = load_for_region(region).protocol
     prescription = protocol.prescription
@@ -40,9 +40,9 @@ def installed_regions() -> list[str]:
 
 def build_plan(obj: Any) -> TodayPlan:
     from iastm_coach.context import app_context
-    from iastm_coach.journal import Journal
+    from iastm_coach.history.today import gather_today
+    from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
-    from iastm_coach.today import gather_today
 
     now = app_context(obj).clock.now()
     return gather_today(
@@ -58,7 +58,7 @@ def run_today(obj: Any, *, json_output: bool) -> None:
 
         typer.echo(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
         return
-    from iastm_coach.ui import get_console
+    from iastm_coach.views.ui import get_console
 
     get_console().print(render_plan(plan))
 
@@ -119,7 +119,7 @@ def render_welcome() -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
-    from iastm_coach.today import FIRST_REGION
+    from iastm_coach.history.today import FIRST_REGION
 
     steps = _aligned(
         [
@@ -151,9 +151,9 @@ def render_plan(plan: TodayPlan) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
-    from iastm_coach.history import place_label
-    from iastm_coach.today import describe_moment, describe_wait
-    from iastm_coach.ui import literal
+    from iastm_coach.history.queries import place_label
+    from iastm_coach.history.today import describe_moment, describe_wait
+    from iastm_coach.views.ui import literal
 
     if plan.new_user:
         return render_welcome()

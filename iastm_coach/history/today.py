@@ -1,0 +1,331 @@
+"""Today's plan: which regions are due, resting, on hold or done for the week.
+
+`plan_today` is pure: it takes the protocol rules, the recent session records,
+the active holds and the due check-ins, and a `now`, and returns a `TodayPlan`.
+`gather_today` does the reading, cheaply: one `Journal.recent` window of
+sessions (`IN_USE_LOOKBACK`), the newest session ever (one record), the due
+check-ins (four days) and the holds (`holds.active_holds`, which folds every
+hold record).
+
+A region is "in use" when it has a session in the look-back window, is the
+region of the newest session ever, is on hold, or has an installed protocol.
+Rest and week counts follow the session's own gate: the rest period runs from
+the `ended` time of the region's newest session, whichever side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from iastm_coach.errors import CoachError
+from iastm_coach.history.queries import session_end
+from iastm_coach.journal import records
+
+if TYPE_CHECKING:
+    from iastm_coach.history.queries import DueCheckin
+    from iastm_coach.journal.store import Journal, Record
+    from iastm_coach.safety.holds import Hold
+
+IN_USE_LOOKBACK: Final = timedelta(weeks=26)
+"""Sessions older than this make a region "in use" only if it was the newest session."""
+
+FIRST_REGION: Final = "calf"
+"""The region the welcome screen suggests (a common, self-reachable place to start)."""
+
+Status = Literal["due", "resting", "on_hold", "done_for_week", "problem"]
+
+
+@dataclass(frozen=True)
+class RegionRules:
+    """What today's plan needs from a region's protocol."""
+
+    region: str
+    rest_hours: int
+    sessions_per_week: int | None = None
+
+
+@dataclass(frozen=True)
+class RegionStatus:
+    """One region in use, and what today means for it."""
+
+    region: str
+    status: Status
+    last_ended: datetime | None = None
+    sessions_this_week: int = 0
+    sessions_per_week: int | None = None
+    until: datetime | None = None  # resting: when the rest period is over
+    hold: Hold | None = None
+    problem: str = ""
+
+    @property
+    def command(self) -> str:
+        return f"iastm-coach session {self.region}"
+
+
+@dataclass(frozen=True)
+class TodayPlan:
+    now: datetime
+    week_start: datetime
+    regions: tuple[RegionStatus, ...] = ()
+    checkins_due: tuple[DueCheckin, ...] = ()
+    new_user: bool = False
+
+    def of(self, status: Status) -> list[RegionStatus]:
+        return [item for item in self.regions if item.status == status]
+
+    @property
+    def due(self) -> list[RegionStatus]:
+        """Due regions, the one waiting longest (or never treated) first."""
+        return sorted(self.of("due"), key=_waiting_key)
+
+    @property
+    def resting(self) -> list[RegionStatus]:
+        return sorted(self.of("resting"), key=lambda item: (item.until or self.now, item.region))
+
+    @property
+    def on_hold(self) -> list[RegionStatus]:
+        return self.of("on_hold")
+
+    @property
+    def done_for_week(self) -> list[RegionStatus]:
+        return self.of("done_for_week")
+
+    @property
+    def problems(self) -> list[RegionStatus]:
+        return self.of("problem")
+
+    @property
+    def next_command(self) -> str | None:
+        """The command that starts the next due session, or None when nothing is due."""
+        due = self.due
+        return due[0].command if due else None
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        """When nothing is due: when the first resting region may be treated again."""
+        if self.due:
+            return None
+        resting = self.resting
+        return resting[0].until if resting else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable plan (`today --json`); field names are documented, never renamed."""
+
+        def week(item: RegionStatus) -> dict[str, Any]:
+            return {
+                "last_session": _iso(item.last_ended),
+                "sessions_this_week": item.sessions_this_week,
+                "sessions_per_week": item.sessions_per_week,
+            }
+
+        return {
+            "now": self.now.isoformat(),
+            "week_start": self.week_start.isoformat(),
+            "new_user": self.new_user,
+            "due": [{"region": i.region, "command": i.command, **week(i)} for i in self.due],
+            "resting": [
+                {"region": i.region, "until": _iso(i.until), **week(i)} for i in self.resting
+            ],
+            "on_hold": [
+                {
+                    "region": i.region,
+                    "reason": i.hold.reason if i.hold else "",
+                    "since": _iso(i.hold.since if i.hold else None),
+                    "rule": i.hold.rule if i.hold else "",
+                    "reasons": list(i.hold.all_reasons) if i.hold else [],
+                    "rules": list(i.hold.all_rules) if i.hold else [],
+                }
+                for i in self.on_hold
+            ],
+            "done_for_week": [{"region": i.region, **week(i)} for i in self.done_for_week],
+            "checkins_due": [
+                {
+                    "session_id": c.session.id,
+                    "region": str(c.session.data.get("region", "")),
+                    "side": str(c.session.data.get("side", "none")),
+                    "hours": c.hours,
+                    "closes": c.closes.isoformat(),
+                }
+                for c in self.checkins_due
+            ],
+            "problems": [{"region": i.region, "message": i.problem} for i in self.problems],
+            "next_command": self.next_command,
+            "next_due_at": _iso(self.next_due_at),
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _waiting_key(item: RegionStatus) -> tuple[bool, datetime | None, str]:
+    # Never-treated regions first, then the longest since the last session.
+    return (item.last_ended is not None, item.last_ended, item.region)
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 of the week containing *now*, in *now*'s time zone."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - timedelta(days=now.weekday())
+
+
+def _session_start(record: Record) -> datetime:
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
+
+
+def plan_today(
+    *,
+    now: datetime,
+    rules: Mapping[str, RegionRules],
+    sessions: Iterable[Record],
+    holds: Mapping[str, Hold] | None = None,
+    checkins_due: Sequence[DueCheckin] = (),
+    problems: Mapping[str, str] | None = None,
+    new_user: bool = False,
+) -> TodayPlan:
+    """Today's plan for every region in *rules*, *problems* and *holds*.
+
+    *sessions* are session records in any order (at least the rest and week
+    windows of each region); *problems* maps regions whose protocol could not
+    be read to a message.
+    """
+    holds = holds or {}
+    problems = problems or {}
+    start = week_start(now)
+    last_ended: dict[str, datetime] = {}
+    groups: dict[str, set[str]] = {}
+    for record in sessions:
+        if record.kind != records.SESSION:
+            continue
+        region = str(record.data.get("region", ""))
+        ended = session_end(record)
+        if region not in last_ended or ended > last_ended[region]:
+            last_ended[region] = ended
+        if _session_start(record) >= start:
+            # A sitting that treats both sides counts once.
+            group = str(record.data.get("group", "")) or record.id
+            groups.setdefault(region, set()).add(group)
+    statuses: list[RegionStatus] = []
+    for region in sorted(set(rules) | set(problems) | set(holds)):
+        last = last_ended.get(region)
+        this_week = len(groups.get(region, ()))
+        rule = rules.get(region)
+        per_week = rule.sessions_per_week if rule else None
+        common: dict[str, Any] = {
+            "region": region,
+            "last_ended": last,
+            "sessions_this_week": this_week,
+            "sessions_per_week": per_week,
+        }
+        if region in holds:
+            statuses.append(RegionStatus(status="on_hold", hold=holds[region], **common))
+        elif rule is None:
+            message = problems.get(region, "no protocol found for this region")
+            statuses.append(RegionStatus(status="problem", problem=message, **common))
+        elif last is not None and last + timedelta(hours=rule.rest_hours) > now:
+            until = last + timedelta(hours=rule.rest_hours)
+            statuses.append(RegionStatus(status="resting", until=until, **common))
+        elif per_week is not None and this_week >= per_week:
+            statuses.append(RegionStatus(status="done_for_week", **common))
+        else:
+            statuses.append(RegionStatus(status="due", **common))
+    return TodayPlan(
+        now=now,
+        week_start=start,
+        regions=tuple(statuses),
+        checkins_due=tuple(checkins_due),
+        new_user=new_user,
+    )
+
+
+RulesFor = Callable[[str], RegionRules]
+
+
+@dataclass(frozen=True)
+class InUse:
+    """What the journal and the library say about which regions are in use."""
+
+    sessions: list[Record]
+    regions: set[str] = field(default_factory=set)
+    any_session: bool = False
+
+
+def regions_in_use(journal: Journal, now: datetime, *, installed: Iterable[str] = ()) -> InUse:
+    """Sessions of the look-back window and the regions in use (holds are added later)."""
+    sessions = journal.recent(kinds={records.SESSION}, since=now - IN_USE_LOOKBACK)
+    if not sessions:
+        # Back after a long break: the newest session still says where the user was.
+        sessions = journal.recent(kinds={records.SESSION}, limit=1)
+    regions = {str(record.data.get("region", "")) for record in sessions} | set(installed)
+    regions.discard("")
+    return InUse(sessions=sessions, regions=regions, any_session=bool(sessions))
+
+
+def gather_today(
+    journal: Journal,
+    now: datetime,
+    *,
+    rules_for: RulesFor,
+    installed: Iterable[str] = (),
+) -> TodayPlan:
+    """Read what today's plan needs and build it.
+
+    *rules_for* returns a region's rules (from its installed or built-in
+    protocol) and raises `CoachError` when it cannot; that region is then
+    shown as a problem instead of hiding the whole plan.
+    """
+    from iastm_coach.history.queries import due_checkins
+    from iastm_coach.safety.holds import active_holds
+
+    in_use = regions_in_use(journal, now, installed=installed)
+    holds = active_holds(journal)
+    rules: dict[str, RegionRules] = {}
+    problems: dict[str, str] = {}
+    for region in sorted(in_use.regions | set(holds)):
+        try:
+            rules[region] = rules_for(region)
+        except CoachError as error:
+            problems[region] = error.message
+    return plan_today(
+        now=now,
+        rules=rules,
+        sessions=in_use.sessions,
+        holds=holds,
+        checkins_due=due_checkins(journal, now),
+        problems=problems,
+        new_user=not in_use.any_session and not in_use.regions and not holds,
+    )
+
+
+# --- wording shared by today and measure ------------------------------------------------------
+
+
+def describe_moment(moment: datetime, now: datetime, *, with_time: bool = True) -> str:
+    """'today 18:30', 'tomorrow 09:00', 'yesterday', or 'Wed 4 Mar 18:30' (in now's zone)."""
+    local = moment.astimezone(now.tzinfo)
+    days = (local.date() - now.date()).days
+    clock = f" {local:%H:%M}" if with_time else ""
+    if days == 0:
+        return f"today{clock}"
+    if days == 1:
+        return f"tomorrow{clock}"
+    if days == -1:
+        return f"yesterday{clock}"
+    year = f" {local.year}" if local.year != now.year else ""
+    return f"{local:%a} {local.day} {local:%b}{year}{clock}"
+
+
+def describe_wait(delta: timedelta) -> str:
+    """'3 days 4 h', '5 h 10 min', '12 min' (never 0 min)."""
+    minutes = max(1, int(delta.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} day{'s' * (days != 1)}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"

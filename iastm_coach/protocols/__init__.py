@@ -1,0 +1,1 @@
+"""Protocol files: the format (model), reading them (files), the library, the template."""

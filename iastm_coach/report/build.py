@@ -1,0 +1,424 @@
+"""The physio's report: a model built from one streaming pass over the journal, and
+four renderings of it (Markdown, self-contained HTML, CSV, JSON) in
+`report_markdown`, `report_html` and `report_data`, which share `report_tables`.
+
+Outcome measures (the self-measured tests) are shown two ways, as `outcomes.py`
+explains: before → after around each session, and the change over weeks of the
+values taken before a session or on their own, always with `outcomes.CAVEAT`.
+
+Building is pure (records in, model out); rendering is pure (model in, text
+out). Everything written by people or protocol files (notes, names, reasons)
+is escaped for the format it lands in. The HTML has no script, loads nothing
+from the network (a Content-Security-Policy forbids it) and prints cleanly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+from iastm_coach.history.outcomes import (
+    Measurement,
+    Series,
+    build_series,
+    changes_by_session,
+    measurements_of,
+    monday_of,
+    session_changes,
+)
+from iastm_coach.history.queries import (
+    SessionRow,
+    join_rows,
+    protocol_label,
+)
+from iastm_coach.history.trend import week_pending
+from iastm_coach.journal import records
+from iastm_coach.report.data import REPORT_VERSION as REPORT_VERSION
+from iastm_coach.report.data import render_csv as render_csv
+from iastm_coach.report.data import render_json as render_json
+from iastm_coach.report.html_page import nice_scale as nice_scale
+from iastm_coach.report.html_page import render_html as render_html
+from iastm_coach.report.markdown import md as md
+from iastm_coach.report.markdown import render_markdown as render_markdown
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Record
+    from iastm_coach.safety.holds import Hold
+
+
+@dataclass(frozen=True)
+class Prescribed:
+    """What a region's current protocol prescribes (from `[prescription]`)."""
+
+    sessions_per_week: int
+    course_weeks: int
+
+
+@dataclass(frozen=True)
+class ProtocolUse:
+    """One protocol file (by fingerprint) used for a region, and how often."""
+
+    region: str
+    protocol_id: str
+    version: str
+    label: str  # "built-in" or "issued by ..."
+    fingerprint: str
+    sessions: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Sittings (both sides together count once) against the weekly prescription.
+
+    `weeks` runs from the week of the first sitting to the later of the last
+    sitting's week and the end of the prescribed course, but not past this
+    week. `percent` is the share of prescribed sessions done, each week
+    counting at most its prescribed number (doing more does not make up for
+    a missed week).
+
+    This week is not over: it counts (in `weeks`, `per_week`, the weeks
+    below / on / above target and `percent`) only once it has the prescribed
+    number of sittings; until then, or always without a prescription, it is
+    left out and its sittings so far are in `week_in_progress` (None when the
+    week is counted or outside the period).
+    """
+
+    region: str
+    sittings: int
+    complete: int
+    interrupted: int
+    weeks: int
+    per_week: float
+    prescribed: Prescribed | None
+    weeks_below: int = 0
+    weeks_on_target: int = 0
+    weeks_above: int = 0
+    percent: int | None = None
+    # Guided exercises, counted once per sitting (not per side).
+    exercise_sittings: int = 0  # sittings with exercises recorded
+    exercise_sets_done: int = 0
+    exercise_sets_planned: int = 0
+    week_in_progress: int | None = None  # sittings so far in this (uncounted) week
+
+    @property
+    def exercise_percent(self) -> int | None:
+        """Share of sittings with exercises recorded, in percent."""
+        return round(100 * self.exercise_sittings / self.sittings) if self.sittings else None
+
+    @property
+    def exercise_sets_percent(self) -> int | None:
+        """Sets done of sets planned, in percent (None when none were planned)."""
+        if not self.exercise_sets_planned:
+            return None
+        return round(100 * self.exercise_sets_done / self.exercise_sets_planned)
+
+
+@dataclass(frozen=True)
+class HoldEvent:
+    """A hold placed (kind "hold") or lifted (kind "clear")."""
+
+    at: datetime
+    kind: str
+    region: str
+    rule: str
+    reason: str
+    source_id: str
+    record_id: str
+
+
+@dataclass(frozen=True)
+class ScreeningEntry:
+    at: datetime
+    region: str
+    outcome: str
+    stopped_by: str
+    cleared_cautions: tuple[str, ...]
+    local: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    at: datetime
+    place: str
+    context: str  # "session" or "24 h check-in"
+    text: str
+
+
+@dataclass(frozen=True)
+class Report:
+    generated: datetime
+    since: datetime | None
+    patients: tuple[str, ...]
+    rows: tuple[SessionRow, ...]  # oldest first
+    protocols: tuple[ProtocolUse, ...]
+    adherence: tuple[Adherence, ...]
+    hold_events: tuple[HoldEvent, ...]
+    active_holds: tuple[Hold, ...]
+    screenings: tuple[ScreeningEntry, ...]
+    notes: tuple[NoteEntry, ...]
+    caution_labels: Mapping[str, str] = field(default_factory=dict)
+    measures: tuple[Measurement, ...] = ()  # every outcome value in the period, oldest first
+    outcomes: tuple[Series, ...] = ()  # one per region, test and side
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(sorted({row.region for row in self.rows}))
+
+    def caution_label(self, item_id: str) -> str:
+        return self.caution_labels.get(item_id, item_id)
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def report_regions(items: Iterable[Record]) -> set[str]:
+    """The regions treated or measured: those whose protocols the report looks up."""
+    return {
+        str(r.data.get("region", ""))
+        for r in items
+        if r.kind == records.SESSION or r.kind == records.MEASURE
+    }
+
+
+def build_report(
+    items: Iterable[Record],
+    *,
+    now: datetime,
+    since: datetime | None,
+    prescriptions: Mapping[str, Prescribed | None],
+    patients: Sequence[str] = (),
+    active_holds: Mapping[str, Hold] | None = None,
+    caution_labels: Mapping[str, str] | None = None,
+    higher_is_better: Mapping[tuple[str, str], bool] | None = None,
+) -> Report:
+    """Build the report from *items* (a journal scan, oldest first) in one pass.
+
+    Records written before *since* are skipped (sessions by their start).
+    *higher_is_better* maps (region, outcome test) to the protocol's direction.
+    """
+    sessions: list[Record] = []
+    companions: list[Record] = []
+    measure_records: list[Record] = []
+    events: list[HoldEvent] = []
+    screenings: list[ScreeningEntry] = []
+    for record in items:
+        if since is not None and record.at < since:
+            continue
+        kind = record.kind
+        data = record.data
+        if kind == records.SESSION:
+            started = data.get("started")
+            if since is None or not isinstance(started, datetime) or started >= since:
+                sessions.append(record)
+        elif kind == records.CHECKIN or kind == records.EXERCISE:
+            companions.append(record)
+        elif kind == records.MEASURE:
+            measure_records.append(record)
+        elif kind == records.HOLD:
+            companions.append(record)
+            events.append(
+                HoldEvent(
+                    record.at,
+                    "hold",
+                    str(data.get("region", "")),
+                    str(data.get("rule", "")),
+                    str(data.get("reason", "")),
+                    str(data.get("source", "")),
+                    record.id,
+                )
+            )
+        elif kind == records.HOLD_CLEAR:
+            events.append(
+                HoldEvent(
+                    record.at,
+                    "clear",
+                    str(data.get("region", "")),
+                    "",
+                    str(data.get("reason", "")),
+                    "",
+                    record.id,
+                )
+            )
+        elif kind == records.SCREENING:
+            cautions = tuple(str(c) for c in data.get("cleared_cautions", []) or [])
+            outcome = str(data.get("outcome", ""))
+            local = tuple(str(c) for c in data.get("local", []) or [])
+            if cautions or outcome == "stopped" or local:
+                screenings.append(
+                    ScreeningEntry(
+                        record.at,
+                        str(data.get("region", "")),
+                        outcome,
+                        str(data.get("stopped_by", "")),
+                        cautions,
+                        local,
+                    )
+                )
+    sessions.sort(
+        key=lambda r: (session_start(r), str(r.data.get("region")), str(r.data.get("side")), r.id)
+    )
+    measures = measurements_of(measure_records)
+    changes = session_changes(measures)
+    rows = join_rows(sessions, companions, measure_changes=changes_by_session(changes))
+    return Report(
+        generated=now,
+        since=since,
+        patients=tuple(dict.fromkeys(p for p in patients if p)),
+        rows=tuple(rows),
+        protocols=tuple(protocol_uses(rows)),
+        adherence=tuple(adherence_by_region(rows, prescriptions, now=now)),
+        hold_events=tuple(sorted(events, key=lambda e: (e.at, e.record_id))),
+        active_holds=tuple(sorted((active_holds or {}).values(), key=lambda h: h.region)),
+        screenings=tuple(screenings),
+        notes=tuple(collect_notes(rows)),
+        caution_labels=dict(caution_labels or {}),
+        measures=tuple(measures),
+        outcomes=tuple(build_series(measures, higher_is_better=higher_is_better, changes=changes)),
+    )
+
+
+def session_start(record: Record) -> datetime:
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
+
+
+def protocol_uses(rows: Sequence[SessionRow]) -> list[ProtocolUse]:
+    found: dict[tuple[str, str], list[SessionRow]] = {}
+    for row in rows:
+        found.setdefault((row.region, row.fingerprint), []).append(row)
+    uses = []
+    for (region, fingerprint), group in found.items():
+        data = group[-1].data
+        uses.append(
+            ProtocolUse(
+                region=region,
+                protocol_id=str(data.get("protocol_id", "")),
+                version=str(data.get("protocol_version", "")),
+                label=protocol_label(data),
+                fingerprint=fingerprint,
+                sessions=len(group),
+                first=group[0].started,
+                last=group[-1].started,
+            )
+        )
+    return sorted(uses, key=lambda u: (u.region, u.first))
+
+
+def adherence_by_region(
+    rows: Sequence[SessionRow], prescriptions: Mapping[str, Prescribed | None], *, now: datetime
+) -> list[Adherence]:
+    by_region: dict[str, list[SessionRow]] = {}
+    for row in rows:
+        by_region.setdefault(row.region, []).append(row)
+    result = []
+    this_week = monday_of(now)
+    for region, region_rows in sorted(by_region.items()):
+        sittings: dict[str, list[SessionRow]] = {}
+        for row in region_rows:
+            sittings.setdefault(row.group, []).append(row)
+        per_week: dict[date, int] = {}
+        complete = 0
+        exercised = sets_done = sets_planned = 0
+        for group_rows in sittings.values():
+            week = monday_of(group_rows[0].started)
+            per_week[week] = per_week.get(week, 0) + 1
+            complete += all(row.complete for row in group_rows)
+            exercise = group_rows[0].exercise  # the same on every side of the sitting
+            if exercise is not None:
+                exercised += 1
+                sets_done += exercise.done
+                sets_planned += exercise.planned
+        prescribed = prescriptions.get(region)
+        first_week = min(per_week)
+        last_week = max(per_week)
+        if prescribed is not None:
+            course_end = first_week + timedelta(weeks=prescribed.course_weeks - 1)
+            last_week = max(last_week, min(course_end, this_week))
+        weeks = (last_week - first_week).days // 7 + 1
+        counts = [per_week.get(first_week + timedelta(weeks=i), 0) for i in range(weeks)]
+        in_progress = None
+        target = prescribed.sessions_per_week if prescribed is not None else None
+        if last_week == this_week and week_pending(counts[-1], target):
+            in_progress = counts.pop()
+            weeks -= 1
+        done = len(sittings)
+        entry = Adherence(
+            region=region,
+            sittings=done,
+            complete=complete,
+            interrupted=done - complete,
+            weeks=weeks,
+            per_week=round(sum(counts) / weeks, 2) if weeks else 0.0,
+            prescribed=prescribed,
+            week_in_progress=in_progress,
+            exercise_sittings=exercised,
+            exercise_sets_done=sets_done,
+            exercise_sets_planned=sets_planned,
+        )
+        if target is not None and weeks:
+            entry = replace(
+                entry,
+                weeks_below=sum(c < target for c in counts),
+                weeks_on_target=sum(c == target for c in counts),
+                weeks_above=sum(c > target for c in counts),
+                percent=round(100 * sum(min(c, target) for c in counts) / (target * weeks)),
+            )
+        result.append(entry)
+    return result
+
+
+def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:
+    """Every note, oldest first, each dated when it was written: a session's note at its
+    start, a check-in's at the check-in.
+
+    The same text on several sides of one sitting (`group`), for the same moment of the
+    follow-up (the session, or one check-in), was written once for the sitting (as `log
+    --note` and the session's aftercare do): it is listed once, for every side
+    ('calf (left and right)').
+    """
+    found: dict[tuple[str, str, str, str], tuple[datetime, list[str]]] = {}
+    for row in rows:
+        entries = [(row.started, "session", row.note)] if row.note else []
+        entries.extend(
+            (item.at or row.started, f"{item.hours} h check-in", item.note)
+            for item in row.checkin_notes
+        )
+        for at, context, text in entries:
+            key = (row.region, row.group, context, text)
+            seen = found.get(key)
+            if seen is None:
+                found[key] = (at, [row.side])
+            else:
+                sides = seen[1]
+                if row.side not in sides:
+                    sides.append(row.side)
+                if at < seen[0]:
+                    found[key] = (at, sides)
+    notes = [
+        NoteEntry(at, sides_label(region, sides), context, text)
+        for (region, _group, context, text), (at, sides) in found.items()
+    ]
+    notes.sort(key=lambda n: n.at)
+    return notes
+
+
+def sides_label(region: str, sides: Sequence[str]) -> str:
+    """'calf (left)', 'calf (left and right)', or 'neck' for a region without sides."""
+    named = [side for side in ("left", "right") if side in sides]
+    return f"{region} ({' and '.join(named)})" if named else region
+
+
+RENDERERS: Final = {
+    "md": render_markdown,
+    "html": render_html,
+    "csv": render_csv,
+    "json": render_json,
+}
+
+
+def render(report: Report, fmt: str) -> str:
+    return RENDERERS[fmt](report)

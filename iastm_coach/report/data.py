@@ -1,0 +1,212 @@
+"""The report as data: CSV (one row per session) and JSON (the whole model)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from iastm_coach.history.outcomes import (
+    CAVEAT,
+    Series,
+    summary_line,
+)
+from iastm_coach.history.queries import (
+    ROW_FIELDS,
+    SessionRow,
+    row_dict,
+)
+from iastm_coach.report.tables import (
+    rule_text,
+)
+from iastm_coach.safety.redflags import RULES
+
+if TYPE_CHECKING:
+    from iastm_coach.report.build import Report
+
+REPORT_VERSION: Final = 1
+_FORMULA_START: Final = frozenset("=+-@\t\r")
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    kind = type(value)
+    if kind is str:
+        return f"'{value}" if value[:1] in _FORMULA_START else value
+    if value is None:
+        return ""
+    if kind is bool:
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_row(row: SessionRow) -> list[str]:
+    data = row_dict(row)  # in ROW_FIELDS order
+    data["flags"] = ";".join(row.flags)
+    data["checkin_notes"] = "\n".join(f"{n.hours} h: {n.note}" for n in row.checkin_notes)
+    return [csv_cell(value) for value in data.values()]
+
+
+def render_csv(report: Report) -> str:
+    """One row per session, columns `ROW_FIELDS`, oldest first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([name for name, _ in ROW_FIELDS])
+    for row in report.rows:
+        writer.writerow(csv_row(row))
+    return buffer.getvalue()
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    def iso(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat()
+
+    return {
+        "report_version": REPORT_VERSION,
+        "generated": iso(report.generated),
+        "since": iso(report.since),
+        "patients": list(report.patients),
+        "protocols": [
+            {
+                "region": u.region,
+                "protocol_id": u.protocol_id,
+                "protocol_version": u.version,
+                "from": u.label,
+                "protocol_fingerprint": u.fingerprint,
+                "sessions": u.sessions,
+                "first": iso(u.first),
+                "last": iso(u.last),
+            }
+            for u in report.protocols
+        ],
+        "adherence": [
+            {
+                "region": a.region,
+                "sittings": a.sittings,
+                "complete": a.complete,
+                "interrupted": a.interrupted,
+                "weeks": a.weeks,
+                "per_week": a.per_week,
+                "prescribed_per_week": a.prescribed.sessions_per_week if a.prescribed else None,
+                "course_weeks": a.prescribed.course_weeks if a.prescribed else None,
+                "weeks_below": a.weeks_below,
+                "weeks_on_target": a.weeks_on_target,
+                "weeks_above": a.weeks_above,
+                "percent": a.percent,
+                "exercise_sittings": a.exercise_sittings,
+                "exercise_percent": a.exercise_percent,
+                "exercise_sets_done": a.exercise_sets_done,
+                "exercise_sets_planned": a.exercise_sets_planned,
+                "exercise_sets_percent": a.exercise_sets_percent,
+                "week_in_progress": a.week_in_progress,
+            }
+            for a in report.adherence
+        ],
+        "holds": [
+            {
+                "at": iso(e.at),
+                "event": e.kind,
+                "region": e.region,
+                "rule": e.rule,
+                "reason": e.reason,
+                "source": e.source_id,
+                "id": e.record_id,
+            }
+            for e in report.hold_events
+        ],
+        "active_holds": [
+            {
+                "region": h.region,
+                "since": iso(h.since),
+                "rule": h.rule,
+                "rules": list(h.all_rules),
+                "reason": h.reason,
+                "reasons": list(h.all_reasons),
+                "id": h.record_id,
+            }
+            for h in report.active_holds
+        ],
+        "screenings": [
+            {
+                "at": iso(s.at),
+                "region": s.region,
+                "outcome": s.outcome,
+                "stopped_by": s.stopped_by,
+                "cleared_cautions": list(s.cleared_cautions),
+                "local": list(s.local),
+            }
+            for s in report.screenings
+        ],
+        "notes": [
+            {"at": iso(n.at), "place": n.place, "context": n.context, "text": n.text}
+            for n in report.notes
+        ],
+        "red_flag_rules": [{"rule": rule, "when": rule_text(rule)} for rule in RULES],
+        "measure_caveat": CAVEAT,
+        "measures": [
+            {
+                "at": iso(m.at),
+                "region": m.region,
+                "side": m.side,
+                "test": m.test,
+                "unit": m.unit,
+                "value": m.value,
+                "phase": m.phase,
+                "session": m.session,
+                "id": m.id,
+            }
+            for m in report.measures
+        ],
+        "outcomes": [outcome_dict(series) for series in report.outcomes],
+        "sessions": [row_dict(row) for row in report.rows],
+    }
+
+
+def outcome_dict(series: Series) -> dict[str, Any]:
+    """One test on one side: the change over weeks and around sessions, JSON-ready."""
+    overall = series.overall
+    return {
+        "region": series.region,
+        "side": series.side,
+        "test": series.test,
+        "unit": series.unit,
+        "higher_is_better": series.higher_is_better,
+        "values": len(series.values),
+        "weeks_measured": len(series.weeks),
+        "weeks_compared": overall.edge_weeks if overall else None,
+        "first_weeks_median": overall.early if overall else None,
+        "last_weeks_median": overall.late if overall else None,
+        "change_over_weeks": overall.change if overall else None,
+        "sessions_before_after": len(series.paired),
+        "mean_change_right_after": series.mean_session_change,
+        "weekly": [
+            {
+                "week": f"{w.monday:%Y-%m-%d}",
+                "values": w.count,
+                "median": w.median,
+                "lowest": w.low,
+                "highest": w.high,
+            }
+            for w in series.weeks
+        ],
+        "summary": summary_line(series),
+    }
+
+
+def render_json(report: Report) -> str:
+    """One top-level key per line and one list item (a session, a note) per line.
+
+    Compact items keep Python's fast C encoder (an indented dump is several
+    times slower on 10,000 sessions) while the file stays readable.
+    """
+    lines = []
+    for key, value in report_dict(report).items():
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            items = ",\n".join(json.dumps(item, ensure_ascii=False) for item in value)
+            lines.append(f"{name}: [\n{items}\n]")
+        else:
+            lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"

@@ -1,0 +1,145 @@
+"""The report as Markdown."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from iastm_coach.history.outcomes import (
+    CAVEAT,
+    summary_line,
+)
+from iastm_coach.report.tables import (
+    FOOTER,
+    RULES_INTRO,
+    Cell,
+    Code,
+    Table,
+    adherence_table,
+    changes_table,
+    hold_events_table,
+    local,
+    outcomes_table,
+    period_text,
+    protocols_table,
+    rule_text,
+    screenings_table,
+    sessions_table,
+    weeks_table,
+)
+from iastm_coach.safety.redflags import RULES
+
+if TYPE_CHECKING:
+    from iastm_coach.report.build import Report
+
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#!~"})
+
+
+def md(text: str) -> str:
+    """Untrusted text as inert Markdown (one line; no markup, links or HTML)."""
+    flat = " ".join(text.split())
+    return flat.translate(_MD_SPECIAL).replace("&", "&amp;")
+
+
+# The same few strings (places, protocol labels, fingerprints) repeat on every row.
+md_repeated = lru_cache(maxsize=4096)(md)
+
+
+def md_cell(cell: Cell) -> str:
+    if isinstance(cell, str):
+        return md_repeated(cell)
+    if isinstance(cell, Code):
+        return f"`{md_repeated(cell.text)}`"
+    return md_repeated(cell.text)
+
+
+def md_table(table: Table) -> list[str]:
+    header = table.header
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    show = [str if i in table.safe else md_cell for i in range(len(header))]
+    lines.extend(
+        "| " + " | ".join([f(cell) for f, cell in zip(show, cells, strict=True)]) + " |"
+        for cells in table.rows
+    )
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    out: list[str] = ["# IASTM self-treatment report", ""]
+    out.append(f"- Patient: {md(', '.join(report.patients)) or 'not named in the protocol'}")
+    out.append(f"- Period: {period_text(report)}")
+    out.append(f"- Generated: {local(report.generated)}")
+    out.append(f"- Sessions: {len(report.rows)} (one per treated side)")
+    out.append("")
+    out.append("## Holds now in force")
+    out.append("")
+    if report.active_holds:
+        for hold in report.active_holds:
+            out.append(
+                f"- **{md(hold.region)}** on hold since {local(hold.since)}: "
+                f"{md(hold.reason_text())} (rules: {md(', '.join(hold.all_rules))})"
+            )
+    else:
+        out.append("None.")
+    out.extend(["", "## Protocols followed", ""])
+    out.extend(md_table(protocols_table(report)))
+    out.extend(["", "## Adherence", ""])
+    out.extend(md_table(adherence_table(report)))
+    out.append("")
+    out.extend(markdown_outcomes(report))
+    out.append("## Red flags and holds")
+    out.append("")
+    if report.hold_events:
+        out.extend(md_table(hold_events_table(report)))
+    else:
+        out.append("No red flags in this period.")
+    out.append("")
+    out.extend(["### Red-flag rules", "", md(RULES_INTRO), ""])
+    out.extend(f"- `{md(rule)}`: {md(rule_text(rule))}" for rule in RULES)
+    out.append("")
+    out.append("## Screening: cautions and stops")
+    out.append("")
+    if report.screenings:
+        out.extend(md_table(screenings_table(report)))
+    else:
+        out.append("No caution answers or screening stops in this period.")
+    out.extend(["", "## Soreness timeline (0-10)", ""])
+    out.extend(md_table(sessions_table(report, minutes_header="Minutes (done/planned)")))
+    out.append("")
+    out.append("## Notes")
+    out.append("")
+    if report.notes:
+        out.extend(
+            f"- {local(n.at)}, {md(n.place)}, {md(n.context)}: {md(n.text)}" for n in report.notes
+        )
+    else:
+        out.append("No notes.")
+    out.append("")
+    out.append(f"_{md(FOOTER)}_")
+    return "\n".join(out) + "\n"
+
+
+def markdown_outcomes(report: Report) -> list[str]:
+    """The outcome measures section: summary, week by week, before and after each session."""
+    out = ["## Outcome measures", ""]
+    if not report.outcomes:
+        out.extend(["No outcome measurements in this period.", ""])
+        return out
+    out.extend([f"_{md(CAVEAT)}_", ""])
+    out.extend(md_table(outcomes_table(report)))
+    out.append("")
+    out.extend(f"- {md(summary_line(s))}" for s in report.outcomes)
+    out.extend(["", "### Week by week", ""])
+    out.append(
+        "Values taken before a session or on their own (not right after a session), "
+        "per week from Monday."
+    )
+    out.append("")
+    out.extend(md_table(weeks_table(report.outcomes)))
+    out.extend(["", "### Before and after each session", ""])
+    if any(s.changes for s in report.outcomes):
+        out.extend(md_table(changes_table(report.outcomes)))
+    else:
+        out.append("No session was measured before and after.")
+    out.append("")
+    return out

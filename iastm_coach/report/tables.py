@@ -1,0 +1,344 @@
+"""Format-neutral pieces of the physio's report: its words and its tables.
+
+Every table is built once as a header and rows of plain-text cells; the Markdown
+and HTML renderers escape and decorate the cells each in their own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Final, NamedTuple
+
+from iastm_coach.history.outcomes import (
+    Series,
+    signed,
+    with_unit,
+)
+from iastm_coach.history.queries import SessionRow, protocol_label
+from iastm_coach.safety.redflags import RULES
+
+if TYPE_CHECKING:
+    from iastm_coach.report.build import Adherence, Report
+
+
+@lru_cache(maxsize=65536)
+def local(moment: datetime | None) -> str:
+    return "" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
+
+
+def local_day(moment: datetime) -> str:
+    return f"{moment.astimezone():%Y-%m-%d}"
+
+
+def minutes(seconds: int) -> str:
+    return f"{seconds / 60:.1f}"
+
+
+def score(value: int | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def rule_text(rule: str) -> str:
+    """When a red-flag rule fires, in words for the physio (the rule id if unknown)."""
+    known = RULES.get(rule)
+    if known is None:
+        return rule
+    # The rules are worded for the patient ("you reported ..."); the report is for the physio.
+    return known.when.replace("you reported", "the patient reported")
+
+
+RULES_INTRO: Final = (
+    "Each rule that fires puts the region on hold; iastm-coach then refuses "
+    "sessions of that region until the patient lifts the hold, giving a reason that is "
+    "recorded (listed above as 'lifted'). Soreness is asked on the 0-10 scale right after a "
+    "session and at check-ins 24 h and 48 h later (72 h when it is still 4 or more)."
+)
+FOOTER: Final = (
+    "Soreness is self-reported on the 0-10 numeric rating scale (0 none, 1-3 mild, "
+    "4-6 moderate, 7-10 severe). Made by iastm-coach; it guides, it does not diagnose."
+)
+
+
+def adherence_text(item: Adherence) -> str:
+    """'75 % of prescribed sessions (1.5 a week vs 2 prescribed; ...)', and this week's
+    sittings so far while it is not counted."""
+    so_far = "" if item.week_in_progress is None else f"{item.week_in_progress} so far this week"
+    if not item.weeks:
+        return f"first week not over yet: {so_far}"
+    if item.prescribed is None or item.percent is None:
+        text = f"{item.per_week:.1f} a week; no prescription in the protocol"
+        return f"{text}; {so_far}, counted once the week is over" if so_far else text
+    target = item.prescribed.sessions_per_week
+    text = (
+        f"{item.percent} % of prescribed sessions ({item.per_week:.1f} a week vs "
+        f"{target} prescribed; weeks below / on / above target: "
+        f"{item.weeks_below} / {item.weeks_on_target} / {item.weeks_above})"
+    )
+    if so_far:
+        text += f"; {so_far}, counted once it has {target} or the week is over"
+    return text
+
+
+def exercise_text(item: Adherence) -> str:
+    """'after 3 of 4 sittings (75 %); 18 of 24 sets done (75 %)'."""
+    if not item.exercise_sittings:
+        return "none recorded"
+    text = f"after {item.exercise_sittings} of {item.sittings} sittings ({item.exercise_percent} %)"
+    if item.exercise_sets_planned:
+        text += (
+            f"; {item.exercise_sets_done} of {item.exercise_sets_planned} sets done "
+            f"({item.exercise_sets_percent} %)"
+        )
+    return text
+
+
+def sets_cell(row: SessionRow) -> str:
+    return f"{row.exercise.done}/{row.exercise.planned}" if row.exercise else "–"
+
+
+def value_text(value: float | None, unit: str) -> str:
+    return "–" if value is None else with_unit(value, unit)
+
+
+def change_text(value: float | None, unit: str) -> str:
+    return "–" if value is None else signed(value, unit)
+
+
+def direction_text(series: Series) -> str:
+    if series.higher_is_better is None:
+        return "not stated"
+    return "higher" if series.higher_is_better else "lower"
+
+
+def period_text(report: Report) -> str:
+    start = (
+        local_day(report.since)
+        if report.since
+        else (local_day(report.rows[0].started) if report.rows else "the start")
+    )
+    return f"{start} to {local_day(report.generated)}"
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+class Code(NamedTuple):
+    """A cell shown as code (a fingerprint). HTML adds *title* as a tooltip and
+    puts *label* before it; Markdown, kept narrow, shows the code alone."""
+
+    text: str
+    title: str = ""
+    label: str | None = None
+
+
+class Hint(NamedTuple):
+    """Text with an explanation: an HTML tooltip; Markdown shows the text alone."""
+
+    text: str
+    title: str
+
+
+Cell = str | Code | Hint
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and rows of plain-text cells, for each format to escape its own way.
+
+    *safe* columns hold only our own words, numbers and dates: no escaping needed.
+    """
+
+    header: Sequence[str]
+    rows: Iterable[Sequence[Cell]]
+    safe: frozenset[int] = frozenset()
+
+
+def protocols_table(report: Report) -> Table:
+    return Table(
+        ("Region", "Protocol", "Version", "From", "Fingerprint", "Sessions", "First", "Last"),
+        (
+            [
+                u.region,
+                u.protocol_id,
+                u.version,
+                u.label,
+                Code(u.fingerprint[:12], title=u.fingerprint),
+                str(u.sessions),
+                local_day(u.first),
+                local_day(u.last),
+            ]
+            for u in report.protocols
+        ),
+        safe=frozenset({5, 6, 7}),
+    )
+
+
+def adherence_table(report: Report) -> Table:
+    return Table(
+        ("Region", "Sittings", "Complete", "Interrupted", "Weeks", "Adherence", "Exercises"),
+        (
+            [
+                a.region,
+                str(a.sittings),
+                str(a.complete),
+                str(a.interrupted),
+                str(a.weeks),
+                adherence_text(a),
+                exercise_text(a),
+            ]
+            for a in report.adherence
+        ),
+        safe=frozenset({1, 2, 3, 4}),
+    )
+
+
+def hold_events_table(report: Report) -> Table:
+    return Table(
+        ("When", "Region", "Event", "Rule", "Reason"),
+        (
+            [
+                local(e.at),
+                e.region,
+                "hold" if e.kind == "hold" else "lifted",
+                Hint(e.rule, rule_text(e.rule)),
+                e.reason,
+            ]
+            for e in report.hold_events
+        ),
+        safe=frozenset({0, 2}),
+    )
+
+
+def screenings_table(report: Report) -> Table:
+    return Table(
+        ("When", "Region", "Outcome", "Cautions cleared by a clinician", "Work around"),
+        (
+            [
+                local(s.at),
+                s.region,
+                s.outcome + (f" ({s.stopped_by})" if s.stopped_by else ""),
+                "; ".join(report.caution_label(c) for c in s.cleared_cautions),
+                "; ".join(report.caution_label(c) for c in s.local),
+            ]
+            for s in report.screenings
+        ),
+        safe=frozenset({0}),
+    )
+
+
+def sessions_table(report: Report, *, minutes_header: str) -> Table:
+    """The soreness timeline, one row per session (*minutes_header* differs by format)."""
+    return Table(
+        (
+            "Date",
+            "Region",
+            "Protocol",
+            minutes_header,
+            "Status",
+            "Dose",
+            "After",
+            "24 h",
+            "48 h",
+            "72 h",
+            "Exercise sets",
+            "Flags",
+        ),
+        (
+            [
+                local(r.started),
+                r.place(),
+                Code(r.fingerprint[:12], label=protocol_label(r.data)),
+                f"{minutes(r.actual_s)}/{minutes(r.planned_s)}",
+                r.status(dose=False),
+                f"{r.dose_percent} %",
+                score(r.soreness_after),
+                score(r.soreness_at(24)),
+                score(r.soreness_at(48)),
+                score(r.soreness_at(72)),
+                sets_cell(r),
+                ", ".join(r.flags),
+            ]
+            for r in report.rows
+        ),
+        safe=frozenset({0, 3, 4, 5, 6, 7, 8, 9, 10}),
+    )
+
+
+def outcomes_table(report: Report) -> Table:
+    """One row per test and side: the change over weeks and right after sessions."""
+    return Table(
+        (
+            "Region",
+            "Test",
+            "Better when",
+            "Values",
+            "Weeks measured",
+            "First weeks (median)",
+            "Last weeks (median)",
+            "Change over weeks",
+            "Sessions measured before and after",
+            "Average change right after",
+        ),
+        (
+            [
+                s.place(),
+                f"{s.test} ({s.unit})",
+                direction_text(s),
+                str(len(s.values)),
+                str(len(s.weeks)),
+                value_text(s.overall.early if s.overall else None, s.unit),
+                value_text(s.overall.late if s.overall else None, s.unit),
+                change_text(s.overall.change if s.overall else None, s.unit),
+                str(len(s.paired)),
+                change_text(s.mean_session_change, s.unit),
+            ]
+            for s in report.outcomes
+        ),
+        safe=frozenset({2, 3, 4, 8}),
+    )
+
+
+def weeks_table(outcomes: Sequence[Series]) -> Table:
+    """Week by week, per series: the values taken before a session or on their own."""
+    return Table(
+        ("Week of", "Region", "Test", "Values", "Median", "Lowest", "Highest"),
+        (
+            [
+                f"{w.monday:%Y-%m-%d}",
+                place,
+                s.test,
+                str(w.count),
+                value_text(w.median, s.unit),
+                value_text(w.low, s.unit),
+                value_text(w.high, s.unit),
+            ]
+            for s in outcomes
+            for place in (s.place(),)
+            for w in s.weeks
+        ),
+        safe=frozenset({0, 3}),
+    )
+
+
+def changes_table(outcomes: Sequence[Series]) -> Table:
+    """Before and after each session, per series, oldest first."""
+    return Table(
+        ("When", "Region", "Test", "Before", "After", "Change"),
+        (
+            [
+                local(c.at),
+                place,
+                s.test,
+                value_text(c.before, s.unit),
+                value_text(c.after, s.unit),
+                change_text(c.change, s.unit),
+            ]
+            for s in outcomes
+            for place in (s.place(),)
+            for c in s.changes
+        ),
+        safe=frozenset({0}),
+    )

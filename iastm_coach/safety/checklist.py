@@ -1,0 +1,177 @@
+"""Screening before a session: which questions to ask today, and what the answers mean.
+
+Pure functions: the session asks the questions and passes the answers in.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from iastm_coach.errors import DataFileError
+from iastm_coach.paths import data_dir
+from iastm_coach.protocols.files import describe_validation_errors
+from iastm_coach.safety.checklist_model import Checklist, ChecklistItem, FirstUseQuestion
+
+
+def load_checklist() -> Checklist:
+    """The shipped contraindication checklist (`data/contraindications.toml`)."""
+    path = data_dir() / "contraindications.toml"
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Checklist.model_validate(document)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise DataFileError(f"{path}: cannot read the checklist ({error})") from None
+    except ValidationError as error:
+        problems = [f"{path}: {line}" for line in describe_validation_errors(error)]
+        raise DataFileError(f"{path} is not a valid checklist", problems=problems) from None
+
+
+@dataclass(frozen=True)
+class ScreeningHistory:
+    """What earlier cleared screenings tell us: is this first use, what was confirmed when."""
+
+    first_use: bool
+    confirmed_at: Mapping[str, datetime]  # periodic item id -> when last answered "no"
+
+
+def screening_history(screenings: Iterable[Mapping[str, Any]]) -> ScreeningHistory:
+    """Fold earlier screening records (newest first or any order) into a history.
+
+    Each mapping has `at` (datetime), `outcome` and `answers` ({item id: bool}).
+    """
+    confirmed: dict[str, datetime] = {}
+    seen_cleared = False
+    for record in screenings:
+        if record.get("outcome") != "cleared":
+            continue
+        seen_cleared = True
+        at: datetime = record["at"]
+        for item_id, present in dict(record.get("answers", {})).items():
+            if present is False and (item_id not in confirmed or confirmed[item_id] < at):
+                confirmed[item_id] = at
+    return ScreeningHistory(first_use=not seen_cleared, confirmed_at=confirmed)
+
+
+@dataclass(frozen=True)
+class Questions:
+    items: list[ChecklistItem]
+    first_use: list[FirstUseQuestion]
+
+
+def questions_for_today(
+    checklist: Checklist, history: ScreeningHistory, *, now: datetime
+) -> Questions:
+    """Every-session items always; lasting (periodic) items on first use and when their
+    last confirmation is older than `recheck_days`; first-use questions once."""
+    recheck = timedelta(days=checklist.recheck_days)
+    items = [
+        item
+        for item in checklist.item
+        if item.asked == "every-session"
+        or item.id not in history.confirmed_at
+        or now - history.confirmed_at[item.id] >= recheck
+    ]
+    return Questions(items, list(checklist.first_use) if history.first_use else [])
+
+
+SORENESS_BEFORE_LIMIT = 4
+
+
+@dataclass(frozen=True)
+class SorenessStop:
+    """Not a checklist item: too sore before starting (clinical reference, section 7)."""
+
+    id: str = "soreness-before"
+    advice: str = (
+        "Your soreness is 4 or more out of 10 before you start. Let it settle: skip today's "
+        "session, and contact your clinician if it does not ease over the next few days."
+    )
+
+
+@dataclass
+class ScreeningResult:
+    """The answers, and what follows from them."""
+
+    answers: dict[str, bool] = field(default_factory=dict)
+    first_use: dict[str, bool] = field(default_factory=dict)
+    stopped_by: ChecklistItem | FirstUseQuestion | SorenessStop | None = None
+    soreness_before: int | None = None
+    cautions: list[ChecklistItem] = field(default_factory=list)  # need a clinician's clearance
+    cleared_cautions: list[str] = field(default_factory=list)
+    local: list[ChecklistItem] = field(default_factory=list)  # work around that spot
+    recommendations: list[FirstUseQuestion] = field(default_factory=list)
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopped_by is not None
+
+
+def evaluate_answer(
+    result: ScreeningResult, item: ChecklistItem, present: bool, *, region: str
+) -> None:
+    """Record one checklist answer; a `stop` answer sets `stopped_by`."""
+    result.answers[item.id] = present
+    if not present:
+        return
+    severity = item.severity_for(region)
+    if severity == "stop":
+        result.stopped_by = item
+    elif severity == "caution":
+        result.cautions.append(item)
+    else:
+        result.local.append(item)
+
+
+def evaluate_caution_clearance(result: ScreeningResult, item: ChecklistItem, cleared: bool) -> None:
+    """A caution needs the user to confirm a clinician has cleared them; if not, stop."""
+    if cleared:
+        result.cleared_cautions.append(item.id)
+    else:
+        result.stopped_by = item
+
+
+def evaluate_first_use(result: ScreeningResult, question: FirstUseQuestion, yes: bool) -> None:
+    result.first_use[question.id] = yes
+    if yes:
+        return
+    if question.if_no == "stop":
+        result.stopped_by = question
+    else:
+        result.recommendations.append(question)
+
+
+def evaluate_soreness_before(result: ScreeningResult, soreness: int) -> None:
+    """Soreness of 4 or more before starting means no session today (a conservative
+    default suggested by the clinical reference, not a finding)."""
+    result.soreness_before = soreness
+    if soreness >= SORENESS_BEFORE_LIMIT:
+        result.stopped_by = SorenessStop()
+
+
+def screening_record(result: ScreeningResult, *, region: str) -> dict[str, Any]:
+    """The journal fields for this screening (records.SCREENING).
+
+    A refusal records the item id and nothing more: the user's other answers
+    are not needed to explain why the session did not happen.
+    """
+    if result.stopped_by is not None:
+        return {"region": region, "outcome": "stopped", "stopped_by": result.stopped_by.id}
+    record: dict[str, Any] = {
+        "region": region,
+        "outcome": "cleared",
+        "stopped_by": "",
+        "answers": dict(result.answers),
+        "cleared_cautions": list(result.cleared_cautions),
+        "local": [item.id for item in result.local],
+    }
+    if result.soreness_before is not None:
+        record["soreness_before"] = result.soreness_before
+    if result.first_use:
+        record["first_use"] = dict(result.first_use)
+    return record

@@ -1,0 +1,178 @@
+"""Red-flag holds, derived from the journal (there is no separate state file).
+
+A `hold` record puts a region on hold (one record per red flag that fired); a
+`hold_clear` record lifts every hold placed on that region before it. The
+current holds are whatever the records say, folded in time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from iastm_coach.errors import UsageError
+from iastm_coach.history.queries import month_records, month_texts
+from iastm_coach.journal import records
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Journal, Record
+    from iastm_coach.safety.redflags import RedFlag
+
+HOLDS_VERSION: Final = 1  # `hold list --json`
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An active hold on a region: the first uncleared red flag, and all of them.
+
+    `rule`, `reason`, `since` and `record_id` describe the flag that started
+    the hold; `rules` and `reasons` list every distinct rule and reason
+    recorded since, in the order they first fired (the same rule on both sides
+    of a sitting once; the same rule at a later check-in adds its own reason),
+    so a second flag is shown too.
+    """
+
+    region: str
+    rule: str
+    reason: str
+    since: datetime
+    record_id: str
+    rules: tuple[str, ...] = ()
+    source_id: str = ""
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def all_rules(self) -> tuple[str, ...]:
+        """Every rule that fired, first one first (at least `rule`)."""
+        return self.rules or (self.rule,)
+
+    @property
+    def all_reasons(self) -> tuple[str, ...]:
+        """Every distinct reason, first one first (at least `reason`)."""
+        return self.reasons or (self.reason,)
+
+    def reason_text(self) -> str:
+        """Every reason in one line: 'soreness 7/10 ...; bruising ...'."""
+        return "; ".join(self.all_reasons)
+
+
+def hold_dict(hold: Hold) -> dict[str, Any]:
+    """One hold, JSON-ready (`hold list --json`, `trend --json`): the first flag's `rule`,
+    `reason`, `since` and `record_id`, and every rule and reason in `rules` and `reasons`."""
+    return {
+        "region": hold.region,
+        "since": hold.since.isoformat(),
+        "rule": hold.rule,
+        "rules": list(hold.all_rules),
+        "reason": hold.reason,
+        "reasons": list(hold.all_reasons),
+        "record_id": hold.record_id,
+    }
+
+
+def holds_json(holds: dict[str, Hold]) -> dict[str, Any]:
+    """`hold list --json`: every active hold, by region."""
+    return {
+        "holds_version": HOLDS_VERSION,
+        "holds": [hold_dict(hold) for _, hold in sorted(holds.items())],
+    }
+
+
+@dataclass(frozen=True)
+class HoldState:
+    """Active holds and the most recent clear of each region."""
+
+    active: dict[str, Hold]
+    last_clear: dict[str, Record]
+
+
+def fold_holds(items: Iterable[Record]) -> HoldState:
+    """Fold hold and hold_clear records (any order) into the current state."""
+    ordered = sorted(
+        (r for r in items if r.kind in (records.HOLD, records.HOLD_CLEAR)),
+        key=lambda r: (r.at, r.id),
+    )
+    active: dict[str, Hold] = {}
+    last_clear: dict[str, Record] = {}
+    for record in ordered:
+        region = str(record.data.get("region", ""))
+        if record.kind == records.HOLD_CLEAR:
+            active.pop(region, None)
+            last_clear[region] = record
+            continue
+        rule = str(record.data.get("rule", ""))
+        reason = str(record.data.get("reason", ""))
+        shown = reason or rule  # a hand-edited record without a reason shows its rule
+        current = active.get(region)
+        if current is None:
+            active[region] = Hold(
+                region=region,
+                rule=rule,
+                reason=reason,
+                since=record.at,
+                record_id=record.id,
+                rules=(rule,),
+                source_id=str(record.data.get("source", "")),
+                reasons=(shown,),
+            )
+        elif rule not in current.rules or shown not in current.reasons:
+            active[region] = replace(
+                current,
+                rules=current.rules if rule in current.rules else (*current.rules, rule),
+                reasons=current.reasons if shown in current.reasons else (*current.reasons, shown),
+            )
+    return HoldState(active, last_clear)
+
+
+def hold_state(journal: Journal) -> HoldState:
+    """Read every hold and clear (they are rare) and fold them."""
+    return fold_holds(hold_records(journal))
+
+
+def hold_records(journal: Journal) -> Iterator[Record]:
+    """Every hold and hold_clear record, parsing only the month files that hold any.
+
+    Holds are rare, and a full scan parses every month file (seconds after
+    years of use), while `session` asks for the holds every time: the month
+    files' bytes are searched first, and the journal reads only the months
+    with hold records in them.
+    """
+    kinds = {records.HOLD, records.HOLD_CLEAR}
+    for month in month_texts(journal, needle=b"hold", newest_first=False):
+        yield from month_records(journal, month, kinds)
+
+
+def active_holds(journal: Journal) -> dict[str, Hold]:
+    """{region: Hold} for every region currently on hold."""
+    return hold_state(journal).active
+
+
+def place_hold(
+    journal: Journal, *, region: str, flag: RedFlag, source_id: str, at: datetime
+) -> Record:
+    """Record that *flag* (from session or check-in *source_id*) puts *region* on hold."""
+    return journal.append(
+        records.HOLD,
+        {"region": region, "rule": flag.rule, "reason": flag.reason, "source": source_id},
+        at=at,
+    )
+
+
+def clear_hold(journal: Journal, *, region: str, reason: str, at: datetime) -> Record:
+    """Lift the hold on *region*, recording *reason*; UsageError if it is not on hold."""
+    text = reason.strip()
+    if not text:
+        raise UsageError(
+            "a reason is required to lift a hold",
+            hint='For example: --reason "seen by my physio on Tuesday, OK to resume".',
+        )
+    active = active_holds(journal)
+    if region not in active:
+        on_hold = ", ".join(sorted(active)) or "none"
+        raise UsageError(
+            f"region '{region}' is not on hold",
+            hint=f"Regions on hold: {on_hold}.",
+        )
+    return journal.append(records.HOLD_CLEAR, {"region": region, "reason": text}, at=at)

@@ -1,0 +1,1 @@
+"""The guided session: flow, screening, timer and keys, aftercare, exercises, prompts."""

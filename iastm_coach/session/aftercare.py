@@ -1,0 +1,241 @@
+"""After the strokes: how it feels, red flags and holds, measurements, exercises,
+and what to do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from iastm_coach.clock import Clock
+from iastm_coach.history.measure import record_measure, value_bounds
+from iastm_coach.journal import records
+from iastm_coach.journal.store import Record
+from iastm_coach.protocols.files import LoadedProtocol
+from iastm_coach.protocols.model import TreatmentProtocol
+from iastm_coach.safety.holds import place_hold
+from iastm_coach.safety.redflags import RedFlag, advice_for, aftercare_flags
+from iastm_coach.session.conversation import Conversation, EndOfInput
+from iastm_coach.session.deps import SessionDeps, SessionOutcome
+from iastm_coach.session.exercises import ExerciseDone, dose_text, guide_exercises
+from iastm_coach.session.timer import Side
+from iastm_coach.views.ui import literal
+
+SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
+
+
+STOPPED_EARLY_ADVICE = (
+    "If you stopped because of sharp, spreading or increasing pain, numbness, tingling, "
+    "dizziness or swelling: do not carry on today, and contact your clinician if it does "
+    "not settle. Tomorrow, record how it feels with `iastm-coach checkin`."
+)
+CHECKIN_REMINDER = (
+    "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. "
+    "Mild soreness for a day or two is normal; if it gets worse, or you notice "
+    "bruising, numbness or swelling, stop and contact your clinician."
+)
+
+
+SHORT_TERM_CAVEAT = (
+    "Right after a session, changes are common and say little about the long term: "
+    "compare over weeks, measured the same way at the same time of day."
+)
+
+
+@dataclass
+class Answers:
+    """Aftercare answers for one side, filled in as they are given, so an answer given
+    before Ctrl-C or the end of input still counts (a red flag is never lost)."""
+
+    soreness: int = -1  # -1: not answered
+    bruising: bool | None = None
+    numbness: bool | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.soreness >= 0 and self.bruising is not None and self.numbness is not None
+
+    def flags(self) -> list[RedFlag]:
+        return aftercare_flags(
+            soreness=self.soreness, bruising=bool(self.bruising), numbness=bool(self.numbness)
+        )
+
+
+def aftercare_questions(talk: Conversation, place: str, answers: Answers) -> None:
+    answers.soreness = talk.ask_int(
+        f"Soreness now in the {place}, 0-10 ({SORENESS_ANCHORS})?", low=0, high=10
+    )
+    answers.bruising = talk.confirm(
+        f"Any bruising on the {place} (more than redness or small red dots)?"
+    )
+    answers.numbness = talk.confirm(f"Any numbness or tingling in or below the {place}?")
+
+
+Measured = dict[Side, tuple[float, datetime]]
+
+
+def measure_outcome(
+    protocol: TreatmentProtocol,
+    sides: Sequence[Side],
+    talk: Conversation,
+    *,
+    phase: str,
+    clock: Clock,
+) -> Measured:
+    """Offer (never force) the protocol's outcome test, once per side."""
+    outcome = protocol.outcome
+    if outcome is None:
+        return {}
+    if phase == "before":
+        question = f"Measure your {outcome.name} before you start (optional)?"
+        if not talk.confirm(question, default=False):
+            return {}
+        talk.show(Text.assemble(("How: ", "bold"), literal(outcome.how)))
+    low, high = value_bounds(outcome.unit)
+    values: Measured = {}
+    for side in sides:
+        where = "" if side == "none" else f" ({side})"
+        value = talk.ask_float(
+            f"{outcome.name}{where} {phase} the strokes, in {outcome.unit}?", low=low, high=high
+        )
+        if value is not None:
+            values[side] = (value, clock.now())
+    return values
+
+
+def follow_up(
+    loaded: LoadedProtocol,
+    outcome: SessionOutcome,
+    deps: SessionDeps,
+    *,
+    before: Measured,
+    group: str,
+) -> None:
+    """After a session without red flags: the 'after' measurement and guided exercises.
+
+    Each is written to the journal as soon as it is known, pointing at the session.
+    """
+    p = loaded.protocol
+    by_side = {record.data["side"]: record for record in outcome.sessions}
+    talk = deps.talk
+    if before and p.outcome is not None:
+        outcome_test = p.outcome
+
+        def keep(values: Measured, phase: str) -> None:
+            for side, (value, at) in values.items():
+                record_measure(
+                    deps.journal,
+                    region=p.region,
+                    side=side,
+                    test=outcome_test.name,
+                    unit=outcome_test.unit,
+                    value=value,
+                    phase=phase,
+                    session_id=by_side[side].id if side in by_side else "",
+                    at=at,
+                )
+
+        keep(before, "before")  # first: a measurement taken is never lost
+        try:
+            after = measure_outcome(p, list(before), talk, phase="after", clock=deps.clock)
+        except EndOfInput:
+            after = {}
+        keep(after, "after")
+        changes = [
+            f"{'' if side == 'none' else side + ' '}{value - before[side][0]:+g} {p.outcome.unit}"
+            for side, (value, _) in after.items()
+            if side in before
+        ]
+        if changes:
+            talk.show(
+                Text("Change: " + ", ".join(changes) + "."), Text(SHORT_TERM_CAVEAT, style="dim")
+            )
+    try:
+        wanted = bool(p.exercise) and talk.confirm(
+            "Do the exercises now, with a guide?", default=True
+        )
+    except EndOfInput:
+        return  # a pipe that ends here simply skips the optional part
+    if wanted:
+        done: list[ExerciseDone] = []
+        try:
+            guide_exercises(
+                p.exercise, clock=deps.clock, time_scale=deps.time_scale, talk=talk, done=done
+            )
+        except EndOfInput:
+            pass  # what was done so far is recorded below
+        finally:
+            deps.journal.append(
+                records.EXERCISE,
+                {
+                    "session": outcome.sessions[0].id,
+                    "group": group,
+                    "region": p.region,
+                    "exercises": [item.fields() for item in done],
+                },
+                at=deps.clock.now(),
+            )
+
+
+def place_holds_for_aftercare(
+    deps: SessionDeps, region: str, saved: Sequence[Record], aftercare: dict[Side, Answers]
+) -> list[RedFlag]:
+    """Hold the region for every red flag in the answers given, complete or not."""
+    flags: list[RedFlag] = []
+    for record in saved:
+        answers = aftercare.get(record.data["side"])
+        for flag in answers.flags() if answers else []:
+            if all(flag.rule != seen.rule for seen in flags):
+                flags.append(flag)
+                place_hold(
+                    deps.journal, region=region, flag=flag, source_id=record.id, at=deps.clock.now()
+                )
+    return flags
+
+
+def red_flag_panel(flags: Sequence[RedFlag], region: str) -> RenderableType:
+    text = Text()
+    for flag in flags:
+        text.append_text(literal(f"- {flag.reason}\n"))
+    text.append_text(literal(advice_for(flags, region=region)))
+    # A plain-string title would be parsed as markup: the region may come from a hand-edited file.
+    title = literal(f"Stop: the {region} is now on hold")
+    return Panel(text, title=title, style="red", title_align="left")
+
+
+def aftercare_screen(
+    loaded: LoadedProtocol, outcome: SessionOutcome, now: datetime
+) -> list[RenderableType]:
+    """What to do now, when to come back, and what to watch for.
+
+    After a red flag the hold advice (shown just before) replaces all of this but
+    the summary: no exercise list, no next date, no "mild soreness is normal".
+    """
+    p = loaded.protocol
+    done = outcome.result.actual_s
+    parts: list[RenderableType] = [
+        Text(f"Session done: {done // 60} min {done % 60:02d} s of strokes.")
+    ]
+    if outcome.flags:
+        return [Group(*parts)]
+    if p.exercise:
+        exercises = Text("This region's exercises, to keep doing as your physio advises:\n")
+        for exercise in p.exercise:
+            exercises.append_text(
+                literal(f"- {exercise.name}: {dose_text(exercise)}. {exercise.cue}\n")
+            )
+        parts.append(exercises)
+    next_time = now + timedelta(hours=p.settings.rest_hours)
+    parts.append(
+        Text(
+            f"Next {p.region} session: not before {next_time:%a %d %b %H:%M} "
+            f"({p.settings.rest_hours} h rest)."
+        )
+    )
+    parts.append(Text(CHECKIN_REMINDER))
+    return [Group(*parts)]

@@ -1,0 +1,95 @@
+"""Guided exercises after the strokes: sets with a counter, holds with a timer.
+
+Holds use the same clock and time scale as the stroke timer, with absolute
+deadlines, so tests run them instantly with a fake clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+
+from iastm_coach.clock import Clock
+from iastm_coach.protocols.model import Exercise
+from iastm_coach.session.conversation import Conversation
+from iastm_coach.views.ui import literal
+
+ANNOUNCE_EVERY_S = 10  # a hold announces the time left this often (protocol seconds)
+
+
+@dataclass(frozen=True)
+class ExerciseDone:
+    name: str
+    sets_done: int
+    sets_planned: int
+
+    def fields(self) -> dict[str, Any]:
+        return {"name": self.name, "sets_done": self.sets_done, "sets_planned": self.sets_planned}
+
+
+def dose_text(exercise: Exercise) -> str:
+    if exercise.reps is not None:
+        return f"{exercise.sets} x {exercise.reps} reps"
+    return f"{exercise.sets} x {exercise.hold_s} s hold"
+
+
+def hold(seconds: int, *, clock: Clock, time_scale: float, talk: Conversation) -> None:
+    """Count a hold down against one absolute deadline, announcing the time left."""
+    start = clock.monotonic()
+    for remaining in range(seconds, 0, -1):
+        if remaining % ANNOUNCE_EVERY_S == 0 and remaining != seconds:
+            talk.show(Text(f"  {remaining} s left", style="dim"))
+        deadline = start + (seconds - remaining + 1) * time_scale
+        clock.sleep(deadline - clock.monotonic())
+    talk.show(Text("  Release.", style="green"))
+
+
+def describe(exercise: Exercise, talk: Conversation) -> None:
+    talk.show(
+        Text.assemble(
+            literal(exercise.name, "bold"), f" - {dose_text(exercise)}. ", literal(exercise.cue)
+        )
+    )
+
+
+def guide_exercise(
+    exercise: Exercise, *, clock: Clock, time_scale: float, talk: Conversation
+) -> ExerciseDone:
+    """One exercise, set by set; answering "no" at a set ends this exercise."""
+    done = 0
+    for number in range(1, exercise.sets + 1):
+        label = f"Set {number} of {exercise.sets}"
+        if exercise.hold_s is not None:
+            if not talk.confirm(f"{label}: ready to hold for {exercise.hold_s} s?", default=True):
+                break
+            hold(exercise.hold_s, clock=clock, time_scale=time_scale, talk=talk)
+        elif not talk.confirm(f"{label}: {exercise.reps} reps. Done?", default=True):
+            break
+        done += 1
+    return ExerciseDone(exercise.name, done, exercise.sets)
+
+
+def guide_exercises(
+    exercises: Sequence[Exercise],
+    *,
+    clock: Clock,
+    time_scale: float,
+    talk: Conversation,
+    done: list[ExerciseDone] | None = None,
+) -> list[ExerciseDone]:
+    """Offer each exercise in turn; skipped ones are recorded with 0 sets done.
+
+    Results are appended to `done` as each exercise ends, so a caller that is
+    interrupted still has the exercises finished before.
+    """
+    results: list[ExerciseDone] = [] if done is None else done
+    for exercise in exercises:
+        describe(exercise, talk)
+        if talk.confirm(f"Do '{exercise.name}' now?", default=True):
+            results.append(guide_exercise(exercise, clock=clock, time_scale=time_scale, talk=talk))
+        else:
+            results.append(ExerciseDone(exercise.name, 0, exercise.sets))
+    return results

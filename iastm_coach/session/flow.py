@@ -1,0 +1,309 @@
+"""The guided session: safety gates, screening, preparation, timed strokes, aftercare.
+
+`run_session` is the whole flow with its dependencies injected (clock, journal,
+conversation, timer), so it runs in tests with scripted answers and a fake
+clock. The CLI (`commands/session_cmd.py`) only builds those dependencies.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.console import RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from iastm_coach.errors import Interrupted, SafetyStop, UsageError
+from iastm_coach.journal import records
+from iastm_coach.journal.store import Journal
+from iastm_coach.protocols.files import LoadedProtocol, load_protocol_file
+from iastm_coach.protocols.library import load_for_region, region_index, require_canonical_region
+from iastm_coach.safety.dose import Dose, next_dose
+from iastm_coach.safety.gates import check_gates
+from iastm_coach.safety.holds import hold_state
+from iastm_coach.session.aftercare import (
+    CHECKIN_REMINDER,
+    STOPPED_EARLY_ADVICE,
+    Answers,
+    aftercare_questions,
+    aftercare_screen,
+    follow_up,
+    measure_outcome,
+    place_holds_for_aftercare,
+    red_flag_panel,
+)
+from iastm_coach.session.conversation import Conversation
+from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
+from iastm_coach.session.screening import choose_skips, screen
+from iastm_coach.session.timer import RunResult, Side, Step, build_plan
+from iastm_coach.views.ui import literal
+
+NORMAL_RESPONSE = (
+    "Normal: redness and warmth, pinpoint red spots that fade over a few days, and mild "
+    "soreness for a day or two."
+)
+
+
+WARNING_SIGNS = (
+    "Not normal - stop and contact your clinician: sharp, radiating or increasing pain; "
+    "numbness, tingling or weakness; dizziness; swelling; bruising; soreness that lasts "
+    "more than a couple of days or gets worse."
+)
+
+
+def choose_protocol(request: SessionRequest) -> LoadedProtocol:
+    """`--protocol FILE` (validated first), else the installed or built-in one."""
+    if request.protocol_file is not None:
+        loaded = require_canonical_region(load_protocol_file(request.protocol_file, source="file"))
+        if request.region is not None:
+            wanted = region_index().resolve(request.region)
+            if wanted != loaded.protocol.region:
+                raise UsageError(
+                    f"{request.protocol_file} is a protocol for '{loaded.protocol.region}', "
+                    f"not '{wanted}'"
+                )
+        return loaded
+    if request.region is None:
+        raise UsageError("name a region (e.g. `iastm-coach session calf`) or give --protocol FILE")
+    return load_for_region(request.region)
+
+
+def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversation) -> list[Side]:
+    if not loaded.protocol.access.sided:
+        if request.side not in (None, "both"):
+            raise UsageError(f"the {loaded.protocol.region} protocol has no left and right side")
+        return ["none"]
+    side = request.side or talk.ask_choice("Which side?", ["left", "right", "both"], default="both")
+    if side not in ("left", "right", "both"):
+        raise UsageError(f"--side must be left, right or both (got '{side}')")
+    return ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
+
+
+def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> RenderableType:
+    """One screen: how to get ready, and what is normal and what is not."""
+    p = loaded.protocol
+    first = p.area[0]
+    lines = Text()
+    for label, value in (
+        ("Warm up", p.settings.warm_up),
+        ("Skin", p.settings.emollient),
+        ("Position", p.access.position),
+        ("Tool", p.settings.tool),
+        ("Angle", f"about {first.angle_deg}° to the skin"),
+        ("Pressure", f"{first.pressure}; discomfort no more than 5 out of 10"),
+    ):
+        lines.append(f"{label}: ", style="bold")
+        lines.append_text(literal(value))
+        lines.append("\n")
+    zones = sorted({zone for area in p.area for zone in area.avoid})
+    if zones:
+        lines.append("Never work over: ", style="bold red")
+        lines.append_text(literal("; ".join(zones)))
+        lines.append("\n")
+    planned = sum(step.planned_s for step in plan)  # as timed: dose and skipped areas included
+    lines.append(f"Time: about {planned // 60} min {planned % 60:02d} s of strokes")
+    if dose.percent != 100:
+        lines.append(f" ({dose.percent}% dose: ")
+        lines.append_text(literal(dose.reason))
+        lines.append(")")
+    lines.append("\n\n")
+    lines.append(NORMAL_RESPONSE + "\n", style="green")
+    lines.append(WARNING_SIGNS, style="yellow")
+    return Panel(lines, title="Get ready", title_align="left")
+
+
+def _place(region: str, side: Side) -> str:
+    name = region.replace("-", " ")
+    return name if side == "none" else f"{side} {name}"
+
+
+def session_fields(
+    loaded: LoadedProtocol,
+    *,
+    side: Side,
+    group: str,
+    result: RunResult,
+    started: datetime,
+    ended: datetime,
+    dose: Dose,
+    rest_override: bool,
+    aftercare: Answers,
+    note: str,
+) -> dict[str, Any]:
+    """The journal fields of one side's session (records.SESSION)."""
+    p = loaded.protocol
+    steps = [step for step in result.steps if step.side == side]
+    return {
+        "region": p.region,
+        "side": side,
+        "group": group,
+        "source": "timer",
+        "protocol_id": p.id,
+        "protocol_version": p.version,
+        "protocol_source": loaded.source,
+        "protocol_fingerprint": loaded.fingerprint,
+        "issued_by": loaded.protocol.issued.label() if loaded.protocol.issued else "",
+        "started": started,
+        "ended": ended,
+        "planned_s": sum(step.planned_s for step in steps),
+        "actual_s": sum(step.actual_s for step in steps),
+        "complete": result.ended_by == "finished" and all(step.status == "done" for step in steps),
+        "dose_percent": dose.percent,
+        "dose_reason": dose.reason,
+        "rest_override": rest_override,
+        "areas": [
+            {
+                "name": step.area_name,
+                "planned_s": step.planned_s,
+                "actual_s": step.actual_s,
+                "status": step.status,
+            }
+            for step in steps
+        ],
+        "aftercare_answered": aftercare.complete,
+        "soreness": aftercare.soreness,
+        "bruising": bool(aftercare.bruising),
+        "numbness": bool(aftercare.numbness),
+        "note": note,
+    }
+
+
+def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
+    """The whole guided session. Raises SafetyStop (exit 3) when it must not go ahead,
+    Interrupted (exit 130) after recording a partial session."""
+    talk = deps.talk
+    loaded = choose_protocol(request)
+    p = loaded.protocol
+    talk.show(
+        Text.assemble(
+            literal(p.title, "bold"),
+            " - ",
+            literal(loaded.origin()),
+            f" (fingerprint {loaded.short_fingerprint})",
+        )
+    )
+    if p.issued and p.issued.notes:
+        talk.show(Text.assemble(("Notes from your clinician: ", "bold"), literal(p.issued.notes)))
+    today = deps.clock.now().date()
+    if (
+        p.issued
+        and p.issued.review_by
+        and p.issued.review_by < today
+        and not talk.confirm(
+            f"This protocol was due for review on {p.issued.review_by}. Your clinician may "
+            "want to update it. Continue with it anyway?",
+            default=False,
+        )
+    ):
+        raise SafetyStop(
+            "session not started: the protocol is past its review date",
+            hint="Ask your clinician for an updated protocol.",
+        )
+
+    holds = hold_state(deps.journal)  # read once: the gates and the dose both need it
+    rest_override = check_gates(
+        loaded, deps, override_rest=request.override_rest, holds=holds.active
+    )
+    if not p.access.self_reachable:
+        talk.show(
+            Text(
+                "You cannot reach this region well on your own: a partner should do the "
+                "strokes while you relax.",
+                style="yellow",
+            )
+        )
+        if not talk.confirm("Is a partner here to do the strokes?", default=True):
+            raise SafetyStop(
+                "session not started: this region needs a partner",
+                hint="Try again when someone can help, or ask your clinician.",
+            )
+    sides = choose_sides(loaded, request, talk)
+    screening = screen(loaded, deps)
+    skips = choose_skips(loaded, screening, talk)
+    dose = next_dose(p, deps.journal, region=p.region, holds=holds)
+    if dose.percent != 100:
+        talk.show(
+            Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
+        )
+
+    plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
+    talk.show(preparation(loaded, dose, plan))
+    if first_session_ever(deps.journal):
+        talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
+    talk.pause("Press Enter when you are ready.")
+    before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
+    started = deps.clock.now()
+    result = deps.run_timer(plan)
+    group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
+
+    kept = saved_sides(sides, result)  # the sides that get a record
+    aftercare = {side: Answers() for side in kept}
+    note = ""
+    cut_short: BaseException | None = None
+    try:
+        if result.ended_by != "interrupted" and result.actual_s > 0:
+            talk.show(Text("How do you feel?", style="bold"))
+            for side in kept:
+                aftercare_questions(talk, _place(p.region, side), aftercare[side])
+            note = talk.ask_text("A note for your journal?")
+    except (KeyboardInterrupt, UsageError) as error:
+        cut_short = error  # keep what was done: it is recorded first, then we stop
+    ended = deps.clock.now()
+    saved = [
+        deps.journal.append(
+            records.SESSION,
+            session_fields(
+                loaded,
+                side=side,
+                group=group,
+                result=result,
+                started=started,
+                ended=ended,
+                dose=dose,
+                rest_override=rest_override,
+                aftercare=aftercare[side],
+                note=note,
+            ),
+            at=ended,
+        )
+        for side in kept
+    ]
+    flags = place_holds_for_aftercare(deps, p.region, saved, aftercare)
+    outcome = SessionOutcome(saved, result, flags)
+    answered = all(answers.complete for answers in aftercare.values()) and cut_short is None
+    if flags:
+        talk.show(red_flag_panel(flags, p.region))
+    elif not answered:
+        talk.show(Text(STOPPED_EARLY_ADVICE, style="yellow"))
+    if result.ended_by == "finished" and answered:
+        if not flags:
+            follow_up(loaded, outcome, deps, before=before, group=group)
+        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
+        return outcome
+    if answered and not flags:
+        talk.show(Text(CHECKIN_REMINDER))
+    if isinstance(cut_short, UsageError):
+        raise cut_short
+    done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
+    raise Interrupted(
+        f"the session ended early; {done} of strokes are kept in your journal, marked incomplete"
+    )
+
+
+def saved_sides(sides: Sequence[Side], result: RunResult) -> list[Side]:
+    """Sides with a record: every side of a finished session; only sides begun otherwise."""
+    if result.ended_by == "finished":
+        return list(sides)
+    begun = [
+        side
+        for side in sides
+        if any(step.side == side and step.status != "not-started" for step in result.steps)
+    ]
+    return begun or list(sides[:1])
+
+
+def first_session_ever(journal: Journal) -> bool:
+    return not journal.recent(kinds={records.SESSION}, limit=1)

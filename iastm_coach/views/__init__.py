@@ -1,0 +1,1 @@
+"""Screens: the only place (with the live timer view) that draws with Rich."""

@@ -1,0 +1,191 @@
+"""Rendering protocols for people: the library table and the full protocol view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from iastm_coach.protocols.files import LoadedProtocol
+from iastm_coach.views.ui import literal
+
+
+def minutes(seconds: float) -> str:
+    whole, rest = divmod(round(seconds), 60)
+    return f"{whole}:{rest:02d}"
+
+
+def library_table(entries: list[tuple[LoadedProtocol, LoadedProtocol | None]]) -> Table:
+    table = Table(title="Protocols", title_justify="left")
+    for column in ("Region", "Title", "Areas", "Minutes", "Source"):
+        table.add_column(column, justify="right" if column in ("Areas", "Minutes") else "left")
+    for builtin, installed in entries:
+        active = installed or builtin
+        protocol = active.protocol
+        sides = 2 if protocol.access.sided else 1
+        source = active.origin()
+        if installed is not None:
+            source += " (replaces the built-in)"
+        table.add_row(
+            literal(protocol.region),
+            literal(protocol.title),
+            str(len(protocol.area)),
+            minutes(protocol.planned_seconds(sides=sides)),
+            literal(source),
+        )
+    return table
+
+
+def _source_fields(loaded: LoadedProtocol) -> dict[str, Any]:
+    issued = loaded.protocol.issued
+    return {
+        "source": loaded.source,
+        "issued_by": issued.label() if issued else None,
+        "fingerprint": loaded.fingerprint,
+        "path": str(loaded.path),
+    }
+
+
+def library_json(entries: list[tuple[LoadedProtocol, LoadedProtocol | None]]) -> list[Any]:
+    """`protocol list --json`: one object per region, for the protocol in use."""
+    rows = []
+    for builtin, installed in entries:
+        active = installed or builtin
+        protocol = active.protocol
+        rows.append(
+            {
+                "region": protocol.region,
+                "title": protocol.title,
+                "areas": len(protocol.area),
+                "seconds": protocol.planned_seconds(sides=2 if protocol.access.sided else 1),
+                **_source_fields(active),
+                "replaces_builtin": installed is not None,
+            }
+        )
+    return rows
+
+
+def protocol_json(loaded: LoadedProtocol) -> dict[str, Any]:
+    """`protocol show --json`: the protocol's fields plus where it came from."""
+    return {**_source_fields(loaded), "protocol": loaded.protocol.model_dump(mode="json")}
+
+
+def protocol_view(loaded: LoadedProtocol) -> RenderableType:
+    """The whole protocol, readable top to bottom."""
+    p = loaded.protocol
+    parts: list[RenderableType] = []
+    header = Text.assemble(
+        literal(p.title, "bold"),
+        f"  (region {p.region}, version {p.version})\n",
+        "Source: ",
+        literal(loaded.origin()),
+        f"\nFingerprint: {loaded.short_fingerprint}  ",
+        literal(f"({loaded.path})", "dim"),
+    )
+    parts.append(header)
+    if p.issued:
+        issued = p.issued
+        lines = [
+            ("Issued by", issued.label()),
+            ("For", issued.patient or ""),
+            ("Issued on", str(issued.issued_on or "")),
+            ("Review by", str(issued.review_by or "")),
+        ]
+        text = Text()
+        for label, value in lines:
+            if value:
+                text.append(f"{label}: ")
+                text.append_text(literal(value))
+                text.append("\n")
+        if issued.notes:
+            text.append("Notes: ")
+            text.append_text(literal(issued.notes))
+        parts.append(Panel(text, title="Prescription", title_align="left"))
+    parts.append(literal(p.summary))
+    access = p.access
+    reach = (
+        "You can reach this region yourself."
+        if access.self_reachable
+        else ("You cannot reach this region well yourself: ask a partner to do the strokes.")
+    )
+    sides = "Treat the left and right side in turn." if access.sided else "One side only."
+    settings = p.settings
+    prep = Text()
+    for label, value in (
+        ("Reach", reach),
+        ("Sides", sides),
+        ("Position", access.position),
+        ("Tool", settings.tool),
+        ("Warm-up", settings.warm_up),
+        ("Emollient", settings.emollient),
+        ("Rest", f"at least {settings.rest_hours} h before treating this region again"),
+        ("Limit", f"at most {settings.max_session_minutes} minutes a session"),
+    ):
+        prep.append(f"{label}: ", style="bold")
+        prep.append_text(literal(value))
+        prep.append("\n")
+    if p.prescription:
+        prep.append("Course: ", style="bold")
+        prep.append(
+            f"{p.prescription.sessions_per_week} sessions a week for "
+            f"{p.prescription.course_weeks} weeks\n"
+        )
+    parts.append(Panel(prep, title="Before you start", title_align="left"))
+
+    areas = Table(title="Areas, in order", title_justify="left", show_lines=True)
+    for column in (
+        "#",
+        "Area",
+        "Time",
+        "Stroke",
+        "Direction",
+        "Angle",
+        "Pressure",
+        "Cues",
+        "Avoid",
+    ):
+        areas.add_column(column)
+    for number, area in enumerate(p.area, start=1):
+        areas.add_row(
+            str(number),
+            literal(area.name),
+            minutes(area.duration_s),
+            area.stroke,
+            literal(area.direction),
+            f"{area.angle_deg}°",
+            area.pressure,
+            literal("\n".join(area.cues)),
+            literal("\n".join(area.avoid) or "-"),
+        )
+    parts.append(areas)
+    if p.exercise:
+        exercises = Table(title="Exercises afterwards", title_justify="left")
+        for column in ("Exercise", "Dose", "Cue"):
+            exercises.add_column(column)
+        for exercise in p.exercise:
+            dose = (
+                f"{exercise.sets} × {exercise.reps} reps"
+                if exercise.reps
+                else f"{exercise.sets} × {exercise.hold_s} s hold"
+            )
+            exercises.add_row(literal(exercise.name), dose, literal(exercise.cue))
+        parts.append(exercises)
+    if p.outcome:
+        outcome = Text.assemble(
+            ("Outcome test: ", "bold"),
+            literal(p.outcome.name),
+            f" ({p.outcome.unit}, {'higher' if p.outcome.higher_is_better else 'lower'}"
+            " is better)\n",
+            literal(p.outcome.how),
+        )
+        parts.append(outcome)
+    if p.dose_rule:
+        rules = Text("Dose rules:\n", style="bold")
+        for rule in p.dose_rule:
+            rules.append_text(literal(f"  - {rule.explain}\n"))
+        parts.append(rules)
+    parts.append(literal("References: " + "; ".join(p.references), "dim"))
+    return Group(*parts)
