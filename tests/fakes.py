@@ -235,7 +235,7 @@ def make_protocol(
             "version": "1.0",
             "summary": "For tests.",
             "references": ["Test reference"],
-            "access": {"sided": sided, "position": "Sit with the leg relaxed."},
+            "access": {"sided": sided, "position": "Sit with the leg relaxed.", "zone": "leg"},
             "settings": {
                 "tool": "Smooth edge.",
                 "warm_up": "Walk for 5 minutes.",

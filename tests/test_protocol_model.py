@@ -26,7 +26,7 @@ def minimal() -> dict[str, Any]:
         "version": "1.0",
         "summary": "A test protocol.",
         "references": ["Test reference"],
-        "access": {"self_reachable": True, "sided": True, "position": "Sit."},
+        "access": {"self_reachable": True, "sided": True, "position": "Sit.", "zone": "leg"},
         "settings": {
             "tool": "Smooth edge.",
             "warm_up": "Walk 5 minutes.",

@@ -39,6 +39,9 @@ MAX_SESSION_SECONDS = 20 * 60
 
 Stroke = Literal["sweep", "fan", "brush", "j-stroke", "swivel", "strum", "scan", "frame"]
 Pressure = Literal["light", "moderate", "firm"]
+# Body zones: holds for swelling, numbness or severe soreness concern the whole limb
+# (clinical reference §8b), so every region belongs to one.
+Zone = Literal["leg", "arm", "trunk"]
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
 
@@ -122,6 +125,16 @@ class Access(Strict):
     )
     sided: bool = Field(True, description="True when the region has a left and a right side.")
     position: Paragraph = Field(description="How to sit or lie so the area is relaxed.")
+    zone: Zone = Field(
+        description="The body zone: 'leg', 'arm' or 'trunk'. Some holds cover the whole zone "
+        "(the same side of it, for a sided region)."
+    )
+    overlaps: list[Slug] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Regions that treat the same tissue (calf and Achilles, say): they share "
+        "one rest period.",
+    )
 
 
 class Settings(Strict):

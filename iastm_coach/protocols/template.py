@@ -74,6 +74,8 @@ def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> s
         _line("self_reachable", base.access.self_reachable, "false: a partner does the strokes"),
         _line("sided", base.access.sided, "true: left and right are treated and logged separately"),
         _line("position", base.access.position),
+        _line("zone", base.access.zone, "leg, arm or trunk: some holds cover the whole zone"),
+        _line("overlaps", base.access.overlaps, "regions on the same tissue share one rest period"),
         "",
         "[settings]",
         _line("tool", base.settings.tool),
