@@ -94,7 +94,7 @@ def main() -> int:
     os.environ["IASTM_COACH_HOME"] = str(home)
     sys.path.insert(0, str(REPO))
 
-    from iastm_coach.commands.history_cmd import make_report
+    from iastm_coach.commands.report_cmd import make_report
     from iastm_coach.journal.store import Journal
     from iastm_coach.report.build import render
 

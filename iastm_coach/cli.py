@@ -50,22 +50,22 @@ COMMANDS: dict[str, LazyCommand] = {
         "Review past sessions, newest first: soreness at 24 h and 48 h, exercise sets, red flags.",
     ),
     "checkin": LazyCommand(
-        "iastm_coach.commands.history_cmd",
+        "iastm_coach.commands.checkin_cmd",
         "cmd_checkin",
         "Follow up on recent sessions: soreness and warning signs 24 h and 48 h later.",
     ),
     "log": LazyCommand(
-        "iastm_coach.commands.history_cmd",
+        "iastm_coach.commands.log_cmd",
         "cmd_log",
         "Record a session done without the timer (at a clinic, say).",
     ),
     "trend": LazyCommand(
-        "iastm_coach.commands.history_cmd",
+        "iastm_coach.commands.trend_cmd",
         "cmd_trend",
         "Soreness, sessions per week against your protocol, and your outcome measures.",
     ),
     "report": LazyCommand(
-        "iastm_coach.commands.history_cmd",
+        "iastm_coach.commands.report_cmd",
         "cmd_report",
         "A report for your physio: protocols, adherence and exercises, outcome measures, "
         "soreness, red flags, screening, notes.",
@@ -81,7 +81,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "Read short pages: what IASTM is, what is normal afterwards, the evidence and its limits.",
     ),
     "hold": LazyCommand(
-        "iastm_coach.commands.history_cmd",
+        "iastm_coach.commands.hold_cmd",
         "hold_app",
         "Red-flag holds: list them, or lift one.",
     ),

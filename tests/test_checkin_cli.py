@@ -249,12 +249,12 @@ def test_ctrl_c_exits_130(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) 
         def readline(self, size: int | None = -1) -> str:
             raise KeyboardInterrupt
 
-    from iastm_coach.commands import history_cmd
+    from iastm_coach.commands import checkin_cmd
     from iastm_coach.session.conversation import LineConversation
     from iastm_coach.views.ui import get_console
 
     monkeypatch.setattr(
-        history_cmd, "line_conversation", lambda: LineConversation(get_console(), CtrlC())
+        checkin_cmd, "line_conversation", lambda: LineConversation(get_console(), CtrlC())
     )
     code, out, err = run("checkin")
     assert code == 130, out + err

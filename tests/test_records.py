@@ -548,7 +548,7 @@ def test_checkins_holds_measures_and_exercises_always_fit(
 ) -> None:
     """record_checkin (and the holds it places), clear_hold, record_measure and the
     exercise record write fields that fit, in a real journal, read back."""
-    from iastm_coach.commands.history_cmd import record_checkin
+    from iastm_coach.commands.checkin_cmd import record_checkin
     from iastm_coach.history.measure import record_measure
     from iastm_coach.journal.store import Journal
     from iastm_coach.safety.holds import active_holds, clear_hold
