@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.store import RESERVED_FIELDS, Journal, records
-from tests.test_records import example
+from tests.builders import example
 
 ZONES = st.builds(
     timezone,

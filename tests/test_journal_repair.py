@@ -11,7 +11,7 @@ import pytest
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.repair import split_blocks
 from iastm_coach.journal.store import Journal, Record
-from tests.test_records import example
+from tests.builders import example
 
 ZONE = timezone(timedelta(hours=-5))
 T0 = datetime(2025, 7, 1, 18, 0, tzinfo=ZONE)
