@@ -60,6 +60,7 @@ def test_a_healthy_journal_checks_clean_and_repair_does_nothing(journal: Journal
     assert {p: p.read_bytes() for p in journal.month_files()} == before
 
 
+@pytest.mark.slow  # one repair per byte of a record: over a second
 def test_every_torn_append_is_recoverable(journal: Journal) -> None:
     """Cut the last record at every byte, append again: repair keeps all complete records.
 
