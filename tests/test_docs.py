@@ -8,7 +8,7 @@ import pytest
 import typer
 
 from iastm_coach.cli import COMMANDS, app, load_command
-from tests.conftest import REPO
+from tests.builders import REPO
 
 README = (REPO / "README.md").read_text()
 

@@ -10,8 +10,8 @@ from iastm_coach.protocols.model import DoseRule, TreatmentProtocol
 from iastm_coach.safety.dose import DEFAULT_PERCENT, Dose, dose_from_soreness, lowest, next_dose
 from iastm_coach.safety.holds import clear_hold, place_hold
 from iastm_coach.safety.redflags import RedFlag
+from tests.builders import T0, add_checkin, add_session, make_journal
 from tests.fakes import make_protocol
-from tests.test_history import T0, add_checkin, add_session, make_journal
 
 
 def with_rules(*rules: tuple[int, int], after_red_flag: int = 50) -> TreatmentProtocol:

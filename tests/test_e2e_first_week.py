@@ -17,7 +17,7 @@ import pexpect
 import pytest
 
 from iastm_coach.journal.store import Journal
-from tests.test_e2e_session import PROGRAM
+from tests.terminal import PROGRAM
 
 pytestmark = pytest.mark.slow
 

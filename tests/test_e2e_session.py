@@ -8,18 +8,16 @@ terminal is back in line mode with echo, and the journal record.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pexpect
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.terminal import PROGRAM
 
-PROGRAM = shutil.which("iastm-coach", path=str(Path(sys.executable).parent)) or "iastm-coach"
+pytestmark = pytest.mark.slow
 
 
 def spawn_env(home: Path, scale: str) -> dict[str, str]:

@@ -7,9 +7,9 @@ from pathlib import Path
 from iastm_coach.journal import records
 from iastm_coach.protocols.model import Exercise
 from iastm_coach.session.exercises import guide_exercises
+from tests.builders import MILD, make_deps, session
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
-from tests.test_session import MILD, make_deps, session
 
 HOLD = Exercise(name="Calf stretch", sets=3, hold_s=30, cue="Heel down")
 REPS = Exercise(name="Calf raises", sets=2, reps=12, cue="Slowly")

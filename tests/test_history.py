@@ -1,15 +1,10 @@
-"""History queries: joining check-ins, follow-up windows, the reminder, bounded reads.
-
-The helpers at the top (`make_journal`, `add_session`, `add_checkin`) are shared
-with the other history, hold, dose, trend and report tests.
-"""
+"""History queries: joining check-ins, follow-up windows, the reminder, bounded reads."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,107 +24,18 @@ from iastm_coach.history.queries import (
     sitting_of,
 )
 from iastm_coach.journal.store import Journal, Record, records
-
-T0 = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
-PLUS_10 = timezone(timedelta(hours=10))
-MINUS_5 = timezone(timedelta(hours=-5))
-
-
-def make_journal(tmp_path: Path) -> Journal:
-    return Journal(tmp_path / "journal")
-
-
-def add_session(
-    journal: Journal,
-    *,
-    region: str = "calf",
-    side: str = "left",
-    started: datetime = T0,
-    minutes: float = 6,
-    soreness: int = 2,
-    group: str | None = None,
-    source: str = "timer",
-    complete: bool = True,
-    note: str = "",
-    dose_percent: int = 100,
-    at: datetime | None = None,
-    **extra: Any,
-) -> Record:
-    """A session record as the session command writes it (one side)."""
-    ended = started + timedelta(minutes=minutes)
-    data: dict[str, Any] = {
-        "region": region,
-        "side": side,
-        "group": group or f"g{started:%Y%m%d%H%M%S}",
-        "source": source,
-        "protocol_id": region,
-        "protocol_version": "1.0",
-        "protocol_source": "built-in",
-        "protocol_fingerprint": "ab" * 32,
-        "issued_by": "",
-        "started": started,
-        "ended": ended,
-        "planned_s": 360,
-        "actual_s": int(minutes * 60),
-        "complete": complete,
-        "dose_percent": dose_percent,
-        "dose_reason": "",
-        "rest_override": False,
-        "areas": [],
-        "exercises": [],
-        "soreness": soreness,
-        "bruising": False,
-        "numbness": False,
-        "note": note,
-    }
-    data.update(extra)
-    return journal.append(records.SESSION, data, at=at or ended)
-
-
-def add_checkin(
-    journal: Journal,
-    session: Record,
-    *,
-    hours: int,
-    soreness: int,
-    at: datetime | None = None,
-    note: str = "",
-    **signs: bool,
-) -> Record:
-    ended = session.data["ended"]
-    data: dict[str, Any] = {
-        "session": session.id,
-        "hours": hours,
-        "soreness": soreness,
-        "bruising": False,
-        "numbness": False,
-        "swelling": False,
-        "worse": False,
-        "note": note,
-    }
-    data.update(signs)
-    return journal.append(records.CHECKIN, data, at=at or ended + timedelta(hours=hours))
-
-
-def add_hold(journal: Journal, *, region: str, rule: str, source: str, at: datetime) -> Record:
-    return journal.append(
-        records.HOLD,
-        {"region": region, "rule": rule, "reason": f"{rule} reason", "source": source},
-        at=at,
-    )
-
-
-class CountingJournal(Journal):
-    """A Journal that counts the month files it is asked to parse."""
-
-    def __init__(self, directory: Path) -> None:
-        super().__init__(directory)
-        self.loads: list[str] = []
-
-    def _load(self, path: Path) -> list[Record]:
-        self.loads.append(path.name)
-        return super()._load(path)
-
+from tests.builders import (
+    MINUS_5,
+    PLUS_10,
+    T0,
+    CountingJournal,
+    add_checkin,
+    add_exercise,
+    add_hold,
+    add_measure,
+    add_session,
+    make_journal,
+)
 
 # --- follow-up windows ----------------------------------------------------------------------
 
@@ -437,56 +343,6 @@ def test_join_ignores_other_sessions_companions(tmp_path: Path) -> None:
 
 
 # --- exercises and outcome measures joined to sessions -------------------------------------------
-
-
-def add_exercise(
-    journal: Journal,
-    session: Record,
-    sets: list[tuple[int, int]],
-    *,
-    group: str | None = None,
-    region: str = "calf",
-    at: datetime | None = None,
-) -> Record:
-    """An `exercise` record as the session writes it: sets (done, planned) per exercise."""
-    return journal.append(
-        records.EXERCISE,
-        {
-            "session": session.id,
-            "group": session.data["group"] if group is None else group,
-            "region": region,
-            "exercises": [
-                {"name": f"exercise {n}", "sets_done": done, "sets_planned": planned}
-                for n, (done, planned) in enumerate(sets)
-            ],
-        },
-        at=at or session.at + timedelta(minutes=5),
-    )
-
-
-def add_measure(
-    journal: Journal,
-    value: float,
-    *,
-    at: datetime,
-    phase: str = "standalone",
-    session: Record | None = None,
-    side: str = "left",
-    region: str = "calf",
-) -> Record:
-    return journal.append(
-        records.MEASURE,
-        {
-            "region": region,
-            "side": side,
-            "test": "Knee-to-wall lunge",
-            "unit": "cm",
-            "value": value,
-            "phase": phase,
-            "session": session.id if session else "",
-        },
-        at=at,
-    )
 
 
 def test_exercises_join_every_side_of_their_sitting(tmp_path: Path) -> None:

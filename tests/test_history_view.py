@@ -17,7 +17,7 @@ from iastm_coach.history.queries import SessionRow, session_rows
 from iastm_coach.safety.holds import fold_holds, place_hold
 from iastm_coach.safety.redflags import RedFlag
 from iastm_coach.views.history import ELLIPSIS, history_table, wrap_cell, wrap_spans
-from tests.test_history import T0, add_checkin, add_session, make_journal
+from tests.builders import T0, add_checkin, add_session, make_journal
 
 NOTE = "Felt tight [bold red]x[/] <b>ok</b>"
 LONG_WORD = "https://example.org/a/very/long/address/that/fits/in/no/column/at/all"

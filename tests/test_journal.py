@@ -27,7 +27,7 @@ from iastm_coach.journal.store import (
     render_record,
 )
 from iastm_coach.paths import journal_dir
-from tests.test_records import example
+from tests.builders import example
 
 ZONE = timezone(timedelta(hours=2))
 T0 = datetime(2024, 3, 10, 9, 30, tzinfo=ZONE)

@@ -15,7 +15,7 @@ from iastm_coach.commands.journal_cmd import journal_app
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.store import Journal
 from iastm_coach.paths import journal_dir
-from tests.test_records import example
+from tests.builders import example
 
 T0 = datetime(2024, 11, 5, 7, 15, tzinfo=timezone(timedelta(hours=1)))
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.store import RESERVED_FIELDS, Journal, records
-from tests.test_records import example
+from tests.builders import example
 
 ZONES = st.builds(
     timezone,
@@ -69,6 +69,7 @@ def same(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
+@pytest.mark.slow  # 150 journals written and read back: about 2 s
 @settings(max_examples=150, deadline=None)
 @given(kind=KINDS, data=DATA, at=MOMENTS)
 def test_any_record_round_trips_exactly(kind: str, data: dict[str, Any], at: datetime) -> None:
@@ -95,6 +96,7 @@ def test_any_record_round_trips_exactly(kind: str, data: dict[str, Any], at: dat
         assert len(report.warnings) == len(data) - len(example(kind))
 
 
+@pytest.mark.slow  # 150 damaged journals checked: about a second
 @settings(max_examples=150, deadline=None)
 @given(
     kind=KINDS,

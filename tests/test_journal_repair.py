@@ -11,7 +11,7 @@ import pytest
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.repair import split_blocks
 from iastm_coach.journal.store import Journal, Record
-from tests.test_records import example
+from tests.builders import example
 
 ZONE = timezone(timedelta(hours=-5))
 T0 = datetime(2025, 7, 1, 18, 0, tzinfo=ZONE)
@@ -60,6 +60,7 @@ def test_a_healthy_journal_checks_clean_and_repair_does_nothing(journal: Journal
     assert {p: p.read_bytes() for p in journal.month_files()} == before
 
 
+@pytest.mark.slow  # one repair per byte of a record: over a second
 def test_every_torn_append_is_recoverable(journal: Journal) -> None:
     """Cut the last record at every byte, append again: repair keeps all complete records.
 

@@ -1,13 +1,10 @@
-"""The field reference of each record kind, and `field_problems` checking records against it.
-
-`example(kind)` gives a valid record of each kind; the journal tests use it too.
-"""
+"""The field reference of each record kind, and `field_problems` checking records against it."""
 
 from __future__ import annotations
 
 import math
 import tempfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,95 +15,8 @@ from hypothesis import strategies as st
 from iastm_coach.journal import records
 from iastm_coach.journal.records import field_problems, problems_by_field, unknown_fields
 from iastm_coach.session.aftercare import Answers
-
-T0 = datetime(2026, 1, 13, 7, 25, 22, tzinfo=timezone(timedelta(hours=1)))
-SESSION_ID = "01KERFJEGG15ND5D3HJRKABJRG"
-
-EXAMPLES: dict[str, dict[str, Any]] = {
-    records.SESSION: {
-        "region": "calf",
-        "side": "left",
-        "group": "g20260113072522a1b2",
-        "source": "timer",
-        "protocol_id": "calf-basic",
-        "protocol_version": "1.0",
-        "protocol_source": "built-in",
-        "protocol_fingerprint": "0" * 64,
-        "issued_by": "",
-        "started": T0,
-        "ended": T0 + timedelta(minutes=5),
-        "planned_s": 240,
-        "actual_s": 238,
-        "complete": True,
-        "dose_percent": 100,
-        "dose_reason": "",
-        "rest_override": False,
-        "areas": [
-            {"name": "Upper calf", "planned_s": 120, "actual_s": 120, "status": "done"},
-            {"name": "Lower calf", "planned_s": 120, "actual_s": 118, "status": "partial"},
-        ],
-        "aftercare_answered": True,
-        "soreness": 2,
-        "bruising": False,
-        "numbness": False,
-        "note": "felt good",
-    },
-    records.CHECKIN: {
-        "session": SESSION_ID,
-        "hours": 24,
-        "soreness": 2,
-        "bruising": False,
-        "numbness": False,
-        "swelling": False,
-        "worse": False,
-        "note": "",
-    },
-    records.SCREENING: {
-        "region": "calf",
-        "outcome": "cleared",
-        "stopped_by": "",
-        "answers": {"fever-unwell": False, "diabetes": True},
-        "cleared_cautions": ["diabetes"],
-        "local": [],
-        "soreness_before": 1,
-        "first_use": {"taught-by-physio": False, "smooth-tool": True},
-    },
-    records.HOLD: {
-        "region": "calf",
-        "rule": "soreness-7",
-        "reason": "soreness of 7 or more right after a session",
-        "source": SESSION_ID,
-    },
-    records.HOLD_CLEAR: {"region": "calf", "reason": "seen by my physio, OK to resume"},
-    records.MEASURE: {
-        "region": "calf",
-        "side": "left",
-        "test": "Knee-to-wall lunge",
-        "unit": "cm",
-        "value": 9.5,
-        "phase": "before",
-        "session": "",
-    },
-    records.EXERCISE: {
-        "session": SESSION_ID,
-        "group": "g20260113072522a1b2",
-        "region": "calf",
-        "exercises": [
-            {"name": "Calf raises", "sets_done": 3, "sets_planned": 3},
-            {"name": "Stretch", "sets_done": 0, "sets_planned": 2},
-        ],
-    },
-}
-
-
-def example(kind: str, **changes: Any) -> dict[str, Any]:
-    """A valid record of *kind* (a deep copy), with *changes*."""
-    import copy
-
-    data = copy.deepcopy(EXAMPLES[kind])
-    data.update(changes)
-    return data
-
+from tests.builders import EXAMPLE_AT as T0
+from tests.builders import EXAMPLES, example
 
 # --- the reference ---------------------------------------------------------------------------
 
@@ -611,8 +521,8 @@ def test_a_guided_session_and_a_logged_one_check_clean(tmp_path: Path, isolated_
     from iastm_coach.journal.store import Journal
     from iastm_coach.session.deps import SessionRequest
     from iastm_coach.session.flow import run_session
+    from tests.builders import MILD, make_deps
     from tests.scripted_talk import ScriptedTalk
-    from tests.test_session import MILD, make_deps
 
     talk = ScriptedTalk([*MILD, ("journal", "felt good"), ("Which side", "both")])
     deps = make_deps(isolated_home, talk)

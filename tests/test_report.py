@@ -7,7 +7,6 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,15 @@ from iastm_coach.report.build import (
 )
 from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
 from iastm_coach.safety.redflags import RedFlag
-from tests.test_history import T0, add_checkin, add_exercise, add_session, make_journal
+from tests.builders import (
+    T0,
+    ChartParser,
+    add_checkin,
+    add_exercise,
+    add_measure,
+    add_session,
+    make_journal,
+)
 
 EVIL = '<script>alert("x")</script> & | *bold* [link](http://evil.example) =1+2'
 NOW = T0 + timedelta(days=30)
@@ -47,18 +54,9 @@ def add_value(
     session: Record | None = None,
     side: str = "left",
 ) -> Record:
-    return journal.append(
-        records.MEASURE,
-        {
-            "region": "calf",
-            "side": side,
-            "test": TEST_NAME,
-            "unit": "cm",
-            "value": value,
-            "phase": phase,
-            "session": session.id if session else "",
-        },
-        at=at,
+    """A measurement of the untrusted-named test (its name is protocol text)."""
+    return add_measure(
+        journal, value, at=at, phase=phase, session=session, side=side, test=TEST_NAME
     )
 
 
@@ -340,41 +338,6 @@ def test_json_round_trip(report: Report) -> None:
     calf = next(a for a in data["adherence"] if a["region"] == "calf")
     assert (calf["prescribed_per_week"], calf["percent"]) == (2, 50)
     assert datetime.fromisoformat(data["sessions"][0]["started"]) == T0
-
-
-class ChartParser(HTMLParser):
-    """Collects tags, chart points, scripts and anything that would load from elsewhere."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.points: list[dict[str, str | None]] = []
-        self.measure_points: list[dict[str, str | None]] = []
-        self.external: list[str] = []
-        self.in_svg = 0
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        values = dict(attrs)
-        if tag == "svg":
-            self.in_svg += 1
-        if self.in_svg and "data-series" in values and values.get("class") == "point":
-            self.points.append(values)
-        if self.in_svg and values.get("class") == "measure-point":
-            self.measure_points.append(values)
-        for name in ("src", "href", "xlink:href", "action"):
-            if values.get(name):
-                self.external.append(f"{tag} {name}={values[name]}")
-        if any(name.startswith("on") for name in values):
-            self.external.append(f"{tag} has an event handler")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "svg":
-            self.in_svg -= 1
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
 
 
 def test_html_is_self_contained_and_charts_every_point(report: Report) -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from iastm_coach.cli import app
 from iastm_coach.history.queries import ROW_FIELDS
 from iastm_coach.journal.store import Journal
-from tests.test_report import ChartParser
+from tests.builders import ChartParser
 
 runner = CliRunner()
 

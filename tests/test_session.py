@@ -4,43 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
-from iastm_coach.journal.store import Journal, records
+from iastm_coach.journal.store import records
 from iastm_coach.safety.holds import active_holds, clear_hold
-from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
-from iastm_coach.session.flow import run_session
-from iastm_coach.session.timer import RunResult, Step, run_plan
-from tests.fakes import FakeClock, RecordingView, ScriptedConfirm, ScriptedKeys
+from tests.builders import MILD, make_deps, session
+from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
-
-MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1)]
-
-
-def make_deps(
-    tmp_path: Path, talk: ScriptedTalk, clock: FakeClock | None = None, keys: Any = ()
-) -> SessionDeps:
-    clock = clock or FakeClock()
-
-    def run_timer(plan: list[Step]) -> RunResult:
-        return run_plan(
-            plan,
-            clock=clock,
-            keys=ScriptedKeys(clock, list(keys)),
-            view=RecordingView(),
-            confirm_quit=ScriptedConfirm(True),
-        )
-
-    return SessionDeps(
-        clock=clock, journal=Journal(tmp_path / "journal"), talk=talk, run_timer=run_timer
-    )
-
-
-def session(deps: SessionDeps, region: str = "calf", **options: Any) -> SessionOutcome:
-    return run_session(SessionRequest(region=region, **options), deps)
 
 
 def test_full_session_records_each_side(tmp_path: Path) -> None:

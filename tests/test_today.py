@@ -25,6 +25,7 @@ from iastm_coach.history.today import (
 )
 from iastm_coach.journal.store import Journal, Record, records
 from iastm_coach.paths import journal_dir
+from tests.builders import add_hold, add_session
 from tests.fakes import DEFAULT_START, FakeClock
 
 runner = CliRunner()
@@ -36,40 +37,6 @@ RULES = {"calf": CALF, "hamstrings": HAMS}
 
 def journal() -> Journal:
     return Journal(journal_dir())
-
-
-def add_session(
-    j: Journal,
-    region: str,
-    ended: datetime,
-    *,
-    side: str = "left",
-    group: str = "",
-    minutes: int = 5,
-) -> Record:
-    started = ended - timedelta(minutes=minutes)
-    return j.append(
-        records.SESSION,
-        {
-            "region": region,
-            "side": side,
-            "group": group,
-            "source": "timer",
-            "started": started,
-            "ended": ended,
-            "soreness": 2,
-            "complete": True,
-        },
-        at=ended,
-    )
-
-
-def add_hold(j: Journal, region: str, at: datetime, reason: str = "Soreness 7 or more.") -> Record:
-    return j.append(
-        records.HOLD,
-        {"region": region, "rule": "soreness-7", "reason": reason, "source": ""},
-        at=at,
-    )
 
 
 def rules_for(region: str) -> RegionRules:
@@ -107,7 +74,7 @@ def test_empty_journal_is_a_new_user() -> None:
 def test_region_rests_until_rest_hours_after_the_last_session_ended() -> None:
     """Ended 10 h ago with 48 h rest: resting until ended + 48 h, and nothing due."""
     ended = MONDAY - timedelta(hours=10)
-    add_session(journal(), "calf", ended)
+    add_session(journal(), region="calf", ended=ended)
     plan = gather(MONDAY)
     assert not plan.new_user
     assert [item.region for item in plan.resting] == ["calf"]
@@ -118,7 +85,7 @@ def test_region_rests_until_rest_hours_after_the_last_session_ended() -> None:
 
 def test_region_is_due_once_rested() -> None:
     """Ended 50 h ago with 48 h rest: due, and the next command starts it."""
-    add_session(journal(), "calf", MONDAY - timedelta(hours=50))
+    add_session(journal(), region="calf", ended=MONDAY - timedelta(hours=50))
     plan = gather(MONDAY)
     assert [item.region for item in plan.due] == ["calf"]
     assert plan.next_command == "iastm-coach session calf"
@@ -129,9 +96,15 @@ def test_both_sides_of_one_sitting_count_once_and_the_prescription_caps_the_week
     """Two sittings this week (one of both sides) meet 2 a week: done for the week, not due."""
     j = journal()
     friday = datetime(2026, 3, 6, 18, 30, tzinfo=UTC)
-    add_session(j, "calf", datetime(2026, 3, 2, 8, 0, tzinfo=UTC), side="left", group="g1")
-    add_session(j, "calf", datetime(2026, 3, 2, 8, 6, tzinfo=UTC), side="right", group="g1")
-    add_session(j, "calf", datetime(2026, 3, 4, 8, 0, tzinfo=UTC), side="left", group="g2")
+    add_session(
+        j, region="calf", ended=datetime(2026, 3, 2, 8, 0, tzinfo=UTC), side="left", group="g1"
+    )
+    add_session(
+        j, region="calf", ended=datetime(2026, 3, 2, 8, 6, tzinfo=UTC), side="right", group="g1"
+    )
+    add_session(
+        j, region="calf", ended=datetime(2026, 3, 4, 8, 0, tzinfo=UTC), side="left", group="g2"
+    )
     plan = gather(friday)
     assert plan.due == []
     [done] = plan.done_for_week
@@ -140,7 +113,7 @@ def test_both_sides_of_one_sitting_count_once_and_the_prescription_caps_the_week
 
 def test_sessions_of_last_week_do_not_count() -> None:
     """A sitting on Sunday is last week's: on Monday the count starts at 0 again."""
-    add_session(journal(), "calf", datetime(2026, 2, 27, 8, 0, tzinfo=UTC), group="g1")
+    add_session(journal(), region="calf", ended=datetime(2026, 2, 27, 8, 0, tzinfo=UTC), group="g1")
     [due] = gather(MONDAY).due
     assert due.sessions_this_week == 0
 
@@ -148,8 +121,8 @@ def test_sessions_of_last_week_do_not_count() -> None:
 def test_hold_wins_over_rest_and_is_lifted_by_a_clear() -> None:
     """A held region is on hold (with its reason) even when rested; a clear makes it due."""
     j = journal()
-    add_session(j, "calf", MONDAY - timedelta(days=5))
-    hold = add_hold(j, "calf", MONDAY - timedelta(days=4))
+    add_session(j, region="calf", ended=MONDAY - timedelta(days=5))
+    hold = add_hold(j, region="calf", at=MONDAY - timedelta(days=4), reason="Soreness 7 or more.")
     plan = gather(MONDAY)
     [held] = plan.on_hold
     assert held.hold is not None
@@ -165,7 +138,7 @@ def test_hold_wins_over_rest_and_is_lifted_by_a_clear() -> None:
 
 def test_due_checkins_are_listed() -> None:
     """A session that ended 24 h ago has its 24 h follow-up due."""
-    session = add_session(journal(), "calf", MONDAY - timedelta(hours=24))
+    session = add_session(journal(), region="calf", ended=MONDAY - timedelta(hours=24))
     plan = gather(MONDAY)
     [due] = plan.checkins_due
     assert (session.id, 24) == (due.session.id, due.hours)
@@ -184,7 +157,7 @@ def test_installed_protocol_makes_a_region_in_use_before_any_session() -> None:
 
 def test_unreadable_protocol_is_a_problem_not_a_crash() -> None:
     """A region whose protocol cannot be loaded is listed with the message."""
-    add_session(journal(), "knee", MONDAY - timedelta(days=3))
+    add_session(journal(), region="knee", ended=MONDAY - timedelta(days=3))
     plan = gather(MONDAY)
     [problem] = plan.problems
     assert (problem.region, problem.problem) == ("knee", "unknown region 'knee'")
@@ -194,8 +167,8 @@ def test_unreadable_protocol_is_a_problem_not_a_crash() -> None:
 def test_never_treated_then_longest_waiting_comes_first() -> None:
     """The next command goes to the region waiting longest; a never-treated one first."""
     j = journal()
-    add_session(j, "calf", MONDAY - timedelta(days=3))
-    add_session(j, "hamstrings", MONDAY - timedelta(days=6))
+    add_session(j, region="calf", ended=MONDAY - timedelta(days=3))
+    add_session(j, region="hamstrings", ended=MONDAY - timedelta(days=6))
     assert gather(MONDAY).next_command == "iastm-coach session hamstrings"
     rules = {**RULES, "glutes": RegionRules("glutes", rest_hours=48)}
     plan = plan_today(now=MONDAY, rules=rules, sessions=j.recent(kinds={records.SESSION}))
@@ -205,8 +178,8 @@ def test_never_treated_then_longest_waiting_comes_first() -> None:
 def test_after_a_long_break_the_newest_session_keeps_its_region_in_use() -> None:
     """Only older sessions: the newest one's region is still shown; older regions are not."""
     j = journal()
-    add_session(j, "hamstrings", MONDAY - IN_USE_LOOKBACK - timedelta(days=30))
-    add_session(j, "calf", MONDAY - IN_USE_LOOKBACK - timedelta(days=2))
+    add_session(j, region="hamstrings", ended=MONDAY - IN_USE_LOOKBACK - timedelta(days=30))
+    add_session(j, region="calf", ended=MONDAY - IN_USE_LOOKBACK - timedelta(days=2))
     plan = gather(MONDAY)
     assert [item.region for item in plan.regions] == ["calf"]
     assert not plan.new_user
@@ -230,7 +203,7 @@ class SpyJournal(Journal):
 
 def test_reads_are_bounded_by_time_or_count() -> None:
     """Every `recent` read has a `since` or a `limit`: the cost does not grow with the journal."""
-    add_session(journal(), "calf", MONDAY - IN_USE_LOOKBACK - timedelta(days=2))
+    add_session(journal(), region="calf", ended=MONDAY - IN_USE_LOOKBACK - timedelta(days=2))
     spy = SpyJournal(journal_dir())
     spy.calls = []
     gather_today(spy, MONDAY, rules_for=rules_for)
@@ -241,8 +214,8 @@ def test_reads_are_bounded_by_time_or_count() -> None:
 def test_json_has_the_documented_fields() -> None:
     """`to_json` carries every documented field, with ISO times."""
     j = journal()
-    add_session(j, "calf", MONDAY - timedelta(hours=10))
-    add_session(j, "hamstrings", MONDAY - timedelta(hours=60))
+    add_session(j, region="calf", ended=MONDAY - timedelta(hours=10))
+    add_session(j, region="hamstrings", ended=MONDAY - timedelta(hours=60))
     data = gather(MONDAY).to_json()
     assert {
         "now",
@@ -321,10 +294,12 @@ def test_help_still_works_without_a_command() -> None:
 def test_today_shows_resting_due_hold_and_checkins() -> None:
     """One screen: check-ins, due, resting with the time, on hold with the reason, next step."""
     j = journal()
-    add_session(j, "calf", MONDAY - timedelta(hours=24))
-    add_session(j, "hamstrings", MONDAY - timedelta(hours=72))
-    add_session(j, "glutes", MONDAY - timedelta(days=6))
-    add_hold(j, "glutes", MONDAY - timedelta(days=5), reason="[bold]Bruising[/bold] reported.")
+    add_session(j, region="calf", ended=MONDAY - timedelta(hours=24))
+    add_session(j, region="hamstrings", ended=MONDAY - timedelta(hours=72))
+    add_session(j, region="glutes", ended=MONDAY - timedelta(days=6))
+    add_hold(
+        j, region="glutes", at=MONDAY - timedelta(days=5), reason="[bold]Bruising[/bold] reported."
+    )
     result = invoke(["today"])
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -341,8 +316,10 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
 def test_today_shows_every_reason_of_a_hold() -> None:
     """Two rules fired (soreness 7 and bruising): the screen and --json show both."""
     j = journal()
-    add_session(j, "calf", MONDAY - timedelta(days=2))
-    add_hold(j, "calf", MONDAY - timedelta(days=1), reason="soreness 7/10 at the 24 h check-in")
+    add_session(j, region="calf", ended=MONDAY - timedelta(days=2))
+    add_hold(
+        j, region="calf", at=MONDAY - timedelta(days=1), reason="soreness 7/10 at the 24 h check-in"
+    )
     j.append(
         records.HOLD,
         {"region": "calf", "rule": "bruising", "reason": "bruising at 24 h", "source": ""},
@@ -359,7 +336,7 @@ def test_today_shows_every_reason_of_a_hold() -> None:
 
 def test_nothing_due_says_when_the_next_session_is() -> None:
     """Only a resting region: nothing due, and when it may be treated again."""
-    add_session(journal(), "calf", MONDAY - timedelta(hours=2))
+    add_session(journal(), region="calf", ended=MONDAY - timedelta(hours=2))
     result = invoke(["today"])
     assert result.exit_code == 0
     assert "Nothing is due today. Next session: calf from Wed 4 Mar 16:30." in result.stdout
@@ -367,7 +344,7 @@ def test_nothing_due_says_when_the_next_session_is() -> None:
 
 def test_today_json_is_machine_readable() -> None:
     """`today --json`: exit 0 and the plan as JSON."""
-    add_session(journal(), "calf", MONDAY - timedelta(hours=50))
+    add_session(journal(), region="calf", ended=MONDAY - timedelta(hours=50))
     result = invoke(["today", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
@@ -378,7 +355,7 @@ def test_today_json_is_machine_readable() -> None:
 
 def test_today_uses_the_built_in_prescription() -> None:
     """The calf's built-in 2 sessions a week shows as '1 of 2 sessions this week'."""
-    add_session(journal(), "calf", MONDAY - timedelta(hours=1))
+    add_session(journal(), region="calf", ended=MONDAY - timedelta(hours=1))
     result = invoke(["today"])
     assert "1 of 2 sessions this week" in result.stdout
 
@@ -387,7 +364,7 @@ def test_today_respects_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     """NO_COLOR: not one escape sequence, even with a forced terminal."""
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("FORCE_COLOR", "1")
-    add_session(journal(), "calf", MONDAY - timedelta(hours=50))
+    add_session(journal(), region="calf", ended=MONDAY - timedelta(hours=50))
     result = invoke([])
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout
@@ -396,7 +373,7 @@ def test_today_respects_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_damaged_journal_is_exit_4(isolated_home: Path) -> None:
     """A journal that cannot be read stops the plan with the data-file exit code."""
-    add_session(journal(), "calf", MONDAY - timedelta(hours=50))
+    add_session(journal(), region="calf", ended=MONDAY - timedelta(hours=50))
     month = next((isolated_home / "journal").glob("*.toml"))
     month.write_text(month.read_text() + "\n[[session]]\nid = \n", encoding="utf-8")
     result = invoke(["today"])

@@ -15,7 +15,7 @@ from iastm_coach.history.trend import SorenessPoint, Trend, build_trend, monday_
 from iastm_coach.journal.store import Journal, new_record_id
 from iastm_coach.safety.holds import Hold
 from iastm_coach.views.history import trend_view
-from tests.test_history import add_checkin, add_session, make_journal
+from tests.builders import add_checkin, add_session, make_journal
 
 NOW = datetime(2026, 3, 29, 12, 0, tzinfo=UTC)  # a Sunday
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.builders import REPO
 
 
 @pytest.fixture(scope="module")

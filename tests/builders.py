@@ -1,0 +1,363 @@
+"""Shared builders: journals and records as the program writes them, session harnesses, readers.
+
+Test modules import helpers from here (and test doubles from `tests.fakes`), never from one
+another. Every record a builder writes passes the journal's own check (tests/test_builders.py):
+a builder that writes what `journal check` calls damaged makes tests prove things about files
+the program never produces.
+
+    journal = make_journal(tmp_path)
+    left = add_session(journal, side="left", started=T0)
+    add_checkin(journal, left, hours=24, soreness=3)
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from iastm_coach.journal import records
+from iastm_coach.journal.store import Journal, Record
+from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
+from iastm_coach.session.flow import run_session
+from iastm_coach.session.timer import RunResult, Step, run_plan
+from tests.fakes import FakeClock, RecordingView, ScriptedConfirm, ScriptedKeys
+from tests.scripted_talk import ScriptedTalk
+
+REPO = Path(__file__).resolve().parent.parent
+
+# --- journals and records ---------------------------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+PLUS_10 = timezone(timedelta(hours=10))
+MINUS_5 = timezone(timedelta(hours=-5))
+
+
+def make_journal(tmp_path: Path) -> Journal:
+    return Journal(tmp_path / "journal")
+
+
+def add_session(
+    journal: Journal,
+    *,
+    region: str = "calf",
+    side: str = "left",
+    started: datetime = T0,
+    minutes: float = 6,
+    ended: datetime | None = None,
+    soreness: int = 2,
+    group: str | None = None,
+    source: str = "timer",
+    complete: bool = True,
+    note: str = "",
+    dose_percent: int = 100,
+    at: datetime | None = None,
+    **extra: Any,
+) -> Record:
+    """A session record as the session command writes it (one side).
+
+    It lasts *minutes* from *started*, or ends at *ended* (then *started* is worked back)."""
+    if ended is None:
+        ended = started + timedelta(minutes=minutes)
+    else:
+        started = ended - timedelta(minutes=minutes)
+    data: dict[str, Any] = {
+        "region": region,
+        "side": side,
+        "group": group or f"g{started:%Y%m%d%H%M%S}",
+        "source": source,
+        "protocol_id": region,
+        "protocol_version": "1.0",
+        "protocol_source": "built-in",
+        "protocol_fingerprint": "ab" * 32,
+        "issued_by": "",
+        "started": started,
+        "ended": ended,
+        "planned_s": 360,
+        "actual_s": int(minutes * 60),
+        "complete": complete,
+        "dose_percent": dose_percent,
+        "dose_reason": "",
+        "rest_override": False,
+        "areas": [],
+        "exercises": [],
+        "soreness": soreness,
+        "bruising": False,
+        "numbness": False,
+        "note": note,
+    }
+    data.update(extra)
+    return journal.append(records.SESSION, data, at=at or ended)
+
+
+def add_checkin(
+    journal: Journal,
+    session: Record,
+    *,
+    hours: int,
+    soreness: int,
+    at: datetime | None = None,
+    note: str = "",
+    **signs: bool,
+) -> Record:
+    """A follow-up check-in *hours* after *session* ended (bruising, numbness, swelling and
+    worse default to no)."""
+    ended = session.data["ended"]
+    data: dict[str, Any] = {
+        "session": session.id,
+        "hours": hours,
+        "soreness": soreness,
+        "bruising": False,
+        "numbness": False,
+        "swelling": False,
+        "worse": False,
+        "note": note,
+    }
+    data.update(signs)
+    return journal.append(records.CHECKIN, data, at=at or ended + timedelta(hours=hours))
+
+
+def add_hold(
+    journal: Journal,
+    *,
+    region: str = "calf",
+    rule: str = "soreness-7",
+    reason: str | None = None,
+    source: str = "",
+    at: datetime,
+) -> Record:
+    """A hold on *region*, placed at *at* by *rule* (as the safety rules write it)."""
+    return journal.append(
+        records.HOLD,
+        {
+            "region": region,
+            "rule": rule,
+            "reason": f"{rule} reason" if reason is None else reason,
+            "source": source,
+        },
+        at=at,
+    )
+
+
+def add_exercise(
+    journal: Journal,
+    session: Record,
+    sets: list[tuple[int, int]],
+    *,
+    group: str | None = None,
+    region: str = "calf",
+    at: datetime | None = None,
+) -> Record:
+    """An `exercise` record as the session writes it: sets (done, planned) per exercise."""
+    return journal.append(
+        records.EXERCISE,
+        {
+            "session": session.id,
+            "group": session.data["group"] if group is None else group,
+            "region": region,
+            "exercises": [
+                {"name": f"exercise {n}", "sets_done": done, "sets_planned": planned}
+                for n, (done, planned) in enumerate(sets)
+            ],
+        },
+        at=at or session.at + timedelta(minutes=5),
+    )
+
+
+def add_measure(
+    journal: Journal,
+    value: float,
+    *,
+    at: datetime,
+    phase: str = "standalone",
+    session: Record | None = None,
+    side: str = "left",
+    region: str = "calf",
+    test: str = "Knee-to-wall lunge",
+) -> Record:
+    """An outcome measurement (cm), on its own or before/after *session*."""
+    return journal.append(
+        records.MEASURE,
+        {
+            "region": region,
+            "side": side,
+            "test": test,
+            "unit": "cm",
+            "value": value,
+            "phase": phase,
+            "session": session.id if session else "",
+        },
+        at=at,
+    )
+
+
+class CountingJournal(Journal):
+    """A Journal that counts the month files it is asked to parse."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.loads: list[str] = []
+
+    def _load(self, path: Path) -> list[Record]:
+        self.loads.append(path.name)
+        return super()._load(path)
+
+
+# --- one valid record of each kind, as a plain table --------------------------------------------
+
+EXAMPLE_AT = datetime(2026, 1, 13, 7, 25, 22, tzinfo=timezone(timedelta(hours=1)))
+SESSION_ID = "01KERFJEGG15ND5D3HJRKABJRG"
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    records.SESSION: {
+        "region": "calf",
+        "side": "left",
+        "group": "g20260113072522a1b2",
+        "source": "timer",
+        "protocol_id": "calf-basic",
+        "protocol_version": "1.0",
+        "protocol_source": "built-in",
+        "protocol_fingerprint": "0" * 64,
+        "issued_by": "",
+        "started": EXAMPLE_AT,
+        "ended": EXAMPLE_AT + timedelta(minutes=5),
+        "planned_s": 240,
+        "actual_s": 238,
+        "complete": True,
+        "dose_percent": 100,
+        "dose_reason": "",
+        "rest_override": False,
+        "areas": [
+            {"name": "Upper calf", "planned_s": 120, "actual_s": 120, "status": "done"},
+            {"name": "Lower calf", "planned_s": 120, "actual_s": 118, "status": "partial"},
+        ],
+        "aftercare_answered": True,
+        "soreness": 2,
+        "bruising": False,
+        "numbness": False,
+        "note": "felt good",
+    },
+    records.CHECKIN: {
+        "session": SESSION_ID,
+        "hours": 24,
+        "soreness": 2,
+        "bruising": False,
+        "numbness": False,
+        "swelling": False,
+        "worse": False,
+        "note": "",
+    },
+    records.SCREENING: {
+        "region": "calf",
+        "outcome": "cleared",
+        "stopped_by": "",
+        "answers": {"fever-unwell": False, "diabetes": True},
+        "cleared_cautions": ["diabetes"],
+        "local": [],
+        "soreness_before": 1,
+        "first_use": {"taught-by-physio": False, "smooth-tool": True},
+    },
+    records.HOLD: {
+        "region": "calf",
+        "rule": "soreness-7",
+        "reason": "soreness of 7 or more right after a session",
+        "source": SESSION_ID,
+    },
+    records.HOLD_CLEAR: {"region": "calf", "reason": "seen by my physio, OK to resume"},
+    records.MEASURE: {
+        "region": "calf",
+        "side": "left",
+        "test": "Knee-to-wall lunge",
+        "unit": "cm",
+        "value": 9.5,
+        "phase": "before",
+        "session": "",
+    },
+    records.EXERCISE: {
+        "session": SESSION_ID,
+        "group": "g20260113072522a1b2",
+        "region": "calf",
+        "exercises": [
+            {"name": "Calf raises", "sets_done": 3, "sets_planned": 3},
+            {"name": "Stretch", "sets_done": 0, "sets_planned": 2},
+        ],
+    },
+}
+
+
+def example(kind: str, **changes: Any) -> dict[str, Any]:
+    """A valid record of *kind* (a deep copy), with *changes*."""
+    data = copy.deepcopy(EXAMPLES[kind])
+    data.update(changes)
+    return data
+
+
+# --- the guided session with scripted answers -------------------------------------------------
+
+# Answers for aftercare that raise no flag: soreness 2, a smooth tool, soreness 1 before.
+MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1)]
+
+
+def make_deps(
+    tmp_path: Path, talk: ScriptedTalk, clock: FakeClock | None = None, keys: Any = ()
+) -> SessionDeps:
+    """Session dependencies on a fake clock: the timer runs at once with scripted *keys*,
+    the journal lives under *tmp_path*."""
+    clock = clock or FakeClock()
+
+    def run_timer(plan: list[Step]) -> RunResult:
+        return run_plan(
+            plan,
+            clock=clock,
+            keys=ScriptedKeys(clock, list(keys)),
+            view=RecordingView(),
+            confirm_quit=ScriptedConfirm(True),
+        )
+
+    return SessionDeps(
+        clock=clock, journal=Journal(tmp_path / "journal"), talk=talk, run_timer=run_timer
+    )
+
+
+def session(deps: SessionDeps, region: str = "calf", **options: Any) -> SessionOutcome:
+    return run_session(SessionRequest(region=region, **options), deps)
+
+
+# --- reading what the program wrote -------------------------------------------------------------
+
+
+class ChartParser(HTMLParser):
+    """Collects tags, chart points, scripts and anything that would load from elsewhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.points: list[dict[str, str | None]] = []
+        self.measure_points: list[dict[str, str | None]] = []
+        self.external: list[str] = []
+        self.in_svg = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        values = dict(attrs)
+        if tag == "svg":
+            self.in_svg += 1
+        if self.in_svg and "data-series" in values and values.get("class") == "point":
+            self.points.append(values)
+        if self.in_svg and values.get("class") == "measure-point":
+            self.measure_points.append(values)
+        for name in ("src", "href", "xlink:href", "action"):
+            if values.get(name):
+                self.external.append(f"{tag} {name}={values[name]}")
+        if any(name.startswith("on") for name in values):
+            self.external.append(f"{tag} has an event handler")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self.in_svg -= 1
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)

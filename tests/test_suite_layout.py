@@ -1,0 +1,65 @@
+"""The test suite's own shape: helpers come from shared modules, never from another test module.
+
+A test module that imports from another one runs that module's fixtures and collection
+side effects twice (once as a test, once as a library), and moving or renaming a test file
+breaks unrelated tests. Shared builders live in tests/builders.py, doubles in tests/fakes.py.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+
+
+def imported_modules(path: Path) -> list[tuple[int, str]]:
+    """(line, dotted module) of every import in *path*; a relative import keeps its dots."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            found.append((node.lineno, base))
+            if node.module is None:  # `from . import test_x`
+                found += [(node.lineno, f"{base}{alias.name}") for alias in node.names]
+    return found
+
+
+def is_test_module(dotted: str) -> bool:
+    last = dotted.rsplit(".", 1)[-1]
+    return last.startswith("test_") or last == "conftest"
+
+
+def test_no_test_module_imports_another() -> None:
+    """Every `from tests.test_x import …` (or relative, or conftest) is a helper in the wrong
+    place: move it to tests/builders.py or tests/fakes.py."""
+    offenders = [
+        f"{path.relative_to(TESTS)}:{line}: {module}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for line, module in imported_modules(path)
+        if is_test_module(module)
+    ]
+    assert offenders == []
+
+
+def test_the_import_check_sees_every_spelling(tmp_path: Path) -> None:
+    """The check above catches absolute, relative, package-relative and conftest imports."""
+    sample = tmp_path / "test_sample.py"
+    sample.write_text(
+        "from tests.test_history import T0\n"
+        "from .test_records import example\n"
+        "from . import test_session\n"
+        "import tests.journal.test_store\n"
+        "from tests.conftest import REPO\n"
+        "from tests.builders import T0\n"
+    )
+    flagged = [module for _, module in imported_modules(sample) if is_test_module(module)]
+    assert flagged == [
+        "tests.test_history",
+        ".test_records",
+        ".test_session",
+        "tests.journal.test_store",
+        "tests.conftest",
+    ]
