@@ -1,10 +1,60 @@
-"""Running the installed program as a person does: in a pseudo-terminal, or piped."""
+"""Running the installed program as a person does: in a pseudo-terminal, or piped.
+
+`spawn` is the one way tests start a child in a pseudo-terminal. The child gets the default
+handling of Ctrl-C and Ctrl-\\ whatever pytest itself was given: a shell starts a background
+job (`pytest … &`) with SIGINT and SIGQUIT ignored, the child would inherit that, and a
+test pressing Ctrl-C would then wait in vain for the program to stop.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import sys
 from pathlib import Path
+from typing import Any
+
+import pexpect
 
 # The console script next to this interpreter (the venv's), not whichever one is on PATH.
 PROGRAM = shutil.which("iastm-coach", path=str(Path(sys.executable).parent)) or "iastm-coach"
+
+
+def default_signals() -> None:
+    """In the child, before exec: Ctrl-C and Ctrl-\\ act as in a person's terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
+def terminal_env(**changes: str) -> dict[str, str]:
+    """This environment as a colour terminal would give it (no NO_COLOR, no fixed size),
+    with *changes*."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    env.update(changes)
+    return env
+
+
+def spawn(
+    program: str,
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    dimensions: tuple[int, int] = (40, 110),
+    timeout: float = 30,
+    **options: Any,
+) -> pexpect.spawn:
+    """*program* with *args* in a fresh pseudo-terminal of *dimensions* (rows, columns),
+    decoding UTF-8 (a Ctrl-C may cut a multi-byte character in half, hence 'replace')."""
+    options.setdefault("encoding", "utf-8")
+    options.setdefault("codec_errors", "replace")
+    return pexpect.spawn(
+        program,
+        args,
+        env=env,
+        dimensions=dimensions,
+        timeout=timeout,
+        preexec_fn=default_signals,
+        **options,
+    )

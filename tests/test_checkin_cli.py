@@ -294,20 +294,13 @@ def test_answered_follow_up_not_asked_again(isolated_home: Path) -> None:
 def test_ctrl_c_in_a_terminal(isolated_home: Path) -> None:
     """The installed program in a pseudo-terminal: Ctrl-C at the soreness question exits
     130 (not 1 with 'Aborted!'), and nothing is recorded."""
-    import os
-    import shutil
-    import sys
-
     import pexpect
 
+    from tests.terminal import PROGRAM, spawn, terminal_env
+
     logged(isolated_home, 26)
-    program = shutil.which("iastm-coach", path=str(Path(sys.executable).parent))
-    assert program is not None
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
-    env.update(IASTM_COACH_HOME=str(isolated_home), TERM="xterm-256color")
-    child = pexpect.spawn(
-        program, ["checkin"], env=env, dimensions=(24, 100), encoding="utf-8", timeout=30
-    )
+    env = terminal_env(IASTM_COACH_HOME=str(isolated_home))
+    child = spawn(PROGRAM, ["checkin"], env=env, dimensions=(24, 100))
     child.expect(r"\[0-10\]")
     child.sendintr()
     child.expect(pexpect.EOF)

@@ -9,7 +9,6 @@ report for the physio, parsed back.
 
 from __future__ import annotations
 
-import os
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pexpect
 import pytest
 
 from iastm_coach.journal.store import Journal
-from tests.terminal import PROGRAM
+from tests.terminal import PROGRAM, spawn, terminal_env
 
 pytestmark = pytest.mark.slow
 
@@ -29,17 +28,10 @@ SUNDAY = "2026-03-08T12:00:00+01:00"
 
 
 def run(home: Path, when: str, *args: str) -> pexpect.spawn:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
-    env.update(
-        IASTM_COACH_HOME=str(home),
-        IASTM_COACH_NOW=when,
-        IASTM_COACH_TIME_SCALE="0.005",
-        TERM="xterm-256color",
+    env = terminal_env(
+        IASTM_COACH_HOME=str(home), IASTM_COACH_NOW=when, IASTM_COACH_TIME_SCALE="0.005"
     )
-    return pexpect.spawn(
-        PROGRAM, list(args), env=env, dimensions=(40, 110), encoding="utf-8",
-        codec_errors="replace", timeout=30,
-    )  # fmt: skip
+    return spawn(PROGRAM, list(args), env=env)
 
 
 def finish(child: pexpect.spawn) -> int:

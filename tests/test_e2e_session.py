@@ -7,7 +7,6 @@ terminal is back in line mode with echo, and the journal record.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tomllib
 from pathlib import Path
@@ -15,15 +14,14 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.terminal import PROGRAM
+from tests import terminal
+from tests.terminal import PROGRAM, terminal_env
 
 pytestmark = pytest.mark.slow
 
 
 def spawn_env(home: Path, scale: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
-    env.update(IASTM_COACH_HOME=str(home), IASTM_COACH_TIME_SCALE=scale, TERM="xterm-256color")
-    return env
+    return terminal_env(IASTM_COACH_HOME=str(home), IASTM_COACH_TIME_SCALE=scale)
 
 
 def answer_checklist(child: pexpect.spawn) -> None:
@@ -46,15 +44,7 @@ def start_without_measuring(child: pexpect.spawn) -> None:
 
 
 def spawn(program: str, args: list[str], home: Path, scale: str) -> pexpect.spawn:
-    return pexpect.spawn(
-        program,
-        args,
-        env=spawn_env(home, scale),
-        dimensions=(40, 110),
-        encoding="utf-8",
-        codec_errors="replace",  # Ctrl-C may cut a multi-byte character in half
-        timeout=30,
-    )
+    return terminal.spawn(program, args, env=spawn_env(home, scale))
 
 
 def spawn_in_shell(home: Path) -> pexpect.spawn:

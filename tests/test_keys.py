@@ -25,6 +25,7 @@ from iastm_coach.session.keys import (
     split_keys,
 )
 from tests.fakes import FakeClock
+from tests.terminal import spawn
 
 LFLAG = 3
 
@@ -228,9 +229,7 @@ CHILD = textwrap.dedent(
 )
 def test_real_terminal_quit_and_ctrl_c(keys: str, ended_by: str) -> None:
     """In a real pty: `n` skips, then `q`+`y` or Ctrl-C end the run; the terminal is restored."""
-    child = pexpect.spawn(
-        sys.executable, ["-c", CHILD], encoding="utf-8", timeout=20, cwd=str(Path.cwd())
-    )
+    child = spawn(sys.executable, ["-c", CHILD], env=None, timeout=20, cwd=str(Path.cwd()))
     try:
         child.expect("READY")
         child.expect(r"Area 1/6")

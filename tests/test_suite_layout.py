@@ -63,3 +63,16 @@ def test_the_import_check_sees_every_spelling(tmp_path: Path) -> None:
         "tests.journal.test_store",
         "tests.conftest",
     ]
+
+
+def test_pseudo_terminals_start_through_the_helper() -> None:
+    """Only tests/terminal.py calls pexpect.spawn: its `spawn` resets Ctrl-C in the child, so
+    the pty tests pass even when pytest runs as a background job with SIGINT ignored."""
+    offenders = [
+        f"{path.relative_to(TESTS)}:{node.lineno}"
+        for path in sorted(TESTS.rglob("*.py"))
+        if path.name != "terminal.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "pexpect.spawn"
+    ]
+    assert offenders == []
