@@ -1,13 +1,32 @@
-"""Shared fixtures: every test gets its own data directory and a stable terminal."""
+"""Shared fixtures: every test gets its own data directory and a stable terminal.
+
+Hypothesis runs under the profile named by HYPOTHESIS_PROFILE: `dev` (the default: fresh
+random examples each run, remembered in .hypothesis/ when they fail) or `ci` (the same
+examples every run, no deadline on a busy machine, a reproduction blob on failure).
+A test's own @settings (e.g. max_examples) still wins over the profile.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from iastm_coach.views import ui
+
+settings.register_profile("dev", settings())
+settings.register_profile(
+    "ci",
+    derandomize=True,  # a failure in CI is the same failure on the next run and locally
+    deadline=None,  # a shared 2-core runner is slow at random moments; speed is not the test
+    suppress_health_check=[HealthCheck.too_slow],
+    max_examples=100,
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)

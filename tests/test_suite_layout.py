@@ -76,3 +76,18 @@ def test_pseudo_terminals_start_through_the_helper() -> None:
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "pexpect.spawn"
     ]
     assert offenders == []
+
+
+def test_hypothesis_profile_comes_from_the_environment() -> None:
+    """HYPOTHESIS_PROFILE picks the profile conftest registered (`dev` when unset); `ci` runs
+    the same examples every time, with no deadline."""
+    import os
+
+    from hypothesis import settings
+
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.deadline is None
+    assert not settings.get_profile("dev").derandomize
+    chosen = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+    assert settings.default.derandomize == chosen.derandomize
+    assert settings.default.deadline == chosen.deadline
