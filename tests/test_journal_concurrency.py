@@ -14,8 +14,7 @@ import pytest
 
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.store import Journal
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.builders import REPO
 
 CONCURRENT_WRITER = """
 import sys, time

@@ -10,7 +10,7 @@ import pytest
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal.store import records
 from iastm_coach.safety.holds import active_holds, clear_hold
-from tests.builders import MILD, make_deps, session
+from tests.builders import MILD, REPO, make_deps, session
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 
@@ -195,7 +195,7 @@ def test_partner_region_says_so(tmp_path: Path) -> None:
 def test_review_date_passed_warns_and_asks(tmp_path: Path) -> None:
     """A protocol past its review-by date needs a confirmation."""
     path = tmp_path / "old.toml"
-    text = (Path(__file__).parent.parent / "data/protocols/calf.toml").read_text()
+    text = (REPO / "data/protocols/calf.toml").read_text()
     path.write_text(
         text.replace("[access]", '[issued]\nauthor = "Dr P"\nreview_by = 2020-01-01\n\n[access]')
     )

@@ -91,3 +91,14 @@ def test_hypothesis_profile_comes_from_the_environment() -> None:
     chosen = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
     assert settings.default.derandomize == chosen.derandomize
     assert settings.default.deadline == chosen.deadline
+
+
+def test_no_test_finds_files_from_its_own_place() -> None:
+    """Paths come from tests.builders.REPO, not from `__file__`, so that a test module can
+    move between folders without its files moving away from it."""
+    offenders = [
+        f"{path.relative_to(TESTS)}"
+        for path in sorted(TESTS.rglob("test_*.py"))
+        if path.name != "test_suite_layout.py" and "__file__" in path.read_text()
+    ]
+    assert offenders == []
