@@ -102,3 +102,23 @@ def test_no_test_finds_files_from_its_own_place() -> None:
         if path.name != "test_suite_layout.py" and "__file__" in path.read_text()
     ]
     assert offenders == []
+
+
+# Top-level test modules that are about the project or the suite, not one base module.
+ABOUT_THE_SUITE = {"test_docs.py", "test_suite_layout.py", "test_builders.py"}
+
+
+def test_test_folders_mirror_the_package() -> None:
+    """tests/<folder>/ tests iastm_coach/<folder>/ (tests/e2e drives the installed program);
+    a test module at the top tests a base module of the same name, e.g. test_clock.py."""
+    package = TESTS.parent / "iastm_coach"
+    misplaced = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        folder = path.parent.relative_to(TESTS)
+        if path.parent == TESTS:
+            base = package / path.name.removeprefix("test_")
+            if path.name not in ABOUT_THE_SUITE and not base.is_file():
+                misplaced.append(str(path.relative_to(TESTS)))
+        elif folder != Path("e2e") and not (package / folder / "__init__.py").is_file():
+            misplaced.append(str(path.relative_to(TESTS)))
+    assert misplaced == []
