@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from iastm_coach.commands import protocol_keys_cmd as keys
 from iastm_coach.errors import EXIT_DATA
 
 protocol_app = typer.Typer(
@@ -30,11 +31,11 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 @protocol_app.command("list")
 def cmd_list(json_output: JsonOption = False) -> None:
     """Show every region with its protocol: built-in, or installed from your physio."""
-    from iastm_coach.protocols.library import load_all
+    from iastm_coach.protocols.library import load_library
     from iastm_coach.views.protocol import library_json, library_table
     from iastm_coach.views.ui import get_console
 
-    entries = load_all()
+    entries = load_library()
     if json_output:
         typer.echo(dumps(library_json(entries)))
     else:
@@ -53,7 +54,7 @@ def cmd_show(
     ],
     json_output: JsonOption = False,
 ) -> None:
-    """Show a whole protocol, with its fingerprint to compare with your physio's copy."""
+    """Show a whole protocol: who signed it, for whom, and its fingerprint."""
     from iastm_coach.protocols.library import load_reference
     from iastm_coach.views.protocol import protocol_json, protocol_view
     from iastm_coach.views.ui import get_console
@@ -67,24 +68,58 @@ def cmd_show(
 
 @protocol_app.command("validate")
 def cmd_validate(
+    ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Protocol files to check.")],
+    json_output: JsonOption = False,
 ) -> None:
-    """Check protocol files; list every problem. Exit 0 if all are valid, 4 if not."""
+    """Check protocol files; list every problem and warning. Exit 0 if all are valid, 4 if not."""
+    from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
-    from iastm_coach.protocols.files import load_protocol_file
+    from iastm_coach.protocols.library import load_checked
     from iastm_coach.views.ui import say_literal, show_error
 
+    today = app_context(ctx.obj).clock.now().date()
     failed = 0
+    results: list[dict[str, object]] = []
     for path in files:
         try:
-            loaded = load_protocol_file(path)
+            loaded = load_checked(path)
         except DataFileError as error:
             failed += 1
-            show_error(error)
-        else:
-            say_literal(
-                f"{path}: valid ({loaded.protocol.region}, fingerprint {loaded.short_fingerprint})"
+            results.append(
+                {
+                    "file": str(path),
+                    "valid": False,
+                    "error": error.message,
+                    "problems": error.problems,
+                }
             )
+            if not json_output:
+                show_error(error)
+            continue
+        warnings = loaded.warnings(today)
+        results.append(
+            {
+                "file": str(path),
+                "valid": True,
+                "region": loaded.protocol.region,
+                "custom_region": loaded.protocol.custom_region,
+                "fingerprint": loaded.fingerprint,
+                "signature": loaded.signature.state,
+                "signed_by": loaded.signature.signer or None,
+                "warnings": warnings,
+            }
+        )
+        if not json_output:
+            custom = ", custom region" if loaded.protocol.custom_region else ""
+            say_literal(
+                f"{path}: valid ({loaded.protocol.region}{custom}, "
+                f"{loaded.signature.describe()}, fingerprint {loaded.short_fingerprint})"
+            )
+            for warning in warnings:
+                say_literal(f"  {path}: warning: {warning}", "yellow")
+    if json_output:
+        typer.echo(dumps(results))
     if failed:
         raise typer.Exit(EXIT_DATA)
 
@@ -131,17 +166,32 @@ def cmd_new(
 
 @protocol_app.command("install")
 def cmd_install(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A protocol file from your physio.")],
     replace: Annotated[
         bool, typer.Option("--replace", help="Replace an installed one (kept as a backup).")
     ] = False,
 ) -> None:
     """Validate a protocol file and use it instead of the built-in for its region."""
-    from iastm_coach.clock import SystemClock
-    from iastm_coach.protocols.library import install
-    from iastm_coach.views.ui import say_literal
+    import sys
 
-    result = install(file, replace=replace, now=SystemClock().now())
+    from iastm_coach.context import app_context
+    from iastm_coach.protocols.library import check_installable, install
+    from iastm_coach.session.conversation import LineConversation
+    from iastm_coach.session.issuer import confirm_patient
+    from iastm_coach.views.protocol import provenance_lines
+    from iastm_coach.views.ui import get_console, say_literal
+
+    now = app_context(ctx.obj).clock.now()
+    checked = check_installable(file)
+    for line, style in provenance_lines(checked):
+        say_literal(line, style)
+    for warning in checked.warnings(now.date()):
+        say_literal(f"Warning: {warning}", "yellow")
+    confirm_patient(
+        checked, LineConversation(get_console(), sys.stdin), doing="protocol not installed"
+    )
+    result = install(file, replace=replace, now=now)
     say_literal(
         f"Installed {result.loaded.protocol.title} for region '{result.loaded.protocol.region}' "
         f"({result.loaded.origin()}, fingerprint {result.loaded.short_fingerprint})."
@@ -162,3 +212,11 @@ def dumps(value: object) -> str:
     import json
 
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+# The clinician's key and the patient's trusted keys live in their own module.
+protocol_app.command("keygen")(keys.cmd_keygen)
+protocol_app.command("sign")(keys.cmd_sign)
+protocol_app.command("trust")(keys.cmd_trust)
+protocol_app.command("untrust")(keys.cmd_untrust)
+protocol_app.command("keys")(keys.cmd_keys)

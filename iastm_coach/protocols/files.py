@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
+import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -14,18 +16,30 @@ from pydantic import BaseModel, ValidationError
 
 from iastm_coach.errors import DataFileError, UsageError
 from iastm_coach.protocols.model import BOUNDS, TreatmentProtocol, total_dose_problem
+from iastm_coach.protocols.signing import UNSIGNED, SignatureCheck, check_signature
+from iastm_coach.safe_text import strip_control_characters
 
 Source = Literal["built-in", "installed", "file"]
+# The installed copy against the fingerprint recorded when it was installed.
+PinState = Literal["pinned", "changed", "unpinned"]
+# Which limits a file is held to: signed by a trusted clinician, or not.
+Envelope = Literal["home", "clinician"]
+
+MAX_FILE_BYTES = 64 * 1024  # the built-ins are under 8 KiB
+MAX_NESTING = 8  # arrays and tables inside each other; the format needs 3
 
 
 @dataclass(frozen=True)
 class LoadedProtocol:
-    """A validated protocol and where it came from."""
+    """A validated protocol, where it came from, and what vouches for it."""
 
     protocol: TreatmentProtocol
     path: Path
     fingerprint: str  # sha256 of the file's bytes, hex
     source: Source
+    signature: SignatureCheck = UNSIGNED
+    pin: PinState | None = None  # only for installed files
+    envelope: Envelope = "home"
 
     @property
     def short_fingerprint(self) -> str:
@@ -37,44 +51,333 @@ class LoadedProtocol:
         if self.source == "built-in":
             return "built-in"
         who = issued.label() if issued else "unknown author"
-        return f"{self.source}, issued by {who}"
+        text = f"{self.source}, issued by {who}, {self.signature.describe()}"
+        if self.pin == "changed":
+            text += ", CHANGED since it was installed"
+        return text
+
+    def is_custom_region(self) -> bool:
+        return self.protocol.custom_region
+
+    def warnings(self, today: dt.date) -> list[str]:
+        """Plans that pass every limit but cannot work as written (exit 0, printed)."""
+        return plan_warnings(self.protocol, today)
 
 
-def load_protocol_file(path: Path, *, source: Source = "file") -> LoadedProtocol:
-    """Read and validate one protocol file; raise DataFileError listing every problem."""
+def plan_warnings(p: TreatmentProtocol, today: dt.date) -> list[str]:
+    found: list[str] = []
+    issued = p.issued
+    if issued and issued.review_by:
+        if issued.issued_on and issued.review_by < issued.issued_on:
+            found.append(
+                f"issued.review_by: {issued.review_by} is before issued.issued_on "
+                f"({issued.issued_on}); check both dates"
+            )
+        elif issued.review_by < today:
+            found.append(
+                f"issued.review_by: the review date {issued.review_by} has passed; "
+                "sessions will ask before going ahead"
+            )
+    if not p.exercise:
+        found.append(
+            "exercise: no exercises; scraping is meant to come with exercise "
+            "(add [[exercise]] tables)"
+        )
+    if p.prescription:
+        per_week = p.prescription.sessions_per_week
+        rest = p.settings.rest_hours
+        if per_week * rest > WEEK_HOURS:
+            found.append(
+                f"prescription.sessions_per_week: {per_week} sessions a week with "
+                f"settings.rest_hours = {rest} cannot fit in a week ({per_week} x {rest} h = "
+                f"{per_week * rest} h > {WEEK_HOURS} h); lower one of them"
+            )
+    if p.access.sided and p.access.sides is not None and len(p.access.sides) == 1:
+        side = p.access.sides[0]
+        other = "left" if side == "right" else "right"
+        found.append(
+            f"access.sides: the plan is for the {side} side only; sessions will not offer "
+            f"the {other}"
+        )
+    return found
+
+
+WEEK_HOURS = 7 * 24
+
+
+def load_protocol_file(
+    path: Path,
+    *,
+    source: Source = "file",
+    extra_checks: Callable[[dict[str, Any]], list[str]] | None = None,
+) -> LoadedProtocol:
+    """Read, check the signature of, and validate one protocol file; raise DataFileError
+    listing every problem. `extra_checks` adds problems found on the raw document (the
+    library's region rules), reported together with the field errors."""
+    return load_protocol_bytes(
+        read_bounded(path, source=source), path=path, source=source, extra_checks=extra_checks
+    )
+
+
+def load_protocol_bytes(
+    raw: bytes,
+    *,
+    path: Path,
+    source: Source = "file",
+    extra_checks: Callable[[dict[str, Any]], list[str]] | None = None,
+) -> LoadedProtocol:
+    """load_protocol_file for bytes already read (or about to be written, when signing)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_large(path, len(raw))
+    name = str(path)
+    text = decode_protocol_bytes(raw, name=name)
+    body, signature = check_signature(text)
+    if signature.state == "modified":
+        raise modified_error(name, signature)
+    envelope: Envelope = "clinician" if signature.trusted else "home"
+    protocol = parse_protocol_text(body, name=name, envelope=envelope, extra_checks=extra_checks)
+    return LoadedProtocol(
+        protocol, path, hashlib.sha256(raw).hexdigest(), source, signature, None, envelope
+    )
+
+
+def modified_error(name: str, signature: SignatureCheck) -> DataFileError:
+    return DataFileError(
+        f"{name} was modified since it was signed: refused",
+        problems=[f"{name}: {signature.detail}"] if signature.detail else [],
+        hint="Use the file exactly as your clinician sent it, or ask them for a new signed "
+        "copy. A clinician who changed it on purpose signs it again: "
+        "iastm-coach protocol sign FILE",
+    )
+
+
+def read_bounded(path: Path, *, source: Source = "file") -> bytes:
+    """The file's bytes, refused before reading when it is larger than any protocol."""
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise too_large(path, size)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         if source == "file":  # a path the person typed
             raise UsageError(f"{path}: no such protocol file") from None
         raise DataFileError(f"{path}: no such protocol file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not a protocol file") from None
     except OSError as error:
         raise DataFileError(f"{path}: cannot be read ({error.strerror})") from None
-    protocol = parse_protocol(raw, name=str(path))
-    return LoadedProtocol(protocol, path, hashlib.sha256(raw).hexdigest(), source)
+    if len(raw) > MAX_FILE_BYTES:  # it grew while we looked
+        raise too_large(path, len(raw))
+    return raw
+
+
+def too_large(path: Path, size: int) -> DataFileError:
+    return DataFileError(
+        f"{path} is too large for a protocol file ({size // 1024} KiB; at most "
+        f"{MAX_FILE_BYTES // 1024} KiB)",
+        hint="Is it the right file? A protocol is a short TOML text file (the built-ins are "
+        "under 8 KiB).",
+    )
+
+
+SAVE_AS_UTF8 = (
+    "save it as UTF-8 (in Notepad: File > Save as > Encoding: UTF-8; in TextEdit: "
+    "Format > Make Plain Text, then save as UTF-8)"
+)
+
+
+def decode_protocol_bytes(raw: bytes, *, name: str) -> str:
+    """Text from bytes: UTF-8 (a byte-order mark, as Notepad writes, is accepted) or
+    UTF-16 with a byte-order mark; anything else is refused with the fix."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _invalid(
+                name, [f"{name}: starts like UTF-16 text but is damaged; {SAVE_AS_UTF8}"]
+            ) from None
+    if raw[:200].count(b"\x00") > 10:
+        raise _invalid(
+            name,
+            [f"{name}: looks like UTF-16 text without a byte-order mark; {SAVE_AS_UTF8}"],
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        start = error.start - (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        body = raw.removeprefix(b"\xef\xbb\xbf")
+        line_number = body.count(b"\n", 0, start) + 1
+        line_start = body.rfind(b"\n", 0, start) + 1
+        line_end = body.find(b"\n", start)
+        line_bytes = body[line_start : line_end if line_end != -1 else len(body)]
+        shown = line_bytes.decode("utf-8", errors="replace").rstrip("\r")
+        column = len(body[line_start:start].decode("utf-8", errors="replace")) + 1
+        problems = [
+            f"{name}: not UTF-8 text at line {line_number}, column {column} (byte "
+            f"0x{raw[error.start]:02x}); {SAVE_AS_UTF8}",
+            *_pointer(name, line_number, shown, column),
+        ]
+        raise _invalid(name, problems) from None
+
+
+def _pointer(name: str, line_number: int, line: str, column: int) -> list[str]:
+    """The offending line and a caret under the column, as problem lines (each starting
+    with the file name, like every problem line)."""
+    margin = f"{name}: {line_number:>5} | "
+    shown = "".join(" " if ch == "\t" else ch for ch in line)
+    shown = strip_control_characters(shown)[:120]
+    caret = f"{name}: " + " " * 5 + " | " + " " * (min(column, 121) - 1) + "^"
+    return [f"{margin}{shown}", caret]
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply arrays and inline tables nest, outside strings and comments; counted
+    before parsing because a deep enough file exhausts the TOML parser's recursion."""
+    depth = deepest = 0
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if char == "#":
+            newline = text.find("\n", index)
+            index = length if newline == -1 else newline
+        elif char in "\"'":
+            index = _string_end(text, index)
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        index += 1
+    return deepest
+
+
+def _string_end(text: str, start: int) -> int:
+    """Index of the last character of the string starting at `start` (or the end)."""
+    quote = text[start]
+    multi = text.startswith(quote * 3, start)
+    closing = quote * 3 if multi else quote
+    index = start + len(closing)
+    while index < len(text):
+        if quote == '"' and text[index] == "\\":
+            index += 2
+            continue
+        if not multi and text[index] == "\n":
+            return index - 1
+        if text.startswith(closing, index):
+            return index + len(closing) - 1
+        index += 1
+    return len(text)
+
+
+def _document_depth(document: dict[str, Any]) -> int:
+    """Nesting of the parsed document, without recursion (dotted keys such as
+    `a.b.c.d = 1` make deep tables that the parser itself builds happily)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_toml(text: str, *, name: str) -> dict[str, Any]:
+    """TOML -> dict, or DataFileError showing the offending line with a caret."""
+    if nesting_depth(text) > MAX_NESTING:
+        raise _invalid(name, [_too_deep(name)])
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _invalid(name, _syntax_problem(name, text, str(error))) from None
+    except RecursionError:  # pragma: no cover - nesting_depth refuses these first
+        raise _invalid(name, [_too_deep(name)]) from None
+    if _document_depth(document) > MAX_NESTING:
+        raise _invalid(name, [_too_deep(name)])
+    return document
+
+
+def _too_deep(name: str) -> str:
+    return (
+        f"{name}: tables and lists are nested more than {MAX_NESTING} deep; a protocol "
+        "file needs at most 3 (is it the right file?)"
+    )
+
+
+_POSITION = re.compile(r"^(?P<what>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+
+
+def _syntax_problem(name: str, text: str, message: str) -> list[str]:
+    match = _POSITION.match(message)
+    if match is None:  # "(at end of document)": an unclosed list or string
+        what = message.removesuffix(" (at end of document)")
+        return [
+            f"{name}: TOML syntax error at the end of the file: {what} "
+            "(is a list, a table or a string left open?)"
+        ]
+    line_number, column = int(match["line"]), int(match["column"])
+    lines = text.splitlines()
+    line = lines[line_number - 1] if 0 < line_number <= len(lines) else ""
+    what = match["what"]
+    hint = _syntax_hint(line)
+    return [
+        f"{name}: TOML syntax error at line {line_number}, column {column}: {what}{hint}",
+        *_pointer(name, line_number, line, column),
+    ]
+
+
+def _syntax_hint(line: str) -> str:
+    stripped = line.strip()
+    if "=" not in stripped and not stripped.startswith(("[", "#")) and stripped:
+        return " (each setting is written key = value)"
+    if re.search(r"=\s*[A-Za-z][^=]*$", stripped) and not re.search(
+        r"=\s*(true|false|inf|nan)\b", stripped
+    ):
+        return ' (text must be in double quotes, like "light")'
+    return ""
 
 
 def parse_protocol(raw: bytes, *, name: str) -> TreatmentProtocol:
     """Validate protocol bytes; `name` prefixes every error line."""
+    return parse_protocol_text(decode_protocol_bytes(raw, name=name), name=name, envelope="home")
+
+
+def parse_protocol_text(
+    text: str,
+    *,
+    name: str,
+    envelope: Envelope,
+    extra_checks: Callable[[dict[str, Any]], list[str]] | None = None,
+) -> TreatmentProtocol:
+    document = parse_toml(text, name=name)
+    extra = extra_checks(document) if extra_checks else []
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _invalid(name, [f"{name}: not UTF-8 text (byte {error.start + 1})"]) from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise _invalid(name, [f"{name}: TOML syntax error: {error}"]) from None
-    try:
-        return TreatmentProtocol.model_validate(document)
+        protocol = validate_in_envelope(document, envelope)
     except ValidationError as error:
         lines = describe_validation_errors(error)
         # The model's own checks ran if its fields were valid: do not say it twice.
         lines += [
             line
-            for line in cross_field_problems(document)
+            for line in [*cross_field_problems(document), *extra]
             if not any(seen.endswith(line) for seen in lines)
         ]
         raise _invalid(name, [f"{name}: {line}" for line in lines]) from None
+    if extra:
+        raise _invalid(name, [f"{name}: {line}" for line in extra])
+    return protocol
+
+
+def validate_in_envelope(document: dict[str, Any], envelope: Envelope) -> TreatmentProtocol:
+    """THE one place that picks the limits a file is held to. Files signed by a trusted
+    clinician may use the clinician envelope; every other file stays in the home one.
+    Until the model offers the clinician envelope, every file is held to the home limits
+    (`envelope` is then unused): switch here."""
+    del envelope
+    return TreatmentProtocol.model_validate(document)
 
 
 def _invalid(name: str, problems: list[str]) -> DataFileError:
@@ -169,6 +472,10 @@ def _message(error: Any) -> str:
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"must be one of {expected} (got {_shown(value)})"
+    if kind.startswith("date") and isinstance(value, str):
+        if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+            return f"write dates without quotes: {field} = {value.strip()}"
+        return f"must be a date like 2026-01-31, written without quotes (got {_shown(value)})"
     if kind.endswith(("_type", "_parsing")):
         base = kind.removesuffix("_type").removesuffix("_parsing")
         wanted = WANTED.get(base, base.replace("_", " "))

@@ -129,12 +129,28 @@ class Access(Strict):
         description="The body zone: 'leg', 'arm' or 'trunk'. Some holds cover the whole zone "
         "(the same side of it, for a sided region)."
     )
+    sides: list[Literal["left", "right"]] | None = Field(
+        None,
+        min_length=1,
+        max_length=2,
+        description='For a sided region: the side(s) prescribed, e.g. ["right"]. '
+        "Sessions treat only these. Leave it out for both.",
+    )
     overlaps: list[Slug] = Field(
         default_factory=list,
         max_length=8,
         description="Regions that treat the same tissue (calf and Achilles, say): they share "
         "one rest period.",
     )
+
+    @model_validator(mode="after")
+    def _sides_need_a_sided_region(self) -> Access:
+        if self.sides is not None:
+            if not self.sided:
+                raise ValueError("sides is only for a sided region (sided = true)")
+            if len(set(self.sides)) != len(self.sides):
+                raise ValueError("sides names a side twice")
+        return self
 
 
 class Settings(Strict):
@@ -204,6 +220,11 @@ class TreatmentProtocol(Strict):
     id: Slug
     title: Line
     region: Slug
+    custom_region: bool = Field(
+        False,
+        description="True for a region iastm-coach does not know (e.g. 'knee'); give "
+        "access.zone. Without it, region must be a known region id.",
+    )
     aliases: list[Slug] = Field(default_factory=list, max_length=10)
     version: Annotated[str, Field(pattern=r"^\d+(\.\d+){0,2}$")]
     summary: Paragraph

@@ -19,8 +19,13 @@ from rich.text import Text
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal
-from iastm_coach.protocols.files import LoadedProtocol, load_protocol_file
-from iastm_coach.protocols.library import load_for_region, region_index, require_canonical_region
+from iastm_coach.protocols.files import LoadedProtocol
+from iastm_coach.protocols.library import (
+    load_checked,
+    load_for_region,
+    region_index,
+    require_intact,
+)
 from iastm_coach.safety.dose import Dose, next_dose
 from iastm_coach.safety.gates import check_gates
 from iastm_coach.safety.holds import hold_state
@@ -37,6 +42,7 @@ from iastm_coach.session.aftercare import (
 )
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
+from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
 from iastm_coach.session.timer import RunResult, Side, Step, build_plan
 from iastm_coach.views.ui import literal
@@ -57,7 +63,7 @@ WARNING_SIGNS = (
 def choose_protocol(request: SessionRequest) -> LoadedProtocol:
     """`--protocol FILE` (validated first), else the installed or built-in one."""
     if request.protocol_file is not None:
-        loaded = require_canonical_region(load_protocol_file(request.protocol_file, source="file"))
+        loaded = load_checked(request.protocol_file, source="file")
         if request.region is not None:
             wanted = region_index().resolve(request.region)
             if wanted != loaded.protocol.region:
@@ -68,7 +74,7 @@ def choose_protocol(request: SessionRequest) -> LoadedProtocol:
         return loaded
     if request.region is None:
         raise UsageError("name a region (e.g. `iastm-coach session calf`) or give --protocol FILE")
-    return load_for_region(request.region)
+    return require_intact(load_for_region(request.region))
 
 
 def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversation) -> list[Side]:
@@ -76,6 +82,14 @@ def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversa
         if request.side not in (None, "both"):
             raise UsageError(f"the {loaded.protocol.region} protocol has no left and right side")
         return ["none"]
+    prescribed = loaded.protocol.access.sides
+    if prescribed and len(prescribed) == 1:  # a one-side plan: that side, never the other
+        if request.side not in (None, prescribed[0]):
+            raise UsageError(
+                f"this protocol is for the {prescribed[0]} side only (--side {request.side})",
+                hint="Ask your clinician before treating the other side.",
+            )
+        return [prescribed[0]]
     side = request.side or talk.ask_choice("Which side?", ["left", "right", "both"], default="both")
     if side not in ("left", "right", "both"):
         raise UsageError(f"--side must be left, right or both (got '{side}')")
@@ -177,14 +191,8 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     talk = deps.talk
     loaded = choose_protocol(request)
     p = loaded.protocol
-    talk.show(
-        Text.assemble(
-            literal(p.title, "bold"),
-            " - ",
-            literal(loaded.origin()),
-            f" (fingerprint {loaded.short_fingerprint})",
-        )
-    )
+    introduce(loaded, talk)
+    confirm_patient(loaded, talk, doing="session not started")
     if p.issued and p.issued.notes:
         talk.show(Text.assemble(("Notes from your clinician: ", "bold"), literal(p.issued.notes)))
     today = deps.clock.now().date()

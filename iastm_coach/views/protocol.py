@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from iastm_coach.protocols.files import LoadedProtocol
+from iastm_coach.protocols.library import LibraryEntry
 from iastm_coach.views.ui import literal
 
 
@@ -18,17 +19,73 @@ def minutes(seconds: float) -> str:
     return f"{whole}:{rest:02d}"
 
 
-def library_table(entries: list[tuple[LoadedProtocol, LoadedProtocol | None]]) -> Table:
+def provenance_lines(loaded: LoadedProtocol) -> list[tuple[str, str]]:
+    """(line, style): whether the file is signed, installed as is, custom, and for whom."""
+    if loaded.source == "built-in":
+        return []
+    p = loaded.protocol
+    lines: list[tuple[str, str]] = []
+    signature = loaded.signature
+    if signature.state == "trusted":
+        lines.append(
+            (
+                f"Signed by a trusted clinician: {signature.signer} ({signature.fingerprint})",
+                "green",
+            )
+        )
+    elif signature.state == "unknown-key":
+        lines.append(
+            (
+                f"Signed with a key you have not trusted ({signature.fingerprint}). If your "
+                "clinician gave you this fingerprint: iastm-coach protocol trust "
+                f'{signature.fingerprint} --name "their name"',
+                "yellow",
+            )
+        )
+    else:
+        lines.append(
+            (
+                'Unsigned: "issued by" is only what the file says. It is held to the home limits.',
+                "yellow",
+            )
+        )
+    if loaded.pin == "changed":
+        lines.append(
+            (
+                "CHANGED since it was installed (its fingerprint differs): sessions refuse "
+                "it until it is installed again.",
+                "bold red",
+            )
+        )
+    elif loaded.pin == "unpinned":
+        lines.append(
+            ("Installed before fingerprints were recorded: install it again to pin it.", "dim")
+        )
+    if p.custom_region:
+        lines.append((f"Custom region '{p.region}' (not one of the built-in regions).", ""))
+    if p.access.sided and p.access.sides and len(p.access.sides) == 1:
+        lines.append((f"Prescribed side: {p.access.sides[0]} only.", ""))
+    patient = p.issued.patient if p.issued else None
+    lines.append((f"For: {patient}" if patient else "For: (no patient named in the file)", "bold"))
+    return lines
+
+
+def library_table(entries: list[LibraryEntry]) -> Table:
     table = Table(title="Protocols", title_justify="left")
     for column in ("Region", "Title", "Areas", "Minutes", "Source"):
         table.add_column(column, justify="right" if column in ("Areas", "Minutes") else "left")
-    for builtin, installed in entries:
-        active = installed or builtin
+    for entry in entries:
+        active = entry.active
+        if active is None:
+            table.add_row(literal(entry.region), "", "", "", literal(f"REFUSED: {entry.problem}"))
+            continue
         protocol = active.protocol
         sides = 2 if protocol.access.sided else 1
         source = active.origin()
-        if installed is not None:
+        if entry.installed is not None and entry.builtin is not None:
             source += " (replaces the built-in)"
+        elif protocol.custom_region:
+            source += " (custom region)"
         table.add_row(
             literal(protocol.region),
             literal(protocol.title),
@@ -41,19 +98,29 @@ def library_table(entries: list[tuple[LoadedProtocol, LoadedProtocol | None]]) -
 
 def _source_fields(loaded: LoadedProtocol) -> dict[str, Any]:
     issued = loaded.protocol.issued
-    return {
+    fields: dict[str, Any] = {
         "source": loaded.source,
         "issued_by": issued.label() if issued else None,
+        "patient": issued.patient if issued else None,
+        "signature": loaded.signature.state,
+        "signed_by": loaded.signature.signer or None,
+        "signing_key": loaded.signature.fingerprint or None,
+        "pin": loaded.pin,
+        "custom_region": loaded.protocol.custom_region,
         "fingerprint": loaded.fingerprint,
         "path": str(loaded.path),
     }
+    return fields
 
 
-def library_json(entries: list[tuple[LoadedProtocol, LoadedProtocol | None]]) -> list[Any]:
+def library_json(entries: list[LibraryEntry]) -> list[Any]:
     """`protocol list --json`: one object per region, for the protocol in use."""
-    rows = []
-    for builtin, installed in entries:
-        active = installed or builtin
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        active = entry.active
+        if active is None:
+            rows.append({"region": entry.region, "refused": entry.problem})
+            continue
         protocol = active.protocol
         rows.append(
             {
@@ -62,7 +129,7 @@ def library_json(entries: list[tuple[LoadedProtocol, LoadedProtocol | None]]) ->
                 "areas": len(protocol.area),
                 "seconds": protocol.planned_seconds(sides=2 if protocol.access.sided else 1),
                 **_source_fields(active),
-                "replaces_builtin": installed is not None,
+                "replaces_builtin": entry.installed is not None and entry.builtin is not None,
             }
         )
     return rows
@@ -86,6 +153,8 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
         literal(f"({loaded.path})", "dim"),
     )
     parts.append(header)
+    for line, style in provenance_lines(loaded):
+        parts.append(literal(line, style))
     if p.issued:
         issued = p.issued
         lines = [
@@ -112,6 +181,8 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
         else ("You cannot reach this region well yourself: ask a partner to do the strokes.")
     )
     sides = "Treat the left and right side in turn." if access.sided else "One side only."
+    if access.sided and access.sides and len(access.sides) == 1:
+        sides = f"The {access.sides[0]} side only (as prescribed)."
     settings = p.settings
     prep = Text()
     for label, value in (

@@ -112,7 +112,7 @@ def test_install_overrides_builtin_and_keeps_backup(tmp_path: Path, isolated_hom
     code, out, _ = run("protocol", "install", str(second), "--replace")
     assert code == 0 and "kept as" in out
     installed = isolated_home / "protocols"
-    assert len(list(installed.iterdir())) == 2
+    assert len(list(installed.glob("*.toml*"))) == 2
 
 
 def test_install_refuses_invalid_file(tmp_path: Path, isolated_home: Path) -> None:
@@ -183,7 +183,7 @@ def test_unexpected_errors_are_one_line_and_exit_1(monkeypatch: pytest.MonkeyPat
     def broken() -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(iastm_coach.protocols.library, "load_all", broken)
+    monkeypatch.setattr(iastm_coach.protocols.library, "load_library", broken)
     code, _, err = run("protocol", "list")
     assert code == 1
     assert "internal error (RuntimeError: boom)" in err and "--debug" in err
@@ -197,7 +197,7 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted() -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(iastm_coach.protocols.library, "load_all", interrupted)
+    monkeypatch.setattr(iastm_coach.protocols.library, "load_library", interrupted)
     code, _, err = run("protocol", "list")
     assert code == 130 and "Interrupted" in err
 

@@ -207,9 +207,10 @@ def test_toml_syntax_errors_give_line_and_column() -> None:
     """A broken file says where it broke."""
     with pytest.raises(DataFileError) as caught:
         parse_protocol(b'id = "calf"\ntitle = \n', name="bad.toml")
-    (problem,) = caught.value.problems
-    assert problem.startswith("bad.toml: TOML syntax error:")
-    assert "line 2" in problem and "column" in problem
+    problem, shown, caret = caught.value.problems
+    assert problem.startswith("bad.toml: TOML syntax error at line 2, column 9: Invalid value")
+    assert shown == "bad.toml:     2 | title = "
+    assert caret == "bad.toml:       |         ^"
 
 
 @pytest.mark.parametrize(
@@ -240,7 +241,12 @@ def test_model_round_trips_through_dump_and_validate() -> None:
 def test_non_utf8_file_is_a_clean_error(tmp_path: Path) -> None:
     """Binary junk gets a DataFileError, not a UnicodeDecodeError."""
     path = tmp_path / "junk.toml"
+    path.write_bytes(b"id = 1\nt\xc3\x28junk\n")
+    with pytest.raises(DataFileError) as caught:
+        load_protocol_file(path)
+    assert f"{path}: not UTF-8 text at line 2, column 2 (byte 0xc3)" in caught.value.problems[0]
+    assert caught.value.problems[1:] == [f"{path}:     2 | t\ufffd(junk", f"{path}:       |  ^"]
     path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(DataFileError) as caught:
         load_protocol_file(path)
-    assert "not UTF-8" in caught.value.problems[0]
+    assert "UTF-16 text but is damaged" in caught.value.problems[0]
