@@ -170,9 +170,16 @@ def protocol_label(data: Mapping[str, Any]) -> str:
     issued_by = str(data.get("issued_by", ""))
     if source == "built-in":
         return "built-in"
+    signature = str(data.get("protocol_signature", ""))
+    signed_by = str(data.get("signed_by", ""))
+    signed = {
+        "trusted": f", signed by a trusted clinician ({signed_by})",
+        "unknown-key": ", signed with an untrusted key",
+        "unsigned": ", unsigned",
+    }.get(signature, "")  # older records say nothing about signatures
     if issued_by:
-        return f"issued by {issued_by}"
-    return source or "unknown"
+        return f"issued by {issued_by}{signed}"
+    return (source or "unknown") + signed
 
 
 def session_end(record: Record) -> datetime:

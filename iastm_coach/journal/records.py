@@ -299,6 +299,12 @@ SESSION_FIELDS: Final[FieldTable] = {
     ),
     "protocol_fingerprint": Text("full sha256 hex of the protocol file"),
     "issued_by": Text('the clinician who issued the protocol; "" for built-ins'),
+    "protocol_signature": Text(
+        'the protocol file\'s signature: trusted, unknown-key or unsigned; "" for built-ins',
+        choices=("", "trusted", "unknown-key", "unsigned"),
+        required=False,
+    ),
+    "signed_by": Text('the trusted clinician who signed the file; "" if none', required=False),
     "started": Moment("when the strokes started"),
     "ended": Moment("when the session ended"),
     "planned_s": Whole("seconds of strokes planned", low=0, high=MAX_SECONDS),

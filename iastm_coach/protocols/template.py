@@ -34,8 +34,9 @@ def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> s
     """The built-in `base`, rewritten with comments and an [issued] table."""
     out: list[str] = [
         f"# iastm-coach protocol for {base.region}, based on the built-in version {base.version}.",
-        "# Edit freely, then check with `iastm-coach protocol validate FILE` and give the file",
-        "# to your patient: `iastm-coach protocol install FILE`.",
+        "# Edit freely, check with `iastm-coach protocol validate FILE`, sign with",
+        "# `iastm-coach protocol sign FILE` and give the file to your patient:",
+        "# `iastm-coach protocol install FILE`.",
         "# Limits are safety bounds; a file outside them is refused. Full format:",
         "# `iastm-coach protocol schema`.",
         "",
@@ -73,6 +74,11 @@ def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> s
         "[access]",
         _line("self_reachable", base.access.self_reachable, "false: a partner does the strokes"),
         _line("sided", base.access.sided, "true: left and right are treated and logged separately"),
+        *(
+            ['# sides = ["right"]  # a one-side plan: sessions treat only this side']
+            if base.access.sided
+            else []
+        ),
         _line("position", base.access.position),
         _line("zone", base.access.zone, "leg, arm or trunk: some holds cover the whole zone"),
         _line("overlaps", base.access.overlaps, "regions on the same tissue share one rest period"),

@@ -160,6 +160,8 @@ def session_fields(
         "protocol_source": loaded.source,
         "protocol_fingerprint": loaded.fingerprint,
         "issued_by": loaded.protocol.issued.label() if loaded.protocol.issued else "",
+        "protocol_signature": "" if loaded.source == "built-in" else loaded.signature.state,
+        "signed_by": loaded.signature.signer,
         "started": started,
         "ended": ended,
         "planned_s": sum(step.planned_s for step in steps),
