@@ -294,6 +294,15 @@ def example(kind: str, **changes: Any) -> dict[str, Any]:
     return data
 
 
+# --- `iastm-coach session` through CliRunner: answers on standard input, one per line -------
+
+CHECKLIST_ITEMS = 27
+FIRST_USE = "y\ny\n"  # shown by a physio; smooth tool
+ALL_CLEAR = "n\n" * CHECKLIST_ITEMS + "1\n"  # every item 'no'; soreness before 1
+READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
+AFTERCARE = "2\nn\nn\nall good\n"
+
+
 # --- the guided session with scripted answers -------------------------------------------------
 
 # Answers for aftercare that raise no flag: soreness 2, a smooth tool, soreness 1 before.

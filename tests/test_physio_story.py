@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
+from tests.builders import AFTERCARE, ALL_CLEAR, FIRST_USE, READY
 from tests.fakes import FakeClock
-from tests.test_cli_session import AFTERCARE, ALL_CLEAR, FIRST_USE, READY
 
 runner = CliRunner()
 PHYSIO = "P. Hysio PT"

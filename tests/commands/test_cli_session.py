@@ -14,14 +14,10 @@ from typer.testing import CliRunner
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal
+from tests.builders import AFTERCARE, ALL_CLEAR, FIRST_USE, READY
 from tests.fakes import FakeClock
 
 runner = CliRunner()
-CHECKLIST_ITEMS = 27
-FIRST_USE = "y\ny\n"  # shown by a physio; smooth tool
-ALL_CLEAR = "n\n" * CHECKLIST_ITEMS + "1\n"  # every item 'no'; soreness before 1
-READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
-AFTERCARE = "2\nn\nn\nall good\n"
 
 
 def invoke(args: list[str], answers: str, clock: FakeClock) -> tuple[int, str, str]:
