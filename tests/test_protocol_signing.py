@@ -248,3 +248,28 @@ def test_a_signature_made_by_ssh_keygen_is_accepted(tmp_path: Path) -> None:
     assert loaded.signature.trusted and loaded.signature.signer == "P. Hysio PT"
     # ... and our `sign --key` can use that same OpenSSH key file.
     assert fingerprint(load_signing_key(key_path)) == fingerprint_of_key_line(line)
+
+
+def test_only_a_trusted_signature_asks_the_model_for_the_clinician_envelope(
+    tmp_path: Path, key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The envelope reaches the model through its validation context: "clinician" for a
+    file signed by a trusted key, "home" for unsigned and untrusted ones."""
+    from iastm_coach.protocols import files
+
+    seen: list[object] = []
+    original = files.TreatmentProtocol.model_validate
+
+    def spy(document: object, **options: object) -> object:
+        seen.append((options.get("context") or {}).get("envelope"))  # type: ignore[attr-defined]
+        return original(document, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files.TreatmentProtocol, "model_validate", spy)
+    path = tmp_path / "anna.toml"
+    path.write_text(CALF)
+    load_protocol_file(path)
+    path.write_text(sign_text(CALF, key))
+    load_protocol_file(path)
+    trust_key(fingerprint(key), "P. Hysio PT", now=NOW)
+    load_protocol_file(path)
+    assert seen == ["home", "home", "clinician"]

@@ -372,12 +372,11 @@ def parse_protocol_text(
 
 
 def validate_in_envelope(document: dict[str, Any], envelope: Envelope) -> TreatmentProtocol:
-    """THE one place that picks the limits a file is held to. Files signed by a trusted
-    clinician may use the clinician envelope; every other file stays in the home one.
-    Until the model offers the clinician envelope, every file is held to the home limits
-    (`envelope` is then unused): switch here."""
-    del envelope
-    return TreatmentProtocol.model_validate(document)
+    """THE one place that hands the model the limits a file is held to: "clinician" only
+    for a file signed by a trusted key (load_protocol_bytes), "home" for every other.
+    The model reads `context["envelope"]`; a model without a clinician envelope ignores
+    it, so every file is then held to the home limits."""
+    return TreatmentProtocol.model_validate(document, context={"envelope": envelope})
 
 
 def _invalid(name: str, problems: list[str]) -> DataFileError:

@@ -22,6 +22,8 @@ from iastm_coach.safe_text import find_control_character
 
 FINGERPRINT_PATTERN = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
 MAX_NAME_CHARS = 100
+MAX_KEY_FILE_BYTES = 16 * 1024  # a public key line is about 100 bytes
+MAX_TRUSTED_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def parse_key_reference(text: str) -> tuple[str, str]:
     path = Path(candidate).expanduser()
     if candidate.endswith(".pub") or (len(candidate) < 4096 and path.is_file()):
         try:
+            if path.stat().st_size > MAX_KEY_FILE_BYTES:
+                raise UsageError(f"{path} is too large to be a public key file")
             candidate = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"{path}: cannot read the public key ({error})") from None
@@ -99,6 +103,8 @@ def load_trusted() -> dict[str, TrustedKey]:
     """Fingerprint -> trusted key; empty when nothing is trusted yet."""
     path = trusted_path()
     try:
+        if path.stat().st_size > MAX_TRUSTED_BYTES:
+            raise DataFileError(f"{path} is too large for a list of trusted keys")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
