@@ -45,7 +45,7 @@ def fix_from_message(text: str, message: str) -> str:
     """Apply what an error message tells the physio to do, and nothing else."""
     if match := re.search(r'write region = "([a-z-]+)"', message):
         return re.sub(r'(?m)^region = ".*"', f'region = "{match[1]}"', text)
-    if match := re.search(r"unknown region '([a-z-]+)'; did you mean '([a-z-]+)'\?", message):
+    if match := re.search(r"unknown region '([a-z-]+)'; did you mean '([a-z-]+)'", message):
         return text.replace(f'region = "{match[1]}"', f'region = "{match[2]}"')
     if match := re.search(r"unknown key '(\w+)'; did you mean '(\w+)'\?", message):
         return re.sub(rf"(?m)^{match[1]} =", f"{match[2]} =", text)

@@ -62,6 +62,10 @@ def problems_of(path: Path) -> list[str]:
         ("cafl", "region: unknown region 'cafl'; did you mean 'calf'?"),
         ("wade", "region: unknown region 'wade'"),
         ("mollet", "region: unknown region 'mollet'"),
+        (
+            "forarm",
+            "region: unknown region 'forarm'; did you mean 'forearm-flexors' or 'forearm-extensors'?",
+        ),
     ],
 )
 def test_validate_install_and_session_give_the_same_answer(
@@ -104,7 +108,7 @@ def test_custom_region_on_a_builtin_region_and_unknown_overlaps_are_errors(
     problems = problems_of(calf_file(tmp_path, text))
     assert any("custom_region: 'calf' is a built-in region" in line for line in problems)
     assert any(
-        "access.overlaps[1]: unknown region 'achiles'; did you mean 'achilles'?" in line
+        "access.overlaps[1]: unknown region 'achiles'; did you mean 'achilles'" in line
         for line in problems
     )
 

@@ -36,9 +36,9 @@ def cmd_keygen(
     say_literal(f"Your signing key is ready: {pair.private_path} (private; keep a backup).")
     say_literal(f"Public key: {pair.public_path}")
     say_literal("Give your patients this fingerprint (on their handout, or in a message):")
-    say_literal(f"  {pair.fingerprint}", "bold")
+    typer.echo(f"  {pair.fingerprint}")  # never wrapped: it is copied
     say_literal("They trust it once with:")
-    say_literal(f'  iastm-coach protocol trust {pair.fingerprint} --name "{name}"')
+    typer.echo(f'  iastm-coach protocol trust {pair.fingerprint} --name "{name}"')
     say_literal("Then sign each protocol file with: iastm-coach protocol sign FILE")
 
 

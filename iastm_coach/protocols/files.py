@@ -218,7 +218,7 @@ def decode_protocol_bytes(raw: bytes, *, name: str) -> str:
             f"0x{raw[error.start]:02x}); {SAVE_AS_UTF8}",
             *_pointer(name, line_number, shown, column),
         ]
-        raise _invalid(name, problems) from None
+        raise _invalid(name, problems, count=1) from None
 
 
 def _pointer(name: str, line_number: int, line: str, column: int) -> list[str]:
@@ -293,7 +293,7 @@ def parse_toml(text: str, *, name: str) -> dict[str, Any]:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise _invalid(name, _syntax_problem(name, text, str(error))) from None
+        raise _invalid(name, _syntax_problem(name, text, str(error)), count=1) from None
     except RecursionError:  # pragma: no cover - nesting_depth refuses these first
         raise _invalid(name, [_too_deep(name)]) from None
     if _document_depth(document) > MAX_NESTING:
@@ -379,8 +379,9 @@ def validate_in_envelope(document: dict[str, Any], envelope: Envelope) -> Treatm
     return TreatmentProtocol.model_validate(document, context={"envelope": envelope})
 
 
-def _invalid(name: str, problems: list[str]) -> DataFileError:
-    count = len(problems)
+def _invalid(name: str, problems: list[str], *, count: int | None = None) -> DataFileError:
+    """`count` when some lines only show where a problem is (the line and its caret)."""
+    count = len(problems) if count is None else count
     return DataFileError(
         f"{name} is not a valid protocol file ({count} problem{'s' * (count != 1)})",
         problems=problems,

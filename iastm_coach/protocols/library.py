@@ -136,10 +136,16 @@ def _is_slug(name: str) -> bool:
 
 def _unknown_region(name: str, index: RegionIndex, key: str) -> str:
     candidates = list(index.regions) + list(index.aliases)
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    if close:
-        suggestion = index.aliases.get(close[0], close[0])
-        hint = f"did you mean '{suggestion}'?"
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+    # "forarm" is close to the first word of both forearm regions: offer both.
+    close += [
+        region
+        for region in index.regions
+        if "-" in region and difflib.get_close_matches(name, [region.split("-")[0]], cutoff=0.8)
+    ]
+    suggestions = list(dict.fromkeys(index.aliases.get(found, found) for found in close))
+    if suggestions:
+        hint = "did you mean " + " or ".join(f"'{region}'" for region in suggestions[:3]) + "?"
     else:
         hint = f"known regions: {', '.join(index.regions)}."
     text = f"{key}: unknown region '{name}'; {hint}"

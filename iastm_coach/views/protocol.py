@@ -11,12 +11,20 @@ from rich.text import Text
 
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.library import LibraryEntry
+from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.views.ui import literal
 
 
 def minutes(seconds: float) -> str:
     whole, rest = divmod(round(seconds), 60)
     return f"{whole}:{rest:02d}"
+
+
+def sides_treated(protocol: TreatmentProtocol) -> int:
+    """Sides a sitting treats: both for a sided region unless the plan names one."""
+    if not protocol.access.sided:
+        return 1
+    return len(protocol.access.sides) if protocol.access.sides else 2
 
 
 def provenance_lines(loaded: LoadedProtocol) -> list[tuple[str, str]]:
@@ -80,7 +88,7 @@ def library_table(entries: list[LibraryEntry]) -> Table:
             table.add_row(literal(entry.region), "", "", "", literal(f"REFUSED: {entry.problem}"))
             continue
         protocol = active.protocol
-        sides = 2 if protocol.access.sided else 1
+        sides = sides_treated(protocol)
         source = active.origin()
         if entry.installed is not None and entry.builtin is not None:
             source += " (replaces the built-in)"
@@ -127,7 +135,7 @@ def library_json(entries: list[LibraryEntry]) -> list[Any]:
                 "region": protocol.region,
                 "title": protocol.title,
                 "areas": len(protocol.area),
-                "seconds": protocol.planned_seconds(sides=2 if protocol.access.sided else 1),
+                "seconds": protocol.planned_seconds(sides=sides_treated(protocol)),
                 **_source_fields(active),
                 "replaces_builtin": entry.installed is not None and entry.builtin is not None,
             }
