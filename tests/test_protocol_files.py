@@ -64,7 +64,8 @@ def problems_of(path: Path) -> list[str]:
         ("mollet", "region: unknown region 'mollet'"),
         (
             "forarm",
-            "region: unknown region 'forarm'; did you mean 'forearm-flexors' or 'forearm-extensors'?",
+            "region: unknown region 'forarm'; "
+            "did you mean 'forearm-flexors' or 'forearm-extensors'?",
         ),
     ],
 )

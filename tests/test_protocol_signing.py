@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from iastm_coach.errors import DataFileError, UsageError
 from iastm_coach.protocols.files import load_protocol_file
@@ -273,3 +275,23 @@ def test_only_a_trusted_signature_asks_the_model_for_the_clinician_envelope(
     trust_key(fingerprint(key), "P. Hysio PT", now=NOW)
     load_protocol_file(path)
     assert seen == ["home", "home", "clinician"]
+
+
+SIGNING_KEY = Ed25519PrivateKey.generate()
+SIGNED_CALF = sign_text(CALF, SIGNING_KEY)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    position=st.integers(min_value=0, max_value=len(SIGNED_CALF) - 1),
+    replacement=st.characters(blacklist_categories=("Cs",)),
+)
+def test_any_one_character_changed_is_caught(position: int, replacement: str) -> None:
+    """Whatever single character changes, anywhere in the file, the result is never
+    "signed" (line ends and trailing blank lines aside, which are allowed to differ)."""
+    original = SIGNED_CALF[position]
+    assume(replacement != original and "\r" not in (replacement, original))
+    edited = SIGNED_CALF[:position] + replacement + SIGNED_CALF[position + 1 :]
+    assume(edited.rstrip() != SIGNED_CALF.rstrip())
+    # A damaged BEGIN line leaves no signature at all: shown as unsigned, never as signed.
+    assert check_signature(edited)[1].state in ("modified", "unsigned"), (position, replacement)
