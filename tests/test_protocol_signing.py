@@ -295,3 +295,51 @@ def test_any_one_character_changed_is_caught(position: int, replacement: str) ->
     assume(edited.rstrip() != SIGNED_CALF.rstrip())
     # A damaged BEGIN line leaves no signature at all: shown as unsigned, never as signed.
     assert check_signature(edited)[1].state in ("modified", "unsigned"), (position, replacement)
+
+
+def cli(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from iastm_coach.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, " ".join((result.stdout + result.stderr).split())
+
+
+def test_key_commands_from_keygen_to_untrust(isolated_home: Path, key: Ed25519PrivateKey) -> None:
+    import json
+
+    code, output = cli("protocol", "keygen", "--name", "P. Hysio PT")
+    assert code == 0 and "Your signing key is ready" in output
+    own = load_signing_key()
+    assert cli("protocol", "keygen", "--name", "P. Hysio PT")[0] == 2
+    code, output = cli("protocol", "trust", fingerprint(key), "--name", "Dr. Other")
+    assert code == 0 and f"Trusted Dr. Other ({fingerprint(key)})" in output
+    code, output = cli("protocol", "keys")
+    assert f"Your signing key: {fingerprint(own)}" in output and "Trusted: Dr. Other" in output
+    listing = json.loads(cli("protocol", "keys", "--json")[1])
+    assert listing["own_key"] == fingerprint(own)
+    assert {entry["name"] for entry in listing["trusted"]} == {"P. Hysio PT", "Dr. Other"}
+    code, output = cli("protocol", "untrust", fingerprint(key))
+    assert code == 0 and "No longer trusted: Dr. Other" in output
+    assert cli("protocol", "trust", "SHA256:nope", "--name", "X")[0] == 2
+
+
+def test_sign_refuses_an_invalid_file_and_leaves_it_untouched(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    assert cli("protocol", "keygen", "--name", "P. Hysio PT")[0] == 0
+    path = tmp_path / "anna.toml"
+    broken = CALF.replace("rest_hours = 48", "rest_hours = 2")
+    path.write_text(broken)
+    code, output = cli("protocol", "sign", str(path))
+    assert code == 4 and "settings.rest_hours: must be between 24 and 336" in output
+    assert path.read_text() == broken
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_sign_without_a_key_says_how_to_make_one(tmp_path: Path) -> None:
+    path = tmp_path / "anna.toml"
+    path.write_text(CALF)
+    code, output = cli("protocol", "sign", str(path))
+    assert code == 2 and "protocol keygen" in output
