@@ -145,9 +145,9 @@ def modified_error(name: str, signature: SignatureCheck) -> DataFileError:
     return DataFileError(
         f"{name} was modified since it was signed: refused",
         problems=[f"{name}: {signature.detail}"] if signature.detail else [],
-        hint="Use the file exactly as your clinician sent it, or ask them for a new signed "
-        "copy. A clinician who changed it on purpose signs it again: "
-        "iastm-coach protocol sign FILE",
+        hint="Use the file exactly as your clinician sent it (installed again with: "
+        "iastm-coach protocol install FILE --replace), or ask them for a new signed copy. "
+        "A clinician who changed it on purpose signs it again: iastm-coach protocol sign FILE",
     )
 
 

@@ -161,6 +161,7 @@ def test_three_patients_from_writing_to_running(
         clock.advance(3 * 24 * 3600)
         code, output = run(["session", "calf", "--side", "left"], "", clock)
         assert code == 4 and "modified since it was signed" in output
+        assert "iastm-coach protocol install FILE --replace" in output
         assert "REFUSED" in run(["protocol", "list"])[1]
 
     # Ben: right forearm only; the session never offers the left.
