@@ -168,19 +168,6 @@ def check_bytes(raw: bytes, path: Path) -> LoadedProtocol:
     return load_protocol_bytes(raw, path=path, source="file", extra_checks=region_problems)
 
 
-def require_canonical_region(loaded: LoadedProtocol) -> LoadedProtocol:
-    """A protocol file must name its region by its id, not an alias: holds, rest periods
-    and the journal are kept per region id, so `quads` must be written `quadriceps`."""
-    region = loaded.protocol.region
-    canonical = builtin_region_index().aliases.get(region)
-    if canonical is not None:
-        raise DataFileError(
-            f"{loaded.path}: region: '{region}' is another name for '{canonical}'",
-            hint=f'Write region = "{canonical}" in the file.',
-        )
-    return loaded
-
-
 def require_intact(loaded: LoadedProtocol) -> LoadedProtocol:
     """Refuse to run an installed file that changed after it was installed: a doubled
     dose must never run under "issued by" (exit 4, with what to do)."""
