@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from iastm_coach.errors import DataFileError, UsageError
-from iastm_coach.protocols.model import BOUNDS, TreatmentProtocol, total_dose_problem
+from iastm_coach.protocols.envelope import HOME, Envelope
+from iastm_coach.protocols.model import TreatmentProtocol, total_dose_problem
 
 Source = Literal["built-in", "installed", "file"]
 
@@ -40,8 +41,13 @@ class LoadedProtocol:
         return f"{self.source}, issued by {who}"
 
 
-def load_protocol_file(path: Path, *, source: Source = "file") -> LoadedProtocol:
-    """Read and validate one protocol file; raise DataFileError listing every problem."""
+def load_protocol_file(
+    path: Path, *, source: Source = "file", envelope: Envelope = HOME
+) -> LoadedProtocol:
+    """Read and validate one protocol file; raise DataFileError listing every problem.
+
+    *envelope* is "home" for every file until clinician signing exists (see
+    `protocols.envelope.envelope_for`)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -50,11 +56,11 @@ def load_protocol_file(path: Path, *, source: Source = "file") -> LoadedProtocol
         raise DataFileError(f"{path}: no such protocol file") from None
     except OSError as error:
         raise DataFileError(f"{path}: cannot be read ({error.strerror})") from None
-    protocol = parse_protocol(raw, name=str(path))
+    protocol = parse_protocol(raw, name=str(path), envelope=envelope)
     return LoadedProtocol(protocol, path, hashlib.sha256(raw).hexdigest(), source)
 
 
-def parse_protocol(raw: bytes, *, name: str) -> TreatmentProtocol:
+def parse_protocol(raw: bytes, *, name: str, envelope: Envelope = HOME) -> TreatmentProtocol:
     """Validate protocol bytes; `name` prefixes every error line."""
     try:
         text = raw.decode("utf-8")
@@ -65,13 +71,13 @@ def parse_protocol(raw: bytes, *, name: str) -> TreatmentProtocol:
     except tomllib.TOMLDecodeError as error:
         raise _invalid(name, [f"{name}: TOML syntax error: {error}"]) from None
     try:
-        return TreatmentProtocol.model_validate(document)
+        return TreatmentProtocol.model_validate(document, context={"envelope": envelope})
     except ValidationError as error:
         lines = describe_validation_errors(error)
         # The model's own checks ran if its fields were valid: do not say it twice.
         lines += [
             line
-            for line in cross_field_problems(document)
+            for line in cross_field_problems(document, envelope=envelope)
             if not any(seen.endswith(line) for seen in lines)
         ]
         raise _invalid(name, [f"{name}: {line}" for line in lines]) from None
@@ -86,7 +92,7 @@ def _invalid(name: str, problems: list[str]) -> DataFileError:
     )
 
 
-def cross_field_problems(document: dict[str, Any]) -> list[str]:
+def cross_field_problems(document: dict[str, Any], *, envelope: Envelope = HOME) -> list[str]:
     """The checks that involve several fields, done on the raw document.
 
     pydantic runs a model's own cross-field checks only once its fields are
@@ -112,6 +118,7 @@ def cross_field_problems(document: dict[str, Any]) -> list[str]:
             durations,  # type: ignore[arg-type]
             sided=sided,
             max_minutes=minutes if type(minutes) is int else None,
+            envelope=envelope,
         )
         if problem:
             problems.append(problem)
@@ -156,12 +163,9 @@ def _message(error: Any) -> str:
     kind: str = error["type"]
     loc = error["loc"]
     value = error.get("input")
-    field = "scale_percent" if _field_name(loc) == "after_red_flag_percent" else _field_name(loc)
-    if kind in {"greater_than_equal", "less_than_equal"} and field in BOUNDS:
-        low, high, unit = BOUNDS[field]
-        return f"must be between {_num(low)} and {_num(high)} {unit} (got {value!r})".replace(
-            "  ", " "
-        )
+    field = _field_name(loc)
+    if kind == "outside_envelope":  # the message names the limit in force (model.py)
+        return str(error["msg"])
     if kind == "extra_forbidden":
         return _unknown_key(loc)
     if kind == "missing":
@@ -201,10 +205,6 @@ def _shown(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _unknown_key(loc: Sequence[int | str]) -> str:

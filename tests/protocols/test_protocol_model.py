@@ -100,24 +100,42 @@ def test_aliases_are_unique_and_never_shadow_a_region() -> None:
     [
         (
             lambda d: d["area"][0].update(duration_s=600),
-            "p.toml: area[1].duration_s: must be between 15 and 180 seconds (got 600)",
+            "p.toml: area[1].duration_s: must be between 15 and 90 seconds, the home limit "
+            "(got 600)",
         ),
         (
             lambda d: d["settings"].update(rest_hours=12),
-            "p.toml: settings.rest_hours: must be between 24 and 336 hours (got 12)",
+            "p.toml: settings.rest_hours: must be between 48 and 336 hours, the home limit "
+            "(got 12)",
         ),
         (
             lambda d: d["settings"].update(max_session_minutes=45),
-            "p.toml: settings.max_session_minutes: must be between 1 and 20 minutes (got 45)",
+            "p.toml: settings.max_session_minutes: must be between 1 and 10 minutes, the home "
+            "limit (got 45)",
         ),
         (
             lambda d: d["area"][0].update(angle_deg=5),
-            "p.toml: area[1].angle_deg: must be between 15 and 90 degrees (got 5)",
+            "p.toml: area[1].angle_deg: must be between 15 and 60 degrees, the home limit (got 5)",
         ),
         (
             lambda d: d["area"][0].update(pressure="crushing"),
             "p.toml: area[1].pressure: must be one of 'light', 'moderate' or 'firm' "
             "(got 'crushing')",
+        ),
+        (
+            lambda d: d["area"][0].update(pressure="firm"),
+            "p.toml: area[1].pressure: must be one of 'light' or 'moderate', the home limit "
+            "(got 'firm')",
+        ),
+        (
+            lambda d: d["area"][0].update(stroke="swivel"),
+            "p.toml: area[1].stroke: must be one of 'sweep', 'fan', 'brush', 'frame', "
+            "'j-stroke', 'strum' or 'scan' (got 'swivel')",
+        ),
+        (
+            lambda d: d["area"][0].update(stroke="strum"),
+            "p.toml: area[1].stroke: must be one of 'sweep', 'fan', 'brush' or 'frame', "
+            "the home limit (got 'strum')",
         ),
         (
             lambda d: d.pop("title"),
@@ -193,14 +211,13 @@ def test_every_problem_is_listed_at_once() -> None:
     assert len(problems_for(document)) == 3
 
 
-def test_total_dose_cannot_exceed_twenty_minutes() -> None:
+def test_total_dose_cannot_exceed_ten_minutes_at_home() -> None:
     """Areas that each look fine but add up to more than the session limit are refused."""
     document = minimal()
-    document["settings"]["max_session_minutes"] = 20
     template = document["area"][0]
-    document["area"] = [dict(template, name=f"Area {n}", duration_s=180) for n in range(4)]
+    document["area"] = [dict(template, name=f"Area {n}", duration_s=90) for n in range(4)]
     (problem,) = problems_for(document)
-    assert "more than the 20 minute session limit" in problem
+    assert "areas add up to 12 min 0 s for both sides, more than the 10 minute" in problem
 
 
 def test_toml_syntax_errors_give_line_and_column() -> None:
