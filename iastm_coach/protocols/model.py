@@ -294,7 +294,7 @@ class TreatmentProtocol(Strict):
     aliases: list[Slug] = Field(default_factory=list, max_length=10)
     version: Annotated[str, Field(pattern=r"^\d+(\.\d+){0,2}$")]
     summary: Paragraph
-    references: list[Line] = Field(min_length=1, max_length=12)
+    references: list[Line] = Field(min_length=1, max_length=16)
     issued: Issued | None = None
     access: Access
     settings: Settings

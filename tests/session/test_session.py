@@ -325,4 +325,4 @@ def test_get_ready_time_is_the_timed_plan(tmp_path: Path) -> None:
     """The 'Get ready' time matches what will be timed, skipped areas left out."""
     talk = ScriptedTalk([*MILD, ("Is there an ordinary bruise", True), ("Skip 'Lower calf", True)])
     session(make_deps(tmp_path, talk), side="left")
-    assert "about 2 min 00 s of strokes" in talk.transcript
+    assert "about 1 min 30 s of strokes" in talk.transcript  # 45 s + 45 s, soleus skipped
