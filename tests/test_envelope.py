@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,3 +142,10 @@ def test_limits_table_lists_every_bound() -> None:
     table = limits_table_markdown()
     for bound in BOUNDS.values():
         assert f"| `{bound.key}` |" in table
+
+
+def test_readme_limits_table_is_the_generated_one() -> None:
+    """The README's table is `limits_table_markdown()`, word for word."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert limits_table_markdown() in readme
+    assert "Every limit is a safety bound taken from the clinical reference" not in readme

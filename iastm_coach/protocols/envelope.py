@@ -53,7 +53,7 @@ class Choices:
         return value in self.values
 
     def text(self, unit: str = "") -> str:
-        return " | ".join(self.values)
+        return ", ".join(self.values)
 
     def must(self, unit: str) -> str:
         quoted = [f"'{value}'" for value in self.values]
@@ -132,12 +132,12 @@ BOUNDS: Final[dict[str, Bound]] = {
         "discomfort (common practice, unsourced)",
     ),
     "max_session_minutes": Bound(
-        "settings.max_session_minutes (and all areas, both sides)",
+        "settings.max_session_minutes",
         Range(1, 10),
         Range(1, 20),
         "minutes",
-        "home: about 8-10 min (Schaefer & Sandrey 2012; Centeno-Schultz); clinician: "
-        "≤ 20 min (Cheatham 2021 survey mean 14.5 min)",
+        "also the total of all areas, both sides; home: about 8-10 min (Schaefer & Sandrey "
+        "2012; Centeno-Schultz); clinician: up to 20 min (Cheatham 2021 survey mean 14.5 min)",
     ),
     "rest_hours": Bound(
         "settings.rest_hours",

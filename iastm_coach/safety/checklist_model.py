@@ -12,6 +12,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
+from iastm_coach.protocols.library import URGENCY_WORDS
 from iastm_coach.protocols.model import Line, Paragraph, Slug, Strict, Zone
 
 Severity = Literal["stop", "caution", "local"]
@@ -21,11 +22,6 @@ Asked = Literal["every-session", "periodic"]
 Level = Literal["person", "site"]
 # How soon to get care when the answer is "yes" (shown with the advice).
 Urgency = Literal["emergency", "same-day", "see-a-doctor"]
-URGENCY_WORDS: dict[Urgency, str] = {
-    "emergency": "Call emergency services or go to an emergency department now.",
-    "same-day": "Get medical care today.",
-    "see-a-doctor": "See a doctor or your clinician about this soon.",
-}
 HomePressure = Literal["light", "moderate"]
 
 

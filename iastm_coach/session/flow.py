@@ -21,6 +21,7 @@ from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal
 from iastm_coach.protocols.files import LoadedProtocol, load_protocol_file
 from iastm_coach.protocols.library import load_for_region, region_index, require_canonical_region
+from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.dose import Dose, next_dose
 from iastm_coach.safety.gates import check_gates
 from iastm_coach.safety.holds import hold_state
@@ -112,6 +113,9 @@ def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Ren
     lines.append("\n\n")
     lines.append(NORMAL_RESPONSE + "\n", style="green")
     lines.append(WARNING_SIGNS, style="yellow")
+    for warning in load_checklist().zone_warnings(p.access.zone):  # e.g. leg clot signs
+        lines.append("\n")
+        lines.append_text(literal(warning.text, "bold red"))
     return Panel(lines, title="Get ready", title_align="left")
 
 
@@ -220,6 +224,14 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 "session not started: this region needs a partner",
                 hint="Try again when someone can help, or ask your clinician.",
             )
+    elif p.access.hard_to_reach_alone:
+        talk.show(
+            Text(
+                "This region is hard to reach on your own: a partner can help "
+                "(`iastm-coach learn partner`).",
+                style="yellow",
+            )
+        )
     sides = choose_sides(loaded, request, talk)
     screening = screen(loaded, deps)
     skips = choose_skips(loaded, screening, talk)
