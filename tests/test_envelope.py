@@ -20,7 +20,7 @@ from iastm_coach.protocols.envelope import (
 )
 from iastm_coach.protocols.files import parse_protocol, protocol_json_schema
 from iastm_coach.protocols.model import TreatmentProtocol
-from tests.test_protocol_model import minimal
+from tests.builders import minimal_protocol as minimal
 
 # The self-written file from the review (issue 10 item 9): firm pressure, 90° strum
 # strokes, one stroke every 0.5 s, a 20-minute session, 24 h rest, 3 a week, no cut

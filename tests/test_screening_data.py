@@ -13,9 +13,9 @@ from iastm_coach.context import AppContext
 from iastm_coach.errors import SafetyStop
 from iastm_coach.journal.store import records
 from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
+from tests.builders import MILD, make_deps, session
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
-from tests.test_session import MILD, make_deps, session
 
 ASSESSED = "assessed the problem"
 

@@ -6,7 +6,6 @@ from `input=` and time from a FakeClock (nothing sleeps).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,23 +14,12 @@ from typer.testing import CliRunner
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal
-from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
+from tests.builders import CHECKLIST_ITEMS, FIRST_USE
 from tests.fakes import FakeClock
 
 runner = CliRunner()
 
 
-def first_session_questions(region: str = "calf", zone: str = "leg") -> tuple[int, int]:
-    """How many first-use questions and checklist items a first session of *region* asks."""
-    fresh = ScreeningHistory(first_use=True, confirmed_at={})
-    asked = questions_for_today(
-        load_checklist(), fresh, now=datetime.now(UTC), region=region, zone=zone
-    )
-    return len(asked.first_use), len(asked.items)
-
-
-FIRST_USE_QUESTIONS, CHECKLIST_ITEMS = first_session_questions()
-FIRST_USE = "y\n" * FIRST_USE_QUESTIONS  # shown by a physio; smooth tool; problem assessed
 ALL_CLEAR = "n\n" * CHECKLIST_ITEMS + "1\n"  # every item 'no'; soreness before 1
 READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
 AFTERCARE = "2\nn\nn\nall good\n"

@@ -13,42 +13,9 @@ from iastm_coach.errors import DataFileError
 from iastm_coach.protocols.files import load_protocol_file, parse_protocol
 from iastm_coach.protocols.library import builtin_dir, region_index
 from iastm_coach.protocols.model import TreatmentProtocol
+from tests.builders import minimal_protocol as minimal
 
 BUILTINS = sorted(builtin_dir().glob("*.toml"))
-
-
-def minimal() -> dict[str, Any]:
-    """A small valid protocol document."""
-    return {
-        "id": "calf-test",
-        "title": "Calf",
-        "region": "calf",
-        "version": "1.0",
-        "summary": "A test protocol.",
-        "references": ["Test reference"],
-        "access": {"self_reachable": True, "sided": True, "position": "Sit.", "zone": "leg"},
-        "settings": {
-            "tool": "Smooth edge.",
-            "warm_up": "Walk 5 minutes.",
-            "emollient": "A little oil.",
-            "rest_hours": 48,
-            "max_session_minutes": 10,
-        },
-        "area": [
-            {
-                "name": "Medial calf",
-                "duration_s": 60,
-                "stroke": "sweep",
-                "direction": "ankle to knee",
-                "angle_deg": 45,
-                "pressure": "light",
-                "cadence_s": 1.5,
-                "cues": ["Slow strokes"],
-                "avoid": ["Back of the knee"],
-            }
-        ],
-        "exercise": [{"name": "Calf stretch", "sets": 3, "hold_s": 30, "cue": "Heel down"}],
-    }
 
 
 def problems_for(document: dict[str, Any]) -> list[str]:
