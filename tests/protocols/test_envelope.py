@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from iastm_coach.protocols.envelope import (
 )
 from iastm_coach.protocols.files import parse_protocol, protocol_json_schema
 from iastm_coach.protocols.model import TreatmentProtocol
+from tests.builders import REPO
 from tests.builders import minimal_protocol as minimal
 
 # The self-written file from the review (issue 10 item 9): firm pressure, 90° strum
@@ -146,6 +146,6 @@ def test_limits_table_lists_every_bound() -> None:
 
 def test_readme_limits_table_is_the_generated_one() -> None:
     """The README's table is `limits_table_markdown()`, word for word."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (REPO / "README.md").read_text()
     assert limits_table_markdown() in readme
     assert "Every limit is a safety bound taken from the clinical reference" not in readme
