@@ -21,6 +21,7 @@ from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal
 from iastm_coach.protocols.files import LoadedProtocol, load_protocol_file
 from iastm_coach.protocols.library import load_for_region, region_index, require_canonical_region
+from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.dose import Dose, next_dose
 from iastm_coach.safety.gates import check_gates
@@ -83,6 +84,19 @@ def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversa
     return ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
 
 
+def pressure_range(protocol: TreatmentProtocol) -> str:
+    """Every area's pressure, not the first one's: 'light', or 'light to moderate (each
+    area says which)'."""
+    levels = [
+        level
+        for level in ("light", "moderate", "firm")
+        if any(a.pressure == level for a in protocol.area)
+    ]
+    if len(levels) == 1:
+        return levels[0]
+    return f"{levels[0]} to {levels[-1]} (each area says which)"
+
+
 def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> RenderableType:
     """One screen: how to get ready, and what is normal and what is not."""
     p = loaded.protocol
@@ -94,7 +108,7 @@ def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Ren
         ("Position", p.access.position),
         ("Tool", p.settings.tool),
         ("Angle", f"about {first.angle_deg}° to the skin"),
-        ("Pressure", f"{first.pressure}; discomfort no more than 5 out of 10"),
+        ("Pressure", f"{pressure_range(p)}; discomfort no more than 5 out of 10"),
     ):
         lines.append(f"{label}: ", style="bold")
         lines.append_text(literal(value))

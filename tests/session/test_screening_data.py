@@ -125,3 +125,10 @@ def test_shin_splints_leads_to_advice_with_exit_3(command: list[str]) -> None:
     assert result.exit_code == 3
     assert "leads to advice" in result.stderr and "inner edge of the shin bone" in result.stderr
     assert "Safety check" not in result.stdout
+
+
+def test_get_ready_pressure_covers_every_area(tmp_path: Path) -> None:
+    """The calf has moderate and light areas: the get-ready line says both, not the first."""
+    talk = ScriptedTalk([*MILD, (ASSESSED, True)])
+    session(make_deps(tmp_path, talk), side="left")
+    assert "Pressure: light to moderate (each area says which)" in talk.transcript
