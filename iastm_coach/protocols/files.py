@@ -166,6 +166,13 @@ def _message(error: Any) -> str:
     field = _field_name(loc)
     if kind == "outside_envelope":  # the message names the limit in force (model.py)
         return str(error["msg"])
+    limits = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"),
+              "greater_than": ("gt", "more than")}  # fmt: skip
+    if kind in limits:
+        key, words = limits[kind]
+        bound = error.get("ctx", {}).get(key)
+        shown = f"{bound:g}" if isinstance(bound, int | float) else _shown(bound)
+        return f"must be {words} {shown} (got {_shown(value)})"
     if kind == "extra_forbidden":
         return _unknown_key(loc)
     if kind == "missing":

@@ -38,8 +38,6 @@ from iastm_coach.safe_text import find_control_character
 
 FORMAT_VERSION = 1
 
-__all__ = ["BOUNDS", "FORMAT_VERSION", "TreatmentProtocol", "total_dose_problem"]
-
 # The widest sets (clinician envelope); the home envelope is checked by `_within_envelope`.
 Stroke = Literal["sweep", "fan", "brush", "frame", "j-stroke", "strum", "scan"]
 Pressure = Literal["light", "moderate", "firm"]

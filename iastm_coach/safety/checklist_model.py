@@ -96,8 +96,8 @@ class ChecklistItem(Strict):
     def _override(self, region: str, zone: str | None) -> Override:
         """The region's override, else the zone's, else none."""
         found = self.by_region.get(region)
-        if found is None and zone is not None:
-            found = self.by_zone.get(zone)  # type: ignore[call-overload]
+        if found is None:
+            found = next((o for name, o in self.by_zone.items() if name == zone), None)
         return found or Override()
 
     def severity_for(self, region: str, zone: str | None = None) -> Severity:

@@ -149,3 +149,23 @@ def test_readme_limits_table_is_the_generated_one() -> None:
     readme = (REPO / "README.md").read_text()
     assert limits_table_markdown() in readme
     assert "Every limit is a safety bound taken from the clinical reference" not in readme
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda d: d.update(format=2), "format: must be at most 1 (got 2)"),
+        (
+            lambda d: d.update(
+                outcome={"name": "KTW", "unit": "cm", "how": "x", "minimal_change": 0}
+            ),
+            "outcome.minimal_change: must be more than 0 (got 0)",
+        ),
+    ],
+)
+def test_limits_outside_the_table_are_explained_in_words(edit: Any, expected: str) -> None:
+    document = minimal()
+    edit(document)
+    with pytest.raises(DataFileError) as caught:
+        parse_protocol(tomli_w.dumps(document).encode(), name="p.toml")
+    assert f"p.toml: {expected}" in caught.value.problems
