@@ -22,6 +22,9 @@ READING_ORDER: Final = (
     "why-exercises",
     "evidence",
     "choosing-a-tool",
+    "pressure",
+    "hygiene",
+    "partner",
 )
 """Topics in the order a new user should read them; any others follow by name."""
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal, Record
+from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.flow import run_session
 from iastm_coach.session.timer import RunResult, Step, run_plan
@@ -298,15 +299,6 @@ def example(kind: str, **changes: Any) -> dict[str, Any]:
     return data
 
 
-# --- `iastm-coach session` through CliRunner: answers on standard input, one per line -------
-
-CHECKLIST_ITEMS = 27
-FIRST_USE = "y\ny\n"  # shown by a physio; smooth tool
-ALL_CLEAR = "n\n" * CHECKLIST_ITEMS + "1\n"  # every item 'no'; soreness before 1
-READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
-AFTERCARE = "2\nn\nn\nall good\n"
-
-
 # --- the guided session with scripted answers -------------------------------------------------
 
 # Answers for aftercare that raise no flag: soreness 2, a smooth tool, soreness 1 before.
@@ -336,6 +328,68 @@ def make_deps(
 
 def session(deps: SessionDeps, region: str = "calf", **options: Any) -> SessionOutcome:
     return run_session(SessionRequest(region=region, **options), deps)
+
+
+def first_session_questions(region: str = "calf", zone: str = "leg") -> tuple[int, int]:
+    """How many first-use questions and checklist items a first session of *region* asks
+    (piped answers are counted from the data, so adding an item does not break them)."""
+    fresh = ScreeningHistory(first_use=True, confirmed_at={})
+    asked = questions_for_today(
+        load_checklist(), fresh, now=datetime.now(UTC), region=region, zone=zone
+    )
+    return len(asked.first_use), len(asked.items)
+
+
+FIRST_USE_QUESTIONS, CHECKLIST_ITEMS = first_session_questions()
+FIRST_USE = "y\n" * FIRST_USE_QUESTIONS  # shown by a physio; smooth tool; problem assessed
+
+# `iastm-coach session` through CliRunner: answers on standard input, one per line.
+ALL_CLEAR = "n\n" * CHECKLIST_ITEMS + "1\n"  # every item 'no'; soreness before 1
+READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
+AFTERCARE = "2\nn\nn\nall good\n"
+
+
+def first_session_answers(region: str, zone: str) -> tuple[str, str]:
+    """(first-use answers, checklist answers) for a first session of another region."""
+    first_use, items = first_session_questions(region, zone)
+    return "y\n" * first_use, "n\n" * items + "1\n"
+
+
+# --- protocol documents -------------------------------------------------------------------------
+
+
+def minimal_protocol() -> dict[str, Any]:
+    """A small valid protocol document, inside the home envelope."""
+    return {
+        "id": "calf-test",
+        "title": "Calf",
+        "region": "calf",
+        "version": "1.0",
+        "summary": "A test protocol.",
+        "references": ["Test reference"],
+        "access": {"self_reachable": True, "sided": True, "position": "Sit.", "zone": "leg"},
+        "settings": {
+            "tool": "Smooth edge.",
+            "warm_up": "Walk 5 minutes.",
+            "emollient": "A little oil.",
+            "rest_hours": 48,
+            "max_session_minutes": 10,
+        },
+        "area": [
+            {
+                "name": "Medial calf",
+                "duration_s": 60,
+                "stroke": "sweep",
+                "direction": "ankle to knee",
+                "angle_deg": 45,
+                "pressure": "light",
+                "cadence_s": 1.5,
+                "cues": ["Slow strokes"],
+                "avoid": ["Back of the knee"],
+            }
+        ],
+        "exercise": [{"name": "Calf stretch", "sets": 3, "hold_s": 30, "cue": "Heel down"}],
+    }
 
 
 # --- reading what the program wrote -------------------------------------------------------------

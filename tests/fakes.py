@@ -244,5 +244,8 @@ def make_protocol(
                 "max_session_minutes": max_minutes,
             },
             "area": list(areas),
-        }
+        },
+        # Timer and session mechanics, not clinical limits: the wider envelope lets
+        # tests use long areas and a 20-minute session.
+        context={"envelope": "clinician"},
     )

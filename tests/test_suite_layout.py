@@ -105,7 +105,12 @@ def test_no_test_finds_files_from_its_own_place() -> None:
 
 
 # Top-level test modules that are about the project or the suite, not one base module.
-ABOUT_THE_SUITE = {"test_docs.py", "test_suite_layout.py", "test_builders.py"}
+ABOUT_THE_SUITE = {
+    "test_docs.py",
+    "test_suite_layout.py",
+    "test_builders.py",
+    "test_data_structure.py",
+}
 
 
 def test_test_folders_mirror_the_package() -> None:

@@ -15,15 +15,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from iastm_coach.errors import DataFileError, UsageError
-from iastm_coach.protocols.model import BOUNDS, TreatmentProtocol, total_dose_problem
+from iastm_coach.protocols.envelope import HOME, Envelope, envelope_for
+from iastm_coach.protocols.model import TreatmentProtocol, total_dose_problem
 from iastm_coach.protocols.signing import UNSIGNED, SignatureCheck, check_signature
 from iastm_coach.safe_text import strip_control_characters
 
 Source = Literal["built-in", "installed", "file"]
 # The installed copy against the fingerprint recorded when it was installed.
 PinState = Literal["pinned", "changed", "unpinned"]
-# Which limits a file is held to: signed by a trusted clinician, or not.
-Envelope = Literal["home", "clinician"]
 
 MAX_FILE_BYTES = 64 * 1024  # the built-ins are under 8 KiB
 MAX_NESTING = 8  # arrays and tables inside each other; the format needs 3
@@ -39,7 +38,7 @@ class LoadedProtocol:
     source: Source
     signature: SignatureCheck = UNSIGNED
     pin: PinState | None = None  # only for installed files
-    envelope: Envelope = "home"
+    envelope: Envelope = HOME
 
     @property
     def short_fingerprint(self) -> str:
@@ -134,7 +133,7 @@ def load_protocol_bytes(
     body, signature = check_signature(text)
     if signature.state == "modified":
         raise modified_error(name, signature)
-    envelope: Envelope = "clinician" if signature.trusted else "home"
+    envelope = envelope_for(signature_verified=signature.trusted)
     protocol = parse_protocol_text(body, name=name, envelope=envelope, extra_checks=extra_checks)
     return LoadedProtocol(
         protocol, path, hashlib.sha256(raw).hexdigest(), source, signature, None, envelope
@@ -341,9 +340,10 @@ def _syntax_hint(line: str) -> str:
     return ""
 
 
-def parse_protocol(raw: bytes, *, name: str) -> TreatmentProtocol:
-    """Validate protocol bytes; `name` prefixes every error line."""
-    return parse_protocol_text(decode_protocol_bytes(raw, name=name), name=name, envelope="home")
+def parse_protocol(raw: bytes, *, name: str, envelope: Envelope = HOME) -> TreatmentProtocol:
+    """Validate protocol bytes (no signature check: `envelope` is the caller's); `name`
+    prefixes every error line."""
+    return parse_protocol_text(decode_protocol_bytes(raw, name=name), name=name, envelope=envelope)
 
 
 def parse_protocol_text(
@@ -362,7 +362,7 @@ def parse_protocol_text(
         # The model's own checks ran if its fields were valid: do not say it twice.
         lines += [
             line
-            for line in [*cross_field_problems(document), *extra]
+            for line in [*cross_field_problems(document, envelope=envelope), *extra]
             if not any(seen.endswith(line) for seen in lines)
         ]
         raise _invalid(name, [f"{name}: {line}" for line in lines]) from None
@@ -389,7 +389,7 @@ def _invalid(name: str, problems: list[str], *, count: int | None = None) -> Dat
     )
 
 
-def cross_field_problems(document: dict[str, Any]) -> list[str]:
+def cross_field_problems(document: dict[str, Any], *, envelope: Envelope = HOME) -> list[str]:
     """The checks that involve several fields, done on the raw document.
 
     pydantic runs a model's own cross-field checks only once its fields are
@@ -415,6 +415,7 @@ def cross_field_problems(document: dict[str, Any]) -> list[str]:
             durations,  # type: ignore[arg-type]
             sided=sided,
             max_minutes=minutes if type(minutes) is int else None,
+            envelope=envelope,
         )
         if problem:
             problems.append(problem)
@@ -459,12 +460,16 @@ def _message(error: Any) -> str:
     kind: str = error["type"]
     loc = error["loc"]
     value = error.get("input")
-    field = "scale_percent" if _field_name(loc) == "after_red_flag_percent" else _field_name(loc)
-    if kind in {"greater_than_equal", "less_than_equal"} and field in BOUNDS:
-        low, high, unit = BOUNDS[field]
-        return f"must be between {_num(low)} and {_num(high)} {unit} (got {value!r})".replace(
-            "  ", " "
-        )
+    field = _field_name(loc)
+    if kind == "outside_envelope":  # the message names the limit in force (model.py)
+        return str(error["msg"])
+    limits = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"),
+              "greater_than": ("gt", "more than")}  # fmt: skip
+    if kind in limits:
+        key, words = limits[kind]
+        bound = error.get("ctx", {}).get(key)
+        shown = f"{bound:g}" if isinstance(bound, int | float) else _shown(bound)
+        return f"must be {words} {shown} (got {_shown(value)})"
     if kind == "extra_forbidden":
         return _unknown_key(loc)
     if kind == "missing":
@@ -508,10 +513,6 @@ def _shown(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _unknown_key(loc: Sequence[int | str]) -> str:

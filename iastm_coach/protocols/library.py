@@ -8,12 +8,12 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from iastm_coach.errors import DataFileError, UsageError
+from iastm_coach.errors import DataFileError, SafetyStop, UsageError
 from iastm_coach.paths import (
     data_dir,
     ensure_private_dir,
@@ -29,6 +29,32 @@ from iastm_coach.protocols.files import (
     read_bounded,
 )
 
+# How soon to get care, in words; the checklist's `urgency` uses the same keys.
+URGENCY_WORDS: dict[str, str] = {
+    "emergency": "Call emergency services or go to an emergency department now.",
+    "same-day": "Get medical care today.",
+    "see-a-doctor": "See a doctor or your clinician about this soon.",
+}
+
+
+@dataclass(frozen=True)
+class AdviceName:
+    """A name that leads to advice instead of a protocol (`data/advice.toml`)."""
+
+    names: tuple[str, ...]
+    title: str
+    urgency: str
+    text: str
+    related: str  # a region the advice mentions, or ""
+    references: tuple[str, ...]
+
+    def stop(self, typed: str) -> SafetyStop:
+        """Exit 3 with the advice: the name is a problem to have assessed, not a region."""
+        return SafetyStop(
+            f"'{typed}' leads to advice, not to a session: {self.title}",
+            hint=f"{URGENCY_WORDS.get(self.urgency, '')} {self.text}".strip(),
+        )
+
 
 @dataclass(frozen=True)
 class RegionIndex:
@@ -36,14 +62,18 @@ class RegionIndex:
 
     regions: tuple[str, ...]
     aliases: dict[str, str]  # alias -> region id
+    advice: dict[str, AdviceName] = field(default_factory=dict)  # name -> advice
 
     def resolve(self, name: str) -> str:
-        """The canonical region id for a name or alias; UsageError (exit 2) otherwise."""
+        """The canonical region id for a name or alias; UsageError (exit 2) for an unknown
+        name; SafetyStop (exit 3) with the advice for a name that leads to advice."""
         key = name.strip().lower().replace("_", "-").replace(" ", "-")
         if key in self.regions:
             return key
         if key in self.aliases:
             return self.aliases[key]
+        if key in self.advice:
+            raise self.advice[key].stop(name)
         candidates = list(self.regions) + list(self.aliases)
         close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
         hint = f"Did you mean '{close[0]}'? " if close else ""
@@ -71,6 +101,31 @@ def _top_level_text(text: str) -> str:
     return text if match is None else text[: match.start()]
 
 
+def advice_path() -> Path:
+    return data_dir() / "advice.toml"
+
+
+def load_advice_names() -> dict[str, AdviceName]:
+    """Every advice name -> its advice (tests/test_data_structure.py checks the file)."""
+    path = advice_path()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        entries = [
+            AdviceName(
+                names=tuple(str(n) for n in entry["names"]),
+                title=str(entry["title"]),
+                urgency=str(entry["urgency"]),
+                text=str(entry["text"]),
+                related=str(entry.get("related", "")),
+                references=tuple(str(r) for r in entry["references"]),
+            )
+            for entry in document.get("advice", [])
+        ]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as error:
+        raise DataFileError(f"{path}: cannot read the advice names ({error})") from None
+    return {name: entry for entry in entries for name in entry.names}
+
+
 def region_index() -> RegionIndex:
     """Built-in regions and aliases, then regions installed from a physio's file."""
     builtin = builtin_region_index()
@@ -79,7 +134,7 @@ def region_index() -> RegionIndex:
     extra_dir = installed_protocols_dir()
     if extra_dir.is_dir():
         regions += sorted(p.stem for p in extra_dir.glob("*.toml") if p.stem not in regions)
-    return RegionIndex(tuple(regions), builtin.aliases)
+    return RegionIndex(tuple(regions), builtin.aliases, load_advice_names())
 
 
 def builtin_region_index() -> RegionIndex:

@@ -1,48 +1,58 @@
 """The protocol file format, as strict pydantic models.
 
-Bounds are clinical safety limits taken from the clinical reference (see the
-README's "Protocol file" section): a protocol cannot prescribe an unsafe dose,
-whoever wrote it. The JSON Schema (`iastm-coach protocol schema`) is generated
-from these models, so the limits are documented in one place.
+Numeric and word limits come from one table, `envelope.BOUNDS`, with two
+envelopes: the home envelope applies to every file unless the validation
+context says `{"envelope": "clinician"}` (only for a verified clinician
+signature, see `envelope.envelope_for`). A protocol cannot prescribe more than
+its envelope allows, whoever wrote it. The JSON Schema (`iastm-coach protocol
+schema`) is generated from these models and that table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from iastm_coach.protocols.envelope import (
+    BOUNDS,
+    CLINICIAN_PRESSURES,
+    CLINICIAN_STROKES,
+    HOME,
+    Choices,
+    Envelope,
+    Range,
+    max_session_seconds,
+)
 from iastm_coach.safe_text import find_control_character
 
 FORMAT_VERSION = 1
 
-# field name -> (lowest, highest, unit): used for the JSON Schema and for
-# "must be between 15 and 180 seconds (got 600)" messages.
-BOUNDS: dict[str, tuple[float, float, str]] = {
-    "duration_s": (15, 180, "seconds"),
-    "angle_deg": (15, 90, "degrees"),
-    "cadence_s": (0.5, 5, "seconds per stroke"),
-    "rest_hours": (24, 336, "hours"),
-    "max_session_minutes": (1, 20, "minutes"),
-    "sets": (1, 10, "sets"),
-    "reps": (1, 50, "repetitions"),
-    "hold_s": (5, 120, "seconds"),
-    "sessions_per_week": (1, 3, "sessions a week"),
-    "course_weeks": (1, 12, "weeks"),
-    "format": (1, FORMAT_VERSION, ""),
-    "when_soreness_at_least": (1, 10, "on the 0-10 scale"),
-    "scale_percent": (10, 100, "percent"),
-}
-
-MAX_SESSION_SECONDS = 20 * 60
-
-Stroke = Literal["sweep", "fan", "brush", "j-stroke", "swivel", "strum", "scan", "frame"]
+# The widest sets (clinician envelope); the home envelope is checked by `_within_envelope`.
+Stroke = Literal["sweep", "fan", "brush", "frame", "j-stroke", "strum", "scan"]
 Pressure = Literal["light", "moderate", "firm"]
+assert set(get_args(Stroke)) == set(CLINICIAN_STROKES)
+assert set(get_args(Pressure)) == set(CLINICIAN_PRESSURES)
 # Body zones: holds for swelling, numbness or severe soreness concern the whole limb
 # (clinical reference §8b), so every region belongs to one.
 Zone = Literal["leg", "arm", "trunk"]
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+
+
+def envelope_of(info: ValidationInfo) -> Envelope:
+    """The envelope named in the validation context; home when none is given."""
+    context = info.context if isinstance(info.context, dict) else {}
+    return "clinician" if context.get("envelope") == "clinician" else HOME
 
 
 def _plain(value: str) -> str:
@@ -67,23 +77,53 @@ Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=40)]
 
 
 def bounded(name: str, description: str, **extra: Any) -> Any:
-    """A Field carrying the safety bounds registered in BOUNDS."""
-    low, high, unit = BOUNDS[name]
+    """A Field documented with its limits from BOUNDS (checked by `_within_envelope`)."""
+    bound = BOUNDS[name]
+    home, clinician = bound.home, bound.clinician
+    schema: dict[str, Any] = {}
+    if isinstance(home, Range) and isinstance(clinician, Range):
+        schema = {"minimum": home.low, "maximum": home.high}
+        if clinician != home:
+            schema |= {"x-clinician-minimum": clinician.low, "x-clinician-maximum": clinician.high}
+    elif isinstance(home, Choices) and isinstance(clinician, Choices):
+        schema = {"enum": list(home.values)}
+        if clinician != home:
+            schema["x-clinician-enum"] = list(clinician.values)
+    if bound.unit:
+        schema["unit"] = bound.unit
+    wider = "" if clinician == home else f"; with a clinician's signature {clinician.text()}"
     return Field(
-        ge=low,
-        le=high,
-        description=f"{description} ({low}-{high} {unit})".replace(" )", ")"),
-        json_schema_extra={"unit": unit} if unit else None,
+        description=f"{description} (at home {home.text(bound.unit)}{wider})",
+        json_schema_extra=schema,
         **extra,
     )
 
 
-def total_dose_problem(durations: list[int], *, sided: bool, max_minutes: int | None) -> str | None:
+def _within_envelope(value: Any, info: ValidationInfo) -> Any:
+    """Refuse a value outside the envelope in force, naming the limit that applies."""
+    if value is None or info.field_name is None:
+        return value
+    envelope = envelope_of(info)
+    bound = BOUNDS[info.field_name]
+    limit = bound.limit(envelope)
+    if limit.allows(value):
+        return value
+    where = "the home limit" if envelope == HOME else "the clinician limit"
+    raise PydanticCustomError(
+        "outside_envelope",
+        "{must}, {where} (got {got})",
+        {"must": limit.must(bound.unit), "where": where, "got": repr(value)},
+    )
+
+
+def total_dose_problem(
+    durations: list[int], *, sided: bool, max_minutes: int | None, envelope: Envelope = HOME
+) -> str | None:
     """Why these areas make too long a session, or None. Shared by the model and by the
-    check on raw documents that lists it beside field errors (protocol_io)."""
+    check on raw documents that lists it beside field errors (protocols.files)."""
     sides = 2 if sided else 1
     total = sum(durations) * sides
-    limit = MAX_SESSION_SECONDS
+    limit = max_session_seconds(envelope)
     if max_minutes is not None and 0 < max_minutes * 60 < limit:
         limit = max_minutes * 60
     if total <= limit:
@@ -97,6 +137,11 @@ def total_dose_problem(durations: list[int], *, sided: bool, max_minutes: int | 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def envelope_check(*fields: str) -> Any:
+    """A class-level validator applying `_within_envelope` to *fields*."""
+    return field_validator(*fields, mode="after")(_within_envelope)
 
 
 class Issued(Strict):
@@ -142,6 +187,11 @@ class Access(Strict):
         description="Regions that treat the same tissue (calf and Achilles, say): they share "
         "one rest period.",
     )
+    hard_to_reach_alone: bool = Field(
+        False,
+        description="True when the region can be reached alone only with difficulty (the "
+        "buttock, say): the session suggests help from a partner.",
+    )
 
     @model_validator(mode="after")
     def _sides_need_a_sided_region(self) -> Access:
@@ -162,17 +212,37 @@ class Settings(Strict):
         "max_session_minutes", "Longest session, all areas and both sides together"
     )
 
+    _envelope = envelope_check("rest_hours", "max_session_minutes")
+
 
 class Area(Strict):
     name: Line
     duration_s: int = bounded("duration_s", "Time on this area, per side")
-    stroke: Stroke
+    stroke: Stroke = bounded("stroke", "Stroke type")
     direction: Line
     angle_deg: int = bounded("angle_deg", "Tool angle to the skin")
-    pressure: Pressure
+    pressure: Pressure = bounded("pressure", "Pressure")
     cadence_s: float = bounded("cadence_s", "One slow stroke every this many seconds")
+    strokes_before_reassess: int = bounded(
+        "strokes_before_reassess",
+        "Pause after this many strokes to look at the skin and ask about discomfort",
+        default=15,
+    )
     cues: list[Line] = Field(min_length=1, max_length=6)
-    avoid: list[Line] = Field(default_factory=list, max_length=8, description="Danger zones.")
+    avoid: list[Line] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Danger zones: places on the body, never conditions (those are screened).",
+    )
+
+    _envelope = envelope_check(
+        "duration_s", "stroke", "angle_deg", "pressure", "cadence_s", "strokes_before_reassess"
+    )
+
+    @property
+    def reassess_every_s(self) -> float:
+        """Seconds of strokes between two reassess pauses (strokes times cadence)."""
+        return self.strokes_before_reassess * self.cadence_s
 
 
 class Exercise(Strict):
@@ -181,6 +251,8 @@ class Exercise(Strict):
     reps: int | None = bounded("reps", "Repetitions per set", default=None)
     hold_s: int | None = bounded("hold_s", "Hold per set", default=None)
     cue: Line
+
+    _envelope = envelope_check("sets", "reps", "hold_s")
 
     @model_validator(mode="after")
     def _reps_or_hold(self) -> Exercise:
@@ -196,11 +268,20 @@ class Outcome(Strict):
     unit: Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_plain)]
     how: Paragraph
     higher_is_better: bool = True
+    minimal_change: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="Changes smaller than this (in the test's unit) are within measurement "
+        "error; trend and report say so. Leave out when unknown.",
+    )
 
 
 class Prescription(Strict):
     sessions_per_week: int = bounded("sessions_per_week", "Sessions a week")
     course_weeks: int = bounded("course_weeks", "Length of the course")
+
+    _envelope = envelope_check("sessions_per_week", "course_weeks")
 
 
 class DoseRule(Strict):
@@ -212,11 +293,15 @@ class DoseRule(Strict):
     scale_percent: int = bounded("scale_percent", "Dose next time, as a percentage")
     explain: Line
 
+    _envelope = envelope_check("when_soreness_at_least", "scale_percent")
+
 
 class TreatmentProtocol(Strict):
     """One region's protocol: what to do, how, and what to avoid."""
 
-    format: int = bounded("format", "Protocol file format version", default=FORMAT_VERSION)
+    format: int = Field(
+        FORMAT_VERSION, ge=1, le=FORMAT_VERSION, description="Protocol file format version"
+    )
     id: Slug
     title: Line
     region: Slug
@@ -228,7 +313,7 @@ class TreatmentProtocol(Strict):
     aliases: list[Slug] = Field(default_factory=list, max_length=10)
     version: Annotated[str, Field(pattern=r"^\d+(\.\d+){0,2}$")]
     summary: Paragraph
-    references: list[Line] = Field(min_length=1, max_length=12)
+    references: list[Line] = Field(min_length=1, max_length=16)
     issued: Issued | None = None
     access: Access
     settings: Settings
@@ -238,14 +323,21 @@ class TreatmentProtocol(Strict):
     prescription: Prescription | None = None
     dose_rule: list[DoseRule] = Field(default_factory=list, max_length=5)
     after_red_flag_percent: int = bounded(
-        "scale_percent", "Dose for the first session after a red-flag hold is cleared", default=50
+        "after_red_flag_percent",
+        "Dose for the first session after a red-flag hold is cleared",
+        default=50,
     )
 
+    _envelope = envelope_check("after_red_flag_percent")
+
     @model_validator(mode="after")
-    def _safe_total_dose(self) -> TreatmentProtocol:
+    def _safe_total_dose(self, info: ValidationInfo) -> TreatmentProtocol:
         durations = [area.duration_s for area in self.area]
         problem = total_dose_problem(
-            durations, sided=self.access.sided, max_minutes=self.settings.max_session_minutes
+            durations,
+            sided=self.access.sided,
+            max_minutes=self.settings.max_session_minutes,
+            envelope=envelope_of(info),
         )
         if problem:
             raise ValueError(problem)

@@ -8,7 +8,8 @@ from typing import Any
 
 import tomli_w
 
-from iastm_coach.protocols.model import BOUNDS, TreatmentProtocol
+from iastm_coach.protocols.envelope import BOUNDS, HOME
+from iastm_coach.protocols.model import TreatmentProtocol
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,9 @@ def _line(key: str, value: Any, comment: str = "") -> str:
 
 
 def _limit(field: str) -> str:
-    low, high, unit = BOUNDS[field]
-    return f"{low:g}-{high:g} {unit}".strip()
+    """The home limit (every file today), as the comment beside a key."""
+    bound = BOUNDS[field]
+    return bound.limit(HOME).text(bound.unit)
 
 
 def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> str:
@@ -50,7 +52,7 @@ def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> s
         _line(
             "after_red_flag_percent",
             base.after_red_flag_percent,
-            "dose after a red-flag hold is cleared, " + _limit("scale_percent"),
+            "dose after a red-flag hold is cleared, " + _limit("after_red_flag_percent"),
         ),
         "",
         "# Who issued this protocol. Shown before each session; review_by triggers a warning.",
@@ -82,6 +84,11 @@ def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> s
         _line("position", base.access.position),
         _line("zone", base.access.zone, "leg, arm or trunk: some holds cover the whole zone"),
         _line("overlaps", base.access.overlaps, "regions on the same tissue share one rest period"),
+        _line(
+            "hard_to_reach_alone",
+            base.access.hard_to_reach_alone,
+            "true: the session suggests a partner's help",
+        ),
         "",
         "[settings]",
         _line("tool", base.settings.tool),
@@ -112,15 +119,16 @@ def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> s
             "[[area]]",
             _line("name", area.name),
             _line("duration_s", area.duration_s, _limit("duration_s") + ", per side"),
-            _line(
-                "stroke",
-                area.stroke,
-                "sweep | fan | brush | j-stroke | swivel | strum | scan | frame",
-            ),
+            _line("stroke", area.stroke, _limit("stroke")),
             _line("direction", area.direction),
             _line("angle_deg", area.angle_deg, _limit("angle_deg")),
-            _line("pressure", area.pressure, "light | moderate | firm"),
+            _line("pressure", area.pressure, _limit("pressure")),
             _line("cadence_s", area.cadence_s, _limit("cadence_s")),
+            _line(
+                "strokes_before_reassess",
+                area.strokes_before_reassess,
+                _limit("strokes_before_reassess") + ", then look at the skin, ask about discomfort",
+            ),
             _line("cues", list(area.cues)),
             _line("avoid", list(area.avoid), "danger zones shown before and during the area"),
         ]
@@ -141,6 +149,14 @@ def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> s
             _line("how", base.outcome.how),
             _line("higher_is_better", base.outcome.higher_is_better),
         ]
+        if base.outcome.minimal_change is not None:
+            out.append(
+                _line(
+                    "minimal_change",
+                    base.outcome.minimal_change,
+                    "smaller changes are within measurement error",
+                )
+            )
     out += [
         "",
         "# Scale-back rules: if soreness at the 24 h check-in reached a level, do less next time.",

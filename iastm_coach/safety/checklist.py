@@ -38,6 +38,7 @@ class ScreeningHistory:
 
     first_use: bool
     confirmed_at: Mapping[str, datetime]  # periodic item id -> when last answered "no"
+    regions_cleared: frozenset[str] = frozenset()  # regions with a cleared screening
 
 
 def screening_history(screenings: Iterable[Mapping[str, Any]]) -> ScreeningHistory:
@@ -47,15 +48,19 @@ def screening_history(screenings: Iterable[Mapping[str, Any]]) -> ScreeningHisto
     """
     confirmed: dict[str, datetime] = {}
     seen_cleared = False
+    regions: set[str] = set()
     for record in screenings:
         if record.get("outcome") != "cleared":
             continue
         seen_cleared = True
+        regions.add(str(record.get("region", "")))
         at: datetime = record["at"]
         for item_id, present in dict(record.get("answers", {})).items():
             if present is False and (item_id not in confirmed or confirmed[item_id] < at):
                 confirmed[item_id] = at
-    return ScreeningHistory(first_use=not seen_cleared, confirmed_at=confirmed)
+    return ScreeningHistory(
+        first_use=not seen_cleared, confirmed_at=confirmed, regions_cleared=frozenset(regions)
+    )
 
 
 @dataclass(frozen=True)
@@ -65,19 +70,35 @@ class Questions:
 
 
 def questions_for_today(
-    checklist: Checklist, history: ScreeningHistory, *, now: datetime
+    checklist: Checklist,
+    history: ScreeningHistory,
+    *,
+    now: datetime,
+    region: str | None = None,
+    zone: str | None = None,
 ) -> Questions:
     """Every-session items always; lasting (periodic) items on first use and when their
-    last confirmation is older than `recheck_days`; first-use questions once."""
+    last confirmation is older than `recheck_days`; first-use questions once, per-region
+    ones before the region's first cleared session. With *region*, only the items that
+    apply to it (a region's warning signs, medicines that concern its tendons)."""
     recheck = timedelta(days=checklist.recheck_days)
     items = [
         item
         for item in checklist.item
-        if item.asked == "every-session"
-        or item.id not in history.confirmed_at
-        or now - history.confirmed_at[item.id] >= recheck
+        if (region is None or item.applies_to(region, zone))
+        and (
+            item.asked == "every-session"
+            or item.id not in history.confirmed_at
+            or now - history.confirmed_at[item.id] >= recheck
+        )
     ]
-    return Questions(items, list(checklist.first_use) if history.first_use else [])
+    first = [
+        question
+        for question in checklist.first_use
+        if (question.asked == "once" and history.first_use)
+        or (question.asked == "per-region" and region not in history.regions_cleared)
+    ]
+    return Questions(items, first)
 
 
 SORENESS_BEFORE_LIMIT = 4
@@ -112,14 +133,28 @@ class ScreeningResult:
         return self.stopped_by is not None
 
 
+def stop_advice(
+    stopped_by: ChecklistItem | FirstUseQuestion | SorenessStop, *, region: str, zone: str | None
+) -> str:
+    """What to tell a person the screening stopped: the region's advice, urgency first."""
+    if isinstance(stopped_by, ChecklistItem):
+        return stopped_by.advice_for(region, zone)
+    return stopped_by.advice
+
+
 def evaluate_answer(
-    result: ScreeningResult, item: ChecklistItem, present: bool, *, region: str
+    result: ScreeningResult,
+    item: ChecklistItem,
+    present: bool,
+    *,
+    region: str,
+    zone: str | None = None,
 ) -> None:
     """Record one checklist answer; a `stop` answer sets `stopped_by`."""
     result.answers[item.id] = present
     if not present:
         return
-    severity = item.severity_for(region)
+    severity = item.severity_for(region, zone)
     if severity == "stop":
         result.stopped_by = item
     elif severity == "caution":
@@ -136,11 +171,13 @@ def evaluate_caution_clearance(result: ScreeningResult, item: ChecklistItem, cle
         result.stopped_by = item
 
 
-def evaluate_first_use(result: ScreeningResult, question: FirstUseQuestion, yes: bool) -> None:
+def evaluate_first_use(
+    result: ScreeningResult, question: FirstUseQuestion, yes: bool, *, region: str = ""
+) -> None:
     result.first_use[question.id] = yes
     if yes:
         return
-    if question.if_no == "stop":
+    if question.if_no_for(region) == "stop":
         result.stopped_by = question
     else:
         result.recommendations.append(question)

@@ -26,6 +26,8 @@ from iastm_coach.protocols.library import (
     region_index,
     require_intact,
 )
+from iastm_coach.protocols.model import TreatmentProtocol
+from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.dose import Dose, next_dose
 from iastm_coach.safety.gates import check_gates
 from iastm_coach.safety.holds import hold_state
@@ -96,6 +98,19 @@ def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversa
     return ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
 
 
+def pressure_range(protocol: TreatmentProtocol) -> str:
+    """Every area's pressure, not the first one's: 'light', or 'light to moderate (each
+    area says which)'."""
+    levels = [
+        level
+        for level in ("light", "moderate", "firm")
+        if any(a.pressure == level for a in protocol.area)
+    ]
+    if len(levels) == 1:
+        return levels[0]
+    return f"{levels[0]} to {levels[-1]} (each area says which)"
+
+
 def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> RenderableType:
     """One screen: how to get ready, and what is normal and what is not."""
     p = loaded.protocol
@@ -107,7 +122,7 @@ def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Ren
         ("Position", p.access.position),
         ("Tool", p.settings.tool),
         ("Angle", f"about {first.angle_deg}° to the skin"),
-        ("Pressure", f"{first.pressure}; discomfort no more than 5 out of 10"),
+        ("Pressure", f"{pressure_range(p)}; discomfort no more than 5 out of 10"),
     ):
         lines.append(f"{label}: ", style="bold")
         lines.append_text(literal(value))
@@ -126,6 +141,9 @@ def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Ren
     lines.append("\n\n")
     lines.append(NORMAL_RESPONSE + "\n", style="green")
     lines.append(WARNING_SIGNS, style="yellow")
+    for warning in load_checklist().zone_warnings(p.access.zone):  # e.g. leg clot signs
+        lines.append("\n")
+        lines.append_text(literal(warning.text, "bold red"))
     return Panel(lines, title="Get ready", title_align="left")
 
 
@@ -230,6 +248,14 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 "session not started: this region needs a partner",
                 hint="Try again when someone can help, or ask your clinician.",
             )
+    elif p.access.hard_to_reach_alone:
+        talk.show(
+            Text(
+                "This region is hard to reach on your own: a partner can help "
+                "(`iastm-coach learn partner`).",
+                style="yellow",
+            )
+        )
     sides = choose_sides(loaded, request, talk)
     screening = screen(loaded, deps)
     skips = choose_skips(loaded, screening, talk)

@@ -23,6 +23,7 @@ from iastm_coach.safety.checklist import (
     questions_for_today,
     screening_history,
     screening_record,
+    stop_advice,
 )
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps
@@ -45,12 +46,16 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
         latest = deps.journal.recent(kinds={records.SCREENING}, limit=RECENT_SCREENINGS)
         ever = any(r.data.get("outcome") == "cleared" for r in latest)
         history = replace(history, first_use=not ever)
-    questions = questions_for_today(checklist, history, now=now)
+    zone = loaded.protocol.access.zone
+    questions = questions_for_today(checklist, history, now=now, region=region, zone=zone)
     talk = deps.talk
     result = ScreeningResult()
     talk.show(Text("Safety check", style="bold"), Text("Answer y (yes) or n (no)."))
+    if history.first_use:
+        for note in checklist.first_use_note:
+            talk.show(literal(note.text))
     for question in questions.first_use:
-        evaluate_first_use(result, question, talk.confirm(question.question))
+        evaluate_first_use(result, question, talk.confirm(question.question), region=region)
         if result.stopped:
             break
         if question in result.recommendations:
@@ -58,15 +63,15 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
     if not result.stopped:
         for item in questions.items:
             present = talk.confirm(item.question)
-            evaluate_answer(result, item, present, region=region)
+            evaluate_answer(result, item, present, region=region, zone=zone)
             if result.stopped:
                 break
             if not present:
                 continue
-            talk.show(literal(item.advice, "yellow"))
+            talk.show(literal(item.advice_for(region, zone), "yellow"))
             if item in result.cautions:
                 cleared = talk.confirm(
-                    "Has a clinician who knows about this cleared you for IASTM on this area?"
+                    f"Has {item.cleared_by_for(region, zone)} cleared you for IASTM on this area?"
                 )
                 evaluate_caution_clearance(result, item, cleared)
                 if result.stopped:
@@ -83,7 +88,7 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
     if result.stopped_by is not None:
         raise SafetyStop(
             "not today: the safety check says this session should not go ahead",
-            hint=result.stopped_by.advice,
+            hint=stop_advice(result.stopped_by, region=region, zone=zone),
         )
     return result
 

@@ -183,11 +183,12 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
         parts.append(Panel(text, title="Prescription", title_align="left"))
     parts.append(literal(p.summary))
     access = p.access
-    reach = (
-        "You can reach this region yourself."
-        if access.self_reachable
-        else ("You cannot reach this region well yourself: ask a partner to do the strokes.")
-    )
+    if not access.self_reachable:
+        reach = "You cannot reach this region well yourself: ask a partner to do the strokes."
+    elif access.hard_to_reach_alone:
+        reach = "This region is hard to reach on your own: a partner can help."
+    else:
+        reach = "You can reach this region yourself."
     sides = "Treat the left and right side in turn." if access.sided else "One side only."
     if access.sided and access.sides and len(access.sides) == 1:
         sides = f"The {access.sides[0]} side only (as prescribed)."

@@ -57,7 +57,10 @@ def test_validate_reports_every_problem_with_exit_4(tmp_path: Path) -> None:
     code, out, err = run("protocol", "validate", str(good), str(bad))
     assert code == 4
     assert "valid (calf" in out
-    assert f"{bad}: settings.rest_hours: must be between 24 and 336 hours (got 2)" in err
+    assert (
+        f"{bad}: settings.rest_hours: must be between 48 and 336 hours, the home limit (got 2)"
+        in err
+    )
     assert f"{bad}: extra: unknown key 'extra'" in err
     assert run("protocol", "validate", str(good))[0] == 0
 
@@ -130,7 +133,8 @@ def test_schema_is_json_with_bounds() -> None:
     assert code == 0
     schema = json.loads(out)
     area = schema["$defs"]["Area"]["properties"]["duration_s"]
-    assert area["minimum"] == 15 and area["maximum"] == 180
+    assert area["minimum"] == 15 and area["maximum"] == 90  # the home envelope
+    assert area["x-clinician-maximum"] == 180
     assert schema["additionalProperties"] is False
 
 

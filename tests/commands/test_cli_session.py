@@ -45,7 +45,7 @@ def test_plain_session_completes_and_is_journaled(isolated_home: Path) -> None:
 
 def test_stop_answer_exits_3(isolated_home: Path) -> None:
     """A stop answer on the checklist: exit 3 with the advice on stderr."""
-    code, _, err = invoke(["session", "calf", "--side", "left"], "y\ny\ny\n", FakeClock())
+    code, _, err = invoke(["session", "calf", "--side", "left"], FIRST_USE + "y\n", FakeClock())
     assert code == 3
     assert err.startswith("Stop:") and "broken bone" in err
 

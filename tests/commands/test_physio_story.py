@@ -193,7 +193,7 @@ def test_three_patients_from_writing_to_running(
 
     # The physio's signed file edited afterwards (a doubled dose): nobody can install it.
     signed = physio / "anna-calf.toml"
-    signed.write_text(signed.read_text().replace("duration_s = 60", "duration_s = 120", 1))
+    signed.write_text(signed.read_text().replace("duration_s = 45", "duration_s = 90", 1))
     with home(monkeypatch, tmp_path / "dora"):
         code, output = run(["protocol", "install", str(signed)])
         assert code == 4

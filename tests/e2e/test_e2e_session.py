@@ -15,6 +15,7 @@ import pexpect
 import pytest
 
 from tests import terminal
+from tests.builders import CHECKLIST_ITEMS, FIRST_USE
 from tests.terminal import PROGRAM, terminal_env
 
 pytestmark = pytest.mark.slow
@@ -160,7 +161,7 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
 def test_piped_plain_session(tmp_path: Path) -> None:
     """`printf ... | iastm-coach session calf --plain` completes and records the session."""
     home = tmp_path / "home"
-    answers = "left\ny\ny\n" + "n\n" * 27 + "1\n" + "\nn\n" + "1\nn\nn\npiped\n"
+    answers = "left\n" + FIRST_USE + "n\n" * CHECKLIST_ITEMS + "1\n" + "\nn\n" + "1\nn\nn\npiped\n"
     result = subprocess.run(
         [PROGRAM, "session", "calf", "--plain"],
         input=answers,

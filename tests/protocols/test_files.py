@@ -120,7 +120,7 @@ def test_region_problems_are_listed_with_field_errors(tmp_path: Path) -> None:
         "rest_hours = 48", "rest_hours = 2"
     )
     problems = problems_of(calf_file(tmp_path, text))
-    assert any("settings.rest_hours: must be between 24 and 336" in line for line in problems)
+    assert any("settings.rest_hours: must be between 48 and 336" in line for line in problems)
     assert any("unknown region 'cafl'" in line for line in problems)
 
 
@@ -158,10 +158,8 @@ def with_issued(extra: str) -> str:
         ),
         (CALF.split("[[exercise]]")[0] + "[outcome]" + CALF.split("[outcome]")[1], "no exercises"),
         (
-            CALF.replace("sessions_per_week = 2", "sessions_per_week = 3").replace(
-                "rest_hours = 48", "rest_hours = 72"
-            ),
-            "3 sessions a week with settings.rest_hours = 72 cannot fit in a week",
+            CALF.replace("rest_hours = 48", "rest_hours = 96"),
+            "2 sessions a week with settings.rest_hours = 96 cannot fit in a week",
         ),
     ],
 )
@@ -287,7 +285,7 @@ def test_installed_file_changed_afterwards_is_shown_and_refused(
     pins = json.loads((isolated_home / "protocols" / "pins.json").read_text())
     assert pins["calf"]["from"] == "anna.toml" and len(pins["calf"]["sha256"]) == 64
     installed = isolated_home / "protocols" / "calf.toml"
-    installed.write_text(installed.read_text().replace("duration_s = 60", "duration_s = 120", 1))
+    installed.write_text(installed.read_text().replace("duration_s = 45", "duration_s = 90", 1))
     loaded = load_for_region("calf")
     assert loaded.pin == "changed" and "CHANGED since it was installed" in loaded.origin()
     with pytest.raises(DataFileError) as caught:
@@ -325,7 +323,7 @@ def test_a_modified_signed_installed_file_is_listed_as_refused(
     signed = calf_file(tmp_path, sign_text(CALF, Ed25519PrivateKey.generate()))
     install(signed, replace=False, now=NOW)
     installed = isolated_home / "protocols" / "calf.toml"
-    installed.write_text(installed.read_text().replace("duration_s = 60", "duration_s = 120", 1))
+    installed.write_text(installed.read_text().replace("duration_s = 45", "duration_s = 90", 1))
     code, out, _ = run("protocol", "list")
     assert code == 0 and "REFUSED" in out and "modified since it was signed" in out
     code, _, err = run("protocol", "show", "calf")

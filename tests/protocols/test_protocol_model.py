@@ -13,42 +13,9 @@ from iastm_coach.errors import DataFileError
 from iastm_coach.protocols.files import load_protocol_file, parse_protocol
 from iastm_coach.protocols.library import builtin_dir, region_index
 from iastm_coach.protocols.model import TreatmentProtocol
+from tests.builders import minimal_protocol as minimal
 
 BUILTINS = sorted(builtin_dir().glob("*.toml"))
-
-
-def minimal() -> dict[str, Any]:
-    """A small valid protocol document."""
-    return {
-        "id": "calf-test",
-        "title": "Calf",
-        "region": "calf",
-        "version": "1.0",
-        "summary": "A test protocol.",
-        "references": ["Test reference"],
-        "access": {"self_reachable": True, "sided": True, "position": "Sit.", "zone": "leg"},
-        "settings": {
-            "tool": "Smooth edge.",
-            "warm_up": "Walk 5 minutes.",
-            "emollient": "A little oil.",
-            "rest_hours": 48,
-            "max_session_minutes": 10,
-        },
-        "area": [
-            {
-                "name": "Medial calf",
-                "duration_s": 60,
-                "stroke": "sweep",
-                "direction": "ankle to knee",
-                "angle_deg": 45,
-                "pressure": "light",
-                "cadence_s": 1.5,
-                "cues": ["Slow strokes"],
-                "avoid": ["Back of the knee"],
-            }
-        ],
-        "exercise": [{"name": "Calf stretch", "sets": 3, "hold_s": 30, "cue": "Heel down"}],
-    }
 
 
 def problems_for(document: dict[str, Any]) -> list[str]:
@@ -100,24 +67,42 @@ def test_aliases_are_unique_and_never_shadow_a_region() -> None:
     [
         (
             lambda d: d["area"][0].update(duration_s=600),
-            "p.toml: area[1].duration_s: must be between 15 and 180 seconds (got 600)",
+            "p.toml: area[1].duration_s: must be between 15 and 90 seconds, the home limit "
+            "(got 600)",
         ),
         (
             lambda d: d["settings"].update(rest_hours=12),
-            "p.toml: settings.rest_hours: must be between 24 and 336 hours (got 12)",
+            "p.toml: settings.rest_hours: must be between 48 and 336 hours, the home limit "
+            "(got 12)",
         ),
         (
             lambda d: d["settings"].update(max_session_minutes=45),
-            "p.toml: settings.max_session_minutes: must be between 1 and 20 minutes (got 45)",
+            "p.toml: settings.max_session_minutes: must be between 1 and 10 minutes, the home "
+            "limit (got 45)",
         ),
         (
             lambda d: d["area"][0].update(angle_deg=5),
-            "p.toml: area[1].angle_deg: must be between 15 and 90 degrees (got 5)",
+            "p.toml: area[1].angle_deg: must be between 15 and 60 degrees, the home limit (got 5)",
         ),
         (
             lambda d: d["area"][0].update(pressure="crushing"),
             "p.toml: area[1].pressure: must be one of 'light', 'moderate' or 'firm' "
             "(got 'crushing')",
+        ),
+        (
+            lambda d: d["area"][0].update(pressure="firm"),
+            "p.toml: area[1].pressure: must be one of 'light' or 'moderate', the home limit "
+            "(got 'firm')",
+        ),
+        (
+            lambda d: d["area"][0].update(stroke="swivel"),
+            "p.toml: area[1].stroke: must be one of 'sweep', 'fan', 'brush', 'frame', "
+            "'j-stroke', 'strum' or 'scan' (got 'swivel')",
+        ),
+        (
+            lambda d: d["area"][0].update(stroke="strum"),
+            "p.toml: area[1].stroke: must be one of 'sweep', 'fan', 'brush' or 'frame', "
+            "the home limit (got 'strum')",
         ),
         (
             lambda d: d.pop("title"),
@@ -193,14 +178,13 @@ def test_every_problem_is_listed_at_once() -> None:
     assert len(problems_for(document)) == 3
 
 
-def test_total_dose_cannot_exceed_twenty_minutes() -> None:
+def test_total_dose_cannot_exceed_ten_minutes_at_home() -> None:
     """Areas that each look fine but add up to more than the session limit are refused."""
     document = minimal()
-    document["settings"]["max_session_minutes"] = 20
     template = document["area"][0]
-    document["area"] = [dict(template, name=f"Area {n}", duration_s=180) for n in range(4)]
+    document["area"] = [dict(template, name=f"Area {n}", duration_s=90) for n in range(4)]
     (problem,) = problems_for(document)
-    assert "more than the 20 minute session limit" in problem
+    assert "areas add up to 12 min 0 s for both sides, more than the 10 minute" in problem
 
 
 def test_toml_syntax_errors_give_line_and_column() -> None:

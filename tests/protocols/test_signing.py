@@ -74,7 +74,7 @@ def test_trusted_key_gives_the_trusted_name(key: Ed25519PrivateKey) -> None:
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda text: text.replace("duration_s = 60", "duration_s = 120", 1),  # a doubled dose
+        lambda text: text.replace("duration_s = 45", "duration_s = 90", 1),  # a doubled dose
         lambda text: text.replace('title = "', 'title = " ', 1),  # one space
         lambda text: text + "[extra]\n",  # text after the signature
         lambda text: text.replace(BEGIN + "\n# ", BEGIN + "\n# A", 1),  # a damaged signature
@@ -88,7 +88,7 @@ def test_any_change_after_signing_is_modified(key: Ed25519PrivateKey, edit: obje
     """A doubled dose, a space, appended text or a damaged signature: all 'modified'."""
     trust_key(fingerprint(key), "P. Hysio PT", now=NOW)
     signed = sign_text(CALF, key)
-    assert "duration_s = 60" in signed
+    assert "duration_s = 45" in signed
     _, check = check_signature(edit(signed))  # type: ignore[operator]
     assert check.state == "modified" and not check.trusted
 
@@ -116,7 +116,7 @@ def test_loading_a_modified_file_is_refused_with_what_to_do(
     tmp_path: Path, key: Ed25519PrivateKey
 ) -> None:
     path = tmp_path / "anna.toml"
-    path.write_text(sign_text(CALF, key).replace("duration_s = 60", "duration_s = 120", 1))
+    path.write_text(sign_text(CALF, key).replace("duration_s = 45", "duration_s = 90", 1))
     with pytest.raises(DataFileError) as caught:
         load_protocol_file(path)
     assert caught.value.exit_code == 4
@@ -223,7 +223,7 @@ def test_openssh_verifies_our_signature_with_the_readme_recipe(
     result = ssh_keygen(*args, "-s", str(tmp_path / "body.sig"), stdin=body.encode())
     assert result.returncode == 0, result.stderr
     assert b"Good" in result.stdout + result.stderr
-    tampered = body.replace("duration_s = 60", "duration_s = 120", 1).encode()
+    tampered = body.replace("duration_s = 45", "duration_s = 90", 1).encode()
     assert ssh_keygen(*args, "-s", str(tmp_path / "body.sig"), stdin=tampered).returncode != 0
 
 

@@ -19,10 +19,13 @@ def with_rules(*rules: tuple[int, int], after_red_flag: int = 50) -> TreatmentPr
     return protocol.model_copy(
         update={
             "dose_rule": [
-                DoseRule(
-                    when_soreness_at_least=at,
-                    scale_percent=percent,
-                    explain=f"rule {at}->{percent}",
+                DoseRule.model_validate(
+                    {
+                        "when_soreness_at_least": at,
+                        "scale_percent": percent,
+                        "explain": f"rule {at}->{percent}",
+                    },
+                    context={"envelope": "clinician"},  # rule mechanics, not home limits
                 )
                 for at, percent in rules
             ],

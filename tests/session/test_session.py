@@ -34,7 +34,11 @@ def test_full_session_records_each_side(tmp_path: Path) -> None:
     assert len({r.data["group"] for r in sessions}) == 1
     (screening,) = deps.journal.recent(kinds={records.SCREENING})
     assert screening.data["outcome"] == "cleared"
-    assert screening.data["first_use"] == {"taught-by-physio": False, "smooth-tool": True}
+    assert screening.data["first_use"] == {
+        "taught-by-physio": False,
+        "smooth-tool": True,
+        "clinician-assessed": False,
+    }
     assert "strongly recommend" in talk.transcript
     assert "This region's exercises" in talk.transcript
     assert "checkin" in talk.transcript
@@ -94,7 +98,7 @@ def test_caution_needs_clinician_clearance(tmp_path: Path) -> None:
 def test_local_answer_lets_user_skip_an_area(tmp_path: Path) -> None:
     """A bruise: work around it, and the chosen area is left out of the timer."""
     talk = ScriptedTalk(
-        [*MILD, ("smooth", True), ("Is there a bruise", True), ("Skip 'Lower calf", True)]
+        [*MILD, ("smooth", True), ("Is there an ordinary bruise", True), ("Skip 'Lower calf", True)]
     )
     deps = make_deps(tmp_path, talk)
     session(deps, side="left")
@@ -319,6 +323,6 @@ def test_red_flag_panel_shows_region_literally() -> None:
 
 def test_get_ready_time_is_the_timed_plan(tmp_path: Path) -> None:
     """The 'Get ready' time matches what will be timed, skipped areas left out."""
-    talk = ScriptedTalk([*MILD, ("Is there a bruise", True), ("Skip 'Lower calf", True)])
+    talk = ScriptedTalk([*MILD, ("Is there an ordinary bruise", True), ("Skip 'Lower calf", True)])
     session(make_deps(tmp_path, talk), side="left")
-    assert "about 2 min 00 s of strokes" in talk.transcript
+    assert "about 1 min 30 s of strokes" in talk.transcript  # 45 s + 45 s, soleus skipped
