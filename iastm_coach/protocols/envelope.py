@@ -1,9 +1,10 @@
 """The limits every protocol file must respect: ONE table, two envelopes.
 
 The **home** envelope is what a person may do to themselves without a clinician
-at hand (clinical reference §2, §4 and §8e); it applies to every file today.
-The wider **clinician** envelope is for files that carry a verified clinician
-signature; until signing exists, `envelope_for` never returns it for a file.
+at hand (clinical reference §2, §4 and §8e); it applies to every file that is not
+signed by a clinician whose key the patient trusts. The wider **clinician** envelope
+is for files that carry such a signature (`protocols/signing.py`); `envelope_for`
+is the only way to it.
 
 The model (`model.py`), the error messages (`files.py`), `protocol new`
 (`template.py`), the JSON Schema and the README's limits table are all
@@ -203,7 +204,7 @@ def max_session_seconds(envelope: Envelope) -> int:
 def limits_table_markdown() -> str:
     """The README's limits table, generated from BOUNDS (tests/test_docs compares them)."""
     rows = [
-        "| key | at home (every file today) | with a verified clinician signature | source |",
+        "| key | at home (unsigned files) | signed by a trusted clinician | source |",
         "| --- | --- | --- | --- |",
     ]
     for bound in BOUNDS.values():

@@ -27,7 +27,7 @@ def _line(key: str, value: Any, comment: str = "") -> str:
 
 
 def _limit(field: str) -> str:
-    """The home limit (every file today), as the comment beside a key."""
+    """The home limit (every unsigned file), as the comment beside a key."""
     bound = BOUNDS[field]
     return bound.limit(HOME).text(bound.unit)
 

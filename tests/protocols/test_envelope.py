@@ -1,4 +1,5 @@
-"""The home and clinician envelopes: one table, every file at home until signing exists."""
+"""The home and clinician envelopes: one table; files are at home unless signed by a trusted
+clinician (tests/protocols/test_signing.py checks that path)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def test_an_unsigned_file_beyond_the_home_envelope_is_refused_line_by_line() -> 
 
 
 def test_the_same_file_fits_the_clinician_envelope() -> None:
-    """With a verified signature (the later signing work), the wider limits apply."""
+    """With a verified signature, the wider limits apply."""
     document = tomli_w.dumps(clinic_document()).encode()
     protocol = parse_protocol(document, name="signed.toml", envelope=CLINICIAN)
     assert protocol.area[0].pressure == "firm"

@@ -343,3 +343,26 @@ def test_sign_without_a_key_says_how_to_make_one(tmp_path: Path) -> None:
     path.write_text(CALF)
     code, output = cli("protocol", "sign", str(path))
     assert code == 2 and "protocol keygen" in output
+
+
+def test_only_a_trusted_signature_unlocks_the_clinician_limits(
+    tmp_path: Path, key: Ed25519PrivateKey
+) -> None:
+    """A 2-minute area is outside the home limit: refused unsigned and when signed with a
+    key nobody trusted, accepted once the patient trusts the clinician's key."""
+    wide = CALF.replace("duration_s = 45", "duration_s = 120", 1).replace(
+        "max_session_minutes = 8", "max_session_minutes = 12"
+    )
+    path = tmp_path / "anna.toml"
+    path.write_text(wide)
+    with pytest.raises(DataFileError) as unsigned:
+        load_protocol_file(path)
+    assert any(
+        "area[1].duration_s" in line and "home limit" in line for line in unsigned.value.problems
+    )
+    path.write_text(sign_text(wide, key))
+    with pytest.raises(DataFileError):
+        load_protocol_file(path)
+    trust_key(fingerprint(key), "P. Hysio PT", now=NOW)
+    loaded = load_protocol_file(path)
+    assert loaded.envelope == "clinician" and loaded.protocol.area[0].duration_s == 120
