@@ -66,6 +66,12 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+def binary(flags: int) -> int:
+    """*flags* for `os.open` with O_BINARY added where it exists (Windows): without it a
+    descriptor is in text mode there, turning "\\n" into "\\r\\n" and stopping reads at Ctrl-Z."""
+    return flags | getattr(os, "O_BINARY", 0)
+
+
 def write_private_file(path: Path, text: str, *, overwrite: bool) -> None:
     """Write a file only its owner can read (reports and protocols name a patient).
 
@@ -73,7 +79,7 @@ def write_private_file(path: Path, text: str, *, overwrite: bool) -> None:
     """
     from iastm_coach.errors import UsageError
 
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    flags = binary(os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL))
     try:
         descriptor = os.open(path, flags, 0o600)
     except FileExistsError:

@@ -65,6 +65,7 @@ from typing import Any, Final, Literal
 
 from iastm_coach.errors import CoachError, DataFileError, UsageError
 from iastm_coach.journal import records
+from iastm_coach.paths import binary
 
 CURRENT_SCHEMA: Final = 1
 """The record schema this code writes. Older records are migrated on read."""
@@ -565,7 +566,7 @@ def fsync_directory(directory: Path) -> None:
 
 def write_new_file(path: Path, payload: bytes) -> None:
     """Create *path* (which must not exist) private, write *payload* and fsync it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    fd = os.open(path, binary(os.O_WRONLY | os.O_CREAT | os.O_EXCL), FILE_MODE)
     try:
         _write_all(fd, payload)
         os.fsync(fd)
@@ -597,7 +598,7 @@ def _private_temp(path: Path) -> tuple[int, Path]:
     while True:
         temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
         try:
-            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), temp
+            return os.open(temp, binary(os.O_WRONLY | os.O_CREAT | os.O_EXCL), FILE_MODE), temp
         except FileExistsError:  # pragma: no cover - 48 random bits
             continue
 
@@ -860,7 +861,7 @@ class Journal:
 
     def _read_month(self, path: Path) -> bytes | None:
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fd = os.open(path, binary(os.O_RDONLY))
         except FileNotFoundError:
             return None
         except OSError as error:
@@ -947,7 +948,7 @@ class Journal:
     def _append_bytes(self, path: Path, payload: bytes) -> None:
         created = not path.exists()
         try:
-            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
+            fd = os.open(path, binary(os.O_RDWR | os.O_APPEND | os.O_CREAT), FILE_MODE)
         except OSError as error:
             raise DataFileError(
                 f"The journal file {path} cannot be opened ({error.strerror})."

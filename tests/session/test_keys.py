@@ -19,11 +19,10 @@ from iastm_coach.session.keys import (
     HIDE_CURSOR,
     SHOW_CURSOR,
     NoKeys,
-    TerminalKeys,
-    cbreak_attributes,
     open_keys,
     split_keys,
 )
+from iastm_coach.session.keys_posix import TerminalKeys, cbreak_attributes
 from tests.fakes import FakeClock
 from tests.terminal import spawn
 
@@ -204,7 +203,7 @@ CHILD = textwrap.dedent(
     """
     import sys, termios
     from iastm_coach.clock import SystemClock
-    from iastm_coach.session.keys import TerminalKeys
+    from iastm_coach.session.keys_posix import TerminalKeys
     from iastm_coach.session.timer import build_plan, confirm_with_keys, run_plan
     from iastm_coach.views.timer import PlainTimerView
     from tests.fakes import make_protocol
