@@ -233,5 +233,8 @@ def _plain_warnings() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from iastm_coach.encoding import use_fallbacks
+
+    use_fallbacks(sys.stdout, sys.stderr)  # LC_ALL=C, Windows code pages: never a crash
     app(prog_name="iastm-coach")
     sys.exit(0)

@@ -7,6 +7,7 @@ Text from protocol files and notes is untrusted: it is always wrapped in
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -39,13 +40,43 @@ def get_console() -> Console:
     """The standard-output console (a seam for tests)."""
     if plain_requested():
         return get_plain_console()
-    return Console(highlight=False, soft_wrap=False)
+    width, height = dumb_terminal_size()
+    return Console(highlight=False, soft_wrap=False, width=width, height=height)
 
 
 @cache
 def get_plain_console() -> Console:
     """Standard output for `--plain`: no colour, no cursor movement, no escape codes."""
-    return Console(no_color=True, color_system=None, highlight=False, soft_wrap=False)
+    width, height = dumb_terminal_size()
+    return Console(
+        no_color=True,
+        color_system=None,
+        highlight=False,
+        soft_wrap=False,
+        width=width,
+        height=height,
+    )
+
+
+def dumb_terminal_size() -> tuple[int | None, int | None]:
+    """Width and height for a TERM=dumb terminal (an editor's shell, a screen reader's).
+
+    Rich lays a dumb terminal out at 80 columns whatever its size, so a 40-column one
+    wraps every table; use COLUMNS/LINES, else the size the terminal reports.
+    """
+    if os.environ.get("TERM") != "dumb":
+        return None, None
+    try:
+        columns, lines = os.get_terminal_size(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None, None  # not a terminal: Rich already reads COLUMNS for pipes
+    for name in ("COLUMNS", "LINES"):
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            columns, lines = (int(value), lines) if name == "COLUMNS" else (columns, int(value))
+    if not (columns and lines):
+        return None, None
+    return columns, lines
 
 
 @cache
