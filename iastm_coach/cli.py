@@ -49,6 +49,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "cmd_history",
         "Review past sessions, newest first: soreness at 24 h and 48 h, exercise sets, red flags.",
     ),
+    "schedule": LazyCommand(
+        "iastm_coach.commands.schedule_cmd",
+        "cmd_schedule",
+        "Planned sessions and check-ins ahead, or a calendar of them with reminders.",
+    ),
     "checkin": LazyCommand(
         "iastm_coach.commands.checkin_cmd",
         "cmd_checkin",

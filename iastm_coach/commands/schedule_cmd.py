@@ -1,0 +1,230 @@
+"""`iastm-coach schedule [--ics] [--out FILE] [--weeks N] [--at HH:MM]`: the plan ahead,
+for the terminal or as a calendar file with reminders.
+
+Only typer and the stdlib are imported at module level; the rest is imported
+when the command runs (start-up time matters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from iastm_coach.history.schedule import Course, Schedule
+
+CALENDAR_HEAD = b"BEGIN:VCALENDAR"
+
+
+def course_for(region: str) -> Course:
+    """A region's course from its installed protocol, else the built-in one."""
+    from iastm_coach.history.schedule import Course
+    from iastm_coach.history.today import RegionRules
+    from iastm_coach.protocols.library import load_for_region
+
+    protocol = load_for_region(region).protocol
+    prescription = protocol.prescription
+    sides = 2 if protocol.access.sided else 1
+    return Course(
+        rules=RegionRules(
+            region=region,
+            rest_hours=protocol.settings.rest_hours,
+            sessions_per_week=prescription.sessions_per_week if prescription else None,
+        ),
+        course_weeks=prescription.course_weeks if prescription else None,
+        protocol_id=protocol.id,
+        protocol_version=protocol.version,
+        session_minutes=max(5, -(-protocol.planned_seconds(sides=sides) // 60)),
+    )
+
+
+def build_schedule(obj: Any, *, weeks: int, time_of_day: dt.time | None) -> Schedule:
+    from iastm_coach.commands.common import open_journal
+    from iastm_coach.commands.today_cmd import installed_regions
+    from iastm_coach.context import app_context
+    from iastm_coach.history.schedule import gather_schedule
+
+    return gather_schedule(
+        open_journal(),
+        app_context(obj).clock.now(),
+        course_for=course_for,
+        installed=installed_regions(),
+        weeks=weeks,
+        time_of_day=time_of_day,
+    )
+
+
+def cmd_schedule(
+    ctx: typer.Context,
+    ics: Annotated[
+        bool, typer.Option("--ics", help="Print an iCalendar (.ics) file with reminders.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the calendar to this file (implies --ics)."),
+    ] = None,
+    weeks: Annotated[int, typer.Option("--weeks", help="How far ahead, 1 to 12 weeks.")] = 2,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Time of day for sessions, HH:MM (default: your usual)."),
+    ] = None,
+) -> None:
+    """Planned sessions and check-ins ahead, or a calendar of them with reminders.
+
+    Sessions follow each region's prescription (sessions a week, course length) and rest
+    period; regions on hold or whose course is over get none. Check-ins are the 24 h and
+    48 h (and 72 h when needed) follow-ups not yet answered. Run it again after each
+    session: the calendar keeps the same events (stable UIDs), so importing it again
+    updates them instead of adding copies.
+    """
+    from iastm_coach.history.schedule import MAX_WEEKS
+
+    if not 1 <= weeks <= MAX_WEEKS:
+        from iastm_coach.errors import UsageError
+
+        raise UsageError(f"--weeks must be a whole number from 1 to {MAX_WEEKS} (got {weeks})")
+    schedule = build_schedule(ctx.obj, weeks=weeks, time_of_day=parse_time(at))
+    if not ics and out is None:
+        from iastm_coach.views.ui import get_console
+
+        get_console().print(render_schedule(schedule))
+        return
+    from iastm_coach.views.calendar import to_ics
+
+    payload = to_ics(schedule)
+    if out is None:
+        typer.echo(payload, nl=False)
+        return
+    write_calendar(out, payload)
+    count = len(schedule.sessions) + len(schedule.checkins)
+    typer.echo(
+        f"Wrote {count} event{'s' * (count != 1)} with reminders to {out}. "
+        "Import it into your calendar; after each session, run this again and import "
+        "it again to update the same events."
+    )
+
+
+def parse_time(value: str | None) -> dt.time | None:
+    if value is None:
+        return None
+    from iastm_coach.errors import UsageError
+
+    try:
+        parsed = dt.datetime.strptime(value.strip(), "%H:%M").time()
+    except ValueError:
+        raise UsageError(
+            f"--at must be a time of day as HH:MM, like 18:30 (got '{value}')"
+        ) from None
+    return parsed
+
+
+def write_calendar(path: Path, payload: bytes) -> None:
+    """Replace *path* with *payload*, private (0600), through a temporary file and a rename.
+
+    Refused (exit 2): a symbolic link (never followed), anything but a regular file,
+    and an existing file that is not a calendar (so a typo cannot overwrite a document).
+    """
+    from iastm_coach.errors import UsageError
+    from iastm_coach.journal.store import replace_file
+
+    try:
+        info: os.stat_result | None = path.lstat()
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        raise UsageError(f"cannot write {path} ({error.strerror})") from None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageError(
+                f"{path} is a symbolic link; the calendar is not written through it",
+                hint="Give the real file's path to --out.",
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{path} is not a regular file", hint="Choose another --out.")
+        if not _is_calendar(path):
+            raise UsageError(
+                f"{path} exists and is not a calendar file; it was left as it is",
+                hint="Choose another --out, or remove that file first.",
+            )
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path} (its folder does not exist)")
+    try:
+        replace_file(path, payload)
+    except OSError as error:
+        raise UsageError(f"cannot write {path} ({error.strerror})") from None
+
+
+def _is_calendar(path: Path) -> bool:
+    from iastm_coach.paths import binary
+
+    try:
+        fd = os.open(path, binary(os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)))
+    except OSError:
+        return False
+    try:
+        return os.read(fd, len(CALENDAR_HEAD)) == CALENDAR_HEAD
+    finally:
+        os.close(fd)
+
+
+# --- the terminal view ----------------------------------------------------------------------
+
+
+def render_schedule(schedule: Schedule) -> RenderableType:
+    from rich.console import Group
+    from rich.text import Text
+
+    from iastm_coach.history.today import describe_moment
+    from iastm_coach.views.calendar import checkin_summary, session_detail, session_summary
+    from iastm_coach.views.ui import literal
+
+    now = schedule.now
+    weeks = round((schedule.until - now) / dt.timedelta(weeks=1))
+    parts: list[RenderableType] = [
+        Text(f"The next {weeks} week{'s' * (weeks != 1)}", style="bold"),
+    ]
+
+    def when(moment: dt.datetime) -> str:
+        return describe_moment(moment, now)
+
+    if schedule.sessions:
+        parts += [Text(), Text("Sessions", style="bold")]
+        for session in schedule.sessions:
+            label = session_summary(session).removeprefix("IASTM: ")
+            detail = f" ({session_detail(session)})"
+            parts.append(Text(f"  {when(session.at)}: ") + literal(label) + Text(detail))
+    if schedule.checkins:
+        parts += [Text(), Text("Check-ins (iastm-coach checkin)", style="bold")]
+        for checkin in schedule.checkins:
+            label = checkin_summary(checkin).removeprefix("IASTM: ")
+            parts.append(
+                Text(f"  {when(checkin.at)}: ")
+                + literal(label)
+                + Text(f", open until {when(checkin.closes)}")
+            )
+    if schedule.not_planned:
+        parts += [Text(), Text("Not planned", style="bold")]
+        for item in schedule.not_planned:
+            parts.append(
+                Text("  ") + literal(item.region, "yellow") + Text(": ") + literal(item.reason)
+            )
+    parts.append(Text())
+    if not (schedule.sessions or schedule.checkins):
+        if schedule.empty:
+            parts.append(Text("Nothing to plan yet: start with `iastm-coach session calf`."))
+        else:
+            parts.append(Text("Nothing planned in these weeks."))
+        return Group(*parts)
+    parts.append(
+        Text("Reminders on your phone: ")
+        + literal("iastm-coach schedule --out iastm-coach.ics", "bold")
+        + Text(", then import the file into your calendar.")
+    )
+    return Group(*parts)

@@ -1,0 +1,383 @@
+"""The plan ahead: planned sessions and due check-ins, for reminders in a calendar.
+
+`plan_schedule` is pure: it takes each region's course (its protocol's rules and
+prescription), the session and check-in records, the active holds and a `now`,
+and returns a `Schedule`. It asks `today.plan_today` what today means for each
+region (on hold, a protocol problem, resting until when, sittings this week),
+so the plan follows the same rules as `iastm-coach today` and the session's
+own gates, and only adds the placing of sessions in the weeks ahead:
+
+- A region on hold, whose protocol cannot be read, without a weekly
+  prescription, or whose course is over gets no sessions (and says why).
+- The course runs `course_weeks` weeks from the week of the first session
+  with this protocol (same id and version), or from this week when there is
+  none yet.
+- Sessions are spread over each week (a week is Monday to Sunday, as in
+  `today`): at most `sessions_per_week` a week, counting the sittings already
+  done, about 7 days / sessions_per_week apart, and never before the rest
+  period after the previous one has ended (the previous planned session is
+  taken to last its protocol's planned time).
+- Each one is at the same time of day, the one nearest that spacing: the time
+  the region's latest session started (else any region's latest, else the next
+  full hour), unless given. When the rest period ends a little after that time,
+  the session moves to the end of the rest (to the quarter hour).
+
+A planned session's identity is its region, week and number in that week
+("the 2nd calf session of the week of 2 March"): moving it to another day keeps
+its calendar UID, so importing the calendar again updates it. Sittings already
+done this week take the first numbers, so a done slot is left out.
+
+Check-ins: every 24 h and 48 h follow-up (and 72 h when the earlier answers
+call for it, as `checkin` decides) of recent sessions that is not answered and
+whose window has not closed, one per sitting (both sides together), at the
+nominal hour after the session ended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Final
+
+from iastm_coach.history.queries import WINDOWS, session_end, sitting_key
+from iastm_coach.history.today import RegionRules, plan_today, week_start
+from iastm_coach.journal import records
+from iastm_coach.safety.redflags import needs_72h_follow_up
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Journal, Record
+    from iastm_coach.safety.holds import Hold
+
+DEFAULT_WEEKS: Final = 2
+MAX_WEEKS: Final = 12  # the longest course a protocol may prescribe
+NEAR_REST_END: Final = timedelta(hours=2)  # rest ends this soon after the usual time: same day
+UID_DOMAIN: Final = "iastm-coach"
+
+
+@dataclass(frozen=True)
+class Course:
+    """What the plan needs from a region's protocol."""
+
+    rules: RegionRules
+    course_weeks: int | None = None  # None: no prescription
+    protocol_id: str = ""
+    protocol_version: str = ""
+    session_minutes: int = 15  # the planned time, both sides of a sided region
+
+    @property
+    def region(self) -> str:
+        return self.rules.region
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    region: str
+    at: datetime
+    minutes: int
+    week: date  # Monday of its week
+    number: int  # 1 = the week's first sitting
+    per_week: int
+    rest_hours: int
+
+    @property
+    def uid(self) -> str:
+        return f"session-{self.region}-{self.week:%Y%m%d}-{self.number}@{UID_DOMAIN}"
+
+    @property
+    def command(self) -> str:
+        return f"iastm-coach session {self.region}"
+
+
+@dataclass(frozen=True)
+class PlannedCheckin:
+    region: str
+    place: str  # "calf (left)", "calf (left and right)"
+    hours: int
+    at: datetime  # the nominal moment: `hours` after the session ended
+    closes: datetime  # after this the follow-up is no longer asked
+    sitting: tuple[str, ...]  # ids of every session of the sitting, answered or not
+
+    @property
+    def uid(self) -> str:
+        # From the whole sitting, so the UID stays when one side is answered first.
+        digest = hashlib.sha256("+".join(sorted(self.sitting)).encode()).hexdigest()[:16]
+        return f"checkin-{digest}-{self.hours}h@{UID_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class NotPlanned:
+    region: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    now: datetime
+    until: datetime
+    sessions: tuple[PlannedSession, ...] = ()
+    checkins: tuple[PlannedCheckin, ...] = ()
+    not_planned: tuple[NotPlanned, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sessions or self.checkins or self.not_planned)
+
+
+def plan_schedule(
+    *,
+    now: datetime,
+    courses: Mapping[str, Course],
+    sessions: Iterable[Record],
+    checkins: Iterable[Record] = (),
+    holds: Mapping[str, Hold] | None = None,
+    problems: Mapping[str, str] | None = None,
+    weeks: int = DEFAULT_WEEKS,
+    time_of_day: time | None = None,
+) -> Schedule:
+    """Sessions and check-ins from *now* for *weeks* weeks.
+
+    *sessions* are session records (at least the last 26 weeks, for the course
+    start); *checkins* the check-in records of the recent ones; *problems* maps
+    regions whose protocol could not be read to a message.
+    """
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise ValueError(f"weeks must be from 1 to {MAX_WEEKS} (got {weeks})")
+    session_list = [r for r in sessions if r.kind == records.SESSION]
+    until = now + timedelta(weeks=weeks)
+    today = plan_today(
+        now=now,
+        rules={region: course.rules for region, course in courses.items()},
+        sessions=session_list,
+        holds=holds,
+        problems=problems,
+    )
+    planned: list[PlannedSession] = []
+    skipped: list[NotPlanned] = []
+    for status in today.regions:
+        course = courses.get(status.region)
+        if status.status == "on_hold" and status.hold is not None:
+            since = status.hold.since.astimezone(now.tzinfo)
+            skipped.append(
+                NotPlanned(status.region, f"on hold since {since:%a} {since.day} {since:%b}")
+            )
+            continue
+        if status.status == "problem" or course is None:
+            skipped.append(NotPlanned(status.region, status.problem or "no protocol found"))
+            continue
+        per_week = course.rules.sessions_per_week
+        if per_week is None or course.course_weeks is None:
+            skipped.append(NotPlanned(status.region, "its protocol has no weekly prescription"))
+            continue
+        course_end = _course_start(course, session_list, now) + timedelta(weeks=course.course_weeks)
+        if course_end <= now:
+            last_day = course_end - timedelta(days=1)
+            skipped.append(
+                NotPlanned(
+                    status.region,
+                    f"the {course.course_weeks}-week course ended on "
+                    f"{last_day:%a} {last_day.day} {last_day:%b}",
+                )
+            )
+            continue
+        clock_time = time_of_day or _usual_time(status.region, session_list, now)
+        planned += _place_sessions(
+            course,
+            now=now,
+            until=min(until, course_end),
+            last_ended=status.last_ended,
+            done_this_week=status.sessions_this_week,
+            clock_time=clock_time,
+        )
+    return Schedule(
+        now=now,
+        until=until,
+        sessions=tuple(sorted(planned, key=lambda s: (s.at, s.region))),
+        checkins=tuple(plan_checkins(session_list, checkins, now=now, until=until)),
+        not_planned=tuple(skipped),
+    )
+
+
+def _course_start(course: Course, sessions: list[Record], now: datetime) -> datetime:
+    """Monday 00:00 of the week of the first session with this protocol, else of this week."""
+    starts = [
+        _started(record)
+        for record in sessions
+        if record.data.get("region") == course.region
+        and record.data.get("protocol_id") == course.protocol_id
+        and record.data.get("protocol_version") == course.protocol_version
+    ]
+    return week_start(min(starts).astimezone(now.tzinfo) if starts else now)
+
+
+def _started(record: Record) -> datetime:
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
+
+
+def _usual_time(region: str, sessions: list[Record], now: datetime) -> time:
+    """When the region's latest session started (else any region's), else the next full hour."""
+    own = [r for r in sessions if r.data.get("region") == region]
+    for candidates in (own, sessions):
+        if candidates:
+            latest = max(_started(r) for r in candidates).astimezone(now.tzinfo)
+            return time(latest.hour, latest.minute)
+    return (now + timedelta(hours=1)).time().replace(minute=0, second=0, microsecond=0)
+
+
+def _place_sessions(
+    course: Course,
+    *,
+    now: datetime,
+    until: datetime,
+    last_ended: datetime | None,
+    done_this_week: int,
+    clock_time: time,
+) -> list[PlannedSession]:
+    per_week = course.rules.sessions_per_week
+    assert per_week is not None
+    rest = timedelta(hours=course.rules.rest_hours)
+    length = timedelta(minutes=course.session_minutes)
+    spacing = max(rest, timedelta(days=7) / per_week)
+    counts: dict[datetime, int] = {week_start(now): done_this_week}
+    allowed = now
+    target = now
+    if last_ended is not None:
+        allowed = max(now, last_ended + rest)
+        target = max(allowed, last_ended + spacing)
+    placed: list[PlannedSession] = []
+    while True:
+        at = _at_usual_time(max(allowed, target), allowed, clock_time)
+        week = week_start(at)
+        if at >= until:
+            return placed
+        if counts.get(week, 0) >= per_week:
+            # This week is full: not before next week (a hard limit, like the rest).
+            allowed = max(allowed, week + timedelta(days=7))
+            target = max(target, allowed)
+            continue
+        counts[week] = counts.get(week, 0) + 1
+        placed.append(
+            PlannedSession(
+                region=course.region,
+                at=at,
+                minutes=course.session_minutes,
+                week=week.date(),
+                number=counts[week],
+                per_week=per_week,
+                rest_hours=course.rules.rest_hours,
+            )
+        )
+        allowed = at + length + rest
+        target = at + spacing
+
+
+def _at_usual_time(moment: datetime, allowed: datetime, clock_time: time) -> datetime:
+    """The *clock_time* nearest to *moment* (the earlier of two equally near), unless the rest
+    period is not over by then: then *clock_time* on the day the rest ends, or the end of the
+    rest rounded up to a quarter hour when that is soon after, or else the next day."""
+    base = moment.replace(hour=clock_time.hour, minute=clock_time.minute, second=0, microsecond=0)
+    options = [base + timedelta(days=days) for days in (-1, 0, 1)]
+    at = min(options, key=lambda option: (abs(option - moment), option))
+    if at >= allowed:
+        return at
+    on_the_day = allowed.replace(
+        hour=clock_time.hour, minute=clock_time.minute, second=0, microsecond=0
+    )
+    if on_the_day >= allowed:
+        return on_the_day
+    if allowed - on_the_day <= NEAR_REST_END:
+        quarter = timedelta(minutes=15)
+        since_midnight = allowed - allowed.replace(hour=0, minute=0, second=0, microsecond=0)
+        return allowed + (-since_midnight % quarter)
+    return on_the_day + timedelta(days=1)
+
+
+def plan_checkins(
+    sessions: Iterable[Record], checkins: Iterable[Record], *, now: datetime, until: datetime
+) -> list[PlannedCheckin]:
+    """Follow-ups not yet answered whose window is still open or ahead, one per sitting."""
+    answers: dict[str, list[Record]] = {}
+    for record in checkins:
+        if record.kind == records.CHECKIN:
+            answers.setdefault(str(record.data.get("session", "")), []).append(record)
+    sittings: dict[tuple[str, str], list[Record]] = {}
+    for session in sessions:
+        sittings.setdefault(sitting_key(session), []).append(session)
+    planned: list[PlannedCheckin] = []
+    for (region, _), members in sittings.items():
+        ended = max(session_end(s) for s in members)
+        if ended + timedelta(hours=WINDOWS[72][1]) <= now:
+            continue  # every window has closed
+        for hours, (_, closes_after) in WINDOWS.items():
+            closes = ended + timedelta(hours=closes_after)
+            at = ended + timedelta(hours=hours)
+            if closes <= now or at >= until:
+                continue
+            waiting = [s for s in members if _open_for(s, hours, answers.get(s.id, []))]
+            if not waiting:
+                continue
+            sides = sorted({str(s.data.get("side", "none")) for s in waiting} - {"none"})
+            planned.append(
+                PlannedCheckin(
+                    region=region,
+                    place=f"{region} ({' and '.join(sides)})" if sides else region,
+                    hours=hours,
+                    at=at,
+                    closes=closes,
+                    sitting=tuple(sorted(s.id for s in members)),
+                )
+            )
+    return sorted(planned, key=lambda c: (c.at, c.region))
+
+
+def _open_for(session: Record, hours: int, answered: list[Record]) -> bool:
+    """Whether *session* still waits for its *hours* follow-up."""
+    if any(int(c.data.get("hours", 0)) == hours for c in answered):
+        return False
+    return hours != 72 or needs_72h_follow_up([c.data for c in answered])
+
+
+CourseFor = Callable[[str], Course]
+
+
+def gather_schedule(
+    journal: Journal,
+    now: datetime,
+    *,
+    course_for: CourseFor,
+    installed: Iterable[str] = (),
+    weeks: int = DEFAULT_WEEKS,
+    time_of_day: time | None = None,
+) -> Schedule:
+    """Read what the plan needs, as `today.gather_today` does, and build it.
+
+    *course_for* returns a region's course (from its installed or built-in
+    protocol) and raises `CoachError` when it cannot; that region is then
+    listed as not planned, with the message.
+    """
+    from iastm_coach.errors import CoachError
+    from iastm_coach.history.queries import LOOK_BACK
+    from iastm_coach.history.today import regions_in_use
+    from iastm_coach.safety.holds import active_holds
+
+    in_use = regions_in_use(journal, now, installed=installed)
+    holds = active_holds(journal)
+    courses: dict[str, Course] = {}
+    problems: dict[str, str] = {}
+    for region in sorted(in_use.regions | set(holds)):
+        try:
+            courses[region] = course_for(region)
+        except CoachError as error:
+            problems[region] = error.message
+    return plan_schedule(
+        now=now,
+        courses=courses,
+        sessions=in_use.sessions,
+        checkins=journal.recent(kinds={records.CHECKIN}, since=now - LOOK_BACK),
+        holds=holds,
+        problems=problems,
+        weeks=weeks,
+        time_of_day=time_of_day,
+    )
