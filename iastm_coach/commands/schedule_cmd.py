@@ -178,7 +178,11 @@ def _is_calendar(path: Path) -> bool:
 
 
 def render_schedule(schedule: Schedule) -> RenderableType:
+    """Sessions, check-ins and what is not planned (and why), each a two-column list that
+    wraps inside its column on a narrow terminal."""
     from rich.console import Group
+    from rich.padding import Padding
+    from rich.table import Table
     from rich.text import Text
 
     from iastm_coach.history.today import describe_moment
@@ -191,30 +195,42 @@ def render_schedule(schedule: Schedule) -> RenderableType:
         Text(f"The next {weeks} week{'s' * (weeks != 1)}", style="bold"),
     ]
 
-    def when(moment: dt.datetime) -> str:
-        return describe_moment(moment, now)
+    def section(title: str, rows: list[tuple[Text, Text]]) -> None:
+        if not rows:
+            return
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for row in rows:
+            grid.add_row(*row)
+        parts.extend([Text(), Text(title, style="bold"), Padding(grid, (0, 0, 0, 2))])
 
-    if schedule.sessions:
-        parts += [Text(), Text("Sessions", style="bold")]
-        for session in schedule.sessions:
-            label = session_summary(session).removeprefix("IASTM: ")
-            detail = f" ({session_detail(session)})"
-            parts.append(Text(f"  {when(session.at)}: ") + literal(label) + Text(detail))
-    if schedule.checkins:
-        parts += [Text(), Text("Check-ins (iastm-coach checkin)", style="bold")]
-        for checkin in schedule.checkins:
-            label = checkin_summary(checkin).removeprefix("IASTM: ")
-            parts.append(
-                Text(f"  {when(checkin.at)}: ")
-                + literal(label)
-                + Text(f", open until {when(checkin.closes)}")
+    section(
+        "Sessions",
+        [
+            (
+                Text(describe_moment(s.at, now)),
+                literal(session_summary(s).removeprefix("IASTM: "))
+                + Text(f" ({session_detail(s)})"),
             )
-    if schedule.not_planned:
-        parts += [Text(), Text("Not planned", style="bold")]
-        for item in schedule.not_planned:
-            parts.append(
-                Text("  ") + literal(item.region, "yellow") + Text(": ") + literal(item.reason)
+            for s in schedule.sessions
+        ],
+    )
+    section(
+        "Check-ins (iastm-coach checkin)",
+        [
+            (
+                Text(describe_moment(c.at, now)),
+                literal(checkin_summary(c).removeprefix("IASTM: "))
+                + Text(f", open until {describe_moment(c.closes, now)}"),
             )
+            for c in schedule.checkins
+        ],
+    )
+    section(
+        "Not planned",
+        [(literal(n.region, "yellow"), literal(n.reason)) for n in schedule.not_planned],
+    )
     parts.append(Text())
     if not (schedule.sessions or schedule.checkins):
         if schedule.empty:

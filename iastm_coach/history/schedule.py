@@ -160,7 +160,10 @@ def plan_schedule(
         if status.status == "on_hold" and status.hold is not None:
             since = status.hold.since.astimezone(now.tzinfo)
             skipped.append(
-                NotPlanned(status.region, f"on hold since {since:%a} {since.day} {since:%b}")
+                NotPlanned(
+                    status.region,
+                    f"on hold since {since:%a} {since.day} {since:%b}: see your clinician first",
+                )
             )
             continue
         if status.status == "problem" or course is None:

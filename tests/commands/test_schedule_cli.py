@@ -29,6 +29,11 @@ def run(*args: str, now: datetime = MONDAY) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def words(text: str) -> str:
+    """*text* with every run of spaces and line breaks as one space (columns, wrapping)."""
+    return " ".join(text.split())
+
+
 def journal() -> Journal:
     return Journal(journal_dir())
 
@@ -49,8 +54,9 @@ def _calf_this_morning() -> None:
 def test_the_terminal_lists_sessions_and_check_ins() -> None:
     code, out, err = run("schedule")
     assert (code, err) == (0, "")
-    assert "Sessions" in out and "calf session (2nd of 2, week of 2 Mar)" in out
-    assert "tomorrow 07:06: calf (left and right) 24 h check-in" in out
+    assert "Sessions" in out
+    assert "Fri 6 Mar 07:00 calf session (2nd of 2, week of 2 Mar)" in words(out)
+    assert "tomorrow 07:06 calf (left and right) 24 h check-in" in words(out)
     assert "iastm-coach schedule --out iastm-coach.ics" in out
 
 
@@ -132,7 +138,7 @@ def test_a_region_on_hold_is_listed_not_planned() -> None:
     code, out, _ = run("schedule")
     assert code == 0
     assert "calf session" not in out
-    assert "calf: on hold since Mon 2 Mar" in out
+    assert "calf on hold since Mon 2 Mar: see your clinician first" in words(out)
     code, out, _ = run("schedule", "--ics")
     assert not [uid for uid in uids(out) if uid.startswith("session-")]
 
@@ -155,7 +161,7 @@ def test_at_sets_the_time_of_day() -> None:
     add_session(journal(), started=SESSION_START)
     code, out, _ = run("schedule", "--at", "19:30", "--weeks", "1")
     assert code == 0
-    assert "Thu 5 Mar 19:30: calf session (2nd of 2, week of 2 Mar)" in out
+    assert "Thu 5 Mar 19:30 calf session (2nd of 2, week of 2 Mar)" in words(out)
 
 
 def test_a_new_user_is_told_how_to_start() -> None:

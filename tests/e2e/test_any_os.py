@@ -194,7 +194,7 @@ def run_program(home: Path, *args: str, answers: str = "", **env: str) -> tuple[
 
 def test_c_locale_and_40_columns_session_today_history_trend(tmp_path: Path) -> None:
     """An ASCII terminal 40 columns wide: a piped plain session is saved (exit 0); today,
-    history and trend show it in 40 columns; symbols become ASCII stand-ins (the angle in
+    history, trend and schedule show it in 40 columns; symbols become ASCII stand-ins (the angle in
     degrees, the dash for a missing answer), never an error."""
     home = tmp_path / "home"
     code, out, err = run_program(home, "--plain", "session", "calf", answers=PIPED_SESSION)
@@ -205,7 +205,13 @@ def test_c_locale_and_40_columns_session_today_history_trend(tmp_path: Path) -> 
     (session,) = journal["session"]
     assert session["note"] == "plain ascii" and session["complete"] is True
 
-    for args in (["today"], ["history"], ["trend"], ["history", "calf", "--last", "1"]):
+    for args in (
+        ["today"],
+        ["history"],
+        ["trend"],
+        ["schedule"],
+        ["history", "calf", "--last", "1"],
+    ):
         code, out, err = run_program(home, *args, IASTM_COACH_NOW="2026-03-03T20:00:00+00:00")
         assert (code, err) == (0, ""), args
         assert "?" not in out.replace("? ", "").replace("?\n", ""), (args, out)

@@ -126,7 +126,10 @@ def test_a_region_on_hold_gets_no_sessions_others_do(tmp_path: Path) -> None:
     schedule = plan(journal, MONDAY, courses={"calf": course(), "hamstrings": course("hamstrings")})
     assert {s.region for s in schedule.sessions} == {"hamstrings"}
     (skipped,) = schedule.not_planned
-    assert (skipped.region, skipped.reason) == ("calf", "on hold since Mon 2 Mar")
+    assert (skipped.region, skipped.reason) == (
+        "calf",
+        "on hold since Mon 2 Mar: see your clinician first",
+    )
     assert [c.hours for c in schedule.checkins] == [24, 48]
     assert all(c.sitting == (calf.id,) for c in schedule.checkins)
 
