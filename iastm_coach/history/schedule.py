@@ -18,8 +18,8 @@ own gates, and only adds the placing of sessions in the weeks ahead:
   period after the previous one has ended (the previous planned session is
   taken to last its protocol's planned time).
 - Each one is at the same time of day, the one nearest that spacing: the time
-  the region's latest session started (else any region's latest, else the next
-  full hour), unless given. When the rest period ends a little after that time,
+  the region's latest session started (else any region's latest, else 18:00),
+  unless given. When the rest period ends a little after that time,
   the session moves to the end of the rest (to the quarter hour).
 
 A planned session's identity is its region, week and number in that week
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 DEFAULT_WEEKS: Final = 2
 MAX_WEEKS: Final = 12  # the longest course a protocol may prescribe
+DEFAULT_TIME: Final = time(18, 0)  # before any session: an evening; `--at` changes it
 NEAR_REST_END: Final = timedelta(hours=2)  # rest ends this soon after the usual time: same day
 UID_DOMAIN: Final = "iastm-coach"
 
@@ -184,14 +185,15 @@ def plan_schedule(
                 )
             )
             continue
-        clock_time = time_of_day or _usual_time(status.region, session_list, now)
+        own = [r for r in session_list if r.data.get("region") == status.region]
         planned += _place_sessions(
             course,
             now=now,
             until=min(until, course_end),
+            last_started=max((_started(r) for r in own), default=None),
             last_ended=status.last_ended,
             done_this_week=status.sessions_this_week,
-            clock_time=clock_time,
+            clock_time=time_of_day or _usual_time(own, session_list, now),
         )
     return Schedule(
         now=now,
@@ -219,14 +221,13 @@ def _started(record: Record) -> datetime:
     return value if isinstance(value, datetime) else record.at
 
 
-def _usual_time(region: str, sessions: list[Record], now: datetime) -> time:
-    """When the region's latest session started (else any region's), else the next full hour."""
-    own = [r for r in sessions if r.data.get("region") == region]
+def _usual_time(own: list[Record], sessions: list[Record], now: datetime) -> time:
+    """When the region's latest session started (else any region's), else `DEFAULT_TIME`."""
     for candidates in (own, sessions):
         if candidates:
             latest = max(_started(r) for r in candidates).astimezone(now.tzinfo)
             return time(latest.hour, latest.minute)
-    return (now + timedelta(hours=1)).time().replace(minute=0, second=0, microsecond=0)
+    return DEFAULT_TIME
 
 
 def _place_sessions(
@@ -234,6 +235,7 @@ def _place_sessions(
     *,
     now: datetime,
     until: datetime,
+    last_started: datetime | None,
     last_ended: datetime | None,
     done_this_week: int,
     clock_time: time,
@@ -244,11 +246,10 @@ def _place_sessions(
     length = timedelta(minutes=course.session_minutes)
     spacing = max(rest, timedelta(days=7) / per_week)
     counts: dict[datetime, int] = {week_start(now): done_this_week}
-    allowed = now
-    target = now
-    if last_ended is not None:
-        allowed = max(now, last_ended + rest)
-        target = max(allowed, last_ended + spacing)
+    # allowed: the earliest a session may start (rest, full weeks); target: where the
+    # spacing would put it, start to start.
+    allowed = max(now, last_ended + rest) if last_ended is not None else now
+    target = max(allowed, last_started + spacing) if last_started is not None else allowed
     placed: list[PlannedSession] = []
     while True:
         at = _at_usual_time(max(allowed, target), allowed, clock_time)

@@ -55,7 +55,7 @@ def test_the_terminal_lists_sessions_and_check_ins() -> None:
     code, out, err = run("schedule")
     assert (code, err) == (0, "")
     assert "Sessions" in out
-    assert "Fri 6 Mar 07:00 calf session (2nd of 2, week of 2 Mar)" in words(out)
+    assert "Thu 5 Mar 07:00 calf session (2nd of 2, week of 2 Mar)" in words(out)
     assert "tomorrow 07:06 calf (left and right) 24 h check-in" in words(out)
     assert "iastm-coach schedule --out iastm-coach.ics" in out
 
@@ -67,7 +67,7 @@ def test_ics_on_standard_output_parses_with_alarms() -> None:
     calendar = Calendar.from_ical(out.encode())
     found = calendar.walk("VEVENT")
     assert [(str(e["SUMMARY"]), e.decoded("DTSTART")) for e in found] == [
-        ("IASTM: calf session", datetime(2026, 3, 6, 7, 0, tzinfo=UTC)),
+        ("IASTM: calf session", datetime(2026, 3, 5, 7, 0, tzinfo=UTC)),
         ("IASTM: calf session", datetime(2026, 3, 9, 7, 0, tzinfo=UTC)),
         ("IASTM: calf (left and right) 24 h check-in", datetime(2026, 3, 3, 7, 6, tzinfo=UTC)),
         ("IASTM: calf (left and right) 48 h check-in", datetime(2026, 3, 4, 7, 6, tzinfo=UTC)),

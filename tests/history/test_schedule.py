@@ -60,14 +60,14 @@ def times(items: tuple[PlannedSession, ...]) -> list[str]:
 
 
 def test_a_new_course_two_a_week_spread_over_the_week(tmp_path: Path) -> None:
-    """Nothing done yet at 09:10 on Monday: today at the next full hour, then 3.5 days apart
-    at the same time of day, two a week, for the two weeks asked."""
+    """Nothing done yet at 09:10 on Monday: today at 18:00, then 3.5 days apart at the same
+    time of day, two a week, for the two weeks asked."""
     schedule = plan(make_journal(tmp_path), MONDAY)
     assert times(schedule.sessions) == [
-        "Mon 02 10:00 #1",
-        "Thu 05 10:00 #2",
-        "Mon 09 10:00 #1",
-        "Thu 12 10:00 #2",
+        "Mon 02 18:00 #1",
+        "Thu 05 18:00 #2",
+        "Mon 09 18:00 #1",
+        "Thu 12 18:00 #2",
     ]
     assert schedule.until == MONDAY + timedelta(weeks=2)
     assert schedule.checkins == () and schedule.not_planned == ()
@@ -76,14 +76,14 @@ def test_a_new_course_two_a_week_spread_over_the_week(tmp_path: Path) -> None:
 def test_a_week_with_one_session_done_waits_for_the_rest_and_keeps_the_usual_time(
     tmp_path: Path,
 ) -> None:
-    """A calf session on Monday at 18:00: the 2nd of the week is Friday at 18:00 (spread, and
-    well past the 48 h rest), then Monday and Thursday; the session's own slot is not
+    """A calf session on Monday at 18:00: the 2nd of the week is Thursday at 18:00 (spread,
+    and well past the 48 h rest), then Monday and Thursday; the session's own slot is not
     planned."""
     journal = make_journal(tmp_path)
     add_session(journal, started=datetime(2026, 3, 2, 18, 0, tzinfo=UTC), minutes=6)
     schedule = plan(journal, datetime(2026, 3, 3, 12, 0, tzinfo=UTC))
     assert times(schedule.sessions) == [
-        "Fri 06 18:00 #2",
+        "Thu 05 18:00 #2",
         "Mon 09 18:00 #1",
         "Thu 12 18:00 #2",
         "Mon 16 18:00 #1",
@@ -225,7 +225,13 @@ def test_planning_again_keeps_every_uid_and_drops_what_was_done(tmp_path: Path) 
     add_session(journal, started=datetime(2026, 3, 6, 10, 0, tzinfo=UTC))
     later = plan(journal, datetime(2026, 3, 6, 12, 0, tzinfo=UTC))
     assert [s.uid for s in later.sessions][:2] == [s.uid for s in first.sessions][2:]
-    assert times(later.sessions)[:2] == ["Tue 10 10:00 #1", "Fri 13 10:00 #2"]
+    assert times(later.sessions)[:2] == ["Mon 09 10:00 #1", "Thu 12 10:00 #2"]
+
+
+def test_a_late_evening_first_run_plans_an_evening_not_midnight(tmp_path: Path) -> None:
+    """Before any session there is no usual time: 18:00, the next day when it has passed."""
+    schedule = plan(make_journal(tmp_path), datetime(2026, 3, 2, 23, 30, tzinfo=UTC), weeks=1)
+    assert times(schedule.sessions) == ["Tue 03 18:00 #1", "Fri 06 18:00 #2", "Mon 09 18:00 #1"]
 
 
 def test_a_time_of_day_can_be_chosen(tmp_path: Path) -> None:
