@@ -21,6 +21,7 @@ def rules_for(region: str) -> RegionRules:
     """A region's rules from its installed protocol, else the built-in one."""
     from iastm_coach.history.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.zones import links_of
 
     protocol = load_for_region(region).protocol
     prescription = protocol.prescription
@@ -28,6 +29,7 @@ def rules_for(region: str) -> RegionRules:
         region=region,
         rest_hours=protocol.settings.rest_hours,
         sessions_per_week=prescription.sessions_per_week if prescription else None,
+        links=links_of(protocol),
     )
 
 
@@ -77,9 +79,10 @@ def cmd_today(
     \b
     Exit status: 0 whenever the plan is shown, whatever it says (2: bad option;
     4: the journal is damaged). Scripts and shell prompts should read --json:
-      due            [{region, command, last_session, sessions_this_week, sessions_per_week}]
+      due            [{region, command, note, last_session, sessions_this_week,
+                      sessions_per_week}]
       resting        [{region, until, last_session, sessions_this_week, sessions_per_week}]
-      on_hold        [{region, reason, since, rule, reasons, rules}]
+      on_hold        [{region, reason, since, rule, reasons, rules, held_region, note}]
       done_for_week  [{region, last_session, sessions_this_week, sessions_per_week}]
       checkins_due   [{session_id, region, side, hours, closes}]
       problems       [{region, message}]
@@ -98,6 +101,12 @@ def _week(item: RegionStatus) -> str:
         count = item.sessions_this_week
         return f"{count} session{'s' * (count != 1)} this week"
     return f"{item.sessions_this_week} of {item.sessions_per_week} sessions this week"
+
+
+def _note(item: RegionStatus) -> Text:
+    from iastm_coach.views.ui import literal
+
+    return literal(f" · {item.note}") if item.note else literal("")
 
 
 def _aligned(rows: list[tuple[Text, Text]], indent: int = 2) -> list[Text]:
@@ -188,7 +197,10 @@ def render_plan(plan: TodayPlan) -> RenderableType:
 
     section(
         "Due",
-        [(literal(i.region, "green"), Text(f"{last(i)} · {_week(i)}")) for i in plan.due],
+        [
+            (literal(i.region, "green"), Text(f"{last(i)} · {_week(i)}") + _note(i))
+            for i in plan.due
+        ],
     )
     section(
         "Resting",
@@ -198,7 +210,8 @@ def render_plan(plan: TodayPlan) -> RenderableType:
                 Text(
                     f"until {describe_moment(i.until, now)} "
                     f"(in {describe_wait(i.until - now)}) · {_week(i)}"
-                ),
+                )
+                + _note(i),
             )
             for i in plan.resting
             if i.until is not None
@@ -212,13 +225,17 @@ def render_plan(plan: TodayPlan) -> RenderableType:
         for item in plan.on_hold:
             since = f"since {describe_moment(item.hold.since, now)}: " if item.hold else ""
             reasons = item.hold.all_reasons if item.hold else ("",)
-            rows = [(literal(item.region, "red"), Text(since) + literal(reasons[0]))]
+            held = item.hold.region if item.hold else item.region
+            shown = reasons[0] if held == item.region else f"{held} on hold: {reasons[0]}"
+            rows = [(literal(item.region, "red"), Text(since) + literal(shown))]
+            if item.note:
+                rows.append((Text(), literal(item.note)))
             # Every red flag since the hold began, one a line.
             rows += [(Text(), Text("also: ") + literal(reason)) for reason in reasons[1:]]
             holds.extend(_aligned(rows))
             holds.append(
                 Text("    then lift the hold: ", style="dim")
-                + literal(f'iastm-coach hold clear {item.region} --reason "..."')
+                + literal(f'iastm-coach hold clear {held} --reason "..."')
             )
         parts.extend(holds)
     section(

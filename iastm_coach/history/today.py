@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from iastm_coach.errors import CoachError
 from iastm_coach.history.queries import session_end
 from iastm_coach.journal import records
+from iastm_coach.safety.zones import RegionLinks, blockers, overlapping, sides_meet
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import DueCheckin
@@ -45,6 +46,7 @@ class RegionRules:
     region: str
     rest_hours: int
     sessions_per_week: int | None = None
+    links: RegionLinks | None = None  # zone, sides and overlaps (None: the region alone)
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ class RegionStatus:
     sessions_this_week: int = 0
     sessions_per_week: int | None = None
     until: datetime | None = None  # resting: when the rest period is over
-    hold: Hold | None = None
+    hold: Hold | None = None  # on hold: the hold that stops it (maybe another region's)
     problem: str = ""
+    note: str = ""  # one side held or resting while the other is free, and why
 
     @property
     def command(self) -> str:
@@ -125,7 +128,10 @@ class TodayPlan:
             "now": self.now.isoformat(),
             "week_start": self.week_start.isoformat(),
             "new_user": self.new_user,
-            "due": [{"region": i.region, "command": i.command, **week(i)} for i in self.due],
+            "due": [
+                {"region": i.region, "command": i.command, "note": i.note, **week(i)}
+                for i in self.due
+            ],
             "resting": [
                 {"region": i.region, "until": _iso(i.until), **week(i)} for i in self.resting
             ],
@@ -137,6 +143,8 @@ class TodayPlan:
                     "rule": i.hold.rule if i.hold else "",
                     "reasons": list(i.hold.all_reasons) if i.hold else [],
                     "rules": list(i.hold.all_rules) if i.hold else [],
+                    "held_region": i.hold.region if i.hold else i.region,
+                    "note": i.note,
                 }
                 for i in self.on_hold
             ],
@@ -197,11 +205,13 @@ def plan_today(
     problems = problems or {}
     start = week_start(now)
     last_ended: dict[str, datetime] = {}
+    by_region: dict[str, list[Record]] = {}
     groups: dict[str, set[str]] = {}
     for record in sessions:
         if record.kind != records.SESSION:
             continue
         region = str(record.data.get("region", ""))
+        by_region.setdefault(region, []).append(record)
         ended = session_end(record)
         if region not in last_ended or ended > last_ended[region]:
             last_ended[region] = ended
@@ -209,6 +219,7 @@ def plan_today(
             # A sitting that treats both sides counts once.
             group = str(record.data.get("group", "")) or record.id
             groups.setdefault(region, set()).add(group)
+    links = {region: rule.links for region, rule in rules.items()}
     statuses: list[RegionStatus] = []
     for region in sorted(set(rules) | set(problems) | set(holds)):
         last = last_ended.get(region)
@@ -223,16 +234,37 @@ def plan_today(
         }
         if region in holds:
             statuses.append(RegionStatus(status="on_hold", hold=holds[region], **common))
-        elif rule is None:
+            continue
+        if rule is None:
             message = problems.get(region, "no protocol found for this region")
             statuses.append(RegionStatus(status="problem", problem=message, **common))
-        elif last is not None and last + timedelta(hours=rule.rest_hours) > now:
-            until = last + timedelta(hours=rule.rest_hours)
-            statuses.append(RegionStatus(status="resting", until=until, **common))
+            continue
+        target = rule.links
+        sides = (["left", "right"] if target.sided else ["none"]) if target else ["none"]
+        held = {side: blockers(target, side, holds, links) for side in sides} if target else {}
+        free = [side for side in sides if not held.get(side)]
+        if not free:
+            first = held[sides[0]][0]
+            statuses.append(
+                RegionStatus(status="on_hold", hold=first.hold, note=first.why, **common)
+            )
+            continue
+        notes = [f"{side} side: {held[side][0].why}" for side in sides if held.get(side)]
+        until = {side: _rested_at(region, side, rule, by_region, links, last) for side in free}
+        known = [moment for moment in until.values() if moment is not None]
+        ready = None if len(known) < len(until) else min(known)  # a side never treated: free
+        waiting = [side for side, moment in until.items() if moment is not None and moment > now]
+        if ready is not None and ready > now:
+            statuses.append(
+                RegionStatus(status="resting", until=ready, note="; ".join(notes), **common)
+            )
         elif per_week is not None and this_week >= per_week:
             statuses.append(RegionStatus(status="done_for_week", **common))
         else:
-            statuses.append(RegionStatus(status="due", **common))
+            notes += [
+                f"{side} side rests until {until[side]:%a %H:%M}" for side in waiting if until[side]
+            ]
+            statuses.append(RegionStatus(status="due", note="; ".join(notes), **common))
     return TodayPlan(
         now=now,
         week_start=start,
@@ -240,6 +272,31 @@ def plan_today(
         checkins_due=tuple(checkins_due),
         new_user=new_user,
     )
+
+
+def _rested_at(
+    region: str,
+    side: str,
+    rule: RegionRules,
+    by_region: Mapping[str, Sequence[Record]],
+    links: Mapping[str, RegionLinks | None],
+    own_last: datetime | None,
+) -> datetime | None:
+    """When *region* on *side* has rested: from its own newest session (any side), or the
+    newest of an overlapping region on that side (they share one rest clock)."""
+    ends = [own_last] if own_last is not None else []
+    target = rule.links
+    if target is not None:
+        for other, items in by_region.items():
+            other_links = links.get(other)
+            if other == region or not (
+                other in target.overlaps or (other_links and overlapping(target, other_links))
+            ):
+                continue
+            ends += [session_end(r) for r in items if sides_meet(str(r.data.get("side", "")), side)]
+    if not ends:
+        return None
+    return max(ends) + timedelta(hours=rule.rest_hours)
 
 
 RulesFor = Callable[[str], RegionRules]

@@ -390,6 +390,12 @@ HOLD_FIELDS: Final[FieldTable] = {
     "rule": Text('red-flag rule id, e.g. "soreness-7"'),
     "reason": Text("plain-language explanation"),
     "source": Text("id of the session or check-in that triggered it"),
+    "side": Text(
+        "the side the flag concerns (it decides which other regions of the limb it stops); "
+        "older records leave it out, which counts as every side",
+        choices=SIDES,
+        required=False,
+    ),
 }
 
 HOLD_CLEAR_FIELDS: Final[FieldTable] = {

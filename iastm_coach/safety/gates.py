@@ -1,17 +1,37 @@
-"""Safety gates before anything else: a red-flag hold, and the rest period."""
+"""Safety gates before anything else: red-flag holds (the region's own, its zone's and
+its overlapping regions'), and the rest period (shared with overlapping regions)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
 
 from rich.text import Text
 
 from iastm_coach.errors import SafetyStop
 from iastm_coach.history.queries import last_session, session_end
+from iastm_coach.journal import records
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.safety.holds import Hold, active_holds
+from iastm_coach.safety.zones import (
+    Blocker,
+    LinksFor,
+    RegionLinks,
+    blockers,
+    library_links,
+    links_for_holds,
+    links_of,
+    overlapping,
+    sides_meet,
+)
 from iastm_coach.session.deps import SessionDeps
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Journal, Record
+
+SHARED_REST_LOOKBACK: Final = timedelta(hours=336)  # the longest rest a protocol may set
 
 
 def rest_remaining(last_ended: datetime | None, rest_hours: int, now: datetime) -> timedelta:
@@ -29,38 +49,63 @@ def describe_duration(delta: timedelta) -> str:
     return f"{hours} h" if hours else f"{max(minutes, 1)} min"
 
 
+def check_own_hold(region: str, holds: Mapping[str, Hold], now: datetime) -> None:
+    """The region itself on hold: refuse before anything is asked (every side)."""
+    hold = holds.get(region)
+    if hold is not None:
+        raise hold_stop(Blocker(hold, hold.rule, ""), region, "none", now)
+
+
+def hold_stop(blocker: Blocker, region: str, side: str, now: datetime) -> SafetyStop:
+    """The refusal for a hold: names the region held and its reasons, and how to lift it."""
+    held = blocker.hold.region
+    since = blocker.hold.since.astimezone(now.tzinfo)
+    shown = Blocker(replace(blocker.hold, since=since), blocker.rule, blocker.why)
+    return SafetyStop(
+        shown.message(region, side),
+        hint=(
+            f"Do not treat this region until you have seen your clinician. When they say "
+            f'it is fine, lift the hold with: iastm-coach hold clear {held} --reason "..."'
+        ),
+    )
+
+
 def check_gates(
     loaded: LoadedProtocol,
     deps: SessionDeps,
     *,
     override_rest: bool,
     holds: Mapping[str, Hold] | None = None,
+    sides: Sequence[str] = ("none",),
+    links_for: LinksFor = library_links,
 ) -> bool:
-    """Holds and the rest period. Returns True when the rest period is overridden.
+    """Holds (the region's own, and those of its zone and overlapping regions on the
+    sides treated) and the rest period shared with overlapping regions. Returns True
+    when the rest period is overridden.
 
     *holds* (region -> active hold) saves reading them again when the caller has them.
     """
     region = loaded.protocol.region
     now = deps.clock.now()
-    hold = (active_holds(deps.journal) if holds is None else holds).get(region)
-    if hold is not None:
-        since = hold.since.astimezone(now.tzinfo)
-        raise SafetyStop(
-            f"the {region} is on hold since {since:%Y-%m-%d %H:%M}: {hold.reason_text()}",
-            hint=(
-                f"Do not treat this region until you have seen your clinician. When they say "
-                f'it is fine, lift the hold with: iastm-coach hold clear {region} --reason "..."'
-            ),
-        )
-    last = last_session(deps.journal, region)
+    holds = active_holds(deps.journal) if holds is None else holds
+    check_own_hold(region, holds, now)
+    target = links_of(loaded.protocol)
+    links = links_for_holds(holds, links_for)
+    for side in sides:
+        found = blockers(target, side, holds, links)
+        if found:
+            raise hold_stop(found[0], region, side, now)
     rest_hours = loaded.protocol.settings.rest_hours
+    last = last_shared_session(deps.journal, target, sides, now, links_for=links_for)
     remaining = rest_remaining(session_end(last) if last else None, rest_hours, now)
     if remaining <= timedelta(0):
         return False
     ready = now + remaining
+    other = str(last.data.get("region", "")) if last else region
+    shared = "" if other == region else f" (the {other} session treated the same tissue)"
     if not override_rest:
         raise SafetyStop(
-            f"the {region} needs {rest_hours} h of rest between sessions; "
+            f"the {region} needs {rest_hours} h of rest between sessions{shared}; "
             f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M})",
             hint="Tissue recovers between sessions. If your clinician told you otherwise, "
             "use --override-rest (it is recorded).",
@@ -73,3 +118,36 @@ def check_gates(
         )
     )
     return True
+
+
+def last_shared_session(
+    journal: Journal,
+    target: RegionLinks,
+    sides: Sequence[str],
+    now: datetime,
+    *,
+    links_for: LinksFor = library_links,
+) -> Record | None:
+    """The newest session that starts *target*'s rest clock: its own (any side, as
+    always), or one of an overlapping region on a side treated now.
+
+    Overlapping regions are found both ways (either protocol naming the other) among
+    the regions treated in the last `SHARED_REST_LOOKBACK`.
+    """
+    candidates: list[Record] = []
+    own = last_session(journal, target.region)
+    if own is not None:
+        candidates.append(own)
+    recent = journal.recent(kinds={records.SESSION}, since=now - SHARED_REST_LOOKBACK)
+    others = {str(r.data.get("region", "")) for r in recent} - {target.region, ""}
+    linked = {
+        region
+        for region in others
+        if (links := links_for(region)) is not None and overlapping(target, links)
+    } | (others & target.overlaps)
+    for record in recent:
+        if str(record.data.get("region", "")) in linked and any(
+            sides_meet(str(record.data.get("side", "")), side) for side in sides
+        ):
+            candidates.append(record)
+    return max(candidates, key=session_end, default=None)

@@ -42,6 +42,9 @@ class Hold:
     rules: tuple[str, ...] = ()
     source_id: str = ""
     reasons: tuple[str, ...] = ()
+    # The sides the flags concern ("left", "right", "none"; "" when a record does not say,
+    # which then counts as every side). The region itself is held on every side.
+    sides: frozenset[str] = frozenset({""})
 
     @property
     def all_rules(self) -> tuple[str, ...]:
@@ -105,6 +108,8 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
         rule = str(record.data.get("rule", ""))
         reason = str(record.data.get("reason", ""))
         shown = reason or rule  # a hand-edited record without a reason shows its rule
+        side = record.data.get("side")
+        side = side if side in ("left", "right", "none") else ""
         current = active.get(region)
         if current is None:
             active[region] = Hold(
@@ -116,12 +121,14 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
                 rules=(rule,),
                 source_id=str(record.data.get("source", "")),
                 reasons=(shown,),
+                sides=frozenset({side}),
             )
-        elif rule not in current.rules or shown not in current.reasons:
+        else:
             active[region] = replace(
                 current,
                 rules=current.rules if rule in current.rules else (*current.rules, rule),
                 reasons=current.reasons if shown in current.reasons else (*current.reasons, shown),
+                sides=current.sides | {side},
             )
     return HoldState(active, last_clear)
 
@@ -150,14 +157,36 @@ def active_holds(journal: Journal) -> dict[str, Hold]:
 
 
 def place_hold(
-    journal: Journal, *, region: str, flag: RedFlag, source_id: str, at: datetime
+    journal: Journal,
+    *,
+    region: str,
+    flag: RedFlag,
+    source_id: str,
+    at: datetime,
+    side: str | None = None,
 ) -> Record:
-    """Record that *flag* (from session or check-in *source_id*) puts *region* on hold."""
-    return journal.append(
-        records.HOLD,
-        {"region": region, "rule": flag.rule, "reason": flag.reason, "source": source_id},
-        at=at,
-    )
+    """Record that *flag* (from session or check-in *source_id*) puts *region* on hold.
+
+    The side (which decides the other regions of the limb the hold stops) is *side*,
+    else that of the session *source_id* is or follows up.
+    """
+    if side is None:
+        side = source_side(journal, source_id)
+    data = {"region": region, "rule": flag.rule, "reason": flag.reason, "source": source_id}
+    if side:
+        data["side"] = side
+    return journal.append(records.HOLD, data, at=at)
+
+
+def source_side(journal: Journal, source_id: str) -> str:
+    """The side of the session *source_id* names (directly or through a check-in); ""."""
+    record = journal.get(source_id) if source_id else None
+    if record is not None and record.kind == records.CHECKIN:
+        record = journal.get(str(record.data.get("session", "")))
+    if record is None or record.kind != records.SESSION:
+        return ""
+    side = record.data.get("side")
+    return side if isinstance(side, str) and side in ("left", "right", "none") else ""
 
 
 def clear_hold(journal: Journal, *, region: str, reason: str, at: datetime) -> Record:

@@ -29,7 +29,7 @@ from iastm_coach.protocols.library import (
 from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.dose import Dose, next_dose
-from iastm_coach.safety.gates import check_gates
+from iastm_coach.safety.gates import check_gates, check_own_hold
 from iastm_coach.safety.holds import hold_state
 from iastm_coach.session.aftercare import (
     CHECKIN_REMINDER,
@@ -232,8 +232,10 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
         )
 
     holds = hold_state(deps.journal)  # read once: the gates and the dose both need it
+    check_own_hold(p.region, holds.active, deps.clock.now())  # before asking anything
+    sides = choose_sides(loaded, request, talk)
     rest_override = check_gates(
-        loaded, deps, override_rest=request.override_rest, holds=holds.active
+        loaded, deps, override_rest=request.override_rest, holds=holds.active, sides=sides
     )
     if not p.access.self_reachable:
         talk.show(
@@ -256,7 +258,6 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 style="yellow",
             )
         )
-    sides = choose_sides(loaded, request, talk)
     screening = screen(loaded, deps)
     skips = choose_skips(loaded, screening, talk)
     dose = next_dose(p, deps.journal, region=p.region, holds=holds)

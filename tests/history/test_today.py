@@ -234,6 +234,7 @@ def test_json_has_the_documented_fields() -> None:
     assert data["due"][0] == {
         "region": "hamstrings",
         "command": "iastm-coach session hamstrings",
+        "note": "",
         "last_session": "2026-02-28T06:30:00+00:00",
         "sessions_this_week": 0,
         "sessions_per_week": 2,
@@ -298,7 +299,11 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
     add_session(j, region="hamstrings", ended=MONDAY - timedelta(hours=72))
     add_session(j, region="glutes", ended=MONDAY - timedelta(days=6))
     add_hold(
-        j, region="glutes", at=MONDAY - timedelta(days=5), reason="[bold]Bruising[/bold] reported."
+        j,
+        region="glutes",
+        at=MONDAY - timedelta(days=5),
+        reason="[bold]Bruising[/bold] reported.",
+        rule="bruising",  # the tissue only: the rest of the leg is not held
     )
     result = invoke(["today"])
     assert result.exit_code == 0, result.output

@@ -33,6 +33,7 @@ def test_place_hold_makes_region_held(tmp_path: Path) -> None:
         "rule": "bruising",
         "reason": BRUISING.reason,
         "source": session.id,
+        "side": "left",  # the side of the session it came from
     } == dict(record.data)
     hold = active_holds(journal)["calf"]
     assert (hold.rule, hold.since, hold.record_id, hold.source_id) == (
