@@ -52,7 +52,16 @@ def cmd_session(
         bool,
         typer.Option(
             "--override-rest",
-            help="Treat before the rest period is over (recorded; never while on hold).",
+            help="Treat before the rest period is over, when your clinician said so: at least "
+            "24 h after the last session, once per rest period (recorded; never while on hold).",
+        ),
+    ] = False,
+    clinician_said_sooner: Annotated[
+        bool,
+        typer.Option(
+            "--clinician-said-sooner",
+            help="With --override-rest: answers yes to 'Did your clinician tell you to treat "
+            "this region sooner?' without asking (for scripts; recorded).",
         ),
     ] = False,
 ) -> None:
@@ -102,5 +111,6 @@ def cmd_session(
         protocol_file=protocol,
         side=side.value if side else None,
         override_rest=override_rest,
+        clinician_said_sooner=clinician_said_sooner,
     )
     run_session(request, deps)

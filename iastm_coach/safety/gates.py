@@ -4,7 +4,7 @@ its overlapping regions'), and the rest period (shared with overlapping regions)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -15,6 +15,13 @@ from iastm_coach.history.queries import last_session, session_end
 from iastm_coach.journal import records
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.safety.holds import Hold, active_holds
+from iastm_coach.safety.rest import (
+    CLINICIAN_QUESTION,
+    daily_cap_problem,
+    floor_problem,
+    repeat_override_problem,
+    week_problem,
+)
 from iastm_coach.safety.zones import (
     Blocker,
     LinksFor,
@@ -70,6 +77,15 @@ def hold_stop(blocker: Blocker, region: str, side: str, now: datetime) -> Safety
     )
 
 
+@dataclass(frozen=True)
+class GateResult:
+    """What the gates let through: whether the rest was overridden, and every override
+    as the session record keeps it ({rule, detail}), for the physio's report."""
+
+    rest_override: bool = False
+    overrides: tuple[dict[str, str], ...] = ()
+
+
 def check_gates(
     loaded: LoadedProtocol,
     deps: SessionDeps,
@@ -78,46 +94,112 @@ def check_gates(
     holds: Mapping[str, Hold] | None = None,
     sides: Sequence[str] = ("none",),
     links_for: LinksFor = library_links,
-) -> bool:
+    clinician_said_sooner: bool = False,
+) -> GateResult:
     """Holds (the region's own, and those of its zone and overlapping regions on the
-    sides treated) and the rest period shared with overlapping regions. Returns True
-    when the rest period is overridden.
+    sides treated), the weekly prescription, and the rest period shared with
+    overlapping regions, which `--override-rest` may shorten only down to the floor,
+    once per rest window, and only when the person's clinician said so.
 
     *holds* (region -> active hold) saves reading them again when the caller has them.
     """
-    region = loaded.protocol.region
+    protocol = loaded.protocol
+    region = protocol.region
     now = deps.clock.now()
     holds = active_holds(deps.journal) if holds is None else holds
     check_own_hold(region, holds, now)
-    target = links_of(loaded.protocol)
+    target = links_of(protocol)
     links = links_for_holds(holds, links_for)
     for side in sides:
         found = blockers(target, side, holds, links)
         if found:
             raise hold_stop(found[0], region, side, now)
-    rest_hours = loaded.protocol.settings.rest_hours
+    per_week = protocol.prescription.sessions_per_week if protocol.prescription else None
+    problem = week_problem(sittings_this_week(deps.journal, region, now), per_week, region=region)
+    if problem:
+        raise SafetyStop(
+            f"not today: {problem}",
+            hint="The weekly number is your clinician's prescription; no option overrides it. "
+            "If they want you to treat more often, ask them for a protocol that says so.",
+        )
+    rest_hours = protocol.settings.rest_hours
     last = last_shared_session(deps.journal, target, sides, now, links_for=links_for)
     remaining = rest_remaining(session_end(last) if last else None, rest_hours, now)
-    if remaining <= timedelta(0):
-        return False
+    if last is None or remaining <= timedelta(0):
+        return GateResult()
     ready = now + remaining
-    other = str(last.data.get("region", "")) if last else region
+    other = str(last.data.get("region", "")) or region
     shared = "" if other == region else f" (the {other} session treated the same tissue)"
     if not override_rest:
         raise SafetyStop(
             f"the {region} needs {rest_hours} h of rest between sessions{shared}; "
             f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M})",
-            hint="Tissue recovers between sessions. If your clinician told you otherwise, "
-            "use --override-rest (it is recorded).",
+            hint="Tissue recovers between sessions. If your clinician told you to treat "
+            "sooner, use --override-rest (at least 24 h after the last session; recorded).",
         )
+    since_last = now - session_end(last)
+    problem = floor_problem(
+        since_last, region=region, last_region=other
+    ) or repeat_override_problem(bool(last.data.get("rest_override")), region=region)
+    if problem:
+        raise SafetyStop(
+            f"not today: {problem}; {describe_duration(remaining)} to go "
+            f"(from {ready:%a %d %b %H:%M})",
+            hint="Tissue needs time to recover; an early session cannot follow another.",
+        )
+    asked = "given with --clinician-said-sooner"
+    if not clinician_said_sooner:
+        asked = "answered yes when asked"
+        if not deps.talk.confirm(CLINICIAN_QUESTION, default=False):
+            raise SafetyStop(
+                "the rest period is not over, and only your clinician can shorten it",
+                hint=f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M}).",
+            )
     deps.talk.show(
         Text(
             f"Overriding the rest period: {describe_duration(remaining)} early. "
-            "This is recorded in your journal.",
+            "This is recorded in your journal and shown in the report for your physio.",
             style="yellow",
         )
     )
-    return True
+    detail = (
+        f"{since_last / timedelta(hours=1):.0f} h after the last {other} session, "
+        f"{describe_duration(remaining)} before the {rest_hours} h rest was over; "
+        f"clinician said to treat sooner ({asked})"
+    )
+    return GateResult(True, ({"rule": "rest", "detail": detail},))
+
+
+def sittings_this_week(journal: Journal, region: str, now: datetime) -> int:
+    """Sittings of *region* started this week (Monday 00:00 in now's zone): sides together
+    count once, as in `today`."""
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=now.weekday())
+    found = journal.recent(kinds={records.SESSION}, since=start - timedelta(days=1))
+    return len(
+        {
+            str(r.data.get("group", "")) or r.id
+            for r in found
+            if r.data.get("region") == region and session_start(r) >= start
+        }
+    )
+
+
+def check_daily_cap(journal: Journal, planned_s: int, now: datetime) -> None:
+    """Refuse a session that would take today's strokes, all regions, over the cap."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    found = journal.recent(kinds={records.SESSION}, since=midnight - timedelta(days=1))
+    done = sum(int(r.data.get("actual_s", 0) or 0) for r in found if session_start(r) >= midnight)
+    problem = daily_cap_problem(done, planned_s)
+    if problem:
+        raise SafetyStop(
+            f"not today: {problem}",
+            hint="More time does not treat better; tomorrow is another day.",
+        )
+
+
+def session_start(record: Record) -> datetime:
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
 
 
 def last_shared_session(

@@ -41,3 +41,4 @@ class SessionRequest:
     protocol_file: Path | None = None
     side: str | None = None  # "left" | "right" | "both"; asked when None
     override_rest: bool = False
+    clinician_said_sooner: bool = False  # answers the override's question without asking

@@ -29,7 +29,7 @@ from iastm_coach.protocols.library import (
 from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.dose import Dose, next_dose
-from iastm_coach.safety.gates import check_gates, check_own_hold
+from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
 from iastm_coach.safety.holds import hold_state
 from iastm_coach.session.aftercare import (
     CHECKIN_REMINDER,
@@ -161,7 +161,7 @@ def session_fields(
     started: datetime,
     ended: datetime,
     dose: Dose,
-    rest_override: bool,
+    gates: GateResult,
     aftercare: Answers,
     note: str,
 ) -> dict[str, Any]:
@@ -187,7 +187,8 @@ def session_fields(
         "complete": result.ended_by == "finished" and all(step.status == "done" for step in steps),
         "dose_percent": dose.percent,
         "dose_reason": dose.reason,
-        "rest_override": rest_override,
+        "rest_override": gates.rest_override,
+        "overrides": [dict(item) for item in gates.overrides],
         "areas": [
             {
                 "name": step.area_name,
@@ -234,8 +235,13 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     holds = hold_state(deps.journal)  # read once: the gates and the dose both need it
     check_own_hold(p.region, holds.active, deps.clock.now())  # before asking anything
     sides = choose_sides(loaded, request, talk)
-    rest_override = check_gates(
-        loaded, deps, override_rest=request.override_rest, holds=holds.active, sides=sides
+    gates = check_gates(
+        loaded,
+        deps,
+        override_rest=request.override_rest,
+        holds=holds.active,
+        sides=sides,
+        clinician_said_sooner=request.clinician_said_sooner,
     )
     if not p.access.self_reachable:
         talk.show(
@@ -267,6 +273,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
         )
 
     plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
+    check_daily_cap(deps.journal, sum(step.planned_s for step in plan), deps.clock.now())
     talk.show(preparation(loaded, dose, plan))
     if first_session_ever(deps.journal):
         talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
@@ -300,7 +307,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 started=started,
                 ended=ended,
                 dose=dose,
-                rest_override=rest_override,
+                gates=gates,
                 aftercare=aftercare[side],
                 note=note,
             ),

@@ -355,6 +355,7 @@ def test_session_fields_always_fit(
     """session.session_fields (what a guided session writes) fits the session fields."""
     from iastm_coach.protocols.library import load_builtin
     from iastm_coach.safety.dose import Dose
+    from iastm_coach.safety.gates import GateResult
     from iastm_coach.session.flow import session_fields
     from iastm_coach.session.timer import RunResult, StepResult
 
@@ -376,7 +377,9 @@ def test_session_fields_always_fit(
         started=T0,
         ended=T0 + timedelta(minutes=minutes),
         dose=Dose(percent, reason),
-        rest_override=rest_override,
+        gates=GateResult(
+            rest_override, ({"rule": "rest", "detail": reason},) if rest_override else ()
+        ),
         aftercare=aftercare,
         note=note,
     )

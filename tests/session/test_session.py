@@ -118,9 +118,12 @@ def test_rest_period_refuses_and_override_is_recorded(tmp_path: Path) -> None:
     with pytest.raises(SafetyStop) as caught:
         session(deps, side="left")
     assert "48 h of rest" in caught.value.message and "to go" in caught.value.message
+    clock.advance(10 * 3600)  # 30 h: past the 24 h floor
+    talk.rules.insert(0, ("treat this region sooner", True))
     outcome = session(deps, side="left", override_rest=True)
     assert outcome.sessions[0].data["rest_override"] is True
-    clock.advance(49 * 3600)
+    assert outcome.sessions[0].data["overrides"][0]["rule"] == "rest"
+    clock.advance(6 * 24 * 3600)  # next week: the 2-a-week prescription starts again
     assert session(deps, side="left").sessions[0].data["rest_override"] is False
 
 
