@@ -330,6 +330,38 @@ def session(deps: SessionDeps, region: str = "calf", **options: Any) -> SessionO
     return run_session(SessionRequest(region=region, **options), deps)
 
 
+def refused(deps: SessionDeps, region: str, **options: Any) -> str:
+    """The message of the SafetyStop a session of *region* must raise."""
+    import pytest
+
+    from iastm_coach.errors import SafetyStop
+
+    with pytest.raises(SafetyStop) as caught:
+        session(deps, region, **options)
+    return caught.value.message
+
+
+def answer_checkin(
+    journal: Journal,
+    session_record: Record,
+    now: datetime,
+    hours: int | None = None,
+    **answers: Any,
+) -> Record:
+    """A follow-up answered through the check-in core `iastm-coach checkin` uses (soreness
+    2 and no warning sign unless *answers* say otherwise); the follow-up from the time."""
+    from iastm_coach.commands.checkin_cmd import record_checkin
+
+    fields = {"soreness": 2, "bruising": False, "numbness": False, "swelling": False}
+    return record_checkin(
+        journal,
+        session_record,
+        {**fields, "worse": False, "note": "", **answers},
+        hours=hours,
+        now=now,
+    )
+
+
 def first_session_questions(region: str = "calf", zone: str = "leg") -> tuple[int, int]:
     """How many first-use questions and checklist items a first session of *region* asks
     (piped answers are counted from the data, so adding an item does not break them)."""

@@ -10,10 +10,9 @@ import pytest
 from iastm_coach.errors import SafetyStop
 from iastm_coach.journal.store import records
 from iastm_coach.safety.rest import daily_cap_problem, floor_problem, week_problem
+from tests.builders import MILD, make_deps, refused, session
 from tests.fakes import DEFAULT_START, FakeClock
 from tests.scripted_talk import ScriptedTalk
-from tests.test_safety_zones import refused
-from tests.test_session import MILD, make_deps, session
 
 HOUR = 3600
 SOONER = ("treat this region sooner", True)

@@ -8,43 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
-from iastm_coach.errors import SafetyStop
-from iastm_coach.journal.store import Journal, Record, records
+from iastm_coach.journal.store import Journal, records
 from iastm_coach.paths import journal_dir
 from iastm_coach.safety.holds import active_holds, clear_hold
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
+from tests.builders import MILD, answer_checkin, make_deps, refused, session
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
-from tests.test_session import MILD, make_deps, session
 
 DAY = 24 * 3600
-
-
-def record_checkin(journal: Journal, session_record: Record, now: Any, **answers: Any) -> None:
-    """A follow-up answered through the check-in core (the one the command uses)."""
-    from iastm_coach.commands.history_cmd import record_checkin as checkin
-
-    fields = {"soreness": 2, "bruising": False, "numbness": False, "swelling": False}
-    checkin(
-        journal,
-        session_record,
-        {**fields, "worse": False, "note": "", **answers},
-        hours=None,
-        now=now,
-    )
-
-
-def refused(deps: SessionDeps, region: str, **options: Any) -> str:
-    with pytest.raises(SafetyStop) as caught:
-        session(deps, region, **options)
-    return caught.value.message
 
 
 def left_calf_then(deps: SessionDeps, clock: FakeClock) -> SessionOutcome:
@@ -60,7 +37,7 @@ def test_leg_swelling_stops_every_leg_region_on_both_legs(tmp_path: Path) -> Non
     clock = FakeClock()
     deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True)]), clock)
     outcome = left_calf_then(deps, clock)
-    record_checkin(deps.journal, outcome.sessions[0], clock.now(), swelling=True)
+    answer_checkin(deps.journal, outcome.sessions[0], clock.now(), swelling=True)
     assert active_holds(deps.journal)["calf"].sides == {"left"}
     clock.advance(3 * DAY)
     for region, side in [
@@ -164,7 +141,7 @@ def test_today_shows_the_region_held_by_its_neighbour(tmp_path: Path) -> None:
     session(deps, "achilles", side="right")
     session(deps, "forearm-flexors", side="right")
     clock.advance(DAY)
-    record_checkin(deps.journal, outcome.sessions[0], clock.now(), swelling=True)
+    answer_checkin(deps.journal, outcome.sessions[0], clock.now(), swelling=True)
     clock.advance(3 * DAY)
     result = CliRunner().invoke(app, ["today", "--json"], obj=AppContext(clock=clock))
     assert result.exit_code == 0, result.output
