@@ -302,7 +302,8 @@ def example(kind: str, **changes: Any) -> dict[str, Any]:
 # --- the guided session with scripted answers -------------------------------------------------
 
 # Answers for aftercare that raise no flag: soreness 2, a smooth tool, soreness 1 before.
-MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1)]
+# A follow-up asked before a later session (the check-in's question) answers 1.
+MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1), ("treated area now", 1)]
 
 
 def make_deps(
@@ -321,9 +322,17 @@ def make_deps(
             confirm_quit=ScriptedConfirm(True),
         )
 
-    return SessionDeps(
-        clock=clock, journal=Journal(tmp_path / "journal"), talk=talk, run_timer=run_timer
+    journal = Journal(tmp_path / "journal")
+
+    def ask_checkin(session_record: Record, hours: int) -> None:
+        from iastm_coach.commands.checkin_cmd import ask_and_record
+
+        ask_and_record(journal, session_record, hours=hours, clock=clock, talk=deps.talk)
+
+    deps = SessionDeps(
+        clock=clock, journal=journal, talk=talk, run_timer=run_timer, ask_checkin=ask_checkin
     )
+    return deps
 
 
 def session(deps: SessionDeps, region: str = "calf", **options: Any) -> SessionOutcome:

@@ -6,11 +6,14 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Record
 
 
 class SideChoice(StrEnum):
@@ -99,12 +102,21 @@ def cmd_session(
                 confirm_quit=confirm_with_keys(keys, view),
             )
 
+    journal = Journal(journal_dir())
+    talk = LineConversation(console, sys.stdin)
+
+    def ask_checkin(session: Record, hours: int) -> None:
+        from iastm_coach.commands.checkin_cmd import ask_and_record
+
+        ask_and_record(journal, session, hours=hours, clock=clock, talk=talk)
+
     deps = SessionDeps(
         clock=clock,
-        journal=Journal(journal_dir()),
-        talk=LineConversation(console, sys.stdin),
+        journal=journal,
+        talk=talk,
         run_timer=run_timer,
         time_scale=scale,
+        ask_checkin=ask_checkin,
     )
     request = SessionRequest(
         region=region,

@@ -313,6 +313,13 @@ SESSION_FIELDS: Final[FieldTable] = {
     "dose_percent": Whole("100 unless a dose rule scaled it", low=0, high=100),
     "dose_reason": Text('"" or why the dose was scaled'),
     "rest_override": Flag("the user overrode the rest period"),
+    "baseline": Whole(
+        "the person's usual soreness for the region when the session started (0-10): "
+        "recorded at first use, updated from settled follow-up answers",
+        low=0,
+        high=10,
+        required=False,
+    ),
     "overrides": ListOf(
         Entry(
             {
@@ -353,7 +360,10 @@ SESSION_FIELDS: Final[FieldTable] = {
 
 CHECKIN_FIELDS: Final[FieldTable] = {
     "session": Text("id of the session it follows up", nonempty=True),
-    "hours": Whole("the follow-up it answers", choices=(24, 48, 72)),
+    "hours": Whole(
+        'the follow-up it answers (120: the day 5-7 "has it settled?")',
+        choices=(24, 48, 72, 120),
+    ),
     "soreness": Whole("soreness of the treated area now", low=0, high=10),
     "bruising": Flag("bruising beyond redness"),
     "numbness": Flag("numbness or tingling"),
@@ -411,6 +421,11 @@ HOLD_FIELDS: Final[FieldTable] = {
 HOLD_CLEAR_FIELDS: Final[FieldTable] = {
     "region": Text(_REGION, nonempty=True),
     "reason": Text("the user's reason for lifting the hold"),
+    "examined_by": Text(
+        "the clinician who examined the area (required for serious signs: swelling, "
+        "numbness, bruising, severe soreness)",
+        required=False,
+    ),
 }
 
 MEASURE_FIELDS: Final[FieldTable] = {

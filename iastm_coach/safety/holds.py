@@ -189,12 +189,25 @@ def source_side(journal: Journal, source_id: str) -> str:
     return side if isinstance(side, str) and side in ("left", "right", "none") else ""
 
 
-def clear_hold(journal: Journal, *, region: str, reason: str, at: datetime) -> Record:
-    """Lift the hold on *region*, recording *reason*; UsageError if it is not on hold."""
+MIN_REASON_CHARS: Final = 8  # "x" or "ok" says nothing a physio could read back
+
+
+def clear_hold(
+    journal: Journal, *, region: str, reason: str, at: datetime, examined_by: str = ""
+) -> Record:
+    """Lift the hold on *region*, recording *reason* (and who examined the area).
+
+    UsageError when it is not on hold, when the reason is too short to mean anything,
+    or when a serious sign (`redflags.SERIOUS`) put it on hold and *examined_by* does
+    not name the clinician who examined the area.
+    """
+    from iastm_coach.safety.redflags import RULES, SERIOUS
+
     text = reason.strip()
-    if not text:
+    if len(text) < MIN_REASON_CHARS or len(text.split()) < 2:
         raise UsageError(
-            "a reason is required to lift a hold",
+            "a reason of a few words is required to lift a hold"
+            + (f" (got '{text}')" if text else ""),
             hint='For example: --reason "seen by my physio on Tuesday, OK to resume".',
         )
     active = active_holds(journal)
@@ -204,4 +217,24 @@ def clear_hold(journal: Journal, *, region: str, reason: str, at: datetime) -> R
             f"region '{region}' is not on hold",
             hint=f"Regions on hold: {on_hold}.",
         )
-    return journal.append(records.HOLD_CLEAR, {"region": region, "reason": text}, at=at)
+    serious = [rule for rule in active[region].all_rules if rule in SERIOUS]
+    examiner = examined_by.strip()
+    if serious and len(examiner) < 3:
+        signs = ", ".join(RULES[rule].when for rule in serious)
+        raise UsageError(
+            f"the {region} is on hold for a serious sign ({signs}): it is lifted only when a "
+            "clinician has examined the area",
+            hint=f"After they have: iastm-coach hold clear {region} --examined-by "
+            '"Dr Lee, GP, 3 March" --reason "examined, no clot, OK to resume gently".',
+        )
+    data = {"region": region, "reason": text}
+    if examiner:
+        data["examined_by"] = examiner
+    return journal.append(records.HOLD_CLEAR, data, at=at)
+
+
+def serious_rules(hold: Hold) -> list[str]:
+    """The rules of *hold* that only a clinician's examination lifts."""
+    from iastm_coach.safety.redflags import SERIOUS
+
+    return [rule for rule in hold.all_rules if rule in SERIOUS]

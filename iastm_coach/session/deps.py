@@ -17,6 +17,7 @@ from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.timer import RunResult, Step
 
 RunTimer = Callable[[list[Step]], RunResult]
+AskCheckin = Callable[[Record, int], None]  # ask one follow-up (session, hours) and record it
 
 
 @dataclass
@@ -26,6 +27,9 @@ class SessionDeps:
     talk: Conversation
     run_timer: RunTimer
     time_scale: float = 1.0  # for exercise holds, like the stroke timer
+    # Asks an open follow-up before the session (the check-in's own questions); None:
+    # the session refuses and says `iastm-coach checkin` instead.
+    ask_checkin: AskCheckin | None = None
 
 
 @dataclass(frozen=True)

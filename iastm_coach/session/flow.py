@@ -29,8 +29,11 @@ from iastm_coach.protocols.library import (
 from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.dose import Dose, next_dose
+from iastm_coach.safety.followups import above_usual_problem
 from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
 from iastm_coach.safety.holds import hold_state
+from iastm_coach.safety.settling import current_baseline, settle_before_session
+from iastm_coach.safety.zones import links_of
 from iastm_coach.session.aftercare import (
     CHECKIN_REMINDER,
     STOPPED_EARLY_ADVICE,
@@ -163,6 +166,7 @@ def session_fields(
     dose: Dose,
     gates: GateResult,
     aftercare: Answers,
+    baseline: int = 0,
     note: str,
 ) -> dict[str, Any]:
     """The journal fields of one side's session (records.SESSION)."""
@@ -189,6 +193,7 @@ def session_fields(
         "dose_reason": dose.reason,
         "rest_override": gates.rest_override,
         "overrides": [dict(item) for item in gates.overrides],
+        "baseline": baseline,
         "areas": [
             {
                 "name": step.area_name,
@@ -264,9 +269,14 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 style="yellow",
             )
         )
+    followed = settle_before_session(deps, links_of(p), sides)
     screening = screen(loaded, deps)
+    baseline = current_baseline(deps.journal, p.region, screening.soreness_before, deps.clock.now())
+    check_above_usual(deps, p.region, screening.soreness_before, baseline)
     skips = choose_skips(loaded, screening, talk)
-    dose = next_dose(p, deps.journal, region=p.region, holds=holds)
+    dose = next_dose(
+        p, deps.journal, region=p.region, holds=holds, now=deps.clock.now(), followed=followed
+    )
     if dose.percent != 100:
         talk.show(
             Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
@@ -308,6 +318,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 ended=ended,
                 dose=dose,
                 gates=gates,
+                baseline=baseline,
                 aftercare=aftercare[side],
                 note=note,
             ),
@@ -334,6 +345,28 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
     raise Interrupted(
         f"the session ended early; {done} of strokes are kept in your journal, marked incomplete"
+    )
+
+
+def check_above_usual(
+    deps: SessionDeps, region: str, soreness_before: int | None, baseline: int
+) -> None:
+    """The second half of the pre-session soreness gate (reference §7): more than 2
+    points above the person's usual level for the region stops the session too."""
+    if soreness_before is None:
+        return
+    problem = above_usual_problem(soreness_before, baseline, region=region)
+    if problem is None:
+        return
+    deps.journal.append(
+        records.SCREENING,
+        {"region": region, "outcome": "stopped", "stopped_by": "soreness-above-usual"},
+        at=deps.clock.now(),
+    )
+    raise SafetyStop(
+        f"not today: {problem}",
+        hint="Let it settle back to your usual level first; if it does not, contact your "
+        "clinician.",
     )
 
 

@@ -25,7 +25,7 @@ from iastm_coach.history.today import (
 )
 from iastm_coach.journal.store import Journal, Record, records
 from iastm_coach.paths import journal_dir
-from tests.builders import add_hold, add_session
+from tests.builders import add_checkin, add_hold, add_session
 from tests.fakes import DEFAULT_START, FakeClock
 
 runner = CliRunner()
@@ -297,7 +297,9 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
     j = journal()
     add_session(j, region="calf", ended=MONDAY - timedelta(hours=24))
     add_session(j, region="hamstrings", ended=MONDAY - timedelta(hours=72))
-    add_session(j, region="glutes", ended=MONDAY - timedelta(days=6))
+    glutes = add_session(j, region="glutes", ended=MONDAY - timedelta(days=6))
+    for hours in (24, 48):  # answered: no late follow-up is due
+        add_checkin(j, glutes, hours=hours, soreness=0, at=glutes.at + timedelta(hours=hours))
     add_hold(
         j,
         region="glutes",
@@ -309,7 +311,8 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Check-ins due: run `iastm-coach checkin`" in out
-    assert "calf (left)   24 h follow-up" in out
+    assert "calf (left) 24 h follow-up" in " ".join(out.split())
+    assert "hamstrings (left) 48 h follow-up" in " ".join(out.split())  # unanswered: late
     assert "Resting" in out
     assert "calf   until tomorrow 18:30 (in 1 day) · 0 of 2 sessions this week" in out
     assert "On hold: see your clinician" in out

@@ -54,6 +54,7 @@ def test_leg_swelling_stops_every_leg_region_on_both_legs(tmp_path: Path) -> Non
         deps.journal,
         region="calf",
         reason="GP examined the leg, no clot",
+        examined_by="Dr Lee, GP",
         at=clock.now(),
     )
     session(deps, "achilles", side="left")

@@ -141,7 +141,9 @@ def test_red_flag_in_aftercare_places_hold_that_blocks_even_with_override(
 ) -> None:
     """Soreness 8 puts the region on hold: the next session is refused, override or not."""
     clock = FakeClock()
-    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True), ("right now", 0)])
+    talk = ScriptedTalk(
+        [("Soreness now", 8), ("smooth", True), ("right now", 0), ("treated area now", 1)]
+    )
     deps = make_deps(tmp_path, talk, clock)
     outcome = session(deps, side="left")
     assert [flag.rule for flag in outcome.flags] == ["soreness-7"]
@@ -152,7 +154,9 @@ def test_red_flag_in_aftercare_places_hold_that_blocks_even_with_override(
         with pytest.raises(SafetyStop) as caught:
             session(deps, side="left", override_rest=override)
         assert "on hold" in caught.value.message
-    clear_hold(deps.journal, region="calf", reason="physio OK", at=clock.now())
+    clear_hold(
+        deps.journal, region="calf", reason="physio OK", examined_by="Dr Lee", at=clock.now()
+    )
     after = session(deps, side="left")
     assert after.sessions[0].data["dose_percent"] < 100, "restart at a reduced dose"
 
@@ -281,7 +285,9 @@ def test_aftercare_only_for_sides_that_were_treated(tmp_path: Path) -> None:
 
 def test_red_flag_does_not_also_say_soreness_is_normal(tmp_path: Path) -> None:
     """After a red flag, the hold advice is not followed by 'mild soreness is normal'."""
-    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True), ("right now", 0)])
+    talk = ScriptedTalk(
+        [("Soreness now", 8), ("smooth", True), ("right now", 0), ("treated area now", 1)]
+    )
     session(make_deps(tmp_path, talk), side="left")
     after_panel = talk.transcript.split("now on hold", 1)[1]
     assert "is normal" not in after_panel
