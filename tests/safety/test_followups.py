@@ -24,12 +24,13 @@ from tests.builders import MILD, answer_checkin, make_deps, refused, session
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 
+ASSESSED = ("assessed the problem", True)  # regions that need it first (neck, Achilles)
 HOUR = 3600
 
 
 def story(tmp_path: Path, *rules: tuple[str, Any]) -> tuple[SessionDeps, FakeClock]:
     clock = FakeClock()
-    return make_deps(tmp_path, ScriptedTalk([*rules, *MILD]), clock), clock
+    return make_deps(tmp_path, ScriptedTalk([*rules, *MILD, ASSESSED]), clock), clock
 
 
 def at(clock: FakeClock, deps: SessionDeps, hours: float) -> None:

@@ -14,6 +14,7 @@ from tests.builders import MILD, make_deps, refused, session
 from tests.fakes import DEFAULT_START, FakeClock
 from tests.scripted_talk import ScriptedTalk
 
+ASSESSED = ("assessed the problem", True)  # regions that need it first (neck, Achilles)
 HOUR = 3600
 SOONER = ("treat this region sooner", True)
 
@@ -22,7 +23,7 @@ def test_three_calf_sessions_in_twenty_minutes_are_refused(tmp_path: Path) -> No
     """The review's story: a full calf session, then two more within twenty minutes with
     --override-rest and the clinician's word. Both are refused: 24 h is the floor."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([SOONER, *MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([SOONER, *MILD, ("smooth", True), ASSESSED]), clock)
     session(deps, side="both")
     for _ in range(2):
         clock.advance(600)
@@ -35,7 +36,7 @@ def test_override_needs_the_clinicians_word_and_is_recorded(tmp_path: Path) -> N
     """30 h after a calf session: --override-rest asks 'Did your clinician tell you to treat
     sooner?'; no (the default) refuses; yes goes ahead and the record says so."""
     clock = FakeClock()
-    talk = ScriptedTalk([*MILD, ("smooth", True)])
+    talk = ScriptedTalk([*MILD, ("smooth", True), ASSESSED])
     deps = make_deps(tmp_path, talk, clock)
     session(deps, side="left")
     clock.advance(30 * HOUR)
@@ -53,7 +54,7 @@ def test_override_needs_the_clinicians_word_and_is_recorded(tmp_path: Path) -> N
 def test_the_flag_answers_for_scripts(tmp_path: Path) -> None:
     """Without a terminal, --clinician-said-sooner answers the question; it is recorded."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True), ASSESSED]), clock)
     session(deps, side="left")
     clock.advance(26 * HOUR)
     outcome = session(deps, side="left", override_rest=True, clinician_said_sooner=True)
@@ -64,7 +65,7 @@ def test_one_override_per_rest_window(tmp_path: Path) -> None:
     """An early session starts a rest window of its own: a second override right after it
     (25 h later) is refused; after the full 48 h it goes ahead, the week permitting."""
     clock = FakeClock(DEFAULT_START - timedelta(days=2))  # a Saturday: the week turns Monday
-    deps = make_deps(tmp_path, ScriptedTalk([SOONER, *MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([SOONER, *MILD, ("smooth", True), ASSESSED]), clock)
     session(deps, "forearm-flexors", side="left")
     clock.advance(25 * HOUR)
     session(deps, "forearm-flexors", side="left", override_rest=True)
@@ -77,7 +78,7 @@ def test_overlapping_region_cannot_be_overridden_below_the_floor(tmp_path: Path)
     """The Achilles an hour after the calf on the same leg: the override floor counts from
     the calf session (same tissue)."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([SOONER, *MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([SOONER, *MILD, ("smooth", True), ASSESSED]), clock)
     session(deps, "calf", side="left")
     clock.advance(HOUR)
     message = refused(deps, "achilles", side="left", override_rest=True)
@@ -88,7 +89,7 @@ def test_a_third_sitting_in_a_two_a_week_prescription_is_refused(tmp_path: Path)
     """Monday, Wednesday, Friday, each after a full rest: Friday is one too many for a
     2-a-week prescription, override or not. Next Monday is a new week."""
     clock = FakeClock()  # Monday 2 March 18:30
-    deps = make_deps(tmp_path, ScriptedTalk([SOONER, *MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([SOONER, *MILD, ("smooth", True), ASSESSED]), clock)
     session(deps, side="both")
     clock.advance(49 * HOUR)
     session(deps, side="both")
@@ -104,9 +105,18 @@ def test_daily_cap_across_regions(tmp_path: Path) -> None:
     """Regions that do not overlap, one after the other on one day: the session that would
     take the day's strokes over 15 minutes is refused, saying how much is left."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True), ASSESSED]), clock)
     done = 0
-    for region in ("calf", "hamstrings", "quadriceps", "forearm-flexors", "upper-back"):
+    regions = (
+        "calf",
+        "hamstrings",
+        "quadriceps",
+        "glutes",
+        "shin",
+        "forearm-flexors",
+        "upper-back",
+    )
+    for region in regions:
         clock.advance(600)
         try:
             outcome = session(deps, region, side="both")

@@ -21,6 +21,7 @@ from tests.builders import MILD, answer_checkin, make_deps, refused, session
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 
+ASSESSED = ("assessed the problem", True)  # regions that need it first (neck, Achilles)
 DAY = 24 * 3600
 
 
@@ -35,7 +36,7 @@ def test_leg_swelling_stops_every_leg_region_on_both_legs(tmp_path: Path) -> Non
     and plantar fascia of that leg, the other leg and the hamstrings too; not an arm.
     Once a clinician has seen it and the hold is lifted, the Achilles can be treated."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True), ASSESSED]), clock)
     outcome = left_calf_then(deps, clock)
     answer_checkin(deps.journal, outcome.sessions[0], clock.now(), swelling=True)
     assert active_holds(deps.journal)["calf"].sides == {"left"}
@@ -64,12 +65,12 @@ def test_numbness_in_one_forearm_stops_that_arm_only(tmp_path: Path) -> None:
     """Numbness after the right forearm extensors stops the right flexors (the same nerve
     trunk), but not the left flexors, nor the neck (another zone)."""
     clock = FakeClock()
-    talk = ScriptedTalk([("tingling in or below", True), *MILD, ("smooth", True)])
+    talk = ScriptedTalk([("tingling in or below", True), *MILD, ("smooth", True), ASSESSED])
     deps = make_deps(tmp_path, talk, clock)
     outcome = session(deps, "forearm-extensors", side="right")
     assert [flag.rule for flag in outcome.flags] == ["numbness"]
     clock.advance(3 * DAY)
-    deps.talk = ScriptedTalk([*MILD, ("smooth", True)])
+    deps.talk = ScriptedTalk([*MILD, ("smooth", True), ASSESSED])
     message = refused(deps, "forearm-flexors", side="right")
     assert "right forearm-flexors cannot be treated: the forearm-extensors is on hold" in message
     assert "numbness" in message
@@ -81,11 +82,11 @@ def test_bruising_stops_the_overlapping_tissue_on_that_side(tmp_path: Path) -> N
     """Bruising concerns the tissue: the left calf's bruise stops the left Achilles (same
     chain) but not the left hamstrings, nor the right Achilles."""
     clock = FakeClock()
-    talk = ScriptedTalk([("Any bruising on", True), *MILD, ("smooth", True)])
+    talk = ScriptedTalk([("Any bruising on", True), *MILD, ("smooth", True), ASSESSED])
     deps = make_deps(tmp_path, talk, clock)
     session(deps, "calf", side="left")
     clock.advance(3 * DAY)
-    deps.talk = ScriptedTalk([*MILD, ("smooth", True)])
+    deps.talk = ScriptedTalk([*MILD, ("smooth", True), ASSESSED])
     message = refused(deps, "achilles", side="left")
     assert "the calf and the achilles treat the same tissue" in message
     session(deps, "hamstrings", side="left")
@@ -96,7 +97,7 @@ def test_hand_written_hold_without_a_side_counts_for_both(tmp_path: Path) -> Non
     """A hold record written by hand (no side) is read as every side: severe soreness in
     the quadriceps stops the lateral thigh and the shin on both legs."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True), ASSESSED]), clock)
     deps.journal.append(
         records.HOLD,
         {"region": "quadriceps", "rule": "soreness-7", "reason": "very sore", "source": ""},
@@ -111,7 +112,7 @@ def test_calf_then_achilles_minutes_later_is_refused(tmp_path: Path) -> None:
     """Calf and Achilles share one rest clock on the same leg: the Achilles ten minutes
     after the calf is refused, naming the calf; the other leg's Achilles is not."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True), ASSESSED]), clock)
     session(deps, "calf", side="left")
     clock.advance(600)
     message = refused(deps, "achilles", side="left")
@@ -125,7 +126,7 @@ def test_calf_then_achilles_minutes_later_is_refused(tmp_path: Path) -> None:
 def test_neck_and_upper_back_share_rest_across_sides(tmp_path: Path) -> None:
     """The neck has no sides: a neck session rests the upper back on both sides."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True), ASSESSED]), clock)
     session(deps, "neck")
     clock.advance(3600)
     for side in ("left", "right"):
@@ -136,7 +137,7 @@ def test_today_shows_the_region_held_by_its_neighbour(tmp_path: Path) -> None:
     """`today` says the same: the Achilles is on hold because of the calf's swelling, with
     the command that lifts the calf's hold; the arm is still due."""
     clock = FakeClock()
-    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True)]), clock)
+    deps = make_deps(tmp_path, ScriptedTalk([*MILD, ("smooth", True), ASSESSED]), clock)
     deps.journal = Journal(journal_dir())
     outcome = session(deps, "calf", side="left")
     session(deps, "achilles", side="right")
