@@ -327,7 +327,7 @@ def make_deps(
     def ask_checkin(session_record: Record, hours: int) -> None:
         from iastm_coach.commands.checkin_cmd import ask_and_record
 
-        ask_and_record(journal, session_record, hours=hours, clock=clock, talk=deps.talk)
+        ask_and_record(deps.journal, session_record, hours=hours, clock=clock, talk=deps.talk)
 
     deps = SessionDeps(
         clock=clock, journal=journal, talk=talk, run_timer=run_timer, ask_checkin=ask_checkin

@@ -67,6 +67,14 @@ def cmd_session(
             "this region sooner?' without asking (for scripts; recorded).",
         ),
     ] = False,
+    course_reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--course-reviewed",
+            help="When the course is over or nothing has improved: answers yes to 'Have you "
+            "reviewed it with your clinician?' without asking (recorded).",
+        ),
+    ] = False,
 ) -> None:
     """Run a guided session: safety check, timed strokes, aftercare, journal.
 
@@ -124,5 +132,6 @@ def cmd_session(
         side=side.value if side else None,
         override_rest=override_rest,
         clinician_said_sooner=clinician_said_sooner,
+        course_reviewed=course_reviewed,
     )
     run_session(request, deps)

@@ -47,8 +47,30 @@ def build_plan(obj: Any) -> TodayPlan:
     from iastm_coach.paths import journal_dir
 
     now = app_context(obj).clock.now()
+    journal = Journal(journal_dir())
+
+    def review_for(region: str) -> str | None:
+        from iastm_coach.protocols.library import load_for_region
+        from iastm_coach.safety.course import course_facts, review_due
+
+        loaded = load_for_region(region)
+        return review_due(loaded.protocol, course_facts(journal, loaded), now)
+
+    def waiting_for(region: str) -> str | None:
+        from iastm_coach.protocols.library import load_for_region
+        from iastm_coach.safety.settling import waiting_reason
+        from iastm_coach.safety.zones import links_of
+
+        links = links_of(load_for_region(region).protocol)
+        return waiting_reason(journal, links, now)
+
     return gather_today(
-        Journal(journal_dir()), now, rules_for=rules_for, installed=installed_regions()
+        journal,
+        now,
+        rules_for=rules_for,
+        installed=installed_regions(),
+        review_for=review_for,
+        waiting_for=waiting_for,
     )
 
 
@@ -86,6 +108,8 @@ def cmd_today(
       done_for_week  [{region, last_session, sessions_this_week, sessions_per_week}]
       checkins_due   [{session_id, region, side, hours, closes}]
       problems       [{region, message}]
+      review         [{region, reason, last_session, sessions_this_week, sessions_per_week}]
+      waiting        [{region, reason, last_session, sessions_this_week, sessions_per_week}]
       next_command   the command for the next due session, or null
       next_due_at    when nothing is due: when the next region has rested, or null
       now, week_start, new_user
@@ -238,6 +262,14 @@ def render_plan(plan: TodayPlan) -> RenderableType:
                 + literal(f'iastm-coach hold clear {held} --reason "..."')
             )
         parts.extend(holds)
+    section(
+        "Waiting: not yet",
+        [(literal(i.region, "yellow"), literal(i.note)) for i in plan.waiting],
+    )
+    section(
+        "Time to review with your clinician",
+        [(literal(i.region, "yellow"), literal(i.note)) for i in plan.review],
+    )
     section(
         "Done for this week",
         [(literal(i.region), Text(_week(i))) for i in plan.done_for_week],

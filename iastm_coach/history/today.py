@@ -36,7 +36,7 @@ IN_USE_LOOKBACK: Final = timedelta(weeks=26)
 FIRST_REGION: Final = "calf"
 """The region the welcome screen suggests (a common, self-reachable place to start)."""
 
-Status = Literal["due", "resting", "on_hold", "done_for_week", "problem"]
+Status = Literal["due", "resting", "on_hold", "done_for_week", "problem", "review", "waiting"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,16 @@ class TodayPlan:
         return self.of("problem")
 
     @property
+    def waiting(self) -> list[RegionStatus]:
+        """Regions whose last sitting has not settled, or whose check-in is due first."""
+        return self.of("waiting")
+
+    @property
+    def review(self) -> list[RegionStatus]:
+        """Regions whose course is over or shows no change: review with a clinician."""
+        return self.of("review")
+
+    @property
     def next_command(self) -> str | None:
         """The command that starts the next due session, or None when nothing is due."""
         due = self.due
@@ -160,6 +170,8 @@ class TodayPlan:
                 for c in self.checkins_due
             ],
             "problems": [{"region": i.region, "message": i.problem} for i in self.problems],
+            "review": [{"region": i.region, "reason": i.note, **week(i)} for i in self.review],
+            "waiting": [{"region": i.region, "reason": i.note, **week(i)} for i in self.waiting],
             "next_command": self.next_command,
             "next_due_at": _iso(self.next_due_at),
         }
@@ -194,12 +206,15 @@ def plan_today(
     checkins_due: Sequence[DueCheckin] = (),
     problems: Mapping[str, str] | None = None,
     new_user: bool = False,
+    reviews: Mapping[str, str] | None = None,
+    waiting: Mapping[str, str] | None = None,
 ) -> TodayPlan:
     """Today's plan for every region in *rules*, *problems* and *holds*.
 
     *sessions* are session records in any order (at least the rest and week
     windows of each region); *problems* maps regions whose protocol could not
-    be read to a message.
+    be read to a message; *reviews* maps regions whose course calls for a review with a
+    clinician to the reason (shown instead of "due").
     """
     holds = holds or {}
     problems = problems or {}
@@ -253,16 +268,24 @@ def plan_today(
         until = {side: _rested_at(region, side, rule, by_region, links, last) for side in free}
         known = [moment for moment in until.values() if moment is not None]
         ready = None if len(known) < len(until) else min(known)  # a side never treated: free
-        waiting = [side for side, moment in until.items() if moment is not None and moment > now]
+        sides_resting = [
+            side for side, moment in until.items() if moment is not None and moment > now
+        ]
         if ready is not None and ready > now:
             statuses.append(
                 RegionStatus(status="resting", until=ready, note="; ".join(notes), **common)
             )
         elif per_week is not None and this_week >= per_week:
             statuses.append(RegionStatus(status="done_for_week", **common))
+        elif waiting and region in waiting:
+            statuses.append(RegionStatus(status="waiting", note=waiting[region], **common))
+        elif reviews and region in reviews:
+            statuses.append(RegionStatus(status="review", note=reviews[region], **common))
         else:
             notes += [
-                f"{side} side rests until {until[side]:%a %H:%M}" for side in waiting if until[side]
+                f"{side} side rests until {until[side]:%a %H:%M}"
+                for side in sides_resting
+                if until[side]
             ]
             statuses.append(RegionStatus(status="due", note="; ".join(notes), **common))
     return TodayPlan(
@@ -328,12 +351,16 @@ def gather_today(
     *,
     rules_for: RulesFor,
     installed: Iterable[str] = (),
+    review_for: Callable[[str], str | None] | None = None,
+    waiting_for: Callable[[str], str | None] | None = None,
 ) -> TodayPlan:
     """Read what today's plan needs and build it.
 
     *rules_for* returns a region's rules (from its installed or built-in
     protocol) and raises `CoachError` when it cannot; that region is then
-    shown as a problem instead of hiding the whole plan.
+    shown as a problem instead of hiding the whole plan. *review_for* says why a region's
+    course calls for a review with a clinician (None: it does not); *waiting_for* why a
+    region waits for its last sitting to settle or for a check-in.
     """
     from iastm_coach.history.queries import due_checkins
     from iastm_coach.safety.holds import active_holds
@@ -342,11 +369,20 @@ def gather_today(
     holds = active_holds(journal)
     rules: dict[str, RegionRules] = {}
     problems: dict[str, str] = {}
+    reviews: dict[str, str] = {}
+    waiting: dict[str, str] = {}
     for region in sorted(in_use.regions | set(holds)):
         try:
             rules[region] = rules_for(region)
+            reason = review_for(region) if review_for else None
+            wait = waiting_for(region) if waiting_for and region not in holds else None
         except CoachError as error:
             problems[region] = error.message
+            continue
+        if reason:
+            reviews[region] = reason
+        if wait:
+            waiting[region] = wait
     return plan_today(
         now=now,
         rules=rules,
@@ -355,6 +391,8 @@ def gather_today(
         checkins_due=due_checkins(journal, now),
         problems=problems,
         new_user=not in_use.any_session and not in_use.regions and not holds,
+        reviews=reviews,
+        waiting=waiting,
     )
 
 

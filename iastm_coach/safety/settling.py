@@ -150,6 +150,23 @@ def settle_before_session(
     return followed
 
 
+def waiting_reason(journal: Journal, target: RegionLinks, now: datetime) -> str | None:
+    """What `today` says instead of "due" while a session would refuse: soreness of the
+    last sitting that has not settled. (A due follow-up does not count: the session asks
+    it first, and the answer decides.) Reads only."""
+    sides = ["left", "right"] if target.sided else ["none"]
+    for item in gating_sessions(journal, target, sides, now):
+        if follow_up_due(item.session, item.checkins, now) is not None:
+            continue
+        latest = unsettled(item.answers(), session_baseline(item.session))
+        if latest is not None:
+            return (
+                f"soreness {latest['soreness']}/10 at the {latest['hours']} h check-in of the "
+                f"last {item.place} session has not settled"
+            )
+    return None
+
+
 def current_baseline(
     journal: Journal, region: str, soreness_before: int | None, now: datetime
 ) -> int:

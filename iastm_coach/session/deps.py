@@ -46,3 +46,4 @@ class SessionRequest:
     side: str | None = None  # "left" | "right" | "both"; asked when None
     override_rest: bool = False
     clinician_said_sooner: bool = False  # answers the override's question without asking
+    course_reviewed: bool = False  # answers the end-of-course question without asking

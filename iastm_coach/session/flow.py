@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from iastm_coach.protocols.library import (
 )
 from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.checklist import load_checklist
+from iastm_coach.safety.course import REVIEW_RULE, course_facts, review_due
 from iastm_coach.safety.dose import Dose, next_dose
 from iastm_coach.safety.followups import above_usual_problem
 from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
@@ -269,6 +271,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 style="yellow",
             )
         )
+    gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
     followed = settle_before_session(deps, links_of(p), sides)
     screening = screen(loaded, deps)
     baseline = current_baseline(deps.journal, p.region, screening.soreness_before, deps.clock.now())
@@ -346,6 +349,39 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     raise Interrupted(
         f"the session ended early; {done} of strokes are kept in your journal, marked incomplete"
     )
+
+
+def check_course(
+    loaded: LoadedProtocol, deps: SessionDeps, gates: GateResult, *, reviewed: bool
+) -> GateResult:
+    """End of course: time to review with a clinician. Going on needs a renewed protocol
+    or the person's word that they have reviewed it (asked, default no; recorded)."""
+    reason = review_due(loaded.protocol, course_facts(deps.journal, loaded), deps.clock.now())
+    if reason is None:
+        return gates
+    deps.talk.show(
+        Text.assemble(
+            ("Time to review with your clinician: ", "bold yellow"),
+            literal(reason),
+            ".",
+        )
+    )
+    how = "given with --course-reviewed"
+    if not reviewed:
+        how = "answered yes when asked"
+        if not deps.talk.confirm(
+            "Have you reviewed it with your clinician, and did they say to carry on with "
+            "this protocol?",
+            default=False,
+        ):
+            raise SafetyStop(
+                f"time to review with your clinician: {reason}",
+                hint="Book a review. If they renew or change the plan, install the new "
+                "protocol (`iastm-coach protocol install FILE`); if they say to carry on, "
+                "answer yes next time (it is recorded for them).",
+            )
+    detail = f"{reason}; carried on after a review with the clinician ({how})"
+    return replace(gates, overrides=(*gates.overrides, {"rule": REVIEW_RULE, "detail": detail}))
 
 
 def check_above_usual(

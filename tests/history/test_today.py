@@ -227,6 +227,8 @@ def test_json_has_the_documented_fields() -> None:
         "done_for_week",
         "checkins_due",
         "problems",
+        "review",
+        "waiting",
         "next_command",
         "next_due_at",
     } == set(data)

@@ -222,7 +222,8 @@ def test_review_date_passed_warns_and_asks(tmp_path: Path) -> None:
 def test_periodic_items_are_reconfirmed_after_recheck_days(tmp_path: Path) -> None:
     """Blood thinners are asked on first use, then again only after 30 days."""
     clock = FakeClock()
-    talk = ScriptedTalk([*MILD, ("smooth", True)])
+    # Day 34 is past the 4-week course: carrying on after a review is answered yes.
+    talk = ScriptedTalk([*MILD, ("smooth", True), ("reviewed it with your clinician", True)])
     deps = make_deps(tmp_path, talk, clock)
     session(deps, side="left")
     assert any("blood thinner" in q.lower() or "anticoagul" in q.lower() for q in talk.asked)
