@@ -33,7 +33,8 @@ from iastm_coach.safety.course import REVIEW_RULE, course_facts, review_due
 from iastm_coach.safety.dose import Dose, next_dose
 from iastm_coach.safety.followups import above_usual_problem
 from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
-from iastm_coach.safety.holds import hold_state
+from iastm_coach.safety.holds import HoldState, hold_state
+from iastm_coach.safety.running import locks_dir, running
 from iastm_coach.safety.settling import current_baseline, settle_before_session
 from iastm_coach.safety.zones import links_of
 from iastm_coach.session.aftercare import (
@@ -242,6 +243,21 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     holds = hold_state(deps.journal)  # read once: the gates and the dose both need it
     check_own_hold(p.region, holds.active, deps.clock.now())  # before asking anything
     sides = choose_sides(loaded, request, talk)
+    where = locks_dir(deps.journal.directory)
+    with running(where, p.region, sides, deps.clock.now()):  # one session per side at a time
+        return treat(request, deps, loaded, holds, sides)
+
+
+def treat(
+    request: SessionRequest,
+    deps: SessionDeps,
+    loaded: LoadedProtocol,
+    holds: HoldState,
+    sides: list[Side],
+) -> SessionOutcome:
+    """The session once its sides are known: gates, screening, strokes, aftercare."""
+    talk = deps.talk
+    p = loaded.protocol
     gates = check_gates(
         loaded,
         deps,
