@@ -15,15 +15,17 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from iastm_coach.history.today import RegionRules, RegionStatus, TodayPlan
+    from iastm_coach.protocols.files import LoadedProtocol
+    from iastm_coach.safety.zones import RegionLinks
 
 
-def rules_for(region: str) -> RegionRules:
+def rules_for(region: str, loaded: LoadedProtocol | None = None) -> RegionRules:
     """A region's rules from its installed protocol, else the built-in one."""
     from iastm_coach.history.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.zones import links_of
 
-    protocol = load_for_region(region).protocol
+    protocol = (loaded or load_for_region(region)).protocol
     prescription = protocol.prescription
     return RegionRules(
         region=region,
@@ -42,32 +44,43 @@ def installed_regions() -> list[str]:
 
 def build_plan(obj: Any) -> TodayPlan:
     from iastm_coach.context import app_context
+    from iastm_coach.errors import CoachError
     from iastm_coach.history.today import gather_today
     from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.course import course_facts, review_due
+    from iastm_coach.safety.settling import waiting_reason
+    from iastm_coach.safety.zones import links_of, remembered
 
     now = app_context(obj).clock.now()
     journal = Journal(journal_dir())
+    protocols: dict[str, LoadedProtocol] = {}
+
+    def protocol_of(region: str) -> LoadedProtocol:  # each protocol read once
+        if region not in protocols:
+            protocols[region] = load_for_region(region)
+        return protocols[region]
+
+    def links_for(region: str) -> RegionLinks | None:
+        try:
+            return links_of(protocol_of(region).protocol)
+        except CoachError:
+            return None
+
+    linked = remembered(links_for)
 
     def review_for(region: str) -> str | None:
-        from iastm_coach.protocols.library import load_for_region
-        from iastm_coach.safety.course import course_facts, review_due
-
-        loaded = load_for_region(region)
-        return review_due(loaded.protocol, course_facts(journal, loaded), now)
+        loaded = protocol_of(region)
+        return review_due(loaded.protocol, course_facts(journal, loaded, now), now)
 
     def waiting_for(region: str) -> str | None:
-        from iastm_coach.protocols.library import load_for_region
-        from iastm_coach.safety.settling import waiting_reason
-        from iastm_coach.safety.zones import links_of
-
-        links = links_of(load_for_region(region).protocol)
-        return waiting_reason(journal, links, now)
+        return waiting_reason(journal, links_of(protocol_of(region).protocol), now, linked)
 
     return gather_today(
         journal,
         now,
-        rules_for=rules_for,
+        rules_for=lambda region: rules_for(region, protocol_of(region)),
         installed=installed_regions(),
         review_for=review_for,
         waiting_for=waiting_for,

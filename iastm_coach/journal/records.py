@@ -313,23 +313,6 @@ SESSION_FIELDS: Final[FieldTable] = {
     "dose_percent": Whole("100 unless a dose rule scaled it", low=0, high=100),
     "dose_reason": Text('"" or why the dose was scaled'),
     "rest_override": Flag("the user overrode the rest period"),
-    "baseline": Whole(
-        "the person's usual soreness for the region when the session started (0-10): "
-        "recorded at first use, updated from settled follow-up answers",
-        low=0,
-        high=10,
-        required=False,
-    ),
-    "overrides": ListOf(
-        Entry(
-            {
-                "rule": Text('the limit overridden, e.g. "rest" or "course-review"'),
-                "detail": Text("what was overridden, and on whose word"),
-            }
-        ),
-        "every override of a safety limit for this session (shown to the physio)",
-        required=False,
-    ),
     "areas": ListOf(
         Entry(
             {
@@ -356,6 +339,23 @@ SESSION_FIELDS: Final[FieldTable] = {
     "bruising": Flag("bruising beyond redness, right after"),
     "numbness": Flag("numbness or tingling, right after"),
     "note": Text("the user's note"),
+    "overrides": ListOf(
+        Entry(
+            {
+                "rule": Text('the limit overridden, e.g. "rest" or "course-review"'),
+                "detail": Text("what was overridden, and on whose word"),
+            }
+        ),
+        "every override of a safety limit for this session (shown to the physio)",
+        required=False,
+    ),
+    "baseline": Whole(
+        "the person's usual soreness for the region when the session started (0-10): "
+        "recorded at first use, updated from settled follow-up answers",
+        low=0,
+        high=10,
+        required=False,
+    ),
 }
 
 CHECKIN_FIELDS: Final[FieldTable] = {

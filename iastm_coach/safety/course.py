@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 NO_CHANGE_SITTINGS: Final = 4  # reassess after 3-4 sessions (§2); the fourth decides
 SORENESS_DROP: Final = 2  # the smallest meaningful change on the 0-10 scale (§7, §8a)
 REVIEW_RULE: Final = "course-review"
-HISTORY_LIMIT: Final = 400  # sessions read back to find the course start (about 4 years)
+LONGEST_COURSE: Final = timedelta(weeks=13)  # course_weeks is at most 12; a week of slack
+SITTING_SPAN: Final = timedelta(hours=2)  # a screening is written just before its session
 
 
 @dataclass(frozen=True)
@@ -71,22 +72,30 @@ def course_sessions(sessions: Sequence[Record], identity: tuple[str, str, str]) 
         if protocol_identity(record.data) != identity:
             break
         course.append(record)
-        overrides = record.data.get("overrides") or []
-        if any(isinstance(o, dict) and o.get("rule") == REVIEW_RULE for o in overrides):
+        if _acknowledged(record):
             break
     return list(reversed(course))
 
 
-def course_facts(journal: Journal, loaded: LoadedProtocol) -> CourseFacts:
+def course_facts(journal: Journal, loaded: LoadedProtocol, now: datetime) -> CourseFacts:
+    """Read the current course: its sessions since the longest course a protocol may set
+    (`LONGEST_COURSE`), and, when all of those belong to it, whether it began earlier (one
+    more session read), so the cost does not grow with years of journal."""
     region = loaded.protocol.region
-    sessions = recent_sessions(journal, region=region, last=HISTORY_LIMIT)
-    course = course_sessions(sessions, current_identity(loaded))
+    identity = current_identity(loaded)
+    window = recent_sessions(journal, region=region, last=None, since=now - LONGEST_COURSE)
+    course = course_sessions(window, identity)
     if not course:
         return CourseFacts(None, 0)
     start = min(_started(r) for r in course)
+    if len(course) == len(window) and not _acknowledged(course[0]):
+        older = recent_sessions(journal, region=region, last=len(window) + 1)
+        if len(older) > len(window) and protocol_identity(older[-1].data) == identity:
+            start = min(start, _started(older[-1]))  # the course began before the window
     sittings = len({str(r.data.get("group", "")) or r.id for r in course})
+    first_in_window = min(_started(r) for r in course)
     found = journal.recent(
-        kinds={records.SCREENING, records.MEASURE}, since=start - timedelta(hours=2)
+        kinds={records.SCREENING, records.MEASURE}, since=first_in_window - SITTING_SPAN
     )
     soreness = tuple(
         int(r.data["soreness_before"])
@@ -102,6 +111,11 @@ def course_facts(journal: Journal, loaded: LoadedProtocol) -> CourseFacts:
         if outcome is not None and m.region == region and m.test == outcome.name and m.rested
     )
     return CourseFacts(start, sittings, soreness, measures)
+
+
+def _acknowledged(record: Record) -> bool:
+    overrides = record.data.get("overrides") or []
+    return any(isinstance(o, dict) and o.get("rule") == REVIEW_RULE for o in overrides)
 
 
 def _started(record: Record) -> datetime:

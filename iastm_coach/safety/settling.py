@@ -150,12 +150,14 @@ def settle_before_session(
     return followed
 
 
-def waiting_reason(journal: Journal, target: RegionLinks, now: datetime) -> str | None:
+def waiting_reason(
+    journal: Journal, target: RegionLinks, now: datetime, links_for: LinksFor = library_links
+) -> str | None:
     """What `today` says instead of "due" while a session would refuse: soreness of the
     last sitting that has not settled. (A due follow-up does not count: the session asks
     it first, and the answer decides.) Reads only."""
     sides = ["left", "right"] if target.sided else ["none"]
-    for item in gating_sessions(journal, target, sides, now):
+    for item in gating_sessions(journal, target, sides, now, links_for=links_for):
         if follow_up_due(item.session, item.checkins, now) is not None:
             continue
         latest = unsettled(item.answers(), session_baseline(item.session))

@@ -65,6 +65,18 @@ def library_links(region: str) -> RegionLinks | None:
         return None
 
 
+def remembered(links_for: LinksFor = library_links) -> LinksFor:
+    """*links_for* that reads each region's protocol once (for one command's run)."""
+    seen: dict[str, RegionLinks | None] = {}
+
+    def lookup(region: str) -> RegionLinks | None:
+        if region not in seen:
+            seen[region] = links_for(region)
+        return seen[region]
+
+    return lookup
+
+
 def overlapping(a: RegionLinks, b: RegionLinks) -> bool:
     """Same tissue: either file names the other (a link written on one side counts)."""
     return b.region in a.overlaps or a.region in b.overlaps

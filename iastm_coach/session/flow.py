@@ -195,8 +195,6 @@ def session_fields(
         "dose_percent": dose.percent,
         "dose_reason": dose.reason,
         "rest_override": gates.rest_override,
-        "overrides": [dict(item) for item in gates.overrides],
-        "baseline": baseline,
         "areas": [
             {
                 "name": step.area_name,
@@ -211,6 +209,8 @@ def session_fields(
         "bruising": bool(aftercare.bruising),
         "numbness": bool(aftercare.numbness),
         "note": note,
+        "overrides": [dict(item) for item in gates.overrides],
+        "baseline": baseline,
     }
 
 
@@ -372,7 +372,9 @@ def check_course(
 ) -> GateResult:
     """End of course: time to review with a clinician. Going on needs a renewed protocol
     or the person's word that they have reviewed it (asked, default no; recorded)."""
-    reason = review_due(loaded.protocol, course_facts(deps.journal, loaded), deps.clock.now())
+    reason = review_due(
+        loaded.protocol, course_facts(deps.journal, loaded, deps.clock.now()), deps.clock.now()
+    )
     if reason is None:
         return gates
     deps.talk.show(
