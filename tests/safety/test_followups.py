@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
+from iastm_coach.context import AppContext
 from iastm_coach.errors import UsageError
 from iastm_coach.journal.store import Journal, records
 from iastm_coach.paths import journal_dir
@@ -257,3 +258,48 @@ def test_hold_clear_shows_the_urgent_advice_again() -> None:
     )
     result = CliRunner().invoke(app, ["hold", "clear", "neck", "--reason", "settled again"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_command_asks_the_open_check_in_and_keeps_it() -> None:
+    """`iastm-coach session calf` at 50 h: the 48 h check-in comes first, on the same
+    input; when the pipe ends later (in the safety check) the check-in is kept."""
+    from tests.builders import AFTERCARE, ALL_CLEAR, FIRST_USE, READY
+
+    clock = FakeClock()
+    args = ["session", "calf", "--side", "left", "--no-bell"]
+    first = CliRunner().invoke(
+        app, args, input=FIRST_USE + ALL_CLEAR + READY + AFTERCARE, obj=AppContext(clock=clock)
+    )
+    assert first.exit_code == 0, first.output
+    clock.advance(50 * HOUR)
+    result = CliRunner().invoke(
+        app, args, input="1\nn\nn\nn\nn\nfine\n", obj=AppContext(clock=clock)
+    )
+    assert result.exit_code == 2  # the input ended in the safety check
+    assert "48 h check-in is open" in result.stdout
+    (checkin,) = Journal(journal_dir()).recent(kinds={records.CHECKIN})
+    assert (checkin.data["hours"], checkin.data["soreness"], checkin.data["note"]) == (
+        48,
+        1,
+        "fine",
+    )
+
+
+def test_override_without_a_terminal_needs_the_flag() -> None:
+    """--override-rest from a pipe: a 'no' (or nothing) to the clinician question refuses."""
+    from tests.builders import AFTERCARE, ALL_CLEAR, FIRST_USE, READY
+
+    clock = FakeClock()
+    args = ["session", "calf", "--side", "left", "--no-bell"]
+    CliRunner().invoke(
+        app, args, input=FIRST_USE + ALL_CLEAR + READY + AFTERCARE, obj=AppContext(clock=clock)
+    )
+    clock.advance(30 * HOUR)
+    result = CliRunner().invoke(
+        app, [*args, "--override-rest"], input="n\n", obj=AppContext(clock=clock)
+    )
+    assert result.exit_code == 3 and "only your clinician can shorten it" in result.stderr
+    result = CliRunner().invoke(
+        app, [*args, "--override-rest"], input="", obj=AppContext(clock=clock)
+    )
+    assert result.exit_code == 2
