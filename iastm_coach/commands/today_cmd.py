@@ -199,6 +199,7 @@ def render_plan(plan: TodayPlan) -> RenderableType:
 
     from iastm_coach.history.queries import place_label
     from iastm_coach.history.today import describe_moment, describe_wait
+    from iastm_coach.safety.holds import clear_command
     from iastm_coach.views.ui import literal
 
     if plan.new_user:
@@ -272,7 +273,7 @@ def render_plan(plan: TodayPlan) -> RenderableType:
             holds.extend(_aligned(rows))
             holds.append(
                 Text("    then lift the hold: ", style="dim")
-                + literal(f'iastm-coach hold clear {held} --reason "..."')
+                + literal(clear_command(item.hold, '"..."') if item.hold else "")
             )
         parts.extend(holds)
     section(

@@ -14,7 +14,7 @@ from iastm_coach.errors import SafetyStop
 from iastm_coach.history.queries import last_session, session_end
 from iastm_coach.journal import records
 from iastm_coach.protocols.files import LoadedProtocol
-from iastm_coach.safety.holds import Hold, active_holds
+from iastm_coach.safety.holds import Hold, active_holds, clear_command
 from iastm_coach.safety.rest import (
     CLINICIAN_QUESTION,
     daily_cap_problem,
@@ -38,6 +38,7 @@ from iastm_coach.session.deps import SessionDeps
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
 
+QUOTED_REASON: Final = '"..."'
 SHARED_REST_LOOKBACK: Final = timedelta(hours=336)  # the longest rest a protocol may set
 
 
@@ -65,14 +66,13 @@ def check_own_hold(region: str, holds: Mapping[str, Hold], now: datetime) -> Non
 
 def hold_stop(blocker: Blocker, region: str, side: str, now: datetime) -> SafetyStop:
     """The refusal for a hold: names the region held and its reasons, and how to lift it."""
-    held = blocker.hold.region
     since = blocker.hold.since.astimezone(now.tzinfo)
     shown = Blocker(replace(blocker.hold, since=since), blocker.rule, blocker.why)
     return SafetyStop(
         shown.message(region, side),
         hint=(
-            f"Do not treat this region until you have seen your clinician. When they say "
-            f'it is fine, lift the hold with: iastm-coach hold clear {held} --reason "..."'
+            "Do not treat this region until you have seen your clinician. When they say "
+            f"it is fine, lift the hold with: {clear_command(blocker.hold, QUOTED_REASON)}"
         ),
     )
 

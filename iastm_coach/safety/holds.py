@@ -233,6 +233,12 @@ def clear_hold(
     return journal.append(records.HOLD_CLEAR, data, at=at)
 
 
+def clear_command(hold: Hold, reason: str = "TEXT") -> str:
+    """The command that lifts *hold*: with `--examined-by WHO` for a serious sign."""
+    examined = " --examined-by WHO" if serious_rules(hold) else ""
+    return f"iastm-coach hold clear {hold.region}{examined} --reason {reason}"
+
+
 def serious_rules(hold: Hold) -> list[str]:
     """The rules of *hold* that only a clinician's examination lifts."""
     from iastm_coach.safety.redflags import SERIOUS

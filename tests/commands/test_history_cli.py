@@ -163,7 +163,7 @@ def test_history_shows_hold(isolated_home: Path) -> None:
     flat = " ".join(out.split())
     assert code == 0
     assert "soreness-7" in flat and "On hold: neck" in flat and "(on hold)" in flat
-    assert "iastm-coach hold clear neck --reason TEXT" in flat
+    assert "iastm-coach hold clear neck --examined-by WHO --reason TEXT" in flat
     assert run("hold", "clear", "neck", "--reason", "seen by GP", "--examined-by", "Dr Ng")[0] == 0
     flat = " ".join(run("history")[1].split())
     assert "soreness-7" in flat and "On hold" not in flat and "(on hold)" not in flat

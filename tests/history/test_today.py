@@ -319,7 +319,9 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
     assert "calf   until tomorrow 18:30 (in 1 day) · 0 of 2 sessions this week" in out
     assert "On hold: see your clinician" in out
     assert "[bold]Bruising[/bold] reported." in out  # untrusted text shown literally
-    assert 'then lift the hold: iastm-coach hold clear glutes --reason "..."' in out
+    assert (
+        'then lift the hold: iastm-coach hold clear glutes --examined-by WHO --reason "..."' in out
+    )
     assert "Next: iastm-coach session hamstrings" in out
 
 

@@ -155,4 +155,4 @@ def test_today_shows_the_region_held_by_its_neighbour(tmp_path: Path) -> None:
     assert [item["region"] for item in plan["due"]] == ["forearm-flexors"]
     text = CliRunner().invoke(app, ["today"], obj=AppContext(clock=clock)).stdout
     assert "calf on hold: swelling" in text
-    assert 'iastm-coach hold clear calf --reason "..."' in text
+    assert 'iastm-coach hold clear calf --examined-by WHO --reason "..."' in text
