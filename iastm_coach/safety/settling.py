@@ -4,14 +4,17 @@ The sessions that count are the last sitting of the region and the last sitting 
 overlapping region on a side treated now (the same tissue), within
 `followups.FOLLOW_UP_HORIZON`. For each, the follow-up due now (`followups`) is asked
 first (through `SessionDeps.ask_checkin`, or the session refuses and names
-`iastm-coach checkin`); then, when the latest answer is still 4 or more, the session
-waits until a later follow-up says it has settled (clinical reference §7: 4-6 is
-moderate pain that interferes with daily life; the pre-session gate stops at 4).
+`iastm-coach checkin`); then, while the latest answer has not settled (4 or more, or
+from 72 h on more than a point above the usual level), the session waits until a later
+follow-up says it has (clinical reference §7: 4-6 is moderate pain that interferes with
+daily life, the pre-session gate stops at 4; §8a: soreness past about three days is
+outside the expected curve). A hold lifted after that answer (a clinician examined the
+area) ends the wait: their word counts over the old answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -106,9 +109,11 @@ def settle_before_session(
     sides: Sequence[str],
     *,
     links_for: LinksFor = library_links,
+    cleared: Mapping[str, Record] | None = None,
 ) -> list[Followed]:
     """Ask (or refuse for) every follow-up due; refuse while soreness has not settled.
 
+    *cleared* holds the latest hold clear of each region (`HoldState.last_clear`).
     Returns the gating sessions with their check-ins, as answered now.
     """
     journal = deps.journal
@@ -139,6 +144,9 @@ def settle_before_session(
     for item in followed:
         usual = session_baseline(item.session)
         latest = unsettled(item.answers(), usual)
+        clear = (cleared or {}).get(str(item.session.data.get("region", "")))
+        if latest is not None and clear is not None and clear.at >= item.checkins[-1].at:
+            continue  # lifted after that answer: the clinician's word counts
         if latest is not None:
             raise SafetyStop(
                 f"not today: soreness {latest['soreness']}/10 at the {latest['hours']} h "

@@ -288,7 +288,7 @@ def treat(
             )
         )
     gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
-    followed = settle_before_session(deps, links_of(p), sides)
+    followed = settle_before_session(deps, links_of(p), sides, cleared=holds.last_clear)
     screening = screen(loaded, deps)
     baseline = current_baseline(deps.journal, p.region, screening.soreness_before, deps.clock.now())
     check_above_usual(deps, p.region, screening.soreness_before, baseline)

@@ -137,6 +137,14 @@ def test_lingering_soreness_is_followed_up_to_day_7(tmp_path: Path) -> None:
     hold = active_holds(deps.journal)["calf"]
     assert hold.rule == "not-settled" and "usual is 1/10" in hold.reason  # 1 at first use
     assert "on hold" in refused(deps, "calf", side="left")
+    clear_hold(
+        deps.journal,
+        region="calf",
+        reason="physio examined it: fine to go on gently",
+        at=clock.now(),
+    )
+    outcome = session(deps, side="left")  # the physio's word counts over the old answer
+    assert outcome.sessions[0].data["dose_percent"] == 50
 
 
 def test_settled_soreness_ends_the_follow_ups(tmp_path: Path) -> None:
