@@ -19,7 +19,10 @@ from iastm_coach.context import AppContext
 from iastm_coach.errors import UsageError
 from iastm_coach.journal.store import Journal, records
 from iastm_coach.paths import journal_dir
+from iastm_coach.protocols.library import load_builtin
 from iastm_coach.safety.holds import active_holds, clear_hold
+from iastm_coach.safety.settling import waiting_reason
+from iastm_coach.safety.zones import links_of
 from iastm_coach.session.deps import SessionDeps
 from tests.builders import MILD, answer_checkin, make_deps, refused, session
 from tests.fakes import FakeClock
@@ -61,6 +64,9 @@ def test_soreness_6_at_24_and_48_waits_until_it_settles(tmp_path: Path) -> None:
     message = refused(deps, "calf", side="left")
     assert "soreness 6/10 at the 48 h check-in of the last calf (left) session" in message
     assert "has not settled" in message
+    calf = links_of(load_builtin("calf").protocol)
+    waiting = waiting_reason(deps.journal, calf, clock.now())  # what `today` shows
+    assert waiting is not None and "has not settled" in waiting
     at(clock, deps, 70)
     deps.talk.rules.insert(0, ("treated area now", 2))
     outcome = session(deps, side="left")
