@@ -105,8 +105,8 @@ def cmd_checkin(
             if due_item is None:
                 raise UsageError(
                     "no follow-up of that session is open now",
-                    hint="Follow-ups open 20 h after a session and close at 64 h "
-                    "(96 h when a 72 h follow-up is needed); add --hours to answer one anyway.",
+                    hint="Follow-ups open 20 h after a session; one left unanswered stays "
+                    "due for two weeks; add --hours to answer one anyway.",
                 )
             hours = due_item.hours
         follow_up_hours(session, hours, now)  # refuse before asking, not after
@@ -198,7 +198,8 @@ def follow_up_hours(session: Record, hours: int | None, now: dt.datetime) -> int
             elapsed = (now - ended) / dt.timedelta(hours=1)
             raise UsageError(
                 f"no follow-up is open {elapsed:.0f} h after that session",
-                hint="Follow-ups are answered 20-96 h after a session; add --hours 24, 48 or 72 "
+                hint="Follow-ups are answered from 20 h to two weeks after a session; add "
+                "--hours 24, 48, 72 or 120 "
                 "to record one you noted down at the time.",
             )
     opens = ended + dt.timedelta(hours=WINDOWS[hours][0])
