@@ -51,6 +51,8 @@ def test_four_week_course_ends_with_a_review(tmp_path: Path) -> None:
     (review,) = plan["review"]
     assert review["region"] == "calf" and "4-week course" in review["reason"]
     assert plan["due"] == []
+    text = CliRunner().invoke(app, ["today"], obj=AppContext(clock=clock)).stdout
+    assert "Time to review with your clinician" in text and "4-week course" in text
     message = refused(deps, "calf", side="both")
     assert "time to review with your clinician" in message
     assert any(REVIEWED in question for question in deps.talk.asked)
