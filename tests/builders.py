@@ -144,6 +144,13 @@ def add_hold(
     )
 
 
+def add_hold_clear(
+    journal: Journal, *, region: str = "calf", reason: str = "seen by my physio", at: datetime
+) -> Record:
+    """`hold clear REGION --reason ...` at *at*."""
+    return journal.append(records.HOLD_CLEAR, {"region": region, "reason": reason}, at=at)
+
+
 def add_exercise(
     journal: Journal,
     session: Record,

@@ -78,7 +78,7 @@ def cmd_log(
     """
     import secrets
 
-    from iastm_coach.clock import SystemClock
+    from iastm_coach.clock import SystemClock, clock_flag
     from iastm_coach.errors import UsageError
     from iastm_coach.history.queries import place_label
     from iastm_coach.journal import records
@@ -137,7 +137,8 @@ def cmd_log(
                 "bruising": bruising,
                 "numbness": numbness,
                 "note": note,
-            },
+            }
+            | clock_flag(),
             at=now,
         )
         for one_side in sides

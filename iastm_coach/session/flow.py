@@ -17,6 +17,7 @@ from rich.console import RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
+from iastm_coach.clock import clock_flag
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal
@@ -211,7 +212,7 @@ def session_fields(
         "note": note,
         "overrides": [dict(item) for item in gates.overrides],
         "baseline": baseline,
-    }
+    } | clock_flag()
 
 
 def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:

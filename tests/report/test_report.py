@@ -621,15 +621,17 @@ Measured = tuple[Report, list[Record], list[Record]]
 
 
 def test_exercise_adherence_per_region(measured: Measured) -> None:
-    """Exercises count once per sitting: 3 of 4 calf sittings, sets 0/6 + 4/6 + 4/6."""
+    """Exercises count once per sitting and only when done: sets 0/6 + 4/6 + 4/6 are 2 of 4
+    calf sittings (the 0/6 one had none done), not 3."""
     report, _, _ = measured
     calf = next(a for a in report.adherence if a.region == "calf")
     assert (calf.exercise_sittings, calf.exercise_sets_done, calf.exercise_sets_planned) == (
-        3,
+        2,
         8,
         18,
     )
-    assert (calf.exercise_percent, calf.exercise_sets_percent) == (75, 44)
+    assert (calf.exercise_percent, calf.exercise_sets_percent) == (50, 44)
+    assert calf.exercises_declined == 1
     neck = next(a for a in report.adherence if a.region == "neck")
     assert (neck.exercise_sittings, neck.exercise_percent, neck.exercise_sets_percent) == (
         0,
@@ -719,7 +721,7 @@ def test_json_measures_outcomes_and_caveat(measured: Measured) -> None:
     assert [w["median"] for w in left["weekly"]] == [9.0, 9.5, 10.5, 11.0]
     assert left["higher_is_better"] is True and "better direction" in left["summary"]
     calf = next(a for a in data["adherence"] if a["region"] == "calf")
-    assert (calf["exercise_sittings"], calf["exercise_percent"]) == (3, 75)
+    assert (calf["exercise_sittings"], calf["exercise_percent"]) == (2, 50)
     assert (calf["exercise_sets_done"], calf["exercise_sets_planned"]) == (8, 18)
     session = data["sessions"][0]
     assert (session["measure_before"], session["measure_after"]) == (9.0, 10.5)
@@ -745,7 +747,7 @@ def test_html_charts_every_measure(measured: Measured) -> None:
     assert TEST_NAME in text and "i" not in parser.tags and "<i>to" not in page
     assert page.count('class="measure-chart"') == 2
     assert "script" not in parser.tags and parser.external == []
-    assert "after 3 of 4 sittings (75 %); 8 of 18 sets done (44 %)" in text
+    assert "after 2 of 4 sittings (50 %); 8 of 18 sets done (44 %); declined after 1" in text
 
 
 def test_markdown_outcomes_section(measured: Measured) -> None:
@@ -758,7 +760,7 @@ def test_markdown_outcomes_section(measured: Measured) -> None:
     assert "| 9 cm | 10.5 cm | +1.5 cm |" in text
     assert "9.25 cm in the first 2 weeks measured, 10.75 cm in the last 2 weeks" in text
     assert "<i>" not in text and md(TEST_NAME) in text
-    assert "after 3 of 4 sittings (75 %)" in text
+    assert "after 2 of 4 sittings (50 %)" in text
     assert_columns_intact(text)
 
 
