@@ -75,11 +75,13 @@ def cmd_report(
 def make_report(journal: Journal, *, since: dt.datetime | None, now: dt.datetime) -> Any:
     """Scan the journal once and build the report model (protocols looked up by region)."""
     from iastm_coach.errors import CoachError
+    from iastm_coach.history.deviations import journal_integrity
     from iastm_coach.paths import installed_protocols_dir
     from iastm_coach.protocols.files import load_protocol_file
     from iastm_coach.protocols.library import load_builtin, region_index
     from iastm_coach.protocols.model import TreatmentProtocol
     from iastm_coach.report.build import Prescribed, build_report, report_regions
+    from iastm_coach.report.plan_context import plan_context
     from iastm_coach.safety.holds import active_holds, fold_holds
 
     items = list(journal.scan(since=since))
@@ -107,8 +109,15 @@ def make_report(journal: Journal, *, since: dt.datetime | None, now: dt.datetime
         prescriptions[region] = Prescribed(p.sessions_per_week, p.course_weeks) if p else None
         if found is not None and found.outcome is not None:
             better[(region, found.outcome.name)] = found.outcome.higher_is_better
+    context = plan_context(report_regions(items))
     return build_report(
         items,
+        minimal_change=context.minimal_change,
+        exercises_prescribed=context.exercises,
+        plan_facts=context.facts,
+        region_facts=context.region_facts,
+        file_problems=context.file_problems,
+        integrity=journal_integrity(journal),
         now=now,
         since=since,
         prescriptions=prescriptions,

@@ -18,6 +18,7 @@ from iastm_coach.history.queries import (
     SessionRow,
     row_dict,
 )
+from iastm_coach.report.glance import at_a_glance
 from iastm_coach.report.tables import (
     rule_text,
 )
@@ -100,6 +101,9 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "exercise_sets_done": a.exercise_sets_done,
                 "exercise_sets_planned": a.exercise_sets_planned,
                 "exercise_sets_percent": a.exercise_sets_percent,
+                "exercises_declined": a.exercises_declined,
+                "exercise_days": a.exercise_days,
+                "exercises_prescribed": a.exercises_prescribed,
                 "week_in_progress": a.week_in_progress,
             }
             for a in report.adherence
@@ -160,6 +164,38 @@ def report_dict(report: Report) -> dict[str, Any]:
             for m in report.measures
         ],
         "outcomes": [outcome_dict(series) for series in report.outcomes],
+        "summary": [
+            {"label": item.label, "lines": list(item.lines), "alert": item.alert}
+            for item in at_a_glance(report)
+        ],
+        "journal_integrity": {
+            "verified": report.deviations.integrity.verified,
+            "text": report.deviations.integrity.text,
+        },
+        "deviations": [
+            {
+                "kind": d.kind,
+                "label": d.label,
+                "region": d.region,
+                "place": d.place,
+                "at": iso(d.at),
+                "detail": d.detail,
+                "sessions": list(d.sessions),
+            }
+            for d in report.deviations.items
+        ],
+        "hold_spans": [
+            {
+                "region": s.region,
+                "placed": iso(s.placed),
+                "lifted": iso(s.lifted),
+                "rules": list(s.rules),
+                "reasons": list(s.reasons),
+                "lift_reason": s.lift_reason,
+                "id": s.record_id,
+            }
+            for s in report.hold_spans
+        ],
         "sessions": [row_dict(row) for row in report.rows],
     }
 

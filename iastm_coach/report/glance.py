@@ -133,3 +133,37 @@ def outcome_line(series: Series, minimal: float | None) -> str:
     better = series.higher_is_better
     way = "" if better is None else (", better" if (change > 0) == better else ", worse")
     return text + f", beyond the measurement error ({error}){way}"
+
+
+BOX_ITEMS: Final = 6  # per kind in the box; the JSON lists every one
+
+
+@dataclass(frozen=True)
+class BoxGroup:
+    label: str
+    count: int
+    items: tuple[str, ...]  # "2026-03-05 10:00, calf (left): detail" (untrusted text inside)
+    more: int  # not listed here
+
+
+def deviation_box(report: Report) -> list[BoxGroup]:
+    """The Deviations box: one group per kind, its first `BOX_ITEMS` in words."""
+    groups = []
+    for _kind, items in report.deviations.by_kind():
+        texts = tuple(
+            (f"{item.at.astimezone():%Y-%m-%d %H:%M}, " if item.at else "")
+            + f"{item.place}: {item.detail}"
+            for item in items[:BOX_ITEMS]
+        )
+        groups.append(BoxGroup(items[0].label, len(items), texts, len(items) - len(texts)))
+    return groups
+
+
+def integrity_line(report: Report) -> str:
+    return f"Journal integrity: {report.deviations.integrity.text}."
+
+
+NO_DEVIATIONS: Final = (
+    "None: no override, no session during a hold or inside the rest period, none longer "
+    "than planned, no side or date outside the plan, no unsigned or changed protocol file."
+)

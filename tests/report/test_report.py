@@ -612,6 +612,14 @@ SAFE_TAGS = {
     "rect",
     "polygon",
     "polyline",
+    # the summary block, the Deviations box, the small multiples and the appendix
+    "section",
+    "dl",
+    "dt",
+    "dd",
+    "div",
+    "figure",
+    "figcaption",
 }
 
 
