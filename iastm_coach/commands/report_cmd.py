@@ -38,6 +38,9 @@ def cmd_report(
         Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of --format json and stop.")
+    ] = False,
 ) -> None:
     """A report for your physio: protocols, adherence and exercises, outcome measures,
     soreness, red flags, screening, notes."""
@@ -48,6 +51,11 @@ def cmd_report(
     from iastm_coach.errors import UsageError
     from iastm_coach.report.build import render
 
+    if schema:
+        from iastm_coach.report.schema import schema_text
+
+        sys.stdout.write(schema_text())
+        return
     if out is not None and out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out, or add --force.")
 

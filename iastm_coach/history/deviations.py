@@ -389,8 +389,8 @@ def _sitting_deviations(
 def _since_text(sitting: _Sitting, previous: _Sitting | None, plan: PlanFacts | None) -> str:
     if previous is None:
         return ""
-    rest = f" of the {plan.rest_hours} h rest" if plan and plan.rest_hours else ""
-    return f", {_hours(sitting.started - previous.ended)}{rest} after the last session"
+    rest = f" (the rest is {plan.rest_hours} h)" if plan and plan.rest_hours else ""
+    return f", {_hours(sitting.started - previous.ended)} after the last session{rest}"
 
 
 def _hours(delta: timedelta) -> str:

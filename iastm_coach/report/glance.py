@@ -58,12 +58,8 @@ def deviations_glance(report: Report) -> Glance:
     groups = deviations.by_kind()
     if not groups:
         return Glance("Deviations", (f"none; {integrity}",))
-    parts = ", ".join(f"{len(items)} {label_of(items[0].label)}" for _, items in groups)
+    parts = ", ".join(f"{items[0].label} ({len(items)})" for _, items in groups)
     return Glance("Deviations", (f"{parts}; {integrity} (details below)",), alert=True)
-
-
-def label_of(label: str) -> str:
-    return label[0].lower() + label[1:]
 
 
 def adherence_lines(report: Report) -> list[str]:
@@ -132,7 +128,7 @@ def outcome_line(series: Series, minimal: float | None) -> str:
         return text + f", within measurement error ({error})"
     better = series.higher_is_better
     way = "" if better is None else (", better" if (change > 0) == better else ", worse")
-    return text + f", beyond the measurement error ({error}){way}"
+    return text + f", at least the measurement error ({error}){way}"
 
 
 BOX_ITEMS: Final = 6  # per kind in the box; the JSON lists every one

@@ -43,7 +43,7 @@ def test_rest_override_is_one_deviation_per_sitting(tmp_path: Path) -> None:
     assert [d.kind for d in found.items] == ["override"]
     item = found.items[0]
     assert item.place == "calf (left and right)"
-    assert "--override-rest" in item.detail and "30 h" in item.detail and "48 h" in item.detail
+    assert item.detail == "rest: --override-rest, 30 h after the last session (the rest is 48 h)"
     assert len(item.sessions) == 2
 
 
