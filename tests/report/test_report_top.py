@@ -147,7 +147,7 @@ def test_small_multiples_and_hold_spans(runner: Report) -> None:
     assert page.count('class="small-chart"') == 3
     for place in ("calf (left)", "calf (right)", "neck"):
         assert f'data-place="{place}"' in page
-    spans = [s for s in runner.hold_spans]
+    spans = list(runner.hold_spans)
     assert [(s.region, s.lifted is not None) for s in spans] == [("calf", True), ("neck", False)]
     assert page.count('class="hold-span"') == 2 * 1 + 1  # calf's on both sides, neck's once
     assert spans[1].placed > max(r.started for r in runner.rows)
