@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from iastm_coach.commands.common import (
     show_flags,
 )
 from iastm_coach.commands.protocol_cmd import complete_region
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Journal
 
 MAX_LOG_MINUTES = 60.0
 
@@ -71,6 +74,14 @@ def cmd_log(
     bruising: Annotated[bool, typer.Option("--bruising", help="Bruising beyond redness.")] = False,
     numbness: Annotated[bool, typer.Option("--numbness", help="Numbness or tingling.")] = False,
     note: Annotated[str, typer.Option(help="A note for your journal.")] = "",
+    override_hold: Annotated[
+        bool,
+        typer.Option(
+            "--override-hold",
+            help="Record a session done while the region was on hold (a clinician treated "
+            "it, say). Recorded, and shown to your physio as a deviation.",
+        ),
+    ] = False,
 ) -> None:
     """Record a session done without the timer (at a clinic, say).
 
@@ -110,6 +121,7 @@ def cmd_log(
     ended = started + dt.timedelta(seconds=total_s)
     group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
     journal = open_journal()
+    overrides = hold_overrides(journal, protocol.region, started, override=override_hold)
     saved = [
         journal.append(
             records.SESSION,
@@ -138,6 +150,7 @@ def cmd_log(
                 "numbness": numbness,
                 "note": note,
             }
+            | ({"overrides": overrides} if overrides else {})
             | clock_flag(),
             at=now,
         )
@@ -164,3 +177,29 @@ def cmd_log(
             style="red",
         )
     print_reminder(journal, now)
+
+
+def hold_overrides(
+    journal: Journal, region: str, started: dt.datetime, *, override: bool
+) -> list[dict[str, str]]:
+    """A session that started while its region was on hold is refused (exit 3), unless
+    --override-hold says it happened anyway: then it is recorded as an override, for the
+    physio's Deviations box."""
+    from iastm_coach.errors import SafetyStop
+    from iastm_coach.history.hold_spans import hold_spans
+    from iastm_coach.safety.holds import hold_records
+
+    spans = [s for s in hold_spans(hold_records(journal)) if s.region == region]
+    held = next((s for s in spans if s.covers(started)), None)
+    if held is None:
+        return []
+    since = f"{held.placed.astimezone():%Y-%m-%d %H:%M}"
+    reasons = "; ".join(held.reasons)
+    if not override:
+        raise SafetyStop(
+            f"the {region} is on hold since {since}: {reasons}; a session during a hold is "
+            "not recorded without --override-hold",
+            hint="If a clinician treated it, or you did it anyway, add --override-hold: it is "
+            "recorded and shown to your physio. Lift the hold with `iastm-coach hold clear`.",
+        )
+    return [{"rule": "hold", "detail": f"logged during the hold since {since}: {reasons}"}]

@@ -315,18 +315,23 @@ def _sitting_deviations(
     rest_overridden = any(bool(r.data.get("rest_override")) for r in sitting.sessions)
     if rest_overridden and not any(o.startswith("rest") for o in overrides):
         overrides.insert(0, "rest: --override-rest" + _since_text(sitting, previous, plan))
+    held_anyway = any(o.startswith("hold:") for o in overrides)
     for text in overrides:
-        add("override", text)
+        if not text.startswith("hold:"):  # a hold override is told with the hold below
+            add("override", text)
 
     hold = next(
         (s for s in spans if s.region == sitting.region and s.covers(sitting.started)), None
     )
     if hold is not None:
         lifted = f", lifted {_when(hold.lifted)}" if hold.lifted else ", still in force"
+        anyway = " (recorded with --override-hold)" if held_anyway else ""
         add(
             "during-hold",
-            f"on hold since {_when(hold.placed)}{lifted}: {'; '.join(hold.reasons)}",
+            f"on hold since {_when(hold.placed)}{lifted}: {'; '.join(hold.reasons)}{anyway}",
         )
+    elif held_anyway:
+        add("override", next(o for o in overrides if o.startswith("hold:")))
 
     if previous is not None and plan is not None and plan.rest_hours and not rest_overridden:
         ready = rest_ready_at(previous.ended, plan.rest_hours)

@@ -28,6 +28,7 @@ from iastm_coach.report.build import (
     render_json,
     render_markdown,
 )
+from iastm_coach.report.data import csv_text
 from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
 from iastm_coach.safety.redflags import RedFlag
 from tests.builders import (
@@ -304,7 +305,7 @@ def test_since_skips_older_records(tmp_path: Path) -> None:
 def test_csv_round_trip(report: Report) -> None:
     """CSV: the documented header, one row per session, values intact, formulas defused."""
     rows = list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
-    assert list(rows[0]) == [name for name, _ in ROW_FIELDS]
+    assert list(rows[0]) == [name for name, _ in ROW_FIELDS] + ["utc_offset"]
     assert len(rows) == len(report.rows)
     first = rows[0]
     assert first["id"] == report.rows[0].id
@@ -385,7 +386,7 @@ def test_empty_report_renders(tmp_path: Path) -> None:
     report = build_report([], now=NOW, since=None, prescriptions={})
     assert "No sessions" in render_html(report)
     assert json.loads(render_json(report))["sessions"] == []
-    assert render_csv(report).splitlines() == [",".join(n for n, _ in ROW_FIELDS)]
+    assert render_csv(report).splitlines() == [",".join(n for n, _ in ROW_FIELDS) + ",utc_offset"]
     assert "None." in render_markdown(report)
 
 
@@ -559,10 +560,7 @@ def test_any_text_round_trips(note: str, reason: str) -> None:
     report = build_report([value, session, hold], now=NOW, since=None, prescriptions={})
 
     row = next(csv.DictReader(io.StringIO(render_csv(report), newline="")))
-    expected = f"'{note}" if note and note[0] in "=+-@\t\r" else note
-    assert row["note"] == expected
-    defused = f"'{reason}" if reason and reason[0] in "=+-@\t\r" else reason
-    assert row["measure_test"] == defused
+    assert row["note"] == csv_text(note) and row["measure_test"] == csv_text(reason)
     data_back = json.loads(render_json(report))
     assert data_back["sessions"][0]["note"] == note
     assert data_back["holds"][0]["reason"] == reason
@@ -683,7 +681,7 @@ def test_csv_has_exercise_and_measure_columns(measured: Measured) -> None:
     report, _, _ = measured
     rows = list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
     names = [name for name, _ in ROW_FIELDS]
-    assert list(rows[0]) == names
+    assert list(rows[0]) == [*names, "utc_offset"]
     assert names[-7:] == [
         "exercise_sets_done",
         "exercise_sets_planned",
