@@ -24,6 +24,7 @@ class ReportFormat(StrEnum):
     html = "html"
     csv = "csv"
     json = "json"
+    fhir = "fhir"
 
 
 def cmd_report(
@@ -32,7 +33,8 @@ def cmd_report(
         typer.Option("--since", formats=["%Y-%m-%d"], help="Only from this day on, YYYY-MM-DD."),
     ] = None,
     fmt: Annotated[
-        ReportFormat, typer.Option("--format", help="md, html, csv or json.")
+        ReportFormat,
+        typer.Option("--format", help="md, html, csv, json or fhir."),
     ] = ReportFormat.md,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
@@ -42,8 +44,8 @@ def cmd_report(
         bool, typer.Option("--schema", help="Print the JSON Schema of --format json and stop.")
     ] = False,
 ) -> None:
-    """A report for your physio: protocols, adherence and exercises, outcome measures,
-    soreness, red flags, screening, notes."""
+    """A report for your physio: deviations, protocols, adherence and exercises, outcome
+    measures, soreness, red flags, screening, notes."""
     import gc
     import sys
 

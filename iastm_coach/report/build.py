@@ -46,6 +46,7 @@ from iastm_coach.journal import records
 from iastm_coach.report.data import REPORT_VERSION as REPORT_VERSION
 from iastm_coach.report.data import render_csv as render_csv
 from iastm_coach.report.data import render_json as render_json
+from iastm_coach.report.fhir import render_fhir as render_fhir
 from iastm_coach.report.html_page import nice_scale as nice_scale
 from iastm_coach.report.html_page import render_html as render_html
 from iastm_coach.report.markdown import md as md
@@ -182,6 +183,8 @@ class Report:
     hold_spans: tuple[HoldSpan, ...] = ()  # each hold from placed to lifted (or still on)
     # (region, outcome test) -> the protocol's `outcome.minimal_change`, the measurement error
     minimal_change: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # (session id, follow-up hours) -> when the answer counted was given (FHIR's times)
+    checkin_times: Mapping[tuple[str, int], datetime] = field(default_factory=dict)
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -329,8 +332,21 @@ def build_report(
             integrity=integrity,
         ),
         hold_spans=tuple(hold_spans(hold_items)),
+        checkin_times=checkin_times(companions),
         minimal_change=dict(minimal_change or {}),
     )
+
+
+def checkin_times(companions: Iterable[Record]) -> dict[tuple[str, int], datetime]:
+    """When each follow-up's answer was given (the latest answer wins, as in `join_rows`)."""
+    found: dict[tuple[str, int], datetime] = {}
+    for record in sorted(
+        (r for r in companions if r.kind == records.CHECKIN), key=lambda r: (r.at, r.id)
+    ):
+        hours = record.data.get("hours")
+        if isinstance(hours, int):
+            found[(str(record.data.get("session", "")), hours)] = record.at
+    return found
 
 
 def session_start(record: Record) -> datetime:
@@ -479,6 +495,7 @@ RENDERERS: Final = {
     "html": render_html,
     "csv": render_csv,
     "json": render_json,
+    "fhir": render_fhir,
 }
 
 
