@@ -247,6 +247,31 @@ def add_runner_weeks(journal: Journal, *, start: datetime = T0) -> dict[str, lis
     return made
 
 
+def runner_page(tmp_path: Path) -> str:
+    """The HTML report of `add_runner_weeks` (the printed-page test and the README's
+    screenshot, docs/make_screenshot.py)."""
+    from iastm_coach.history.deviations import PlanFacts
+    from iastm_coach.report.build import Prescribed, build_report, render_html
+    from iastm_coach.safety.holds import fold_holds
+
+    journal = make_journal(tmp_path)
+    add_runner_weeks(journal)
+    items = list(journal.scan())
+    report = build_report(
+        items,
+        now=T0 + timedelta(days=27),
+        since=None,
+        prescriptions={"calf": Prescribed(2, 4), "neck": None},
+        patients=["Sam Runner"],
+        active_holds=fold_holds(items).active,
+        higher_is_better={("calf", "Knee-to-wall lunge"): True},
+        minimal_change={("calf", "Knee-to-wall lunge"): 1.6},
+        exercises_prescribed={"calf": 2, "neck": 0},
+        plan_facts={"ab" * 32: PlanFacts(region="calf", rest_hours=48)},  # add_session's file
+    )
+    return render_html(report)
+
+
 def add_measure(
     journal: Journal,
     value: float,

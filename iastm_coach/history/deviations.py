@@ -352,7 +352,7 @@ def _sitting_deviations(
             and actual > OVER_TIME_FACTOR * planned
         ):
             side = _side(record)
-            where = "" if side == "none" else f"{side}: "
+            where = f"{side}: " if len(sitting.sessions) > 1 and side != "none" else ""
             add(
                 "over-time",
                 f"{where}{actual / 60:.1f} min against {planned / 60:.1f} min planned "
