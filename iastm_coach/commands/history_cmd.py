@@ -7,9 +7,13 @@ when the command runs (start-up time matters).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from iastm_coach.history.queries import SessionRow
+    from iastm_coach.journal.store import Record
 
 from iastm_coach.commands.common import open_journal, print_reminder, resolve_region, since_moment
 from iastm_coach.commands.protocol_cmd import complete_region
@@ -39,7 +43,7 @@ def cmd_history(
     from iastm_coach.history.queries import companions_for, join_rows, recent_sessions, row_dict
     from iastm_coach.safety.holds import fold_holds
     from iastm_coach.views.history import history_table, holds_text
-    from iastm_coach.views.ui import get_console, say
+    from iastm_coach.views.ui import get_console, say, say_literal
 
     if last < 1:
         raise UsageError(f"--last must be 1 or more (got {last})")
@@ -58,6 +62,7 @@ def cmd_history(
     holds = fold_holds(companions).active
     if canonical:
         holds = {r: h for r, h in holds.items() if r == canonical}
+    rows, footer = with_deviations(rows, sessions, companions)
     console = get_console()
     if not rows:
         say(
@@ -66,6 +71,8 @@ def cmd_history(
         )
     else:
         console.print(history_table(rows, holds=holds, width=console.width))
+    if footer:
+        say_literal(footer, style="red")
     if holds:
         console.print(holds_text(holds))
     if rows and (len(rows) >= last or since is not None):
@@ -76,3 +83,29 @@ def cmd_history(
             "`iastm-coach hold list` shows every hold.[/dim]"
         )
     print_reminder(journal, SystemClock().now())
+
+
+def with_deviations(
+    rows: list[SessionRow], sessions: list[Record], companions: list[Record]
+) -> tuple[list[SessionRow], str | None]:
+    """The rows with a '!' flag per deviation (history/deviations.py, the same function as
+    the report's Deviations box), and the footer line that explains them."""
+    from dataclasses import replace
+
+    from iastm_coach.history.deviations import (
+        find_deviations,
+        footer_line,
+        known_protocol_paths,
+        marked_flags,
+        read_plan_facts,
+    )
+
+    facts = read_plan_facts(known_protocol_paths())
+    by_region = {item.region: item for item in facts.values()}
+    found = find_deviations([*sessions, *companions], facts=facts, region_facts=by_region)
+    kinds = found.session_kinds()
+    marked = [
+        replace(row, flags=marked_flags(row.flags, kinds[row.id])) if row.id in kinds else row
+        for row in rows
+    ]
+    return marked, footer_line(found, len(rows))

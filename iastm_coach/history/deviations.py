@@ -413,3 +413,31 @@ def file_deviation(region: str, path: Path, detail: str) -> Deviation:
     """A protocol file that changed (found by the caller, which reads the pins and the
     signatures): shown first in the Deviations box, with no session."""
     return Deviation("file-changed", region, path.name, None, detail)
+
+
+# --- history's marker per row ------------------------------------------------------------------
+
+MARK: Final = "!"
+
+
+def marked_flags(flags: tuple[str, ...], kinds: Sequence[str]) -> tuple[str, ...]:
+    """A row's flags with its deviations after them ('! session during a hold'), for the
+    history table (its JSON keeps `flags` as the red-flag rule ids)."""
+    return (*flags, *(f"{MARK} {KINDS.get(kind, kind).lower()}" for kind in kinds))
+
+
+def footer_line(found: Deviations, shown: int) -> str | None:
+    """The line under the history table: how many rows deviate, and where the details are."""
+    marked = found.session_kinds()
+    if not marked:
+        return None
+    kinds = sorted(
+        {kind for ks in marked.values() for kind in ks},
+        key=lambda k: list(KINDS).index(k) if k in KINDS else len(KINDS),
+    )
+    count = len(marked)
+    return (
+        f"{MARK} {count} of the {shown} sessions shown deviate from the plan "
+        f"({', '.join(KINDS.get(k, k).lower() for k in kinds)}); "
+        "`iastm-coach report` lists every deviation."
+    )

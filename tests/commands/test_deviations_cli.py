@@ -117,3 +117,24 @@ def test_deleting_a_journal_record_is_never_shown_as_verified(isolated_home: Pat
 def test_report_schema_option() -> None:
     code, out = run("report", "--schema")
     assert code == 0 and json.loads(out)["title"] == "iastm-coach report"
+
+
+def test_history_marks_the_rows_and_explains_the_marker(isolated_home: Path) -> None:
+    """A session logged 20 h after the last one (rest 48 h): its row says so, a footer
+    explains the '!', and --json keeps `flags` for red-flag rules only."""
+    assert run("log", "calf", "--soreness", "2", "--when", ago(30))[0] == 0
+    assert run("log", "calf", "--soreness", "2", "--when", ago(10))[0] == 0
+    code, out = run("history")
+    assert code == 0, out
+    assert out.count("! session inside the rest period") == 2  # both sides of the sitting
+    flat = " ".join(out.split())
+    assert "! 2 of the 4 sessions shown deviate from the plan (session inside the rest " in flat
+    assert "`iastm-coach report` lists every deviation." in flat
+    code, out = run("history", "--json")
+    assert all(not s["flags"] for s in json.loads(out)["sessions"])
+
+
+def test_history_without_deviations_has_no_footer(isolated_home: Path) -> None:
+    assert run("log", "calf", "--soreness", "2", "--when", ago(30))[0] == 0
+    code, out = run("history")
+    assert code == 0 and "deviate" not in out and "!" not in out
