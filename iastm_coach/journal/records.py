@@ -313,16 +313,6 @@ SESSION_FIELDS: Final[FieldTable] = {
     "dose_percent": Whole("100 unless a dose rule scaled it", low=0, high=100),
     "dose_reason": Text('"" or why the dose was scaled'),
     "rest_override": Flag("the user overrode the rest period"),
-    "overrides": ListOf(
-        Entry(
-            {
-                "rule": Text('the limit overridden, e.g. "rest" or "course-review"'),
-                "detail": Text("what was overridden, and on whose word"),
-            }
-        ),
-        "every override of a safety limit for this session (shown to the physio)",
-        required=False,
-    ),
     "areas": ListOf(
         Entry(
             {

@@ -75,12 +75,14 @@ def test_editing_a_signed_file(isolated_home: Path, tmp_path: Path) -> None:
 
 def test_overriding_rest(isolated_home: Path) -> None:
     clock = FakeClock()
-    deps = make_deps(isolated_home, ScriptedTalk([*MILD, *MILD]), clock)
+    answers = [*MILD, ("treat this region sooner", True), *MILD]
+    deps = make_deps(isolated_home, ScriptedTalk(answers), clock)
     session(deps, side="left")
     clock.advance(30 * 3600)
     session(deps, side="left", override_rest=True)
     (found,) = deviations()
-    assert found["kind"] == "override" and "--override-rest, 30 h" in str(found["detail"])
+    assert found["kind"] == "override"
+    assert str(found["detail"]).startswith("rest: 30 h after the last calf session")
     assert "Safety limit overridden** (1)" in box()
 
 
