@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
@@ -140,3 +141,24 @@ def test_history_without_deviations_has_no_footer(isolated_home: Path) -> None:
     assert run("log", "calf", "--soreness", "2", "--when", ago(30))[0] == 0
     code, out = run("history")
     assert code == 0 and "deviate" not in out and "!" not in out
+
+
+def test_a_clock_set_by_the_environment_is_recorded_and_shown(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record written under IASTM_COACH_NOW says so (`clock_set`); the report lists it."""
+    from iastm_coach.clock import _pretend_start
+
+    monkeypatch.setenv("IASTM_COACH_NOW", "2026-03-02T18:30:00+00:00")
+    _pretend_start.cache_clear()
+    try:
+        assert run("log", "calf", "--soreness", "2")[0] == 0
+    finally:
+        monkeypatch.delenv("IASTM_COACH_NOW")
+        _pretend_start.cache_clear()
+    (record,) = Journal(isolated_home / "journal").recent(kinds={"session"}, limit=1)
+    assert record.data["clock_set"] is True
+    assert [d["kind"] for d in deviations("clock-set")] == ["clock-set"]
+    assert run("log", "calf", "--soreness", "2", "--when", ago(1))[0] == 0
+    (newest,) = Journal(isolated_home / "journal").recent(kinds={"session"}, limit=1)
+    assert "clock_set" not in newest.data
