@@ -432,6 +432,7 @@ def sitting_of(journal: Journal, session: Record) -> list[Record]:
 # --- history of everything, streamed ----------------------------------------------------------
 
 SITTING_WAIT: Final = timedelta(days=1)  # a session logged later waits no longer for its sitting
+BLOCK_MONTHS: Final = 16  # the most month files read before rows are handed out
 
 
 class HistoryStream:
@@ -466,7 +467,7 @@ class HistoryStream:
 
     def __iter__(self) -> Iterator[SessionRow]:
         waiting: list[Record] = []  # sessions read, not yet handed out, newest first
-        for month_start, month in self._months():
+        for month_start, month in self._months():  # newest first
             sessions = []
             for record in month:
                 if record.kind == records.SESSION:
@@ -487,15 +488,28 @@ class HistoryStream:
         yield from self._rows(waiting)
 
     def _months(self) -> Iterator[tuple[datetime, list[Record]]]:
-        """Each month file's records (oldest first), newest month first."""
-        for path in reversed(self.journal.month_files()):
+        """Records (oldest first) from a month start to the end of what was read before,
+        newest first: one month, then two, four, ... up to `BLOCK_MONTHS` at a time, so
+        the first rows come quickly and the journal lists its month files a few times
+        only, not once a month."""
+        starts: list[datetime] = []
+        for path in self.journal.month_files():
             match = _MONTH_NAME.fullmatch(path.name)
-            if match is None:
-                continue
-            year, month = int(match.group(1)), int(match.group(2))
-            start = datetime(year, month, 1, tzinfo=UTC)
-            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-            yield start, between(self.journal, start, end, ALL_KINDS)
+            if match is not None:
+                starts.append(datetime(int(match.group(1)), int(match.group(2)), 1, tzinfo=UTC))
+        end: datetime | None = None
+        size = 1
+        while starts:
+            block, starts = starts[-size:], starts[:-size]
+            start = block[0]
+            found = (
+                list(self.journal.scan(kinds=ALL_KINDS, since=start))
+                if end is None
+                else between(self.journal, start, end, ALL_KINDS)
+            )
+            yield start, found
+            end = start
+            size = min(size * 2, BLOCK_MONTHS)
 
     def _wanted(self, record: Record) -> bool:
         if self.region is not None and record.data.get("region") != self.region:

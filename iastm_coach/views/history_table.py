@@ -137,14 +137,23 @@ def wrap(cell: Cell, width: int) -> list[Line]:
     The runs are walked once, in step with the spans, so time grows with the length
     of the text (a megabyte-long note included).
     """
-    text = plain(cell)
+    return [line for line, _width in sized_wrap(cell, width)]
+
+
+def sized_wrap(cell: Cell, width: int) -> list[tuple[Line, int]]:
+    """`wrap`, each line with its width in cells."""
+    text = cell[0][0] if len(cell) == 1 else plain(cell)
+    if "\n" not in text:
+        size = cell_width(text)
+        if size <= width:
+            return [(list(cell), size)]  # most cells: one line as it is
     bounds: list[tuple[int, int, str]] = []
     position = 0
     for piece, style in cell:
         if piece:
             bounds.append((position, position + len(piece), style))
             position += len(piece)
-    lines: list[Line] = []
+    lines: list[tuple[Line, int]] = []
     first = 0  # the first run that may still overlap a span
     offset = 0
     for raw in text.split("\n"):
@@ -162,7 +171,7 @@ def wrap(cell: Cell, width: int) -> list[Line]:
                 index += 1
             if cut:
                 line.append((ELLIPSIS, "dim"))
-            lines.append(line)
+            lines.append((line, line_width(line)))
         offset += len(raw) + 1
     return lines
 
@@ -283,6 +292,20 @@ STACKED: Final = (
 )
 
 
+def column_lines(
+    column: Column, cells: Mapping[str, Cell], width: int, *, wide: bool
+) -> list[tuple[Line, int]]:
+    """The cell of *column* wrapped to *width*: each stacked field on lines of its own."""
+    if wide or len(column.keys) == 1:
+        return sized_wrap(column_cell(column, cells, wide=wide), width)
+    lines: list[tuple[Line, int]] = []
+    for key in column.keys:
+        part = cells[key]
+        if len(part) > 1 or part[0][0]:
+            lines += sized_wrap(part, width)
+    return lines
+
+
 def column_cell(column: Column, cells: Mapping[str, Cell], *, wide: bool) -> Cell:
     """The cell of *column* (stacked tables show 72 h on a line of its own)."""
     if not wide and column.keys == ("soreness", "72h"):
@@ -325,26 +348,6 @@ def fit_widths(
 # --- the table, line by line -------------------------------------------------------------------
 
 
-def padded(line: Line, width: int, justify: str) -> Line:
-    room = width - line_width(line)
-    if room <= 0:
-        return line
-    return [*line, (" " * room, "")] if justify == "left" else [(" " * room, ""), *line]
-
-
-def trimmed(line: Line) -> Line:
-    """*line* without trailing spaces (they only cost bytes in a pipe or a pager)."""
-    out = list(line)
-    while out:
-        text, style = out[-1]
-        stripped = text.rstrip(" ")
-        if stripped:
-            out[-1] = (stripped, style)
-            break
-        out.pop()
-    return out
-
-
 class HistoryTable:
     """The history fitted to *width* terminal columns, one session at a time.
 
@@ -382,27 +385,38 @@ class HistoryTable:
         table_width = sum(self.widths) + GAP * (len(self.widths) - 1)
         lines = wrap(ours(TITLE, "italic"), table_width)
         headers = [
-            wrap(ours(column.header, "bold"), width)
+            sized_wrap(ours(column.header, "bold"), width)
             for column, width in zip(self.columns, self.widths, strict=True)
         ]
         lines += self._side_by_side(headers)
         lines.append([(RULE * table_width, "")])
         return lines
 
-    def _side_by_side(self, blocks: Sequence[list[Line]]) -> list[Line]:
+    def _side_by_side(self, blocks: Sequence[list[tuple[Line, int]]]) -> list[Line]:
         assert self.columns is not None
         height = max(len(block) for block in blocks)
         out: list[Line] = []
+        gap = (" " * GAP, "")
         for number in range(height):
             line: Line = []
+            pending = 0  # spaces owed before the next text (none at the end of a line)
             for index, (block, column, width) in enumerate(
                 zip(blocks, self.columns, self.widths, strict=True)
             ):
-                if index:
-                    line.append((" " * GAP, ""))
-                piece = block[number] if number < len(block) else []
-                line.extend(padded(piece, width, column.justify))
-            out.append(trimmed(line))
+                pending += GAP if index else 0
+                if number >= len(block) or not block[number][0]:
+                    pending += width
+                    continue
+                piece, size = block[number]
+                room = max(0, width - size)
+                if column.justify == "right":
+                    pending += room
+                    room = 0
+                if pending:
+                    line.append((" " * pending, "") if pending != GAP else gap)
+                line.extend(piece)
+                pending = room
+            out.append(line)
         return out
 
     def row(self, row: SessionRow, holds: Mapping[str, Hold], *, first: bool) -> list[Line]:
@@ -412,7 +426,7 @@ class HistoryTable:
         if self.columns is None:
             return [[], *self._card(cells)]
         blocks = [
-            wrap(column_cell(column, cells, wide=self.wide), width)
+            column_lines(column, cells, width, wide=self.wide)
             for column, width in zip(self.columns, self.widths, strict=True)
         ]
         lines = self._side_by_side(blocks)
