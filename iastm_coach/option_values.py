@@ -29,8 +29,6 @@ except ImportError:  # pragma: no cover - another Typer: leave conversion to it
 
 from typer._click.exceptions import BadParameter
 
-DATETIME_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")  # Click's defaults
-
 
 def to_text(value: Any) -> str:
     if isinstance(value, bytes):
@@ -99,7 +97,7 @@ def convert(annotation: Any, info: Any, value: Any, ctx: Any) -> Any:
     if annotation is datetime:
         if isinstance(value, datetime):
             return value
-        formats = info.formats or DATETIME_FORMATS
+        formats = info.formats
         for pattern in formats:
             try:
                 return datetime.strptime(to_text(value), pattern)
@@ -125,8 +123,10 @@ def plain(annotation: Any, info: Any) -> bool:
         return False
     if annotation in (int, float):
         return info.min is None and info.max is None and not info.clamp
-    if annotation in (str, bool, datetime):
+    if annotation in (str, bool):
         return True
+    if annotation is datetime:
+        return bool(info.formats)  # without formats pydantic reads many more forms
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return True
     if annotation is Path:
