@@ -113,7 +113,12 @@ def convert(annotation: Any, info: Any, value: Any, ctx: Any) -> Any:
         except ValueError as error:
             raise ValueError(f"Value error, {error}") from None
     assert annotation is Path
-    return value if isinstance(value, Path) else Path(to_text(value))
+    if isinstance(value, Path):
+        return value
+    text = to_text(value)
+    if "\x00" in text:
+        raise ValueError("Input is not a valid path")
+    return Path(text)
 
 
 def plain(annotation: Any, info: Any) -> bool:
