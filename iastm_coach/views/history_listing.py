@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Final
 
-from iastm_coach.history.queries import HistoryStream, checkin_reminder, row_dict
+from iastm_coach.history.queries import checkin_reminder, row_dict
+from iastm_coach.history.stream import HistoryStream
 from iastm_coach.views.history_table import HistoryTable, Line, literal, ours, when, wrap
 from iastm_coach.views.output import Listing, listing, terminal_width
 

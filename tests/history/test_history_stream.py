@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
-from iastm_coach.history.queries import HistoryStream, session_rows
+from iastm_coach.history.queries import session_rows
+from iastm_coach.history.stream import HistoryStream
 from iastm_coach.journal.store import Journal
 from iastm_coach.views import output
 from iastm_coach.views.history_table import ELLIPSIS
