@@ -12,12 +12,10 @@ from typing import TYPE_CHECKING, Final
 
 from rich.text import Text
 
-from iastm_coach.views.history_table import short_id, table_lines, when
+from iastm_coach.views.history_table import Line, holds_lines, short_id, table_lines, when
 from iastm_coach.views.ui import literal
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from iastm_coach.history.outcomes import Series
     from iastm_coach.history.queries import DueCheckin, SessionRow
     from iastm_coach.history.trend import Trend
@@ -43,49 +41,28 @@ def history_table(
     """The history table of *rows* (newest first) fitted to *width* terminal columns, as
     one Rich Text (`history` itself writes the lines of `views.history_table` as they
     are made)."""
+    return lines_text(table_lines(rows, holds=holds, width=width))
+
+
+def holds_text(holds: Mapping[str, Hold], *, width: int | None = None) -> Text:
+    """Each region on hold with every red flag that fired since the hold began (the lines
+    `history` writes under its table), wrapped to *width* (default: the console's)."""
+    if width is None:
+        from iastm_coach.views.ui import get_console
+
+        width = get_console().width
+    return lines_text(holds_lines(holds, width))
+
+
+def lines_text(lines: Sequence[Line]) -> Text:
+    """Lines of styled runs as one Rich Text."""
     text = Text()
-    for index, line in enumerate(table_lines(rows, holds=holds, width=width)):
+    for index, line in enumerate(lines):
         if index:
             text.append("\n")
         for piece, style in line:
             text.append(piece, style=style or None)
     return text
-
-
-def holds_text(holds: Mapping[str, Hold]) -> RenderableType:
-    """Each region on hold with every red flag that fired since the hold began.
-
-    Lines under a region are indented, and stay indented when the terminal wraps them.
-    """
-    from rich.console import Group
-    from rich.padding import Padding
-
-    from iastm_coach.safety.holds import clear_command, serious_rules
-
-    parts: list[RenderableType] = []
-    for region, hold in sorted(holds.items()):
-        reasons = hold.all_reasons
-        head = Text("On hold: ", style="bold red")
-        if len(reasons) == 1:
-            head.append_text(literal(f"{region} since {when(hold.since)}: {reasons[0]}"))
-            parts.append(head)
-        else:
-            head.append_text(
-                literal(f"{region} since {when(hold.since)}, {len(reasons)} red flags:")
-            )
-            parts.append(head)
-            parts.extend(Padding(literal(f"- {reason}"), (0, 0, 0, 2)) for reason in reasons)
-        parts.append(
-            Padding(
-                literal(
-                    "Do not treat it; contact your clinician. Lift it with "
-                    f"`{clear_command(hold)}`"
-                    + (" once a clinician has examined the area." if serious_rules(hold) else ".")
-                ),
-                (0, 0, 0, 2),
-            )
-        )
-    return Group(*parts)
 
 
 def due_line(item: DueCheckin) -> Text:

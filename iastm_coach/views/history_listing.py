@@ -8,7 +8,7 @@ shows at once and the whole listing costs time in proportion to the journal.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain, islice
@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.queries import checkin_reminder, row_dict
 from iastm_coach.history.stream import HistoryStream
-from iastm_coach.views.history_table import HistoryTable, Line, literal, ours, when, wrap
+from iastm_coach.views.history_table import (
+    HistoryTable,
+    Line,
+    holds_lines,
+    literal,
+    ours,
+    wrap,
+)
 from iastm_coach.views.output import Listing, listing, terminal_width
 
 if TYPE_CHECKING:
@@ -159,33 +166,3 @@ def write_json(out: Listing, rows: Iterator[SessionRow]) -> None:
         if count == FIRST_PAGE:
             out.flush()
     out.text("\n ]\n}\n" if count else "]\n}\n")
-
-
-def holds_lines(holds: Mapping[str, Hold], width: int) -> list[Line]:
-    """Each region on hold with every red flag that fired since the hold began; lines
-    under a region are indented, and stay indented when they wrap."""
-    lines: list[Line] = []
-    for region, hold in sorted(holds.items()):
-        reasons = hold.all_reasons
-        head = ours("On hold: ", "bold red")
-        if len(reasons) == 1:
-            lines += wrap(head + literal(f"{region} since {when(hold.since)}: {reasons[0]}"), width)
-        else:
-            lines += wrap(
-                head + literal(f"{region} since {when(hold.since)}, {len(reasons)} red flags:"),
-                width,
-            )
-            for reason in reasons:
-                lines += indented(literal(f"- {reason}"), width)
-        lines += indented(
-            literal(
-                "Do not treat it; contact your clinician. Lift it with "
-                f"`iastm-coach hold clear {region} --reason TEXT`."
-            ),
-            width,
-        )
-    return lines
-
-
-def indented(cell: tuple[tuple[str, str], ...], width: int) -> list[Line]:
-    return [[("  ", ""), *line] for line in wrap(cell, width - 2)]

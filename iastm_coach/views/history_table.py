@@ -471,3 +471,39 @@ def table_lines(
     for lines in table.lines(rows, holds):
         out += lines
     return out
+
+
+# --- holds under the table ------------------------------------------------------------------
+
+
+def holds_lines(holds: Mapping[str, Hold], width: int) -> list[Line]:
+    """Each region on hold with every red flag that fired since the hold began; lines
+    under a region are indented, and stay indented when they wrap."""
+    from iastm_coach.safety.holds import clear_command, serious_rules
+
+    lines: list[Line] = []
+    for region, hold in sorted(holds.items()):
+        reasons = hold.all_reasons
+        head = ours("On hold: ", "bold red")
+        if len(reasons) == 1:
+            lines += wrap(head + literal(f"{region} since {when(hold.since)}: {reasons[0]}"), width)
+        else:
+            lines += wrap(
+                head + literal(f"{region} since {when(hold.since)}, {len(reasons)} red flags:"),
+                width,
+            )
+            for reason in reasons:
+                lines += indented(literal(f"- {reason}"), width)
+        lines += indented(
+            literal(
+                "Do not treat it; contact your clinician. Lift it with "
+                f"`{clear_command(hold)}`"
+                + (" once a clinician has examined the area." if serious_rules(hold) else ".")
+            ),
+            width,
+        )
+    return lines
+
+
+def indented(cell: Cell, width: int) -> list[Line]:
+    return [[("  ", ""), *line] for line in wrap(cell, width - 2)]
