@@ -52,11 +52,17 @@ class HistoryStream:
     """
 
     def __init__(
-        self, journal: Journal, *, region: str | None = None, since: datetime | None = None
+        self,
+        journal: Journal,
+        *,
+        region: str | None = None,
+        since: datetime | None = None,
+        measures: bool = True,
     ) -> None:
         self.journal = journal
         self.region = region
         self.since = since
+        self.measures = measures  # False: rows without their outcome measures (`measure`)
         self.hold_records: list[Record] = []
         self._checkins: dict[str, list[Record]] = {}
         self._measures: dict[str, list[Record]] = {}
@@ -153,7 +159,8 @@ class HistoryStream:
             for item in [session, *checkins]:
                 for hold in self._holds_by_source.get(item.id, ()):
                     companions[hold.id] = hold
-            for item in checkins + self._measures.pop(session.id, []):
+            measures = self._measures.pop(session.id, [])
+            for item in checkins + (measures if self.measures else []):
                 companions[item.id] = item
             for item in self._exercises_by_sitting.get(sitting_key(session), ()):
                 companions[item.id] = item

@@ -51,6 +51,8 @@ class HoldsSoFar:
         self._active: dict[str, Hold] = {}
 
     def active(self, *, since: datetime | None = None) -> dict[str, Hold]:
+        if not self.stream.hold_records:
+            return {}
         from iastm_coach.safety.holds import fold_holds
 
         if since is not None:
@@ -81,7 +83,8 @@ def show_history(
     since the oldest session shown are listed after the table (every hold with
     *last* None and no *since*); a note says when older ones may exist.
     """
-    stream = HistoryStream(journal, region=region, since=since)
+    # The table shows no outcome measures: only JSON rows carry them.
+    stream = HistoryStream(journal, region=region, since=since, measures=as_json)
     rows: Iterator[SessionRow] = iter(stream) if last is None else islice(stream, last)
     with listing(page=page) as out:
         if as_json:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -223,3 +224,11 @@ def test_a_long_note_is_shown_whole(isolated_home: Path) -> None:
     assert shown.count("tight") == 25_000
     assert shown.count("x") == 200_000  # no other lower-case x on the screen
     assert shown.count(ELLIPSIS) >= 200_000 // 60  # cut to the notes column, each cut marked
+
+
+def test_stream_without_measures_leaves_only_the_measures_out(big: Journal) -> None:
+    """The table shows no outcome measures, so its stream skips pairing them."""
+    full = list(HistoryStream(big))
+    light = list(HistoryStream(big, measures=False))
+    assert any(row.measure for row in full) and not any(row.measure for row in light)
+    assert [replace(row, measure=None) for row in full] == light
