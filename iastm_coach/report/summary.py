@@ -12,7 +12,7 @@ with a red flag, and notes. CSV and JSON keep every session.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
@@ -60,36 +60,68 @@ def mean(values: Sequence[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+@dataclass
+class _Totals:
+    """Running totals of one year and region."""
+
+    first: datetime
+    last: datetime
+    sessions: int = 0
+    groups: set[str] = field(default_factory=set)
+    complete: int = 0
+    seconds: int = 0
+    after: list[int] = field(default_factory=list)
+    at_24: list[int] = field(default_factory=list)
+    at_48: list[int] = field(default_factory=list)
+    flagged: int = 0
+    notes: int = 0
+
+
 def year_summaries(rows: Iterable[SessionRow], before: datetime) -> list[YearSummary]:
     """One summary per local year and region of the sessions started before *before*,
-    oldest year first, regions in name order."""
-    groups: dict[tuple[int, str], list[SessionRow]] = {}
+    oldest year first, regions in name order. One pass over the rows."""
+    groups: dict[tuple[int, str], _Totals] = {}
     for row in rows:
-        if row.started < before:
-            groups.setdefault((row.started.astimezone().year, row.region), []).append(row)
-    summaries = []
-    for (year, region), items in sorted(groups.items()):
-        after = [r.soreness_after for r in items if r.soreness_after is not None]
-        at_24 = [v for r in items if (v := r.soreness_at(24)) is not None]
-        at_48 = [v for r in items if (v := r.soreness_at(48)) is not None]
-        summaries.append(
-            YearSummary(
-                year=year,
-                region=region,
-                first=min(r.started for r in items),
-                last=max(r.started for r in items),
-                sessions=len(items),
-                sittings=len({r.group for r in items}),
-                complete=sum(1 for r in items if r.complete),
-                minutes_done=sum(r.actual_s for r in items) / 60,
-                mean_after=mean(after),
-                answered_after=len(after),
-                mean_24h=mean(at_24),
-                answered_24h=len(at_24),
-                mean_48h=mean(at_48),
-                answered_48h=len(at_48),
-                flagged=sum(1 for r in items if r.flags),
-                notes=sum((1 if r.note else 0) + len(r.checkin_notes) for r in items),
-            )
+        started = row.started
+        if started >= before:
+            continue
+        key = (started.astimezone().year, row.region)
+        totals = groups.get(key)
+        if totals is None:
+            totals = groups[key] = _Totals(first=started, last=started)
+        totals.first = min(totals.first, started)
+        totals.last = max(totals.last, started)
+        totals.sessions += 1
+        totals.groups.add(row.group)
+        totals.complete += row.complete
+        totals.seconds += row.actual_s
+        if row.soreness_after is not None:
+            totals.after.append(row.soreness_after)
+        by_hours = row.soreness_by_hours
+        if 24 in by_hours:
+            totals.at_24.append(by_hours[24])
+        if 48 in by_hours:
+            totals.at_48.append(by_hours[48])
+        totals.flagged += bool(row.flags)
+        totals.notes += bool(row.note) + len(row.checkin_notes)
+    return [
+        YearSummary(
+            year=year,
+            region=region,
+            first=t.first,
+            last=t.last,
+            sessions=t.sessions,
+            sittings=len(t.groups),
+            complete=t.complete,
+            minutes_done=t.seconds / 60,
+            mean_after=mean(t.after),
+            answered_after=len(t.after),
+            mean_24h=mean(t.at_24),
+            answered_24h=len(t.at_24),
+            mean_48h=mean(t.at_48),
+            answered_48h=len(t.at_48),
+            flagged=t.flagged,
+            notes=t.notes,
         )
-    return summaries
+        for (year, region), t in sorted(groups.items())
+    ]
