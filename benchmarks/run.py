@@ -489,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({int(size) for size in args.sizes.split(",")})
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     bench = Bench(args.cache_dir, max(1, args.runs))
+    load_before = os.getloadavg()[0]
     began = time.perf_counter()
     note_sizes = sorted(int(size) for size in args.note_chars.split(","))[:2]
     rows = measure(bench, sizes, peer=not args.no_peer, note_sizes=note_sizes)
@@ -501,6 +502,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "now: median wall time (and CPU seconds, user + system, of the same runs); ratios "
         "and goals use wall times"
+    )
+    cores = os.cpu_count() or 1
+    print(
+        f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
+        f"on {cores} cores: above {cores} other work competed for the cores and wall times "
+        "are inflated (compare the CPU seconds)"
     )
     missed = [row.figure for row in rows if row.ok is False]
     print(f"\n{len(missed)} goal{'s' * (len(missed) != 1)} missed" if missed else "\nall goals met")
