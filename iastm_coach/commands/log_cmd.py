@@ -14,6 +14,7 @@ import typer
 
 from iastm_coach.commands.common import (
     SORENESS_ANCHORS,
+    check_note,
     check_soreness,
     open_journal,
     print_reminder,
@@ -98,6 +99,7 @@ def cmd_log(
     from iastm_coach.safety.redflags import aftercare_flags
     from iastm_coach.views.ui import say_literal
 
+    check_note(note)  # before anything is asked or written
     check_soreness(soreness)
     if minutes is not None and not 0.5 <= minutes <= MAX_LOG_MINUTES:
         raise UsageError(

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -43,6 +43,7 @@ from iastm_coach.journal import records
 from iastm_coach.safety.rest import rest_ready_at
 
 if TYPE_CHECKING:
+    from iastm_coach.history.queries import SessionRow
     from iastm_coach.journal.store import Journal, Record
 
 OVER_TIME_FACTOR: Final = 1.2  # a conservative default: 20 % over the plan is not a rounding
@@ -418,26 +419,69 @@ def file_deviation(region: str, path: Path, detail: str) -> Deviation:
 # --- history's marker per row ------------------------------------------------------------------
 
 MARK: Final = "!"
+LOOK_BACK: Final = timedelta(days=15)  # the longest rest a protocol may set (336 h), and a day
+
+
+class RowMarker:
+    """Marks history rows (newest first, as `history` streams them) with their deviations.
+
+    A row's deviations need the sessions before it (the rest period) and the holds
+    placed before it, which a newest-first stream reads after it: each row waits until
+    the stream has gone `LOOK_BACK` further back (or ended), then it is checked by
+    `find_deviations` against the rows around it and the hold records read so far. So
+    the listing stays a stream, only a fortnight of rows behind. A hold placed more
+    than a fortnight before a session, and not read yet when the row is written, is
+    not seen here: the report, which reads everything, lists every deviation.
+    """
+
+    def __init__(self, hold_records: Sequence[Record], facts: Mapping[str, PlanFacts]) -> None:
+        self.hold_records = hold_records  # the stream's list, growing as it reads
+        self.facts = facts
+        self.region_facts = {item.region: item for item in facts.values()}
+        self.marked = 0
+        self.kinds: list[str] = []
+        self.shown = 0
+
+    def rows(self, rows: Iterable[SessionRow]) -> Iterator[SessionRow]:
+        from collections import deque
+
+        waiting: deque[SessionRow] = deque()
+        for row in rows:
+            waiting.append(row)
+            while waiting and waiting[0].started - row.started > LOOK_BACK:
+                yield self._mark(waiting.popleft(), waiting)
+        while waiting:
+            yield self._mark(waiting.popleft(), waiting)
+
+    def _mark(self, row: SessionRow, older: Iterable[SessionRow]) -> SessionRow:
+        from dataclasses import replace
+
+        self.shown += 1
+        around = [row.record, *(r.record for r in older if r.region == row.region)]
+        found = find_deviations(
+            [*around, *self.hold_records], facts=self.facts, region_facts=self.region_facts
+        )
+        kinds = found.session_kinds().get(row.id)
+        if not kinds:
+            return row
+        self.marked += 1
+        self.kinds.extend(kind for kind in kinds if kind not in self.kinds)
+        return replace(row, flags=marked_flags(row.flags, kinds))
+
+    def footer(self) -> str | None:
+        """The line under the table: how many rows deviate, and where the details are."""
+        if not self.marked:
+            return None
+        order = list(KINDS)
+        kinds = sorted(self.kinds, key=lambda k: order.index(k) if k in order else len(order))
+        return (
+            f"{MARK} {self.marked} of the {self.shown} sessions shown deviate from the plan "
+            f"({', '.join(KINDS.get(k, k).lower() for k in kinds)}); "
+            "`iastm-coach report` lists every deviation."
+        )
 
 
 def marked_flags(flags: tuple[str, ...], kinds: Sequence[str]) -> tuple[str, ...]:
     """A row's flags with its deviations after them ('! session during a hold'), for the
     history table (its JSON keeps `flags` as the red-flag rule ids)."""
     return (*flags, *(f"{MARK} {KINDS.get(kind, kind).lower()}" for kind in kinds))
-
-
-def footer_line(found: Deviations, shown: int) -> str | None:
-    """The line under the history table: how many rows deviate, and where the details are."""
-    marked = found.session_kinds()
-    if not marked:
-        return None
-    kinds = sorted(
-        {kind for ks in marked.values() for kind in ks},
-        key=lambda k: list(KINDS).index(k) if k in KINDS else len(KINDS),
-    )
-    count = len(marked)
-    return (
-        f"{MARK} {count} of the {shown} sessions shown deviate from the plan "
-        f"({', '.join(KINDS.get(k, k).lower() for k in kinds)}); "
-        "`iastm-coach report` lists every deviation."
-    )
