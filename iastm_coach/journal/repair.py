@@ -33,6 +33,7 @@ from iastm_coach.journal.store import (
     RESERVED_FIELDS,
     CheckReport,
     JournalProblem,
+    decode_lenient,
     field_line,
     fsync_directory,
     header_lines,
@@ -67,7 +68,7 @@ class Block:
 def split_blocks(text: str) -> list[Block]:
     """The blocks of *text*, in order; they cover it exactly."""
     bounds: list[tuple[int, str | None]] = [
-        (m.start(), m.group(1)) for m in HEADER_LINE.finditer(text)
+        (m.start(), m.group("kind")) for m in HEADER_LINE.finditer(text)
     ]
     if not bounds or bounds[0][0] > 0:
         bounds.insert(0, (0, None))
@@ -227,7 +228,7 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
         raw = path.read_bytes()
     except OSError as error:
         return [JournalProblem(path, None, f"cannot be read ({error.strerror})")], found
-    text = raw.decode("utf-8", "surrogateescape")
+    text = decode_lenient(raw)
     located: list[tuple[str, dict[str, Any], int | None]] = []
     document = _whole(text)
     if document is not None:
@@ -432,7 +433,7 @@ def repair_journal(journal: Journal, *, now: datetime | None) -> list[Path]:
 
 def _repair_file(path: Path, now: datetime | None) -> Path | None:
     raw = path.read_bytes()
-    text = raw.decode("utf-8", "surrogateescape")
+    text = decode_lenient(raw)
     document = _whole(text)
     if document is not None and all(
         record_problem(table) is None and value_problem(kind, table) is None

@@ -98,7 +98,17 @@ DIR_MODE: Final = 0o700
 FILE_MODE: Final = 0o600
 
 MONTH_FILE = re.compile(r"(\d{4})-(\d{2})\.toml")
-HEADER_LINE = re.compile(r"^\[\[[ \t]*([A-Za-z0-9_-]+)[ \t]*\]\][ \t\r]*(?:#.*)?$", re.MULTILINE)
+KIND_PATTERN: Final = "[A-Za-z0-9_-]+"
+HEADER_PATTERN: Final = (
+    r"""^[ \t]*\[\[[ \t]*(?P<quote>["']?)(?P<kind>""" + KIND_PATTERN + r""")(?P=quote)[ \t]*\]\]"""
+    r"[ \t]*(?:#[^\n]*)?\r?$"
+)
+HEADER_LINE: Final = re.compile(HEADER_PATTERN, re.MULTILINE)
+"""A `[[kind]]` line as a hand edit may leave it: indented, spaced, quoted, commented, CRLF.
+
+Every record must start with one (`rows_from_text` refuses a record that does not), so
+this one pattern is what check, repair and the line numbers of every message rely on."""
+BOM: Final = "\ufeff"  # Windows editors may start a UTF-8 file with it; it is ignored
 _KIND = re.compile(r"[a-z][a-z0-9_]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _TOML_ERROR_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
@@ -421,7 +431,7 @@ def header_lines(text: str) -> dict[str, list[int]]:
     for match in HEADER_LINE.finditer(text):
         line += text.count("\n", position, match.start())
         position = match.start()
-        found.setdefault(match.group(1), []).append(line)
+        found.setdefault(match.group("kind"), []).append(line)
     return found
 
 
@@ -439,10 +449,22 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
             f"The journal file {path} is damaged at line {line}: {message}.", hint=CHECK_HINT
         ) from None
     result: list[Row] = []
+    headers = header_lines(text)
     for kind, tables in document.items():
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
             raise _record_error(
                 path, text, kind, None, f"`{kind}` is not a list of [[{kind}]] records"
+            )
+        if len(tables) != len(headers.get(kind, ())):
+            # Every reader finds records by their header lines: one they cannot see
+            # (an escaped or inline spelling) would be read by some paths only.
+            raise _record_error(
+                path,
+                text,
+                kind,
+                None,
+                f"a `{kind}` record is not written as a `[[{kind}]]` line followed by its "
+                "fields (an escaped, dotted or inline spelling?)",
             )
         for index, table in enumerate(tables):
             problem = record_problem(table)
@@ -631,22 +653,27 @@ _CACHE_FORMAT: Final = 2  # bump when the cached rows change meaning (e.g. a mig
 _CACHE_CLASSES: Final = frozenset({"datetime", "date", "timezone", "timedelta"})
 
 
-def _load_cache_blob(blob: bytes) -> tuple[int, bytes, list[Row]] | None:
-    """(size, sha256, rows) from a parse-cache file, or None if it is not one of ours."""
+def _safe_unpickle(blob: bytes) -> Any:
+    """A cache file's contents, or None. Only plain data and the datetime types: a cache
+    file can never run code."""
     import io
     import pickle
 
     class Unpickler(pickle.Unpickler):
-        # Only the datetime types: a cache file can never run code.
         def find_class(self, module: str, name: str) -> Any:
             if module == "datetime" and name in _CACHE_CLASSES:
                 return getattr(__import__("datetime"), name)
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the journal cache")
 
     try:
-        loaded = Unpickler(io.BytesIO(blob)).load()
+        return Unpickler(io.BytesIO(blob)).load()
     except Exception:
         return None
+
+
+def _load_cache_blob(blob: bytes) -> tuple[int, bytes, list[Row]] | None:
+    """(size, sha256, rows) from a parse-cache file, or None if it is not one of ours."""
+    loaded = _safe_unpickle(blob)
     if not (isinstance(loaded, tuple) and len(loaded) == 5):
         return None
     version, schema, size, digest, rows = loaded
@@ -682,6 +709,66 @@ def _tail_rows(path: Path, raw: bytes, start: int) -> list[Row] | None:
         return None
 
 
+INDEX_NAME: Final = "summaries.pickle"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSummary:
+    """What one month file holds, to find the months that can answer a question without
+    parsing the others: its record kinds and the regions they name, for exact bytes."""
+
+    size: int
+    digest: bytes
+    kinds: frozenset[str]
+    regions: frozenset[str]
+
+    @classmethod
+    def of(cls, size: int, digest: bytes, found: Sequence[Record]) -> MonthSummary:
+        regions = {r.data.get("region") for r in found}
+        return cls(
+            size,
+            digest,
+            frozenset(r.kind for r in found),
+            frozenset(region for region in regions if isinstance(region, str)),
+        )
+
+
+def _summary_blob(index: Mapping[str, MonthSummary]) -> bytes:
+    import pickle
+
+    plain = {
+        name: (s.size, s.digest, tuple(sorted(s.kinds)), tuple(sorted(s.regions)))
+        for name, s in index.items()
+    }
+    return pickle.dumps((_CACHE_FORMAT, CURRENT_SCHEMA, plain), protocol=5)
+
+
+def _read_summary_index(path: Path) -> dict[str, MonthSummary]:
+    """The summary index, or {} when it is missing or not one of ours (plain data only)."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return {}
+    loaded = _safe_unpickle(blob)
+    if not (isinstance(loaded, tuple) and len(loaded) == 3):
+        return {}
+    version, schema, plain = loaded
+    if version != _CACHE_FORMAT or schema != CURRENT_SCHEMA or not isinstance(plain, dict):
+        return {}
+    index: dict[str, MonthSummary] = {}
+    for name, entry in plain.items():
+        try:
+            size, digest, kinds, regions = entry
+        except (TypeError, ValueError):
+            continue
+        if not (isinstance(name, str) and isinstance(size, int) and isinstance(digest, bytes)):
+            continue
+        if not all(isinstance(x, str) for x in (*kinds, *regions)):
+            continue
+        index[name] = MonthSummary(size, digest, frozenset(kinds), frozenset(regions))
+    return index
+
+
 class Journal:
     """The journal in *directory*. Nothing is created until the first write."""
 
@@ -693,6 +780,8 @@ class Journal:
         self._warned: set[Path] = set()
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
+        self._summaries: dict[str, MonthSummary] | None = None
+        self._summaries_changed = False
 
     def __repr__(self) -> str:
         return f"Journal({str(self.directory)!r})"
@@ -826,7 +915,7 @@ class Journal:
         year, month = int(match.group(1)), int(match.group(2))
         return _month_start(year, month), _next_month_start(year, month)
 
-    def _load(self, path: Path) -> list[Record]:
+    def _load(self, path: Path, raw: bytes | None = None) -> list[Record]:
         """The records of one month file, oldest first.
 
         The parse is cached in memory and in `<directory>/.cache/` (private,
@@ -834,7 +923,8 @@ class Journal:
         month is never parsed twice and a month that only grew by appends
         parses just the new records.
         """
-        raw = self._read_month(path)
+        if raw is None:
+            raw = self._read_month(path)
         if raw is None:
             return []
         digest = _sha256(raw)
@@ -853,6 +943,7 @@ class Journal:
             digest = _sha256(raw)
             rows = self._rows(path, raw, digest)
         found = [Record(*row) for row in rows]
+        self._note_summary(path, len(raw), digest, found)
         self._memory[path] = (digest, found)
         self._memory.move_to_end(path)
         while len(self._memory) > self._MEMORY_MONTHS:
@@ -911,15 +1002,17 @@ class Journal:
         return _load_cache_blob(blob)
 
     def _write_cache(self, path: Path, size: int, digest: bytes, rows: list[Row]) -> None:
-        """Best effort: the cache only saves time, so any failure is ignored."""
         import pickle
 
-        target = self._cache_path(path)
+        blob = pickle.dumps((_CACHE_FORMAT, CURRENT_SCHEMA, size, digest, rows), protocol=5)
+        self._write_cache_file(self._cache_path(path), blob)
+
+    def _write_cache_file(self, target: Path, blob: bytes) -> None:
+        """Best effort: the cache only saves time, so any failure is ignored."""
         try:
             if not target.parent.is_dir():
                 target.parent.mkdir(mode=DIR_MODE)
                 target.parent.chmod(DIR_MODE)
-            blob = pickle.dumps((_CACHE_FORMAT, CURRENT_SCHEMA, size, digest, rows), protocol=5)
             replace_file(target, blob, durable=False)
         except OSError:
             pass
@@ -1024,13 +1117,96 @@ class Journal:
                 ):
                     yield record
 
-    def _load_passing(self, path: Path) -> list[Record]:
+    def _load_passing(self, path: Path, raw: bytes | None = None) -> list[Record]:
         # A full scan would otherwise push the recent months out of memory for nothing.
         remembered = path in self._memory
-        found = self._load(path)
+        found = self._load(path, raw)
         if not remembered:
             self._memory.pop(path, None)
         return found
+
+    # -- questions that read only the months that can answer them
+
+    def region_records(
+        self, region: str, kinds: Collection[str], *, newest_first: bool = True
+    ) -> Iterator[list[Record]]:
+        """The records of *kinds* whose `region` is *region*, month by month (each month's
+        list oldest first), reading only the month files that can hold any.
+
+        A region treated years ago costs a look at each file's bytes, not a parse of
+        each: see `might_mention`.
+        """
+        wanted = frozenset(kinds)
+        for month in self._months_where(
+            lambda summary: region in summary.regions and not wanted.isdisjoint(summary.kinds),
+            newest_first=newest_first,
+        ):
+            found = [r for r in month if r.kind in wanted and r.data.get("region") == region]
+            if found:
+                yield found
+
+    def records_of(self, kinds: Collection[str]) -> list[Record]:
+        """Every record of *kinds*, oldest month first, reading only the month files that
+        can hold any (for rare kinds such as holds: seconds of parsing saved after years)."""
+        wanted = frozenset(kinds)
+        found: list[Record] = []
+        for month in self._months_where(
+            lambda summary: not wanted.isdisjoint(summary.kinds), newest_first=False
+        ):
+            found.extend(r for r in month if r.kind in wanted)
+        return found
+
+    def _months_where(
+        self, holds: Callable[[MonthSummary], bool], *, newest_first: bool
+    ) -> Iterator[list[Record]]:
+        """The records of each month file whose summary passes *holds*.
+
+        A month's summary (the kinds and regions of its records) comes from the
+        summary index in the parse cache when it was made from exactly these bytes;
+        otherwise the month is parsed (and refused as damage like any other read), so a
+        month is never skipped by one question and read by another. Reading and hashing
+        the bytes of every month costs milliseconds; parsing them, seconds.
+        """
+        paths = self.month_files()
+        index = self._summary_index()
+        try:
+            for path in reversed(paths) if newest_first else paths:
+                raw = self._read_month(path)
+                if raw is None:
+                    continue
+                digest = _sha256(raw)
+                summary = index.get(path.name)
+                if summary is None or summary.size != len(raw) or summary.digest != digest:
+                    month = self._load_passing(path, raw)
+                    if holds(index[path.name]):
+                        yield month
+                elif holds(summary):
+                    yield self._load_passing(path, raw)
+        finally:
+            self._save_summary_index()
+
+    def _summary_index(self) -> dict[str, MonthSummary]:
+        if self._summaries is None:
+            self._summaries = _read_summary_index(self.directory / CACHE_DIR / INDEX_NAME)
+            self._summaries_changed = False
+        return self._summaries
+
+    def _note_summary(self, path: Path, size: int, digest: bytes, found: list[Record]) -> None:
+        index = self._summary_index()
+        known = index.get(path.name)
+        if known is not None and known.size == size and known.digest == digest:
+            return
+        index[path.name] = MonthSummary.of(size, digest, found)
+        self._summaries_changed = True
+
+    def _save_summary_index(self) -> None:
+        """Best effort, like the parse cache: a lost update only costs a cache read later."""
+        if not self._summaries_changed or self._summaries is None:
+            return
+        names = {path.name for path in self.month_files()}
+        kept = {name: s for name, s in self._summaries.items() if name in names}
+        self._write_cache_file(self.directory / CACHE_DIR / INDEX_NAME, _summary_blob(kept))
+        self._summaries_changed = False
 
     def get(self, record_id: str) -> Record | None:
         """The record with *record_id*, reading only the month its id points to."""
@@ -1134,13 +1310,19 @@ def _read_all(fd: int, size: int) -> bytes:
 
 def _decode(path: Path, raw: bytes) -> str:
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise DataFileError(
             f"The journal file {path} is damaged at line {line}: bytes that are not UTF-8 text.",
             hint=CHECK_HINT,
         ) from None
+
+
+def decode_lenient(raw: bytes) -> str:
+    """A month file's text for check and repair: bytes that are not UTF-8 survive (as
+    surrogates) so that they can be reported and moved aside; a BOM is dropped."""
+    return raw.decode("utf-8", "surrogateescape").removeprefix(BOM)
 
 
 def _permission_message(path: Path, mode: int, wanted: int, *, name_it: bool = True) -> str:

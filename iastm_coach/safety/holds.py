@@ -7,13 +7,12 @@ current holds are whatever the records say, folded in time order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.errors import UsageError
-from iastm_coach.history.queries import month_records, month_texts
 from iastm_coach.journal import records
 
 if TYPE_CHECKING:
@@ -138,17 +137,10 @@ def hold_state(journal: Journal) -> HoldState:
     return fold_holds(hold_records(journal))
 
 
-def hold_records(journal: Journal) -> Iterator[Record]:
-    """Every hold and hold_clear record, parsing only the month files that hold any.
-
-    Holds are rare, and a full scan parses every month file (seconds after
-    years of use), while `session` asks for the holds every time: the month
-    files' bytes are searched first, and the journal reads only the months
-    with hold records in them.
-    """
-    kinds = {records.HOLD, records.HOLD_CLEAR}
-    for month in month_texts(journal, needle=b"hold", newest_first=False):
-        yield from month_records(journal, month, kinds)
+def hold_records(journal: Journal) -> list[Record]:
+    """Every hold and hold_clear record. Holds are rare and `session` asks for them every
+    time, so the journal parses only the month files that can hold any."""
+    return journal.records_of({records.HOLD, records.HOLD_CLEAR})
 
 
 def active_holds(journal: Journal) -> dict[str, Hold]:

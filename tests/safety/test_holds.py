@@ -172,8 +172,9 @@ def test_fold_any_order() -> None:
 
 
 def test_holds_read_only_months_with_hold_records(tmp_path: Path) -> None:
-    """Finding holds reads only the month files that contain hold records, even when notes
-    elsewhere mention the word 'hold'."""
+    """Finding holds parses only the month files that contain hold records (once each
+    month's summary is in the parse cache), even when notes elsewhere mention the word
+    'hold'; a month changed since is parsed again."""
     directory = tmp_path / "journal"
     journal = Journal(directory)
     for month in range(1, 13):
@@ -189,9 +190,14 @@ def test_holds_read_only_months_with_hold_records(tmp_path: Path) -> None:
     journal.append(
         records.HOLD_CLEAR, {"region": "neck", "reason": "ok"}, at=datetime(2025, 4, 25, tzinfo=UTC)
     )
+    assert set(active_holds(Journal(directory))) == {"calf"}  # the first look parses them all
     counting = CountingJournal(directory)
     assert set(active_holds(counting)) == {"calf"}
     assert sorted(counting.loads) == ["2024-06.toml", "2025-04.toml"]
+    place_hold(journal, region="hip", flag=SORE, source_id="z", at=datetime(2025, 7, 9, tzinfo=UTC))
+    counting = CountingJournal(directory)
+    assert set(active_holds(counting)) == {"calf", "hip"}
+    assert sorted(counting.loads) == ["2024-06.toml", "2025-04.toml", "2025-07.toml"]
 
 
 def _record(kind: str, region: str, at: datetime) -> Record:
