@@ -28,7 +28,7 @@ def _journal() -> Journal:
 @contextmanager
 def _permission_warnings_as_lines() -> Iterator[None]:
     """Show journal permission warnings as plain lines on stderr, not Python warnings."""
-    from iastm_coach.journal.store import JournalPermissionWarning
+    from iastm_coach.journal.files import JournalPermissionWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", JournalPermissionWarning)
@@ -64,7 +64,7 @@ def cmd_check(
     if as_json:
         import json
 
-        from iastm_coach.journal.repair import check_dict
+        from iastm_coach.journal.check import check_dict
 
         payload = check_dict(report)
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))

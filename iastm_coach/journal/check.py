@@ -1,0 +1,304 @@
+"""`journal check`: every problem of every month file, each with its file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from iastm_coach.journal import records
+from iastm_coach.journal.blocks import judge, split_blocks, whole_document
+from iastm_coach.journal.format import (
+    CURRENT_SCHEMA,
+    RESERVED_FIELDS,
+    decode_lenient,
+    field_line,
+    header_lines,
+    migrate,
+    newer_schema_message,
+    record_problem,
+    toml_error_line,
+)
+from iastm_coach.journal.ids import month_file_name, record_id_time
+from iastm_coach.journal.parser import TOMLDecodeError, loads
+
+
+@dataclass(frozen=True, slots=True)
+class JournalProblem:
+    """Something `check` found. Errors stop the journal from loading; warnings do not."""
+
+    file: Path
+    line: int | None
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}" if self.line is not None else f"{self.file}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Everything `Journal.check_report` found, and how much it read."""
+
+    problems: list[JournalProblem] = field(default_factory=list)
+    records: int = 0
+    files: int = 0
+
+    @property
+    def errors(self) -> list[JournalProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[JournalProblem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def check_journal(
+    directory: Path, files: Sequence[Path], permission_problems: list[JournalProblem]
+) -> CheckReport:
+    """Every problem of every month file, plus permissions and oddities (as warnings).
+
+    Nothing stops at the first problem: each file is read block by block when
+    it does not parse, and each record's fields are checked against
+    `records.FIELDS`. Each problem is listed once.
+    """
+    problems = list(permission_problems)
+    seen: dict[str, tuple[Path, int | None]] = {}
+    count = 0
+    for path in files:
+        file_problems, found = _check_file(path)
+        for item in found:
+            count += item.readable
+            if item.id in seen:
+                first, first_line = seen[item.id]
+                where = first.name if first_line is None else f"{first.name}, line {first_line}"
+                file_problems.append(
+                    JournalProblem(
+                        path, item.line, f"record id {item.id} also appears in {where}", "warning"
+                    )
+                )
+                continue  # its oddities were said of the first copy
+            seen[item.id] = (path, item.line)
+            file_problems.extend(item.warnings)
+        file_problems.sort(key=lambda p: -1 if p.line is None else p.line)
+        problems.extend(file_problems)
+    problems.extend(_stray_files(directory))
+    return CheckReport(list(dict.fromkeys(problems)), count, len(files))
+
+
+CHECK_VERSION: Final = 1  # `journal check --json`
+
+
+def check_dict(report: CheckReport) -> dict[str, Any]:
+    """`journal check --json`: `ok` is false when any problem is an error (exit 4); warnings
+    alone keep it true. Each problem once, in the order `check` lists them."""
+    problems = dict.fromkeys((str(p.file), p.line, p.severity, p.message) for p in report.problems)
+    return {
+        "check_version": CHECK_VERSION,
+        "ok": not report.errors,
+        "records": report.records,
+        "files": report.files,
+        "problems": [
+            {"file": file, "line": line, "severity": severity, "message": message}
+            for file, line, severity, message in problems
+        ],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A record `check` could read: its id and `[[kind]]` line, whether iastm-coach can
+    use it, and what is odd about it (said once, of its first copy)."""
+
+    id: str
+    line: int | None
+    readable: bool  # False when a value stops iastm-coach from using it
+    warnings: list[JournalProblem]
+
+
+def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
+    """Problems in one month file, and each record whose id and time can be read."""
+    problems: list[JournalProblem] = []
+    found: list[_Found] = []
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return [JournalProblem(path, None, f"cannot be read ({error.strerror})")], found
+    text = decode_lenient(raw)
+    located: list[tuple[str, dict[str, Any], int | None]] = []
+    document = whole_document(text)
+    if document is not None:
+        lines = header_lines(text) if document else {}
+        for kind, tables in document.items():
+            kind_lines = lines.get(kind, [])
+            for index, table in enumerate(tables):
+                line = kind_lines[index] if index < len(kind_lines) else None
+                located.append((kind, table, line))
+    else:
+        for block in split_blocks(text):
+            verdict = judge(block, values=False)  # values are checked below, field by field
+            if verdict.bad:
+                message = verdict.problem or "damaged"
+                if verdict.good:
+                    message += " (the complete record before it is kept by repair)"
+                problems.append(
+                    JournalProblem(path, block.line + verdict.problem_line - 1, message)
+                )
+                problems.extend(
+                    JournalProblem(path, block.line + line - 1, later)
+                    for line, later in _later_syntax_problems(block.text)
+                )
+            if verdict.table is not None and block.kind is not None:
+                located.append((block.kind, verdict.table, block.line))
+    text_lines: list[str] | None = None
+    for kind, table, line in located:
+        problem = record_problem(table)
+        if problem is not None:
+            problems.append(JournalProblem(path, line, problem))
+            continue
+        rid, at, schema = table["id"], table["at"], table["schema"]
+        if schema > CURRENT_SCHEMA:
+            problems.append(
+                JournalProblem(path, line, f"record {rid} was {newer_schema_message(schema)}")
+            )
+            continue
+        try:
+            data = migrate(
+                kind, schema, {k: v for k, v in table.items() if k not in RESERVED_FIELDS}
+            )
+        except Exception as error:  # a hand edit the migration cannot read
+            problems.append(JournalProblem(path, line, f"cannot update record {rid}: {error}"))
+            continue
+        wrong = records.problems_by_field(kind, data)
+        unknown = records.unknown_fields(kind, data)
+        odd_at = _at_oddity(path, rid, at)
+        if (wrong or unknown or odd_at) and text_lines is None:
+            text_lines = text.split("\n")
+        for field_problem in wrong:
+            problems.append(
+                JournalProblem(
+                    path,
+                    _line_of_field(text_lines, line, field_problem.field),
+                    f"{kind} {rid}: {field_problem.message}",
+                )
+            )
+        oddities: list[JournalProblem] = []
+        if odd_at:
+            oddities.append(
+                JournalProblem(path, _line_of_field(text_lines, line, "at"), odd_at, "warning")
+            )
+        if kind not in records.FIELDS:
+            oddities.append(
+                JournalProblem(
+                    path,
+                    line,
+                    f"record {rid} is of a kind iastm-coach does not know, [[{kind}]] (a typo, "
+                    "or written by a newer iastm-coach?): it is kept but not used",
+                    "warning",
+                )
+            )
+        for name in unknown:
+            oddities.append(
+                JournalProblem(
+                    path,
+                    _line_of_field(text_lines, line, name),
+                    f"{kind} {rid}: unknown field `{name}` (a typo, or written by a newer "
+                    "iastm-coach?): it is kept but not used",
+                    "warning",
+                )
+            )
+        found.append(_Found(rid, line, all(p.missing for p in wrong), oddities))
+    return problems, found
+
+
+def _line_of_field(lines: Sequence[str] | None, header: int | None, name: str) -> int | None:
+    if lines is None or header is None:
+        return header
+    return field_line(lines, header, name)
+
+
+_LATER_SYNTAX_LIMIT: Final = 20
+
+
+def _later_syntax_problems(text: str) -> list[tuple[int, str]]:
+    """The syntax errors after the first one in a damaged block, as (line in *text*, message).
+
+    tomllib stops at the first error; blanking the line it stopped at and
+    parsing again finds the next one. This stops at a "Cannot ..." message (a
+    key defined twice, usually because the blanked line was a broken
+    `[[kind]]` line and two records ran together) and when the error does not
+    move forward.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return []
+    lines = text.split("\n")
+    found: list[tuple[int, str]] = []
+    last = 0
+    for _ in range(_LATER_SYNTAX_LIMIT + 1):
+        candidate = "\n".join(lines)
+        try:
+            loads(candidate)
+        except TOMLDecodeError as error:
+            line, message = toml_error_line(error, candidate)
+        else:
+            break
+        if line <= last or line > len(lines) or (last and message.startswith("Cannot ")):
+            break
+        if last:
+            found.append((line, message))
+        last = line
+        lines[line - 1] = ""
+    return found
+
+
+def _at_oddity(path: Path, rid: str, at: datetime) -> str | None:
+    """What is odd about a record's `at`, in one message (or None): a time that is not
+    the one in its id (a hand edit), a month file that is not the one of its time."""
+    id_time = record_id_time(rid)
+    changed = abs(at.astimezone(UTC) - id_time) >= timedelta(milliseconds=1)
+    elsewhere = month_file_name(at) != path.name
+    where = f"{month_file_name(at)} (history may show it out of order)"
+    if changed:
+        message = (
+            f"record {rid}: `at` was changed to {at.isoformat()} from {id_time.isoformat()} "
+            "(the time in its id)"
+        )
+        return f"{message}; it belongs in {where}" if elsewhere else message
+    if elsewhere:
+        return f"record {rid} has at = {at.isoformat()}, which belongs in {where}"
+    return None
+
+
+def _stray_files(directory: Path) -> list[JournalProblem]:
+    found: list[JournalProblem] = []
+    try:
+        names = sorted(p.name for p in directory.iterdir())
+    except FileNotFoundError:
+        return found
+    for name in names:
+        if name.startswith(".") and name.endswith(".tmp"):
+            found.append(
+                JournalProblem(
+                    directory / name,
+                    None,
+                    "left over from an interrupted rewrite; the month file itself is intact, "
+                    "so this copy can be deleted",
+                    "warning",
+                )
+            )
+        elif ".toml.damaged-" in name:
+            found.append(
+                JournalProblem(
+                    directory / name,
+                    None,
+                    "damaged text moved aside by `journal repair`: copy anything you need back by "
+                    "hand, then delete it",
+                    "warning",
+                )
+            )
+    return found
