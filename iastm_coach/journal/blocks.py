@@ -100,15 +100,18 @@ def value_problem(kind: str, table: Mapping[str, Any]) -> str | None:
     """The first value of a complete *kind* record that iastm-coach cannot use, if any.
 
     Such a record stops the journal from loading (see `rows_from_text`), so
-    for repair it is damage like a syntax error. Missing fields are not: the
-    program reads such a record with defaults. Only current-schema records are
-    looked at (older ones are checked once migrated, newer ones not at all).
+    for repair it is damage like a syntax error. Absent fields are not: the
+    program reads most with defaults, and a record without an essential field
+    (a hold without its region), like a record of an unknown kind, is left for a
+    fix by hand, because moving it aside would silently lift a hold. Only
+    current-schema records are looked at (older ones are checked once migrated,
+    newer ones not at all).
     """
     if table.get("schema") != CURRENT_SCHEMA:
         return None
     data = {k: v for k, v in table.items() if k not in RESERVED_FIELDS}
-    wrong = records.field_problems(kind, data, missing=False)
-    return f"{kind} {table['id']}: {wrong[0]}" if wrong else None
+    wrong = [p for p in records.problems_by_field(kind, data, missing=False) if not p.incomplete]
+    return f"{kind} {table['id']}: {wrong[0].message}" if wrong else None
 
 
 def judge(block: Block, *, values: bool) -> _Verdict:

@@ -20,6 +20,7 @@ from iastm_coach.journal.format import (
     newer_schema_message,
     record_problem,
     toml_error_line,
+    unknown_kind_message,
 )
 from iastm_coach.journal.ids import month_file_name, record_id_time
 from iastm_coach.journal.parser import TOMLDecodeError, loads
@@ -177,7 +178,11 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
         odd_at = _at_oddity(path, rid, at)
         if (wrong or unknown or odd_at) and text_lines is None:
             text_lines = text.split("\n")
+        if kind not in records.FIELDS:
+            problems.append(JournalProblem(path, line, unknown_kind_message(kind, rid)))
         for field_problem in wrong:
+            if field_problem.missing:
+                continue  # read with its default: a warning, below
             problems.append(
                 JournalProblem(
                     path,
@@ -185,20 +190,19 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
                     f"{kind} {rid}: {field_problem.message}",
                 )
             )
-        oddities: list[JournalProblem] = []
+        oddities: list[JournalProblem] = [
+            JournalProblem(
+                path,
+                _line_of_field(text_lines, line, field_problem.field),
+                f"{kind} {rid}: {field_problem.message}; it is read without it",
+                "warning",
+            )
+            for field_problem in wrong
+            if field_problem.missing
+        ]
         if odd_at:
             oddities.append(
                 JournalProblem(path, _line_of_field(text_lines, line, "at"), odd_at, "warning")
-            )
-        if kind not in records.FIELDS:
-            oddities.append(
-                JournalProblem(
-                    path,
-                    line,
-                    f"record {rid} is of a kind iastm-coach does not know, [[{kind}]] (a typo, "
-                    "or written by a newer iastm-coach?): it is kept but not used",
-                    "warning",
-                )
             )
         for name in unknown:
             oddities.append(
@@ -210,7 +214,8 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
                     "warning",
                 )
             )
-        found.append(_Found(rid, line, all(p.missing for p in wrong), oddities))
+        readable = kind in records.FIELDS and all(p.missing for p in wrong)
+        found.append(_Found(rid, line, readable, oddities))
     return problems, found
 
 

@@ -215,6 +215,14 @@ def record_problem(table: Mapping[str, Any]) -> str | None:
     return None
 
 
+def unknown_kind_message(kind: str, rid: str) -> str:
+    """Why a record of an unknown kind is damage: a misspelt `[[hold]]` must not lift a hold."""
+    return (
+        f"record {rid} is of a kind iastm-coach does not know, [[{kind}]] (known: "
+        f"{', '.join(records.KINDS)}); a typo? Fix the kind by hand"
+    )
+
+
 def newer_schema_message(schema: int) -> str:
     return (
         f"written by a newer iastm-coach (schema {schema}; this version reads up to "
@@ -304,10 +312,11 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
                         index,
                         f"cannot update record {rid} from schema {schema}: {error}",
                     ) from None
-            if kind in records.FIELDS:
-                wrong = records.problems_by_field(kind, table, missing=False)
-                if wrong:
-                    raise _value_error(path, text, kind, index, rid, wrong)
+            if kind not in records.FIELDS:
+                raise _record_error(path, text, kind, index, unknown_kind_message(kind, rid))
+            wrong = records.problems_by_field(kind, table, missing=False)
+            if wrong:
+                raise _value_error(path, text, kind, index, rid, wrong)
             result.append((kind, rid, at, CURRENT_SCHEMA, table))
     return result
 
@@ -322,9 +331,9 @@ def _value_error(
         line = field_line(text.split("\n"), header[index], wrong[0].field)
     where = f", line {line}," if line is not None else ""
     more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+    what = "an incomplete record" if wrong[0].incomplete else "a value iastm-coach cannot use"
     return DataFileError(
-        f"The journal file {path}{where} has a value iastm-coach cannot use: "
-        f"{kind} {rid}: {wrong[0].message}{more}.",
+        f"The journal file {path}{where} has {what}: {kind} {rid}: {wrong[0].message}{more}.",
         hint=CHECK_HINT,
     )
 

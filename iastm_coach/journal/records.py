@@ -51,11 +51,14 @@ MAX_SECONDS: Final = 86_400  # a day of strokes: more is a typo
 class Spec:
     """What one field holds. `problem` says why a value does not fit (None when it does)."""
 
-    __slots__ = ("doc", "required")
+    __slots__ = ("doc", "essential", "required")
 
-    def __init__(self, doc: str, *, required: bool = True) -> None:
+    def __init__(self, doc: str, *, required: bool = True, essential: bool = False) -> None:
         self.doc = doc
         self.required = required  # False: some records leave it out
+        # True: a record without it cannot be used at all (a hold without its region
+        # would lift nothing silently), so it is damage, not a field read as a default.
+        self.essential = essential
 
     def expected(self) -> str:
         raise NotImplementedError
@@ -78,8 +81,9 @@ class Text(Spec):
         choices: tuple[str, ...] = (),
         nonempty: bool = False,
         required: bool = True,
+        essential: bool = False,
     ) -> None:
-        super().__init__(doc, required=required)
+        super().__init__(doc, required=required, essential=essential)
         self.choices = choices
         self.nonempty = nonempty
 
@@ -286,6 +290,7 @@ def shown(value: Any) -> str:
 FieldTable = Mapping[str, Spec]
 
 _REGION: Final = 'canonical region id, e.g. "calf"'
+_HELD_REGION: Final = _REGION + "; without it the record is damage (it would hold or lift nothing)"
 
 SESSION_FIELDS: Final[FieldTable] = {
     "region": Text(_REGION, nonempty=True),
@@ -406,7 +411,7 @@ SCREENING_FIELDS: Final[FieldTable] = {
 }
 
 HOLD_FIELDS: Final[FieldTable] = {
-    "region": Text(_REGION, nonempty=True),
+    "region": Text(_HELD_REGION, nonempty=True, essential=True),
     "rule": Text('red-flag rule id, e.g. "soreness-7"'),
     "reason": Text("plain-language explanation"),
     "source": Text("id of the session or check-in that triggered it"),
@@ -419,7 +424,7 @@ HOLD_FIELDS: Final[FieldTable] = {
 }
 
 HOLD_CLEAR_FIELDS: Final[FieldTable] = {
-    "region": Text(_REGION, nonempty=True),
+    "region": Text(_HELD_REGION, nonempty=True, essential=True),
     "reason": Text("the user's reason for lifting the hold"),
     "examined_by": Text(
         "the clinician who examined the area (required for serious signs: swelling, "
@@ -496,17 +501,31 @@ _ACROSS_FIELDS: Final = {MEASURE: _measure_score}
 
 
 class FieldProblem:
-    """One field of a record that does not fit `FIELDS`."""
+    """One field of a record that does not fit `FIELDS`.
 
-    __slots__ = ("field", "message", "missing")
+    Three sorts, and every reader treats each the same way (`journal check` included):
+    a wrong value is damage (reading stops with exit 4; `journal repair` moves the
+    record aside); an essential field that is absent is damage too, but repair leaves
+    the record for a fix by hand (moving a hold aside would lift it); any other absent
+    field (`missing`) is read with its default, and `journal check` warns.
+    """
 
-    def __init__(self, field: str, message: str, missing: bool) -> None:
+    __slots__ = ("field", "incomplete", "message", "missing")
+
+    def __init__(self, field: str, message: str, missing: bool, incomplete: bool = False) -> None:
         self.field = field  # the top-level field, e.g. "areas" for "areas[2].status: ..."
         self.message = message  # "soreness: must be a whole number from -1 to 10 (got 15)"
         self.missing = missing  # only absent fields (the values there can still be read)
+        self.incomplete = incomplete  # an essential field is absent: damage, fixed by hand
+
+    @property
+    def stops_reading(self) -> bool:
+        return not self.missing
 
     def __repr__(self) -> str:
-        return f"FieldProblem({self.field!r}, {self.message!r}, {self.missing!r})"
+        return (
+            f"FieldProblem({self.field!r}, {self.message!r}, {self.missing!r}, {self.incomplete!r})"
+        )
 
 
 def problems_by_field(
@@ -514,10 +533,10 @@ def problems_by_field(
 ) -> list[FieldProblem]:
     """Each documented field of *data* that is wrong, in the order of `FIELDS`.
 
-    With *missing* (the default) a required field that is absent is a problem
-    too; without it only the values that are there are looked at (what the
-    journal does when it reads). Unknown kinds and unknown fields are not
-    problems here: see `unknown_fields`.
+    Wrong values and absent essential fields are always problems (they stop
+    reading); with *missing* (the default) any other required field that is
+    absent is one too (`.missing`: it is read with a default). Unknown kinds and
+    unknown fields are not problems here: see `unknown_fields`.
     """
     table = FIELDS.get(kind)
     if table is None:
@@ -525,14 +544,20 @@ def problems_by_field(
     found: list[FieldProblem] = []
     for name, spec in table.items():
         if name in data:
-            problem = spec.problem(data[name], missing)
+            # A wrong value is named first, whatever else is absent inside it.
+            problem = spec.problem(data[name], False)
             if problem is not None:
-                only_missing = missing and spec.problem(data[name], False) is None
-                found.append(FieldProblem(name, nested(name, problem), only_missing))
+                found.append(FieldProblem(name, nested(name, problem), False))
+            elif missing:
+                problem = spec.problem(data[name], True)
+                if problem is not None:
+                    found.append(FieldProblem(name, nested(name, problem), True))
+        elif spec.essential:
+            found.append(FieldProblem(name, f"{name}: {missing_message(spec)}", False, True))
         elif missing and spec.required:
             found.append(FieldProblem(name, f"{name}: {missing_message(spec)}", True))
     cross = _ACROSS_FIELDS.get(kind)
-    if cross is not None and not found:
+    if cross is not None and all(problem.missing for problem in found):
         found.extend(
             FieldProblem(name, f"{name}: {problem}", False) for name, problem in cross(data)
         )
