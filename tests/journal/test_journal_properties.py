@@ -147,8 +147,8 @@ def record_edits(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return kind, data
 
 
-@pytest.mark.slow  # 300 edited journals written, read and checked: a few seconds
-@settings(max_examples=300, deadline=None)
+@pytest.mark.slow  # 200 edited journals written, read and checked: a few seconds
+@settings(max_examples=200, deadline=None)
 @given(edit=record_edits())
 def test_reading_and_check_accept_exactly_the_same_records(
     edit: tuple[str, dict[str, Any]],
