@@ -52,15 +52,17 @@ def cmd_path() -> None:
 
 @journal_app.command("check")
 def cmd_check(
+    ctx: typer.Context,
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
     ] = False,
 ) -> None:
     """List every problem in the journal files; exit 4 if any file is damaged."""
+    from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
 
     journal = _journal()
-    report = journal.check_report()
+    report = journal.check_report(now=app_context(ctx.obj).clock.now())
     if as_json:
         import json
 

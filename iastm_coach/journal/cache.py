@@ -16,8 +16,9 @@ from iastm_coach.errors import DataFileError
 from iastm_coach.journal.format import CURRENT_SCHEMA, Record, Row, rows_from_text
 
 CACHE_DIR: Final = ".cache"
-CACHE_FORMAT: Final = 2  # bump when the cached rows change meaning (e.g. a migration is fixed)
+CACHE_FORMAT: Final = 3  # bump when the cached rows change meaning (e.g. a migration is fixed)
 # 2: rows are only cached once their values have been checked against records.FIELDS
+# 3: rows in file order (the order they were appended), not sorted by time
 _CACHE_CLASSES: Final = frozenset({"datetime", "date", "timezone", "timedelta"})
 
 

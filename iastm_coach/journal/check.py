@@ -57,8 +57,15 @@ class CheckReport:
         return [p for p in self.problems if p.severity == "warning"]
 
 
+FUTURE_SLACK: Final = timedelta(days=1)  # time zones and small clock errors are not news
+
+
 def check_journal(
-    directory: Path, files: Sequence[Path], permission_problems: list[JournalProblem]
+    directory: Path,
+    files: Sequence[Path],
+    permission_problems: list[JournalProblem],
+    *,
+    now: datetime,
 ) -> CheckReport:
     """Every problem of every month file, plus permissions and oddities (as warnings).
 
@@ -70,7 +77,7 @@ def check_journal(
     seen: dict[str, tuple[Path, int | None]] = {}
     count = 0
     for path in files:
-        file_problems, found = _check_file(path)
+        file_problems, found = _check_file(path, now)
         for item in found:
             count += item.readable
             if item.id in seen:
@@ -120,7 +127,7 @@ class _Found:
     warnings: list[JournalProblem]
 
 
-def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
+def _check_file(path: Path, now: datetime) -> tuple[list[JournalProblem], list[_Found]]:
     """Problems in one month file, and each record whose id and time can be read."""
     problems: list[JournalProblem] = []
     found: list[_Found] = []
@@ -176,7 +183,7 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
         wrong = records.problems_by_field(kind, data)
         unknown = records.unknown_fields(kind, data)
         odd_at = _at_oddity(path, rid, at)
-        if (wrong or unknown or odd_at) and text_lines is None:
+        if (wrong or unknown or odd_at or at - now > FUTURE_SLACK) and text_lines is None:
             text_lines = text.split("\n")
         if kind not in records.FIELDS:
             problems.append(JournalProblem(path, line, unknown_kind_message(kind, rid)))
@@ -203,6 +210,17 @@ def _check_file(path: Path) -> tuple[list[JournalProblem], list[_Found]]:
         if odd_at:
             oddities.append(
                 JournalProblem(path, _line_of_field(text_lines, line, "at"), odd_at, "warning")
+            )
+        if at - now > FUTURE_SLACK:
+            oddities.append(
+                JournalProblem(
+                    path,
+                    _line_of_field(text_lines, line, "at"),
+                    f"record {rid} is dated {at.isoformat()}, more than a day after now "
+                    f"({now.isoformat(timespec='minutes')}): was the clock wrong? Its rest "
+                    "periods and holds count from that date; correct `at` by hand if it is wrong",
+                    "warning",
+                )
             )
         for name in unknown:
             oddities.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Final
@@ -79,6 +79,9 @@ class Record:
     at: datetime
     schema: int
     data: Mapping[str, Any]
+    # The journal's own append order: month files in name order, records in file
+    # order within one. Clocks step back; files only grow. (Not part of equality.)
+    seq: int = field(default=0, compare=False)
 
 
 def _normalize(value: Any, where: str) -> Any:
@@ -263,7 +266,8 @@ Row = tuple[str, str, datetime, int, dict[str, Any]]
 
 
 def rows_from_text(path: Path, text: str) -> list[Row]:
-    """Parse one month file; raise DataFileError naming the file and line of the first problem."""
+    """Parse one month file into rows in file order; raise DataFileError naming the file and
+    line of the first problem."""
     try:
         document = loads(text)
     except TOMLDecodeError as error:
@@ -271,7 +275,7 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
         raise DataFileError(
             f"The journal file {path} is damaged at line {line}: {message}.", hint=CHECK_HINT
         ) from None
-    result: list[Row] = []
+    placed: list[tuple[int, Row]] = []
     headers = header_lines(text)
     for kind, tables in document.items():
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -317,8 +321,9 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
             wrong = records.problems_by_field(kind, table, missing=False)
             if wrong:
                 raise _value_error(path, text, kind, index, rid, wrong)
-            result.append((kind, rid, at, CURRENT_SCHEMA, table))
-    return result
+            placed.append((headers[kind][index], (kind, rid, at, CURRENT_SCHEMA, table)))
+    placed.sort(key=lambda item: item[0])  # file order: the order they were appended
+    return [row for _, row in placed]
 
 
 def _value_error(
@@ -370,10 +375,6 @@ def _record_error(
         f"The journal file {path}{_line_of(text, kind, index)} is damaged: {problem}.",
         hint=CHECK_HINT,
     )
-
-
-def row_key(row: Row) -> tuple[datetime, str]:
-    return (row[2], row[1])
 
 
 def decode_month(path: Path, raw: bytes) -> str:

@@ -431,6 +431,13 @@ HOLD_CLEAR_FIELDS: Final[FieldTable] = {
         "numbness, bruising, severe soreness)",
         required=False,
     ),
+    "lifts": ListOf(
+        Text(""),
+        "ids of the hold records it lifts (every hold on the region when it was written), so "
+        "that no clock can make it lift a later one; a clear without it (older journals) "
+        "lifts the holds written before it",
+        required=False,
+    ),
 }
 
 MEASURE_FIELDS: Final[FieldTable] = {

@@ -63,7 +63,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -110,7 +110,6 @@ from iastm_coach.journal.format import (
     check_kind,
     decode_month,
     render_record,
-    row_key,
     rows_from_text,
 )
 from iastm_coach.journal.ids import (
@@ -142,6 +141,20 @@ __all__ = [
     "records",
     "render_record",
 ]
+
+
+SEQ_BITS: Final = 24  # records per month file, far more than a person writes
+
+
+def month_order(name: str) -> int:
+    """Months since year 0 for a `YYYY-MM.toml` name: month files sort (and append) so."""
+    match = MONTH_FILE.fullmatch(name)
+    assert match is not None
+    return int(match.group(1)) * 12 + int(match.group(2)) - 1
+
+
+def _by_time(record: Record) -> tuple[datetime, str]:
+    return (record.at, record.id)
 
 
 class Journal:
@@ -317,7 +330,9 @@ class Journal:
                 raw = self._read_month(path) or b""
             digest = sha256(raw)
             rows = self._rows(path, raw, digest)
-        found = [Record(*row) for row in rows]
+        base = month_order(path.name) << SEQ_BITS
+        found = [Record(*row, seq=base + n) for n, row in enumerate(rows)]
+        found.sort(key=_by_time)
         self._note_summary(path, len(raw), digest, found)
         self._memory[path] = (digest, found)
         self._memory.move_to_end(path)
@@ -342,7 +357,8 @@ class Journal:
             os.close(fd)
 
     def _rows(self, path: Path, raw: bytes, digest: bytes) -> list[Row]:
-        """Parsed rows of *raw* (the bytes of *path*), sorted, from the cache when possible."""
+        """Parsed rows of *raw* (the bytes of *path*) in file order, from the cache when
+        possible."""
         cached = self._read_cache(path)
         if cached is not None:
             size, cached_digest, rows = cached
@@ -351,11 +367,10 @@ class Journal:
             if size < len(raw) and sha256(raw[:size]) == cached_digest:
                 tail = tail_rows(path, raw, size)
                 if tail is not None:
-                    rows = sorted(rows + intern_rows(tail), key=row_key)
+                    rows = rows + intern_rows(tail)
                     self._write_cache(path, len(raw), digest, rows)
                     return rows
         rows = intern_rows(rows_from_text(path, decode_month(path, raw)))
-        rows.sort(key=row_key)
         self._write_cache(path, len(raw), digest, rows)
         return rows
 
@@ -411,7 +426,9 @@ class Journal:
         path = self._month_path(at)
         with self.lock():
             self._append_bytes(path, payload)
-        return Record(kind, record_id, at, CURRENT_SCHEMA, normalized)
+        # After everything read from its month so far (its exact place is known on reading).
+        seq = ((month_order(path.name) + 1) << SEQ_BITS) - 1
+        return Record(kind, record_id, at, CURRENT_SCHEMA, normalized, seq)
 
     def _append_bytes(self, path: Path, payload: bytes) -> None:
         created = not path.exists()
@@ -592,14 +609,20 @@ class Journal:
                 return record
         return None
 
-    def check(self) -> list[JournalProblem]:
+    def check(self, *, now: datetime | None = None) -> list[JournalProblem]:
         """Every problem in the journal: errors (damage) and warnings (permissions, oddities)."""
-        return self.check_report().problems
+        return self.check_report(now=now).problems
 
-    def check_report(self) -> CheckReport:
+    def check_report(self, *, now: datetime | None = None) -> CheckReport:
+        """Everything `journal check` finds; records dated more than a day after *now*
+        (default: the system clock) are warned about."""
         from iastm_coach.journal.check import check_journal
 
-        return check_journal(self.directory, self.month_files(), self.permission_problems())
+        moment = now if now is not None else datetime.now(UTC)
+        require_aware(moment, "now")
+        return check_journal(
+            self.directory, self.month_files(), self.permission_problems(), now=moment
+        )
 
     def repair(self, *, now: datetime | None = None) -> list[Path]:
         """Move the damaged parts of every month file into side files; the side files written."""

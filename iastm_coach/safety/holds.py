@@ -1,14 +1,17 @@
 """Red-flag holds, derived from the journal (there is no separate state file).
 
 A `hold` record puts a region on hold (one record per red flag that fired); a
-`hold_clear` record lifts every hold placed on that region before it. The
-current holds are whatever the records say, folded in time order.
+`hold_clear` record lifts the holds it names in `lifts` (every hold on the region
+when it was written; an older clear without `lifts` lifts the holds written
+before it). The current holds are whatever the records say, folded in the
+journal's append order (`Record.seq`), never by the clock: a clock set back
+after a clear cannot make the clear lift a later hold.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -88,22 +91,36 @@ class HoldState:
 
     active: dict[str, Hold]
     last_clear: dict[str, Record]
+    hold_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # active hold records
 
 
 def fold_holds(items: Iterable[Record]) -> HoldState:
-    """Fold hold and hold_clear records (any order) into the current state."""
+    """Fold hold and hold_clear records (any order) into the current state, in the
+    journal's append order (`seq`), never by their `at`."""
     ordered = sorted(
         (r for r in items if r.kind in (records.HOLD, records.HOLD_CLEAR)),
-        key=lambda r: (r.at, r.id),
+        key=lambda r: r.seq,
     )
+    lifted = {
+        hold_id
+        for r in ordered
+        if r.kind == records.HOLD_CLEAR and isinstance(r.data.get("lifts"), list)
+        for hold_id in r.data["lifts"]
+    }
     active: dict[str, Hold] = {}
+    hold_ids: dict[str, tuple[str, ...]] = {}
     last_clear: dict[str, Record] = {}
     for record in ordered:
         region = str(record.data.get("region", ""))
         if record.kind == records.HOLD_CLEAR:
-            active.pop(region, None)
+            if not isinstance(record.data.get("lifts"), list):  # older: all before it
+                active.pop(region, None)
+                hold_ids.pop(region, None)
             last_clear[region] = record
             continue
+        if record.id in lifted:
+            continue
+        hold_ids[region] = (*hold_ids.get(region, ()), record.id)
         rule = str(record.data.get("rule", ""))
         reason = str(record.data.get("reason", ""))
         shown = reason or rule  # a hand-edited record without a reason shows its rule
@@ -129,7 +146,7 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
                 reasons=current.reasons if shown in current.reasons else (*current.reasons, shown),
                 sides=current.sides | {side},
             )
-    return HoldState(active, last_clear)
+    return HoldState(active, last_clear, hold_ids)
 
 
 def hold_state(journal: Journal) -> HoldState:
@@ -202,14 +219,14 @@ def clear_hold(
             + (f" (got '{text}')" if text else ""),
             hint='For example: --reason "seen by my physio on Tuesday, OK to resume".',
         )
-    active = active_holds(journal)
-    if region not in active:
-        on_hold = ", ".join(sorted(active)) or "none"
+    state = hold_state(journal)
+    if region not in state.active:
+        on_hold = ", ".join(sorted(state.active)) or "none"
         raise UsageError(
             f"region '{region}' is not on hold",
             hint=f"Regions on hold: {on_hold}.",
         )
-    serious = [rule for rule in active[region].all_rules if rule in SERIOUS]
+    serious = [rule for rule in state.active[region].all_rules if rule in SERIOUS]
     examiner = examined_by.strip()
     if serious and len(examiner) < 3:
         signs = ", ".join(RULES[rule].when for rule in serious)
@@ -219,7 +236,8 @@ def clear_hold(
             hint=f"After they have: iastm-coach hold clear {region} --examined-by "
             '"Dr Lee, GP, 3 March" --reason "examined, no clot, OK to resume gently".',
         )
-    data = {"region": region, "reason": text}
+    # It names the holds it lifts, so that no clock can make it lift a later one.
+    data: dict[str, Any] = {"region": region, "reason": text, "lifts": list(state.hold_ids[region])}
     if examiner:
         data["examined_by"] = examiner
     return journal.append(records.HOLD_CLEAR, data, at=at)

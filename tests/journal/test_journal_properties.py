@@ -90,7 +90,7 @@ def test_any_record_round_trips_exactly(kind: str, data: dict[str, Any], at: dat
             assert same(found.at, at)
             assert same(dict(found.data), data)
             assert reader.recent() == [found]
-        report = Journal(directory).check_report()
+        report = Journal(directory).check_report(now=at)
         assert report.errors == []
         assert all("unknown field" in p.message for p in report.warnings)
         assert len(report.warnings) == len(data) - len(example(kind))
@@ -165,7 +165,7 @@ def test_reading_and_check_accept_exactly_the_same_records(
         directory = Path(temp) / "journal"
         written = Journal(directory).append(kind, data, at=at)
         text = (directory / "2025-05.toml").read_text()
-        report = Journal(directory).check_report()
+        report = Journal(directory).check_report(now=at)
         # (check lists them in line order, `problems_by_field` in the order of FIELDS)
         assert sorted(p.message for p in report.errors) == sorted(
             f"{kind} {written.id}: {problem.message}" for problem in stops
