@@ -62,7 +62,7 @@ import os
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -418,17 +418,42 @@ class Journal:
         One `write` of the whole block with O_APPEND, then fsync, under the
         journal lock. *at* is the caller's (tz-aware) clock reading.
         """
+        return self.append_all([self.prepare(kind, data, at=at)])[0]
+
+    def prepare(self, kind: str, data: Mapping[str, Any], *, at: datetime) -> Record:
+        """A record checked and given its id, not yet written: pass it to `append_all`
+        (later records of the same write can name it by its id)."""
         check_kind(kind)
         require_aware(at, "at")
         normalized = check_data(data)
-        record_id = new_record_id(at)
-        payload = render_record(kind, record_id, at, CURRENT_SCHEMA, normalized).encode("utf-8")
-        path = self._month_path(at)
-        with self.lock():
-            self._append_bytes(path, payload)
         # After everything read from its month so far (its exact place is known on reading).
-        seq = ((month_order(path.name) + 1) << SEQ_BITS) - 1
-        return Record(kind, record_id, at, CURRENT_SCHEMA, normalized, seq)
+        seq = ((month_order(month_file_name(at)) + 1) << SEQ_BITS) - 1
+        return Record(kind, new_record_id(at), at, CURRENT_SCHEMA, normalized, seq)
+
+    def append_all(self, prepared: Sequence[Record]) -> list[Record]:
+        """Write records made by `prepare` together: one `write` and one fsync under the
+        lock, so that no crash, kill or full disk keeps some without the others (a full
+        disk keeps none: the file is cut back to where it was).
+
+        They must fall in one month file (prepare them with one clock reading). The
+        kernel can only tear the end of a write, so put first what must survive a
+        power cut: a hold before the session that causes it.
+        """
+        if not prepared:
+            return []
+        paths = {self._month_path(record.at) for record in prepared}
+        if len(paths) != 1:
+            raise ValueError("records written together must fall in one month file")
+        for record in prepared:
+            check_kind(record.kind)
+            if not is_record_id(record.id):
+                raise ValueError(f"{record.id!r} is not a journal record id: use prepare()")
+        payload = "\n".join(
+            render_record(r.kind, r.id, r.at, CURRENT_SCHEMA, dict(r.data)) for r in prepared
+        ).encode("utf-8")
+        with self.lock():
+            self._append_bytes(paths.pop(), payload)
+        return list(prepared)
 
     def _append_bytes(self, path: Path, payload: bytes) -> None:
         created = not path.exists()

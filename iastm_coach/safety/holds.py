@@ -179,12 +179,28 @@ def place_hold(
     The side (which decides the other regions of the limb the hold stops) is *side*,
     else that of the session *source_id* is or follows up.
     """
+    hold = prepare_hold(journal, region=region, flag=flag, source_id=source_id, at=at, side=side)
+    return journal.append_all([hold])[0]
+
+
+def prepare_hold(
+    journal: Journal,
+    *,
+    region: str,
+    flag: RedFlag,
+    source_id: str,
+    at: datetime,
+    side: str | None = None,
+) -> Record:
+    """The hold record for *flag*, not yet written: write it with the record that caused it
+    in one `Journal.append_all` (the hold first), so no crash keeps one without the other.
+    Pass *side* when the source is not written yet (it cannot be looked up)."""
     if side is None:
         side = source_side(journal, source_id)
     data = {"region": region, "rule": flag.rule, "reason": flag.reason, "source": source_id}
     if side:
         data["side"] = side
-    return journal.append(records.HOLD, data, at=at)
+    return journal.prepare(records.HOLD, data, at=at)
 
 
 def source_side(journal: Journal, source_id: str) -> str:
