@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from iastm_coach.errors import DataFileError
-from iastm_coach.journal.format import CURRENT_SCHEMA, Record, Row, rows_from_text
+from iastm_coach.journal.format import CURRENT_SCHEMA, Record, Row, rows_from_text, usable_row
 
 CACHE_DIR: Final = ".cache"
 CACHE_FORMAT: Final = 3  # bump when the cached rows change meaning (e.g. a migration is fixed)
@@ -40,8 +40,11 @@ def _safe_unpickle(blob: bytes) -> Any:
         return None
 
 
-def load_cache_blob(blob: bytes) -> tuple[int, bytes, list[Row]] | None:
-    """(size, sha256, rows) from a parse-cache file, or None if it is not one of ours."""
+def load_cache_blob(
+    blob: bytes, *, check_values: bool = True
+) -> tuple[int, bytes, list[Row]] | None:
+    """(size, sha256, rows) from a parse-cache file, or None if it is not one of ours.
+    Without *check_values* the caller checks every row itself (`journal check`)."""
     loaded = _safe_unpickle(blob)
     if not (isinstance(loaded, tuple) and len(loaded) == 5):
         return None
@@ -49,6 +52,11 @@ def load_cache_blob(blob: bytes) -> tuple[int, bytes, list[Row]] | None:
     if version != CACHE_FORMAT or schema != CURRENT_SCHEMA or not isinstance(rows, list):
         return None
     if not isinstance(size, int) or not isinstance(digest, bytes):
+        return None
+    # Values are checked again as they come out of the cache, as they were when parsed:
+    # a cache file made by hand (or by a bug) with the right checksum cannot slip a value
+    # past the checks. Any row that does not fit means the month is parsed again.
+    if check_values and not all(usable_row(row) for row in rows):
         return None
     return size, digest, rows
 
@@ -136,22 +144,3 @@ def read_summary_index(path: Path) -> dict[str, MonthSummary]:
             continue
         index[name] = MonthSummary(size, digest, frozenset(kinds), frozenset(regions))
     return index
-
-
-def _intern(value: Any, memo: dict[str, str]) -> Any:
-    """*value* with equal short strings shared: the parse cache loads much faster that way."""
-    if isinstance(value, dict):
-        return {memo.setdefault(k, k): _intern(v, memo) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_intern(v, memo) for v in value]
-    if isinstance(value, str) and len(value) <= 64:
-        return memo.setdefault(value, value)
-    return value
-
-
-def intern_rows(rows: list[Row]) -> list[Row]:
-    memo: dict[str, str] = {}
-    return [
-        (memo.setdefault(kind, kind), rid, at, schema, _intern(data, memo))
-        for kind, rid, at, schema, data in rows
-    ]

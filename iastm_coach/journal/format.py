@@ -251,13 +251,24 @@ def toml_error_line(error: TOMLDecodeError, text: str) -> tuple[int, str]:
 
 
 def header_lines(text: str) -> dict[str, list[int]]:
-    """For each kind, the 1-based line numbers of its `[[kind]]` headers, in order."""
+    """For each kind, the 1-based line numbers of its `[[kind]]` headers, in order.
+
+    Looks only at lines with a `[[` (a regex over every line start costs a third of a
+    cold read), and asks `HEADER_LINE` about each.
+    """
     found: dict[str, list[int]] = {}
-    line, position = 1, 0
-    for match in HEADER_LINE.finditer(text):
-        line += text.count("\n", position, match.start())
-        position = match.start()
-        found.setdefault(match.group("kind"), []).append(line)
+    line, counted, position = 1, 0, 0
+    while (bracket := text.find("[[", position)) >= 0:
+        start = text.rfind("\n", 0, bracket) + 1
+        end = text.find("\n", bracket)
+        match = HEADER_LINE.match(text, start)
+        if match is not None:
+            line += text.count("\n", counted, start)
+            counted = start
+            found.setdefault(match.group("kind"), []).append(line)
+        if end < 0:
+            break
+        position = end + 1
     return found
 
 
@@ -290,8 +301,7 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
                 text,
                 kind,
                 None,
-                f"a `{kind}` record is not written as a `[[{kind}]]` line followed by its "
-                "fields (an escaped, dotted or inline spelling?)",
+                unheaded_message(kind),
             )
         for index, table in enumerate(tables):
             problem = record_problem(table)
@@ -324,6 +334,41 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
             placed.append((headers[kind][index], (kind, rid, at, CURRENT_SCHEMA, table)))
     placed.sort(key=lambda item: item[0])  # file order: the order they were appended
     return [row for _, row in placed]
+
+
+def unheaded_message(kind: str) -> str:
+    return (
+        f"a `{kind}` record is not written as a `[[{kind}]]` line followed by its "
+        "fields (an escaped, dotted or inline spelling?)"
+    )
+
+
+def row_shape_fits(row: object) -> bool:
+    """Whether *row* (from the parse cache) has the shape of a row `rows_from_text`
+    gives: an id, an aware `at`, the current schema, a table of fields (not checked)."""
+    if not (isinstance(row, tuple) and len(row) == 5):
+        return False
+    kind, rid, at, schema, data = row
+    return (
+        type(kind) is str
+        and type(rid) is str
+        and is_record_id(rid)
+        and type(at) is datetime
+        and at.utcoffset() is not None
+        and schema == CURRENT_SCHEMA
+        and type(data) is dict
+        and RESERVED_FIELDS.isdisjoint(data)
+    )
+
+
+def usable_row(row: object) -> bool:
+    """Whether *row* (from the parse cache) is a record `rows_from_text` would give: its
+    shape, a known kind, and fields that fit FIELDS."""
+    if not (row_shape_fits(row) and isinstance(row, tuple)):
+        return False
+    kind: str = row[0]
+    data: dict[str, Any] = row[4]
+    return kind in records.FIELDS and not records.problems_by_field(kind, data, missing=False)
 
 
 def _value_error(

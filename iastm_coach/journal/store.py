@@ -74,7 +74,6 @@ from iastm_coach.journal.cache import (
     CACHE_FORMAT,
     INDEX_NAME,
     MonthSummary,
-    intern_rows,
     load_cache_blob,
     read_summary_index,
     sha256,
@@ -151,6 +150,14 @@ def month_order(name: str) -> int:
     match = MONTH_FILE.fullmatch(name)
     assert match is not None
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
+
+
+def _row(record: Record) -> Row:
+    return (record.kind, record.id, record.at, record.schema, dict(record.data))
+
+
+def _by_seq(record: Record) -> int:
+    return record.seq
 
 
 def _by_time(record: Record) -> tuple[datetime, str]:
@@ -303,7 +310,7 @@ class Journal:
         year, month = int(match.group(1)), int(match.group(2))
         return month_start(year, month), next_month_start(year, month)
 
-    def _load(self, path: Path, raw: bytes | None = None) -> list[Record]:
+    def _load(self, path: Path, raw: bytes | None = None, *, keep: bool = True) -> list[Record]:
         """The records of one month file, oldest first.
 
         The parse is cached in memory and in `<directory>/.cache/` (private,
@@ -321,7 +328,7 @@ class Journal:
             self._memory.move_to_end(path)
             return remembered[1]
         try:
-            rows = self._rows(path, raw, digest)
+            rows = self._rows(path, raw, digest, keep=keep)
         except DataFileError:
             # A writer may be half-way through an append: look again under the lock.
             if not self._can_lock():
@@ -329,7 +336,7 @@ class Journal:
             with self.lock():
                 raw = self._read_month(path) or b""
             digest = sha256(raw)
-            rows = self._rows(path, raw, digest)
+            rows = self._rows(path, raw, digest, keep=keep)
         base = month_order(path.name) << SEQ_BITS
         found = [Record(*row, seq=base + n) for n, row in enumerate(rows)]
         found.sort(key=_by_time)
@@ -356,7 +363,7 @@ class Journal:
         finally:
             os.close(fd)
 
-    def _rows(self, path: Path, raw: bytes, digest: bytes) -> list[Row]:
+    def _rows(self, path: Path, raw: bytes, digest: bytes, *, keep: bool = True) -> list[Row]:
         """Parsed rows of *raw* (the bytes of *path*) in file order, from the cache when
         possible."""
         cached = self._read_cache(path)
@@ -367,16 +374,22 @@ class Journal:
             if size < len(raw) and sha256(raw[:size]) == cached_digest:
                 tail = tail_rows(path, raw, size)
                 if tail is not None:
-                    rows = rows + intern_rows(tail)
+                    rows = rows + tail
                     self._write_cache(path, len(raw), digest, rows)
                     return rows
-        rows = intern_rows(rows_from_text(path, decode_month(path, raw)))
-        self._write_cache(path, len(raw), digest, rows)
+        rows = rows_from_text(path, decode_month(path, raw))
+        if keep:  # without: parsed only for its summary; the rows are not wanted again
+            self._write_cache(path, len(raw), digest, rows)
         return rows
 
-    def cached_rows(self, path: Path, raw: bytes) -> list[Row] | None:
-        """The cached parse of exactly *raw* (the bytes of *path*), if there is one."""
-        cached = self._read_cache(path)
+    def _cached_rows_unchecked(self, path: Path, raw: bytes) -> list[Row] | None:
+        """The cached parse of exactly *raw* (the bytes of *path*), if there is one, with
+        its values not checked: for `check`, which checks every field itself."""
+        try:
+            blob = self._cache_path(path).read_bytes()
+        except OSError:
+            return None
+        cached = load_cache_blob(blob, check_values=False)
         if cached is not None and cached[0] == len(raw) and cached[1] == sha256(raw):
             return cached[2]
         return None
@@ -534,10 +547,12 @@ class Journal:
                 ):
                     yield record
 
-    def _load_passing(self, path: Path, raw: bytes | None = None) -> list[Record]:
+    def _load_passing(
+        self, path: Path, raw: bytes | None = None, *, keep: bool = True
+    ) -> list[Record]:
         # A full scan would otherwise push the recent months out of memory for nothing.
         remembered = path in self._memory
-        found = self._load(path, raw)
+        found = self._load(path, raw, keep=keep)
         if not remembered:
             self._memory.pop(path, None)
         return found
@@ -594,8 +609,12 @@ class Journal:
                 digest = sha256(raw)
                 summary = index.get(path.name)
                 if summary is None or summary.size != len(raw) or summary.digest != digest:
-                    month = self._load_passing(path, raw)
+                    # Parsed (and refused if damaged) for its summary; its rows are cached
+                    # only if it answers: the others need not be parsed again, nor kept.
+                    month = self._load_passing(path, raw, keep=False)
                     if holds(index[path.name]):
+                        rows = [_row(r) for r in sorted(month, key=_by_seq)]  # file order
+                        self._write_cache(path, len(raw), digest, rows)
                         yield month
                 elif holds(summary):
                     yield self._load_passing(path, raw)
@@ -646,7 +665,11 @@ class Journal:
         moment = now if now is not None else datetime.now(UTC)
         require_aware(moment, "now")
         return check_journal(
-            self.directory, self.month_files(), self.permission_problems(), now=moment
+            self.directory,
+            self.month_files(),
+            self.permission_problems(),
+            now=moment,
+            cached_rows=lambda path, raw: self._cached_rows_unchecked(path, raw),
         )
 
     def repair(self, *, now: datetime | None = None) -> list[Path]:
