@@ -76,10 +76,11 @@ def check_journal(
 
     Nothing stops at the first problem: each file is read block by block when
     it does not parse, and each record's fields are checked against
-    `records.FIELDS`. Each problem is listed once. A file whose exact bytes were
-    parsed before (*cached_rows*: the parse cache, keyed by their SHA-256) is checked
-    from its cached records instead of being parsed again; any change to it changes
-    the key, and it is parsed.
+    `records.FIELDS`. Each problem is listed once. A file that reads (*cached_rows*:
+    the rows reading gives, from the parse cache when its exact bytes were parsed
+    before, keyed by their SHA-256) is checked from those records; any change to the
+    file changes the key, and it is parsed again. A file reading refuses is read
+    block by block to say where and why.
     """
     problems = list(permission_problems)
     seen: dict[str, tuple[Path, _Found]] = {}
@@ -210,8 +211,9 @@ def _check_cached(
 ) -> tuple[list[JournalProblem], list[_Found]] | None:
     """Problems in a month file whose parse is in the cache, from the cached rows: each
     record's fields are checked again (a forged cache gets no pass), and the text is only
-    looked at for the line numbers of what is found. None when a row is not a record the
-    parser could have made (then the file is checked from its text)."""
+    looked at for the line numbers of what is found. None when a row is not a record
+    reading could have given (a forged or stale cache): the file is then checked from its
+    text."""
     if not all(row_shape_fits(row) for row in rows):
         return None
     problems: list[JournalProblem] = []
@@ -220,6 +222,8 @@ def _check_cached(
         _record_findings(path, kind, rid, at, data, _Nth(file_lines, n), file_lines, now, problems)
         for n, (kind, rid, at, _schema, data) in enumerate(rows)
     ]
+    if problems:  # reading accepted these rows: a cache that says otherwise is not the file
+        return None
     return problems, found
 
 

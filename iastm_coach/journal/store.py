@@ -669,8 +669,22 @@ class Journal:
             self.month_files(),
             self.permission_problems(),
             now=moment,
-            cached_rows=lambda path, raw: self._cached_rows_unchecked(path, raw),
+            cached_rows=self._rows_for_check,
         )
+
+    def _rows_for_check(self, path: Path, raw: bytes) -> list[Row] | None:
+        """The records of a month file as reading gives them (and caches them), their values
+        not checked (check checks every field itself); None when reading would refuse the
+        file: check then reads it block by block to say where and why."""
+        rows = self._cached_rows_unchecked(path, raw)
+        if rows is not None:
+            return rows
+        try:
+            rows = rows_from_text(path, decode_month(path, raw))
+        except DataFileError:
+            return None
+        self._write_cache(path, len(raw), sha256(raw), rows)
+        return rows
 
     def repair(self, *, now: datetime | None = None) -> list[Path]:
         """Move the damaged parts of every month file into side files; the side files written."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from iastm_coach.journal import cache
+from iastm_coach.journal.check import check_journal
 from iastm_coach.journal.store import Journal, records
 from tests.builders import example
 
@@ -46,15 +47,15 @@ def test_a_check_from_the_cache_finds_what_a_check_from_the_text_finds(tmp_path:
     """The same problems, lines and counts, before the months are cached and after."""
     journal = odd_journal(tmp_path)
     now = AT + timedelta(days=2)
-    cold = Journal(journal.directory).check_report(now=now)
+    from_text = check_journal(journal.directory, journal.month_files(), [], now=now)
+    assert {p.severity for p in from_text.problems} == {"warning"}
+    assert len(from_text.problems) == 5, from_text.problems
+    assert all(p.line is not None for p in from_text.problems)
     assert not (journal.directory / ".cache").exists()
-    assert {p.severity for p in cold.problems} == {"warning"}
-    assert len(cold.problems) == 5, cold.problems
-    assert all(p.line is not None for p in cold.problems)
-    Journal(journal.directory).recent()  # reading caches every month
+    first = Journal(journal.directory).check_report(now=now)  # parses, and caches
     assert cache_file(journal, journal.month_files()[0]).exists()
-    warm = Journal(journal.directory).check_report(now=now)
-    assert warm == cold
+    from_cache = Journal(journal.directory).check_report(now=now)
+    assert first == from_cache == from_text
 
 
 def test_a_changed_file_is_checked_from_its_text(tmp_path: Path) -> None:
@@ -72,8 +73,8 @@ def test_a_changed_file_is_checked_from_its_text(tmp_path: Path) -> None:
 def test_a_forged_cache_with_the_right_checksum_changes_nothing(tmp_path: Path) -> None:
     """A cache file rewritten by hand, with the month file's true checksum, to hold a value
     the file does not (soreness 15) or a kind iastm-coach does not know: reading ignores it
-    and shows what the file says; check checks every cached record and reports the forgery
-    as it would report the file."""
+    and shows what the file says; check checks every cached record, finds the lie and
+    checks the file itself."""
     journal = Journal(tmp_path / "journal")
     written = journal.append(records.SESSION, example(records.SESSION, soreness=2), at=AT)
     assert Journal(journal.directory).recent() == [written]
@@ -90,4 +91,4 @@ def test_a_forged_cache_with_the_right_checksum_changes_nothing(tmp_path: Path) 
         assert Journal(journal.directory).recent()[0].data["soreness"] == 2
         target.write_bytes(pickle.dumps((version, schema, size, digest, [forged])))
         report = Journal(journal.directory).check_report(now=AT)
-        assert report.errors, forged
+        assert (report.problems, report.records) == ([], 1), forged  # what the file says
