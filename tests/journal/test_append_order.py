@@ -17,15 +17,13 @@ from typer.testing import CliRunner
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal, records
+from iastm_coach.safety.checklist import load_checklist, questions_for_today, screening_history
 from iastm_coach.safety.holds import active_holds, clear_hold, hold_state, place_hold
 from iastm_coach.safety.redflags import RedFlag
+from tests.builders import ALL_CLEAR, FIRST_USE, READY
 from tests.fakes import FakeClock
 
 runner = CliRunner()
-FIRST_USE = "y\ny\n"
-ALL_CLEAR = "n\n" * 27 + "1\n"
-RETURNING = "n\n" * 12 + "1\n"  # a returning user is asked only the stop items
-READY = "\n" + "n\n"
 SORE_8 = "8\nn\nn\n\n"
 SORE = RedFlag("soreness-7", "soreness 8/10")
 START = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
@@ -59,13 +57,22 @@ def test_a_clock_set_back_after_a_clear_cannot_cancel_the_next_hold(isolated_hom
     assert held_regions(clock) == []
 
     stepped_back = FakeClock(START + timedelta(days=3, hours=-2))  # an NTP correction
+    journal = Journal(isolated_home / "journal")
+    screenings = journal.recent(kinds={records.SCREENING})
+    asked = questions_for_today(
+        load_checklist(),
+        screening_history({**r.data, "at": r.at} for r in screenings),
+        now=stepped_back.now(),
+        region="calf",
+        zone="leg",
+    )
+    returning = "n\n" * len(asked.items) + "1\n"  # a returning user is asked fewer items
     code, out, err = invoke(
         ["session", "calf", "--side", "left", "--no-bell"],
         stepped_back,
-        RETURNING + READY + SORE_8,
+        returning + READY + SORE_8,
     )
     assert code == 0 and "on hold" in out, err
-    journal = Journal(isolated_home / "journal")
     (clear,) = journal.recent(kinds={records.HOLD_CLEAR})
     newest_hold = journal.recent(kinds={records.HOLD}, limit=1)[0]
     assert newest_hold.at < clear.at  # dated before the clear, written after it

@@ -20,12 +20,10 @@ from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
+from tests.builders import ALL_CLEAR, FIRST_USE, READY
 from tests.fakes import FakeClock
 
 runner = CliRunner()
-FIRST_USE = "y\ny\n"
-ALL_CLEAR = "n\n" * 27 + "1\n"
-READY = "\n" + "n\n"
 SORE_8 = "8\nn\nn\n\n"  # aftercare: soreness 8 (a red flag), no bruising, no numbness
 SORE_2 = "2\nn\nn\n\n"
 
