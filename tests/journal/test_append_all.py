@@ -16,11 +16,13 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
+from iastm_coach.context import AppContext
 from iastm_coach.journal import store
 from iastm_coach.journal.store import Journal, records
 from iastm_coach.safety.holds import active_holds, prepare_hold
 from iastm_coach.safety.redflags import RedFlag
-from tests.builders import example
+from tests.builders import ALL_CLEAR, FIRST_USE, READY, example
+from tests.fakes import FakeClock
 
 runner = CliRunner()
 AT = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
@@ -115,3 +117,33 @@ def test_a_write_cut_short_keeps_the_hold_first(
     journal = Journal(isolated_home / "journal")
     assert set(active_holds(journal)) == {"calf"}
     assert [r.kind for r in journal.recent()] == ["hold"]
+
+
+def test_a_guided_session_writes_its_sides_and_holds_in_one_write(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Soreness 8 after a guided session of the left calf: the screening is written first
+    (its own write), then the session and its hold in one more. A disk with room for only
+    those two writes still keeps the calf on hold."""
+    real = store.write_all
+    calls: list[int] = []
+
+    def two_more(fd: int, payload: bytes) -> Any:
+        calls.append(len(payload))
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, payload)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "write_all", two_more)
+        result = runner.invoke(
+            app,
+            ["session", "calf", "--side", "left", "--no-bell"],
+            input=FIRST_USE + ALL_CLEAR + READY + "8\nn\nn\n\n",
+            obj=AppContext(clock=FakeClock()),  # the timer's waits take no time
+        )
+    assert result.exit_code == 0, result.output
+    journal = Journal(isolated_home / "journal")
+    kinds = [r.kind for r in sorted(journal.recent(), key=lambda r: r.seq)]
+    assert kinds == ["screening", "hold", "session"]
+    assert set(active_holds(journal)) == {"calf"}
