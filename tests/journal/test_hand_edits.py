@@ -184,3 +184,30 @@ def test_bare_carriage_returns_are_refused_everywhere(isolated_home: Path) -> No
         code, out, err = invoke(args, clock)
         assert code == 4, (args, out, err)
         assert str(month) in out + err and "line 1" in out + err, (args, out, err)
+
+
+def test_damage_in_an_old_month_stops_the_safety_checks_until_repaired(
+    isolated_home: Path,
+) -> None:
+    """A torn record in a month from two years ago could be a hold: `session`, `log`,
+    `today` and `hold list` stop with exit 4 naming it, and `journal repair` lets them
+    go on (the torn text moved aside)."""
+    from iastm_coach.journal.store import Journal, records
+    from tests.builders import example
+
+    clock = FakeClock()
+    journal = Journal(isolated_home / "journal")
+    old = clock.now().replace(year=clock.now().year - 2)
+    journal.append(records.SESSION, example(records.SESSION), at=old)
+    (month,) = journal.month_files()
+    month.write_bytes(month.read_bytes() + b'\n[[hold]]\nid = "01J')
+    for args in (["today"], ["hold", "list"], ["log", "neck", "--soreness", "2"]):
+        code, out, err = invoke(args, clock)
+        assert code == 4, (args, out, err)
+        assert str(month) in err, (args, err)
+    assert journal.month_files() == [month]  # log refused before writing anything
+    code, _, err = invoke(["session", "calf", "--side", "left"], clock)
+    assert code == 4 and str(month) in err
+    assert invoke(["journal", "repair"], clock)[0] == 0
+    assert invoke(["today"], clock)[0] == 0
+    assert invoke(["hold", "list"], clock)[0] == 0
