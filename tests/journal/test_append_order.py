@@ -12,12 +12,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
+from iastm_coach.clock import _pretend_start
 from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal, records
-from iastm_coach.safety.checklist import load_checklist, questions_for_today, screening_history
 from iastm_coach.safety.holds import active_holds, clear_hold, hold_state, place_hold
 from iastm_coach.safety.redflags import RedFlag
 from tests.builders import ALL_CLEAR, FIRST_USE, READY
@@ -40,10 +41,13 @@ def held_regions(clock: FakeClock) -> list[str]:
     return [hold["region"] for hold in json.loads(out)["holds"]]
 
 
-def test_a_clock_set_back_after_a_clear_cannot_cancel_the_next_hold(isolated_home: Path) -> None:
+def test_a_clock_set_back_after_a_clear_cannot_cancel_the_next_hold(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Soreness 8 holds the calf; the physio clears it on day 3; the clock then steps back
-    two hours and the next session is sore again: its hold is dated before the clear, yet
-    the calf stays on hold (`hold list`, `today`, and the session refused with exit 3)."""
+    two hours and the next session (logged) is sore again: its hold is dated before the
+    clear, yet the calf stays on hold (`hold list`, `today`, and the session refused with
+    exit 3)."""
     clock = FakeClock(START)
     code, out, err = invoke(
         ["session", "calf", "--side", "left", "--no-bell"],
@@ -52,27 +56,20 @@ def test_a_clock_set_back_after_a_clear_cannot_cancel_the_next_hold(isolated_hom
     )
     assert code == 0 and "on hold" in out, err
     clock.advance(3 * 24 * 3600)
-    code, _, err = invoke(["hold", "clear", "calf", "--reason", "seen by my physio"], clock)
+    code, _, err = invoke(
+        ["hold", "clear", "calf", "--examined-by", "Dr Lee", "--reason", "seen by my physio"],
+        clock,
+    )
     assert code == 0, err
     assert held_regions(clock) == []
 
-    stepped_back = FakeClock(START + timedelta(days=3, hours=-2))  # an NTP correction
-    journal = Journal(isolated_home / "journal")
-    screenings = journal.recent(kinds={records.SCREENING})
-    asked = questions_for_today(
-        load_checklist(),
-        screening_history({**r.data, "at": r.at} for r in screenings),
-        now=stepped_back.now(),
-        region="calf",
-        zone="leg",
-    )
-    returning = "n\n" * len(asked.items) + "1\n"  # a returning user is asked fewer items
-    code, out, err = invoke(
-        ["session", "calf", "--side", "left", "--no-bell"],
-        stepped_back,
-        returning + READY + SORE_8,
-    )
+    # An NTP correction sets the clock back two hours; the next session (logged) is sore.
+    monkeypatch.setenv("IASTM_COACH_NOW", (START + timedelta(days=3, hours=-2)).isoformat())
+    _pretend_start.cache_clear()
+    code, out, err = invoke(["log", "calf", "--soreness", "8", "--side", "left"], clock)
     assert code == 0 and "on hold" in out, err
+    monkeypatch.delenv("IASTM_COACH_NOW")
+    journal = Journal(isolated_home / "journal")
     (clear,) = journal.recent(kinds={records.HOLD_CLEAR})
     newest_hold = journal.recent(kinds={records.HOLD}, limit=1)[0]
     assert newest_hold.at < clear.at  # dated before the clear, written after it
@@ -94,7 +91,7 @@ def test_a_clear_lifts_only_the_holds_it_saw_even_across_months(tmp_path: Path) 
         journal, region="calf", flag=SORE, source_id="a", at=datetime(2026, 2, 27, tzinfo=UTC)
     )
     clear_at = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
-    clear_hold(journal, region="calf", reason="physio", at=clear_at)
+    clear_hold(journal, region="calf", reason="seen by physio", examined_by="Dr Lee", at=clear_at)
     assert active_holds(journal) == {}
     later_hold = place_hold(
         journal, region="calf", flag=SORE, source_id="b", at=clear_at - timedelta(hours=1)
@@ -102,7 +99,13 @@ def test_a_clear_lifts_only_the_holds_it_saw_even_across_months(tmp_path: Path) 
     assert [p.name for p in journal.month_files()] == ["2026-02.toml", "2026-03.toml"]
     fresh = Journal(journal.directory)
     assert active_holds(fresh)["calf"].record_id == later_hold.id
-    clear_hold(fresh, region="calf", reason="physio again", at=clear_at + timedelta(hours=1))
+    clear_hold(
+        fresh,
+        region="calf",
+        reason="seen by physio again",
+        examined_by="Dr Lee",
+        at=clear_at + timedelta(hours=1),
+    )
     assert active_holds(Journal(journal.directory)) == {}
 
 
