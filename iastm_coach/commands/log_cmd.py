@@ -24,6 +24,7 @@ from iastm_coach.commands.protocol_cmd import complete_region
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal
+    from iastm_coach.safety.holds import Hold
 
 MAX_LOG_MINUTES = 60.0
 
@@ -95,7 +96,7 @@ def cmd_log(
     from iastm_coach.history.queries import place_label
     from iastm_coach.journal import records
     from iastm_coach.protocols.library import load_for_region
-    from iastm_coach.safety.holds import active_holds, place_hold
+    from iastm_coach.safety.holds import active_holds, prepare_hold
     from iastm_coach.safety.redflags import aftercare_flags
     from iastm_coach.views.ui import say_literal
 
@@ -123,9 +124,16 @@ def cmd_log(
     ended = started + dt.timedelta(seconds=total_s)
     group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
     journal = open_journal()
-    overrides = hold_overrides(journal, protocol.region, started, override=override_hold)
+    holds = active_holds(journal)  # a damaged journal stops here, before anything is written
+    overrides = hold_overrides(
+        journal,
+        protocol.region,
+        started if when else None,
+        override=override_hold,
+        now_held=holds.get(protocol.region),
+    )
     saved = [
-        journal.append(
+        journal.prepare(
             records.SESSION,
             {
                 "region": protocol.region,
@@ -158,6 +166,19 @@ def cmd_log(
         )
         for one_side in sides
     ]
+    flags = aftercare_flags(soreness=soreness, bruising=bruising, numbness=numbness)
+    new_holds = [
+        prepare_hold(
+            journal,
+            region=protocol.region,
+            flag=flag,
+            source_id=saved[0].id,
+            at=now,
+            side=str(saved[0].data["side"]),  # not written yet: it cannot be looked up
+        )
+        for flag in flags
+    ]
+    journal.append_all([*new_holds, *saved])  # one write: no session without its holds
     places = " and ".join(sides) if sides != ["none"] else ""
     label = f"{protocol.region} ({places})" if places else protocol.region
     say_literal(
@@ -165,10 +186,6 @@ def cmd_log(
         f"{total_s / 60:.1f} min, soreness {soreness}/10 (ids ending "
         f"{', '.join(r.id[-6:] for r in saved)})."
     )
-    flags = aftercare_flags(soreness=soreness, bruising=bruising, numbness=numbness)
-    holds = active_holds(journal)
-    for flag in flags:
-        place_hold(journal, region=protocol.region, flag=flag, source_id=saved[0].id, at=now)
     if flags:
         show_flags(flags, protocol.region)
     elif protocol.region in holds:
@@ -182,21 +199,36 @@ def cmd_log(
 
 
 def hold_overrides(
-    journal: Journal, region: str, started: dt.datetime, *, override: bool
+    journal: Journal,
+    region: str,
+    started: dt.datetime | None,
+    *,
+    override: bool,
+    now_held: Hold | None,
 ) -> list[dict[str, str]]:
-    """A session that started while its region was on hold is refused (exit 3), unless
+    """A session done while its region was on hold is refused (exit 3), unless
     --override-hold says it happened anyway: then it is recorded as an override, for the
-    physio's Deviations box."""
+    physio's Deviations box.
+
+    Without --when the session has just ended: the holds in force now decide (in the
+    journal's append order, as everywhere). With --when, a hold whose span (placed to
+    lifted) covers the start decides.
+    """
     from iastm_coach.errors import SafetyStop
     from iastm_coach.history.hold_spans import hold_spans
     from iastm_coach.safety.holds import hold_records
 
-    spans = [s for s in hold_spans(hold_records(journal)) if s.region == region]
-    held = next((s for s in spans if s.covers(started)), None)
-    if held is None:
-        return []
-    since = f"{held.placed.astimezone():%Y-%m-%d %H:%M}"
-    reasons = "; ".join(held.reasons)
+    if started is None:
+        if now_held is None:
+            return []
+        placed, reasons = now_held.since, now_held.reason_text()
+    else:
+        spans = [s for s in hold_spans(hold_records(journal)) if s.region == region]
+        held = next((s for s in spans if s.covers(started)), None)
+        if held is None:
+            return []
+        placed, reasons = held.placed, "; ".join(held.reasons)
+    since = f"{placed.astimezone():%Y-%m-%d %H:%M}"
     if not override:
         raise SafetyStop(
             f"the {region} is on hold since {since}: {reasons}; a session during a hold is "

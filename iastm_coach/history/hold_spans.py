@@ -36,36 +36,50 @@ class HoldSpan:
 
 
 def hold_spans(items: Iterable[Record]) -> list[HoldSpan]:
-    """Every hold span in *items* (any order, other kinds ignored), oldest first."""
+    """Every hold span in *items* (any order, other kinds ignored), oldest first.
+
+    Folded in the journal's append order, as `safety/holds.fold_holds`: a clear lifts
+    the holds it names (`lifts`), or every hold on its region written before it (older
+    clears); a span ends when no hold of it is left."""
     ordered = sorted(
         (r for r in items if r.kind in (records.HOLD, records.HOLD_CLEAR)),
-        key=lambda r: (r.at, r.id),
+        key=lambda r: r.seq,
     )
     open_spans: dict[str, HoldSpan] = {}
+    open_ids: dict[str, set[str]] = {}
     spans: list[HoldSpan] = []
     for record in ordered:
         region = str(record.data.get("region", ""))
         if record.kind == records.HOLD_CLEAR:
-            span = open_spans.pop(region, None)
-            if span is not None:
-                spans.append(
-                    HoldSpan(
-                        span.region,
-                        span.placed,
-                        record.at,
-                        span.rules,
-                        span.reasons,
-                        span.record_id,
-                        str(record.data.get("reason", "")),
-                    )
+            span = open_spans.get(region)
+            if span is None:
+                continue
+            lifts = record.data.get("lifts")
+            left = open_ids[region] - set(lifts) if isinstance(lifts, list) else set()
+            if left:
+                open_ids[region] = left
+                continue
+            del open_spans[region], open_ids[region]
+            spans.append(
+                HoldSpan(
+                    span.region,
+                    span.placed,
+                    record.at,
+                    span.rules,
+                    span.reasons,
+                    span.record_id,
+                    str(record.data.get("reason", "")),
                 )
+            )
             continue
         rule = str(record.data.get("rule", ""))
         reason = str(record.data.get("reason", "")) or rule
         span = open_spans.get(region)
         if span is None:
             open_spans[region] = HoldSpan(region, record.at, None, (rule,), (reason,), record.id)
+            open_ids[region] = {record.id}
         else:
+            open_ids[region].add(record.id)
             open_spans[region] = HoldSpan(
                 region,
                 span.placed,

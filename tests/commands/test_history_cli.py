@@ -183,8 +183,9 @@ def test_hold_list_and_clear(isolated_home: Path) -> None:
     assert code == 0
     assert "Lifted the hold on calf" in out and "50 %" in out
     clear = journal(isolated_home).recent(kinds={"hold_clear"})[0]
+    held = [r.id for r in journal(isolated_home).recent(kinds={"hold"})]
     assert dict(clear.data) == {
-        "region": "calf", "reason": "physio checked it", "examined_by": "Dr Lee"
+        "region": "calf", "reason": "physio checked it", "lifts": held, "examined_by": "Dr Lee"
     }  # fmt: skip
     assert run("hold", "list")[1].strip() == "No region is on hold."
     code, _, err = run("hold", "clear", "calf", "--reason", "again please")
