@@ -13,10 +13,13 @@ the program never produces.
 from __future__ import annotations
 
 import copy
+import io
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+
+from rich.console import Console
 
 from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal, Record
@@ -572,3 +575,50 @@ class ChartParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+
+
+# --- counting prompts (benchmarks/prompt_count.py, tests/session/test_prompt_count.py) ---------
+
+
+class CountingTalk(ScriptedTalk):
+    """A ScriptedTalk that notes how many prompts came before the timer started."""
+
+    def __init__(self, rules: list[tuple[str, Any]]) -> None:
+        super().__init__(rules)
+        self.console = Console(file=io.StringIO(), width=120, record=True, color_system=None)
+        self.before_strokes: int | None = None
+
+
+def counted_session(deps: SessionDeps, talk: CountingTalk, **options: Any) -> tuple[int, int]:
+    """(prompts before the first stroke, prompts in all) of one calf session."""
+    timer = deps.run_timer
+
+    def run_timer(plan: list[Step]) -> RunResult:
+        talk.before_strokes = len(talk.asked)
+        return timer(plan)
+
+    deps.run_timer = run_timer
+    talk.asked.clear()
+    talk.before_strokes = None
+    try:
+        session(deps, **options)
+    finally:
+        deps.run_timer = timer
+    return talk.before_strokes or 0, len(talk.asked)
+
+
+def prompt_counts(tmp_path: Path) -> dict[str, tuple[int, int]]:
+    """Prompts of a first calf session and of a routine one three days later (the first
+    session's follow-ups answered in between with soreness 1)."""
+    clock = FakeClock()
+    talk = CountingTalk(
+        [*MILD, ("shown you", True), ("assessed", True), ("age", 40), ("Do the exercises", False)]
+    )
+    deps = make_deps(tmp_path, talk, clock)
+    first = counted_session(deps, talk, side="left")
+    (last,) = deps.journal.recent(kinds={records.SESSION}, limit=1)
+    for hours in (24, 48):
+        answer_checkin(deps.journal, last, clock.now() + timedelta(hours=hours), soreness=1)
+    clock.advance(72 * 3600)
+    routine = counted_session(deps, talk, side="left")
+    return {"first session": first, "routine session": routine}
