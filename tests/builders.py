@@ -409,7 +409,12 @@ def example(kind: str, **changes: Any) -> dict[str, Any]:
 
 # Answers for aftercare that raise no flag: soreness 2, a smooth tool, soreness 1 before.
 # A follow-up asked before a later session (the check-in's question) answers 1.
-MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1), ("treated area now", 1)]
+MILD = [
+    ("Soreness now", 2),
+    ("smooth", True),
+    ("right now", 1),
+    ("treated area now", 1),
+]
 
 
 def make_deps(
@@ -478,28 +483,30 @@ def answer_checkin(
 
 
 def first_session_questions(region: str = "calf", zone: str = "leg") -> tuple[int, int]:
-    """How many first-use questions and checklist items a first session of *region* asks
-    (piped answers are counted from the data, so adding an item does not break them)."""
+    """How many first-use questions and grouped checklist questions a first session of
+    *region* asks (piped answers are counted from the data, so adding an item does not
+    break them)."""
     fresh = ScreeningHistory(first_use=True, confirmed_at={})
     asked = questions_for_today(
         load_checklist(), fresh, now=datetime.now(UTC), region=region, zone=zone
     )
-    return len(asked.first_use), len(asked.items)
+    return len(asked.first_use), len(asked.groups(region, zone, region))
 
 
-FIRST_USE_QUESTIONS, CHECKLIST_ITEMS = first_session_questions()
-FIRST_USE = "y\n" * FIRST_USE_QUESTIONS  # shown by a physio; smooth tool; problem assessed
-
+FIRST_USE_QUESTIONS, CHECKLIST_GROUPS = first_session_questions()
 # `iastm-coach session` through CliRunner: answers on standard input, one per line.
-ALL_CLEAR = "n\n" * CHECKLIST_ITEMS + "1\n"  # every item 'no'; soreness before 1
+# Soreness before 1 (asked first); shown by a physio; smooth tool; problem assessed; age 40.
+FIRST_USE = "1\n" + "y\n" * FIRST_USE_QUESTIONS + "40\n"
+ALL_CLEAR = "n\n" * CHECKLIST_GROUPS  # no to every grouped question
 READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
 AFTERCARE = "2\nn\nn\nall good\n"
 
 
 def first_session_answers(region: str, zone: str) -> tuple[str, str]:
-    """(first-use answers, checklist answers) for a first session of another region."""
-    first_use, items = first_session_questions(region, zone)
-    return "y\n" * first_use, "n\n" * items + "1\n"
+    """(soreness and first-use answers, checklist answers) for a first session of another
+    region (the age is asked once, so a second region asks none)."""
+    first_use, groups = first_session_questions(region, zone)
+    return "1\n" + "y\n" * first_use, "n\n" * groups
 
 
 # --- protocol documents -------------------------------------------------------------------------

@@ -453,7 +453,12 @@ SCREENING_FIELDS: Final[FieldTable] = {
     ),
     "first_use": TableOf(
         Flag(""),
-        '{"taught-by-physio": yes/no, "smooth-tool": yes/no}, on first use only',
+        '{"taught-by-physio": yes/no, "smooth-tool": yes/no}: first-use questions asked '
+        "(the tool's edge before every session)",
+        required=False,
+    ),
+    "age_band": Text(
+        'the age band given at first use (e.g. "adult", "over-65"); never the age itself',
         required=False,
     ),
 }

@@ -133,8 +133,10 @@ class FirstUseQuestion(Strict):
 
     id: Slug
     question: Line
-    asked: Literal["once", "per-region"] = Field(
-        "once", description="per-region: asked before the first session of each region."
+    asked: Literal["once", "per-region", "every-session"] = Field(
+        "once",
+        description="per-region: asked before the first session of each region; "
+        "every-session: before each session (one key, e.g. the tool's edge).",
     )
     if_no: Literal["recommend", "stop"]
     if_no_by_region: dict[Slug, Literal["recommend", "stop"]] = Field(default_factory=dict)

@@ -32,11 +32,10 @@ from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.course import REVIEW_RULE, course_facts, review_due
 from iastm_coach.safety.dose import Dose, next_dose
-from iastm_coach.safety.followups import above_usual_problem
 from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
 from iastm_coach.safety.holds import HoldState, hold_state
 from iastm_coach.safety.running import locks_dir, running
-from iastm_coach.safety.settling import current_baseline, settle_before_session
+from iastm_coach.safety.settling import settle_before_session
 from iastm_coach.safety.zones import links_of
 from iastm_coach.session.aftercare import (
     CHECKIN_REMINDER,
@@ -275,7 +274,7 @@ def treat(
                 style="yellow",
             )
         )
-        if not talk.confirm("Is a partner here to do the strokes?", default=True):
+        if not talk.confirm("Is a partner here to do the strokes?", default=False):
             raise SafetyStop(
                 "session not started: this region needs a partner",
                 hint="Try again when someone can help, or ask your clinician.",
@@ -290,9 +289,8 @@ def treat(
         )
     gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
     followed = settle_before_session(deps, links_of(p), sides, cleared=holds.last_clear)
-    screening = screen(loaded, deps)
-    baseline = current_baseline(deps.journal, p.region, screening.soreness_before, deps.clock.now())
-    check_above_usual(deps, p.region, screening.soreness_before, baseline)
+    screening = screen(loaded, deps)  # the soreness gate first, then grouped questions
+    baseline = screening.baseline
     skips = choose_skips(loaded, screening, talk)
     dose = next_dose(
         p, deps.journal, region=p.region, holds=holds, now=deps.clock.now(), followed=followed
@@ -402,28 +400,6 @@ def check_course(
             )
     detail = f"{reason}; carried on after a review with the clinician ({how})"
     return replace(gates, overrides=(*gates.overrides, {"rule": REVIEW_RULE, "detail": detail}))
-
-
-def check_above_usual(
-    deps: SessionDeps, region: str, soreness_before: int | None, baseline: int
-) -> None:
-    """The second half of the pre-session soreness gate (reference §7): more than 2
-    points above the person's usual level for the region stops the session too."""
-    if soreness_before is None:
-        return
-    problem = above_usual_problem(soreness_before, baseline, region=region)
-    if problem is None:
-        return
-    deps.journal.append(
-        records.SCREENING,
-        {"region": region, "outcome": "stopped", "stopped_by": "soreness-above-usual"},
-        at=deps.clock.now(),
-    )
-    raise SafetyStop(
-        f"not today: {problem}",
-        hint="Let it settle back to your usual level first; if it does not, contact your "
-        "clinician.",
-    )
 
 
 def saved_sides(sides: Sequence[Side], result: RunResult) -> list[Side]:

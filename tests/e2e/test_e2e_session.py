@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 from tests import terminal
-from tests.builders import CHECKLIST_ITEMS, FIRST_USE
+from tests.builders import ALL_CLEAR, FIRST_USE
 from tests.terminal import PROGRAM, terminal_env
 
 pytestmark = pytest.mark.slow
@@ -26,16 +26,8 @@ def spawn_env(home: Path, scale: str) -> dict[str, str]:
 
 
 def answer_checklist(child: pexpect.spawn) -> None:
-    """First use: a physio showed me, the tool is smooth; then 'no' to every condition."""
-    child.expect(r"shown you how.*\[y/n\]")
-    child.sendline("y")
-    child.expect(r"smooth.*\[y/n\]")
-    child.sendline("y")
-    while True:
-        index = child.expect([r"\[y/n\]", r"\[0-10\]", "Press Enter when you are ready"])
-        if index == 2:
-            break
-        child.sendline("n" if index == 0 else "1")
+    """Soreness 1 first; a physio showed me, the tool is smooth; then no to every list."""
+    terminal.answer_safety_check(child)
 
 
 def start_without_measuring(child: pexpect.spawn) -> None:
@@ -161,7 +153,7 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
 def test_piped_plain_session(tmp_path: Path) -> None:
     """`printf ... | iastm-coach session calf --plain` completes and records the session."""
     home = tmp_path / "home"
-    answers = "left\n" + FIRST_USE + "n\n" * CHECKLIST_ITEMS + "1\n" + "\nn\n" + "1\nn\nn\npiped\n"
+    answers = "left\n" + FIRST_USE + ALL_CLEAR + "\nn\n" + "1\nn\nn\npiped\n"
     result = subprocess.run(
         [PROGRAM, "session", "calf", "--plain"],
         input=answers,
