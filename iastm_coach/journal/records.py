@@ -409,6 +409,13 @@ SESSION_FIELDS: Final[FieldTable] = {
         "left out otherwise",
         required=False,
     ),
+    "adjustments": ListOf(
+        Text(""),
+        "what changed the plan today and how: a cleared caution or the age band, e.g. "
+        '"osteoporosis (cleared by a clinician): light pressure at most, 70 % of the usual '
+        'time, a skin check instead of the discomfort cue"',
+        required=False,
+    ),
 }
 
 CHECKIN_FIELDS: Final[FieldTable] = {

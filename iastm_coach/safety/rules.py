@@ -51,6 +51,7 @@ CAP: Final = rest.DAILY_CAP_MINUTES
 FLOOR: Final = int(rest.REST_FLOOR.total_seconds() // 3600)
 STALE: Final = int(running.STALE_AFTER.total_seconds() // 3600)
 TOLERANCE: Final = int(rest.ROUTINE_TOLERANCE.total_seconds() // 3600)
+RECHECK_DAYS: Final = 30  # data/contraindications.toml `recheck_days` (tests/safety/test_rules.py)
 
 
 def _session_rows() -> list[SafetyRule]:
@@ -148,6 +149,51 @@ def _session_rows() -> list[SafetyRule]:
             "session refused (recorded as a refused screening)",
             "let it settle",
             "§7: skip if 4 or more, or more than 2 above baseline (derived)",
+        ),
+        SafetyRule(
+            "cleared-caution",
+            "a caution (osteoporosis, diabetes, numbness, fragile skin, a device, ...) "
+            "answered yes and cleared, in your word, by the clinician it names",
+            "the item's `if_cleared`: a pressure cap, a dose percentage (with the other dose "
+            "rules: the lowest wins), a skin check every 10-15 strokes instead of the "
+            "'discomfort 5/10' cue, and for one place the skip-areas step; shown on the "
+            "get-ready screen and in the timer, kept in the session's `adjustments`",
+            "a later screening without it (lasting items come back every "
+            f"{RECHECK_DAYS} days, or after 'anything changed?')",
+            "§8e: people who cannot feel the area or bruise easily cannot use the pain cue; "
+            "the numbers per item in data/contraindications.toml (mostly conservative "
+            "defaults)",
+        ),
+        SafetyRule(
+            "age-band",
+            "the age given once at first use (only its band is kept)",
+            "under 16: session refused; 65 and over: light pressure on every area",
+            "none (the band is kept)",
+            "§8c: heel pain in children, fragile skin and bones with age; the ages are "
+            "conservative defaults",
+        ),
+        SafetyRule(
+            "local-spot",
+            "a spot to work around today (a wound, a bruise, a flare, veins, a tattoo, ...)",
+            "every area's danger zones name it; the skip-areas step is offered",
+            "the next screening without it",
+            "§1c: treat around the area, never over it",
+        ),
+        SafetyRule(
+            "screening-recheck",
+            "a lasting item last answered more than "
+            f"{RECHECK_DAYS} days ago: about you from any region, about a site for this "
+            "region; or 'Has anything changed in your health or medicines?' answered yes",
+            "the item is asked again before the session",
+            "answering it",
+            "conservative default (site-level answers are per region: issue 10)",
+        ),
+        SafetyRule(
+            "smooth-tool",
+            "the tool's edge is not smooth and rounded (asked before every session)",
+            "session refused",
+            "a smooth tool",
+            "§8f: check the edge before every session",
         ),
         SafetyRule(
             "follow-up-72h",

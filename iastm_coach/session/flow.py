@@ -28,10 +28,10 @@ from iastm_coach.protocols.library import (
     region_index,
     require_intact,
 )
-from iastm_coach.protocols.model import TreatmentProtocol
+from iastm_coach.safety.adjust import PAIN_CUE, PlanAdjustments, plan_adjustments
 from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.course import REVIEW_RULE, course_facts, review_due
-from iastm_coach.safety.dose import Dose, next_dose
+from iastm_coach.safety.dose import Dose, lowest, next_dose
 from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
 from iastm_coach.safety.holds import HoldState, hold_state
 from iastm_coach.safety.running import locks_dir, running
@@ -52,7 +52,7 @@ from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
-from iastm_coach.session.timer import RunResult, Side, Step, build_plan
+from iastm_coach.session.timer import RunResult, Side, Step, build_plan, skin_check_cue
 from iastm_coach.views.ui import literal
 
 NORMAL_RESPONSE = (
@@ -104,22 +104,36 @@ def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversa
     return ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
 
 
-def pressure_range(protocol: TreatmentProtocol) -> str:
-    """Every area's pressure, not the first one's: 'light', or 'light to moderate (each
-    area says which)'."""
+def pressure_range(plan: Sequence[Step]) -> str:
+    """Every area's pressure as planned today (after a cap), not the first one's:
+    'light', or 'light to moderate (each area says which)'."""
     levels = [
-        level
-        for level in ("light", "moderate", "firm")
-        if any(a.pressure == level for a in protocol.area)
+        level for level in ("light", "moderate", "firm") if any(s.pressure == level for s in plan)
     ]
     if len(levels) == 1:
         return levels[0]
     return f"{levels[0]} to {levels[-1]} (each area says which)"
 
 
-def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> RenderableType:
-    """One screen: how to get ready, and what is normal and what is not."""
+def brake(plan: Sequence[Step], adjust: PlanAdjustments) -> str:
+    """What tells the person to ease off: the discomfort cue, or for people who cannot
+    feel the area well or bruise easily, looking at the skin (§8e)."""
+    if adjust.skin_check and plan:
+        cue = skin_check_cue(plan[0].area)
+        return cue[0].lower() + cue[1:]
+    return PAIN_CUE
+
+
+def preparation(
+    loaded: LoadedProtocol,
+    dose: Dose,
+    plan: Sequence[Step],
+    adjust: PlanAdjustments | None = None,
+) -> RenderableType:
+    """One screen: how to get ready, and what is normal and what is not. Shows today's
+    plan: pressure, brake and danger zones after a cleared caution's consequences."""
     p = loaded.protocol
+    adjust = adjust or PlanAdjustments()
     first = p.area[0]
     lines = Text()
     for label, value in (
@@ -128,12 +142,16 @@ def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Ren
         ("Position", p.access.position),
         ("Tool", p.settings.tool),
         ("Angle", f"about {first.angle_deg}° to the skin"),
-        ("Pressure", f"{pressure_range(p)}; discomfort no more than 5 out of 10"),
+        ("Pressure", f"{pressure_range(plan)}; {brake(plan, adjust)}"),
     ):
         lines.append(f"{label}: ", style="bold")
         lines.append_text(literal(value))
         lines.append("\n")
-    zones = sorted({zone for area in p.area for zone in area.avoid})
+    for applied in adjust.applied:
+        lines.append("Adjusted for you: ", style="bold yellow")
+        lines.append_text(literal(applied))
+        lines.append("\n")
+    zones = sorted({zone for step in plan for zone in step.avoid})
     if zones:
         lines.append("Never work over: ", style="bold red")
         lines.append_text(literal("; ".join(zones)))
@@ -171,6 +189,7 @@ def session_fields(
     aftercare: Answers,
     baseline: int = 0,
     note: str,
+    adjustments: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The journal fields of one side's session (records.SESSION)."""
     p = loaded.protocol
@@ -211,6 +230,7 @@ def session_fields(
         "note": note,
         "overrides": [dict(item) for item in gates.overrides],
         "baseline": baseline,
+        "adjustments": list(adjustments),
     } | clock_flag()
 
 
@@ -291,18 +311,28 @@ def treat(
     followed = settle_before_session(deps, links_of(p), sides, cleared=holds.last_clear)
     screening = screen(loaded, deps)  # the soreness gate first, then grouped questions
     baseline = screening.baseline
-    skips = choose_skips(loaded, screening, talk)
+    adjust = plan_adjustments(load_checklist(), screening)  # a cleared caution, the age
+    skips = choose_skips(loaded, screening, talk, site_bound=adjust.site_bound)
     dose = next_dose(
         p, deps.journal, region=p.region, holds=holds, now=deps.clock.now(), followed=followed
     )
+    dose = lowest(dose, adjust.dose())  # with the other dose rules: the lowest wins
     if dose.percent != 100:
         talk.show(
             Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
         )
 
-    plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
+    plan = build_plan(
+        p,
+        sides,
+        dose_percent=dose.percent,
+        skip=skips,
+        pressure_cap=adjust.pressure_cap,
+        skin_check=adjust.skin_check,
+        avoid=adjust.avoid,
+    )
     check_daily_cap(deps.journal, sum(step.planned_s for step in plan), deps.clock.now())
-    talk.show(preparation(loaded, dose, plan))
+    talk.show(preparation(loaded, dose, plan, adjust))
     if first_session_ever(deps.journal):
         talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
     talk.pause("Press Enter when you are ready.")
@@ -339,6 +369,7 @@ def treat(
                 baseline=baseline,
                 aftercare=aftercare[side],
                 note=note,
+                adjustments=adjust.applied,
             ),
             at=ended,
         )

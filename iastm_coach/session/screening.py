@@ -202,10 +202,15 @@ def ask_group(
 
 
 def choose_skips(
-    loaded: LoadedProtocol, screening: ScreeningResult, talk: Conversation
+    loaded: LoadedProtocol,
+    screening: ScreeningResult,
+    talk: Conversation,
+    *,
+    site_bound: Sequence[str] = (),
 ) -> list[str]:
-    """After a `local` answer, let the user skip areas that hold the spot."""
-    if not screening.local:
+    """After a `local` answer, or a cleared caution bound to one place (a device, a
+    scar: `site_bound`), let the user skip areas that hold the spot."""
+    if not screening.local and not site_bound:
         return []
     talk.show(
         Text(

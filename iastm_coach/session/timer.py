@@ -13,8 +13,9 @@ deadline is where the plan says it is, not "now + duration".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from iastm_coach.clock import Clock
@@ -36,9 +37,15 @@ CONFIRM_YES = frozenset({"y", "q"})
 CONFIRM_NO = frozenset({"n", "\x1b", " "})
 
 
+SKIN_CHECK_MAX_STROKES = 15  # clinical reference §8e: a visual skin check every 10-15 strokes
+PAIN_CUE = re.compile(r"\b\d+\s*/\s*10\b|\bout of 10\b")  # "discomfort ... 5/10"
+
+
 @dataclass(frozen=True)
 class Step:
-    """One area on one side, with its planned (dose-scaled) time."""
+    """One area on one side, with its planned (dose-scaled) time, and how to work it
+    today: the pressure, cues and danger zones after today's adjustments (empty: the
+    area's own)."""
 
     side: Side
     area: Area
@@ -46,6 +53,17 @@ class Step:
     number: int  # 1-based position in the whole plan
     total: int
     region: str = ""  # the protocol's region, e.g. "calf", for labels
+    pressure: str = ""
+    cues: tuple[str, ...] = field(default=())
+    avoid: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.pressure:
+            object.__setattr__(self, "pressure", self.area.pressure)
+        if not self.cues:
+            object.__setattr__(self, "cues", tuple(self.area.cues))
+        if not self.avoid:
+            object.__setattr__(self, "avoid", tuple(self.area.avoid))
 
     @property
     def planned_s(self) -> int:
@@ -175,18 +193,48 @@ class TimerView(Protocol):
         ...
 
 
+PRESSURES = ("light", "moderate", "firm")
+
+
+def capped(pressure: str, cap: str | None) -> str:
+    """*pressure* under *cap* ("moderate" under a light cap is "light")."""
+    if cap is None or PRESSURES.index(pressure) <= PRESSURES.index(cap):
+        return pressure
+    return cap
+
+
+def skin_check_cue(area: Area) -> str:
+    every = min(area.strokes_before_reassess, SKIN_CHECK_MAX_STROKES)
+    return f"Look at the skin every {every} strokes; stop at any bruising or broken skin"
+
+
+def todays_cues(area: Area, *, skin_check: bool) -> tuple[str, ...]:
+    """The area's cues; with *skin_check*, the look-at-the-skin cue replaces the
+    "discomfort 5/10" ones (a brake people with reduced feeling cannot use, §8e)."""
+    if not skin_check:
+        return tuple(area.cues)
+    kept = [cue for cue in area.cues if not PAIN_CUE.search(cue)]
+    return (skin_check_cue(area), *kept)
+
+
 def build_plan(
     protocol: TreatmentProtocol,
     sides: Sequence[Side],
     *,
     dose_percent: int = 100,
     skip: Collection[str] = (),
+    pressure_cap: str | None = None,
+    skin_check: bool = False,
+    avoid: Sequence[str] = (),
 ) -> list[Step]:
     """All areas for the first side, then all for the second.
 
     Times are scaled by *dose_percent* (a physio's scale-back rule), rounded to
     whole seconds and never below 5 s. Areas named in *skip* (the user works
-    around a local contraindication) are left out.
+    around a local contraindication) are left out. Today's adjustments after a
+    cleared caution (`safety/adjust.py`): every area's pressure at most
+    *pressure_cap*, the skin-check cue instead of the discomfort cue with
+    *skin_check*, and *avoid* added to every area's danger zones.
     """
     if not sides:
         raise ValueError("at least one side is needed")
@@ -216,6 +264,9 @@ def build_plan(
                     number=len(plan) + 1,
                     total=total,
                     region=protocol.region,
+                    pressure=capped(area.pressure, pressure_cap),
+                    cues=todays_cues(area, skin_check=skin_check),
+                    avoid=(*area.avoid, *avoid),
                 )
             )
     return plan

@@ -54,7 +54,7 @@ def step_summary(step: Step) -> str:
     area = step.area
     return (
         f"{area.stroke}, {area.direction}, {area.angle_deg}°, "
-        f"{area.pressure} pressure, {step.planned_s} s"
+        f"{step.pressure} pressure, {step.planned_s} s"
     )
 
 
@@ -109,7 +109,7 @@ def _details(step: Step) -> Group:
         ("  ·  Angle ", "dim"),
         (f"{area.angle_deg}° to the skin", "bold"),
         ("  ·  Pressure ", "dim"),
-        literal(area.pressure, "bold"),
+        literal(step.pressure, "bold"),
     )
     direction = Table.grid(padding=(0, 1))
     direction.add_column(style="dim", no_wrap=True)
@@ -152,9 +152,9 @@ def _cues_and_avoid(step: Step) -> Table:
     table = Table.grid(padding=(0, 4), expand=True)
     table.add_column(ratio=1)
     table.add_column(ratio=1)
-    avoid = step.area.avoid
+    avoid = step.avoid
     table.add_row(Text("Cues", style="bold"), Text("Avoid", style="bold red") if avoid else Text())
-    table.add_row(_bullets(step.area.cues), _bullets(avoid, "red") if avoid else Text())
+    table.add_row(_bullets(step.cues), _bullets(avoid, "red") if avoid else Text())
     return table
 
 
@@ -326,9 +326,9 @@ class PlainTimerView:
             )
         )
         self._line(Text(f"One slow stroke every {step.area.cadence_s:g} s."), stamp=False)
-        for cue in step.area.cues:
+        for cue in step.cues:
             self._line(Text("· ") + literal(cue), stamp=False)
-        for place in step.area.avoid:
+        for place in step.avoid:
             self._line(Text("Avoid: ") + literal(place), stamp=False)
 
     def tick(self, state: TimerState) -> None:

@@ -29,3 +29,10 @@ def test_every_row_is_complete() -> None:
     assert len({rule.id for rule in rules}) == len(rules)
     for rule in rules:
         assert rule.trigger and rule.consequence and rule.lifted and rule.basis, rule.id
+
+
+def test_the_recheck_period_in_the_table_is_the_checklist_one() -> None:
+    from iastm_coach.safety.checklist import load_checklist
+    from iastm_coach.safety.rules import RECHECK_DAYS
+
+    assert load_checklist().recheck_days == RECHECK_DAYS
