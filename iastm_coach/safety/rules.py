@@ -51,6 +51,7 @@ CAP: Final = rest.DAILY_CAP_MINUTES
 FLOOR: Final = int(rest.REST_FLOOR.total_seconds() // 3600)
 STALE: Final = int(running.STALE_AFTER.total_seconds() // 3600)
 TOLERANCE: Final = int(rest.ROUTINE_TOLERANCE.total_seconds() // 3600)
+REASSESS_S: Final = 5  # session/timer.py REASSESS_S (tests/safety/test_rules.py)
 RECHECK_DAYS: Final = 30  # data/contraindications.toml `recheck_days` (tests/safety/test_rules.py)
 
 
@@ -187,6 +188,14 @@ def _session_rows() -> list[SafetyRule]:
             "the item is asked again before the session",
             "answering it",
             "conservative default (site-level answers are per region: issue 10)",
+        ),
+        SafetyRule(
+            "reassess",
+            "every area's `strokes_before_reassess` strokes (at most 15 with a skin check)",
+            f"the timer pauses {REASSESS_S} s with a bell: look at the skin, how is "
+            "the discomfort?",
+            "the pause ends by itself",
+            "§2/§8e: 10-20 strokes, then reassess (common practice, unsourced)",
         ),
         SafetyRule(
             "smooth-tool",

@@ -52,7 +52,14 @@ from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
-from iastm_coach.session.timer import RunResult, Side, Step, build_plan, skin_check_cue
+from iastm_coach.session.timer import (
+    REASSESS_S,
+    RunResult,
+    Side,
+    Step,
+    build_plan,
+    skin_check_cue,
+)
 from iastm_coach.views.ui import literal
 
 NORMAL_RESPONSE = (
@@ -124,6 +131,22 @@ def brake(plan: Sequence[Step], adjust: PlanAdjustments) -> str:
     return PAIN_CUE
 
 
+def reassess_words(plan: Sequence[Step]) -> str:
+    """ "every 15 strokes (about 22 s) the timer pauses for 5 s: look at the skin; how is
+    the discomfort?", from the plan itself, so the words and the timer agree."""
+    timed = [step for step in plan if step.reassess_at]
+    if not timed:
+        return ""
+    strokes = sorted({round(step.reassess_every_s / step.area.cadence_s) for step in timed})
+    seconds = sorted({round(step.reassess_every_s) for step in timed})
+    count = " or ".join(str(n) for n in strokes)
+    about = " or ".join(str(n) for n in seconds)
+    return (
+        f"every {count} strokes (about {about} s) the timer pauses for {REASSESS_S:g} s: "
+        "look at the skin; how is the discomfort?"
+    )
+
+
 def preparation(
     loaded: LoadedProtocol,
     dose: Dose,
@@ -147,6 +170,10 @@ def preparation(
         lines.append(f"{label}: ", style="bold")
         lines.append_text(literal(value))
         lines.append("\n")
+    pauses = reassess_words(plan)
+    if pauses:
+        lines.append("Reassess: ", style="bold")
+        lines.append(pauses + "\n")
     for applied in adjust.applied:
         lines.append("Adjusted for you: ", style="bold yellow")
         lines.append_text(literal(applied))
@@ -330,6 +357,7 @@ def treat(
         pressure_cap=adjust.pressure_cap,
         skin_check=adjust.skin_check,
         avoid=adjust.avoid,
+        reassess=True,  # a pause every N strokes, as the cues and get-ready screen say
     )
     check_daily_cap(deps.journal, sum(step.planned_s for step in plan), deps.clock.now())
     talk.show(preparation(loaded, dose, plan, adjust))

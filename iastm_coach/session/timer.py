@@ -37,6 +37,8 @@ CONFIRM_YES = frozenset({"y", "q"})
 CONFIRM_NO = frozenset({"n", "\x1b", " "})
 
 
+REASSESS_S = 5.0  # a short pause to look at the skin and ask about discomfort (§8e)
+REASSESS_WORDS = "Pause: look at the skin. How is the discomfort?"
 SKIN_CHECK_MAX_STROKES = 15  # clinical reference §8e: a visual skin check every 10-15 strokes
 PAIN_CUE = re.compile(r"\b\d+\s*/\s*10\b|\bout of 10\b")  # "discomfort ... 5/10"
 
@@ -56,6 +58,38 @@ class Step:
     pressure: str = ""
     cues: tuple[str, ...] = field(default=())
     avoid: tuple[str, ...] = field(default=())
+    reassess_every_s: float = 0.0  # strokes between reassess pauses; 0: none
+
+    @property
+    def reassess_at(self) -> tuple[float, ...]:
+        """Stroke seconds into the area where a reassess pause begins: every
+        `reassess_every_s`, while at least MIN_STEP_SECONDS of strokes are left after it
+        (the end of the area is a break anyway)."""
+        every = self.reassess_every_s
+        if every <= 0:
+            return ()
+        found: list[float] = []
+        at = every
+        while at <= self.seconds - MIN_STEP_SECONDS:
+            found.append(at)
+            at += every
+        return tuple(found)
+
+    @property
+    def window_s(self) -> float:
+        """The area's length on the clock: strokes plus its reassess pauses."""
+        return self.seconds + len(self.reassess_at) * REASSESS_S
+
+    def strokes_at(self, window: float) -> tuple[float, float]:
+        """(stroke seconds done, seconds left of a reassess pause or 0) at *window*
+        seconds into the area (user pauses excluded)."""
+        for number, at in enumerate(self.reassess_at):
+            start = at + number * REASSESS_S  # where this pause begins on the clock
+            if window < start:
+                return window - number * REASSESS_S, 0.0
+            if window < start + REASSESS_S:
+                return at, start + REASSESS_S - window
+        return min(self.seconds, window - len(self.reassess_at) * REASSESS_S), 0.0
 
     def __post_init__(self) -> None:
         if not self.pressure:
@@ -120,6 +154,11 @@ class TimerState:
     next_step: Step | None  # the step after `step`
     paused: bool
     help_shown: bool
+    reassess_left_s: float = 0.0  # > 0: in a reassess pause, this long to go
+
+    @property
+    def reassessing(self) -> bool:
+        return self.reassess_left_s > 0
 
     @property
     def area_fraction(self) -> float:
@@ -203,8 +242,15 @@ def capped(pressure: str, cap: str | None) -> str:
     return cap
 
 
+def reassess_strokes(area: Area, *, skin_check: bool = False) -> int:
+    """Strokes between reassess pauses: the area's, at most 15 with a skin check (§8e)."""
+    if skin_check:
+        return min(area.strokes_before_reassess, SKIN_CHECK_MAX_STROKES)
+    return area.strokes_before_reassess
+
+
 def skin_check_cue(area: Area) -> str:
-    every = min(area.strokes_before_reassess, SKIN_CHECK_MAX_STROKES)
+    every = reassess_strokes(area, skin_check=True)
     return f"Look at the skin every {every} strokes; stop at any bruising or broken skin"
 
 
@@ -226,6 +272,7 @@ def build_plan(
     pressure_cap: str | None = None,
     skin_check: bool = False,
     avoid: Sequence[str] = (),
+    reassess: bool = False,
 ) -> list[Step]:
     """All areas for the first side, then all for the second.
 
@@ -234,7 +281,10 @@ def build_plan(
     around a local contraindication) are left out. Today's adjustments after a
     cleared caution (`safety/adjust.py`): every area's pressure at most
     *pressure_cap*, the skin-check cue instead of the discomfort cue with
-    *skin_check*, and *avoid* added to every area's danger zones.
+    *skin_check*, and *avoid* added to every area's danger zones. With
+    *reassess*, each area pauses for REASSESS_S every `strokes_before_reassess`
+    strokes (15 at most with *skin_check*) to look at the skin and ask about
+    discomfort, as the cues and the get-ready screen say.
     """
     if not sides:
         raise ValueError("at least one side is needed")
@@ -267,6 +317,11 @@ def build_plan(
                     pressure=capped(area.pressure, pressure_cap),
                     cues=todays_cues(area, skin_check=skin_check),
                     avoid=(*area.avoid, *avoid),
+                    reassess_every_s=(
+                        reassess_strokes(area, skin_check=skin_check) * area.cadence_s
+                        if reassess
+                        else 0.0
+                    ),
                 )
             )
     return plan
@@ -386,7 +441,7 @@ class _Run:
         self.stall_s = stall_s
         self.transition_s = transition_s
         self.transition = transition_s * scale
-        self.durations = [step.seconds * scale for step in plan]
+        self.durations = [step.window_s * scale for step in plan]  # reassess pauses included
         # Planned start of each area, in real seconds after t0 (breaks included).
         self.area_start: list[float] = []
         offset = 0.0
@@ -413,6 +468,7 @@ class _Run:
         self.help_shown = False
         self.index = 0
         self.phase: Phase = "area"
+        self.announced = 0  # reassess pauses of the current area rung in
 
     # -- the schedule -------------------------------------------------------
 
@@ -438,6 +494,9 @@ class _Run:
         in_area = self.phase == "area"
         length = step.seconds if in_area else self.transition_s
         elapsed = min(length, self._elapsed(now) / self.scale)
+        reassess_left = 0.0
+        if in_area:
+            elapsed, reassess_left = step.strokes_at(self._elapsed(now) / self.scale)
         session = self.before[self.index] + (elapsed if in_area else 0.0)
         cadence = step.area.cadence_s
         return TimerState(
@@ -453,6 +512,7 @@ class _Run:
             next_step=self.plan[self.index + 1] if self.index + 1 < len(self.plan) else None,
             paused=self.pause_start is not None,
             help_shown=self.help_shown,
+            reassess_left_s=reassess_left,
         )
 
     # -- the loop -----------------------------------------------------------
@@ -471,6 +531,7 @@ class _Run:
                 elif index and self.bell:
                     self.view.bell()
                 self.phase = "area"
+                self.announced = 0
                 self.view.step_started(self._state(self.clock.monotonic()))
                 done_early = self._run_phase()
                 self._record(self.clock.monotonic(), done_early)
@@ -495,6 +556,12 @@ class _Run:
             now = self.clock.monotonic()
             if self.pause_start is None and now >= self._deadline():
                 return None
+            upcoming = self._next_reassess()
+            if upcoming is not None and self.pause_start is None and now >= upcoming:
+                self.announced += 1  # a reassess pause begins: ring, as between areas
+                if self.bell:
+                    self.view.bell()
+                next_tick = now
             if now >= next_tick:
                 self.view.tick(self._state(now))
                 next_tick += self.tick_s
@@ -505,6 +572,9 @@ class _Run:
             wait = next_tick - now
             if self.pause_start is None:
                 wait = min(wait, self._deadline() - now)
+                upcoming = self._next_reassess()
+                if upcoming is not None:
+                    wait = min(wait, upcoming - now)
             wait = max(0.0, wait)
             key = self.keys.wait_key(wait)
             after = self.clock.monotonic()
@@ -516,6 +586,17 @@ class _Run:
                 done = self._handle(key.lower(), after)
                 if done is not None:
                     return done
+
+    def _next_reassess(self) -> float | None:
+        """When the current area's next reassess pause begins (monotonic), if any."""
+        if self.phase != "area":
+            return None
+        step = self.plan[self.index]
+        starts = step.reassess_at
+        if self.announced >= len(starts):
+            return None
+        offset = (starts[self.announced] + self.announced * REASSESS_S) * self.scale
+        return self.t0 + self.shift + self.area_start[self.index] + offset
 
     def _handle(self, key: str, now: float) -> float | None:
         """React to one key. For `n`: end the phase now, returning its real seconds done."""
@@ -556,7 +637,10 @@ class _Run:
 
     def _record(self, now: float, done_early: float | None) -> None:
         step = self.plan[self.index]
-        actual = step.planned_s if done_early is None else round(done_early / self.scale)
+        if done_early is None:
+            actual = step.planned_s
+        else:
+            actual = round(step.strokes_at(done_early / self.scale)[0])
         status: Status
         if actual >= step.planned_s:
             status = "done"
@@ -575,7 +659,7 @@ class _Run:
         if self.phase != "area" or not self.plan:
             return
         step = self.plan[self.index]
-        actual = round(self._elapsed(now) / self.scale)
+        actual = round(step.strokes_at(self._elapsed(now) / self.scale)[0])
         if actual > 0:
             self.results[self.index] = StepResult(
                 step.side,

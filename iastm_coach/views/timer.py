@@ -21,7 +21,14 @@ from rich.table import Table
 from rich.text import Text
 
 from iastm_coach.clock import Clock
-from iastm_coach.session.timer import RunResult, Step, StepResult, TimerState, TimerView
+from iastm_coach.session.timer import (
+    REASSESS_WORDS,
+    RunResult,
+    Step,
+    StepResult,
+    TimerState,
+    TimerView,
+)
 from iastm_coach.views.ui import literal
 
 KEY_FOOTER = "space pause · n next area · q quit · ? help"
@@ -169,6 +176,12 @@ def _banner(state: TimerState, asking_quit: bool) -> Text | None:
         return Text(
             " PAUSED: press space to carry on ", style="bold black on yellow", justify="center"
         )
+    if state.reassessing:
+        return Text(
+            f" {REASSESS_WORDS} ({format_clock(state.reassess_left_s)}) ",
+            style="bold black on cyan",
+            justify="center",
+        )
     return None
 
 
@@ -185,7 +198,9 @@ def render_state(state: TimerState, *, asking_quit: bool = False) -> RenderableT
     parts.append(Text.assemble((step_heading(step), "dim"), ": ", literal(step.area.name, "bold")))
     banner = _banner(state, asking_quit)
     parts.append(banner if banner is not None else Text())
-    if state.phase == "area":
+    if state.reassessing:
+        parts.append(Text("Lift the tool; strokes carry on after the pause.", style="dim"))
+    elif state.phase == "area":
         parts.append(
             Text.assemble(
                 ("Stroke beat  ", "dim"),
@@ -303,6 +318,7 @@ class PlainTimerView:
         self.clock = clock
         self.ring = bell
         self._halfway_said = False
+        self._reassess_said = False
 
     def _line(self, text: Text | str, *, stamp: bool = True) -> None:
         line = Text(f"[{self.clock.now().strftime('%H:%M:%S')}] " if stamp else " " * 11)
@@ -332,8 +348,12 @@ class PlainTimerView:
             self._line(Text("Avoid: ") + literal(place), stamp=False)
 
     def tick(self, state: TimerState) -> None:
+        if state.reassessing and not self._reassess_said:
+            self._line(f"{REASSESS_WORDS} ({round(state.reassess_left_s)} s)")
+        self._reassess_said = state.reassessing
         if (
             state.phase == "area"
+            and not state.reassessing
             and not self._halfway_said
             and not state.paused
             and state.elapsed_s >= state.phase_s / 2

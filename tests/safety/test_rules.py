@@ -36,3 +36,10 @@ def test_the_recheck_period_in_the_table_is_the_checklist_one() -> None:
     from iastm_coach.safety.rules import RECHECK_DAYS
 
     assert load_checklist().recheck_days == RECHECK_DAYS
+
+
+def test_the_reassess_pause_in_the_table_is_the_timer_one() -> None:
+    from iastm_coach.safety.rules import REASSESS_S
+    from iastm_coach.session import timer
+
+    assert timer.REASSESS_S == REASSESS_S
