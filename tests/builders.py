@@ -26,7 +26,7 @@ from iastm_coach.journal.store import Journal, Record
 from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.flow import run_session
-from iastm_coach.session.timer import RunResult, Step, run_plan
+from iastm_coach.session.timer import RunResult, Step, parse_check, run_plan
 from tests.fakes import FakeClock, RecordingView, ScriptedConfirm, ScriptedKeys
 from tests.scripted_talk import ScriptedTalk
 
@@ -414,15 +414,28 @@ MILD = [
     ("smooth", True),
     ("right now", 1),
     ("treated area now", 1),
+    ("Why did you stop", 5),  # stopped early: "something else, or just stopping"
 ]
 
 
 def make_deps(
-    tmp_path: Path, talk: ScriptedTalk, clock: FakeClock | None = None, keys: Any = ()
+    tmp_path: Path,
+    talk: ScriptedTalk,
+    clock: FakeClock | None = None,
+    keys: Any = (),
+    checks: Any = None,
 ) -> SessionDeps:
     """Session dependencies on a fake clock: the timer runs at once with scripted *keys*,
-    the journal lives under *tmp_path*."""
+    the journal lives under *tmp_path*. *checks*, when given, are the answers to the
+    discomfort check at each area break, in order (as typed: "3", "8", "s", "t"; Enter
+    once they run out)."""
     clock = clock or FakeClock()
+    answers = None if checks is None else list(checks)
+
+    def check(done: Step) -> str:
+        verdict = parse_check(answers.pop(0) if answers else "")
+        assert verdict is not None
+        return verdict
 
     def run_timer(plan: list[Step]) -> RunResult:
         return run_plan(
@@ -431,6 +444,7 @@ def make_deps(
             keys=ScriptedKeys(clock, list(keys)),
             view=RecordingView(),
             confirm_quit=ScriptedConfirm(True),
+            check_between=None if answers is None else check,
         )
 
     journal = Journal(tmp_path / "journal")
@@ -498,8 +512,10 @@ FIRST_USE_QUESTIONS, CHECKLIST_GROUPS = first_session_questions()
 # Soreness before 1 (asked first); shown by a physio; smooth tool; problem assessed; age 40.
 FIRST_USE = "1\n" + "y\n" * FIRST_USE_QUESTIONS + "40\n"
 ALL_CLEAR = "n\n" * CHECKLIST_GROUPS  # no to every grouped question
-READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
-AFTERCARE = "2\nn\nn\nall good\n"
+# Enter when ready; no measurement before the strokes; Enter (fine) at the discomfort check
+# of each of the 2 area breaks of one calf side.
+READY = "\n" + "n\n" + "\n" * 2
+AFTERCARE = "2\nn\nall good\n"  # soreness 2; no to the warning signs; a note
 
 
 def first_session_answers(region: str, zone: str) -> tuple[str, str]:

@@ -54,6 +54,9 @@ class ScriptedTalk:
         items = NUMBERED.findall(question)
         if not items:
             return None
+        for needle, answer in self.rules:  # an exception scripted for an item is raised
+            if isinstance(answer, BaseException) and any(needle in text for _, text in items):
+                raise answer
         return [
             int(number)
             for number, text in items

@@ -68,3 +68,10 @@ def answer_safety_check(child: pexpect.spawn, *, soreness: str = "1", age: str =
     prompts = [r"\[y/n\]", r"\[y/N\]", r"\[0-10\]", r"\[0-120\]", "Press Enter when you"]
     while (index := child.expect(prompts)) < len(prompts) - 1:
         child.sendline(["y", "n", soreness, age][index])
+
+
+def pass_area_checks(child: pexpect.spawn, count: int) -> None:
+    """Answer *count* one-key discomfort checks at area breaks with Enter (fine)."""
+    for _ in range(count):
+        child.expect("Discomfort now")
+        child.send("\r")

@@ -84,11 +84,18 @@ def cmd_session(
     from iastm_coach.context import app_context
     from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
+    from iastm_coach.session.aftercare import check_with_line
     from iastm_coach.session.conversation import LineConversation
     from iastm_coach.session.deps import SessionDeps, SessionRequest
     from iastm_coach.session.flow import run_session
     from iastm_coach.session.keys import open_keys
-    from iastm_coach.session.timer import RunResult, Step, confirm_with_keys, run_plan
+    from iastm_coach.session.timer import (
+        RunResult,
+        Step,
+        check_with_keys,
+        confirm_with_keys,
+        run_plan,
+    )
     from iastm_coach.views import ui
     from iastm_coach.views.timer import make_timer_view
 
@@ -108,6 +115,8 @@ def cmd_session(
                 time_scale=scale,
                 bell=bell,
                 confirm_quit=confirm_with_keys(keys, view),
+                # The discomfort check at each area break: one key live, one line plain.
+                check_between=check_with_line(talk) if plain_mode else check_with_keys(keys, view),
             )
 
     journal = Journal(journal_dir())

@@ -416,6 +416,16 @@ SESSION_FIELDS: Final[FieldTable] = {
         'time, a skin check instead of the discomfort cue"',
         required=False,
     ),
+    "weakness": Flag("weakness in or below the area, right after", required=False),
+    "swelling": Flag("swelling, right after", required=False),
+    "skin_broken": Flag("broken or grazed skin, right after", required=False),
+    "dizziness": Flag("dizziness or feeling faint, right after", required=False),
+    "stop_reason": Text(
+        "why a session was stopped early: sharp-pain, numbness, dizziness, too-sore, other, "
+        'discomfort-7 (at an area break), or "" (finished, or not answered)',
+        choices=("", "sharp-pain", "numbness", "dizziness", "too-sore", "other", "discomfort-7"),
+        required=False,
+    ),
 }
 
 CHECKIN_FIELDS: Final[FieldTable] = {

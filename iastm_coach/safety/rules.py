@@ -198,6 +198,24 @@ def _session_rows() -> list[SafetyRule]:
             "§2/§8e: 10-20 strokes, then reassess (common practice, unsourced)",
         ),
         SafetyRule(
+            "area-break-check",
+            "at each break between areas: discomfort 7 or more, sharp pain, or tingling "
+            "(one key; one line in plain mode)",
+            "the session ends there and the region goes on hold (`soreness-7`, `sharp-pain` "
+            "or `numbness`)",
+            "as that hold",
+            "§7: stop at 7 or more, or when it is sharp or radiating (derived)",
+        ),
+        SafetyRule(
+            "stopped-early",
+            "a session stopped early (q or Ctrl-C)",
+            "asks why; sharp or spreading pain, tingling or numbness, dizziness or feeling "
+            "faint, or too sore puts the region on hold with advice (`sharp-pain`, "
+            "`numbness`, `dizziness`, `stopped-sore`); kept as the session's `stop_reason`",
+            "as that hold",
+            "§3: these are red flags (Veridian [blog])",
+        ),
+        SafetyRule(
             "smooth-tool",
             "the tool's edge is not smooth and rounded (asked before every session)",
             "session refused",

@@ -19,11 +19,18 @@ from iastm_coach.journal.store import Record
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.holds import prepare_hold
-from iastm_coach.safety.redflags import RedFlag, advice_for, aftercare_flags
+from iastm_coach.safety.redflags import (
+    CHOSEN_REASONS,
+    STOP_REASONS,
+    RedFlag,
+    advice_for,
+    aftercare_flags,
+)
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
 from iastm_coach.session.exercises import ExerciseDone, dose_text, guide_exercises
-from iastm_coach.session.timer import Side
+from iastm_coach.session.grouped import ask_grouped, numbered
+from iastm_coach.session.timer import CHECK_LINE, AreaCheck, Side, Step, parse_check
 from iastm_coach.views.ui import literal
 
 SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
@@ -37,7 +44,12 @@ STOPPED_EARLY_ADVICE = (
 CHECKIN_REMINDER = (
     "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. "
     "Mild soreness for a day or two is normal; if it gets worse, or you notice "
-    "bruising, numbness or swelling, stop and contact your clinician."
+    "bruising, numbness, weakness or swelling, stop and contact your clinician."
+)
+STOPPED_REMINDER = (
+    "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. If "
+    "it gets sore, or you notice bruising, numbness, weakness or swelling, do not treat "
+    "it again and contact your clinician."
 )
 
 
@@ -45,6 +57,20 @@ SHORT_TERM_CAVEAT = (
     "Right after a session, changes are common and say little about the long term: "
     "compare over weeks, measured the same way at the same time of day."
 )
+
+
+# The warning signs asked right after a session (clinical reference §3): Answers field,
+# and the words in the grouped question.
+SIGNS: tuple[tuple[str, str], ...] = (
+    ("bruising", "Bruising (more than redness or small red dots)"),
+    ("numbness", "Numbness or tingling in or below it"),
+    ("weakness", "Weakness in or below it"),
+    ("swelling", "Swelling"),
+    ("skin_broken", "Broken or grazed skin"),
+    ("dizziness", "Dizziness, light-headedness or feeling faint"),
+)
+# Asked on its own first for these: pressure near the neck can cause fainting (§4, §8d).
+DIZZINESS_ON_ITS_OWN = frozenset({"neck", "upper-back"})
 
 
 @dataclass
@@ -55,25 +81,100 @@ class Answers:
     soreness: int = -1  # -1: not answered
     bruising: bool | None = None
     numbness: bool | None = None
+    weakness: bool | None = None
+    swelling: bool | None = None
+    skin_broken: bool | None = None
+    dizziness: bool | None = None
+    stop_reason: str = ""  # why the session was stopped early (redflags.STOP_REASONS)
 
     @property
     def complete(self) -> bool:
-        return self.soreness >= 0 and self.bruising is not None and self.numbness is not None
+        return self.soreness >= 0 and all(getattr(self, name) is not None for name, _ in SIGNS)
 
     def flags(self) -> list[RedFlag]:
         return aftercare_flags(
-            soreness=self.soreness, bruising=bool(self.bruising), numbness=bool(self.numbness)
+            soreness=self.soreness,
+            bruising=bool(self.bruising),
+            numbness=bool(self.numbness),
+            weakness=bool(self.weakness),
+            swelling=bool(self.swelling),
+            skin_broken=bool(self.skin_broken),
+            dizziness=bool(self.dizziness),
+            stop_reason=self.stop_reason,
         )
 
+    def fields(self) -> dict[str, bool]:
+        """The signs for the session record (an unanswered one as false, with
+        `aftercare_answered` false to say so)."""
+        return {name: bool(getattr(self, name)) for name, _ in SIGNS}
 
-def aftercare_questions(talk: Conversation, place: str, answers: Answers) -> None:
+
+def aftercare_questions(
+    talk: Conversation, place: str, answers: Answers, *, region: str = ""
+) -> None:
+    """Soreness now, then the warning signs in one grouped question (each needs a y or
+    an n: no default). Dizziness is asked on its own first for the neck and upper back."""
     answers.soreness = talk.ask_int(
         f"Soreness now in the {place}, 0-10 ({SORENESS_ANCHORS})?", low=0, high=10
     )
-    answers.bruising = talk.confirm(
-        f"Any bruising on the {place} (more than redness or small red dots)?"
+    signs = list(SIGNS)
+    if region in DIZZINESS_ON_ITS_OWN:
+        answers.dizziness = talk.confirm(
+            "Any dizziness, light-headedness or feeling faint since you started?"
+        )
+        signs = [sign for sign in signs if sign[0] != "dizziness"]
+
+    def picked(index: int) -> bool:
+        setattr(answers, signs[index][0], True)
+        return True
+
+    chosen = ask_grouped(
+        talk,
+        f"Any of these on the {place} now?",
+        [label for _, label in signs],
+        on_pick=picked,
+        default=None,
     )
-    answers.numbness = talk.confirm(f"Any numbness or tingling in or below the {place}?")
+    for index, (name, _) in enumerate(signs):
+        if index not in chosen:
+            setattr(answers, name, False)
+
+
+CHECK_TRIES = 5
+
+
+def check_with_line(talk: Conversation) -> AreaCheck:
+    """The area-break check in plain mode: one line (a number, s, t, or Enter for fine).
+    Input that ends, or keeps not fitting, stops the checks (the session carries on to
+    its aftercare, which says what was not answered)."""
+    ended = False
+
+    def check(done: Step) -> str:
+        nonlocal ended
+        for _ in range(CHECK_TRIES):
+            if ended:
+                return ""
+            try:
+                verdict = parse_check(talk.ask_text(CHECK_LINE))
+            except EndOfInput:
+                ended = True
+                return ""
+            if verdict is not None:
+                return verdict
+            talk.show(
+                Text("Please type a number from 0 to 10, s or t, or press Enter.", style="yellow")
+            )
+        ended = True
+        return ""
+
+    return check
+
+
+def ask_why_stopped(talk: Conversation) -> str:
+    """Why the session was stopped early, by number (a `STOP_REASONS` id)."""
+    labels = [STOP_REASONS[reason].label for reason in CHOSEN_REASONS]
+    number = talk.ask_int(numbered("Why did you stop?", labels), low=1, high=len(labels))
+    return CHOSEN_REASONS[number - 1]
 
 
 Measured = dict[Side, tuple[float, datetime]]

@@ -38,11 +38,12 @@ from iastm_coach.safety.running import locks_dir, running
 from iastm_coach.safety.settling import settle_before_session
 from iastm_coach.safety.zones import links_of
 from iastm_coach.session.aftercare import (
-    CHECKIN_REMINDER,
     STOPPED_EARLY_ADVICE,
+    STOPPED_REMINDER,
     Answers,
     aftercare_questions,
     aftercare_screen,
+    ask_why_stopped,
     follow_up,
     holds_for_aftercare,
     measure_outcome,
@@ -258,6 +259,11 @@ def session_fields(
         "overrides": [dict(item) for item in gates.overrides],
         "baseline": baseline,
         "adjustments": list(adjustments),
+        "weakness": bool(aftercare.weakness),
+        "swelling": bool(aftercare.swelling),
+        "skin_broken": bool(aftercare.skin_broken),
+        "dizziness": bool(aftercare.dizziness),
+        "stop_reason": aftercare.stop_reason,
     } | clock_flag()
 
 
@@ -374,10 +380,15 @@ def treat(
     note = ""
     cut_short: BaseException | None = None
     try:
+        stop_reason = result.stop_reason  # a symptom said at an area break
+        if not stop_reason and result.ended_by != "finished" and result.actual_s > 0:
+            stop_reason = ask_why_stopped(talk)  # q or Ctrl-C: a symptom places a hold
+        for side in kept:
+            aftercare[side].stop_reason = stop_reason
         if result.ended_by != "interrupted" and result.actual_s > 0:
             talk.show(Text("How do you feel?", style="bold"))
             for side in kept:
-                aftercare_questions(talk, _place(p.region, side), aftercare[side])
+                aftercare_questions(talk, _place(p.region, side), aftercare[side], region=p.region)
             note = talk.ask_text("A note for your journal?")
     except (KeyboardInterrupt, UsageError) as error:
         cut_short = error  # keep what was done: it is recorded first, then we stop
@@ -417,7 +428,7 @@ def treat(
         talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
         return outcome
     if answered and not flags:
-        talk.show(Text(CHECKIN_REMINDER))
+        talk.show(Text(STOPPED_REMINDER))  # stopped early: not "mild soreness is normal"
     if isinstance(cut_short, UsageError):
         raise cut_short
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"

@@ -35,6 +35,7 @@ from iastm_coach.safety.followups import above_usual_problem
 from iastm_coach.safety.settling import current_baseline
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps
+from iastm_coach.session.grouped import ask_grouped
 from iastm_coach.views.ui import literal
 
 RECENT_SCREENINGS = 50  # how far back to look for a cleared screening (first use or not)
@@ -93,8 +94,6 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
 
 CHANGED_QUESTION = "Has anything changed in your health or medicines since last time?"
 ABOVE_USUAL = "soreness-above-usual"
-OTHER_QUESTION = "Any other of these?"
-WHICH_QUESTION = "Which one? Type its number (0 = none of them after all)"
 
 
 def _history(deps: SessionDeps, recheck_days: int) -> ScreeningHistory:
@@ -152,12 +151,6 @@ def ask_age_band(
         talk.show(literal(band.advice, "yellow"))
 
 
-def numbered(question: str, items: Sequence[str]) -> str:
-    """A grouped question: the items numbered, one a line, then the question."""
-    lines = [f"  {n}. {text}" for n, text in enumerate(items, start=1)]
-    return "\n".join([*lines, question])
-
-
 def ask_group(
     talk: Conversation,
     group: ItemGroup,
@@ -166,38 +159,29 @@ def ask_group(
     region: str,
     zone: str | None,
 ) -> None:
-    """One grouped question: "any of these?" (default no); a yes asks which one (by
-    number), what follows from it, then "any other?". Every item not picked is
-    recorded as answered no, as if asked on its own."""
+    """One grouped question (default no): each item picked is evaluated as a yes at
+    once, with its advice and, for a caution, the clearance question; every item not
+    picked is recorded as answered no, as if asked on its own."""
     items = list(group.items)
-    present: set[str] = set()
-    question = numbered(group.question, [item.question for item in items])
-    while talk.confirm(question, default=False):
-        question = OTHER_QUESTION
-        number = 1
-        if len(items) > 1:
-            number = talk.ask_int(WHICH_QUESTION, low=0, high=len(items))
-        if number == 0:
-            continue
-        item = items[number - 1]
-        if item.id in present:
-            continue
-        present.add(item.id)
+
+    def picked(index: int) -> bool:
+        item = items[index]
         evaluate_answer(result, item, True, region=region, zone=zone)
         if result.stopped:
-            return
+            return False
         talk.show(literal(item.advice_for(region, zone), "yellow"))
         if item in result.cautions:
             cleared = talk.confirm(
                 f"Has {item.cleared_by_for(region, zone)} cleared you for IASTM on this area?"
             )
             evaluate_caution_clearance(result, item, cleared)
-            if result.stopped:
-                return
-        if len(present) == len(items):
-            break
-    for item in items:
-        if item.id not in present:
+        return not result.stopped
+
+    chosen = ask_grouped(talk, group.question, [item.question for item in items], on_pick=picked)
+    if result.stopped:
+        return
+    for index, item in enumerate(items):
+        if index not in chosen:
             evaluate_answer(result, item, False, region=region, zone=zone)
 
 

@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Area, TreatmentProtocol
+from iastm_coach.safety.redflags import area_check_reason
 
 Side = Literal["left", "right", "none"]
 Status = Literal["done", "skipped", "partial", "not-started"]
@@ -128,6 +129,7 @@ class RunResult:
     planned_s: int
     actual_s: int
     paused_s: int = 0  # protocol seconds spent paused (incl. answering "quit?")
+    stop_reason: str = ""  # an area-break check ended it (redflags.STOP_REASONS id)
 
     @property
     def finished(self) -> bool:
@@ -219,6 +221,10 @@ class TimerView(Protocol):
 
     def quit_prompt(self, asking: bool) -> None:
         """Show (True) or clear (False) the "quit the session?" question."""
+        ...
+
+    def check_prompt(self, asking: bool) -> None:
+        """Show (True) or clear (False) the one-key discomfort check at an area break."""
         ...
 
     def bell(self) -> None: ...
@@ -351,8 +357,49 @@ def confirm_with_keys(keys: KeySource, view: TimerView) -> Callable[[], bool]:
     return confirm
 
 
+CHECK_QUESTION = "Discomfort now? 0-9 (7 or more stops), s = sharp pain, t = tingling"
+CHECK_LINE = "Discomfort now, 0-10? (s = sharp pain, t = tingling; 7 or more stops)"
+AreaCheck = Callable[[Step], str]  # the area just done -> a stop reason id, or "" to go on
+
+
+def parse_check(answer: str) -> str | None:
+    """An answer to the area-break check: a stop reason id, "" to carry on, None when it
+    does not fit (ask again). Discomfort 7 or more, sharp pain or tingling stop (§7)."""
+    answer = answer.strip().lower()
+    if answer in ("", "c"):  # Enter or space (stripped), or c: carry on
+        return ""
+    if answer in ("s", "sharp"):
+        return area_check_reason(None, sharp=True)
+    if answer in ("t", "tingling"):
+        return area_check_reason(None, tingling=True)
+    if answer.isdigit() and int(answer) <= 10:
+        return area_check_reason(int(answer))
+    return None
+
+
+def check_with_keys(keys: KeySource, view: TimerView) -> AreaCheck:
+    """The one-key discomfort check at each area break, on the live screen: a digit,
+    `s` (sharp) or `t` (tingling); Enter or space carries on. Waits as long as it takes
+    (the timer is paused meanwhile)."""
+
+    def check(done: Step) -> str:
+        view.check_prompt(True)
+        try:
+            while True:
+                key = keys.wait_key(DEFAULT_TICK_S)
+                verdict = None if key is None else parse_check(key)
+                if verdict is not None:
+                    return verdict
+        finally:
+            view.check_prompt(False)
+
+    return check
+
+
 class _Quit(Exception):
-    pass
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def run_plan(
@@ -367,6 +414,7 @@ def run_plan(
     confirm_quit: Callable[[], bool],
     tick_s: float = DEFAULT_TICK_S,
     stall_s: float = 2.0,
+    check_between: AreaCheck | None = None,
 ) -> RunResult:
     """Time every step of *plan*, with a short break announcing each next area.
 
@@ -381,6 +429,9 @@ def run_plan(
     *stall_s* real seconds (the program was stopped with Ctrl-Z, or the machine
     hung), the overrun is treated as a pause, so the user does not come back
     to find areas ticked off that they never did.
+
+    *check_between*, when given, is asked after each area but the last (the clock
+    paused): a stop reason ends the run as "quit" with `stop_reason` set.
     """
     if time_scale <= 0:
         raise ValueError(f"time_scale must be positive (got {time_scale})")
@@ -397,6 +448,7 @@ def run_plan(
         confirm_quit=confirm_quit,
         tick_s=tick_s,
         stall_s=stall_s,
+        check_between=check_between,
     )
     ended_by: EndedBy = "interrupted"
     try:
@@ -429,8 +481,11 @@ class _Run:
         confirm_quit: Callable[[], bool],
         tick_s: float,
         stall_s: float,
+        check_between: AreaCheck | None = None,
     ) -> None:
         self.plan = plan
+        self.check_between = check_between
+        self.stop_reason = ""
         self.clock = clock
         self.keys = keys
         self.view = view
@@ -521,6 +576,8 @@ class _Run:
         self.t0 = self.clock.monotonic()
         try:
             for index in range(len(self.plan)):
+                if index and self.check_between is not None:
+                    self._check(self.plan[index - 1])
                 self.index = index
                 if index and self.transition > 0:
                     self.phase = "transition"
@@ -538,8 +595,10 @@ class _Run:
             if self.plan and self.bell:
                 self.view.bell()
             return "finished"
-        except _Quit:
-            self._record_unfinished(self.clock.monotonic())
+        except _Quit as quit_:
+            self.stop_reason = quit_.reason
+            if not quit_.reason:  # a symptom at a break: the last area was recorded
+                self._record_unfinished(self.clock.monotonic())
             return "quit"
         except KeyboardInterrupt:
             self._record_unfinished(self.clock.monotonic())
@@ -586,6 +645,16 @@ class _Run:
                 done = self._handle(key.lower(), after)
                 if done is not None:
                     return done
+
+    def _check(self, done: Step) -> None:
+        """The area-break check, with the clock paused while it is answered."""
+        assert self.check_between is not None
+        now = self.clock.monotonic()
+        self.pause_start = now
+        reason = self.check_between(done)
+        self._toggle_pause(self.clock.monotonic())
+        if reason:
+            raise _Quit(reason)
 
     def _next_reassess(self) -> float | None:
         """When the current area's next reassess pause begins (monotonic), if any."""
@@ -676,4 +745,5 @@ class _Run:
             planned_s=sum(step.planned_s for step in self.plan),
             actual_s=sum(result.actual_s for result in self.results),
             paused_s=round(self.paused_total / self.scale),
+            stop_reason=self.stop_reason,
         )

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from iastm_coach.clock import Clock
 from iastm_coach.session.timer import (
+    CHECK_QUESTION,
     REASSESS_WORDS,
     RunResult,
     Step,
@@ -165,7 +166,11 @@ def _cues_and_avoid(step: Step) -> Table:
     return table
 
 
-def _banner(state: TimerState, asking_quit: bool) -> Text | None:
+def _banner(state: TimerState, asking_quit: bool, checking: bool = False) -> Text | None:
+    if checking:
+        return Text(
+            f" {CHECK_QUESTION}; Enter = fine ", style="bold black on cyan", justify="center"
+        )
     if asking_quit:
         return Text(
             " Quit the session? y = quit, n = carry on ",
@@ -185,7 +190,9 @@ def _banner(state: TimerState, asking_quit: bool) -> Text | None:
     return None
 
 
-def render_state(state: TimerState, *, asking_quit: bool = False) -> RenderableType:
+def render_state(
+    state: TimerState, *, asking_quit: bool = False, checking: bool = False
+) -> RenderableType:
     """The picture for one moment of the timer.
 
     Most urgent first (banner, countdown, beat), then how to do the stroke,
@@ -196,7 +203,7 @@ def render_state(state: TimerState, *, asking_quit: bool = False) -> RenderableT
     if state.phase == "transition":
         parts.append(Text(f"Next area in {format_clock(state.remaining_s)}", style="bold yellow"))
     parts.append(Text.assemble((step_heading(step), "dim"), ": ", literal(step.area.name, "bold")))
-    banner = _banner(state, asking_quit)
+    banner = _banner(state, asking_quit, checking)
     parts.append(banner if banner is not None else Text())
     if state.reassessing:
         parts.append(Text("Lift the tool; strokes carry on after the pause.", style="dim"))
@@ -243,6 +250,7 @@ class LiveTimerView:
         self._live: Live | None = None
         self._state: TimerState | None = None
         self._asking_quit = False
+        self._checking = False
 
     def start(self, plan: Sequence[Step]) -> None:
         self._live = Live(
@@ -259,7 +267,7 @@ class LiveTimerView:
         """The current picture; on the full screen the key footer stays at the bottom."""
         if self._state is None:
             return Text("")
-        body = render_state(self._state, asking_quit=self._asking_quit)
+        body = render_state(self._state, asking_quit=self._asking_quit, checking=self._checking)
         if not self.screen:
             return Group(body, footer())
         layout = Layout()
@@ -292,6 +300,10 @@ class LiveTimerView:
 
     def quit_prompt(self, asking: bool) -> None:
         self._asking_quit = asking
+        self._show()
+
+    def check_prompt(self, asking: bool) -> None:
+        self._checking = asking
         self._show()
 
     def bell(self) -> None:
@@ -394,6 +406,10 @@ class PlainTimerView:
     def quit_prompt(self, asking: bool) -> None:
         if asking:
             self._line("Quit the session? y = quit, n = carry on")
+
+    def check_prompt(self, asking: bool) -> None:
+        if asking:
+            self._line(f"{CHECK_QUESTION}; Enter = fine")
 
     def bell(self) -> None:
         if self.ring and self.console.is_terminal:

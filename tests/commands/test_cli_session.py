@@ -69,7 +69,7 @@ def test_hold_exits_3_and_clear_lifts_it(isolated_home: Path) -> None:
     clock = FakeClock()
     code, out, _ = invoke(
         ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + "8\nn\nn\n\n",
+        FIRST_USE + ALL_CLEAR + READY + "8\nn\n\n",
         clock,
     )
     assert code == 0 and "on hold" in out

@@ -16,7 +16,13 @@ import pexpect
 import pytest
 
 from iastm_coach.journal.store import Journal
-from tests.terminal import PROGRAM, answer_safety_check, spawn, terminal_env
+from tests.terminal import (
+    PROGRAM,
+    answer_safety_check,
+    pass_area_checks,
+    spawn,
+    terminal_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -49,11 +55,11 @@ def measured_session(child: pexpect.spawn, before: str, after: str, soreness: st
     child.sendline("y")
     child.expect(r"before the strokes, in cm")
     child.sendline(before)
+    pass_area_checks(child, 2)
     child.expect("Soreness now in the left calf")
     child.sendline(soreness)
-    for _ in range(2):
-        child.expect(r"\[y/n\]")
-        child.sendline("n")
+    child.expect(r"\[y/n\]")  # the warning signs, grouped
+    child.sendline("n")
     child.expect("note")
     child.sendline("")
     child.expect("after the strokes, in cm")

@@ -142,7 +142,7 @@ def test_a_guided_session_writes_its_sides_and_holds_in_one_write(
         result = runner.invoke(
             app,
             ["session", "calf", "--side", "left", "--no-bell"],
-            input=FIRST_USE + ALL_CLEAR + READY + "8\nn\nn\n\n",
+            input=FIRST_USE + ALL_CLEAR + READY + "8\nn\n\n",
             obj=AppContext(clock=FakeClock()),  # the timer's waits take no time
         )
     assert result.exit_code == 0, result.output

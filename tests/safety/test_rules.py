@@ -20,7 +20,7 @@ def test_every_red_flag_rule_is_a_row_with_its_lifting() -> None:
     assert set(RULES) <= set(rows)
     for rule_id in RULES:
         assert ("--examined-by" in rows[rule_id].lifted) is (rule_id in SERIOUS)
-    assert {"swelling", "numbness", "soreness-7", "bruising"} == SERIOUS
+    assert {"swelling", "numbness", "weakness", "soreness-7", "bruising", "skin-broken"} == SERIOUS
 
 
 def test_every_row_is_complete() -> None:

@@ -180,7 +180,7 @@ def test_quit_keeps_partial_session(tmp_path: Path) -> None:
 
 def test_ctrl_c_in_timer_records_incomplete(tmp_path: Path) -> None:
     """Ctrl-C during the strokes: what was done is kept, no aftercare questions."""
-    talk = ScriptedTalk([("smooth", True), ("right now", 0)])
+    talk = ScriptedTalk([("smooth", True), ("right now", 0), ("Why did you stop", 5)])
     deps = make_deps(tmp_path, talk, keys=[(70.0, KeyboardInterrupt)])
     with pytest.raises(Interrupted):
         session(deps, side="left")
@@ -240,7 +240,7 @@ def test_periodic_items_are_reconfirmed_after_recheck_days(tmp_path: Path) -> No
 
 def test_ctrl_c_in_timer_shows_what_to_watch_for(tmp_path: Path) -> None:
     """Stopping with Ctrl-C (perhaps because it hurt) still shows the warning signs."""
-    talk = ScriptedTalk([("smooth", True), ("right now", 0)])
+    talk = ScriptedTalk([("smooth", True), ("right now", 0), ("Why did you stop", 5)])
     deps = make_deps(tmp_path, talk, keys=[(70.0, KeyboardInterrupt)])
     with pytest.raises(Interrupted):
         session(deps, side="left")
@@ -253,7 +253,12 @@ def test_aftercare_cut_short_is_recorded_as_unanswered(tmp_path: Path) -> None:
     """Input ending mid-aftercare: the session is kept, the answers are marked as not
     given (not as a false "no"), and the input error's exit code (2) is used."""
     talk = ScriptedTalk(
-        [("smooth", True), ("right now", 0), ("Soreness now", 2), ("bruising", UsageError("ended"))]
+        [
+            ("smooth", True),
+            ("right now", 0),
+            ("Soreness now", 2),
+            ("Bruising (more", UsageError("ended")),
+        ]
     )
     deps = make_deps(tmp_path, talk)
     with pytest.raises(UsageError):
@@ -267,7 +272,12 @@ def test_aftercare_cut_short_is_recorded_as_unanswered(tmp_path: Path) -> None:
 def test_red_flag_given_before_ctrl_c_still_holds(tmp_path: Path) -> None:
     """Soreness 8, then Ctrl-C at the next question: the region is still put on hold."""
     talk = ScriptedTalk(
-        [("smooth", True), ("right now", 0), ("Soreness now", 8), ("bruising", KeyboardInterrupt())]
+        [
+            ("smooth", True),
+            ("right now", 0),
+            ("Soreness now", 8),
+            ("Bruising (more", KeyboardInterrupt()),
+        ]
     )
     deps = make_deps(tmp_path, talk)
     with pytest.raises(Interrupted):
