@@ -49,7 +49,10 @@ class PlanAdjustments:
         if self.dose_percent >= 100:
             return FULL
         causes = " and ".join(self.dose_sources)
-        return Dose(self.dose_percent, f"{causes}: {self.dose_percent} % of the usual time")
+        return Dose(
+            self.dose_percent,
+            f"{causes}, cleared with a clinician: {self.dose_percent} % of the usual time",
+        )
 
 
 def describe(consequences: Consequences) -> str:
