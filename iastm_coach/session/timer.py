@@ -372,7 +372,7 @@ def parse_check(answer: str) -> str | None:
         return area_check_reason(None, sharp=True)
     if answer in ("t", "tingling"):
         return area_check_reason(None, tingling=True)
-    if answer.isdigit() and int(answer) <= 10:
+    if answer.isascii() and answer.isdigit() and int(answer) <= 10:  # not "¹" or "٣"
         return area_check_reason(int(answer))
     return None
 

@@ -10,15 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iastm_coach.errors import Interrupted, UsageError
 from iastm_coach.journal.store import records
 from iastm_coach.safety.holds import active_holds, clear_hold
+from iastm_coach.safety.redflags import STOP_REASONS
 from iastm_coach.session.aftercare import check_with_line
 from iastm_coach.session.conversation import EndOfInput
-from iastm_coach.session.timer import parse_check
+from iastm_coach.session.timer import build_plan, check_with_keys, parse_check, run_plan
 from tests.builders import MILD, make_deps, refused, session
-from tests.fakes import FakeClock
+from tests.fakes import (
+    FakeClock,
+    RecordingView,
+    ScriptedConfirm,
+    ScriptedKeys,
+    area_data,
+    make_protocol,
+)
 from tests.scripted_talk import ScriptedTalk
 
 DAY = 24 * 3600
@@ -164,3 +174,32 @@ def test_input_ending_at_why_keeps_the_session(tmp_path: Path) -> None:
         session(deps, side="left")
     record = last_session(deps)
     assert record["stop_reason"] == "" and record["aftercare_answered"] is False
+
+
+def test_the_live_check_is_one_key_and_the_clock_waits() -> None:
+    """Live: the check banner shows at the break and reads one key; the 40 s the person
+    takes to answer do not eat into the next area, and '8' ends the run there."""
+    protocol = make_protocol([area_data("Upper", 30), area_data("Lower", 30)])
+    plan = build_plan(protocol, ["left"])
+    clock = FakeClock()
+    keys = ScriptedKeys(clock, [(70.0, "8")])  # area 1 ends at 30 s; answered at 70 s
+    view = RecordingView()
+    result = run_plan(plan, clock=clock, keys=keys, view=view, confirm_quit=ScriptedConfirm(),
+                      check_between=check_with_keys(keys, view))  # fmt: skip
+    assert result.stop_reason == "discomfort-7" and result.ended_by == "quit"
+    assert [s.status for s in result.steps] == ["done", "not-started"]
+    assert view.of("check_prompt") == [True, False]
+
+    clock = FakeClock()
+    keys = ScriptedKeys(clock, [(70.0, "\r")])
+    check = check_with_keys(keys, view)
+    result = run_plan(plan, clock=clock, keys=keys, view=RecordingView(),
+                      confirm_quit=ScriptedConfirm(), check_between=check)  # fmt: skip
+    assert result.ended_by == "finished" and result.actual_s == 60
+    assert clock.elapsed == pytest.approx(70.0 + 5 + 30, abs=0.5), "the break starts after it"
+
+
+@given(st.text(max_size=20))
+def test_any_answer_to_the_check_is_a_reason_or_asked_again(answer: str) -> None:
+    verdict = parse_check(answer)
+    assert verdict is None or verdict == "" or verdict in STOP_REASONS

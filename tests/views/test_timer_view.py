@@ -84,6 +84,17 @@ def render(state: TimerState, *, asking_quit: bool = False) -> str:
 # -- the Live picture ---------------------------------------------------------------
 
 
+def test_the_live_picture_shows_a_reassess_pause_and_the_break_check() -> None:
+    """In a reassess pause the banner says what to do and the beat gives way; at a break
+    the discomfort check is a banner with its keys."""
+    pausing = render(area_state(30.0, reassess_left_s=3.0))
+    assert "Pause: look at the skin. How is the discomfort? (0:03)" in pausing
+    assert "Stroke beat" not in pausing
+    console, out = text_console()
+    console.print(render_state(area_state(30.0), checking=True))
+    assert "Discomfort now? 0-9 (7 or more stops), s = sharp pain, t = tingling" in out.getvalue()
+
+
 def test_both_views_show_today_s_adjusted_plan() -> None:
     """After a cleared caution the timer shows the capped pressure, the skin-check cue in
     place of 'Discomfort 5/10' and the spot to work around, live and plain alike."""
