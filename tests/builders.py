@@ -24,9 +24,10 @@ from rich.console import Console
 from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal, Record
 from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
+from iastm_coach.session.area_check import parse_check
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.flow import run_session
-from iastm_coach.session.timer import RunResult, Step, parse_check, run_plan
+from iastm_coach.session.timer import RunResult, Step, run_plan
 from tests.fakes import FakeClock, RecordingView, ScriptedConfirm, ScriptedKeys
 from tests.scripted_talk import ScriptedTalk
 

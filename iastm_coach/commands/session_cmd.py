@@ -84,7 +84,7 @@ def cmd_session(
     from iastm_coach.context import app_context
     from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
-    from iastm_coach.session.aftercare import check_with_line
+    from iastm_coach.session.area_check import check_with_keys, check_with_line
     from iastm_coach.session.conversation import LineConversation
     from iastm_coach.session.deps import SessionDeps, SessionRequest
     from iastm_coach.session.flow import run_session
@@ -92,7 +92,6 @@ def cmd_session(
     from iastm_coach.session.timer import (
         RunResult,
         Step,
-        check_with_keys,
         confirm_with_keys,
         run_plan,
     )

@@ -30,7 +30,7 @@ from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
 from iastm_coach.session.exercises import ExerciseDone, dose_text, guide_exercises
 from iastm_coach.session.grouped import ask_grouped, numbered
-from iastm_coach.session.timer import CHECK_LINE, AreaCheck, Side, Step, parse_check
+from iastm_coach.session.timer import Side
 from iastm_coach.views.ui import literal
 
 SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
@@ -138,36 +138,6 @@ def aftercare_questions(
     for index, (name, _) in enumerate(signs):
         if index not in chosen:
             setattr(answers, name, False)
-
-
-CHECK_TRIES = 5
-
-
-def check_with_line(talk: Conversation) -> AreaCheck:
-    """The area-break check in plain mode: one line (a number, s, t, or Enter for fine).
-    Input that ends, or keeps not fitting, stops the checks (the session carries on to
-    its aftercare, which says what was not answered)."""
-    ended = False
-
-    def check(done: Step) -> str:
-        nonlocal ended
-        for _ in range(CHECK_TRIES):
-            if ended:
-                return ""
-            try:
-                verdict = parse_check(talk.ask_text(CHECK_LINE))
-            except EndOfInput:
-                ended = True
-                return ""
-            if verdict is not None:
-                return verdict
-            talk.show(
-                Text("Please type a number from 0 to 10, s or t, or press Enter.", style="yellow")
-            )
-        ended = True
-        return ""
-
-    return check
 
 
 def ask_why_stopped(talk: Conversation) -> str:

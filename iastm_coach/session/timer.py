@@ -20,7 +20,6 @@ from typing import Literal, Protocol
 
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Area, TreatmentProtocol
-from iastm_coach.safety.redflags import area_check_reason
 
 Side = Literal["left", "right", "none"]
 Status = Literal["done", "skipped", "partial", "not-started"]
@@ -357,43 +356,7 @@ def confirm_with_keys(keys: KeySource, view: TimerView) -> Callable[[], bool]:
     return confirm
 
 
-CHECK_QUESTION = "Discomfort now? 0-9 (7 or more stops), s = sharp pain, t = tingling"
-CHECK_LINE = "Discomfort now, 0-10? (s = sharp pain, t = tingling; 7 or more stops)"
 AreaCheck = Callable[[Step], str]  # the area just done -> a stop reason id, or "" to go on
-
-
-def parse_check(answer: str) -> str | None:
-    """An answer to the area-break check: a stop reason id, "" to carry on, None when it
-    does not fit (ask again). Discomfort 7 or more, sharp pain or tingling stop (§7)."""
-    answer = answer.strip().lower()
-    if answer in ("", "c"):  # Enter or space (stripped), or c: carry on
-        return ""
-    if answer in ("s", "sharp"):
-        return area_check_reason(None, sharp=True)
-    if answer in ("t", "tingling"):
-        return area_check_reason(None, tingling=True)
-    if answer.isascii() and answer.isdigit() and int(answer) <= 10:  # not "¹" or "٣"
-        return area_check_reason(int(answer))
-    return None
-
-
-def check_with_keys(keys: KeySource, view: TimerView) -> AreaCheck:
-    """The one-key discomfort check at each area break, on the live screen: a digit,
-    `s` (sharp) or `t` (tingling); Enter or space carries on. Waits as long as it takes
-    (the timer is paused meanwhile)."""
-
-    def check(done: Step) -> str:
-        view.check_prompt(True)
-        try:
-            while True:
-                key = keys.wait_key(DEFAULT_TICK_S)
-                verdict = None if key is None else parse_check(key)
-                if verdict is not None:
-                    return verdict
-        finally:
-            view.check_prompt(False)
-
-    return check
 
 
 class _Quit(Exception):

@@ -21,8 +21,8 @@ from rich.table import Table
 from rich.text import Text
 
 from iastm_coach.clock import Clock
+from iastm_coach.session.area_check import CHECK_QUESTION
 from iastm_coach.session.timer import (
-    CHECK_QUESTION,
     REASSESS_WORDS,
     RunResult,
     Step,

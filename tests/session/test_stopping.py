@@ -17,9 +17,9 @@ from iastm_coach.errors import Interrupted, UsageError
 from iastm_coach.journal.store import records
 from iastm_coach.safety.holds import active_holds, clear_hold
 from iastm_coach.safety.redflags import STOP_REASONS
-from iastm_coach.session.aftercare import check_with_line
+from iastm_coach.session.area_check import check_with_keys, check_with_line, parse_check
 from iastm_coach.session.conversation import EndOfInput
-from iastm_coach.session.timer import build_plan, check_with_keys, parse_check, run_plan
+from iastm_coach.session.timer import build_plan, run_plan
 from tests.builders import MILD, make_deps, refused, session
 from tests.fakes import (
     FakeClock,
