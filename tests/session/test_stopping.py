@@ -203,3 +203,26 @@ def test_the_live_check_is_one_key_and_the_clock_waits() -> None:
 def test_any_answer_to_the_check_is_a_reason_or_asked_again(answer: str) -> None:
     verdict = parse_check(answer)
     assert verdict is None or verdict == "" or verdict in STOP_REASONS
+
+
+def test_a_piped_plain_session_stops_at_a_break_on_sharp_pain(isolated_home: Path) -> None:
+    """Plain mode through the CLI: 's' on the line after area 1 ends the session (exit
+    130, what was done kept), the calf is on hold, and the reason is in the record."""
+    from typer.testing import CliRunner
+
+    from iastm_coach.cli import app
+    from iastm_coach.context import AppContext
+    from iastm_coach.journal.store import Journal
+    from tests.builders import ALL_CLEAR, FIRST_USE
+
+    answers = FIRST_USE + ALL_CLEAR + "\n" + "n\n" + "s\n" + "2\nn\nstopped\n"
+    result = CliRunner().invoke(
+        app, ["session", "calf", "--side", "left", "--no-bell"], input=answers,
+        obj=AppContext(clock=FakeClock()),
+    )  # fmt: skip
+    assert result.exit_code == 130, result.output
+    assert "Discomfort now, 0-10?" in result.stdout and "now on hold" in result.stdout
+    journal = Journal(isolated_home / "journal")
+    (record,) = journal.recent(kinds={records.SESSION})
+    assert record.data["stop_reason"] == "sharp-pain" and record.data["note"] == "stopped"
+    assert active_holds(journal)["calf"].rules == ("sharp-pain",)
