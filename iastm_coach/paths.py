@@ -23,12 +23,14 @@ def user_dir() -> Path:
     return Path(platformdirs.user_data_path(APP_NAME, appauthor=False))
 
 
-def journal_dir() -> Path:
-    return user_dir() / "journal"
+def journal_dir(home: Path | None = None) -> Path:
+    """The journal inside *home* (default: the data directory)."""
+    return (home or user_dir()) / "journal"
 
 
-def installed_protocols_dir() -> Path:
-    return user_dir() / "protocols"
+def installed_protocols_dir(home: Path | None = None) -> Path:
+    """Protocols installed from a physio, inside *home* (default: the data directory)."""
+    return (home or user_dir()) / "protocols"
 
 
 def data_dir() -> Path:

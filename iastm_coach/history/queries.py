@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import session_end as session_end  # re-exported
+from iastm_coach.journal.sessions import session_start
 from iastm_coach.safety.redflags import needs_72h_follow_up
 
 if TYPE_CHECKING:
@@ -180,12 +182,6 @@ def protocol_label(data: Mapping[str, Any]) -> str:
     if issued_by:
         return f"issued by {issued_by}{signed}"
     return (source or "unknown") + signed
-
-
-def session_end(record: Record) -> datetime:
-    """When the session ended (the follow-up clock starts here)."""
-    value = record.data.get("ended")
-    return value if isinstance(value, datetime) else record.at
 
 
 def join_rows(
@@ -391,14 +387,9 @@ def companions_for(journal: Journal, sessions: Sequence[Record]) -> list[Record]
     if not sessions:
         return []
     oldest = min(record.at for record in sessions)
-    earliest = min(oldest, min(session_start_of(record) for record in sessions) - SITTING_SPAN)
+    earliest = min(oldest, min(session_start(record) for record in sessions) - SITTING_SPAN)
     found = journal.recent(kinds=COMPANION_KINDS, since=earliest)
     return [r for r in found if r.at >= oldest or r.kind in SITTING_KINDS]
-
-
-def session_start_of(record: Record) -> datetime:
-    value = record.data.get("started")
-    return value if isinstance(value, datetime) else record.at
 
 
 def last_session(journal: Journal, region: str) -> Record | None:

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from iastm_coach.errors import CoachError
-from iastm_coach.history.queries import session_end
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import session_end, session_start
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import DueCheckin
@@ -172,11 +172,6 @@ def week_start(now: datetime) -> datetime:
     return midnight - timedelta(days=now.weekday())
 
 
-def _session_start(record: Record) -> datetime:
-    value = record.data.get("started")
-    return value if isinstance(value, datetime) else record.at
-
-
 def plan_today(
     *,
     now: datetime,
@@ -205,7 +200,7 @@ def plan_today(
         ended = session_end(record)
         if region not in last_ended or ended > last_ended[region]:
             last_ended[region] = ended
-        if _session_start(record) >= start:
+        if session_start(record) >= start:
             # A sitting that treats both sides counts once.
             group = str(record.data.get("group", "")) or record.id
             groups.setdefault(region, set()).add(group)

@@ -35,6 +35,7 @@ from iastm_coach.history.queries import (
 )
 from iastm_coach.history.trend import week_pending
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import session_start
 from iastm_coach.report.data import REPORT_VERSION as REPORT_VERSION
 from iastm_coach.report.data import render_csv as render_csv
 from iastm_coach.report.data import render_json as render_json
@@ -279,11 +280,6 @@ def build_report(
         measures=tuple(measures),
         outcomes=tuple(build_series(measures, higher_is_better=higher_is_better, changes=changes)),
     )
-
-
-def session_start(record: Record) -> datetime:
-    value = record.data.get("started")
-    return value if isinstance(value, datetime) else record.at
 
 
 def protocol_uses(rows: Sequence[SessionRow]) -> list[ProtocolUse]:

@@ -7,7 +7,6 @@ clock. The CLI (`commands/session_cmd.py`) only builds those dependencies.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,8 @@ from rich.text import Text
 
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import ProtocolStamp, new_group_id
+from iastm_coach.journal.sessions import session_fields as session_record_fields
 from iastm_coach.journal.store import Journal
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.library import (
@@ -166,29 +167,22 @@ def session_fields(
     note: str,
 ) -> dict[str, Any]:
     """The journal fields of one side's session (records.SESSION)."""
-    p = loaded.protocol
     steps = [step for step in result.steps if step.side == side]
-    return {
-        "region": p.region,
-        "side": side,
-        "group": group,
-        "source": "timer",
-        "protocol_id": p.id,
-        "protocol_version": p.version,
-        "protocol_source": loaded.source,
-        "protocol_fingerprint": loaded.fingerprint,
-        "issued_by": loaded.protocol.issued.label() if loaded.protocol.issued else "",
-        "protocol_signature": "" if loaded.source == "built-in" else loaded.signature.state,
-        "signed_by": loaded.signature.signer,
-        "started": started,
-        "ended": ended,
-        "planned_s": sum(step.planned_s for step in steps),
-        "actual_s": sum(step.actual_s for step in steps),
-        "complete": result.ended_by == "finished" and all(step.status == "done" for step in steps),
-        "dose_percent": dose.percent,
-        "dose_reason": dose.reason,
-        "rest_override": rest_override,
-        "areas": [
+    return session_record_fields(
+        region=loaded.protocol.region,
+        side=side,
+        group=group,
+        source="timer",
+        protocol=ProtocolStamp.of(loaded),
+        started=started,
+        ended=ended,
+        planned_s=sum(step.planned_s for step in steps),
+        actual_s=sum(step.actual_s for step in steps),
+        complete=result.ended_by == "finished" and all(step.status == "done" for step in steps),
+        dose_percent=dose.percent,
+        dose_reason=dose.reason,
+        rest_override=rest_override,
+        areas=[
             {
                 "name": step.area_name,
                 "planned_s": step.planned_s,
@@ -197,12 +191,12 @@ def session_fields(
             }
             for step in steps
         ],
-        "aftercare_answered": aftercare.complete,
-        "soreness": aftercare.soreness,
-        "bruising": bool(aftercare.bruising),
-        "numbness": bool(aftercare.numbness),
-        "note": note,
-    }
+        aftercare_answered=aftercare.complete,
+        soreness=aftercare.soreness,
+        bruising=bool(aftercare.bruising),
+        numbness=bool(aftercare.numbness),
+        note=note,
+    )
 
 
 def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
@@ -273,7 +267,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
     started = deps.clock.now()
     result = deps.run_timer(plan)
-    group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
+    group = new_group_id(started)
 
     kept = saved_sides(sides, result)  # the sides that get a record
     aftercare = {side: Answers() for side in kept}

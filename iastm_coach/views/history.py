@@ -360,8 +360,9 @@ def holds_text(holds: Mapping[str, Hold]) -> RenderableType:
 
 
 def due_line(item: DueCheckin) -> Text:
-    ended = item.session.data.get("ended")
-    moment = ended if isinstance(ended, datetime) else item.session.at
+    from iastm_coach.journal.sessions import session_end
+
+    moment = session_end(item.session)
     text = Text()
     text.append(f"{item.hours} h follow-up", style="bold")
     text.append(" for ")

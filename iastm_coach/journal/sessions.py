@@ -1,0 +1,122 @@
+"""Session records: the one builder of their fields, and when a session started and ended.
+
+A guided session (`session/flow.py`), a session logged afterwards (`session/log.py`),
+the tests and the benchmark journal all build their records here, so every
+session record has the same fields in the same order (`records.SESSION_FIELDS`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Record
+    from iastm_coach.protocols.files import LoadedProtocol
+
+Source = Literal["timer", "log"]
+
+
+@dataclass(frozen=True)
+class ProtocolStamp:
+    """Which protocol a session followed, as recorded with it."""
+
+    id: str
+    version: str
+    source: str  # built-in, installed or file
+    fingerprint: str  # full sha256 hex of the protocol file
+    issued_by: str = ""  # the clinician who issued it; "" for built-ins
+    signature: str = ""  # trusted, unknown-key or unsigned; "" for built-ins
+    signed_by: str = ""  # the trusted clinician who signed the file; "" if none
+
+    @classmethod
+    def of(cls, loaded: LoadedProtocol) -> ProtocolStamp:
+        protocol = loaded.protocol
+        return cls(
+            id=protocol.id,
+            version=protocol.version,
+            source=loaded.source,
+            fingerprint=loaded.fingerprint,
+            issued_by=protocol.issued.label() if protocol.issued else "",
+            signature="" if loaded.source == "built-in" else loaded.signature.state,
+            signed_by=loaded.signature.signer,
+        )
+
+
+def new_group_id(started: datetime) -> str:
+    """The id the sides of one sitting share, e.g. 'g20260113072522a1b2'."""
+    return f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
+
+
+def session_fields(
+    *,
+    region: str,
+    side: str,
+    group: str,
+    source: Source,
+    protocol: ProtocolStamp,
+    started: datetime,
+    ended: datetime,
+    planned_s: int,
+    actual_s: int,
+    soreness: int,
+    complete: bool = True,
+    dose_percent: int = 100,
+    dose_reason: str = "",
+    rest_override: bool = False,
+    areas: Sequence[dict[str, Any]] = (),
+    aftercare_answered: bool | None = None,
+    bruising: bool = False,
+    numbness: bool = False,
+    note: str = "",
+) -> dict[str, Any]:
+    """The fields of one side's session record (`records.SESSION`), in the journal's order.
+
+    *soreness* is 0-10 right after, or -1 when it was not answered (then
+    *aftercare_answered* is False). A guided session says whether its aftercare
+    was answered; a logged one leaves that out (its answers come from the command
+    line) and writes an empty `exercises` list instead.
+    """
+    fields: dict[str, Any] = {
+        "region": region,
+        "side": side,
+        "group": group,
+        "source": source,
+        "protocol_id": protocol.id,
+        "protocol_version": protocol.version,
+        "protocol_source": protocol.source,
+        "protocol_fingerprint": protocol.fingerprint,
+        "issued_by": protocol.issued_by,
+        "protocol_signature": protocol.signature,
+        "signed_by": protocol.signed_by,
+        "started": started,
+        "ended": ended,
+        "planned_s": planned_s,
+        "actual_s": actual_s,
+        "complete": complete,
+        "dose_percent": dose_percent,
+        "dose_reason": dose_reason,
+        "rest_override": rest_override,
+        "areas": list(areas),
+    }
+    if source == "log":
+        fields["exercises"] = []
+    if aftercare_answered is not None:
+        fields["aftercare_answered"] = aftercare_answered
+    fields.update({"soreness": soreness, "bruising": bruising, "numbness": numbness, "note": note})
+    return fields
+
+
+def session_start(record: Record) -> datetime:
+    """When the strokes started (the time written, for a record without `started`)."""
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
+
+
+def session_end(record: Record) -> datetime:
+    """When the session ended: the follow-up clock and the rest period start here."""
+    value = record.data.get("ended")
+    return value if isinstance(value, datetime) else record.at
