@@ -213,6 +213,9 @@ def root(
         from iastm_coach.views import ui
 
         ui.set_plain(True)
+    from iastm_coach.context import app_context
+
+    ctx.obj = app_context(ctx.obj)  # one context for the whole run, inherited by the command
     if ctx.invoked_subcommand is None:
         from iastm_coach.commands.today_cmd import run_today
 

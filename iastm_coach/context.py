@@ -23,21 +23,22 @@ if TYPE_CHECKING:
     from iastm_coach.session.conversation import Conversation
 
 
-def _stdin() -> IO[str]:
-    # Read when the context is made (inside the command run), so CliRunner's input is seen.
-    return sys.stdin
-
-
 @dataclass(frozen=True)
 class AppContext:
     """The outside world of one command run."""
 
     clock: Clock = field(default_factory=SystemClock)
     home: Path = field(default_factory=user_dir)  # `$IASTM_COACH_HOME` or the platform's
-    stdin: IO[str] = field(default_factory=_stdin)
-    # None: the standard consoles of `views.ui` (they follow --plain and NO_COLOR).
+    # None: the process's own standard input and consoles, looked up when used (so
+    # CliRunner's are seen); the consoles of `views.ui` follow --plain and NO_COLOR.
+    stdin: IO[str] | None = None
     stdout: Console | None = None
     stderr: Console | None = None
+
+    @property
+    def input(self) -> IO[str]:
+        """Standard input: answers, typed or piped."""
+        return self.stdin if self.stdin is not None else sys.stdin
 
     @property
     def journal_dir(self) -> Path:
@@ -69,6 +70,13 @@ class AppContext:
 
         return get_plain_console()
 
+    def write(self, text: str) -> None:
+        """Text exactly as given on standard output (a report, JSON): no wrapping, no
+        markup, and no Rich to import."""
+        stream = self.stdout.file if self.stdout is not None else sys.stdout
+        stream.write(text)
+        stream.flush()
+
     def error_console(self) -> Console:
         if self.stderr is not None:
             return self.stderr
@@ -81,7 +89,7 @@ class AppContext:
         (a terminal or a pipe)."""
         from iastm_coach.session.conversation import LineConversation
 
-        return LineConversation(self.plain_console() if plain else self.console(), self.stdin)
+        return LineConversation(self.plain_console() if plain else self.console(), self.input)
 
 
 def app_context(obj: Any) -> AppContext:

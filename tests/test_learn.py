@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.errors import UsageError
@@ -18,8 +17,9 @@ from iastm_coach.learn import (
     list_topics,
     title_of,
 )
+from tests.cli import FixedRunner
 
-runner = CliRunner()
+runner = FixedRunner()
 SHIPPED = sorted(path.stem for path in learn_dir().glob("*.md"))
 
 

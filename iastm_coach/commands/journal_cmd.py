@@ -5,24 +5,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from iastm_coach.journal.store import Journal
 
 journal_app = typer.Typer(
     help="Where your journal is, and checking or repairing it after a crash or a hand edit.",
     no_args_is_help=True,
 )
-
-
-def _journal() -> Journal:
-    from iastm_coach.journal.store import Journal
-    from iastm_coach.paths import journal_dir
-
-    return Journal(journal_dir())
 
 
 @contextmanager
@@ -43,23 +33,25 @@ def _permission_warnings_as_lines() -> Iterator[None]:
 
 
 @journal_app.command("path")
-def cmd_path() -> None:
+def cmd_path(ctx: typer.Context) -> None:
     """Print the journal directory (one TOML file per month inside it)."""
-    from iastm_coach.paths import journal_dir
+    from iastm_coach.context import app_context
 
-    typer.echo(str(journal_dir()))
+    typer.echo(str(app_context(ctx.obj).journal_dir))
 
 
 @journal_app.command("check")
 def cmd_check(
+    ctx: typer.Context,
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
     ] = False,
 ) -> None:
     """List every problem in the journal files; exit 4 if any file is damaged."""
+    from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
 
-    journal = _journal()
+    journal = app_context(ctx.obj).journal()
     report = journal.check_report()
     if as_json:
         import json
@@ -99,13 +91,15 @@ def cmd_check(
 
 
 @journal_app.command("repair")
-def cmd_repair() -> None:
+def cmd_repair(ctx: typer.Context) -> None:
     """Move damaged text into side files (nothing is deleted) and fix loose permissions."""
+    from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
 
-    journal = _journal()
+    app = app_context(ctx.obj)
+    journal = app.journal()
     with _permission_warnings_as_lines():
-        written = journal.repair()
+        written = journal.repair(now=app.clock.now())
     fixed = journal.fix_permissions()
     for path in written:
         typer.echo(f"Moved damaged text to {path}")

@@ -15,6 +15,7 @@ def complete_topic(incomplete: str) -> list[str]:
 
 
 def cmd_learn(
+    ctx: typer.Context,
     topic: Annotated[
         str | None,
         typer.Argument(
@@ -37,7 +38,10 @@ def cmd_learn(
     """
     import json
 
+    from iastm_coach.context import app_context
     from iastm_coach.learn import find_topic, list_topics
+
+    app = app_context(ctx.obj)
 
     if topic is None:
         topics = list_topics()
@@ -45,10 +49,10 @@ def cmd_learn(
             payload = [{"topic": t.name, "title": t.title} for t in topics]
             typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
             return
-        from iastm_coach.views.ui import get_console, literal
+        from iastm_coach.views.ui import literal
 
         width = max(len(item.name) for item in topics)
-        console = get_console()
+        console = app.console()
         console.print("Topics (read one with `iastm-coach learn TOPIC`):", markup=False)
         for item in topics:
             console.print(literal(f"  {item.name.ljust(width)}   {item.title}"))
@@ -60,7 +64,7 @@ def cmd_learn(
         payload_one = {"topic": page.name, "title": page.title, "text": text}
         typer.echo(json.dumps(payload_one, ensure_ascii=False, indent=2))
         return
-    from iastm_coach.views.ui import get_console, plain_requested
+    from iastm_coach.views.ui import plain_requested
 
     if plain or plain_requested():
         typer.echo(text.rstrip("\n"))
@@ -68,4 +72,4 @@ def cmd_learn(
     from rich.markdown import Markdown
 
     # Our own shipped pages (trusted), so Markdown rendering is fine here.
-    get_console().print(Markdown(text))
+    app.console().print(Markdown(text))

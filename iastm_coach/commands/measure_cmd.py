@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.vocabulary import MeasuredSide, is_body_side
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,18 +20,12 @@ CAVEAT = (
 )
 
 
-class MeasureSide(StrEnum):
-    left = "left"
-    right = "right"
-    none = "none"
-
-
 def choose_side(region: str, sided: bool, given: str | None) -> str | None:
     """The side to record, None when it must be asked; UsageError when it cannot be right."""
     from iastm_coach.errors import UsageError
 
     if not sided:
-        if given in ("left", "right"):
+        if given is not None and is_body_side(given):
             raise UsageError(
                 f"the {region} has no left or right side",
                 hint="Leave out --side (or use --side none).",
@@ -56,7 +49,7 @@ def cmd_measure(
         typer.Option("--value", help="The measured value; asked for when left out."),
     ] = None,
     side: Annotated[
-        MeasureSide | None,
+        MeasuredSide | None,
         typer.Option(help="Which side (none for a region without sides); asked when left out."),
     ] = None,
     json_output: Annotated[
@@ -80,9 +73,8 @@ def cmd_measure(
         record_measure,
         value_bounds,
     )
-    from iastm_coach.journal.store import Journal
-    from iastm_coach.paths import journal_dir
     from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.vocabulary import BODY_SIDES
 
     loaded = load_for_region(region)
     protocol = loaded.protocol
@@ -110,8 +102,9 @@ def cmd_measure(
     if value is not None:
         value = check_value(value, outcome.unit)
 
-    now = app_context(ctx.obj).clock.now()
-    journal = Journal(journal_dir())
+    app = app_context(ctx.obj)
+    now = app.clock.now()
+    journal = app.journal()
     test, unit = outcome.name, outcome.unit
 
     def record_standalone(value: float, side: str, at: datetime) -> Record:
@@ -130,11 +123,9 @@ def cmd_measure(
     if value is None:
         from rich.text import Text
 
-        from iastm_coach.session.conversation import LineConversation
-        from iastm_coach.views.ui import get_console, literal
+        from iastm_coach.views.ui import literal
 
-        console = get_console()
-        talk = LineConversation(console, sys.stdin)
+        talk = app.talk()
         talk.show(
             Text(f"Outcome test for the {canonical}: ", style="bold")
             + literal(test, "bold")
@@ -142,7 +133,7 @@ def cmd_measure(
             literal(outcome.how),
         )
         if chosen is None:
-            chosen = talk.ask_choice("Which side did you measure?", ["left", "right"])
+            chosen = talk.ask_choice("Which side did you measure?", list(BODY_SIDES))
         previous = describe_previous(
             recent_measures(journal, region=canonical, test=test, now=now, side=chosen), now
         )
@@ -153,7 +144,7 @@ def cmd_measure(
         if value is None:
             talk.show(literal("Nothing recorded."))
             return
-        now = app_context(ctx.obj).clock.now()
+        now = app.clock.now()
         record_standalone(value, chosen, now)
         talk.show(
             literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}."),
@@ -185,14 +176,15 @@ def cmd_measure(
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    from iastm_coach.views.ui import say_literal
+    from iastm_coach.views.ui import literal
 
-    say_literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}.")
+    console = app.console()
+    console.print(literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}."))
     previous = describe_previous(earlier, now)
     if previous:
-        say_literal("Last: " + " · ".join(previous), style="dim")
-    say_literal(CAVEAT, style="dim")
+        console.print(literal("Last: " + " · ".join(previous), "dim"))
+    console.print(literal(CAVEAT, "dim"))
 
 
 def _side_text(side: str) -> str:
-    return f", {side}" if side in ("left", "right") else ""
+    return f", {side}" if is_body_side(side) else ""

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import os
-import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.vocabulary import SideChoice
+
+if TYPE_CHECKING:
+    from iastm_coach.context import AppContext
 
 
-class SideChoice(StrEnum):
-    left = "left"
-    right = "right"
-    both = "both"
-
-
-def use_plain_mode(plain: bool) -> bool:
+def use_plain_mode(plain: bool, app: AppContext) -> bool:
     """Plain line-by-line mode: asked for, NO_COLOR, or no terminal on either end."""
     from iastm_coach.views.ui import plain_requested
 
     if plain or plain_requested():
         return True
     try:
-        return not (os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno()))
+        return not (os.isatty(app.input.fileno()) and os.isatty(app.console().file.fileno()))
     except (OSError, ValueError, AttributeError):
         return True
 
@@ -62,19 +58,16 @@ def cmd_session(
     """
     from iastm_coach.clock import time_scale
     from iastm_coach.context import app_context
-    from iastm_coach.journal.store import Journal
-    from iastm_coach.paths import journal_dir
-    from iastm_coach.session.conversation import LineConversation
     from iastm_coach.session.deps import SessionDeps, SessionRequest
     from iastm_coach.session.flow import run_session
     from iastm_coach.session.keys import open_keys
     from iastm_coach.session.timer import RunResult, Step, confirm_with_keys, run_plan
-    from iastm_coach.views import ui
     from iastm_coach.views.timer import make_timer_view
 
-    plain_mode = use_plain_mode(plain)
-    console = ui.get_plain_console() if plain_mode else ui.get_console()
-    clock = app_context(ctx.obj).clock
+    app = app_context(ctx.obj)
+    plain_mode = use_plain_mode(plain, app)
+    console = app.plain_console() if plain_mode else app.console()
+    clock = app.clock
     scale = time_scale()
 
     def run_timer(plan: list[Step]) -> RunResult:
@@ -92,8 +85,8 @@ def cmd_session(
 
     deps = SessionDeps(
         clock=clock,
-        journal=Journal(journal_dir()),
-        talk=LineConversation(console, sys.stdin),
+        journal=app.journal(),
+        talk=app.talk(plain=plain_mode),
         run_timer=run_timer,
         time_scale=scale,
     )

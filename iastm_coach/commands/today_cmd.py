@@ -14,53 +14,22 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.text import Text
 
-    from iastm_coach.history.today import RegionRules, RegionStatus, TodayPlan
-
-
-def rules_for(region: str) -> RegionRules:
-    """A region's rules from its installed protocol, else the built-in one."""
-    from iastm_coach.history.today import RegionRules
-    from iastm_coach.protocols.library import load_for_region
-
-    protocol = load_for_region(region).protocol
-    prescription = protocol.prescription
-    return RegionRules(
-        region=region,
-        rest_hours=protocol.settings.rest_hours,
-        sessions_per_week=prescription.sessions_per_week if prescription else None,
-    )
-
-
-def installed_regions() -> list[str]:
-    from iastm_coach.paths import installed_protocols_dir
-
-    directory = installed_protocols_dir()
-    return sorted(path.stem for path in directory.glob("*.toml")) if directory.is_dir() else []
-
-
-def build_plan(obj: Any) -> TodayPlan:
-    from iastm_coach.context import app_context
-    from iastm_coach.history.today import gather_today
-    from iastm_coach.journal.store import Journal
-    from iastm_coach.paths import journal_dir
-
-    now = app_context(obj).clock.now()
-    return gather_today(
-        Journal(journal_dir()), now, rules_for=rules_for, installed=installed_regions()
-    )
+    from iastm_coach.history.today import RegionStatus, TodayPlan
 
 
 def run_today(obj: Any, *, json_output: bool) -> None:
     """Show today's plan (the root callback calls this when no command is given)."""
-    plan = build_plan(obj)
+    from iastm_coach.context import app_context
+    from iastm_coach.history.gather import today_plan
+
+    app = app_context(obj)
+    plan = today_plan(app.journal(), app.clock.now(), protocols_dir=app.protocols_dir)
     if json_output:
         import json
 
         typer.echo(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
         return
-    from iastm_coach.views.ui import get_console
-
-    get_console().print(render_plan(plan))
+    app.console().print(render_plan(plan))
 
 
 def cmd_today(

@@ -7,17 +7,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
 from iastm_coach.protocols.library import builtin_path, region_index
-
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli import run
 
 
 def test_version() -> None:

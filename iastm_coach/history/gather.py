@@ -1,0 +1,121 @@
+"""What `history`, `trend` and `today` show, each read in one call: the journal, and the
+protocols that say what a region should reach (sessions per week, rest, which way an
+outcome test should move)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from iastm_coach.errors import CoachError
+from iastm_coach.history.queries import SessionRow, companions_for, join_rows, recent_sessions
+
+if TYPE_CHECKING:
+    from iastm_coach.history.today import RegionRules, TodayPlan
+    from iastm_coach.history.trend import Trend
+    from iastm_coach.journal.store import Journal
+    from iastm_coach.safety.holds import Hold
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """The sessions `history` lists, with the holds placed since the oldest of them."""
+
+    rows: list[SessionRow]
+    holds: dict[str, Hold]
+    # Older sessions exist (or may): holds placed before this moment are not folded in.
+    holds_from: datetime | None
+
+
+def history_page(
+    journal: Journal, *, region: str | None, last: int, since: datetime | None
+) -> HistoryPage:
+    """The newest *last* sessions (of *region*, from *since*), newest first.
+
+    Only the holds placed since the oldest session shown, minus those lifted since, are
+    read: history stays as fast on ten years of journal as on ten sessions (`hold list`
+    and `today` read every hold).
+    """
+    from iastm_coach.safety.holds import fold_holds
+
+    sessions = recent_sessions(journal, region=region, last=last, since=since)
+    companions = companions_for(journal, sessions)
+    rows = join_rows(sessions, companions)
+    holds = fold_holds(companions).active
+    if region:
+        holds = {r: h for r, h in holds.items() if r == region}
+    partial = bool(rows) and (len(rows) >= last or since is not None)
+    holds_from = min(row.started for row in rows) if partial else None
+    return HistoryPage(rows, holds, holds_from)
+
+
+def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime) -> Trend:
+    """The last *weeks* of sessions and outcome measures, against each region's protocol."""
+    from iastm_coach.history.outcomes import measurements_of
+    from iastm_coach.history.queries import session_rows
+    from iastm_coach.history.trend import build_trend
+    from iastm_coach.journal import records
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.holds import active_holds
+
+    start = now - timedelta(weeks=weeks)
+    rows = session_rows(journal, region=region, last=None, since=start)
+    measurements = [
+        m
+        for m in measurements_of(journal.recent(kinds={records.MEASURE}, since=start))
+        if region is None or m.region == region
+    ]
+    prescribed: dict[str, int] = {}
+    better: dict[tuple[str, str], bool] = {}
+    treated = {row.region for row in rows} | ({region} if region else set())
+    for name in sorted(treated | {m.region for m in measurements}):
+        try:
+            protocol = load_for_region(name).protocol
+        except CoachError:
+            continue  # a region no longer in the library: no target to compare with
+        if protocol.prescription is not None and name in treated:
+            prescribed[name] = protocol.prescription.sessions_per_week
+        if protocol.outcome is not None:
+            better[(name, protocol.outcome.name)] = protocol.outcome.higher_is_better
+    return build_trend(
+        rows,
+        now=now,
+        weeks_back=weeks,
+        region=region,
+        prescribed=prescribed,
+        holds=active_holds(journal),
+        measurements=measurements,
+        higher_is_better=better,
+    )
+
+
+def rules_for(region: str) -> RegionRules:
+    """A region's rules from its installed protocol, else the built-in one."""
+    from iastm_coach.history.today import RegionRules
+    from iastm_coach.protocols.library import load_for_region
+
+    protocol = load_for_region(region).protocol
+    prescription = protocol.prescription
+    return RegionRules(
+        region=region,
+        rest_hours=protocol.settings.rest_hours,
+        sessions_per_week=prescription.sessions_per_week if prescription else None,
+    )
+
+
+def installed_regions(protocols_dir: Path) -> list[str]:
+    """Regions with a protocol installed from a physio (in use even before a session)."""
+    if not protocols_dir.is_dir():
+        return []
+    return sorted(path.stem for path in protocols_dir.glob("*.toml"))
+
+
+def today_plan(journal: Journal, now: datetime, *, protocols_dir: Path) -> TodayPlan:
+    """Today's plan: due, resting, on hold, done for the week, check-ins due."""
+    from iastm_coach.history.today import gather_today
+
+    return gather_today(
+        journal, now, rules_for=rules_for, installed=installed_regions(protocols_dir)
+    )

@@ -1,0 +1,59 @@
+"""What `checkin` and `log` show once they have written to the journal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import RenderableType
+
+from iastm_coach.views.ui import literal
+
+if TYPE_CHECKING:
+    from iastm_coach.session.checkin import CheckinResult
+    from iastm_coach.session.log import LoggedSession
+
+
+def checkin_recorded(result: CheckinResult) -> list[RenderableType]:
+    """The recorded line; then the hold panel for any red flag, or the 72 h note."""
+    from iastm_coach.session.aftercare import red_flag_panel
+
+    shown: list[RenderableType] = [
+        literal(
+            f"Recorded the {result.hours} h check-in for {result.place}: "
+            f"soreness {result.soreness}/10."
+        )
+    ]
+    if result.flags:
+        shown.append(red_flag_panel(result.flags, result.region))
+    elif result.asked_again_at_72:
+        shown.append(literal("Soreness is still 4 or more: you will be asked again at 72 h."))
+    return shown
+
+
+def session_logged(logged: LoggedSession) -> list[RenderableType]:
+    """What was logged; then the hold panel for any red flag, or a reminder of an
+    earlier hold on the region."""
+    from iastm_coach.session.aftercare import red_flag_panel
+    from iastm_coach.vocabulary import place_label, sides_phrase
+
+    places = sides_phrase(logged.sides)
+    label = f"{logged.region} ({places})" if places else logged.region
+    shown: list[RenderableType] = [
+        literal(
+            f"Logged {label}: {logged.started.astimezone():%a %Y-%m-%d %H:%M}, "
+            f"{logged.total_s / 60:.1f} min, soreness {logged.records[0].data['soreness']}/10 "
+            f"(ids ending {', '.join(r.id[-6:] for r in logged.records)})."
+        )
+    ]
+    hold = logged.earlier_hold
+    if logged.flags:
+        shown.append(red_flag_panel(logged.flags, logged.region))
+    elif hold is not None:
+        shown.append(
+            literal(
+                f"Note: {place_label(logged.region, 'none')} is on hold since "
+                f"{hold.since.astimezone():%Y-%m-%d}: {hold.reason_text()}.",
+                "red",
+            )
+        )
+    return shown
