@@ -13,12 +13,14 @@ the program never produces.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import ProtocolStamp, Source, session_fields
 from iastm_coach.journal.store import Journal, Record
 from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
@@ -36,6 +38,10 @@ PLUS_10 = timezone(timedelta(hours=10))
 MINUS_5 = timezone(timedelta(hours=-5))
 
 
+# The protocol a built session followed (a built-in; its id is the region's).
+BUILT_IN_STAMP = ProtocolStamp(id="calf", version="1.0", source="built-in", fingerprint="ab" * 32)
+
+
 def make_journal(tmp_path: Path) -> Journal:
     return Journal(tmp_path / "journal")
 
@@ -50,7 +56,7 @@ def add_session(
     ended: datetime | None = None,
     soreness: int = 2,
     group: str | None = None,
-    source: str = "timer",
+    source: Source = "timer",
     complete: bool = True,
     note: str = "",
     dose_percent: int = 100,
@@ -64,33 +70,21 @@ def add_session(
         ended = started + timedelta(minutes=minutes)
     else:
         started = ended - timedelta(minutes=minutes)
-    data: dict[str, Any] = {
-        "region": region,
-        "side": side,
-        "group": group or f"g{started:%Y%m%d%H%M%S}",
-        "source": source,
-        "protocol_id": region,
-        "protocol_version": "1.0",
-        "protocol_source": "built-in",
-        "protocol_fingerprint": "ab" * 32,
-        "issued_by": "",
-        "protocol_signature": "",
-        "signed_by": "",
-        "started": started,
-        "ended": ended,
-        "planned_s": 360,
-        "actual_s": int(minutes * 60),
-        "complete": complete,
-        "dose_percent": dose_percent,
-        "dose_reason": "",
-        "rest_override": False,
-        "areas": [],
-        "exercises": [],
-        "soreness": soreness,
-        "bruising": False,
-        "numbness": False,
-        "note": note,
-    }
+    data = session_fields(
+        region=region,
+        side=side,
+        group=group or f"g{started:%Y%m%d%H%M%S}",
+        source=source,
+        protocol=BUILT_IN_STAMP if region == "calf" else replace(BUILT_IN_STAMP, id=region),
+        started=started,
+        ended=ended,
+        planned_s=360,
+        actual_s=int(minutes * 60),
+        complete=complete,
+        dose_percent=dose_percent,
+        soreness=soreness,
+        note=note,
+    )
     data.update(extra)
     return journal.append(records.SESSION, data, at=at or ended)
 
