@@ -120,9 +120,14 @@ def render_plan(plan: TodayPlan) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
-    from iastm_coach.history.queries import place_label
-    from iastm_coach.history.today import describe_moment, describe_wait
     from iastm_coach.views.ui import literal
+    from iastm_coach.vocabulary import (
+        describe_end,
+        describe_moment,
+        describe_wait,
+        place_label,
+        until,
+    )
 
     if plan.new_user:
         return render_welcome()
@@ -165,8 +170,8 @@ def render_plan(plan: TodayPlan) -> RenderableType:
             (
                 literal(i.region),
                 Text(
-                    f"until {describe_moment(i.until, now)} "
-                    f"(in {describe_wait(i.until - now)}) · {_week(i)}"
+                    f"until {describe_end(i.until, now)} "
+                    f"(in {describe_wait(until(i.until, now))}) · {_week(i)}"
                 ),
             )
             for i in plan.resting
@@ -207,7 +212,7 @@ def render_plan(plan: TodayPlan) -> RenderableType:
         parts.append(
             Text("Nothing is due today. Next session: ", style="bold")
             + literal(first.region)
-            + Text(f" from {describe_moment(plan.next_due_at, now)}.")
+            + Text(f" from {describe_end(plan.next_due_at, now)}.")
         )
     else:
         parts.append(Text("Nothing is due today.", style="bold"))

@@ -32,6 +32,7 @@ from iastm_coach.journal import records
 from iastm_coach.journal.sessions import session_end as session_end  # re-exported
 from iastm_coach.journal.sessions import session_start
 from iastm_coach.safety.redflags import needs_72h_follow_up
+from iastm_coach.vocabulary import place_label as place_label  # re-exported
 
 if TYPE_CHECKING:
     from iastm_coach.history.outcomes import SessionChange
@@ -161,10 +162,6 @@ class SessionRow:
         if dose and self.dose_percent != 100:
             text += f", {self.dose_percent} % dose"
         return text
-
-
-def place_label(region: str, side: str) -> str:
-    return f"{region} ({side})" if side in ("left", "right") else region
 
 
 def protocol_label(data: Mapping[str, Any]) -> str:

@@ -12,6 +12,7 @@ from iastm_coach.history.queries import last_session, session_end
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.safety.holds import Hold, active_holds
 from iastm_coach.session.deps import SessionDeps
+from iastm_coach.vocabulary import describe_end, describe_wait, until
 
 
 def rest_remaining(last_ended: datetime | None, rest_hours: int, now: datetime) -> timedelta:
@@ -19,14 +20,6 @@ def rest_remaining(last_ended: datetime | None, rest_hours: int, now: datetime) 
     if last_ended is None:
         return timedelta(0)
     return max(timedelta(0), last_ended + timedelta(hours=rest_hours) - now)
-
-
-def describe_duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return f"{hours} h {minutes} min"
-    return f"{hours} h" if hours else f"{max(minutes, 1)} min"
 
 
 def check_gates(
@@ -61,13 +54,13 @@ def check_gates(
     if not override_rest:
         raise SafetyStop(
             f"the {region} needs {rest_hours} h of rest between sessions; "
-            f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M})",
+            f"{describe_wait(until(ready, now))} to go (from {describe_end(ready, now)})",
             hint="Tissue recovers between sessions. If your clinician told you otherwise, "
             "use --override-rest (it is recorded).",
         )
     deps.talk.show(
         Text(
-            f"Overriding the rest period: {describe_duration(remaining)} early. "
+            f"Overriding the rest period: {describe_wait(until(ready, now))} early. "
             "This is recorded in your journal.",
             style="yellow",
         )

@@ -23,11 +23,8 @@ from iastm_coach.safety.redflags import RedFlag, advice_for, aftercare_flags
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
 from iastm_coach.session.exercises import ExerciseDone, dose_text, guide_exercises
-from iastm_coach.session.timer import Side
 from iastm_coach.views.ui import literal
-
-SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
-
+from iastm_coach.vocabulary import SORENESS_ANCHORS, Side
 
 STOPPED_EARLY_ADVICE = (
     "If you stopped because of sharp, spreading or increasing pain, numbness, tingling, "

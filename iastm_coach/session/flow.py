@@ -47,8 +47,9 @@ from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
-from iastm_coach.session.timer import RunResult, Side, Step, build_plan
+from iastm_coach.session.timer import RunResult, Step, build_plan
 from iastm_coach.views.ui import literal
+from iastm_coach.vocabulary import BOTH, NO_SIDE, Side, SideChoice, place_phrase, sides_for
 
 NORMAL_RESPONSE = (
     "Normal: redness and warmth, pinpoint red spots that fade over a few days, and mild "
@@ -82,9 +83,9 @@ def choose_protocol(request: SessionRequest) -> LoadedProtocol:
 
 def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversation) -> list[Side]:
     if not loaded.protocol.access.sided:
-        if request.side not in (None, "both"):
+        if request.side not in (None, BOTH):
             raise UsageError(f"the {loaded.protocol.region} protocol has no left and right side")
-        return ["none"]
+        return [NO_SIDE]
     prescribed = loaded.protocol.access.sides
     if prescribed and len(prescribed) == 1:  # a one-side plan: that side, never the other
         if request.side not in (None, prescribed[0]):
@@ -93,10 +94,11 @@ def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversa
                 hint="Ask your clinician before treating the other side.",
             )
         return [prescribed[0]]
-    side = request.side or talk.ask_choice("Which side?", ["left", "right", "both"], default="both")
-    if side not in ("left", "right", "both"):
+    choices = [choice.value for choice in SideChoice]
+    side = request.side or talk.ask_choice("Which side?", choices, default=BOTH)
+    if side not in choices:
         raise UsageError(f"--side must be left, right or both (got '{side}')")
-    return ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
+    return sides_for(side, sided=True)
 
 
 def pressure_range(protocol: TreatmentProtocol) -> str:
@@ -146,11 +148,6 @@ def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Ren
         lines.append("\n")
         lines.append_text(literal(warning.text, "bold red"))
     return Panel(lines, title="Get ready", title_align="left")
-
-
-def _place(region: str, side: Side) -> str:
-    name = region.replace("-", " ")
-    return name if side == "none" else f"{side} {name}"
 
 
 def session_fields(
@@ -277,7 +274,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
         if result.ended_by != "interrupted" and result.actual_s > 0:
             talk.show(Text("How do you feel?", style="bold"))
             for side in kept:
-                aftercare_questions(talk, _place(p.region, side), aftercare[side])
+                aftercare_questions(talk, place_phrase(p.region, side), aftercare[side])
             note = talk.ask_text("A note for your journal?")
     except (KeyboardInterrupt, UsageError) as error:
         cut_short = error  # keep what was done: it is recorded first, then we stop

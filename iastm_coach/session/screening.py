@@ -28,6 +28,7 @@ from iastm_coach.safety.checklist import (
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps
 from iastm_coach.views.ui import literal
+from iastm_coach.vocabulary import NO_SIDE, SORENESS_ANCHORS, place_phrase
 
 RECENT_SCREENINGS = 50  # how far back to look for a cleared screening (first use or not)
 
@@ -78,8 +79,8 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
                     break
     if not result.stopped:
         soreness = talk.ask_int(
-            f"How sore is the {region.replace('-', ' ')} right now, before you start? "
-            "0-10 (0 = none, 1-3 mild, 4-6 moderate, 7-10 severe)",
+            f"How sore is the {place_phrase(region, NO_SIDE)} right now, before you start? "
+            f"0-10 ({SORENESS_ANCHORS})",
             low=0,
             high=10,
         )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from iastm_coach.safety.gates import describe_duration, rest_remaining
+from iastm_coach.safety.gates import rest_remaining
 
 ENDED = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 
@@ -33,17 +33,3 @@ def test_rest_remaining_across_time_zones() -> None:
 
 def test_no_previous_session_needs_no_rest() -> None:
     assert rest_remaining(None, 48, ENDED) == timedelta(0)
-
-
-@pytest.mark.parametrize(
-    ("delta", "text"),
-    [
-        (timedelta(hours=13, minutes=20), "13 h 20 min"),
-        (timedelta(hours=2), "2 h"),
-        (timedelta(minutes=5), "5 min"),
-        (timedelta(seconds=20), "1 min"),
-    ],
-)
-def test_describe_duration(delta: timedelta, text: str) -> None:
-    """Durations read as people say them; under a minute rounds up to 1 min."""
-    assert describe_duration(delta) == text
