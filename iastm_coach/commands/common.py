@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal
 
 
-def resolve_region(name: str) -> str:
+def resolve_region(name: str, app: AppContext) -> str:
+    """A region's id from its name or an alias (regions installed in the context's data
+    directory included); UsageError otherwise."""
     from iastm_coach.protocols.library import region_index
 
-    return region_index().resolve(name)
+    return region_index(app.protocols_dir).resolve(name)
 
 
 def since_moment(day: dt.datetime | None) -> dt.datetime | None:

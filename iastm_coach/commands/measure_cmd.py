@@ -76,7 +76,8 @@ def cmd_measure(
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.vocabulary import BODY_SIDES
 
-    loaded = load_for_region(region)
+    app = app_context(ctx.obj)
+    loaded = load_for_region(region, app.protocols_dir)
     protocol = loaded.protocol
     canonical = protocol.region
     outcome = protocol.outcome
@@ -102,7 +103,6 @@ def cmd_measure(
     if value is not None:
         value = check_value(value, outcome.unit)
 
-    app = app_context(ctx.obj)
     now = app.clock.now()
     journal = app.journal()
     test, unit = outcome.name, outcome.unit

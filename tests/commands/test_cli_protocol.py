@@ -176,7 +176,7 @@ def test_unexpected_errors_are_one_line_and_exit_1(monkeypatch: pytest.MonkeyPat
     """A bug shows one line pointing to --debug, not a traceback."""
     import iastm_coach.protocols.library
 
-    def broken() -> None:
+    def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(iastm_coach.protocols.library, "load_library", broken)
@@ -190,7 +190,7 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C anywhere ends with exit 130 and one line."""
     import iastm_coach.protocols.library
 
-    def interrupted() -> None:
+    def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(iastm_coach.protocols.library, "load_library", interrupted)
