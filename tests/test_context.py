@@ -20,10 +20,11 @@ from iastm_coach.cli import app
 from iastm_coach.clock import SystemClock
 from iastm_coach.context import AppContext, app_context
 from iastm_coach.journal.store import Journal
+from tests.builders import REPO
 from tests.cli import context_at, runner
 from tests.fakes import FakeClock
 
-COMMANDS = Path(__file__).resolve().parent.parent / "iastm_coach" / "commands"
+COMMANDS = REPO / "iastm_coach" / "commands"
 THEN = datetime(2031, 7, 15, 9, 0, tzinfo=timezone(timedelta(hours=2)))  # a Tuesday
 
 # What a command module must not do: take the time, the data directory or standard
