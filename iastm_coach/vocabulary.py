@@ -7,6 +7,7 @@ A base module: only the stdlib is imported, so anything may use it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Final, Literal
@@ -71,9 +72,15 @@ def place_phrase(region: str, side: str) -> str:
     return f"{side} {name}" if is_body_side(side) else name
 
 
-def sides_phrase(sides: list[str]) -> str:
-    """'left and right', 'left', or '' for a region without sides."""
-    return " and ".join(side for side in sides if is_body_side(side))
+def sides_phrase(sides: Iterable[str]) -> str:
+    """'left and right' (always in that order), 'left', or '' for a region without sides."""
+    return " and ".join(side for side in BODY_SIDES if side in set(sides))
+
+
+def places_label(region: str, sides: Iterable[str]) -> str:
+    """Several sides of one region in a list: 'calf (left and right)', 'calf (left)', 'neck'."""
+    named = sides_phrase(sides)
+    return f"{region} ({named})" if named else region
 
 
 # --- moments and durations --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from iastm_coach.vocabulary import (
     monday_of,
     place_label,
     place_phrase,
+    places_label,
     sides_for,
     sides_phrase,
     soreness_band,
@@ -65,6 +66,8 @@ def test_places() -> None:
     assert place_phrase("lower-back", "none") == "lower back"
     assert sides_phrase(["left", "right"]) == "left and right"
     assert sides_phrase(["none"]) == ""
+    assert places_label("calf", ["right", "left"]) == "calf (left and right)"
+    assert places_label("neck", ["none"]) == "neck"
 
 
 # --- moments and waits ------------------------------------------------------------------------

@@ -47,15 +47,12 @@ def cmd_checkin(
     """
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
-    from iastm_coach.history.queries import due_checkins
     from iastm_coach.session.checkin import (
         FOLLOW_UPS,
         CheckinAnswers,
         ask_follow_ups,
-        due_item,
         find_session,
-        follow_up_hours,
-        open_follow_up,
+        follow_ups_to_ask,
         record_checkin,
     )
     from iastm_coach.views.history import due_line
@@ -80,17 +77,10 @@ def cmd_checkin(
         for shown in checkin_recorded(result):
             app.console().print(shown)
         return
-    if session_id is not None:
-        session = find_session(journal, session_id)
-        if hours is None:
-            hours = open_follow_up(journal, session, now)
-        follow_up_hours(session, hours, now)  # refuse before asking, not after
-        items = [due_item(session, hours)]
-    else:
-        items = due_checkins(journal, now)
-        if not items:
-            app.console().print("No check-ins are due. Follow-ups open 20 h after a session.")
-            return
+    items = follow_ups_to_ask(journal, session_ref=session_id, hours=hours, now=now)
+    if not items:
+        app.console().print("No check-ins are due. Follow-ups open 20 h after a session.")
+        return
     talk = app.talk()
     ask_follow_ups(
         journal,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
-from iastm_coach.vocabulary import MeasuredSide, is_body_side
+from iastm_coach.vocabulary import NO_SIDE, MeasuredSide, is_body_side
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,8 +30,8 @@ def choose_side(region: str, sided: bool, given: str | None) -> str | None:
                 f"the {region} has no left or right side",
                 hint="Leave out --side (or use --side none).",
             )
-        return "none"
-    if given == "none":
+        return NO_SIDE
+    if given == NO_SIDE:
         raise UsageError(
             f"measure one side of the {region} at a time",
             hint="Use --side left or --side right (test both sides).",

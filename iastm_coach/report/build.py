@@ -43,6 +43,7 @@ from iastm_coach.report.html_page import nice_scale as nice_scale
 from iastm_coach.report.html_page import render_html as render_html
 from iastm_coach.report.markdown import md as md
 from iastm_coach.report.markdown import render_markdown as render_markdown
+from iastm_coach.vocabulary import places_label
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Record
@@ -404,8 +405,7 @@ def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:
 
 def sides_label(region: str, sides: Sequence[str]) -> str:
     """'calf (left)', 'calf (left and right)', or 'neck' for a region without sides."""
-    named = [side for side in ("left", "right") if side in sides]
-    return f"{region} ({' and '.join(named)})" if named else region
+    return places_label(region, sides)
 
 
 RENDERERS: Final = {

@@ -24,7 +24,7 @@ from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
 from iastm_coach.session.exercises import ExerciseDone, dose_text, guide_exercises
 from iastm_coach.views.ui import literal
-from iastm_coach.vocabulary import SORENESS_ANCHORS, Side
+from iastm_coach.vocabulary import SORENESS_ANCHORS, Side, is_body_side
 
 STOPPED_EARLY_ADVICE = (
     "If you stopped because of sharp, spreading or increasing pain, numbness, tingling, "
@@ -96,7 +96,7 @@ def measure_outcome(
     low, high = value_bounds(outcome.unit)
     values: Measured = {}
     for side in sides:
-        where = "" if side == "none" else f" ({side})"
+        where = f" ({side})" if is_body_side(side) else ""
         value = talk.ask_float(
             f"{outcome.name}{where} {phase} the strokes, in {outcome.unit}?", low=low, high=high
         )

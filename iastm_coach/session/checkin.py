@@ -24,6 +24,7 @@ from iastm_coach.history.queries import (
     WINDOWS,
     DueCheckin,
     checkins_of,
+    due_checkins,
     follow_up_at,
     follow_up_due,
 )
@@ -155,6 +156,19 @@ def open_follow_up(journal: Journal, session: Record, now: datetime) -> int:
         hint="Follow-ups open 20 h after a session and close at 64 h "
         "(96 h when a 72 h follow-up is needed); add --hours to answer one anyway.",
     )
+
+
+def follow_ups_to_ask(
+    journal: Journal, *, session_ref: str | None, hours: int | None, now: datetime
+) -> list[DueCheckin]:
+    """What `checkin` asks about: every follow-up due now, or one session's (the one open
+    now, or the one named by *hours*; refused now if it is not open, before any question)."""
+    if session_ref is None:
+        return due_checkins(journal, now)
+    session = find_session(journal, session_ref)
+    if hours is None:
+        hours = open_follow_up(journal, session, now)
+    return [due_item(session, follow_up_hours(session, hours, now))]
 
 
 def due_item(session: Record, hours: int) -> DueCheckin:

@@ -34,10 +34,9 @@ def session_logged(logged: LoggedSession) -> list[RenderableType]:
     """What was logged; then the hold panel for any red flag, or a reminder of an
     earlier hold on the region."""
     from iastm_coach.session.aftercare import red_flag_panel
-    from iastm_coach.vocabulary import place_label, sides_phrase
+    from iastm_coach.vocabulary import NO_SIDE, place_label, places_label
 
-    places = sides_phrase(logged.sides)
-    label = f"{logged.region} ({places})" if places else logged.region
+    label = places_label(logged.region, logged.sides)
     shown: list[RenderableType] = [
         literal(
             f"Logged {label}: {logged.started.astimezone():%a %Y-%m-%d %H:%M}, "
@@ -51,7 +50,7 @@ def session_logged(logged: LoggedSession) -> list[RenderableType]:
     elif hold is not None:
         shown.append(
             literal(
-                f"Note: {place_label(logged.region, 'none')} is on hold since "
+                f"Note: {place_label(logged.region, NO_SIDE)} is on hold since "
                 f"{hold.since.astimezone():%Y-%m-%d}: {hold.reason_text()}.",
                 "red",
             )
