@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
-from iastm_coach.vocabulary import NO_SIDE, MeasuredSide, is_body_side
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from iastm_coach.journal.store import Record
+from iastm_coach.vocabulary import BODY_SIDES, MeasuredSide, is_body_side
 
 CAVEAT = (
     "Measure at the same time of day and the same way each time. A change right after a "
     "session is common and says less about the long term than the trend over weeks."
 )
-
-
-def choose_side(region: str, sided: bool, given: str | None) -> str | None:
-    """The side to record, None when it must be asked; UsageError when it cannot be right."""
-    from iastm_coach.errors import UsageError
-
-    if not sided:
-        if given is not None and is_body_side(given):
-            raise UsageError(
-                f"the {region} has no left or right side",
-                hint="Leave out --side (or use --side none).",
-            )
-        return NO_SIDE
-    if given == NO_SIDE:
-        raise UsageError(
-            f"measure one side of the {region} at a time",
-            hint="Use --side left or --side right (test both sides).",
-        )
-    return given
 
 
 def cmd_measure(
@@ -65,65 +41,36 @@ def cmd_measure(
 
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
-    from iastm_coach.history.measure import (
-        check_value,
-        describe_previous,
-        format_value,
-        recent_measures,
-        record_measure,
-        value_bounds,
+    from iastm_coach.history.measure import describe_previous, format_value, value_bounds
+    from iastm_coach.history.measuring import (
+        earlier_values,
+        outcome_of,
+        record_standalone,
+        side_to_measure,
     )
     from iastm_coach.protocols.library import load_for_region
-    from iastm_coach.vocabulary import BODY_SIDES
+    from iastm_coach.views.ui import literal
 
     app = app_context(ctx.obj)
-    loaded = load_for_region(region, app.protocols_dir)
-    protocol = loaded.protocol
+    protocol = load_for_region(region, app.protocols_dir).protocol
     canonical = protocol.region
-    outcome = protocol.outcome
-    if outcome is None:
-        raise UsageError(
-            f"the {canonical} protocol has no outcome test to measure",
-            hint=(
-                "Ask your physio to add an [outcome] table (name, unit, how) to the protocol "
-                "file; `iastm-coach protocol schema` shows the format."
-            ),
-        )
+    outcome = outcome_of(protocol)
     if value is None and json_output:
         raise UsageError(
             "--json needs --value (there is no one to answer the question)",
             hint=f"For example: iastm-coach measure {canonical} --value 9.5 --json",
         )
-    chosen = choose_side(canonical, protocol.access.sided, side.value if side else None)
+    chosen = side_to_measure(canonical, protocol.access.sided, side.value if side else None)
     if chosen is None and value is not None:
         raise UsageError(
             f"say which side of the {canonical} you measured",
             hint="Add --side left or --side right.",
         )
-    if value is not None:
-        value = check_value(value, outcome.unit)
-
-    now = app.clock.now()
     journal = app.journal()
     test, unit = outcome.name, outcome.unit
 
-    def record_standalone(value: float, side: str, at: datetime) -> Record:
-        return record_measure(
-            journal,
-            region=canonical,
-            side=side,
-            test=test,
-            unit=unit,
-            value=value,
-            phase="standalone",
-            session_id="",
-            at=at,
-        )
-
-    if value is None:
+    if value is None:  # asked, as in a session
         from rich.text import Text
-
-        from iastm_coach.views.ui import literal
 
         talk = app.talk()
         talk.show(
@@ -134,53 +81,32 @@ def cmd_measure(
         )
         if chosen is None:
             chosen = talk.ask_choice("Which side did you measure?", list(BODY_SIDES))
-        previous = describe_previous(
-            recent_measures(journal, region=canonical, test=test, now=now, side=chosen), now
-        )
+        now = app.clock.now()
+        previous = describe_previous(earlier_values(journal, protocol, side=chosen, now=now), now)
         if previous:
             talk.show(literal("Last: " + " · ".join(previous), "dim"))
         low, high = value_bounds(unit)
-        value = talk.ask_float(f"Your result ({unit})", low=low, high=high)
-        if value is None:
+        answer = talk.ask_float(f"Your result ({unit})", low=low, high=high)
+        if answer is None:
             talk.show(literal("Nothing recorded."))
             return
-        now = app.clock.now()
-        record_standalone(value, chosen, now)
+        record_standalone(journal, protocol, side=chosen, value=answer, now=app.clock.now())
         talk.show(
-            literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}."),
+            literal(f"Recorded {test}{_side_text(chosen)}: {format_value(answer, unit)}."),
             literal(CAVEAT, "dim"),
         )
         return
 
     assert chosen is not None
-    earlier = recent_measures(journal, region=canonical, test=test, now=now, side=chosen)
-    record = record_standalone(value, chosen, now)
+    now = app.clock.now()
+    measured = record_standalone(journal, protocol, side=chosen, value=value, now=now)
     if json_output:
-        from iastm_coach.history.measure import measure_value
-
-        payload = {
-            "id": record.id,
-            "at": record.at.isoformat(),
-            **dict(record.data),
-            "previous": [
-                {
-                    "id": r.id,
-                    "at": r.at.isoformat(),
-                    "side": str(r.data.get("side", "")),
-                    "value": measure_value(r),
-                    "unit": str(r.data.get("unit", "")),
-                    "phase": str(r.data.get("phase", "")),
-                }
-                for r in earlier
-            ],
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(measured.to_json(), ensure_ascii=False, indent=2))
         return
-    from iastm_coach.views.ui import literal
-
     console = app.console()
-    console.print(literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}."))
-    previous = describe_previous(earlier, now)
+    recorded = measured.record.data["value"]
+    console.print(literal(f"Recorded {test}{_side_text(chosen)}: {format_value(recorded, unit)}."))
+    previous = describe_previous(measured.earlier, now)
     if previous:
         console.print(literal("Last: " + " · ".join(previous), "dim"))
     console.print(literal(CAVEAT, "dim"))
