@@ -216,6 +216,10 @@ def root(
     from iastm_coach.context import app_context
 
     ctx.obj = app_context(ctx.obj)  # one context for the whole run, inherited by the command
+    from iastm_coach.paths import use_home_for_this_run
+
+    # Whatever finds the data directory itself (the protocol library) finds the context's.
+    ctx.call_on_close(use_home_for_this_run(ctx.obj.home))
     if ctx.invoked_subcommand is None:
         from iastm_coach.commands.today_cmd import run_today
 

@@ -40,6 +40,9 @@ FORBIDDEN = {
     "user_dir()": "finds the data directory without the context",
     "sys.stdin": "reads standard input without the context",
     "get_console()": "takes a console without the context",
+    "get_plain_console()": "takes a console without the context",
+    "get_error_console()": "takes a console without the context",
+    "say_literal(": "prints without the context's console",
 }
 
 

@@ -15,12 +15,12 @@ if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal
 
 
-def resolve_region(name: str, app: AppContext) -> str:
-    """A region's id from its name or an alias (regions installed in the context's data
-    directory included); UsageError otherwise."""
+def resolve_region(name: str) -> str:
+    """A region's id from its name or an alias (installed regions included); UsageError
+    otherwise."""
     from iastm_coach.protocols.library import region_index
 
-    return region_index(app.protocols_dir).resolve(name)
+    return region_index().resolve(name)
 
 
 def since_moment(day: dt.datetime | None) -> dt.datetime | None:
@@ -38,6 +38,14 @@ def print_reminder(app: AppContext, journal: Journal, now: dt.datetime) -> None:
     line = checkin_reminder(journal, now)
     if line:
         app.console().print(literal(line, "dim"))
+
+
+def say(app: AppContext, text: str, style: str = "") -> None:
+    """Our own line on the context's standard output, shown literally (it may quote a
+    file name or a protocol's text)."""
+    from iastm_coach.views.ui import literal
+
+    app.console().print(literal(text, style))
 
 
 def check_soreness(value: int, option: str = "--soreness") -> int:

@@ -44,7 +44,7 @@ def cmd_history(
     app = app_context(ctx.obj)
     if last < 1:
         raise UsageError(f"--last must be 1 or more (got {last})")
-    canonical = resolve_region(region, app) if region else None
+    canonical = resolve_region(region) if region else None
     journal = app.journal()
     page = history_page(journal, region=canonical, last=last, since=since_moment(since))
     if as_json:

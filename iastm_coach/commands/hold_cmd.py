@@ -34,10 +34,10 @@ def cmd_hold_clear(
     from iastm_coach.views.ui import literal
 
     app = app_context(ctx.obj)
-    canonical = resolve_region(region, app)
+    canonical = resolve_region(region)
     clear_hold(app.journal(), region=canonical, reason=reason, at=app.clock.now())
     try:
-        percent = load_for_region(canonical, app.protocols_dir).protocol.after_red_flag_percent
+        percent = load_for_region(canonical).protocol.after_red_flag_percent
     except CoachError:
         percent = 50
     app.console().print(

@@ -62,7 +62,7 @@ def cmd_log(
         note=note,
     )
     journal = app.journal()
-    logged = log_session(journal, load_for_region(region, app.protocols_dir), request, now=now)
+    logged = log_session(journal, load_for_region(region), request, now=now)
     for shown in session_logged(logged):
         app.console().print(shown)
     print_reminder(app, journal, now)

@@ -52,7 +52,7 @@ def cmd_measure(
     from iastm_coach.views.ui import literal
 
     app = app_context(ctx.obj)
-    protocol = load_for_region(region, app.protocols_dir).protocol
+    protocol = load_for_region(region).protocol
     canonical = protocol.region
     outcome = outcome_of(protocol)
     if value is None and json_output:

@@ -89,7 +89,6 @@ def cmd_session(
         talk=app.talk(plain=plain_mode),
         run_timer=run_timer,
         time_scale=scale,
-        protocols_dir=app.protocols_dir,
     )
     request = SessionRequest(
         region=region,

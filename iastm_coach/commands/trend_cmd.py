@@ -33,12 +33,10 @@ def cmd_trend(
     app = app_context(ctx.obj)
     if not 1 <= weeks <= 520:
         raise UsageError(f"--weeks must be between 1 and 520 (got {weeks})")
-    canonical = resolve_region(region, app) if region else None
+    canonical = resolve_region(region) if region else None
     journal = app.journal()
     now = app.clock.now()
-    trend = trend_of(
-        journal, region=canonical, weeks=weeks, now=now, protocols_dir=app.protocols_dir
-    )
+    trend = trend_of(journal, region=canonical, weeks=weeks, now=now)
     if as_json:
         import json
 

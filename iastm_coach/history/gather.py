@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,9 +51,7 @@ def history_page(
     return HistoryPage(rows, holds, holds_from)
 
 
-def trend_of(
-    journal: Journal, *, region: str | None, weeks: int, now: datetime, protocols_dir: Path
-) -> Trend:
+def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime) -> Trend:
     """The last *weeks* of sessions and outcome measures, against each region's protocol."""
     from iastm_coach.history.outcomes import measurements_of
     from iastm_coach.history.queries import session_rows
@@ -75,7 +72,7 @@ def trend_of(
     treated = {row.region for row in rows} | ({region} if region else set())
     for name in sorted(treated | {m.region for m in measurements}):
         try:
-            protocol = load_for_region(name, protocols_dir).protocol
+            protocol = load_for_region(name).protocol
         except CoachError:
             continue  # a region no longer in the library: no target to compare with
         if protocol.prescription is not None and name in treated:
@@ -94,12 +91,12 @@ def trend_of(
     )
 
 
-def rules_for(region: str, protocols_dir: Path) -> RegionRules:
+def rules_for(region: str) -> RegionRules:
     """A region's rules from its installed protocol, else the built-in one."""
     from iastm_coach.history.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
 
-    protocol = load_for_region(region, protocols_dir).protocol
+    protocol = load_for_region(region).protocol
     prescription = protocol.prescription
     return RegionRules(
         region=region,
@@ -122,6 +119,6 @@ def today_plan(journal: Journal, now: datetime, *, protocols_dir: Path) -> Today
     return gather_today(
         journal,
         now,
-        rules_for=partial(rules_for, protocols_dir=protocols_dir),
+        rules_for=rules_for,
         installed=installed_regions(protocols_dir),
     )

@@ -31,7 +31,7 @@ def make_report(
     patients = [p.issued.patient for p in installed.values() if p.issued and p.issued.patient]
     prescriptions: dict[str, Prescribed | None] = {}
     better: dict[tuple[str, str], bool] = {}
-    known = region_index(protocols_dir).regions
+    known = region_index().regions
     for region in sorted(report_regions(items)):
         try:
             found = installed.get(region) or (

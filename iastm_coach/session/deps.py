@@ -26,7 +26,6 @@ class SessionDeps:
     talk: Conversation
     run_timer: RunTimer
     time_scale: float = 1.0  # for exercise holds, like the stroke timer
-    protocols_dir: Path | None = None  # installed protocols; None: the data directory's
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from rich.console import RenderableType
@@ -65,12 +64,12 @@ WARNING_SIGNS = (
 )
 
 
-def choose_protocol(request: SessionRequest, protocols_dir: Path | None = None) -> LoadedProtocol:
+def choose_protocol(request: SessionRequest) -> LoadedProtocol:
     """`--protocol FILE` (validated first), else the installed or built-in one."""
     if request.protocol_file is not None:
         loaded = load_checked(request.protocol_file, source="file")
         if request.region is not None:
-            wanted = region_index(protocols_dir).resolve(request.region)
+            wanted = region_index().resolve(request.region)
             if wanted != loaded.protocol.region:
                 raise UsageError(
                     f"{request.protocol_file} is a protocol for '{loaded.protocol.region}', "
@@ -201,7 +200,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     """The whole guided session. Raises SafetyStop (exit 3) when it must not go ahead,
     Interrupted (exit 130) after recording a partial session."""
     talk = deps.talk
-    loaded = choose_protocol(request, deps.protocols_dir)
+    loaded = choose_protocol(request)
     p = loaded.protocol
     introduce(loaded, talk)
     confirm_patient(loaded, talk, doing="session not started")

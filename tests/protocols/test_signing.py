@@ -298,11 +298,10 @@ def test_any_one_character_changed_is_caught(position: int, replacement: str) ->
 
 
 def cli(*args: str) -> tuple[int, str]:
-    from typer.testing import CliRunner
-
     from iastm_coach.cli import app
+    from tests.cli import FixedRunner
 
-    result = CliRunner().invoke(app, list(args))
+    result = FixedRunner().invoke(app, list(args))
     return result.exit_code, " ".join((result.stdout + result.stderr).split())
 
 
