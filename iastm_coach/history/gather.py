@@ -5,7 +5,7 @@ outcome test should move)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from iastm_coach.errors import CoachError
 from iastm_coach.history.queries import SessionRow, companions_for, join_rows, recent_sessions
 
 if TYPE_CHECKING:
+    from iastm_coach.history.schedule import Course, Schedule
     from iastm_coach.history.today import RegionRules, TodayPlan
     from iastm_coach.history.trend import Trend
     from iastm_coach.journal.store import Journal
@@ -110,6 +111,44 @@ def installed_regions(protocols_dir: Path) -> list[str]:
     if not protocols_dir.is_dir():
         return []
     return sorted(path.stem for path in protocols_dir.glob("*.toml"))
+
+
+def course_for(region: str) -> Course:
+    """A region's course from its installed protocol, else the built-in one."""
+    from iastm_coach.history.schedule import Course
+    from iastm_coach.protocols.library import load_for_region
+
+    protocol = load_for_region(region).protocol
+    prescription = protocol.prescription
+    sides = 2 if protocol.access.sided else 1
+    return Course(
+        rules=rules_for(region),
+        course_weeks=prescription.course_weeks if prescription else None,
+        protocol_id=protocol.id,
+        protocol_version=protocol.version,
+        session_minutes=max(5, -(-protocol.planned_seconds(sides=sides) // 60)),
+    )
+
+
+def schedule_plan(
+    journal: Journal,
+    now: datetime,
+    *,
+    protocols_dir: Path,
+    weeks: int,
+    time_of_day: time | None,
+) -> Schedule:
+    """The sessions and check-ins of the next *weeks*, each region on its own course."""
+    from iastm_coach.history.schedule import gather_schedule
+
+    return gather_schedule(
+        journal,
+        now,
+        course_for=course_for,
+        installed=installed_regions(protocols_dir),
+        weeks=weeks,
+        time_of_day=time_of_day,
+    )
 
 
 def today_plan(journal: Journal, now: datetime, *, protocols_dir: Path) -> TodayPlan:
