@@ -296,7 +296,8 @@ def example(kind: str, **changes: Any) -> dict[str, Any]:
 # --- the guided session with scripted answers -------------------------------------------------
 
 # Answers for aftercare that raise no flag: soreness 2, a smooth tool, soreness 1 before.
-MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1)]
+# A follow-up asked before a later session (the check-in's question) answers 1.
+MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1), ("treated area now", 1)]
 
 
 def make_deps(
@@ -315,13 +316,51 @@ def make_deps(
             confirm_quit=ScriptedConfirm(True),
         )
 
-    return SessionDeps(
-        clock=clock, journal=Journal(tmp_path / "journal"), talk=talk, run_timer=run_timer
+    journal = Journal(tmp_path / "journal")
+
+    def ask_checkin(session_record: Record, hours: int) -> None:
+        from iastm_coach.session.checkin import ask_and_record, due_item
+        from iastm_coach.views.recorded import checkin_recorded
+
+        result = ask_and_record(
+            deps.journal, due_item(session_record, hours), talk=deps.talk, clock=clock
+        )
+        deps.talk.show(*checkin_recorded(result))
+
+    deps = SessionDeps(
+        clock=clock, journal=journal, talk=talk, run_timer=run_timer, ask_checkin=ask_checkin
     )
+    return deps
 
 
 def session(deps: SessionDeps, region: str = "calf", **options: Any) -> SessionOutcome:
     return run_session(SessionRequest(region=region, **options), deps)
+
+
+def refused(deps: SessionDeps, region: str, **options: Any) -> str:
+    """The message of the SafetyStop a session of *region* must raise."""
+    import pytest
+
+    from iastm_coach.errors import SafetyStop
+
+    with pytest.raises(SafetyStop) as caught:
+        session(deps, region, **options)
+    return caught.value.message
+
+
+def answer_checkin(
+    journal: Journal,
+    session_record: Record,
+    now: datetime,
+    hours: int | None = None,
+    **answers: Any,
+) -> Record:
+    """A follow-up answered through the check-in core `iastm-coach checkin` uses (soreness
+    2 and no warning sign unless *answers* say otherwise); the follow-up from the time."""
+    from iastm_coach.session.checkin import CheckinAnswers, record_checkin
+
+    given = CheckinAnswers(**{"soreness": 2, **answers})
+    return record_checkin(journal, session_record, given, hours=hours, now=now).record
 
 
 def first_session_questions(region: str = "calf", zone: str = "leg") -> tuple[int, int]:

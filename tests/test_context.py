@@ -119,11 +119,11 @@ def test_a_week_at_an_injected_moment_in_an_injected_directory(elsewhere: Path) 
     next_day = THEN + timedelta(hours=25)
     code, out = at(next_day, elsewhere, "history")
     assert code == 0 and "1 check-in due (neck 24 h)" in " ".join(out.split())
-    code, out = at(next_day, elsewhere, "checkin", stdin="3\nn\nn\nn\ny\n\n")
+    code, out = at(next_day, elsewhere, "checkin", stdin="3\ny\nn\nn\nn\n\n")
     assert code == 0 and "Recorded the 24 h check-in for neck" in out
     (checkin,) = journal.recent(kinds={"checkin"})
     assert checkin.at == next_day
-    assert [hold.at for hold in journal.recent(kinds={"hold"})] == [next_day]  # 'worse'
+    assert [hold.at for hold in journal.recent(kinds={"hold"})] == [next_day]  # bruising
 
     code, out = at(next_day, elsewhere, "today", "--json")
     plan = json.loads(out)
@@ -131,9 +131,10 @@ def test_a_week_at_an_injected_moment_in_an_injected_directory(elsewhere: Path) 
     assert [item["region"] for item in plan["on_hold"]] == ["neck"]
 
     later = next_day + timedelta(days=3)
-    assert at(later, elsewhere, "hold", "clear", "neck", "--reason", "physio: fine")[0] == 0
+    lift = ("hold", "clear", "neck", "--reason", "physio: fine", "--examined-by", "Dr Ng")
+    assert at(later, elsewhere, *lift)[0] == 0
     (lifted,) = journal.recent(kinds={"hold_clear"})
-    assert lifted.at == later
+    assert lifted.at == later and lifted.data["examined_by"] == "Dr Ng"
 
     code, out = at(later, elsewhere, "measure", "calf", "--value", "9.5", "--side", "left")
     assert code == 0, out

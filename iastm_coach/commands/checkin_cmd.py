@@ -1,4 +1,4 @@
-"""`iastm-coach checkin`: the 24 h, 48 h (and 72 h) follow-ups of a session.
+"""`iastm-coach checkin`: the 24 h, 48 h (72 h, and day 5-7) follow-ups of a session.
 
 The rules (which follow-up, red flags, holds) live in `session/checkin.py`.
 Only typer and the stdlib are imported at module level; the rest is imported
@@ -35,7 +35,7 @@ def cmd_checkin(
     hours: Annotated[
         int | None,
         typer.Option(
-            "--hours", help="The follow-up answered: 24, 48 or 72 (default: from the time)."
+            "--hours", help="The follow-up answered: 24, 48, 72 or 120 (default: from the time)."
         ),
     ] = None,
     note: Annotated[str, typer.Option("--note", help="A note for your journal.")] = "",
@@ -49,6 +49,7 @@ def cmd_checkin(
     from iastm_coach.errors import UsageError
     from iastm_coach.session.checkin import (
         FOLLOW_UPS,
+        FOLLOW_UPS_TEXT,
         CheckinAnswers,
         ask_follow_ups,
         find_session,
@@ -60,7 +61,7 @@ def cmd_checkin(
 
     app = app_context(ctx.obj)
     if hours is not None and hours not in FOLLOW_UPS:
-        raise UsageError(f"--hours must be 24, 48 or 72 (got {hours})")
+        raise UsageError(f"--hours must be {FOLLOW_UPS_TEXT} (got {hours})")
     if soreness is not None and session_id is None:
         raise UsageError(
             "--soreness needs a SESSION_ID",

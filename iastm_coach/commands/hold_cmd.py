@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import resolve_region
+from iastm_coach.commands.common import resolve_region, say
 from iastm_coach.commands.protocol_cmd import complete_region
 
 hold_app = typer.Typer(help="Red-flag holds: list them, or lift one.", no_args_is_help=True)
@@ -25,27 +25,42 @@ def cmd_hold_clear(
     reason: Annotated[
         str, typer.Option("--reason", help="Why it is safe to resume (recorded in the journal).")
     ],
+    examined_by: Annotated[
+        str,
+        typer.Option(
+            "--examined-by",
+            help="The clinician who examined the area (required for numbness, swelling, "
+            "bruising or severe soreness; recorded).",
+        ),
+    ] = "",
 ) -> None:
-    """Lift a red-flag hold, ideally after your clinician has seen the area."""
+    """Lift a red-flag hold after your clinician has seen the area."""
     from iastm_coach.context import app_context
     from iastm_coach.errors import CoachError
     from iastm_coach.protocols.library import load_for_region
-    from iastm_coach.safety.holds import clear_hold
-    from iastm_coach.views.ui import literal
+    from iastm_coach.safety.holds import active_holds, clear_hold, serious_rules
+    from iastm_coach.safety.redflags import RedFlag, advice_for
 
     app = app_context(ctx.obj)
     canonical = resolve_region(region)
-    clear_hold(app.journal(), region=canonical, reason=reason, at=app.clock.now())
+    journal = app.journal()
+    hold = active_holds(journal).get(canonical)
+    if hold is not None and serious_rules(hold):
+        # The urgent advice again, before the hold goes: it may be the last time it is read.
+        flags = [RedFlag(rule, "") for rule in hold.all_rules]
+        say(app, f"The {canonical} is on hold for: {hold.reason_text()}.", "red")
+        say(app, advice_for(flags, region=canonical), "red")
+    clear_hold(
+        journal, region=canonical, reason=reason, at=app.clock.now(), examined_by=examined_by
+    )
     try:
         percent = load_for_region(canonical).protocol.after_red_flag_percent
     except CoachError:
         percent = 50
-    app.console().print(
-        literal(
-            f"Lifted the hold on {canonical}; your reason is recorded in the journal. "
-            f"The next session runs at {percent} % of the usual time. "
-            "Stop again at any warning sign."
-        )
+    say(
+        app,
+        f"Lifted the hold on {canonical}; your reason is recorded in the journal. "
+        f"The next session runs at {percent} % of the usual time. Stop again at any warning sign.",
     )
 
 

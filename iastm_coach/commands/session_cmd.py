@@ -13,6 +13,7 @@ from iastm_coach.vocabulary import SideChoice
 
 if TYPE_CHECKING:
     from iastm_coach.context import AppContext
+    from iastm_coach.journal.store import Record
 
 
 def use_plain_mode(plain: bool, app: AppContext) -> bool:
@@ -48,7 +49,24 @@ def cmd_session(
         bool,
         typer.Option(
             "--override-rest",
-            help="Treat before the rest period is over (recorded; never while on hold).",
+            help="Treat before the rest period is over, when your clinician said so: at least "
+            "24 h after the last session, once per rest period (recorded; never while on hold).",
+        ),
+    ] = False,
+    clinician_said_sooner: Annotated[
+        bool,
+        typer.Option(
+            "--clinician-said-sooner",
+            help="With --override-rest: answers yes to 'Did your clinician tell you to treat "
+            "this region sooner?' without asking (for scripts; recorded).",
+        ),
+    ] = False,
+    course_reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--course-reviewed",
+            help="When the course is over or nothing has improved: answers yes to 'Have you "
+            "reviewed it with your clinician?' without asking (recorded).",
         ),
     ] = False,
 ) -> None:
@@ -83,17 +101,33 @@ def cmd_session(
                 confirm_quit=confirm_with_keys(keys, view),
             )
 
+    journal = app.journal()
+    talk = app.talk(plain=plain_mode)
+
+    def ask_checkin(session: Record, hours: int) -> None:
+        """An open follow-up, asked as `checkin` asks it, before the session goes on."""
+        from iastm_coach.session.checkin import ask_and_record, due_item
+        from iastm_coach.views.history import due_line
+        from iastm_coach.views.recorded import checkin_recorded
+
+        item = due_item(session, hours)
+        talk.show(due_line(item))
+        talk.show(*checkin_recorded(ask_and_record(journal, item, talk=talk, clock=clock)))
+
     deps = SessionDeps(
         clock=clock,
-        journal=app.journal(),
-        talk=app.talk(plain=plain_mode),
+        journal=journal,
+        talk=talk,
         run_timer=run_timer,
         time_scale=scale,
+        ask_checkin=ask_checkin,
     )
     request = SessionRequest(
         region=region,
         protocol_file=protocol,
         side=side.value if side else None,
         override_rest=override_rest,
+        clinician_said_sooner=clinician_said_sooner,
+        course_reviewed=course_reviewed,
     )
     run_session(request, deps)

@@ -46,12 +46,15 @@ def cmd_today(
     \b
     Exit status: 0 whenever the plan is shown, whatever it says (2: bad option;
     4: the journal is damaged). Scripts and shell prompts should read --json:
-      due            [{region, command, last_session, sessions_this_week, sessions_per_week}]
+      due            [{region, command, note, last_session, sessions_this_week,
+                      sessions_per_week}]
       resting        [{region, until, last_session, sessions_this_week, sessions_per_week}]
-      on_hold        [{region, reason, since, rule, reasons, rules}]
+      on_hold        [{region, reason, since, rule, reasons, rules, held_region, note}]
       done_for_week  [{region, last_session, sessions_this_week, sessions_per_week}]
       checkins_due   [{session_id, region, side, hours, closes}]
       problems       [{region, message}]
+      review         [{region, reason, last_session, sessions_this_week, sessions_per_week}]
+      waiting        [{region, reason, last_session, sessions_this_week, sessions_per_week}]
       next_command   the command for the next due session, or null
       next_due_at    when nothing is due: when the next region has rested, or null
       now, week_start, new_user
@@ -67,6 +70,12 @@ def _week(item: RegionStatus) -> str:
         count = item.sessions_this_week
         return f"{count} session{'s' * (count != 1)} this week"
     return f"{item.sessions_this_week} of {item.sessions_per_week} sessions this week"
+
+
+def _note(item: RegionStatus) -> Text:
+    from iastm_coach.views.ui import literal
+
+    return literal(f" · {item.note}") if item.note else literal("")
 
 
 def _aligned(rows: list[tuple[Text, Text]], indent: int = 2) -> list[Text]:
@@ -120,6 +129,7 @@ def render_plan(plan: TodayPlan) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
+    from iastm_coach.safety.holds import clear_command
     from iastm_coach.views.ui import literal
     from iastm_coach.vocabulary import (
         describe_end,
@@ -162,7 +172,10 @@ def render_plan(plan: TodayPlan) -> RenderableType:
 
     section(
         "Due",
-        [(literal(i.region, "green"), Text(f"{last(i)} · {_week(i)}")) for i in plan.due],
+        [
+            (literal(i.region, "green"), Text(f"{last(i)} · {_week(i)}") + _note(i))
+            for i in plan.due
+        ],
     )
     section(
         "Resting",
@@ -172,7 +185,8 @@ def render_plan(plan: TodayPlan) -> RenderableType:
                 Text(
                     f"until {describe_end(i.until, now)} "
                     f"(in {describe_wait(until(i.until, now))}) · {_week(i)}"
-                ),
+                )
+                + _note(i),
             )
             for i in plan.resting
             if i.until is not None
@@ -186,15 +200,27 @@ def render_plan(plan: TodayPlan) -> RenderableType:
         for item in plan.on_hold:
             since = f"since {describe_moment(item.hold.since, now)}: " if item.hold else ""
             reasons = item.hold.all_reasons if item.hold else ("",)
-            rows = [(literal(item.region, "red"), Text(since) + literal(reasons[0]))]
+            held = item.hold.region if item.hold else item.region
+            shown = reasons[0] if held == item.region else f"{held} on hold: {reasons[0]}"
+            rows = [(literal(item.region, "red"), Text(since) + literal(shown))]
+            if item.note:
+                rows.append((Text(), literal(item.note)))
             # Every red flag since the hold began, one a line.
             rows += [(Text(), Text("also: ") + literal(reason)) for reason in reasons[1:]]
             holds.extend(_aligned(rows))
             holds.append(
                 Text("    then lift the hold: ", style="dim")
-                + literal(f'iastm-coach hold clear {item.region} --reason "..."')
+                + literal(clear_command(item.hold, '"..."') if item.hold else "")
             )
         parts.extend(holds)
+    section(
+        "Waiting: not yet",
+        [(literal(i.region, "yellow"), literal(i.note)) for i in plan.waiting],
+    )
+    section(
+        "Time to review with your clinician",
+        [(literal(i.region, "yellow"), literal(i.note)) for i in plan.review],
+    )
     section(
         "Done for this week",
         [(literal(i.region), Text(_week(i))) for i in plan.done_for_week],

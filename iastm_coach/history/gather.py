@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from iastm_coach.history.today import RegionRules, TodayPlan
     from iastm_coach.history.trend import Trend
     from iastm_coach.journal.store import Journal
+    from iastm_coach.protocols.files import LoadedProtocol
     from iastm_coach.safety.holds import Hold
+    from iastm_coach.safety.zones import RegionLinks
 
 
 @dataclass(frozen=True)
@@ -92,17 +94,19 @@ def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime)
     )
 
 
-def rules_for(region: str) -> RegionRules:
+def rules_for(region: str, loaded: LoadedProtocol | None = None) -> RegionRules:
     """A region's rules from its installed protocol, else the built-in one."""
     from iastm_coach.history.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.zones import links_of
 
-    protocol = load_for_region(region).protocol
+    protocol = (loaded or load_for_region(region)).protocol
     prescription = protocol.prescription
     return RegionRules(
         region=region,
         rest_hours=protocol.settings.rest_hours,
         sessions_per_week=prescription.sessions_per_week if prescription else None,
+        links=links_of(protocol),
     )
 
 
@@ -116,13 +120,18 @@ def installed_regions(protocols_dir: Path) -> list[str]:
 def course_for(region: str) -> Course:
     """A region's course from its installed protocol, else the built-in one."""
     from iastm_coach.history.schedule import Course
+    from iastm_coach.history.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
 
     protocol = load_for_region(region).protocol
     prescription = protocol.prescription
     sides = 2 if protocol.access.sided else 1
     return Course(
-        rules=rules_for(region),
+        rules=RegionRules(  # without links, as the schedule has always planned
+            region=region,
+            rest_hours=protocol.settings.rest_hours,
+            sessions_per_week=prescription.sessions_per_week if prescription else None,
+        ),
         course_weeks=prescription.course_weeks if prescription else None,
         protocol_id=protocol.id,
         protocol_version=protocol.version,
@@ -152,12 +161,41 @@ def schedule_plan(
 
 
 def today_plan(journal: Journal, now: datetime, *, protocols_dir: Path) -> TodayPlan:
-    """Today's plan: due, resting, on hold, done for the week, check-ins due."""
+    """Today's plan: due, resting, on hold, waiting, to review, done for the week,
+    check-ins due. Each region's protocol is read once."""
     from iastm_coach.history.today import gather_today
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.course import course_facts, review_due
+    from iastm_coach.safety.settling import waiting_reason
+    from iastm_coach.safety.zones import links_of, remembered
+
+    protocols: dict[str, LoadedProtocol] = {}
+
+    def protocol_of(region: str) -> LoadedProtocol:
+        if region not in protocols:
+            protocols[region] = load_for_region(region)
+        return protocols[region]
+
+    def links_for(region: str) -> RegionLinks | None:
+        try:
+            return links_of(protocol_of(region).protocol)
+        except CoachError:
+            return None
+
+    linked = remembered(links_for)
+
+    def review_for(region: str) -> str | None:
+        loaded = protocol_of(region)
+        return review_due(loaded.protocol, course_facts(journal, loaded, now), now)
+
+    def waiting_for(region: str) -> str | None:
+        return waiting_reason(journal, links_of(protocol_of(region).protocol), now, linked)
 
     return gather_today(
         journal,
         now,
-        rules_for=rules_for,
+        rules_for=lambda region: rules_for(region, protocol_of(region)),
         installed=installed_regions(protocols_dir),
+        review_for=review_for,
+        waiting_for=waiting_for,
     )

@@ -72,13 +72,17 @@ def session_fields(
     bruising: bool = False,
     numbness: bool = False,
     note: str = "",
+    overrides: Sequence[dict[str, str]] | None = None,
+    baseline: int | None = None,
 ) -> dict[str, Any]:
     """The fields of one side's session record (`records.SESSION`), in the journal's order.
 
     *soreness* is 0-10 right after, or -1 when it was not answered (then
     *aftercare_answered* is False). A guided session says whether its aftercare
     was answered; a logged one leaves that out (its answers come from the command
-    line) and writes an empty `exercises` list instead.
+    line) and writes an empty `exercises` list instead. A guided session also records
+    the safety limits overridden for it (*overrides*, each {rule, detail}) and the
+    person's usual soreness when it started (*baseline*); None leaves them out.
     """
     fields: dict[str, Any] = {
         "region": region,
@@ -107,6 +111,10 @@ def session_fields(
     if aftercare_answered is not None:
         fields["aftercare_answered"] = aftercare_answered
     fields.update({"soreness": soreness, "bruising": bruising, "numbness": numbness, "note": note})
+    if overrides is not None:
+        fields["overrides"] = [dict(item) for item in overrides]
+    if baseline is not None:
+        fields["baseline"] = baseline
     return fields
 
 

@@ -1,15 +1,12 @@
-"""Check-ins: the 24 h, 48 h (and 72 h) follow-ups of a session.
+"""Check-ins: the 24 h, 48 h (72 h, and day 5-7) follow-ups of a session.
 
 Answers become a `checkin` record; the red-flag rules (`safety/redflags.py`) read
 them against the earlier answers, and every flag puts the region on hold. Nothing
 here prints: each step returns what happened, for a view to show.
 
-Which follow-up a check-in answers (hours after the session ended):
-
-    24 h: from 20 h to 40 h    48 h: from 40 h to 64 h    72 h: from 64 h to 96 h
-    (the 72 h one only when soreness was still 4 or more at 48 h; `history/queries.py`)
-
-A follow-up named explicitly (`--hours`) may be answered late, never early.
+Which follow-ups a session needs, and when each is open, is the safety schedule's
+(`safety/followups.py`); a follow-up left unanswered stays due for two weeks. A
+follow-up named explicitly (`--hours`) may be answered late, never early.
 """
 
 from __future__ import annotations
@@ -21,17 +18,18 @@ from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.errors import UsageError
 from iastm_coach.history.queries import (
-    WINDOWS,
     DueCheckin,
     checkins_of,
     due_checkins,
     follow_up_at,
     follow_up_due,
+    session_baseline,
 )
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import session_end
+from iastm_coach.safety.followups import WINDOWS, required_follow_ups
 from iastm_coach.safety.holds import place_hold
-from iastm_coach.safety.redflags import checkin_flags, needs_72h_follow_up
+from iastm_coach.safety.redflags import checkin_flags
 from iastm_coach.vocabulary import SORENESS_ANCHORS, describe_end, place_label, plural
 
 if TYPE_CHECKING:
@@ -40,7 +38,8 @@ if TYPE_CHECKING:
     from iastm_coach.safety.redflags import RedFlag
     from iastm_coach.session.conversation import Conversation
 
-FOLLOW_UPS: Final = tuple(WINDOWS)  # 24, 48, 72
+FOLLOW_UPS: Final = tuple(WINDOWS)  # 24, 48, 72, 120
+FOLLOW_UPS_TEXT: Final = "24, 48, 72 or 120"
 SUFFIX_MIN: Final = 4  # the shortest id tail accepted for a session (`history` shows six)
 
 
@@ -78,7 +77,8 @@ class CheckinResult:
     hours: int
     soreness: int
     flags: list[RedFlag]  # each one put the region on hold
-    asked_again_at_72: bool  # soreness still 4 or more at 48 h: the 72 h follow-up opens
+    asked_again_at: int | None  # a later follow-up the answers call for (72 or 120), if any
+    baseline: int  # the person's usual soreness for the region when the session started
 
     @property
     def region(self) -> str:
@@ -123,16 +123,17 @@ def follow_up_hours(session: Record, hours: int | None, now: datetime) -> int:
             elapsed = (now - ended) / timedelta(hours=1)
             raise UsageError(
                 f"no follow-up is open {elapsed:.0f} h after that session",
-                hint="Follow-ups are answered 20-96 h after a session; add --hours 24, 48 or 72 "
-                "to record one you noted down at the time.",
+                hint="Follow-ups are answered from 20 h to two weeks after a session; add "
+                f"--hours {FOLLOW_UPS_TEXT} to record one you noted down at the time.",
             )
     if hours not in WINDOWS:
-        raise UsageError(f"--hours must be 24, 48 or 72 (got {hours})")
+        raise UsageError(f"--hours must be {FOLLOW_UPS_TEXT} (got {hours})")
     opens = ended + timedelta(hours=WINDOWS[hours][0])
     if now < opens:
         raise UsageError(
             f"too early for the {hours} h follow-up: it opens {describe_end(opens, now)}",
-            hint="Follow-ups open 20 h (24 h), 40 h (48 h) and 64 h (72 h) after the session.",
+            hint="Follow-ups open 20 h (24 h), 40 h (48 h), 64 h (72 h) and 5 days (120 h) "
+            "after the session.",
         )
     return hours
 
@@ -153,8 +154,8 @@ def open_follow_up(journal: Journal, session: Record, now: datetime) -> int:
         )
     raise UsageError(
         "no follow-up of that session is open now",
-        hint="Follow-ups open 20 h after a session and close at 64 h "
-        "(96 h when a 72 h follow-up is needed); add --hours to answer one anyway.",
+        hint="Follow-ups open 20 h after a session; one left unanswered stays "
+        "due for two weeks; add --hours to answer one anyway.",
     )
 
 
@@ -191,18 +192,30 @@ def record_checkin(
     hours: int | None,
     now: datetime,
 ) -> CheckinResult:
-    """Check the follow-up (`follow_up_hours`), write the check-in, and place a hold for
-    every red flag the answers raise."""
-    hours = follow_up_hours(session, hours, now)
+    """Check the follow-up (without *hours*: the one due now, open or left unanswered;
+    `follow_up_hours`), write the check-in, and place a hold for every red flag the
+    answers raise, judged against the person's usual soreness."""
     earlier = checkins_of(journal, session)
+    if hours is None:
+        due = follow_up_due(session, earlier, now)
+        hours = due.hours if due is not None else None
+    hours = follow_up_hours(session, hours, now)
     data = answers.fields(session.id, hours)
     saved = journal.append(records.CHECKIN, data, at=now)
     region = str(session.data.get("region", ""))
-    flags = checkin_flags(data, [c.data for c in earlier])
+    baseline = session_baseline(session)
+    flags = checkin_flags(data, [c.data for c in earlier], baseline=baseline)
     for flag in flags:
         place_hold(journal, region=region, flag=flag, source_id=saved.id, at=now)
-    again = not flags and hours == 48 and needs_72h_follow_up([*(c.data for c in earlier), data])
-    return CheckinResult(saved, session, hours, data["soreness"], flags, again)
+    again = None
+    if not flags:
+        later = [
+            h
+            for h in required_follow_ups([*(c.data for c in earlier), data], baseline)
+            if h > hours
+        ]
+        again = later[0] if later and later[0] > 48 else None
+    return CheckinResult(saved, session, hours, data["soreness"], flags, again, baseline)
 
 
 # --- asking ---------------------------------------------------------------------------------
@@ -221,6 +234,16 @@ def ask_answers(talk: Conversation) -> CheckinAnswers:
         worse=talk.confirm("Is the soreness getting worse?"),
         note=talk.ask_text("A note for your journal?"),
     )
+
+
+def ask_and_record(
+    journal: Journal, item: DueCheckin, *, talk: Conversation, clock: Clock
+) -> CheckinResult:
+    """Ask one follow-up's questions (refused first if it is not open yet), then record it
+    at the time the answers were given."""
+    follow_up_hours(item.session, item.hours, clock.now())  # refuse before asking
+    answers = ask_answers(talk)
+    return record_checkin(journal, item.session, answers, hours=item.hours, now=clock.now())
 
 
 def ask_follow_ups(
@@ -244,10 +267,7 @@ def ask_follow_ups(
         for item in items:
             follow_up_hours(item.session, item.hours, clock.now())  # refuse before asking
             asking(item)
-            answers = ask_answers(talk)
-            result = record_checkin(
-                journal, item.session, answers, hours=item.hours, now=clock.now()
-            )
+            result = ask_and_record(journal, item, talk=talk, clock=clock)
             results.append(result)
             recorded(result)
     except EndOfInput as error:

@@ -25,8 +25,16 @@ def checkin_recorded(result: CheckinResult) -> list[RenderableType]:
     ]
     if result.flags:
         shown.append(red_flag_panel(result.flags, result.region))
-    elif result.asked_again_at_72:
-        shown.append(literal("Soreness is still 4 or more: you will be asked again at 72 h."))
+    elif result.asked_again_at is not None:
+        later = result.asked_again_at
+        when = "on day 5 to 7" if later == 120 else f"at {later} h"
+        shown.append(
+            literal(
+                f"Soreness is not back to your usual ({result.baseline}/10) yet: you will be "
+                f"asked again {when}, and the next {result.region} session waits for that "
+                "answer."
+            )
+        )
     return shown
 
 

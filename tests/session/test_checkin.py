@@ -64,7 +64,7 @@ def test_a_named_follow_up_may_be_late_never_early(journal: Journal) -> None:
     with pytest.raises(UsageError) as refused:
         follow_up_hours(session, 48, end + timedelta(hours=25))
     assert refused.value.message == "too early for the 48 h follow-up: it opens tomorrow 10:07"
-    with pytest.raises(UsageError, match="--hours must be 24, 48 or 72"):
+    with pytest.raises(UsageError, match="--hours must be 24, 48, 72 or 120"):
         follow_up_hours(session, 36, end + timedelta(hours=40))
 
 
@@ -114,13 +114,15 @@ def test_a_red_flag_holds_the_region_naming_the_check_in(journal: Journal) -> No
     assert hold.source_id == result.record.id and hold.since == now
 
 
-def test_soreness_still_4_at_48_h_opens_the_72_h_follow_up(journal: Journal) -> None:
-    """The story: 4 at 24 h, 4 at 48 h (no flag, but asked again at 72 h), 4 at 72 h holds."""
-    session = add_session(journal, region="neck", side="none", started=T0)
+def test_soreness_above_usual_at_48_h_opens_the_72_h_follow_up(journal: Journal) -> None:
+    """The story, for someone usually at 2: 4 at 24 h, 4 at 48 h (no flag, but asked again
+    at 72 h, and the result says so), 4 at 72 h holds the region."""
+    session = add_session(journal, region="neck", side="none", started=T0, baseline=2)
     sore = CheckinAnswers(soreness=4)
     first = record_checkin(journal, session, sore, hours=None, now=hours_after(session, 25))
     second = record_checkin(journal, session, sore, hours=None, now=hours_after(session, 45))
-    assert not first.asked_again_at_72 and second.asked_again_at_72 and not second.flags
+    assert first.asked_again_at is None and not second.flags
+    assert (second.asked_again_at, second.baseline) == (72, 2)
     assert [d.hours for d in due_checkins(journal, hours_after(session, 70))] == [72]
     third = record_checkin(journal, session, sore, hours=None, now=hours_after(session, 70))
     assert [flag.rule for flag in third.flags] == ["still-4-at-72h"]
