@@ -96,7 +96,7 @@ def main() -> int:
 
     from iastm_coach.journal.store import Journal
     from iastm_coach.report.build import render
-    from iastm_coach.report.gather import make_report
+    from iastm_coach.report.context import make_report
 
     journal_dir = home / "journal"
     kinds = Counter(record.kind for record in Journal(journal_dir).scan())
@@ -132,16 +132,9 @@ def main() -> int:
     now = datetime.now().astimezone()
     scan = best_of(args.repeat, lambda: sum(1 for _ in Journal(journal_dir).scan()))
     print(f"  journal scan (all records)       {scan:6.2f} s")
-    model = best_of(
-        args.repeat,
-        lambda: make_report(
-            Journal(journal_dir), since=None, now=now, protocols_dir=home / "protocols"
-        ),
-    )
+    model = best_of(args.repeat, lambda: make_report(Journal(journal_dir), since=None, now=now))
     print(f"  scan + protocols + report model  {model:6.2f} s")
-    report = make_report(
-        Journal(journal_dir), since=None, now=now, protocols_dir=home / "protocols"
-    )
+    report = make_report(Journal(journal_dir), since=None, now=now)
     for fmt in FORMATS:
         seconds = best_of(args.repeat, partial(render, report, fmt))
         print(f"  render {fmt:<4}                      {seconds:6.2f} s")

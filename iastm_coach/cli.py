@@ -116,12 +116,21 @@ def load_command(name: str) -> Any:
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name
+    from iastm_coach.option_values import lighten
+
+    lighten(command)  # plain values without importing pydantic (start-up time)
     return command
 
 
 class CoachGroup(TyperGroup):
     """The root command: commands load lazily, and this is the single exit point where
     CoachErrors become a message and their exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from iastm_coach.option_values import lighten
+
+        lighten(self, recurse=False)  # the root's own options (start-up time)
+        return list(super().parse_args(ctx, args))
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import check_soreness
+from iastm_coach.commands.common import check_note, check_soreness
 from iastm_coach.vocabulary import SORENESS_ANCHORS
 
 
@@ -60,6 +60,7 @@ def cmd_checkin(
     from iastm_coach.views.recorded import checkin_recorded
 
     app = app_context(ctx.obj)
+    check_note(note)  # before anything is asked or written
     if hours is not None and hours not in FOLLOW_UPS:
         raise UsageError(f"--hours must be {FOLLOW_UPS_TEXT} (got {hours})")
     if soreness is not None and session_id is None:

@@ -11,8 +11,10 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import print_reminder, resolve_region, since_moment
+from iastm_coach.commands.common import resolve_region, since_moment
 from iastm_coach.commands.protocol_cmd import complete_region
+
+DEFAULT_LAST = 20
 
 
 def cmd_history(
@@ -21,7 +23,12 @@ def cmd_history(
         str | None,
         typer.Argument(help="Only this region, e.g. calf.", autocompletion=complete_region),
     ] = None,
-    last: Annotated[int, typer.Option("--last", help="How many sessions to show.")] = 20,
+    last: Annotated[
+        int, typer.Option("--last", help="How many sessions to show (default 20).")
+    ] = DEFAULT_LAST,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every session (paged on a terminal).")
+    ] = False,
     since: Annotated[
         dt.datetime | None,
         typer.Option(
@@ -31,39 +38,26 @@ def cmd_history(
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
     ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print straight to the terminal, never paged.")
+    ] = False,
 ) -> None:
     """Review past sessions, newest first: soreness at 24 h and 48 h, exercise sets, red flags."""
-    import json
-
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
-    from iastm_coach.history.gather import history_page
-    from iastm_coach.history.queries import row_dict
-    from iastm_coach.views.history import history_table, holds_text
+    from iastm_coach.views.history_listing import show_history
 
     app = app_context(ctx.obj)
     if last < 1:
         raise UsageError(f"--last must be 1 or more (got {last})")
     canonical = resolve_region(region) if region else None
-    journal = app.journal()
-    page = history_page(journal, region=canonical, last=last, since=since_moment(since))
-    if as_json:
-        payload = {"history_version": 1, "sessions": [row_dict(row) for row in page.rows]}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
-        return
-    console = app.console()
-    if not page.rows:
-        console.print(
-            "No sessions recorded yet. Record one with `iastm-coach session REGION`, or "
-            "`iastm-coach log REGION --soreness N` for one done without the timer."
-        )
-    else:
-        console.print(history_table(page.rows, holds=page.holds, width=console.width))
-    if page.holds:
-        console.print(holds_text(page.holds))
-    if page.holds_from is not None:
-        console.print(
-            f"[dim]Holds placed before {page.holds_from.astimezone():%Y-%m-%d} are not shown "
-            "here; `iastm-coach hold list` shows every hold.[/dim]"
-        )
-    print_reminder(app, journal, app.clock.now())
+    show_history(
+        app.journal(),
+        region=canonical,
+        last=None if show_all else last,
+        since=since_moment(since),
+        as_json=as_json,
+        # More than the default asked for: page it on a terminal, as `git log` does.
+        page=not no_pager and (show_all or last > DEFAULT_LAST),
+        now=app.clock.now(),
+    )

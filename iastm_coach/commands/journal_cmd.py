@@ -18,7 +18,7 @@ journal_app = typer.Typer(
 @contextmanager
 def _permission_warnings_as_lines() -> Iterator[None]:
     """Show journal permission warnings as plain lines on stderr, not Python warnings."""
-    from iastm_coach.journal.store import JournalPermissionWarning
+    from iastm_coach.journal.files import JournalPermissionWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", JournalPermissionWarning)
@@ -51,12 +51,13 @@ def cmd_check(
     from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
 
-    journal = app_context(ctx.obj).journal()
-    report = journal.check_report()
+    app = app_context(ctx.obj)
+    journal = app.journal()
+    report = journal.check_report(now=app.clock.now())
     if as_json:
         import json
 
-        from iastm_coach.journal.repair import check_dict
+        from iastm_coach.journal.check import check_dict
 
         payload = check_dict(report)
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))

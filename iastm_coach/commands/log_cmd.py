@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import check_soreness, print_reminder
+from iastm_coach.commands.common import check_note, check_soreness, print_reminder
 from iastm_coach.commands.protocol_cmd import complete_region
 from iastm_coach.vocabulary import SORENESS_ANCHORS, SideChoice
 
@@ -50,6 +50,7 @@ def cmd_log(
     from iastm_coach.views.recorded import session_logged
 
     app = app_context(ctx.obj)
+    check_note(note)  # before anything is asked or written
     check_soreness(soreness)
     now = app.clock.now()
     request = LogRequest(

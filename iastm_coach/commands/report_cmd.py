@@ -44,7 +44,7 @@ def cmd_report(
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
     from iastm_coach.report.build import render
-    from iastm_coach.report.gather import make_report
+    from iastm_coach.report.context import make_report
 
     app = app_context(ctx.obj)
     if out is not None and out.exists() and not force:
@@ -57,9 +57,7 @@ def cmd_report(
     # time on a 10,000-session journal), so it is paused while the report is built.
     gc.disable()
     try:
-        report = make_report(
-            journal, since=since_moment(since), now=now, protocols_dir=app.protocols_dir
-        )
+        report = make_report(journal, since=since_moment(since), now=now)
         text = render(report, fmt.value)
     finally:
         gc.enable()

@@ -1,16 +1,14 @@
-"""What `history`, `trend` and `today` show, each read in one call: the journal, and the
+"""What `trend`, `today` and `schedule` show, each read in one call: the journal, and the
 protocols that say what a region should reach (sessions per week, rest, which way an
 outcome test should move)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iastm_coach.errors import CoachError
-from iastm_coach.history.queries import SessionRow, companions_for, join_rows, recent_sessions
 
 if TYPE_CHECKING:
     from iastm_coach.history.schedule import Course, Schedule
@@ -18,40 +16,7 @@ if TYPE_CHECKING:
     from iastm_coach.history.trend import Trend
     from iastm_coach.journal.store import Journal
     from iastm_coach.protocols.files import LoadedProtocol
-    from iastm_coach.safety.holds import Hold
     from iastm_coach.safety.zones import RegionLinks
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    """The sessions `history` lists, with the holds placed since the oldest of them."""
-
-    rows: list[SessionRow]
-    holds: dict[str, Hold]
-    # Older sessions exist (or may): holds placed before this moment are not folded in.
-    holds_from: datetime | None
-
-
-def history_page(
-    journal: Journal, *, region: str | None, last: int, since: datetime | None
-) -> HistoryPage:
-    """The newest *last* sessions (of *region*, from *since*), newest first.
-
-    Only the holds placed since the oldest session shown, minus those lifted since, are
-    read: history stays as fast on ten years of journal as on ten sessions (`hold list`
-    and `today` read every hold).
-    """
-    from iastm_coach.safety.holds import fold_holds
-
-    sessions = recent_sessions(journal, region=region, last=last, since=since)
-    companions = companions_for(journal, sessions)
-    rows = join_rows(sessions, companions)
-    holds = fold_holds(companions).active
-    if region:
-        holds = {r: h for r, h in holds.items() if r == region}
-    partial = bool(rows) and (len(rows) >= last or since is not None)
-    holds_from = min(row.started for row in rows) if partial else None
-    return HistoryPage(rows, holds, holds_from)
 
 
 def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime) -> Trend:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 from iastm_coach.errors import UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import ProtocolStamp, new_group_id, session_fields
-from iastm_coach.safety.holds import active_holds, place_hold
+from iastm_coach.safety.holds import active_holds, prepare_hold
 from iastm_coach.safety.redflags import aftercare_flags
 from iastm_coach.vocabulary import sides_for
 
@@ -92,8 +92,9 @@ def log_session(
     ended = started + timedelta(seconds=total_s)
     group = new_group_id(started)
     stamp = ProtocolStamp.of(loaded)
+    holds = active_holds(journal)  # a damaged journal stops here, before anything is written
     saved = [
-        journal.append(
+        journal.prepare(
             records.SESSION,
             session_fields(
                 region=protocol.region,
@@ -117,7 +118,17 @@ def log_session(
     flags = aftercare_flags(
         soreness=request.soreness, bruising=request.bruising, numbness=request.numbness
     )
-    earlier = active_holds(journal).get(protocol.region)
-    for flag in flags:
-        place_hold(journal, region=protocol.region, flag=flag, source_id=saved[0].id, at=now)
+    new_holds = [
+        prepare_hold(
+            journal,
+            region=protocol.region,
+            flag=flag,
+            source_id=saved[0].id,
+            at=now,
+            side=str(saved[0].data["side"]),  # not written yet: it cannot be looked up
+        )
+        for flag in flags
+    ]
+    journal.append_all([*new_holds, *saved])  # one write: no session without its holds
+    earlier = holds.get(protocol.region)
     return LoggedSession(protocol.region, sides, started, total_s, saved, flags, earlier)
