@@ -39,6 +39,14 @@ def cmd_log(
     bruising: Annotated[bool, typer.Option("--bruising", help="Bruising beyond redness.")] = False,
     numbness: Annotated[bool, typer.Option("--numbness", help="Numbness or tingling.")] = False,
     note: Annotated[str, typer.Option(help="A note for your journal.")] = "",
+    override_hold: Annotated[
+        bool,
+        typer.Option(
+            "--override-hold",
+            help="Record a session done while the region was on hold (a clinician treated "
+            "it, say). Recorded, and shown to your physio as a deviation.",
+        ),
+    ] = False,
 ) -> None:
     """Record a session done without the timer (at a clinic, say).
 
@@ -61,6 +69,7 @@ def cmd_log(
         bruising=bruising,
         numbness=numbness,
         note=note,
+        override_hold=override_hold,
     )
     journal = app.journal()
     logged = log_session(journal, load_for_region(region), request, now=now)

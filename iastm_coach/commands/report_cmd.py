@@ -21,6 +21,7 @@ class ReportFormat(StrEnum):
     html = "html"
     csv = "csv"
     json = "json"
+    fhir = "fhir"
 
 
 def cmd_report(
@@ -30,15 +31,19 @@ def cmd_report(
         typer.Option("--since", formats=["%Y-%m-%d"], help="Only from this day on, YYYY-MM-DD."),
     ] = None,
     fmt: Annotated[
-        ReportFormat, typer.Option("--format", help="md, html, csv or json.")
+        ReportFormat,
+        typer.Option("--format", help="md, html, csv, json or fhir."),
     ] = ReportFormat.md,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of --format json and stop.")
+    ] = False,
 ) -> None:
-    """A report for your physio: protocols, adherence and exercises, outcome measures,
-    soreness, red flags, screening, notes."""
+    """A report for your physio: deviations, protocols, adherence and exercises, outcome
+    measures, soreness, red flags, screening, notes."""
     import gc
 
     from iastm_coach.context import app_context
@@ -47,6 +52,11 @@ def cmd_report(
     from iastm_coach.report.context import make_report
 
     app = app_context(ctx.obj)
+    if schema:
+        from iastm_coach.report.schema import schema_text
+
+        app.write(schema_text())
+        return
     if out is not None and out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out, or add --force.")
 

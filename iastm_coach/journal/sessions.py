@@ -74,6 +74,7 @@ def session_fields(
     note: str = "",
     overrides: Sequence[dict[str, str]] | None = None,
     baseline: int | None = None,
+    clock_set: bool = False,
 ) -> dict[str, Any]:
     """The fields of one side's session record (`records.SESSION`), in the journal's order.
 
@@ -83,6 +84,7 @@ def session_fields(
     line) and writes an empty `exercises` list instead. A guided session also records
     the safety limits overridden for it (*overrides*, each {rule, detail}) and the
     person's usual soreness when it started (*baseline*); None leaves them out.
+    *clock_set* marks a record written under `IASTM_COACH_NOW` (its times are not real).
     """
     fields: dict[str, Any] = {
         "region": region,
@@ -115,6 +117,8 @@ def session_fields(
         fields["overrides"] = [dict(item) for item in overrides]
     if baseline is not None:
         fields["baseline"] = baseline
+    if clock_set:
+        fields["clock_set"] = True
     return fields
 
 

@@ -16,6 +16,7 @@ from rich.console import RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
+from iastm_coach.clock import clock_is_set
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import ProtocolStamp, new_group_id
@@ -202,6 +203,7 @@ def session_fields(
         note=note,
         overrides=[dict(item) for item in gates.overrides],
         baseline=baseline,
+        clock_set=clock_is_set(),
     )
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from iastm_coach.errors import UsageError
+from iastm_coach.clock import clock_is_set
+from iastm_coach.errors import SafetyStop, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import ProtocolStamp, new_group_id, session_fields
 from iastm_coach.safety.holds import active_holds, prepare_hold
@@ -40,6 +41,7 @@ class LogRequest:
     bruising: bool = False
     numbness: bool = False
     note: str = ""
+    override_hold: bool = False  # it happened during a hold (a clinician treated it, say)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,13 @@ def log_session(
     group = new_group_id(started)
     stamp = ProtocolStamp.of(loaded)
     holds = active_holds(journal)  # a damaged journal stops here, before anything is written
+    overrides = hold_overrides(
+        journal,
+        protocol.region,
+        request.started,
+        override=request.override_hold,
+        now_held=holds.get(protocol.region),
+    )
     saved = [
         journal.prepare(
             records.SESSION,
@@ -110,6 +119,8 @@ def log_session(
                 bruising=request.bruising,
                 numbness=request.numbness,
                 note=request.note,
+                overrides=overrides or None,
+                clock_set=clock_is_set(),
             ),
             at=now,
         )
@@ -132,3 +143,43 @@ def log_session(
     journal.append_all([*new_holds, *saved])  # one write: no session without its holds
     earlier = holds.get(protocol.region)
     return LoggedSession(protocol.region, sides, started, total_s, saved, flags, earlier)
+
+
+def hold_overrides(
+    journal: Journal,
+    region: str,
+    started: datetime | None,
+    *,
+    override: bool,
+    now_held: Hold | None,
+) -> list[dict[str, str]]:
+    """A session done while its region was on hold is refused (exit 3), unless
+    --override-hold says it happened anyway: then it is recorded as an override, for the
+    physio's Deviations box.
+
+    Without --when (*started* None) the session has just ended: the holds in force now
+    decide (in the journal's append order, as everywhere). With --when, a hold whose span
+    (placed to lifted) covers the start decides.
+    """
+    from iastm_coach.history.hold_spans import hold_spans
+    from iastm_coach.safety.holds import hold_records
+
+    if started is None:
+        if now_held is None:
+            return []
+        placed, reasons = now_held.since, now_held.reason_text()
+    else:
+        spans = [s for s in hold_spans(hold_records(journal)) if s.region == region]
+        held = next((s for s in spans if s.covers(started)), None)
+        if held is None:
+            return []
+        placed, reasons = held.placed, "; ".join(held.reasons)
+    since = f"{placed.astimezone():%Y-%m-%d %H:%M}"
+    if not override:
+        raise SafetyStop(
+            f"the {region} is on hold since {since}: {reasons}; a session during a hold is "
+            "not recorded without --override-hold",
+            hint="If a clinician treated it, or you did it anyway, add --override-hold: it is "
+            "recorded and shown to your physio. Lift the hold with `iastm-coach hold clear`.",
+        )
+    return [{"rule": "hold", "detail": f"logged during the hold since {since}: {reasons}"}]

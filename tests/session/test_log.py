@@ -60,12 +60,20 @@ def test_red_flags_hold_the_region(journal: Journal) -> None:
     assert hold.since == T0 and hold.source_id == logged.records[0].id
 
 
-def test_an_earlier_hold_is_reported_back(journal: Journal) -> None:
-    """Logging a session of a region on hold records it, and says the hold still stands."""
+def test_a_session_during_a_hold_needs_override_hold(journal: Journal) -> None:
+    """Logging a session of a region on hold is refused (exit 3) before anything is
+    written; with override_hold it is recorded as an override, and the hold still stands."""
+    from iastm_coach.errors import SafetyStop
+
     add_hold(journal, region="calf", at=T0 - timedelta(days=1))
-    logged = log_session(journal, load_for_region("calf"), LogRequest(soreness=2), now=T0)
+    with pytest.raises(SafetyStop, match="not recorded without --override-hold"):
+        log_session(journal, load_for_region("calf"), LogRequest(soreness=2), now=T0)
+    assert journal.recent(kinds={"session"}) == []
+    request = LogRequest(soreness=2, override_hold=True)
+    logged = log_session(journal, load_for_region("calf"), request, now=T0)
     assert logged.flags == []
     assert logged.earlier_hold is not None and logged.earlier_hold.region == "calf"
+    assert [o["rule"] for o in logged.records[0].data["overrides"]] == ["hold"]
 
 
 @pytest.mark.parametrize("minutes", [0.0, 0.4, 61.0])
