@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from rich.text import Text
-
 from iastm_coach.errors import SafetyStop
 from iastm_coach.history.queries import last_session, session_end
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.safety.holds import Hold, active_holds
 from iastm_coach.session.deps import SessionDeps
+from iastm_coach.session.shown import line
 
 
 def rest_remaining(last_ended: datetime | None, rest_hours: int, now: datetime) -> timedelta:
@@ -66,10 +65,10 @@ def check_gates(
             "use --override-rest (it is recorded).",
         )
     deps.talk.show(
-        Text(
+        line(
             f"Overriding the rest period: {describe_duration(remaining)} early. "
             "This is recorded in your journal.",
-            style="yellow",
+            tone="caution",
         )
     )
     return True

@@ -12,10 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from rich.console import RenderableType
-from rich.panel import Panel
-from rich.text import Text
-
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal
@@ -40,14 +36,13 @@ from iastm_coach.session.aftercare import (
     follow_up,
     measure_outcome,
     place_holds_for_aftercare,
-    red_flag_panel,
 )
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
+from iastm_coach.session.shown import BLANK, Box, HoldNotice, Line, line
 from iastm_coach.session.timer import RunResult, Side, Step, build_plan
-from iastm_coach.views.ui import literal
 
 NORMAL_RESPONSE = (
     "Normal: redness and warmth, pinpoint red spots that fade over a few days, and mild "
@@ -111,11 +106,11 @@ def pressure_range(protocol: TreatmentProtocol) -> str:
     return f"{levels[0]} to {levels[-1]} (each area says which)"
 
 
-def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> RenderableType:
+def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Box:
     """One screen: how to get ready, and what is normal and what is not."""
     p = loaded.protocol
     first = p.area[0]
-    lines = Text()
+    lines: list[Line] = []
     for label, value in (
         ("Warm up", p.settings.warm_up),
         ("Skin", p.settings.emollient),
@@ -124,27 +119,19 @@ def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Ren
         ("Angle", f"about {first.angle_deg}° to the skin"),
         ("Pressure", f"{pressure_range(p)}; discomfort no more than 5 out of 10"),
     ):
-        lines.append(f"{label}: ", style="bold")
-        lines.append_text(literal(value))
-        lines.append("\n")
+        lines.append(line((f"{label}: ", "strong"), value))
     zones = sorted({zone for area in p.area for zone in area.avoid})
     if zones:
-        lines.append("Never work over: ", style="bold red")
-        lines.append_text(literal("; ".join(zones)))
-        lines.append("\n")
+        lines.append(line(("Never work over: ", "danger"), "; ".join(zones)))
     planned = sum(step.planned_s for step in plan)  # as timed: dose and skipped areas included
-    lines.append(f"Time: about {planned // 60} min {planned % 60:02d} s of strokes")
+    time = f"Time: about {planned // 60} min {planned % 60:02d} s of strokes"
     if dose.percent != 100:
-        lines.append(f" ({dose.percent}% dose: ")
-        lines.append_text(literal(dose.reason))
-        lines.append(")")
-    lines.append("\n\n")
-    lines.append(NORMAL_RESPONSE + "\n", style="green")
-    lines.append(WARNING_SIGNS, style="yellow")
+        time += f" ({dose.percent}% dose: {dose.reason})"
+    lines += [line(time), BLANK, line(NORMAL_RESPONSE, tone="good")]
+    lines.append(line(WARNING_SIGNS, tone="caution"))
     for warning in load_checklist().zone_warnings(p.access.zone):  # e.g. leg clot signs
-        lines.append("\n")
-        lines.append_text(literal(warning.text, "bold red"))
-    return Panel(lines, title="Get ready", title_align="left")
+        lines.append(line(warning.text, tone="danger"))
+    return Box("Get ready", tuple(lines))
 
 
 def _place(region: str, side: Side) -> str:
@@ -214,7 +201,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     introduce(loaded, talk)
     confirm_patient(loaded, talk, doing="session not started")
     if p.issued and p.issued.notes:
-        talk.show(Text.assemble(("Notes from your clinician: ", "bold"), literal(p.issued.notes)))
+        talk.show(line(("Notes from your clinician: ", "strong"), p.issued.notes))
     today = deps.clock.now().date()
     if (
         p.issued
@@ -237,10 +224,10 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     )
     if not p.access.self_reachable:
         talk.show(
-            Text(
+            line(
                 "You cannot reach this region well on your own: a partner should do the "
                 "strokes while you relax.",
-                style="yellow",
+                tone="caution",
             )
         )
         if not talk.confirm("Is a partner here to do the strokes?", default=True):
@@ -250,10 +237,10 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
             )
     elif p.access.hard_to_reach_alone:
         talk.show(
-            Text(
+            line(
                 "This region is hard to reach on your own: a partner can help "
                 "(`iastm-coach learn partner`).",
-                style="yellow",
+                tone="caution",
             )
         )
     sides = choose_sides(loaded, request, talk)
@@ -261,14 +248,12 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     skips = choose_skips(loaded, screening, talk)
     dose = next_dose(p, deps.journal, region=p.region, holds=holds)
     if dose.percent != 100:
-        talk.show(
-            Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
-        )
+        talk.show(line(("Today's dose: ", "strong"), f"{dose.percent}% - ", dose.reason))
 
     plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
     talk.show(preparation(loaded, dose, plan))
     if first_session_ever(deps.journal):
-        talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
+        talk.show(line("New to scraping? `iastm-coach learn` has short pages on what is normal."))
     talk.pause("Press Enter when you are ready.")
     before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
     started = deps.clock.now()
@@ -281,7 +266,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     cut_short: BaseException | None = None
     try:
         if result.ended_by != "interrupted" and result.actual_s > 0:
-            talk.show(Text("How do you feel?", style="bold"))
+            talk.show(line("How do you feel?", tone="strong"))
             for side in kept:
                 aftercare_questions(talk, _place(p.region, side), aftercare[side])
             note = talk.ask_text("A note for your journal?")
@@ -311,16 +296,16 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     outcome = SessionOutcome(saved, result, flags)
     answered = all(answers.complete for answers in aftercare.values()) and cut_short is None
     if flags:
-        talk.show(red_flag_panel(flags, p.region))
+        talk.show(HoldNotice.of(flags, p.region))
     elif not answered:
-        talk.show(Text(STOPPED_EARLY_ADVICE, style="yellow"))
+        talk.show(line(STOPPED_EARLY_ADVICE, tone="caution"))
     if result.ended_by == "finished" and answered:
         if not flags:
             follow_up(loaded, outcome, deps, before=before, group=group)
         talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
         return outcome
     if answered and not flags:
-        talk.show(Text(CHECKIN_REMINDER))
+        talk.show(line(CHECKIN_REMINDER))
     if isinstance(cut_short, UsageError):
         raise cut_short
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"

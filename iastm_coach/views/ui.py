@@ -11,7 +11,7 @@ import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from iastm_coach.safe_text import strip_control_characters
@@ -32,7 +32,28 @@ def set_plain(plain: bool) -> None:
 
 
 def plain_requested() -> bool:
+    """`--plain` or NO_COLOR (any non-empty value, as no-color.org asks)."""
     return _plain or bool(os.environ.get("NO_COLOR"))
+
+
+def is_plain(console: Console | None = None) -> bool:
+    """Plain for this run, or a console made without colour (the session's plain mode)."""
+    return plain_requested() or (console is not None and bool(console.no_color))
+
+
+def boxed(
+    body: RenderableType, *, title: str, style: str = "", plain: bool | None = None
+) -> RenderableType:
+    """A titled panel; in plain mode a title line above the body, with no box characters
+    (screen readers read line by line, and `--plain` output is grep-able text)."""
+    if plain is None:
+        plain = plain_requested()
+    if plain:
+        return Group(literal(title, "bold"), body)
+    from rich.panel import Panel
+
+    # The title is a Text: a plain string would be parsed as markup (titles carry regions).
+    return Panel(body, title=literal(title), style=style or "none", title_align="left")
 
 
 @cache
