@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 _plain = False
 
 
+class CoachConsole(Console):
+    """A console that reports a closed output pipe (`| head -1`) to the command line, which
+    ends quietly with one documented exit code (Rich's own handling exits with 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # nothing more to this reader
+        raise BrokenPipeError("standard output was closed")
+
+
 def set_plain(plain: bool) -> None:
     """`iastm-coach --plain ...`: no colour or live screens for this run."""
     global _plain
@@ -62,14 +71,14 @@ def get_console() -> Console:
     if plain_requested():
         return get_plain_console()
     width, height = dumb_terminal_size()
-    return Console(highlight=False, soft_wrap=False, width=width, height=height)
+    return CoachConsole(highlight=False, soft_wrap=False, width=width, height=height)
 
 
 @cache
 def get_plain_console() -> Console:
     """Standard output for `--plain`: no colour, no cursor movement, no escape codes."""
     width, height = dumb_terminal_size()
-    return Console(
+    return CoachConsole(
         no_color=True,
         color_system=None,
         highlight=False,
@@ -103,7 +112,9 @@ def dumb_terminal_size() -> tuple[int | None, int | None]:
 @cache
 def get_error_console() -> Console:
     # soft_wrap: one problem per line, however long, so messages can be grepped.
-    return Console(stderr=True, no_color=plain_requested() or None, highlight=False, soft_wrap=True)
+    return CoachConsole(
+        stderr=True, no_color=plain_requested() or None, highlight=False, soft_wrap=True
+    )
 
 
 def literal(text: str, style: str = "") -> Text:
