@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.builders import REPO
 
 PACKAGE = REPO / "iastm_coach"
 CORE_PACKAGES = ("journal", "protocols", "safety", "session", "history", "report")
