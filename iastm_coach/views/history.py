@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from iastm_coach.views.ui import literal
+from iastm_coach.views.ui import ascii_art, literal, table_box
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -254,7 +254,7 @@ def table_of(columns: Sequence[Column], widths: Sequence[int], *, lines: bool) -
     table = Table(
         title=TITLE,
         title_justify="left",
-        box=box.SIMPLE_HEAD,
+        box=table_box(box.SIMPLE_HEAD),
         show_edge=False,
         pad_edge=False,
         collapse_padding=True,
@@ -537,7 +537,7 @@ def trend_view(trend: Trend, *, width: int) -> Text:
     text = Text()
     scope = trend.region or "all regions"
     text.append(f"Trend for {scope}, last {trend.weeks_back} weeks\n\n", style="bold")
-    text.append_text(soreness_chart(trend, width=width))
+    text.append_text(ascii_art(soreness_chart(trend, width=width)))
     text.append("\n")
     text.append_text(weekly_chart(trend))
     text.append("\n")

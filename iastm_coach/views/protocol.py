@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.box import HEAVY_HEAD
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.library import LibraryEntry
 from iastm_coach.protocols.model import TreatmentProtocol
-from iastm_coach.views.ui import literal
+from iastm_coach.views.ui import boxed, literal, table_box
 
 
 def minutes(seconds: float) -> str:
@@ -79,7 +79,7 @@ def provenance_lines(loaded: LoadedProtocol) -> list[tuple[str, str]]:
 
 
 def library_table(entries: list[LibraryEntry]) -> Table:
-    table = Table(title="Protocols", title_justify="left")
+    table = Table(title="Protocols", title_justify="left", box=table_box(HEAVY_HEAD))
     for column in ("Region", "Title", "Areas", "Minutes", "Source"):
         table.add_column(column, justify="right" if column in ("Areas", "Minutes") else "left")
     for entry in entries:
@@ -180,7 +180,7 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
         if issued.notes:
             text.append("Notes: ")
             text.append_text(literal(issued.notes))
-        parts.append(Panel(text, title="Prescription", title_align="left"))
+        parts.append(boxed(text, title="Prescription"))
     parts.append(literal(p.summary))
     access = p.access
     if not access.self_reachable:
@@ -213,9 +213,11 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
             f"{p.prescription.sessions_per_week} sessions a week for "
             f"{p.prescription.course_weeks} weeks\n"
         )
-    parts.append(Panel(prep, title="Before you start", title_align="left"))
+    parts.append(boxed(prep, title="Before you start"))
 
-    areas = Table(title="Areas, in order", title_justify="left", show_lines=True)
+    areas = Table(
+        title="Areas, in order", title_justify="left", show_lines=True, box=table_box(HEAVY_HEAD)
+    )
     for column in (
         "#",
         "Area",
@@ -242,7 +244,9 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
         )
     parts.append(areas)
     if p.exercise:
-        exercises = Table(title="Exercises afterwards", title_justify="left")
+        exercises = Table(
+            title="Exercises afterwards", title_justify="left", box=table_box(HEAVY_HEAD)
+        )
         for column in ("Exercise", "Dose", "Cue"):
             exercises.add_column(column)
         for exercise in p.exercise:

@@ -12,6 +12,7 @@ import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
+from rich.box import SIMPLE_HEAD, Box
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
@@ -49,6 +50,28 @@ def plain_requested() -> bool:
 def is_plain(console: Console | None = None) -> bool:
     """Plain for this run, or a console made without colour (the session's plain mode)."""
     return plain_requested() or (console is not None and bool(console.no_color))
+
+
+# Plain mode's table: a row of dashes under the header, columns apart by spaces.
+PLAIN_TABLE = Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
+_BOX_TO_ASCII = str.maketrans(
+    {**dict.fromkeys("─━═", "-"), **dict.fromkeys("│┃║", "|")}
+    | dict.fromkeys("┌┐└┘├┤┬┴┼╭╮╯╰┏┓┗┛┣┫┳┻╋┡┩╇", "+")
+)
+
+
+def table_box(fancy: Box = SIMPLE_HEAD) -> Box:
+    """The box for a table: `fancy` on a colour terminal, dashes and spaces in plain mode."""
+    return PLAIN_TABLE if plain_requested() else fancy
+
+
+def ascii_art(text: Text) -> Text:
+    """A chart's lines and corners as - | + in plain mode (styles kept)."""
+    if not plain_requested():
+        return text
+    plain = text.copy()
+    plain.plain = text.plain.translate(_BOX_TO_ASCII)
+    return plain
 
 
 def boxed(
