@@ -18,7 +18,7 @@ PACKAGE = REPO / "iastm_coach"
 CORE_PACKAGES = ("journal", "protocols", "safety", "session", "history", "report")
 BASE_MODULES = ("clock", "context", "errors", "paths", "safe_text", "learn")
 # Where screens are drawn: the views, and nothing else.
-DRAWING = (PACKAGE / "views", PACKAGE / "commands")  # commands: until they use views only
+DRAWING = (PACKAGE / "views",)
 
 
 def core_modules() -> list[str]:

@@ -7,15 +7,17 @@ characters (a panel becomes a title line, a table a row of dashes under its head
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
+from iastm_coach.context import AppContext
 from iastm_coach.views import ui
 from tests.builders import T0, add_checkin, add_hold, add_session, make_journal
+from tests.fakes import FakeClock
 
 runner = CliRunner()
 BOX_CHARACTERS = set("─━│┃┌┐└┘├┤┬┴┼╭╮╯╰═║┏┓┗┛┣┫┳┻╋┡┩╇")
@@ -47,7 +49,9 @@ def journal_with_a_hold(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def output(args: list[str], env: dict[str, str] | None = None) -> str:
     ui.set_plain(False)  # consoles are cached per process: each run starts afresh
-    result = runner.invoke(app, args, env=env, prog_name="iastm-coach")
+    # A clock that stands still: the three runs must not straddle a minute.
+    context = AppContext(clock=FakeClock(datetime.fromisoformat(NOW)))
+    result = runner.invoke(app, args, env=env, prog_name="iastm-coach", obj=context)
     assert result.exit_code == 0, result.output
     return result.output
 

@@ -155,7 +155,7 @@ def line_conversation() -> Conversation:
     """Questions on standard output, answers from standard input (a terminal or a pipe)."""
     import sys
 
-    from iastm_coach.session.conversation import LineConversation
+    from iastm_coach.views.conversation import LineConversation
     from iastm_coach.views.ui import get_console
 
     return LineConversation(get_console(), sys.stdin)

@@ -49,7 +49,7 @@ def print_reminder(journal: Journal, now: dt.datetime) -> None:
 
 def show_flags(flags: list[RedFlag], region: str) -> None:
     """The same red-flag panel the session shows."""
-    from iastm_coach.session.aftercare import red_flag_panel
+    from iastm_coach.views.redflags import red_flag_panel
     from iastm_coach.views.ui import get_console
 
     get_console().print(red_flag_panel(flags, region))

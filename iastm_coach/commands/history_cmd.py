@@ -32,8 +32,6 @@ def cmd_history(
     ] = False,
 ) -> None:
     """Review past sessions, newest first: soreness at 24 h and 48 h, exercise sets, red flags."""
-    import json
-
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import UsageError
     from iastm_coach.history.queries import companions_for, join_rows, recent_sessions, row_dict
@@ -49,8 +47,9 @@ def cmd_history(
     companions = companions_for(journal, sessions)
     rows = join_rows(sessions, companions)
     if as_json:
-        payload = {"history_version": 1, "sessions": [row_dict(row) for row in rows]}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        from iastm_coach.views.json_doc import emit_json
+
+        emit_json({"history_version": 1, "sessions": [row_dict(row) for row in rows]})
         return
     # Holds placed since the oldest session shown, minus those lifted since: history
     # stays as fast on ten years of journal as on ten sessions. (`hold list` and

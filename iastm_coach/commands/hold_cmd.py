@@ -57,9 +57,9 @@ def cmd_hold_list(
 
     holds = active_holds(open_journal())
     if as_json:
-        import json
+        from iastm_coach.views.json_doc import emit_json
 
-        typer.echo(json.dumps(holds_json(holds), ensure_ascii=False, indent=1))
+        emit_json(holds_json(holds))
         return
     if not holds:
         say("No region is on hold.")

@@ -68,8 +68,6 @@ def cmd_measure(
     Without --value, shows how to do the test and asks for the result. Values:
     -100 to 400 for cm and degrees, 0 to 10 for 0-10 scores.
     """
-    import json
-
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
     from iastm_coach.history.measure import (
@@ -128,18 +126,15 @@ def cmd_measure(
         )
 
     if value is None:
-        from rich.text import Text
-
-        from iastm_coach.session.conversation import LineConversation
-        from iastm_coach.views.ui import get_console, literal
+        from iastm_coach.session.shown import line
+        from iastm_coach.views.conversation import LineConversation
+        from iastm_coach.views.ui import get_console
 
         console = get_console()
         talk = LineConversation(console, sys.stdin)
         talk.show(
-            Text(f"Outcome test for the {canonical}: ", style="bold")
-            + literal(test, "bold")
-            + literal(f" ({unit})"),
-            literal(outcome.how),
+            line(f"Outcome test for the {canonical}: {test}", (f" ({unit})", ""), tone="strong"),
+            line(outcome.how),
         )
         if chosen is None:
             chosen = talk.ask_choice("Which side did you measure?", ["left", "right"])
@@ -147,17 +142,17 @@ def cmd_measure(
             recent_measures(journal, region=canonical, test=test, now=now, side=chosen), now
         )
         if previous:
-            talk.show(literal("Last: " + " · ".join(previous), "dim"))
+            talk.show(line("Last: " + " · ".join(previous), tone="quiet"))
         low, high = value_bounds(unit)
         value = talk.ask_float(f"Your result ({unit})", low=low, high=high)
         if value is None:
-            talk.show(literal("Nothing recorded."))
+            talk.show(line("Nothing recorded."))
             return
         now = app_context(ctx.obj).clock.now()
         record_standalone(value, chosen, now)
         talk.show(
-            literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}."),
-            literal(CAVEAT, "dim"),
+            line(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}."),
+            line(CAVEAT, tone="quiet"),
         )
         return
 
@@ -166,8 +161,10 @@ def cmd_measure(
     record = record_standalone(value, chosen, now)
     if json_output:
         from iastm_coach.history.measure import measure_value
+        from iastm_coach.views.json_doc import emit_json
 
         payload = {
+            "measure_version": 1,
             "id": record.id,
             "at": record.at.isoformat(),
             **dict(record.data),
@@ -183,7 +180,7 @@ def cmd_measure(
                 for r in earlier
             ],
         }
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        emit_json(payload)
         return
     from iastm_coach.views.ui import say_literal
 

@@ -25,6 +25,7 @@ def complete_region(incomplete: str) -> list[str]:
     return [name for name in names if name.startswith(incomplete)]
 
 
+JSON_VERSION = 1  # of `protocol list --json`, `protocol show --json` and `protocol schema`
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
@@ -32,12 +33,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 def cmd_list(json_output: JsonOption = False) -> None:
     """Show every region with its protocol: built-in, or installed from your physio."""
     from iastm_coach.protocols.library import load_library
+    from iastm_coach.views.json_doc import emit_json, versioned
     from iastm_coach.views.protocol import library_json, library_table
     from iastm_coach.views.ui import get_console
 
     entries = load_library()
     if json_output:
-        typer.echo(dumps(library_json(entries)))
+        emit_json(versioned("protocols", JSON_VERSION, {"protocols": library_json(entries)}))
     else:
         get_console().print(library_table(entries))
 
@@ -56,12 +58,13 @@ def cmd_show(
 ) -> None:
     """Show a whole protocol: who signed it, for whom, and its fingerprint."""
     from iastm_coach.protocols.library import load_reference
+    from iastm_coach.views.json_doc import emit_json, versioned
     from iastm_coach.views.protocol import protocol_json, protocol_view
     from iastm_coach.views.ui import get_console
 
     loaded = load_reference(reference)
     if json_output:
-        typer.echo(dumps(protocol_json(loaded)))
+        emit_json(versioned("protocol_show", JSON_VERSION, protocol_json(loaded)))
     else:
         get_console().print(protocol_view(loaded))
 
@@ -204,14 +207,9 @@ def cmd_install(
 def cmd_schema() -> None:
     """Print the JSON Schema of the protocol format (for editor completion)."""
     from iastm_coach.protocols.files import protocol_json_schema
+    from iastm_coach.views.json_doc import emit_json, versioned
 
-    typer.echo(dumps(protocol_json_schema()))
-
-
-def dumps(value: object) -> str:
-    import json
-
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    emit_json(versioned("schema", JSON_VERSION, protocol_json_schema()))
 
 
 # The clinician's key and the patient's trusted keys live in their own module.

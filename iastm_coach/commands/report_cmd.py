@@ -62,7 +62,10 @@ def cmd_report(
     finally:
         gc.enable()
     if out is None:
-        sys.stdout.write(text)
+        from iastm_coach.safe_text import terminal_safe
+
+        # The notes in it were typed by people: no escape sequences reach a terminal.
+        sys.stdout.write(terminal_safe(text))
         sys.stdout.flush()
         return
     from iastm_coach.paths import write_private_file

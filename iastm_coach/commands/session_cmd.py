@@ -64,12 +64,12 @@ def cmd_session(
     from iastm_coach.context import app_context
     from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
-    from iastm_coach.session.conversation import LineConversation
     from iastm_coach.session.deps import SessionDeps, SessionRequest
     from iastm_coach.session.flow import run_session
     from iastm_coach.session.keys import open_keys
     from iastm_coach.session.timer import RunResult, Step, confirm_with_keys, run_plan
     from iastm_coach.views import ui
+    from iastm_coach.views.conversation import LineConversation
     from iastm_coach.views.timer import make_timer_view
 
     plain_mode = use_plain_mode(plain)

@@ -72,9 +72,9 @@ def cmd_trend(
         higher_is_better=better,
     )
     if as_json:
-        import json
+        from iastm_coach.views.json_doc import emit_json
 
-        typer.echo(json.dumps(trend.to_json(), ensure_ascii=False, indent=1))
+        emit_json(trend.to_json())
         return
     console = get_console()
     console.print(trend_view(trend, width=console.width))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from iastm_coach.history.queries import DueCheckin, SessionRow
     from iastm_coach.history.trend import Trend
     from iastm_coach.safety.holds import Hold
+    from iastm_coach.session.shown import Line
 
 SHORT_ID: Final = 6  # the tail of a record id people can type (`checkin ID`)
 OUTCOME_WEEKS: Final = 12  # measured weeks drawn per test and side (the newest)
@@ -359,15 +360,18 @@ def holds_text(holds: Mapping[str, Hold]) -> RenderableType:
     return Group(*parts)
 
 
-def due_line(item: DueCheckin) -> Text:
+def due_line(item: DueCheckin) -> Line:
+    """The heading of one follow-up's questions (shown through the conversation)."""
+    from iastm_coach.session.shown import line
+
     ended = item.session.data.get("ended")
     moment = ended if isinstance(ended, datetime) else item.session.at
-    text = Text()
-    text.append(f"{item.hours} h follow-up", style="bold")
-    text.append(" for ")
-    text.append_text(literal(item.place))
-    text.append(f", session of {when(moment)} (id {short_id(item.session.id)})")
-    return text
+    return line(
+        (f"{item.hours} h follow-up", "strong"),
+        " for ",
+        item.place,
+        f", session of {when(moment)} (id {short_id(item.session.id)})",
+    )
 
 
 # --- trend ----------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ Text from protocol files and notes is untrusted: it is always wrapped in
 from __future__ import annotations
 
 import os
-import re
-import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -139,25 +137,6 @@ def get_error_console() -> Console:
     return CoachConsole(
         stderr=True, no_color=plain_requested() or None, highlight=False, soft_wrap=True
     )
-
-
-_LINE_BREAKS = re.compile(r"(\r\n|\n|\t)")
-
-
-def terminal_safe(text: str) -> str:
-    """Text we did not write, made safe for a terminal: the same escaping as `literal`
-    (no escape sequences, no invisible or direction characters), but line breaks, CRLF
-    (CSV) and tabs kept, so a document stays the same document."""
-    parts = _LINE_BREAKS.split(text)  # odd indexes: the separators, kept as they are
-    return "".join(
-        part if index % 2 else strip_control_characters(part) for index, part in enumerate(parts)
-    )
-
-
-def write_document(text: str) -> None:
-    """A whole document (a report) to standard output, never raw escape sequences."""
-    sys.stdout.write(terminal_safe(text))
-    sys.stdout.flush()
 
 
 def literal(text: str, style: str = "") -> Text:
