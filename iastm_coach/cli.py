@@ -148,8 +148,9 @@ def uniform(command: Any) -> None:
     if plain is None:
         plain = plain_option()
         command.params.append(plain)
-    # A command's own --plain (session, learn) means the same as everywhere: plain output.
-    plain.callback = set_plain
+    # A command's own --plain (session) means the same as everywhere: plain output.
+    if plain.callback is None:
+        plain.callback = set_plain
 
 
 def metavar_for(param: Any) -> str:
