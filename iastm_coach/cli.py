@@ -219,11 +219,18 @@ BRACED = re.compile(r"\{([^{}\s]+)\}")
 HelpFormatter: Any = typer.Context.formatter_class  # Click's, through Typer's public Context
 
 
+TYPE_LABEL = re.compile(r" <[^<>]*>$")  # Typer's " <str>", " <list[Path]>" after a name
+
+
 class CoachFormatter(HelpFormatter):  # type: ignore[misc]
-    """Usage lines as people expect them: `REGION`, not Typer's `{REGION}`."""
+    """Help as people expect it: `REGION` in usage lines, not Typer's `{REGION}`, and
+    arguments listed by name without Python's type names."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, BRACED.sub(r"\1", args), prefix)
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        super().write_dl([(TYPE_LABEL.sub("", term), text) for term, text in rows], *args, **kwargs)
 
 
 class CoachContext(typer.Context):

@@ -147,6 +147,8 @@ def test_option_values_are_named_for_people() -> None:
     assert "--last N " in history and "--since YYYY-MM-DD " in history
     assert "--format md|html|csv|json " in help_of("report")
     assert "<int>" not in history and "%Y" not in history
+    assert "\n  REGION  " in history and "<str>" not in history  # no Python type names
+    assert "<list[Path]>" not in help_of("protocol", "validate")
 
 
 @pytest.mark.parametrize(
