@@ -16,7 +16,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from iastm_coach.cli import COMMANDS, app, load_command, short_help
+from iastm_coach.cli import COMMANDS, app, load_command
+from iastm_coach.cli_style import short_help
 from iastm_coach.errors import EXIT_OUTPUT_CLOSED, EXIT_USAGE
 
 runner = CliRunner()
