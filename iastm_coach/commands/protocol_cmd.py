@@ -25,7 +25,7 @@ def complete_region(incomplete: str) -> list[str]:
     return [name for name in names if name.startswith(incomplete)]
 
 
-JSON_VERSION = 1  # of `protocol list --json`, `protocol show --json` and `protocol schema`
+JSON_VERSION = 1  # of `protocol list/show/validate --json` and `protocol schema`
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
@@ -122,7 +122,9 @@ def cmd_validate(
             for warning in warnings:
                 say_literal(f"  {path}: warning: {warning}", "yellow")
     if json_output:
-        typer.echo(dumps(results))
+        from iastm_coach.views.json_doc import emit_json, versioned
+
+        emit_json(versioned("validate", JSON_VERSION, {"files": results}))
     if failed:
         raise typer.Exit(EXIT_DATA)
 
@@ -180,15 +182,14 @@ def cmd_install(
 
     from iastm_coach.context import app_context
     from iastm_coach.protocols.library import check_installable, install
-    from iastm_coach.session.conversation import LineConversation
-    from iastm_coach.session.issuer import confirm_patient
-    from iastm_coach.views.protocol import provenance_lines
+    from iastm_coach.session.issuer import confirm_patient, provenance_lines
+    from iastm_coach.views.conversation import LineConversation
+    from iastm_coach.views.shown import show
     from iastm_coach.views.ui import get_console, say_literal
 
     now = app_context(ctx.obj).clock.now()
     checked = check_installable(file)
-    for line, style in provenance_lines(checked):
-        say_literal(line, style)
+    show(*provenance_lines(checked))
     for warning in checked.warnings(now.date()):
         say_literal(f"Warning: {warning}", "yellow")
     confirm_patient(

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from iastm_coach.session.shown import Box, HoldNotice, Line, Shown, Tone
 from iastm_coach.views.redflags import red_flag_panel
-from iastm_coach.views.ui import boxed, literal
+from iastm_coach.views.ui import boxed, get_console, is_plain, literal
 
 STYLES: dict[Tone, str] = {
     "": "",
@@ -39,3 +39,11 @@ def render(item: Shown | Any, *, plain: bool | None = None) -> RenderableType:
         return red_flag_panel(item.flags, item.region, plain=plain)
     renderable: RenderableType = item  # transitional: a Rich renderable from a command
     return renderable
+
+
+def show(*items: Shown) -> None:
+    """Draw items on standard output (for commands that show without asking)."""
+    console = get_console()
+    plain = is_plain(console)
+    for item in items:
+        console.print(render(item, plain=plain))

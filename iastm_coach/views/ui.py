@@ -7,6 +7,7 @@ Text from protocol files and notes is untrusted: it is always wrapped in
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from typing import TYPE_CHECKING
 

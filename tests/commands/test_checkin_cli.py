@@ -250,7 +250,7 @@ def test_ctrl_c_exits_130(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) 
             raise KeyboardInterrupt
 
     from iastm_coach.commands import checkin_cmd
-    from iastm_coach.session.conversation import LineConversation
+    from iastm_coach.views.conversation import LineConversation
     from iastm_coach.views.ui import get_console
 
     monkeypatch.setattr(

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
+from iastm_coach.protocols.library import builtin_path
 from iastm_coach.views.json_doc import MissingVersion, json_text
 from tests.builders import REPO, T0, add_checkin, add_hold, add_session, make_journal
 
@@ -37,6 +38,8 @@ JSON_COMMANDS: dict[str, list[str]] = {
     "protocol list --json": ["protocol", "list", "--json"],
     "protocol show --json": ["protocol", "show", "calf", "--json"],
     "protocol schema": ["protocol", "schema"],
+    "protocol validate --json": ["protocol", "validate", "--json", str(builtin_path("calf"))],
+    "protocol keys --json": ["protocol", "keys", "--json"],
 }
 # The report keeps its own documented layout (one session per line: fast on big journals).
 OWN_LAYOUT = {"report --format json"}

@@ -34,6 +34,8 @@ SCREENS = [
     ["learn", "what-is-iastm"],
     ["journal", "check"],
     ["report"],
+    ["schedule"],
+    ["protocol", "keys"],
 ]
 
 
