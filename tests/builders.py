@@ -302,7 +302,8 @@ def example(kind: str, **changes: Any) -> dict[str, Any]:
 # --- the guided session with scripted answers -------------------------------------------------
 
 # Answers for aftercare that raise no flag: soreness 2, a smooth tool, soreness 1 before.
-MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1)]
+# A follow-up asked before a later session (the check-in's question) answers 1.
+MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1), ("treated area now", 1)]
 
 
 def make_deps(
@@ -321,13 +322,53 @@ def make_deps(
             confirm_quit=ScriptedConfirm(True),
         )
 
-    return SessionDeps(
-        clock=clock, journal=Journal(tmp_path / "journal"), talk=talk, run_timer=run_timer
+    journal = Journal(tmp_path / "journal")
+
+    def ask_checkin(session_record: Record, hours: int) -> None:
+        from iastm_coach.commands.checkin_cmd import ask_and_record
+
+        ask_and_record(deps.journal, session_record, hours=hours, clock=clock, talk=deps.talk)
+
+    deps = SessionDeps(
+        clock=clock, journal=journal, talk=talk, run_timer=run_timer, ask_checkin=ask_checkin
     )
+    return deps
 
 
 def session(deps: SessionDeps, region: str = "calf", **options: Any) -> SessionOutcome:
     return run_session(SessionRequest(region=region, **options), deps)
+
+
+def refused(deps: SessionDeps, region: str, **options: Any) -> str:
+    """The message of the SafetyStop a session of *region* must raise."""
+    import pytest
+
+    from iastm_coach.errors import SafetyStop
+
+    with pytest.raises(SafetyStop) as caught:
+        session(deps, region, **options)
+    return caught.value.message
+
+
+def answer_checkin(
+    journal: Journal,
+    session_record: Record,
+    now: datetime,
+    hours: int | None = None,
+    **answers: Any,
+) -> Record:
+    """A follow-up answered through the check-in core `iastm-coach checkin` uses (soreness
+    2 and no warning sign unless *answers* say otherwise); the follow-up from the time."""
+    from iastm_coach.commands.checkin_cmd import record_checkin
+
+    fields = {"soreness": 2, "bruising": False, "numbness": False, "swelling": False}
+    return record_checkin(
+        journal,
+        session_record,
+        {**fields, "worse": False, "note": "", **answers},
+        hours=hours,
+        now=now,
+    )
 
 
 def first_session_questions(region: str = "calf", zone: str = "leg") -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""`iastm-coach checkin`: the 24 h, 48 h (and 72 h) follow-ups of a session.
+"""`iastm-coach checkin`: the 24 h, 48 h (72 h, and day 5-7) follow-ups of a session.
 
 Only typer and the stdlib are imported at module level; the rest is imported
 when the command runs (start-up time matters).
@@ -18,6 +18,7 @@ from iastm_coach.commands.common import (
     open_journal,
     show_flags,
 )
+from iastm_coach.safety.followups import WINDOWS
 
 if TYPE_CHECKING:
     from iastm_coach.clock import Clock
@@ -44,7 +45,7 @@ def cmd_checkin(
     hours: Annotated[
         int | None,
         typer.Option(
-            "--hours", help="The follow-up answered: 24, 48 or 72 (default: from the time)."
+            "--hours", help="The follow-up answered: 24, 48, 72 or 120 (default: from the time)."
         ),
     ] = None,
     note: Annotated[str, typer.Option("--note", help="A note for your journal.")] = "",
@@ -68,8 +69,8 @@ def cmd_checkin(
     journal = open_journal()
     clock = SystemClock()
     now = clock.now()
-    if hours is not None and hours not in (24, 48, 72):
-        raise UsageError(f"--hours must be 24, 48 or 72 (got {hours})")
+    if hours is not None and hours not in WINDOWS:
+        raise UsageError(f"--hours must be 24, 48, 72 or 120 (got {hours})")
     if soreness is not None:
         if session_id is None:
             raise UsageError(
@@ -104,8 +105,8 @@ def cmd_checkin(
             if due_item is None:
                 raise UsageError(
                     "no follow-up of that session is open now",
-                    hint="Follow-ups open 20 h after a session and close at 64 h "
-                    "(96 h when a 72 h follow-up is needed); add --hours to answer one anyway.",
+                    hint="Follow-ups open 20 h after a session; one left unanswered stays "
+                    "due for two weeks; add --hours to answer one anyway.",
                 )
             hours = due_item.hours
         follow_up_hours(session, hours, now)  # refuse before asking, not after
@@ -127,7 +128,7 @@ def ask_and_record(
     again, piped answers are echoed, input that ends is exit 2, Ctrl-C exit 130.
     The warning signs have no default: each needs a y or an n.
     """
-    from iastm_coach.history.queries import WINDOWS, DueCheckin, session_end
+    from iastm_coach.history.queries import DueCheckin, session_end
     from iastm_coach.views.history import due_line
 
     ended = session_end(session)
@@ -188,7 +189,7 @@ def follow_up_hours(session: Record, hours: int | None, now: dt.datetime) -> int
     """The follow-up a check-in at *now* answers: *hours* if given (not before its window
     opens; late is fine), else the window *now* falls in. UsageError otherwise."""
     from iastm_coach.errors import UsageError
-    from iastm_coach.history.queries import WINDOWS, follow_up_at, session_end
+    from iastm_coach.history.queries import follow_up_at, session_end
 
     ended = session_end(session)
     if hours is None:
@@ -197,7 +198,8 @@ def follow_up_hours(session: Record, hours: int | None, now: dt.datetime) -> int
             elapsed = (now - ended) / dt.timedelta(hours=1)
             raise UsageError(
                 f"no follow-up is open {elapsed:.0f} h after that session",
-                hint="Follow-ups are answered 20-96 h after a session; add --hours 24, 48 or 72 "
+                hint="Follow-ups are answered from 20 h to two weeks after a session; add "
+                "--hours 24, 48, 72 or 120 "
                 "to record one you noted down at the time.",
             )
     opens = ended + dt.timedelta(hours=WINDOWS[hours][0])
@@ -205,7 +207,8 @@ def follow_up_hours(session: Record, hours: int | None, now: dt.datetime) -> int
         raise UsageError(
             f"too early for the {hours} h follow-up: it opens at "
             f"{opens.astimezone():%a %Y-%m-%d %H:%M}",
-            hint="Follow-ups open 20 h (24 h), 40 h (48 h) and 64 h (72 h) after the session.",
+            hint="Follow-ups open 20 h (24 h), 40 h (48 h), 64 h (72 h) and 5 days (120 h) "
+            "after the session.",
         )
     return hours
 
@@ -219,14 +222,23 @@ def record_checkin(
     now: dt.datetime,
 ) -> Record:
     """Validate the follow-up, write the check-in, place holds for any red flag."""
-    from iastm_coach.history.queries import checkins_of, place_label
+    from iastm_coach.history.queries import (
+        checkins_of,
+        follow_up_due,
+        place_label,
+        session_baseline,
+    )
     from iastm_coach.journal import records
+    from iastm_coach.safety.followups import required_follow_ups
     from iastm_coach.safety.holds import place_hold
-    from iastm_coach.safety.redflags import checkin_flags, needs_72h_follow_up
+    from iastm_coach.safety.redflags import checkin_flags
     from iastm_coach.views.ui import say_literal
 
-    hours = follow_up_hours(session, hours, now)
     earlier = checkins_of(journal, session)
+    if hours is None:  # the follow-up due now: the open one, or one left unanswered
+        due = follow_up_due(session, earlier, now)
+        hours = due.hours if due is not None else None
+    hours = follow_up_hours(session, hours, now)
     data: dict[str, Any] = {
         "session": session.id,
         "hours": hours,
@@ -241,11 +253,22 @@ def record_checkin(
     region = str(session.data.get("region", ""))
     place = place_label(region, str(session.data.get("side", "none")))
     say_literal(f"Recorded the {hours} h check-in for {place}: soreness {data['soreness']}/10.")
-    flags = checkin_flags(data, [c.data for c in earlier])
+    baseline = session_baseline(session)
+    flags = checkin_flags(data, [c.data for c in earlier], baseline=baseline)
     for flag in flags:
         place_hold(journal, region=region, flag=flag, source_id=saved.id, at=now)
     if flags:
         show_flags(flags, region)
-    elif hours == 48 and needs_72h_follow_up([*(c.data for c in earlier), data]):
-        say_literal("Soreness is still 4 or more: you will be asked again at 72 h.")
+    else:
+        later = [
+            h
+            for h in required_follow_ups([*(c.data for c in earlier), data], baseline)
+            if h > hours
+        ]
+        if later and later[0] > 48:
+            when = "on day 5 to 7" if later[0] == 120 else f"at {later[0]} h"
+            say_literal(
+                f"Soreness is not back to your usual ({baseline}/10) yet: you will be asked "
+                f"again {when}, and the next {region} session waits for that answer."
+            )
     return saved

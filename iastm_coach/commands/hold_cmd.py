@@ -24,16 +24,38 @@ def cmd_hold_clear(
     reason: Annotated[
         str, typer.Option("--reason", help="Why it is safe to resume (recorded in the journal).")
     ],
+    examined_by: Annotated[
+        str,
+        typer.Option(
+            "--examined-by",
+            help="The clinician who examined the area (required for numbness, swelling, "
+            "bruising or severe soreness; recorded).",
+        ),
+    ] = "",
 ) -> None:
-    """Lift a red-flag hold, ideally after your clinician has seen the area."""
+    """Lift a red-flag hold after your clinician has seen the area."""
     from iastm_coach.clock import SystemClock
     from iastm_coach.errors import CoachError
     from iastm_coach.protocols.library import load_for_region
-    from iastm_coach.safety.holds import clear_hold
+    from iastm_coach.safety.holds import active_holds, clear_hold, serious_rules
+    from iastm_coach.safety.redflags import RedFlag, advice_for
     from iastm_coach.views.ui import say_literal
 
     canonical = resolve_region(region)
-    clear_hold(open_journal(), region=canonical, reason=reason, at=SystemClock().now())
+    journal = open_journal()
+    hold = active_holds(journal).get(canonical)
+    if hold is not None and serious_rules(hold):
+        # The urgent advice again, before the hold goes: it may be the last time it is read.
+        flags = [RedFlag(rule, "") for rule in hold.all_rules]
+        say_literal(f"The {canonical} is on hold for: {hold.reason_text()}.", style="red")
+        say_literal(advice_for(flags, region=canonical), style="red")
+    clear_hold(
+        journal,
+        region=canonical,
+        reason=reason,
+        at=SystemClock().now(),
+        examined_by=examined_by,
+    )
     try:
         percent = load_for_region(canonical).protocol.after_red_flag_percent
     except CoachError:

@@ -6,11 +6,14 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Record
 
 
 class SideChoice(StrEnum):
@@ -52,7 +55,24 @@ def cmd_session(
         bool,
         typer.Option(
             "--override-rest",
-            help="Treat before the rest period is over (recorded; never while on hold).",
+            help="Treat before the rest period is over, when your clinician said so: at least "
+            "24 h after the last session, once per rest period (recorded; never while on hold).",
+        ),
+    ] = False,
+    clinician_said_sooner: Annotated[
+        bool,
+        typer.Option(
+            "--clinician-said-sooner",
+            help="With --override-rest: answers yes to 'Did your clinician tell you to treat "
+            "this region sooner?' without asking (for scripts; recorded).",
+        ),
+    ] = False,
+    course_reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--course-reviewed",
+            help="When the course is over or nothing has improved: answers yes to 'Have you "
+            "reviewed it with your clinician?' without asking (recorded).",
         ),
     ] = False,
 ) -> None:
@@ -90,17 +110,28 @@ def cmd_session(
                 confirm_quit=confirm_with_keys(keys, view),
             )
 
+    journal = Journal(journal_dir())
+    talk = LineConversation(console, sys.stdin)
+
+    def ask_checkin(session: Record, hours: int) -> None:
+        from iastm_coach.commands.checkin_cmd import ask_and_record
+
+        ask_and_record(journal, session, hours=hours, clock=clock, talk=talk)
+
     deps = SessionDeps(
         clock=clock,
-        journal=Journal(journal_dir()),
-        talk=LineConversation(console, sys.stdin),
+        journal=journal,
+        talk=talk,
         run_timer=run_timer,
         time_scale=scale,
+        ask_checkin=ask_checkin,
     )
     request = SessionRequest(
         region=region,
         protocol_file=protocol,
         side=side.value if side else None,
         override_rest=override_rest,
+        clinician_said_sooner=clinician_said_sooner,
+        course_reviewed=course_reviewed,
     )
     run_session(request, deps)

@@ -12,21 +12,25 @@ import typer
 
 if TYPE_CHECKING:
     from iastm_coach.history.today import RegionRules, TodayPlan
+    from iastm_coach.protocols.files import LoadedProtocol
+    from iastm_coach.safety.zones import RegionLinks
 
 TODAY_JSON_VERSION = 1  # `today --json`: the fields of TodayPlan.to_json, after this one
 
 
-def rules_for(region: str) -> RegionRules:
+def rules_for(region: str, loaded: LoadedProtocol | None = None) -> RegionRules:
     """A region's rules from its installed protocol, else the built-in one."""
     from iastm_coach.history.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.zones import links_of
 
-    protocol = load_for_region(region).protocol
+    protocol = (loaded or load_for_region(region)).protocol
     prescription = protocol.prescription
     return RegionRules(
         region=region,
         rest_hours=protocol.settings.rest_hours,
         sessions_per_week=prescription.sessions_per_week if prescription else None,
+        links=links_of(protocol),
     )
 
 
@@ -39,13 +43,46 @@ def installed_regions() -> list[str]:
 
 def build_plan(obj: Any) -> TodayPlan:
     from iastm_coach.context import app_context
+    from iastm_coach.errors import CoachError
     from iastm_coach.history.today import gather_today
     from iastm_coach.journal.store import Journal
     from iastm_coach.paths import journal_dir
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.course import course_facts, review_due
+    from iastm_coach.safety.settling import waiting_reason
+    from iastm_coach.safety.zones import links_of, remembered
 
     now = app_context(obj).clock.now()
+    journal = Journal(journal_dir())
+    protocols: dict[str, LoadedProtocol] = {}
+
+    def protocol_of(region: str) -> LoadedProtocol:  # each protocol read once
+        if region not in protocols:
+            protocols[region] = load_for_region(region)
+        return protocols[region]
+
+    def links_for(region: str) -> RegionLinks | None:
+        try:
+            return links_of(protocol_of(region).protocol)
+        except CoachError:
+            return None
+
+    linked = remembered(links_for)
+
+    def review_for(region: str) -> str | None:
+        loaded = protocol_of(region)
+        return review_due(loaded.protocol, course_facts(journal, loaded, now), now)
+
+    def waiting_for(region: str) -> str | None:
+        return waiting_reason(journal, links_of(protocol_of(region).protocol), now, linked)
+
     return gather_today(
-        Journal(journal_dir()), now, rules_for=rules_for, installed=installed_regions()
+        journal,
+        now,
+        rules_for=lambda region: rules_for(region, protocol_of(region)),
+        installed=installed_regions(),
+        review_for=review_for,
+        waiting_for=waiting_for,
     )
 
 
@@ -77,12 +114,15 @@ def cmd_today(
     \b
     Exit status: 0 whenever the plan is shown, whatever it says (2: bad option;
     4: the journal is damaged). Scripts and shell prompts should read --json:
-      due            [{region, command, last_session, sessions_this_week, sessions_per_week}]
+      due            [{region, command, note, last_session, sessions_this_week,
+                      sessions_per_week}]
       resting        [{region, until, last_session, sessions_this_week, sessions_per_week}]
-      on_hold        [{region, reason, since, rule, reasons, rules}]
+      on_hold        [{region, reason, since, rule, reasons, rules, held_region, note}]
       done_for_week  [{region, last_session, sessions_this_week, sessions_per_week}]
       checkins_due   [{session_id, region, side, hours, closes}]
       problems       [{region, message}]
+      review         [{region, reason, last_session, sessions_this_week, sessions_per_week}]
+      waiting        [{region, reason, last_session, sessions_this_week, sessions_per_week}]
       next_command   the command for the next due session, or null
       next_due_at    when nothing is due: when the next region has rested, or null
       now, week_start, new_user

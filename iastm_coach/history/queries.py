@@ -5,17 +5,19 @@ back it has to look, not on the size of the journal: history of the last N
 sessions, due check-ins (at most four days back) and the reminder line stay
 fast after ten years of sessions. Full scans belong to `report`.
 
-Follow-up windows (hours after the session ended; contiguous, so any moment
+Follow-up windows (hours after the session ended; contiguous up to 96 h, so any moment
 belongs to at most one follow-up):
 
     24 h follow-up: from 20 h to 40 h
     48 h follow-up: from 40 h to 64 h
-    72 h follow-up: from 64 h to 96 h, only when the latest earlier soreness
-                    answer (48 h, else 24 h) was 4 or more
+    72 h follow-up: from 64 h to 96 h, when the latest answer up to 48 h is above the
+                    person's usual soreness for the region (or "getting worse")
+    120 h "has it settled?": from day 5 to day 7, when the 72 h answer is above usual
 
-A follow-up whose window has passed unanswered is no longer asked (soreness
-cannot be remembered reliably days later); a check-in given late inside its
-window still answers that follow-up.
+A needed follow-up never expires silently: when its window has passed unanswered and no
+later one is open, it stays due (a late answer: how it is now) for 14 days
+(`safety/followups.py` has the schedule); a check-in given late inside its window
+still answers that follow-up.
 """
 
 from __future__ import annotations
@@ -29,14 +31,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.journal import records
-from iastm_coach.safety.redflags import needs_72h_follow_up
+from iastm_coach.safety.followups import (
+    FOLLOW_UP_HORIZON,
+    WINDOWS,
+    follow_up_to_ask,
+    required_follow_ups,
+    window_at,
+)
 
 if TYPE_CHECKING:
     from iastm_coach.history.outcomes import SessionChange
     from iastm_coach.journal.store import Journal, Record
 
-WINDOWS: Final[dict[int, tuple[int, int]]] = {24: (20, 40), 48: (40, 64), 72: (64, 96)}
-LOOK_BACK: Final = timedelta(hours=97)  # the last window closes at 96 h; one hour of slack
+LOOK_BACK: Final = FOLLOW_UP_HORIZON + timedelta(hours=1)  # follow-ups stay due this long
 CHECKIN_HORIZON: Final = timedelta(days=14)  # dose and rules ignore check-ins written later
 SITTING_SPAN: Final = timedelta(hours=2)  # the sides of one sitting are written together
 BY_TIME: Final = attrgetter("at", "id")  # record order: time written, then id
@@ -519,24 +526,25 @@ class DueCheckin:
 
 
 def follow_up_at(ended: datetime, moment: datetime) -> int | None:
-    """Which follow-up (24, 48 or 72) a check-in at *moment* answers, or None."""
-    elapsed = (moment - ended) / timedelta(hours=1)
-    for hours, (opens, closes) in WINDOWS.items():
-        if opens <= elapsed < closes:
-            return hours
-    return None
+    """Which follow-up (24, 48, 72 or 120) a check-in at *moment* answers, or None."""
+    return window_at((moment - ended) / timedelta(hours=1))
+
+
+def session_baseline(session: Record) -> int:
+    """The usual soreness recorded with the session (0 for older records)."""
+    value = session.data.get("baseline")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def follow_up_due(session: Record, checkins: Sequence[Record], now: datetime) -> DueCheckin | None:
-    """The follow-up of *session* open at *now* and not yet answered, if any."""
+    """The follow-up of *session* to answer at *now*, if any: the open one, or the last
+    needed one left unanswered (see the module's schedule)."""
     ended = session_end(session)
-    hours = follow_up_at(ended, now)
+    data = [c.data for c in checkins]
+    required = required_follow_ups(data, session_baseline(session))
+    answered = [int(c.data.get("hours", 0)) for c in checkins]
+    hours = follow_up_to_ask(required, answered, (now - ended) / timedelta(hours=1))
     if hours is None:
-        return None
-    answered = {int(c.data.get("hours", 0)) for c in checkins}
-    if hours in answered:
-        return None
-    if hours == 72 and not needs_72h_follow_up([c.data for c in checkins]):
         return None
     opens, closes = WINDOWS[hours]
     return DueCheckin(
@@ -547,7 +555,7 @@ def follow_up_due(session: Record, checkins: Sequence[Record], now: datetime) ->
 def due_checkins(journal: Journal, now: datetime) -> list[DueCheckin]:
     """Every follow-up that can be answered now, oldest session first.
 
-    Reads only the last four days of sessions and check-ins.
+    Reads only the last two weeks of sessions and check-ins.
     """
     found = journal.recent(kinds={records.SESSION, records.CHECKIN}, since=now - LOOK_BACK)
     return due_from(found, now)

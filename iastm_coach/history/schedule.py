@@ -27,10 +27,10 @@ A planned session's identity is its region, week and number in that week
 its calendar UID, so importing the calendar again updates it. Sittings already
 done this week take the first numbers, so a done slot is left out.
 
-Check-ins: every 24 h and 48 h follow-up (and 72 h when the earlier answers
-call for it, as `checkin` decides) of recent sessions that is not answered and
-whose window has not closed, one per sitting (both sides together), at the
-nominal hour after the session ended.
+Check-ins: every 24 h and 48 h follow-up (and 72 h and the day 5-7 one when the
+earlier answers call for them, as `checkin` decides: `safety/followups.py`) of
+recent sessions that is not answered and whose window has not closed, one per
+sitting (both sides together), at the nominal hour after the session ended.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Final
 
-from iastm_coach.history.queries import WINDOWS, session_end, sitting_key
+from iastm_coach.history.queries import session_baseline, session_end, sitting_key
 from iastm_coach.history.today import RegionRules, plan_today, week_start
 from iastm_coach.journal import records
-from iastm_coach.safety.redflags import needs_72h_follow_up
+from iastm_coach.safety.followups import WINDOWS, required_follow_ups
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -312,7 +312,7 @@ def plan_checkins(
     planned: list[PlannedCheckin] = []
     for (region, _), members in sittings.items():
         ended = max(session_end(s) for s in members)
-        if ended + timedelta(hours=WINDOWS[72][1]) <= now:
+        if ended + timedelta(hours=max(closes for _, closes in WINDOWS.values())) <= now:
             continue  # every window has closed
         for hours, (_, closes_after) in WINDOWS.items():
             closes = ended + timedelta(hours=closes_after)
@@ -340,7 +340,7 @@ def _open_for(session: Record, hours: int, answered: list[Record]) -> bool:
     """Whether *session* still waits for its *hours* follow-up."""
     if any(int(c.data.get("hours", 0)) == hours for c in answered):
         return False
-    return hours != 72 or needs_72h_follow_up([c.data for c in answered])
+    return hours in required_follow_ups([c.data for c in answered], session_baseline(session))
 
 
 CourseFor = Callable[[str], Course]

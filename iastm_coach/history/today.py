@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from iastm_coach.errors import CoachError
 from iastm_coach.history.queries import session_end
 from iastm_coach.journal import records
+from iastm_coach.safety.zones import RegionLinks, blockers, overlapping, sides_meet
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import DueCheckin
@@ -35,7 +36,7 @@ IN_USE_LOOKBACK: Final = timedelta(weeks=26)
 FIRST_REGION: Final = "calf"
 """The region the welcome screen suggests (a common, self-reachable place to start)."""
 
-Status = Literal["due", "resting", "on_hold", "done_for_week", "problem"]
+Status = Literal["due", "resting", "on_hold", "done_for_week", "problem", "review", "waiting"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class RegionRules:
     region: str
     rest_hours: int
     sessions_per_week: int | None = None
+    links: RegionLinks | None = None  # zone, sides and overlaps (None: the region alone)
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ class RegionStatus:
     sessions_this_week: int = 0
     sessions_per_week: int | None = None
     until: datetime | None = None  # resting: when the rest period is over
-    hold: Hold | None = None
+    hold: Hold | None = None  # on hold: the hold that stops it (maybe another region's)
     problem: str = ""
+    note: str = ""  # one side held or resting while the other is free, and why
 
     @property
     def command(self) -> str:
@@ -98,6 +101,16 @@ class TodayPlan:
         return self.of("problem")
 
     @property
+    def waiting(self) -> list[RegionStatus]:
+        """Regions whose last sitting has not settled, or whose check-in is due first."""
+        return self.of("waiting")
+
+    @property
+    def review(self) -> list[RegionStatus]:
+        """Regions whose course is over or shows no change: review with a clinician."""
+        return self.of("review")
+
+    @property
     def next_command(self) -> str | None:
         """The command that starts the next due session, or None when nothing is due."""
         due = self.due
@@ -125,7 +138,10 @@ class TodayPlan:
             "now": self.now.isoformat(),
             "week_start": self.week_start.isoformat(),
             "new_user": self.new_user,
-            "due": [{"region": i.region, "command": i.command, **week(i)} for i in self.due],
+            "due": [
+                {"region": i.region, "command": i.command, "note": i.note, **week(i)}
+                for i in self.due
+            ],
             "resting": [
                 {"region": i.region, "until": _iso(i.until), **week(i)} for i in self.resting
             ],
@@ -137,6 +153,8 @@ class TodayPlan:
                     "rule": i.hold.rule if i.hold else "",
                     "reasons": list(i.hold.all_reasons) if i.hold else [],
                     "rules": list(i.hold.all_rules) if i.hold else [],
+                    "held_region": i.hold.region if i.hold else i.region,
+                    "note": i.note,
                 }
                 for i in self.on_hold
             ],
@@ -152,6 +170,8 @@ class TodayPlan:
                 for c in self.checkins_due
             ],
             "problems": [{"region": i.region, "message": i.problem} for i in self.problems],
+            "review": [{"region": i.region, "reason": i.note, **week(i)} for i in self.review],
+            "waiting": [{"region": i.region, "reason": i.note, **week(i)} for i in self.waiting],
             "next_command": self.next_command,
             "next_due_at": _iso(self.next_due_at),
         }
@@ -186,22 +206,27 @@ def plan_today(
     checkins_due: Sequence[DueCheckin] = (),
     problems: Mapping[str, str] | None = None,
     new_user: bool = False,
+    reviews: Mapping[str, str] | None = None,
+    waiting: Mapping[str, str] | None = None,
 ) -> TodayPlan:
     """Today's plan for every region in *rules*, *problems* and *holds*.
 
     *sessions* are session records in any order (at least the rest and week
     windows of each region); *problems* maps regions whose protocol could not
-    be read to a message.
+    be read to a message; *reviews* maps regions whose course calls for a review with a
+    clinician to the reason (shown instead of "due").
     """
     holds = holds or {}
     problems = problems or {}
     start = week_start(now)
     last_ended: dict[str, datetime] = {}
+    by_region: dict[str, list[Record]] = {}
     groups: dict[str, set[str]] = {}
     for record in sessions:
         if record.kind != records.SESSION:
             continue
         region = str(record.data.get("region", ""))
+        by_region.setdefault(region, []).append(record)
         ended = session_end(record)
         if region not in last_ended or ended > last_ended[region]:
             last_ended[region] = ended
@@ -209,6 +234,7 @@ def plan_today(
             # A sitting that treats both sides counts once.
             group = str(record.data.get("group", "")) or record.id
             groups.setdefault(region, set()).add(group)
+    links = {region: rule.links for region, rule in rules.items()}
     statuses: list[RegionStatus] = []
     for region in sorted(set(rules) | set(problems) | set(holds)):
         last = last_ended.get(region)
@@ -223,16 +249,45 @@ def plan_today(
         }
         if region in holds:
             statuses.append(RegionStatus(status="on_hold", hold=holds[region], **common))
-        elif rule is None:
+            continue
+        if rule is None:
             message = problems.get(region, "no protocol found for this region")
             statuses.append(RegionStatus(status="problem", problem=message, **common))
-        elif last is not None and last + timedelta(hours=rule.rest_hours) > now:
-            until = last + timedelta(hours=rule.rest_hours)
-            statuses.append(RegionStatus(status="resting", until=until, **common))
+            continue
+        target = rule.links
+        sides = (["left", "right"] if target.sided else ["none"]) if target else ["none"]
+        held = {side: blockers(target, side, holds, links) for side in sides} if target else {}
+        free = [side for side in sides if not held.get(side)]
+        if not free:
+            first = held[sides[0]][0]
+            statuses.append(
+                RegionStatus(status="on_hold", hold=first.hold, note=first.why, **common)
+            )
+            continue
+        notes = [f"{side} side: {held[side][0].why}" for side in sides if held.get(side)]
+        until = {side: _rested_at(region, side, rule, by_region, links, last) for side in free}
+        known = [moment for moment in until.values() if moment is not None]
+        ready = None if len(known) < len(until) else min(known)  # a side never treated: free
+        sides_resting = [
+            side for side, moment in until.items() if moment is not None and moment > now
+        ]
+        if ready is not None and ready > now:
+            statuses.append(
+                RegionStatus(status="resting", until=ready, note="; ".join(notes), **common)
+            )
         elif per_week is not None and this_week >= per_week:
             statuses.append(RegionStatus(status="done_for_week", **common))
+        elif waiting and region in waiting:
+            statuses.append(RegionStatus(status="waiting", note=waiting[region], **common))
+        elif reviews and region in reviews:
+            statuses.append(RegionStatus(status="review", note=reviews[region], **common))
         else:
-            statuses.append(RegionStatus(status="due", **common))
+            notes += [
+                f"{side} side rests until {until[side]:%a %H:%M}"
+                for side in sides_resting
+                if until[side]
+            ]
+            statuses.append(RegionStatus(status="due", note="; ".join(notes), **common))
     return TodayPlan(
         now=now,
         week_start=start,
@@ -240,6 +295,31 @@ def plan_today(
         checkins_due=tuple(checkins_due),
         new_user=new_user,
     )
+
+
+def _rested_at(
+    region: str,
+    side: str,
+    rule: RegionRules,
+    by_region: Mapping[str, Sequence[Record]],
+    links: Mapping[str, RegionLinks | None],
+    own_last: datetime | None,
+) -> datetime | None:
+    """When *region* on *side* has rested: from its own newest session (any side), or the
+    newest of an overlapping region on that side (they share one rest clock)."""
+    ends = [own_last] if own_last is not None else []
+    target = rule.links
+    if target is not None:
+        for other, items in by_region.items():
+            other_links = links.get(other)
+            if other == region or not (
+                other in target.overlaps or (other_links and overlapping(target, other_links))
+            ):
+                continue
+            ends += [session_end(r) for r in items if sides_meet(str(r.data.get("side", "")), side)]
+    if not ends:
+        return None
+    return max(ends) + timedelta(hours=rule.rest_hours)
 
 
 RulesFor = Callable[[str], RegionRules]
@@ -271,12 +351,16 @@ def gather_today(
     *,
     rules_for: RulesFor,
     installed: Iterable[str] = (),
+    review_for: Callable[[str], str | None] | None = None,
+    waiting_for: Callable[[str], str | None] | None = None,
 ) -> TodayPlan:
     """Read what today's plan needs and build it.
 
     *rules_for* returns a region's rules (from its installed or built-in
     protocol) and raises `CoachError` when it cannot; that region is then
-    shown as a problem instead of hiding the whole plan.
+    shown as a problem instead of hiding the whole plan. *review_for* says why a region's
+    course calls for a review with a clinician (None: it does not); *waiting_for* why a
+    region waits for its last sitting to settle or for a check-in.
     """
     from iastm_coach.history.queries import due_checkins
     from iastm_coach.safety.holds import active_holds
@@ -285,11 +369,20 @@ def gather_today(
     holds = active_holds(journal)
     rules: dict[str, RegionRules] = {}
     problems: dict[str, str] = {}
+    reviews: dict[str, str] = {}
+    waiting: dict[str, str] = {}
     for region in sorted(in_use.regions | set(holds)):
         try:
             rules[region] = rules_for(region)
+            reason = review_for(region) if review_for else None
+            wait = waiting_for(region) if waiting_for and region not in holds else None
         except CoachError as error:
             problems[region] = error.message
+            continue
+        if reason:
+            reviews[region] = reason
+        if wait:
+            waiting[region] = wait
     return plan_today(
         now=now,
         rules=rules,
@@ -298,6 +391,8 @@ def gather_today(
         checkins_due=due_checkins(journal, now),
         problems=problems,
         new_user=not in_use.any_session and not in_use.regions and not holds,
+        reviews=reviews,
+        waiting=waiting,
     )
 
 

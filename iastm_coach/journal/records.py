@@ -339,11 +339,31 @@ SESSION_FIELDS: Final[FieldTable] = {
     "bruising": Flag("bruising beyond redness, right after"),
     "numbness": Flag("numbness or tingling, right after"),
     "note": Text("the user's note"),
+    "overrides": ListOf(
+        Entry(
+            {
+                "rule": Text('the limit overridden, e.g. "rest" or "course-review"'),
+                "detail": Text("what was overridden, and on whose word"),
+            }
+        ),
+        "every override of a safety limit for this session (shown to the physio)",
+        required=False,
+    ),
+    "baseline": Whole(
+        "the person's usual soreness for the region when the session started (0-10): "
+        "recorded at first use, updated from settled follow-up answers",
+        low=0,
+        high=10,
+        required=False,
+    ),
 }
 
 CHECKIN_FIELDS: Final[FieldTable] = {
     "session": Text("id of the session it follows up", nonempty=True),
-    "hours": Whole("the follow-up it answers", choices=(24, 48, 72)),
+    "hours": Whole(
+        'the follow-up it answers (120: the day 5-7 "has it settled?")',
+        choices=(24, 48, 72, 120),
+    ),
     "soreness": Whole("soreness of the treated area now", low=0, high=10),
     "bruising": Flag("bruising beyond redness"),
     "numbness": Flag("numbness or tingling"),
@@ -390,11 +410,22 @@ HOLD_FIELDS: Final[FieldTable] = {
     "rule": Text('red-flag rule id, e.g. "soreness-7"'),
     "reason": Text("plain-language explanation"),
     "source": Text("id of the session or check-in that triggered it"),
+    "side": Text(
+        "the side the flag concerns (it decides which other regions of the limb it stops); "
+        "older records leave it out, which counts as every side",
+        choices=SIDES,
+        required=False,
+    ),
 }
 
 HOLD_CLEAR_FIELDS: Final[FieldTable] = {
     "region": Text(_REGION, nonempty=True),
     "reason": Text("the user's reason for lifting the hold"),
+    "examined_by": Text(
+        "the clinician who examined the area (required for serious signs: swelling, "
+        "numbness, bruising, severe soreness)",
+        required=False,
+    ),
 }
 
 MEASURE_FIELDS: Final[FieldTable] = {

@@ -1,29 +1,36 @@
 """Dose adjustment: how much of the protocol the next session of a region does.
 
-Rules, all looking only at the last session of the region (and its sitting:
-both sides treated together count as one):
+Rules, all looking only at the last sitting of the region (both sides treated
+together count as one) and, when the session gate passes them, the last sittings
+of overlapping regions on the sides treated:
 
-1. The protocol's own `dose_rule`s: when the soreness at the 24 h check-in
-   was at least `when_soreness_at_least`, the next session runs at
-   `scale_percent`. When several rules match, the lowest percentage wins.
+1. The protocol's own `dose_rule`s: when the highest soreness answered at any
+   follow-up (24 h, 48 h, 72 h, day 5-7) was at least `when_soreness_at_least`,
+   the next session runs at `scale_percent`. When several rules match, the
+   lowest percentage wins.
 2. Without any `dose_rule` in the protocol, a conservative default applies
    (not a finding; the clinical reference has no sourced scale-back rule):
-   24 h soreness of 5 or more → next session at 70 %.
-3. The first session after a red-flag hold was cleared runs at the
+   highest follow-up soreness of 5 or more → next session at 70 %.
+3. A follow-up that was needed but never answered is never read as "no
+   soreness": the next session runs at the same 70 % (conservative default).
+4. The first session after a red-flag hold was cleared runs at the
    protocol's `after_red_flag_percent` (50 % unless the physio set it).
 
-When more than one applies, the lowest dose is used. Without a 24 h answer
-rules 1 and 2 do not apply (a 48 h answer is not used in its place), and the
-dose returns to 100 % after a session whose 24 h soreness was below the rules.
+When more than one applies, the lowest dose is used. The dose returns to 100 %
+after a sitting whose follow-ups were all answered and stayed below the rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.queries import checkins_of, last_session, sitting_of
+from iastm_coach.safety.followups import answers_by_hours
 from iastm_coach.safety.holds import HoldState, hold_state
+from iastm_coach.safety.settling import Followed
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal
@@ -44,29 +51,38 @@ class Dose:
 FULL: Final = Dose(100, "")
 
 
-def dose_from_soreness(protocol: TreatmentProtocol, soreness_24h: int | None) -> Dose:
-    """Rules 1 and 2 for a known 24 h soreness (None: no answer, full dose)."""
-    if soreness_24h is None:
+def dose_from_soreness(
+    protocol: TreatmentProtocol, soreness: int | None, *, hours: int = 24
+) -> Dose:
+    """Rules 1 and 2 for the highest follow-up answer (None: no answer, no reduction);
+    *hours* names the follow-up it was given at, for the reason shown."""
+    if soreness is None:
         return FULL
+    where = f"soreness {soreness}/10 at the {hours} h check-in after the last session"
     if protocol.dose_rule:
-        matching = [
-            rule for rule in protocol.dose_rule if soreness_24h >= rule.when_soreness_at_least
-        ]
+        matching = [rule for rule in protocol.dose_rule if soreness >= rule.when_soreness_at_least]
         if not matching:
             return FULL
         rule = min(matching, key=lambda r: (r.scale_percent, -r.when_soreness_at_least))
-        return Dose(
-            rule.scale_percent,
-            f"soreness {soreness_24h}/10 at the 24 h check-in after the last session: "
-            f"{rule.explain}",
-        )
-    if soreness_24h >= DEFAULT_THRESHOLD:
+        return Dose(rule.scale_percent, f"{where}: {rule.explain}")
+    if soreness >= DEFAULT_THRESHOLD:
         return Dose(
             DEFAULT_PERCENT,
-            f"soreness {soreness_24h}/10 at the 24 h check-in after the last session "
-            f"(5 or more): {DEFAULT_PERCENT} % of the usual time, a conservative default",
+            f"{where} (5 or more): {DEFAULT_PERCENT} % of the usual time, a conservative default",
         )
     return FULL
+
+
+def dose_for_missed(missed: Sequence[tuple[str, int]]) -> Dose:
+    """Rule 3: a needed follow-up left unanswered is not "no soreness"."""
+    if not missed:
+        return FULL
+    place, hours = missed[0]
+    return Dose(
+        DEFAULT_PERCENT,
+        f"the {hours} h check-in of the last {place} session was not answered: "
+        f"{DEFAULT_PERCENT} % of the usual time, a conservative default",
+    )
 
 
 def lowest(*doses: Dose) -> Dose:
@@ -79,11 +95,19 @@ def lowest(*doses: Dose) -> Dose:
 
 
 def next_dose(
-    protocol: TreatmentProtocol, journal: Journal, *, region: str, holds: HoldState | None = None
+    protocol: TreatmentProtocol,
+    journal: Journal,
+    *,
+    region: str,
+    holds: HoldState | None = None,
+    now: datetime | None = None,
+    followed: Sequence[Followed] | None = None,
 ) -> Dose:
     """The dose for the next session of *region*, with the reason shown to people.
 
-    *holds* saves reading every hold again when the caller already has them.
+    *holds* saves reading every hold again when the caller already has them;
+    *followed* are the gating sessions (`settling.settle_before_session`), else
+    the region's last sitting is read; with *now*, missed follow-ups count (rule 3).
     """
     last = last_session(journal, region)
     after_hold = FULL
@@ -96,15 +120,21 @@ def next_dose(
             f"{f' ({reason})' if reason else ''}: restart at "
             f"{protocol.after_red_flag_percent} %",
         )
-    if last is None:
-        return after_hold
-    values = []  # the last 24 h answer of each side, when there is one
-    for session in sitting_of(journal, last):
-        answers = [
-            checkin.data.get("soreness")
-            for checkin in checkins_of(journal, session)
-            if checkin.data.get("hours") == 24
+    if followed is None:
+        if last is None:
+            return after_hold
+        followed = [
+            Followed(session, tuple(checkins_of(journal, session)))
+            for session in sitting_of(journal, last)
         ]
-        if answers and isinstance(answers[-1], int):
-            values.append(answers[-1])
-    return lowest(after_hold, dose_from_soreness(protocol, max(values) if values else None))
+    highest: tuple[int, int] | None = None  # (soreness, hours)
+    missed: list[tuple[str, int]] = []
+    for item in followed:
+        for hours, answer in answers_by_hours(item.answers()).items():  # the last per follow-up
+            value = int(str(answer["soreness"]))
+            if highest is None or value > highest[0]:
+                highest = (value, hours)
+        if now is not None:
+            missed += [(item.place, hours) for hours in item.missed(now)]
+    by_soreness = dose_from_soreness(protocol, highest[0], hours=highest[1]) if highest else FULL
+    return lowest(after_hold, by_soreness, dose_for_missed(missed))

@@ -42,6 +42,9 @@ class Hold:
     rules: tuple[str, ...] = ()
     source_id: str = ""
     reasons: tuple[str, ...] = ()
+    # The sides the flags concern ("left", "right", "none"; "" when a record does not say,
+    # which then counts as every side). The region itself is held on every side.
+    sides: frozenset[str] = frozenset({""})
 
     @property
     def all_rules(self) -> tuple[str, ...]:
@@ -105,6 +108,8 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
         rule = str(record.data.get("rule", ""))
         reason = str(record.data.get("reason", ""))
         shown = reason or rule  # a hand-edited record without a reason shows its rule
+        side = record.data.get("side")
+        side = side if side in ("left", "right", "none") else ""
         current = active.get(region)
         if current is None:
             active[region] = Hold(
@@ -116,12 +121,14 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
                 rules=(rule,),
                 source_id=str(record.data.get("source", "")),
                 reasons=(shown,),
+                sides=frozenset({side}),
             )
-        elif rule not in current.rules or shown not in current.reasons:
+        else:
             active[region] = replace(
                 current,
                 rules=current.rules if rule in current.rules else (*current.rules, rule),
                 reasons=current.reasons if shown in current.reasons else (*current.reasons, shown),
+                sides=current.sides | {side},
             )
     return HoldState(active, last_clear)
 
@@ -150,22 +157,57 @@ def active_holds(journal: Journal) -> dict[str, Hold]:
 
 
 def place_hold(
-    journal: Journal, *, region: str, flag: RedFlag, source_id: str, at: datetime
+    journal: Journal,
+    *,
+    region: str,
+    flag: RedFlag,
+    source_id: str,
+    at: datetime,
+    side: str | None = None,
 ) -> Record:
-    """Record that *flag* (from session or check-in *source_id*) puts *region* on hold."""
-    return journal.append(
-        records.HOLD,
-        {"region": region, "rule": flag.rule, "reason": flag.reason, "source": source_id},
-        at=at,
-    )
+    """Record that *flag* (from session or check-in *source_id*) puts *region* on hold.
+
+    The side (which decides the other regions of the limb the hold stops) is *side*,
+    else that of the session *source_id* is or follows up.
+    """
+    if side is None:
+        side = source_side(journal, source_id)
+    data = {"region": region, "rule": flag.rule, "reason": flag.reason, "source": source_id}
+    if side:
+        data["side"] = side
+    return journal.append(records.HOLD, data, at=at)
 
 
-def clear_hold(journal: Journal, *, region: str, reason: str, at: datetime) -> Record:
-    """Lift the hold on *region*, recording *reason*; UsageError if it is not on hold."""
+def source_side(journal: Journal, source_id: str) -> str:
+    """The side of the session *source_id* names (directly or through a check-in); ""."""
+    record = journal.get(source_id) if source_id else None
+    if record is not None and record.kind == records.CHECKIN:
+        record = journal.get(str(record.data.get("session", "")))
+    if record is None or record.kind != records.SESSION:
+        return ""
+    side = record.data.get("side")
+    return side if isinstance(side, str) and side in ("left", "right", "none") else ""
+
+
+MIN_REASON_CHARS: Final = 8  # "x" or "ok" says nothing a physio could read back
+
+
+def clear_hold(
+    journal: Journal, *, region: str, reason: str, at: datetime, examined_by: str = ""
+) -> Record:
+    """Lift the hold on *region*, recording *reason* (and who examined the area).
+
+    UsageError when it is not on hold, when the reason is too short to mean anything,
+    or when a serious sign (`redflags.SERIOUS`) put it on hold and *examined_by* does
+    not name the clinician who examined the area.
+    """
+    from iastm_coach.safety.redflags import RULES, SERIOUS
+
     text = reason.strip()
-    if not text:
+    if len(text) < MIN_REASON_CHARS or len(text.split()) < 2:
         raise UsageError(
-            "a reason is required to lift a hold",
+            "a reason of a few words is required to lift a hold"
+            + (f" (got '{text}')" if text else ""),
             hint='For example: --reason "seen by my physio on Tuesday, OK to resume".',
         )
     active = active_holds(journal)
@@ -175,4 +217,30 @@ def clear_hold(journal: Journal, *, region: str, reason: str, at: datetime) -> R
             f"region '{region}' is not on hold",
             hint=f"Regions on hold: {on_hold}.",
         )
-    return journal.append(records.HOLD_CLEAR, {"region": region, "reason": text}, at=at)
+    serious = [rule for rule in active[region].all_rules if rule in SERIOUS]
+    examiner = examined_by.strip()
+    if serious and len(examiner) < 3:
+        signs = ", ".join(RULES[rule].when for rule in serious)
+        raise UsageError(
+            f"the {region} is on hold for a serious sign ({signs}): it is lifted only when a "
+            "clinician has examined the area",
+            hint=f"After they have: iastm-coach hold clear {region} --examined-by "
+            '"Dr Lee, GP, 3 March" --reason "examined, no clot, OK to resume gently".',
+        )
+    data = {"region": region, "reason": text}
+    if examiner:
+        data["examined_by"] = examiner
+    return journal.append(records.HOLD_CLEAR, data, at=at)
+
+
+def clear_command(hold: Hold, reason: str = "TEXT") -> str:
+    """The command that lifts *hold*: with `--examined-by WHO` for a serious sign."""
+    examined = " --examined-by WHO" if serious_rules(hold) else ""
+    return f"iastm-coach hold clear {hold.region}{examined} --reason {reason}"
+
+
+def serious_rules(hold: Hold) -> list[str]:
+    """The rules of *hold* that only a clinician's examination lifts."""
+    from iastm_coach.safety.redflags import SERIOUS
+
+    return [rule for rule in hold.all_rules if rule in SERIOUS]

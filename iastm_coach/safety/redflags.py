@@ -16,15 +16,18 @@ from typing import Any, Final
 
 SEVERE_SORENESS: Final = 7  # NRS 7-10 is "severe" (section 7)
 MODERATE_SORENESS: Final = 4  # NRS 4-6 is "moderate": interferes with daily life (section 7)
+MEANINGFUL_CHANGE: Final = 2  # the smallest clinically important change on the NRS (§8a)
+SETTLED_CHECK_HOURS: Final = 120  # the day 5-7 "has it settled?" follow-up
 
 ADVICE: Final = (
     "Stop treating this region and contact your clinician (physio or doctor). "
     "The region stays on hold until you lift it with "
-    "`iastm-coach hold clear REGION --reason TEXT`, ideally after your clinician has seen it."
+    "`iastm-coach hold clear REGION --reason TEXT` (for numbness, swelling, bruising or "
+    "severe soreness also --examined-by WHO: only after a clinician has examined the area)."
 )
 URGENT_ADVICE: Final = (
-    "A calf that is warm, swollen or red for no clear reason can be a blood clot (DVT): "
-    "seek urgent medical care."
+    "A calf or leg that is warm, swollen or red for no clear reason can be a blood clot "
+    "(DVT): seek medical care today, urgently."
 )
 
 
@@ -38,12 +41,20 @@ class RedFlag:
 
 @dataclass(frozen=True)
 class Rule:
-    """A red-flag rule as documented: when it fires and its source."""
+    """A red-flag rule as documented: when it fires, its source, and whether it is a
+    serious sign (lifted only with a clinician's examination on record)."""
 
     id: str
     when: str
     source: str
+    serious: bool = False
 
+
+SERIOUS_LIFT: Final = (
+    "`hold clear REGION --examined-by WHO --reason TEXT`: a clinician examined the area "
+    "(the urgent advice is shown again first)"
+)
+PLAIN_LIFT: Final = "`hold clear REGION --reason TEXT` (a real reason: a bare 'x' is refused)"
 
 RULES: Final[dict[str, Rule]] = {
     rule.id: rule
@@ -53,6 +64,7 @@ RULES: Final[dict[str, Rule]] = {
             "soreness of 7 or more out of 10, right after a session or at any check-in",
             "Clinical reference §7: 7-10 is severe (disabling) pain on the 0-10 NRS "
             "(Physiotherapy Canada); suggested rule 'stop if it reaches 7 or more' (derived)",
+            serious=True,
         ),
         Rule(
             "bruising",
@@ -60,45 +72,60 @@ RULES: Final[dict[str, Rule]] = {
             "Clinical reference §3: bruising is not a sign of success and suggests the "
             "treatment was too aggressive (HawkGrips [vendor]; Veridian [blog]); "
             "spreading bruising is a red flag (Veridian)",
+            serious=True,
         ),
         Rule(
             "numbness",
             "numbness or tingling",
-            "Clinical reference §3: numbness, tingling or weakness are red flags (Veridian [blog])",
+            "Clinical reference §3: numbness, tingling or weakness are red flags (Veridian "
+            "[blog]); §8b: they concern the nerve trunk of the limb",
+            serious=True,
         ),
         Rule(
             "swelling",
             "swelling of the treated area",
-            "Clinical reference §3: swelling is a red flag (Veridian [blog]); unexplained calf "
-            "swelling may be a DVT (common practice)",
+            "Clinical reference §3: swelling is a red flag (Veridian [blog]); §8b: unexplained "
+            "leg swelling may be a DVT and needs same-day medical care",
+            serious=True,
         ),
         Rule(
             "worse-48h",
-            "soreness higher at the 48 h check-in than at the 24 h check-in",
-            "Clinical reference §3: soreness that worsens means contact a physician "
-            "(HawkGrips [vendor]); normal soreness is mild and fades over 1-2 days",
+            "soreness at 48 h 2 or more points above the 24 h answer, or higher and 4 or more",
+            "Clinical reference §8a: soreness often peaks at 24-48 h (Vickers 2001), and 2 "
+            "points is the smallest meaningful change (Farrar 2001); a 1-point rise is noise",
         ),
         Rule(
             "worse-72h",
-            "soreness higher at the 72 h check-in than at the 24 h or 48 h check-in",
+            "soreness at 72 h or later 2 or more points above an earlier follow-up",
             "Clinical reference §3: suggested rule 'anything worse at 72 h than at 24 h' "
-            "(unsourced/common practice)",
+            "(unsourced/common practice), with the 2-point change of §8a",
         ),
         Rule(
             "still-4-at-72h",
-            "soreness still 4 or more at the 72 h check-in",
+            "soreness still 4 or more at the 72 h check-in or later",
             "Clinical reference §3: soreness lasting past a couple of days means contact a "
             "physician (HawkGrips [vendor]); §7: 4-6 is moderate pain that interferes with "
             "daily activities (conservative default)",
         ),
         Rule(
+            "not-settled",
+            "soreness at the day 5-7 'has it settled?' check 2 or more points above the "
+            "usual level for the region",
+            "Clinical reference §8a: soreness beyond about 3 days is outside the expected "
+            "curve; §7: flag 2 or more above baseline at 48-72 h (derived); HawkGrips: if it "
+            "has not cleared, contact a physician",
+        ),
+        Rule(
             "worse-reported",
-            "you reported the soreness getting worse",
+            "you reported the soreness getting worse, with soreness 4 or more or at the day 5-7 "
+            "check (earlier and milder, it asks for a later follow-up instead)",
             "Clinical reference §3: soreness that worsens means contact a physician "
-            "(HawkGrips [vendor])",
+            "(HawkGrips [vendor]); §8a: a rise at 24-48 h is expected",
         ),
     )
 }
+
+SERIOUS: Final = frozenset(rule.id for rule in RULES.values() if rule.serious)
 
 
 def aftercare_flags(*, soreness: int, bruising: bool, numbness: bool) -> list[RedFlag]:
@@ -133,7 +160,7 @@ def _sign_flags(
 
 
 def checkin_flags(
-    checkin: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]]
+    checkin: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]], *, baseline: int = 0
 ) -> list[RedFlag]:
     """Flags from one follow-up check-in, compared with earlier check-ins of the same session.
 
@@ -141,7 +168,8 @@ def checkin_flags(
     `soreness`, `bruising`, `numbness`, `swelling`, `worse`). Earlier
     check-ins answering a later or the same follow-up are ignored for the
     comparisons; when one follow-up was answered twice, the last answer
-    (the last in *earlier*) counts.
+    (the last in *earlier*) counts. *baseline* is the person's usual soreness
+    for the region (0 until known).
     """
     hours = int(checkin.get("hours", 24))
     soreness = int(checkin.get("soreness", 0))
@@ -155,14 +183,17 @@ def checkin_flags(
     )
 
     before = earlier_soreness(earlier, before_hours=hours)
-    if hours == 48 and 24 in before and soreness > before[24]:
-        flags.append(
-            RedFlag(
-                "worse-48h", f"soreness rose from {before[24]}/10 at 24 h to {soreness}/10 at 48 h"
+    if hours == 48 and 24 in before:
+        rise = soreness - before[24]
+        if rise >= MEANINGFUL_CHANGE or (rise > 0 and soreness >= MODERATE_SORENESS):
+            flags.append(
+                RedFlag(
+                    "worse-48h",
+                    f"soreness rose from {before[24]}/10 at 24 h to {soreness}/10 at 48 h",
+                )
             )
-        )
     if hours >= 72:
-        rises = {h: s for h, s in before.items() if soreness > s}
+        rises = {h: s for h, s in before.items() if soreness - s >= MEANINGFUL_CHANGE}
         if rises:
             first = min(rises)
             flags.append(
@@ -179,9 +210,20 @@ def checkin_flags(
                     f"soreness still {soreness}/10 at {hours} h (4 or more after three days)",
                 )
             )
-    if checkin.get("worse"):
+    if hours >= SETTLED_CHECK_HOURS and soreness >= baseline + MEANINGFUL_CHANGE:
         flags.append(
-            RedFlag("worse-reported", f"you reported the soreness getting worse at {label}")
+            RedFlag(
+                "not-settled",
+                f"soreness {soreness}/10 after {hours // 24} days has not settled "
+                f"(your usual is {baseline}/10)",
+            )
+        )
+    if checkin.get("worse") and (soreness >= MODERATE_SORENESS or hours >= SETTLED_CHECK_HOURS):
+        flags.append(
+            RedFlag(
+                "worse-reported",
+                f"you reported the soreness getting worse at {label} ({soreness}/10)",
+            )
         )
     return flags
 
@@ -197,21 +239,20 @@ def earlier_soreness(earlier: Sequence[Mapping[str, Any]], *, before_hours: int)
     return result
 
 
-def needs_72h_follow_up(checkins: Sequence[Mapping[str, Any]]) -> bool:
-    """Ask a 72 h follow-up when the latest soreness answer up to 48 h was 4 or more.
-
-    That is the 48 h answer, or the 24 h one when 48 h was never answered:
-    moderate soreness (section 7) two days on is what the 72 h rule watches.
-    """
-    answers = earlier_soreness(checkins, before_hours=72)
-    if not answers:
-        return False
-    return answers[max(answers)] >= MODERATE_SORENESS
-
-
-def advice_for(flags: Sequence[RedFlag], *, region: str) -> str:
-    """What to tell people when a region goes on hold."""
+def advice_for(flags: Sequence[RedFlag], *, region: str, zone: str | None = None) -> str:
+    """What to tell people when a region goes on hold (and again before a serious hold is
+    lifted). Swelling of any leg region adds the possible-clot advice (§8b); *zone* is
+    looked up in the region's protocol when not given."""
     text = ADVICE.replace("REGION", region)
-    if region == "calf" and any(flag.rule == "swelling" for flag in flags):
+    if any(flag.rule == "swelling" for flag in flags) and is_leg(region, zone):
         text = f"{text} {URGENT_ADVICE}"
     return text
+
+
+def is_leg(region: str, zone: str | None) -> bool:
+    if zone is None:
+        from iastm_coach.safety.zones import library_links
+
+        links = library_links(region)
+        zone = links.zone if links else ("leg" if region == "calf" else "")
+    return zone == "leg"

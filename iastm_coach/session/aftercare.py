@@ -184,13 +184,20 @@ def place_holds_for_aftercare(
     """Hold the region for every red flag in the answers given, complete or not."""
     flags: list[RedFlag] = []
     for record in saved:
+        side = str(record.data["side"])
         answers = aftercare.get(record.data["side"])
         for flag in answers.flags() if answers else []:
+            # One hold per flag and side: the side decides which other regions it stops.
+            place_hold(
+                deps.journal,
+                region=region,
+                flag=flag,
+                source_id=record.id,
+                at=deps.clock.now(),
+                side=side,
+            )
             if all(flag.rule != seen.rule for seen in flags):
                 flags.append(flag)
-                place_hold(
-                    deps.journal, region=region, flag=flag, source_id=record.id, at=deps.clock.now()
-                )
     return flags
 
 

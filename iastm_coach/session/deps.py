@@ -17,6 +17,7 @@ from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.timer import RunResult, Step
 
 RunTimer = Callable[[list[Step]], RunResult]
+AskCheckin = Callable[[Record, int], None]  # ask one follow-up (session, hours) and record it
 
 
 @dataclass
@@ -26,6 +27,9 @@ class SessionDeps:
     talk: Conversation
     run_timer: RunTimer
     time_scale: float = 1.0  # for exercise holds, like the stroke timer
+    # Asks an open follow-up before the session (the check-in's own questions); None:
+    # the session refuses and says `iastm-coach checkin` instead.
+    ask_checkin: AskCheckin | None = None
 
 
 @dataclass(frozen=True)
@@ -41,3 +45,5 @@ class SessionRequest:
     protocol_file: Path | None = None
     side: str | None = None  # "left" | "right" | "both"; asked when None
     override_rest: bool = False
+    clinician_said_sooner: bool = False  # answers the override's question without asking
+    course_reviewed: bool = False  # answers the end-of-course question without asking

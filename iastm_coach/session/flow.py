@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,9 +25,14 @@ from iastm_coach.protocols.library import (
 )
 from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.checklist import load_checklist
+from iastm_coach.safety.course import REVIEW_RULE, course_facts, review_due
 from iastm_coach.safety.dose import Dose, next_dose
-from iastm_coach.safety.gates import check_gates
-from iastm_coach.safety.holds import hold_state
+from iastm_coach.safety.followups import above_usual_problem
+from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
+from iastm_coach.safety.holds import HoldState, hold_state
+from iastm_coach.safety.running import locks_dir, running
+from iastm_coach.safety.settling import current_baseline, settle_before_session
+from iastm_coach.safety.zones import links_of
 from iastm_coach.session.aftercare import (
     CHECKIN_REMINDER,
     STOPPED_EARLY_ADVICE,
@@ -148,8 +154,9 @@ def session_fields(
     started: datetime,
     ended: datetime,
     dose: Dose,
-    rest_override: bool,
+    gates: GateResult,
     aftercare: Answers,
+    baseline: int = 0,
     note: str,
 ) -> dict[str, Any]:
     """The journal fields of one side's session (records.SESSION)."""
@@ -174,7 +181,7 @@ def session_fields(
         "complete": result.ended_by == "finished" and all(step.status == "done" for step in steps),
         "dose_percent": dose.percent,
         "dose_reason": dose.reason,
-        "rest_override": rest_override,
+        "rest_override": gates.rest_override,
         "areas": [
             {
                 "name": step.area_name,
@@ -189,6 +196,8 @@ def session_fields(
         "bruising": bool(aftercare.bruising),
         "numbness": bool(aftercare.numbness),
         "note": note,
+        "overrides": [dict(item) for item in gates.overrides],
+        "baseline": baseline,
     }
 
 
@@ -219,8 +228,30 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
         )
 
     holds = hold_state(deps.journal)  # read once: the gates and the dose both need it
-    rest_override = check_gates(
-        loaded, deps, override_rest=request.override_rest, holds=holds.active
+    check_own_hold(p.region, holds.active, deps.clock.now())  # before asking anything
+    sides = choose_sides(loaded, request, talk)
+    where = locks_dir(deps.journal.directory)
+    with running(where, p.region, sides, deps.clock.now()):  # one session per side at a time
+        return treat(request, deps, loaded, holds, sides)
+
+
+def treat(
+    request: SessionRequest,
+    deps: SessionDeps,
+    loaded: LoadedProtocol,
+    holds: HoldState,
+    sides: list[Side],
+) -> SessionOutcome:
+    """The session once its sides are known: gates, screening, strokes, aftercare."""
+    talk = deps.talk
+    p = loaded.protocol
+    gates = check_gates(
+        loaded,
+        deps,
+        override_rest=request.override_rest,
+        holds=holds.active,
+        sides=sides,
+        clinician_said_sooner=request.clinician_said_sooner,
     )
     if not p.access.self_reachable:
         talk.show(
@@ -243,14 +274,20 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 tone="caution",
             )
         )
-    sides = choose_sides(loaded, request, talk)
+    gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
+    followed = settle_before_session(deps, links_of(p), sides, cleared=holds.last_clear)
     screening = screen(loaded, deps)
+    baseline = current_baseline(deps.journal, p.region, screening.soreness_before, deps.clock.now())
+    check_above_usual(deps, p.region, screening.soreness_before, baseline)
     skips = choose_skips(loaded, screening, talk)
-    dose = next_dose(p, deps.journal, region=p.region, holds=holds)
+    dose = next_dose(
+        p, deps.journal, region=p.region, holds=holds, now=deps.clock.now(), followed=followed
+    )
     if dose.percent != 100:
         talk.show(line(("Today's dose: ", "strong"), f"{dose.percent}% - ", dose.reason))
 
     plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
+    check_daily_cap(deps.journal, sum(step.planned_s for step in plan), deps.clock.now())
     talk.show(preparation(loaded, dose, plan))
     if first_session_ever(deps.journal):
         talk.show(line("New to scraping? `iastm-coach learn` has short pages on what is normal."))
@@ -284,7 +321,8 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
                 started=started,
                 ended=ended,
                 dose=dose,
-                rest_override=rest_override,
+                gates=gates,
+                baseline=baseline,
                 aftercare=aftercare[side],
                 note=note,
             ),
@@ -311,6 +349,57 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
     raise Interrupted(
         f"the session ended early; {done} of strokes are kept in your journal, marked incomplete"
+    )
+
+
+def check_course(
+    loaded: LoadedProtocol, deps: SessionDeps, gates: GateResult, *, reviewed: bool
+) -> GateResult:
+    """End of course: time to review with a clinician. Going on needs a renewed protocol
+    or the person's word that they have reviewed it (asked, default no; recorded)."""
+    reason = review_due(
+        loaded.protocol, course_facts(deps.journal, loaded, deps.clock.now()), deps.clock.now()
+    )
+    if reason is None:
+        return gates
+    deps.talk.show(line(("Time to review with your clinician: ", "caution"), reason, "."))
+    how = "given with --course-reviewed"
+    if not reviewed:
+        how = "answered yes when asked"
+        if not deps.talk.confirm(
+            "Have you reviewed it with your clinician, and did they say to carry on with "
+            "this protocol?",
+            default=False,
+        ):
+            raise SafetyStop(
+                f"time to review with your clinician: {reason}",
+                hint="Book a review. If they renew or change the plan, install the new "
+                "protocol (`iastm-coach protocol install FILE`); if they say to carry on, "
+                "answer yes next time (it is recorded for them).",
+            )
+    detail = f"{reason}; carried on after a review with the clinician ({how})"
+    return replace(gates, overrides=(*gates.overrides, {"rule": REVIEW_RULE, "detail": detail}))
+
+
+def check_above_usual(
+    deps: SessionDeps, region: str, soreness_before: int | None, baseline: int
+) -> None:
+    """The second half of the pre-session soreness gate (reference §7): more than 2
+    points above the person's usual level for the region stops the session too."""
+    if soreness_before is None:
+        return
+    problem = above_usual_problem(soreness_before, baseline, region=region)
+    if problem is None:
+        return
+    deps.journal.append(
+        records.SCREENING,
+        {"region": region, "outcome": "stopped", "stopped_by": "soreness-above-usual"},
+        at=deps.clock.now(),
+    )
+    raise SafetyStop(
+        f"not today: {problem}",
+        hint="Let it settle back to your usual level first; if it does not, contact your "
+        "clinician.",
     )
 
 

@@ -335,6 +335,8 @@ def holds_text(holds: Mapping[str, Hold]) -> RenderableType:
     from rich.console import Group
     from rich.padding import Padding
 
+    from iastm_coach.safety.holds import clear_command, serious_rules
+
     parts: list[RenderableType] = []
     for region, hold in sorted(holds.items()):
         reasons = hold.all_reasons
@@ -352,7 +354,8 @@ def holds_text(holds: Mapping[str, Hold]) -> RenderableType:
             Padding(
                 literal(
                     "Do not treat it; contact your clinician. Lift it with "
-                    f"`iastm-coach hold clear {region} --reason TEXT`."
+                    f"`{clear_command(hold)}`"
+                    + (" once a clinician has examined the area." if serious_rules(hold) else ".")
                 ),
                 (0, 0, 0, 2),
             )

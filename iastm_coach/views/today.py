@@ -13,6 +13,7 @@ from iastm_coach.history.today import (
     describe_moment,
     describe_wait,
 )
+from iastm_coach.safety.holds import clear_command
 from iastm_coach.views.ui import literal
 
 
@@ -23,8 +24,14 @@ def _week(item: RegionStatus) -> str:
     return f"{item.sessions_this_week} of {item.sessions_per_week} sessions this week"
 
 
+def _note(item: RegionStatus) -> Text:
+
+    return literal(f" · {item.note}") if item.note else literal("")
+
+
 def _aligned(rows: list[tuple[Text, Text]], indent: int = 2) -> list[Text]:
     """Two columns without a table (no padding spaces at the ends of lines)."""
+
     width = max((len(left) for left, _ in rows), default=0)
     lines = []
     for left, right in rows:
@@ -37,6 +44,7 @@ def _aligned(rows: list[tuple[Text, Text]], indent: int = 2) -> list[Text]:
 
 
 def render_welcome() -> RenderableType:
+
     steps = _aligned(
         [
             (
@@ -64,6 +72,7 @@ def render_welcome() -> RenderableType:
 
 def render_plan(plan: TodayPlan) -> RenderableType:
     """The one screen: check-ins, due, resting, on hold, done for the week, next step."""
+
     if plan.new_user:
         return render_welcome()
     now = plan.now
@@ -97,7 +106,10 @@ def render_plan(plan: TodayPlan) -> RenderableType:
 
     section(
         "Due",
-        [(literal(i.region, "green"), Text(f"{last(i)} · {_week(i)}")) for i in plan.due],
+        [
+            (literal(i.region, "green"), Text(f"{last(i)} · {_week(i)}") + _note(i))
+            for i in plan.due
+        ],
     )
     section(
         "Resting",
@@ -107,7 +119,8 @@ def render_plan(plan: TodayPlan) -> RenderableType:
                 Text(
                     f"until {describe_moment(i.until, now)} "
                     f"(in {describe_wait(i.until - now)}) · {_week(i)}"
-                ),
+                )
+                + _note(i),
             )
             for i in plan.resting
             if i.until is not None
@@ -121,15 +134,27 @@ def render_plan(plan: TodayPlan) -> RenderableType:
         for item in plan.on_hold:
             since = f"since {describe_moment(item.hold.since, now)}: " if item.hold else ""
             reasons = item.hold.all_reasons if item.hold else ("",)
-            rows = [(literal(item.region, "red"), Text(since) + literal(reasons[0]))]
+            held = item.hold.region if item.hold else item.region
+            shown = reasons[0] if held == item.region else f"{held} on hold: {reasons[0]}"
+            rows = [(literal(item.region, "red"), Text(since) + literal(shown))]
+            if item.note:
+                rows.append((Text(), literal(item.note)))
             # Every red flag since the hold began, one a line.
             rows += [(Text(), Text("also: ") + literal(reason)) for reason in reasons[1:]]
             holds.extend(_aligned(rows))
             holds.append(
                 Text("    then lift the hold: ", style="dim")
-                + literal(f'iastm-coach hold clear {item.region} --reason "..."')
+                + literal(clear_command(item.hold, '"..."') if item.hold else "")
             )
         parts.extend(holds)
+    section(
+        "Waiting: not yet",
+        [(literal(i.region, "yellow"), literal(i.note)) for i in plan.waiting],
+    )
+    section(
+        "Time to review with your clinician",
+        [(literal(i.region, "yellow"), literal(i.note)) for i in plan.review],
+    )
     section(
         "Done for this week",
         [(literal(i.region), Text(_week(i))) for i in plan.done_for_week],

@@ -95,10 +95,10 @@ def test_soreness_out_of_range(isolated_home: Path) -> None:
 
 
 def test_hours_must_be_a_follow_up(isolated_home: Path) -> None:
-    """--hours accepts 24, 48 or 72 only."""
+    """--hours accepts 24, 48, 72 or 120 only."""
     (session,) = logged(isolated_home, 25)
     code, _, err = run("checkin", session.id, "--soreness", "2", "--hours", "36")
-    assert code == 2 and "--hours must be 24, 48 or 72" in err
+    assert code == 2 and "--hours must be 24, 48, 72 or 120" in err
 
 
 def test_too_early(isolated_home: Path) -> None:
@@ -109,12 +109,20 @@ def test_too_early(isolated_home: Path) -> None:
 
 
 def test_no_window_open_needs_hours(isolated_home: Path) -> None:
-    """Five days later nothing is open; --hours records a follow-up noted at the time."""
-    (session,) = logged(isolated_home, 120)
+    """Fifteen days later nothing is open; --hours records a follow-up noted at the time."""
+    (session,) = logged(isolated_home, 15 * 24)
     code, _, err = run("checkin", session.id, "--soreness", "2")
     assert code == 2 and "no follow-up is open" in err
     code, out, _ = run("checkin", session.id, "--soreness", "2", "--hours", "24")
     assert code == 0 and "24 h check-in" in out
+
+
+def test_an_unanswered_follow_up_stays_due(isolated_home: Path) -> None:
+    """Five days on, the 48 h follow-up never answered is still the one asked (late): an
+    unanswered follow-up does not expire silently (issue 10 item 5)."""
+    (session,) = logged(isolated_home, 120)
+    code, out, _ = run("checkin", session.id, "--soreness", "2")
+    assert code == 0 and "48 h check-in" in out
 
 
 def test_late_24h_answer_counts(isolated_home: Path) -> None:
@@ -149,7 +157,7 @@ def test_calf_swelling_urgent_advice(isolated_home: Path) -> None:
     """Swelling of the calf adds the seek-urgent-care advice."""
     left, _right = logged(isolated_home, 30, region="calf")
     code, out, _ = run("checkin", left.id, "--soreness", "2", "--swelling")
-    assert code == 0 and "seek urgent medical care" in " ".join(out.split())
+    assert code == 0 and "(DVT): seek medical care today, urgently" in " ".join(out.split())
 
 
 def test_72h_asked_when_48h_sore(isolated_home: Path) -> None:

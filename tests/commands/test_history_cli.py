@@ -163,8 +163,8 @@ def test_history_shows_hold(isolated_home: Path) -> None:
     flat = " ".join(out.split())
     assert code == 0
     assert "soreness-7" in flat and "On hold: neck" in flat and "(on hold)" in flat
-    assert "iastm-coach hold clear neck --reason TEXT" in flat
-    assert run("hold", "clear", "neck", "--reason", "seen")[0] == 0
+    assert "iastm-coach hold clear neck --examined-by WHO --reason TEXT" in flat
+    assert run("hold", "clear", "neck", "--reason", "seen by GP", "--examined-by", "Dr Ng")[0] == 0
     flat = " ".join(run("history")[1].split())
     assert "soreness-7" in flat and "On hold" not in flat and "(on hold)" not in flat
 
@@ -177,13 +177,17 @@ def test_hold_list_and_clear(isolated_home: Path) -> None:
     run("log", "calf", "--soreness", "9", "--side", "left")
     code, out, _ = run("hold", "list")
     assert code == 0 and "On hold: calf" in out
-    code, out, _ = run("hold", "clear", "calves", "--reason", "physio checked it")
+    code, out, _ = run(
+        "hold", "clear", "calves", "--reason", "physio checked it", "--examined-by", "Dr Lee"
+    )
     assert code == 0
     assert "Lifted the hold on calf" in out and "50 %" in out
     clear = journal(isolated_home).recent(kinds={"hold_clear"})[0]
-    assert dict(clear.data) == {"region": "calf", "reason": "physio checked it"}
+    assert dict(clear.data) == {
+        "region": "calf", "reason": "physio checked it", "examined_by": "Dr Lee"
+    }  # fmt: skip
     assert run("hold", "list")[1].strip() == "No region is on hold."
-    code, _, err = run("hold", "clear", "calf", "--reason", "again")
+    code, _, err = run("hold", "clear", "calf", "--reason", "again please")
     assert code == 2 and "'calf' is not on hold" in err
 
 
@@ -192,7 +196,7 @@ def test_hold_clear_needs_reason(isolated_home: Path) -> None:
     run("log", "calf", "--soreness", "9", "--side", "left")
     assert run("hold", "clear", "calf")[0] == 2
     code, _, err = run("hold", "clear", "calf", "--reason", "  ")
-    assert code == 2 and "reason is required" in err
+    assert code == 2 and "reason of a few words is required" in err
 
 
 # --- trend --------------------------------------------------------------------------------------

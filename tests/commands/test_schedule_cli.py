@@ -91,7 +91,7 @@ def test_out_writes_a_private_file_and_rerunning_updates_the_same_events(tmp_pat
 
     left, right = journal().recent(kinds={"session"}, since=MONDAY - timedelta(days=1))
     for session in (left, right):
-        add_checkin(journal(), session, hours=24, soreness=1)
+        add_checkin(journal(), session, hours=24, soreness=0)  # usual: no 72 h follow-up
     run("schedule", "--out", str(target), now=MONDAY + timedelta(hours=25))
     answered = [uid for uid in first if uid.endswith("-24h@iastm-coach")]
     assert len(answered) == 1

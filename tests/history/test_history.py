@@ -61,7 +61,7 @@ def test_follow_up_windows(elapsed_h: float, expected: int | None) -> None:
 
 def test_windows_constant_matches_docs() -> None:
     """The documented windows are the ones used."""
-    assert WINDOWS == {24: (20, 40), 48: (40, 64), 72: (64, 96)}
+    assert WINDOWS == {24: (20, 40), 48: (40, 64), 72: (64, 96), 120: (120, 168)}
 
 
 def test_due_24h_then_answered(tmp_path: Path) -> None:
@@ -97,11 +97,12 @@ def test_late_checkin_counts_for_its_follow_up(tmp_path: Path) -> None:
     assert row.soreness_at(24) == 3
 
 
-@pytest.mark.parametrize(("soreness_48h", "due"), [(3, []), (4, [72])])
-def test_72h_only_when_48h_soreness_at_least_4(
+@pytest.mark.parametrize(("soreness_48h", "due"), [(0, []), (1, [72]), (4, [72])])
+def test_72h_when_48h_soreness_is_above_usual(
     tmp_path: Path, soreness_48h: int, due: list[int]
 ) -> None:
-    """The 72 h follow-up is due only when the 48 h soreness was 4 or more."""
+    """The 72 h follow-up is due whenever the 48 h soreness is above the usual level
+    (0 until known): lingering soreness is followed up (issue 10 item 5)."""
     journal = make_journal(tmp_path)
     session = add_session(journal)
     add_checkin(journal, session, hours=24, soreness=3)
@@ -110,12 +111,15 @@ def test_72h_only_when_48h_soreness_at_least_4(
     assert due == [d.hours for d in due_checkins(journal, now)]
 
 
-def test_nothing_due_after_96h(tmp_path: Path) -> None:
-    """A session more than four days old has no follow-up due (and is not even read)."""
+def test_nothing_due_after_two_weeks(tmp_path: Path) -> None:
+    """An unanswered 72 h follow-up is still due (late) at 97 h; a session more than two
+    weeks old has no follow-up due (and is not even read)."""
     journal = make_journal(tmp_path)
     session = add_session(journal)
     add_checkin(journal, session, hours=48, soreness=6)
-    assert due_checkins(journal, session.data["ended"] + timedelta(hours=97)) == []
+    ended = session.data["ended"]
+    assert [d.hours for d in due_checkins(journal, ended + timedelta(hours=97))] == [72]
+    assert due_checkins(journal, ended + timedelta(days=14, hours=1)) == []
 
 
 def test_time_zones_do_not_shift_windows(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from iastm_coach.history.today import (
 )
 from iastm_coach.journal.store import Journal, Record, records
 from iastm_coach.paths import journal_dir
-from tests.builders import add_hold, add_session
+from tests.builders import add_checkin, add_hold, add_session
 from tests.fakes import DEFAULT_START, FakeClock
 
 runner = CliRunner()
@@ -227,6 +227,8 @@ def test_json_has_the_documented_fields() -> None:
         "done_for_week",
         "checkins_due",
         "problems",
+        "review",
+        "waiting",
         "next_command",
         "next_due_at",
     } == set(data)
@@ -234,6 +236,7 @@ def test_json_has_the_documented_fields() -> None:
     assert data["due"][0] == {
         "region": "hamstrings",
         "command": "iastm-coach session hamstrings",
+        "note": "",
         "last_session": "2026-02-28T06:30:00+00:00",
         "sessions_this_week": 0,
         "sessions_per_week": 2,
@@ -296,20 +299,29 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
     j = journal()
     add_session(j, region="calf", ended=MONDAY - timedelta(hours=24))
     add_session(j, region="hamstrings", ended=MONDAY - timedelta(hours=72))
-    add_session(j, region="glutes", ended=MONDAY - timedelta(days=6))
+    glutes = add_session(j, region="glutes", ended=MONDAY - timedelta(days=6))
+    for hours in (24, 48):  # answered: no late follow-up is due
+        add_checkin(j, glutes, hours=hours, soreness=0, at=glutes.at + timedelta(hours=hours))
     add_hold(
-        j, region="glutes", at=MONDAY - timedelta(days=5), reason="[bold]Bruising[/bold] reported."
+        j,
+        region="glutes",
+        at=MONDAY - timedelta(days=5),
+        reason="[bold]Bruising[/bold] reported.",
+        rule="bruising",  # the tissue only: the rest of the leg is not held
     )
     result = invoke(["today"])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Check-ins due: run `iastm-coach checkin`" in out
-    assert "calf (left)   24 h follow-up" in out
+    assert "calf (left) 24 h follow-up" in " ".join(out.split())
+    assert "hamstrings (left) 48 h follow-up" in " ".join(out.split())  # unanswered: late
     assert "Resting" in out
     assert "calf   until tomorrow 18:30 (in 1 day) · 0 of 2 sessions this week" in out
     assert "On hold: see your clinician" in out
     assert "[bold]Bruising[/bold] reported." in out  # untrusted text shown literally
-    assert 'then lift the hold: iastm-coach hold clear glutes --reason "..."' in out
+    assert (
+        'then lift the hold: iastm-coach hold clear glutes --examined-by WHO --reason "..."' in out
+    )
     assert "Next: iastm-coach session hamstrings" in out
 
 

@@ -198,8 +198,8 @@ def test_a_0_10_score_must_be_from_0_to_10() -> None:
             "web",
             "protocol_source: must be one of built-in, installed, file (got 'web')",
         ),
-        ("checkin", "hours", 36, "hours: must be one of 24, 48, 72 (got 36)"),
-        ("checkin", "hours", "24", "hours: must be one of 24, 48, 72 (got '24')"),
+        ("checkin", "hours", 36, "hours: must be one of 24, 48, 72, 120 (got 36)"),
+        ("checkin", "hours", "24", "hours: must be one of 24, 48, 72, 120 (got '24')"),
         ("screening", "outcome", "ok", "outcome: must be one of cleared, stopped (got 'ok')"),
         ("measure", "side", "both", "side: must be one of left, right, none (got 'both')"),
         (
@@ -256,7 +256,7 @@ def test_missing_required_fields_are_problems() -> None:
     data = example("checkin")
     del data["soreness"], data["hours"]
     assert field_problems("checkin", data) == [
-        "hours: is missing (it must be one of 24, 48, 72)",
+        "hours: is missing (it must be one of 24, 48, 72, 120)",
         "soreness: is missing (it must be a whole number from 0 to 10)",
     ]
     assert [p.missing for p in problems_by_field("checkin", data)] == [True, True]
@@ -355,6 +355,7 @@ def test_session_fields_always_fit(
     """session.session_fields (what a guided session writes) fits the session fields."""
     from iastm_coach.protocols.library import load_builtin
     from iastm_coach.safety.dose import Dose
+    from iastm_coach.safety.gates import GateResult
     from iastm_coach.session.flow import session_fields
     from iastm_coach.session.timer import RunResult, StepResult
 
@@ -376,7 +377,9 @@ def test_session_fields_always_fit(
         started=T0,
         ended=T0 + timedelta(minutes=minutes),
         dose=Dose(percent, reason),
-        rest_override=rest_override,
+        gates=GateResult(
+            rest_override, ({"rule": "rest", "detail": reason},) if rest_override else ()
+        ),
         aftercare=aftercare,
         note=note,
     )
@@ -479,7 +482,9 @@ def test_checkins_holds_measures_and_exercises_always_fit(
         later = example(records.SESSION)["ended"] + timedelta(hours=hours + 1)
         record_checkin(journal, session, answers, hours=hours, now=later)
         for region in active_holds(journal):
-            clear_hold(journal, region=region, reason="physio said OK", at=later)
+            clear_hold(
+                journal, region=region, reason="physio said OK", examined_by="Dr Lee", at=later
+            )
         record_measure(
             journal,
             region="calf",

@@ -129,7 +129,13 @@ def fill(journal: Journal) -> dict[str, Any]:
         source_id=neck.id,
         at=T0 + timedelta(days=2, hours=1),
     )
-    clear_hold(journal, region="neck", reason="seen by <b>physio</b>", at=T0 + timedelta(days=5))
+    clear_hold(
+        journal,
+        region="neck",
+        reason="seen by <b>physio</b>",
+        examined_by="Dr <i>Lee</i>",
+        at=T0 + timedelta(days=5),
+    )
     second = ids["sessions"][2]
     ids["hold2"] = place_hold(
         journal,
@@ -490,7 +496,7 @@ def test_report_explains_red_flag_rules_itself(report: Report) -> None:
     for text in (render_markdown(report), render_html(report)):
         assert "README" not in text
         assert "Red-flag rules" in text and "puts the region on hold" in text
-        assert "worse-48h" in text and "soreness higher at the 48 h check-in" in text
+        assert "worse-48h" in text and "at 48 h 2 or more points above the 24 h answer" in text
         assert "the patient reported the soreness getting worse" in text
     rules = json.loads(render_json(report))["red_flag_rules"]
     assert {

@@ -79,12 +79,15 @@ def test_default_without_rules() -> None:
     assert dose_from_soreness(protocol, 4) == Dose(100, "")
 
 
-def test_no_24h_answer_means_full_dose(tmp_path: Path) -> None:
-    """A 48 h answer is not used in place of a missing 24 h one."""
+def test_the_highest_answer_governs(tmp_path: Path) -> None:
+    """The highest follow-up answer decides, whichever follow-up it was (issue 10 item 4):
+    soreness 9 at 48 h scales the next session back, named in the reason."""
     journal = make_journal(tmp_path)
     session = add_session(journal)
+    add_checkin(journal, session, hours=24, soreness=2)
     add_checkin(journal, session, hours=48, soreness=9)
-    assert next_dose(with_rules((5, 70)), journal, region="calf").percent == 100
+    dose = next_dose(with_rules((5, 70)), journal, region="calf")
+    assert dose.percent == 70 and "9/10 at the 48 h check-in" in dose.reason
 
 
 def test_only_the_last_session_counts(tmp_path: Path) -> None:
@@ -130,7 +133,13 @@ def test_after_cleared_hold(tmp_path: Path) -> None:
     session = add_session(journal)
     flag = RedFlag("bruising", "bruising")
     place_hold(journal, region="calf", flag=flag, source_id=session.id, at=T0 + timedelta(hours=1))
-    clear_hold(journal, region="calf", reason="physio: OK", at=T0 + timedelta(days=3))
+    clear_hold(
+        journal,
+        region="calf",
+        reason="physio: OK",
+        examined_by="Dr Lee, physio",
+        at=T0 + timedelta(days=3),
+    )
     dose = next_dose(with_rules((5, 70)), journal, region="calf")
     assert dose.percent == 50
     assert "hold was lifted" in dose.reason and "physio: OK" in dose.reason
@@ -150,7 +159,13 @@ def test_after_hold_and_rule_lowest_wins(tmp_path: Path) -> None:
         source_id="x",
         at=T0 + timedelta(days=1),
     )
-    clear_hold(journal, region="calf", reason="ok", at=T0 + timedelta(days=4))
+    clear_hold(
+        journal,
+        region="calf",
+        reason="physio said OK",
+        examined_by="Dr Lee, physio",
+        at=T0 + timedelta(days=4),
+    )
     assert next_dose(with_rules((5, 70), after_red_flag=80), journal, region="calf").percent == 70
     assert next_dose(with_rules((5, 70), after_red_flag=40), journal, region="calf").percent == 40
 

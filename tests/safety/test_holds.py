@@ -33,6 +33,7 @@ def test_place_hold_makes_region_held(tmp_path: Path) -> None:
         "rule": "bruising",
         "reason": BRUISING.reason,
         "source": session.id,
+        "side": "left",  # the side of the session it came from
     } == dict(record.data)
     hold = active_holds(journal)["calf"]
     assert (hold.rule, hold.since, hold.record_id, hold.source_id) == (
@@ -95,11 +96,15 @@ def test_clear_lifts_and_is_recorded(tmp_path: Path) -> None:
     place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
     place_hold(journal, region="neck", flag=SORE, source_id="b", at=T0)
     record = clear_hold(
-        journal, region="calf", reason="  seen by physio  ", at=T0 + timedelta(days=2)
+        journal,
+        region="calf",
+        reason="  seen by physio  ",
+        examined_by=" Dr Lee ",
+        at=T0 + timedelta(days=2),
     )
     assert (record.kind, dict(record.data)) == (
         records.HOLD_CLEAR,
-        {"region": "calf", "reason": "seen by physio"},
+        {"region": "calf", "reason": "seen by physio", "examined_by": "Dr Lee"},
     )
     assert set(active_holds(journal)) == {"neck"}
     assert hold_state(journal).last_clear["calf"].id == record.id
@@ -110,7 +115,7 @@ def test_clear_without_hold_is_a_usage_error(tmp_path: Path) -> None:
     journal = make_journal(tmp_path)
     place_hold(journal, region="neck", flag=SORE, source_id="b", at=T0)
     with pytest.raises(UsageError) as caught:
-        clear_hold(journal, region="calf", reason="fine", at=T0)
+        clear_hold(journal, region="calf", reason="fine to go", at=T0)
     assert caught.value.exit_code == 2
     assert "'calf' is not on hold" in caught.value.message
     assert caught.value.hint is not None and "neck" in caught.value.hint
@@ -120,9 +125,9 @@ def test_clear_twice_fails(tmp_path: Path) -> None:
     """A hold can only be lifted once."""
     journal = make_journal(tmp_path)
     place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
-    clear_hold(journal, region="calf", reason="ok", at=T0 + timedelta(days=1))
+    clear_hold(journal, region="calf", reason="physio said OK", examined_by="Dr Lee", at=T0)
     with pytest.raises(UsageError):
-        clear_hold(journal, region="calf", reason="ok", at=T0 + timedelta(days=2))
+        clear_hold(journal, region="calf", reason="physio said OK", examined_by="Dr Lee", at=T0)
 
 
 def test_clear_needs_a_reason(tmp_path: Path) -> None:
@@ -138,7 +143,7 @@ def test_new_flag_after_clear_holds_again(tmp_path: Path) -> None:
     """A flag after a clear starts a new hold, dated from the new flag."""
     journal = make_journal(tmp_path)
     place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
-    clear_hold(journal, region="calf", reason="ok", at=T0 + timedelta(days=1))
+    clear_hold(journal, region="calf", reason="physio said OK", examined_by="Dr Lee", at=T0)
     later = T0 + timedelta(days=5)
     place_hold(journal, region="calf", flag=BRUISING, source_id="c", at=later)
     hold = active_holds(journal)["calf"]

@@ -118,9 +118,12 @@ def test_rest_period_refuses_and_override_is_recorded(tmp_path: Path) -> None:
     with pytest.raises(SafetyStop) as caught:
         session(deps, side="left")
     assert "48 h of rest" in caught.value.message and "to go" in caught.value.message
+    clock.advance(10 * 3600)  # 30 h: past the 24 h floor
+    talk.rules.insert(0, ("treat this region sooner", True))
     outcome = session(deps, side="left", override_rest=True)
     assert outcome.sessions[0].data["rest_override"] is True
-    clock.advance(49 * 3600)
+    assert outcome.sessions[0].data["overrides"][0]["rule"] == "rest"
+    clock.advance(6 * 24 * 3600)  # next week: the 2-a-week prescription starts again
     assert session(deps, side="left").sessions[0].data["rest_override"] is False
 
 
@@ -138,7 +141,9 @@ def test_red_flag_in_aftercare_places_hold_that_blocks_even_with_override(
 ) -> None:
     """Soreness 8 puts the region on hold: the next session is refused, override or not."""
     clock = FakeClock()
-    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True), ("right now", 0)])
+    talk = ScriptedTalk(
+        [("Soreness now", 8), ("smooth", True), ("right now", 0), ("treated area now", 1)]
+    )
     deps = make_deps(tmp_path, talk, clock)
     outcome = session(deps, side="left")
     assert [flag.rule for flag in outcome.flags] == ["soreness-7"]
@@ -149,7 +154,9 @@ def test_red_flag_in_aftercare_places_hold_that_blocks_even_with_override(
         with pytest.raises(SafetyStop) as caught:
             session(deps, side="left", override_rest=override)
         assert "on hold" in caught.value.message
-    clear_hold(deps.journal, region="calf", reason="physio OK", at=clock.now())
+    clear_hold(
+        deps.journal, region="calf", reason="physio OK", examined_by="Dr Lee", at=clock.now()
+    )
     after = session(deps, side="left")
     assert after.sessions[0].data["dose_percent"] < 100, "restart at a reduced dose"
 
@@ -215,7 +222,8 @@ def test_review_date_passed_warns_and_asks(tmp_path: Path) -> None:
 def test_periodic_items_are_reconfirmed_after_recheck_days(tmp_path: Path) -> None:
     """Blood thinners are asked on first use, then again only after 30 days."""
     clock = FakeClock()
-    talk = ScriptedTalk([*MILD, ("smooth", True)])
+    # Day 34 is past the 4-week course: carrying on after a review is answered yes.
+    talk = ScriptedTalk([*MILD, ("smooth", True), ("reviewed it with your clinician", True)])
     deps = make_deps(tmp_path, talk, clock)
     session(deps, side="left")
     assert any("blood thinner" in q.lower() or "anticoagul" in q.lower() for q in talk.asked)
@@ -278,7 +286,9 @@ def test_aftercare_only_for_sides_that_were_treated(tmp_path: Path) -> None:
 
 def test_red_flag_does_not_also_say_soreness_is_normal(tmp_path: Path) -> None:
     """After a red flag, the hold advice is not followed by 'mild soreness is normal'."""
-    talk = ScriptedTalk([("Soreness now", 8), ("smooth", True), ("right now", 0)])
+    talk = ScriptedTalk(
+        [("Soreness now", 8), ("smooth", True), ("right now", 0), ("treated area now", 1)]
+    )
     session(make_deps(tmp_path, talk), side="left")
     after_panel = talk.transcript.split("now on hold", 1)[1]
     assert "is normal" not in after_panel

@@ -1,0 +1,200 @@
+"""Every safety rule in one table: what triggers it, what happens, and how it is lifted.
+
+The README's "Safety rules" table is `rules_table_markdown()`, word for word (a test
+checks it). The red-flag rows come from `redflags.RULES`, the reach of a hold from
+`zones`, and the numbers from the modules that apply them, so the table cannot drift
+from the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from iastm_coach.safety import course, followups, redflags, rest, running, zones
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    id: str
+    trigger: str
+    consequence: str
+    lifted: str
+    basis: str  # the clinical reference section, or "conservative default"
+
+
+def _hold_consequence(rule: str) -> str:
+    reach = {
+        "both-legs": "every leg region on both legs (a possible clot)",
+        "zone": "every region of the same zone (leg, arm or trunk) on that side",
+        "tissue": "the overlapping regions on that side (same tissue)",
+    }[zones.hold_reach(rule, "leg" if rule == "swelling" else "")]
+    also = ""
+    if rule == "swelling":
+        also = (
+            "; in an arm or the trunk, every region of that zone on that side; a leg "
+            "swelling adds the same-day medical care advice"
+        )
+    return f"hold on the region, and on {reach}{also}"
+
+
+def _red_flag_rows() -> list[SafetyRule]:
+    rows = []
+    for rule in redflags.RULES.values():
+        lifted = redflags.SERIOUS_LIFT if rule.serious else redflags.PLAIN_LIFT
+        basis = rule.source.replace("Clinical reference ", "")
+        rows.append(SafetyRule(rule.id, rule.when, _hold_consequence(rule.id), lifted, basis))
+    return rows
+
+
+CAP: Final = rest.DAILY_CAP_MINUTES
+FLOOR: Final = int(rest.REST_FLOOR.total_seconds() // 3600)
+STALE: Final = int(running.STALE_AFTER.total_seconds() // 3600)
+
+
+def _session_rows() -> list[SafetyRule]:
+    return [
+        SafetyRule(
+            "rest",
+            "the region, or an overlapping region on a side treated now, was treated less "
+            "than the protocol's rest period ago",
+            "session refused (exit 3) with the time left",
+            "wait; or `--override-rest` (next rows)",
+            "§2: at least 48 h between sessions on an area; §8b: overlapping regions treat "
+            "the same tissue",
+        ),
+        SafetyRule(
+            "override-floor",
+            f"`--override-rest` less than {FLOOR} h after that session",
+            "refused, override or not",
+            f"wait until {FLOOR} h have passed",
+            "the protocol format's shortest rest (24 h); conservative default",
+        ),
+        SafetyRule(
+            "override-once",
+            "`--override-rest` right after a session that was itself early",
+            "refused: the early session's rest is waited in full",
+            "wait for the full rest period",
+            "conservative default",
+        ),
+        SafetyRule(
+            "override-clinician",
+            "`--override-rest` past the floor",
+            f"asks '{rest.CLINICIAN_QUESTION}' (default no: refused); a yes is recorded in "
+            "the session's `overrides` for the physio's report",
+            "yes, or `--clinician-said-sooner` for scripts",
+            "conservative default: only a clinician shortens the rest",
+        ),
+        SafetyRule(
+            "week",
+            "the prescription's sessions a week are done (Monday to Sunday; a sitting of "
+            "both sides counts once)",
+            "session refused; no option overrides it",
+            "next week, or a protocol from your clinician that prescribes more",
+            "§2: 1-2 sessions a week",
+        ),
+        SafetyRule(
+            "daily-cap",
+            f"the session would take the day's strokes, all regions together, over {CAP} min",
+            "session refused, saying how much is left today",
+            "tomorrow",
+            "§2: sessions of 8-10 min, at most 10-15; §8e: clinicians' mean total 14.5 min",
+        ),
+        SafetyRule(
+            "follow-up-first",
+            "a follow-up of the last sitting of the region (or of an overlapping region on "
+            "that side) is due",
+            "the session asks it first (the check-in's questions; a red flag holds)",
+            "answering it",
+            "§8a: soreness peaks at 24-48 h; conservative default",
+        ),
+        SafetyRule(
+            "not-settled-yet",
+            f"the latest follow-up answer of that sitting is {followups.UNSETTLED} or more, "
+            f"or from 72 h on more than {followups.SETTLED_MARGIN} point above the usual "
+            "level",
+            "session refused; `today` lists the region under Waiting",
+            "a later follow-up below that",
+            "§7: 4-6 is moderate pain; §8a: past about 3 days is outside the expected curve",
+        ),
+        SafetyRule(
+            "missed-follow-up",
+            "a needed follow-up of that sitting was never answered",
+            "the next session runs at 70 % (never read as 'no soreness')",
+            "the session after a fully answered sitting",
+            "conservative default",
+        ),
+        SafetyRule(
+            "soreness-dose",
+            "the highest follow-up soreness of that sitting was 5 or more (or a protocol "
+            "`dose_rule` matched)",
+            "the next session runs at 70 % (or the rule's percentage)",
+            "the session after a calm sitting",
+            "conservative default (no sourced scale-back rule)",
+        ),
+        SafetyRule(
+            "after-hold",
+            "the first session after a hold was lifted",
+            "runs at the protocol's `after_red_flag_percent` (50 % unless set)",
+            "the session after it",
+            "conservative default",
+        ),
+        SafetyRule(
+            "soreness-before",
+            "soreness before starting is 4 or more, or more than 2 points above the usual "
+            "level for the region",
+            "session refused (recorded as a refused screening)",
+            "let it settle",
+            "§7: skip if 4 or more, or more than 2 above baseline (derived)",
+        ),
+        SafetyRule(
+            "follow-up-72h",
+            "the latest answer up to 48 h is above the usual level, or 'getting worse'",
+            "a 72 h follow-up is needed",
+            "answering it",
+            "§8a: soreness should be falling by 72 h",
+        ),
+        SafetyRule(
+            "follow-up-day-5",
+            "the 72 h answer is above the usual level, or 'getting worse'",
+            "a day 5-7 'has it settled?' follow-up is needed (not settled: `not-settled` hold)",
+            "answering it",
+            "§8a: beyond about 3 days is outside the expected curve; HawkGrips: contact a "
+            "physician if it has not cleared",
+        ),
+        SafetyRule(
+            "course-review",
+            "the course length (`prescription.course_weeks`) has passed since the course's "
+            f"first session, or after {course.NO_CHANGE_SITTINGS} sittings neither the "
+            f"outcome measure nor soreness before sessions improved by a meaningful amount",
+            "`today` lists the region under 'Time to review'; the session asks whether a "
+            "clinician reviewed it (default no: refused); a yes is recorded",
+            "a new protocol version installed (renewal), or yes / `--course-reviewed`, "
+            "which starts the next course",
+            "§2, §8e: reassess after 3-4 sessions and refer if nothing has changed; 4-week course",
+        ),
+        SafetyRule(
+            "one-at-a-time",
+            "a session of the same region and side is still running",
+            "session refused, naming the running one",
+            f"finish that session (a lock left by a crashed one lapses: process gone, or "
+            f"{STALE} h old)",
+            "conservative default",
+        ),
+    ]
+
+
+def all_rules() -> list[SafetyRule]:
+    return [*_red_flag_rows(), *_session_rows()]
+
+
+def rules_table_markdown() -> str:
+    """The README's safety table."""
+    lines = [
+        "| rule | trigger | consequence | how it is lifted | basis |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in all_rules():
+        cells = (f"`{rule.id}`", rule.trigger, rule.consequence, rule.lifted, rule.basis)
+        lines.append("| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,31 @@
+"""The README's safety table is the code's rule table (issue 10: one table, tested)."""
+
+from __future__ import annotations
+
+from iastm_coach.safety.redflags import RULES, SERIOUS
+from iastm_coach.safety.rules import all_rules, rules_table_markdown
+from tests.builders import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_safety_table_is_the_generated_one() -> None:
+    """The README's table is `rules_table_markdown()`, word for word."""
+    assert rules_table_markdown() in README
+
+
+def test_every_red_flag_rule_is_a_row_with_its_lifting() -> None:
+    """Each red-flag rule has a row; serious signs say a clinician's examination lifts them."""
+    rows = {rule.id: rule for rule in all_rules()}
+    assert set(RULES) <= set(rows)
+    for rule_id in RULES:
+        assert ("--examined-by" in rows[rule_id].lifted) is (rule_id in SERIOUS)
+    assert {"swelling", "numbness", "soreness-7", "bruising"} == SERIOUS
+
+
+def test_every_row_is_complete() -> None:
+    """No row leaves a column empty; ids are unique."""
+    rules = all_rules()
+    assert len({rule.id for rule in rules}) == len(rules)
+    for rule in rules:
+        assert rule.trigger and rule.consequence and rule.lifted and rule.basis, rule.id
