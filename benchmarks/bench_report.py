@@ -94,9 +94,9 @@ def main() -> int:
     os.environ["IASTM_COACH_HOME"] = str(home)
     sys.path.insert(0, str(REPO))
 
-    from iastm_coach.commands.report_cmd import make_report
     from iastm_coach.journal.store import Journal
     from iastm_coach.report.build import render
+    from iastm_coach.report.context import make_report
 
     journal_dir = home / "journal"
     kinds = Counter(record.kind for record in Journal(journal_dir).scan())

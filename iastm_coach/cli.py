@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from iastm_coach import __version__
 from iastm_coach.cli_style import PLAIN_HELP, CoachContext, reworded, short_help, uniform
-from iastm_coach.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED, CoachError
+from iastm_coach.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, CoachError
 
 DEBUG_ENV = "IASTM_COACH_DEBUG"
 
@@ -122,6 +122,9 @@ def load_command(name: str) -> Any:
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name
+    from iastm_coach.option_values import lighten
+
+    lighten(command)  # plain values without importing pydantic (start-up time)
     uniform(command)
     return command
 
@@ -129,15 +132,16 @@ def load_command(name: str) -> Any:
 def output_closed() -> NoReturn:
     """The reader went away (`iastm-coach history | head -1`): stop quietly.
 
-    Exit 141 (128 + SIGPIPE), as other programs do when killed by a closed pipe:
-    no message, and no second error when Python flushes standard output at exit.
+    Exit 0, as `git log | head` ends for the shell: the reader has what it wanted (the
+    history listing ends the same way, views/output.py). No message, and no second
+    error when Python flushes standard output at exit.
     """
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass  # a standard output without a file descriptor (tests): nothing left to flush
-    raise typer.Exit(EXIT_OUTPUT_CLOSED)
+    raise typer.Exit(EXIT_OK)
 
 
 @contextmanager
@@ -158,6 +162,12 @@ class CoachGroup(TyperGroup):
         with closed_output_ends_quietly():  # `iastm-coach --help | head -1`
             return super().make_context(*args, **kwargs)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from iastm_coach.option_values import lighten
+
+        lighten(self, recurse=False)  # the root's own options (start-up time)
+        return list(super().parse_args(ctx, args))
+
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
@@ -173,6 +183,7 @@ class CoachGroup(TyperGroup):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
+        typed = list(ctx.args)  # what followed the command's name, for error messages
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
@@ -180,7 +191,7 @@ class CoachGroup(TyperGroup):
         except typer.BadParameter as error:
             if type(error) is not typer.BadParameter:
                 raise  # ours already, or a missing argument (Click's wording is fine there)
-            raise reworded(error) from None
+            raise reworded(error, typed) from None
         except CoachError as error:
             from iastm_coach.views import ui
 

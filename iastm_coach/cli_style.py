@@ -9,6 +9,7 @@ modules are not used.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -131,7 +132,7 @@ class BadValue(typer.BadParameter):
         return self.message
 
 
-def reworded(error: typer.BadParameter) -> BadValue:
+def reworded(error: typer.BadParameter, typed: Sequence[str] = ()) -> BadValue:
     """'--side must be one of: left, right, both (got 'up').' instead of the library's
     "Invalid value for '--side': Value error, ..."."""
     param = error.param
@@ -153,17 +154,24 @@ def reworded(error: typer.BadParameter) -> BadValue:
         wanted = "a number"
     else:
         return BadValue(f"{name}: {error.message}", ctx=error.ctx, param=param)
-    given = given_value(error)
+    given = given_value(error, param.opts, typed)
     got = "" if given is None else f" (got {given!r})"
     return BadValue(f"{name} must be {wanted}{got}", ctx=error.ctx, param=param)
 
 
-def given_value(error: BaseException) -> object:
-    """The value that was refused, when the validator says (Typer checks with pydantic)."""
+def given_value(error: BaseException, opts: Sequence[str], typed: Sequence[str]) -> object:
+    """The value that was refused: as the validator reports it (pydantic), else what
+    followed the option on the command line (`--last many`, `--last=many`)."""
     errors = getattr(error.__cause__, "errors", None)
     if callable(errors):
         try:
             return errors()[0].get("input")
         except (IndexError, TypeError, AttributeError):
-            return None
+            pass
+    for index, word in enumerate(typed):
+        for opt in opts:
+            if word == opt and index + 1 < len(typed) and opt.startswith("-"):
+                return typed[index + 1]
+            if word.startswith(f"{opt}="):
+                return word.split("=", 1)[1]
     return None

@@ -8,7 +8,6 @@ EXIT_USAGE = 2
 EXIT_SAFETY = 3
 EXIT_DATA = 4
 EXIT_INTERRUPTED = 130
-EXIT_OUTPUT_CLOSED = 141  # 128 + SIGPIPE: the reader of our output went away (`| head`)
 
 
 class CoachError(Exception):

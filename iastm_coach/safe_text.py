@@ -8,6 +8,9 @@ to standard output (a report) go through `terminal_safe`.
 from __future__ import annotations
 
 import re
+from typing import Final
+
+NOTE_MAX: Final = 2000  # characters a note may have when typed or given as --note
 
 # C0 controls except newline, DEL, the C1 range (which includes CSI), and the
 # invisible characters that can disguise text: zero-width spaces and joiners,
@@ -30,6 +33,16 @@ def find_control_character(text: str) -> str | None:
 def strip_control_characters(text: str) -> str:
     """Remove control characters from text we did not write (journal notes)."""
     return _CONTROL.sub("", text)
+
+
+def note_too_long(note: str) -> str | None:
+    """Why *note* is refused (too long), in words for people; None when it is fine."""
+    if len(note) <= NOTE_MAX:
+        return None
+    return (
+        f"Notes are kept to {NOTE_MAX:,} characters; this one has {len(note):,}. "
+        "Shorten it, or keep the long text elsewhere and note where."
+    )
 
 
 _LINE_BREAKS = re.compile(r"(\r\n|\n|\t)")

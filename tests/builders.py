@@ -203,9 +203,9 @@ class CountingJournal(Journal):
         super().__init__(directory)
         self.loads: list[str] = []
 
-    def _load(self, path: Path) -> list[Record]:
+    def _load(self, path: Path, raw: bytes | None = None, *, keep: bool = True) -> list[Record]:
         self.loads.append(path.name)
-        return super()._load(path)
+        return super()._load(path, raw, keep=keep)
 
 
 # --- one valid record of each kind, as a plain table --------------------------------------------

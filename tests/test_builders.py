@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from iastm_coach.journal import records
-from iastm_coach.journal.repair import check_journal
 from iastm_coach.journal.store import Journal
 from tests.builders import (
     MILD,
@@ -95,7 +94,7 @@ def test_builders_write_records_the_journal_accepts(name: str, tmp_path: Path) -
     """Whatever a builder writes, `journal check` reads back without an error or a warning."""
     journal = Journal(tmp_path / "journal")
     BUILDERS[name](journal)
-    report = check_journal(journal)
+    report = journal.check_report()
     assert report.records > 0
     assert [f"{p.severity}: {p.message}" for p in report.problems] == []
     assert journal.check() == []

@@ -13,6 +13,7 @@ import typer
 
 from iastm_coach.commands.common import (
     SORENESS_ANCHORS,
+    check_note,
     check_soreness,
     find_session,
     open_journal,
@@ -66,6 +67,7 @@ def cmd_checkin(
     )
     from iastm_coach.views.ui import say
 
+    check_note(note)  # before anything is asked or written
     journal = open_journal()
     clock = SystemClock()
     now = clock.now()

@@ -79,6 +79,17 @@ def find_session(journal: Journal, reference: str) -> Record:
     )
 
 
+def check_note(note: str) -> str:
+    """`--note` up to `safe_text.NOTE_MAX` characters; UsageError (exit 2) otherwise."""
+    from iastm_coach.errors import UsageError
+    from iastm_coach.safe_text import note_too_long
+
+    problem = note_too_long(note)
+    if problem is not None:
+        raise UsageError(f"--note is too long: {problem}")
+    return note
+
+
 def check_soreness(value: int, option: str = "--soreness") -> int:
     from iastm_coach.errors import UsageError
 

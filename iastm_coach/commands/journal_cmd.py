@@ -28,7 +28,7 @@ def _journal() -> Journal:
 @contextmanager
 def _permission_warnings_as_lines() -> Iterator[None]:
     """Show journal permission warnings as plain lines on stderr, not Python warnings."""
-    from iastm_coach.journal.store import JournalPermissionWarning
+    from iastm_coach.journal.files import JournalPermissionWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", JournalPermissionWarning)
@@ -60,17 +60,19 @@ def cmd_path() -> None:
 
 @journal_app.command("check")
 def cmd_check(
+    ctx: typer.Context,
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
     ] = False,
 ) -> None:
     """List every problem in the journal files; exit 4 if any file is damaged."""
+    from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
 
     journal = _journal()
-    report = journal.check_report()
+    report = journal.check_report(now=app_context(ctx.obj).clock.now())
     if as_json:
-        from iastm_coach.journal.repair import check_dict
+        from iastm_coach.journal.check import check_dict
         from iastm_coach.views.json_doc import emit_json
 
         emit_json(check_dict(report))

@@ -14,6 +14,7 @@ import typer
 
 from iastm_coach.commands.common import (
     SORENESS_ANCHORS,
+    check_note,
     check_soreness,
     open_journal,
     print_reminder,
@@ -83,10 +84,11 @@ def cmd_log(
     from iastm_coach.history.queries import place_label
     from iastm_coach.journal import records
     from iastm_coach.protocols.library import load_for_region
-    from iastm_coach.safety.holds import active_holds, place_hold
+    from iastm_coach.safety.holds import active_holds, prepare_hold
     from iastm_coach.safety.redflags import aftercare_flags
     from iastm_coach.views.ui import say_literal
 
+    check_note(note)  # before anything is asked or written
     check_soreness(soreness)
     if minutes is not None and not 0.5 <= minutes <= MAX_LOG_MINUTES:
         raise UsageError(
@@ -110,8 +112,9 @@ def cmd_log(
     ended = started + dt.timedelta(seconds=total_s)
     group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
     journal = open_journal()
+    holds = active_holds(journal)  # a damaged journal stops here, before anything is written
     saved = [
-        journal.append(
+        journal.prepare(
             records.SESSION,
             {
                 "region": protocol.region,
@@ -142,6 +145,19 @@ def cmd_log(
         )
         for one_side in sides
     ]
+    flags = aftercare_flags(soreness=soreness, bruising=bruising, numbness=numbness)
+    new_holds = [
+        prepare_hold(
+            journal,
+            region=protocol.region,
+            flag=flag,
+            source_id=saved[0].id,
+            at=now,
+            side=str(saved[0].data["side"]),  # not written yet: it cannot be looked up
+        )
+        for flag in flags
+    ]
+    journal.append_all([*new_holds, *saved])  # one write: no session without its holds
     places = " and ".join(sides) if sides != ["none"] else ""
     label = f"{protocol.region} ({places})" if places else protocol.region
     say_literal(
@@ -149,10 +165,6 @@ def cmd_log(
         f"{total_s / 60:.1f} min, soreness {soreness}/10 (ids ending "
         f"{', '.join(r.id[-6:] for r in saved)})."
     )
-    flags = aftercare_flags(soreness=soreness, bruising=bruising, numbness=numbness)
-    holds = active_holds(journal)
-    for flag in flags:
-        place_hold(journal, region=protocol.region, flag=flag, source_id=saved[0].id, at=now)
     if flags:
         show_flags(flags, protocol.region)
     elif protocol.region in holds:

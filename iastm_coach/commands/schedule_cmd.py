@@ -131,7 +131,7 @@ def write_calendar(path: Path, payload: bytes) -> None:
     and an existing file that is not a calendar (so a typo cannot overwrite a document).
     """
     from iastm_coach.errors import UsageError
-    from iastm_coach.journal.store import replace_file
+    from iastm_coach.journal.files import replace_file
 
     try:
         info: os.stat_result | None = path.lstat()

@@ -22,12 +22,10 @@ still answers that follow-up.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from operator import attrgetter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.journal import records
@@ -357,14 +355,12 @@ def recent_sessions(
         ]
         return found if last is None else found[:last]
     found = []
-    for month in month_texts(journal, needle=region.encode("utf-8"), newest_first=True):
-        if since is not None and month.end <= since:
-            break
-        found.extend(
-            r for r in reversed(month_records(journal, month, {records.SESSION})) if keep(r)
-        )
+    for month in journal.region_records(region, {records.SESSION}, newest_first=True):
+        found.extend(r for r in reversed(month) if keep(r))
         if last is not None and len(found) >= last:
             break
+        if since is not None and month[0].at < since:
+            break  # the months before this one are older still
     return found if last is None else found[:last]
 
 
@@ -447,62 +443,6 @@ def between(
             break
         if record.kind in kinds:
             found.append(record)
-    return found
-
-
-@dataclass(frozen=True)
-class MonthText:
-    """One month file's bytes, searched before the journal is asked to parse it."""
-
-    path: Path
-    start: datetime
-    end: datetime
-    raw: bytes
-
-    def count_headers(self, kinds: Collection[str]) -> int:
-        """How many `[[kind]]` record headers of *kinds* the file holds."""
-        names = b"|".join(re.escape(kind.encode()) for kind in sorted(kinds))
-        pattern = rb'^[ \t]*\[\[[ \t]*"?(?:' + names + rb')"?[ \t]*\]\][ \t]*(?:#.*)?$'
-        return len(re.findall(pattern, self.raw, flags=re.MULTILINE))
-
-
-_MONTH_NAME = re.compile(r"(\d{4})-(\d{2})\.toml")
-
-
-def month_texts(journal: Journal, *, needle: bytes, newest_first: bool) -> Iterator[MonthText]:
-    """The month files whose bytes contain *needle* (a cheap superset test, no parsing)."""
-    paths = journal.month_files()
-    for path in reversed(paths) if newest_first else paths:
-        match = _MONTH_NAME.fullmatch(path.name)
-        if match is None:
-            continue
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            continue
-        if needle not in raw:
-            continue
-        year, month = int(match.group(1)), int(match.group(2))
-        start = datetime(year, month, 1, tzinfo=UTC)
-        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-        yield MonthText(path, start, end, raw)
-
-
-def month_records(journal: Journal, month: MonthText, kinds: Collection[str]) -> list[Record]:
-    """The records of *kinds* in one month file, read (validated, migrated) by the journal.
-
-    The scan stops after as many records as the file has headers for, so the
-    journal parses that month only.
-    """
-    expected = month.count_headers(kinds)
-    found: list[Record] = []
-    if not expected:
-        return found
-    for taken, record in enumerate(journal.scan(kinds=kinds, since=month.start), start=1):
-        if record.at < month.end:
-            found.append(record)
-        if taken >= expected:
-            break
     return found
 
 

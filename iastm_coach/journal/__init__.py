@@ -1,3 +1,5 @@
 """The journal: the only owner of its file format.
 
-Records and their fields, month files, the parse cache, check and repair."""
+`store.Journal` is the API (append, read, questions such as `region_records`); the
+other modules are its parts: ids, format, parser, files, cache, blocks, check, repair,
+and records (the record kinds and their fields)."""

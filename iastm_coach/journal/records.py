@@ -51,11 +51,15 @@ MAX_SECONDS: Final = 86_400  # a day of strokes: more is a typo
 class Spec:
     """What one field holds. `problem` says why a value does not fit (None when it does)."""
 
-    __slots__ = ("doc", "required")
+    __slots__ = ("doc", "essential", "required")
+    holds_fields = False  # lists and tables: fields can be missing inside the value
 
-    def __init__(self, doc: str, *, required: bool = True) -> None:
+    def __init__(self, doc: str, *, required: bool = True, essential: bool = False) -> None:
         self.doc = doc
         self.required = required  # False: some records leave it out
+        # True: a record without it cannot be used at all (a hold without its region
+        # would lift nothing silently), so it is damage, not a field read as a default.
+        self.essential = essential
 
     def expected(self) -> str:
         raise NotImplementedError
@@ -78,8 +82,9 @@ class Text(Spec):
         choices: tuple[str, ...] = (),
         nonempty: bool = False,
         required: bool = True,
+        essential: bool = False,
     ) -> None:
-        super().__init__(doc, required=required)
+        super().__init__(doc, required=required, essential=essential)
         self.choices = choices
         self.nonempty = nonempty
 
@@ -187,6 +192,7 @@ class Anything(Spec):
 
 class ListOf(Spec):
     __slots__ = ("item",)
+    holds_fields = True
 
     def __init__(self, item: Spec, doc: str, *, required: bool = True) -> None:
         super().__init__(doc, required=required)
@@ -213,6 +219,7 @@ class TableOf(Spec):
     """A table whose keys are ids (any text) and whose values are all alike."""
 
     __slots__ = ("value",)
+    holds_fields = True
 
     def __init__(self, value: Spec, doc: str, *, required: bool = True) -> None:
         super().__init__(doc, required=required)
@@ -234,11 +241,13 @@ class TableOf(Spec):
 class Entry(Spec):
     """A table with known fields (one item of a list such as `areas`)."""
 
-    __slots__ = ("fields",)
+    __slots__ = ("fields", "quick")
+    holds_fields = True
 
     def __init__(self, fields: Mapping[str, Spec], doc: str = "", *, required: bool = True) -> None:
         super().__init__(doc, required=required)
         self.fields = fields
+        self.quick = tuple(_quick_check(name, spec) for name, spec in fields.items())
 
     def expected(self) -> str:
         return "a table {" + ", ".join(self.fields) + "}"
@@ -246,14 +255,52 @@ class Entry(Spec):
     def problem(self, value: Any, missing: bool) -> str | None:
         if type(value) is not dict:
             return self._wrong(value)
-        for name, spec in self.fields.items():
+        for check in self.quick:
+            name, spec = check[0], check[1]
             if name in value:
+                if _passes(check, value[name]):
+                    continue
                 found = spec.problem(value[name], missing)
                 if found is not None:
                     return nested(f".{name}", found)
             elif missing and spec.required:
                 return f".{name}: {missing_message(spec)}"
         return None
+
+
+QuickCheck = tuple[str, Spec, type | None, int, Any, Any]
+_ANY, _CHOICE, _RANGE, _NONEMPTY = 0, 1, 2, 3
+
+
+def _quick_check(name: str, spec: Spec) -> QuickCheck:
+    """(name, spec, type, test, a, b): a value of exactly that type passes when the test
+    does (any value, one of the choices *a*, from *a* to *b*, non-blank text); `spec.problem`
+    says the same, more slowly, and gets every other value."""
+    if isinstance(spec, Text):
+        if spec.choices:
+            return (name, spec, str, _CHOICE, frozenset(spec.choices), None)
+        return (name, spec, str, _NONEMPTY if spec.nonempty else _ANY, None, None)
+    if isinstance(spec, Whole):
+        if spec.choices:
+            return (name, spec, int, _CHOICE, frozenset(spec.choices), None)
+        if spec.low is not None and spec.high is not None:
+            return (name, spec, int, _RANGE, spec.low, spec.high)
+    if isinstance(spec, Flag):
+        return (name, spec, bool, _ANY, None, None)
+    return (name, spec, None, _ANY, None, None)
+
+
+def _passes(check: QuickCheck, value: Any) -> bool:
+    _, _, quick_type, test, a, b = check
+    if type(value) is not quick_type:
+        return False
+    if test == _ANY:
+        return True
+    if test == _CHOICE:
+        return value in a
+    if test == _RANGE:
+        return bool(a <= value <= b)
+    return bool(str(value).strip())
 
 
 def nested(where: str, found: str) -> str:
@@ -286,6 +333,7 @@ def shown(value: Any) -> str:
 FieldTable = Mapping[str, Spec]
 
 _REGION: Final = 'canonical region id, e.g. "calf"'
+_HELD_REGION: Final = _REGION + "; without it the record is damage (it would hold or lift nothing)"
 
 SESSION_FIELDS: Final[FieldTable] = {
     "region": Text(_REGION, nonempty=True),
@@ -406,7 +454,7 @@ SCREENING_FIELDS: Final[FieldTable] = {
 }
 
 HOLD_FIELDS: Final[FieldTable] = {
-    "region": Text(_REGION, nonempty=True),
+    "region": Text(_HELD_REGION, nonempty=True, essential=True),
     "rule": Text('red-flag rule id, e.g. "soreness-7"'),
     "reason": Text("plain-language explanation"),
     "source": Text("id of the session or check-in that triggered it"),
@@ -419,11 +467,18 @@ HOLD_FIELDS: Final[FieldTable] = {
 }
 
 HOLD_CLEAR_FIELDS: Final[FieldTable] = {
-    "region": Text(_REGION, nonempty=True),
+    "region": Text(_HELD_REGION, nonempty=True, essential=True),
     "reason": Text("the user's reason for lifting the hold"),
     "examined_by": Text(
         "the clinician who examined the area (required for serious signs: swelling, "
         "numbness, bruising, severe soreness)",
+        required=False,
+    ),
+    "lifts": ListOf(
+        Text(""),
+        "ids of the hold records it lifts (every hold on the region when it was written), so "
+        "that no clock can make it lift a later one; a clear without it (older journals) "
+        "lifts the holds written before it",
         required=False,
     ),
 }
@@ -496,17 +551,37 @@ _ACROSS_FIELDS: Final = {MEASURE: _measure_score}
 
 
 class FieldProblem:
-    """One field of a record that does not fit `FIELDS`."""
+    """One field of a record that does not fit `FIELDS`.
 
-    __slots__ = ("field", "message", "missing")
+    Three sorts, and every reader treats each the same way (`journal check` included):
+    a wrong value is damage (reading stops with exit 4; `journal repair` moves the
+    record aside); an essential field that is absent is damage too, but repair leaves
+    the record for a fix by hand (moving a hold aside would lift it); any other absent
+    field (`missing`) is read with its default, and `journal check` warns.
+    """
 
-    def __init__(self, field: str, message: str, missing: bool) -> None:
+    __slots__ = ("field", "incomplete", "message", "missing")
+
+    def __init__(self, field: str, message: str, missing: bool, incomplete: bool = False) -> None:
         self.field = field  # the top-level field, e.g. "areas" for "areas[2].status: ..."
         self.message = message  # "soreness: must be a whole number from -1 to 10 (got 15)"
         self.missing = missing  # only absent fields (the values there can still be read)
+        self.incomplete = incomplete  # an essential field is absent: damage, fixed by hand
+
+    @property
+    def stops_reading(self) -> bool:
+        return not self.missing
 
     def __repr__(self) -> str:
-        return f"FieldProblem({self.field!r}, {self.message!r}, {self.missing!r})"
+        return (
+            f"FieldProblem({self.field!r}, {self.message!r}, {self.missing!r}, {self.incomplete!r})"
+        )
+
+
+_QUICK: Final[Mapping[str, tuple[QuickCheck, ...]]] = {
+    kind: tuple(_quick_check(name, spec) for name, spec in table.items())
+    for kind, table in FIELDS.items()
+}
 
 
 def problems_by_field(
@@ -514,25 +589,44 @@ def problems_by_field(
 ) -> list[FieldProblem]:
     """Each documented field of *data* that is wrong, in the order of `FIELDS`.
 
-    With *missing* (the default) a required field that is absent is a problem
-    too; without it only the values that are there are looked at (what the
-    journal does when it reads). Unknown kinds and unknown fields are not
-    problems here: see `unknown_fields`.
+    Wrong values and absent essential fields are always problems (they stop
+    reading); with *missing* (the default) any other required field that is
+    absent is one too (`.missing`: it is read with a default). Unknown kinds and
+    unknown fields are not problems here: see `unknown_fields`.
     """
-    table = FIELDS.get(kind)
+    table = _QUICK.get(kind)
     if table is None:
         return []
     found: list[FieldProblem] = []
-    for name, spec in table.items():
+    for check in table:
+        name, spec = check[0], check[1]
         if name in data:
-            problem = spec.problem(data[name], missing)
+            value = data[name]
+            # The common case without a call (`journal check` does this for every record):
+            # a value of the one type a field holds, inside its range or choices.
+            if type(value) is check[2]:
+                test = check[3]
+                if (
+                    test == _ANY
+                    or (test == _CHOICE and value in check[4])
+                    or (test == _RANGE and check[4] <= value <= check[5])
+                    or (test == _NONEMPTY and str(value).strip())
+                ):
+                    continue
+            # A wrong value is named first, whatever else is absent inside it.
+            problem = spec.problem(value, False)
             if problem is not None:
-                only_missing = missing and spec.problem(data[name], False) is None
-                found.append(FieldProblem(name, nested(name, problem), only_missing))
+                found.append(FieldProblem(name, nested(name, problem), False))
+            elif missing and spec.holds_fields:
+                problem = spec.problem(value, True)
+                if problem is not None:
+                    found.append(FieldProblem(name, nested(name, problem), True))
+        elif spec.essential:
+            found.append(FieldProblem(name, f"{name}: {missing_message(spec)}", False, True))
         elif missing and spec.required:
             found.append(FieldProblem(name, f"{name}: {missing_message(spec)}", True))
     cross = _ACROSS_FIELDS.get(kind)
-    if cross is not None and not found:
+    if cross is not None and all(problem.missing for problem in found):
         found.extend(
             FieldProblem(name, f"{name}: {problem}", False) for name, problem in cross(data)
         )

@@ -25,10 +25,13 @@ file and starts its record on a fresh line after a blank one, so a torn tail
 left by a crash (power loss, SIGKILL) stays a block of its own: reading that
 month raises `DataFileError` (file and line) until `iastm-coach journal repair`
 moves the torn block into a side file, and the new record is kept by repair
-like every other complete record. See `journal_repair.py`.
+like every other complete record. See `repair.py`.
 
 Reading: `recent` walks month files newest first and stops once it has
-enough; `scan` streams month by month. Parsing TOML is the slow part (about
+enough; `scan` streams month by month; `region_records` and `records_of` parse
+only the months whose summary (in the parse cache) says they can answer.
+Nothing outside this package reads month files or knows their layout.
+Parsing TOML is the slow part (about
 3-4 MB/s with tomllib), so each month's parse is cached, disposable and
 private, in `<directory>/.cache/`, keyed by the SHA-256 of the file's bytes: an
 unchanged month is never parsed twice, a month that only grew by appends
@@ -43,643 +46,122 @@ exit 4) exactly like a syntax error, so no reader ever shows or counts it. The
 cache only holds checked rows, so this costs a few microseconds per record
 parsed and nothing on a cache hit.
 
-Only the standard library and tomli-w are imported here (tomli-w, hashlib and
-pickle lazily): start-up time matters.
+The package, one job per module: `ids.py` (record ids, month names),
+`format.py` (rendering, parsing and checking records), `parser.py` (the one TOML
+parser), `files.py` (private files, durable writes, the lock), `cache.py` (the
+parse cache and month summaries), `blocks.py` (a month file as blocks),
+`check.py` and `repair.py`, `records.py` (kinds and fields) and this module (the
+`Journal` API). Only the standard library and tomli-w are imported at start-up
+(tomli-w, hashlib and pickle lazily): start-up time matters.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
-import stat
 import threading
-import tomllib
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from iastm_coach.errors import CoachError, DataFileError, UsageError
+from iastm_coach.errors import DataFileError, UsageError
 from iastm_coach.journal import records
+from iastm_coach.journal.cache import (
+    CACHE_DIR,
+    CACHE_FORMAT,
+    INDEX_NAME,
+    MonthSummary,
+    load_cache_blob,
+    read_summary_index,
+    sha256,
+    summary_blob,
+    tail_rows,
+)
+from iastm_coach.journal.check import CheckReport, JournalProblem
+from iastm_coach.journal.files import (
+    DIR_MODE,
+    FILE_MODE,
+    LOCK_NAME,
+    LOCK_TIMEOUT_S,
+    JournalPermissionWarning,
+    busy_error,
+    fsync_directory,
+    is_loose,
+    permission_message,
+    read_all,
+    replace_file,
+    stamp_name,
+    write_all,
+    write_new_file,
+)
+from iastm_coach.journal.format import (
+    CHECK_HINT,
+    CURRENT_SCHEMA,
+    MIGRATIONS,
+    MONTH_FILE,
+    RESERVED_FIELDS,
+    Record,
+    Row,
+    check_data,
+    check_kind,
+    decode_month,
+    render_record,
+    rows_from_text,
+)
+from iastm_coach.journal.ids import (
+    is_record_id,
+    month_file_name,
+    month_start,
+    new_record_id,
+    next_month_start,
+    record_id_time,
+    require_aware,
+)
+from iastm_coach.journal.parser import TOMLDecodeError, loads
 from iastm_coach.paths import binary
 
-CURRENT_SCHEMA: Final = 1
-"""The record schema this code writes. Older records are migrated on read."""
+# What other packages import from here (the journal's public face).
+__all__ = [
+    "CURRENT_SCHEMA",
+    "MIGRATIONS",
+    "RESERVED_FIELDS",
+    "CheckReport",
+    "Journal",
+    "JournalPermissionWarning",
+    "JournalProblem",
+    "Record",
+    "is_record_id",
+    "month_file_name",
+    "new_record_id",
+    "record_id_time",
+    "records",
+    "render_record",
+]
 
-Migration = Callable[[str, dict[str, Any]], dict[str, Any]]
 
+SEQ_BITS: Final = 24  # records per month file, far more than a person writes
 
-def _from_schema_0(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Schema 0 → 1.
 
-    Schema 0 never shipped in a release: it names the development snapshots,
-    whose records had the same fields. The entry is kept as the template every
-    real migration follows (take the kind and the fields of version N, return
-    the fields of version N + 1) and is what the tests exercise.
-    """
-    return data
+def month_order(name: str) -> int:
+    """Months since year 0 for a `YYYY-MM.toml` name: month files sort (and append) so."""
+    match = MONTH_FILE.fullmatch(name)
+    assert match is not None
+    return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
-MIGRATIONS: Final[dict[int, Migration]] = {0: _from_schema_0}
-"""`MIGRATIONS[n]` turns the fields of a schema-n record into schema n + 1."""
+def _row(record: Record) -> Row:
+    return (record.kind, record.id, record.at, record.schema, dict(record.data))
 
-RESERVED_FIELDS: Final = frozenset({"id", "at", "schema"})
-CHECK_HINT: Final = (
-    "Run `iastm-coach journal check` to list every problem; "
-    "`iastm-coach journal repair` moves damaged text aside and keeps the rest."
-)
-LOCK_NAME: Final = ".lock"
-LOCK_TIMEOUT_S: Final = 30.0
-DIR_MODE: Final = 0o700
-FILE_MODE: Final = 0o600
 
-MONTH_FILE = re.compile(r"(\d{4})-(\d{2})\.toml")
-HEADER_LINE = re.compile(r"^\[\[[ \t]*([A-Za-z0-9_-]+)[ \t]*\]\][ \t\r]*(?:#.*)?$", re.MULTILINE)
-_KIND = re.compile(r"[a-z][a-z0-9_]*")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_TOML_ERROR_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+def _by_seq(record: Record) -> int:
+    return record.seq
 
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1
 
-
-# --- records and ids ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One journal record.
-
-    `id` sorts like `at` (to the millisecond); `schema` is the version of
-    `data` as returned, i.e. `CURRENT_SCHEMA` once older records are migrated.
-    `data` is shared with the journal's in-memory cache: treat it as read-only.
-    """
-
-    kind: str
-    id: str
-    at: datetime
-    schema: int
-    data: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class JournalProblem:
-    """Something `check` found. Errors stop the journal from loading; warnings do not."""
-
-    file: Path
-    line: int | None
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}" if self.line is not None else f"{self.file}"
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class CheckReport:
-    """Everything `Journal.check_report` found, and how much it read."""
-
-    problems: list[JournalProblem] = field(default_factory=list)
-    records: int = 0
-    files: int = 0
-
-    @property
-    def errors(self) -> list[JournalProblem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[JournalProblem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-
-class JournalPermissionWarning(UserWarning):
-    """The journal directory or a journal file can be read by other users."""
-
-
-_CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_CROCKFORD_VALUE: Final = {char: value for value, char in enumerate(_CROCKFORD)}
-ID_PATTERN: Final = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
-_RANDOM_BITS: Final = 80
-
-
-def _encode_base32(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
-
-
-class _IdGenerator:
-    """ULID-style ids: 48 bits of milliseconds since the epoch, then 80 random bits.
-
-    Within one process, ids for the same millisecond count up from the first
-    one's random part, so they stay unique and in the order they were made.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last_ms = -1
-        self._last_random = 0
-
-    def new(self, ms: int) -> str:
-        with self._lock:
-            if ms == self._last_ms and self._last_random + 1 < 2**_RANDOM_BITS:
-                random_part = self._last_random + 1
-            else:
-                # One bit of headroom so counting up cannot overflow in practice.
-                random_part = int.from_bytes(os.urandom(10), "big") >> 1
-            self._last_ms, self._last_random = ms, random_part
-        return _encode_base32(ms, 10) + _encode_base32(random_part, 16)
-
-
-_ids = _IdGenerator()
-
-
-def _epoch_ms(moment: datetime) -> int:
-    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-
-
-def new_record_id(at: datetime) -> str:
-    """A fresh id for a record written at *at* (tz-aware); ids sort like their times."""
-    _require_aware(at, "at")
-    ms = _epoch_ms(at)
-    if not 0 <= ms < 2**48:
-        raise ValueError(f"at={at.isoformat()} is outside the range a journal id can hold")
-    return _ids.new(ms)
-
-
-def is_record_id(text: str) -> bool:
-    return ID_PATTERN.fullmatch(text) is not None
-
-
-def record_id_time(record_id: str) -> datetime:
-    """The UTC time (to the millisecond) encoded in *record_id*."""
-    if not is_record_id(record_id):
-        raise ValueError(f'"{record_id}" is not a journal record id')
-    ms = 0
-    for char in record_id[:10]:
-        ms = ms * 32 + _CROCKFORD_VALUE[char]
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
-
-
-def month_file_name(moment: datetime) -> str:
-    """`YYYY-MM.toml` for the UTC month of *moment*."""
-    utc = moment.astimezone(UTC)
-    return f"{utc.year:04d}-{utc.month:02d}.toml"
-
-
-def _month_start(year: int, month: int) -> datetime:
-    return datetime(year, month, 1, tzinfo=UTC)
-
-
-def _next_month_start(year: int, month: int) -> datetime:
-    return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-
-
-# --- values and rendering ----------------------------------------------------------------
-
-
-def _require_aware(moment: object, name: str) -> None:
-    if not isinstance(moment, datetime):
-        raise TypeError(f"{name} must be a datetime, not {type(moment).__name__}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be time zone-aware (got the naive {moment.isoformat()})")
-
-
-def _normalize(value: Any, where: str) -> Any:
-    """A TOML-friendly deep copy of *value* (lists for tuples, dicts for mappings)."""
-    if isinstance(value, bool | float):
-        return value
-    if isinstance(value, int):
-        if not _INT64_MIN <= value <= _INT64_MAX:
-            raise ValueError(f"{where}: {value} does not fit in a TOML integer (64 bits)")
-        return int(value)
-    if isinstance(value, str):
-        _require_utf8(value, where)
-        return value
-    if isinstance(value, datetime):
-        _require_aware(value, where)
-        offset = value.utcoffset()
-        if offset is not None and (offset.seconds % 60 or offset.microseconds):
-            raise ValueError(f"{where}: TOML offsets are whole minutes (got {offset})")
-        return value
-    if isinstance(value, date):
-        return value
-    if isinstance(value, time):
-        raise TypeError(f"{where}: a time of day without a date; store a tz-aware datetime")
-    if isinstance(value, Mapping):
-        table: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"{where}: table keys must be strings, not {key!r}")
-            _require_utf8(key, where)
-            table[key] = _normalize(item, f"{where}.{key}")
-        return table
-    if isinstance(value, list | tuple):
-        return [_normalize(item, f"{where}[{n}]") for n, item in enumerate(value)]
-    raise TypeError(f"{where}: {type(value).__name__} values cannot be stored in the journal")
-
-
-def _require_utf8(text: str, where: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{where}: text with a lone surrogate cannot be stored") from None
-
-
-def _tomli_w_literal(value: Any) -> str:
-    import tomli_w
-
-    rendered: str = tomli_w.dumps({"v": value})
-    return rendered[4:-1]  # 'v = <literal>\n'
-
-
-_key_cache: dict[str, str] = {}
-
-
-def _render_key(key: str) -> str:
-    rendered = _key_cache.get(key)
-    if rendered is None:
-        rendered = key if _BARE_KEY.fullmatch(key) else _tomli_w_literal(key)
-        if len(_key_cache) < 4096:
-            _key_cache[key] = rendered
-    return rendered
-
-
-def _render_value(value: Any, *, top: bool) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = ", ".join(
-            f"{_render_key(k)} = {_render_value(v, top=False)}" for k, v in value.items()
-        )
-        return "{ " + inner + " }"
-    if isinstance(value, list):
-        items = [_render_value(item, top=False) for item in value]
-        one_line = "[" + ", ".join(items) + "]"
-        if (
-            not top
-            or not items
-            or (len(one_line) <= 72 and not any(isinstance(i, dict) for i in value))
-        ):
-            return one_line
-        return "[\n" + "".join(f"    {item},\n" for item in items) + "]"
-    return _tomli_w_literal(value)  # str, float, date: tomli-w's escaping and formatting
-
-
-def render_record(
-    kind: str, record_id: str, at: datetime, schema: int, data: Mapping[str, Any]
-) -> str:
-    """The TOML text of one record block, ending with its `schema` line."""
-    lines = [f"[[{kind}]]", f'id = "{record_id}"', f"at = {at.isoformat()}"]
-    lines.extend(
-        f"{_render_key(key)} = {_render_value(value, top=True)}" for key, value in data.items()
-    )
-    lines.append(f"schema = {schema}")
-    return "\n".join(lines) + "\n"
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in records.KINDS:
-        raise ValueError(f'unknown record kind "{kind}" (known: {", ".join(records.KINDS)})')
-
-
-def _check_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    clash = RESERVED_FIELDS.intersection(data)
-    if clash:
-        raise ValueError(f"the journal sets these fields itself: {', '.join(sorted(clash))}")
-    normalized: dict[str, Any] = _normalize(data, "data")
-    return normalized
-
-
-# --- reading -----------------------------------------------------------------------------
-
-
-def record_problem(table: Mapping[str, Any]) -> str | None:
-    """Why *table* is not a complete record (None when it is). Newer schemas count as complete."""
-    rid = table.get("id")
-    if rid is None:
-        return "record has no id"
-    if not isinstance(rid, str) or not is_record_id(rid):
-        return f"record id {rid!r} is not a journal id"
-    at = table.get("at")
-    if at is None:
-        return f"record {rid} has no `at` time"
-    if not isinstance(at, datetime) or at.tzinfo is None:
-        return f"record {rid}: `at` must be a date and time with a time zone offset"
-    schema = table.get("schema")
-    if schema is None:
-        return f"record {rid} has no `schema` line: it is incomplete (an interrupted write?)"
-    if isinstance(schema, bool) or not isinstance(schema, int) or schema < 0:
-        return f"record {rid}: `schema` must be a whole number"
-    if schema < CURRENT_SCHEMA and schema not in MIGRATIONS:
-        return f"record {rid} has schema {schema}, which this iastm-coach cannot read"
-    return None
-
-
-def newer_schema_message(schema: int) -> str:
-    return (
-        f"written by a newer iastm-coach (schema {schema}; this version reads up to "
-        f"{CURRENT_SCHEMA}); please upgrade iastm-coach"
-    )
-
-
-def migrate(kind: str, schema: int, data: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a schema-*schema* record, brought up to `CURRENT_SCHEMA`."""
-    for version in range(schema, CURRENT_SCHEMA):
-        data = MIGRATIONS[version](kind, data)
-    return data
-
-
-def toml_error_line(error: tomllib.TOMLDecodeError, text: str) -> tuple[int, str]:
-    """The 1-based line of a tomllib error, and its message without the position."""
-    message = str(error)
-    match = _TOML_ERROR_AT.search(message)
-    if match is None:
-        return 1, message
-    line = int(match.group(1)) if match.group(1) else text.count("\n") + 1
-    return line, message[: match.start()]
-
-
-def header_lines(text: str) -> dict[str, list[int]]:
-    """For each kind, the 1-based line numbers of its `[[kind]]` headers, in order."""
-    found: dict[str, list[int]] = {}
-    line, position = 1, 0
-    for match in HEADER_LINE.finditer(text):
-        line += text.count("\n", position, match.start())
-        position = match.start()
-        found.setdefault(match.group(1), []).append(line)
-    return found
-
-
-Row = tuple[str, str, datetime, int, dict[str, Any]]
-"""A record as stored in the parse cache: (kind, id, at, schema, data)."""
-
-
-def rows_from_text(path: Path, text: str) -> list[Row]:
-    """Parse one month file; raise DataFileError naming the file and line of the first problem."""
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        line, message = toml_error_line(error, text)
-        raise DataFileError(
-            f"The journal file {path} is damaged at line {line}: {message}.", hint=CHECK_HINT
-        ) from None
-    result: list[Row] = []
-    for kind, tables in document.items():
-        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-            raise _record_error(
-                path, text, kind, None, f"`{kind}` is not a list of [[{kind}]] records"
-            )
-        for index, table in enumerate(tables):
-            problem = record_problem(table)
-            if problem is not None:
-                raise _record_error(path, text, kind, index, problem)
-            rid = table.pop("id")
-            at = table.pop("at")
-            schema = table.pop("schema")
-            if schema != CURRENT_SCHEMA:
-                if schema > CURRENT_SCHEMA:
-                    raise DataFileError(
-                        f"The journal file {path}{_line_of(text, kind, index)} has record {rid} "
-                        f"{newer_schema_message(schema)}."
-                    )
-                try:
-                    table = migrate(kind, schema, table)
-                except Exception as error:  # a migration that cannot read a hand edit
-                    raise _record_error(
-                        path,
-                        text,
-                        kind,
-                        index,
-                        f"cannot update record {rid} from schema {schema}: {error}",
-                    ) from None
-            if kind in records.FIELDS:
-                wrong = records.problems_by_field(kind, table, missing=False)
-                if wrong:
-                    raise _value_error(path, text, kind, index, rid, wrong)
-            result.append((kind, rid, at, CURRENT_SCHEMA, table))
-    return result
-
-
-def _value_error(
-    path: Path, text: str, kind: str, index: int, rid: str, wrong: list[records.FieldProblem]
-) -> DataFileError:
-    """A record whose fields hold values iastm-coach cannot use (a hand edit): like damage."""
-    header = header_lines(text).get(kind, [])
-    line = None
-    if index < len(header):
-        line = field_line(text.split("\n"), header[index], wrong[0].field)
-    where = f", line {line}," if line is not None else ""
-    more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
-    return DataFileError(
-        f"The journal file {path}{where} has a value iastm-coach cannot use: "
-        f"{kind} {rid}: {wrong[0].message}{more}.",
-        hint=CHECK_HINT,
-    )
-
-
-def field_line(lines: Sequence[str], header: int, name: str) -> int:
-    """The 1-based line of `name = ...` in the record whose `[[kind]]` line is *header*.
-
-    *lines* is the file split at "\\n". Falls back to *header* when the field
-    is not on a line of its own (or not there at all).
-    """
-    bare, quoted = f"{name} ", (f'"{name}"', f"'{name}'")
-    for n in range(header, len(lines)):  # lines[header] is the line after the header
-        line = lines[n].lstrip(" \t")
-        if line.startswith("[[") and HEADER_LINE.match(lines[n]):
-            break
-        if line.startswith((bare, f"{name}=", *quoted)):
-            rest = line[len(name) + (2 if line.startswith(quoted) else 0) :].lstrip(" \t")
-            if rest.startswith("="):
-                return n + 1
-    return header
-
-
-def _line_of(text: str, kind: str, index: int | None) -> str:
-    lines = header_lines(text).get(kind, [])
-    if index is not None and index < len(lines):
-        return f", line {lines[index]},"
-    return ""
-
-
-def _record_error(
-    path: Path, text: str, kind: str, index: int | None, problem: str
-) -> DataFileError:
-    return DataFileError(
-        f"The journal file {path}{_line_of(text, kind, index)} is damaged: {problem}.",
-        hint=CHECK_HINT,
-    )
-
-
-def _row_key(row: Row) -> tuple[datetime, str]:
-    return (row[2], row[1])
-
-
-def _intern(value: Any, memo: dict[str, str]) -> Any:
-    """*value* with equal short strings shared: the parse cache loads much faster that way."""
-    if isinstance(value, dict):
-        return {memo.setdefault(k, k): _intern(v, memo) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_intern(v, memo) for v in value]
-    if isinstance(value, str) and len(value) <= 64:
-        return memo.setdefault(value, value)
-    return value
-
-
-def _intern_rows(rows: list[Row]) -> list[Row]:
-    memo: dict[str, str] = {}
-    return [
-        (memo.setdefault(kind, kind), rid, at, schema, _intern(data, memo))
-        for kind, rid, at, schema, data in rows
-    ]
-
-
-def _loose(mode: int) -> bool:
-    return os.name == "posix" and bool(stat.S_IMODE(mode) & 0o077)
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a new or renamed directory entry durable (POSIX; a no-op elsewhere)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_new_file(path: Path, payload: bytes) -> None:
-    """Create *path* (which must not exist) private, write *payload* and fsync it."""
-    fd = os.open(path, binary(os.O_WRONLY | os.O_CREAT | os.O_EXCL), FILE_MODE)
-    try:
-        _write_all(fd, payload)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, payload: bytes) -> None:
-    view = memoryview(payload)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def stamp_name(path: Path, suffix: str, now: datetime | None) -> Path:
-    """A free `<name>.<suffix>-YYYYMMDDTHHMMSSZ[-n]` next to *path*."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    base = f"{path.name}.{suffix}-{moment:%Y%m%dT%H%M%SZ}"
-    candidate = path.with_name(base)
-    counter = 1
-    while candidate.exists():
-        candidate = path.with_name(f"{base}-{counter}")
-        counter += 1
-    return candidate
-
-
-def _private_temp(path: Path) -> tuple[int, Path]:
-    """A new private file `.<name>.<random>.tmp` next to *path*, open for writing."""
-    while True:
-        temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
-        try:
-            return os.open(temp, binary(os.O_WRONLY | os.O_CREAT | os.O_EXCL), FILE_MODE), temp
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-
-
-def replace_file(path: Path, payload: bytes, *, durable: bool = True) -> None:
-    """Atomically replace *path* with *payload*: private temp file, fsync, rename, fsync dir."""
-    fd, temp = _private_temp(path)
-    try:
-        try:
-            _write_all(fd, payload)
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        temp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    if durable:
-        fsync_directory(path.parent)
-
-
-# --- the journal -------------------------------------------------------------------------
-
-
-CACHE_DIR: Final = ".cache"
-_CACHE_FORMAT: Final = 2  # bump when the cached rows change meaning (e.g. a migration is fixed)
-# 2: rows are only cached once their values have been checked against records.FIELDS
-_CACHE_CLASSES: Final = frozenset({"datetime", "date", "timezone", "timedelta"})
-
-
-def _load_cache_blob(blob: bytes) -> tuple[int, bytes, list[Row]] | None:
-    """(size, sha256, rows) from a parse-cache file, or None if it is not one of ours."""
-    import io
-    import pickle
-
-    class Unpickler(pickle.Unpickler):
-        # Only the datetime types: a cache file can never run code.
-        def find_class(self, module: str, name: str) -> Any:
-            if module == "datetime" and name in _CACHE_CLASSES:
-                return getattr(__import__("datetime"), name)
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the journal cache")
-
-    try:
-        loaded = Unpickler(io.BytesIO(blob)).load()
-    except Exception:
-        return None
-    if not (isinstance(loaded, tuple) and len(loaded) == 5):
-        return None
-    version, schema, size, digest, rows = loaded
-    if version != _CACHE_FORMAT or schema != CURRENT_SCHEMA or not isinstance(rows, list):
-        return None
-    if not isinstance(size, int) or not isinstance(digest, bytes):
-        return None
-    return size, digest, rows
-
-
-def _sha256(data: bytes) -> bytes:
-    import hashlib
-
-    return hashlib.sha256(data).digest()
-
-
-def _tail_rows(path: Path, raw: bytes, start: int) -> list[Row] | None:
-    """The records appended after byte *start* of a file whose first *start* bytes parse.
-
-    None unless the appended text is whole `[[kind]]` blocks that parse on
-    their own, starting on a new line: only then is it certain that parsing it
-    alone gives what parsing the whole file would.
-    """
-    tail = raw[start:]
-    if not (raw[:start].endswith(b"\n") or tail.startswith((b"\n", b"\r\n"))):
-        return None
-    stripped = tail.lstrip(b" \t\r\n")
-    if stripped and not stripped.startswith(b"[["):
-        return None
-    try:
-        return rows_from_text(path, tail.decode("utf-8"))
-    except (UnicodeDecodeError, DataFileError):
-        return None
+def _by_time(record: Record) -> tuple[datetime, str]:
+    return (record.at, record.id)
 
 
 class Journal:
@@ -693,6 +175,8 @@ class Journal:
         self._warned: set[Path] = set()
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
+        self._summaries: dict[str, MonthSummary] | None = None
+        self._summaries_changed = False
 
     def __repr__(self) -> str:
         return f"Journal({str(self.directory)!r})"
@@ -734,7 +218,7 @@ class Journal:
                 with filelock.FileLock(lock_path, timeout=timeout, mode=FILE_MODE):
                     yield
             except filelock.Timeout:
-                raise _busy(lock_path, timeout) from None
+                raise busy_error(lock_path, timeout) from None
             return
         import fcntl
         import time as time_module
@@ -748,7 +232,7 @@ class Journal:
                     break
                 except BlockingIOError:
                     if time_module.monotonic() >= deadline:
-                        raise _busy(lock_path, timeout) from None
+                        raise busy_error(lock_path, timeout) from None
                     time_module.sleep(0.002)
             try:
                 yield
@@ -769,11 +253,11 @@ class Journal:
     # -- permissions
 
     def _warn_if_loose(self, path: Path, mode: int, wanted: int) -> None:
-        if not _loose(mode) or path in self._warned:
+        if not is_loose(mode) or path in self._warned:
             return
         self._warned.add(path)
         warnings.warn(
-            JournalPermissionWarning(_permission_message(path, mode, wanted)), stacklevel=4
+            JournalPermissionWarning(permission_message(path, mode, wanted)), stacklevel=4
         )
 
     def permission_problems(self) -> list[JournalProblem]:
@@ -786,14 +270,14 @@ class Journal:
             directories.append(self.directory / CACHE_DIR)
         for directory in directories:
             mode = directory.stat().st_mode
-            if _loose(mode):
-                message = _permission_message(directory, mode, DIR_MODE, name_it=False)
+            if is_loose(mode):
+                message = permission_message(directory, mode, DIR_MODE, name_it=False)
                 found.append(JournalProblem(directory, None, message, "warning"))
             for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-                if entry.is_file(follow_symlinks=False) and _loose(entry.stat().st_mode):
+                if entry.is_file(follow_symlinks=False) and is_loose(entry.stat().st_mode):
                     path = Path(entry.path)
                     mode = entry.stat().st_mode
-                    message = _permission_message(path, mode, FILE_MODE, name_it=False)
+                    message = permission_message(path, mode, FILE_MODE, name_it=False)
                     found.append(JournalProblem(path, None, message, "warning"))
         return found
 
@@ -824,9 +308,9 @@ class Journal:
         match = MONTH_FILE.fullmatch(path.name)
         assert match is not None
         year, month = int(match.group(1)), int(match.group(2))
-        return _month_start(year, month), _next_month_start(year, month)
+        return month_start(year, month), next_month_start(year, month)
 
-    def _load(self, path: Path) -> list[Record]:
+    def _load(self, path: Path, raw: bytes | None = None, *, keep: bool = True) -> list[Record]:
         """The records of one month file, oldest first.
 
         The parse is cached in memory and in `<directory>/.cache/` (private,
@@ -834,25 +318,29 @@ class Journal:
         month is never parsed twice and a month that only grew by appends
         parses just the new records.
         """
-        raw = self._read_month(path)
+        if raw is None:
+            raw = self._read_month(path)
         if raw is None:
             return []
-        digest = _sha256(raw)
+        digest = sha256(raw)
         remembered = self._memory.get(path)
         if remembered is not None and remembered[0] == digest:
             self._memory.move_to_end(path)
             return remembered[1]
         try:
-            rows = self._rows(path, raw, digest)
+            rows = self._rows(path, raw, digest, keep=keep)
         except DataFileError:
             # A writer may be half-way through an append: look again under the lock.
             if not self._can_lock():
                 raise
             with self.lock():
                 raw = self._read_month(path) or b""
-            digest = _sha256(raw)
-            rows = self._rows(path, raw, digest)
-        found = [Record(*row) for row in rows]
+            digest = sha256(raw)
+            rows = self._rows(path, raw, digest, keep=keep)
+        base = month_order(path.name) << SEQ_BITS
+        found = [Record(*row, seq=base + n) for n, row in enumerate(rows)]
+        found.sort(key=_by_time)
+        self._note_summary(path, len(raw), digest, found)
         self._memory[path] = (digest, found)
         self._memory.move_to_end(path)
         while len(self._memory) > self._MEMORY_MONTHS:
@@ -871,32 +359,38 @@ class Journal:
         try:
             info = os.fstat(fd)
             self._warn_if_loose(path, info.st_mode, FILE_MODE)
-            return _read_all(fd, info.st_size)
+            return read_all(fd, info.st_size)
         finally:
             os.close(fd)
 
-    def _rows(self, path: Path, raw: bytes, digest: bytes) -> list[Row]:
-        """Parsed rows of *raw* (the bytes of *path*), sorted, from the cache when possible."""
+    def _rows(self, path: Path, raw: bytes, digest: bytes, *, keep: bool = True) -> list[Row]:
+        """Parsed rows of *raw* (the bytes of *path*) in file order, from the cache when
+        possible."""
         cached = self._read_cache(path)
         if cached is not None:
             size, cached_digest, rows = cached
             if size == len(raw) and cached_digest == digest:
                 return rows
-            if size < len(raw) and _sha256(raw[:size]) == cached_digest:
-                tail = _tail_rows(path, raw, size)
+            if size < len(raw) and sha256(raw[:size]) == cached_digest:
+                tail = tail_rows(path, raw, size)
                 if tail is not None:
-                    rows = sorted(rows + _intern_rows(tail), key=_row_key)
+                    rows = rows + tail
                     self._write_cache(path, len(raw), digest, rows)
                     return rows
-        rows = _intern_rows(rows_from_text(path, _decode(path, raw)))
-        rows.sort(key=_row_key)
-        self._write_cache(path, len(raw), digest, rows)
+        rows = rows_from_text(path, decode_month(path, raw))
+        if keep:  # without: parsed only for its summary; the rows are not wanted again
+            self._write_cache(path, len(raw), digest, rows)
         return rows
 
-    def cached_rows(self, path: Path, raw: bytes) -> list[Row] | None:
-        """The cached parse of exactly *raw* (the bytes of *path*), if there is one."""
-        cached = self._read_cache(path)
-        if cached is not None and cached[0] == len(raw) and cached[1] == _sha256(raw):
+    def _cached_rows_unchecked(self, path: Path, raw: bytes) -> list[Row] | None:
+        """The cached parse of exactly *raw* (the bytes of *path*), if there is one, with
+        its values not checked: for `check`, which checks every field itself."""
+        try:
+            blob = self._cache_path(path).read_bytes()
+        except OSError:
+            return None
+        cached = load_cache_blob(blob, check_values=False)
+        if cached is not None and cached[0] == len(raw) and cached[1] == sha256(raw):
             return cached[2]
         return None
 
@@ -908,18 +402,20 @@ class Journal:
             blob = self._cache_path(path).read_bytes()
         except OSError:
             return None
-        return _load_cache_blob(blob)
+        return load_cache_blob(blob)
 
     def _write_cache(self, path: Path, size: int, digest: bytes, rows: list[Row]) -> None:
-        """Best effort: the cache only saves time, so any failure is ignored."""
         import pickle
 
-        target = self._cache_path(path)
+        blob = pickle.dumps((CACHE_FORMAT, CURRENT_SCHEMA, size, digest, rows), protocol=5)
+        self._write_cache_file(self._cache_path(path), blob)
+
+    def _write_cache_file(self, target: Path, blob: bytes) -> None:
+        """Best effort: the cache only saves time, so any failure is ignored."""
         try:
             if not target.parent.is_dir():
                 target.parent.mkdir(mode=DIR_MODE)
                 target.parent.chmod(DIR_MODE)
-            blob = pickle.dumps((_CACHE_FORMAT, CURRENT_SCHEMA, size, digest, rows), protocol=5)
             replace_file(target, blob, durable=False)
         except OSError:
             pass
@@ -935,15 +431,42 @@ class Journal:
         One `write` of the whole block with O_APPEND, then fsync, under the
         journal lock. *at* is the caller's (tz-aware) clock reading.
         """
-        _check_kind(kind)
-        _require_aware(at, "at")
-        normalized = _check_data(data)
-        record_id = new_record_id(at)
-        payload = render_record(kind, record_id, at, CURRENT_SCHEMA, normalized).encode("utf-8")
-        path = self._month_path(at)
+        return self.append_all([self.prepare(kind, data, at=at)])[0]
+
+    def prepare(self, kind: str, data: Mapping[str, Any], *, at: datetime) -> Record:
+        """A record checked and given its id, not yet written: pass it to `append_all`
+        (later records of the same write can name it by its id)."""
+        check_kind(kind)
+        require_aware(at, "at")
+        normalized = check_data(data)
+        # After everything read from its month so far (its exact place is known on reading).
+        seq = ((month_order(month_file_name(at)) + 1) << SEQ_BITS) - 1
+        return Record(kind, new_record_id(at), at, CURRENT_SCHEMA, normalized, seq)
+
+    def append_all(self, prepared: Sequence[Record]) -> list[Record]:
+        """Write records made by `prepare` together: one `write` and one fsync under the
+        lock, so that no crash, kill or full disk keeps some without the others (a full
+        disk keeps none: the file is cut back to where it was).
+
+        They must fall in one month file (prepare them with one clock reading). The
+        kernel can only tear the end of a write, so put first what must survive a
+        power cut: a hold before the session that causes it.
+        """
+        if not prepared:
+            return []
+        paths = {self._month_path(record.at) for record in prepared}
+        if len(paths) != 1:
+            raise ValueError("records written together must fall in one month file")
+        for record in prepared:
+            check_kind(record.kind)
+            if not is_record_id(record.id):
+                raise ValueError(f"{record.id!r} is not a journal record id: use prepare()")
+        payload = "\n".join(
+            render_record(r.kind, r.id, r.at, CURRENT_SCHEMA, dict(r.data)) for r in prepared
+        ).encode("utf-8")
         with self.lock():
-            self._append_bytes(path, payload)
-        return Record(kind, record_id, at, CURRENT_SCHEMA, normalized)
+            self._append_bytes(paths.pop(), payload)
+        return list(prepared)
 
     def _append_bytes(self, path: Path, payload: bytes) -> None:
         created = not path.exists()
@@ -963,7 +486,7 @@ class Journal:
                 os.lseek(fd, size - 1, os.SEEK_SET)  # O_APPEND still writes at the end
                 payload = (b"\n" if os.read(fd, 1) == b"\n" else b"\n\n") + payload
             try:
-                _write_all(fd, payload)
+                write_all(fd, payload)
                 os.fsync(fd)
             except OSError as error:
                 # Leave the file as it was (we hold the lock, so nobody wrote after us).
@@ -988,7 +511,7 @@ class Journal:
     ) -> list[Record]:
         """Records newest first, reading month files backwards only as far as needed."""
         if since is not None:
-            _require_aware(since, "since")
+            require_aware(since, "since")
         if limit is not None and limit <= 0:
             return []
         wanted = None if kinds is None else frozenset(kinds)
@@ -1013,7 +536,7 @@ class Journal:
     ) -> Iterator[Record]:
         """Every record, oldest first, one month file at a time."""
         if since is not None:
-            _require_aware(since, "since")
+            require_aware(since, "since")
         wanted = None if kinds is None else frozenset(kinds)
         for path in self.month_files():
             if since is not None and self._month_bounds(path)[1] <= since:
@@ -1024,13 +547,102 @@ class Journal:
                 ):
                     yield record
 
-    def _load_passing(self, path: Path) -> list[Record]:
+    def _load_passing(
+        self, path: Path, raw: bytes | None = None, *, keep: bool = True
+    ) -> list[Record]:
         # A full scan would otherwise push the recent months out of memory for nothing.
         remembered = path in self._memory
-        found = self._load(path)
+        found = self._load(path, raw, keep=keep)
         if not remembered:
             self._memory.pop(path, None)
         return found
+
+    # -- questions that read only the months that can answer them
+
+    def region_records(
+        self, region: str, kinds: Collection[str], *, newest_first: bool = True
+    ) -> Iterator[list[Record]]:
+        """The records of *kinds* whose `region` is *region*, month by month (each month's
+        list oldest first), reading only the month files that can hold any.
+
+        A region treated years ago costs a look at each file's bytes, not a parse of
+        each: see `might_mention`.
+        """
+        wanted = frozenset(kinds)
+        for month in self._months_where(
+            lambda summary: region in summary.regions and not wanted.isdisjoint(summary.kinds),
+            newest_first=newest_first,
+        ):
+            found = [r for r in month if r.kind in wanted and r.data.get("region") == region]
+            if found:
+                yield found
+
+    def records_of(self, kinds: Collection[str]) -> list[Record]:
+        """Every record of *kinds*, oldest month first, reading only the month files that
+        can hold any (for rare kinds such as holds: seconds of parsing saved after years)."""
+        wanted = frozenset(kinds)
+        found: list[Record] = []
+        for month in self._months_where(
+            lambda summary: not wanted.isdisjoint(summary.kinds), newest_first=False
+        ):
+            found.extend(r for r in month if r.kind in wanted)
+        return found
+
+    def _months_where(
+        self, holds: Callable[[MonthSummary], bool], *, newest_first: bool
+    ) -> Iterator[list[Record]]:
+        """The records of each month file whose summary passes *holds*.
+
+        A month's summary (the kinds and regions of its records) comes from the
+        summary index in the parse cache when it was made from exactly these bytes;
+        otherwise the month is parsed (and refused as damage like any other read), so a
+        month is never skipped by one question and read by another. Reading and hashing
+        the bytes of every month costs milliseconds; parsing them, seconds.
+        """
+        paths = self.month_files()
+        index = self._summary_index()
+        try:
+            for path in reversed(paths) if newest_first else paths:
+                raw = self._read_month(path)
+                if raw is None:
+                    continue
+                digest = sha256(raw)
+                summary = index.get(path.name)
+                if summary is None or summary.size != len(raw) or summary.digest != digest:
+                    # Parsed (and refused if damaged) for its summary; its rows are cached
+                    # only if it answers: the others need not be parsed again, nor kept.
+                    month = self._load_passing(path, raw, keep=False)
+                    if holds(index[path.name]):
+                        rows = [_row(r) for r in sorted(month, key=_by_seq)]  # file order
+                        self._write_cache(path, len(raw), digest, rows)
+                        yield month
+                elif holds(summary):
+                    yield self._load_passing(path, raw)
+        finally:
+            self._save_summary_index()
+
+    def _summary_index(self) -> dict[str, MonthSummary]:
+        if self._summaries is None:
+            self._summaries = read_summary_index(self.directory / CACHE_DIR / INDEX_NAME)
+            self._summaries_changed = False
+        return self._summaries
+
+    def _note_summary(self, path: Path, size: int, digest: bytes, found: list[Record]) -> None:
+        index = self._summary_index()
+        known = index.get(path.name)
+        if known is not None and known.size == size and known.digest == digest:
+            return
+        index[path.name] = MonthSummary.of(size, digest, found)
+        self._summaries_changed = True
+
+    def _save_summary_index(self) -> None:
+        """Best effort, like the parse cache: a lost update only costs a cache read later."""
+        if not self._summaries_changed or self._summaries is None:
+            return
+        names = {path.name for path in self.month_files()}
+        kept = {name: s for name, s in self._summaries.items() if name in names}
+        self._write_cache_file(self.directory / CACHE_DIR / INDEX_NAME, summary_blob(kept))
+        self._summaries_changed = False
 
     def get(self, record_id: str) -> Record | None:
         """The record with *record_id*, reading only the month its id points to."""
@@ -1041,21 +653,45 @@ class Journal:
                 return record
         return None
 
-    def check(self) -> list[JournalProblem]:
+    def check(self, *, now: datetime | None = None) -> list[JournalProblem]:
         """Every problem in the journal: errors (damage) and warnings (permissions, oddities)."""
-        return self.check_report().problems
+        return self.check_report(now=now).problems
 
-    def check_report(self) -> CheckReport:
-        from iastm_coach.journal.repair import check_journal
+    def check_report(self, *, now: datetime | None = None) -> CheckReport:
+        """Everything `journal check` finds; records dated more than a day after *now*
+        (default: the system clock) are warned about."""
+        from iastm_coach.journal.check import check_journal
 
-        return check_journal(self)
+        moment = now if now is not None else datetime.now(UTC)
+        require_aware(moment, "now")
+        return check_journal(
+            self.directory,
+            self.month_files(),
+            self.permission_problems(),
+            now=moment,
+            cached_rows=self._rows_for_check,
+        )
+
+    def _rows_for_check(self, path: Path, raw: bytes) -> list[Row] | None:
+        """The records of a month file as reading gives them (and caches them), their values
+        not checked (check checks every field itself); None when reading would refuse the
+        file: check then reads it block by block to say where and why."""
+        rows = self._cached_rows_unchecked(path, raw)
+        if rows is not None:
+            return rows
+        try:
+            rows = rows_from_text(path, decode_month(path, raw))
+        except DataFileError:
+            return None
+        self._write_cache(path, len(raw), sha256(raw), rows)
+        return rows
 
     def repair(self, *, now: datetime | None = None) -> list[Path]:
         """Move the damaged parts of every month file into side files; the side files written."""
         from iastm_coach.journal.repair import repair_journal
 
         with self.lock():
-            written = repair_journal(self, now=now)
+            written = repair_journal(self.month_files(), now=now)
         self._memory.clear()
         return written
 
@@ -1063,7 +699,7 @@ class Journal:
         self, record_id: str, data: Mapping[str, Any], *, now: datetime | None = None
     ) -> Record:
         """Correct a record's fields (kind, id and `at` stay); keeps a backup of the month file."""
-        normalized = _check_data(data)
+        normalized = check_data(data)
         with self.lock():
             path, old, before, block, after = self._locate(record_id)
             rendered = render_record(old.kind, old.id, old.at, CURRENT_SCHEMA, normalized)
@@ -1081,7 +717,7 @@ class Journal:
 
     def _locate(self, record_id: str) -> tuple[Path, Record, str, str, str]:
         """The month file, the record, and the text before, of and after its block."""
-        from iastm_coach.journal.repair import split_blocks
+        from iastm_coach.journal.blocks import split_blocks
 
         unknown = UsageError(f'There is no journal record with id "{record_id}".')
         if not is_record_id(record_id):
@@ -1089,7 +725,7 @@ class Journal:
         path = self._month_path(record_id_time(record_id))
         if not path.exists():
             raise unknown
-        text = _decode(path, path.read_bytes())
+        text = decode_month(path, path.read_bytes())
         by_id = {row[1]: Record(*row) for row in rows_from_text(path, text)}
         if record_id not in by_id:
             raise unknown
@@ -1097,8 +733,8 @@ class Journal:
         for block in split_blocks(text):
             if record_id in block.text:
                 try:
-                    document = tomllib.loads(block.text)
-                except tomllib.TOMLDecodeError:
+                    document = loads(block.text)
+                except TOMLDecodeError:
                     continue
                 tables = document.get(block.kind or "", [])
                 if any(isinstance(t, dict) and t.get("id") == record_id for t in tables):
@@ -1120,40 +756,3 @@ class Journal:
         replace_file(path, text.encode("utf-8"))
         self._memory.pop(path, None)
         return backup
-
-
-def _read_all(fd: int, size: int) -> bytes:
-    chunks = []
-    while True:
-        chunk = os.read(fd, max(size, 65536))
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise DataFileError(
-            f"The journal file {path} is damaged at line {line}: bytes that are not UTF-8 text.",
-            hint=CHECK_HINT,
-        ) from None
-
-
-def _permission_message(path: Path, mode: int, wanted: int, *, name_it: bool = True) -> str:
-    what = "directory" if stat.S_ISDIR(mode) else "file"
-    subject = f"The journal {what} {path} can" if name_it else "Can"
-    return (
-        f"{subject} be read by other users (mode {stat.S_IMODE(mode):04o}); "
-        f"run `chmod {wanted:o} {path}` or `iastm-coach journal repair`."
-    )
-
-
-def _busy(lock_path: Path, timeout: float) -> CoachError:
-    return CoachError(
-        f"The journal is busy: another iastm-coach has held {lock_path} for {timeout:.0f} s.",
-        hint="Finish or close the other iastm-coach, then try again.",
-    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.outcomes import (
@@ -42,6 +43,7 @@ from iastm_coach.report.html_page import nice_scale as nice_scale
 from iastm_coach.report.html_page import render_html as render_html
 from iastm_coach.report.markdown import md as md
 from iastm_coach.report.markdown import render_markdown as render_markdown
+from iastm_coach.report.summary import YearSummary, detail_start, year_summaries
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Record
@@ -163,10 +165,47 @@ class Report:
     caution_labels: Mapping[str, str] = field(default_factory=dict)
     measures: tuple[Measurement, ...] = ()  # every outcome value in the period, oldest first
     outcomes: tuple[Series, ...] = ()  # one per region, test and side
+    # Markdown and HTML show sessions from `detail_from` one by one and summarise the
+    # years before in `earlier` (None: every session one by one); CSV and JSON show all.
+    detail_from: datetime | None = None
+    earlier: tuple[YearSummary, ...] = ()
 
     @property
     def regions(self) -> tuple[str, ...]:
         return tuple(sorted({row.region for row in self.rows}))
+
+    def detailed(self, moment: datetime) -> bool:
+        return self.detail_from is None or moment >= self.detail_from
+
+    @cached_property
+    def detailed_rows(self) -> tuple[SessionRow, ...]:
+        return tuple(row for row in self.rows if self.detailed(row.started))
+
+    @cached_property
+    def detailed_notes(self) -> tuple[NoteEntry, ...]:
+        return tuple(note for note in self.notes if self.detailed(note.at))
+
+    @cached_property
+    def detailed_screenings(self) -> tuple[ScreeningEntry, ...]:
+        return tuple(entry for entry in self.screenings if self.detailed(entry.at))
+
+    @cached_property
+    def detailed_outcomes(self) -> tuple[Series, ...]:
+        """Each series with only the values, weeks and sessions of the detailed months
+        (its overall change still covers the whole period)."""
+        start = self.detail_from
+        if start is None:
+            return self.outcomes
+        monday = monday_of(start)
+        return tuple(
+            replace(
+                series,
+                values=tuple(m for m in series.values if m.at >= start),
+                weeks=tuple(w for w in series.weeks if w.monday >= monday),
+                changes=tuple(c for c in series.changes if c.at >= start),
+            )
+            for series in self.outcomes
+        )
 
     def caution_label(self, item_id: str) -> str:
         return self.caution_labels.get(item_id, item_id)
@@ -264,6 +303,7 @@ def build_report(
     measures = measurements_of(measure_records)
     changes = session_changes(measures)
     rows = join_rows(sessions, companions, measure_changes=changes_by_session(changes))
+    detail_from = detail_start(rows)
     return Report(
         generated=now,
         since=since,
@@ -278,6 +318,8 @@ def build_report(
         caution_labels=dict(caution_labels or {}),
         measures=tuple(measures),
         outcomes=tuple(build_series(measures, higher_is_better=higher_is_better, changes=changes)),
+        detail_from=detail_from,
+        earlier=tuple(year_summaries(rows, detail_from)) if detail_from else (),
     )
 
 

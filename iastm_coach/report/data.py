@@ -201,12 +201,14 @@ def render_json(report: Report) -> str:
     Compact items keep Python's fast C encoder (an indented dump is several
     times slower on 10,000 sessions) while the file stays readable.
     """
+    # One encoder for every item: json.dumps with options builds a new one per call.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     lines = []
     for key, value in report_dict(report).items():
         name = json.dumps(key)
         if isinstance(value, list) and value:
-            items = ",\n".join(json.dumps(item, ensure_ascii=False) for item in value)
+            items = ",\n".join(map(encode, value))
             lines.append(f"{name}: [\n{items}\n]")
         else:
-            lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+            lines.append(f"{name}: {encode(value)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"

@@ -25,6 +25,9 @@ from iastm_coach.report.tables import (
     Table,
     adherence_table,
     changes_table,
+    detailed_heading,
+    earlier_table,
+    earlier_text,
     hold_events_table,
     local,
     local_day,
@@ -106,10 +109,11 @@ def html_table(table: Table) -> list[str]:
 
 
 def chart_svg(report: Report, *, width: int = 900, height: int = 320) -> str:
-    """Soreness over time: every answered value is one marked point, holds as red lines."""
+    """Soreness over time (the detailed months): every answered value is one marked point,
+    holds as red lines."""
     left, right, top, bottom = 40, 12, 14, 46
     plot_w, plot_h = width - left - right, height - top - bottom
-    rows = report.rows
+    rows = report.detailed_rows
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="Soreness over time" class="chart">',
@@ -369,18 +373,21 @@ def html_outcomes(report: Report) -> list[str]:
     out.append("<ul>")
     out.extend(f"<li>{esc(summary_line(s))}</li>" for s in report.outcomes)
     out.append("</ul>")
-    for series in report.outcomes:
-        out.append(f"<h3>{esc(series.test)}, {esc(series.place())}</h3>")
-        out.append(measure_chart_svg(series))
+    if report.earlier:
+        out.append(f'<p class="muted">{esc(earlier_text(report, "Values"))}</p>')
+    for series in report.detailed_outcomes:
+        if series.values:
+            out.append(f"<h3>{esc(series.test)}, {esc(series.place())}</h3>")
+            out.append(measure_chart_svg(series))
     out.append("<h3>Week by week</h3>")
     out.append(
         '<p class="muted">Values taken before a session or on their own (not right after a '
         "session), per week from Monday.</p>"
     )
-    out.extend(html_table(weeks_table(report.outcomes)))
+    out.extend(html_table(weeks_table(report.detailed_outcomes)))
     out.append("<h3>Before and after each session</h3>")
-    if any(s.changes for s in report.outcomes):
-        out.extend(html_table(changes_table(report.outcomes)))
+    if any(s.changes for s in report.detailed_outcomes):
+        out.extend(html_table(changes_table(report.detailed_outcomes)))
     else:
         out.append("<p>No session was measured before and after.</p>")
     return out
@@ -415,6 +422,8 @@ def render_html(report: Report) -> str:
     else:
         out.append("<p>None.</p>")
     out.append("<h2>Soreness over time</h2>")
+    if report.earlier:
+        out.append(f'<p class="muted">{esc(earlier_text(report, "Sessions"))}</p>')
     out.append(chart_svg(report))
     out.append("<h2>Protocols followed</h2>")
     out.extend(html_table(protocols_table(report)))
@@ -432,19 +441,27 @@ def render_html(report: Report) -> str:
     out.extend(f"<li><code>{esc(rule)}</code>: {esc(rule_text(rule))}</li>" for rule in RULES)
     out.append("</ul>")
     out.append("<h2>Screening: cautions and stops</h2>")
-    if report.screenings:
+    if report.detailed_screenings:
         out.extend(html_table(screenings_table(report)))
     else:
         out.append("<p>No caution answers or screening stops in this period.</p>")
+    if report.earlier and len(report.detailed_screenings) < len(report.screenings):
+        out.append(f'<p class="muted">{esc(earlier_text(report, "Caution answers and stops"))}</p>')
     out.append("<h2>Sessions</h2>")
+    if report.earlier:
+        out.append(f'<p class="muted">{esc(earlier_text(report, "Sessions"))}</p>')
+        out.extend(html_table(earlier_table(report)))
+        out.append(f"<h3>{esc(detailed_heading(report))}</h3>")
     out.extend(html_table(sessions_table(report, minutes_header="Minutes done/planned")))
     out.append("<h2>Notes</h2>")
-    if report.notes:
+    if report.earlier and len(report.detailed_notes) < len(report.notes):
+        out.append(f'<p class="muted">{esc(earlier_text(report, "Notes"))}</p>')
+    if report.detailed_notes:
         out.append("<ul>")
         out.extend(
             f"<li>{local(n.at)}, {esc_repeated(n.place)}, {esc_repeated(n.context)}: "
             f"{esc(n.text)}</li>"
-            for n in report.notes
+            for n in report.detailed_notes
         )
         out.append("</ul>")
     else:

@@ -17,6 +17,9 @@ from iastm_coach.report.tables import (
     Table,
     adherence_table,
     changes_table,
+    detailed_heading,
+    earlier_table,
+    earlier_text,
     hold_events_table,
     local,
     outcomes_table,
@@ -99,18 +102,27 @@ def render_markdown(report: Report) -> str:
     out.append("")
     out.append("## Screening: cautions and stops")
     out.append("")
-    if report.screenings:
+    if report.detailed_screenings:
         out.extend(md_table(screenings_table(report)))
     else:
         out.append("No caution answers or screening stops in this period.")
+    if report.earlier and len(report.detailed_screenings) < len(report.screenings):
+        out.extend(["", earlier_text(report, "Caution answers and stops")])
     out.extend(["", "## Soreness timeline (0-10)", ""])
+    if report.earlier:
+        out.extend([md(earlier_text(report, "Sessions")), ""])
+        out.extend(md_table(earlier_table(report)))
+        out.extend(["", f"### {detailed_heading(report)}", ""])
     out.extend(md_table(sessions_table(report, minutes_header="Minutes (done/planned)")))
     out.append("")
     out.append("## Notes")
     out.append("")
-    if report.notes:
+    if report.earlier and len(report.detailed_notes) < len(report.notes):
+        out.extend([md(earlier_text(report, "Notes")), ""])
+    if report.detailed_notes:
         out.extend(
-            f"- {local(n.at)}, {md(n.place)}, {md(n.context)}: {md(n.text)}" for n in report.notes
+            f"- {local(n.at)}, {md(n.place)}, {md(n.context)}: {md(n.text)}"
+            for n in report.detailed_notes
         )
     else:
         out.append("No notes.")
@@ -135,10 +147,14 @@ def markdown_outcomes(report: Report) -> list[str]:
         "per week from Monday."
     )
     out.append("")
-    out.extend(md_table(weeks_table(report.outcomes)))
+    if report.earlier:
+        out.extend([md(earlier_text(report, "Weeks")), ""])
+    out.extend(md_table(weeks_table(report.detailed_outcomes)))
     out.extend(["", "### Before and after each session", ""])
-    if any(s.changes for s in report.outcomes):
-        out.extend(md_table(changes_table(report.outcomes)))
+    if report.earlier:
+        out.extend([md(earlier_text(report, "Sessions measured")), ""])
+    if any(s.changes for s in report.detailed_outcomes):
+        out.extend(md_table(changes_table(report.detailed_outcomes)))
     else:
         out.append("No session was measured before and after.")
     out.append("")

@@ -223,14 +223,73 @@ def screenings_table(report: Report) -> Table:
                 "; ".join(report.caution_label(c) for c in s.cleared_cautions),
                 "; ".join(report.caution_label(c) for c in s.local),
             ]
-            for s in report.screenings
+            for s in report.detailed_screenings
         ),
         safe=frozenset({0}),
     )
 
 
+def mean_text(value: float | None, answered: int) -> str:
+    return "–" if value is None else f"{value:.1f} ({answered})"
+
+
+def earlier_table(report: Report) -> Table:
+    """The years before the detailed months: one row per year and region."""
+    return Table(
+        (
+            "Year",
+            "Region",
+            "Sessions",
+            "Sittings",
+            "Complete",
+            "Minutes done",
+            "Mean soreness after (answers)",
+            "Mean 24 h",
+            "Mean 48 h",
+            "With red flags",
+            "Notes",
+        ),
+        (
+            [
+                f"{y.year}",
+                y.region,
+                str(y.sessions),
+                str(y.sittings),
+                str(y.complete),
+                f"{y.minutes_done:.0f}",
+                mean_text(y.mean_after, y.answered_after),
+                mean_text(y.mean_24h, y.answered_24h),
+                mean_text(y.mean_48h, y.answered_48h),
+                str(y.flagged),
+                str(y.notes),
+            ]
+            for y in report.earlier
+        ),
+        safe=frozenset({0, 2, 3, 4, 5, 6, 7, 8, 9, 10}),
+    )
+
+
+def earlier_text(report: Report, what: str) -> str:
+    """What the Markdown and HTML leave out before the detailed months, and where it is:
+    the sessions are summarised by year; *what* else ('Notes') is only counted there."""
+    assert report.detail_from is not None
+    day = local_day(report.detail_from)
+    if what == "Sessions":
+        return (
+            f"Sessions before {day} are summarised, one row per year and region; every "
+            "session is in the CSV and JSON formats of this report."
+        )
+    return f"{what} before {day} are not listed here; the JSON format of this report has them all."
+
+
+def detailed_heading(report: Report) -> str:
+    assert report.detail_from is not None
+    return f"From {local_day(report.detail_from)}, session by session"
+
+
 def sessions_table(report: Report, *, minutes_header: str) -> Table:
-    """The soreness timeline, one row per session (*minutes_header* differs by format)."""
+    """The soreness timeline, one row per session of the detailed months (*minutes_header*
+    differs by format)."""
     return Table(
         (
             "Date",
@@ -261,7 +320,7 @@ def sessions_table(report: Report, *, minutes_header: str) -> Table:
                 sets_cell(r),
                 ", ".join(r.flags),
             ]
-            for r in report.rows
+            for r in report.detailed_rows
         ),
         safe=frozenset({0, 3, 4, 5, 6, 7, 8, 9, 10}),
     )

@@ -1,19 +1,21 @@
 """Red-flag holds, derived from the journal (there is no separate state file).
 
 A `hold` record puts a region on hold (one record per red flag that fired); a
-`hold_clear` record lifts every hold placed on that region before it. The
-current holds are whatever the records say, folded in time order.
+`hold_clear` record lifts the holds it names in `lifts` (every hold on the region
+when it was written; an older clear without `lifts` lifts the holds written
+before it). The current holds are whatever the records say, folded in the
+journal's append order (`Record.seq`), never by the clock: a clock set back
+after a clear cannot make the clear lift a later hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.errors import UsageError
-from iastm_coach.history.queries import month_records, month_texts
 from iastm_coach.journal import records
 
 if TYPE_CHECKING:
@@ -89,22 +91,36 @@ class HoldState:
 
     active: dict[str, Hold]
     last_clear: dict[str, Record]
+    hold_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # active hold records
 
 
 def fold_holds(items: Iterable[Record]) -> HoldState:
-    """Fold hold and hold_clear records (any order) into the current state."""
+    """Fold hold and hold_clear records (any order) into the current state, in the
+    journal's append order (`seq`), never by their `at`."""
     ordered = sorted(
         (r for r in items if r.kind in (records.HOLD, records.HOLD_CLEAR)),
-        key=lambda r: (r.at, r.id),
+        key=lambda r: r.seq,
     )
+    lifted = {
+        hold_id
+        for r in ordered
+        if r.kind == records.HOLD_CLEAR and isinstance(r.data.get("lifts"), list)
+        for hold_id in r.data["lifts"]
+    }
     active: dict[str, Hold] = {}
+    hold_ids: dict[str, tuple[str, ...]] = {}
     last_clear: dict[str, Record] = {}
     for record in ordered:
         region = str(record.data.get("region", ""))
         if record.kind == records.HOLD_CLEAR:
-            active.pop(region, None)
+            if not isinstance(record.data.get("lifts"), list):  # older: all before it
+                active.pop(region, None)
+                hold_ids.pop(region, None)
             last_clear[region] = record
             continue
+        if record.id in lifted:
+            continue
+        hold_ids[region] = (*hold_ids.get(region, ()), record.id)
         rule = str(record.data.get("rule", ""))
         reason = str(record.data.get("reason", ""))
         shown = reason or rule  # a hand-edited record without a reason shows its rule
@@ -130,7 +146,7 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
                 reasons=current.reasons if shown in current.reasons else (*current.reasons, shown),
                 sides=current.sides | {side},
             )
-    return HoldState(active, last_clear)
+    return HoldState(active, last_clear, hold_ids)
 
 
 def hold_state(journal: Journal) -> HoldState:
@@ -138,17 +154,10 @@ def hold_state(journal: Journal) -> HoldState:
     return fold_holds(hold_records(journal))
 
 
-def hold_records(journal: Journal) -> Iterator[Record]:
-    """Every hold and hold_clear record, parsing only the month files that hold any.
-
-    Holds are rare, and a full scan parses every month file (seconds after
-    years of use), while `session` asks for the holds every time: the month
-    files' bytes are searched first, and the journal reads only the months
-    with hold records in them.
-    """
-    kinds = {records.HOLD, records.HOLD_CLEAR}
-    for month in month_texts(journal, needle=b"hold", newest_first=False):
-        yield from month_records(journal, month, kinds)
+def hold_records(journal: Journal) -> list[Record]:
+    """Every hold and hold_clear record. Holds are rare and `session` asks for them every
+    time, so the journal parses only the month files that can hold any."""
+    return journal.records_of({records.HOLD, records.HOLD_CLEAR})
 
 
 def active_holds(journal: Journal) -> dict[str, Hold]:
@@ -170,12 +179,28 @@ def place_hold(
     The side (which decides the other regions of the limb the hold stops) is *side*,
     else that of the session *source_id* is or follows up.
     """
+    hold = prepare_hold(journal, region=region, flag=flag, source_id=source_id, at=at, side=side)
+    return journal.append_all([hold])[0]
+
+
+def prepare_hold(
+    journal: Journal,
+    *,
+    region: str,
+    flag: RedFlag,
+    source_id: str,
+    at: datetime,
+    side: str | None = None,
+) -> Record:
+    """The hold record for *flag*, not yet written: write it with the record that caused it
+    in one `Journal.append_all` (the hold first), so no crash keeps one without the other.
+    Pass *side* when the source is not written yet (it cannot be looked up)."""
     if side is None:
         side = source_side(journal, source_id)
     data = {"region": region, "rule": flag.rule, "reason": flag.reason, "source": source_id}
     if side:
         data["side"] = side
-    return journal.append(records.HOLD, data, at=at)
+    return journal.prepare(records.HOLD, data, at=at)
 
 
 def source_side(journal: Journal, source_id: str) -> str:
@@ -210,14 +235,14 @@ def clear_hold(
             + (f" (got '{text}')" if text else ""),
             hint='For example: --reason "seen by my physio on Tuesday, OK to resume".',
         )
-    active = active_holds(journal)
-    if region not in active:
-        on_hold = ", ".join(sorted(active)) or "none"
+    state = hold_state(journal)
+    if region not in state.active:
+        on_hold = ", ".join(sorted(state.active)) or "none"
         raise UsageError(
             f"region '{region}' is not on hold",
             hint=f"Regions on hold: {on_hold}.",
         )
-    serious = [rule for rule in active[region].all_rules if rule in SERIOUS]
+    serious = [rule for rule in state.active[region].all_rules if rule in SERIOUS]
     examiner = examined_by.strip()
     if serious and len(examiner) < 3:
         signs = ", ".join(RULES[rule].when for rule in serious)
@@ -227,7 +252,8 @@ def clear_hold(
             hint=f"After they have: iastm-coach hold clear {region} --examined-by "
             '"Dr Lee, GP, 3 March" --reason "examined, no clot, OK to resume gently".',
         )
-    data = {"region": region, "reason": text}
+    # It names the holds it lifts, so that no clock can make it lift a later one.
+    data: dict[str, Any] = {"region": region, "reason": text, "lifts": list(state.hold_ids[region])}
     if examiner:
         data["examined_by"] = examiner
     return journal.append(records.HOLD_CLEAR, data, at=at)

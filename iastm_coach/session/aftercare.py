@@ -14,7 +14,7 @@ from iastm_coach.journal import records
 from iastm_coach.journal.store import Record
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.model import TreatmentProtocol
-from iastm_coach.safety.holds import place_hold
+from iastm_coach.safety.holds import prepare_hold
 from iastm_coach.safety.redflags import RedFlag, aftercare_flags
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
@@ -178,27 +178,31 @@ def follow_up(
             )
 
 
-def place_holds_for_aftercare(
+def holds_for_aftercare(
     deps: SessionDeps, region: str, saved: Sequence[Record], aftercare: dict[Side, Answers]
-) -> list[RedFlag]:
-    """Hold the region for every red flag in the answers given, complete or not."""
+) -> tuple[list[RedFlag], list[Record]]:
+    """The red flags in the answers given (complete or not) and the hold records they
+    place, prepared to be written in one write with the session records (holds first)."""
     flags: list[RedFlag] = []
+    holds: list[Record] = []
     for record in saved:
         side = str(record.data["side"])
         answers = aftercare.get(record.data["side"])
         for flag in answers.flags() if answers else []:
             # One hold per flag and side: the side decides which other regions it stops.
-            place_hold(
-                deps.journal,
-                region=region,
-                flag=flag,
-                source_id=record.id,
-                at=deps.clock.now(),
-                side=side,
+            holds.append(
+                prepare_hold(
+                    deps.journal,
+                    region=region,
+                    flag=flag,
+                    source_id=record.id,
+                    at=record.at,  # the session's moment: the same month file, one write
+                    side=side,
+                )
             )
             if all(flag.rule != seen.rule for seen in flags):
                 flags.append(flag)
-    return flags
+    return flags, holds
 
 
 def red_flag_panel(flags: Sequence[RedFlag], region: str) -> object:

@@ -40,8 +40,8 @@ from iastm_coach.session.aftercare import (
     aftercare_questions,
     aftercare_screen,
     follow_up,
+    holds_for_aftercare,
     measure_outcome,
-    place_holds_for_aftercare,
 )
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
@@ -311,7 +311,7 @@ def treat(
         cut_short = error  # keep what was done: it is recorded first, then we stop
     ended = deps.clock.now()
     saved = [
-        deps.journal.append(
+        deps.journal.prepare(
             records.SESSION,
             session_fields(
                 loaded,
@@ -330,7 +330,8 @@ def treat(
         )
         for side in kept
     ]
-    flags = place_holds_for_aftercare(deps, p.region, saved, aftercare)
+    flags, new_holds = holds_for_aftercare(deps, p.region, saved, aftercare)
+    deps.journal.append_all([*new_holds, *saved])  # one write: no session without its holds
     outcome = SessionOutcome(saved, result, flags)
     answered = all(answers.complete for answers in aftercare.values()) and cut_short is None
     if flags:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from iastm_coach.errors import UsageError
+from iastm_coach.safe_text import NOTE_MAX, note_too_long
 from iastm_coach.session.conversation import INVALID, NO, PIPED_TRIES, YES, EndOfInput, Invalid
 from iastm_coach.session.shown import Shown
 from iastm_coach.views.shown import render
@@ -119,7 +120,24 @@ class LineConversation:
         return self._ask_until(question, f"[{shown}]", parse, problem)
 
     def ask_text(self, question: str) -> str:
-        return self._ask(question, "(Enter to skip)")
+        """A free-text answer (a note) of at most `NOTE_MAX` characters: asked again at a
+        terminal; from a pipe, the first `NOTE_MAX` are kept and the person is told."""
+        while True:
+            answer = self._ask(question, "(Enter to skip)")
+            problem = note_too_long(answer)
+            if problem is None:
+                return answer
+            if self.interactive:
+                self.console.print(literal(problem, "yellow"))
+                continue
+            self.console.print(
+                literal(
+                    f"Kept the first {NOTE_MAX:,} characters of this note; the other "
+                    f"{len(answer) - NOTE_MAX:,} were not saved.",
+                    "yellow",
+                )
+            )
+            return answer[:NOTE_MAX]
 
     def pause(self, message: str) -> None:
         self._ask(message, "")

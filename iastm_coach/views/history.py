@@ -6,29 +6,22 @@ protocol files go through `ui.literal` and are never read as markup.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final
 
-from rich import box
-from rich.cells import cell_len
-from rich.table import Table
 from rich.text import Text
 
-from iastm_coach.views.ui import ascii_art, literal, table_box
+from iastm_coach.views.history_table import Line, holds_lines, short_id, table_lines, when
+from iastm_coach.views.ui import ascii_art, literal
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from iastm_coach.history.outcomes import Series
     from iastm_coach.history.queries import DueCheckin, SessionRow
     from iastm_coach.history.trend import Trend
     from iastm_coach.safety.holds import Hold
-    from iastm_coach.session.shown import Line
+    from iastm_coach.session.shown import Shown
 
-SHORT_ID: Final = 6  # the tail of a record id people can type (`checkin ID`)
 OUTCOME_WEEKS: Final = 12  # measured weeks drawn per test and side (the newest)
 OUTCOME_SESSIONS: Final = 5  # before → after lines per test and side (the newest)
 BAR: Final = 20  # longest weekly bar, in characters
@@ -43,327 +36,37 @@ SERIES: Final = (
 OVERLAP: Final = "#"
 
 
-def short_id(record_id: str) -> str:
-    return record_id[-SHORT_ID:]
+def history_table(
+    rows: Sequence[SessionRow], *, holds: Mapping[str, Hold], width: int = 120
+) -> Text:
+    """The history table of *rows* (newest first) fitted to *width* terminal columns, as
+    one Rich Text (`history` itself writes the lines of `views.history_table` as they
+    are made)."""
+    return lines_text(table_lines(rows, holds=holds, width=width))
 
 
-def when(moment: datetime) -> str:
-    """Local date and time, e.g. '2026-03-02 19:30'."""
-    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+def holds_text(holds: Mapping[str, Hold], *, width: int | None = None) -> Text:
+    """Each region on hold with every red flag that fired since the hold began (the lines
+    `history` writes under its table), wrapped to *width* (default: the console's)."""
+    if width is None:
+        from iastm_coach.views.ui import get_console
+
+        width = get_console().width
+    return lines_text(holds_lines(holds, width))
 
 
-def score(value: int | None) -> str:
-    return "–" if value is None else str(value)
-
-
-WIDE_FROM: Final = 130  # terminal columns from which every field has its own column
-NOTE_MIN: Final = 16  # the narrowest notes column a table layout accepts
-GAP: Final = 2  # spaces between two columns (collapsed padding plus the box's divider)
-TITLE: Final = "Sessions, newest first (soreness 0-10: right after / 24 h / 48 h)"
-ELLIPSIS: Final = "…"
-ON_HOLD: Final = "(on\u00a0hold)"  # a no-break space: never split over two lines
-BREAK: Final = re.compile(r"[^ \t]+")  # words end at spaces and tabs, not at no-break spaces
-
-
-def wrap_spans(line: str, width: int) -> list[tuple[int, int, bool]]:
-    """Where to break *line* (no newlines) to fit *width* cells: (start, end, cut) spans.
-
-    Breaks at whitespace; a word longer than a whole line is cut into pieces of
-    width - 1 cells, each *cut* piece to be shown with a trailing ellipsis, the rest
-    continuing on the next line. Every character but the whitespace at a break is in
-    exactly one span.
-    """
-    width = max(2, width)
-    spans: list[tuple[int, int, bool]] = []
-    line_start = line_end = -1  # the output line being filled: line[line_start:line_end]
-    used = 0
-    for match in BREAK.finditer(line):
-        start, end = match.span()
-        size = cell_len(match.group())
-        if line_start >= 0:
-            gap = cell_len(line[line_end:start])
-            if used + gap + size <= width:
-                line_end, used = end, used + gap + size
-                continue
-            spans.append((line_start, line_end, False))
-        while size > width:  # a word longer than a line: cut it, marking each cut
-            taken, cut = 0, start
-            while cut < end and (cut == start or taken + cell_len(line[cut]) <= width - 1):
-                taken += cell_len(line[cut])
-                cut += 1
-            spans.append((start, cut, True))
-            start, size = cut, size - taken
-        line_start, line_end, used = start, end, size
-    if line_start >= 0:
-        spans.append((line_start, line_end, False))
-    return spans or [(0, 0, False)]
-
-
-def wrap_cell(text: Text, width: int) -> Text:
-    """*text* word-wrapped to *width* cells, keeping its own line breaks and its styles
-    (it is never parsed as markup); a word longer than a line is cut with '…' and goes on
-    on the next line, so nothing is lost."""
-    pieces: list[Text] = []
-    offset = 0
-    for line in text.plain.split("\n"):
-        for start, end, cut in wrap_spans(line, width):
-            piece = text[offset + start : offset + end]
-            if cut:
-                piece.append(ELLIPSIS, style="dim")
-            pieces.append(piece)
-        offset += len(line) + 1
-    return Text("\n").join(pieces)
-
-
-def longest_word(text: str) -> int:
-    return max((cell_len(word) for word in BREAK.findall(text.replace("\n", " "))), default=0)
-
-
-def widest_line(text: str) -> int:
-    return max((cell_len(line) for line in text.split("\n")), default=0)
-
-
-@dataclass
-class Column:
-    """One column of the history table: its header, cells and how it may be narrowed.
-
-    A *wrap* column may break its cells between words (never inside a word, so it
-    is at least as wide as its longest word); *floor*, when set, is how narrow it may
-    get instead (long words are then cut with '…' onto the next line: the notes).
-    """
-
-    header: str
-    cells: list[Text]
-    wrap: bool = True
-    floor: int | None = None
-    justify: Literal["left", "right"] = "left"
-
-    @property
-    def natural(self) -> int:
-        return max([widest_line(self.header)] + [widest_line(c.plain) for c in self.cells])
-
-    @property
-    def least(self) -> int:
-        header = longest_word(self.header)
-        if not self.wrap:
-            return max([header] + [widest_line(c.plain) for c in self.cells])
-        if self.floor is not None:
-            return max(header, min(self.floor, self.natural))
-        return max([header] + [longest_word(c.plain) for c in self.cells])
-
-
-def fit_widths(columns: Sequence[Column], width: int) -> list[int] | None:
-    """Column widths that fit *width* terminal columns, or None when even the narrowest do
-    not.
-
-    Spare room first widens the columns that need least to show each cell on one line
-    (a status, a protocol), then goes to the notes (columns with a *floor*), then to
-    anything still wrapped.
-    """
-    widths = [column.least for column in columns]
-    room = width - sum(widths) - GAP * (len(columns) - 1)
-    if room < 0:
-        return None
-    naturals = [column.natural for column in columns]
-    for index in sorted(
-        (i for i, column in enumerate(columns) if column.floor is None),
-        key=lambda i: naturals[i] - widths[i],
-    ):
-        missing = naturals[index] - widths[index]
-        if 0 < missing <= room:
-            widths[index] += missing
-            room -= missing
-    for index in [i for i, c in enumerate(columns) if c.floor is not None] + list(
-        range(len(columns))
-    ):
-        extra = min(room, max(0, naturals[index] - widths[index]))
-        widths[index] += extra
-        room -= extra
-    return widths
-
-
-def session_cells(row: SessionRow, holds: Mapping[str, Hold]) -> dict[str, Text]:
-    """The text of each field of one row, plain words (no markup), styled where ours."""
-    protocol = literal(row.protocol_label())
-    if row.fingerprint:
-        protocol.append_text(literal(f" {row.fingerprint[:12]}", "dim"))
-    notes = [row.note] + [f"{n.hours} h: {n.note}" for n in row.checkin_notes]
-    flag_list = list(row.flags)
-    if flag_list and row.region in holds:
-        flag_list.append(ON_HOLD)
-    soreness = " / ".join(
-        score(value) for value in (row.soreness_after, row.soreness_at(24), row.soreness_at(48))
-    )
-    h72 = row.soreness_at(72)
-    return {
-        "when": Text(when(row.started)),
-        "id": Text(short_id(row.id), style="dim"),
-        "place": literal(row.place()),
-        "protocol": protocol,
-        "minutes": Text(f"{row.actual_s / 60:.1f}/{row.planned_s / 60:.1f}"),
-        "status": Text(row.status()),
-        "sets": Text(row.exercise.sets() if row.exercise else ""),
-        "exercise": Text(row.exercise.text() if row.exercise else ""),
-        "soreness": Text(soreness),
-        "72h": Text("" if h72 is None else f"72 h: {h72}"),
-        "flags": literal(", ".join(flag_list), style="bold red"),
-        "note": literal(" / ".join(item for item in notes if item)),
-    }
-
-
-def stacked(*parts: Text) -> Text:
-    """Non-empty *parts*, one per line."""
-    return Text("\n").join(part for part in parts if part.plain)
-
-
-def wide_columns(cells: list[dict[str, Text]]) -> list[Column]:
-    def column(header: str, key: str, **options: Any) -> Column:
-        return Column(header, [c[key] for c in cells], **options)
-
-    soreness = [
-        c["soreness"] + Text(f" / {c['72h'].plain}") if c["72h"].plain else c["soreness"]
-        for c in cells
-    ]
-    return [
-        column("When (local)", "when", wrap=False),
-        column("Id", "id", wrap=False),
-        column("Region", "place"),
-        column("Protocol", "protocol"),
-        column("Min", "minutes", wrap=False, justify="right"),
-        column("Status", "status"),
-        column("Exercises", "sets", wrap=False),
-        Column("Soreness", soreness, wrap=False),
-        column("Flags", "flags"),
-        column("Note", "note", floor=NOTE_MIN),
-    ]
-
-
-def stacked_columns(cells: list[dict[str, Text]]) -> list[Column]:
-    return [
-        Column("When (local) / id", [stacked(c["when"], c["id"]) for c in cells], wrap=False),
-        Column("Region / protocol", [stacked(c["place"], c["protocol"]) for c in cells]),
-        Column(
-            "Min / status",
-            [stacked(c["minutes"], c["status"], c["exercise"]) for c in cells],
-        ),
-        Column("Soreness", [stacked(c["soreness"], c["72h"]) for c in cells], wrap=False),
-        Column("Flags / note", [stacked(c["flags"], c["note"]) for c in cells], floor=NOTE_MIN),
-    ]
-
-
-def table_of(columns: Sequence[Column], widths: Sequence[int], *, lines: bool) -> Table:
-    table = Table(
-        title=TITLE,
-        title_justify="left",
-        box=table_box(box.SIMPLE_HEAD),
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-        show_lines=lines,
-    )
-    for column, width in zip(columns, widths, strict=True):
-        # Cells arrive wrapped to the width: Rich neither wraps nor folds them again (an
-        # ellipsis would show, should anything still be too long).
-        table.add_column(
-            wrap_cell(Text(column.header), width),
-            width=width,
-            no_wrap=True,
-            overflow="ellipsis",
-            justify=column.justify,
-        )
-    for index in range(len(columns[0].cells)):
-        table.add_row(*(wrap_cell(c.cells[index], w) for c, w in zip(columns, widths, strict=True)))
-    return table
-
-
-def session_cards(cells: list[dict[str, Text]], width: int) -> Text:
-    """One block of lines per session, for terminals too narrow for a table."""
-    text = wrap_cell(Text(TITLE, style="bold"), width)
-    for c in cells:
-        text.append("\n\n")
-        text.append_text(wrap_cell(Text("  ").join([c["when"], c["id"], c["place"]]), width))
-        details = [
-            c["protocol"],
-            Text(" · ").join(
-                part
-                for part in (c["minutes"] + Text(" min"), c["status"], c["exercise"])
-                if part.plain
-            ),
-            Text("soreness ")
-            + c["soreness"]
-            + (Text(f" / {c['72h'].plain}") if c["72h"].plain else Text()),
-            c["flags"],
-            c["note"],
-        ]
-        for detail in details:
-            if detail.plain:
-                text.append("\n")
-                lines = wrap_cell(detail, width - 2).split("\n", allow_blank=True)
-                text.append_text(Text("\n").join(Text("  ") + line for line in lines))
+def lines_text(lines: Sequence[Line]) -> Text:
+    """Lines of styled runs as one Rich Text."""
+    text = Text()
+    for index, line in enumerate(lines):
+        if index:
+            text.append("\n")
+        for piece, style in line:
+            text.append(piece, style=style or None)
     return text
 
 
-def history_table(
-    rows: Sequence[SessionRow], *, holds: Mapping[str, Hold], width: int = 120
-) -> RenderableType:
-    """The history, rows as given (newest first), fitted to *width* terminal columns.
-
-    From `WIDE_FROM` columns every field has a column of its own; below that,
-    related fields are stacked two or three to a cell, so an 80-column terminal
-    gets a table; a terminal too narrow for that gets one block of lines per
-    session. Text is wrapped between words; a word longer than its column (in a
-    note) is cut with '…' and carries on on the next line: nothing is dropped.
-    """
-    cells = [session_cells(row, holds) for row in rows]
-    if width >= WIDE_FROM:
-        columns = wide_columns(cells)
-        widths = fit_widths(columns, width)
-        if widths is not None:
-            return table_of(columns, widths, lines=False)
-    columns = stacked_columns(cells)
-    widths = fit_widths(columns, width)
-    if widths is not None:
-        return table_of(columns, widths, lines=True)
-    return session_cards(cells, width)
-
-
-def holds_text(holds: Mapping[str, Hold]) -> RenderableType:
-    """Each region on hold with every red flag that fired since the hold began.
-
-    Lines under a region are indented, and stay indented when the terminal wraps them.
-    """
-    from rich.console import Group
-    from rich.padding import Padding
-
-    from iastm_coach.safety.holds import clear_command, serious_rules
-
-    parts: list[RenderableType] = []
-    for region, hold in sorted(holds.items()):
-        reasons = hold.all_reasons
-        head = Text("On hold: ", style="bold red")
-        if len(reasons) == 1:
-            head.append_text(literal(f"{region} since {when(hold.since)}: {reasons[0]}"))
-            parts.append(head)
-        else:
-            head.append_text(
-                literal(f"{region} since {when(hold.since)}, {len(reasons)} red flags:")
-            )
-            parts.append(head)
-            parts.extend(Padding(literal(f"- {reason}"), (0, 0, 0, 2)) for reason in reasons)
-        parts.append(
-            Padding(
-                literal(
-                    "Do not treat it; contact your clinician. Lift it with "
-                    f"`{clear_command(hold)}`"
-                    + (" once a clinician has examined the area." if serious_rules(hold) else ".")
-                ),
-                (0, 0, 0, 2),
-            )
-        )
-    return Group(*parts)
-
-
-def due_line(item: DueCheckin) -> Line:
+def due_line(item: DueCheckin) -> Shown:
     """The heading of one follow-up's questions (shown through the conversation)."""
     from iastm_coach.session.shown import line
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 INDENT = 2
@@ -38,7 +38,25 @@ def json_text(document: Mapping[str, Any]) -> str:
     """The document as text: indented by 2, UTF-8 kept readable, controls escaped."""
     version_field(document)
     text = json.dumps(document, ensure_ascii=False, indent=INDENT, default=str)
-    return _RAW.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
+    return _RAW.sub(_escape, text) + "\n"
+
+
+def json_chunks(head: Mapping[str, Any], key: str, items: Iterable[Any]) -> Iterator[str]:
+    """`json_text({**head, key: list(items)})` in pieces, one item at a time, so a long
+    list (every session of ten years) streams instead of being built in memory first."""
+    whole = json_text({**head, key: []})
+    opening, closing = whole.rsplit("[]", 1)  # *key* is the last field: "...": []\n}\n
+    started = False
+    for item in items:
+        body = json.dumps(item, ensure_ascii=False, indent=INDENT, default=str)
+        lines = "\n".join(" " * (2 * INDENT) + line for line in body.split("\n"))
+        yield _RAW.sub(_escape, (",\n" if started else opening + "[\n") + lines)
+        started = True
+    yield f"\n{' ' * INDENT}]{closing}" if started else whole
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def emit_json(document: Mapping[str, Any]) -> None:

@@ -183,8 +183,9 @@ def test_hold_list_and_clear(isolated_home: Path) -> None:
     assert code == 0
     assert "Lifted the hold on calf" in out and "50 %" in out
     clear = journal(isolated_home).recent(kinds={"hold_clear"})[0]
+    held = [r.id for r in journal(isolated_home).recent(kinds={"hold"})]
     assert dict(clear.data) == {
-        "region": "calf", "reason": "physio checked it", "examined_by": "Dr Lee"
+        "region": "calf", "reason": "physio checked it", "lifts": held, "examined_by": "Dr Lee"
     }  # fmt: skip
     assert run("hold", "list")[1].strip() == "No region is on hold."
     code, _, err = run("hold", "clear", "calf", "--reason", "again please")
@@ -459,3 +460,22 @@ def test_history_says_when_older_holds_are_not_shown(isolated_home: Path) -> Non
     assert "hold list" in result.stdout and "not shown here" in result.stdout
     result = runner.invoke(app, ["history", "--last", "5"])
     assert "not shown here" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["log", "calf", "--soreness", "2"],
+        ["checkin", "ABCDEF", "--soreness", "2"],
+    ],
+)
+def test_a_note_longer_than_the_cap_is_refused_before_anything_is_written(
+    isolated_home: Path, args: list[str]
+) -> None:
+    """--note takes up to 2,000 characters: longer is exit 2 naming the cap and the
+    length, and nothing is recorded."""
+    code, _, err = run(*args, "--note", "n" * 2_001)
+    assert code == 2
+    assert "Notes are kept to 2,000 characters; this one has 2,001" in " ".join(err.split())
+    assert journal(isolated_home).recent() == []
+    assert run("log", "calf", "--soreness", "2", "--note", "n" * 2_000)[0] == 0

@@ -217,7 +217,8 @@ def test_repair_moves_a_record_with_a_bad_value_aside(runner: CliRunner) -> None
 
 def test_check_lists_every_problem_in_every_file_at_once(runner: CliRunner) -> None:
     """Wrong values (two in one record), two syntax errors in one record, a missing field,
-    in three files: all listed in one run, each with its file and line, in order."""
+    in three files: all listed in one run, each with its file and line, in order (the
+    missing field as a warning: it is read with its default)."""
     journal = fill(3)
     first, second, third = journal.month_files()
     ids = [r.id for r in Journal(journal.directory).scan()]
@@ -231,7 +232,7 @@ def test_check_lists_every_problem_in_every_file_at_once(runner: CliRunner) -> N
     error = result.exception
     assert isinstance(error, DataFileError)
     assert error.exit_code == 4
-    assert error.message == "The journal has 5 problems (1 readable record):"
+    assert error.message == "The journal has 4 problems (1 readable record):"
     assert error.problems == [
         f"{first}, line {bad_side}: session {ids[0]}: "
         "side: must be one of left, right, none (got 'middle')",
@@ -239,9 +240,12 @@ def test_check_lists_every_problem_in_every_file_at_once(runner: CliRunner) -> N
         "soreness: must be a whole number from -1 to 10 (got 15)",
         f"{second}, line {bad_planned}: Invalid value",
         f"{second}, line {bad_note}: Illegal character '\\n'",
-        f"{third}, line {header}: session {ids[2]}: "
-        "soreness: is missing (it must be a whole number from -1 to 10)",
     ]
+    # Read with its default (not answered) by every reader, so a warning, not damage.
+    assert (
+        f"Warning: {third}, line {header}: session {ids[2]}: soreness: is missing (it must be "
+        "a whole number from -1 to 10); it is read without it"
+    ) in result.stderr
 
 
 def test_each_warning_is_printed_once_and_warnings_keep_exit_0(runner: CliRunner) -> None:
@@ -269,24 +273,73 @@ def test_each_warning_is_printed_once_and_warnings_keep_exit_0(runner: CliRunner
     assert sum("mode 0644" in line for line in warnings_) == 1
 
 
-def test_a_missing_field_is_left_for_a_hand_fix(runner: CliRunner) -> None:
-    """A deleted line does not stop history (the program reads defaults) but check calls it
-    an error, and repair, which moves nothing, says it needs a fix by hand (exit 4)."""
+def test_a_missing_field_is_read_with_its_default_everywhere(runner: CliRunner) -> None:
+    """A deleted `soreness` line: history reads the session (soreness not answered), check
+    agrees (a warning, exit 0) and repair has nothing to move."""
     from iastm_coach.cli import app
 
     path = one_logged_session(runner)
-    before = hand_edit(path, "soreness = 4", "")
+    hand_edit(path, "soreness = 4", "")
     assert runner.invoke(app, ["history"]).exit_code == 0
     check = runner.invoke(app, ["journal", "check"])
-    assert check.exit_code == 4
+    assert check.exit_code == 0
     assert "soreness: is missing (it must be a whole number from -1 to 10)" in check.stderr
-    assert "The journal has 1 problem (1 readable record):" in check.stderr
+    assert "it is read without it" in check.stderr and "Journal OK: 1 record" in check.stdout
     repair = runner.invoke(app, ["journal", "repair"])
-    assert repair.exit_code == 4
-    assert "cannot be repaired automatically" in repair.stderr
-    assert "by hand" in repair.stderr
+    assert repair.exit_code == 0
     assert not list(path.parent.glob("*.damaged-*"))
-    assert before > 1
+
+
+def a_held_calf(runner: CliRunner) -> Path:
+    """`log calf --soreness 8`: a session and the hold it places; the month file."""
+    from iastm_coach.cli import app
+
+    result = runner.invoke(app, ["log", "calf", "--soreness", "8", "--side", "left"])
+    assert result.exit_code == 0, result.output
+    assert "On hold: calf" in runner.invoke(app, ["hold", "list"]).stdout
+    (path,) = Journal(journal_dir()).month_files()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('region = "calf"', "", "hold {id}: region: is missing"),
+        ("[[hold]]", "[[hodl]]", "is of a kind iastm-coach does not know, [[hodl]]"),
+        ("[[hold]]", "[[Hold]]", "is of a kind iastm-coach does not know, [[Hold]]"),
+    ],
+    ids=["hold-without-region", "misspelt-hold", "capitalised-hold"],
+)
+def test_a_one_line_edit_cannot_silently_lift_a_hold(
+    runner: CliRunner, old: str, new: str, message: str
+) -> None:
+    """Soreness 8 puts the calf on hold. Deleting the hold's region line, or misspelling
+    `[[hold]]`, is damage: every reader stops with exit 4 naming the file and line (no
+    session starts, no "nothing on hold"), check lists it, and repair does not move it aside
+    and call the journal healthy: it asks for a fix by hand."""
+    from iastm_coach.cli import app
+
+    path = a_held_calf(runner)
+    (hold,) = Journal(journal_dir()).recent(kinds={"hold"})
+    if old.startswith("region"):
+        text = path.read_text()
+        at = text.index("[[hold]]")
+        line = text[:at].count("\n") + 1
+        path.write_text(text[:at] + text[at:].replace(old + "\n", "", 1))
+    else:
+        line = hand_edit(path, old, new)
+    for args in (["history"], ["hold", "list"], ["today"], ["session", "calf", "--side", "left"]):
+        result = runner.invoke(app, args, input="")
+        assert result.exit_code == 4, (args, result.output)
+        assert f"{path}, line {line}" in result.stderr, (args, result.stderr)
+    check = runner.invoke(app, ["journal", "check"])
+    assert check.exit_code == 4
+    assert f"{path}, line {line}: " in check.stderr
+    assert message.format(id=hold.id) in check.stderr
+    repair = runner.invoke(app, ["journal", "repair"])
+    assert repair.exit_code == 4 and "cannot be repaired automatically" in repair.stderr
+    assert not list(path.parent.glob("*.damaged-*"))
+    assert runner.invoke(app, ["journal", "check"]).exit_code == 4
 
 
 def test_check_json(runner: CliRunner, isolated_home: Path) -> None:

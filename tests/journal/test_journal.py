@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from iastm_coach.errors import DataFileError, UsageError
+from iastm_coach.journal import cache as journal_cache
+from iastm_coach.journal import format as journal_format
 from iastm_coach.journal import store as journal_module
 from iastm_coach.journal.store import (
     CURRENT_SCHEMA,
@@ -393,7 +395,8 @@ def test_older_schemas_are_migrated_on_read(
     def rename_region(kind: str, data: dict[str, Any]) -> dict[str, Any]:
         return {"body_region": data.pop("region"), **data}
 
-    monkeypatch.setattr(journal_module, "CURRENT_SCHEMA", 2)
+    for module in (journal_module, journal_format, journal_cache):
+        monkeypatch.setattr(module, "CURRENT_SCHEMA", 2)
     monkeypatch.setitem(journal_module.MIGRATIONS, 1, rename_region)
     migrated = fresh(journal).get(rid)
     assert migrated is not None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from iastm_coach.errors import DataFileError
-from iastm_coach.journal.repair import split_blocks
+from iastm_coach.journal.blocks import split_blocks
 from iastm_coach.journal.store import Journal, Record
 from tests.builders import example
 

@@ -102,9 +102,15 @@ def test_clear_lifts_and_is_recorded(tmp_path: Path) -> None:
         examined_by=" Dr Lee ",
         at=T0 + timedelta(days=2),
     )
+    (calf_hold,) = [r for r in journal.recent(kinds={records.HOLD}) if r.data["region"] == "calf"]
     assert (record.kind, dict(record.data)) == (
         records.HOLD_CLEAR,
-        {"region": "calf", "reason": "seen by physio", "examined_by": "Dr Lee"},
+        {
+            "region": "calf",
+            "reason": "seen by physio",
+            "lifts": [calf_hold.id],
+            "examined_by": "Dr Lee",
+        },
     )
     assert set(active_holds(journal)) == {"neck"}
     assert hold_state(journal).last_clear["calf"].id == record.id
@@ -162,18 +168,23 @@ def test_order_is_by_instant_across_time_zones(tmp_path: Path) -> None:
 
 
 def test_fold_any_order() -> None:
-    """Folding sorts by time: the records may come newest first."""
+    """Folding follows the journal's append order (`seq`), not the order the records come
+    in, and not their clocks: a hold appended after a clear stays, though dated earlier."""
     journal_records = [
-        _record(records.HOLD_CLEAR, "calf", T0 + timedelta(hours=2)),
-        _record(records.HOLD, "calf", T0),
-        _record(records.HOLD, "neck", T0 + timedelta(hours=1)),
+        _record(records.HOLD, "neck", T0 + timedelta(hours=1), seq=3),
+        _record(records.HOLD_CLEAR, "calf", T0 + timedelta(hours=2), seq=2),
+        _record(records.HOLD, "calf", T0, seq=1),
+        _record(records.HOLD, "hip", T0 + timedelta(hours=3), seq=4),
+        _record(records.HOLD_CLEAR, "hip", T0 + timedelta(hours=4), seq=5),
+        _record(records.HOLD, "hip", T0 - timedelta(days=1), seq=6),  # the clock stepped back
     ]
-    assert set(fold_holds(journal_records).active) == {"neck"}
+    assert set(fold_holds(journal_records).active) == {"neck", "hip"}
 
 
 def test_holds_read_only_months_with_hold_records(tmp_path: Path) -> None:
-    """Finding holds reads only the month files that contain hold records, even when notes
-    elsewhere mention the word 'hold'."""
+    """Finding holds parses only the month files that contain hold records (once each
+    month's summary is in the parse cache), even when notes elsewhere mention the word
+    'hold'; a month changed since is parsed again."""
     directory = tmp_path / "journal"
     journal = Journal(directory)
     for month in range(1, 13):
@@ -189,13 +200,18 @@ def test_holds_read_only_months_with_hold_records(tmp_path: Path) -> None:
     journal.append(
         records.HOLD_CLEAR, {"region": "neck", "reason": "ok"}, at=datetime(2025, 4, 25, tzinfo=UTC)
     )
+    assert set(active_holds(Journal(directory))) == {"calf"}  # the first look parses them all
     counting = CountingJournal(directory)
     assert set(active_holds(counting)) == {"calf"}
     assert sorted(counting.loads) == ["2024-06.toml", "2025-04.toml"]
+    place_hold(journal, region="hip", flag=SORE, source_id="z", at=datetime(2025, 7, 9, tzinfo=UTC))
+    counting = CountingJournal(directory)
+    assert set(active_holds(counting)) == {"calf", "hip"}
+    assert sorted(counting.loads) == ["2024-06.toml", "2025-04.toml", "2025-07.toml"]
 
 
-def _record(kind: str, region: str, at: datetime) -> Record:
+def _record(kind: str, region: str, at: datetime, *, seq: int = 0) -> Record:
     data: dict[str, str] = {"region": region, "rule": "soreness-7", "reason": "r", "source": "s"}
     if kind == records.HOLD_CLEAR:
         data = {"region": region, "reason": "ok"}
-    return Record(kind, new_record_id(at), at, 1, data)
+    return Record(kind, new_record_id(at), at, 1, data, seq)

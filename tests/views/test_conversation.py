@@ -69,3 +69,22 @@ def test_ask_choice_takes_a_unique_prefix() -> None:
     conversation, _ = talk("r\nb\n")
     assert conversation.ask_choice("Side?", ["left", "right", "both"]) == "right"
     assert conversation.ask_choice("Side?", ["left", "right", "both"]) == "both"
+
+
+def test_a_note_longer_than_the_cap_is_asked_again_at_a_terminal() -> None:
+    """At a terminal an over-long note is refused with the cap and its length, then asked
+    again; what is typed next is kept."""
+    long = "word " * 500  # 2,500 characters
+    conversation, out = talk(f"{long}\nshorter now\n", terminal=True)
+    assert conversation.ask_text("A note for your journal?") == "shorter now"
+    assert "Notes are kept to 2,000 characters; this one has 2,499." in out.getvalue()
+
+
+def test_a_piped_note_longer_than_the_cap_is_cut_and_said_so() -> None:
+    """From a pipe the next line answers the next question: the note keeps its first
+    2,000 characters and the person is told how many were not saved."""
+    conversation, out = talk("x" * 2_345 + "\nn\n")
+    assert conversation.ask_text("A note?") == "x" * 2_000
+    assert "the other 345 were not saved" in " ".join(out.getvalue().split())
+    assert conversation.confirm("Q?") is False
+    assert talk("y" * 2_000 + "\n")[0].ask_text("A note?") == "y" * 2_000

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
-from rich.text import Text
 
 from iastm_coach.history.queries import SessionRow, session_rows
 from iastm_coach.safety.holds import fold_holds, place_hold
 from iastm_coach.safety.redflags import RedFlag
-from iastm_coach.views.history import ELLIPSIS, history_table, wrap_cell, wrap_spans
+from iastm_coach.views.history import history_table
+from iastm_coach.views.history_table import ELLIPSIS, plain, wrap, wrap_spans
 from tests.builders import T0, add_checkin, add_session, make_journal
 
 NOTE = "Felt tight [bold red]x[/] <b>ok</b>"
@@ -123,13 +123,43 @@ def test_long_word_cut_with_ellipsis_and_continued(tmp_path: Path, width: int, h
     assert joined == LONG_WORD
 
 
-def test_wrap_cell_breaks_between_words() -> None:
+def lines_of(cell: tuple[tuple[str, str], ...], width: int) -> list[str]:
+    return [plain(tuple(line)) for line in wrap(cell, width)]
+
+
+def test_wrap_breaks_between_words() -> None:
     """Words stay whole, existing line breaks are kept, styles survive, markup is text."""
-    text = Text("24 h: stiff in the morning\n[b]x[/b] ok", style="red")
-    wrapped = wrap_cell(text, 12)
-    assert wrapped.plain == "24 h: stiff\nin the\nmorning\n[b]x[/b] ok"
-    assert all(span.style == "red" for span in wrapped.spans)
-    assert wrap_cell(Text("abcdefghij"), 4).plain == "abc…\ndef…\nghij"
+    cell = (("24 h: stiff in the morning\n[b]x[/b] ok", "red"),)
+    wrapped = wrap(cell, 12)
+    assert [plain(tuple(line)) for line in wrapped] == [
+        "24 h: stiff",
+        "in the",
+        "morning",
+        "[b]x[/b] ok",
+    ]
+    assert all(style == "red" for line in wrapped for _text, style in line)
+    assert lines_of((("abcdefghij", ""),), 4) == ["abc…", "def…", "ghij"]
+
+
+def test_wrap_keeps_each_run_its_style() -> None:
+    """A cell of several runs keeps each run's style across the breaks, and only the
+    ellipsis of a cut word is dimmed."""
+    cell = (("calf ", ""), ("built-in", "dim"), (" abcdefghijkl", "bold red"))
+    wrapped = wrap(cell, 6)
+    assert [plain(tuple(line)) for line in wrapped] == [
+        "calf",
+        "built…",
+        "-in",
+        "abcde…",
+        "fghij…",
+        "kl",
+    ]
+    styles = {text: style for line in wrapped for text, style in line}
+    assert styles["calf"] == "" and styles["built"] == "dim" and styles["-in"] == "dim"
+    assert styles["…"] == "dim"
+    assert "".join(text for line in wrapped for text, style in line if style == "bold red") == (
+        "abcdefghijkl"
+    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,146 @@
+"""The parse cache: disposable, private, keyed by the SHA-256 of each month file's bytes.
+
+`<directory>/.cache/YYYY-MM.toml.pickle` holds a month's parsed rows; `summaries.pickle`
+the kinds and regions of each month, so that questions parse only the months that can
+answer them. Only plain data and datetime types are unpickled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from iastm_coach.errors import DataFileError
+from iastm_coach.journal.format import CURRENT_SCHEMA, Record, Row, rows_from_text, usable_row
+
+CACHE_DIR: Final = ".cache"
+CACHE_FORMAT: Final = 3  # bump when the cached rows change meaning (e.g. a migration is fixed)
+# 2: rows are only cached once their values have been checked against records.FIELDS
+# 3: rows in file order (the order they were appended), not sorted by time
+_CACHE_CLASSES: Final = frozenset({"datetime", "date", "timezone", "timedelta"})
+
+
+def _safe_unpickle(blob: bytes) -> Any:
+    """A cache file's contents, or None. Only plain data and the datetime types: a cache
+    file can never run code."""
+    import io
+    import pickle
+
+    class Unpickler(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if module == "datetime" and name in _CACHE_CLASSES:
+                return getattr(__import__("datetime"), name)
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the journal cache")
+
+    try:
+        return Unpickler(io.BytesIO(blob)).load()
+    except Exception:
+        return None
+
+
+def load_cache_blob(
+    blob: bytes, *, check_values: bool = True
+) -> tuple[int, bytes, list[Row]] | None:
+    """(size, sha256, rows) from a parse-cache file, or None if it is not one of ours.
+    Without *check_values* the caller checks every row itself (`journal check`)."""
+    loaded = _safe_unpickle(blob)
+    if not (isinstance(loaded, tuple) and len(loaded) == 5):
+        return None
+    version, schema, size, digest, rows = loaded
+    if version != CACHE_FORMAT or schema != CURRENT_SCHEMA or not isinstance(rows, list):
+        return None
+    if not isinstance(size, int) or not isinstance(digest, bytes):
+        return None
+    # Values are checked again as they come out of the cache, as they were when parsed:
+    # a cache file made by hand (or by a bug) with the right checksum cannot slip a value
+    # past the checks. Any row that does not fit means the month is parsed again.
+    if check_values and not all(usable_row(row) for row in rows):
+        return None
+    return size, digest, rows
+
+
+def sha256(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(data).digest()
+
+
+def tail_rows(path: Path, raw: bytes, start: int) -> list[Row] | None:
+    """The records appended after byte *start* of a file whose first *start* bytes parse.
+
+    None unless the appended text is whole `[[kind]]` blocks that parse on
+    their own, starting on a new line: only then is it certain that parsing it
+    alone gives what parsing the whole file would.
+    """
+    tail = raw[start:]
+    if not (raw[:start].endswith(b"\n") or tail.startswith((b"\n", b"\r\n"))):
+        return None
+    stripped = tail.lstrip(b" \t\r\n")
+    if stripped and not stripped.startswith(b"[["):
+        return None
+    try:
+        return rows_from_text(path, tail.decode("utf-8"))
+    except (UnicodeDecodeError, DataFileError):
+        return None
+
+
+INDEX_NAME: Final = "summaries.pickle"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSummary:
+    """What one month file holds, to find the months that can answer a question without
+    parsing the others: its record kinds and the regions they name, for exact bytes."""
+
+    size: int
+    digest: bytes
+    kinds: frozenset[str]
+    regions: frozenset[str]
+
+    @classmethod
+    def of(cls, size: int, digest: bytes, found: Sequence[Record]) -> MonthSummary:
+        regions = {r.data.get("region") for r in found}
+        return cls(
+            size,
+            digest,
+            frozenset(r.kind for r in found),
+            frozenset(region for region in regions if isinstance(region, str)),
+        )
+
+
+def summary_blob(index: Mapping[str, MonthSummary]) -> bytes:
+    import pickle
+
+    plain = {
+        name: (s.size, s.digest, tuple(sorted(s.kinds)), tuple(sorted(s.regions)))
+        for name, s in index.items()
+    }
+    return pickle.dumps((CACHE_FORMAT, CURRENT_SCHEMA, plain), protocol=5)
+
+
+def read_summary_index(path: Path) -> dict[str, MonthSummary]:
+    """The summary index, or {} when it is missing or not one of ours (plain data only)."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return {}
+    loaded = _safe_unpickle(blob)
+    if not (isinstance(loaded, tuple) and len(loaded) == 3):
+        return {}
+    version, schema, plain = loaded
+    if version != CACHE_FORMAT or schema != CURRENT_SCHEMA or not isinstance(plain, dict):
+        return {}
+    index: dict[str, MonthSummary] = {}
+    for name, entry in plain.items():
+        try:
+            size, digest, kinds, regions = entry
+        except (TypeError, ValueError):
+            continue
+        if not (isinstance(name, str) and isinstance(size, int) and isinstance(digest, bytes)):
+            continue
+        if not all(isinstance(x, str) for x in (*kinds, *regions)):
+            continue
+        index[name] = MonthSummary(size, digest, frozenset(kinds), frozenset(regions))
+    return index

@@ -1,0 +1,439 @@
+"""The journal's file format: one record is one `[[kind]]` block of TOML.
+
+Rendering a record, parsing a month file into rows (ids, times, migrations, field
+values checked against `records.FIELDS`), and the line numbers messages point at.
+A month file is UTF-8 text (a leading BOM is ignored); see `store.py` for the layout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Final
+
+from iastm_coach.errors import DataFileError
+from iastm_coach.journal import records
+from iastm_coach.journal.ids import is_record_id, require_aware
+from iastm_coach.journal.parser import TOMLDecodeError, loads
+
+CURRENT_SCHEMA: Final = 1
+"""The record schema this code writes. Older records are migrated on read."""
+
+Migration = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def _from_schema_0(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 0 → 1.
+
+    Schema 0 never shipped in a release: it names the development snapshots,
+    whose records had the same fields. The entry is kept as the template every
+    real migration follows (take the kind and the fields of version N, return
+    the fields of version N + 1) and is what the tests exercise.
+    """
+    return data
+
+
+MIGRATIONS: Final[dict[int, Migration]] = {0: _from_schema_0}
+"""`MIGRATIONS[n]` turns the fields of a schema-n record into schema n + 1."""
+
+RESERVED_FIELDS: Final = frozenset({"id", "at", "schema"})
+CHECK_HINT: Final = (
+    "Run `iastm-coach journal check` to list every problem; "
+    "`iastm-coach journal repair` moves damaged text aside and keeps the rest."
+)
+
+MONTH_FILE = re.compile(r"(\d{4})-(\d{2})\.toml")
+KIND_PATTERN: Final = "[A-Za-z0-9_-]+"
+HEADER_PATTERN: Final = (
+    r"""^[ \t]*\[\[[ \t]*(?P<quote>["']?)(?P<kind>""" + KIND_PATTERN + r""")(?P=quote)[ \t]*\]\]"""
+    r"[ \t]*(?:#[^\n]*)?\r?$"
+)
+HEADER_LINE: Final = re.compile(HEADER_PATTERN, re.MULTILINE)
+"""A `[[kind]]` line as a hand edit may leave it: indented, spaced, quoted, commented, CRLF.
+
+Every record must start with one (`rows_from_text` refuses a record that does not), so
+this one pattern is what check, repair and the line numbers of every message rely on."""
+BOM: Final = "\ufeff"  # Windows editors may start a UTF-8 file with it; it is ignored
+_KIND = re.compile(r"[a-z][a-z0-9_]*")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_ERROR_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One journal record.
+
+    `id` sorts like `at` (to the millisecond); `schema` is the version of
+    `data` as returned, i.e. `CURRENT_SCHEMA` once older records are migrated.
+    `data` is shared with the journal's in-memory cache: treat it as read-only.
+    """
+
+    kind: str
+    id: str
+    at: datetime
+    schema: int
+    data: Mapping[str, Any]
+    # The journal's own append order: month files in name order, records in file
+    # order within one. Clocks step back; files only grow. (Not part of equality.)
+    seq: int = field(default=0, compare=False)
+
+
+def _normalize(value: Any, where: str) -> Any:
+    """A TOML-friendly deep copy of *value* (lists for tuples, dicts for mappings)."""
+    if isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise ValueError(f"{where}: {value} does not fit in a TOML integer (64 bits)")
+        return int(value)
+    if isinstance(value, str):
+        _require_utf8(value, where)
+        return value
+    if isinstance(value, datetime):
+        require_aware(value, where)
+        offset = value.utcoffset()
+        if offset is not None and (offset.seconds % 60 or offset.microseconds):
+            raise ValueError(f"{where}: TOML offsets are whole minutes (got {offset})")
+        return value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, time):
+        raise TypeError(f"{where}: a time of day without a date; store a tz-aware datetime")
+    if isinstance(value, Mapping):
+        table: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: table keys must be strings, not {key!r}")
+            _require_utf8(key, where)
+            table[key] = _normalize(item, f"{where}.{key}")
+        return table
+    if isinstance(value, list | tuple):
+        return [_normalize(item, f"{where}[{n}]") for n, item in enumerate(value)]
+    raise TypeError(f"{where}: {type(value).__name__} values cannot be stored in the journal")
+
+
+def _require_utf8(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{where}: text with a lone surrogate cannot be stored") from None
+
+
+def _tomli_w_literal(value: Any) -> str:
+    import tomli_w
+
+    rendered: str = tomli_w.dumps({"v": value})
+    return rendered[4:-1]  # 'v = <literal>\n'
+
+
+_key_cache: dict[str, str] = {}
+
+
+def _render_key(key: str) -> str:
+    rendered = _key_cache.get(key)
+    if rendered is None:
+        rendered = key if _BARE_KEY.fullmatch(key) else _tomli_w_literal(key)
+        if len(_key_cache) < 4096:
+            _key_cache[key] = rendered
+    return rendered
+
+
+def _render_value(value: Any, *, top: bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = ", ".join(
+            f"{_render_key(k)} = {_render_value(v, top=False)}" for k, v in value.items()
+        )
+        return "{ " + inner + " }"
+    if isinstance(value, list):
+        items = [_render_value(item, top=False) for item in value]
+        one_line = "[" + ", ".join(items) + "]"
+        if (
+            not top
+            or not items
+            or (len(one_line) <= 72 and not any(isinstance(i, dict) for i in value))
+        ):
+            return one_line
+        return "[\n" + "".join(f"    {item},\n" for item in items) + "]"
+    return _tomli_w_literal(value)  # str, float, date: tomli-w's escaping and formatting
+
+
+def render_record(
+    kind: str, record_id: str, at: datetime, schema: int, data: Mapping[str, Any]
+) -> str:
+    """The TOML text of one record block, ending with its `schema` line."""
+    lines = [f"[[{kind}]]", f'id = "{record_id}"', f"at = {at.isoformat()}"]
+    lines.extend(
+        f"{_render_key(key)} = {_render_value(value, top=True)}" for key, value in data.items()
+    )
+    lines.append(f"schema = {schema}")
+    return "\n".join(lines) + "\n"
+
+
+def check_kind(kind: str) -> None:
+    if kind not in records.KINDS:
+        raise ValueError(f'unknown record kind "{kind}" (known: {", ".join(records.KINDS)})')
+
+
+def check_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    clash = RESERVED_FIELDS.intersection(data)
+    if clash:
+        raise ValueError(f"the journal sets these fields itself: {', '.join(sorted(clash))}")
+    normalized: dict[str, Any] = _normalize(data, "data")
+    return normalized
+
+
+def record_problem(table: Mapping[str, Any]) -> str | None:
+    """Why *table* is not a complete record (None when it is). Newer schemas count as complete."""
+    rid = table.get("id")
+    if rid is None:
+        return "record has no id"
+    if not isinstance(rid, str) or not is_record_id(rid):
+        return f"record id {rid!r} is not a journal id"
+    at = table.get("at")
+    if at is None:
+        return f"record {rid} has no `at` time"
+    if not isinstance(at, datetime) or at.tzinfo is None:
+        return f"record {rid}: `at` must be a date and time with a time zone offset"
+    schema = table.get("schema")
+    if schema is None:
+        return f"record {rid} has no `schema` line: it is incomplete (an interrupted write?)"
+    if isinstance(schema, bool) or not isinstance(schema, int) or schema < 0:
+        return f"record {rid}: `schema` must be a whole number"
+    if schema < CURRENT_SCHEMA and schema not in MIGRATIONS:
+        return f"record {rid} has schema {schema}, which this iastm-coach cannot read"
+    return None
+
+
+def unknown_kind_message(kind: str, rid: str) -> str:
+    """Why a record of an unknown kind is damage: a misspelt `[[hold]]` must not lift a hold."""
+    return (
+        f"record {rid} is of a kind iastm-coach does not know, [[{kind}]] (known: "
+        f"{', '.join(records.KINDS)}); a typo? Fix the kind by hand"
+    )
+
+
+def newer_schema_message(schema: int) -> str:
+    return (
+        f"written by a newer iastm-coach (schema {schema}; this version reads up to "
+        f"{CURRENT_SCHEMA}); please upgrade iastm-coach"
+    )
+
+
+def migrate(kind: str, schema: int, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a schema-*schema* record, brought up to `CURRENT_SCHEMA`."""
+    for version in range(schema, CURRENT_SCHEMA):
+        data = MIGRATIONS[version](kind, data)
+    return data
+
+
+def toml_error_line(error: TOMLDecodeError, text: str) -> tuple[int, str]:
+    """The 1-based line of a tomllib error, and its message without the position."""
+    message = str(error)
+    match = _TOML_ERROR_AT.search(message)
+    if match is None:
+        return 1, message
+    line = int(match.group(1)) if match.group(1) else text.count("\n") + 1
+    return line, message[: match.start()]
+
+
+def header_lines(text: str) -> dict[str, list[int]]:
+    """For each kind, the 1-based line numbers of its `[[kind]]` headers, in order.
+
+    Looks only at lines with a `[[` (a regex over every line start costs a third of a
+    cold read), and asks `HEADER_LINE` about each.
+    """
+    found: dict[str, list[int]] = {}
+    line, counted, position = 1, 0, 0
+    while (bracket := text.find("[[", position)) >= 0:
+        start = text.rfind("\n", 0, bracket) + 1
+        end = text.find("\n", bracket)
+        match = HEADER_LINE.match(text, start)
+        if match is not None:
+            line += text.count("\n", counted, start)
+            counted = start
+            found.setdefault(match.group("kind"), []).append(line)
+        if end < 0:
+            break
+        position = end + 1
+    return found
+
+
+Row = tuple[str, str, datetime, int, dict[str, Any]]
+"""A record as stored in the parse cache: (kind, id, at, schema, data)."""
+
+
+def rows_from_text(path: Path, text: str) -> list[Row]:
+    """Parse one month file into rows in file order; raise DataFileError naming the file and
+    line of the first problem."""
+    try:
+        document = loads(text)
+    except TOMLDecodeError as error:
+        line, message = toml_error_line(error, text)
+        raise DataFileError(
+            f"The journal file {path} is damaged at line {line}: {message}.", hint=CHECK_HINT
+        ) from None
+    placed: list[tuple[int, Row]] = []
+    headers = header_lines(text)
+    for kind, tables in document.items():
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise _record_error(
+                path, text, kind, None, f"`{kind}` is not a list of [[{kind}]] records"
+            )
+        if len(tables) != len(headers.get(kind, ())):
+            # Every reader finds records by their header lines: one they cannot see
+            # (an escaped or inline spelling) would be read by some paths only.
+            raise _record_error(
+                path,
+                text,
+                kind,
+                None,
+                unheaded_message(kind),
+            )
+        for index, table in enumerate(tables):
+            problem = record_problem(table)
+            if problem is not None:
+                raise _record_error(path, text, kind, index, problem)
+            rid = table.pop("id")
+            at = table.pop("at")
+            schema = table.pop("schema")
+            if schema != CURRENT_SCHEMA:
+                if schema > CURRENT_SCHEMA:
+                    raise DataFileError(
+                        f"The journal file {path}{_line_of(text, kind, index)} has record {rid} "
+                        f"{newer_schema_message(schema)}."
+                    )
+                try:
+                    table = migrate(kind, schema, table)
+                except Exception as error:  # a migration that cannot read a hand edit
+                    raise _record_error(
+                        path,
+                        text,
+                        kind,
+                        index,
+                        f"cannot update record {rid} from schema {schema}: {error}",
+                    ) from None
+            if kind not in records.FIELDS:
+                raise _record_error(path, text, kind, index, unknown_kind_message(kind, rid))
+            wrong = records.problems_by_field(kind, table, missing=False)
+            if wrong:
+                raise _value_error(path, text, kind, index, rid, wrong)
+            placed.append((headers[kind][index], (kind, rid, at, CURRENT_SCHEMA, table)))
+    placed.sort(key=lambda item: item[0])  # file order: the order they were appended
+    return [row for _, row in placed]
+
+
+def unheaded_message(kind: str) -> str:
+    return (
+        f"a `{kind}` record is not written as a `[[{kind}]]` line followed by its "
+        "fields (an escaped, dotted or inline spelling?)"
+    )
+
+
+def row_shape_fits(row: object) -> bool:
+    """Whether *row* (from the parse cache) has the shape of a row `rows_from_text`
+    gives: an id, an aware `at`, the current schema, a table of fields (not checked)."""
+    if not (isinstance(row, tuple) and len(row) == 5):
+        return False
+    kind, rid, at, schema, data = row
+    return (
+        type(kind) is str
+        and type(rid) is str
+        and is_record_id(rid)
+        and type(at) is datetime
+        and at.utcoffset() is not None
+        and schema == CURRENT_SCHEMA
+        and type(data) is dict
+        and RESERVED_FIELDS.isdisjoint(data)
+    )
+
+
+def usable_row(row: object) -> bool:
+    """Whether *row* (from the parse cache) is a record `rows_from_text` would give: its
+    shape, a known kind, and fields that fit FIELDS."""
+    if not (row_shape_fits(row) and isinstance(row, tuple)):
+        return False
+    kind: str = row[0]
+    data: dict[str, Any] = row[4]
+    return kind in records.FIELDS and not records.problems_by_field(kind, data, missing=False)
+
+
+def _value_error(
+    path: Path, text: str, kind: str, index: int, rid: str, wrong: list[records.FieldProblem]
+) -> DataFileError:
+    """A record whose fields hold values iastm-coach cannot use (a hand edit): like damage."""
+    header = header_lines(text).get(kind, [])
+    line = None
+    if index < len(header):
+        line = field_line(text.split("\n"), header[index], wrong[0].field)
+    where = f", line {line}," if line is not None else ""
+    more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+    what = "an incomplete record" if wrong[0].incomplete else "a value iastm-coach cannot use"
+    return DataFileError(
+        f"The journal file {path}{where} has {what}: {kind} {rid}: {wrong[0].message}{more}.",
+        hint=CHECK_HINT,
+    )
+
+
+def field_line(lines: Sequence[str], header: int, name: str) -> int:
+    """The 1-based line of `name = ...` in the record whose `[[kind]]` line is *header*.
+
+    *lines* is the file split at "\\n". Falls back to *header* when the field
+    is not on a line of its own (or not there at all).
+    """
+    bare, quoted = f"{name} ", (f'"{name}"', f"'{name}'")
+    for n in range(header, len(lines)):  # lines[header] is the line after the header
+        line = lines[n].lstrip(" \t")
+        if line.startswith("[[") and HEADER_LINE.match(lines[n]):
+            break
+        if line.startswith((bare, f"{name}=", *quoted)):
+            rest = line[len(name) + (2 if line.startswith(quoted) else 0) :].lstrip(" \t")
+            if rest.startswith("="):
+                return n + 1
+    return header
+
+
+def _line_of(text: str, kind: str, index: int | None) -> str:
+    lines = header_lines(text).get(kind, [])
+    if index is not None and index < len(lines):
+        return f", line {lines[index]},"
+    return ""
+
+
+def _record_error(
+    path: Path, text: str, kind: str, index: int | None, problem: str
+) -> DataFileError:
+    return DataFileError(
+        f"The journal file {path}{_line_of(text, kind, index)} is damaged: {problem}.",
+        hint=CHECK_HINT,
+    )
+
+
+def decode_month(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8").removeprefix(BOM)
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise DataFileError(
+            f"The journal file {path} is damaged at line {line}: bytes that are not UTF-8 text.",
+            hint=CHECK_HINT,
+        ) from None
+
+
+def decode_lenient(raw: bytes) -> str:
+    """A month file's text for check and repair: bytes that are not UTF-8 survive (as
+    surrogates) so that they can be reported and moved aside; a BOM is dropped."""
+    return raw.decode("utf-8", "surrogateescape").removeprefix(BOM)

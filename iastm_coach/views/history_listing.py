@@ -1,0 +1,168 @@
+"""`iastm-coach history`: the table (or JSON) written session by session as it is read.
+
+Rich is not imported: the lines come from `views.history_table` and go out
+through `views.output` (styles, pager, closed pipes), so the first screen
+shows at once and the whole listing costs time in proportion to the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import chain, islice
+from typing import TYPE_CHECKING, Final
+
+from iastm_coach.history.queries import checkin_reminder, row_dict
+from iastm_coach.history.stream import HistoryStream
+from iastm_coach.views.history_table import (
+    HistoryTable,
+    Line,
+    holds_lines,
+    literal,
+    ours,
+    wrap,
+)
+from iastm_coach.views.output import Listing, listing, terminal_width
+
+if TYPE_CHECKING:
+    from iastm_coach.history.queries import SessionRow
+    from iastm_coach.journal.store import Journal
+    from iastm_coach.safety.holds import Hold
+
+FIRST_PAGE: Final = 50  # rows that choose the column widths, and are written at once
+BATCH: Final = 200  # rows per write after that
+LATEST: Final = datetime.max.replace(tzinfo=UTC)
+EMPTY: Final = (
+    "No sessions recorded yet. Record one with `iastm-coach session REGION`, or "
+    "`iastm-coach log REGION --soreness N` for one done without the timer."
+)
+
+
+class HoldsSoFar:
+    """The holds placed since the rows shown so far (folded again only when the stream
+    has read more hold records)."""
+
+    def __init__(self, stream: HistoryStream, region: str | None) -> None:
+        self.stream = stream
+        self.region = region
+        self._seen = -1
+        self._active: dict[str, Hold] = {}
+
+    def active(self, *, since: datetime | None = None) -> dict[str, Hold]:
+        if not self.stream.hold_records:
+            return {}
+        from iastm_coach.safety.holds import fold_holds
+
+        if since is not None:
+            found = fold_holds(r for r in self.stream.hold_records if r.at >= since).active
+        else:
+            if self._seen != len(self.stream.hold_records):
+                self._seen = len(self.stream.hold_records)
+                self._active = fold_holds(self.stream.hold_records).active
+            found = self._active
+        if self.region is not None:
+            return {r: h for r, h in found.items() if r == self.region}
+        return found
+
+
+def show_history(
+    journal: Journal,
+    *,
+    region: str | None,
+    last: int | None,
+    since: datetime | None,
+    as_json: bool,
+    page: bool,
+    now: datetime,
+) -> None:
+    """Write the newest *last* sessions (every one when None), newest first.
+
+    *page*: through the pager when standard output is a terminal. Holds placed
+    since the oldest session shown are listed after the table (every hold with
+    *last* None and no *since*); a note says when older ones may exist.
+    """
+    # The table shows no outcome measures: only JSON rows carry them.
+    stream = HistoryStream(journal, region=region, since=since, measures=as_json)
+    rows: Iterator[SessionRow] = iter(stream) if last is None else islice(stream, last)
+    with listing(page=page) as out:
+        if as_json:
+            write_json(out, rows)
+            return
+        holds = HoldsSoFar(stream, region)
+        width = terminal_width()
+        first = list(islice(rows, FIRST_PAGE))
+        shown = Shown()
+        if not first:
+            out.write(wrap(ours(EMPTY), width))
+        else:
+            table = HistoryTable(first, holds=holds.active(), width=width)
+            out.write(table.head())
+            shown = write_rows(out, table, first, rows, holds)
+        everything = last is None and since is None
+        # Holds placed since the oldest session shown, minus those lifted since: the
+        # history of the last few sessions reads only the last months of the journal.
+        # (`hold list` and `iastm-coach today` read every hold.)
+        active = holds.active(since=None if everything else shown.oldest_at)
+        if active:
+            out.write(holds_lines(active, width))
+        older_may_exist = last is not None and shown.count >= last
+        if shown.count and (older_may_exist or since is not None):
+            oldest = shown.oldest_started
+            out.write(
+                wrap(
+                    ours(
+                        f"Holds placed before {oldest.astimezone():%Y-%m-%d} are not shown "
+                        "here; `iastm-coach hold list` shows every hold.",
+                        "dim",
+                    ),
+                    width,
+                )
+            )
+        reminder = checkin_reminder(journal, now)
+        if reminder:
+            out.write(wrap(literal(reminder, "dim"), width))
+
+
+@dataclass
+class Shown:
+    """What the table showed: how many sessions, and the oldest."""
+
+    count: int = 0
+    oldest_at: datetime | None = None
+    oldest_started: datetime = LATEST
+
+
+def write_rows(
+    out: Listing,
+    table: HistoryTable,
+    first: list[SessionRow],
+    rest: Iterator[SessionRow],
+    holds: HoldsSoFar,
+) -> Shown:
+    """Write the first page at once, then the rest in batches."""
+    shown = Shown()
+    lines: list[Line] = []
+    for row in chain(first, rest):
+        lines += table.row(row, holds.active() if row.flags else {}, first=shown.count == 0)
+        shown.count += 1
+        shown.oldest_at = row.record.at  # newest first: the last is the oldest written
+        shown.oldest_started = min(shown.oldest_started, row.started)
+        if shown.count == len(first) or shown.count % BATCH == 0:
+            out.write(lines)
+            out.flush()  # the first screen shows while the rest is read
+            lines = []
+    out.write(lines)
+    return shown
+
+
+def write_json(out: Listing, rows: Iterator[SessionRow]) -> None:
+    """`{"history_version": 1, "sessions": [...]}` exactly as the one JSON emitter writes
+    it (views/json_doc.py), one session at a time."""
+    from iastm_coach.views.json_doc import json_chunks
+
+    sessions = (row_dict(row) for row in rows)
+    for count, chunk in enumerate(json_chunks({"history_version": 1}, "sessions", sessions)):
+        out.text(chunk)
+        if count == FIRST_PAGE:
+            out.flush()
