@@ -67,6 +67,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "cmd_log",
         "Record a session done without the timer (at a clinic, say).",
     ),
+    "exercises": LazyCommand(
+        "iastm_coach.commands.exercises_cmd",
+        "cmd_exercises",
+        "Do a region's exercises on a day without scraping, with a guide; they count in the "
+        "physio's report.",
+    ),
     "trend": LazyCommand(
         "iastm_coach.commands.trend_cmd",
         "cmd_trend",
@@ -75,8 +81,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "report": LazyCommand(
         "iastm_coach.commands.report_cmd",
         "cmd_report",
-        "A report for your physio: protocols, adherence and exercises, outcome measures, "
-        "soreness, red flags, screening, notes.",
+        "A report for your physio: deviations, protocols, adherence and exercises, outcome "
+        "measures, soreness, red flags, screening, notes.",
     ),
     "measure": LazyCommand(
         "iastm_coach.commands.measure_cmd",

@@ -54,6 +54,18 @@ def time_scale() -> float:
     return scale
 
 
+def clock_is_set() -> bool:
+    """True when `IASTM_COACH_NOW` sets the clock: records say so (`clock_set`), and the
+    physio's report lists them as deviations (their times are not real)."""
+    return _pretend_start() is not None
+
+
+def clock_flag() -> dict[str, bool]:
+    """What a session record adds about the clock: {"clock_set": True} under
+    `IASTM_COACH_NOW`, nothing otherwise."""
+    return {"clock_set": True} if clock_is_set() else {}
+
+
 @cache
 def _pretend_start() -> tuple[datetime, float] | None:
     """`IASTM_COACH_NOW`: pretend the program started at this moment (demos, tests).

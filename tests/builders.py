@@ -144,6 +144,13 @@ def add_hold(
     )
 
 
+def add_hold_clear(
+    journal: Journal, *, region: str = "calf", reason: str = "seen by my physio", at: datetime
+) -> Record:
+    """`hold clear REGION --reason ...` at *at*."""
+    return journal.append(records.HOLD_CLEAR, {"region": region, "reason": reason}, at=at)
+
+
 def add_exercise(
     journal: Journal,
     session: Record,
@@ -167,6 +174,102 @@ def add_exercise(
         },
         at=at or session.at + timedelta(minutes=5),
     )
+
+
+def add_runner_weeks(journal: Journal, *, start: datetime = T0) -> dict[str, list[Record]]:
+    """Four weeks of a runner's calves, as the physio's report sees them: two sittings a
+    week on both sides with check-ins, soreness easing, the lunge test measured before
+    sessions, exercises done or declined, one early session (--override-rest), a hold
+    with a logged session during it and then lifted, and a neck hold placed after the
+    last session and still in force. Returns the records by kind."""
+    made: dict[str, list[Record]] = {"sessions": [], "holds": []}
+    soreness = [5, 4, 4, 3, 3, 2, 2, 1]
+    for n, days in enumerate([0, 3, 7, 10, 14, 17, 21, 24]):
+        started = start + timedelta(days=days)
+        extra: dict[str, Any] = {}
+        if n == 3:  # 30 h after the last sitting, with the override
+            started = start + timedelta(days=8, hours=6)
+            extra = {"rest_override": True}
+        sitting = []
+        for side in ("left", "right"):
+            record = add_session(
+                journal,
+                side=side,
+                group=f"g{n}",
+                started=started,
+                minutes=3.5,
+                planned_s=210,
+                soreness=soreness[n],
+                **extra,
+            )
+            add_checkin(journal, record, hours=24, soreness=max(soreness[n] - 1, 0))
+            sitting.append(record)
+            add_measure(
+                journal,
+                9.0 + 0.4 * n + (0.5 if side == "right" else 0),
+                at=started - timedelta(minutes=3),
+                phase="before",
+                session=record,
+                side=side,
+            )
+        made["sessions"].extend(sitting)
+        done = 0 if n in (1, 5) else 3  # two guides declined
+        add_exercise(journal, sitting[0], [(done, 3), (done, 3)], at=started + timedelta(minutes=9))
+        if n == 4:  # soreness 7 at the 24 h check-in, a hold, a clinic session logged during it
+            hold_at = started + timedelta(hours=25)
+            made["holds"].append(add_hold(journal, at=hold_at, reason="soreness 7/10 at 24 h"))
+            made["sessions"].append(
+                add_session(
+                    journal,
+                    side="left",
+                    group="g-logged",
+                    started=hold_at + timedelta(hours=20),
+                    minutes=20,
+                    planned_s=210,
+                    source="log",
+                    soreness=3,
+                )
+            )
+            add_hold_clear(journal, at=hold_at + timedelta(hours=22))
+    neck = add_session(
+        journal, region="neck", side="none", started=start + timedelta(days=22), soreness=2
+    )
+    made["sessions"].append(neck)
+    made["holds"].append(
+        add_hold(
+            journal,
+            region="neck",
+            rule="numbness",
+            reason="numbness reported",
+            at=start + timedelta(days=26),
+        )
+    )
+    return made
+
+
+def runner_page(tmp_path: Path) -> str:
+    """The HTML report of `add_runner_weeks` (the printed-page test and the README's
+    screenshot, docs/make_screenshot.py)."""
+    from iastm_coach.history.deviations import PlanFacts
+    from iastm_coach.report.build import Prescribed, build_report, render_html
+    from iastm_coach.safety.holds import fold_holds
+
+    journal = make_journal(tmp_path)
+    add_runner_weeks(journal)
+    items = list(journal.scan())
+    report = build_report(
+        items,
+        now=T0 + timedelta(days=27),
+        since=None,
+        prescriptions={"calf": Prescribed(2, 4), "neck": None},
+        patients=["Sam Runner"],
+        active_holds=fold_holds(items).active,
+        higher_is_better={("calf", "Knee-to-wall lunge"): True},
+        minimal_change={("calf", "Knee-to-wall lunge"): 1.6},
+        exercises_prescribed={"calf": 2, "neck": 0},
+        plan_facts={"ab" * 32: PlanFacts(region="calf", rest_hours=48)},  # add_session's file
+    )
+    return render_html(report)
 
 
 def add_measure(

@@ -147,7 +147,7 @@ def test_option_values_are_named_for_people() -> None:
     """`--last N`, `--since YYYY-MM-DD`, `--format md|html|csv|json`, not `<int>`."""
     history = help_of("history")
     assert "--last N " in history and "--since YYYY-MM-DD " in history
-    assert "--format md|html|csv|json " in help_of("report")
+    assert "--format md|html|csv|json|fhir " in help_of("report")
     assert "<int>" not in history and "%Y" not in history
     assert "\n  REGION  " in history and "<str>" not in history  # no Python type names
     assert "<list[Path]>" not in help_of("protocol", "validate")
@@ -160,7 +160,10 @@ def test_option_values_are_named_for_people() -> None:
             ["session", "calf", "--side", "up"],
             "--side must be one of: left, right, both (got 'up')",
         ),
-        (["report", "--format", "pdf"], "--format must be one of: md, html, csv, json (got 'pdf')"),
+        (
+            ["report", "--format", "pdf"],
+            "--format must be one of: md, html, csv, json, fhir (got 'pdf')",
+        ),
         (["history", "--last", "many"], "--last must be a whole number (got 'many')"),
         (["history", "--since", "2026-13-01"], "--since must be a date written YYYY-MM-DD"),
         (["log", "calf", "--soreness", "x"], "--soreness must be a whole number (got 'x')"),

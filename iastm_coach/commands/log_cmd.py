@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,10 @@ from iastm_coach.commands.common import (
     show_flags,
 )
 from iastm_coach.commands.protocol_cmd import complete_region
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Journal
+    from iastm_coach.safety.holds import Hold
 
 MAX_LOG_MINUTES = 60.0
 
@@ -72,6 +76,14 @@ def cmd_log(
     bruising: Annotated[bool, typer.Option("--bruising", help="Bruising beyond redness.")] = False,
     numbness: Annotated[bool, typer.Option("--numbness", help="Numbness or tingling.")] = False,
     note: Annotated[str, typer.Option(help="A note for your journal.")] = "",
+    override_hold: Annotated[
+        bool,
+        typer.Option(
+            "--override-hold",
+            help="Record a session done while the region was on hold (a clinician treated "
+            "it, say). Recorded, and shown to your physio as a deviation.",
+        ),
+    ] = False,
 ) -> None:
     """Record a session done without the timer (at a clinic, say).
 
@@ -79,7 +91,7 @@ def cmd_log(
     """
     import secrets
 
-    from iastm_coach.clock import SystemClock
+    from iastm_coach.clock import SystemClock, clock_flag
     from iastm_coach.errors import UsageError
     from iastm_coach.history.queries import place_label
     from iastm_coach.journal import records
@@ -113,6 +125,13 @@ def cmd_log(
     group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
     journal = open_journal()
     holds = active_holds(journal)  # a damaged journal stops here, before anything is written
+    overrides = hold_overrides(
+        journal,
+        protocol.region,
+        started if when else None,
+        override=override_hold,
+        now_held=holds.get(protocol.region),
+    )
     saved = [
         journal.prepare(
             records.SESSION,
@@ -140,7 +159,9 @@ def cmd_log(
                 "bruising": bruising,
                 "numbness": numbness,
                 "note": note,
-            },
+            }
+            | ({"overrides": overrides} if overrides else {})
+            | clock_flag(),
             at=now,
         )
         for one_side in sides
@@ -175,3 +196,44 @@ def cmd_log(
             style="red",
         )
     print_reminder(journal, now)
+
+
+def hold_overrides(
+    journal: Journal,
+    region: str,
+    started: dt.datetime | None,
+    *,
+    override: bool,
+    now_held: Hold | None,
+) -> list[dict[str, str]]:
+    """A session done while its region was on hold is refused (exit 3), unless
+    --override-hold says it happened anyway: then it is recorded as an override, for the
+    physio's Deviations box.
+
+    Without --when the session has just ended: the holds in force now decide (in the
+    journal's append order, as everywhere). With --when, a hold whose span (placed to
+    lifted) covers the start decides.
+    """
+    from iastm_coach.errors import SafetyStop
+    from iastm_coach.history.hold_spans import hold_spans
+    from iastm_coach.safety.holds import hold_records
+
+    if started is None:
+        if now_held is None:
+            return []
+        placed, reasons = now_held.since, now_held.reason_text()
+    else:
+        spans = [s for s in hold_spans(hold_records(journal)) if s.region == region]
+        held = next((s for s in spans if s.covers(started)), None)
+        if held is None:
+            return []
+        placed, reasons = held.placed, "; ".join(held.reasons)
+    since = f"{placed.astimezone():%Y-%m-%d %H:%M}"
+    if not override:
+        raise SafetyStop(
+            f"the {region} is on hold since {since}: {reasons}; a session during a hold is "
+            "not recorded without --override-hold",
+            hint="If a clinician treated it, or you did it anyway, add --override-hold: it is "
+            "recorded and shown to your physio. Lift the hold with `iastm-coach hold clear`.",
+        )
+    return [{"rule": "hold", "detail": f"logged during the hold since {since}: {reasons}"}]

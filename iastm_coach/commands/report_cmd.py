@@ -9,14 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from iastm_coach.commands.common import open_journal, since_moment
-
-if TYPE_CHECKING:
-    pass
 
 
 class ReportFormat(StrEnum):
@@ -24,6 +21,7 @@ class ReportFormat(StrEnum):
     html = "html"
     csv = "csv"
     json = "json"
+    fhir = "fhir"
 
 
 def cmd_report(
@@ -32,15 +30,19 @@ def cmd_report(
         typer.Option("--since", formats=["%Y-%m-%d"], help="Only from this day on, YYYY-MM-DD."),
     ] = None,
     fmt: Annotated[
-        ReportFormat, typer.Option("--format", help="md, html, csv or json.")
+        ReportFormat,
+        typer.Option("--format", help="md, html, csv, json or fhir."),
     ] = ReportFormat.md,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of --format json and stop.")
+    ] = False,
 ) -> None:
-    """A report for your physio: protocols, adherence and exercises, outcome measures,
-    soreness, red flags, screening, notes."""
+    """A report for your physio: deviations, protocols, adherence and exercises, outcome
+    measures, soreness, red flags, screening, notes."""
     import gc
     import sys
 
@@ -49,6 +51,12 @@ def cmd_report(
     from iastm_coach.report.build import render
     from iastm_coach.report.context import make_report
 
+    if schema:
+        from iastm_coach.report.schema import report_schema
+        from iastm_coach.views.json_doc import emit_json, versioned
+
+        emit_json(versioned("schema", 1, report_schema()))
+        return
     if out is not None and out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out, or add --force.")
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from iastm_coach.errors import CoachError
 from iastm_coach.history.queries import session_end
 from iastm_coach.journal import records
+from iastm_coach.safety.rest import rest_ready_at
 from iastm_coach.safety.zones import RegionLinks, blockers, overlapping, sides_meet
 
 if TYPE_CHECKING:
@@ -319,7 +320,7 @@ def _rested_at(
             ends += [session_end(r) for r in items if sides_meet(str(r.data.get("side", "")), side)]
     if not ends:
         return None
-    return max(ends) + timedelta(hours=rule.rest_hours)
+    return rest_ready_at(max(ends), rule.rest_hours)
 
 
 RulesFor = Callable[[str], RegionRules]

@@ -404,6 +404,11 @@ SESSION_FIELDS: Final[FieldTable] = {
         high=10,
         required=False,
     ),
+    "clock_set": Flag(
+        "true when IASTM_COACH_NOW set the clock (a demo or a test: the times are not real); "
+        "left out otherwise",
+        required=False,
+    ),
 }
 
 CHECKIN_FIELDS: Final[FieldTable] = {
@@ -510,6 +515,17 @@ EXERCISE_FIELDS: Final[FieldTable] = {
             }
         ),
         "the exercises offered, in order",
+    ),
+    "declined": Flag(
+        "true when the person declined the guided exercises (then every exercise has 0 sets "
+        "done): the sitting counts as one without exercises",
+        required=False,
+    ),
+    "source": Text(
+        'left out after a session; "log" for exercises logged on their own day '
+        "(`iastm-coach exercises REGION`)",
+        choices=("log",),
+        required=False,
     ),
 }
 

@@ -20,6 +20,14 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
+from iastm_coach.history.deviations import (
+    Deviation,
+    Deviations,
+    Integrity,
+    PlanFacts,
+    find_deviations,
+)
+from iastm_coach.history.hold_spans import HoldSpan, hold_spans
 from iastm_coach.history.outcomes import (
     Measurement,
     Series,
@@ -39,6 +47,7 @@ from iastm_coach.journal import records
 from iastm_coach.report.data import REPORT_VERSION as REPORT_VERSION
 from iastm_coach.report.data import render_csv as render_csv
 from iastm_coach.report.data import render_json as render_json
+from iastm_coach.report.fhir import render_fhir as render_fhir
 from iastm_coach.report.html_page import nice_scale as nice_scale
 from iastm_coach.report.html_page import render_html as render_html
 from iastm_coach.report.markdown import md as md
@@ -48,6 +57,10 @@ from iastm_coach.report.summary import YearSummary, detail_start, year_summaries
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Record
     from iastm_coach.safety.holds import Hold
+
+
+def no_deviations() -> Deviations:
+    return find_deviations((), facts={})
 
 
 @dataclass(frozen=True)
@@ -101,10 +114,13 @@ class Adherence:
     weeks_above: int = 0
     percent: int | None = None
     # Guided exercises, counted once per sitting (not per side).
-    exercise_sittings: int = 0  # sittings with exercises recorded
+    exercise_sittings: int = 0  # sittings with at least one set of exercises done
     exercise_sets_done: int = 0
     exercise_sets_planned: int = 0
     week_in_progress: int | None = None  # sittings so far in this (uncounted) week
+    exercises_declined: int = 0  # sittings whose exercise guide was declined (or 0 sets)
+    exercise_days: int = 0  # exercises logged on their own, on days without scraping
+    exercises_prescribed: int | None = None  # exercises in the protocol; None: unknown
 
     @property
     def exercise_percent(self) -> int | None:
@@ -165,6 +181,12 @@ class Report:
     caution_labels: Mapping[str, str] = field(default_factory=dict)
     measures: tuple[Measurement, ...] = ()  # every outcome value in the period, oldest first
     outcomes: tuple[Series, ...] = ()  # one per region, test and side
+    deviations: Deviations = field(default_factory=no_deviations)
+    hold_spans: tuple[HoldSpan, ...] = ()  # each hold from placed to lifted (or still on)
+    # (region, outcome test) -> the protocol's `outcome.minimal_change`, the measurement error
+    minimal_change: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # (session id, follow-up hours) -> when the answer counted was given (FHIR's times)
+    checkin_times: Mapping[tuple[str, int], datetime] = field(default_factory=dict)
     # Markdown and HTML show sessions from `detail_from` one by one and summarise the
     # years before in `earlier` (None: every session one by one); CSV and JSON show all.
     detail_from: datetime | None = None
@@ -233,12 +255,23 @@ def build_report(
     active_holds: Mapping[str, Hold] | None = None,
     caution_labels: Mapping[str, str] | None = None,
     higher_is_better: Mapping[tuple[str, str], bool] | None = None,
+    minimal_change: Mapping[tuple[str, str], float] | None = None,
+    exercises_prescribed: Mapping[str, int] | None = None,
+    plan_facts: Mapping[str, PlanFacts] | None = None,
+    region_facts: Mapping[str, PlanFacts] | None = None,
+    file_problems: Sequence[Deviation] = (),
+    integrity: Integrity | None = None,
 ) -> Report:
     """Build the report from *items* (a journal scan, oldest first) in one pass.
 
     Records written before *since* are skipped (sessions by their start).
-    *higher_is_better* maps (region, outcome test) to the protocol's direction.
+    *higher_is_better* and *minimal_change* map (region, outcome test) to the
+    protocol's direction and measurement error; *exercises_prescribed* a region to how
+    many exercises its protocol has. *plan_facts* (by fingerprint), *region_facts*,
+    *file_problems* and *integrity* go to `find_deviations`.
     """
+    hold_items: list[Record] = []
+    exercise_days: dict[str, int] = {}
     sessions: list[Record] = []
     companions: list[Record] = []
     measure_records: list[Record] = []
@@ -253,12 +286,16 @@ def build_report(
             started = data.get("started")
             if since is None or not isinstance(started, datetime) or started >= since:
                 sessions.append(record)
+        elif kind == records.EXERCISE and data.get("source") == "log":
+            region = str(data.get("region", ""))  # exercises on a day without scraping
+            exercise_days[region] = exercise_days.get(region, 0) + 1
         elif kind == records.CHECKIN or kind == records.EXERCISE:
             companions.append(record)
         elif kind == records.MEASURE:
             measure_records.append(record)
         elif kind == records.HOLD:
             companions.append(record)
+            hold_items.append(record)
             events.append(
                 HoldEvent(
                     record.at,
@@ -271,6 +308,7 @@ def build_report(
                 )
             )
         elif kind == records.HOLD_CLEAR:
+            hold_items.append(record)
             events.append(
                 HoldEvent(
                     record.at,
@@ -310,7 +348,15 @@ def build_report(
         patients=tuple(dict.fromkeys(p for p in patients if p)),
         rows=tuple(rows),
         protocols=tuple(protocol_uses(rows)),
-        adherence=tuple(adherence_by_region(rows, prescriptions, now=now)),
+        adherence=tuple(
+            adherence_by_region(
+                rows,
+                prescriptions,
+                now=now,
+                exercise_days=exercise_days,
+                exercises_prescribed=exercises_prescribed,
+            )
+        ),
         hold_events=tuple(sorted(events, key=lambda e: (e.at, e.record_id))),
         active_holds=tuple(sorted((active_holds or {}).values(), key=lambda h: h.region)),
         screenings=tuple(screenings),
@@ -318,9 +364,31 @@ def build_report(
         caution_labels=dict(caution_labels or {}),
         measures=tuple(measures),
         outcomes=tuple(build_series(measures, higher_is_better=higher_is_better, changes=changes)),
+        deviations=find_deviations(
+            [*sessions, *hold_items],
+            facts=plan_facts or {},
+            region_facts=region_facts,
+            file_problems=file_problems,
+            integrity=integrity,
+        ),
+        hold_spans=tuple(hold_spans(hold_items)),
+        checkin_times=checkin_times(companions),
+        minimal_change=dict(minimal_change or {}),
         detail_from=detail_from,
         earlier=tuple(year_summaries(rows, detail_from)) if detail_from else (),
     )
+
+
+def checkin_times(companions: Iterable[Record]) -> dict[tuple[str, int], datetime]:
+    """When each follow-up's answer was given (the latest answer wins, as in `join_rows`)."""
+    found: dict[tuple[str, int], datetime] = {}
+    for record in sorted(
+        (r for r in companions if r.kind == records.CHECKIN), key=lambda r: (r.at, r.id)
+    ):
+        hours = record.data.get("hours")
+        if isinstance(hours, int):
+            found[(str(record.data.get("session", "")), hours)] = record.at
+    return found
 
 
 def session_start(record: Record) -> datetime:
@@ -351,7 +419,12 @@ def protocol_uses(rows: Sequence[SessionRow]) -> list[ProtocolUse]:
 
 
 def adherence_by_region(
-    rows: Sequence[SessionRow], prescriptions: Mapping[str, Prescribed | None], *, now: datetime
+    rows: Sequence[SessionRow],
+    prescriptions: Mapping[str, Prescribed | None],
+    *,
+    now: datetime,
+    exercise_days: Mapping[str, int] | None = None,
+    exercises_prescribed: Mapping[str, int] | None = None,
 ) -> list[Adherence]:
     by_region: dict[str, list[SessionRow]] = {}
     for row in rows:
@@ -364,14 +437,16 @@ def adherence_by_region(
             sittings.setdefault(row.group, []).append(row)
         per_week: dict[date, int] = {}
         complete = 0
-        exercised = sets_done = sets_planned = 0
+        exercised = sets_done = sets_planned = declined = 0
         for group_rows in sittings.values():
             week = monday_of(group_rows[0].started)
             per_week[week] = per_week.get(week, 0) + 1
             complete += all(row.complete for row in group_rows)
             exercise = group_rows[0].exercise  # the same on every side of the sitting
             if exercise is not None:
-                exercised += 1
+                # A declined guide is recorded with 0 sets: a sitting without exercises.
+                exercised += exercise.done > 0
+                declined += exercise.done == 0
                 sets_done += exercise.done
                 sets_planned += exercise.planned
         prescribed = prescriptions.get(region)
@@ -400,6 +475,9 @@ def adherence_by_region(
             exercise_sittings=exercised,
             exercise_sets_done=sets_done,
             exercise_sets_planned=sets_planned,
+            exercises_declined=declined,
+            exercise_days=(exercise_days or {}).get(region, 0),
+            exercises_prescribed=(exercises_prescribed or {}).get(region),
         )
         if target is not None and weeks:
             entry = replace(
@@ -459,6 +537,7 @@ RENDERERS: Final = {
     "html": render_html,
     "csv": render_csv,
     "json": render_json,
+    "fhir": render_fhir,
 }
 
 

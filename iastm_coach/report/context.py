@@ -121,14 +121,23 @@ def protocol_facts(regions: Iterable[str]) -> tuple[dict[str, ProtocolFacts], li
 
 def make_report(journal: Journal, *, since: datetime | None, now: datetime) -> Report:
     """Scan the journal once and build the report model (protocols looked up by region)."""
+    from iastm_coach.history.deviations import journal_integrity
+    from iastm_coach.report.plan_context import plan_context
     from iastm_coach.safety.holds import active_holds, fold_holds
 
     items = list(journal.scan(since=since))
     holds = fold_holds(items).active if since is None else active_holds(journal)
     regions = report_regions(items)
     facts, patients = protocol_facts(regions)
+    plans = plan_context(regions)
     return build_report(
         items,
+        minimal_change=plans.minimal_change,
+        exercises_prescribed=plans.exercises,
+        plan_facts=plans.facts,
+        region_facts=plans.region_facts,
+        file_problems=plans.file_problems,
+        integrity=journal_integrity(journal),
         now=now,
         since=since,
         prescriptions={region: f.prescription for region, f in facts.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,6 +19,7 @@ from iastm_coach.history.queries import (
     SessionRow,
     row_dict,
 )
+from iastm_coach.report.glance import at_a_glance
 from iastm_coach.report.tables import (
     rule_text,
 )
@@ -27,14 +29,39 @@ if TYPE_CHECKING:
     from iastm_coach.report.build import Report
 
 REPORT_VERSION: Final = 1
-_FORMULA_START: Final = frozenset("=+-@\t\r")
+# A text cell a spreadsheet would run or convert gets a leading apostrophe (the OWASP advice
+# for CSV injection, and the spreadsheet convention for "this is text"):
+# - formulas: = + - @, also after leading spaces or line breaks (trimmed before they are
+#   parsed), their full-width forms (＝ ＋ － ＠, which some spreadsheets fold), ; and |
+#   (separators and DDE in some locales), tab and carriage return;
+# - values that would stop being text: numbers ("1.0" becomes 1), dates, times,
+#   percentages and true/false.
+_FORMULA_START: Final = frozenset("=+-@;|\t\r\n\uff1d\uff0b\uff0d\uff20\uff1b")
+_CONVERTED: Final = re.compile(r"[\s\d.,:/%()$€£+\-eE]*\d[\s\d.,:/%()$€£+\-eE]*")
+_WORDS_CONVERTED: Final = frozenset({"true", "false"})
+CSV_EXTRA: Final = (("utc_offset", "the UTC offset of started and ended (CSV only)"),)
+
+
+def csv_text(value: str) -> str:
+    """A text cell a spreadsheet keeps as the same text (see `_FORMULA_START`)."""
+    if not value:
+        return value
+    if (
+        value[0] in _FORMULA_START
+        or value[0].isspace()
+        or value.lstrip()[:1] in _FORMULA_START
+        or _CONVERTED.fullmatch(value)
+        or value.strip().lower() in _WORDS_CONVERTED
+    ):
+        return "'" + value
+    return value
 
 
 def csv_cell(value: Any) -> str:
-    """One CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    """One CSV cell; text goes through `csv_text`, numbers and booleans as they are."""
     kind = type(value)
     if kind is str:
-        return f"'{value}" if value[:1] in _FORMULA_START else value
+        return csv_text(value)
     if value is None:
         return ""
     if kind is bool:
@@ -42,18 +69,36 @@ def csv_cell(value: Any) -> str:
     return str(value)
 
 
+def csv_moment(moment: datetime) -> str:
+    """'2026-03-02 18:00:00': the date and time as recorded (its own UTC offset, in the
+    `utc_offset` column), a form every spreadsheet reads as a date and time."""
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
+
+
+def utc_offset(moment: datetime) -> str:
+    """'UTC+01:00' (text: a bare '+01:00' would be read as a formula or a time)."""
+    offset = moment.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+
+
 def csv_row(row: SessionRow) -> list[str]:
     data = row_dict(row)  # in ROW_FIELDS order
     data["flags"] = ";".join(row.flags)
     data["checkin_notes"] = "\n".join(f"{n.hours} h: {n.note}" for n in row.checkin_notes)
-    return [csv_cell(value) for value in data.values()]
+    cells = [csv_cell(value) for value in data.values()]
+    names = list(data)
+    cells[names.index("started")] = csv_moment(row.started)
+    ended = row.data.get("ended")
+    cells[names.index("ended")] = csv_moment(ended) if isinstance(ended, datetime) else ""
+    cells.append(utc_offset(row.started))
+    return cells
 
 
 def render_csv(report: Report) -> str:
     """One row per session, columns `ROW_FIELDS`, oldest first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([name for name, _ in ROW_FIELDS])
+    writer.writerow([name for name, _ in (*ROW_FIELDS, *CSV_EXTRA)])
     for row in report.rows:
         writer.writerow(csv_row(row))
     return buffer.getvalue()
@@ -100,6 +145,9 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "exercise_sets_done": a.exercise_sets_done,
                 "exercise_sets_planned": a.exercise_sets_planned,
                 "exercise_sets_percent": a.exercise_sets_percent,
+                "exercises_declined": a.exercises_declined,
+                "exercise_days": a.exercise_days,
+                "exercises_prescribed": a.exercises_prescribed,
                 "week_in_progress": a.week_in_progress,
             }
             for a in report.adherence
@@ -160,6 +208,38 @@ def report_dict(report: Report) -> dict[str, Any]:
             for m in report.measures
         ],
         "outcomes": [outcome_dict(series) for series in report.outcomes],
+        "summary": [
+            {"label": item.label, "lines": list(item.lines), "alert": item.alert}
+            for item in at_a_glance(report)
+        ],
+        "journal_integrity": {
+            "verified": report.deviations.integrity.verified,
+            "text": report.deviations.integrity.text,
+        },
+        "deviations": [
+            {
+                "kind": d.kind,
+                "label": d.label,
+                "region": d.region,
+                "place": d.place,
+                "at": iso(d.at),
+                "detail": d.detail,
+                "sessions": list(d.sessions),
+            }
+            for d in report.deviations.items
+        ],
+        "hold_spans": [
+            {
+                "region": s.region,
+                "placed": iso(s.placed),
+                "lifted": iso(s.lifted),
+                "rules": list(s.rules),
+                "reasons": list(s.reasons),
+                "lift_reason": s.lift_reason,
+                "id": s.record_id,
+            }
+            for s in report.hold_spans
+        ],
         "sessions": [row_dict(row) for row in report.rows],
     }
 

@@ -17,6 +17,8 @@ from iastm_coach.history.outcomes import (
     number,
     summary_line,
 )
+from iastm_coach.report.glance import NO_DEVIATIONS, at_a_glance, deviation_box, integrity_line
+from iastm_coach.report.soreness_charts import small_multiples
 from iastm_coach.report.tables import (
     FOOTER,
     RULES_INTRO,
@@ -44,14 +46,6 @@ from iastm_coach.safety.redflags import RULES
 if TYPE_CHECKING:
     from iastm_coach.report.build import Report
 
-SERIES: Final[tuple[tuple[str, str, str], ...]] = (
-    # (key, label, colour): shapes differ too, so the chart reads in black and white
-    ("after", "right after", "#1f4e9c"),
-    ("24h", "24 h", "#c15400"),
-    ("48h", "48 h", "#2e7d32"),
-    ("72h", "72 h", "#7b1fa2"),
-)
-
 CSS: Final = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#111;
 margin:2em auto;max-width:60em;padding:0 1em;line-height:1.4}
@@ -63,8 +57,23 @@ th{background:#eee}td.num{text-align:right}code{font-size:.95em}
 .hold{color:#a00;font-weight:bold}.muted{color:#555}.caveat{border-left:4px solid #c15400;
 padding:.3em .6em;background:#fff6ee}h3{font-size:1.05em;margin-bottom:.2em}
 svg{width:100%;height:auto;border:1px solid #ccc}
-@media print{body{margin:0;max-width:none;font-size:10pt}h2{page-break-after:avoid}
-tr{page-break-inside:avoid}svg{page-break-inside:avoid}a{color:inherit}}
+.glance{border:2px solid #333;padding:.4em .8em;margin:.8em 0}
+.glance dl{display:grid;grid-template-columns:max-content 1fr;gap:.15em 1em;margin:0}
+.glance dt{font-weight:bold}.glance dd{margin:0}.alert{color:#a00}
+.deviations{border:2px solid #a00;padding:.3em .8em;margin:.8em 0;background:#fff5f5}
+.deviations.none{border-color:#2e7d32;background:#f3fbf3}
+.deviations h2{margin-top:.2em;border:0}.deviations ul{margin:.2em 0;padding-left:1.2em}
+.charts{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:.4em .8em}
+figure.small{margin:0}figure.small figcaption{font-size:.85em;font-weight:bold}
+.legend{font-size:.85em}.legend .key{white-space:nowrap;margin-right:.8em}
+.legend svg{width:auto;border:0;vertical-align:middle}
+table.compact{font-size:.75em}table.compact td,table.compact th{padding:.1em .25em}
+@page{size:auto;margin:12mm 11mm}
+@media print{body{margin:0;max-width:none;font-size:9.5pt;line-height:1.3}
+h1{font-size:1.4em;margin-top:0}h2{page-break-after:avoid;break-after:avoid;margin-top:1em}
+tr,figure,svg,.glance,.deviations{page-break-inside:avoid;break-inside:avoid}
+a{color:inherit}.appendix{break-before:page;page-break-before:always}
+table.compact{font-size:7pt}.charts{gap:.2em .6em}}
 """
 
 
@@ -91,9 +100,9 @@ def html_cell(cell: Cell) -> str:
     return f'<span title="{esc(cell.title)}">{esc(cell.text)}</span>'
 
 
-def html_table(table: Table) -> list[str]:
+def html_table(table: Table, *, css: str = "") -> list[str]:
     lines = [
-        "<table>",
+        f'<table class="{css}">' if css else "<table>",
         "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in table.header) + "</tr></thead>",
         "<tbody>",
     ]
@@ -106,121 +115,6 @@ def html_table(table: Table) -> list[str]:
     )
     lines.append("</tbody></table>")
     return lines
-
-
-def chart_svg(report: Report, *, width: int = 900, height: int = 320) -> str:
-    """Soreness over time (the detailed months): every answered value is one marked point,
-    holds as red lines."""
-    left, right, top, bottom = 40, 12, 14, 46
-    plot_w, plot_h = width - left - right, height - top - bottom
-    rows = report.detailed_rows
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="Soreness over time" class="chart">',
-        "<title>Soreness (0-10) after each session and at the follow-ups</title>",
-    ]
-    for level in range(0, 11, 2):
-        y = top + plot_h * (1 - level / 10)
-        out.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{level}</text>'
-        )
-    if not rows:
-        out.append(
-            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle">No sessions</text></svg>'
-        )
-        return "".join(out)
-    first = rows[0].started.timestamp()
-    last = rows[-1].started.timestamp()
-    span = last - first
-
-    def x_of(moment: datetime) -> float:
-        if span <= 0:
-            return left + plot_w / 2
-        return left + plot_w * (moment.timestamp() - first) / span
-
-    def y_of(value: int) -> float:
-        return top + plot_h * (1 - value / 10)
-
-    for event in report.hold_events:
-        if event.kind == "hold" and first <= event.at.timestamp() <= last:
-            x = x_of(event.at)
-            out.append(
-                f'<line class="hold-mark" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" '
-                f'y2="{top + plot_h}" stroke="#c00" stroke-dasharray="4 3">'
-                f"<title>{esc(f'Hold on {event.region}, {local(event.at)}: {event.reason}')}"
-                "</title>"
-                "</line>"
-            )
-    # Per session once: its x, and its escaped id, place, local time and instant.
-    prepared = [
-        # local() and isoformat() produce digits and punctuation only: nothing to escape.
-        (row, x_of(row.started), esc_id(row.id), esc_repeated(row.place()), local(row.started),
-         row.started.isoformat())
-        for row in rows
-    ]  # fmt: skip
-    for index, (key, label, colour) in enumerate(SERIES):
-        hours = None if key == "after" else int(key[:-1])
-        points = []
-        for item in prepared:
-            row = item[0]
-            value = row.soreness_after if hours is None else row.soreness_by_hours.get(hours)
-            if value is not None:
-                points.append((item, value))
-        if not points:
-            continue
-        if len(points) > 1:
-            path = " ".join(f"{item[1]:.1f},{y_of(v):.1f}" for item, v in points)
-            out.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" '
-                f'stroke-width="1" stroke-opacity=".5"/>'
-            )
-        out.append(f'<g class="series" data-series="{key}" fill="{colour}">')
-        for (_row, x, row_id, place, when, instant), value in points:
-            title = f"{place}, {when}: soreness {label} {value}/10"
-            attrs = (
-                f'class="point" data-series="{key}" data-session="{row_id}" '
-                f'data-value="{value}" data-when="{instant}"'
-            )
-            out.append(_marker(index, x, y_of(value), attrs, title))
-        out.append("</g>")
-    out.append(
-        f'<text x="{left}" y="{height - 26}" font-size="11">'
-        f"{esc(local_day(rows[0].started))}</text>"
-        f'<text x="{left + plot_w}" y="{height - 26}" font-size="11" text-anchor="end">'
-        f"{esc(local_day(rows[-1].started))}</text>"
-    )
-    legend_x = left
-    for index, (_key, label, colour) in enumerate(SERIES):
-        out.append(
-            f'<g fill="{colour}">'
-            + _marker(index, legend_x + 5, height - 9, 'class="legend"', esc(label))
-            + f'<text x="{legend_x + 13}" y="{height - 5}" font-size="11">{esc(label)}</text></g>'
-        )
-        legend_x += 100
-    out.append(
-        f'<line x1="{legend_x}" y1="{height - 9}" x2="{legend_x + 14}" y2="{height - 9}" '
-        f'stroke="#c00" stroke-dasharray="4 3"/><text x="{legend_x + 18}" y="{height - 5}" '
-        'font-size="11">red-flag hold</text></svg>'
-    )
-    return "".join(out)
-
-
-def _marker(index: int, x: float, y: float, attrs: str, title: str) -> str:
-    inner = f"<title>{title}</title>"
-    if index == 0:
-        return f'<circle {attrs} cx="{x:.1f}" cy="{y:.1f}" r="3.5">{inner}</circle>'
-    if index == 1:
-        return f'<rect {attrs} x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6">{inner}</rect>'
-    if index == 2:
-        return (
-            f'<polygon {attrs} points="{x:.1f},{y - 4:.1f} {x + 4:.1f},{y + 3:.1f} '
-            f'{x - 4:.1f},{y + 3:.1f}">{inner}</polygon>'
-        )
-    return (
-        f'<polygon {attrs} points="{x:.1f},{y - 4:.1f} {x + 4:.1f},{y:.1f} {x:.1f},{y + 4:.1f} '
-        f'{x - 4:.1f},{y:.1f}">{inner}</polygon>'
-    )
 
 
 MEASURE_COLOURS: Final = {"before": "#1f4e9c", "standalone": "#2e7d32", "after": "#c15400"}
@@ -393,6 +287,41 @@ def html_outcomes(report: Report) -> list[str]:
     return out
 
 
+def html_glance(report: Report) -> list[str]:
+    """The summary block at the top: holds, deviations, adherence, soreness, outcome."""
+    out = ['<section class="glance"><dl>']
+    for item in at_a_glance(report):
+        css = ' class="alert"' if item.alert else ""
+        lines = "<br>".join(esc(line) for line in item.lines)
+        out.append(f"<dt{css}>{esc(item.label)}</dt><dd{css}>{lines}</dd>")
+    out.append("</dl></section>")
+    return out
+
+
+def html_deviations(report: Report) -> list[str]:
+    """The Deviations box: every kind with its first items, or "None", and the journal's
+    integrity in every case."""
+    groups = deviation_box(report)
+    css = "deviations" if groups else "deviations none"
+    out = [f'<section class="{css}" id="deviations"><h2>Deviations</h2>']
+    if not groups:
+        out.append(f"<p>{esc(NO_DEVIATIONS)}</p>")
+    else:
+        out.append("<ul>")
+        for group in groups:
+            more = (
+                f"<li>and {group.more} more (the JSON format lists every one)</li>"
+                if (group.more)
+                else ""
+            )
+            items = "".join(f"<li>{esc(text)}</li>" for text in group.items)
+            head = f"<strong>{esc(group.label)}</strong> ({group.count})"
+            out.append(f"<li>{head}<ul>{items}{more}</ul></li>")
+        out.append("</ul>")
+    out.append(f"<p>{esc(integrity_line(report))}</p></section>")
+    return out
+
+
 def render_html(report: Report) -> str:
     patients = ", ".join(report.patients) or "not named in the protocol"
     out = [
@@ -409,6 +338,8 @@ def render_html(report: Report) -> str:
         f"<strong>Period:</strong> {esc(period_text(report))}<br>"
         f"<strong>Generated:</strong> {esc(local(report.generated))}<br>"
         f"<strong>Sessions:</strong> {len(report.rows)} (one per treated side)</p>",
+        *html_glance(report),
+        *html_deviations(report),
         "<h2>Holds now in force</h2>",
     ]
     if report.active_holds:
@@ -421,10 +352,10 @@ def render_html(report: Report) -> str:
         out.append("</ul>")
     else:
         out.append("<p>None.</p>")
-    out.append("<h2>Soreness over time</h2>")
+    out.append("<h2>Soreness by region and side</h2>")
     if report.earlier:
         out.append(f'<p class="muted">{esc(earlier_text(report, "Sessions"))}</p>')
-    out.append(chart_svg(report))
+    out.extend(small_multiples(report, report.detailed_rows))
     out.append("<h2>Protocols followed</h2>")
     out.extend(html_table(protocols_table(report)))
     out.append("<h2>Adherence</h2>")
@@ -447,12 +378,6 @@ def render_html(report: Report) -> str:
         out.append("<p>No caution answers or screening stops in this period.</p>")
     if report.earlier and len(report.detailed_screenings) < len(report.screenings):
         out.append(f'<p class="muted">{esc(earlier_text(report, "Caution answers and stops"))}</p>')
-    out.append("<h2>Sessions</h2>")
-    if report.earlier:
-        out.append(f'<p class="muted">{esc(earlier_text(report, "Sessions"))}</p>')
-        out.extend(html_table(earlier_table(report)))
-        out.append(f"<h3>{esc(detailed_heading(report))}</h3>")
-    out.extend(html_table(sessions_table(report, minutes_header="Minutes done/planned")))
     out.append("<h2>Notes</h2>")
     if report.earlier and len(report.detailed_notes) < len(report.notes):
         out.append(f'<p class="muted">{esc(earlier_text(report, "Notes"))}</p>')
@@ -467,5 +392,15 @@ def render_html(report: Report) -> str:
     else:
         out.append("<p>No notes.</p>")
     out.append(f'<p class="muted">{esc(FOOTER)}</p>')
+    # The long table last, compact, on its own pages when printed.
+    out.append('<section class="appendix"><h2>Appendix: every session</h2>')
+    if report.earlier:
+        out.append(f'<p class="muted">{esc(earlier_text(report, "Sessions"))}</p>')
+        out.extend(html_table(earlier_table(report), css="compact"))
+        out.append(f"<h3>{esc(detailed_heading(report))}</h3>")
+    out.extend(
+        html_table(sessions_table(report, minutes_header="Minutes done/planned"), css="compact")
+    )
+    out.append("</section>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"

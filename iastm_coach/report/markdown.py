@@ -9,6 +9,7 @@ from iastm_coach.history.outcomes import (
     CAVEAT,
     summary_line,
 )
+from iastm_coach.report.glance import NO_DEVIATIONS, at_a_glance, deviation_box, integrity_line
 from iastm_coach.report.tables import (
     FOOTER,
     RULES_INTRO,
@@ -74,6 +75,8 @@ def render_markdown(report: Report) -> str:
     out.append(f"- Generated: {local(report.generated)}")
     out.append(f"- Sessions: {len(report.rows)} (one per treated side)")
     out.append("")
+    out.extend(markdown_glance(report))
+    out.extend(markdown_deviations(report))
     out.append("## Holds now in force")
     out.append("")
     if report.active_holds:
@@ -129,6 +132,33 @@ def render_markdown(report: Report) -> str:
     out.append("")
     out.append(f"_{md(FOOTER)}_")
     return "\n".join(out) + "\n"
+
+
+def markdown_glance(report: Report) -> list[str]:
+    """The summary block: one bold label per line, several lines as a nested list."""
+    out = ["## At a glance", ""]
+    for item in at_a_glance(report):
+        if len(item.lines) == 1:
+            out.append(f"- **{item.label}**: {md(item.lines[0])}")
+        else:
+            out.append(f"- **{item.label}**:")
+            out.extend(f"  - {md(line)}" for line in item.lines)
+    out.append("")
+    return out
+
+
+def markdown_deviations(report: Report) -> list[str]:
+    out = ["## Deviations", ""]
+    groups = deviation_box(report)
+    if not groups:
+        out.append(md(NO_DEVIATIONS))
+    for group in groups:
+        out.append(f"- **{md(group.label)}** ({group.count})")
+        out.extend(f"  - {md(text)}" for text in group.items)
+        if group.more:
+            out.append(f"  - and {group.more} more (the JSON format lists every one)")
+    out.extend(["", md(integrity_line(report)), ""])
+    return out
 
 
 def markdown_outcomes(report: Report) -> list[str]:

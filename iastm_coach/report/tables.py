@@ -83,16 +83,34 @@ def adherence_text(item: Adherence) -> str:
 
 
 def exercise_text(item: Adherence) -> str:
-    """'after 3 of 4 sittings (75 %); 18 of 24 sets done (75 %)'."""
+    """'after 3 of 8 sittings (38 %); 18 of 30 sets done (60 %); declined after 2;
+    on 1 day without scraping', or 'none prescribed' (the protocol has no exercises), or
+    'none recorded in 8 sittings' (it has, and none were done).
+
+    The share counts sittings: a sitting whose exercise guide was declined, or that has
+    no exercise record at all, is a sitting without exercises."""
+    days = (
+        f"on {item.exercise_days} day{'s' * (item.exercise_days != 1)} without scraping"
+        if item.exercise_days
+        else ""
+    )
+    if item.exercises_prescribed == 0 and not item.exercise_sittings and not days:
+        return "none prescribed"
     if not item.exercise_sittings:
-        return "none recorded"
-    text = f"after {item.exercise_sittings} of {item.sittings} sittings ({item.exercise_percent} %)"
+        text = f"none recorded in {item.sittings} sitting{'s' * (item.sittings != 1)}"
+    else:
+        text = (
+            f"after {item.exercise_sittings} of {item.sittings} sittings "
+            f"({item.exercise_percent} %)"
+        )
     if item.exercise_sets_planned:
         text += (
             f"; {item.exercise_sets_done} of {item.exercise_sets_planned} sets done "
             f"({item.exercise_sets_percent} %)"
         )
-    return text
+    if item.exercises_declined:
+        text += f"; declined after {item.exercises_declined}"
+    return f"{text}; {days}" if days else text
 
 
 def sets_cell(row: SessionRow) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.errors import SafetyStop
@@ -18,7 +18,9 @@ from iastm_coach.safety.rest import (
     daily_cap_problem,
     floor_problem,
     repeat_override_problem,
+    rest_ready_at,
     week_problem,
+    whole_minutes_up,
 )
 from iastm_coach.safety.zones import (
     Blocker,
@@ -42,18 +44,38 @@ SHARED_REST_LOOKBACK: Final = timedelta(hours=336)  # the longest rest a protoco
 
 
 def rest_remaining(last_ended: datetime | None, rest_hours: int, now: datetime) -> timedelta:
-    """How long until the region has rested `rest_hours` (zero when it has)."""
+    """How long until the region has rested `rest_hours` (zero when it has), with the
+    routine tolerance of `rest.rest_ready_at` (never below the 24 h floor)."""
     if last_ended is None:
         return timedelta(0)
-    return max(timedelta(0), last_ended + timedelta(hours=rest_hours) - now)
+    return max(timedelta(0), rest_ready_at(last_ended, rest_hours) - now)
+
+
+def ready_moment(now: datetime, remaining: timedelta) -> tuple[datetime, timedelta]:
+    """When the wait of *remaining* ends, rounded up to the minute, and the wait from the
+    clock's current minute to it: the one rounding of a refusal ("5 min to go (from
+    18:05)" at 18:00:40 when the rest ends at 18:04:10)."""
+    ready = now + remaining
+    if ready.second or ready.microsecond:
+        ready = ready.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return ready, ready - now.replace(second=0, microsecond=0)
 
 
 def describe_duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
+    """'2 h 5 min', '40 min', '1 min': whole minutes rounded up, as `ready_moment`."""
+    hours, minutes = divmod(whole_minutes_up(delta), 60)
     if hours and minutes:
         return f"{hours} h {minutes} min"
-    return f"{hours} h" if hours else f"{max(minutes, 1)} min"
+    return f"{hours} h" if hours else f"{minutes} min"
+
+
+def routine_note(rest_hours: int) -> str:
+    """' (a routine may start up to 2 h early)' when the tolerance applies to this rest."""
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    allowed = timedelta(hours=rest_hours) - (rest_ready_at(start, rest_hours) - start)
+    if allowed <= timedelta(0):
+        return ""
+    return f" (a routine may start up to {describe_duration(allowed)} early)"
 
 
 def check_own_hold(region: str, holds: Mapping[str, Hold], now: datetime) -> None:
@@ -126,12 +148,13 @@ def check_gates(
     remaining = rest_remaining(session_end(last) if last else None, rest_hours, now)
     if last is None or remaining <= timedelta(0):
         return GateResult()
-    ready = now + remaining
+    ready, remaining = ready_moment(now, remaining)
     other = str(last.data.get("region", "")) or region
     shared = "" if other == region else f" (the {other} session treated the same tissue)"
     if not override_rest:
         raise SafetyStop(
-            f"the {region} needs {rest_hours} h of rest between sessions{shared}; "
+            f"the {region} needs {rest_hours} h of rest between sessions{shared}"
+            f"{routine_note(rest_hours)}; "
             f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M})",
             hint="Tissue recovers between sessions. If your clinician told you to treat "
             "sooner, use --override-rest (at least 24 h after the last session; recorded).",

@@ -14,6 +14,12 @@ own; `gates.py` reads the journal and asks the person. The sources:
 - The weekly prescription (`prescription.sessions_per_week`) is a clinician's decision:
   it is enforced without an override. A clinician who wants more issues a protocol that
   says so (a conservative default; the reference gives 1-2 a week, §2).
+- `ROUTINE_TOLERANCE`: a session may start up to 2 h before the rest period is over, never
+  before the floor (a conservative default, so a same-time-of-day routine is not refused
+  by "5 min to go", which only teaches people to reach for `--override-rest`; the
+  reference gives 48 h between sessions on the same area, §2, and nothing on minutes).
+  `rest_ready_at` is the one place it is applied: the rest gate, `today` and the
+  report's deviations all ask it.
 - `DAILY_CAP_MINUTES`: 15 min of strokes a day across all regions, the top of the
   reference's 10-15 min session range (§2: 8 min, Schaefer & Sandrey 2012; about
   10 min, Centeno-Schultz) and the clinicians' mean total of 14.5 min (§8e, Cheatham
@@ -22,10 +28,12 @@ own; `gates.py` reads the journal and asks the person. The sources:
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 from typing import Final
 
 REST_FLOOR: Final = timedelta(hours=24)
+ROUTINE_TOLERANCE: Final = timedelta(hours=2)
 DAILY_CAP_MINUTES: Final = 15
 CLINICIAN_QUESTION: Final = "Did your clinician tell you to treat this region sooner?"
 
@@ -76,3 +84,17 @@ def daily_cap_problem(done_s: int, planned_s: int) -> str | None:
 
 def _minutes(seconds: int) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def rest_ready_at(last_ended: datetime, rest_hours: int) -> datetime:
+    """The first moment a region may be treated again after a session that ended at
+    *last_ended*: the rest period less `ROUTINE_TOLERANCE`, but never less than
+    `REST_FLOOR` (a 24 h rest has no tolerance)."""
+    rest = timedelta(hours=rest_hours)
+    return last_ended + max(rest - ROUTINE_TOLERANCE, min(rest, REST_FLOOR))
+
+
+def whole_minutes_up(delta: timedelta) -> int:
+    """A wait in whole minutes, rounded up (1 min for any wait under a minute): the one
+    rounding of every "N min to go" and of the clock time it names."""
+    return max(1, math.ceil(delta.total_seconds() / 60))

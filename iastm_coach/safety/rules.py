@@ -50,6 +50,7 @@ def _red_flag_rows() -> list[SafetyRule]:
 CAP: Final = rest.DAILY_CAP_MINUTES
 FLOOR: Final = int(rest.REST_FLOOR.total_seconds() // 3600)
 STALE: Final = int(running.STALE_AFTER.total_seconds() // 3600)
+TOLERANCE: Final = int(rest.ROUTINE_TOLERANCE.total_seconds() // 3600)
 
 
 def _session_rows() -> list[SafetyRule]:
@@ -57,11 +58,12 @@ def _session_rows() -> list[SafetyRule]:
         SafetyRule(
             "rest",
             "the region, or an overlapping region on a side treated now, was treated less "
-            "than the protocol's rest period ago",
+            f"than the protocol's rest period ago, less up to {TOLERANCE} h for a "
+            f"same-time-of-day routine (never under {FLOOR} h)",
             "session refused (exit 3) with the time left",
             "wait; or `--override-rest` (next rows)",
             "§2: at least 48 h between sessions on an area; §8b: overlapping regions treat "
-            "the same tissue",
+            "the same tissue; the routine tolerance is a conservative default",
         ),
         SafetyRule(
             "override-floor",

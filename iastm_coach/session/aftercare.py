@@ -157,6 +157,19 @@ def follow_up(
         )
     except EndOfInput:
         return  # a pipe that ends here simply skips the optional part
+    if not wanted and p.exercise:
+        # Declined: recorded as not done, so adherence counts this sitting honestly.
+        deps.journal.append(
+            records.EXERCISE,
+            {
+                "session": outcome.sessions[0].id,
+                "group": group,
+                "region": p.region,
+                "exercises": [ExerciseDone(e.name, 0, e.sets).fields() for e in p.exercise],
+                "declined": True,
+            },
+            at=deps.clock.now(),
+        )
     if wanted:
         done: list[ExerciseDone] = []
         try:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Exercise
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.shown import line
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Journal, Record
+    from iastm_coach.protocols.files import LoadedProtocol
 
 ANNOUNCE_EVERY_S = 10  # a hold announces the time left this often (protocol seconds)
 
@@ -87,3 +91,46 @@ def guide_exercises(
         else:
             results.append(ExerciseDone(exercise.name, 0, exercise.sets))
     return results
+
+
+def exercise_day(
+    loaded: LoadedProtocol,
+    *,
+    journal: Journal,
+    clock: Clock,
+    time_scale: float,
+    talk: Conversation,
+) -> Record:
+    """The region's exercises on a day without scraping, guided as after a session and
+    recorded as an `exercise` record with `source = "log"` (no session). Whatever was
+    done is recorded, even when the answers stop or the person presses Ctrl-C."""
+    from iastm_coach.errors import UsageError
+    from iastm_coach.journal import records
+
+    protocol = loaded.protocol
+    if not protocol.exercise:
+        raise UsageError(
+            f"the {protocol.region} protocol prescribes no exercises",
+            hint="Ask your physio which exercises to do; they can add them to your protocol.",
+        )
+    done: list[ExerciseDone] = []
+    started = clock.now()
+    try:
+        guide_exercises(protocol.exercise, clock=clock, time_scale=time_scale, talk=talk, done=done)
+    finally:
+        offered = {item.name for item in done}
+        missed = [
+            ExerciseDone(e.name, 0, e.sets) for e in protocol.exercise if e.name not in offered
+        ]
+        saved = journal.append(
+            records.EXERCISE,
+            {
+                "session": "",
+                "group": f"x{started:%Y%m%d%H%M%S}",
+                "region": protocol.region,
+                "exercises": [item.fields() for item in [*done, *missed]],
+                "source": "log",
+            },
+            at=clock.now(),
+        )
+    return saved

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from iastm_coach.clock import clock_flag
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.store import Journal
@@ -198,7 +199,7 @@ def session_fields(
         "note": note,
         "overrides": [dict(item) for item in gates.overrides],
         "baseline": baseline,
-    }
+    } | clock_flag()
 
 
 def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:

@@ -26,6 +26,7 @@ from iastm_coach.views.history_table import (
 from iastm_coach.views.output import Listing, listing, terminal_width
 
 if TYPE_CHECKING:
+    from iastm_coach.history.deviations import RowMarker
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.journal.store import Journal
     from iastm_coach.safety.holds import Hold
@@ -91,6 +92,8 @@ def show_history(
             return
         holds = HoldsSoFar(stream, region)
         width = terminal_width()
+        marker = deviation_marker(stream)
+        rows = marker.rows(rows)
         first = list(islice(rows, FIRST_PAGE))
         shown = Shown()
         if not first:
@@ -99,6 +102,9 @@ def show_history(
             table = HistoryTable(first, holds=holds.active(), width=width)
             out.write(table.head())
             shown = write_rows(out, table, first, rows, holds)
+        footer = marker.footer()
+        if footer:
+            out.write(wrap(literal(footer, "red"), width))
         everything = last is None and since is None
         # Holds placed since the oldest session shown, minus those lifted since: the
         # history of the last few sessions reads only the last months of the journal.
@@ -122,6 +128,14 @@ def show_history(
         reminder = checkin_reminder(journal, now)
         if reminder:
             out.write(wrap(literal(reminder, "dim"), width))
+
+
+def deviation_marker(stream: HistoryStream) -> RowMarker:
+    """A '!' per row that deviates from the plan (the report's rules), against the facts
+    of the protocol files on disk (read with tomllib)."""
+    from iastm_coach.history.deviations import RowMarker, known_protocol_paths, read_plan_facts
+
+    return RowMarker(stream.hold_records, read_plan_facts(known_protocol_paths()))
 
 
 @dataclass

@@ -78,7 +78,7 @@ def test_every_format_round_trips(journal: Journal, tmp_path: Path) -> None:
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with (tmp_path / "report.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == [name for name, _ in ROW_FIELDS]
+    assert list(rows[0]) == [name for name, _ in ROW_FIELDS] + ["utc_offset"]
     assert sorted(r["id"] for r in rows) == sorted(s.id for s in sessions)
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert sorted(s["id"] for s in data["sessions"]) == sorted(s.id for s in sessions)
@@ -180,3 +180,13 @@ def test_report_formats_with_measures_and_exercises(isolated_home: Path, tmp_pat
     markdown = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert "## Outcome measures" in markdown and "| 8 cm | 9 cm | +1 cm |" in markdown
     assert "after 1 of 1 sittings (100 %); 2 of 3 sets done (67 %)" in markdown
+
+
+def test_fhir_format(journal: Journal) -> None:
+    """`--format fhir`: a Bundle with the patient named in the installed protocol."""
+    code, out, _ = run("report", "--format", "fhir")
+    assert code == 0
+    data = json.loads(out)
+    assert data["resourceType"] == "Bundle"
+    patient = data["entry"][0]["resource"]
+    assert patient["resourceType"] == "Patient" and patient["name"] == [{"text": "Ana Example"}]

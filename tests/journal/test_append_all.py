@@ -91,7 +91,10 @@ def test_a_disk_that_fills_after_one_write_cannot_split_a_session_from_its_hold(
     calls.append(0)  # now full
     with monkeypatch.context() as patch:
         patch.setattr(store, "write_all", one_more)
-        result = runner.invoke(app, ["log", "calf", "--soreness", "9", "--side", "right"])
+        # The calf is on hold now: logging needs --override-hold to reach the write.
+        result = runner.invoke(
+            app, ["log", "calf", "--soreness", "9", "--side", "right", "--override-hold"]
+        )
     assert result.exit_code == 4
     assert "nothing was recorded" in result.stderr
     assert len(Journal(journal.directory).recent()) == 2

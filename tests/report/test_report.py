@@ -28,6 +28,7 @@ from iastm_coach.report.build import (
     render_json,
     render_markdown,
 )
+from iastm_coach.report.data import csv_text
 from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
 from iastm_coach.safety.redflags import RedFlag
 from tests.builders import (
@@ -304,7 +305,7 @@ def test_since_skips_older_records(tmp_path: Path) -> None:
 def test_csv_round_trip(report: Report) -> None:
     """CSV: the documented header, one row per session, values intact, formulas defused."""
     rows = list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
-    assert list(rows[0]) == [name for name, _ in ROW_FIELDS]
+    assert list(rows[0]) == [name for name, _ in ROW_FIELDS] + ["utc_offset"]
     assert len(rows) == len(report.rows)
     first = rows[0]
     assert first["id"] == report.rows[0].id
@@ -385,7 +386,7 @@ def test_empty_report_renders(tmp_path: Path) -> None:
     report = build_report([], now=NOW, since=None, prescriptions={})
     assert "No sessions" in render_html(report)
     assert json.loads(render_json(report))["sessions"] == []
-    assert render_csv(report).splitlines() == [",".join(n for n, _ in ROW_FIELDS)]
+    assert render_csv(report).splitlines() == [",".join(n for n, _ in ROW_FIELDS) + ",utc_offset"]
     assert "None." in render_markdown(report)
 
 
@@ -559,10 +560,7 @@ def test_any_text_round_trips(note: str, reason: str) -> None:
     report = build_report([value, session, hold], now=NOW, since=None, prescriptions={})
 
     row = next(csv.DictReader(io.StringIO(render_csv(report), newline="")))
-    expected = f"'{note}" if note and note[0] in "=+-@\t\r" else note
-    assert row["note"] == expected
-    defused = f"'{reason}" if reason and reason[0] in "=+-@\t\r" else reason
-    assert row["measure_test"] == defused
+    assert row["note"] == csv_text(note) and row["measure_test"] == csv_text(reason)
     data_back = json.loads(render_json(report))
     assert data_back["sessions"][0]["note"] == note
     assert data_back["holds"][0]["reason"] == reason
@@ -612,6 +610,14 @@ SAFE_TAGS = {
     "rect",
     "polygon",
     "polyline",
+    # the summary block, the Deviations box, the small multiples and the appendix
+    "section",
+    "dl",
+    "dt",
+    "dd",
+    "div",
+    "figure",
+    "figcaption",
 }
 
 
@@ -621,15 +627,17 @@ Measured = tuple[Report, list[Record], list[Record]]
 
 
 def test_exercise_adherence_per_region(measured: Measured) -> None:
-    """Exercises count once per sitting: 3 of 4 calf sittings, sets 0/6 + 4/6 + 4/6."""
+    """Exercises count once per sitting and only when done: sets 0/6 + 4/6 + 4/6 are 2 of 4
+    calf sittings (the 0/6 one had none done), not 3."""
     report, _, _ = measured
     calf = next(a for a in report.adherence if a.region == "calf")
     assert (calf.exercise_sittings, calf.exercise_sets_done, calf.exercise_sets_planned) == (
-        3,
+        2,
         8,
         18,
     )
-    assert (calf.exercise_percent, calf.exercise_sets_percent) == (75, 44)
+    assert (calf.exercise_percent, calf.exercise_sets_percent) == (50, 44)
+    assert calf.exercises_declined == 1
     neck = next(a for a in report.adherence if a.region == "neck")
     assert (neck.exercise_sittings, neck.exercise_percent, neck.exercise_sets_percent) == (
         0,
@@ -673,7 +681,7 @@ def test_csv_has_exercise_and_measure_columns(measured: Measured) -> None:
     report, _, _ = measured
     rows = list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
     names = [name for name, _ in ROW_FIELDS]
-    assert list(rows[0]) == names
+    assert list(rows[0]) == [*names, "utc_offset"]
     assert names[-7:] == [
         "exercise_sets_done",
         "exercise_sets_planned",
@@ -719,7 +727,7 @@ def test_json_measures_outcomes_and_caveat(measured: Measured) -> None:
     assert [w["median"] for w in left["weekly"]] == [9.0, 9.5, 10.5, 11.0]
     assert left["higher_is_better"] is True and "better direction" in left["summary"]
     calf = next(a for a in data["adherence"] if a["region"] == "calf")
-    assert (calf["exercise_sittings"], calf["exercise_percent"]) == (3, 75)
+    assert (calf["exercise_sittings"], calf["exercise_percent"]) == (2, 50)
     assert (calf["exercise_sets_done"], calf["exercise_sets_planned"]) == (8, 18)
     session = data["sessions"][0]
     assert (session["measure_before"], session["measure_after"]) == (9.0, 10.5)
@@ -745,7 +753,7 @@ def test_html_charts_every_measure(measured: Measured) -> None:
     assert TEST_NAME in text and "i" not in parser.tags and "<i>to" not in page
     assert page.count('class="measure-chart"') == 2
     assert "script" not in parser.tags and parser.external == []
-    assert "after 3 of 4 sittings (75 %); 8 of 18 sets done (44 %)" in text
+    assert "after 2 of 4 sittings (50 %); 8 of 18 sets done (44 %); declined after 1" in text
 
 
 def test_markdown_outcomes_section(measured: Measured) -> None:
@@ -758,7 +766,7 @@ def test_markdown_outcomes_section(measured: Measured) -> None:
     assert "| 9 cm | 10.5 cm | +1.5 cm |" in text
     assert "9.25 cm in the first 2 weeks measured, 10.75 cm in the last 2 weeks" in text
     assert "<i>" not in text and md(TEST_NAME) in text
-    assert "after 3 of 4 sittings (75 %)" in text
+    assert "after 2 of 4 sittings (50 %)" in text
     assert_columns_intact(text)
 
 

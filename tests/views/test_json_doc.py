@@ -40,7 +40,9 @@ JSON_COMMANDS: dict[str, list[str]] = {
     "protocol schema": ["protocol", "schema"],
     "protocol validate --json": ["protocol", "validate", "--json", str(builtin_path("calf"))],
     "protocol keys --json": ["protocol", "keys", "--json"],
+    "report --schema": ["report", "--schema"],
 }
+# `report --format fhir` is a FHIR Bundle: its shape is the standard's, not ours.
 # The report keeps its own documented layout (one session per line: fast on big journals).
 OWN_LAYOUT = {"report --format json"}
 

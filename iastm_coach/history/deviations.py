@@ -1,0 +1,487 @@
+"""Deviations from the plan, found in one place for the report and `history`.
+
+A deviation is anything a physio should see because the patient did not do what
+the protocol and the safety rules say, or because what the journal says cannot
+be fully trusted:
+
+- `override`: a safety limit overridden (`--override-rest`, and every entry of a
+  session's `overrides` list: rest, the week, the daily cap, a hold when logging);
+- `during-hold`: a session (timed or logged) that started while its region was on hold;
+- `inside-rest`: a session that started before the rest period was over (with the
+  routine tolerance of `safety/routine.py`) without an override;
+- `over-time`: a side treated for more than `OVER_TIME_FACTOR` times its planned time;
+- `side-not-prescribed`: a side the protocol (`access.sides`) does not prescribe;
+- `past-review`: a session after the protocol's `issued.review_by` date;
+- `unsigned`: a physio's file used without a trusted signature (unsigned, or signed
+  with a key the patient never trusted);
+- `clock-set`: a record written while `IASTM_COACH_NOW` set the clock (a demo or a
+  test; its times are not real);
+- `file-changed`: an installed file changed since it was installed or modified since
+  it was signed (found by the caller, who reads the files; see `file_deviations`).
+
+Everything here is pure: records and facts in, deviations out. One deviation per
+sitting (both sides of one sitting together), so a sitting done during a hold is
+one line, not two.
+
+The journal's integrity (a deleted or edited record) is not a deviation of a
+session: `journal_integrity` answers it, and today it answers "not verified"
+because the journal has no hash chain yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from iastm_coach.history.hold_spans import HoldSpan, hold_spans
+from iastm_coach.journal import records
+from iastm_coach.safety.rest import rest_ready_at
+
+if TYPE_CHECKING:
+    from iastm_coach.history.queries import SessionRow
+    from iastm_coach.journal.store import Journal, Record
+
+OVER_TIME_FACTOR: Final = 1.2  # a conservative default: 20 % over the plan is not a rounding
+
+# kind -> how the report and history name it (in this order in the Deviations box)
+KINDS: Final[Mapping[str, str]] = {
+    "file-changed": "Protocol file changed",
+    "override": "Safety limit overridden",
+    "during-hold": "Session during a hold",
+    "inside-rest": "Session inside the rest period",
+    "over-time": "Longer than planned",
+    "side-not-prescribed": "Side not prescribed",
+    "past-review": "Used past the review date",
+    "unsigned": "Protocol not signed by a trusted clinician",
+    "clock-set": "Clock set by IASTM_COACH_NOW",
+}
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What one protocol file says that deviations are measured against."""
+
+    region: str
+    rest_hours: int | None = None
+    sides: tuple[str, ...] | None = None  # None: every side
+    review_by: date | None = None
+    label: str = ""  # "calf-runner 1.2", for the words
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One deviation: its kind, where and when, and in words."""
+
+    kind: str
+    region: str
+    place: str  # "calf (left and right)", or the file for file-changed
+    at: datetime | None  # when the sitting started (None: the file as it is now)
+    detail: str
+    sessions: tuple[str, ...] = ()  # session record ids (every side of the sitting)
+
+    @property
+    def label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """Whether the journal was checked for deleted or edited records."""
+
+    verified: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Deviations:
+    items: tuple[Deviation, ...]
+    integrity: Integrity
+
+    def by_kind(self) -> list[tuple[str, list[Deviation]]]:
+        """(kind, its deviations oldest first) in the order of `KINDS`, kinds found only."""
+        found: dict[str, list[Deviation]] = {}
+        for item in self.items:
+            found.setdefault(item.kind, []).append(item)
+        order = list(KINDS)
+        return sorted(
+            found.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)
+        )
+
+    def session_kinds(self) -> dict[str, list[str]]:
+        """Session id -> the kinds of deviation it is part of (for a marker per row)."""
+        found: dict[str, list[str]] = {}
+        for item in self.items:
+            for session_id in item.sessions:
+                kinds = found.setdefault(session_id, [])
+                if item.kind not in kinds:
+                    kinds.append(item.kind)
+        return found
+
+
+# --- the journal's integrity -----------------------------------------------------------------
+
+
+def journal_integrity(journal: Journal | None) -> Integrity:
+    """THE one call site for the journal's integrity in the report and `history`.
+
+    The journal has no hash chain yet, so a deleted or edited record cannot be
+    detected: this says so, and never claims "verified". When the chain exists,
+    this function asks it (`journal check`'s verification) and nothing else changes.
+    """
+    del journal  # asked once the chain exists
+    return Integrity(
+        verified=False,
+        text="not verified: this journal keeps no hash chain yet, so a deleted or edited "
+        "record would not be noticed",
+    )
+
+
+# --- the facts of protocol files ---------------------------------------------------------------
+
+
+def plan_facts_of(document: Mapping[str, Any], *, region: str = "") -> PlanFacts:
+    """The facts of a parsed protocol document (read leniently: a missing or odd value
+    is left out rather than guessed)."""
+    settings = document.get("settings")
+    access = document.get("access")
+    issued = document.get("issued")
+    rest = settings.get("rest_hours") if isinstance(settings, dict) else None
+    sides = access.get("sides") if isinstance(access, dict) else None
+    review = issued.get("review_by") if isinstance(issued, dict) else None
+    return PlanFacts(
+        region=str(document.get("region", region)),
+        rest_hours=rest if isinstance(rest, int) and not isinstance(rest, bool) else None,
+        sides=tuple(str(s) for s in sides) if isinstance(sides, list) and sides else None,
+        review_by=review if isinstance(review, date) and not isinstance(review, datetime) else None,
+        label=f"{document.get('id', '')} {document.get('version', '')}".strip(),
+    )
+
+
+def read_plan_facts(paths: Iterable[Path]) -> dict[str, PlanFacts]:
+    """Fingerprint (sha256 of the file's bytes, as sessions record it) -> facts, for each
+    protocol file that reads as TOML. No validation (no pydantic): only the few facts
+    deviations need, from files the program wrote or checked when installing."""
+    found: dict[str, PlanFacts] = {}
+    for path in paths:
+        try:
+            raw = path.read_bytes()
+            document = tomllib.loads(raw.decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        found[hashlib.sha256(raw).hexdigest()] = plan_facts_of(document, region=path.stem)
+    return found
+
+
+def known_protocol_paths() -> list[Path]:
+    """The built-in and installed protocol files (whose facts the deviations look up)."""
+    from iastm_coach.paths import data_dir, installed_protocols_dir
+
+    paths = sorted((data_dir() / "protocols").glob("*.toml"))
+    installed = installed_protocols_dir()
+    if installed.is_dir():
+        paths.extend(sorted(installed.glob("*.toml")))
+    return paths
+
+
+# --- finding them ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sitting:
+    group: str
+    region: str
+    started: datetime
+    ended: datetime
+    sessions: list[Record]
+
+    @property
+    def place(self) -> str:
+        sides = [s for s in ("left", "right") if any(_side(r) == s for r in self.sessions)]
+        return f"{self.region} ({' and '.join(sides)})" if sides else self.region
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.sessions)
+
+
+def _side(record: Record) -> str:
+    return str(record.data.get("side", "none"))
+
+
+def _start(record: Record) -> datetime:
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
+
+
+def _end(record: Record) -> datetime:
+    value = record.data.get("ended")
+    return value if isinstance(value, datetime) else record.at
+
+
+def sittings_of(sessions: Iterable[Record]) -> list[_Sitting]:
+    found: dict[str, _Sitting] = {}
+    for record in sessions:
+        if record.kind != records.SESSION:
+            continue
+        group = str(record.data.get("group", "")) or record.id
+        sitting = found.get(group)
+        if sitting is None:
+            found[group] = _Sitting(
+                group,
+                str(record.data.get("region", "")),
+                _start(record),
+                _end(record),
+                [record],
+            )
+        else:
+            sitting.sessions.append(record)
+            sitting.started = min(sitting.started, _start(record))
+            sitting.ended = max(sitting.ended, _end(record))
+    return sorted(found.values(), key=lambda s: (s.started, s.group))
+
+
+def find_deviations(
+    items: Iterable[Record],
+    *,
+    facts: Mapping[str, PlanFacts],
+    region_facts: Mapping[str, PlanFacts] | None = None,
+    file_problems: Sequence[Deviation] = (),
+    integrity: Integrity | None = None,
+) -> Deviations:
+    """Every deviation in *items* (session, hold and hold_clear records; others ignored).
+
+    *facts* maps a protocol fingerprint to its facts; *region_facts* gives a region's
+    current protocol for sessions whose file is no longer known (its rest period only:
+    the sides and review date of another file say nothing about that session).
+    *file_problems* are the `file-changed` deviations the caller found on disk.
+    """
+    listed = list(items)
+    spans = hold_spans(listed)
+    sittings = sittings_of(r for r in listed if r.kind == records.SESSION)
+    found: list[Deviation] = list(file_problems)
+    previous: dict[str, _Sitting] = {}
+    for sitting in sittings:
+        found.extend(
+            _sitting_deviations(
+                sitting, previous.get(sitting.region), spans, facts, region_facts or {}
+            )
+        )
+        last = previous.get(sitting.region)
+        if last is None or sitting.ended >= last.ended:
+            previous[sitting.region] = sitting
+    # Files as they are now first, then oldest first.
+    found.sort(key=lambda d: (d.at is not None, d.at.timestamp() if d.at else 0.0, d.kind))
+    return Deviations(tuple(found), integrity or journal_integrity(None))
+
+
+def _sitting_deviations(
+    sitting: _Sitting,
+    previous: _Sitting | None,
+    spans: Sequence[HoldSpan],
+    facts: Mapping[str, PlanFacts],
+    region_facts: Mapping[str, PlanFacts],
+) -> list[Deviation]:
+    found: list[Deviation] = []
+    first = sitting.sessions[0]
+    data = first.data
+
+    def add(kind: str, detail: str, ids: tuple[str, ...] | None = None) -> None:
+        found.append(
+            Deviation(
+                kind,
+                sitting.region,
+                sitting.place,
+                sitting.started,
+                detail,
+                sitting.ids if ids is None else ids,
+            )
+        )
+
+    own = facts.get(str(data.get("protocol_fingerprint", "")))
+    plan = own or region_facts.get(sitting.region)
+
+    # Overrides: the rest flag, and every recorded {rule, detail} (once per sitting).
+    overrides: list[str] = []
+    for record in sitting.sessions:
+        for entry in record.data.get("overrides", []) or []:
+            if isinstance(entry, Mapping):
+                text = f"{entry.get('rule', '')}: {entry.get('detail', '')}".strip(": ")
+                if text and text not in overrides:
+                    overrides.append(text)
+    rest_overridden = any(bool(r.data.get("rest_override")) for r in sitting.sessions)
+    if rest_overridden and not any(o.startswith("rest") for o in overrides):
+        overrides.insert(0, "rest: --override-rest" + _since_text(sitting, previous, plan))
+    held_anyway = any(o.startswith("hold:") for o in overrides)
+    for text in overrides:
+        if not text.startswith("hold:"):  # a hold override is told with the hold below
+            add("override", text)
+
+    hold = next(
+        (s for s in spans if s.region == sitting.region and s.covers(sitting.started)), None
+    )
+    if hold is not None:
+        lifted = f", lifted {_when(hold.lifted)}" if hold.lifted else ", still in force"
+        anyway = " (recorded with --override-hold)" if held_anyway else ""
+        add(
+            "during-hold",
+            f"on hold since {_when(hold.placed)}{lifted}: {'; '.join(hold.reasons)}{anyway}",
+        )
+    elif held_anyway:
+        add("override", next(o for o in overrides if o.startswith("hold:")))
+
+    if previous is not None and plan is not None and plan.rest_hours and not rest_overridden:
+        ready = rest_ready_at(previous.ended, plan.rest_hours)
+        if sitting.started < ready:
+            add(
+                "inside-rest",
+                f"{_hours(sitting.started - previous.ended)} after the last {sitting.region} "
+                f"session; the rest is {plan.rest_hours} h",
+            )
+
+    for record in sitting.sessions:
+        planned = record.data.get("planned_s")
+        actual = record.data.get("actual_s")
+        if (
+            isinstance(planned, int)
+            and isinstance(actual, int)
+            and planned > 0
+            and actual > OVER_TIME_FACTOR * planned
+        ):
+            side = _side(record)
+            where = f"{side}: " if len(sitting.sessions) > 1 and side != "none" else ""
+            add(
+                "over-time",
+                f"{where}{actual / 60:.1f} min against {planned / 60:.1f} min planned "
+                f"({round(100 * actual / planned)} %)",
+                (record.id,),
+            )
+
+    if own is not None and own.sides:
+        extra = [r for r in sitting.sessions if _side(r) not in own.sides and _side(r) != "none"]
+        if extra:
+            add(
+                "side-not-prescribed",
+                f"{' and '.join(_side(r) for r in extra)} treated; the plan is for the "
+                f"{' and '.join(own.sides)} only",
+                tuple(r.id for r in extra),
+            )
+
+    if own is not None and own.review_by and sitting.started.date() > own.review_by:
+        add(
+            "past-review",
+            f"{(sitting.started.date() - own.review_by).days} days after the review date "
+            f"{own.review_by:%Y-%m-%d}" + (f" of {own.label}" if own.label else ""),
+        )
+
+    signature = str(data.get("protocol_signature", ""))
+    if data.get("protocol_source") != "built-in" and signature in ("unsigned", "unknown-key"):
+        who = str(data.get("issued_by", "")) or "unknown author"
+        add(
+            "unsigned",
+            f"{'unsigned file' if signature == 'unsigned' else 'file signed with an untrusted key'}"
+            f", issued by {who}",
+        )
+
+    if any(bool(r.data.get("clock_set")) for r in sitting.sessions):
+        add("clock-set", "recorded while IASTM_COACH_NOW set the clock; its times are not real")
+    return found
+
+
+def _since_text(sitting: _Sitting, previous: _Sitting | None, plan: PlanFacts | None) -> str:
+    if previous is None:
+        return ""
+    rest = f" (the rest is {plan.rest_hours} h)" if plan and plan.rest_hours else ""
+    return f", {_hours(sitting.started - previous.ended)} after the last session{rest}"
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta / timedelta(hours=1):.0f} h"
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
+
+
+# --- files as they are now ---------------------------------------------------------------------
+
+
+def file_deviation(region: str, path: Path, detail: str) -> Deviation:
+    """A protocol file that changed (found by the caller, which reads the pins and the
+    signatures): shown first in the Deviations box, with no session."""
+    return Deviation("file-changed", region, path.name, None, detail)
+
+
+# --- history's marker per row ------------------------------------------------------------------
+
+MARK: Final = "!"
+LOOK_BACK: Final = timedelta(days=15)  # the longest rest a protocol may set (336 h), and a day
+
+
+class RowMarker:
+    """Marks history rows (newest first, as `history` streams them) with their deviations.
+
+    A row's deviations need the sessions before it (the rest period) and the holds
+    placed before it, which a newest-first stream reads after it: each row waits until
+    the stream has gone `LOOK_BACK` further back (or ended), then it is checked by
+    `find_deviations` against the rows around it and the hold records read so far. So
+    the listing stays a stream, only a fortnight of rows behind. A hold placed more
+    than a fortnight before a session, and not read yet when the row is written, is
+    not seen here: the report, which reads everything, lists every deviation.
+    """
+
+    def __init__(self, hold_records: Sequence[Record], facts: Mapping[str, PlanFacts]) -> None:
+        self.hold_records = hold_records  # the stream's list, growing as it reads
+        self.facts = facts
+        self.region_facts = {item.region: item for item in facts.values()}
+        self.marked = 0
+        self.kinds: list[str] = []
+        self.shown = 0
+
+    def rows(self, rows: Iterable[SessionRow]) -> Iterator[SessionRow]:
+        from collections import deque
+
+        waiting: deque[SessionRow] = deque()
+        for row in rows:
+            waiting.append(row)
+            while waiting and waiting[0].started - row.started > LOOK_BACK:
+                yield self._mark(waiting.popleft(), waiting)
+        while waiting:
+            yield self._mark(waiting.popleft(), waiting)
+
+    def _mark(self, row: SessionRow, older: Iterable[SessionRow]) -> SessionRow:
+        from dataclasses import replace
+
+        self.shown += 1
+        around = [row.record, *(r.record for r in older if r.region == row.region)]
+        found = find_deviations(
+            [*around, *self.hold_records], facts=self.facts, region_facts=self.region_facts
+        )
+        kinds = found.session_kinds().get(row.id)
+        if not kinds:
+            return row
+        self.marked += 1
+        self.kinds.extend(kind for kind in kinds if kind not in self.kinds)
+        return replace(row, flags=marked_flags(row.flags, kinds))
+
+    def footer(self) -> str | None:
+        """The line under the table: how many rows deviate, and where the details are."""
+        if not self.marked:
+            return None
+        order = list(KINDS)
+        kinds = sorted(self.kinds, key=lambda k: order.index(k) if k in order else len(order))
+        return (
+            f"{MARK} {self.marked} of the {self.shown} sessions shown deviate from the plan "
+            f"({', '.join(KINDS.get(k, k).lower() for k in kinds)}); "
+            "`iastm-coach report` lists every deviation."
+        )
+
+
+def marked_flags(flags: tuple[str, ...], kinds: Sequence[str]) -> tuple[str, ...]:
+    """A row's flags with its deviations after them ('! session during a hold'), for the
+    history table (its JSON keeps `flags` as the red-flag rule ids)."""
+    return (*flags, *(f"{MARK} {KINDS.get(kind, kind).lower()}" for kind in kinds))

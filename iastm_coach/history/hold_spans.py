@@ -1,0 +1,93 @@
+"""Holds as spans of time: from the moment a region was put on hold to the moment it was
+lifted (or still open). The report draws them; the deviations look up whether a session
+started inside one.
+
+Hold and hold_clear records are folded in the order they were written, as
+`safety/holds.py` does: a clear lifts every hold placed on its region before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from iastm_coach.journal import records
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Record
+
+
+@dataclass(frozen=True)
+class HoldSpan:
+    """One region on hold from `placed` until `lifted` (None: still on hold)."""
+
+    region: str
+    placed: datetime
+    lifted: datetime | None
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+    record_id: str  # the hold record that started the span
+    lift_reason: str = ""
+
+    def covers(self, moment: datetime) -> bool:
+        return self.placed <= moment and (self.lifted is None or moment < self.lifted)
+
+
+def hold_spans(items: Iterable[Record]) -> list[HoldSpan]:
+    """Every hold span in *items* (any order, other kinds ignored), oldest first.
+
+    Folded in the journal's append order, as `safety/holds.fold_holds`: a clear lifts
+    the holds it names (`lifts`), or every hold on its region written before it (older
+    clears); a span ends when no hold of it is left."""
+    ordered = sorted(
+        (r for r in items if r.kind in (records.HOLD, records.HOLD_CLEAR)),
+        key=lambda r: r.seq,
+    )
+    open_spans: dict[str, HoldSpan] = {}
+    open_ids: dict[str, set[str]] = {}
+    spans: list[HoldSpan] = []
+    for record in ordered:
+        region = str(record.data.get("region", ""))
+        if record.kind == records.HOLD_CLEAR:
+            span = open_spans.get(region)
+            if span is None:
+                continue
+            lifts = record.data.get("lifts")
+            left = open_ids[region] - set(lifts) if isinstance(lifts, list) else set()
+            if left:
+                open_ids[region] = left
+                continue
+            del open_spans[region], open_ids[region]
+            spans.append(
+                HoldSpan(
+                    span.region,
+                    span.placed,
+                    record.at,
+                    span.rules,
+                    span.reasons,
+                    span.record_id,
+                    str(record.data.get("reason", "")),
+                )
+            )
+            continue
+        rule = str(record.data.get("rule", ""))
+        reason = str(record.data.get("reason", "")) or rule
+        span = open_spans.get(region)
+        if span is None:
+            open_spans[region] = HoldSpan(region, record.at, None, (rule,), (reason,), record.id)
+            open_ids[region] = {record.id}
+        else:
+            open_ids[region].add(record.id)
+            open_spans[region] = HoldSpan(
+                region,
+                span.placed,
+                None,
+                span.rules if rule in span.rules else (*span.rules, rule),
+                span.reasons if reason in span.reasons else (*span.reasons, reason),
+                span.record_id,
+            )
+    spans.extend(open_spans.values())
+    spans.sort(key=lambda s: (s.placed, s.region))
+    return spans

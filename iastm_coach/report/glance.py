@@ -1,0 +1,165 @@
+"""The top of the report: what a busy clinician reads in 30 seconds.
+
+Five things, each in a line or one line per region: the holds in force now, the
+deviations, adherence (sessions and exercises), the soreness trend per region and
+side, and the outcome change against the test's measurement error. Pure: the
+report model in, (label, lines) out; each format renders them its own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import fmean
+from typing import TYPE_CHECKING, Final
+
+from iastm_coach.history.outcomes import Series, signed, with_unit
+
+if TYPE_CHECKING:
+    from iastm_coach.history.queries import SessionRow
+    from iastm_coach.report.build import Report
+
+TREND_SESSIONS: Final = 3  # the first and last sessions compared for the soreness trend
+
+
+@dataclass(frozen=True)
+class Glance:
+    label: str  # "Holds now"
+    lines: tuple[str, ...]  # one or more plain-text lines (untrusted text inside: escape)
+    alert: bool = False  # drawn in red: a hold in force, a deviation
+
+
+def at_a_glance(report: Report) -> list[Glance]:
+    return [
+        holds_glance(report),
+        deviations_glance(report),
+        Glance("Adherence", tuple(adherence_lines(report)) or ("no sessions in this period",)),
+        Glance("Soreness", tuple(soreness_lines(report)) or ("no sessions in this period",)),
+        Glance("Outcome", tuple(outcome_lines(report)) or ("no outcome measurements",)),
+    ]
+
+
+def holds_glance(report: Report) -> Glance:
+    if not report.active_holds:
+        return Glance("Holds now", ("none",))
+    return Glance(
+        "Holds now",
+        tuple(
+            f"{h.region} on hold since {h.since.astimezone():%Y-%m-%d}: {h.reason_text()}"
+            for h in report.active_holds
+        ),
+        alert=True,
+    )
+
+
+def deviations_glance(report: Report) -> Glance:
+    deviations = report.deviations
+    integrity = f"journal integrity {deviations.integrity.text.split(':')[0]}"
+    groups = deviations.by_kind()
+    if not groups:
+        return Glance("Deviations", (f"none; {integrity}",))
+    parts = ", ".join(f"{items[0].label} ({len(items)})" for _, items in groups)
+    return Glance("Deviations", (f"{parts}; {integrity} (details below)",), alert=True)
+
+
+def adherence_lines(report: Report) -> list[str]:
+    from iastm_coach.report.tables import exercise_text
+
+    lines = []
+    for item in report.adherence:
+        sessions = (
+            f"{item.percent} % of prescribed sessions"
+            if item.percent is not None
+            else f"{item.sittings} sitting{'s' * (item.sittings != 1)}, no weekly prescription"
+            if item.weeks
+            else f"{item.sittings} sitting{'s' * (item.sittings != 1)} in the first week"
+        )
+        lines.append(f"{item.region}: {sessions}; exercises {exercise_text(item)}")
+    return lines
+
+
+def soreness_lines(report: Report) -> list[str]:
+    """Per region and side: soreness right after and at 24 h, first sessions vs last."""
+    by_place: dict[str, list[SessionRow]] = {}
+    for row in report.rows:
+        by_place.setdefault(row.place(), []).append(row)
+    return [f"{place}: {soreness_trend(rows)}" for place, rows in sorted(by_place.items())]
+
+
+def soreness_trend(rows: Sequence[SessionRow]) -> str:
+    after = [r.soreness_after for r in rows if r.soreness_after is not None]
+    day = [v for r in rows if (v := r.soreness_at(24)) is not None]
+    texts = (trend_text("right after", after), trend_text("at 24 h", day))
+    parts = [text for text in texts if text]
+    return "; ".join(parts) or "no soreness answers"
+
+
+def trend_text(when: str, values: Sequence[int]) -> str:
+    """'right after 4.0 → 1.7 (first 3 vs last 3 sessions, falling)'."""
+    if not values:
+        return ""
+    if len(values) < 2:
+        return f"{when} {values[0]}/10 (one answer)"
+    n = min(TREND_SESSIONS, len(values) // 2)
+    early, late = fmean(values[:n]), fmean(values[-n:])
+    way = "falling" if late < early - 0.5 else "rising" if late > early + 0.5 else "steady"
+    span = "first vs last answer" if n == 1 else f"first {n} vs last {n} answers"
+    return f"{when} {early:.1f} → {late:.1f} ({span}, {way})"
+
+
+def outcome_lines(report: Report) -> list[str]:
+    return [outcome_line(s, report.minimal_change.get((s.region, s.test))) for s in report.outcomes]
+
+
+def outcome_line(series: Series, minimal: float | None) -> str:
+    """'Knee-to-wall lunge, calf (left): +2.5 cm over 4 weeks, beyond the measurement
+    error (1.6 cm)' or '... within measurement error (1.6 cm)'."""
+    what = f"{series.test}, {series.place()}"
+    overall = series.overall
+    if overall is None:
+        return f"{what}: not yet measured in two different weeks"
+    change = overall.change
+    weeks = (overall.last_monday - overall.first_monday).days // 7
+    text = f"{what}: {signed(change, series.unit)} over {weeks} week{'s' * (weeks != 1)}"
+    if minimal is None:
+        return text + " (measurement error not given in the protocol)"
+    error = with_unit(minimal, series.unit)
+    if abs(change) < minimal:
+        return text + f", within measurement error ({error})"
+    better = series.higher_is_better
+    way = "" if better is None else (", better" if (change > 0) == better else ", worse")
+    return text + f", at least the measurement error ({error}){way}"
+
+
+BOX_ITEMS: Final = 6  # per kind in the box; the JSON lists every one
+
+
+@dataclass(frozen=True)
+class BoxGroup:
+    label: str
+    count: int
+    items: tuple[str, ...]  # "2026-03-05 10:00, calf (left): detail" (untrusted text inside)
+    more: int  # not listed here
+
+
+def deviation_box(report: Report) -> list[BoxGroup]:
+    """The Deviations box: one group per kind, its first `BOX_ITEMS` in words."""
+    groups = []
+    for _kind, items in report.deviations.by_kind():
+        texts = tuple(
+            (f"{item.at.astimezone():%Y-%m-%d %H:%M}, " if item.at else "")
+            + f"{item.place}: {item.detail}"
+            for item in items[:BOX_ITEMS]
+        )
+        groups.append(BoxGroup(items[0].label, len(items), texts, len(items) - len(texts)))
+    return groups
+
+
+def integrity_line(report: Report) -> str:
+    return f"Journal integrity: {report.deviations.integrity.text}."
+
+
+NO_DEVIATIONS: Final = (
+    "None: no override, no session during a hold or inside the rest period, none longer "
+    "than planned, no side or date outside the plan, no unsigned or changed protocol file."
+)

@@ -1,0 +1,218 @@
+"""Deviations: each one a story on the journal (session, hold, next session), with the
+paths around it (another region, a lifted hold, the routine tolerance, two sides)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from iastm_coach.history.deviations import (
+    PlanFacts,
+    file_deviation,
+    find_deviations,
+    journal_integrity,
+    plan_facts_of,
+    read_plan_facts,
+)
+from iastm_coach.journal.store import Journal
+from tests.builders import T0, add_hold, add_hold_clear, add_session, make_journal
+
+FP = "ab" * 32  # the fingerprint add_session records
+CALF = PlanFacts(region="calf", rest_hours=48, label="calf 1.0")
+
+
+def kinds(journal: Journal, facts: dict[str, PlanFacts] | None = None) -> list[str]:
+    found = find_deviations(journal.scan(), facts={FP: CALF} if facts is None else facts)
+    return [d.kind for d in found.items]
+
+
+def test_a_plan_followed_has_no_deviations(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    for day in (0, 3, 7):
+        for side in ("left", "right"):
+            add_session(j, side=side, started=T0 + timedelta(days=day), group=f"g{day}")
+    assert kinds(j) == []
+
+
+def test_rest_override_is_one_deviation_per_sitting(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    add_session(j, started=T0)
+    for side in ("left", "right"):
+        add_session(j, side=side, started=T0 + timedelta(hours=30), group="g2", rest_override=True)
+    found = find_deviations(j.scan(), facts={FP: CALF})
+    assert [d.kind for d in found.items] == ["override"]
+    item = found.items[0]
+    assert item.place == "calf (left and right)"
+    assert item.detail == "rest: --override-rest, 30 h after the last session (the rest is 48 h)"
+    assert len(item.sessions) == 2
+
+
+def test_recorded_overrides_are_listed_as_written(tmp_path: Path) -> None:
+    """The `overrides` list (rest, week, daily cap) is shown once per sitting, not twice
+    with --override-rest."""
+    j = make_journal(tmp_path)
+    add_session(j, started=T0)
+    override = {"rule": "rest", "detail": "30 h after the last calf session"}
+    add_session(
+        j, started=T0 + timedelta(hours=30), group="g2", rest_override=True, overrides=[override]
+    )
+    found = find_deviations(j.scan(), facts={FP: CALF})
+    assert [d.detail for d in found.items] == ["rest: 30 h after the last calf session"]
+
+
+def test_inside_the_rest_without_override_and_the_routine_tolerance(tmp_path: Path) -> None:
+    """A logged session 30 h after the last is inside the 48 h rest; one 47 h after is a
+    same-time routine (2 h tolerance) and is not."""
+    j = make_journal(tmp_path)
+    first = add_session(j, started=T0)
+    add_session(j, started=first.data["ended"] + timedelta(hours=47), group="g2")
+    assert kinds(j) == []
+    add_session(j, started=T0 + timedelta(days=5), group="g3", source="log")
+    add_session(j, started=T0 + timedelta(days=5, hours=30), group="g4", source="log")
+    found = find_deviations(j.scan(), facts={FP: CALF})
+    assert [d.kind for d in found.items] == ["inside-rest"]
+    assert "30 h after the last calf session; the rest is 48 h" in found.items[0].detail
+
+
+def test_other_regions_do_not_share_the_rest(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    add_session(j, started=T0)
+    add_session(j, region="forearm-flexors", started=T0 + timedelta(hours=2), group="g2")
+    assert kinds(j) == []
+
+
+def test_session_during_a_hold_and_after_it_is_lifted(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    first = add_session(j, started=T0, soreness=8)
+    add_hold(j, at=first.data["ended"], source=first.id, reason="soreness 8/10")
+    during = add_session(j, started=T0 + timedelta(days=3), group="g2", source="log")
+    add_hold_clear(j, at=T0 + timedelta(days=4))
+    add_session(j, started=T0 + timedelta(days=6), group="g3")
+    add_session(j, region="hamstrings", started=T0 + timedelta(days=3), group="g4")
+    found = find_deviations(j.scan(), facts={FP: CALF})
+    assert [(d.kind, d.sessions) for d in found.items] == [("during-hold", (during.id,))]
+    assert "soreness 8/10" in found.items[0].detail and "lifted" in found.items[0].detail
+
+
+def test_a_session_does_not_deviate_from_the_hold_it_caused(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    first = add_session(j, started=T0, soreness=8)
+    add_hold(j, at=first.data["ended"], source=first.id)
+    assert kinds(j) == []
+
+
+def test_longer_than_planned(tmp_path: Path) -> None:
+    """60 minutes logged against a 3.5-minute plan; 20 % over is the line."""
+    j = make_journal(tmp_path)
+    add_session(j, started=T0, minutes=60, planned_s=210, source="log")
+    add_session(j, started=T0 + timedelta(days=3), minutes=4.2, planned_s=210, group="g2")
+    found = find_deviations(j.scan(), facts={FP: CALF})
+    assert [d.kind for d in found.items] == ["over-time"]
+    assert "60.0 min against 3.5 min planned (1714 %)" in found.items[0].detail
+
+
+def test_side_not_prescribed(tmp_path: Path) -> None:
+    """A plan for the right arm only; both arms treated: the left is the deviation."""
+    j = make_journal(tmp_path)
+    right = PlanFacts(region="calf", rest_hours=48, sides=("right",))
+    add_session(j, side="right", started=T0, group="g1")
+    left = add_session(j, side="left", started=T0, group="g1")
+    found = find_deviations(j.scan(), facts={FP: right})
+    assert [(d.kind, d.sessions) for d in found.items] == [("side-not-prescribed", (left.id,))]
+    assert "left treated; the plan is for the right only" in found.items[0].detail
+
+
+def test_past_the_review_date(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    facts = PlanFacts(region="calf", rest_hours=48, review_by=date(2026, 3, 3), label="c 1")
+    add_session(j, started=T0)  # 2 March
+    add_session(j, started=T0 + timedelta(days=5), group="g2")
+    found = find_deviations(j.scan(), facts={FP: facts})
+    assert [d.kind for d in found.items] == ["past-review"]
+    assert "4 days after the review date 2026-03-03 of c 1" in found.items[0].detail
+
+
+def test_unknown_file_skips_the_rules_it_would_need(tmp_path: Path) -> None:
+    """A session whose file is gone: its region's rest still applies, not another file's
+    sides or review date."""
+    j = make_journal(tmp_path)
+    add_session(j, started=T0, side="left")
+    add_session(j, started=T0 + timedelta(hours=30), group="g2", side="left")
+    other = PlanFacts(region="calf", rest_hours=48, sides=("right",), review_by=date(2020, 1, 1))
+    found = find_deviations(j.scan(), facts={}, region_facts={"calf": other})
+    assert [d.kind for d in found.items] == ["inside-rest"]
+
+
+def test_unsigned_and_untrusted_files_but_not_built_ins(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    add_session(j, started=T0)
+    add_session(
+        j,
+        started=T0 + timedelta(days=3),
+        group="g2",
+        protocol_source="installed",
+        protocol_signature="unsigned",
+        issued_by="P. Hysio PT",
+    )
+    add_session(
+        j,
+        started=T0 + timedelta(days=6),
+        group="g3",
+        protocol_source="installed",
+        protocol_signature="unknown-key",
+    )
+    add_session(
+        j,
+        started=T0 + timedelta(days=9),
+        group="g4",
+        protocol_source="installed",
+        protocol_signature="trusted",
+    )
+    found = find_deviations(j.scan(), facts={FP: CALF})
+    assert [d.detail for d in found.items] == [
+        "unsigned file, issued by P. Hysio PT",
+        "file signed with an untrusted key, issued by unknown author",
+    ]
+
+
+def test_clock_set_by_the_environment(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    add_session(j, started=T0, clock_set=True)
+    assert kinds(j) == ["clock-set"]
+
+
+def test_changed_files_come_first_and_markers_per_session(tmp_path: Path) -> None:
+    j = make_journal(tmp_path)
+    one = add_session(j, started=T0, clock_set=True)
+    changed = file_deviation("calf", tmp_path / "calf.toml", "changed since it was installed")
+    found = find_deviations(j.scan(), facts={FP: CALF}, file_problems=[changed])
+    assert [kind for kind, _ in found.by_kind()] == ["file-changed", "clock-set"]
+    assert found.session_kinds() == {one.id: ["clock-set"]}
+
+
+def test_integrity_is_never_claimed_without_a_chain(tmp_path: Path) -> None:
+    """Until the journal keeps a hash chain, the one call site says "not verified"."""
+    j = make_journal(tmp_path)
+    state = journal_integrity(j)
+    assert not state.verified and state.text.startswith("not verified")
+    assert find_deviations([], facts={}).integrity == state
+
+
+def test_plan_facts_read_from_files_by_fingerprint(tmp_path: Path) -> None:
+    path = tmp_path / "calf.toml"
+    path.write_text(
+        'id = "calf-runner"\nversion = "1.2"\nregion = "calf"\n'
+        '[access]\nsides = ["right"]\n[settings]\nrest_hours = 72\n'
+        "[issued]\nreview_by = 2026-04-01\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "broken.toml").write_text("= nope", encoding="utf-8")
+    import hashlib
+
+    found = read_plan_facts([path, tmp_path / "broken.toml", tmp_path / "gone.toml"])
+    assert found == {
+        hashlib.sha256(path.read_bytes()).hexdigest(): PlanFacts(
+            "calf", 72, ("right",), date(2026, 4, 1), "calf-runner 1.2"
+        )
+    }
+    assert plan_facts_of({"settings": {"rest_hours": True}}).rest_hours is None
