@@ -17,8 +17,6 @@ from iastm_coach.clock import Clock, SystemClock
 from iastm_coach.paths import installed_protocols_dir, journal_dir, user_dir
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from iastm_coach.journal.store import Journal
     from iastm_coach.session.conversation import Conversation
 
@@ -32,8 +30,8 @@ class AppContext:
     # None: the process's own standard input and consoles, looked up when used (so
     # CliRunner's are seen); the consoles of `views.ui` follow --plain and NO_COLOR.
     stdin: IO[str] | None = None
-    stdout: Console | None = None
-    stderr: Console | None = None
+    stdout: Any = None  # a rich Console (views/ui.py), or None
+    stderr: Any = None
 
     @property
     def input(self) -> IO[str]:
@@ -54,7 +52,7 @@ class AppContext:
 
         return Journal(self.journal_dir)
 
-    def console(self) -> Console:
+    def console(self) -> Any:
         """Standard output, for screens."""
         if self.stdout is not None:
             return self.stdout
@@ -62,7 +60,7 @@ class AppContext:
 
         return get_console()
 
-    def plain_console(self) -> Console:
+    def plain_console(self) -> Any:
         """Standard output without colour or cursor movement (`--plain`, pipes)."""
         if self.stdout is not None:
             return self.stdout
@@ -77,7 +75,7 @@ class AppContext:
         stream.write(text)
         stream.flush()
 
-    def error_console(self) -> Console:
+    def error_console(self) -> Any:
         if self.stderr is not None:
             return self.stderr
         from iastm_coach.views.ui import get_error_console
@@ -87,7 +85,7 @@ class AppContext:
     def talk(self, *, plain: bool = False) -> Conversation:
         """Questions on standard output, answers read a line at a time from standard input
         (a terminal or a pipe)."""
-        from iastm_coach.session.conversation import LineConversation
+        from iastm_coach.views.conversation import LineConversation
 
         return LineConversation(self.plain_console() if plain else self.console(), self.input)
 

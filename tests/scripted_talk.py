@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console, RenderableType
+from rich.console import Console
+
+from iastm_coach.session.shown import Shown
+from iastm_coach.views.shown import render
 
 
 class ScriptedTalk:
@@ -35,9 +38,9 @@ class ScriptedTalk:
     def transcript(self) -> str:
         return self.console.export_text(clear=False)
 
-    def show(self, *renderables: RenderableType) -> None:
-        for renderable in renderables:
-            self.console.print(renderable)
+    def show(self, *items: Shown | Any) -> None:
+        for item in items:
+            self.console.print(render(item, plain=False))
 
     def confirm(self, question: str, *, default: bool | None = None) -> bool:
         answer = self._rule(question)

@@ -78,9 +78,9 @@ def cmd_hold_list(
     app = app_context(ctx.obj)
     holds = active_holds(app.journal())
     if as_json:
-        import json
+        from iastm_coach.views.json_doc import emit_json
 
-        typer.echo(json.dumps(holds_json(holds), ensure_ascii=False, indent=1))
+        emit_json(holds_json(holds))
         return
     from iastm_coach.views.history import holds_text
 

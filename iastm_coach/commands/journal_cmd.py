@@ -25,11 +25,19 @@ def _permission_warnings_as_lines() -> Iterator[None]:
         yield
     for warning in caught:
         if issubclass(warning.category, JournalPermissionWarning):
-            typer.echo(f"Warning: {warning.message}", err=True)
+            _warn(str(warning.message))
         else:
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
+
+
+def _warn(message: str) -> None:
+    """One warning line on stderr, escaped as history escapes notes: the message can quote a
+    hand-edited file (a field name, a file name) and must not reach the terminal raw."""
+    from iastm_coach.safe_text import strip_control_characters
+
+    typer.echo(f"Warning: {strip_control_characters(message)}", err=True)
 
 
 @journal_app.command("path")
@@ -55,12 +63,10 @@ def cmd_check(
     journal = app.journal()
     report = journal.check_report(now=app.clock.now())
     if as_json:
-        import json
-
         from iastm_coach.journal.check import check_dict
+        from iastm_coach.views.json_doc import emit_json
 
-        payload = check_dict(report)
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        emit_json(check_dict(report))
         if report.errors:
             count = len(report.errors)
             raise DataFileError(
@@ -71,7 +77,7 @@ def cmd_check(
             )
         return
     for line in dict.fromkeys(str(problem) for problem in report.warnings):
-        typer.echo(f"Warning: {line}", err=True)
+        _warn(line)
     errors = report.errors
     if errors:
         count = len(errors)

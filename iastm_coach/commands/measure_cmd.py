@@ -37,8 +37,6 @@ def cmd_measure(
     Without --value, shows how to do the test and asks for the result. Values:
     -100 to 400 for cm and degrees, 0 to 10 for 0-10 scores.
     """
-    import json
-
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
     from iastm_coach.history.measure import describe_previous, format_value, value_bounds
@@ -70,30 +68,28 @@ def cmd_measure(
     test, unit = outcome.name, outcome.unit
 
     if value is None:  # asked, as in a session
-        from rich.text import Text
+        from iastm_coach.session.shown import line
 
         talk = app.talk()
         talk.show(
-            Text(f"Outcome test for the {canonical}: ", style="bold")
-            + literal(test, "bold")
-            + literal(f" ({unit})"),
-            literal(outcome.how),
+            line(f"Outcome test for the {canonical}: {test}", (f" ({unit})", ""), tone="strong"),
+            line(outcome.how),
         )
         if chosen is None:
             chosen = talk.ask_choice("Which side did you measure?", list(BODY_SIDES))
         now = app.clock.now()
         previous = describe_previous(earlier_values(journal, protocol, side=chosen, now=now), now)
         if previous:
-            talk.show(literal("Last: " + " · ".join(previous), "dim"))
+            talk.show(line("Last: " + " · ".join(previous), tone="quiet"))
         low, high = value_bounds(unit)
         answer = talk.ask_float(f"Your result ({unit})", low=low, high=high)
         if answer is None:
-            talk.show(literal("Nothing recorded."))
+            talk.show(line("Nothing recorded."))
             return
         record_standalone(journal, protocol, side=chosen, value=answer, now=app.clock.now())
         talk.show(
-            literal(f"Recorded {test}{_side_text(chosen)}: {format_value(answer, unit)}."),
-            literal(CAVEAT, "dim"),
+            line(f"Recorded {test}{_side_text(chosen)}: {format_value(answer, unit)}."),
+            line(CAVEAT, tone="quiet"),
         )
         return
 
@@ -101,7 +97,9 @@ def cmd_measure(
     now = app.clock.now()
     measured = record_standalone(journal, protocol, side=chosen, value=value, now=now)
     if json_output:
-        typer.echo(json.dumps(measured.to_json(), ensure_ascii=False, indent=2))
+        from iastm_coach.views.json_doc import emit_json
+
+        emit_json({"measure_version": 1, **measured.to_json()})
         return
     console = app.console()
     recorded = measured.record.data["value"]

@@ -26,6 +26,7 @@ def complete_region(incomplete: str) -> list[str]:
     return [name for name in names if name.startswith(incomplete)]
 
 
+JSON_VERSION = 1  # of `protocol list/show/validate --json` and `protocol schema`
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
@@ -34,11 +35,12 @@ def cmd_list(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """Show every region with its protocol: built-in, or installed from your physio."""
     from iastm_coach.context import app_context
     from iastm_coach.protocols.library import load_library
+    from iastm_coach.views.json_doc import emit_json, versioned
     from iastm_coach.views.protocol import library_json, library_table
 
     entries = load_library()
     if json_output:
-        typer.echo(dumps(library_json(entries)))
+        emit_json(versioned("protocols", JSON_VERSION, {"protocols": library_json(entries)}))
     else:
         app_context(ctx.obj).console().print(library_table(entries))
 
@@ -59,11 +61,12 @@ def cmd_show(
     """Show a whole protocol: who signed it, for whom, and its fingerprint."""
     from iastm_coach.context import app_context
     from iastm_coach.protocols.library import load_reference
+    from iastm_coach.views.json_doc import emit_json, versioned
     from iastm_coach.views.protocol import protocol_json, protocol_view
 
     loaded = load_reference(reference)
     if json_output:
-        typer.echo(dumps(protocol_json(loaded)))
+        emit_json(versioned("protocol_show", JSON_VERSION, protocol_json(loaded)))
     else:
         app_context(ctx.obj).console().print(protocol_view(loaded))
 
@@ -123,7 +126,9 @@ def cmd_validate(
             for warning in warnings:
                 say(app, f"  {path}: warning: {warning}", "yellow")
     if json_output:
-        typer.echo(dumps(results))
+        from iastm_coach.views.json_doc import emit_json, versioned
+
+        emit_json(versioned("validate", JSON_VERSION, {"files": results}))
     if failed:
         raise typer.Exit(EXIT_DATA)
 
@@ -181,14 +186,13 @@ def cmd_install(
     """Validate a protocol file and use it instead of the built-in for its region."""
     from iastm_coach.context import app_context
     from iastm_coach.protocols.library import check_installable, install
-    from iastm_coach.session.issuer import confirm_patient
-    from iastm_coach.views.protocol import provenance_lines
+    from iastm_coach.session.issuer import confirm_patient, provenance_lines
+    from iastm_coach.views.shown import show
 
     app = app_context(ctx.obj)
     now = app.clock.now()
     checked = check_installable(file)
-    for line, style in provenance_lines(checked):
-        say(app, line, style)
+    show(*provenance_lines(checked))
     for warning in checked.warnings(now.date()):
         say(app, f"Warning: {warning}", "yellow")
     confirm_patient(checked, app.talk(), doing="protocol not installed")
@@ -206,14 +210,9 @@ def cmd_install(
 def cmd_schema() -> None:
     """Print the JSON Schema of the protocol format (for editor completion)."""
     from iastm_coach.protocols.files import protocol_json_schema
+    from iastm_coach.views.json_doc import emit_json, versioned
 
-    typer.echo(dumps(protocol_json_schema()))
-
-
-def dumps(value: object) -> str:
-    import json
-
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    emit_json(versioned("schema", JSON_VERSION, protocol_json_schema()))
 
 
 # The clinician's key and the patient's trusted keys live in their own module.

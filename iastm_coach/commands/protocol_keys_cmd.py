@@ -120,7 +120,6 @@ def cmd_keys(
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List your own signing key and the clinicians' keys you trust."""
-    import json
 
     from iastm_coach.context import app_context
     from iastm_coach.protocols.signing import public_key_path
@@ -134,7 +133,9 @@ def cmd_keys(
     trusted = sorted(load_trusted().values(), key=lambda key: key.name.casefold())
     if json_output:
         rows = [{"fingerprint": k.fingerprint, "name": k.name, "added": k.added} for k in trusted]
-        typer.echo(json.dumps({"own_key": own or None, "trusted": rows}, indent=2, default=str))
+        from iastm_coach.views.json_doc import emit_json
+
+        emit_json({"keys_version": 1, "own_key": own or None, "trusted": rows})
         return
     if own:
         say(app, f"Your signing key: {own} ({public_key_path()})")

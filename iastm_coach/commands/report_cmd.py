@@ -53,9 +53,10 @@ def cmd_report(
 
     app = app_context(ctx.obj)
     if schema:
-        from iastm_coach.report.schema import schema_text
+        from iastm_coach.report.schema import report_schema
+        from iastm_coach.views.json_doc import emit_json, versioned
 
-        app.write(schema_text())
+        emit_json(versioned("schema", 1, report_schema()))
         return
     if out is not None and out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out, or add --force.")
@@ -72,7 +73,10 @@ def cmd_report(
     finally:
         gc.enable()
     if out is None:
-        app.write(text)
+        from iastm_coach.safe_text import terminal_safe
+
+        # The notes in it were typed by people: no escape sequences reach a terminal.
+        app.write(terminal_safe(text))
         return
     from iastm_coach.paths import write_private_file
 

@@ -38,9 +38,9 @@ def cmd_trend(
     now = app.clock.now()
     trend = trend_of(journal, region=canonical, weeks=weeks, now=now)
     if as_json:
-        import json
+        from iastm_coach.views.json_doc import emit_json
 
-        typer.echo(json.dumps(trend.to_json(), ensure_ascii=False, indent=1))
+        emit_json(trend.to_json())
         return
     from iastm_coach.views.history import trend_view
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from rich.text import Text
-
 from iastm_coach.errors import SafetyStop
 from iastm_coach.history.queries import last_session, session_end
 from iastm_coach.journal import records
@@ -36,6 +34,7 @@ from iastm_coach.safety.zones import (
     sides_meet,
 )
 from iastm_coach.session.deps import SessionDeps
+from iastm_coach.session.shown import line
 from iastm_coach.vocabulary import until, up_to_minute, week_start
 
 if TYPE_CHECKING:
@@ -178,10 +177,10 @@ def check_gates(
                 hint=f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M}).",
             )
     deps.talk.show(
-        Text(
+        line(
             f"Overriding the rest period: {describe_duration(remaining)} early. "
             "This is recorded in your journal and shown in the report for your physio.",
-            style="yellow",
+            tone="caution",
         )
     )
     detail = (

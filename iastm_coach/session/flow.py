@@ -12,10 +12,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from rich.console import RenderableType
-from rich.panel import Panel
-from rich.text import Text
-
 from iastm_coach.clock import clock_is_set
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
@@ -48,14 +44,13 @@ from iastm_coach.session.aftercare import (
     follow_up,
     holds_for_aftercare,
     measure_outcome,
-    red_flag_panel,
 )
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
+from iastm_coach.session.shown import BLANK, Box, HoldNotice, Line, line
 from iastm_coach.session.timer import RunResult, Step, build_plan
-from iastm_coach.views.ui import literal
 from iastm_coach.vocabulary import BOTH, NO_SIDE, Side, SideChoice, place_phrase, sides_for
 
 NORMAL_RESPONSE = (
@@ -121,11 +116,11 @@ def pressure_range(protocol: TreatmentProtocol) -> str:
     return f"{levels[0]} to {levels[-1]} (each area says which)"
 
 
-def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> RenderableType:
+def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Box:
     """One screen: how to get ready, and what is normal and what is not."""
     p = loaded.protocol
     first = p.area[0]
-    lines = Text()
+    lines: list[Line] = []
     for label, value in (
         ("Warm up", p.settings.warm_up),
         ("Skin", p.settings.emollient),
@@ -134,27 +129,19 @@ def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> Ren
         ("Angle", f"about {first.angle_deg}° to the skin"),
         ("Pressure", f"{pressure_range(p)}; discomfort no more than 5 out of 10"),
     ):
-        lines.append(f"{label}: ", style="bold")
-        lines.append_text(literal(value))
-        lines.append("\n")
+        lines.append(line((f"{label}: ", "strong"), value))
     zones = sorted({zone for area in p.area for zone in area.avoid})
     if zones:
-        lines.append("Never work over: ", style="bold red")
-        lines.append_text(literal("; ".join(zones)))
-        lines.append("\n")
+        lines.append(line(("Never work over: ", "danger"), "; ".join(zones)))
     planned = sum(step.planned_s for step in plan)  # as timed: dose and skipped areas included
-    lines.append(f"Time: about {planned // 60} min {planned % 60:02d} s of strokes")
+    time = f"Time: about {planned // 60} min {planned % 60:02d} s of strokes"
     if dose.percent != 100:
-        lines.append(f" ({dose.percent}% dose: ")
-        lines.append_text(literal(dose.reason))
-        lines.append(")")
-    lines.append("\n\n")
-    lines.append(NORMAL_RESPONSE + "\n", style="green")
-    lines.append(WARNING_SIGNS, style="yellow")
+        time += f" ({dose.percent}% dose: {dose.reason})"
+    lines += [line(time), BLANK, line(NORMAL_RESPONSE, tone="good")]
+    lines.append(line(WARNING_SIGNS, tone="caution"))
     for warning in load_checklist().zone_warnings(p.access.zone):  # e.g. leg clot signs
-        lines.append("\n")
-        lines.append_text(literal(warning.text, "bold red"))
-    return Panel(lines, title="Get ready", title_align="left")
+        lines.append(line(warning.text, tone="danger"))
+    return Box("Get ready", tuple(lines))
 
 
 def session_fields(
@@ -216,7 +203,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     introduce(loaded, talk)
     confirm_patient(loaded, talk, doing="session not started")
     if p.issued and p.issued.notes:
-        talk.show(Text.assemble(("Notes from your clinician: ", "bold"), literal(p.issued.notes)))
+        talk.show(line(("Notes from your clinician: ", "strong"), p.issued.notes))
     today = deps.clock.now().date()
     if (
         p.issued
@@ -261,10 +248,10 @@ def treat(
     )
     if not p.access.self_reachable:
         talk.show(
-            Text(
+            line(
                 "You cannot reach this region well on your own: a partner should do the "
                 "strokes while you relax.",
-                style="yellow",
+                tone="caution",
             )
         )
         if not talk.confirm("Is a partner here to do the strokes?", default=True):
@@ -274,10 +261,10 @@ def treat(
             )
     elif p.access.hard_to_reach_alone:
         talk.show(
-            Text(
+            line(
                 "This region is hard to reach on your own: a partner can help "
                 "(`iastm-coach learn partner`).",
-                style="yellow",
+                tone="caution",
             )
         )
     gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
@@ -290,15 +277,13 @@ def treat(
         p, deps.journal, region=p.region, holds=holds, now=deps.clock.now(), followed=followed
     )
     if dose.percent != 100:
-        talk.show(
-            Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
-        )
+        talk.show(line(("Today's dose: ", "strong"), f"{dose.percent}% - ", dose.reason))
 
     plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
     check_daily_cap(deps.journal, sum(step.planned_s for step in plan), deps.clock.now())
     talk.show(preparation(loaded, dose, plan))
     if first_session_ever(deps.journal):
-        talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
+        talk.show(line("New to scraping? `iastm-coach learn` has short pages on what is normal."))
     talk.pause("Press Enter when you are ready.")
     before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
     started = deps.clock.now()
@@ -311,7 +296,7 @@ def treat(
     cut_short: BaseException | None = None
     try:
         if result.ended_by != "interrupted" and result.actual_s > 0:
-            talk.show(Text("How do you feel?", style="bold"))
+            talk.show(line("How do you feel?", tone="strong"))
             for side in kept:
                 aftercare_questions(talk, place_phrase(p.region, side), aftercare[side])
             note = talk.ask_text("A note for your journal?")
@@ -343,16 +328,16 @@ def treat(
     outcome = SessionOutcome(saved, result, flags)
     answered = all(answers.complete for answers in aftercare.values()) and cut_short is None
     if flags:
-        talk.show(red_flag_panel(flags, p.region))
+        talk.show(HoldNotice.of(flags, p.region))
     elif not answered:
-        talk.show(Text(STOPPED_EARLY_ADVICE, style="yellow"))
+        talk.show(line(STOPPED_EARLY_ADVICE, tone="caution"))
     if result.ended_by == "finished" and answered:
         if not flags:
             follow_up(loaded, outcome, deps, before=before, group=group)
         talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
         return outcome
     if answered and not flags:
-        talk.show(Text(CHECKIN_REMINDER))
+        talk.show(line(CHECKIN_REMINDER))
     if isinstance(cut_short, UsageError):
         raise cut_short
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
@@ -371,13 +356,7 @@ def check_course(
     )
     if reason is None:
         return gates
-    deps.talk.show(
-        Text.assemble(
-            ("Time to review with your clinician: ", "bold yellow"),
-            literal(reason),
-            ".",
-        )
-    )
+    deps.talk.show(line(("Time to review with your clinician: ", "caution"), reason, "."))
     how = "given with --course-reviewed"
     if not reviewed:
         how = "answered yes when asked"

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from rich.text import Text
-
 from iastm_coach.errors import SafetyStop
 from iastm_coach.journal import records
 from iastm_coach.protocols.files import LoadedProtocol
@@ -27,7 +25,7 @@ from iastm_coach.safety.checklist import (
 )
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps
-from iastm_coach.views.ui import literal
+from iastm_coach.session.shown import line
 from iastm_coach.vocabulary import NO_SIDE, SORENESS_ANCHORS, place_phrase
 
 RECENT_SCREENINGS = 50  # how far back to look for a cleared screening (first use or not)
@@ -51,16 +49,16 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
     questions = questions_for_today(checklist, history, now=now, region=region, zone=zone)
     talk = deps.talk
     result = ScreeningResult()
-    talk.show(Text("Safety check", style="bold"), Text("Answer y (yes) or n (no)."))
+    talk.show(line("Safety check", tone="strong"), line("Answer y (yes) or n (no)."))
     if history.first_use:
         for note in checklist.first_use_note:
-            talk.show(literal(note.text))
+            talk.show(line(note.text))
     for question in questions.first_use:
         evaluate_first_use(result, question, talk.confirm(question.question), region=region)
         if result.stopped:
             break
         if question in result.recommendations:
-            talk.show(literal(question.advice, "yellow"))
+            talk.show(line(question.advice, tone="caution"))
     if not result.stopped:
         for item in questions.items:
             present = talk.confirm(item.question)
@@ -69,7 +67,7 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
                 break
             if not present:
                 continue
-            talk.show(literal(item.advice_for(region, zone), "yellow"))
+            talk.show(line(item.advice_for(region, zone), tone="caution"))
             if item in result.cautions:
                 cleared = talk.confirm(
                     f"Has {item.cleared_by_for(region, zone)} cleared you for IASTM on this area?"
@@ -101,7 +99,7 @@ def choose_skips(
     if not screening.local:
         return []
     talk.show(
-        Text(
+        line(
             "Work around that spot, never over it. If it lies inside one of these areas, "
             "skip that area today."
         )

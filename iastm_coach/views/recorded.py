@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def checkin_recorded(result: CheckinResult) -> list[RenderableType]:
     """The recorded line; then the hold panel for any red flag, or the 72 h note."""
-    from iastm_coach.session.aftercare import red_flag_panel
+    from iastm_coach.views.redflags import red_flag_panel
 
     shown: list[RenderableType] = [
         literal(
@@ -41,7 +41,7 @@ def checkin_recorded(result: CheckinResult) -> list[RenderableType]:
 def session_logged(logged: LoggedSession) -> list[RenderableType]:
     """What was logged; then the hold panel for any red flag, or a reminder of an
     earlier hold on the region."""
-    from iastm_coach.session.aftercare import red_flag_panel
+    from iastm_coach.views.redflags import red_flag_panel
     from iastm_coach.vocabulary import NO_SIDE, place_label, places_label
 
     label = places_label(logged.region, logged.sides)

@@ -146,7 +146,9 @@ def test_list_and_show_as_json() -> None:
     """--json gives every region with its source, and a whole protocol with its fingerprint."""
     code, out, _ = run("protocol", "list", "--json")
     assert code == 0
-    rows = json.loads(out)
+    listing = json.loads(out)
+    assert listing["protocols_version"] == 1
+    rows = listing["protocols"]
     assert {row["region"] for row in rows} == set(region_index().regions)
     assert all(row["source"] == "built-in" and len(row["fingerprint"]) == 64 for row in rows)
     code, out, _ = run("protocol", "show", "calves", "--json")
