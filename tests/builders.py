@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 from rich.console import Console
 
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import ProtocolStamp, Source, session_fields
 from iastm_coach.journal.store import Journal, Record
 from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
 from iastm_coach.session.area_check import parse_check
@@ -40,6 +42,10 @@ PLUS_10 = timezone(timedelta(hours=10))
 MINUS_5 = timezone(timedelta(hours=-5))
 
 
+# The protocol a built session followed (a built-in; its id is the region's).
+BUILT_IN_STAMP = ProtocolStamp(id="calf", version="1.0", source="built-in", fingerprint="ab" * 32)
+
+
 def make_journal(tmp_path: Path) -> Journal:
     return Journal(tmp_path / "journal")
 
@@ -54,7 +60,7 @@ def add_session(
     ended: datetime | None = None,
     soreness: int = 2,
     group: str | None = None,
-    source: str = "timer",
+    source: Source = "timer",
     complete: bool = True,
     note: str = "",
     dose_percent: int = 100,
@@ -68,33 +74,21 @@ def add_session(
         ended = started + timedelta(minutes=minutes)
     else:
         started = ended - timedelta(minutes=minutes)
-    data: dict[str, Any] = {
-        "region": region,
-        "side": side,
-        "group": group or f"g{started:%Y%m%d%H%M%S}",
-        "source": source,
-        "protocol_id": region,
-        "protocol_version": "1.0",
-        "protocol_source": "built-in",
-        "protocol_fingerprint": "ab" * 32,
-        "issued_by": "",
-        "protocol_signature": "",
-        "signed_by": "",
-        "started": started,
-        "ended": ended,
-        "planned_s": 360,
-        "actual_s": int(minutes * 60),
-        "complete": complete,
-        "dose_percent": dose_percent,
-        "dose_reason": "",
-        "rest_override": False,
-        "areas": [],
-        "exercises": [],
-        "soreness": soreness,
-        "bruising": False,
-        "numbness": False,
-        "note": note,
-    }
+    data = session_fields(
+        region=region,
+        side=side,
+        group=group or f"g{started:%Y%m%d%H%M%S}",
+        source=source,
+        protocol=BUILT_IN_STAMP if region == "calf" else replace(BUILT_IN_STAMP, id=region),
+        started=started,
+        ended=ended,
+        planned_s=360,
+        actual_s=int(minutes * 60),
+        complete=complete,
+        dose_percent=dose_percent,
+        soreness=soreness,
+        note=note,
+    )
     data.update(extra)
     return journal.append(records.SESSION, data, at=at or ended)
 
@@ -451,9 +445,13 @@ def make_deps(
     journal = Journal(tmp_path / "journal")
 
     def ask_checkin(session_record: Record, hours: int) -> None:
-        from iastm_coach.commands.checkin_cmd import ask_and_record
+        from iastm_coach.session.checkin import ask_and_record, due_item
+        from iastm_coach.views.recorded import checkin_recorded
 
-        ask_and_record(deps.journal, session_record, hours=hours, clock=clock, talk=deps.talk)
+        result = ask_and_record(
+            deps.journal, due_item(session_record, hours), talk=deps.talk, clock=clock
+        )
+        deps.talk.show(*checkin_recorded(result))
 
     deps = SessionDeps(
         clock=clock, journal=journal, talk=talk, run_timer=run_timer, ask_checkin=ask_checkin
@@ -485,16 +483,10 @@ def answer_checkin(
 ) -> Record:
     """A follow-up answered through the check-in core `iastm-coach checkin` uses (soreness
     2 and no warning sign unless *answers* say otherwise); the follow-up from the time."""
-    from iastm_coach.commands.checkin_cmd import record_checkin
+    from iastm_coach.session.checkin import CheckinAnswers, record_checkin
 
-    fields = {"soreness": 2, "bruising": False, "numbness": False, "swelling": False}
-    return record_checkin(
-        journal,
-        session_record,
-        {**fields, "worse": False, "note": "", **answers},
-        hours=hours,
-        now=now,
-    )
+    given = CheckinAnswers(**{"soreness": 2, **answers})
+    return record_checkin(journal, session_record, given, hours=hours, now=now).record
 
 
 def first_session_questions(region: str = "calf", zone: str = "leg") -> tuple[int, int]:

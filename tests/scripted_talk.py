@@ -6,7 +6,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console, RenderableType
+from rich.console import Console
+
+from iastm_coach.session.shown import Shown
+from iastm_coach.views.shown import render
 
 DEFAULT_AGE = 40
 NUMBERED = re.compile(r"^ +(\d+)\. (.*)$", re.MULTILINE)
@@ -45,9 +48,9 @@ class ScriptedTalk:
     def transcript(self) -> str:
         return self.console.export_text(clear=False)
 
-    def show(self, *renderables: RenderableType) -> None:
-        for renderable in renderables:
-            self.console.print(renderable)
+    def show(self, *items: Shown | Any) -> None:
+        for item in items:
+            self.console.print(render(item, plain=False))
 
     def _group(self, question: str) -> list[int] | None:
         """The numbers of the items a rule says yes to, when *question* is grouped."""

@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any, Final
 
+from iastm_coach.vocabulary import RECORDED_SIDES
+
 SESSION: Final = "session"  # one treated side of one region (timed or logged)
 CHECKIN: Final = "checkin"  # a follow-up on one session, 24/48/72 h later
 SCREENING: Final = "screening"  # the checklist answers before a session (or a refusal)
@@ -37,7 +39,7 @@ EXERCISE: Final = "exercise"  # the guided exercises done after a session
 
 KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE, EXERCISE)
 
-SIDES: Final = ("left", "right", "none")
+SIDES: Final = RECORDED_SIDES  # vocabulary.py names the sides
 AREA_STATUSES: Final = ("done", "skipped", "partial", "not-started")
 MEASURE_PHASES: Final = ("before", "after", "standalone")
 MEASURE_BOUNDS: Final = (-100.0, 400.0)  # as measure.RANGE_BOUNDS

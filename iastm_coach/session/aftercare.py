@@ -8,10 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rich.console import Group, RenderableType
-from rich.panel import Panel
-from rich.text import Text
-
 from iastm_coach.clock import Clock
 from iastm_coach.history.measure import record_measure, value_bounds
 from iastm_coach.journal import records
@@ -23,18 +19,14 @@ from iastm_coach.safety.redflags import (
     CHOSEN_REASONS,
     STOP_REASONS,
     RedFlag,
-    advice_for,
     aftercare_flags,
 )
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
 from iastm_coach.session.exercises import ExerciseDone, dose_text, guide_exercises
 from iastm_coach.session.grouped import ask_grouped, numbered
-from iastm_coach.session.timer import Side
-from iastm_coach.views.ui import literal
-
-SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
-
+from iastm_coach.session.shown import Line, line
+from iastm_coach.vocabulary import SORENESS_ANCHORS, Side, is_body_side
 
 STOPPED_EARLY_ADVICE = (
     "If you stopped because of sharp, spreading or increasing pain, numbness, tingling, "
@@ -166,11 +158,11 @@ def measure_outcome(
         question = f"Measure your {outcome.name} before you start (optional)?"
         if not talk.confirm(question, default=False):
             return {}
-        talk.show(Text.assemble(("How: ", "bold"), literal(outcome.how)))
+        talk.show(line(("How: ", "strong"), outcome.how))
     low, high = value_bounds(outcome.unit)
     values: Measured = {}
     for side in sides:
-        where = "" if side == "none" else f" ({side})"
+        where = f" ({side})" if is_body_side(side) else ""
         value = talk.ask_float(
             f"{outcome.name}{where} {phase} the strokes, in {outcome.unit}?", low=low, high=high
         )
@@ -224,7 +216,7 @@ def follow_up(
         ]
         if changes:
             talk.show(
-                Text("Change: " + ", ".join(changes) + "."), Text(SHORT_TERM_CAVEAT, style="dim")
+                line("Change: " + ", ".join(changes) + "."), line(SHORT_TERM_CAVEAT, tone="quiet")
             )
     try:
         wanted = bool(p.exercise) and talk.confirm(
@@ -293,19 +285,14 @@ def holds_for_aftercare(
     return flags, holds
 
 
-def red_flag_panel(flags: Sequence[RedFlag], region: str) -> RenderableType:
-    text = Text()
-    for flag in flags:
-        text.append_text(literal(f"- {flag.reason}\n"))
-    text.append_text(literal(advice_for(flags, region=region)))
-    # A plain-string title would be parsed as markup: the region may come from a hand-edited file.
-    title = literal(f"Stop: the {region} is now on hold")
-    return Panel(text, title=title, style="red", title_align="left")
+def red_flag_panel(flags: Sequence[RedFlag], region: str) -> object:
+    """Moved to views/redflags.py; kept until the commands import it from there."""
+    from iastm_coach.views.redflags import red_flag_panel as panel
+
+    return panel(flags, region)
 
 
-def aftercare_screen(
-    loaded: LoadedProtocol, outcome: SessionOutcome, now: datetime
-) -> list[RenderableType]:
+def aftercare_screen(loaded: LoadedProtocol, outcome: SessionOutcome, now: datetime) -> list[Line]:
     """What to do now, when to come back, and what to watch for.
 
     After a red flag the hold advice (shown just before) replaces all of this but
@@ -313,24 +300,22 @@ def aftercare_screen(
     """
     p = loaded.protocol
     done = outcome.result.actual_s
-    parts: list[RenderableType] = [
-        Text(f"Session done: {done // 60} min {done % 60:02d} s of strokes.")
-    ]
+    parts = [line(f"Session done: {done // 60} min {done % 60:02d} s of strokes.")]
     if outcome.flags:
-        return [Group(*parts)]
+        return parts
     if p.exercise:
-        exercises = Text("This region's exercises, to keep doing as your physio advises:\n")
-        for exercise in p.exercise:
-            exercises.append_text(
-                literal(f"- {exercise.name}: {dose_text(exercise)}. {exercise.cue}\n")
-            )
-        parts.append(exercises)
+        parts.append(line("This region's exercises, to keep doing as your physio advises:"))
+        parts += [
+            line(f"- {exercise.name}: {dose_text(exercise)}. {exercise.cue}")
+            for exercise in p.exercise
+        ]
+        parts.append(line())  # the blank line that used to end the list
     next_time = now + timedelta(hours=p.settings.rest_hours)
     parts.append(
-        Text(
+        line(
             f"Next {p.region} session: not before {next_time:%a %d %b %H:%M} "
             f"({p.settings.rest_hours} h rest)."
         )
     )
-    parts.append(Text(CHECKIN_REMINDER))
-    return [Group(*parts)]
+    parts.append(line(CHECKIN_REMINDER))
+    return parts

@@ -9,10 +9,9 @@ session there (a `redflags.STOP_REASONS` id; the session then holds the region).
 
 from __future__ import annotations
 
-from rich.text import Text
-
 from iastm_coach.safety.redflags import area_check_reason
 from iastm_coach.session.conversation import Conversation, EndOfInput
+from iastm_coach.session.shown import line
 from iastm_coach.session.timer import DEFAULT_TICK_S, AreaCheck, KeySource, Step, TimerView
 
 CHECK_QUESTION = "Discomfort now? 0-9 (7 or more stops), s = sharp pain, t = tingling"
@@ -72,7 +71,7 @@ def check_with_line(talk: Conversation) -> AreaCheck:
             if verdict is not None:
                 return verdict
             talk.show(
-                Text("Please type a number from 0 to 10, s or t, or press Enter.", style="yellow")
+                line("Please type a number from 0 to 10, s or t, or press Enter.", tone="caution")
             )
         ended = True
         return ""

@@ -10,12 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
-
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Exercise
 from iastm_coach.session.conversation import Conversation
-from iastm_coach.views.ui import literal
+from iastm_coach.session.shown import line
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -45,18 +43,14 @@ def hold(seconds: int, *, clock: Clock, time_scale: float, talk: Conversation) -
     start = clock.monotonic()
     for remaining in range(seconds, 0, -1):
         if remaining % ANNOUNCE_EVERY_S == 0 and remaining != seconds:
-            talk.show(Text(f"  {remaining} s left", style="dim"))
+            talk.show(line(f"  {remaining} s left", tone="quiet"))
         deadline = start + (seconds - remaining + 1) * time_scale
         clock.sleep(deadline - clock.monotonic())
-    talk.show(Text("  Release.", style="green"))
+    talk.show(line("  Release.", tone="good"))
 
 
 def describe(exercise: Exercise, talk: Conversation) -> None:
-    talk.show(
-        Text.assemble(
-            literal(exercise.name, "bold"), f" - {dose_text(exercise)}. ", literal(exercise.cue)
-        )
-    )
+    talk.show(line((exercise.name, "strong"), f" - {dose_text(exercise)}. ", exercise.cue))
 
 
 def guide_exercise(

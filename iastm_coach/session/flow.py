@@ -7,19 +7,16 @@ clock. The CLI (`commands/session_cmd.py`) only builds those dependencies.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from rich.console import RenderableType
-from rich.panel import Panel
-from rich.text import Text
-
-from iastm_coach.clock import clock_flag
+from iastm_coach.clock import clock_is_set
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import ProtocolStamp, new_group_id
+from iastm_coach.journal.sessions import session_fields as session_record_fields
 from iastm_coach.journal.store import Journal
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.library import (
@@ -47,21 +44,14 @@ from iastm_coach.session.aftercare import (
     follow_up,
     holds_for_aftercare,
     measure_outcome,
-    red_flag_panel,
 )
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
-from iastm_coach.session.timer import (
-    REASSESS_S,
-    RunResult,
-    Side,
-    Step,
-    build_plan,
-    skin_check_cue,
-)
-from iastm_coach.views.ui import literal
+from iastm_coach.session.shown import BLANK, Box, HoldNotice, Line, line
+from iastm_coach.session.timer import REASSESS_S, RunResult, Step, build_plan, skin_check_cue
+from iastm_coach.vocabulary import BOTH, NO_SIDE, Side, SideChoice, place_phrase, sides_for
 
 NORMAL_RESPONSE = (
     "Normal: redness and warmth, pinpoint red spots that fade over a few days, and mild "
@@ -95,9 +85,9 @@ def choose_protocol(request: SessionRequest) -> LoadedProtocol:
 
 def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversation) -> list[Side]:
     if not loaded.protocol.access.sided:
-        if request.side not in (None, "both"):
+        if request.side not in (None, BOTH):
             raise UsageError(f"the {loaded.protocol.region} protocol has no left and right side")
-        return ["none"]
+        return [NO_SIDE]
     prescribed = loaded.protocol.access.sides
     if prescribed and len(prescribed) == 1:  # a one-side plan: that side, never the other
         if request.side not in (None, prescribed[0]):
@@ -106,10 +96,11 @@ def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversa
                 hint="Ask your clinician before treating the other side.",
             )
         return [prescribed[0]]
-    side = request.side or talk.ask_choice("Which side?", ["left", "right", "both"], default="both")
-    if side not in ("left", "right", "both"):
+    choices = [choice.value for choice in SideChoice]
+    side = request.side or talk.ask_choice("Which side?", choices, default=BOTH)
+    if side not in choices:
         raise UsageError(f"--side must be left, right or both (got '{side}')")
-    return ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
+    return sides_for(side, sided=True)
 
 
 def pressure_range(plan: Sequence[Step]) -> str:
@@ -153,13 +144,13 @@ def preparation(
     dose: Dose,
     plan: Sequence[Step],
     adjust: PlanAdjustments | None = None,
-) -> RenderableType:
+) -> Box:
     """One screen: how to get ready, and what is normal and what is not. Shows today's
     plan: pressure, brake and danger zones after a cleared caution's consequences."""
     p = loaded.protocol
     adjust = adjust or PlanAdjustments()
     first = p.area[0]
-    lines = Text()
+    lines: list[Line] = []
     for label, value in (
         ("Warm up", p.settings.warm_up),
         ("Skin", p.settings.emollient),
@@ -168,40 +159,27 @@ def preparation(
         ("Angle", f"about {first.angle_deg}° to the skin"),
         ("Pressure", f"{pressure_range(plan)}; {brake(plan, adjust)}"),
     ):
-        lines.append(f"{label}: ", style="bold")
-        lines.append_text(literal(value))
-        lines.append("\n")
+        lines.append(line((f"{label}: ", "strong"), value))
     pauses = reassess_words(plan)
     if pauses:
-        lines.append("Reassess: ", style="bold")
-        lines.append(pauses + "\n")
+        lines.append(line(("Reassess: ", "strong"), pauses))
     for applied in adjust.applied:
-        lines.append("Adjusted for you: ", style="bold yellow")
-        lines.append_text(literal(applied))
-        lines.append("\n")
+        lines.append(line(("Adjusted for you: ", "caution"), applied))
     zones = sorted({zone for step in plan for zone in step.avoid})
     if zones:
-        lines.append("Never work over: ", style="bold red")
-        lines.append_text(literal("; ".join(zones)))
-        lines.append("\n")
+        lines.append(line(("Never work over: ", "danger"), "; ".join(zones)))
     planned = sum(step.planned_s for step in plan)  # as timed: dose and skipped areas included
-    lines.append(f"Time: about {planned // 60} min {planned % 60:02d} s of strokes")
+    time = f"Time: about {planned // 60} min {planned % 60:02d} s of strokes"
     if dose.percent != 100:
-        lines.append(f" ({dose.percent}% dose: ")
-        lines.append_text(literal(dose.reason))
-        lines.append(")")
-    lines.append("\n\n")
-    lines.append(NORMAL_RESPONSE + "\n", style="green")
-    lines.append(WARNING_SIGNS, style="yellow")
+        time += f" ({dose.percent}% dose: {dose.reason})"
+    lines += [line(time), BLANK, line(NORMAL_RESPONSE, tone="good")]
+    lines.append(line(WARNING_SIGNS, tone="caution"))
     for warning in load_checklist().zone_warnings(p.access.zone):  # e.g. leg clot signs
-        lines.append("\n")
-        lines.append_text(literal(warning.text, "bold red"))
-    return Panel(lines, title="Get ready", title_align="left")
+        lines.append(line(warning.text, tone="danger"))
+    return Box("Get ready", tuple(lines))
 
 
-def _place(region: str, side: Side) -> str:
-    name = region.replace("-", " ")
-    return name if side == "none" else f"{side} {name}"
+FIRST = ("bruising", "numbness")  # the signs every session record has had from the start
 
 
 def session_fields(
@@ -220,29 +198,22 @@ def session_fields(
     adjustments: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The journal fields of one side's session (records.SESSION)."""
-    p = loaded.protocol
     steps = [step for step in result.steps if step.side == side]
-    return {
-        "region": p.region,
-        "side": side,
-        "group": group,
-        "source": "timer",
-        "protocol_id": p.id,
-        "protocol_version": p.version,
-        "protocol_source": loaded.source,
-        "protocol_fingerprint": loaded.fingerprint,
-        "issued_by": loaded.protocol.issued.label() if loaded.protocol.issued else "",
-        "protocol_signature": "" if loaded.source == "built-in" else loaded.signature.state,
-        "signed_by": loaded.signature.signer,
-        "started": started,
-        "ended": ended,
-        "planned_s": sum(step.planned_s for step in steps),
-        "actual_s": sum(step.actual_s for step in steps),
-        "complete": result.ended_by == "finished" and all(step.status == "done" for step in steps),
-        "dose_percent": dose.percent,
-        "dose_reason": dose.reason,
-        "rest_override": gates.rest_override,
-        "areas": [
+    return session_record_fields(
+        region=loaded.protocol.region,
+        side=side,
+        group=group,
+        source="timer",
+        protocol=ProtocolStamp.of(loaded),
+        started=started,
+        ended=ended,
+        planned_s=sum(step.planned_s for step in steps),
+        actual_s=sum(step.actual_s for step in steps),
+        complete=result.ended_by == "finished" and all(step.status == "done" for step in steps),
+        dose_percent=dose.percent,
+        dose_reason=dose.reason,
+        rest_override=gates.rest_override,
+        areas=[
             {
                 "name": step.area_name,
                 "planned_s": step.planned_s,
@@ -251,20 +222,18 @@ def session_fields(
             }
             for step in steps
         ],
-        "aftercare_answered": aftercare.complete,
-        "soreness": aftercare.soreness,
-        "bruising": bool(aftercare.bruising),
-        "numbness": bool(aftercare.numbness),
-        "note": note,
-        "overrides": [dict(item) for item in gates.overrides],
-        "baseline": baseline,
-        "adjustments": list(adjustments),
-        "weakness": bool(aftercare.weakness),
-        "swelling": bool(aftercare.swelling),
-        "skin_broken": bool(aftercare.skin_broken),
-        "dizziness": bool(aftercare.dizziness),
-        "stop_reason": aftercare.stop_reason,
-    } | clock_flag()
+        aftercare_answered=aftercare.complete,
+        soreness=aftercare.soreness,
+        bruising=bool(aftercare.bruising),
+        numbness=bool(aftercare.numbness),
+        note=note,
+        overrides=[dict(item) for item in gates.overrides],
+        baseline=baseline,
+        clock_set=clock_is_set(),
+        adjustments=adjustments,
+        signs={name: value for name, value in aftercare.fields().items() if name not in FIRST},
+        stop_reason=aftercare.stop_reason,
+    )
 
 
 def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
@@ -276,7 +245,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     introduce(loaded, talk)
     confirm_patient(loaded, talk, doing="session not started")
     if p.issued and p.issued.notes:
-        talk.show(Text.assemble(("Notes from your clinician: ", "bold"), literal(p.issued.notes)))
+        talk.show(line(("Notes from your clinician: ", "strong"), p.issued.notes))
     today = deps.clock.now().date()
     if (
         p.issued
@@ -321,10 +290,10 @@ def treat(
     )
     if not p.access.self_reachable:
         talk.show(
-            Text(
+            line(
                 "You cannot reach this region well on your own: a partner should do the "
                 "strokes while you relax.",
-                style="yellow",
+                tone="caution",
             )
         )
         if not talk.confirm("Is a partner here to do the strokes?", default=False):
@@ -334,10 +303,10 @@ def treat(
             )
     elif p.access.hard_to_reach_alone:
         talk.show(
-            Text(
+            line(
                 "This region is hard to reach on your own: a partner can help "
                 "(`iastm-coach learn partner`).",
-                style="yellow",
+                tone="caution",
             )
         )
     gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
@@ -351,9 +320,7 @@ def treat(
     )
     dose = lowest(dose, adjust.dose())  # with the other dose rules: the lowest wins
     if dose.percent != 100:
-        talk.show(
-            Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
-        )
+        talk.show(line(("Today's dose: ", "strong"), f"{dose.percent}% - ", dose.reason))
 
     plan = build_plan(
         p,
@@ -368,12 +335,12 @@ def treat(
     check_daily_cap(deps.journal, sum(step.planned_s for step in plan), deps.clock.now())
     talk.show(preparation(loaded, dose, plan, adjust))
     if first_session_ever(deps.journal):
-        talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
+        talk.show(line("New to scraping? `iastm-coach learn` has short pages on what is normal."))
     talk.pause("Press Enter when you are ready.")
     before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
     started = deps.clock.now()
     result = deps.run_timer(plan)
-    group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
+    group = new_group_id(started)
 
     kept = saved_sides(sides, result)  # the sides that get a record
     aftercare = {side: Answers() for side in kept}
@@ -386,9 +353,11 @@ def treat(
         for side in kept:
             aftercare[side].stop_reason = stop_reason
         if result.ended_by != "interrupted" and result.actual_s > 0:
-            talk.show(Text("How do you feel?", style="bold"))
+            talk.show(line("How do you feel?", tone="strong"))
             for side in kept:
-                aftercare_questions(talk, _place(p.region, side), aftercare[side], region=p.region)
+                aftercare_questions(
+                    talk, place_phrase(p.region, side), aftercare[side], region=p.region
+                )
             note = talk.ask_text("A note for your journal?")
     except (KeyboardInterrupt, UsageError) as error:
         cut_short = error  # keep what was done: it is recorded first, then we stop
@@ -419,16 +388,16 @@ def treat(
     outcome = SessionOutcome(saved, result, flags)
     answered = all(answers.complete for answers in aftercare.values()) and cut_short is None
     if flags:
-        talk.show(red_flag_panel(flags, p.region))
+        talk.show(HoldNotice.of(flags, p.region))
     elif not answered:
-        talk.show(Text(STOPPED_EARLY_ADVICE, style="yellow"))
+        talk.show(line(STOPPED_EARLY_ADVICE, tone="caution"))
     if result.ended_by == "finished" and answered:
         if not flags:
             follow_up(loaded, outcome, deps, before=before, group=group)
         talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
         return outcome
     if answered and not flags:
-        talk.show(Text(STOPPED_REMINDER))  # stopped early: not "mild soreness is normal"
+        talk.show(line(STOPPED_REMINDER))  # stopped early: not "mild soreness is normal"
     if isinstance(cut_short, UsageError):
         raise cut_short
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
@@ -447,13 +416,7 @@ def check_course(
     )
     if reason is None:
         return gates
-    deps.talk.show(
-        Text.assemble(
-            ("Time to review with your clinician: ", "bold yellow"),
-            literal(reason),
-            ".",
-        )
-    )
+    deps.talk.show(line(("Time to review with your clinician: ", "caution"), reason, "."))
     how = "given with --course-reviewed"
     if not reviewed:
         how = "answered yes when asked"

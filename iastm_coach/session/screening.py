@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
-from rich.text import Text
-
 from iastm_coach.errors import SafetyStop
 from iastm_coach.journal import records
 from iastm_coach.protocols.files import LoadedProtocol
@@ -36,7 +34,8 @@ from iastm_coach.safety.settling import current_baseline
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps
 from iastm_coach.session.grouped import ask_grouped
-from iastm_coach.views.ui import literal
+from iastm_coach.session.shown import line
+from iastm_coach.vocabulary import NO_SIDE, SORENESS_ANCHORS, place_phrase
 
 RECENT_SCREENINGS = 50  # how far back to look for a cleared screening (first use or not)
 
@@ -56,23 +55,23 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
     questions = questions_for_today(checklist, history, now=now, region=region, zone=zone)
     talk = deps.talk
     result = ScreeningResult()
-    talk.show(Text("Safety check", style="bold"), Text("Answer y (yes) or n (no)."))
+    talk.show(line("Safety check", tone="strong"), line("Answer y (yes) or n (no)."))
     ask_soreness_before(deps, region, result)
     if history.first_use and not result.stopped:
         for note in checklist.first_use_note:
-            talk.show(literal(note.text))
+            talk.show(line(note.text))
     for question in questions.first_use:
         if result.stopped:
             break
         evaluate_first_use(result, question, talk.confirm(question.question), region=region)
         if question in result.recommendations:
-            talk.show(literal(question.advice, "yellow"))
+            talk.show(line(question.advice, tone="caution"))
     if not result.stopped:
         ask_age_band(talk, checklist, history, result, asked=questions.ask_age)
     reopened = False
     if not result.stopped and questions.not_due:
         reopened = talk.confirm(CHANGED_QUESTION, default=False)
-    place = region.replace("-", " ")
+    place = place_phrase(region, NO_SIDE)
     for group in questions.groups(region, zone, place, reopened=reopened):
         if result.stopped:
             break
@@ -117,8 +116,8 @@ def ask_soreness_before(deps: SessionDeps, region: str, result: ScreeningResult)
     """The pre-session soreness gate (§7): 4 or more, or more than 2 points above the
     person's usual level for the region, and nothing else is asked today."""
     soreness = deps.talk.ask_int(
-        f"How sore is the {region.replace('-', ' ')} right now, before you start? "
-        "0-10 (0 = none, 1-3 mild, 4-6 moderate, 7-10 severe)",
+        f"How sore is the {place_phrase(region, NO_SIDE)} right now, before you start? "
+        f"0-10 ({SORENESS_ANCHORS})",
         low=0,
         high=10,
     )
@@ -148,7 +147,7 @@ def ask_age_band(
     band = checklist.age_band_for(age)
     evaluate_age(result, band, new=True)
     if band is not None and band.advice and band.outcome == "adjust":
-        talk.show(literal(band.advice, "yellow"))
+        talk.show(line(band.advice, tone="caution"))
 
 
 def ask_group(
@@ -169,7 +168,7 @@ def ask_group(
         evaluate_answer(result, item, True, region=region, zone=zone)
         if result.stopped:
             return False
-        talk.show(literal(item.advice_for(region, zone), "yellow"))
+        talk.show(line(item.advice_for(region, zone), tone="caution"))
         if item in result.cautions:
             cleared = talk.confirm(
                 f"Has {item.cleared_by_for(region, zone)} cleared you for IASTM on this area?"
@@ -197,7 +196,7 @@ def choose_skips(
     if not screening.local and not site_bound:
         return []
     talk.show(
-        Text(
+        line(
             "Work around that spot, never over it. If it lies inside one of these areas, "
             "skip that area today."
         )

@@ -20,13 +20,13 @@ from typing import Literal, Protocol
 
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Area, TreatmentProtocol
+from iastm_coach.vocabulary import RECORDED_SIDES, Side, place_phrase
 
-Side = Literal["left", "right", "none"]
 Status = Literal["done", "skipped", "partial", "not-started"]
 EndedBy = Literal["finished", "quit", "interrupted"]
 Phase = Literal["area", "transition"]
 
-SIDES: tuple[Side, ...] = ("left", "right", "none")
+SIDES: tuple[Side, ...] = RECORDED_SIDES
 MIN_STEP_SECONDS = 5
 DEFAULT_TICK_S = 0.2
 PAUSE_KEYS = frozenset({" ", "p"})
@@ -106,10 +106,9 @@ class Step:
     @property
     def place(self) -> str:
         """Where on the body: "left calf", "calf" (unsided), or "left"."""
-        region = self.region.replace("-", " ")
-        if self.side == "none":
-            return region or "both sides"
-        return f"{self.side} {region}".strip()
+        if self.side == "none" and not self.region:
+            return "both sides"
+        return place_phrase(self.region, self.side).strip()
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
 from iastm_coach.history.queries import ROW_FIELDS
 from iastm_coach.journal.store import Journal
-
-runner = CliRunner()
-
-
-def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=input)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def ago(hours: float) -> str:
-    return f"{datetime.now().astimezone() - timedelta(hours=hours):%Y-%m-%dT%H:%M%z}"
+from tests.cli import NOW, ago, invoke, run
 
 
 def journal(home: Path) -> Journal:
@@ -321,7 +309,7 @@ def test_trend_shows_outcome_measures(isolated_home: Path) -> None:
         value=7.0,
         phase="standalone",
         session_id="",
-        at=datetime.now().astimezone() - timedelta(days=9),
+        at=NOW - timedelta(days=9),
     )
     assert run("measure", "calf", "--value", "9", "--side", "left")[0] == 0
     code, out, _ = run("trend", "calf", "--weeks", "4")
@@ -452,13 +440,13 @@ def test_hold_list_json(isolated_home: Path) -> None:
 def test_history_says_when_older_holds_are_not_shown(isolated_home: Path) -> None:
     """With older sessions left out, history points to `hold list` for every hold."""
     for days in (3, 1):
-        when = (datetime.now().astimezone() - timedelta(days=days)).isoformat()
-        result = runner.invoke(app, ["log", "neck", "--soreness", "2", "--when", when])
+        when = (NOW - timedelta(days=days)).isoformat()
+        result = invoke("log", "neck", "--soreness", "2", "--when", when)
         assert result.exit_code == 0, result.stderr
-    result = runner.invoke(app, ["history", "--last", "1"])
+    result = invoke("history", "--last", "1")
     assert result.exit_code == 0
     assert "hold list" in result.stdout and "not shown here" in result.stdout
-    result = runner.invoke(app, ["history", "--last", "5"])
+    result = invoke("history", "--last", "5")
     assert "not shown here" not in result.stdout
 
 

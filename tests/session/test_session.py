@@ -336,7 +336,7 @@ def test_red_flag_panel_shows_region_literally() -> None:
     from rich.console import Console
 
     from iastm_coach.safety.redflags import RedFlag
-    from iastm_coach.session.aftercare import red_flag_panel
+    from iastm_coach.views.redflags import red_flag_panel
 
     console = Console(width=100, record=True, color_system=None)
     console.print(red_flag_panel([RedFlag("numbness", "numbness")], "[bold]calf[/bold]"))
