@@ -95,10 +95,22 @@ def cmd_check(
         )
     files = f"{report.files} file{'s' * (report.files != 1)}"
     typer.echo(f"Journal OK: {report.records} record{'s' * (report.records != 1)} in {files}.")
+    if report.integrity is not None:
+        typer.echo(f"Integrity {report.integrity.text}.")
 
 
 @journal_app.command("repair")
-def cmd_repair(ctx: typer.Context) -> None:
+def cmd_repair(
+    ctx: typer.Context,
+    accept_breaks: Annotated[
+        bool,
+        typer.Option(
+            "--accept-breaks",
+            help="Note the hash chain's breaks as looked at (they stay in check and the "
+            "report, as warnings).",
+        ),
+    ] = False,
+) -> None:
     """Move damaged text into side files (nothing is deleted) and fix loose permissions."""
     from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
@@ -112,17 +124,30 @@ def cmd_repair(ctx: typer.Context) -> None:
         typer.echo(f"Moved damaged text to {path}")
     for path in fixed:
         typer.echo(f"Made private again (owner only): {path}")
-    remaining = journal.check_report().errors
+    accepted = journal.accept_breaks(now=app.clock.now()) if accept_breaks else []
+    for item in accepted:
+        where = f"{item.file}, line {item.line}" if item.line else item.file
+        typer.echo(f"Accepted, as looked at: {where}: {item.message}")
+    remaining = journal.check_report(now=app.clock.now()).errors
     if remaining:
+        chain = any(problem.message.startswith("integrity: ") for problem in remaining)
         raise DataFileError(
             "Some problems cannot be repaired automatically:",
             problems=[str(problem) for problem in remaining],
-            hint="Fix them by hand in a text editor: each line number says where.",
+            hint="Fix them by hand in a text editor: each line number says where."
+            + (
+                " A break in the hash chain (integrity:) cannot be undone: if you know why "
+                "(you changed or deleted a record yourself, or restored an older copy), "
+                "`iastm-coach journal repair --accept-breaks` notes that you looked; it "
+                "stays listed by `journal check` and in the report."
+                if chain
+                else ""
+            ),
         )
     if written:
         typer.echo(
             "The journal is readable again. Look through the side "
             f"file{'s' * (len(written) != 1)}: copy back by hand anything you want to keep."
         )
-    elif not fixed:
+    elif not fixed and not accepted:
         typer.echo("Nothing to repair: the journal is healthy.")

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from iastm_coach.errors import DataFileError
+from iastm_coach.journal.chain import MonthChain, month_from_plain, plain_month
 from iastm_coach.journal.format import CURRENT_SCHEMA, Record, Row, rows_from_text, usable_row
 
 CACHE_DIR: Final = ".cache"
-CACHE_FORMAT: Final = 3  # bump when the cached rows change meaning (e.g. a migration is fixed)
+CACHE_FORMAT: Final = 4  # bump when the cached rows change meaning (e.g. a migration is fixed)
 # 2: rows are only cached once their values have been checked against records.FIELDS
 # 3: rows in file order (the order they were appended), not sorted by time
+# 4: a record's `chain` link is not one of its fields
 _CACHE_CLASSES: Final = frozenset({"datetime", "date", "timezone", "timedelta"})
 
 
@@ -144,3 +146,32 @@ def read_summary_index(path: Path) -> dict[str, MonthSummary]:
             continue
         index[name] = MonthSummary(size, digest, frozenset(kinds), frozenset(regions))
     return index
+
+
+CHAIN_CACHE_NAME: Final = "chains.pickle"
+
+
+def chain_blob(chains: Mapping[str, tuple[bytes, MonthChain]]) -> bytes:
+    """The chain facts of each month file (see `chain.py`), keyed by its SHA-256."""
+    import pickle
+
+    plain = {name: (digest, plain_month(month)) for name, (digest, month) in chains.items()}
+    return pickle.dumps((CACHE_FORMAT, plain), protocol=5)
+
+
+def read_chain_cache(blob: bytes) -> dict[str, tuple[bytes, MonthChain]]:
+    """The cached chain facts, or {} when *blob* is not ours (plain data only)."""
+    loaded = _safe_unpickle(blob)
+    if not (isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == CACHE_FORMAT):
+        return {}
+    found: dict[str, tuple[bytes, MonthChain]] = {}
+    if not isinstance(loaded[1], dict):
+        return found
+    for name, entry in loaded[1].items():
+        if not (isinstance(name, str) and isinstance(entry, tuple) and len(entry) == 2):
+            continue
+        digest, plain = entry
+        month = month_from_plain(plain)
+        if isinstance(digest, bytes) and month is not None:
+            found[name] = (digest, month)
+    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +11,14 @@ from typing import Any, Final, Literal
 
 from iastm_coach.journal import records
 from iastm_coach.journal.blocks import judge, split_blocks, whole_document
+from iastm_coach.journal.chain import (
+    Break,
+    IntegrityResult,
+    MonthChain,
+    read_head,
+    read_ledger,
+    verify,
+)
 from iastm_coach.journal.format import (
     CURRENT_SCHEMA,
     RESERVED_FIELDS,
@@ -46,11 +54,13 @@ class JournalProblem:
 
 @dataclass(frozen=True, slots=True)
 class CheckReport:
-    """Everything `Journal.check_report` found, and how much it read."""
+    """Everything `Journal.check_report` found, and how much it read; `integrity` is the
+    hash chain's verdict (its breaks are among the problems, as errors)."""
 
     problems: list[JournalProblem] = field(default_factory=list)
     records: int = 0
     files: int = 0
+    integrity: IntegrityResult | None = None
 
     @property
     def errors(self) -> list[JournalProblem]:
@@ -71,6 +81,8 @@ def check_journal(
     *,
     now: datetime,
     cached_rows: Callable[[Path, bytes], Sequence[Row] | None] = lambda path, raw: None,
+    chain_of: Callable[[Path, bytes], MonthChain] | None = None,
+    fingerprints: Callable[[str], Collection[str]] = lambda name: (),
 ) -> CheckReport:
     """Every problem of every month file, plus permissions and oddities (as warnings).
 
@@ -81,7 +93,14 @@ def check_journal(
     before, keyed by their SHA-256) is checked from those records; any change to the
     file changes the key, and it is parsed again. A file reading refuses is read
     block by block to say where and why.
+
+    The hash chain is verified from the same bytes (see `chain.py`): each break is an
+    error, a break `journal repair` noted in `integrity.toml` a warning.
     """
+    from iastm_coach.journal.chain import month_chain
+
+    chain_of = chain_of or (lambda path, raw: month_chain(decode_lenient(raw)))
+    months: list[tuple[str, MonthChain]] = []
     problems = list(permission_problems)
     seen: dict[str, tuple[Path, _Found]] = {}
     count = 0
@@ -91,6 +110,7 @@ def check_journal(
         except OSError as error:
             problems.append(JournalProblem(path, None, f"cannot be read ({error.strerror})"))
             continue
+        months.append((path.name, chain_of(path, raw)))
         rows = cached_rows(path, raw)
         checked = _check_cached(path, raw, rows, now) if rows is not None else None
         file_problems, found = checked if checked is not None else _check_file(path, raw, now)
@@ -111,7 +131,66 @@ def check_journal(
         file_problems.sort(key=lambda p: -1 if p.line is None else p.line)
         problems.extend(file_problems)
     problems.extend(_stray_files(directory))
-    return CheckReport(list(dict.fromkeys(problems)), count, len(files))
+    integrity = verify(months, read_head(directory), read_ledger(directory), fingerprints)
+    damaged = _damaged_records([p for p in problems if p.severity == "error"])
+    problems.extend(
+        problem
+        for problem in integrity_problems(directory, integrity)
+        if not (problem.message.startswith(_EDITED) and (problem.file, problem.line) in damaged)
+    )
+    return CheckReport(list(dict.fromkeys(problems)), count, len(files), integrity)
+
+
+_EDITED: Final = "integrity: record "  # "... was changed after it was written"
+
+
+def _damaged_records(errors: Sequence[JournalProblem]) -> set[tuple[Path, int]]:
+    """(file, line of its `[[kind]]` line) of each record with an error in it: a record
+    that is damage is said once, as damage, not also as changed (the chain says it)."""
+    import bisect
+
+    from iastm_coach.journal.chain import header_starts
+
+    found: set[tuple[Path, int]] = set()
+    for path in {p.file for p in errors if p.line is not None}:
+        try:
+            text = decode_lenient(path.read_bytes())
+        except OSError:
+            continue
+        headers: list[int] = []
+        line, counted = 1, 0
+        for start in header_starts(text):
+            line += text.count("\n", counted, start)
+            counted = start
+            headers.append(line)
+        for problem in errors:
+            if problem.file == path and problem.line is not None:
+                at = bisect.bisect_right(headers, problem.line) - 1
+                if at >= 0:
+                    found.add((path, headers[at]))
+    return found
+
+
+def integrity_problems(directory: Path, integrity: IntegrityResult) -> list[JournalProblem]:
+    """The chain's breaks as errors; breaks explained by `journal repair`, and a missing
+    head, as warnings."""
+
+    def where(item: Break) -> Path:
+        return directory / item.file if item.file else directory
+
+    found = [
+        JournalProblem(where(item), item.line, f"integrity: {item.message}")
+        for item in integrity.breaks
+    ]
+    found.extend(
+        JournalProblem(where(item), item.line, f"integrity: {item.message} ({how})", "warning")
+        for item, how in integrity.explained
+    )
+    found.extend(
+        JournalProblem(where(item), item.line, f"integrity: {item.message}", "warning")
+        for item in integrity.notes
+    )
+    return found
 
 
 CHECK_VERSION: Final = 1  # `journal check --json`
@@ -119,7 +198,8 @@ CHECK_VERSION: Final = 1  # `journal check --json`
 
 def check_dict(report: CheckReport) -> dict[str, Any]:
     """`journal check --json`: `ok` is false when any problem is an error (exit 4); warnings
-    alone keep it true. Each problem once, in the order `check` lists them."""
+    alone keep it true. Each problem once, in the order `check` lists them; `integrity` is
+    the hash chain's verdict ("verified", "broken", "unchained" or "empty", and in words)."""
     problems = dict.fromkeys((str(p.file), p.line, p.severity, p.message) for p in report.problems)
     return {
         "check_version": CHECK_VERSION,
@@ -130,6 +210,13 @@ def check_dict(report: CheckReport) -> dict[str, Any]:
             {"file": file, "line": line, "severity": severity, "message": message}
             for file, line, severity, message in problems
         ],
+        "integrity": None
+        if report.integrity is None
+        else {
+            "status": report.integrity.status,
+            "verified": report.integrity.verified,
+            "text": report.integrity.text,
+        },
     }
 
 

@@ -39,7 +39,9 @@ def _from_schema_0(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 MIGRATIONS: Final[dict[int, Migration]] = {0: _from_schema_0}
 """`MIGRATIONS[n]` turns the fields of a schema-n record into schema n + 1."""
 
-RESERVED_FIELDS: Final = frozenset({"id", "at", "schema"})
+RESERVED_FIELDS: Final = frozenset({"id", "at", "schema", "chain"})
+"""Fields the journal writes itself; `chain` is the record's link in the hash chain (see
+`chain.py`): readers drop it, only `journal check` and the report's integrity look at it."""
 CHECK_HINT: Final = (
     "Run `iastm-coach journal check` to list every problem; "
     "`iastm-coach journal repair` moves damaged text aside and keeps the rest."
@@ -172,13 +174,22 @@ def _render_value(value: Any, *, top: bool) -> str:
 
 
 def render_record(
-    kind: str, record_id: str, at: datetime, schema: int, data: Mapping[str, Any]
+    kind: str,
+    record_id: str,
+    at: datetime,
+    schema: int,
+    data: Mapping[str, Any],
+    *,
+    chain: str | None = None,
 ) -> str:
-    """The TOML text of one record block, ending with its `schema` line."""
+    """The TOML text of one record block, ending with its `schema` line (its `chain` link,
+    when given, just before it)."""
     lines = [f"[[{kind}]]", f'id = "{record_id}"', f"at = {at.isoformat()}"]
     lines.extend(
         f"{_render_key(key)} = {_render_value(value, top=True)}" for key, value in data.items()
     )
+    if chain is not None:
+        lines.append(f'chain = "{chain}"')
     lines.append(f"schema = {schema}")
     return "\n".join(lines) + "\n"
 
@@ -310,6 +321,7 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
             rid = table.pop("id")
             at = table.pop("at")
             schema = table.pop("schema")
+            table.pop("chain", None)  # the hash chain's link: checked by `journal check`
             if schema != CURRENT_SCHEMA:
                 if schema > CURRENT_SCHEMA:
                     raise DataFileError(

@@ -13,7 +13,8 @@ lines it was), into `YYYY-MM.toml.damaged-<UTC timestamp>` next to the month
 file, fsyncs it, and only then replaces
 the month file with everything else (temporary file, fsync, atomic rename).
 Nothing is deleted: the side file and the new month file hold every byte of
-the old one.
+the old one. The chain numbers of the records moved are noted in `integrity.toml`
+(see `chain.py`): the hash chain then shows their gap as moved aside, not deleted.
 """
 
 from __future__ import annotations
@@ -24,21 +25,34 @@ from pathlib import Path
 
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import judge, split_blocks, value_problem, whole_document
+from iastm_coach.journal.chain import append_ledger, chained_numbers, ledger_entry
 from iastm_coach.journal.files import fsync_directory, replace_file, stamp_name, write_new_file
 from iastm_coach.journal.format import decode_lenient, record_problem
 
 
 def repair_journal(files: Sequence[Path], *, now: datetime | None) -> list[Path]:
-    """Move the damage of every month file aside (the caller holds the lock)."""
+    """Move the damage of every month file aside (the caller holds the lock). Chained
+    records moved aside are noted in `integrity.toml`, so that the gaps they leave in the
+    hash chain are explained rather than reported as deletions."""
     written: list[Path] = []
+    notes: list[str] = []
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     for path in files:
-        side = _repair_file(path, now)
-        if side is not None:
-            written.append(side)
+        moved = _repair_file(path, now)
+        if moved is None:
+            continue
+        side, numbers = moved
+        written.append(side)
+        if numbers:
+            notes.append(
+                ledger_entry("moved", moment, file=path.name, side_file=side.name, seqs=numbers)
+            )
+    if notes:
+        append_ledger(files[0].parent, notes)
     return written
 
 
-def _repair_file(path: Path, now: datetime | None) -> Path | None:
+def _repair_file(path: Path, now: datetime | None) -> tuple[Path, list[int]] | None:
     raw = path.read_bytes()
     text = decode_lenient(raw)
     document = whole_document(text)
@@ -72,7 +86,7 @@ def _repair_file(path: Path, now: datetime | None) -> Path | None:
     write_new_file(side, _side_text(path, bad, now))
     replace_file(path, kept.encode("utf-8", "surrogateescape"))
     fsync_directory(path.parent)
-    return side
+    return side, chained_numbers("".join(chunk for _, chunk in bad))
 
 
 def _side_text(path: Path, bad: list[tuple[int, str]], now: datetime | None) -> bytes:

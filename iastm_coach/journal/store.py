@@ -72,13 +72,28 @@ from iastm_coach.journal import records
 from iastm_coach.journal.cache import (
     CACHE_DIR,
     CACHE_FORMAT,
+    CHAIN_CACHE_NAME,
     INDEX_NAME,
     MonthSummary,
+    chain_blob,
     load_cache_blob,
+    read_chain_cache,
     read_summary_index,
     sha256,
     summary_blob,
     tail_rows,
+)
+from iastm_coach.journal.chain import (
+    GENESIS,
+    HEAD_NAME,
+    Break,
+    Head,
+    IntegrityResult,
+    MonthChain,
+    chain_value,
+    fingerprint,
+    head_text,
+    last_link,
 )
 from iastm_coach.journal.check import CheckReport, JournalProblem
 from iastm_coach.journal.files import (
@@ -107,6 +122,7 @@ from iastm_coach.journal.format import (
     Row,
     check_data,
     check_kind,
+    decode_lenient,
     decode_month,
     render_record,
     rows_from_text,
@@ -177,6 +193,8 @@ class Journal:
         self._lock_depth = 0
         self._summaries: dict[str, MonthSummary] | None = None
         self._summaries_changed = False
+        self._chains: dict[str, tuple[bytes, MonthChain]] | None = None
+        self._chains_changed = False
 
     def __repr__(self) -> str:
         return f"Journal({str(self.directory)!r})"
@@ -461,12 +479,48 @@ class Journal:
             check_kind(record.kind)
             if not is_record_id(record.id):
                 raise ValueError(f"{record.id!r} is not a journal record id: use prepare()")
-        payload = "\n".join(
-            render_record(r.kind, r.id, r.at, CURRENT_SCHEMA, dict(r.data)) for r in prepared
-        ).encode("utf-8")
+        path = paths.pop()
         with self.lock():
-            self._append_bytes(paths.pop(), payload)
+            seq, prev = self._chain_end(path)
+            texts = []
+            for record in prepared:
+                seq += 1
+                text = render_record(
+                    record.kind,
+                    record.id,
+                    record.at,
+                    CURRENT_SCHEMA,
+                    dict(record.data),
+                    chain=chain_value(seq, prev),
+                )
+                prev = fingerprint(text)
+                texts.append(text)
+            self._append_bytes(path, "\n".join(texts).encode("utf-8"))
+            self._write_head(Head(seq, prev, path.name, prepared[-1].id))
         return list(prepared)
+
+    def _chain_end(self, path: Path) -> tuple[int, str]:
+        """(number, fingerprint) of the record the next one appended to *path* links to:
+        the last chained record of *path*, or, when it has none, number 0 and the last
+        chained record of the newest earlier month file (see `chain.py`)."""
+        raw = self._read_month(path)
+        found = last_link(decode_lenient(raw)) if raw else None
+        if found is not None:
+            return found
+        for older in reversed(self.month_files()):
+            if older.name >= path.name:
+                continue
+            raw = self._read_month(older)
+            found = last_link(decode_lenient(raw)) if raw else None
+            if found is not None:
+                return 0, found[1]
+        return 0, GENESIS
+
+    def _write_head(self, head: Head) -> None:
+        """Best effort, after the record is on disk: a missing or stale head only means the
+        newest records cannot be checked for deletion (`journal check` says so)."""
+        with contextlib.suppress(OSError):
+            replace_file(self.directory / HEAD_NAME, head_text(head).encode(), durable=False)
 
     def _append_bytes(self, path: Path, payload: bytes) -> None:
         created = not path.exists()
@@ -644,6 +698,91 @@ class Journal:
         self._write_cache_file(self.directory / CACHE_DIR / INDEX_NAME, summary_blob(kept))
         self._summaries_changed = False
 
+    # -- the hash chain (see chain.py)
+
+    def integrity(self) -> IntegrityResult:
+        """Whether every chained record is there, unchanged, in the order written: each
+        month file's chain (cached, keyed by the SHA-256 of its bytes), the head and the
+        notes of `journal repair`. Damage does not stop it: it reads text, not records."""
+        from iastm_coach.journal.chain import read_head, read_ledger, verify
+
+        months: list[tuple[str, MonthChain]] = []
+        try:
+            for path in self.month_files():
+                raw = self._read_month(path)
+                if raw is not None:
+                    months.append((path.name, self.month_chain(path, raw)))
+        finally:
+            self._save_chain_cache()
+        return verify(
+            months, read_head(self.directory), read_ledger(self.directory), self._fingerprints
+        )
+
+    def accept_breaks(self, *, now: datetime | None = None) -> list[Break]:
+        """Note every unexplained break of the hash chain in `integrity.toml` as looked at
+        (`journal repair --accept-breaks`): `journal check` then lists them as warnings,
+        and the report still says the chain is broken. Returns the breaks noted."""
+        from iastm_coach.journal.chain import append_ledger, ledger_entry
+
+        moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+        with self.lock():
+            breaks = list(self.integrity().breaks)
+            if breaks:
+                append_ledger(
+                    self.directory,
+                    [
+                        ledger_entry(
+                            "accepted",
+                            moment,
+                            key=item.key,
+                            file=item.file,
+                            line=item.line or 0,
+                            message=item.message,
+                        )
+                        for item in breaks
+                    ],
+                )
+        return breaks
+
+    def month_chain(self, path: Path, raw: bytes, *, fresh: bool = False) -> MonthChain:
+        """The chain facts of the month file *path*, whose bytes are *raw*; *fresh*: worked
+        out from the text even when the cache has them (`journal check`)."""
+        from iastm_coach.journal.chain import month_chain
+
+        cache = self._chain_cache()
+        digest = sha256(raw)
+        cached = cache.get(path.name)
+        if cached is not None and cached[0] == digest and not fresh:
+            return cached[1]
+        month = month_chain(decode_lenient(raw))
+        cache[path.name] = (digest, month)
+        self._chains_changed = True
+        return month
+
+    def _fingerprints(self, name: str) -> set[str]:
+        from iastm_coach.journal.chain import fingerprints_of
+
+        raw = self._read_month(self.directory / name)
+        return fingerprints_of(decode_lenient(raw)) if raw else set()
+
+    def _chain_cache(self) -> dict[str, tuple[bytes, MonthChain]]:
+        if self._chains is None:
+            self._chains = {}
+            try:
+                blob = (self.directory / CACHE_DIR / CHAIN_CACHE_NAME).read_bytes()
+            except OSError:
+                blob = b""
+            self._chains = read_chain_cache(blob) if blob else {}
+        return self._chains
+
+    def _save_chain_cache(self) -> None:
+        if not self._chains_changed or self._chains is None:
+            return
+        names = {path.name for path in self.month_files()}
+        kept = {name: entry for name, entry in self._chains.items() if name in names}
+        self._write_cache_file(self.directory / CACHE_DIR / CHAIN_CACHE_NAME, chain_blob(kept))
+        self._chains_changed = False
+
     def get(self, record_id: str) -> Record | None:
         """The record with *record_id*, reading only the month its id points to."""
         if not is_record_id(record_id):
@@ -664,13 +803,18 @@ class Journal:
 
         moment = now if now is not None else datetime.now(UTC)
         require_aware(moment, "now")
-        return check_journal(
-            self.directory,
-            self.month_files(),
-            self.permission_problems(),
-            now=moment,
-            cached_rows=self._rows_for_check,
-        )
+        try:
+            return check_journal(
+                self.directory,
+                self.month_files(),
+                self.permission_problems(),
+                now=moment,
+                cached_rows=self._rows_for_check,
+                chain_of=lambda path, raw: self.month_chain(path, raw, fresh=True),
+                fingerprints=self._fingerprints,
+            )
+        finally:
+            self._save_chain_cache()
 
     def _rows_for_check(self, path: Path, raw: bytes) -> list[Row] | None:
         """The records of a month file as reading gives them (and caches them), their values

@@ -48,8 +48,11 @@ def test_a_check_from_the_cache_finds_what_a_check_from_the_text_finds(tmp_path:
     journal = odd_journal(tmp_path)
     now = AT + timedelta(days=2)
     from_text = check_journal(journal.directory, journal.month_files(), [], now=now)
-    assert {p.severity for p in from_text.problems} == {"warning"}
-    assert len(from_text.problems) == 5, from_text.problems
+    # The pasted, edited copy is also slipped into the hash chain: one error.
+    (inserted,) = from_text.errors
+    assert "is not part of the chain" in inserted.message
+    assert {p.severity for p in from_text.warnings} == {"warning"}
+    assert len(from_text.warnings) == 5, from_text.problems
     assert all(p.line is not None for p in from_text.problems)
     assert not (journal.directory / ".cache").exists()
     first = Journal(journal.directory).check_report(now=now)  # parses, and caches

@@ -114,7 +114,8 @@ def test_unknown_kind_is_refused(journal: Journal) -> None:
 
 
 def test_record_block_layout(journal: Journal) -> None:
-    """A record is one block: header, id, at, fields (nested tables inline), schema last."""
+    """A record is one block: header, id, at, fields (nested tables inline), its link in the
+    hash chain (number 1 of its month, linking to no record before it), schema last."""
     record = journal.append(
         "screening",
         {"region": "calf", "answers": {"fracture": False, "odd key": True}, "local": ["scar"]},
@@ -128,6 +129,7 @@ def test_record_block_layout(journal: Journal) -> None:
         'region = "calf"\n'
         'answers = { fracture = false, "odd key" = true }\n'
         'local = ["scar"]\n'
+        'chain = "1:00000000000000000000000000000000"\n'
         "schema = 1\n"
     )
 

@@ -199,13 +199,15 @@ def test_check_lists_every_problem_with_lines(journal: Journal) -> None:
 
 
 def test_check_warns_about_oddities(journal: Journal) -> None:
-    """Records moved by hand to another month or with an edited time are warnings."""
+    """Records moved by hand to another month or with an edited time are warnings (and, as
+    hand edits, an error of the hash chain: the record was changed after it was written)."""
     records = fill(journal, 2)
     path = journal.month_files()[0]
     text = path.read_text()
     path.write_text(text.replace(records[1].at.isoformat(), "2025-09-01T10:00:00+00:00"))
     report = journal.check_report()
-    assert report.errors == []
+    (error,) = report.errors
+    assert error.message.startswith(f"integrity: record {records[1].id}, the newest, was changed")
     (message,) = [w.message for w in report.warnings]  # one warning about its `at`, not two
     assert f"record {records[1].id}: `at` was changed to 2025-09-01T10:00:00+00:00" in message
     assert "belongs in 2025-09.toml" in message

@@ -1,0 +1,887 @@
+"""The journal's hash chain: a record deleted, changed or slipped in by hand is noticed.
+
+Every record the journal writes carries, just before its `schema` line::
+
+    chain = "1234:9f86d081884c7d659a2feaa0c55ad015"
+
+its number in the journal (1, 2, 3, ... in append order, across month files) and the
+fingerprint of the record before it: the first 128 bits of the SHA-256 of that record's
+text, from its `[[kind]]` line to its last non-blank character (its own `chain` line
+included; Windows line ends count as Unix ones). The first record of a month links to
+the last record of the month before, so a month file deleted in the middle of the
+journal leaves a gap in the numbers. The newest record is covered by the *head*,
+`.chain-head` in the journal directory (its number and fingerprint, rewritten after each
+append): without it, deleting or editing the newest record would go unnoticed.
+
+What this detects: a record deleted (a gap in the numbers), changed (the next record no
+longer holds its fingerprint, or the head does not), inserted (a number out of place, a
+fingerprint that links to nothing, or a record without a `chain` line among chained
+ones), a month file deleted, the newest records cut off. What it cannot do: stop
+someone who rewrites the chain from the changed record on (the recipe is this file); a
+key kept in the data directory would not change that, since whoever can edit the journal
+can read the key. It makes accidents and casual edits visible, not forgery impossible.
+
+Records written before the chain existed (iastm-coach 0.1) have no `chain` line; they
+are accepted as "unchained" before the first chained record. `journal repair` notes in
+`integrity.toml` which chained records it moved aside (and, with `--accept-breaks`, the
+breaks a person has looked at), so the chain stays meaningful: those gaps are explained,
+and still listed, rather than reported as deletions.
+
+The writer's cost: under the lock it reads the month file it appends to (or, for the
+first record of a month, the newest earlier month file) and finds the last complete
+chained record in it; no parse. The reader's: one SHA-256 per record, cached per month
+file (keyed, like the parse cache, by the SHA-256 of the file's bytes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Journal
+
+from iastm_coach.errors import CoachError
+from iastm_coach.journal.format import HEADER_LINE, MONTH_FILE
+from iastm_coach.journal.ids import is_record_id, record_id_time
+
+CHAIN_FIELD: Final = "chain"
+HASH_CHARS: Final = 32  # hex digits: 128 bits of SHA-256
+GENESIS: Final = "0" * HASH_CHARS  # what the first chained record links to
+HEAD_NAME: Final = ".chain-head"
+LEDGER_NAME: Final = "integrity.toml"
+_CHAIN_LINE: Final = re.compile(r'chain = "(\d{1,12}):([0-9a-f]{32})"[ \t]*$', re.MULTILINE)
+_CHAIN_AT: Final = "\nchain"
+_SCHEMA_AT: Final = "\nschema"
+_ID_AT: Final = '\nid = "'
+
+What = Literal["deleted", "edited", "inserted", "head-missing"]
+Status = Literal["verified", "broken", "unchained", "empty", "unreadable"]
+
+
+def fingerprint(block: str) -> str:
+    """The fingerprint of one record's text (a block of a month file, CRLF already LF).
+
+    What an editor may change without changing the record is left out: blanks at the
+    ends of lines, and the spelling of the `[[kind]]` line (indented, spaced, quoted,
+    commented: see README, "Editing by hand"). Any other change to the record's bytes
+    changes its fingerprint.
+    """
+    import hashlib  # here, not at start-up
+
+    text = block.rstrip(" \t\r\n")
+    if " \n" in text or "\t\n" in text or not _PLAIN_HEADER.match(text):
+        text = _canonical(text)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:HASH_CHARS]
+
+
+_PLAIN_HEADER: Final = re.compile(r"\[\[[a-z_]+\]\]\n")
+
+
+def _canonical(text: str) -> str:
+    lines = [line.rstrip(" \t") for line in text.split("\n")]
+    header = HEADER_LINE.match(lines[0])
+    if header is not None:
+        lines[0] = f"[[{header.group('kind')}]]"
+    return "\n".join(lines)
+
+
+def chain_value(seq: int, prev: str) -> str:
+    return f"{seq}:{prev}"
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
+def header_starts(text: str) -> list[int]:
+    """The offsets of the `[[kind]]` lines of *text* (the starts of its blocks)."""
+    found: list[int] = []
+    position = 0
+    while (bracket := text.find("[[", position)) >= 0:
+        start = text.rfind("\n", 0, bracket) + 1
+        if HEADER_LINE.match(text, start) is not None and (not found or found[-1] != start):
+            found.append(start)
+        end = text.find("\n", bracket)
+        if end < 0:
+            break
+        position = end + 1
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One complete chained record: its number (-1: its `chain` line is there but
+    unreadable), the fingerprint it holds, its own fingerprint, the offset of its
+    `[[kind]]` line in its month's text, and (once placed) its line and id."""
+
+    seq: int
+    prev: str
+    hash: str
+    offset: int
+    line: int = 0
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """Where the chain breaks: the file and line to look at, what happened, in words,
+    and a key that names this break alone (to note it as seen in `integrity.toml`)."""
+
+    what: What
+    file: str
+    line: int | None
+    message: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class MonthChain:
+    """What one month file brings to the chain, worked out from its text alone: its
+    first and last chained records (placed), the breaks between its own records, and the
+    complete records without a `chain` line before its first chained one (line, id):
+    unchained records from before the chain, or inserted ones if chained months came
+    earlier (decided with the months before)."""
+
+    first: Link | None
+    last: Link | None
+    breaks: tuple[Break, ...]
+    leading: tuple[tuple[int, str], ...]
+    chained: int
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _record_id(text: str, start: int, end: int) -> str:
+    at = text.find(_ID_AT, start, end)
+    if at < 0:
+        return ""
+    rid = text[at + len(_ID_AT) : at + len(_ID_AT) + 26]
+    return rid if is_record_id(rid) else ""
+
+
+def _complete(text: str, start: int, end: int) -> bool:
+    """Whether a block reached the end of its `schema` line: a record, not a torn tail."""
+    return _schema_line(text, start, end) >= 0
+
+
+_SCHEMA_LINE: Final = re.compile(r"schema[ \t]*=[ \t]*\d+[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
+
+
+def _schema_line(text: str, start: int, end: int) -> int:
+    """The offset of the first whole `schema = N` line in text[start:end], or -1."""
+    while (at := text.find(_SCHEMA_AT, start, end)) >= 0:
+        if _SCHEMA_LINE.match(text, at + 1, end):
+            return at
+        start = at + 1
+    return -1
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    starts = header_starts(text)
+    return [
+        (start, starts[n + 1] if n + 1 < len(starts) else len(text))
+        for n, start in enumerate(starts)
+    ]
+
+
+def _link_in(text: str, start: int, end: int) -> tuple[int, str, int] | None:
+    """(number, fingerprint held, end of the sealed text) of a complete chained block;
+    number -1 when its `chain` line is unreadable; None for a block without one or a torn
+    one.
+
+    The sealed text is the whole block, except when text after the record's `schema` line
+    stops the block from parsing (a torn record glued to it by a crash): then it ends with
+    the `schema` line, as `journal repair` will leave it.
+    """
+    at = text.find(_CHAIN_AT, start, end)
+    if at < 0:
+        return None
+    match = _CHAIN_LINE.match(text, at + 1, end)
+    after = at + 1 if match is None else match.end()
+    schema = _schema_line(text, after, end)
+    if schema < 0:
+        return None  # torn before its schema line: not a record
+    line_end = text.find("\n", schema + 1, end)
+    sealed = end
+    if line_end >= 0 and text[line_end:end].strip() and not _parses(text[start:end]):
+        sealed = line_end
+    if match is None:
+        return -1, "", sealed
+    return int(match.group(1)), match.group(2), sealed
+
+
+def _parses(block: str) -> bool:
+    from iastm_coach.journal.parser import TOMLDecodeError, loads
+
+    try:
+        loads(block)
+    except (TOMLDecodeError, UnicodeEncodeError):
+        return False
+    return True
+
+
+def last_link(text: str) -> tuple[int, str] | None:
+    """(number, fingerprint) of the last complete chained record in a month file's text:
+    what the writer links the next record to. No parse (unless text follows a record's
+    `schema` line): it looks at blocks from the end."""
+    text = _lf(text)
+    for start, end in reversed(_blocks(text)):
+        found = _link_in(text, start, end)
+        if found is not None and found[0] >= 0:
+            return found[0], fingerprint(text[start : found[2]])
+    return None
+
+
+# An event of the walk, turned into words once lines and ids are known:
+# (what, record it is about, its file, the other record, the other's file, key)
+_Event = tuple[str, Link, str, Link | None, str, str]
+
+
+class _Walker:
+    """Follows chained records in order and says where a link breaks and how.
+
+    A record follows the one before when its number is one more and it holds that
+    record's fingerprint. Otherwise: a gap in the numbers is a deletion; the right number
+    with another fingerprint means the record before was changed (or this one's link
+    was); a number already passed is an inserted copy; and a record that links to the
+    one before the previous shows that the previous was slipped in (likewise, a record
+    that links to the "copy" shows that the copy was the real one).
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[Link, str, int | None]] = []  # (link, file, event it caused)
+        self.events: list[_Event | None] = []
+        self.copy: tuple[Link, str, int] | None = None  # the last record taken for a copy
+
+    def reset(self, link: Link, file: str) -> None:
+        self.stack = [(link, file, None)]
+
+    def _event(self, event: _Event) -> int:
+        self.events.append(event)
+        return len(self.events) - 1
+
+    def feed(self, cur: Link, file: str) -> None:
+        if not self.stack:
+            self.stack.append((cur, file, None))
+            return
+        top, top_file, _ = self.stack[-1]
+        copy, self.copy = self.copy, None
+        if (
+            copy is not None
+            and cur.seq >= 0
+            and cur.seq == copy[0].seq + 1
+            and cur.prev == copy[0].hash
+            and not (cur.seq == top.seq + 1 and cur.prev == top.hash)
+        ):
+            # The "copy" was the real record, and the one before it was slipped in.
+            self.events[copy[2]] = None
+            _, _, caused = self.stack.pop()
+            if caused is not None:
+                self.events[caused] = None
+            self._event(("slipped", top, top_file, copy[0], copy[1], f"inserted:{top.hash}"))
+            self.stack.extend([(copy[0], copy[1], None), (cur, file, None)])
+        elif cur.seq < 0:
+            cause = self._event(("own", cur, file, None, "", f"edited:{top.seq + 1}:{cur.hash}"))
+            stand_in = Link(top.seq + 1, top.hash, cur.hash, cur.offset, cur.line, cur.id)
+            self.stack.append((stand_in, file, cause))
+        elif cur.seq == top.seq + 1 and cur.prev == top.hash:
+            self.stack.append((cur, file, None))
+        elif (
+            len(self.stack) >= 2
+            and cur.seq == self.stack[-2][0].seq + 1
+            and cur.prev == self.stack[-2][0].hash
+        ):
+            _, _, caused = self.stack.pop()
+            if caused is not None:
+                self.events[caused] = None
+            self._event(("slipped", top, top_file, cur, file, f"inserted:{top.hash}"))
+            self.stack.append((cur, file, None))
+        elif cur.seq == top.seq + 1:
+            key = f"edited:{top.seq}:{top.hash}"
+            self.stack.append((cur, file, self._event(("edited", top, top_file, cur, file, key))))
+        elif cur.seq > top.seq + 1:
+            key = f"deleted:{top.seq + 1}-{cur.seq - 1}"
+            self._event(("deleted", cur, file, top, top_file, key))
+            self.stack.append((cur, file, None))
+        else:
+            event = self._event(("copy", cur, file, top, top_file, f"inserted:{cur.hash}"))
+            self.copy = (cur, file, event)
+        del self.stack[:-2]
+
+    def found(self) -> list[_Event]:
+        return [event for event in self.events if event is not None]
+
+
+def _name(link: Link) -> str:
+    return f"record {link.id}" if link.id else "a record"
+
+
+def _at(link: Link, file: str, here: str) -> str:
+    return f"line {link.line}" if file == here else f"{file or 'this file'}, line {link.line}"
+
+
+def _words(event: _Event, hint: str = "") -> Break:
+    kind, link, file, other, other_file, key = event
+    if kind == "own":
+        return Break(
+            "edited",
+            file,
+            link.line,
+            f"{_name(link)} has a `chain` line that was changed by hand",
+            key,
+        )
+    if kind == "slipped":
+        return Break(
+            "inserted",
+            file,
+            link.line,
+            f"{_name(link)} is not part of the chain (no record links to it): added by hand?",
+            key,
+        )
+    if kind == "copy":
+        return Break(
+            "inserted",
+            file,
+            link.line,
+            f"{_name(link)} repeats chain number {link.seq}, used before it: a copy, or added "
+            "by hand?",
+            key,
+        )
+    assert other is not None
+    if kind == "edited":
+        return Break(
+            "edited",
+            file,
+            link.line,
+            f"{_name(link)} was changed after it was written (the record after it, at "
+            f"{_at(other, other_file, file)}, holds another fingerprint)",
+            key,
+        )
+    missing = link.seq - other.seq - 1
+    return Break(
+        "deleted",
+        file,
+        link.line,
+        f"{missing} record{'s were' if missing != 1 else ' was'} deleted before this one (after "
+        f"{_name(other)} at {_at(other, other_file, file)}){hint}; a hold may have been "
+        "among them",
+        key,
+    )
+
+
+def month_chain(text: str) -> MonthChain:
+    """The chain facts of one month file's text (decoded, a BOM already dropped)."""
+    text = _lf(text)
+    walker = _Walker()
+    first: Link | None = None
+    last: Link | None = None
+    leading: list[tuple[int, str]] = []
+    unchained: list[tuple[int, str]] = []
+    chained = 0
+    for start, end in _blocks(text):
+        found = _link_in(text, start, end)
+        if found is None:
+            if _complete(text, start, end):
+                where = (_line(text, start), _record_id(text, start, end))
+                (leading if first is None else unchained).append(where)
+            continue
+        chained += 1
+        link = Link(found[0], found[1], fingerprint(text[start : found[2]]), start)
+        if first is None:
+            first = link = _placed(text, link)
+        walker.feed(link, "")
+        last = walker.stack[-1][0]
+
+    def place(link: Link) -> Link:
+        return link if link.line else _placed(text, link)
+
+    breaks = [
+        _words((kind, place(link), file, None if other is None else place(other), o_file, key))
+        for kind, link, file, other, o_file, key in walker.found()
+    ]
+    breaks.extend(
+        Break(
+            "inserted",
+            "",
+            line,
+            _unchained_message(rid),
+            f"unchained:{rid}",
+        )
+        for line, rid in unchained
+    )
+    breaks.sort(key=lambda b: b.line or 0)
+    return MonthChain(
+        first, None if last is None else place(last), tuple(breaks), tuple(leading), chained
+    )
+
+
+def _placed(text: str, link: Link) -> Link:
+    end = text.find("\n[[", link.offset + 1)
+    rid = _record_id(text, link.offset, len(text) if end < 0 else end)
+    return Link(link.seq, link.prev, link.hash, link.offset, _line(text, link.offset), rid)
+
+
+# --- the whole journal ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The newest chained record as the writer left it: number, fingerprint, file, id."""
+
+    seq: int
+    hash: str
+    file: str
+    id: str
+
+
+def head_text(head: Head) -> str:
+    return (
+        "# The newest record of the journal's hash chain (see README, The journal).\n"
+        f"{head.seq} {head.hash} {head.file} {head.id}\n"
+    )
+
+
+def read_head(directory: Path) -> Head | None:
+    try:
+        text = (directory / HEAD_NAME).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and not line.startswith("#"):
+            seq, digest, file, rid = parts
+            if (
+                seq.isdigit()
+                and re.fullmatch("[0-9a-f]{32}", digest)
+                and MONTH_FILE.fullmatch(file)
+            ):
+                return Head(int(seq), digest, file, rid)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """What `journal repair` noted in `integrity.toml`: chain numbers it moved aside (with
+    when and where to), and breaks a person looked at and accepted (key -> when)."""
+
+    moved: Mapping[tuple[str, int], str]  # (month file, number) -> "moved aside by ..."
+    accepted: Mapping[str, str]  # break key -> "accepted on DATE"
+
+
+def read_ledger(directory: Path) -> Ledger:
+    from iastm_coach.journal.parser import TOMLDecodeError, loads
+
+    moved: dict[tuple[str, int], str] = {}
+    accepted: dict[str, str] = {}
+    try:
+        document = loads((directory / LEDGER_NAME).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError):
+        return Ledger(moved, accepted)
+    for entry in document.get("moved", []) if isinstance(document.get("moved"), list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("seqs"), list):
+            when = _day(entry.get("at"))
+            how = f"moved aside by `journal repair` on {when} into {entry.get('side_file', '?')}"
+            for seq in entry["seqs"]:
+                if isinstance(seq, int):
+                    moved[(str(entry.get("file", "")), seq)] = how
+    for entry in document.get("accepted", []) if isinstance(document.get("accepted"), list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            accepted[entry["key"]] = "accepted with `journal repair --accept-breaks` on " + (
+                _day(entry.get("at"))
+            )
+    return Ledger(moved, accepted)
+
+
+def _day(value: object) -> str:
+    return value.date().isoformat() if isinstance(value, datetime) else "an unknown day"
+
+
+def ledger_entry(kind: Literal["moved", "accepted"], at: datetime, **fields: object) -> str:
+    """One `[[moved]]` or `[[accepted]]` table for `integrity.toml`, rendered by tomli-w."""
+    import tomli_w
+
+    return "\n" + tomli_w.dumps({kind: [{"at": at, **fields}]})
+
+
+LEDGER_HEADER: Final = (
+    "# Written by `iastm-coach journal repair`: records of the hash chain it moved aside\n"
+    "# into side files ([[moved]]), and breaks of the chain a person looked at and accepted\n"
+    "# ([[accepted]]). `journal check` and the report keep listing them.\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrityResult:
+    """Whether the journal's records are all there, unchanged, in the order written.
+
+    `verified` is true only when every chained record links to the one before (gaps that
+    `journal repair` moved aside are explained, not breaks). `text` is one line for the
+    report, starting with "verified", "broken" or "not verified". `breaks` are the
+    unexplained breaks (errors in `journal check`); `explained` the breaks noted in
+    `integrity.toml` with how (warnings); `notes` anything else worth a warning.
+    """
+
+    status: Status
+    text: str
+    breaks: tuple[Break, ...] = ()
+    explained: tuple[tuple[Break, str], ...] = ()
+    notes: tuple[Break, ...] = ()
+    chained: int = 0
+    unchained: int = 0
+    unchained_before: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+
+def _months_between(before: str, after: str) -> list[str]:
+    def order(name: str) -> int:
+        return int(name[:4]) * 12 + int(name[5:7]) - 1
+
+    return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(order(before) + 1, order(after))]
+
+
+def verify(
+    months: Sequence[tuple[str, MonthChain]],
+    head: Head | None,
+    ledger: Ledger,
+    fingerprints: Callable[[str], Collection[str]],
+) -> IntegrityResult:
+    """Join the months' chains (oldest first) and the head into one verdict.
+
+    Numbers count within each month file; the first record of a month links to the
+    last chained record of the month file before it, as it was when that record was
+    written (*fingerprints*: every fingerprint of a month file, asked only when a record
+    was appended to an older month after a newer one began, as when a clock steps back).
+    """
+    breaks: list[Break] = []
+    legacy = 0
+    chained = 0
+    began: datetime | None = None
+    before: tuple[str, Link] | None = None  # the newest earlier month with chained records
+    lasts: dict[str, Link] = {}
+    for name, month in months:
+        if before is None:
+            legacy += len(month.leading)
+        else:
+            breaks.extend(
+                Break("inserted", name, line, _unchained_message(rid), f"{name}:unchained:{rid}")
+                for line, rid in month.leading
+            )
+        breaks.extend(
+            Break(b.what, name, b.line, b.message, f"{name}:{b.key}") for b in month.breaks
+        )
+        chained += month.chained
+        first, last = month.first, month.last
+        if first is None or last is None:
+            continue
+        lasts[name] = last
+        if first.seq > 1:
+            missing = first.seq - 1
+            breaks.append(
+                Break(
+                    "deleted",
+                    name,
+                    first.line,
+                    f"the first {_records(missing)} of this month {_were(missing)} deleted (the "
+                    f"first chained record here is number {first.seq}); a hold may have been "
+                    "among them",
+                    f"{name}:deleted:1-{missing}",
+                )
+            )
+        elif first.seq == 1 and before is None:
+            if first.prev != GENESIS:
+                breaks.append(
+                    Break(
+                        "deleted",
+                        name,
+                        first.line,
+                        f"{_name(first)} links to a record of an earlier month, but no earlier "
+                        "month file holds chained records: was one deleted? A hold may have "
+                        "been among its records",
+                        f"{name}:deleted:before",
+                    )
+                )
+        elif first.seq == 1 and before is not None:
+            earlier, previous = before
+            if first.prev != previous.hash and first.prev not in fingerprints(earlier):
+                gap = _months_between(earlier, name)
+                hint = (
+                    f"; no file is there for {', '.join(gap)}: was "
+                    f"{'it' if len(gap) == 1 else 'one'} deleted?"
+                    if 0 < len(gap) <= 24
+                    else ""
+                )
+                what = "the record it links to, the last of" if first.prev != GENESIS else "it"
+                breaks.append(
+                    Break(
+                        "deleted" if first.prev != GENESIS else "inserted",
+                        name,
+                        first.line,
+                        (
+                            f"{_name(first)} starts a new chain although {earlier} holds chained "
+                            "records: added by hand, or the journal was put together from "
+                            "several?"
+                        )
+                        if first.prev == GENESIS
+                        else (
+                            f"{_name(first)} links to a record that is not there ({what} "
+                            f"{earlier} when it was written, was deleted or changed{hint}); a "
+                            "hold may have been among the missing records"
+                        ),
+                        f"{name}:deleted:link",
+                    )
+                )
+        if began is None and first.id and before is None:
+            began = record_id_time(first.id)
+        before = (name, last)
+    notes: list[Break] = []
+    if head is not None:
+        breaks.extend(_head_breaks(head, lasts, {name for name, _ in months}))
+    elif before is not None:
+        notes.append(
+            Break(
+                "head-missing",
+                before[0],
+                None,
+                f"the newest records cannot be checked for deletion: {HEAD_NAME}, which "
+                "holds the newest record's fingerprint, is missing (it is written again with "
+                "the next record)",
+                "head",
+            )
+        )
+    return _verdict(breaks, notes, ledger, chained, legacy, began)
+
+
+def _head_breaks(head: Head, lasts: Mapping[str, Link], files: Collection[str]) -> list[Break]:
+    last = lasts.get(head.file)
+    if last is None:
+        gone = "is missing" if head.file not in files else "holds no chained record any more"
+        return [
+            Break(
+                "deleted",
+                head.file,
+                None,
+                f"the month file that held the newest record ({head.id}, number {head.seq} "
+                f"there) {gone}; a hold may have been among its records",
+                f"{head.file}:deleted:1-{head.seq}",
+            )
+        ]
+    if last.seq < head.seq:
+        count = head.seq - last.seq
+        return [
+            Break(
+                "deleted",
+                head.file,
+                last.line,
+                f"the newest {_records(count)} {_were(count)} deleted after this one (the "
+                f"journal ended with record {head.id}); a hold may have been among them",
+                f"{head.file}:deleted:{last.seq + 1}-{head.seq}",
+            )
+        ]
+    if last.seq == head.seq and last.hash != head.hash:
+        return [
+            Break(
+                "edited",
+                head.file,
+                last.line,
+                f"{_name(last)}, the newest, was changed after it was written (its "
+                f"fingerprint is not the one in {HEAD_NAME})",
+                f"{head.file}:edited:{last.seq}:{last.hash}",
+            )
+        ]
+    return []
+
+
+def _records(count: int) -> str:
+    return f"{count} record{'s' * (count != 1)}"
+
+
+def _were(count: int) -> str:
+    return "were" if count != 1 else "was"
+
+
+def _unchained_message(rid: str) -> str:
+    return (
+        f"record {rid or '(no id)'} has no `chain` line although records before it do: "
+        "added by hand, or written by an older iastm-coach?"
+    )
+
+
+def _explained(item: Break, ledger: Ledger) -> str | None:
+    if item.key in ledger.accepted:
+        return ledger.accepted[item.key]
+    file, _, rest = item.key.partition(":deleted:")
+    low, _, high = rest.partition("-")
+    if (
+        item.what == "deleted"
+        and low.isdigit()
+        and high.isdigit()
+        and int(high) - int(low) < 10_000
+    ):
+        hows = {ledger.moved.get((file, seq)) for seq in range(int(low), int(high) + 1)}
+        if None not in hows:
+            return "; ".join(sorted(how for how in hows if how))
+    return None
+
+
+def _verdict(
+    found: Iterable[Break],
+    notes: list[Break],
+    ledger: Ledger,
+    chained: int,
+    legacy: int,
+    began: datetime | None,
+) -> IntegrityResult:
+    breaks: list[Break] = []
+    explained: list[tuple[Break, str]] = []
+    for item in found:
+        how = _explained(item, ledger)
+        if how is None:
+            breaks.append(item)
+        else:
+            explained.append((item, how))
+    accepted = [item for item, how in explained if item.key in ledger.accepted]
+    before = (
+        f"; the {legacy} record{'s' * (legacy != 1)} before {began.date().isoformat()} were "
+        "written before the chain existed and are not covered"
+        if legacy and began is not None
+        else ""
+    )
+    if breaks or accepted:
+        shown = (breaks or accepted)[0]
+        where = f"{shown.file}, line {shown.line}" if shown.line is not None else shown.file
+        more = len(breaks or accepted) - 1
+        tail = f" (and {more} more: see `iastm-coach journal check`)" if more else ""
+        seen = "" if breaks else " (looked at and accepted with `journal repair --accept-breaks`)"
+        text = f"broken: {where}: {shown.message}{tail}{seen}"
+        status: Status = "broken"
+    elif chained:
+        moved = (
+            f"; {len(explained)} gap{'s' * (len(explained) != 1)} left by `journal repair` "
+            "(listed by `journal check`)"
+            if explained
+            else ""
+        )
+        unchecked = "; the newest record could not be checked (no head file)" if notes else ""
+        linked = f"{chained} record{'s' * (chained != 1)}, each linked to the one before"
+        text = f"verified: {linked}{moved}{unchecked}{before}"
+        status = "verified"
+    elif legacy:
+        text = (
+            "not verified: no record carries a chain link yet (all were written by "
+            "iastm-coach 0.1, before the chain)"
+        )
+        status = "unchained"
+    else:
+        text = "not verified: the journal has no records yet"
+        status = "empty"
+    return IntegrityResult(
+        status,
+        text,
+        tuple(breaks),
+        tuple(explained),
+        tuple(notes),
+        chained,
+        legacy,
+        began if legacy else None,
+    )
+
+
+def fingerprints_of(text: str) -> set[str]:
+    """The fingerprint of every complete chained record of a month file's text."""
+    text = _lf(text)
+    found: set[str] = set()
+    for start, end in _blocks(text):
+        link = _link_in(text, start, end)
+        if link is not None:
+            found.add(fingerprint(text[start : link[2]]))
+    return found
+
+
+# --- month chains in the cache (plain tuples only: see cache._safe_unpickle) ---------------
+
+
+def plain_month(month: MonthChain) -> tuple[object, ...]:
+    def link(item: Link | None) -> tuple[object, ...] | None:
+        if item is None:
+            return None
+        return (item.seq, item.prev, item.hash, item.offset, item.line, item.id)
+
+    return (
+        link(month.first),
+        link(month.last),
+        tuple((b.what, b.file, b.line, b.message, b.key) for b in month.breaks),
+        month.leading,
+        month.chained,
+    )
+
+
+def month_from_plain(plain: object) -> MonthChain | None:
+    """The `MonthChain` of `plain_month`, or None when *plain* is not one."""
+    if not (isinstance(plain, tuple) and len(plain) == 5):
+        return None
+    first, last, breaks, leading, chained = plain
+    try:
+        month = MonthChain(
+            None if first is None else Link(*first),
+            None if last is None else Link(*last),
+            tuple(Break(*b) for b in breaks),
+            tuple((int(line), str(rid)) for line, rid in leading),
+            int(chained),
+        )
+    except (TypeError, ValueError):
+        return None
+    links = [link for link in (month.first, month.last) if link is not None]
+    if not all(
+        isinstance(x.seq, int) and isinstance(x.prev, str) and isinstance(x.hash, str)
+        for x in links
+    ):
+        return None
+    if not all(isinstance(b.message, str) and isinstance(b.key, str) for b in month.breaks):
+        return None
+    return month
+
+
+def chained_numbers(text: str) -> list[int]:
+    """The numbers of the complete chained records in *text* (damage moved aside)."""
+    text = _lf(text)
+    found = [_link_in(text, start, end) for start, end in _blocks(text)]
+    return [link[0] for link in found if link is not None and link[0] >= 0]
+
+
+def append_ledger(directory: Path, entries: Sequence[str]) -> None:
+    """Add *entries* (from `ledger_entry`) to `integrity.toml`: private, appended, flushed."""
+    import os
+
+    from iastm_coach.journal.files import FILE_MODE, write_all
+    from iastm_coach.paths import binary
+
+    path = directory / LEDGER_NAME
+    fd = os.open(path, binary(os.O_WRONLY | os.O_APPEND | os.O_CREAT), FILE_MODE)
+    try:
+        payload = "".join(entries)
+        if os.fstat(fd).st_size == 0:
+            payload = LEDGER_HEADER + payload
+        write_all(fd, payload.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def journal_integrity(journal: Journal) -> IntegrityResult:
+    """THE answer to "was this journal's integrity verified?" for the report and `history`:
+    `journal.integrity()`, and "not verified" (never an exception) when a month file
+    cannot be read at all."""
+    try:
+        return journal.integrity()
+    except (OSError, CoachError) as error:
+        return IntegrityResult("unreadable", f"not verified: {error}")
