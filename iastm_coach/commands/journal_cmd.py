@@ -95,7 +95,7 @@ def cmd_check(
         )
     files = f"{report.files} file{'s' * (report.files != 1)}"
     typer.echo(f"Journal OK: {report.records} record{'s' * (report.records != 1)} in {files}.")
-    if report.integrity is not None:
+    if report.integrity is not None and report.integrity.status != "empty":
         typer.echo(f"Integrity {report.integrity.text}.")
 
 

@@ -308,8 +308,8 @@ class _Walker:
             self.stack.append((cur, file, self._event(("edited", top, top_file, cur, file, key))))
         elif cur.seq > top.seq + 1:
             key = f"deleted:{top.seq + 1}-{cur.seq - 1}"
-            self._event(("deleted", cur, file, top, top_file, key))
-            self.stack.append((cur, file, None))
+            cause = self._event(("deleted", cur, file, top, top_file, key))
+            self.stack.append((cur, file, cause))
         else:
             event = self._event(("copy", cur, file, top, top_file, f"inserted:{cur.hash}"))
             self.copy = (cur, file, event)
@@ -472,6 +472,7 @@ class Ledger:
     when and where to), and breaks a person looked at and accepted (key -> when)."""
 
     moved: Mapping[tuple[str, int], str]  # (month file, number) -> "moved aside by ..."
+    moved_hashes: Collection[str]  # the fingerprints of the records moved aside
     accepted: Mapping[str, str]  # break key -> "accepted on DATE"
 
 
@@ -479,11 +480,12 @@ def read_ledger(directory: Path) -> Ledger:
     from iastm_coach.journal.parser import TOMLDecodeError, loads
 
     moved: dict[tuple[str, int], str] = {}
+    hashes: set[str] = set()
     accepted: dict[str, str] = {}
     try:
         document = loads((directory / LEDGER_NAME).read_text("utf-8"))
     except (OSError, UnicodeDecodeError, TOMLDecodeError):
-        return Ledger(moved, accepted)
+        return Ledger(moved, hashes, accepted)
     for entry in document.get("moved", []) if isinstance(document.get("moved"), list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("seqs"), list):
             when = _day(entry.get("at"))
@@ -491,12 +493,13 @@ def read_ledger(directory: Path) -> Ledger:
             for seq in entry["seqs"]:
                 if isinstance(seq, int):
                     moved[(str(entry.get("file", "")), seq)] = how
+            hashes.update(h for h in entry.get("hashes", ()) if isinstance(h, str))
     for entry in document.get("accepted", []) if isinstance(document.get("accepted"), list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
             accepted[entry["key"]] = "accepted with `journal repair --accept-breaks` on " + (
                 _day(entry.get("at"))
             )
-    return Ledger(moved, accepted)
+    return Ledger(moved, hashes, accepted)
 
 
 def _day(value: object) -> str:
@@ -612,34 +615,10 @@ def verify(
                 )
         elif first.seq == 1 and before is not None:
             earlier, previous = before
-            if first.prev != previous.hash and first.prev not in fingerprints(earlier):
-                gap = _months_between(earlier, name)
-                hint = (
-                    f"; no file is there for {', '.join(gap)}: was "
-                    f"{'it' if len(gap) == 1 else 'one'} deleted?"
-                    if 0 < len(gap) <= 24
-                    else ""
-                )
-                what = "the record it links to, the last of" if first.prev != GENESIS else "it"
-                breaks.append(
-                    Break(
-                        "deleted" if first.prev != GENESIS else "inserted",
-                        name,
-                        first.line,
-                        (
-                            f"{_name(first)} starts a new chain although {earlier} holds chained "
-                            "records: added by hand, or the journal was put together from "
-                            "several?"
-                        )
-                        if first.prev == GENESIS
-                        else (
-                            f"{_name(first)} links to a record that is not there ({what} "
-                            f"{earlier} when it was written, was deleted or changed{hint}); a "
-                            "hold may have been among the missing records"
-                        ),
-                        f"{name}:deleted:link",
-                    )
-                )
+            if first.prev in ledger.moved_hashes:
+                pass  # the record it links to was damaged and moved aside: noted below
+            elif first.prev != previous.hash and first.prev not in fingerprints(earlier):
+                breaks.append(_month_link_break(name, first, earlier, previous))
         if began is None and first.id and before is None:
             began = record_id_time(first.id)
         before = (name, last)
@@ -659,6 +638,42 @@ def verify(
             )
         )
     return _verdict(breaks, notes, ledger, chained, legacy, began)
+
+
+def _month_link_break(name: str, first: Link, earlier: str, previous: Link) -> Break:
+    """The first record of *name* does not link to the last chained record of *earlier*."""
+    key = f"{name}:deleted:link"
+    if first.prev == GENESIS:
+        return Break(
+            "inserted",
+            name,
+            first.line,
+            f"{_name(first)} starts a new chain although {earlier} holds chained records: "
+            "added by hand, or the journal was put together from several?",
+            key,
+        )
+    gap = _months_between(earlier, name)
+    if gap:
+        which = "it" if len(gap) == 1 else "one"
+        shown = ", ".join(gap) if len(gap) <= 12 else f"{gap[0]} to {gap[-1]}"
+        return Break(
+            "deleted",
+            name,
+            first.line,
+            f"{_name(first)} links to a record that is not there (the last of {earlier}, when "
+            f"it was written, or of a month after it; no file is there for {shown}: was "
+            f"{which} deleted?); a hold may have been among the missing records",
+            key,
+        )
+    return Break(
+        "deleted",
+        earlier,
+        previous.line,
+        f"{_name(previous)}, the last of this month, was changed after it was written, or "
+        f"records after it were deleted ({_name(first)}, the first of {name}, links to another "
+        "record); a hold may have been among them",
+        key,
+    )
 
 
 def _head_breaks(head: Head, lasts: Mapping[str, Link], files: Collection[str]) -> list[Break]:
@@ -747,8 +762,13 @@ def _verdict(
         how = _explained(item, ledger)
         if how is None:
             breaks.append(item)
-        else:
+        elif item.key in ledger.accepted:
             explained.append((item, how))
+        else:  # a gap `journal repair` left: not a deletion
+            low, high = item.key.rpartition(":")[2].split("-")
+            count = int(high) - int(low) + 1
+            message = f"{_records(count)} before this one {_were(count)} damaged: {how}"
+            explained.append((Break(item.what, item.file, item.line, message, item.key), how))
     accepted = [item for item, how in explained if item.key in ledger.accepted]
     before = (
         f"; the {legacy} record{'s' * (legacy != 1)} before {began.date().isoformat()} were "
@@ -851,11 +871,19 @@ def month_from_plain(plain: object) -> MonthChain | None:
     return month
 
 
-def chained_numbers(text: str) -> list[int]:
-    """The numbers of the complete chained records in *text* (damage moved aside)."""
+def chained_records(text: str) -> tuple[list[int], list[str]]:
+    """The numbers and fingerprints of the complete chained records in *text* (damage
+    `journal repair` moves aside)."""
     text = _lf(text)
-    found = [_link_in(text, start, end) for start, end in _blocks(text)]
-    return [link[0] for link in found if link is not None and link[0] >= 0]
+    numbers: list[int] = []
+    hashes: list[str] = []
+    for start, end in _blocks(text):
+        link = _link_in(text, start, end)
+        if link is not None:
+            hashes.append(fingerprint(text[start : link[2]]))
+            if link[0] >= 0:
+                numbers.append(link[0])
+    return numbers, hashes
 
 
 def append_ledger(directory: Path, entries: Sequence[str]) -> None:

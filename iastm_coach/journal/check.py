@@ -183,7 +183,12 @@ def integrity_problems(directory: Path, integrity: IntegrityResult) -> list[Jour
         for item in integrity.breaks
     ]
     found.extend(
-        JournalProblem(where(item), item.line, f"integrity: {item.message} ({how})", "warning")
+        JournalProblem(
+            where(item),
+            item.line,
+            f"integrity: {item.message}" + ("" if item.message.endswith(how) else f" ({how})"),
+            "warning",
+        )
         for item, how in integrity.explained
     )
     found.extend(

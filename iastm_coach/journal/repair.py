@@ -25,7 +25,7 @@ from pathlib import Path
 
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import judge, split_blocks, value_problem, whole_document
-from iastm_coach.journal.chain import append_ledger, chained_numbers, ledger_entry
+from iastm_coach.journal.chain import append_ledger, chained_records, ledger_entry
 from iastm_coach.journal.files import fsync_directory, replace_file, stamp_name, write_new_file
 from iastm_coach.journal.format import decode_lenient, record_problem
 
@@ -41,18 +41,27 @@ def repair_journal(files: Sequence[Path], *, now: datetime | None) -> list[Path]
         moved = _repair_file(path, now)
         if moved is None:
             continue
-        side, numbers = moved
+        side, (numbers, hashes) = moved
         written.append(side)
-        if numbers:
+        if hashes:
             notes.append(
-                ledger_entry("moved", moment, file=path.name, side_file=side.name, seqs=numbers)
+                ledger_entry(
+                    "moved",
+                    moment,
+                    file=path.name,
+                    side_file=side.name,
+                    seqs=numbers,
+                    hashes=hashes,
+                )
             )
     if notes:
         append_ledger(files[0].parent, notes)
     return written
 
 
-def _repair_file(path: Path, now: datetime | None) -> tuple[Path, list[int]] | None:
+def _repair_file(
+    path: Path, now: datetime | None
+) -> tuple[Path, tuple[list[int], list[str]]] | None:
     raw = path.read_bytes()
     text = decode_lenient(raw)
     document = whole_document(text)
@@ -86,7 +95,7 @@ def _repair_file(path: Path, now: datetime | None) -> tuple[Path, list[int]] | N
     write_new_file(side, _side_text(path, bad, now))
     replace_file(path, kept.encode("utf-8", "surrogateescape"))
     fsync_directory(path.parent)
-    return side, chained_numbers("".join(chunk for _, chunk in bad))
+    return side, chained_records("".join(chunk for _, chunk in bad))
 
 
 def _side_text(path: Path, bad: list[tuple[int, str]], now: datetime | None) -> bytes:

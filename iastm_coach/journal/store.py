@@ -762,8 +762,11 @@ class Journal:
     def _fingerprints(self, name: str) -> set[str]:
         from iastm_coach.journal.chain import fingerprints_of
 
-        raw = self._read_month(self.directory / name)
-        return fingerprints_of(decode_lenient(raw)) if raw else set()
+        try:
+            raw = (self.directory / name).read_bytes()
+        except OSError:
+            return set()
+        return fingerprints_of(decode_lenient(raw))
 
     def _chain_cache(self) -> dict[str, tuple[bytes, MonthChain]]:
         if self._chains is None:

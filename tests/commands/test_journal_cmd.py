@@ -53,7 +53,10 @@ def test_check_on_a_healthy_journal(runner: CliRunner) -> None:
     fill(3)
     result = runner.invoke(journal_app, ["check"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert result.stdout == "Journal OK: 3 records in 3 files.\n"
+    assert result.stdout == (
+        "Journal OK: 3 records in 3 files.\n"
+        "Integrity verified: 3 records, each linked to the one before.\n"
+    )
 
 
 def test_check_on_an_empty_journal(runner: CliRunner) -> None:
@@ -233,8 +236,12 @@ def test_check_lists_every_problem_in_every_file_at_once(runner: CliRunner) -> N
     error = result.exception
     assert isinstance(error, DataFileError)
     assert error.exit_code == 4
-    assert error.message == "The journal has 4 problems (1 readable record):"
-    assert error.problems == [
+    assert error.message == "The journal has 5 problems (1 readable record):"
+    # The record without `soreness` was changed by hand: the hash chain says so (the
+    # records with damage in them are said once, as damage).
+    *damage, changed = error.problems
+    assert changed.startswith(f"{third}, line {header}: integrity: record {ids[2]}, the newest")
+    assert damage == [
         f"{first}, line {bad_side}: session {ids[0]}: "
         "side: must be one of left, right, none (got 'middle')",
         f"{first}, line {bad_soreness}: session {ids[0]}: "
@@ -251,7 +258,8 @@ def test_check_lists_every_problem_in_every_file_at_once(runner: CliRunner) -> N
 
 def test_each_warning_is_printed_once_and_warnings_keep_exit_0(runner: CliRunner) -> None:
     """An edited `at`, a pasted copy of that record, an unknown field, a loose file: each said
-    once, on stderr, and the journal is still OK (exit 0)."""
+    once, on stderr; they are breaks of the hash chain (exit 4), and once the person has
+    accepted those the journal is OK (exit 0) with the same warnings."""
     from iastm_coach.cli import app
 
     journal = fill(2)
@@ -263,9 +271,15 @@ def test_each_warning_is_printed_once_and_warnings_keep_exit_0(runner: CliRunner
     path.write_text(edited + "\n" + edited)
     path.chmod(0o644)
     result = runner.invoke(app, ["journal", "check"])
+    assert result.exit_code == 4, result.output
+    assert "integrity: record" in result.stderr
+    accept = runner.invoke(app, ["journal", "repair", "--accept-breaks"])
+    assert accept.exit_code == 0 and "Accepted" in accept.output, accept.output
+    path.chmod(0o644)  # repair made it private again
+    result = runner.invoke(app, ["journal", "check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Journal OK: 3 records in 2 files.\n"
-    warnings_ = result.stderr.splitlines()
+    assert result.stdout.startswith("Journal OK: 3 records in 2 files.\nIntegrity broken: ")
+    warnings_ = [line for line in result.stderr.splitlines() if "integrity: " not in line]
     assert len(warnings_) == len(set(warnings_)) == 4, warnings_
     assert all(line.startswith("Warning: ") for line in warnings_)
     assert sum("`at` was changed" in line for line in warnings_) == 1
@@ -276,12 +290,16 @@ def test_each_warning_is_printed_once_and_warnings_keep_exit_0(runner: CliRunner
 
 def test_a_missing_field_is_read_with_its_default_everywhere(runner: CliRunner) -> None:
     """A deleted `soreness` line: history reads the session (soreness not answered), check
-    agrees (a warning, exit 0) and repair has nothing to move."""
+    agrees (a warning) but says the record was changed (exit 4); repair has nothing to
+    move, and once the person accepts the change, check exits 0."""
     from iastm_coach.cli import app
 
     path = one_logged_session(runner)
     hand_edit(path, "soreness = 4", "")
     assert runner.invoke(app, ["history"]).exit_code == 0
+    check = runner.invoke(app, ["journal", "check"])
+    assert check.exit_code == 4 and "was changed after it was written" in check.stderr
+    assert runner.invoke(app, ["journal", "repair", "--accept-breaks"]).exit_code == 0
     check = runner.invoke(app, ["journal", "check"])
     assert check.exit_code == 0
     assert "soreness: is missing (it must be a whole number from -1 to 10)" in check.stderr
@@ -358,6 +376,11 @@ def test_check_json(runner: CliRunner, isolated_home: Path) -> None:
         "records": 0,
         "files": 0,
         "problems": [],
+        "integrity": {
+            "status": "empty",
+            "verified": False,
+            "text": "not verified: the journal has no records yet",
+        },
     }
 
     path = damage(fill(2))
