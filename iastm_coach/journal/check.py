@@ -97,9 +97,9 @@ def check_journal(
     The hash chain is verified from the same bytes (see `chain.py`): each break is an
     error, a break `journal repair` noted in `integrity.toml` a warning.
     """
-    from iastm_coach.journal.chain import month_chain
+    from iastm_coach.journal.chain import month_chain_of
 
-    chain_of = chain_of or (lambda path, raw: month_chain(decode_lenient(raw)))
+    chain_of = chain_of or (lambda path, raw: month_chain_of(raw))
     months: list[tuple[str, MonthChain]] = []
     problems = list(permission_problems)
     seen: dict[str, tuple[Path, _Found]] = {}

@@ -631,19 +631,58 @@ class Journal:
             if found:
                 yield found
 
-    def records_of(self, kinds: Collection[str]) -> list[Record]:
+    def records_of(self, kinds: Collection[str], *, unbroken: bool = False) -> list[Record]:
         """Every record of *kinds*, oldest month first, reading only the month files that
-        can hold any (for rare kinds such as holds: seconds of parsing saved after years)."""
+        can hold any (for rare kinds such as holds: seconds of parsing saved after years).
+
+        *unbroken*: also verify the hash chain (from the same bytes; each month's chain is
+        cached) and raise `DataFileError` on a break nobody accepted, as for damage: a
+        deleted or changed record may have been a hold (`safety.holds` asks for this).
+        """
         wanted = frozenset(kinds)
         found: list[Record] = []
+        chains: list[tuple[str, MonthChain]] | None = [] if unbroken else None
         for month in self._months_where(
-            lambda summary: not wanted.isdisjoint(summary.kinds), newest_first=False
+            lambda summary: not wanted.isdisjoint(summary.kinds),
+            newest_first=False,
+            chains=chains,
         ):
             found.extend(r for r in month if r.kind in wanted)
+        if chains is not None:
+            self._refuse_breaks(chains)
         return found
 
+    def _refuse_breaks(self, chains: list[tuple[str, MonthChain]]) -> None:
+        from iastm_coach.journal.chain import read_head, read_ledger, verify
+
+        result = verify(
+            chains, read_head(self.directory), read_ledger(self.directory), self._fingerprints
+        )
+        if not result.breaks:
+            return
+        first = result.breaks[0]
+        path = self.directory / first.file
+        where = f"{path}, line {first.line}" if first.line is not None else str(path)
+        more = len(result.breaks) - 1
+        raise DataFileError(
+            f"The journal's hash chain is broken at {where}: {first.message}"
+            + (f" (and {more} more)." if more else "."),
+            hint=(
+                "A record was deleted, changed or added by hand, and a red-flag hold may "
+                "have been among them, so iastm-coach cannot tell what is safe. "
+                "`iastm-coach journal check` lists every break. If you know why (you "
+                "changed or deleted it yourself, or restored an older copy), run "
+                "`iastm-coach journal repair --accept-breaks`: it notes that you looked, "
+                "and the report keeps showing it."
+            ),
+        )
+
     def _months_where(
-        self, holds: Callable[[MonthSummary], bool], *, newest_first: bool
+        self,
+        holds: Callable[[MonthSummary], bool],
+        *,
+        newest_first: bool,
+        chains: list[tuple[str, MonthChain]] | None = None,
     ) -> Iterator[list[Record]]:
         """The records of each month file whose summary passes *holds*.
 
@@ -661,6 +700,8 @@ class Journal:
                 if raw is None:
                     continue
                 digest = sha256(raw)
+                if chains is not None:
+                    chains.append((path.name, self.month_chain(path, raw, digest=digest)))
                 summary = index.get(path.name)
                 if summary is None or summary.size != len(raw) or summary.digest != digest:
                     # Parsed (and refused if damaged) for its summary; its rows are cached
@@ -674,6 +715,7 @@ class Journal:
                     yield self._load_passing(path, raw)
         finally:
             self._save_summary_index()
+            self._save_chain_cache()
 
     def _summary_index(self) -> dict[str, MonthSummary]:
         if self._summaries is None:
@@ -744,17 +786,19 @@ class Journal:
                 )
         return breaks
 
-    def month_chain(self, path: Path, raw: bytes, *, fresh: bool = False) -> MonthChain:
+    def month_chain(
+        self, path: Path, raw: bytes, *, fresh: bool = False, digest: bytes | None = None
+    ) -> MonthChain:
         """The chain facts of the month file *path*, whose bytes are *raw*; *fresh*: worked
         out from the text even when the cache has them (`journal check`)."""
-        from iastm_coach.journal.chain import month_chain
+        from iastm_coach.journal.chain import month_chain_of
 
         cache = self._chain_cache()
-        digest = sha256(raw)
+        digest = digest or sha256(raw)
         cached = cache.get(path.name)
         if cached is not None and cached[0] == digest and not fresh:
             return cached[1]
-        month = month_chain(decode_lenient(raw))
+        month = month_chain_of(raw)
         cache[path.name] = (digest, month)
         self._chains_changed = True
         return month

@@ -156,8 +156,10 @@ def hold_state(journal: Journal) -> HoldState:
 
 def hold_records(journal: Journal) -> list[Record]:
     """Every hold and hold_clear record. Holds are rare and `session` asks for them every
-    time, so the journal parses only the month files that can hold any."""
-    return journal.records_of({records.HOLD, records.HOLD_CLEAR})
+    time, so the journal parses only the month files that can hold any. A break in the
+    journal's hash chain stops here like damage (exit 4): a deleted record may have been
+    a hold."""
+    return journal.records_of({records.HOLD, records.HOLD_CLEAR}, unbroken=True)
 
 
 def active_holds(journal: Journal) -> dict[str, Hold]:

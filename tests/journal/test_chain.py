@@ -368,3 +368,44 @@ def test_any_single_byte_change_to_a_record_is_found(tmp_path: Path, data: st.Da
         assert report.errors, (position, value)
     else:
         assert report.errors  # damage, named by check
+
+
+def test_a_deleted_hold_stops_the_commands_that_read_holds(journal: Journal) -> None:
+    """The calf was on hold; the hold record is deleted by hand. Nothing can tell that it
+    was a hold, so `today` and `hold list` stop with exit 4 (as for damage), naming the
+    file and line, until the person accepts the break; the report still says "broken"."""
+    written = two_months(journal)
+    hold = next(r for r in written if r.kind == records.HOLD)
+    assert "calf" in runner.invoke(app, ["hold", "list"]).stdout
+    path, line = remove(journal, hold)
+    for command in (["today"], ["hold", "list"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 4, result.output
+        assert f"hash chain is broken at {path}, line {line}" in result.stderr
+        assert "a red-flag hold may have been among them" in result.stderr
+    assert runner.invoke(app, ["history", "--json"]).exit_code == 0  # shown, not refused
+    assert runner.invoke(app, ["journal", "repair", "--accept-breaks"]).exit_code == 0
+    assert runner.invoke(app, ["hold", "list"]).exit_code == 0
+    assert journal_integrity(journal).status == "broken"
+
+
+def test_the_quick_reading_of_a_month_agrees_with_reading_its_text(journal: Journal) -> None:
+    """`month_chain_of` (bytes, whole-file checks) gives what `month_chain` (block by
+    block) gives, for an untouched month and, falling back, for edited ones."""
+    from iastm_coach.journal.chain import month_chain, month_chain_of
+    from iastm_coach.journal.format import decode_lenient
+
+    written = two_months(journal)
+    path = journal.month_files()[0]
+    raw = path.read_bytes()
+    variants = [
+        raw,
+        "\ufeff".encode() + raw,
+        raw.replace(b"\n", b"\r\n"),
+        raw.replace(b"soreness = 3", b"soreness = 0"),
+        raw.replace(b"[[checkin]]", b"[[ checkin ]]"),
+        raw + b"\n[[sess",
+        raw.replace(written[1].id.encode(), b"01KGB7ZK009CR2JABBFS9PVKZD"),
+    ]
+    for variant in variants:
+        assert month_chain_of(variant) == month_chain(decode_lenient(variant))
