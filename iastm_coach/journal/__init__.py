@@ -2,4 +2,5 @@
 
 `store.Journal` is the API (append, read, questions such as `region_records`); the
 other modules are its parts: ids, format, parser, files, cache, blocks, check, repair,
-and records (the record kinds and their fields)."""
+chain (the hash chain that makes deletions and edits visible), and records (the record
+kinds and their fields)."""

@@ -631,6 +631,7 @@ def verify(
     began: datetime | None = None
     before: tuple[str, Link] | None = None  # the newest earlier month with chained records
     lasts: dict[str, Link] = {}
+    earlier_lasts: set[str] = set()
     for name, month in months:
         if before is None:
             legacy += len(month.leading)
@@ -675,13 +676,20 @@ def verify(
                 )
         elif first.seq == 1 and before is not None:
             earlier, previous = before
-            if first.prev in ledger.moved_hashes:
-                pass  # the record it links to was damaged and moved aside: noted below
-            elif first.prev != previous.hash and first.prev not in fingerprints(earlier):
+            if not (
+                first.prev in (GENESIS, previous.hash)
+                # A month file made later for an earlier date (`log --at` last month, a
+                # clock set back) sits between this month and the one it linked to, or
+                # made this month's link point into it: both are fine.
+                or first.prev in earlier_lasts
+                or first.prev in ledger.moved_hashes  # damaged, moved aside by repair
+                or first.prev in fingerprints(earlier)
+            ):
                 breaks.append(_month_link_break(name, first, earlier, previous))
         if began is None and first.id and before is None:
             began = record_id_time(first.id)
         before = (name, last)
+        earlier_lasts.add(last.hash)
     notes: list[Break] = []
     if head is not None:
         breaks.extend(_head_breaks(head, lasts, {name for name, _ in months}))
@@ -703,15 +711,6 @@ def verify(
 def _month_link_break(name: str, first: Link, earlier: str, previous: Link) -> Break:
     """The first record of *name* does not link to the last chained record of *earlier*."""
     key = f"{name}:deleted:link"
-    if first.prev == GENESIS:
-        return Break(
-            "inserted",
-            name,
-            first.line,
-            f"{_name(first)} starts a new chain although {earlier} holds chained records: "
-            "added by hand, or the journal was put together from several?",
-            key,
-        )
     gap = _months_between(earlier, name)
     if gap:
         which = "it" if len(gap) == 1 else "one"

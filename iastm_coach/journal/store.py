@@ -11,7 +11,13 @@ is written as one block::
     areas = [
         { name = "medial gastrocnemius", planned_s = 60, actual_s = 60, status = "done" },
     ]
+    chain = "12:3a2d9305e8c2caa0bb52d08ef128beb5"
     schema = 1
+
+The `chain` line links the record to the one before it (see `chain.py`): under the lock,
+the writer reads the month file it appends to (or the newest earlier one) for the last
+chained record's number and fingerprint, so an append stays one write; the head
+(`.chain-head`) is rewritten after it, best effort.
 
 Every value is rendered by tomli-w; nested tables are written inline so that a
 record is one self-contained block and `schema` is always its last line. That
@@ -48,8 +54,8 @@ parsed and nothing on a cache hit.
 
 The package, one job per module: `ids.py` (record ids, month names),
 `format.py` (rendering, parsing and checking records), `parser.py` (the one TOML
-parser), `files.py` (private files, durable writes, the lock), `cache.py` (the
-parse cache and month summaries), `blocks.py` (a month file as blocks),
+parser), `chain.py` (the hash chain), `files.py` (private files, durable writes, the
+lock), `cache.py` (the parse cache and month summaries), `blocks.py` (a month file as blocks),
 `check.py` and `repair.py`, `records.py` (kinds and fields) and this module (the
 `Journal` API). Only the standard library and tomli-w are imported at start-up
 (tomli-w, hashlib and pickle lazily): start-up time matters.

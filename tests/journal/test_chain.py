@@ -409,3 +409,22 @@ def test_the_quick_reading_of_a_month_agrees_with_reading_its_text(journal: Jour
     ]
     for variant in variants:
         assert month_chain_of(variant) == month_chain(decode_lenient(variant))
+
+
+def test_records_written_later_for_earlier_months_keep_the_chain(journal: Journal) -> None:
+    """`log --at` for a date before the journal began (a new, older month file), and for a
+    month in between that had no file: each new file links to what was before it then,
+    and the months written earlier still verify."""
+    two_months(journal)
+    journal.append(records.SESSION, example(records.SESSION), at=datetime(2026, 4, 2, tzinfo=UTC))
+    journal.append(records.SESSION, example(records.SESSION), at=datetime(2025, 6, 1, tzinfo=UTC))
+    journal.append(records.SESSION, example(records.SESSION), at=datetime(2026, 3, 1, tzinfo=UTC))
+    assert [p.name[:7] for p in journal.month_files()] == [
+        "2025-06",
+        "2026-01",
+        "2026-02",
+        "2026-03",
+        "2026-04",
+    ]
+    assert integrity_errors(journal) == []
+    assert journal_integrity(journal).verified
