@@ -24,8 +24,7 @@ sitting (both sides of one sitting together), so a sitting done during a hold is
 one line, not two.
 
 The journal's integrity (a deleted or edited record) is not a deviation of a
-session: `journal_integrity` answers it, and today it answers "not verified"
-because the journal has no hash chain yet.
+session: `journal_integrity` answers it from the journal's hash chain.
 """
 
 from __future__ import annotations
@@ -127,18 +126,15 @@ class Deviations:
 
 
 def journal_integrity(journal: Journal | None) -> Integrity:
-    """THE one call site for the journal's integrity in the report and `history`.
+    """THE one call site for the journal's integrity in the report and `history`: the
+    journal's hash chain, as `journal check` verifies it (`journal.chain`). Its text
+    starts with "verified", "broken" or "not verified"; it never raises."""
+    if journal is None:
+        return Integrity(verified=False, text="not verified: no journal was read")
+    from iastm_coach.journal.chain import journal_integrity as chain_integrity
 
-    The journal has no hash chain yet, so a deleted or edited record cannot be
-    detected: this says so, and never claims "verified". When the chain exists,
-    this function asks it (`journal check`'s verification) and nothing else changes.
-    """
-    del journal  # asked once the chain exists
-    return Integrity(
-        verified=False,
-        text="not verified: this journal keeps no hash chain yet, so a deleted or edited "
-        "record would not be noticed",
-    )
+    result = chain_integrity(journal)
+    return Integrity(verified=result.verified, text=result.text)
 
 
 # --- the facts of protocol files ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The issue's "done when": editing an installed or signed file, overriding rest, logging
 during a hold, or deleting a journal record each shows up in the report (the last as the
-journal's integrity, which is "not verified" until the journal keeps a hash chain)."""
+journal's integrity, from its hash chain)."""
 
 from __future__ import annotations
 
@@ -104,17 +104,20 @@ def test_logging_during_a_hold(isolated_home: Path) -> None:
     assert "Session during a hold** (1)" in box()
 
 
-def test_deleting_a_journal_record_is_never_shown_as_verified(isolated_home: Path) -> None:
-    """Without a hash chain a deleted hold cannot be detected: the report says the
-    journal's integrity was not verified, before and after the deletion."""
+def test_deleting_a_journal_record_shows_in_the_report_and_in_check(isolated_home: Path) -> None:
+    """A logged session places a hold; the report says the journal's integrity was
+    verified. The hold (and the session after it) are deleted by hand: the report's
+    Deviations box says the integrity is broken and where, and `journal check` exits 4."""
     assert run("log", "calf", "--soreness", "8", "--when", ago(60))[0] == 0
-    assert "Journal integrity: not verified" in box()
+    assert "Journal integrity: verified: 3 records" in box()  # the hold, then both sides
     (month,) = (isolated_home / "journal").glob("*.toml")
     text = month.read_text()
     month.write_text(text[: text.index("[[hold]]")])
     code, out = run("report", "--format", "json")
     assert code == 0 and json.loads(out)["journal_integrity"]["verified"] is False
-    assert "Journal integrity: not verified" in box()
+    assert f"Journal integrity: broken: {month.name}: the month file that held the newest" in box()
+    code, out = run("journal", "check")
+    assert code == 4 and "holds no chained record any more" in out
 
 
 def test_report_schema_option() -> None:

@@ -190,12 +190,16 @@ def test_changed_files_come_first_and_markers_per_session(tmp_path: Path) -> Non
     assert found.session_kinds() == {one.id: ["clock-set"]}
 
 
-def test_integrity_is_never_claimed_without_a_chain(tmp_path: Path) -> None:
-    """Until the journal keeps a hash chain, the one call site says "not verified"."""
+def test_integrity_comes_from_the_hash_chain(tmp_path: Path) -> None:
+    """The one call site asks the journal's hash chain: nothing to verify in an empty
+    journal, "verified" once records link up; without a journal, never "verified"."""
     j = make_journal(tmp_path)
     state = journal_integrity(j)
     assert not state.verified and state.text.startswith("not verified")
-    assert find_deviations([], facts={}).integrity == state
+    add_session(j, started=T0)
+    state = journal_integrity(j)
+    assert state.verified and state.text.startswith("verified: 1 record")
+    assert not find_deviations([], facts={}).integrity.verified
 
 
 def test_plan_facts_read_from_files_by_fingerprint(tmp_path: Path) -> None:
