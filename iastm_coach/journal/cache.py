@@ -7,7 +7,8 @@ answer them. Only plain data and datetime types are unpickled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -22,6 +23,23 @@ CACHE_FORMAT: Final = 4  # bump when the cached rows change meaning (e.g. a migr
 # 3: rows in file order (the order they were appended), not sorted by time
 # 4: a record's `chain` link is not one of its fields
 _CACHE_CLASSES: Final = frozenset({"datetime", "date", "timezone", "timedelta"})
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a month is parsed or unpickled: tens of
+    thousands of small objects, none in a reference cycle, would otherwise be rescanned
+    over and over (about half the time of reading a warm ten-year journal)."""
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _safe_unpickle(blob: bytes) -> Any:

@@ -81,6 +81,7 @@ def check_journal(
     *,
     now: datetime,
     cached_rows: Callable[[Path, bytes], Sequence[Row] | None] = lambda path, raw: None,
+    clean: Callable[[Path, bytes, Sequence[Row]], None] = lambda path, raw, rows: None,
     chain_of: Callable[[Path, bytes], MonthChain] | None = None,
     fingerprints: Callable[[str], Collection[str]] = lambda name: (),
 ) -> CheckReport:
@@ -91,7 +92,8 @@ def check_journal(
     `records.FIELDS`. Each problem is listed once. A file that reads (*cached_rows*:
     the rows reading gives, from the parse cache when its exact bytes were parsed
     before, keyed by their SHA-256) is checked from those records; any change to the
-    file changes the key, and it is parsed again. A file reading refuses is read
+    file changes the key, and it is parsed again. *clean* hears of each file whose rows
+    passed every check (they can then be cached). A file reading refuses is read
     block by block to say where and why.
 
     The hash chain is verified from the same bytes (see `chain.py`): each break is an
@@ -113,6 +115,8 @@ def check_journal(
         months.append((path.name, chain_of(path, raw)))
         rows = cached_rows(path, raw)
         checked = _check_cached(path, raw, rows, now) if rows is not None else None
+        if checked is not None and rows is not None:
+            clean(path, raw, rows)  # every value checked: the rows may be cached
         file_problems, found = checked if checked is not None else _check_file(path, raw, now)
         for item in found:
             count += item.readable

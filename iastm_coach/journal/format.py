@@ -287,9 +287,10 @@ Row = tuple[str, str, datetime, int, dict[str, Any]]
 """A record as stored in the parse cache: (kind, id, at, schema, data)."""
 
 
-def rows_from_text(path: Path, text: str) -> list[Row]:
+def rows_from_text(path: Path, text: str, *, check_values: bool = True) -> list[Row]:
     """Parse one month file into rows in file order; raise DataFileError naming the file and
-    line of the first problem."""
+    line of the first problem. Without *check_values* the caller checks every field itself
+    (`journal check`, which must not check them twice)."""
     try:
         document = loads(text)
     except TOMLDecodeError as error:
@@ -340,7 +341,7 @@ def rows_from_text(path: Path, text: str) -> list[Row]:
                     ) from None
             if kind not in records.FIELDS:
                 raise _record_error(path, text, kind, index, unknown_kind_message(kind, rid))
-            wrong = records.problems_by_field(kind, table, missing=False)
+            wrong = records.problems_by_field(kind, table, missing=False) if check_values else []
             if wrong:
                 raise _value_error(path, text, kind, index, rid, wrong)
             placed.append((headers[kind][index], (kind, rid, at, CURRENT_SCHEMA, table)))

@@ -64,6 +64,7 @@ lock), `cache.py` (the parse cache and month summaries), `blocks.py` (a month fi
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import threading
 import warnings
@@ -83,6 +84,7 @@ from iastm_coach.journal.cache import (
     MonthSummary,
     chain_blob,
     load_cache_blob,
+    paused_gc,
     read_chain_cache,
     read_summary_index,
     sha256,
@@ -182,8 +184,7 @@ def _by_seq(record: Record) -> int:
     return record.seq
 
 
-def _by_time(record: Record) -> tuple[datetime, str]:
-    return (record.at, record.id)
+_BY_TIME: Final = operator.attrgetter("at", "id")  # records sort by time, then id
 
 
 class Journal:
@@ -201,6 +202,7 @@ class Journal:
         self._summaries_changed = False
         self._chains: dict[str, tuple[bytes, MonthChain]] | None = None
         self._chains_changed = False
+        self._parsed_for_check: set[Path] = set()
 
     def __repr__(self) -> str:
         return f"Journal({str(self.directory)!r})"
@@ -351,19 +353,20 @@ class Journal:
         if remembered is not None and remembered[0] == digest:
             self._memory.move_to_end(path)
             return remembered[1]
-        try:
-            rows = self._rows(path, raw, digest, keep=keep)
-        except DataFileError:
-            # A writer may be half-way through an append: look again under the lock.
-            if not self._can_lock():
-                raise
-            with self.lock():
-                raw = self._read_month(path) or b""
-            digest = sha256(raw)
-            rows = self._rows(path, raw, digest, keep=keep)
-        base = month_order(path.name) << SEQ_BITS
-        found = [Record(*row, seq=base + n) for n, row in enumerate(rows)]
-        found.sort(key=_by_time)
+        with paused_gc():
+            try:
+                rows = self._rows(path, raw, digest, keep=keep)
+            except DataFileError:
+                # A writer may be half-way through an append: look again under the lock.
+                if not self._can_lock():
+                    raise
+                with self.lock():
+                    raw = self._read_month(path) or b""
+                digest = sha256(raw)
+                rows = self._rows(path, raw, digest, keep=keep)
+            base = month_order(path.name) << SEQ_BITS
+            found = [Record(*row, seq=base + n) for n, row in enumerate(rows)]
+            found.sort(key=_BY_TIME)
         self._note_summary(path, len(raw), digest, found)
         self._memory[path] = (digest, found)
         self._memory.move_to_end(path)
@@ -857,31 +860,39 @@ class Journal:
         moment = now if now is not None else datetime.now(UTC)
         require_aware(moment, "now")
         try:
-            return check_journal(
-                self.directory,
-                self.month_files(),
-                self.permission_problems(),
-                now=moment,
-                cached_rows=self._rows_for_check,
-                chain_of=lambda path, raw: self.month_chain(path, raw, fresh=True),
-                fingerprints=self._fingerprints,
-            )
+            with paused_gc():  # a whole journal of small objects, none in a cycle
+                return check_journal(
+                    self.directory,
+                    self.month_files(),
+                    self.permission_problems(),
+                    now=moment,
+                    cached_rows=self._rows_for_check,
+                    clean=self._cache_checked_rows,
+                    chain_of=lambda path, raw: self.month_chain(path, raw, fresh=True),
+                    fingerprints=self._fingerprints,
+                )
         finally:
             self._save_chain_cache()
 
     def _rows_for_check(self, path: Path, raw: bytes) -> list[Row] | None:
-        """The records of a month file as reading gives them (and caches them), their values
-        not checked (check checks every field itself); None when reading would refuse the
-        file: check then reads it block by block to say where and why."""
+        """The records of a month file as reading gives them, their values not checked
+        (check checks every field itself, once); None when reading would refuse the file:
+        check then reads it block by block to say where and why."""
         rows = self._cached_rows_unchecked(path, raw)
         if rows is not None:
             return rows
         try:
-            rows = rows_from_text(path, decode_month(path, raw))
+            rows = rows_from_text(path, decode_month(path, raw), check_values=False)
         except DataFileError:
             return None
-        self._write_cache(path, len(raw), sha256(raw), rows)
+        self._parsed_for_check.add(path)
         return rows
+
+    def _cache_checked_rows(self, path: Path, raw: bytes, rows: Sequence[Row]) -> None:
+        """Cache the rows check parsed, once it has checked every value of them."""
+        if path in self._parsed_for_check:
+            self._parsed_for_check.discard(path)
+            self._write_cache(path, len(raw), sha256(raw), list(rows))
 
     def repair(self, *, now: datetime | None = None) -> list[Path]:
         """Move the damaged parts of every month file into side files; the side files written."""
