@@ -374,16 +374,6 @@ def row_shape_fits(row: object) -> bool:
     )
 
 
-def usable_row(row: object) -> bool:
-    """Whether *row* (from the parse cache) is a record `rows_from_text` would give: its
-    shape, a known kind, and fields that fit FIELDS."""
-    if not (row_shape_fits(row) and isinstance(row, tuple)):
-        return False
-    kind: str = row[0]
-    data: dict[str, Any] = row[4]
-    return kind in records.FIELDS and not records.problems_by_field(kind, data, missing=False)
-
-
 def _value_error(
     path: Path, text: str, kind: str, index: int, rid: str, wrong: list[records.FieldProblem]
 ) -> DataFileError:

@@ -82,12 +82,15 @@ from iastm_coach.journal.cache import (
     CHAIN_CACHE_NAME,
     INDEX_NAME,
     MonthSummary,
+    cache_key,
     chain_blob,
     load_cache_blob,
     paused_gc,
     read_chain_cache,
     read_summary_index,
+    seal,
     sha256,
+    shared,
     summary_blob,
     tail_rows,
 )
@@ -203,6 +206,7 @@ class Journal:
         self._chains: dict[str, tuple[bytes, MonthChain]] | None = None
         self._chains_changed = False
         self._parsed_for_check: set[Path] = set()
+        self._key: bytes | None = None
 
     def __repr__(self) -> str:
         return f"Journal({str(self.directory)!r})"
@@ -416,7 +420,7 @@ class Journal:
             blob = self._cache_path(path).read_bytes()
         except OSError:
             return None
-        cached = load_cache_blob(blob, check_values=False)
+        cached = load_cache_blob(blob, self._cache_key(create=False), check_values=False)
         if cached is not None and cached[0] == len(raw) and cached[1] == sha256(raw):
             return cached[2]
         return None
@@ -429,13 +433,26 @@ class Journal:
             blob = self._cache_path(path).read_bytes()
         except OSError:
             return None
-        return load_cache_blob(blob)
+        return load_cache_blob(blob, self._cache_key(create=False))
 
     def _write_cache(self, path: Path, size: int, digest: bytes, rows: list[Row]) -> None:
         import pickle
 
-        blob = pickle.dumps((CACHE_FORMAT, CURRENT_SCHEMA, size, digest, rows), protocol=5)
-        self._write_cache_file(self._cache_path(path), blob)
+        key = self._cache_key(create=True)
+        if key is None:
+            return
+        body = pickle.dumps((CACHE_FORMAT, CURRENT_SCHEMA, size, digest, shared(rows)), protocol=5)
+        self._write_cache_file(self._cache_path(path), seal(key, body))
+
+    def _cache_key(self, *, create: bool) -> bytes | None:
+        if self._key is None:
+            cache_dir = self.directory / CACHE_DIR
+            if create and not cache_dir.is_dir():
+                with contextlib.suppress(OSError):
+                    cache_dir.mkdir(mode=DIR_MODE)
+                    cache_dir.chmod(DIR_MODE)
+            self._key = cache_key(cache_dir, create=create)
+        return self._key
 
     def _write_cache_file(self, target: Path, blob: bytes) -> None:
         """Best effort: the cache only saves time, so any failure is ignored."""

@@ -75,23 +75,27 @@ def test_a_changed_file_is_checked_from_its_text(tmp_path: Path) -> None:
 
 def test_a_forged_cache_with_the_right_checksum_changes_nothing(tmp_path: Path) -> None:
     """A cache file rewritten by hand, with the month file's true checksum, to hold a value
-    the file does not (soreness 15) or a kind iastm-coach does not know: reading ignores it
-    and shows what the file says; check checks every cached record, finds the lie and
-    checks the file itself."""
+    the file does not (soreness 15, or a valid 8) or a kind iastm-coach does not know:
+    without the journal's cache key it is not sealed as iastm-coach seals it, so reading
+    ignores it and shows what the file says; check checks the file itself."""
     journal = Journal(tmp_path / "journal")
     written = journal.append(records.SESSION, example(records.SESSION, soreness=2), at=AT)
     assert Journal(journal.directory).recent() == [written]
     target = cache_file(journal, journal.month_files()[0])
-    version, schema, size, digest, rows = pickle.loads(target.read_bytes())
+    version, schema, size, digest, rows = pickle.loads(target.read_bytes()[32:])  # sealed
     assert version == cache.CACHE_FORMAT
     kind, rid, at, row_schema, data = rows[0]
+    other_key = bytes(32)  # a cache copied from another journal, or sealed by guesswork
     for forged in (
         (kind, rid, at, row_schema, {**data, "soreness": 15}),
         ("sesion", rid, at, row_schema, data),
+        (kind, rid, at, row_schema, {**data, "soreness": 8}),  # a valid value, not the file's
     ):
-        target.write_bytes(pickle.dumps((version, schema, size, digest, [forged])))
-        assert Journal(journal.directory).recent() == [written]
-        assert Journal(journal.directory).recent()[0].data["soreness"] == 2
-        target.write_bytes(pickle.dumps((version, schema, size, digest, [forged])))
+        body = pickle.dumps((version, schema, size, digest, [forged]))
+        for blob in (body, cache.seal(other_key, body)):
+            target.write_bytes(blob)
+            assert Journal(journal.directory).recent() == [written]
+            assert Journal(journal.directory).recent()[0].data["soreness"] == 2
+        target.write_bytes(cache.seal(other_key, body))
         report = Journal(journal.directory).check_report(now=AT)
         assert (report.problems, report.records) == ([], 1), forged  # what the file says
