@@ -158,25 +158,38 @@ def cache_key(cache_dir: Path, *, create: bool) -> bytes | None:
 def shared(rows: Sequence[Row]) -> list[Row]:
     """*rows* with every repeated text (field names, kinds, short values) and time zone
     shared, for pickling: pickle writes a shared object once and refers to it after, so
-    the cache is less than half the size and loads two to three times faster."""
+    the cache is less than half the size, loads two to three times faster, and is even
+    written faster. Values are walked two levels deep (a record's fields, and the tables
+    in its lists, such as a session's areas), which is where the repeats are."""
     import sys
 
     intern = sys.intern
     zones: dict[Any, Any] = {}
+    short = _SHARED_TEXT
+
+    def text(value: Any) -> Any:
+        return intern(value) if type(value) is str and len(value) <= short else value
 
     def one(value: Any) -> Any:
         kind = type(value)
         if kind is str:
-            return intern(value) if len(value) <= _SHARED_TEXT else value
-        if kind is dict:
-            return {intern(key): one(item) for key, item in value.items()}
-        if kind is list:
-            return [one(item) for item in value]
+            return intern(value) if len(value) <= short else value
         if kind is datetime and value.tzinfo is not None:
-            return value.replace(tzinfo=zones.setdefault(value.tzinfo, value.tzinfo))
+            zone = value.tzinfo  # shared only with an equal zone of the same name
+            return value.replace(tzinfo=zones.setdefault((zone, zone.tzname(None)), zone))
+        if kind is list:
+            return [
+                {intern(k): text(v) for k, v in item.items()} if type(item) is dict else one(item)
+                for item in value
+            ]
+        if kind is dict:
+            return {intern(k): one(v) for k, v in value.items()}
         return value
 
-    return [(intern(kind), rid, one(at), schema, one(data)) for kind, rid, at, schema, data in rows]
+    return [
+        (intern(kind), rid, one(at), schema, {intern(k): one(v) for k, v in data.items()})
+        for kind, rid, at, schema, data in rows
+    ]
 
 
 _SHARED_TEXT: Final = 40  # longer texts (notes) rarely repeat
