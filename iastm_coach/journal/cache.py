@@ -2,7 +2,10 @@
 
 `<directory>/.cache/YYYY-MM.toml.pickle` holds a month's parsed rows; `summaries.pickle`
 the kinds and regions of each month, so that questions parse only the months that can
-answer them. Only plain data and datetime types are unpickled.
+answer them; `chains.pickle` each month's hash-chain facts (see `chain.py`). A month's
+rows are sealed with the journal's cache key (`.cache/key`) and the version of
+iastm-coach, and are only written once their values were checked, so a warm read need
+not check them again. Only plain data and datetime types are unpickled.
 """
 
 from __future__ import annotations
