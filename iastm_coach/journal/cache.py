@@ -286,17 +286,21 @@ def read_summary_index(path: Path) -> dict[str, MonthSummary]:
 CHAIN_CACHE_NAME: Final = "chains.pickle"
 
 
-def chain_blob(chains: Mapping[str, tuple[bytes, MonthChain]]) -> bytes:
-    """The chain facts of each month file (see `chain.py`), keyed by its SHA-256."""
+def chain_blob(key: bytes, chains: Mapping[str, tuple[bytes, MonthChain]]) -> bytes:
+    """The chain facts of each month file (see `chain.py`), keyed by its SHA-256, sealed
+    like the parse cache (so `journal check` can use them without working them out)."""
     import pickle
 
     plain = {name: (digest, plain_month(month)) for name, (digest, month) in chains.items()}
-    return pickle.dumps((CACHE_FORMAT, plain), protocol=5)
+    return seal(key, pickle.dumps((CACHE_FORMAT, plain), protocol=5))
 
 
-def read_chain_cache(blob: bytes) -> dict[str, tuple[bytes, MonthChain]]:
-    """The cached chain facts, or {} when *blob* is not ours (plain data only)."""
-    loaded = _safe_unpickle(blob)
+def read_chain_cache(key: bytes | None, blob: bytes) -> dict[str, tuple[bytes, MonthChain]]:
+    """The cached chain facts, or {} when *blob* is not ours, sealed with *key*."""
+    body = unseal(key, blob)
+    if body is None:
+        return {}
+    loaded = _safe_unpickle(body)
     if not (isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == CACHE_FORMAT):
         return {}
     found: dict[str, tuple[bytes, MonthChain]] = {}

@@ -812,17 +812,15 @@ class Journal:
                 )
         return breaks
 
-    def month_chain(
-        self, path: Path, raw: bytes, *, fresh: bool = False, digest: bytes | None = None
-    ) -> MonthChain:
-        """The chain facts of the month file *path*, whose bytes are *raw*; *fresh*: worked
-        out from the text even when the cache has them (`journal check`)."""
+    def month_chain(self, path: Path, raw: bytes, *, digest: bytes | None = None) -> MonthChain:
+        """The chain facts of the month file *path*, whose bytes are *raw* (from the sealed
+        cache when it has them for exactly these bytes)."""
         from iastm_coach.journal.chain import month_chain_of
 
         cache = self._chain_cache()
         digest = digest or sha256(raw)
         cached = cache.get(path.name)
-        if cached is not None and cached[0] == digest and not fresh:
+        if cached is not None and cached[0] == digest:
             return cached[1]
         month = month_chain_of(raw)
         cache[path.name] = (digest, month)
@@ -845,7 +843,7 @@ class Journal:
                 blob = (self.directory / CACHE_DIR / CHAIN_CACHE_NAME).read_bytes()
             except OSError:
                 blob = b""
-            self._chains = read_chain_cache(blob) if blob else {}
+            self._chains = read_chain_cache(self._cache_key(create=False), blob) if blob else {}
         return self._chains
 
     def _save_chain_cache(self) -> None:
@@ -853,7 +851,10 @@ class Journal:
             return
         names = {path.name for path in self.month_files()}
         kept = {name: entry for name, entry in self._chains.items() if name in names}
-        self._write_cache_file(self.directory / CACHE_DIR / CHAIN_CACHE_NAME, chain_blob(kept))
+        key = self._cache_key(create=True)
+        if key is not None:
+            blob = chain_blob(key, kept)
+            self._write_cache_file(self.directory / CACHE_DIR / CHAIN_CACHE_NAME, blob)
         self._chains_changed = False
 
     def get(self, record_id: str) -> Record | None:
@@ -885,7 +886,7 @@ class Journal:
                     now=moment,
                     cached_rows=self._rows_for_check,
                     clean=self._cache_checked_rows,
-                    chain_of=lambda path, raw: self.month_chain(path, raw, fresh=True),
+                    chain_of=self.month_chain,
                     fingerprints=self._fingerprints,
                 )
         finally:

@@ -428,3 +428,25 @@ def test_records_written_later_for_earlier_months_keep_the_chain(journal: Journa
     ]
     assert integrity_errors(journal) == []
     assert journal_integrity(journal).verified
+
+
+def test_a_chain_cache_made_by_hand_hides_nothing(journal: Journal) -> None:
+    """The month chains are cached, sealed like the parse cache: a cache file that says a
+    month is unbroken, without the journal's seal, is ignored and the deletion is found."""
+    import pickle
+
+    from iastm_coach.journal import cache
+    from iastm_coach.journal.chain import month_chain_of, plain_month
+
+    written = two_months(journal)
+    assert integrity_errors(journal) == []  # the chains are cached now
+    cached = journal.directory / ".cache" / cache.CHAIN_CACHE_NAME
+    assert cached.exists()
+    path = journal.month_files()[0]
+    unbroken = month_chain_of(path.read_bytes())
+    remove(journal, written[3])
+    forged = {path.name: (cache.sha256(path.read_bytes()), plain_month(unbroken))}
+    body = pickle.dumps((cache.CACHE_FORMAT, forged))
+    for blob in (body, cache.seal(bytes(32), body)):
+        cached.write_bytes(blob)
+        assert len(integrity_errors(journal)) == 1
