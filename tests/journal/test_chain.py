@@ -18,17 +18,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
-
 from iastm_coach.cli import app
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import split_blocks
 from iastm_coach.journal.chain import HEAD_NAME, LEDGER_NAME, journal_integrity
 from iastm_coach.journal.store import Journal, Record, records
 from tests.builders import example
+from tests.cli import runner  # commands run at a fixed moment (2 March 2026)
 
 T0 = datetime(2026, 1, 20, 18, 0, tzinfo=UTC)
-runner = CliRunner()
 
 
 @pytest.fixture(name="journal")
