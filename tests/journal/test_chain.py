@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from iastm_coach.cli import app
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import split_blocks
