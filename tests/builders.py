@@ -304,9 +304,16 @@ class CountingJournal(Journal):
         super().__init__(directory)
         self.loads: list[str] = []
 
-    def _load(self, path: Path, raw: bytes | None = None, *, keep: bool = True) -> list[Record]:
+    def _load(
+        self,
+        path: Path,
+        raw: bytes | None = None,
+        *,
+        keep: bool = True,
+        digest: bytes | None = None,
+    ) -> list[Record]:
         self.loads.append(path.name)
-        return super()._load(path, raw, keep=keep)
+        return super()._load(path, raw, keep=keep, digest=digest)
 
 
 # --- one valid record of each kind, as a plain table --------------------------------------------

@@ -376,9 +376,10 @@ def _words(event: _Event, hint: str = "") -> Break:
     )
 
 
-_RECORD: Final = re.compile(
-    rb'\[\[[a-z_]+\]\]\n(?:[^\n]*\n)*?chain = "(\d{1,12}):([0-9a-f]{32})"\nschema = \d+(?:\n|\Z)'
-)
+_CHAIN_TAIL: Final = re.compile(rb'\nchain = "(\d{1,12}):([0-9a-f]{32})"\nschema = \d+(?:\n|\Z)')
+_LINE_BRACKETS: Final = re.compile(rb"\n\[\[")
+_PLAIN_HEADERS: Final = re.compile(rb"\n\[\[[a-z_]+\]\]\n")
+_PLAIN_FIRST: Final = re.compile(rb"\[\[[a-z_]+\]\]\n")
 _BOM_BYTES: Final = "\ufeff".encode()
 
 
@@ -397,29 +398,40 @@ def _unbroken_month(raw: bytes) -> MonthChain | None:
     """`month_chain` of *raw* when it is records as the journal writes them (canonical
     `[[kind]]` lines, LF, no blanks at line ends, only blank lines between records) and
     their links all hold; None otherwise (the caller then reads it as text and says what
-    is wrong). Whole-file checks and comprehensions: a ten-year journal in a tenth of a
-    second."""
+    is wrong). Whole-file searches and comprehensions: a ten-year journal in about a
+    tenth of a second."""
     import hashlib
 
-    if b"\r" in raw or b" \n" in raw or b"\t\n" in raw:
-        return None
     bom = 3 if raw.startswith(_BOM_BYTES) else 0
-    matches = list(_RECORD.finditer(raw, bom))
-    if not matches:
+    tails = list(_CHAIN_TAIL.finditer(raw, bom))
+    if not tails or not raw.startswith(b"[[", bom):
         return None
-    # Every `[[` line starts a record that was matched, and only newlines lie between.
-    if raw.count(b"\n[[") + (raw[bom : bom + 2] == b"[[") != len(matches):
+    starts = [bom] + [found.start() + 1 for found in _LINE_BRACKETS.finditer(raw, bom)]
+    # Every `[[` line is a plain `[[kind]]` line, and each record, from its `[[kind]]` line
+    # to its `schema` line, holds one `chain` line: the n-th one.
+    plain = len(_PLAIN_HEADERS.findall(raw, bom)) + (_PLAIN_FIRST.match(raw, bom) is not None)
+    if len(starts) != len(tails) or plain != len(starts):
         return None
-    spans = [match.span() for match in matches]
-    ends = [bom] + [end for _, end in spans]
-    starts = [start for start, _ in spans] + [len(raw)]
-    if b"".join([raw[end:start] for end, start in zip(ends, starts, strict=True)]).strip(b"\n"):
+    ends = [found.end() for found in tails]
+    if not all(start < found.start() for start, found in zip(starts, tails, strict=True)):
+        return None
+    if not all(end <= start for end, start in zip(ends, starts[1:], strict=False)):
+        return None
+    gaps = [raw[end:start] for end, start in zip(ends, starts[1:], strict=False)]
+    if b"".join(gaps).strip(b"\n") or raw[ends[-1] :].strip(b"\n"):
+        return None
+    # Blanks at line ends and CRLF leave a record's fingerprint as it was (see
+    # `fingerprint`): in any record but the last they make the next link fail here, and
+    # the month is read as text; the last one is looked at now.
+    last = raw[starts[-1] : ends[-1]]
+    if b"\r" in last or b" \n" in last or b"\t\n" in last:
         return None
     sha256 = hashlib.sha256
+    spans = list(zip(starts, ends, strict=True))
     digests = [
         sha256(raw[start:end].rstrip(b"\n")).hexdigest()[:HASH_CHARS] for start, end in spans
     ]
-    groups = [match.groups() for match in matches]
+    groups = [found.groups() for found in tails]
     held = [prev.decode() for _, prev in groups]
     numbers = [int(number) for number, _ in groups]
     if held[1:] != digests[:-1] or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
@@ -433,7 +445,7 @@ def _unbroken_month(raw: bytes) -> MonthChain | None:
         valid = rid if is_record_id(rid) else ""
         return Link(numbers[n], held[n], digests[n], offset - bom, line, valid)
 
-    return MonthChain(placed(0), placed(len(matches) - 1), (), (), len(matches))
+    return MonthChain(placed(0), placed(len(tails) - 1), (), (), len(tails))
 
 
 def month_chain(text: str) -> MonthChain:

@@ -340,7 +340,14 @@ class Journal:
         year, month = int(match.group(1)), int(match.group(2))
         return month_start(year, month), next_month_start(year, month)
 
-    def _load(self, path: Path, raw: bytes | None = None, *, keep: bool = True) -> list[Record]:
+    def _load(
+        self,
+        path: Path,
+        raw: bytes | None = None,
+        *,
+        keep: bool = True,
+        digest: bytes | None = None,
+    ) -> list[Record]:
         """The records of one month file, oldest first.
 
         The parse is cached in memory and in `<directory>/.cache/` (private,
@@ -352,7 +359,7 @@ class Journal:
             raw = self._read_month(path)
         if raw is None:
             return []
-        digest = sha256(raw)
+        digest = digest or sha256(raw)  # the caller's, for exactly these bytes
         remembered = self._memory.get(path)
         if remembered is not None and remembered[0] == digest:
             self._memory.move_to_end(path)
@@ -628,11 +635,16 @@ class Journal:
                     yield record
 
     def _load_passing(
-        self, path: Path, raw: bytes | None = None, *, keep: bool = True
+        self,
+        path: Path,
+        raw: bytes | None = None,
+        *,
+        keep: bool = True,
+        digest: bytes | None = None,
     ) -> list[Record]:
         # A full scan would otherwise push the recent months out of memory for nothing.
         remembered = path in self._memory
-        found = self._load(path, raw, keep=keep)
+        found = self._load(path, raw, keep=keep, digest=digest)
         if not remembered:
             self._memory.pop(path, None)
         return found
@@ -732,13 +744,13 @@ class Journal:
                 if summary is None or summary.size != len(raw) or summary.digest != digest:
                     # Parsed (and refused if damaged) for its summary; its rows are cached
                     # only if it answers: the others need not be parsed again, nor kept.
-                    month = self._load_passing(path, raw, keep=False)
+                    month = self._load_passing(path, raw, keep=False, digest=digest)
                     if holds(index[path.name]):
                         rows = [_row(r) for r in sorted(month, key=_by_seq)]  # file order
                         self._write_cache(path, len(raw), digest, rows)
                         yield month
                 elif holds(summary):
-                    yield self._load_passing(path, raw)
+                    yield self._load_passing(path, raw, digest=digest)
         finally:
             self._save_summary_index()
             self._save_chain_cache()

@@ -404,6 +404,8 @@ def test_the_quick_reading_of_a_month_agrees_with_reading_its_text(journal: Jour
         raw.replace(b"soreness = 3", b"soreness = 0"),
         raw.replace(b"[[checkin]]", b"[[ checkin ]]"),
         raw + b"\n[[sess",
+        raw.replace(b"hours = 24\n", b"hours = 24 \n", 1),  # a blank after the first check-in
+        raw[: raw.rindex(b"\nchain")] + b" " + raw[raw.rindex(b"\nchain") :],  # in the last
         raw.replace(written[1].id.encode(), b"01KGB7ZK009CR2JABBFS9PVKZD"),
     ]
     for variant in variants:
