@@ -2,5 +2,5 @@
 
 `store.Journal` is the API (append, read, questions such as `region_records`); the
 other modules are its parts: ids, format, parser, files, cache, blocks, check, repair,
-chain (the hash chain that makes deletions and edits visible), and records (the record
-kinds and their fields)."""
+chain and integrity (the hash chain that makes deletions and edits visible, and its
+verdict), and records (the record kinds and their fields)."""

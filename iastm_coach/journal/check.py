@@ -11,14 +11,7 @@ from typing import Any, Final, Literal
 
 from iastm_coach.journal import records
 from iastm_coach.journal.blocks import judge, split_blocks, whole_document
-from iastm_coach.journal.chain import (
-    Break,
-    IntegrityResult,
-    MonthChain,
-    read_head,
-    read_ledger,
-    verify,
-)
+from iastm_coach.journal.chain import Break, MonthChain
 from iastm_coach.journal.format import (
     CURRENT_SCHEMA,
     RESERVED_FIELDS,
@@ -35,6 +28,7 @@ from iastm_coach.journal.format import (
     unknown_kind_message,
 )
 from iastm_coach.journal.ids import month_file_name, record_id_ms, record_id_time
+from iastm_coach.journal.integrity import IntegrityResult, read_head, read_ledger, verify
 from iastm_coach.journal.parser import TOMLDecodeError, loads
 
 

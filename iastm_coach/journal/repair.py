@@ -25,9 +25,10 @@ from pathlib import Path
 
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import judge, split_blocks, value_problem, whole_document
-from iastm_coach.journal.chain import append_ledger, chained_records, ledger_entry
+from iastm_coach.journal.chain import chained_records
 from iastm_coach.journal.files import fsync_directory, replace_file, stamp_name, write_new_file
 from iastm_coach.journal.format import decode_lenient, record_problem
+from iastm_coach.journal.integrity import append_ledger, ledger_entry
 
 
 def repair_journal(files: Sequence[Path], *, now: datetime | None) -> list[Path]:

@@ -54,8 +54,9 @@ parsed and nothing on a cache hit.
 
 The package, one job per module: `ids.py` (record ids, month names),
 `format.py` (rendering, parsing and checking records), `parser.py` (the one TOML
-parser), `chain.py` (the hash chain), `files.py` (private files, durable writes, the
-lock), `cache.py` (the parse cache and month summaries), `blocks.py` (a month file as blocks),
+parser), `chain.py` and `integrity.py` (the hash chain and its verdict), `files.py`
+(private files, durable writes, the lock), `cache.py` (the parse cache and month
+summaries), `blocks.py` (a month file as blocks),
 `check.py` and `repair.py`, `records.py` (kinds and fields) and this module (the
 `Journal` API). Only the standard library and tomli-w are imported at start-up
 (tomli-w, hashlib and pickle lazily): start-up time matters.
@@ -98,12 +99,9 @@ from iastm_coach.journal.chain import (
     GENESIS,
     HEAD_NAME,
     Break,
-    Head,
-    IntegrityResult,
     MonthChain,
     chain_value,
     fingerprint,
-    head_text,
     last_link,
 )
 from iastm_coach.journal.check import CheckReport, JournalProblem
@@ -147,6 +145,7 @@ from iastm_coach.journal.ids import (
     record_id_time,
     require_aware,
 )
+from iastm_coach.journal.integrity import Head, IntegrityResult, head_text
 from iastm_coach.journal.parser import TOMLDecodeError, loads
 from iastm_coach.paths import binary
 
@@ -691,7 +690,7 @@ class Journal:
         return found
 
     def _refuse_breaks(self, chains: list[tuple[str, MonthChain]]) -> None:
-        from iastm_coach.journal.chain import read_head, read_ledger, verify
+        from iastm_coach.journal.integrity import read_head, read_ledger, verify
 
         result = verify(
             chains, read_head(self.directory), read_ledger(self.directory), self._fingerprints
@@ -784,7 +783,7 @@ class Journal:
         """Whether every chained record is there, unchanged, in the order written: each
         month file's chain (cached, keyed by the SHA-256 of its bytes), the head and the
         notes of `journal repair`. Damage does not stop it: it reads text, not records."""
-        from iastm_coach.journal.chain import read_head, read_ledger, verify
+        from iastm_coach.journal.integrity import read_head, read_ledger, verify
 
         months: list[tuple[str, MonthChain]] = []
         try:
@@ -802,7 +801,7 @@ class Journal:
         """Note every unexplained break of the hash chain in `integrity.toml` as looked at
         (`journal repair --accept-breaks`): `journal check` then lists them as warnings,
         and the report still says the chain is broken. Returns the breaks noted."""
-        from iastm_coach.journal.chain import append_ledger, ledger_entry
+        from iastm_coach.journal.integrity import append_ledger, ledger_entry
 
         moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         with self.lock():

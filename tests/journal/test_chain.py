@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from iastm_coach.cli import app
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import split_blocks
-from iastm_coach.journal.chain import HEAD_NAME, LEDGER_NAME, journal_integrity
+from iastm_coach.journal.chain import HEAD_NAME, LEDGER_NAME
+from iastm_coach.journal.integrity import journal_integrity
 from iastm_coach.journal.store import Journal, Record, records
 from tests.builders import example
 from tests.cli import runner  # commands run at a fixed moment (2 March 2026)
