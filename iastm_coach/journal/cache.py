@@ -170,9 +170,6 @@ def shared(rows: Sequence[Row]) -> list[Row]:
     zones: dict[Any, Any] = {}
     short = _SHARED_TEXT
 
-    def text(value: Any) -> Any:
-        return intern(value) if type(value) is str and len(value) <= short else value
-
     def one(value: Any) -> Any:
         kind = type(value)
         if kind is str:
@@ -182,15 +179,36 @@ def shared(rows: Sequence[Row]) -> list[Row]:
             return value.replace(tzinfo=zones.setdefault((zone, zone.tzname(None)), zone))
         if kind is list:
             return [
-                {intern(k): text(v) for k, v in item.items()} if type(item) is dict else one(item)
+                {
+                    intern(k): intern(v) if type(v) is str and len(v) <= short else v
+                    for k, v in item.items()
+                }
+                if type(item) is dict
+                else one(item)
                 for item in value
             ]
         if kind is dict:
             return {intern(k): one(v) for k, v in value.items()}
         return value
 
+    nested = (list, dict, datetime)
     return [
-        (intern(kind), rid, one(at), schema, {intern(k): one(v) for k, v in data.items()})
+        (
+            intern(kind),
+            rid,
+            one(at),
+            schema,
+            {  # most values are short texts or numbers: no call for them
+                intern(k): (
+                    intern(v)
+                    if type(v) is str and len(v) <= short
+                    else one(v)
+                    if type(v) in nested
+                    else v
+                )
+                for k, v in data.items()
+            },
+        )
         for kind, rid, at, schema, data in rows
     ]
 
