@@ -15,10 +15,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.errors import DataFileError
-from iastm_coach.journal.chain import MonthChain, month_from_plain, plain_month
 from iastm_coach.journal.format import (
     CURRENT_SCHEMA,
     Record,
@@ -26,6 +25,9 @@ from iastm_coach.journal.format import (
     row_shape_fits,
     rows_from_text,
 )
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.chain import MonthChain
 
 CACHE_DIR: Final = ".cache"
 CACHE_FORMAT: Final = 5  # bump when the cached rows change meaning (e.g. a migration is fixed)
@@ -309,12 +311,16 @@ def chain_blob(key: bytes, chains: Mapping[str, tuple[bytes, MonthChain]]) -> by
     like the parse cache (so `journal check` can use them without working them out)."""
     import pickle
 
+    from iastm_coach.journal.chain import plain_month
+
     plain = {name: (digest, plain_month(month)) for name, (digest, month) in chains.items()}
     return seal(key, pickle.dumps((CACHE_FORMAT, plain), protocol=5))
 
 
 def read_chain_cache(key: bytes | None, blob: bytes) -> dict[str, tuple[bytes, MonthChain]]:
     """The cached chain facts, or {} when *blob* is not ours, sealed with *key*."""
+    from iastm_coach.journal.chain import month_from_plain
+
     body = unseal(key, blob)
     if body is None:
         return {}

@@ -7,11 +7,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from iastm_coach.journal import records
 from iastm_coach.journal.blocks import judge, split_blocks, whole_document
-from iastm_coach.journal.chain import Break, MonthChain
 from iastm_coach.journal.format import (
     CURRENT_SCHEMA,
     RESERVED_FIELDS,
@@ -28,8 +27,11 @@ from iastm_coach.journal.format import (
     unknown_kind_message,
 )
 from iastm_coach.journal.ids import month_file_name, record_id_ms, record_id_time
-from iastm_coach.journal.integrity import IntegrityResult, read_head, read_ledger, verify
 from iastm_coach.journal.parser import TOMLDecodeError, loads
+
+if TYPE_CHECKING:  # the hash chain is imported when check runs, not at start-up
+    from iastm_coach.journal.chain import Break, MonthChain
+    from iastm_coach.journal.integrity import IntegrityResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ def check_journal(
     error, a break `journal repair` noted in `integrity.toml` a warning.
     """
     from iastm_coach.journal.chain import month_chain_of
+    from iastm_coach.journal.integrity import read_head, read_ledger, verify
 
     chain_of = chain_of or (lambda path, raw: month_chain_of(raw))
     months: list[tuple[str, MonthChain]] = []

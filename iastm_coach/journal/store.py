@@ -73,7 +73,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.errors import DataFileError, UsageError
 from iastm_coach.journal import records
@@ -94,15 +94,6 @@ from iastm_coach.journal.cache import (
     shared,
     summary_blob,
     tail_rows,
-)
-from iastm_coach.journal.chain import (
-    GENESIS,
-    HEAD_NAME,
-    Break,
-    MonthChain,
-    chain_value,
-    fingerprint,
-    last_link,
 )
 from iastm_coach.journal.check import CheckReport, JournalProblem
 from iastm_coach.journal.files import (
@@ -145,9 +136,12 @@ from iastm_coach.journal.ids import (
     record_id_time,
     require_aware,
 )
-from iastm_coach.journal.integrity import Head, IntegrityResult, head_text
 from iastm_coach.journal.parser import TOMLDecodeError, loads
 from iastm_coach.paths import binary
+
+if TYPE_CHECKING:  # the hash chain is imported when a command writes or verifies it
+    from iastm_coach.journal.chain import Break, MonthChain
+    from iastm_coach.journal.integrity import Head, IntegrityResult
 
 # What other packages import from here (the journal's public face).
 __all__ = [
@@ -511,6 +505,9 @@ class Journal:
             check_kind(record.kind)
             if not is_record_id(record.id):
                 raise ValueError(f"{record.id!r} is not a journal record id: use prepare()")
+        from iastm_coach.journal.chain import chain_value, fingerprint
+        from iastm_coach.journal.integrity import Head
+
         path = paths.pop()
         with self.lock():
             seq, prev = self._chain_end(path)
@@ -535,6 +532,8 @@ class Journal:
         """(number, fingerprint) of the record the next one appended to *path* links to:
         the last chained record of *path*, or, when it has none, number 0 and the last
         chained record of the newest earlier month file (see `chain.py`)."""
+        from iastm_coach.journal.chain import GENESIS, last_link
+
         raw = self._read_month(path)
         found = last_link(decode_lenient(raw)) if raw else None
         if found is not None:
@@ -551,6 +550,9 @@ class Journal:
     def _write_head(self, head: Head) -> None:
         """Best effort, after the record is on disk: a missing or stale head only means the
         newest records cannot be checked for deletion (`journal check` says so)."""
+        from iastm_coach.journal.chain import HEAD_NAME
+        from iastm_coach.journal.integrity import head_text
+
         with contextlib.suppress(OSError):
             replace_file(self.directory / HEAD_NAME, head_text(head).encode(), durable=False)
 
