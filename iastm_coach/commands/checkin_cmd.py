@@ -39,10 +39,23 @@ def cmd_checkin(
         int | None,
         typer.Option(help=f"Soreness now, 0-10 ({SORENESS_ANCHORS}); answers without asking."),
     ] = None,
-    bruising: Annotated[bool, typer.Option("--bruising", help="Bruising beyond redness.")] = False,
-    numbness: Annotated[bool, typer.Option("--numbness", help="Numbness or tingling.")] = False,
-    swelling: Annotated[bool, typer.Option("--swelling", help="Swelling.")] = False,
-    worse: Annotated[bool, typer.Option("--worse", help="Soreness getting worse.")] = False,
+    bruising: Annotated[
+        bool | None,
+        typer.Option(
+            "--bruising/--no-bruising", help="Bruising beyond redness.", show_default=False
+        ),
+    ] = None,
+    numbness: Annotated[
+        bool | None,
+        typer.Option("--numbness/--no-numbness", help="Numbness or tingling.", show_default=False),
+    ] = None,
+    swelling: Annotated[
+        bool | None, typer.Option("--swelling/--no-swelling", help="Swelling.", show_default=False)
+    ] = None,
+    worse: Annotated[
+        bool | None,
+        typer.Option("--worse/--no-worse", help="Soreness getting worse.", show_default=False),
+    ] = None,
     hours: Annotated[
         int | None,
         typer.Option(
@@ -71,6 +84,7 @@ def cmd_checkin(
     journal = open_journal()
     clock = SystemClock()
     now = clock.now()
+    journal.check_writable(now)  # before the first question, not after the last
     if hours is not None and hours not in WINDOWS:
         raise UsageError(f"--hours must be 24, 48, 72 or 120 (got {hours})")
     if soreness is not None:
@@ -82,14 +96,23 @@ def cmd_checkin(
             )
         check_soreness(soreness)
         session = find_session(journal, session_id)
-        answers = {
-            "soreness": soreness,
-            "bruising": bruising,
-            "numbness": numbness,
-            "swelling": swelling,
-            "worse": worse,
-            "note": note,
-        }
+        given = {"bruising": bruising, "numbness": numbness, "swelling": swelling, "worse": worse}
+        answers: dict[str, Any] = {"soreness": soreness, "note": note}
+        if any(answer is None for answer in given.values()) and stdin_is_terminal():
+            # At a terminal, the warning signs not given as options are asked, not assumed.
+            follow_up_hours(session, hours, now)  # refuse before asking, not after
+            ask_and_record(
+                journal,
+                session,
+                hours=hours,
+                clock=clock,
+                talk=line_conversation(),
+                answers=answers,
+                given=given,
+                show_due=False,
+            )
+            return
+        answers.update({sign: answer for sign, answer in given.items() if answer is not None})
         record_checkin(journal, session, answers, hours=hours, now=now)
         return
     if session_id is not None:
@@ -122,36 +145,63 @@ def cmd_checkin(
 
 
 def ask_and_record(
-    journal: Journal, session: Record, *, hours: int, clock: Clock, talk: Conversation
+    journal: Journal,
+    session: Record,
+    *,
+    hours: int | None,
+    clock: Clock,
+    talk: Conversation,
+    answers: dict[str, Any] | None = None,
+    given: dict[str, bool | None] | None = None,
+    show_due: bool = True,
 ) -> None:
     """Ask one follow-up's questions, then record it (at the time the answers were given).
 
     The questions go through *talk*, as in a session: a wrong answer is asked
-    again, piped answers are echoed, input that ends is exit 2, Ctrl-C exit 130.
-    The warning signs have no default: each needs a y or an n.
+    again, piped answers are echoed. Input that ends (Ctrl-D, a pipe: exit 2) or
+    Ctrl-C (exit 130) keeps every answer given so far once the soreness is known,
+    with its holds; the warning signs not reached are recorded as not asked.
     """
     from iastm_coach.history.queries import DueCheckin, session_end
+    from iastm_coach.session.conversation import EndOfInput
+    from iastm_coach.session.followup_answers import ask_answers
     from iastm_coach.views.history import due_line
 
-    ended = session_end(session)
-    item = DueCheckin(
-        session,
-        hours,
-        ended + dt.timedelta(hours=WINDOWS[hours][0]),
-        ended + dt.timedelta(hours=WINDOWS[hours][1]),
-    )
-    talk.show(due_line(item))
-    answers: dict[str, Any] = {
-        "soreness": talk.ask_int(
-            f"Soreness of the treated area now ({SORENESS_ANCHORS})?", low=0, high=10
-        ),
-        "bruising": talk.confirm("Bruising beyond redness (blue, purple or spreading)?"),
-        "numbness": talk.confirm("Numbness or tingling?"),
-        "swelling": talk.confirm("Swelling?"),
-        "worse": talk.confirm("Is the soreness getting worse?"),
-        "note": talk.ask_text("A note for your journal?"),
-    }
+    if show_due and hours is not None:
+        ended = session_end(session)
+        item = DueCheckin(
+            session,
+            hours,
+            ended + dt.timedelta(hours=WINDOWS[hours][0]),
+            ended + dt.timedelta(hours=WINDOWS[hours][1]),
+        )
+        talk.show(due_line(item))
+    answers = {} if answers is None else answers
+    try:
+        ask_answers(talk, answers, given=given)
+    except (KeyboardInterrupt, EndOfInput) as stopped:
+        if "soreness" not in answers:
+            raise
+        record_checkin(journal, session, answers, hours=hours, now=clock.now())
+        from iastm_coach.errors import Interrupted
+
+        kept = (
+            "Kept the answers given so far (the questions not reached are recorded as not asked)."
+        )
+        if isinstance(stopped, EndOfInput):
+            raise EndOfInput(stopped.message, hint=kept) from None
+        raise Interrupted("Interrupted.", hint=kept) from None
     record_checkin(journal, session, answers, hours=hours, now=clock.now())
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person can be asked (standard input is a terminal)."""
+    import sys
+
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def line_conversation() -> Conversation:
@@ -175,6 +225,7 @@ def ask_all(journal: Journal, items: list[tuple[Record, int]], *, clock: Clock) 
             ask_and_record(journal, session, hours=hours, clock=clock, talk=talk)
             answered += 1
     except EndOfInput as error:
+        partly = error.hint is not None and error.hint.startswith("Kept")
         done = (
             f"{answered} check-in{'s' * (answered != 1)} answered before it "
             f"{'is' if answered == 1 else 'are'} recorded. "
@@ -182,6 +233,7 @@ def ask_all(journal: Journal, items: list[tuple[Record, int]], *, clock: Clock) 
         raise EndOfInput(
             error.message,
             hint=(done if answered else "")
+            + (f"{error.hint} " if partly else "")
             + "Run `iastm-coach checkin` in a terminal, pipe one answer per line, or give "
             "the answers as options: `iastm-coach checkin ID --soreness N`.",
         ) from None
@@ -223,17 +275,18 @@ def record_checkin(
     hours: int | None,
     now: dt.datetime,
 ) -> Record:
-    """Validate the follow-up, write the check-in, place holds for any red flag."""
+    """Validate the follow-up, then write the check-in and a hold for each red flag in one
+    write. A second answer to the same follow-up is a new record naming the one it
+    corrects (`corrects`): both are kept, the newest counts."""
     from iastm_coach.history.queries import (
         checkins_of,
         follow_up_due,
         place_label,
         session_baseline,
     )
-    from iastm_coach.journal import records
     from iastm_coach.safety.followups import required_follow_ups
-    from iastm_coach.safety.holds import place_hold
     from iastm_coach.safety.redflags import checkin_flags
+    from iastm_coach.session.followup_answers import checkin_fields, not_asked_line, write_checkin
     from iastm_coach.views.ui import say_literal
 
     earlier = checkins_of(journal, session)
@@ -241,24 +294,24 @@ def record_checkin(
         due = follow_up_due(session, earlier, now)
         hours = due.hours if due is not None else None
     hours = follow_up_hours(session, hours, now)
-    data: dict[str, Any] = {
-        "session": session.id,
-        "hours": hours,
-        "soreness": int(answers["soreness"]),
-        "bruising": bool(answers.get("bruising", False)),
-        "numbness": bool(answers.get("numbness", False)),
-        "swelling": bool(answers.get("swelling", False)),
-        "worse": bool(answers.get("worse", False)),
-        "note": str(answers.get("note", "")),
-    }
-    saved = journal.append(records.CHECKIN, data, at=now)
+    same = [c for c in earlier if c.data.get("hours") == hours]
+    data = checkin_fields(session.id, hours, answers, corrects=same[-1].id if same else None)
     region = str(session.data.get("region", ""))
-    place = place_label(region, str(session.data.get("side", "none")))
-    say_literal(f"Recorded the {hours} h check-in for {place}: soreness {data['soreness']}/10.")
     baseline = session_baseline(session)
     flags = checkin_flags(data, [c.data for c in earlier], baseline=baseline)
-    for flag in flags:
-        place_hold(journal, region=region, flag=flag, source_id=saved.id, at=now)
+    saved = write_checkin(journal, session, data, flags, at=now)  # with its holds, in one write
+    place = place_label(region, str(session.data.get("side", "none")))
+    say_literal(f"Recorded the {hours} h check-in for {place}: soreness {data['soreness']}/10.")
+    if same:
+        before = same[-1]
+        say_literal(
+            f"It corrects the answer given {before.at.astimezone():%a %H:%M} "
+            f"(soreness {before.data.get('soreness')}/10), which stays in the journal; "
+            "the newest answer counts."
+        )
+    missing = not_asked_line(data)
+    if missing:
+        say_literal(missing)
     if flags:
         show_flags(flags, region)
     else:

@@ -98,6 +98,7 @@ def cmd_log(
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.holds import active_holds, prepare_hold
     from iastm_coach.safety.redflags import aftercare_flags
+    from iastm_coach.session.log_retry import earlier_log
     from iastm_coach.views.ui import say_literal
 
     check_note(note)  # before anything is asked or written
@@ -124,7 +125,45 @@ def cmd_log(
     ended = started + dt.timedelta(seconds=total_s)
     group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
     journal = open_journal()
+    journal.check_writable(now)
     holds = active_holds(journal)  # a damaged journal stops here, before anything is written
+    planned_fields = [
+        {
+            "region": protocol.region,
+            "side": one_side,
+            "group": group,
+            "source": "log",
+            "protocol_id": protocol.id,
+            "protocol_version": protocol.version,
+            "protocol_source": loaded.source,
+            "protocol_fingerprint": loaded.fingerprint,
+            "issued_by": protocol.issued.label() if protocol.issued else "",
+            "started": started,
+            "ended": ended,
+            "planned_s": planned,
+            "actual_s": per_side,
+            "complete": True,
+            "dose_percent": 100,
+            "dose_reason": "",
+            "rest_override": False,
+            "areas": [],
+            "exercises": [],
+            "soreness": soreness,
+            "bruising": bruising,
+            "numbness": numbness,
+            "note": note,
+        }
+        for one_side in sides
+    ]
+    # A retry of the same log (after an error, or unsure it worked) writes nothing twice;
+    # checked before the hold it may have placed would refuse it.
+    again = earlier_log(journal, planned_fields, now=now)
+    if again:
+        say_literal(
+            f"Already logged (ids ending {', '.join(r.id[-6:] for r in again)}): the same "
+            "session a moment ago; nothing new was written."
+        )
+        return
     overrides = hold_overrides(
         journal,
         protocol.region,
@@ -132,40 +171,8 @@ def cmd_log(
         override=override_hold,
         now_held=holds.get(protocol.region),
     )
-    saved = [
-        journal.prepare(
-            records.SESSION,
-            {
-                "region": protocol.region,
-                "side": one_side,
-                "group": group,
-                "source": "log",
-                "protocol_id": protocol.id,
-                "protocol_version": protocol.version,
-                "protocol_source": loaded.source,
-                "protocol_fingerprint": loaded.fingerprint,
-                "issued_by": protocol.issued.label() if protocol.issued else "",
-                "started": started,
-                "ended": ended,
-                "planned_s": planned,
-                "actual_s": per_side,
-                "complete": True,
-                "dose_percent": 100,
-                "dose_reason": "",
-                "rest_override": False,
-                "areas": [],
-                "exercises": [],
-                "soreness": soreness,
-                "bruising": bruising,
-                "numbness": numbness,
-                "note": note,
-            }
-            | ({"overrides": overrides} if overrides else {})
-            | clock_flag(),
-            at=now,
-        )
-        for one_side in sides
-    ]
+    extra = ({"overrides": overrides} if overrides else {}) | clock_flag()
+    saved = [journal.prepare(records.SESSION, fields | extra, at=now) for fields in planned_fields]
     flags = aftercare_flags(soreness=soreness, bruising=bruising, numbness=numbness)
     new_holds = [
         prepare_hold(

@@ -111,6 +111,7 @@ def cmd_session(
             )
 
     journal = Journal(journal_dir())
+    journal.check_writable(clock.now())  # before the first question, not after the last
     talk = LineConversation(console, sys.stdin)
 
     def ask_checkin(session: Record, hours: int) -> None:

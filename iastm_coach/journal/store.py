@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import threading
 import warnings
 from collections import OrderedDict
@@ -303,6 +304,14 @@ class Journal:
     def _month_path(self, moment: datetime) -> Path:
         return self.directory / month_file_name(moment)
 
+    def check_writable(self, now: datetime | None = None) -> None:
+        """DataFileError (exit 4) now, saying what to fix, unless records can be written:
+        commands that ask questions call it before the first one (`journal/preflight.py`)."""
+        from iastm_coach.journal.preflight import check_writable
+
+        moment = now if now is not None else datetime.now().astimezone()
+        check_writable(self.directory, self._month_path(moment), self.directory / LOCK_NAME)
+
     @staticmethod
     def _month_bounds(path: Path) -> tuple[datetime, datetime]:
         match = MONTH_FILE.fullmatch(path.name)
@@ -471,13 +480,19 @@ class Journal:
     def _append_bytes(self, path: Path, payload: bytes) -> None:
         created = not path.exists()
         try:
-            fd = os.open(path, binary(os.O_RDWR | os.O_APPEND | os.O_CREAT), FILE_MODE)
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(path, binary(flags), FILE_MODE)
         except OSError as error:
             raise DataFileError(
                 f"The journal file {path} cannot be opened ({error.strerror})."
             ) from None
         try:
             info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):  # a FIFO or device where a month file belongs
+                raise DataFileError(
+                    f"The journal file {path} is not a regular file; nothing was recorded.",
+                    hint=f"Move {path} away; the journal keeps only its own month files there.",
+                )
             if not created:
                 self._warn_if_loose(path, info.st_mode, FILE_MODE)
             size = info.st_size

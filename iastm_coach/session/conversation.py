@@ -15,6 +15,7 @@ from rich.text import Text
 
 from iastm_coach.errors import UsageError
 from iastm_coach.safe_text import NOTE_MAX, note_too_long
+from iastm_coach.typed import read_typed, repair
 from iastm_coach.views.ui import literal
 
 
@@ -57,6 +58,7 @@ class LineConversation:
     def __init__(self, console: Console, stdin: IO[str]) -> None:
         self.console = console
         self.stdin = stdin
+        read_typed(stdin)  # a Latin-1 "é" is a letter, not a crash that loses the answers
         try:
             self.interactive = stdin.isatty()
         except (AttributeError, ValueError):
@@ -68,7 +70,7 @@ class LineConversation:
 
     def _ask(self, question: str, suffix: str) -> str:
         self.console.print(literal(question, "bold") + Text(f" {suffix}".rstrip()), end=" ")
-        line = self.stdin.readline()
+        line = repair(self.stdin.readline())
         if not line:
             self.console.print()
             raise EndOfInput(
