@@ -135,4 +135,7 @@ def cmd_session(
         clinician_said_sooner=clinician_said_sooner,
         course_reviewed=course_reviewed,
     )
-    run_session(request, deps)
+    from iastm_coach.output_guard import output_cannot_stop_saving
+
+    with output_cannot_stop_saving():  # `| tee log` and Ctrl-C: the session is still saved
+        run_session(request, deps)
