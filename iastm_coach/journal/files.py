@@ -41,10 +41,15 @@ def write_new_file(path: Path, payload: bytes) -> None:
     """Create *path* (which must not exist) private, write *payload* and fsync it."""
     fd = os.open(path, binary(os.O_WRONLY | os.O_CREAT | os.O_EXCL), FILE_MODE)
     try:
-        write_all(fd, payload)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        try:
+            write_all(fd, payload)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):  # a full disk leaves no empty or partial file
+            path.unlink()
+        raise
 
 
 def write_all(fd: int, payload: bytes) -> None:

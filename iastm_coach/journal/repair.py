@@ -69,8 +69,18 @@ def _repair_file(path: Path, now: datetime | None) -> Path | None:
             "`iastm-coach journal check` says where it is damaged: fix that by hand."
         )
     side = stamp_name(path, "damaged", now)
-    write_new_file(side, _side_text(path, bad, now))
-    replace_file(path, kept.encode("utf-8", "surrogateescape"))
+    try:
+        write_new_file(side, _side_text(path, bad, now))
+        replace_file(path, kept.encode("utf-8", "surrogateescape"))
+    except OSError as error:
+        if side.exists() and path.read_bytes() == raw:
+            side.unlink()  # the month file is untouched: a side file would only confuse
+        raise DataFileError(
+            f"The journal file {path} could not be repaired ({error.strerror or error}); "
+            "it is unchanged.",
+            hint="Free some disk space (or make the directory writable), then run "
+            "`iastm-coach journal repair` again.",
+        ) from None
     fsync_directory(path.parent)
     return side
 

@@ -1,0 +1,49 @@
+"""`Journal.check_writable`: before the first question, say why the journal cannot be written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from iastm_coach.errors import DataFileError
+from iastm_coach.journal.store import Journal
+from tests.builders import T0
+
+
+def test_a_fresh_directory_is_created_private_and_passes(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "home" / "journal")
+    journal.check_writable(T0)
+    assert (journal.directory.stat().st_mode & 0o777) == 0o700
+    assert [p.name for p in journal.directory.iterdir()] == [".lock"]  # no probe left behind
+
+
+def test_a_file_in_the_way(tmp_path: Path) -> None:
+    (tmp_path / "home").write_text("")
+    with pytest.raises(DataFileError) as caught:
+        Journal(tmp_path / "home" / "journal").check_writable(T0)
+    assert "cannot be written" in caught.value.message
+    assert "move it away" in str(caught.value.hint)
+
+
+def test_a_linked_journal_directory_or_month_file_is_refused(tmp_path: Path) -> None:
+    """Links are never followed: a month file linked to /dev/zero would exhaust memory."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "journal").symlink_to(real)
+    with pytest.raises(DataFileError, match="symbolic link"):
+        Journal(tmp_path / "journal").check_writable(T0)
+    journal = Journal(tmp_path / "other")
+    journal.check_writable(T0)
+    (journal.directory / f"{T0:%Y-%m}.toml").symlink_to("/dev/zero")
+    with pytest.raises(DataFileError, match="symbolic link"):
+        journal.check_writable(T0)
+
+
+def test_a_fifo_month_file_is_refused_by_the_writer_too(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    journal.check_writable(T0)
+    os.mkfifo(journal.directory / f"{T0:%Y-%m}.toml")
+    with pytest.raises(DataFileError, match="special file"):
+        journal.check_writable(T0)
