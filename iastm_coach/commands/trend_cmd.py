@@ -7,12 +7,16 @@ when the command runs (start-up time matters).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iastm_coach.commands.common import open_journal, print_reminder, resolve_region
 from iastm_coach.commands.protocol_cmd import complete_region
+
+if TYPE_CHECKING:
+    from iastm_coach.history.queries import SessionRow
+    from iastm_coach.journal.store import Journal
 
 
 def cmd_trend(
@@ -61,6 +65,15 @@ def cmd_trend(
             prescribed[name] = protocol.prescription.sessions_per_week
         if protocol.outcome is not None:
             better[(name, protocol.outcome.name)] = protocol.outcome.higher_is_better
+    if not rows and not measurements and not as_json:
+        from iastm_coach.views.ui import say
+
+        say(  # the first-use view: short, and what to do next
+            "No sessions yet, so no trend. Start with `iastm-coach session REGION` "
+            "(`iastm-coach protocol list` shows the regions); the trend fills in from the "
+            "first session."
+        )
+        return
     trend = build_trend(
         rows,
         now=now,
@@ -70,6 +83,7 @@ def cmd_trend(
         holds=active_holds(journal),
         measurements=measurements,
         higher_is_better=better,
+        journal_start=first_session_day(journal, rows, start),
     )
     if as_json:
         import json
@@ -79,3 +93,14 @@ def cmd_trend(
     console = get_console()
     console.print(trend_view(trend, width=console.width))
     print_reminder(journal, now)
+
+
+def first_session_day(
+    journal: Journal, rows: list[SessionRow], start: dt.datetime
+) -> dt.date | None:
+    """The day of the first session ever when the journal holds nothing older than *start*
+    (its oldest month file is later), else None: older weeks may have been missed."""
+    oldest = journal.month_files()[:1]
+    if not rows or (oldest and oldest[0].name[:7] <= f"{start.astimezone():%Y-%m}"):
+        return None
+    return min(row.started for row in rows).astimezone().date()

@@ -221,10 +221,20 @@ def test_trend_chart_and_summary(isolated_home: Path) -> None:
 
 
 def test_trend_empty_and_bad_weeks(isolated_home: Path) -> None:
-    """No sessions: says so. --weeks out of range: exit 2."""
+    """A new journal: two lines saying what to do, no empty weeks. --weeks out of range: exit 2."""
     code, out, _ = run("trend")
-    assert code == 0 and "No sessions in the last 12 weeks." in out
+    assert code == 0 and "No sessions yet" in out and "iastm-coach session REGION" in out
+    assert "0\n" not in out and len(out.strip().splitlines()) <= 3
     assert run("trend", "--weeks", "0")[0] == 2
+
+
+def test_trend_of_a_first_week_lists_no_weeks_before_it(isolated_home: Path) -> None:
+    """The first session was today: the weekly counts start this week, not 11 weeks back."""
+    assert run("log", "calf", "--soreness", "2")[0] == 0
+    code, out, _ = run("trend")
+    assert code == 0
+    weeks = re.findall(r"^  \d{4}-\d{2}-\d{2}  ", out, flags=re.MULTILINE)
+    assert len(weeks) == 1, out
 
 
 # --- exercises and outcome measures ---------------------------------------------------------------
@@ -479,3 +489,28 @@ def test_a_note_longer_than_the_cap_is_refused_before_anything_is_written(
     assert "Notes are kept to 2,000 characters; this one has 2,001" in " ".join(err.split())
     assert journal(isolated_home).recent() == []
     assert run("log", "calf", "--soreness", "2", "--note", "n" * 2_000)[0] == 0
+
+
+def test_the_older_holds_footer_appears_only_when_there_are_some(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`history --last 1` with no hold anywhere: no footer about older holds. With a hold
+    placed before the session shown: that hold itself is shown under the table."""
+
+    def on(day: str, *args: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("IASTM_COACH_NOW", f"2026-03-0{day}T18:00:00+01:00")
+        from iastm_coach.clock import _pretend_start
+
+        _pretend_start.cache_clear()
+        return run(*args)
+
+    assert on("2", "log", "neck", "--soreness", "2")[0] == 0
+    assert on("4", "log", "neck", "--soreness", "3")[0] == 0
+    code, out, _ = on("5", "history", "--last", "1")
+    assert code == 0 and "still in force" not in out and "not shown" not in out
+    assert on("5", "log", "calf", "--soreness", "8", "--side", "left")[0] == 0
+    assert on("7", "log", "neck", "--soreness", "2")[0] == 0
+    code, out, _ = on("8", "history", "neck", "--last", "1")
+    assert code == 0 and "still in force" not in out  # the calf's hold is not the neck's
+    code, out, _ = on("8", "history", "--last", "1")
+    assert code == 0 and "still in force" in out and "calf" in out.split("still in force")[1]
