@@ -210,3 +210,21 @@ def test_a_read_only_or_full_journal_stops_a_checkin_before_asking(
     code, out, err = run("checkin", input="3\nn\nn\nn\nn\n\n")
     assert code == 4, out + err
     assert advice in err and "Soreness" not in out
+
+
+# --- the quick form: warning signs not given are asked, or recorded as not asked ---------------
+
+
+def test_quick_checkin_without_a_terminal_records_unasked_signs_as_unknown(
+    isolated_home: Path,
+) -> None:
+    """`checkin ID --soreness 3 --swelling` from a script: swelling yes, the other three
+    signs are recorded as not asked (not as 'no'), and the output says so."""
+    session = logged(isolated_home, 26)
+    code, out, err = run("checkin", session.id, "--soreness", "3", "--swelling")
+    assert code == 0, out + err
+    (checkin,) = kinds(isolated_home, "checkin")
+    assert checkin.data["swelling"] is True
+    assert checkin.data["not_asked"] == ["bruising", "numbness", "worse"]
+    assert not {"bruising", "numbness", "worse"} & set(checkin.data)
+    assert "Not asked (recorded as unknown): bruising, numbness, worse." in out
