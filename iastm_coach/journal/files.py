@@ -120,7 +120,11 @@ def permission_message(path: Path, mode: int, wanted: int, *, name_it: bool = Tr
 
 
 def busy_error(lock_path: Path, timeout: float) -> CoachError:
-    return CoachError(
-        f"The journal is busy: another iastm-coach has held {lock_path} for {timeout:.0f} s.",
+    """Exit 4 (the journal cannot be written now), not 1: nothing is wrong with the program."""
+    from iastm_coach.errors import DataFileError
+
+    return DataFileError(
+        f"The journal is busy: another iastm-coach has held {lock_path} for {timeout:.0f} s; "
+        "nothing was recorded.",
         hint="Finish or close the other iastm-coach, then try again.",
     )

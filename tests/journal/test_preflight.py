@@ -47,3 +47,20 @@ def test_a_fifo_month_file_is_refused_by_the_writer_too(tmp_path: Path) -> None:
     os.mkfifo(journal.directory / f"{T0:%Y-%m}.toml")
     with pytest.raises(DataFileError, match="special file"):
         journal.check_writable(T0)
+
+
+def test_a_lock_held_too_long_is_exit_4_with_what_to_do(tmp_path: Path) -> None:
+    """Another iastm-coach holds the journal: a clear message and exit 4, not 'a bug'."""
+    import fcntl
+
+    journal = Journal(tmp_path / "journal")
+    journal.check_writable(T0)
+    fd = os.open(journal.directory / ".lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(DataFileError) as caught, journal.lock(timeout=0.01):
+            pass
+    finally:
+        os.close(fd)
+    assert caught.value.exit_code == 4 and "busy" in caught.value.message
+    assert "try again" in str(caught.value.hint)
