@@ -87,7 +87,7 @@ def cmd_session(
     from iastm_coach.session.conversation import LineConversation
     from iastm_coach.session.deps import SessionDeps, SessionRequest
     from iastm_coach.session.flow import run_session
-    from iastm_coach.session.keys import open_keys
+    from iastm_coach.session.keys import NoKeys, open_keys
     from iastm_coach.session.timer import RunResult, Step, confirm_with_keys, run_plan
     from iastm_coach.views import ui
     from iastm_coach.views.timer import make_timer_view
@@ -98,8 +98,16 @@ def cmd_session(
     scale = time_scale()
 
     def run_timer(plan: list[Step]) -> RunResult:
-        with open_keys(clock, interactive=not plain_mode) as keys:
-            view = make_timer_view(console, plain=plain_mode, bell=bell, clock=clock)
+        # Plain mode keeps the keys when a person is at the keyboard (a screen reader,
+        # `| cat`): pause, next and quit work, and typed keys never reach the next answer.
+        with open_keys(clock, interactive=True, hide_cursor=not plain_mode) as keys:
+            view = make_timer_view(
+                console,
+                plain=plain_mode,
+                bell=bell,
+                clock=clock,
+                keys=not isinstance(keys, NoKeys),
+            )
             return run_plan(
                 plan,
                 clock=clock,

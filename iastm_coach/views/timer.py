@@ -295,7 +295,10 @@ class LiveTimerView:
 class PlainTimerView:
     """Timestamped lines, no cursor movement: for pipes, NO_COLOR and --plain."""
 
-    def __init__(self, out: Console | IO[str], clock: Clock, *, bell: bool = False) -> None:
+    def __init__(
+        self, out: Console | IO[str], clock: Clock, *, bell: bool = False, keys: bool = False
+    ) -> None:
+        self.keys = keys  # the keys work (a terminal at the input): say which
         if isinstance(out, Console):
             self.console = out
         else:
@@ -312,6 +315,8 @@ class PlainTimerView:
     def start(self, plan: Sequence[Step]) -> None:
         total = sum(step.planned_s for step in plan)
         self._line(f"Timed strokes: {len(plan)} areas, {format_clock(total)} in all.")
+        if self.keys:
+            self._line(f"Keys: {KEY_FOOTER}.", stamp=False)
 
     def step_started(self, state: TimerState) -> None:
         step = state.step
@@ -386,8 +391,11 @@ class PlainTimerView:
         self._line(summary_line(result))
 
 
-def make_timer_view(console: Console, *, plain: bool, bell: bool, clock: Clock) -> TimerView:
-    """The Live view on a capable terminal; plain lines when asked or when output is not one."""
+def make_timer_view(
+    console: Console, *, plain: bool, bell: bool, clock: Clock, keys: bool = False
+) -> TimerView:
+    """The Live view on a capable terminal; plain lines when asked or when output is not one
+    (*keys*: the timer's keys work, so the plain lines name them)."""
     if plain or not console.is_terminal or console.is_dumb_terminal or console.no_color:
-        return PlainTimerView(console, clock, bell=bell)
+        return PlainTimerView(console, clock, bell=bell, keys=keys)
     return LiveTimerView(console, bell=bell)

@@ -193,3 +193,43 @@ def test_ctrl_c_in_live_view_restores_terminal(tmp_path: Path) -> None:
     assert " icanon" in child.before and " echo" in child.before
     (record,) = journal_sessions(home)
     assert record["complete"] is False and record["soreness"] == -1
+
+
+@pytest.mark.parametrize("how", ["--plain", "| cat"])
+def test_plain_mode_at_a_terminal_keeps_the_keys_and_leaks_none(tmp_path: Path, how: str) -> None:
+    """Plain lines (for a screen reader, or output through `cat`) with a person at the
+    keyboard: the keys are named, `n` moves on, and keys typed during the strokes ('x',
+    'zz') never end up in the soreness answer."""
+    home = tmp_path / "home"
+    args = "session calf --side left --no-bell"
+    if how == "--plain":
+        child = spawn(PROGRAM, [*args.split(), "--plain"], home, "0.03")
+    else:
+        child = spawn("/bin/sh", ["-c", f"{PROGRAM} {args} | cat"], home, "0.03")
+    answer_checklist(child)
+    start_without_measuring(child)
+    child.expect("Keys: space pause")
+    child.expect("Area 1/3")
+    child.send("x")
+    child.send("n")
+    child.expect(r"Area (ended early|skipped)")
+    child.send("zz")
+    child.expect(r"Soreness now.*\[0-10\]")
+    child.sendline("2")
+    child.expect(r"\[y/n\]")
+    assert "Please type a whole number" not in child.before
+    child.sendline("n")
+    child.expect(r"\[y/n\]")
+    child.sendline("n")
+    child.expect("note")
+    child.sendline("")
+    child.expect(r"with a guide\? \[Y/n\]")
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    (session,) = journal_sessions(home)
+    assert session["soreness"] == 2 and session["complete"] is True
+    areas = session["areas"]
+    assert isinstance(areas, list) and areas[0]["status"] in ("skipped", "partial")
+    assert "\x1b[?25l" not in child.before  # plain: no cursor codes
