@@ -279,13 +279,18 @@ def compact_state(
         fitted.append((name, item, size))
         used += size
     hidden = [name for name, _ in optional[len(fitted) :]]
-    if hidden and used + 1 > height and fitted:  # room for the line that says so
+
+    def note() -> Text:
+        names = ", ".join(dict.fromkeys(hidden))  # "cues" once, however many
+        return Text(f"Not shown on this small window: {names}.", style="dim")
+
+    while hidden and fitted and used + lines(note()) > height:  # room for saying so
         name, _, size = fitted.pop()
         hidden.insert(0, name)
+        used -= size
     shown = must + [item for _, item, _ in fitted]
     if hidden:
-        names = list(dict.fromkeys(hidden))  # "cues" once, however many
-        shown.append(Text(f"Not shown on this small window: {', '.join(names)}.", style="dim"))
+        shown.append(note())
     return Group(*shown)
 
 

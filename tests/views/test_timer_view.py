@@ -420,5 +420,5 @@ def test_what_does_not_fit_is_named() -> None:
     view._state = area_state()
     console.print(view.render())
     flat = " ".join(line.strip() for line in out.getvalue().splitlines())
-    assert "Not shown on this small window: cues, next area." in flat
+    assert "Not shown on this small window: direction, cues, next area." in flat
     assert "AVOID The back of the knee" in flat
