@@ -68,11 +68,15 @@ class LineConversation:
         for renderable in renderables:
             self.console.print(renderable)
 
-    def _ask(self, question: str, suffix: str) -> str:
+    def _ask(self, question: str, suffix: str, *, optional: bool = False) -> str:
+        """One answer. Input that ends (Ctrl-D, the end of a pipe) skips an *optional*
+        question, as Enter does, the same at every one; anywhere else it is EndOfInput."""
         self.console.print(literal(question, "bold") + Text(f" {suffix}".rstrip()), end=" ")
         line = repair(self.stdin.readline())
         if not line:
             self.console.print()
+            if optional:
+                return ""
             raise EndOfInput(
                 f"the input ended before this was answered: {question}",
                 hint="Run the session in a terminal, or pipe one answer per line.",
@@ -83,7 +87,13 @@ class LineConversation:
         return line.strip()
 
     def _ask_until(
-        self, question: str, suffix: str, parse: Callable[[str], T | Invalid], problem: str
+        self,
+        question: str,
+        suffix: str,
+        parse: Callable[[str], T | Invalid],
+        problem: str,
+        *,
+        optional: bool = False,
     ) -> T:
         """Ask until `parse` accepts the answer.
 
@@ -92,7 +102,7 @@ class LineConversation:
         """
         tries = 0
         while True:
-            value = parse(self._ask(question, suffix))
+            value = parse(self._ask(question, suffix, optional=optional))
             if not isinstance(value, Invalid):
                 return value
             tries += 1
@@ -133,7 +143,7 @@ class LineConversation:
             return value if low <= value <= high else INVALID
 
         problem = f"Please type a number from {low:g} to {high:g}, or press Enter."
-        return self._ask_until(question, "(Enter to skip)", parse, problem)
+        return self._ask_until(question, "(Enter to skip)", parse, problem, optional=True)
 
     def ask_choice(
         self, question: str, choices: Sequence[str], *, default: str | None = None
@@ -154,7 +164,7 @@ class LineConversation:
         """A free-text answer (a note) of at most `NOTE_MAX` characters: asked again at a
         terminal; from a pipe, the first `NOTE_MAX` are kept and the person is told."""
         while True:
-            answer = self._ask(question, "(Enter to skip)")
+            answer = self._ask(question, "(Enter to skip)", optional=True)
             problem = note_too_long(answer)
             if problem is None:
                 return answer

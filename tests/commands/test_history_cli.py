@@ -459,19 +459,6 @@ def test_hold_list_json(isolated_home: Path) -> None:
     assert journal(isolated_home).get(hold["record_id"]) is not None
 
 
-def test_history_says_when_older_holds_are_not_shown(isolated_home: Path) -> None:
-    """With older sessions left out, history points to `hold list` for every hold."""
-    for days in (3, 1):
-        when = (datetime.now().astimezone() - timedelta(days=days)).isoformat()
-        result = runner.invoke(app, ["log", "neck", "--soreness", "2", "--when", when])
-        assert result.exit_code == 0, result.stderr
-    result = runner.invoke(app, ["history", "--last", "1"])
-    assert result.exit_code == 0
-    assert "hold list" in result.stdout and "not shown here" in result.stdout
-    result = runner.invoke(app, ["history", "--last", "5"])
-    assert "not shown here" not in result.stdout
-
-
 @pytest.mark.parametrize(
     "args",
     [
