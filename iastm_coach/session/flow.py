@@ -357,9 +357,8 @@ def treat(
     elif not answered:
         talk.show(Text(STOPPED_EARLY_ADVICE, style="yellow"))
     if result.ended_by == "finished" and answered:
-        if not flags:
-            follow_up(loaded, outcome, deps, before=before, group=group)
-        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
+        guided = None if flags else follow_up(loaded, outcome, deps, before=before, group=group)
+        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now(), guided))
         return outcome
     if answered and not flags:
         talk.show(Text(CHECKIN_REMINDER))

@@ -133,15 +133,15 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
     child.expect(r"Change: left \+2 cm, right \+0.5 cm")
     child.expect("with a guide")
     child.sendline("y")
-    child.expect("Wall calf stretch, knee straight' now")
-    child.sendline("y")
+    child.expect("Exercise 1 of 3: .*Wall calf stretch, knee straight")
     for _ in range(3):
-        child.expect("ready to hold for 30 s")
-        child.sendline("")
+        child.expect("Enter to start the 30 s hold")
+        child.sendline("")  # one key per set
         child.expect("Release")
-    for _ in range(2):
-        child.expect("now")
-        child.sendline("n")
+    child.expect("Exercise 2 of 3")
+    child.expect("Set 1 of 3")
+    child.sendline("q")  # stop the exercises
+    child.expect(r"Exercises: 3 of 9 sets done\.")
     child.expect("checkin")
     child.expect(pexpect.EOF)
     child.close()
