@@ -98,7 +98,7 @@ def cmd_log(
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.holds import active_holds, prepare_hold
     from iastm_coach.safety.redflags import aftercare_flags
-    from iastm_coach.session.log_retry import earlier_log
+    from iastm_coach.session.log_retry import earlier_log, unfinished_holds
     from iastm_coach.views.ui import say_literal
 
     check_note(note)  # before anything is asked or written
@@ -164,12 +164,13 @@ def cmd_log(
             "session a moment ago; nothing new was written."
         )
         return
+    unfinished = unfinished_holds(journal, protocol.region, now=now)
     overrides = hold_overrides(
         journal,
         protocol.region,
         started if when else None,
         override=override_hold,
-        now_held=holds.get(protocol.region),
+        now_held=None if unfinished else holds.get(protocol.region),
     )
     extra = ({"overrides": overrides} if overrides else {}) | clock_flag()
     saved = [journal.prepare(records.SESSION, fields | extra, at=now) for fields in planned_fields]
@@ -184,6 +185,7 @@ def cmd_log(
             side=str(saved[0].data["side"]),  # not written yet: it cannot be looked up
         )
         for flag in flags
+        if flag.rule not in {hold.data.get("rule") for hold in unfinished}
     ]
     journal.append_all([*new_holds, *saved])  # one write: no session without its holds
     places = " and ".join(sides) if sides != ["none"] else ""

@@ -50,3 +50,18 @@ def earlier_log(
 
 def _close(earlier: object, started: datetime) -> bool:
     return isinstance(earlier, datetime) and abs(earlier - started) <= RETRY_WINDOW
+
+
+def unfinished_holds(journal: Journal, region: str, *, now: datetime) -> list[Record]:
+    """Holds on *region* placed in the last `RETRY_WINDOW` whose session is not in the
+    journal: a `log` killed halfway through its write (holds are written first), so the
+    retry finishes it — without being refused for the hold it placed itself."""
+    from iastm_coach.journal import records
+
+    recent = journal.recent(kinds={records.HOLD}, since=now - RETRY_WINDOW)
+    return [
+        hold
+        for hold in recent
+        if hold.data.get("region") == region
+        and journal.get(str(hold.data.get("source", ""))) is None
+    ]
