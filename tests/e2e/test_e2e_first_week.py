@@ -239,7 +239,7 @@ def test_first_week_with_everyday_mistakes(tmp_path: Path) -> None:
         f"| tee {shlex.quote(str(log))}; echo session-exit=${{PIPESTATUS[0]}}"
     )
     env = terminal_env(
-        IASTM_COACH_HOME=str(home), IASTM_COACH_NOW=THURSDAY, IASTM_COACH_TIME_SCALE="0.05"
+        IASTM_COACH_HOME=str(home), IASTM_COACH_NOW=THURSDAY, IASTM_COACH_TIME_SCALE="0.02"
     )
     child = spawn("bash", ["-c", pipeline], env=env)
     answer_until_ready(child)

@@ -203,9 +203,9 @@ def test_plain_mode_at_a_terminal_keeps_the_keys_and_leaks_none(tmp_path: Path, 
     home = tmp_path / "home"
     args = "session calf --side left --no-bell"
     if how == "--plain":
-        child = spawn(PROGRAM, [*args.split(), "--plain"], home, "0.03")
+        child = spawn(PROGRAM, [*args.split(), "--plain"], home, "0.01")
     else:
-        child = spawn("/bin/sh", ["-c", f"{PROGRAM} {args} | cat"], home, "0.03")
+        child = spawn("/bin/sh", ["-c", f"{PROGRAM} {args} | cat"], home, "0.01")
     answer_checklist(child)
     start_without_measuring(child)
     child.expect("Keys: space pause")
