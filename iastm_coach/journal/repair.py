@@ -24,7 +24,14 @@ from pathlib import Path
 
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import judge, split_blocks, value_problem, whole_document
-from iastm_coach.journal.files import fsync_directory, replace_file, stamp_name, write_new_file
+from iastm_coach.journal.files import (
+    NotAJournalFile,
+    fsync_directory,
+    read_regular,
+    replace_file,
+    stamp_name,
+    write_new_file,
+)
 from iastm_coach.journal.format import decode_lenient, record_problem
 
 
@@ -39,7 +46,13 @@ def repair_journal(files: Sequence[Path], *, now: datetime | None) -> list[Path]
 
 
 def _repair_file(path: Path, now: datetime | None) -> Path | None:
-    raw = path.read_bytes()
+    try:
+        raw = read_regular(path)
+    except NotAJournalFile as error:
+        raise DataFileError(
+            f"The journal file {path} is {error.strerror}; repair leaves it alone.",
+            hint=f"Move {path} away yourself; the journal keeps only its own month files.",
+        ) from None
     text = decode_lenient(raw)
     document = whole_document(text)
     if document is not None and all(

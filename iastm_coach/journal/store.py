@@ -88,9 +88,11 @@ from iastm_coach.journal.files import (
     LOCK_NAME,
     LOCK_TIMEOUT_S,
     JournalPermissionWarning,
+    NotAJournalFile,
     busy_error,
     fsync_directory,
     is_loose,
+    open_regular,
     permission_message,
     read_all,
     replace_file,
@@ -358,15 +360,19 @@ class Journal:
 
     def _read_month(self, path: Path) -> bytes | None:
         try:
-            fd = os.open(path, binary(os.O_RDONLY))
+            fd, info = open_regular(path)
         except FileNotFoundError:
             return None
+        except NotAJournalFile as error:
+            raise DataFileError(
+                f"The journal file {path} is {error.strerror}; it is not read.",
+                hint=f"Move {path} away; the journal keeps only its own month files there.",
+            ) from None
         except OSError as error:
             raise DataFileError(
                 f"The journal file {path} cannot be read ({error.strerror})."
             ) from None
         try:
-            info = os.fstat(fd)
             self._warn_if_loose(path, info.st_mode, FILE_MODE)
             return read_all(fd, info.st_size)
         finally:

@@ -64,3 +64,27 @@ def test_a_lock_held_too_long_is_exit_4_with_what_to_do(tmp_path: Path) -> None:
         os.close(fd)
     assert caught.value.exit_code == 4 and "busy" in caught.value.message
     assert "try again" in str(caught.value.hint)
+
+
+@pytest.mark.parametrize("special", ["link to /dev/zero", "fifo"])
+@pytest.mark.parametrize("command", [["history"], ["journal", "check"], ["journal", "repair"]])
+def test_readers_refuse_a_linked_or_special_month_file(
+    isolated_home: Path, special: str, command: list[str]
+) -> None:
+    """A month file linked to /dev/zero (which would exhaust memory) or a FIFO (which would
+    hang every command): exit 4 at once, naming the file and what to do."""
+    from typer.testing import CliRunner
+
+    from iastm_coach.cli import app
+
+    journal = Journal(isolated_home / "journal")
+    journal.check_writable(T0)
+    month = journal.directory / f"{T0:%Y-%m}.toml"
+    if special == "fifo":
+        os.mkfifo(month)
+    else:
+        month.symlink_to("/dev/zero")
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 4, result.output
+    assert str(month) in result.stderr
+    assert "symbolic link" in result.stderr or "regular file" in result.stderr
