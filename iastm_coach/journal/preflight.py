@@ -96,3 +96,12 @@ def check_writable(directory: Path, month_file: Path, lock_file: Path) -> None:
             f"({error.strerror or error}); nothing has been asked or recorded yet.",
             hint=fix_hint(directory, error),
         ) from None
+
+
+def unwritable(directory: Path, error: OSError) -> DataFileError:
+    """DataFileError (exit 4) for a write that failed in *directory*, with the fix."""
+    return DataFileError(
+        f"The journal cannot be written in {directory} ({error.strerror or error}); "
+        "nothing was recorded.",
+        hint=fix_hint(directory, error),
+    )

@@ -203,13 +203,26 @@ class Journal:
                 finally:
                     self._lock_depth -= 1
                 return
-            self._ensure_directory()
-            with self._os_lock(self.directory / LOCK_NAME, timeout):
+            with self._os_lock_or_explain(timeout):
                 self._lock_depth = 1
                 try:
                     yield
                 finally:
                     self._lock_depth = 0
+
+    @contextlib.contextmanager
+    def _os_lock_or_explain(self, timeout: float) -> Iterator[None]:
+        """The directory made and the lock taken, or DataFileError (exit 4) saying why
+        they cannot be (a read-only home, a full disk, no permission): never "a bug"."""
+        with contextlib.ExitStack() as stack:
+            try:
+                self._ensure_directory()
+                stack.enter_context(self._os_lock(self.directory / LOCK_NAME, timeout))
+            except OSError as error:
+                from iastm_coach.journal.preflight import unwritable
+
+                raise unwritable(self.directory, error) from None
+            yield
 
     @staticmethod
     @contextlib.contextmanager

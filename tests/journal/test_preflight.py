@@ -88,3 +88,31 @@ def test_readers_refuse_a_linked_or_special_month_file(
     assert result.exit_code == 4, result.output
     assert str(month) in result.stderr
     assert "symbolic link" in result.stderr or "regular file" in result.stderr
+
+
+def test_a_write_on_a_read_only_home_is_exit_4_not_a_bug(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only disk met when the journal directory or its lock is made (every writer
+    goes through the lock): exit 4 with the fix, not 'internal error'."""
+    import errno
+
+    from typer.testing import CliRunner
+
+    from iastm_coach.cli import app
+
+    real_mkdir = Path.mkdir
+
+    def read_only(self: Path, *args: object, **kwargs: object) -> None:
+        if isolated_home in (self, *self.parents):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    journal = Journal(isolated_home / "journal")
+    with pytest.raises(DataFileError) as caught, journal.lock():
+        pass
+    assert caught.value.exit_code == 4 and "read-only" in str(caught.value.hint)
+    result = CliRunner().invoke(app, ["log", "calf", "--soreness", "2"])
+    assert result.exit_code == 4 and "read-only" in result.stderr
+    assert "bug" not in result.stderr.lower()
