@@ -139,6 +139,14 @@ def cmd_checkin(
         return
     due = due_checkins(journal, now)
     if not due:
+        from iastm_coach.journal import records
+
+        if not journal.recent(kinds={records.SESSION}, limit=1):  # first use: what to do
+            say(
+                "Nothing to check in yet: check-ins follow a session. Start with "
+                "`iastm-coach session REGION` (`iastm-coach protocol list` shows the regions)."
+            )
+            return
         say("No check-ins are due. Follow-ups open 20 h after a session.")
         return
     ask_all(journal, [(item.session, item.hours) for item in due], clock=clock)

@@ -321,3 +321,11 @@ def test_ctrl_c_in_a_terminal(isolated_home: Path) -> None:
     assert child.exitstatus == 130, child.before
     assert "Aborted" not in (child.before or "")
     assert checkins(isolated_home) == []
+
+
+def test_checkin_on_a_new_journal_says_what_to_do_first(isolated_home: Path) -> None:
+    """Nothing recorded yet: one short line pointing to the first session."""
+    code, out, _ = run("checkin")
+    assert code == 0 and "Nothing to check in yet" in out and "iastm-coach session" in out
+    logged(isolated_home, 2)
+    assert "No check-ins are due" in run("checkin")[1]
