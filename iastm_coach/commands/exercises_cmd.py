@@ -32,9 +32,11 @@ def cmd_exercises(
 
     loaded = require_intact(load_for_region(region))
     console = ui.get_plain_console()
+    journal = open_journal()
+    journal.check_writable()  # before the first set, not after the last
     saved = exercise_day(
         loaded,
-        journal=open_journal(),
+        journal=journal,
         clock=app_context(ctx.obj).clock,
         time_scale=time_scale(),
         talk=LineConversation(console, sys.stdin),

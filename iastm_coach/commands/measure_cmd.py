@@ -112,6 +112,7 @@ def cmd_measure(
 
     now = app_context(ctx.obj).clock.now()
     journal = Journal(journal_dir())
+    journal.check_writable(now)  # before the first question, not after the answer
     test, unit = outcome.name, outcome.unit
 
     def record_standalone(value: float, side: str, at: datetime) -> Record:

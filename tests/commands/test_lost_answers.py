@@ -176,14 +176,19 @@ def test_a_second_answer_is_a_correction_and_both_are_kept(isolated_home: Path) 
 # --- 5. a journal that cannot be written ------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["session", "calf", "--plain"], ["measure", "calf", "--side", "left"], ["exercises", "calf"]],
+)
 def test_a_file_where_the_data_directory_should_be_stops_before_any_question(
-    isolated_home: Path,
+    isolated_home: Path, command: list[str]
 ) -> None:
-    """The data directory cannot be created: exit 4 before the first checklist question,
-    saying what is wrong and what to do (not 'a bug', not after 31 questions)."""
+    """The data directory cannot be created: exit 4 before the first question (a session's
+    checklist, a measurement, an exercise set), saying what is wrong and what to do (not
+    'a bug', not after 31 questions)."""
     isolated_home.parent.mkdir(parents=True, exist_ok=True)
     isolated_home.write_text("not a directory\n")
-    code, out, err = run("session", "calf", "--plain", input="y\n" * 40)
+    code, out, err = run(*command, input="y\n" * 40)
     assert code == 4, out + err
     assert "cannot be written" in err and "nothing has been asked or recorded" in err
     assert "IASTM_COACH_HOME" in err and "bug" not in err.lower()
