@@ -98,6 +98,8 @@ def cmd_checkin(
         session = find_session(journal, session_id)
         given = {"bruising": bruising, "numbness": numbness, "swelling": swelling, "worse": worse}
         answers: dict[str, Any] = {"soreness": soreness, "note": note}
+        from iastm_coach.session.keys import stdin_is_terminal
+
         if any(answer is None for answer in given.values()) and stdin_is_terminal():
             # At a terminal, the warning signs not given as options are asked, not assumed.
             follow_up_hours(session, hours, now)  # refuse before asking, not after
@@ -170,6 +172,7 @@ def ask_and_record(
     Ctrl-C (exit 130) keeps every answer given so far once the soreness is known,
     with its holds; the warning signs not reached are recorded as not asked.
     """
+    from iastm_coach.errors import Interrupted
     from iastm_coach.history.queries import DueCheckin, session_end
     from iastm_coach.session.conversation import EndOfInput
     from iastm_coach.session.followup_answers import ask_answers
@@ -191,8 +194,6 @@ def ask_and_record(
         if "soreness" not in answers:
             raise
         record_checkin(journal, session, answers, hours=hours, now=clock.now())
-        from iastm_coach.errors import Interrupted
-
         kept = (
             "Kept the answers given so far (the questions not reached are recorded as not asked)."
         )
@@ -200,16 +201,6 @@ def ask_and_record(
             raise EndOfInput(stopped.message, hint=kept) from None
         raise Interrupted("Interrupted.", hint=kept) from None
     record_checkin(journal, session, answers, hours=hours, now=clock.now())
-
-
-def stdin_is_terminal() -> bool:
-    """Whether a person can be asked (standard input is a terminal)."""
-    import sys
-
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def line_conversation() -> Conversation:
