@@ -15,7 +15,6 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
-from iastm_coach.history.answers import answers_by_follow_up, newest_answers
 from iastm_coach.journal.store import Journal, Record
 
 runner = CliRunner()
@@ -160,6 +159,8 @@ def test_interrupted_before_the_soreness_records_nothing(
 def test_a_second_answer_is_a_correction_and_both_are_kept(isolated_home: Path) -> None:
     """The 24 h follow-up answered (soreness 3), then again (soreness 5): two records with
     their times, the second naming the first; readers take the newest, a report can list both."""
+    from iastm_coach.history.answers import answers_by_follow_up, newest_answers
+
     session = logged(isolated_home, 26)
     signs = ["--no-bruising", "--no-numbness", "--no-swelling", "--no-worse"]
     assert run("checkin", session.id, "--soreness", "3", *signs)[0] == 0
