@@ -37,6 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from iastm_coach.journal.sessions import ProtocolStamp, Source, session_fields
 from iastm_coach.journal.store import Journal, records
 
 # region: (sided, treatment areas, exercises, outcome test and unit)
@@ -181,34 +182,33 @@ def session_data(
         actual_total += actual
         area_rows.append({"name": name, "planned_s": planned, "actual_s": actual, "status": status})
     dose = 100 if rng.random() > 0.1 else 75
-    source = "timer" if rng.random() > 0.15 else "log"
-    data: dict[str, Any] = {
-        "region": region,
-        "side": side,
-        "group": group,
-        "source": source,
-        "protocol_id": region,
-        "protocol_version": "1.0",
-        "protocol_source": "built-in" if rng.random() > 0.2 else "installed",
-        "protocol_fingerprint": fingerprint(region),
-        "issued_by": "",
-        "started": started,
-        "ended": started + timedelta(seconds=actual_total + 40),
-        "planned_s": planned_total,
-        "actual_s": actual_total,
-        "complete": complete,
-        "dose_percent": dose,
-        "dose_reason": "" if dose == 100 else "soreness 5 at the last 48 h check-in",
-        "rest_override": rng.random() < 0.02,
-        "areas": area_rows,
-        "soreness": rng.choice([0, 1, 1, 2, 2, 2, 3, 3, 4, 5]) if complete else -1,
-        "bruising": rng.random() < 0.03,
-        "numbness": False,
-        "note": rng.choice(NOTES),
-    }
-    if source == "timer":  # a logged session leaves it out, as `log` does
-        data["aftercare_answered"] = complete
-    return data
+    source: Source = "timer" if rng.random() > 0.15 else "log"
+    return session_fields(
+        region=region,
+        side=side,
+        group=group,
+        source=source,
+        protocol=ProtocolStamp(
+            id=region,
+            version="1.0",
+            source="built-in" if rng.random() > 0.2 else "installed",
+            fingerprint=fingerprint(region),
+        ),
+        started=started,
+        ended=started + timedelta(seconds=actual_total + 40),
+        planned_s=planned_total,
+        actual_s=actual_total,
+        complete=complete,
+        dose_percent=dose,
+        dose_reason="" if dose == 100 else "soreness 5 at the last 48 h check-in",
+        rest_override=rng.random() < 0.02,
+        areas=area_rows,
+        # a logged session leaves it out, as `log` does
+        aftercare_answered=complete if source == "timer" else None,
+        soreness=rng.choice([0, 1, 1, 2, 2, 2, 3, 3, 4, 5]) if complete else -1,
+        bruising=rng.random() < 0.03,
+        note=rng.choice(NOTES),
+    )
 
 
 def build_plan(

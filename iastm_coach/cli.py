@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from iastm_coach import __version__
-from iastm_coach.errors import EXIT_BUG, EXIT_INTERRUPTED, CoachError
+from iastm_coach.cli_style import PLAIN_HELP, CoachContext, reworded, short_help, uniform
+from iastm_coach.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, CoachError
 
 DEBUG_ENV = "IASTM_COACH_DEBUG"
 
@@ -110,7 +113,8 @@ COMMANDS: dict[str, LazyCommand] = {
 
 
 def load_command(name: str) -> Any:
-    """Import a command's module and build its Click command."""
+    """Import a command's module and build its Click command (the same help style,
+    metavars and `--plain` for every command, however its module declares it)."""
     from importlib import import_module
 
     spec = COMMANDS[name]
@@ -118,19 +122,51 @@ def load_command(name: str) -> Any:
     if isinstance(target, typer.Typer):
         command = typer.main.get_command(target)
     else:
-        single = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+        single = typer.Typer(
+            rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False
+        )
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name
     from iastm_coach.option_values import lighten
 
     lighten(command)  # plain values without importing pydantic (start-up time)
+    uniform(command)
     return command
+
+
+def output_closed() -> NoReturn:
+    """The reader went away (`iastm-coach history | head -1`): stop quietly.
+
+    Exit 0, as `git log | head` ends for the shell: the reader has what it wanted (the
+    history listing ends the same way, views/output.py). No message, and no second
+    error when Python flushes standard output at exit.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # a standard output without a file descriptor (tests): nothing left to flush
+    raise typer.Exit(EXIT_OK)
+
+
+@contextmanager
+def closed_output_ends_quietly() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        output_closed()
 
 
 class CoachGroup(TyperGroup):
     """The root command: commands load lazily, and this is the single exit point where
     CoachErrors become a message and their exit code."""
+
+    context_class = CoachContext
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with closed_output_ends_quietly():  # `iastm-coach --help | head -1`
+            return super().make_context(*args, **kwargs)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         from iastm_coach.option_values import lighten
@@ -150,18 +186,21 @@ class CoachGroup(TyperGroup):
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        from typer._click.utils import make_default_short_help
-
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [
-            (name, make_default_short_help(spec.summary, limit)) for name, spec in COMMANDS.items()
-        ]
+        rows = [(name, short_help(spec.summary, limit)) for name, spec in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
+        typed = list(ctx.args)  # what followed the command's name, for error messages
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            output_closed()
+        except typer.BadParameter as error:
+            if type(error) is not typer.BadParameter:
+                raise  # ours already, or a missing argument (Click's wording is fine there)
+            raise reworded(error, typed) from None
         except CoachError as error:
             from iastm_coach.views import ui
 
@@ -216,7 +255,7 @@ def root(
     ] = False,
     plain: Annotated[
         bool,
-        typer.Option("--plain", help="No colour and no live screen, for every command."),
+        typer.Option("--plain", help=PLAIN_HELP),
     ] = False,
 ) -> None:
     """iastm-coach: timed, screened IASTM self-treatment with a private journal.
@@ -231,6 +270,13 @@ def root(
         from iastm_coach.views import ui
 
         ui.set_plain(True)
+    from iastm_coach.context import app_context
+
+    ctx.obj = app_context(ctx.obj)  # one context for the whole run, inherited by the command
+    from iastm_coach.paths import use_home_for_this_run
+
+    # Whatever finds the data directory itself (the protocol library) finds the context's.
+    ctx.call_on_close(use_home_for_this_run(ctx.obj.home))
     if ctx.invoked_subcommand is None:
         from iastm_coach.commands.today_cmd import run_today
 
@@ -259,5 +305,16 @@ def main() -> None:
     from iastm_coach.encoding import use_fallbacks
 
     use_fallbacks(sys.stdout, sys.stderr)  # LC_ALL=C, Windows code pages: never a crash
-    app(prog_name="iastm-coach")
-    sys.exit(0)
+    try:
+        app(prog_name="iastm-coach")
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
+    try:
+        sys.stdout.flush()  # here, not at interpreter exit, so a closed pipe can be caught
+    except BrokenPipeError:
+        try:
+            output_closed()
+        except typer.Exit as closed:
+            code = closed.exit_code
+    sys.exit(code)

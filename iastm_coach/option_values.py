@@ -27,7 +27,7 @@ try:  # Typer's own seam for converting a value (private: checked before use)
 except ImportError:  # pragma: no cover - another Typer: leave conversion to it
     RuntimeParam = None  # type: ignore[assignment,misc]
 
-from typer._click.exceptions import BadParameter
+from typer import BadParameter
 
 
 def to_text(value: Any) -> str:
@@ -148,7 +148,10 @@ def lighten(command: Any, *, recurse: bool = True) -> None:
     if RuntimeParam is None:
         return
     for param in getattr(command, "params", []):
-        lighten_param(param)
+        try:
+            lighten_param(param)
+        except (AttributeError, TypeError):  # Typer's internals moved: leave it to Typer
+            continue
     make_help = getattr(command, "get_help_option", None)
     if make_help is not None and not getattr(command, "_lightened", False):
 

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 
 APP_NAME = "iastm-coach"
 HOME_ENV = "IASTM_COACH_HOME"
 DATA_ENV = "IASTM_COACH_DATA_DIR"
 
+# The data directory of the command running now: its AppContext's (cli.py sets it for
+# the run), so the protocol library, the pins and the journal all use the one directory.
+_home_of_this_run: ContextVar[Path | None] = ContextVar("home_of_this_run", default=None)
+
+
+def use_home_for_this_run(home: Path) -> Callable[[], None]:
+    """Make *home* the data directory until the returned function is called."""
+    token = _home_of_this_run.set(home)
+    return lambda: _home_of_this_run.reset(token)
+
 
 def user_dir() -> Path:
-    """The data directory: `$IASTM_COACH_HOME`, else the platform's user data dir.
+    """The data directory: the running command's (from its AppContext), else
+    `$IASTM_COACH_HOME`, else the platform's user data dir.
 
     It is not created here; writers create what they need, privately.
     """
+    run_home = _home_of_this_run.get()
+    if run_home is not None:
+        return run_home
     override = os.environ.get(HOME_ENV)
     if override:
         return Path(override).expanduser()
@@ -24,12 +40,14 @@ def user_dir() -> Path:
     return Path(platformdirs.user_data_path(APP_NAME, appauthor=False))
 
 
-def journal_dir() -> Path:
-    return user_dir() / "journal"
+def journal_dir(home: Path | None = None) -> Path:
+    """The journal inside *home* (default: the data directory)."""
+    return (home or user_dir()) / "journal"
 
 
-def installed_protocols_dir() -> Path:
-    return user_dir() / "protocols"
+def installed_protocols_dir(home: Path | None = None) -> Path:
+    """Protocols installed from a physio, inside *home* (default: the data directory)."""
+    return (home or user_dir()) / "protocols"
 
 
 def data_dir() -> Path:

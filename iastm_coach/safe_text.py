@@ -1,7 +1,8 @@
 """Untrusted text (from protocol files, notes) must reach the terminal literally.
 
 Control characters and escape sequences are rejected when a file is loaded;
-Rich markup is escaped when it is shown (see `ui.literal`).
+Rich markup is escaped when it is shown (see `ui.literal`); whole documents printed
+to standard output (a report) go through `terminal_safe`.
 """
 
 from __future__ import annotations
@@ -41,4 +42,17 @@ def note_too_long(note: str) -> str | None:
     return (
         f"Notes are kept to {NOTE_MAX:,} characters; this one has {len(note):,}. "
         "Shorten it, or keep the long text elsewhere and note where."
+    )
+
+
+_LINE_BREAKS = re.compile(r"(\r\n|\n|\t)")
+
+
+def terminal_safe(text: str) -> str:
+    """A document for standard output: control characters removed as in notes shown by
+    `history` (no escape sequences, no invisible or direction characters), but newlines,
+    CRLF (CSV) and tabs kept, so it is still the same document."""
+    parts = _LINE_BREAKS.split(text)  # odd indexes: the separators, kept as they are
+    return "".join(
+        part if index % 2 else strip_control_characters(part) for index, part in enumerate(parts)
     )

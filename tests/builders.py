@@ -13,14 +13,20 @@ the program never produces.
 from __future__ import annotations
 
 import copy
+import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import ProtocolStamp, Source, session_fields
 from iastm_coach.journal.store import Journal, Record
 from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
+from iastm_coach.session.area_check import parse_check
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.flow import run_session
 from iastm_coach.session.timer import RunResult, Step, run_plan
@@ -34,6 +40,10 @@ REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 PLUS_10 = timezone(timedelta(hours=10))
 MINUS_5 = timezone(timedelta(hours=-5))
+
+
+# The protocol a built session followed (a built-in; its id is the region's).
+BUILT_IN_STAMP = ProtocolStamp(id="calf", version="1.0", source="built-in", fingerprint="ab" * 32)
 
 
 def make_journal(tmp_path: Path) -> Journal:
@@ -50,7 +60,7 @@ def add_session(
     ended: datetime | None = None,
     soreness: int = 2,
     group: str | None = None,
-    source: str = "timer",
+    source: Source = "timer",
     complete: bool = True,
     note: str = "",
     dose_percent: int = 100,
@@ -64,33 +74,21 @@ def add_session(
         ended = started + timedelta(minutes=minutes)
     else:
         started = ended - timedelta(minutes=minutes)
-    data: dict[str, Any] = {
-        "region": region,
-        "side": side,
-        "group": group or f"g{started:%Y%m%d%H%M%S}",
-        "source": source,
-        "protocol_id": region,
-        "protocol_version": "1.0",
-        "protocol_source": "built-in",
-        "protocol_fingerprint": "ab" * 32,
-        "issued_by": "",
-        "protocol_signature": "",
-        "signed_by": "",
-        "started": started,
-        "ended": ended,
-        "planned_s": 360,
-        "actual_s": int(minutes * 60),
-        "complete": complete,
-        "dose_percent": dose_percent,
-        "dose_reason": "",
-        "rest_override": False,
-        "areas": [],
-        "exercises": [],
-        "soreness": soreness,
-        "bruising": False,
-        "numbness": False,
-        "note": note,
-    }
+    data = session_fields(
+        region=region,
+        side=side,
+        group=group or f"g{started:%Y%m%d%H%M%S}",
+        source=source,
+        protocol=BUILT_IN_STAMP if region == "calf" else replace(BUILT_IN_STAMP, id=region),
+        started=started,
+        ended=ended,
+        planned_s=360,
+        actual_s=int(minutes * 60),
+        complete=complete,
+        dose_percent=dose_percent,
+        soreness=soreness,
+        note=note,
+    )
     data.update(extra)
     return journal.append(records.SESSION, data, at=at or ended)
 
@@ -406,15 +404,33 @@ def example(kind: str, **changes: Any) -> dict[str, Any]:
 
 # Answers for aftercare that raise no flag: soreness 2, a smooth tool, soreness 1 before.
 # A follow-up asked before a later session (the check-in's question) answers 1.
-MILD = [("Soreness now", 2), ("smooth", True), ("right now", 1), ("treated area now", 1)]
+MILD = [
+    ("Soreness now", 2),
+    ("smooth", True),
+    ("right now", 1),
+    ("treated area now", 1),
+    ("Why did you stop", 5),  # stopped early: "something else, or just stopping"
+]
 
 
 def make_deps(
-    tmp_path: Path, talk: ScriptedTalk, clock: FakeClock | None = None, keys: Any = ()
+    tmp_path: Path,
+    talk: ScriptedTalk,
+    clock: FakeClock | None = None,
+    keys: Any = (),
+    checks: Any = None,
 ) -> SessionDeps:
     """Session dependencies on a fake clock: the timer runs at once with scripted *keys*,
-    the journal lives under *tmp_path*."""
+    the journal lives under *tmp_path*. *checks*, when given, are the answers to the
+    discomfort check at each area break, in order (as typed: "3", "8", "s", "t"; Enter
+    once they run out)."""
     clock = clock or FakeClock()
+    answers = None if checks is None else list(checks)
+
+    def check(done: Step) -> str:
+        verdict = parse_check(answers.pop(0) if answers else "")
+        assert verdict is not None
+        return verdict
 
     def run_timer(plan: list[Step]) -> RunResult:
         return run_plan(
@@ -423,14 +439,19 @@ def make_deps(
             keys=ScriptedKeys(clock, list(keys)),
             view=RecordingView(),
             confirm_quit=ScriptedConfirm(True),
+            check_between=None if answers is None else check,
         )
 
     journal = Journal(tmp_path / "journal")
 
     def ask_checkin(session_record: Record, hours: int) -> None:
-        from iastm_coach.commands.checkin_cmd import ask_and_record
+        from iastm_coach.session.checkin import ask_and_record, due_item
+        from iastm_coach.views.recorded import checkin_recorded
 
-        ask_and_record(deps.journal, session_record, hours=hours, clock=clock, talk=deps.talk)
+        result = ask_and_record(
+            deps.journal, due_item(session_record, hours), talk=deps.talk, clock=clock
+        )
+        deps.talk.show(*checkin_recorded(result))
 
     deps = SessionDeps(
         clock=clock, journal=journal, talk=talk, run_timer=run_timer, ask_checkin=ask_checkin
@@ -462,41 +483,39 @@ def answer_checkin(
 ) -> Record:
     """A follow-up answered through the check-in core `iastm-coach checkin` uses (soreness
     2 and no warning sign unless *answers* say otherwise); the follow-up from the time."""
-    from iastm_coach.commands.checkin_cmd import record_checkin
+    from iastm_coach.session.checkin import CheckinAnswers, record_checkin
 
-    fields = {"soreness": 2, "bruising": False, "numbness": False, "swelling": False}
-    return record_checkin(
-        journal,
-        session_record,
-        {**fields, "worse": False, "note": "", **answers},
-        hours=hours,
-        now=now,
-    )
+    given = CheckinAnswers(**{"soreness": 2, **answers})
+    return record_checkin(journal, session_record, given, hours=hours, now=now).record
 
 
 def first_session_questions(region: str = "calf", zone: str = "leg") -> tuple[int, int]:
-    """How many first-use questions and checklist items a first session of *region* asks
-    (piped answers are counted from the data, so adding an item does not break them)."""
+    """How many first-use questions and grouped checklist questions a first session of
+    *region* asks (piped answers are counted from the data, so adding an item does not
+    break them)."""
     fresh = ScreeningHistory(first_use=True, confirmed_at={})
     asked = questions_for_today(
         load_checklist(), fresh, now=datetime.now(UTC), region=region, zone=zone
     )
-    return len(asked.first_use), len(asked.items)
+    return len(asked.first_use), len(asked.groups(region, zone, region))
 
 
-FIRST_USE_QUESTIONS, CHECKLIST_ITEMS = first_session_questions()
-FIRST_USE = "y\n" * FIRST_USE_QUESTIONS  # shown by a physio; smooth tool; problem assessed
-
+FIRST_USE_QUESTIONS, CHECKLIST_GROUPS = first_session_questions()
 # `iastm-coach session` through CliRunner: answers on standard input, one per line.
-ALL_CLEAR = "n\n" * CHECKLIST_ITEMS + "1\n"  # every item 'no'; soreness before 1
-READY = "\n" + "n\n"  # Enter when ready; no measurement before the strokes
-AFTERCARE = "2\nn\nn\nall good\n"
+# Soreness before 1 (asked first); shown by a physio; smooth tool; problem assessed; age 40.
+FIRST_USE = "1\n" + "y\n" * FIRST_USE_QUESTIONS + "40\n"
+ALL_CLEAR = "n\n" * CHECKLIST_GROUPS  # no to every grouped question
+# Enter when ready; no measurement before the strokes; Enter (fine) at the discomfort check
+# of each of the 2 area breaks of one calf side.
+READY = "\n" + "n\n" + "\n" * 2
+AFTERCARE = "2\nn\nall good\n"  # soreness 2; no to the warning signs; a note
 
 
 def first_session_answers(region: str, zone: str) -> tuple[str, str]:
-    """(first-use answers, checklist answers) for a first session of another region."""
-    first_use, items = first_session_questions(region, zone)
-    return "y\n" * first_use, "n\n" * items + "1\n"
+    """(soreness and first-use answers, checklist answers) for a first session of another
+    region (the age is asked once, so a second region asks none)."""
+    first_use, groups = first_session_questions(region, zone)
+    return "1\n" + "y\n" * first_use, "n\n" * groups
 
 
 # --- protocol documents -------------------------------------------------------------------------
@@ -572,3 +591,50 @@ class ChartParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+
+
+# --- counting prompts (benchmarks/prompt_count.py, tests/session/test_prompt_count.py) ---------
+
+
+class CountingTalk(ScriptedTalk):
+    """A ScriptedTalk that notes how many prompts came before the timer started."""
+
+    def __init__(self, rules: list[tuple[str, Any]]) -> None:
+        super().__init__(rules)
+        self.console = Console(file=io.StringIO(), width=120, record=True, color_system=None)
+        self.before_strokes: int | None = None
+
+
+def counted_session(deps: SessionDeps, talk: CountingTalk, **options: Any) -> tuple[int, int]:
+    """(prompts before the first stroke, prompts in all) of one calf session."""
+    timer = deps.run_timer
+
+    def run_timer(plan: list[Step]) -> RunResult:
+        talk.before_strokes = len(talk.asked)
+        return timer(plan)
+
+    deps.run_timer = run_timer
+    talk.asked.clear()
+    talk.before_strokes = None
+    try:
+        session(deps, **options)
+    finally:
+        deps.run_timer = timer
+    return talk.before_strokes or 0, len(talk.asked)
+
+
+def prompt_counts(tmp_path: Path) -> dict[str, tuple[int, int]]:
+    """Prompts of a first calf session and of a routine one three days later (the first
+    session's follow-ups answered in between with soreness 1)."""
+    clock = FakeClock()
+    talk = CountingTalk(
+        [*MILD, ("shown you", True), ("assessed", True), ("age", 40), ("Do the exercises", False)]
+    )
+    deps = make_deps(tmp_path, talk, clock)
+    first = counted_session(deps, talk, side="left")
+    (last,) = deps.journal.recent(kinds={records.SESSION}, limit=1)
+    for hours in (24, 48):
+        answer_checkin(deps.journal, last, clock.now() + timedelta(hours=hours), soreness=1)
+    clock.advance(72 * 3600)
+    routine = counted_session(deps, talk, side="left")
+    return {"first session": first, "routine session": routine}

@@ -47,6 +47,28 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     clear_console_caches()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "real_clock: the test may read the real clock")
+
+
+@pytest.fixture(autouse=True)
+def no_real_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands get their clock from the AppContext (tests/cli.py passes a FakeClock): a
+    test that reaches the real clock fails, unless it says it means to (`real_clock`)."""
+    from iastm_coach.clock import SystemClock
+
+    if request.node.get_closest_marker("real_clock"):
+        return
+
+    def refuse(self: SystemClock) -> None:
+        raise AssertionError(
+            "the real clock was read: pass obj=AppContext(clock=FakeClock(...)) "
+            "(tests/cli.py) or mark the test real_clock"
+        )
+
+    monkeypatch.setattr(SystemClock, "now", refuse)
+
+
 def clear_console_caches() -> None:
     from iastm_coach.clock import _pretend_start
 

@@ -185,6 +185,9 @@ class RecordingView:
     def quit_prompt(self, asking: bool) -> None:
         self.events.append(("quit_prompt", asking))
 
+    def check_prompt(self, asking: bool) -> None:
+        self.events.append(("check_prompt", asking))
+
     def bell(self) -> None:
         self.events.append(("bell", None))
 

@@ -58,3 +58,20 @@ def spawn(
         preexec_fn=default_signals,
         **options,
     )
+
+
+def answer_safety_check(child: pexpect.spawn, *, soreness: str = "1", age: str = "40") -> None:
+    """The safety check at a terminal, up to "Press Enter when you are ready": soreness
+    first, yes to the first-use questions ([y/n], no default: a physio showed me, a smooth
+    tool, the problem was assessed), the age once, and no to every grouped question
+    ([y/N])."""
+    prompts = [r"\[y/n\]", r"\[y/N\]", r"\[0-10\]", r"\[0-120\]", "Press Enter when you"]
+    while (index := child.expect(prompts)) < len(prompts) - 1:
+        child.sendline(["y", "n", soreness, age][index])
+
+
+def pass_area_checks(child: pexpect.spawn, count: int) -> None:
+    """Answer *count* one-key discomfort checks at area breaks with Enter (fine)."""
+    for _ in range(count):
+        child.expect("Discomfort now")
+        child.send("\r")

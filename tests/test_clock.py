@@ -10,6 +10,7 @@ from iastm_coach.clock import SystemClock, _pretend_start, time_scale
 from iastm_coach.errors import UsageError
 
 
+@pytest.mark.real_clock
 def test_system_clock_is_time_zone_aware() -> None:
     """now() always carries an offset; monotonic() never goes back."""
     clock = SystemClock()
@@ -17,6 +18,7 @@ def test_system_clock_is_time_zone_aware() -> None:
     assert clock.monotonic() <= clock.monotonic()
 
 
+@pytest.mark.real_clock
 def test_pretend_now_starts_the_clock_there(monkeypatch: pytest.MonkeyPatch) -> None:
     """IASTM_COACH_NOW moves the clock's start; time then runs as usual."""
     monkeypatch.setenv("IASTM_COACH_NOW", "2026-03-02T18:30:00+01:00")
@@ -27,6 +29,7 @@ def test_pretend_now_starts_the_clock_there(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.mark.parametrize("raw", ["yesterday", "2026-03-02T18:30:00"])
+@pytest.mark.real_clock
 def test_pretend_now_needs_an_aware_iso_time(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
     """A bad value is a usage error naming the variable."""
     monkeypatch.setenv("IASTM_COACH_NOW", raw)

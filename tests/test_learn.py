@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.errors import UsageError
@@ -18,8 +17,9 @@ from iastm_coach.learn import (
     list_topics,
     title_of,
 )
+from tests.cli import FixedRunner
 
-runner = CliRunner()
+runner = FixedRunner()
 SHIPPED = sorted(path.stem for path in learn_dir().glob("*.md"))
 
 
@@ -53,12 +53,13 @@ def test_list_command_shows_names_and_titles() -> None:
 
 
 def test_list_as_json() -> None:
-    """`learn --json`: a list of {topic, title}."""
+    """`learn --json`: {learn_version, topics: [{topic, title}]}."""
     result = runner.invoke(app, ["learn", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert [item["topic"] for item in data] == [t.name for t in list_topics()]
-    assert set(data[0]) == {"topic", "title"}
+    assert data["learn_version"] == 1
+    assert [item["topic"] for item in data["topics"]] == [t.name for t in list_topics()]
+    assert set(data["topics"][0]) == {"topic", "title"}
 
 
 def test_page_is_rendered(monkeypatch: pytest.MonkeyPatch) -> None:

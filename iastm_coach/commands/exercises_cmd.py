@@ -6,11 +6,11 @@ when the command runs (start-up time matters).
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
+from iastm_coach.commands.common import say
 from iastm_coach.commands.protocol_cmd import complete_region
 
 
@@ -23,24 +23,21 @@ def cmd_exercises(
     """Do a region's exercises on a day without scraping, with a guide; they count in the
     physio's report."""
     from iastm_coach.clock import time_scale
-    from iastm_coach.commands.common import open_journal
     from iastm_coach.context import app_context
     from iastm_coach.protocols.library import load_for_region, require_intact
-    from iastm_coach.session.conversation import LineConversation
     from iastm_coach.session.exercises import exercise_day
-    from iastm_coach.views import ui
 
+    app = app_context(ctx.obj)
     loaded = require_intact(load_for_region(region))
-    console = ui.get_plain_console()
-    journal = open_journal()
+    journal = app.journal()
     journal.check_writable()  # before the first set, not after the last
     saved = exercise_day(
         loaded,
         journal=journal,
-        clock=app_context(ctx.obj).clock,
+        clock=app.clock,
         time_scale=time_scale(),
-        talk=LineConversation(console, sys.stdin),
+        talk=app.talk(plain=True),  # a guide read line by line, as it always was
     )
     done = sum(int(item["sets_done"]) for item in saved.data["exercises"])
     planned = sum(int(item["sets_planned"]) for item in saved.data["exercises"])
-    ui.say_literal(f"Recorded: {done} of {planned} sets of the {loaded.protocol.region} exercises.")
+    say(app, f"Recorded: {done} of {planned} sets of the {loaded.protocol.region} exercises.")

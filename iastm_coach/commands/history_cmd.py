@@ -11,13 +11,14 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import open_journal, resolve_region, since_moment
+from iastm_coach.commands.common import resolve_region, since_moment
 from iastm_coach.commands.protocol_cmd import complete_region
 
 DEFAULT_LAST = 20
 
 
 def cmd_history(
+    ctx: typer.Context,
     region: Annotated[
         str | None,
         typer.Argument(help="Only this region, e.g. calf.", autocompletion=complete_region),
@@ -42,20 +43,21 @@ def cmd_history(
     ] = False,
 ) -> None:
     """Review past sessions, newest first: soreness at 24 h and 48 h, exercise sets, red flags."""
-    from iastm_coach.clock import SystemClock
+    from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
     from iastm_coach.views.history_listing import show_history
 
+    app = app_context(ctx.obj)
     if last < 1:
         raise UsageError(f"--last must be 1 or more (got {last})")
     canonical = resolve_region(region) if region else None
     show_history(
-        open_journal(),
+        app.journal(),
         region=canonical,
         last=None if show_all else last,
         since=since_moment(since),
         as_json=as_json,
         # More than the default asked for: page it on a terminal, as `git log` does.
         page=not no_pager and (show_all or last > DEFAULT_LAST),
-        now=SystemClock().now(),
+        now=app.clock.now(),
     )

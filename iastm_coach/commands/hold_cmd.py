@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import open_journal, resolve_region
+from iastm_coach.commands.common import resolve_region, say
 from iastm_coach.commands.protocol_cmd import complete_region
 
 hold_app = typer.Typer(help="Red-flag holds: list them, or lift one.", no_args_is_help=True)
@@ -18,6 +18,7 @@ hold_app = typer.Typer(help="Red-flag holds: list them, or lift one.", no_args_i
 
 @hold_app.command("clear")
 def cmd_hold_clear(
+    ctx: typer.Context,
     region: Annotated[
         str, typer.Argument(help="The region on hold, e.g. calf.", autocompletion=complete_region)
     ],
@@ -34,56 +35,56 @@ def cmd_hold_clear(
     ] = "",
 ) -> None:
     """Lift a red-flag hold after your clinician has seen the area."""
-    from iastm_coach.clock import SystemClock
+    from iastm_coach.context import app_context
     from iastm_coach.errors import CoachError
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.holds import active_holds, clear_hold, serious_rules
     from iastm_coach.safety.redflags import RedFlag, advice_for
-    from iastm_coach.views.ui import say_literal
 
+    app = app_context(ctx.obj)
     canonical = resolve_region(region)
-    journal = open_journal()
+    journal = app.journal()
     hold = active_holds(journal).get(canonical)
     if hold is not None and serious_rules(hold):
         # The urgent advice again, before the hold goes: it may be the last time it is read.
         flags = [RedFlag(rule, "") for rule in hold.all_rules]
-        say_literal(f"The {canonical} is on hold for: {hold.reason_text()}.", style="red")
-        say_literal(advice_for(flags, region=canonical), style="red")
+        say(app, f"The {canonical} is on hold for: {hold.reason_text()}.", "red")
+        say(app, advice_for(flags, region=canonical), "red")
     clear_hold(
-        journal,
-        region=canonical,
-        reason=reason,
-        at=SystemClock().now(),
-        examined_by=examined_by,
+        journal, region=canonical, reason=reason, at=app.clock.now(), examined_by=examined_by
     )
     try:
         percent = load_for_region(canonical).protocol.after_red_flag_percent
     except CoachError:
         percent = 50
-    say_literal(
+    say(
+        app,
         f"Lifted the hold on {canonical}; your reason is recorded in the journal. "
-        f"The next session runs at {percent} % of the usual time. Stop again at any warning sign."
+        f"The next session runs at {percent} % of the usual time. Stop again at any warning sign.",
     )
 
 
 @hold_app.command("list")
 def cmd_hold_list(
+    ctx: typer.Context,
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
     ] = False,
 ) -> None:
     """Show every region on hold, with the red flag that put it there."""
+    from iastm_coach.context import app_context
     from iastm_coach.safety.holds import active_holds, holds_json
-    from iastm_coach.views.history import holds_text
-    from iastm_coach.views.ui import get_console, say
 
-    holds = active_holds(open_journal())
+    app = app_context(ctx.obj)
+    holds = active_holds(app.journal())
     if as_json:
-        import json
+        from iastm_coach.views.json_doc import emit_json
 
-        typer.echo(json.dumps(holds_json(holds), ensure_ascii=False, indent=1))
+        emit_json(holds_json(holds))
         return
+    from iastm_coach.views.history import holds_text
+
     if not holds:
-        say("No region is on hold.")
+        app.console().print("No region is on hold.")
         return
-    get_console().print(holds_text(holds))
+    app.console().print(holds_text(holds))

@@ -5,24 +5,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from iastm_coach.journal.store import Journal
 
 journal_app = typer.Typer(
     help="Where your journal is, and checking or repairing it after a crash or a hand edit.",
     no_args_is_help=True,
 )
-
-
-def _journal() -> Journal:
-    from iastm_coach.journal.store import Journal
-    from iastm_coach.paths import journal_dir
-
-    return Journal(journal_dir())
 
 
 @contextmanager
@@ -35,19 +25,27 @@ def _permission_warnings_as_lines() -> Iterator[None]:
         yield
     for warning in caught:
         if issubclass(warning.category, JournalPermissionWarning):
-            typer.echo(f"Warning: {warning.message}", err=True)
+            _warn(str(warning.message))
         else:
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
 
 
-@journal_app.command("path")
-def cmd_path() -> None:
-    """Print the journal directory (one TOML file per month inside it)."""
-    from iastm_coach.paths import journal_dir
+def _warn(message: str) -> None:
+    """One warning line on stderr, escaped as history escapes notes: the message can quote a
+    hand-edited file (a field name, a file name) and must not reach the terminal raw."""
+    from iastm_coach.safe_text import strip_control_characters
 
-    typer.echo(str(journal_dir()))
+    typer.echo(f"Warning: {strip_control_characters(message)}", err=True)
+
+
+@journal_app.command("path")
+def cmd_path(ctx: typer.Context) -> None:
+    """Print the journal directory (one TOML file per month inside it)."""
+    from iastm_coach.context import app_context
+
+    typer.echo(str(app_context(ctx.obj).journal_dir))
 
 
 @journal_app.command("check")
@@ -61,15 +59,14 @@ def cmd_check(
     from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
 
-    journal = _journal()
-    report = journal.check_report(now=app_context(ctx.obj).clock.now())
+    app = app_context(ctx.obj)
+    journal = app.journal()
+    report = journal.check_report(now=app.clock.now())
     if as_json:
-        import json
-
         from iastm_coach.journal.check import check_dict
+        from iastm_coach.views.json_doc import emit_json
 
-        payload = check_dict(report)
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        emit_json(check_dict(report))
         if report.errors:
             count = len(report.errors)
             raise DataFileError(
@@ -80,7 +77,7 @@ def cmd_check(
             )
         return
     for line in dict.fromkeys(str(problem) for problem in report.warnings):
-        typer.echo(f"Warning: {line}", err=True)
+        _warn(line)
     errors = report.errors
     if errors:
         count = len(errors)
@@ -101,13 +98,15 @@ def cmd_check(
 
 
 @journal_app.command("repair")
-def cmd_repair() -> None:
+def cmd_repair(ctx: typer.Context) -> None:
     """Move damaged text into side files (nothing is deleted) and fix loose permissions."""
+    from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
 
-    journal = _journal()
+    app = app_context(ctx.obj)
+    journal = app.journal()
     with _permission_warnings_as_lines():
-        written = journal.repair()
+        written = journal.repair(now=app.clock.now())
     fixed = journal.fix_permissions()
     for path in written:
         typer.echo(f"Moved damaged text to {path}")

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+LEARN_JSON_VERSION = 1  # {learn_version, topics} or {learn_version, topic, title, text}
+
 
 def complete_topic(incomplete: str) -> list[str]:
     """Shell completion for topic names."""
@@ -15,6 +17,7 @@ def complete_topic(incomplete: str) -> list[str]:
 
 
 def cmd_learn(
+    ctx: typer.Context,
     topic: Annotated[
         str | None,
         typer.Argument(
@@ -24,48 +27,36 @@ def cmd_learn(
     json_output: Annotated[
         bool,
         typer.Option(
-            "--json", help="As JSON: a list of {topic, title}, or one {topic, title, text}."
+            "--json", help="As JSON: {topics: [{topic, title}]}, or one {topic, title, text}."
         ),
-    ] = False,
-    plain: Annotated[
-        bool, typer.Option("--plain", help="Print the page's Markdown text as it is.")
     ] = False,
 ) -> None:
     """Read short pages: what IASTM is, what is normal afterwards, the evidence and its limits.
 
-    Without TOPIC, list the topics; `what-is-iastm` is the place to start.
+    Without TOPIC, list the topics; `what-is-iastm` is the place to start. With --plain
+    (or NO_COLOR) a page is printed as written, in Markdown.
     """
-    import json
 
     from iastm_coach.learn import find_topic, list_topics
+    from iastm_coach.views.json_doc import emit_json, versioned
 
     if topic is None:
         topics = list_topics()
         if json_output:
-            payload = [{"topic": t.name, "title": t.title} for t in topics]
-            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+            topic_list = [{"topic": t.name, "title": t.title} for t in topics]
+            emit_json(versioned("learn", LEARN_JSON_VERSION, {"topics": topic_list}))
             return
-        from iastm_coach.views.ui import get_console, literal
+        from iastm_coach.views.learn import show_topics
 
-        width = max(len(item.name) for item in topics)
-        console = get_console()
-        console.print("Topics (read one with `iastm-coach learn TOPIC`):", markup=False)
-        for item in topics:
-            console.print(literal(f"  {item.name.ljust(width)}   {item.title}"))
+        show_topics([(item.name, item.title) for item in topics])
         return
 
     page = find_topic(topic)
     text = page.text()
     if json_output:
-        payload_one = {"topic": page.name, "title": page.title, "text": text}
-        typer.echo(json.dumps(payload_one, ensure_ascii=False, indent=2))
+        page_fields = {"topic": page.name, "title": page.title, "text": text}
+        emit_json(versioned("learn", LEARN_JSON_VERSION, page_fields))
         return
-    from iastm_coach.views.ui import get_console, plain_requested
+    from iastm_coach.views.learn import show_page
 
-    if plain or plain_requested():
-        typer.echo(text.rstrip("\n"))
-        return
-    from rich.markdown import Markdown
-
-    # Our own shipped pages (trusted), so Markdown rendering is fine here.
-    get_console().print(Markdown(text))
+    show_page(text)

@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from iastm_coach.journal.store import Record
+from iastm_coach.vocabulary import BODY_SIDES, MeasuredSide, is_body_side
 
 CAVEAT = (
     "Measure at the same time of day and the same way each time. A change right after a "
     "session is common and says less about the long term than the trend over weeks."
 )
-
-
-class MeasureSide(StrEnum):
-    left = "left"
-    right = "right"
-    none = "none"
-
-
-def choose_side(region: str, sided: bool, given: str | None) -> str | None:
-    """The side to record, None when it must be asked; UsageError when it cannot be right."""
-    from iastm_coach.errors import UsageError
-
-    if not sided:
-        if given in ("left", "right"):
-            raise UsageError(
-                f"the {region} has no left or right side",
-                hint="Leave out --side (or use --side none).",
-            )
-        return "none"
-    if given == "none":
-        raise UsageError(
-            f"measure one side of the {region} at a time",
-            hint="Use --side left or --side right (test both sides).",
-        )
-    return given
 
 
 def cmd_measure(
@@ -56,7 +25,7 @@ def cmd_measure(
         typer.Option("--value", help="The measured value; asked for when left out."),
     ] = None,
     side: Annotated[
-        MeasureSide | None,
+        MeasuredSide | None,
         typer.Option(help="Which side (none for a region without sides); asked when left out."),
     ] = None,
     json_output: Annotated[
@@ -68,132 +37,79 @@ def cmd_measure(
     Without --value, shows how to do the test and asks for the result. Values:
     -100 to 400 for cm and degrees, 0 to 10 for 0-10 scores.
     """
-    import json
-
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
-    from iastm_coach.history.measure import (
-        check_value,
-        describe_previous,
-        format_value,
-        recent_measures,
-        record_measure,
-        value_bounds,
+    from iastm_coach.history.measure import describe_previous, format_value, value_bounds
+    from iastm_coach.history.measuring import (
+        earlier_values,
+        outcome_of,
+        record_standalone,
+        side_to_measure,
     )
-    from iastm_coach.journal.store import Journal
-    from iastm_coach.paths import journal_dir
     from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.views.ui import literal
 
-    loaded = load_for_region(region)
-    protocol = loaded.protocol
+    app = app_context(ctx.obj)
+    protocol = load_for_region(region).protocol
     canonical = protocol.region
-    outcome = protocol.outcome
-    if outcome is None:
-        raise UsageError(
-            f"the {canonical} protocol has no outcome test to measure",
-            hint=(
-                "Ask your physio to add an [outcome] table (name, unit, how) to the protocol "
-                "file; `iastm-coach protocol schema` shows the format."
-            ),
-        )
+    outcome = outcome_of(protocol)
     if value is None and json_output:
         raise UsageError(
             "--json needs --value (there is no one to answer the question)",
             hint=f"For example: iastm-coach measure {canonical} --value 9.5 --json",
         )
-    chosen = choose_side(canonical, protocol.access.sided, side.value if side else None)
+    chosen = side_to_measure(canonical, protocol.access.sided, side.value if side else None)
     if chosen is None and value is not None:
         raise UsageError(
             f"say which side of the {canonical} you measured",
             hint="Add --side left or --side right.",
         )
-    if value is not None:
-        value = check_value(value, outcome.unit)
-
-    now = app_context(ctx.obj).clock.now()
-    journal = Journal(journal_dir())
-    journal.check_writable(now)  # before the first question, not after the answer
+    journal = app.journal()
+    journal.check_writable()  # before the first question, not after the answer
     test, unit = outcome.name, outcome.unit
 
-    def record_standalone(value: float, side: str, at: datetime) -> Record:
-        return record_measure(
-            journal,
-            region=canonical,
-            side=side,
-            test=test,
-            unit=unit,
-            value=value,
-            phase="standalone",
-            session_id="",
-            at=at,
-        )
+    if value is None:  # asked, as in a session
+        from iastm_coach.session.shown import line
 
-    if value is None:
-        from rich.text import Text
-
-        from iastm_coach.session.conversation import LineConversation
-        from iastm_coach.views.ui import get_console, literal
-
-        console = get_console()
-        talk = LineConversation(console, sys.stdin)
+        talk = app.talk()
         talk.show(
-            Text(f"Outcome test for the {canonical}: ", style="bold")
-            + literal(test, "bold")
-            + literal(f" ({unit})"),
-            literal(outcome.how),
+            line(f"Outcome test for the {canonical}: {test}", (f" ({unit})", ""), tone="strong"),
+            line(outcome.how),
         )
         if chosen is None:
-            chosen = talk.ask_choice("Which side did you measure?", ["left", "right"])
-        previous = describe_previous(
-            recent_measures(journal, region=canonical, test=test, now=now, side=chosen), now
-        )
+            chosen = talk.ask_choice("Which side did you measure?", list(BODY_SIDES))
+        now = app.clock.now()
+        previous = describe_previous(earlier_values(journal, protocol, side=chosen, now=now), now)
         if previous:
-            talk.show(literal("Last: " + " · ".join(previous), "dim"))
+            talk.show(line("Last: " + " · ".join(previous), tone="quiet"))
         low, high = value_bounds(unit)
-        value = talk.ask_float(f"Your result ({unit})", low=low, high=high)
-        if value is None:
-            talk.show(literal("Nothing recorded."))
+        answer = talk.ask_float(f"Your result ({unit})", low=low, high=high)
+        if answer is None:
+            talk.show(line("Nothing recorded."))
             return
-        now = app_context(ctx.obj).clock.now()
-        record_standalone(value, chosen, now)
+        record_standalone(journal, protocol, side=chosen, value=answer, now=app.clock.now())
         talk.show(
-            literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}."),
-            literal(CAVEAT, "dim"),
+            line(f"Recorded {test}{_side_text(chosen)}: {format_value(answer, unit)}."),
+            line(CAVEAT, tone="quiet"),
         )
         return
 
     assert chosen is not None
-    earlier = recent_measures(journal, region=canonical, test=test, now=now, side=chosen)
-    record = record_standalone(value, chosen, now)
+    now = app.clock.now()
+    measured = record_standalone(journal, protocol, side=chosen, value=value, now=now)
     if json_output:
-        from iastm_coach.history.measure import measure_value
+        from iastm_coach.views.json_doc import emit_json
 
-        payload = {
-            "id": record.id,
-            "at": record.at.isoformat(),
-            **dict(record.data),
-            "previous": [
-                {
-                    "id": r.id,
-                    "at": r.at.isoformat(),
-                    "side": str(r.data.get("side", "")),
-                    "value": measure_value(r),
-                    "unit": str(r.data.get("unit", "")),
-                    "phase": str(r.data.get("phase", "")),
-                }
-                for r in earlier
-            ],
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        emit_json({"measure_version": 1, **measured.to_json()})
         return
-    from iastm_coach.views.ui import say_literal
-
-    say_literal(f"Recorded {test}{_side_text(chosen)}: {format_value(value, unit)}.")
-    previous = describe_previous(earlier, now)
+    console = app.console()
+    recorded = measured.record.data["value"]
+    console.print(literal(f"Recorded {test}{_side_text(chosen)}: {format_value(recorded, unit)}."))
+    previous = describe_previous(measured.earlier, now)
     if previous:
-        say_literal("Last: " + " · ".join(previous), style="dim")
-    say_literal(CAVEAT, style="dim")
+        console.print(literal("Last: " + " · ".join(previous), "dim"))
+    console.print(literal(CAVEAT, "dim"))
 
 
 def _side_text(side: str) -> str:
-    return f", {side}" if side in ("left", "right") else ""
+    return f", {side}" if is_body_side(side) else ""

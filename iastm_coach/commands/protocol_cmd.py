@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from iastm_coach.commands import protocol_keys_cmd as keys
+from iastm_coach.commands.common import say
 from iastm_coach.errors import EXIT_DATA
 
 protocol_app = typer.Typer(
@@ -25,25 +26,28 @@ def complete_region(incomplete: str) -> list[str]:
     return [name for name in names if name.startswith(incomplete)]
 
 
+JSON_VERSION = 1  # of `protocol list/show/validate --json` and `protocol schema`
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 @protocol_app.command("list")
-def cmd_list(json_output: JsonOption = False) -> None:
+def cmd_list(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """Show every region with its protocol: built-in, or installed from your physio."""
+    from iastm_coach.context import app_context
     from iastm_coach.protocols.library import load_library
+    from iastm_coach.views.json_doc import emit_json, versioned
     from iastm_coach.views.protocol import library_json, library_table
-    from iastm_coach.views.ui import get_console
 
     entries = load_library()
     if json_output:
-        typer.echo(dumps(library_json(entries)))
+        emit_json(versioned("protocols", JSON_VERSION, {"protocols": library_json(entries)}))
     else:
-        get_console().print(library_table(entries))
+        app_context(ctx.obj).console().print(library_table(entries))
 
 
 @protocol_app.command("show")
 def cmd_show(
+    ctx: typer.Context,
     reference: Annotated[
         str,
         typer.Argument(
@@ -55,15 +59,16 @@ def cmd_show(
     json_output: JsonOption = False,
 ) -> None:
     """Show a whole protocol: who signed it, for whom, and its fingerprint."""
+    from iastm_coach.context import app_context
     from iastm_coach.protocols.library import load_reference
+    from iastm_coach.views.json_doc import emit_json, versioned
     from iastm_coach.views.protocol import protocol_json, protocol_view
-    from iastm_coach.views.ui import get_console
 
     loaded = load_reference(reference)
     if json_output:
-        typer.echo(dumps(protocol_json(loaded)))
+        emit_json(versioned("protocol_show", JSON_VERSION, protocol_json(loaded)))
     else:
-        get_console().print(protocol_view(loaded))
+        app_context(ctx.obj).console().print(protocol_view(loaded))
 
 
 @protocol_app.command("validate")
@@ -76,9 +81,10 @@ def cmd_validate(
     from iastm_coach.context import app_context
     from iastm_coach.errors import DataFileError
     from iastm_coach.protocols.library import load_checked
-    from iastm_coach.views.ui import say_literal, show_error
+    from iastm_coach.views.ui import show_error
 
-    today = app_context(ctx.obj).clock.now().date()
+    app = app_context(ctx.obj)
+    today = app.clock.now().date()
     failed = 0
     results: list[dict[str, object]] = []
     for path in files:
@@ -112,20 +118,24 @@ def cmd_validate(
         )
         if not json_output:
             custom = ", custom region" if loaded.protocol.custom_region else ""
-            say_literal(
+            say(
+                app,
                 f"{path}: valid ({loaded.protocol.region}{custom}, "
-                f"{loaded.signature.describe()}, fingerprint {loaded.short_fingerprint})"
+                f"{loaded.signature.describe()}, fingerprint {loaded.short_fingerprint})",
             )
             for warning in warnings:
-                say_literal(f"  {path}: warning: {warning}", "yellow")
+                say(app, f"  {path}: warning: {warning}", "yellow")
     if json_output:
-        typer.echo(dumps(results))
+        from iastm_coach.views.json_doc import emit_json, versioned
+
+        emit_json(versioned("validate", JSON_VERSION, {"files": results}))
     if failed:
         raise typer.Exit(EXIT_DATA)
 
 
 @protocol_app.command("new")
 def cmd_new(
+    ctx: typer.Context,
     region: Annotated[
         str,
         typer.Argument(
@@ -143,12 +153,13 @@ def cmd_new(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write a commented protocol file for a physio to adapt, based on the built-in."""
+    from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
     from iastm_coach.paths import write_private_file
     from iastm_coach.protocols.library import load_builtin, region_index
     from iastm_coach.protocols.template import IssuedFields, render_protocol_template
-    from iastm_coach.views.ui import say_literal
 
+    app = app_context(ctx.obj)
     if out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out or add --force.")
     base = load_builtin(region_index().resolve(region))
@@ -156,12 +167,12 @@ def cmd_new(
         author=author,
         clinic=clinic,
         patient=patient,
-        issued_on=dt.date.today(),
+        issued_on=app.clock.now().date(),
         review_by=review_by.date() if review_by else None,
     )
     text = render_protocol_template(base.protocol, issued)
     write_private_file(out, text, overwrite=force)  # it may name a patient
-    say_literal(f"Wrote {out}. Edit it, then check it with: iastm-coach protocol validate {out}")
+    say(app, f"Wrote {out}. Edit it, then check it with: iastm-coach protocol validate {out}")
 
 
 @protocol_app.command("install")
@@ -173,45 +184,35 @@ def cmd_install(
     ] = False,
 ) -> None:
     """Validate a protocol file and use it instead of the built-in for its region."""
-    import sys
-
     from iastm_coach.context import app_context
     from iastm_coach.protocols.library import check_installable, install
-    from iastm_coach.session.conversation import LineConversation
-    from iastm_coach.session.issuer import confirm_patient
-    from iastm_coach.views.protocol import provenance_lines
-    from iastm_coach.views.ui import get_console, say_literal
+    from iastm_coach.session.issuer import confirm_patient, provenance_lines
+    from iastm_coach.views.shown import show
 
-    now = app_context(ctx.obj).clock.now()
+    app = app_context(ctx.obj)
+    now = app.clock.now()
     checked = check_installable(file)
-    for line, style in provenance_lines(checked):
-        say_literal(line, style)
+    show(*provenance_lines(checked))
     for warning in checked.warnings(now.date()):
-        say_literal(f"Warning: {warning}", "yellow")
-    confirm_patient(
-        checked, LineConversation(get_console(), sys.stdin), doing="protocol not installed"
-    )
+        say(app, f"Warning: {warning}", "yellow")
+    confirm_patient(checked, app.talk(), doing="protocol not installed")
     result = install(file, replace=replace, now=now)
-    say_literal(
+    say(
+        app,
         f"Installed {result.loaded.protocol.title} for region '{result.loaded.protocol.region}' "
-        f"({result.loaded.origin()}, fingerprint {result.loaded.short_fingerprint})."
+        f"({result.loaded.origin()}, fingerprint {result.loaded.short_fingerprint}).",
     )
     if result.backup:
-        say_literal(f"The previous protocol was kept as {result.backup}.")
+        say(app, f"The previous protocol was kept as {result.backup}.")
 
 
 @protocol_app.command("schema")
 def cmd_schema() -> None:
     """Print the JSON Schema of the protocol format (for editor completion)."""
     from iastm_coach.protocols.files import protocol_json_schema
+    from iastm_coach.views.json_doc import emit_json, versioned
 
-    typer.echo(dumps(protocol_json_schema()))
-
-
-def dumps(value: object) -> str:
-    import json
-
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    emit_json(versioned("schema", JSON_VERSION, protocol_json_schema()))
 
 
 # The clinician's key and the patient's trusted keys live in their own module.

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from iastm_coach.commands.common import say
+
 NameOption = Annotated[
     str, typer.Option("--name", help='The clinician\'s name, e.g. "P. Hysio PT".')
 ]
@@ -27,19 +29,18 @@ def cmd_keygen(
     from iastm_coach.context import app_context
     from iastm_coach.protocols.signing import generate_key
     from iastm_coach.protocols.trust import trust_key
-    from iastm_coach.views.ui import say_literal
+
+    app = app_context(ctx.obj)
 
     pair = generate_key(name, overwrite=force)
-    trust_key(
-        pair.public_line, name, now=app_context(ctx.obj).clock.now()
-    )  # your own files are yours
-    say_literal(f"Your signing key is ready: {pair.private_path} (private; keep a backup).")
-    say_literal(f"Public key: {pair.public_path}")
-    say_literal("Give your patients this fingerprint (on their handout, or in a message):")
+    trust_key(pair.public_line, name, now=app.clock.now())  # your own files are yours
+    say(app, f"Your signing key is ready: {pair.private_path} (private; keep a backup).")
+    say(app, f"Public key: {pair.public_path}")
+    say(app, "Give your patients this fingerprint (on their handout, or in a message):")
     typer.echo(f"  {pair.fingerprint}")  # never wrapped: it is copied
-    say_literal("They trust it once with:")
+    say(app, "They trust it once with:")
     typer.echo(f'  iastm-coach protocol trust {pair.fingerprint} --name "{name}"')
-    say_literal("Then sign each protocol file with: iastm-coach protocol sign FILE")
+    say(app, "Then sign each protocol file with: iastm-coach protocol sign FILE")
 
 
 def cmd_sign(
@@ -56,7 +57,8 @@ def cmd_sign(
     from iastm_coach.protocols.files import decode_protocol_bytes, read_bounded
     from iastm_coach.protocols.library import check_bytes
     from iastm_coach.protocols.signing import load_signing_key, sign_text
-    from iastm_coach.views.ui import say_literal
+
+    app = app_context(ctx.obj)
 
     signing_key = load_signing_key(key)
     text = decode_protocol_bytes(read_bounded(file), name=str(file))
@@ -66,12 +68,13 @@ def cmd_sign(
     write_private_file(temporary, signed.decode("utf-8"), overwrite=True)  # names a patient
     temporary.replace(file)
     who = loaded.signature.signer or "a key you have not trusted yourself"
-    say_literal(f"Signed {file} ({loaded.signature.fingerprint}, {who}).")
-    for warning in loaded.warnings(app_context(ctx.obj).clock.now().date()):
-        say_literal(f"  warning: {warning}", "yellow")
-    say_literal(
+    say(app, f"Signed {file} ({loaded.signature.fingerprint}, {who}).")
+    for warning in loaded.warnings(app.clock.now().date()):
+        say(app, f"  warning: {warning}", "yellow")
+    say(
+        app,
         "Send the file as it is: any change to it after signing makes it refused. "
-        "To change it, edit it and sign it again."
+        "To change it, edit it and sign it again.",
     )
 
 
@@ -90,35 +93,39 @@ def cmd_trust(
     """For patients: trust your clinician's key, once; their signed files then say so."""
     from iastm_coach.context import app_context
     from iastm_coach.protocols.trust import trust_key
-    from iastm_coach.views.ui import say_literal
 
-    trusted = trust_key(key, name, now=app_context(ctx.obj).clock.now())
-    say_literal(f"Trusted {trusted.name} ({trusted.fingerprint}).")
-    say_literal(
-        "Protocol files signed with this key are now shown as signed by a trusted clinician."
-    )
+    app = app_context(ctx.obj)
+
+    trusted = trust_key(key, name, now=app.clock.now())
+    say(app, f"Trusted {trusted.name} ({trusted.fingerprint}).")
+    say(app, "Protocol files signed with this key are now shown as signed by a trusted clinician.")
 
 
 def cmd_untrust(
+    ctx: typer.Context,
     key: Annotated[str, typer.Argument(metavar="KEY-OR-FINGERPRINT", help="A trusted key.")],
 ) -> None:
     """Stop trusting a clinician's key (a lost or replaced key)."""
+    from iastm_coach.context import app_context
     from iastm_coach.protocols.trust import untrust_key
-    from iastm_coach.views.ui import say_literal
+
+    app = app_context(ctx.obj)
 
     removed = untrust_key(key)
-    say_literal(f"No longer trusted: {removed.name} ({removed.fingerprint}).")
+    say(app, f"No longer trusted: {removed.name} ({removed.fingerprint}).")
 
 
 def cmd_keys(
+    ctx: typer.Context,
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List your own signing key and the clinicians' keys you trust."""
-    import json
 
+    from iastm_coach.context import app_context
     from iastm_coach.protocols.signing import public_key_path
     from iastm_coach.protocols.trust import fingerprint_of_key_line, load_trusted
-    from iastm_coach.views.ui import say_literal
+
+    app = app_context(ctx.obj)
 
     own = ""
     if public_key_path().is_file():
@@ -126,13 +133,15 @@ def cmd_keys(
     trusted = sorted(load_trusted().values(), key=lambda key: key.name.casefold())
     if json_output:
         rows = [{"fingerprint": k.fingerprint, "name": k.name, "added": k.added} for k in trusted]
-        typer.echo(json.dumps({"own_key": own or None, "trusted": rows}, indent=2, default=str))
+        from iastm_coach.views.json_doc import emit_json
+
+        emit_json({"keys_version": 1, "own_key": own or None, "trusted": rows})
         return
     if own:
-        say_literal(f"Your signing key: {own} ({public_key_path()})")
+        say(app, f"Your signing key: {own} ({public_key_path()})")
     if not trusted:
-        say_literal(
-            "No trusted clinician keys yet: iastm-coach protocol trust FINGERPRINT --name NAME"
+        say(
+            app, "No trusted clinician keys yet: iastm-coach protocol trust FINGERPRINT --name NAME"
         )
     for entry in trusted:
-        say_literal(f"Trusted: {entry.name}  {entry.fingerprint}  (since {entry.added:%Y-%m-%d})")
+        say(app, f"Trusted: {entry.name}  {entry.fingerprint}  (since {entry.added:%Y-%m-%d})")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import open_journal, since_moment
+from iastm_coach.commands.common import since_moment
 
 
 class ReportFormat(StrEnum):
@@ -25,6 +25,7 @@ class ReportFormat(StrEnum):
 
 
 def cmd_report(
+    ctx: typer.Context,
     since: Annotated[
         dt.datetime | None,
         typer.Option("--since", formats=["%Y-%m-%d"], help="Only from this day on, YYYY-MM-DD."),
@@ -44,34 +45,38 @@ def cmd_report(
     """A report for your physio: deviations, protocols, adherence and exercises, outcome
     measures, soreness, red flags, screening, notes."""
     import gc
-    import sys
 
-    from iastm_coach.clock import SystemClock
+    from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
     from iastm_coach.report.build import render
     from iastm_coach.report.context import make_report
 
+    app = app_context(ctx.obj)
     if schema:
-        from iastm_coach.report.schema import schema_text
+        from iastm_coach.report.schema import report_schema
+        from iastm_coach.views.json_doc import emit_json, versioned
 
-        sys.stdout.write(schema_text())
+        emit_json(versioned("schema", 1, report_schema()))
         return
     if out is not None and out.exists() and not force:
         raise UsageError(f"{out} already exists", hint="Choose another --out, or add --force.")
 
-    journal = open_journal()
+    journal = app.journal()
+    now = app.clock.now()
     # Tens of thousands of small objects, none of them in reference cycles: the
     # cyclic garbage collector would rescan them over and over (about 40 % of the
     # time on a 10,000-session journal), so it is paused while the report is built.
     gc.disable()
     try:
-        report = make_report(journal, since=since_moment(since), now=SystemClock().now())
+        report = make_report(journal, since=since_moment(since), now=now)
         text = render(report, fmt.value)
     finally:
         gc.enable()
     if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        from iastm_coach.safe_text import terminal_safe
+
+        # The notes in it were typed by people: no escape sequences reach a terminal.
+        app.write(terminal_safe(text))
         return
     from iastm_coach.paths import write_private_file
 

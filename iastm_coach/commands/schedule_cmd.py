@@ -11,54 +11,14 @@ import datetime as dt
 import os
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
-    from iastm_coach.history.schedule import Course, Schedule
+    pass
 
 CALENDAR_HEAD = b"BEGIN:VCALENDAR"
-
-
-def course_for(region: str) -> Course:
-    """A region's course from its installed protocol, else the built-in one."""
-    from iastm_coach.history.schedule import Course
-    from iastm_coach.history.today import RegionRules
-    from iastm_coach.protocols.library import load_for_region
-
-    protocol = load_for_region(region).protocol
-    prescription = protocol.prescription
-    sides = 2 if protocol.access.sided else 1
-    return Course(
-        rules=RegionRules(
-            region=region,
-            rest_hours=protocol.settings.rest_hours,
-            sessions_per_week=prescription.sessions_per_week if prescription else None,
-        ),
-        course_weeks=prescription.course_weeks if prescription else None,
-        protocol_id=protocol.id,
-        protocol_version=protocol.version,
-        session_minutes=max(5, -(-protocol.planned_seconds(sides=sides) // 60)),
-    )
-
-
-def build_schedule(obj: Any, *, weeks: int, time_of_day: dt.time | None) -> Schedule:
-    from iastm_coach.commands.common import open_journal
-    from iastm_coach.commands.today_cmd import installed_regions
-    from iastm_coach.context import app_context
-    from iastm_coach.history.schedule import gather_schedule
-
-    return gather_schedule(
-        open_journal(),
-        app_context(obj).clock.now(),
-        course_for=course_for,
-        installed=installed_regions(),
-        weeks=weeks,
-        time_of_day=time_of_day,
-    )
 
 
 def cmd_schedule(
@@ -84,17 +44,26 @@ def cmd_schedule(
     session: the calendar keeps the same events (stable UIDs), so importing it again
     updates them instead of adding copies.
     """
+    from iastm_coach.context import app_context
+    from iastm_coach.history.gather import schedule_plan
     from iastm_coach.history.schedule import MAX_WEEKS
 
     if not 1 <= weeks <= MAX_WEEKS:
         from iastm_coach.errors import UsageError
 
         raise UsageError(f"--weeks must be a whole number from 1 to {MAX_WEEKS} (got {weeks})")
-    schedule = build_schedule(ctx.obj, weeks=weeks, time_of_day=parse_time(at))
+    app = app_context(ctx.obj)
+    schedule = schedule_plan(
+        app.journal(),
+        app.clock.now(),
+        protocols_dir=app.protocols_dir,
+        weeks=weeks,
+        time_of_day=parse_time(at),
+    )
     if not ics and out is None:
-        from iastm_coach.views.ui import get_console
+        from iastm_coach.views.schedule import render_schedule
 
-        get_console().print(render_schedule(schedule))
+        app.console().print(render_schedule(schedule))
         return
     from iastm_coach.views.calendar import to_ics
 
@@ -172,75 +141,3 @@ def _is_calendar(path: Path) -> bool:
         return os.read(fd, len(CALENDAR_HEAD)) == CALENDAR_HEAD
     finally:
         os.close(fd)
-
-
-# --- the terminal view ----------------------------------------------------------------------
-
-
-def render_schedule(schedule: Schedule) -> RenderableType:
-    """Sessions, check-ins and what is not planned (and why), each a two-column list that
-    wraps inside its column on a narrow terminal."""
-    from rich.console import Group
-    from rich.padding import Padding
-    from rich.table import Table
-    from rich.text import Text
-
-    from iastm_coach.history.today import describe_moment
-    from iastm_coach.views.calendar import checkin_summary, session_detail, session_summary
-    from iastm_coach.views.ui import literal
-
-    now = schedule.now
-    weeks = round((schedule.until - now) / dt.timedelta(weeks=1))
-    parts: list[RenderableType] = [
-        Text(f"The next {weeks} week{'s' * (weeks != 1)}", style="bold"),
-    ]
-
-    def section(title: str, rows: list[tuple[Text, Text]]) -> None:
-        if not rows:
-            return
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(no_wrap=True)
-        grid.add_column()
-        for row in rows:
-            grid.add_row(*row)
-        parts.extend([Text(), Text(title, style="bold"), Padding(grid, (0, 0, 0, 2))])
-
-    section(
-        "Sessions",
-        [
-            (
-                Text(describe_moment(s.at, now)),
-                literal(session_summary(s).removeprefix("IASTM: "))
-                + Text(f" ({session_detail(s)})"),
-            )
-            for s in schedule.sessions
-        ],
-    )
-    section(
-        "Check-ins (iastm-coach checkin)",
-        [
-            (
-                Text(describe_moment(c.at, now)),
-                literal(checkin_summary(c).removeprefix("IASTM: "))
-                + Text(f", open until {describe_moment(c.closes, now)}"),
-            )
-            for c in schedule.checkins
-        ],
-    )
-    section(
-        "Not planned",
-        [(literal(n.region, "yellow"), literal(n.reason)) for n in schedule.not_planned],
-    )
-    parts.append(Text())
-    if not (schedule.sessions or schedule.checkins):
-        if schedule.empty:
-            parts.append(Text("Nothing to plan yet: start with `iastm-coach session calf`."))
-        else:
-            parts.append(Text("Nothing planned in these weeks."))
-        return Group(*parts)
-    parts.append(
-        Text("Reminders on your phone: ")
-        + literal("iastm-coach schedule --out iastm-coach.ics", "bold")
-        + Text(", then import the file into your calendar.")
-    )
-    return Group(*parts)

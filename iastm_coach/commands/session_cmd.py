@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import os
-import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.vocabulary import SideChoice
 
 if TYPE_CHECKING:
+    from iastm_coach.context import AppContext
     from iastm_coach.journal.store import Record
 
 
-class SideChoice(StrEnum):
-    left = "left"
-    right = "right"
-    both = "both"
-
-
-def use_plain_mode(plain: bool) -> bool:
+def use_plain_mode(plain: bool, app: AppContext) -> bool:
     """Plain line-by-line mode: asked for, NO_COLOR, or no terminal on either end."""
     from iastm_coach.views.ui import plain_requested
 
     if plain or plain_requested():
         return True
     try:
-        return not (os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno()))
+        return not (os.isatty(app.input.fileno()) and os.isatty(app.console().file.fileno()))
     except (OSError, ValueError, AttributeError):
         return True
 
@@ -82,31 +76,26 @@ def cmd_session(
     """
     from iastm_coach.clock import time_scale
     from iastm_coach.context import app_context
-    from iastm_coach.journal.store import Journal
-    from iastm_coach.paths import journal_dir
-    from iastm_coach.session.conversation import LineConversation
+    from iastm_coach.session.area_check import check_with_keys, check_with_line
     from iastm_coach.session.deps import SessionDeps, SessionRequest
     from iastm_coach.session.flow import run_session
     from iastm_coach.session.keys import NoKeys, open_keys
     from iastm_coach.session.timer import RunResult, Step, confirm_with_keys, run_plan
-    from iastm_coach.views import ui
     from iastm_coach.views.timer import make_timer_view
 
-    plain_mode = use_plain_mode(plain)
-    console = ui.get_plain_console() if plain_mode else ui.get_console()
-    clock = app_context(ctx.obj).clock
+    app = app_context(ctx.obj)
+    plain_mode = use_plain_mode(plain, app)
+    console = app.plain_console() if plain_mode else app.console()
+    clock = app.clock
     scale = time_scale()
 
     def run_timer(plan: list[Step]) -> RunResult:
         # Plain mode keeps the keys when a person is at the keyboard (a screen reader,
         # `| cat`): pause, next and quit work, and typed keys never reach the next answer.
         with open_keys(clock, interactive=True, hide_cursor=not plain_mode) as keys:
+            live_keys = not isinstance(keys, NoKeys)
             view = make_timer_view(
-                console,
-                plain=plain_mode,
-                bell=bell,
-                clock=clock,
-                keys=not isinstance(keys, NoKeys),
+                console, plain=plain_mode, bell=bell, clock=clock, keys=live_keys
             )
             return run_plan(
                 plan,
@@ -116,16 +105,23 @@ def cmd_session(
                 time_scale=scale,
                 bell=bell,
                 confirm_quit=confirm_with_keys(keys, view),
+                # The discomfort check at each area break: one key live, one line plain.
+                check_between=check_with_keys(keys, view) if live_keys else check_with_line(talk),
             )
 
-    journal = Journal(journal_dir())
+    journal = app.journal()
     journal.check_writable(clock.now())  # before the first question, not after the last
-    talk = LineConversation(console, sys.stdin)
+    talk = app.talk(plain=plain_mode)
 
     def ask_checkin(session: Record, hours: int) -> None:
-        from iastm_coach.commands.checkin_cmd import ask_and_record
+        """An open follow-up, asked as `checkin` asks it, before the session goes on."""
+        from iastm_coach.session.checkin import ask_and_record, due_item
+        from iastm_coach.views.history import due_line
+        from iastm_coach.views.recorded import checkin_recorded
 
-        ask_and_record(journal, session, hours=hours, clock=clock, talk=talk)
+        item = due_item(session, hours)
+        talk.show(due_line(item))
+        talk.show(*checkin_recorded(ask_and_record(journal, item, talk=talk, clock=clock)))
 
     deps = SessionDeps(
         clock=clock,

@@ -11,93 +11,26 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-    from rich.text import Text
+    pass
 
-    from iastm_coach.history.today import RegionRules, RegionStatus, TodayPlan
-    from iastm_coach.protocols.files import LoadedProtocol
-    from iastm_coach.safety.zones import RegionLinks
-
-
-def rules_for(region: str, loaded: LoadedProtocol | None = None) -> RegionRules:
-    """A region's rules from its installed protocol, else the built-in one."""
-    from iastm_coach.history.today import RegionRules
-    from iastm_coach.protocols.library import load_for_region
-    from iastm_coach.safety.zones import links_of
-
-    protocol = (loaded or load_for_region(region)).protocol
-    prescription = protocol.prescription
-    return RegionRules(
-        region=region,
-        rest_hours=protocol.settings.rest_hours,
-        sessions_per_week=prescription.sessions_per_week if prescription else None,
-        links=links_of(protocol),
-    )
-
-
-def installed_regions() -> list[str]:
-    from iastm_coach.paths import installed_protocols_dir
-
-    directory = installed_protocols_dir()
-    return sorted(path.stem for path in directory.glob("*.toml")) if directory.is_dir() else []
-
-
-def build_plan(obj: Any) -> TodayPlan:
-    from iastm_coach.context import app_context
-    from iastm_coach.errors import CoachError
-    from iastm_coach.history.today import gather_today
-    from iastm_coach.journal.store import Journal
-    from iastm_coach.paths import journal_dir
-    from iastm_coach.protocols.library import load_for_region
-    from iastm_coach.safety.course import course_facts, review_due
-    from iastm_coach.safety.settling import waiting_reason
-    from iastm_coach.safety.zones import links_of, remembered
-
-    now = app_context(obj).clock.now()
-    journal = Journal(journal_dir())
-    protocols: dict[str, LoadedProtocol] = {}
-
-    def protocol_of(region: str) -> LoadedProtocol:  # each protocol read once
-        if region not in protocols:
-            protocols[region] = load_for_region(region)
-        return protocols[region]
-
-    def links_for(region: str) -> RegionLinks | None:
-        try:
-            return links_of(protocol_of(region).protocol)
-        except CoachError:
-            return None
-
-    linked = remembered(links_for)
-
-    def review_for(region: str) -> str | None:
-        loaded = protocol_of(region)
-        return review_due(loaded.protocol, course_facts(journal, loaded, now), now)
-
-    def waiting_for(region: str) -> str | None:
-        return waiting_reason(journal, links_of(protocol_of(region).protocol), now, linked)
-
-    return gather_today(
-        journal,
-        now,
-        rules_for=lambda region: rules_for(region, protocol_of(region)),
-        installed=installed_regions(),
-        review_for=review_for,
-        waiting_for=waiting_for,
-    )
+TODAY_JSON_VERSION = 1  # `today --json`: the fields of TodayPlan.to_json, after this one
 
 
 def run_today(obj: Any, *, json_output: bool) -> None:
     """Show today's plan (the root callback calls this when no command is given)."""
-    plan = build_plan(obj)
+    from iastm_coach.context import app_context
+    from iastm_coach.history.gather import today_plan
+
+    app = app_context(obj)
+    plan = today_plan(app.journal(), app.clock.now(), protocols_dir=app.protocols_dir)
     if json_output:
-        import json
+        from iastm_coach.views.json_doc import emit_json, versioned
 
-        typer.echo(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
+        emit_json(versioned("today", TODAY_JSON_VERSION, plan.to_json()))
         return
-    from iastm_coach.views.ui import get_console
+    from iastm_coach.views.today import render_plan
 
-    get_console().print(render_plan(plan))
+    app.console().print(render_plan(plan))
 
 
 def cmd_today(
@@ -128,181 +61,3 @@ def cmd_today(
       now, week_start, new_user
     """
     run_today(ctx.obj, json_output=json_output)
-
-
-# --- rendering ------------------------------------------------------------------------------
-
-
-def _week(item: RegionStatus) -> str:
-    if item.sessions_per_week is None:
-        count = item.sessions_this_week
-        return f"{count} session{'s' * (count != 1)} this week"
-    return f"{item.sessions_this_week} of {item.sessions_per_week} sessions this week"
-
-
-def _note(item: RegionStatus) -> Text:
-    from iastm_coach.views.ui import literal
-
-    return literal(f" · {item.note}") if item.note else literal("")
-
-
-def _aligned(rows: list[tuple[Text, Text]], indent: int = 2) -> list[Text]:
-    """Two columns without a table (no padding spaces at the ends of lines)."""
-    from rich.text import Text
-
-    width = max((len(left) for left, _ in rows), default=0)
-    lines = []
-    for left, right in rows:
-        line = Text(" " * indent) + left
-        if right:
-            line.append(" " * (width - len(left) + 3))
-            line.append_text(right)
-        lines.append(line)
-    return lines
-
-
-def render_welcome() -> RenderableType:
-    from rich.console import Group
-    from rich.text import Text
-
-    from iastm_coach.history.today import FIRST_REGION
-
-    steps = _aligned(
-        [
-            (
-                Text("iastm-coach learn", style="bold"),
-                Text("what scraping is, what is normal, the evidence"),
-            ),
-            (Text("iastm-coach protocol list", style="bold"), Text("the regions and protocols")),
-            (
-                Text(f"iastm-coach session {FIRST_REGION}", style="bold"),
-                Text("a guided session; a safety check comes first"),
-            ),
-        ]
-    )
-    return Group(
-        Text("Welcome to iastm-coach. Nothing is recorded yet.", style="bold"),
-        Text(),
-        Text("Where to start:"),
-        *steps,
-        Text(),
-        Text("If your physio gave you a protocol file, install it first:"),
-        Text("  iastm-coach protocol install FILE", style="bold"),
-        Text("iastm-coach guides home self-treatment; it does not diagnose."),
-    )
-
-
-def render_plan(plan: TodayPlan) -> RenderableType:
-    """The one screen: check-ins, due, resting, on hold, done for the week, next step."""
-    from rich.console import Group
-    from rich.text import Text
-
-    from iastm_coach.history.queries import place_label
-    from iastm_coach.history.today import describe_moment, describe_wait
-    from iastm_coach.safety.holds import clear_command
-    from iastm_coach.views.ui import literal
-
-    if plan.new_user:
-        return render_welcome()
-    now = plan.now
-    parts: list[RenderableType] = [Text(f"Today: {now:%a} {now.day} {now:%b %H:%M}", style="bold")]
-
-    def section(title: str, rows: list[tuple[Text, Text]]) -> None:
-        if rows:
-            parts.extend([Text(), Text(title, style="bold"), *_aligned(rows)])
-
-    if plan.checkins_due:
-        section(
-            "Check-ins due: run `iastm-coach checkin`",
-            [
-                (
-                    literal(
-                        place_label(
-                            str(c.session.data.get("region", "")),
-                            str(c.session.data.get("side", "none")),
-                        )
-                    ),
-                    Text(f"{c.hours} h follow-up, open until {describe_moment(c.closes, now)}"),
-                )
-                for c in plan.checkins_due
-            ],
-        )
-
-    def last(item: RegionStatus) -> str:
-        if item.last_ended is None:
-            return "not treated yet"
-        return f"last session {describe_moment(item.last_ended, now, with_time=False)}"
-
-    section(
-        "Due",
-        [
-            (literal(i.region, "green"), Text(f"{last(i)} · {_week(i)}") + _note(i))
-            for i in plan.due
-        ],
-    )
-    section(
-        "Resting",
-        [
-            (
-                literal(i.region),
-                Text(
-                    f"until {describe_moment(i.until, now)} "
-                    f"(in {describe_wait(i.until - now)}) · {_week(i)}"
-                )
-                + _note(i),
-            )
-            for i in plan.resting
-            if i.until is not None
-        ],
-    )
-    if plan.on_hold:
-        holds: list[RenderableType] = [
-            Text(),
-            Text("On hold: see your clinician before treating these again", style="bold"),
-        ]
-        for item in plan.on_hold:
-            since = f"since {describe_moment(item.hold.since, now)}: " if item.hold else ""
-            reasons = item.hold.all_reasons if item.hold else ("",)
-            held = item.hold.region if item.hold else item.region
-            shown = reasons[0] if held == item.region else f"{held} on hold: {reasons[0]}"
-            rows = [(literal(item.region, "red"), Text(since) + literal(shown))]
-            if item.note:
-                rows.append((Text(), literal(item.note)))
-            # Every red flag since the hold began, one a line.
-            rows += [(Text(), Text("also: ") + literal(reason)) for reason in reasons[1:]]
-            holds.extend(_aligned(rows))
-            holds.append(
-                Text("    then lift the hold: ", style="dim")
-                + literal(clear_command(item.hold, '"..."') if item.hold else "")
-            )
-        parts.extend(holds)
-    section(
-        "Waiting: not yet",
-        [(literal(i.region, "yellow"), literal(i.note)) for i in plan.waiting],
-    )
-    section(
-        "Time to review with your clinician",
-        [(literal(i.region, "yellow"), literal(i.note)) for i in plan.review],
-    )
-    section(
-        "Done for this week",
-        [(literal(i.region), Text(_week(i))) for i in plan.done_for_week],
-    )
-    section(
-        "Needs attention",
-        [(literal(i.region, "yellow"), literal(i.problem)) for i in plan.problems],
-    )
-
-    parts.append(Text())
-    if plan.next_command:
-        parts.append(Text("Next: ", style="bold") + literal(plan.next_command))
-    elif plan.next_due_at is not None:
-        first = plan.resting[0]
-        parts.append(
-            Text("Nothing is due today. Next session: ", style="bold")
-            + literal(first.region)
-            + Text(f" from {describe_moment(plan.next_due_at, now)}.")
-        )
-    else:
-        parts.append(Text("Nothing is due today.", style="bold"))
-    return Group(*parts)

@@ -136,7 +136,7 @@ def measure_value(record: Record) -> float | None:
 
 def describe_previous(records_: Sequence[Record], now: datetime) -> list[str]:
     """'9.5 cm on Tue 3 Mar (left, after a session)' lines, newest first."""
-    from iastm_coach.history.today import describe_moment
+    from iastm_coach.vocabulary import describe_moment, is_body_side
 
     lines = []
     for record in records_:
@@ -146,7 +146,7 @@ def describe_previous(records_: Sequence[Record], now: datetime) -> list[str]:
         unit = str(record.data.get("unit", ""))
         side = str(record.data.get("side", "none"))
         phase = str(record.data.get("phase", "standalone"))
-        notes = [side] if side in ("left", "right") else []
+        notes = [side] if is_body_side(side) else []
         if phase in ("before", "after"):
             notes.append(f"{phase} a session")
         extra = f" ({', '.join(notes)})" if notes else ""

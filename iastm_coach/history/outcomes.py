@@ -24,11 +24,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.measure import is_score
 from iastm_coach.journal import records
+from iastm_coach.vocabulary import monday_of as monday_of  # re-exported: trend, report
+from iastm_coach.vocabulary import place_label
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Record
@@ -182,11 +184,6 @@ def changes_by_session(changes: Iterable[SessionChange]) -> dict[str, SessionCha
 # --- over weeks -------------------------------------------------------------------------------
 
 
-def monday_of(moment: datetime) -> date:
-    day = moment.astimezone().date()
-    return day - timedelta(days=day.weekday())
-
-
 @dataclass(frozen=True, slots=True)
 class WeekValues:
     """The values of one test and side taken in one week, not right after a session."""
@@ -247,7 +244,7 @@ class Series:
         return round(fmean(c.change for c in paired if c.change is not None), 6)
 
     def place(self) -> str:
-        return f"{self.region} ({self.side})" if self.side in ("left", "right") else self.region
+        return place_label(self.region, self.side)
 
 
 def weekly_values(measurements: Iterable[Measurement]) -> list[WeekValues]:

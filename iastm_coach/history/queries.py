@@ -29,6 +29,8 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import session_end as session_end  # re-exported
+from iastm_coach.journal.sessions import session_start
 from iastm_coach.safety.followups import (
     FOLLOW_UP_HORIZON,
     WINDOWS,
@@ -36,6 +38,7 @@ from iastm_coach.safety.followups import (
     required_follow_ups,
     window_at,
 )
+from iastm_coach.vocabulary import place_label as place_label  # re-exported
 
 if TYPE_CHECKING:
     from iastm_coach.history.outcomes import SessionChange
@@ -172,10 +175,6 @@ class SessionRow:
         return text
 
 
-def place_label(region: str, side: str) -> str:
-    return f"{region} ({side})" if side in ("left", "right") else region
-
-
 def protocol_label(data: Mapping[str, Any]) -> str:
     source = str(data.get("protocol_source", ""))
     issued_by = str(data.get("issued_by", ""))
@@ -191,12 +190,6 @@ def protocol_label(data: Mapping[str, Any]) -> str:
     if issued_by:
         return f"issued by {issued_by}{signed}"
     return (source or "unknown") + signed
-
-
-def session_end(record: Record) -> datetime:
-    """When the session ended (the follow-up clock starts here)."""
-    value = record.data.get("ended")
-    return value if isinstance(value, datetime) else record.at
 
 
 def join_rows(
@@ -400,14 +393,9 @@ def companions_for(journal: Journal, sessions: Sequence[Record]) -> list[Record]
     if not sessions:
         return []
     oldest = min(record.at for record in sessions)
-    earliest = min(oldest, min(session_start_of(record) for record in sessions) - SITTING_SPAN)
+    earliest = min(oldest, min(session_start(record) for record in sessions) - SITTING_SPAN)
     found = journal.recent(kinds=COMPANION_KINDS, since=earliest)
     return [r for r in found if r.at >= oldest or r.kind in SITTING_KINDS]
-
-
-def session_start_of(record: Record) -> datetime:
-    value = record.data.get("started")
-    return value if isinstance(value, datetime) else record.at
 
 
 def last_session(journal: Journal, region: str) -> Record | None:

@@ -42,9 +42,10 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.queries import session_baseline, session_end, sitting_key
-from iastm_coach.history.today import RegionRules, plan_today, week_start
+from iastm_coach.history.today import RegionRules, plan_today
 from iastm_coach.journal import records
 from iastm_coach.safety.followups import WINDOWS, required_follow_ups
+from iastm_coach.vocabulary import week_start
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record

@@ -20,10 +20,10 @@ from iastm_coach.history.queries import (
     SessionRow,
     between,
     join_rows,
-    session_start_of,
     sitting_key,
 )
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import session_start
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -129,7 +129,7 @@ class HistoryStream:
     @staticmethod
     def _complete(session: Record, read_back_to: datetime) -> bool:
         """Whether every companion *session* can have has been read."""
-        earliest = min(session.at, session_start_of(session) - SITTING_SPAN)
+        earliest = min(session.at, session_start(session) - SITTING_SPAN)
         return max(earliest, session.at - SITTING_WAIT) >= read_back_to
 
     def _keep(self, record: Record) -> None:

@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from iastm_coach.errors import CoachError
-from iastm_coach.history.queries import session_end
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import session_end, session_start
 from iastm_coach.safety.rest import rest_ready_at
 from iastm_coach.safety.zones import RegionLinks, blockers, overlapping, sides_meet
+from iastm_coach.vocabulary import week_start
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import DueCheckin
@@ -187,17 +188,6 @@ def _waiting_key(item: RegionStatus) -> tuple[bool, datetime | None, str]:
     return (item.last_ended is not None, item.last_ended, item.region)
 
 
-def week_start(now: datetime) -> datetime:
-    """Monday 00:00 of the week containing *now*, in *now*'s time zone."""
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight - timedelta(days=now.weekday())
-
-
-def _session_start(record: Record) -> datetime:
-    value = record.data.get("started")
-    return value if isinstance(value, datetime) else record.at
-
-
 def plan_today(
     *,
     now: datetime,
@@ -231,7 +221,7 @@ def plan_today(
         ended = session_end(record)
         if region not in last_ended or ended > last_ended[region]:
             last_ended[region] = ended
-        if _session_start(record) >= start:
+        if session_start(record) >= start:
             # A sitting that treats both sides counts once.
             group = str(record.data.get("group", "")) or record.id
             groups.setdefault(region, set()).add(group)
@@ -395,33 +385,3 @@ def gather_today(
         reviews=reviews,
         waiting=waiting,
     )
-
-
-# --- wording shared by today and measure ------------------------------------------------------
-
-
-def describe_moment(moment: datetime, now: datetime, *, with_time: bool = True) -> str:
-    """'today 18:30', 'tomorrow 09:00', 'yesterday', or 'Wed 4 Mar 18:30' (in now's zone)."""
-    local = moment.astimezone(now.tzinfo)
-    days = (local.date() - now.date()).days
-    clock = f" {local:%H:%M}" if with_time else ""
-    if days == 0:
-        return f"today{clock}"
-    if days == 1:
-        return f"tomorrow{clock}"
-    if days == -1:
-        return f"yesterday{clock}"
-    year = f" {local.year}" if local.year != now.year else ""
-    return f"{local:%a} {local.day} {local:%b}{year}{clock}"
-
-
-def describe_wait(delta: timedelta) -> str:
-    """'3 days 4 h', '5 h 10 min', '12 min' (never 0 min)."""
-    minutes = max(1, int(delta.total_seconds() // 60))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} day{'s' * (days != 1)}" + (f" {hours} h" if hours else "")
-    if hours:
-        return f"{hours} h" + (f" {minutes} min" if minutes else "")
-    return f"{minutes} min"

@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any, Final
 
+from iastm_coach.vocabulary import RECORDED_SIDES
+
 SESSION: Final = "session"  # one treated side of one region (timed or logged)
 CHECKIN: Final = "checkin"  # a follow-up on one session, 24/48/72 h later
 SCREENING: Final = "screening"  # the checklist answers before a session (or a refusal)
@@ -37,7 +39,7 @@ EXERCISE: Final = "exercise"  # the guided exercises done after a session
 
 KINDS: Final = (SESSION, CHECKIN, SCREENING, HOLD, HOLD_CLEAR, MEASURE, EXERCISE)
 
-SIDES: Final = ("left", "right", "none")
+SIDES: Final = RECORDED_SIDES  # vocabulary.py names the sides
 AREA_STATUSES: Final = ("done", "skipped", "partial", "not-started")
 MEASURE_PHASES: Final = ("before", "after", "standalone")
 MEASURE_BOUNDS: Final = (-100.0, 400.0)  # as measure.RANGE_BOUNDS
@@ -409,6 +411,23 @@ SESSION_FIELDS: Final[FieldTable] = {
         "left out otherwise",
         required=False,
     ),
+    "adjustments": ListOf(
+        Text(""),
+        "what changed the plan today and how: a cleared caution or the age band, e.g. "
+        '"osteoporosis (cleared by a clinician): light pressure at most, 70 % of the usual '
+        'time, a skin check instead of the discomfort cue"',
+        required=False,
+    ),
+    "weakness": Flag("weakness in or below the area, right after", required=False),
+    "swelling": Flag("swelling, right after", required=False),
+    "skin_broken": Flag("broken or grazed skin, right after", required=False),
+    "dizziness": Flag("dizziness or feeling faint, right after", required=False),
+    "stop_reason": Text(
+        "why a session was stopped early: sharp-pain, numbness, dizziness, too-sore, other, "
+        'discomfort-7 (at an area break), or "" (finished, or not answered)',
+        choices=("", "sharp-pain", "numbness", "dizziness", "too-sore", "other", "discomfort-7"),
+        required=False,
+    ),
 }
 
 CHECKIN_FIELDS: Final[FieldTable] = {
@@ -463,7 +482,12 @@ SCREENING_FIELDS: Final[FieldTable] = {
     ),
     "first_use": TableOf(
         Flag(""),
-        '{"taught-by-physio": yes/no, "smooth-tool": yes/no}, on first use only',
+        '{"taught-by-physio": yes/no, "smooth-tool": yes/no}: first-use questions asked '
+        "(the tool's edge before every session)",
+        required=False,
+    ),
+    "age_band": Text(
+        'the age band given at first use (e.g. "adult", "over-65"); never the age itself',
         required=False,
     ),
 }

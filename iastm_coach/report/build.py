@@ -44,6 +44,7 @@ from iastm_coach.history.queries import (
 )
 from iastm_coach.history.trend import week_pending
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import session_start
 from iastm_coach.report.data import REPORT_VERSION as REPORT_VERSION
 from iastm_coach.report.data import render_csv as render_csv
 from iastm_coach.report.data import render_json as render_json
@@ -53,6 +54,7 @@ from iastm_coach.report.html_page import render_html as render_html
 from iastm_coach.report.markdown import md as md
 from iastm_coach.report.markdown import render_markdown as render_markdown
 from iastm_coach.report.summary import YearSummary, detail_start, year_summaries
+from iastm_coach.vocabulary import places_label
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Record
@@ -391,11 +393,6 @@ def checkin_times(companions: Iterable[Record]) -> dict[tuple[str, int], datetim
     return found
 
 
-def session_start(record: Record) -> datetime:
-    value = record.data.get("started")
-    return value if isinstance(value, datetime) else record.at
-
-
 def protocol_uses(rows: Sequence[SessionRow]) -> list[ProtocolUse]:
     found: dict[tuple[str, str], list[SessionRow]] = {}
     for row in rows:
@@ -528,8 +525,7 @@ def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:
 
 def sides_label(region: str, sides: Sequence[str]) -> str:
     """'calf (left)', 'calf (left and right)', or 'neck' for a region without sides."""
-    named = [side for side in ("left", "right") if side in sides]
-    return f"{region} ({' and '.join(named)})" if named else region
+    return places_label(region, sides)
 
 
 RENDERERS: Final = {

@@ -19,6 +19,7 @@ from iastm_coach.history.outcomes import (
 )
 from iastm_coach.history.queries import SessionRow, protocol_label
 from iastm_coach.safety.redflags import RULES
+from iastm_coach.vocabulary import SORENESS_ANCHORS
 
 if TYPE_CHECKING:
     from iastm_coach.report.build import Adherence, Report
@@ -57,8 +58,8 @@ RULES_INTRO: Final = (
     "session and at check-ins 24 h and 48 h later (72 h when it is still 4 or more)."
 )
 FOOTER: Final = (
-    "Soreness is self-reported on the 0-10 numeric rating scale (0 none, 1-3 mild, "
-    "4-6 moderate, 7-10 severe). Made by iastm-coach; it guides, it does not diagnose."
+    f"Soreness is self-reported on the 0-10 numeric rating scale ({SORENESS_ANCHORS}). "
+    "Made by iastm-coach; it guides, it does not diagnose."
 )
 
 

@@ -16,7 +16,12 @@ from pydantic import ValidationError
 from iastm_coach.errors import DataFileError
 from iastm_coach.paths import data_dir
 from iastm_coach.protocols.files import describe_validation_errors
-from iastm_coach.safety.checklist_model import Checklist, ChecklistItem, FirstUseQuestion
+from iastm_coach.safety.checklist_model import (
+    AgeBand,
+    Checklist,
+    ChecklistItem,
+    FirstUseQuestion,
+)
 
 
 def load_checklist() -> Checklist:
@@ -37,36 +42,105 @@ class ScreeningHistory:
     """What earlier cleared screenings tell us: is this first use, what was confirmed when."""
 
     first_use: bool
-    confirmed_at: Mapping[str, datetime]  # periodic item id -> when last answered "no"
+    # periodic item id -> when last answered "no" (any region: right for person-level items)
+    confirmed_at: Mapping[str, datetime]
     regions_cleared: frozenset[str] = frozenset()  # regions with a cleared screening
+    # (item id, region) -> when last answered "no" there: site-level items are per region
+    site_confirmed_at: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
+    age_band: str | None = None  # the band given at first use (only the band is kept)
+
+    def confirmed(self, item: ChecklistItem, region: str | None) -> datetime | None:
+        """When *item* was last answered "no": for a site-level item, in *region*."""
+        if item.level == "site" and region is not None:
+            return self.site_confirmed_at.get((item.id, region))
+        return self.confirmed_at.get(item.id)
 
 
 def screening_history(screenings: Iterable[Mapping[str, Any]]) -> ScreeningHistory:
     """Fold earlier screening records (newest first or any order) into a history.
 
-    Each mapping has `at` (datetime), `outcome` and `answers` ({item id: bool}).
+    Each mapping has `at` (datetime), `outcome`, `region` and `answers` ({item id: bool}).
     """
     confirmed: dict[str, datetime] = {}
+    site: dict[tuple[str, str], datetime] = {}
     seen_cleared = False
     regions: set[str] = set()
+    band: tuple[datetime, str] | None = None
     for record in screenings:
         if record.get("outcome") != "cleared":
             continue
         seen_cleared = True
-        regions.add(str(record.get("region", "")))
+        region = str(record.get("region", ""))
+        regions.add(region)
         at: datetime = record["at"]
         for item_id, present in dict(record.get("answers", {})).items():
-            if present is False and (item_id not in confirmed or confirmed[item_id] < at):
+            if present is not False:
+                continue
+            if item_id not in confirmed or confirmed[item_id] < at:
                 confirmed[item_id] = at
+            if (item_id, region) not in site or site[(item_id, region)] < at:
+                site[(item_id, region)] = at
+        if record.get("age_band") and (band is None or band[0] < at):
+            band = (at, str(record["age_band"]))
     return ScreeningHistory(
-        first_use=not seen_cleared, confirmed_at=confirmed, regions_cleared=frozenset(regions)
+        first_use=not seen_cleared,
+        confirmed_at=confirmed,
+        regions_cleared=frozenset(regions),
+        site_confirmed_at=site,
+        age_band=band[1] if band else None,
     )
 
 
 @dataclass(frozen=True)
+class ItemGroup:
+    """Items asked as one question: a numbered list, "any of these?", then which one."""
+
+    id: str  # today, skin, you, site
+    question: str
+    items: tuple[ChecklistItem, ...]
+
+
+@dataclass(frozen=True)
 class Questions:
-    items: list[ChecklistItem]
+    items: list[ChecklistItem]  # every checklist item asked today
     first_use: list[FirstUseQuestion]
+    # Periodic items confirmed lately: asked again only after "something has changed".
+    not_due: list[ChecklistItem] = field(default_factory=list)
+    ask_age: bool = False  # the age band is not known yet
+
+    def groups(
+        self, region: str, zone: str | None, place: str, *, reopened: bool = False
+    ) -> list[ItemGroup]:
+        """Today's items in up to four grouped questions, most urgent first: today's stop
+        signs and cautions, today's skin spots on *place*, then the lasting (periodic)
+        items about the person and about *place* (*reopened*: the not-due ones too)."""
+        periodic = [item for item in self.items if item.asked == "periodic"]
+        if reopened:
+            periodic += self.not_due
+        daily = [item for item in self.items if item.asked == "every-session"]
+        found = [
+            ItemGroup(
+                "today",
+                "Today, does any of these apply to you?",
+                tuple(item for item in daily if item.severity_for(region, zone) != "local"),
+            ),
+            ItemGroup(
+                "skin",
+                f"Today, is any of these on the skin of the {place}?",
+                tuple(item for item in daily if item.severity_for(region, zone) == "local"),
+            ),
+            ItemGroup(
+                "you",
+                "Does any of these apply to you?",
+                tuple(item for item in periodic if item.level == "person"),
+            ),
+            ItemGroup(
+                "site",
+                f"Does any of these apply to the {place}?",
+                tuple(item for item in periodic if item.level == "site"),
+            ),
+        ]
+        return [group for group in found if group.items]
 
 
 def questions_for_today(
@@ -77,28 +151,33 @@ def questions_for_today(
     region: str | None = None,
     zone: str | None = None,
 ) -> Questions:
-    """Every-session items always; lasting (periodic) items on first use and when their
-    last confirmation is older than `recheck_days`; first-use questions once, per-region
-    ones before the region's first cleared session. With *region*, only the items that
-    apply to it (a region's warning signs, medicines that concern its tendons)."""
+    """Every-session items always; lasting (periodic) items when their last confirmation
+    is older than `recheck_days`: person-level ones from any region, site-level ones from
+    this region (so "no varicose veins" for the forearm says nothing about the calf).
+    First-use questions once, per-region ones before the region's first cleared session,
+    every-session ones (the smooth tool) always. With *region*, only the items that apply
+    to it (a region's warning signs, medicines that concern its tendons)."""
     recheck = timedelta(days=checklist.recheck_days)
-    items = [
-        item
-        for item in checklist.item
-        if (region is None or item.applies_to(region, zone))
-        and (
-            item.asked == "every-session"
-            or item.id not in history.confirmed_at
-            or now - history.confirmed_at[item.id] >= recheck
-        )
+    applicable = [
+        item for item in checklist.item if region is None or item.applies_to(region, zone)
     ]
+    items: list[ChecklistItem] = []
+    not_due: list[ChecklistItem] = []
+    for item in applicable:
+        confirmed = history.confirmed(item, region)
+        if item.asked == "every-session" or confirmed is None or now - confirmed >= recheck:
+            items.append(item)
+        else:
+            not_due.append(item)
     first = [
         question
         for question in checklist.first_use
-        if (question.asked == "once" and history.first_use)
+        if question.asked == "every-session"
+        or (question.asked == "once" and history.first_use)
         or (question.asked == "per-region" and region not in history.regions_cleared)
     ]
-    return Questions(items, first)
+    ask_age = bool(checklist.age_band) and history.age_band is None
+    return Questions(items, first, not_due, ask_age)
 
 
 SORENESS_BEFORE_LIMIT = 4
@@ -121,8 +200,11 @@ class ScreeningResult:
 
     answers: dict[str, bool] = field(default_factory=dict)
     first_use: dict[str, bool] = field(default_factory=dict)
-    stopped_by: ChecklistItem | FirstUseQuestion | SorenessStop | None = None
+    stopped_by: ChecklistItem | FirstUseQuestion | SorenessStop | AgeBand | None = None
     soreness_before: int | None = None
+    baseline: int = 0  # the person's usual soreness for the region (the gate compares)
+    age_band: AgeBand | None = None  # given today (first use), or known from earlier
+    age_band_new: bool = False  # given today: recorded with this screening
     cautions: list[ChecklistItem] = field(default_factory=list)  # need a clinician's clearance
     cleared_cautions: list[str] = field(default_factory=list)
     local: list[ChecklistItem] = field(default_factory=list)  # work around that spot
@@ -134,12 +216,24 @@ class ScreeningResult:
 
 
 def stop_advice(
-    stopped_by: ChecklistItem | FirstUseQuestion | SorenessStop, *, region: str, zone: str | None
+    stopped_by: ChecklistItem | FirstUseQuestion | SorenessStop | AgeBand,
+    *,
+    region: str,
+    zone: str | None,
 ) -> str:
     """What to tell a person the screening stopped: the region's advice, urgency first."""
     if isinstance(stopped_by, ChecklistItem):
         return stopped_by.advice_for(region, zone)
-    return stopped_by.advice
+    return stopped_by.advice or ""
+
+
+def evaluate_age(result: ScreeningResult, band: AgeBand | None, *, new: bool) -> None:
+    """The age band (asked once, at first use): a `stop` band ends the screening; an
+    `adjust` band changes the plan (`plan.adjustments`)."""
+    result.age_band = band
+    result.age_band_new = new and band is not None
+    if band is not None and band.outcome == "stop":
+        result.stopped_by = band
 
 
 def evaluate_answer(
@@ -211,4 +305,6 @@ def screening_record(result: ScreeningResult, *, region: str) -> dict[str, Any]:
         record["soreness_before"] = result.soreness_before
     if result.first_use:
         record["first_use"] = dict(result.first_use)
+    if result.age_band_new and result.age_band is not None:
+        record["age_band"] = result.age_band.id  # the band only, never the age
     return record

@@ -85,6 +85,11 @@ class ChecklistItem(Strict):
         None, description="Required when the item can be a caution: what clearance changes."
     )
     learn: list[Slug] = Field(default_factory=list, description="Learn topics the advice uses.")
+    spot: Line | None = Field(
+        None,
+        description="What to work around, for the areas' 'avoid' lines after a yes (e.g. "
+        "'the open wound or broken skin'). Required for local items and site-bound cautions.",
+    )
     references: list[Line] = Field(min_length=1)
 
     def applies_to(self, region: str, zone: str | None = None) -> bool:
@@ -125,6 +130,9 @@ class ChecklistItem(Strict):
             raise ValueError("a caution item needs `if_cleared` (what clearance changes)")
         if self.if_cleared is not None and "caution" not in self.severities():
             raise ValueError("`if_cleared` is only for items that can be a caution")
+        bound = self.if_cleared is not None and self.if_cleared.site_bound
+        if ("local" in self.severities() or bound) and self.spot is None:
+            raise ValueError("a local item or a site-bound caution needs `spot` (what to avoid)")
         return self
 
 
@@ -133,8 +141,10 @@ class FirstUseQuestion(Strict):
 
     id: Slug
     question: Line
-    asked: Literal["once", "per-region"] = Field(
-        "once", description="per-region: asked before the first session of each region."
+    asked: Literal["once", "per-region", "every-session"] = Field(
+        "once",
+        description="per-region: asked before the first session of each region; "
+        "every-session: before each session (one key, e.g. the tool's edge).",
     )
     if_no: Literal["recommend", "stop"]
     if_no_by_region: dict[Slug, Literal["recommend", "stop"]] = Field(default_factory=dict)

@@ -8,8 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from rich.text import Text
-
 from iastm_coach.errors import SafetyStop
 from iastm_coach.history.queries import last_session, session_end
 from iastm_coach.journal import records
@@ -36,6 +34,8 @@ from iastm_coach.safety.zones import (
     sides_meet,
 )
 from iastm_coach.session.deps import SessionDeps
+from iastm_coach.session.shown import line
+from iastm_coach.vocabulary import until, up_to_minute, week_start
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -57,9 +57,7 @@ def ready_moment(now: datetime, remaining: timedelta) -> tuple[datetime, timedel
     clock's current minute to it: the one rounding of a refusal ("5 min to go (from
     18:05)" at 18:00:40 when the rest ends at 18:04:10)."""
     ready = now + remaining
-    if ready.second or ready.microsecond:
-        ready = ready.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return ready, ready - now.replace(second=0, microsecond=0)
+    return up_to_minute(ready), until(ready, now)
 
 
 def describe_duration(delta: timedelta) -> str:
@@ -179,10 +177,10 @@ def check_gates(
                 hint=f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M}).",
             )
     deps.talk.show(
-        Text(
+        line(
             f"Overriding the rest period: {describe_duration(remaining)} early. "
             "This is recorded in your journal and shown in the report for your physio.",
-            style="yellow",
+            tone="caution",
         )
     )
     detail = (
@@ -196,7 +194,7 @@ def check_gates(
 def sittings_this_week(journal: Journal, region: str, now: datetime) -> int:
     """Sittings of *region* started this week (Monday 00:00 in now's zone): sides together
     count once, as in `today`."""
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=now.weekday())
+    start = week_start(now)
     found = journal.recent(kinds={records.SESSION}, since=start - timedelta(days=1))
     return len(
         {

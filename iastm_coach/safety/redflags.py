@@ -22,8 +22,19 @@ SETTLED_CHECK_HOURS: Final = 120  # the day 5-7 "has it settled?" follow-up
 ADVICE: Final = (
     "Stop treating this region and contact your clinician (physio or doctor). "
     "The region stays on hold until you lift it with "
-    "`iastm-coach hold clear REGION --reason TEXT` (for numbness, swelling, bruising or "
-    "severe soreness also --examined-by WHO: only after a clinician has examined the area)."
+    "`iastm-coach hold clear REGION --reason TEXT` (for numbness, weakness, swelling, "
+    "bruising, broken skin or severe soreness also --examined-by WHO: only after a "
+    "clinician has examined the area)."
+)
+DIZZY_ADVICE: Final = (
+    "Sit or lie down until the dizziness passes, and do not drive. If it does not pass "
+    "quickly, or comes with double vision, trouble speaking or swallowing, a sudden severe "
+    "headache or arm weakness, get medical help now."
+)
+SKIN_ADVICE: Final = (
+    "Keep broken or grazed skin clean and covered, wash and disinfect the tool before "
+    "anyone uses it again, and see a clinician if it turns red, hot, swollen or painful "
+    "(signs of infection)."
 )
 URGENT_ADVICE: Final = (
     "A calf or leg that is warm, swollen or red for no clear reason can be a blood clot "
@@ -61,7 +72,8 @@ RULES: Final[dict[str, Rule]] = {
     for rule in (
         Rule(
             "soreness-7",
-            "soreness of 7 or more out of 10, right after a session or at any check-in",
+            "soreness of 7 or more out of 10, at an area break, right after a session or at "
+            "any check-in",
             "Clinical reference §7: 7-10 is severe (disabling) pain on the 0-10 NRS "
             "(Physiotherapy Canada); suggested rule 'stop if it reaches 7 or more' (derived)",
             serious=True,
@@ -87,6 +99,40 @@ RULES: Final[dict[str, Rule]] = {
             "Clinical reference §3: swelling is a red flag (Veridian [blog]); §8b: unexplained "
             "leg swelling may be a DVT and needs same-day medical care",
             serious=True,
+        ),
+        Rule(
+            "weakness",
+            "weakness in or below the treated area",
+            "Clinical reference §3: numbness, tingling or weakness are red flags (Veridian "
+            "[blog]); §8b: they concern the nerve trunk of the limb",
+            serious=True,
+        ),
+        Rule(
+            "skin-broken",
+            "broken or grazed skin where the tool went",
+            "Clinical reference §1a/§1c: open or broken skin is not treated; §8f: grazed skin "
+            "needs the tool disinfected (infection risk); serious as a skin sign (issue 10)",
+            serious=True,
+        ),
+        Rule(
+            "dizziness",
+            "dizziness, light-headedness or feeling faint, during or after a session",
+            "Clinical reference §3: dizziness is a red flag (Veridian [blog]); §4: pressure on "
+            "the front and side of the neck can cause fainting; §8d: dizziness is a neck "
+            "warning sign",
+        ),
+        Rule(
+            "sharp-pain",
+            "sharp, spreading or radiating pain during the strokes (a reason for stopping "
+            "early, or said at an area break)",
+            "Clinical reference §3: sharp, radiating or escalating pain during strokes is a "
+            "red flag (Veridian [blog]); §7: stop if it is sharp or radiating (derived)",
+        ),
+        Rule(
+            "stopped-sore",
+            "stopped early because it was too sore to go on",
+            "Clinical reference §7: keep discomfort during treatment at 5 or less (Veridian); "
+            "a hold until you have thought it over: conservative default",
         ),
         Rule(
             "worse-48h",
@@ -128,19 +174,89 @@ RULES: Final[dict[str, Rule]] = {
 SERIOUS: Final = frozenset(rule.id for rule in RULES.values() if rule.serious)
 
 
-def aftercare_flags(*, soreness: int, bruising: bool, numbness: bool) -> list[RedFlag]:
-    """Flags from the answers right after a session.
+def aftercare_flags(
+    *,
+    soreness: int,
+    bruising: bool,
+    numbness: bool,
+    weakness: bool = False,
+    swelling: bool = False,
+    skin_broken: bool = False,
+    dizziness: bool = False,
+    stop_reason: str = "",
+) -> list[RedFlag]:
+    """Flags from the answers right after a session, and from why it was stopped early.
 
     *soreness* is 0-10, or -1 when it was not asked (an interrupted session):
-    then only the yes/no signs count.
+    then only the yes/no signs count. *stop_reason* is a `STOP_REASONS` id.
     """
-    return _sign_flags(
+    flags = _sign_flags(
         soreness,
         bruising=bruising,
         numbness=numbness,
-        swelling=False,
+        swelling=swelling,
         when="right after the session",
     )
+    if weakness:
+        flags.append(RedFlag("weakness", "weakness right after the session"))
+    if skin_broken:
+        flags.append(RedFlag("skin-broken", "broken or grazed skin right after the session"))
+    if dizziness:
+        flags.append(RedFlag("dizziness", "dizziness or feeling faint right after the session"))
+    stopped = stop_flag(stop_reason)
+    if stopped is not None and all(stopped.rule != flag.rule for flag in flags):
+        flags.append(stopped)
+    return flags
+
+
+@dataclass(frozen=True)
+class StopReason:
+    """Why a session was stopped early (asked after q or Ctrl-C, or an area-break check)."""
+
+    id: str
+    label: str  # as the person picks it
+    rule: str | None  # the red-flag rule it places, None: no hold
+
+
+STOP_REASONS: Final[dict[str, StopReason]] = {
+    reason.id: reason
+    for reason in (
+        StopReason("sharp-pain", "sharp or spreading pain", "sharp-pain"),
+        StopReason("numbness", "tingling or numbness", "numbness"),
+        StopReason("dizziness", "dizziness or feeling faint", "dizziness"),
+        StopReason("too-sore", "too sore", "stopped-sore"),
+        StopReason("other", "something else, or just stopping", None),
+        # Not offered as a choice: said at an area break (discomfort 7 or more).
+        StopReason("discomfort-7", "discomfort 7 or more out of 10 at an area break", "soreness-7"),
+    )
+}
+CHOSEN_REASONS: Final = ("sharp-pain", "numbness", "dizziness", "too-sore", "other")
+
+
+def stop_flag(reason_id: str) -> RedFlag | None:
+    """The red flag a reason for stopping early places (None: no symptom, or no reason)."""
+    reason = STOP_REASONS.get(reason_id)
+    if reason is None or reason.rule is None:
+        return None
+    return RedFlag(reason.rule, f"the session was stopped early: {reason.label}")
+
+
+AREA_CHECK_LIMIT: Final = SEVERE_SORENESS
+
+
+def area_check_reason(
+    discomfort: int | None, *, sharp: bool = False, tingling: bool = False
+) -> str:
+    """The one-key check at an area break: sharp pain, tingling, or discomfort of 7 or
+    more ends the session (a `STOP_REASONS` id); "" carries on (§7: stop at 7 or more,
+    or when it is sharp or radiating)."""
+    if sharp:
+        return "sharp-pain"
+    if tingling:
+        return "numbness"
+    if discomfort is not None and discomfort >= AREA_CHECK_LIMIT:
+        return "discomfort-7"
+    return ""
 
 
 def _sign_flags(
@@ -244,8 +360,13 @@ def advice_for(flags: Sequence[RedFlag], *, region: str, zone: str | None = None
     lifted). Swelling of any leg region adds the possible-clot advice (§8b); *zone* is
     looked up in the region's protocol when not given."""
     text = ADVICE.replace("REGION", region)
-    if any(flag.rule == "swelling" for flag in flags) and is_leg(region, zone):
+    rules = {flag.rule for flag in flags}
+    if "swelling" in rules and is_leg(region, zone):
         text = f"{text} {URGENT_ADVICE}"
+    if "dizziness" in rules:
+        text = f"{text} {DIZZY_ADVICE}"
+    if "skin-broken" in rules:
+        text = f"{text} {SKIN_ADVICE}"
     return text
 
 

@@ -51,6 +51,8 @@ CAP: Final = rest.DAILY_CAP_MINUTES
 FLOOR: Final = int(rest.REST_FLOOR.total_seconds() // 3600)
 STALE: Final = int(running.STALE_AFTER.total_seconds() // 3600)
 TOLERANCE: Final = int(rest.ROUTINE_TOLERANCE.total_seconds() // 3600)
+REASSESS_S: Final = 5  # session/timer.py REASSESS_S (tests/safety/test_rules.py)
+RECHECK_DAYS: Final = 30  # data/contraindications.toml `recheck_days` (tests/safety/test_rules.py)
 
 
 def _session_rows() -> list[SafetyRule]:
@@ -148,6 +150,77 @@ def _session_rows() -> list[SafetyRule]:
             "session refused (recorded as a refused screening)",
             "let it settle",
             "§7: skip if 4 or more, or more than 2 above baseline (derived)",
+        ),
+        SafetyRule(
+            "cleared-caution",
+            "a caution (osteoporosis, diabetes, numbness, fragile skin, a device, ...) "
+            "answered yes and cleared, in your word, by the clinician it names",
+            "the item's `if_cleared`: a pressure cap, a dose percentage (with the other dose "
+            "rules: the lowest wins), a skin check every 10-15 strokes instead of the "
+            "'discomfort 5/10' cue, and for one place the skip-areas step; shown on the "
+            "get-ready screen and in the timer, kept in the session's `adjustments`",
+            "a later screening without it (lasting items come back every "
+            f"{RECHECK_DAYS} days, or after 'anything changed?')",
+            "§8e: people who cannot feel the area or bruise easily cannot use the pain cue; "
+            "the numbers per item in data/contraindications.toml (mostly conservative "
+            "defaults)",
+        ),
+        SafetyRule(
+            "age-band",
+            "the age given once at first use (only its band is kept)",
+            "under 16: session refused; 65 and over: light pressure on every area",
+            "none (the band is kept)",
+            "§8c: heel pain in children, fragile skin and bones with age; the ages are "
+            "conservative defaults",
+        ),
+        SafetyRule(
+            "local-spot",
+            "a spot to work around today (a wound, a bruise, a flare, veins, a tattoo, ...)",
+            "every area's danger zones name it; the skip-areas step is offered",
+            "the next screening without it",
+            "§1c: treat around the area, never over it",
+        ),
+        SafetyRule(
+            "screening-recheck",
+            "a lasting item last answered more than "
+            f"{RECHECK_DAYS} days ago: about you from any region, about a site for this "
+            "region; or 'Has anything changed in your health or medicines?' answered yes",
+            "the item is asked again before the session",
+            "answering it",
+            "conservative default (site-level answers are per region: issue 10)",
+        ),
+        SafetyRule(
+            "reassess",
+            "every area's `strokes_before_reassess` strokes (at most 15 with a skin check)",
+            f"the timer pauses {REASSESS_S} s with a bell: look at the skin, how is "
+            "the discomfort?",
+            "the pause ends by itself",
+            "§2/§8e: 10-20 strokes, then reassess (common practice, unsourced)",
+        ),
+        SafetyRule(
+            "area-break-check",
+            "at each break between areas: discomfort 7 or more, sharp pain, or tingling "
+            "(one key; one line in plain mode)",
+            "the session ends there and the region goes on hold (`soreness-7`, `sharp-pain` "
+            "or `numbness`)",
+            "as that hold",
+            "§7: stop at 7 or more, or when it is sharp or radiating (derived)",
+        ),
+        SafetyRule(
+            "stopped-early",
+            "a session stopped early (q or Ctrl-C)",
+            "asks why; sharp or spreading pain, tingling or numbness, dizziness or feeling "
+            "faint, or too sore puts the region on hold with advice (`sharp-pain`, "
+            "`numbness`, `dizziness`, `stopped-sore`); kept as the session's `stop_reason`",
+            "as that hold",
+            "§3: these are red flags (Veridian [blog])",
+        ),
+        SafetyRule(
+            "smooth-tool",
+            "the tool's edge is not smooth and rounded (asked before every session)",
+            "session refused",
+            "a smooth tool",
+            "§8f: check the edge before every session",
         ),
         SafetyRule(
             "follow-up-72h",

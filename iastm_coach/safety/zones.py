@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Reach = Literal["tissue", "zone", "both-legs"]
 
-ZONE_RULES: Final = frozenset({"swelling", "numbness", "soreness-7"})
+ZONE_RULES: Final = frozenset({"swelling", "numbness", "weakness", "soreness-7"})
 """Hold rules that stop the whole zone (same side), not only the tissue."""
 
 ANY_SIDE: Final = ""  # a hold whose side is not known (older or hand-edited records)

@@ -8,10 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rich.console import Group, RenderableType
-from rich.panel import Panel
-from rich.text import Text
-
 from iastm_coach.clock import Clock
 from iastm_coach.history.measure import record_measure, value_bounds
 from iastm_coach.journal import records
@@ -19,15 +15,18 @@ from iastm_coach.journal.store import Record
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.safety.holds import prepare_hold
-from iastm_coach.safety.redflags import RedFlag, advice_for, aftercare_flags
+from iastm_coach.safety.redflags import (
+    CHOSEN_REASONS,
+    STOP_REASONS,
+    RedFlag,
+    aftercare_flags,
+)
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
 from iastm_coach.session.exercises import ExerciseDone, dose_text, guide_exercises
-from iastm_coach.session.timer import Side
-from iastm_coach.views.ui import literal
-
-SORENESS_ANCHORS = "0 = none, 1-3 mild, 4-6 moderate, 7-10 severe"
-
+from iastm_coach.session.grouped import ask_grouped, numbered
+from iastm_coach.session.shown import Line, line
+from iastm_coach.vocabulary import SORENESS_ANCHORS, Side, is_body_side
 
 STOPPED_EARLY_ADVICE = (
     "If you stopped because of sharp, spreading or increasing pain, numbness, tingling, "
@@ -37,7 +36,12 @@ STOPPED_EARLY_ADVICE = (
 CHECKIN_REMINDER = (
     "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. "
     "Mild soreness for a day or two is normal; if it gets worse, or you notice "
-    "bruising, numbness or swelling, stop and contact your clinician."
+    "bruising, numbness, weakness or swelling, stop and contact your clinician."
+)
+STOPPED_REMINDER = (
+    "Check in tomorrow and the day after (24 h and 48 h): run `iastm-coach checkin`. If "
+    "it gets sore, or you notice bruising, numbness, weakness or swelling, do not treat "
+    "it again and contact your clinician."
 )
 
 
@@ -45,6 +49,20 @@ SHORT_TERM_CAVEAT = (
     "Right after a session, changes are common and say little about the long term: "
     "compare over weeks, measured the same way at the same time of day."
 )
+
+
+# The warning signs asked right after a session (clinical reference §3): Answers field,
+# and the words in the grouped question.
+SIGNS: tuple[tuple[str, str], ...] = (
+    ("bruising", "Bruising (more than redness or small red dots)"),
+    ("numbness", "Numbness or tingling in or below it"),
+    ("weakness", "Weakness in or below it"),
+    ("swelling", "Swelling"),
+    ("skin_broken", "Broken or grazed skin"),
+    ("dizziness", "Dizziness, light-headedness or feeling faint"),
+)
+# Asked on its own first for these: pressure near the neck can cause fainting (§4, §8d).
+DIZZINESS_ON_ITS_OWN = frozenset({"neck", "upper-back"})
 
 
 @dataclass
@@ -55,25 +73,70 @@ class Answers:
     soreness: int = -1  # -1: not answered
     bruising: bool | None = None
     numbness: bool | None = None
+    weakness: bool | None = None
+    swelling: bool | None = None
+    skin_broken: bool | None = None
+    dizziness: bool | None = None
+    stop_reason: str = ""  # why the session was stopped early (redflags.STOP_REASONS)
 
     @property
     def complete(self) -> bool:
-        return self.soreness >= 0 and self.bruising is not None and self.numbness is not None
+        return self.soreness >= 0 and all(getattr(self, name) is not None for name, _ in SIGNS)
 
     def flags(self) -> list[RedFlag]:
         return aftercare_flags(
-            soreness=self.soreness, bruising=bool(self.bruising), numbness=bool(self.numbness)
+            soreness=self.soreness,
+            bruising=bool(self.bruising),
+            numbness=bool(self.numbness),
+            weakness=bool(self.weakness),
+            swelling=bool(self.swelling),
+            skin_broken=bool(self.skin_broken),
+            dizziness=bool(self.dizziness),
+            stop_reason=self.stop_reason,
         )
 
+    def fields(self) -> dict[str, bool]:
+        """The signs for the session record (an unanswered one as false, with
+        `aftercare_answered` false to say so)."""
+        return {name: bool(getattr(self, name)) for name, _ in SIGNS}
 
-def aftercare_questions(talk: Conversation, place: str, answers: Answers) -> None:
+
+def aftercare_questions(
+    talk: Conversation, place: str, answers: Answers, *, region: str = ""
+) -> None:
+    """Soreness now, then the warning signs in one grouped question (each needs a y or
+    an n: no default). Dizziness is asked on its own first for the neck and upper back."""
     answers.soreness = talk.ask_int(
         f"Soreness now in the {place}, 0-10 ({SORENESS_ANCHORS})?", low=0, high=10
     )
-    answers.bruising = talk.confirm(
-        f"Any bruising on the {place} (more than redness or small red dots)?"
+    signs = list(SIGNS)
+    if region in DIZZINESS_ON_ITS_OWN:
+        answers.dizziness = talk.confirm(
+            "Any dizziness, light-headedness or feeling faint since you started?"
+        )
+        signs = [sign for sign in signs if sign[0] != "dizziness"]
+
+    def picked(index: int) -> bool:
+        setattr(answers, signs[index][0], True)
+        return True
+
+    chosen = ask_grouped(
+        talk,
+        f"Any of these on the {place} now?",
+        [label for _, label in signs],
+        on_pick=picked,
+        default=None,
     )
-    answers.numbness = talk.confirm(f"Any numbness or tingling in or below the {place}?")
+    for index, (name, _) in enumerate(signs):
+        if index not in chosen:
+            setattr(answers, name, False)
+
+
+def ask_why_stopped(talk: Conversation) -> str:
+    """Why the session was stopped early, by number (a `STOP_REASONS` id)."""
+    labels = [STOP_REASONS[reason].label for reason in CHOSEN_REASONS]
+    number = talk.ask_int(numbered("Why did you stop?", labels), low=1, high=len(labels))
+    return CHOSEN_REASONS[number - 1]
 
 
 Measured = dict[Side, tuple[float, datetime]]
@@ -95,11 +158,11 @@ def measure_outcome(
         question = f"Measure your {outcome.name} before you start (optional)?"
         if not talk.confirm(question, default=False):
             return {}
-        talk.show(Text.assemble(("How: ", "bold"), literal(outcome.how)))
+        talk.show(line(("How: ", "strong"), outcome.how))
     low, high = value_bounds(outcome.unit)
     values: Measured = {}
     for side in sides:
-        where = "" if side == "none" else f" ({side})"
+        where = f" ({side})" if is_body_side(side) else ""
         value = talk.ask_float(
             f"{outcome.name}{where} {phase} the strokes, in {outcome.unit}?", low=low, high=high
         )
@@ -155,7 +218,7 @@ def follow_up(
         ]
         if changes:
             talk.show(
-                Text("Change: " + ", ".join(changes) + "."), Text(SHORT_TERM_CAVEAT, style="dim")
+                line("Change: " + ", ".join(changes) + "."), line(SHORT_TERM_CAVEAT, tone="quiet")
             )
     try:
         wanted = bool(p.exercise) and talk.confirm(
@@ -226,14 +289,11 @@ def holds_for_aftercare(
     return flags, holds
 
 
-def red_flag_panel(flags: Sequence[RedFlag], region: str) -> RenderableType:
-    text = Text()
-    for flag in flags:
-        text.append_text(literal(f"- {flag.reason}\n"))
-    text.append_text(literal(advice_for(flags, region=region)))
-    # A plain-string title would be parsed as markup: the region may come from a hand-edited file.
-    title = literal(f"Stop: the {region} is now on hold")
-    return Panel(text, title=title, style="red", title_align="left")
+def red_flag_panel(flags: Sequence[RedFlag], region: str) -> object:
+    """Moved to views/redflags.py; kept until the commands import it from there."""
+    from iastm_coach.views.redflags import red_flag_panel as panel
+
+    return panel(flags, region)
 
 
 def aftercare_screen(
@@ -241,7 +301,7 @@ def aftercare_screen(
     outcome: SessionOutcome,
     now: datetime,
     guided: Sequence[ExerciseDone] | None = None,
-) -> list[RenderableType]:
+) -> list[Line]:
     """What to do now, when to come back, and what to watch for.
 
     After a red flag the hold advice (shown just before) replaces all of this but
@@ -249,28 +309,26 @@ def aftercare_screen(
     """
     p = loaded.protocol
     done = outcome.result.actual_s
-    parts: list[RenderableType] = [
-        Text(f"Session done: {done // 60} min {done % 60:02d} s of strokes.")
-    ]
+    parts = [line(f"Session done: {done // 60} min {done % 60:02d} s of strokes.")]
     if outcome.flags:
-        return [Group(*parts)]
+        return parts
     if guided:  # just done with the guide: a count, not the list again
         sets = sum(item.sets_done for item in guided)
         planned = sum(item.sets_planned for item in guided)
-        parts.append(Text(f"Exercises: {sets} of {planned} sets done."))
+        parts.append(line(f"Exercises: {sets} of {planned} sets done."))
     elif p.exercise:
-        exercises = Text("This region's exercises, to keep doing as your physio advises:\n")
-        for exercise in p.exercise:
-            exercises.append_text(
-                literal(f"- {exercise.name}: {dose_text(exercise)}. {exercise.cue}\n")
-            )
-        parts.append(exercises)
+        parts.append(line("This region's exercises, to keep doing as your physio advises:"))
+        parts += [
+            line(f"- {exercise.name}: {dose_text(exercise)}. {exercise.cue}")
+            for exercise in p.exercise
+        ]
+        parts.append(line())  # the blank line that used to end the list
     next_time = now + timedelta(hours=p.settings.rest_hours)
     parts.append(
-        Text(
+        line(
             f"Next {p.region} session: not before {next_time:%a %d %b %H:%M} "
             f"({p.settings.rest_hours} h rest)."
         )
     )
-    parts.append(Text(CHECKIN_REMINDER))
-    return [Group(*parts)]
+    parts.append(line(CHECKIN_REMINDER))
+    return parts

@@ -10,12 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
-
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Exercise
 from iastm_coach.session.conversation import Conversation
-from iastm_coach.views.ui import literal
+from iastm_coach.session.shown import line
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -45,10 +43,10 @@ def hold(seconds: int, *, clock: Clock, time_scale: float, talk: Conversation) -
     start = clock.monotonic()
     for remaining in range(seconds, 0, -1):
         if remaining % ANNOUNCE_EVERY_S == 0 and remaining != seconds:
-            talk.show(Text(f"  {remaining} s left", style="dim"))
+            talk.show(line(f"  {remaining} s left", tone="quiet"))
         deadline = start + (seconds - remaining + 1) * time_scale
         clock.sleep(deadline - clock.monotonic())
-    talk.show(Text("  Release.", style="green"))
+    talk.show(line("  Release.", tone="good"))
 
 
 SET_KEYS = ("done", "skip", "quit")  # Enter = done; s = skip this exercise; q = stop
@@ -63,12 +61,7 @@ def describe(exercise: Exercise, talk: Conversation, *, number: int = 0, of: int
     """The exercise's screen: which one of how many, its dose and how to do it."""
     counter = f"Exercise {number} of {of}: " if of else ""
     talk.show(
-        Text.assemble(
-            (counter, "bold"),
-            literal(exercise.name, "bold"),
-            f" - {dose_text(exercise)}. ",
-            literal(exercise.cue),
-        )
+        line((counter + exercise.name, "strong"), f" - {dose_text(exercise)}. ", exercise.cue)
     )
 
 
@@ -111,7 +104,7 @@ def guide_exercises(
     interrupted still has the exercises finished before.
     """
     results: list[ExerciseDone] = [] if done is None else done
-    talk.show(Text(KEYS_HINT, style="dim"))
+    talk.show(line(KEYS_HINT, tone="quiet"))
     stopped = False
     for number, exercise in enumerate(exercises, start=1):
         if stopped:

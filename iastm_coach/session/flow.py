@@ -7,19 +7,16 @@ clock. The CLI (`commands/session_cmd.py`) only builds those dependencies.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from rich.console import RenderableType
-from rich.panel import Panel
-from rich.text import Text
-
-from iastm_coach.clock import clock_flag
+from iastm_coach.clock import clock_is_set
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
 from iastm_coach.journal import records
+from iastm_coach.journal.sessions import ProtocolStamp, new_group_id
+from iastm_coach.journal.sessions import session_fields as session_record_fields
 from iastm_coach.journal.store import Journal
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.library import (
@@ -28,33 +25,33 @@ from iastm_coach.protocols.library import (
     region_index,
     require_intact,
 )
-from iastm_coach.protocols.model import TreatmentProtocol
+from iastm_coach.safety.adjust import PAIN_CUE, PlanAdjustments, plan_adjustments
 from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.course import REVIEW_RULE, course_facts, review_due
-from iastm_coach.safety.dose import Dose, next_dose
-from iastm_coach.safety.followups import above_usual_problem
+from iastm_coach.safety.dose import Dose, lowest, next_dose
 from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
 from iastm_coach.safety.holds import HoldState, hold_state
 from iastm_coach.safety.running import locks_dir, running
-from iastm_coach.safety.settling import current_baseline, settle_before_session
+from iastm_coach.safety.settling import settle_before_session
 from iastm_coach.safety.zones import links_of
 from iastm_coach.session.aftercare import (
-    CHECKIN_REMINDER,
     STOPPED_EARLY_ADVICE,
+    STOPPED_REMINDER,
     Answers,
     aftercare_questions,
     aftercare_screen,
+    ask_why_stopped,
     follow_up,
     holds_for_aftercare,
     measure_outcome,
-    red_flag_panel,
 )
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
-from iastm_coach.session.timer import RunResult, Side, Step, build_plan
-from iastm_coach.views.ui import literal
+from iastm_coach.session.shown import BLANK, Box, HoldNotice, Line, line
+from iastm_coach.session.timer import REASSESS_S, RunResult, Step, build_plan, skin_check_cue
+from iastm_coach.vocabulary import BOTH, NO_SIDE, Side, SideChoice, place_phrase, sides_for
 
 NORMAL_RESPONSE = (
     "Normal: redness and warmth, pinpoint red spots that fade over a few days, and mild "
@@ -88,9 +85,9 @@ def choose_protocol(request: SessionRequest) -> LoadedProtocol:
 
 def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversation) -> list[Side]:
     if not loaded.protocol.access.sided:
-        if request.side not in (None, "both"):
+        if request.side not in (None, BOTH):
             raise UsageError(f"the {loaded.protocol.region} protocol has no left and right side")
-        return ["none"]
+        return [NO_SIDE]
     prescribed = loaded.protocol.access.sides
     if prescribed and len(prescribed) == 1:  # a one-side plan: that side, never the other
         if request.side not in (None, prescribed[0]):
@@ -99,64 +96,90 @@ def choose_sides(loaded: LoadedProtocol, request: SessionRequest, talk: Conversa
                 hint="Ask your clinician before treating the other side.",
             )
         return [prescribed[0]]
-    side = request.side or talk.ask_choice("Which side?", ["left", "right", "both"], default="both")
-    if side not in ("left", "right", "both"):
+    choices = [choice.value for choice in SideChoice]
+    side = request.side or talk.ask_choice("Which side?", choices, default=BOTH)
+    if side not in choices:
         raise UsageError(f"--side must be left, right or both (got '{side}')")
-    return ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
+    return sides_for(side, sided=True)
 
 
-def pressure_range(protocol: TreatmentProtocol) -> str:
-    """Every area's pressure, not the first one's: 'light', or 'light to moderate (each
-    area says which)'."""
+def pressure_range(plan: Sequence[Step]) -> str:
+    """Every area's pressure as planned today (after a cap), not the first one's:
+    'light', or 'light to moderate (each area says which)'."""
     levels = [
-        level
-        for level in ("light", "moderate", "firm")
-        if any(a.pressure == level for a in protocol.area)
+        level for level in ("light", "moderate", "firm") if any(s.pressure == level for s in plan)
     ]
     if len(levels) == 1:
         return levels[0]
     return f"{levels[0]} to {levels[-1]} (each area says which)"
 
 
-def preparation(loaded: LoadedProtocol, dose: Dose, plan: Sequence[Step]) -> RenderableType:
-    """One screen: how to get ready, and what is normal and what is not."""
+def brake(plan: Sequence[Step], adjust: PlanAdjustments) -> str:
+    """What tells the person to ease off: the discomfort cue, or for people who cannot
+    feel the area well or bruise easily, looking at the skin (§8e)."""
+    if adjust.skin_check and plan:
+        cue = skin_check_cue(plan[0].area)
+        return cue[0].lower() + cue[1:]
+    return PAIN_CUE
+
+
+def reassess_words(plan: Sequence[Step]) -> str:
+    """ "every 15 strokes (about 22 s) the timer pauses for 5 s: look at the skin; how is
+    the discomfort?", from the plan itself, so the words and the timer agree."""
+    timed = [step for step in plan if step.reassess_at]
+    if not timed:
+        return ""
+    strokes = sorted({round(step.reassess_every_s / step.area.cadence_s) for step in timed})
+    seconds = sorted({round(step.reassess_every_s) for step in timed})
+    count = " or ".join(str(n) for n in strokes)
+    about = " or ".join(str(n) for n in seconds)
+    return (
+        f"every {count} strokes (about {about} s) the timer pauses for {REASSESS_S:g} s: "
+        "look at the skin; how is the discomfort?"
+    )
+
+
+def preparation(
+    loaded: LoadedProtocol,
+    dose: Dose,
+    plan: Sequence[Step],
+    adjust: PlanAdjustments | None = None,
+) -> Box:
+    """One screen: how to get ready, and what is normal and what is not. Shows today's
+    plan: pressure, brake and danger zones after a cleared caution's consequences."""
     p = loaded.protocol
+    adjust = adjust or PlanAdjustments()
     first = p.area[0]
-    lines = Text()
+    lines: list[Line] = []
     for label, value in (
         ("Warm up", p.settings.warm_up),
         ("Skin", p.settings.emollient),
         ("Position", p.access.position),
         ("Tool", p.settings.tool),
         ("Angle", f"about {first.angle_deg}° to the skin"),
-        ("Pressure", f"{pressure_range(p)}; discomfort no more than 5 out of 10"),
+        ("Pressure", f"{pressure_range(plan)}; {brake(plan, adjust)}"),
     ):
-        lines.append(f"{label}: ", style="bold")
-        lines.append_text(literal(value))
-        lines.append("\n")
-    zones = sorted({zone for area in p.area for zone in area.avoid})
+        lines.append(line((f"{label}: ", "strong"), value))
+    pauses = reassess_words(plan)
+    if pauses:
+        lines.append(line(("Reassess: ", "strong"), pauses))
+    for applied in adjust.applied:
+        lines.append(line(("Adjusted for you: ", "caution"), applied))
+    zones = sorted({zone for step in plan for zone in step.avoid})
     if zones:
-        lines.append("Never work over: ", style="bold red")
-        lines.append_text(literal("; ".join(zones)))
-        lines.append("\n")
+        lines.append(line(("Never work over: ", "danger"), "; ".join(zones)))
     planned = sum(step.planned_s for step in plan)  # as timed: dose and skipped areas included
-    lines.append(f"Time: about {planned // 60} min {planned % 60:02d} s of strokes")
+    time = f"Time: about {planned // 60} min {planned % 60:02d} s of strokes"
     if dose.percent != 100:
-        lines.append(f" ({dose.percent}% dose: ")
-        lines.append_text(literal(dose.reason))
-        lines.append(")")
-    lines.append("\n\n")
-    lines.append(NORMAL_RESPONSE + "\n", style="green")
-    lines.append(WARNING_SIGNS, style="yellow")
+        time += f" ({dose.percent}% dose: {dose.reason})"
+    lines += [line(time), BLANK, line(NORMAL_RESPONSE, tone="good")]
+    lines.append(line(WARNING_SIGNS, tone="caution"))
     for warning in load_checklist().zone_warnings(p.access.zone):  # e.g. leg clot signs
-        lines.append("\n")
-        lines.append_text(literal(warning.text, "bold red"))
-    return Panel(lines, title="Get ready", title_align="left")
+        lines.append(line(warning.text, tone="danger"))
+    return Box("Get ready", tuple(lines))
 
 
-def _place(region: str, side: Side) -> str:
-    name = region.replace("-", " ")
-    return name if side == "none" else f"{side} {name}"
+FIRST = ("bruising", "numbness")  # the signs every session record has had from the start
 
 
 def session_fields(
@@ -172,33 +195,27 @@ def session_fields(
     aftercare: Answers,
     baseline: int = 0,
     note: str,
+    adjustments: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The journal fields of one side's session (records.SESSION)."""
-    p = loaded.protocol
     steps = [step for step in result.steps if step.side == side]
-    return {
-        "region": p.region,
-        "side": side,
-        "group": group,
-        "source": "timer",
-        "protocol_id": p.id,
-        "protocol_version": p.version,
-        "protocol_source": loaded.source,
-        "protocol_fingerprint": loaded.fingerprint,
-        "issued_by": loaded.protocol.issued.label() if loaded.protocol.issued else "",
-        "protocol_signature": "" if loaded.source == "built-in" else loaded.signature.state,
-        "signed_by": loaded.signature.signer,
-        "started": started,
-        "ended": ended,
-        "planned_s": sum(step.planned_s for step in steps),
-        "actual_s": sum(step.actual_s for step in steps),
+    return session_record_fields(
+        region=loaded.protocol.region,
+        side=side,
+        group=group,
+        source="timer",
+        protocol=ProtocolStamp.of(loaded),
+        started=started,
+        ended=ended,
+        planned_s=sum(step.planned_s for step in steps),
+        actual_s=sum(step.actual_s for step in steps),
         # An area skipped or ended early with `n` is the person's choice, not an
         # interruption: the session is complete; each area keeps its own status.
-        "complete": result.ended_by == "finished",
-        "dose_percent": dose.percent,
-        "dose_reason": dose.reason,
-        "rest_override": gates.rest_override,
-        "areas": [
+        complete=result.ended_by == "finished",
+        dose_percent=dose.percent,
+        dose_reason=dose.reason,
+        rest_override=gates.rest_override,
+        areas=[
             {
                 "name": step.area_name,
                 "planned_s": step.planned_s,
@@ -207,14 +224,18 @@ def session_fields(
             }
             for step in steps
         ],
-        "aftercare_answered": aftercare.complete,
-        "soreness": aftercare.soreness,
-        "bruising": bool(aftercare.bruising),
-        "numbness": bool(aftercare.numbness),
-        "note": note,
-        "overrides": [dict(item) for item in gates.overrides],
-        "baseline": baseline,
-    } | clock_flag()
+        aftercare_answered=aftercare.complete,
+        soreness=aftercare.soreness,
+        bruising=bool(aftercare.bruising),
+        numbness=bool(aftercare.numbness),
+        note=note,
+        overrides=[dict(item) for item in gates.overrides],
+        baseline=baseline,
+        clock_set=clock_is_set(),
+        adjustments=adjustments,
+        signs={name: value for name, value in aftercare.fields().items() if name not in FIRST},
+        stop_reason=aftercare.stop_reason,
+    )
 
 
 def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
@@ -226,7 +247,7 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
     introduce(loaded, talk)
     confirm_patient(loaded, talk, doing="session not started")
     if p.issued and p.issued.notes:
-        talk.show(Text.assemble(("Notes from your clinician: ", "bold"), literal(p.issued.notes)))
+        talk.show(line(("Notes from your clinician: ", "strong"), p.issued.notes))
     today = deps.clock.now().date()
     if (
         p.issued
@@ -271,59 +292,74 @@ def treat(
     )
     if not p.access.self_reachable:
         talk.show(
-            Text(
+            line(
                 "You cannot reach this region well on your own: a partner should do the "
                 "strokes while you relax.",
-                style="yellow",
+                tone="caution",
             )
         )
-        if not talk.confirm("Is a partner here to do the strokes?", default=True):
+        if not talk.confirm("Is a partner here to do the strokes?", default=False):
             raise SafetyStop(
                 "session not started: this region needs a partner",
                 hint="Try again when someone can help, or ask your clinician.",
             )
     elif p.access.hard_to_reach_alone:
         talk.show(
-            Text(
+            line(
                 "This region is hard to reach on your own: a partner can help "
                 "(`iastm-coach learn partner`).",
-                style="yellow",
+                tone="caution",
             )
         )
     gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
     followed = settle_before_session(deps, links_of(p), sides, cleared=holds.last_clear)
-    screening = screen(loaded, deps)
-    baseline = current_baseline(deps.journal, p.region, screening.soreness_before, deps.clock.now())
-    check_above_usual(deps, p.region, screening.soreness_before, baseline)
-    skips = choose_skips(loaded, screening, talk)
+    screening = screen(loaded, deps)  # the soreness gate first, then grouped questions
+    baseline = screening.baseline
+    adjust = plan_adjustments(load_checklist(), screening)  # a cleared caution, the age
+    skips = choose_skips(loaded, screening, talk, site_bound=adjust.site_bound)
     dose = next_dose(
         p, deps.journal, region=p.region, holds=holds, now=deps.clock.now(), followed=followed
     )
+    dose = lowest(dose, adjust.dose())  # with the other dose rules: the lowest wins
     if dose.percent != 100:
-        talk.show(
-            Text.assemble(("Today's dose: ", "bold"), f"{dose.percent}% - ", literal(dose.reason))
-        )
+        talk.show(line(("Today's dose: ", "strong"), f"{dose.percent}% - ", dose.reason))
 
-    plan = build_plan(p, sides, dose_percent=dose.percent, skip=skips)
+    plan = build_plan(
+        p,
+        sides,
+        dose_percent=dose.percent,
+        skip=skips,
+        pressure_cap=adjust.pressure_cap,
+        skin_check=adjust.skin_check,
+        avoid=adjust.avoid,
+        reassess=True,  # a pause every N strokes, as the cues and get-ready screen say
+    )
     check_daily_cap(deps.journal, sum(step.planned_s for step in plan), deps.clock.now())
-    talk.show(preparation(loaded, dose, plan))
+    talk.show(preparation(loaded, dose, plan, adjust))
     if first_session_ever(deps.journal):
-        talk.show(Text("New to scraping? `iastm-coach learn` has short pages on what is normal."))
+        talk.show(line("New to scraping? `iastm-coach learn` has short pages on what is normal."))
     talk.pause("Press Enter when you are ready.")
     before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
     started = deps.clock.now()
     result = deps.run_timer(plan)
-    group = f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
+    group = new_group_id(started)
 
     kept = saved_sides(sides, result)  # the sides that get a record
     aftercare = {side: Answers() for side in kept}
     note = ""
     cut_short: BaseException | None = None
     try:
+        stop_reason = result.stop_reason  # a symptom said at an area break
+        if not stop_reason and result.ended_by != "finished" and result.actual_s > 0:
+            stop_reason = ask_why_stopped(talk)  # q or Ctrl-C: a symptom places a hold
+        for side in kept:
+            aftercare[side].stop_reason = stop_reason
         if result.ended_by != "interrupted" and result.actual_s > 0:
-            talk.show(Text("How do you feel?", style="bold"))
+            talk.show(line("How do you feel?", tone="strong"))
             for side in kept:
-                aftercare_questions(talk, _place(p.region, side), aftercare[side])
+                aftercare_questions(
+                    talk, place_phrase(p.region, side), aftercare[side], region=p.region
+                )
             note = talk.ask_text("A note for your journal?")
     except (KeyboardInterrupt, UsageError) as error:
         cut_short = error  # keep what was done: it is recorded first, then we stop
@@ -343,6 +379,7 @@ def treat(
                 baseline=baseline,
                 aftercare=aftercare[side],
                 note=note,
+                adjustments=adjust.applied,
             ),
             at=ended,
         )
@@ -353,15 +390,15 @@ def treat(
     outcome = SessionOutcome(saved, result, flags)
     answered = all(answers.complete for answers in aftercare.values()) and cut_short is None
     if flags:
-        talk.show(red_flag_panel(flags, p.region))
+        talk.show(HoldNotice.of(flags, p.region))
     elif not answered:
-        talk.show(Text(STOPPED_EARLY_ADVICE, style="yellow"))
+        talk.show(line(STOPPED_EARLY_ADVICE, tone="caution"))
     if result.ended_by == "finished" and answered:
         guided = None if flags else follow_up(loaded, outcome, deps, before=before, group=group)
         talk.show(*aftercare_screen(loaded, outcome, deps.clock.now(), guided))
         return outcome
     if answered and not flags:
-        talk.show(Text(CHECKIN_REMINDER))
+        talk.show(line(STOPPED_REMINDER))  # stopped early: not "mild soreness is normal"
     if isinstance(cut_short, UsageError):
         raise cut_short
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
@@ -385,13 +422,7 @@ def check_course(
     )
     if reason is None:
         return gates
-    deps.talk.show(
-        Text.assemble(
-            ("Time to review with your clinician: ", "bold yellow"),
-            literal(reason),
-            ".",
-        )
-    )
+    deps.talk.show(line(("Time to review with your clinician: ", "caution"), reason, "."))
     how = "given with --course-reviewed"
     if not reviewed:
         how = "answered yes when asked"
@@ -408,28 +439,6 @@ def check_course(
             )
     detail = f"{reason}; carried on after a review with the clinician ({how})"
     return replace(gates, overrides=(*gates.overrides, {"rule": REVIEW_RULE, "detail": detail}))
-
-
-def check_above_usual(
-    deps: SessionDeps, region: str, soreness_before: int | None, baseline: int
-) -> None:
-    """The second half of the pre-session soreness gate (reference §7): more than 2
-    points above the person's usual level for the region stops the session too."""
-    if soreness_before is None:
-        return
-    problem = above_usual_problem(soreness_before, baseline, region=region)
-    if problem is None:
-        return
-    deps.journal.append(
-        records.SCREENING,
-        {"region": region, "outcome": "stopped", "stopped_by": "soreness-above-usual"},
-        at=deps.clock.now(),
-    )
-    raise SafetyStop(
-        f"not today: {problem}",
-        hint="Let it settle back to your usual level first; if it does not, contact your "
-        "clinician.",
-    )
 
 
 def saved_sides(sides: Sequence[Side], result: RunResult) -> list[Side]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Final
 
+from iastm_coach.vocabulary import SORENESS_ANCHORS
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -19,9 +21,7 @@ if TYPE_CHECKING:
     from iastm_coach.safety.redflags import RedFlag
     from iastm_coach.session.conversation import Conversation
 
-SORENESS_QUESTION: Final = (
-    "Soreness of the treated area now (0 none, 1-3 mild, 4-6 moderate, 7-10 severe)?"
-)
+SORENESS_QUESTION: Final = f"Soreness of the treated area now ({SORENESS_ANCHORS})?"
 WARNING_SIGNS: Final = {
     "bruising": "Bruising beyond redness (blue, purple or spreading)?",
     "numbness": "Numbness or tingling?",
@@ -31,7 +31,7 @@ WARNING_SIGNS: Final = {
 NOTE_QUESTION: Final = "A note for your journal?"
 
 
-def ask_answers(
+def fill_answers(
     talk: Conversation,
     answers: MutableMapping[str, Any],
     *,
@@ -107,11 +107,3 @@ def write_checkin(
     ]
     journal.append_all([*holds, checkin])
     return checkin
-
-
-def not_asked_line(data: Mapping[str, Any]) -> str | None:
-    """'Not asked: swelling, worse.' for a check-in that left warning signs out; None."""
-    missing = data.get("not_asked")
-    if not missing:
-        return None
-    return "Not asked (recorded as unknown): " + ", ".join(str(sign) for sign in missing) + "."

@@ -5,16 +5,19 @@ The decisions themselves are pure functions in `checklist.py`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
-
-from rich.text import Text
 
 from iastm_coach.errors import SafetyStop
 from iastm_coach.journal import records
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.safety.checklist import (
+    ItemGroup,
+    ScreeningHistory,
     ScreeningResult,
+    SorenessStop,
+    evaluate_age,
     evaluate_answer,
     evaluate_caution_clearance,
     evaluate_first_use,
@@ -25,67 +28,62 @@ from iastm_coach.safety.checklist import (
     screening_record,
     stop_advice,
 )
+from iastm_coach.safety.checklist_model import Checklist
+from iastm_coach.safety.followups import above_usual_problem
+from iastm_coach.safety.settling import current_baseline
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps
-from iastm_coach.views.ui import literal
+from iastm_coach.session.grouped import ask_grouped
+from iastm_coach.session.shown import line
+from iastm_coach.vocabulary import NO_SIDE, SORENESS_ANCHORS, place_phrase
 
 RECENT_SCREENINGS = 50  # how far back to look for a cleared screening (first use or not)
 
 
 def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
-    """Ask today's checklist; record the outcome; raise SafetyStop on a stop answer."""
+    """Ask today's checklist; record the outcome; raise SafetyStop on a stop answer.
+
+    The order keeps the questions few: the soreness gate first (a person too sore
+    today is asked nothing else), the tool's edge, first-use questions, "has anything
+    changed?", then the items in a few grouped questions (`Questions.groups`).
+    """
     checklist = load_checklist()
     region = loaded.protocol.region
-    now = deps.clock.now()
-    since = now - timedelta(days=checklist.recheck_days + 1)
-    earlier = deps.journal.recent(kinds={records.SCREENING}, since=since)
-    history = screening_history({**r.data, "at": r.at} for r in earlier)
-    if history.first_use:
-        # Nothing cleared lately: has any screening ever been cleared? (A refusal does
-        # not count: whoever was stopped for a sharp tool is asked about it again.)
-        latest = deps.journal.recent(kinds={records.SCREENING}, limit=RECENT_SCREENINGS)
-        ever = any(r.data.get("outcome") == "cleared" for r in latest)
-        history = replace(history, first_use=not ever)
     zone = loaded.protocol.access.zone
+    now = deps.clock.now()
+    history = _history(deps, checklist.recheck_days)
     questions = questions_for_today(checklist, history, now=now, region=region, zone=zone)
     talk = deps.talk
     result = ScreeningResult()
-    talk.show(Text("Safety check", style="bold"), Text("Answer y (yes) or n (no)."))
-    if history.first_use:
+    talk.show(line("Safety check", tone="strong"), line("Answer y (yes) or n (no)."))
+    ask_soreness_before(deps, region, result)
+    if history.first_use and not result.stopped:
         for note in checklist.first_use_note:
-            talk.show(literal(note.text))
+            talk.show(line(note.text))
     for question in questions.first_use:
-        evaluate_first_use(result, question, talk.confirm(question.question), region=region)
         if result.stopped:
             break
+        evaluate_first_use(result, question, talk.confirm(question.question), region=region)
         if question in result.recommendations:
-            talk.show(literal(question.advice, "yellow"))
+            talk.show(line(question.advice, tone="caution"))
     if not result.stopped:
-        for item in questions.items:
-            present = talk.confirm(item.question)
-            evaluate_answer(result, item, present, region=region, zone=zone)
-            if result.stopped:
-                break
-            if not present:
-                continue
-            talk.show(literal(item.advice_for(region, zone), "yellow"))
-            if item in result.cautions:
-                cleared = talk.confirm(
-                    f"Has {item.cleared_by_for(region, zone)} cleared you for IASTM on this area?"
-                )
-                evaluate_caution_clearance(result, item, cleared)
-                if result.stopped:
-                    break
-    if not result.stopped:
-        soreness = talk.ask_int(
-            f"How sore is the {region.replace('-', ' ')} right now, before you start? "
-            "0-10 (0 = none, 1-3 mild, 4-6 moderate, 7-10 severe)",
-            low=0,
-            high=10,
-        )
-        evaluate_soreness_before(result, soreness)
+        ask_age_band(talk, checklist, history, result, asked=questions.ask_age)
+    reopened = False
+    if not result.stopped and questions.not_due:
+        reopened = talk.confirm(CHANGED_QUESTION, default=False)
+    place = place_phrase(region, NO_SIDE)
+    for group in questions.groups(region, zone, place, reopened=reopened):
+        if result.stopped:
+            break
+        ask_group(talk, group, result, region=region, zone=zone)
     deps.journal.append(records.SCREENING, screening_record(result, region=region), at=now)
     if result.stopped_by is not None:
+        if result.stopped_by.id == ABOVE_USUAL:
+            raise SafetyStop(
+                f"not today: {result.stopped_by.advice}",
+                hint="Let it settle back to your usual level first; if it does not, contact "
+                "your clinician.",
+            )
         raise SafetyStop(
             "not today: the safety check says this session should not go ahead",
             hint=stop_advice(result.stopped_by, region=region, zone=zone),
@@ -93,14 +91,112 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
     return result
 
 
+CHANGED_QUESTION = "Has anything changed in your health or medicines since last time?"
+ABOVE_USUAL = "soreness-above-usual"
+
+
+def _history(deps: SessionDeps, recheck_days: int) -> ScreeningHistory:
+    since = deps.clock.now() - timedelta(days=recheck_days + 1)
+    earlier = deps.journal.recent(kinds={records.SCREENING}, since=since)
+    history = screening_history({**r.data, "at": r.at} for r in earlier)
+    if history.first_use or history.age_band is None:
+        # Nothing cleared lately: has any screening ever been cleared? (A refusal does
+        # not count: whoever was stopped for a sharp tool is asked about it again.)
+        latest = deps.journal.recent(kinds={records.SCREENING}, limit=RECENT_SCREENINGS)
+        ever = screening_history({**r.data, "at": r.at} for r in latest)
+        history = replace(
+            history,
+            first_use=history.first_use and ever.first_use,
+            age_band=history.age_band or ever.age_band,
+        )
+    return history
+
+
+def ask_soreness_before(deps: SessionDeps, region: str, result: ScreeningResult) -> None:
+    """The pre-session soreness gate (§7): 4 or more, or more than 2 points above the
+    person's usual level for the region, and nothing else is asked today."""
+    soreness = deps.talk.ask_int(
+        f"How sore is the {place_phrase(region, NO_SIDE)} right now, before you start? "
+        f"0-10 ({SORENESS_ANCHORS})",
+        low=0,
+        high=10,
+    )
+    evaluate_soreness_before(result, soreness)
+    result.baseline = current_baseline(deps.journal, region, soreness, deps.clock.now())
+    if result.stopped:
+        return
+    problem = above_usual_problem(soreness, result.baseline, region=region)
+    if problem is not None:
+        result.stopped_by = SorenessStop(id=ABOVE_USUAL, advice=problem)
+
+
+def ask_age_band(
+    talk: Conversation,
+    checklist: Checklist,
+    history: ScreeningHistory,
+    result: ScreeningResult,
+    *,
+    asked: bool,
+) -> None:
+    """Age, asked once (first use); only its band is kept. A known band still applies."""
+    if not asked:
+        known = next((b for b in checklist.age_band if b.id == history.age_band), None)
+        evaluate_age(result, known, new=False)
+        return
+    age = talk.ask_int("How old are you? (asked once; only the age band is kept)", low=0, high=120)
+    band = checklist.age_band_for(age)
+    evaluate_age(result, band, new=True)
+    if band is not None and band.advice and band.outcome == "adjust":
+        talk.show(line(band.advice, tone="caution"))
+
+
+def ask_group(
+    talk: Conversation,
+    group: ItemGroup,
+    result: ScreeningResult,
+    *,
+    region: str,
+    zone: str | None,
+) -> None:
+    """One grouped question (default no): each item picked is evaluated as a yes at
+    once, with its advice and, for a caution, the clearance question; every item not
+    picked is recorded as answered no, as if asked on its own."""
+    items = list(group.items)
+
+    def picked(index: int) -> bool:
+        item = items[index]
+        evaluate_answer(result, item, True, region=region, zone=zone)
+        if result.stopped:
+            return False
+        talk.show(line(item.advice_for(region, zone), tone="caution"))
+        if item in result.cautions:
+            cleared = talk.confirm(
+                f"Has {item.cleared_by_for(region, zone)} cleared you for IASTM on this area?"
+            )
+            evaluate_caution_clearance(result, item, cleared)
+        return not result.stopped
+
+    chosen = ask_grouped(talk, group.question, [item.question for item in items], on_pick=picked)
+    if result.stopped:
+        return
+    for index, item in enumerate(items):
+        if index not in chosen:
+            evaluate_answer(result, item, False, region=region, zone=zone)
+
+
 def choose_skips(
-    loaded: LoadedProtocol, screening: ScreeningResult, talk: Conversation
+    loaded: LoadedProtocol,
+    screening: ScreeningResult,
+    talk: Conversation,
+    *,
+    site_bound: Sequence[str] = (),
 ) -> list[str]:
-    """After a `local` answer, let the user skip areas that hold the spot."""
-    if not screening.local:
+    """After a `local` answer, or a cleared caution bound to one place (a device, a
+    scar: `site_bound`), let the user skip areas that hold the spot."""
+    if not screening.local and not site_bound:
         return []
     talk.show(
-        Text(
+        line(
             "Work around that spot, never over it. If it lies inside one of these areas, "
             "skip that area today."
         )

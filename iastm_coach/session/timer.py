@@ -13,19 +13,20 @@ deadline is where the plan says it is, not "now + duration".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Area, TreatmentProtocol
+from iastm_coach.vocabulary import RECORDED_SIDES, Side, place_phrase
 
-Side = Literal["left", "right", "none"]
 Status = Literal["done", "skipped", "partial", "not-started"]
 EndedBy = Literal["finished", "quit", "interrupted"]
 Phase = Literal["area", "transition"]
 
-SIDES: tuple[Side, ...] = ("left", "right", "none")
+SIDES: tuple[Side, ...] = RECORDED_SIDES
 MIN_STEP_SECONDS = 5
 DEFAULT_TICK_S = 0.2
 PAUSE_KEYS = frozenset({" ", "p"})
@@ -36,9 +37,17 @@ CONFIRM_YES = frozenset({"y", "q"})
 CONFIRM_NO = frozenset({"n", "\x1b", " "})
 
 
+REASSESS_S = 5.0  # a short pause to look at the skin and ask about discomfort (§8e)
+REASSESS_WORDS = "Pause: look at the skin. How is the discomfort?"
+SKIN_CHECK_MAX_STROKES = 15  # clinical reference §8e: a visual skin check every 10-15 strokes
+PAIN_CUE = re.compile(r"\b\d+\s*/\s*10\b|\bout of 10\b")  # "discomfort ... 5/10"
+
+
 @dataclass(frozen=True)
 class Step:
-    """One area on one side, with its planned (dose-scaled) time."""
+    """One area on one side, with its planned (dose-scaled) time, and how to work it
+    today: the pressure, cues and danger zones after today's adjustments (empty: the
+    area's own)."""
 
     side: Side
     area: Area
@@ -46,6 +55,49 @@ class Step:
     number: int  # 1-based position in the whole plan
     total: int
     region: str = ""  # the protocol's region, e.g. "calf", for labels
+    pressure: str = ""
+    cues: tuple[str, ...] = field(default=())
+    avoid: tuple[str, ...] = field(default=())
+    reassess_every_s: float = 0.0  # strokes between reassess pauses; 0: none
+
+    @property
+    def reassess_at(self) -> tuple[float, ...]:
+        """Stroke seconds into the area where a reassess pause begins: every
+        `reassess_every_s`, while at least MIN_STEP_SECONDS of strokes are left after it
+        (the end of the area is a break anyway)."""
+        every = self.reassess_every_s
+        if every <= 0:
+            return ()
+        found: list[float] = []
+        at = every
+        while at <= self.seconds - MIN_STEP_SECONDS:
+            found.append(at)
+            at += every
+        return tuple(found)
+
+    @property
+    def window_s(self) -> float:
+        """The area's length on the clock: strokes plus its reassess pauses."""
+        return self.seconds + len(self.reassess_at) * REASSESS_S
+
+    def strokes_at(self, window: float) -> tuple[float, float]:
+        """(stroke seconds done, seconds left of a reassess pause or 0) at *window*
+        seconds into the area (user pauses excluded)."""
+        for number, at in enumerate(self.reassess_at):
+            start = at + number * REASSESS_S  # where this pause begins on the clock
+            if window < start:
+                return window - number * REASSESS_S, 0.0
+            if window < start + REASSESS_S:
+                return at, start + REASSESS_S - window
+        return min(self.seconds, window - len(self.reassess_at) * REASSESS_S), 0.0
+
+    def __post_init__(self) -> None:
+        if not self.pressure:
+            object.__setattr__(self, "pressure", self.area.pressure)
+        if not self.cues:
+            object.__setattr__(self, "cues", tuple(self.area.cues))
+        if not self.avoid:
+            object.__setattr__(self, "avoid", tuple(self.area.avoid))
 
     @property
     def planned_s(self) -> int:
@@ -54,10 +106,9 @@ class Step:
     @property
     def place(self) -> str:
         """Where on the body: "left calf", "calf" (unsided), or "left"."""
-        region = self.region.replace("-", " ")
-        if self.side == "none":
-            return region or "both sides"
-        return f"{self.side} {region}".strip()
+        if self.side == "none" and not self.region:
+            return "both sides"
+        return place_phrase(self.region, self.side).strip()
 
 
 @dataclass(frozen=True)
@@ -76,6 +127,7 @@ class RunResult:
     planned_s: int
     actual_s: int
     paused_s: int = 0  # protocol seconds spent paused (incl. answering "quit?")
+    stop_reason: str = ""  # an area-break check ended it (redflags.STOP_REASONS id)
 
     @property
     def finished(self) -> bool:
@@ -102,6 +154,11 @@ class TimerState:
     next_step: Step | None  # the step after `step`
     paused: bool
     help_shown: bool
+    reassess_left_s: float = 0.0  # > 0: in a reassess pause, this long to go
+
+    @property
+    def reassessing(self) -> bool:
+        return self.reassess_left_s > 0
 
     @property
     def area_fraction(self) -> float:
@@ -164,6 +221,10 @@ class TimerView(Protocol):
         """Show (True) or clear (False) the "quit the session?" question."""
         ...
 
+    def check_prompt(self, asking: bool) -> None:
+        """Show (True) or clear (False) the one-key discomfort check at an area break."""
+        ...
+
     def bell(self) -> None: ...
 
     def close(self) -> None:
@@ -175,18 +236,59 @@ class TimerView(Protocol):
         ...
 
 
+PRESSURES = ("light", "moderate", "firm")
+
+
+def capped(pressure: str, cap: str | None) -> str:
+    """*pressure* under *cap* ("moderate" under a light cap is "light")."""
+    if cap is None or PRESSURES.index(pressure) <= PRESSURES.index(cap):
+        return pressure
+    return cap
+
+
+def reassess_strokes(area: Area, *, skin_check: bool = False) -> int:
+    """Strokes between reassess pauses: the area's, at most 15 with a skin check (§8e)."""
+    if skin_check:
+        return min(area.strokes_before_reassess, SKIN_CHECK_MAX_STROKES)
+    return area.strokes_before_reassess
+
+
+def skin_check_cue(area: Area) -> str:
+    every = reassess_strokes(area, skin_check=True)
+    return f"Look at the skin every {every} strokes; stop at any bruising or broken skin"
+
+
+def todays_cues(area: Area, *, skin_check: bool) -> tuple[str, ...]:
+    """The area's cues; with *skin_check*, the look-at-the-skin cue replaces the
+    "discomfort 5/10" ones (a brake people with reduced feeling cannot use, §8e)."""
+    if not skin_check:
+        return tuple(area.cues)
+    kept = [cue for cue in area.cues if not PAIN_CUE.search(cue)]
+    return (skin_check_cue(area), *kept)
+
+
 def build_plan(
     protocol: TreatmentProtocol,
     sides: Sequence[Side],
     *,
     dose_percent: int = 100,
     skip: Collection[str] = (),
+    pressure_cap: str | None = None,
+    skin_check: bool = False,
+    avoid: Sequence[str] = (),
+    reassess: bool = False,
 ) -> list[Step]:
     """All areas for the first side, then all for the second.
 
     Times are scaled by *dose_percent* (a physio's scale-back rule), rounded to
     whole seconds and never below 5 s. Areas named in *skip* (the user works
-    around a local contraindication) are left out.
+    around a local contraindication) are left out. Today's adjustments after a
+    cleared caution (`safety/adjust.py`): every area's pressure at most
+    *pressure_cap*, the skin-check cue instead of the discomfort cue with
+    *skin_check*, and *avoid* added to every area's danger zones. With
+    *reassess*, each area pauses for REASSESS_S every `strokes_before_reassess`
+    strokes (15 at most with *skin_check*) to look at the skin and ask about
+    discomfort, as the cues and the get-ready screen say.
     """
     if not sides:
         raise ValueError("at least one side is needed")
@@ -216,6 +318,14 @@ def build_plan(
                     number=len(plan) + 1,
                     total=total,
                     region=protocol.region,
+                    pressure=capped(area.pressure, pressure_cap),
+                    cues=todays_cues(area, skin_check=skin_check),
+                    avoid=(*area.avoid, *avoid),
+                    reassess_every_s=(
+                        reassess_strokes(area, skin_check=skin_check) * area.cadence_s
+                        if reassess
+                        else 0.0
+                    ),
                 )
             )
     return plan
@@ -245,8 +355,13 @@ def confirm_with_keys(keys: KeySource, view: TimerView) -> Callable[[], bool]:
     return confirm
 
 
+AreaCheck = Callable[[Step], str]  # the area just done -> a stop reason id, or "" to go on
+
+
 class _Quit(Exception):
-    pass
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def run_plan(
@@ -261,6 +376,7 @@ def run_plan(
     confirm_quit: Callable[[], bool],
     tick_s: float = DEFAULT_TICK_S,
     stall_s: float = 2.0,
+    check_between: AreaCheck | None = None,
 ) -> RunResult:
     """Time every step of *plan*, with a short break announcing each next area.
 
@@ -275,6 +391,9 @@ def run_plan(
     *stall_s* real seconds (the program was stopped with Ctrl-Z, or the machine
     hung), the overrun is treated as a pause, so the user does not come back
     to find areas ticked off that they never did.
+
+    *check_between*, when given, is asked after each area but the last (the clock
+    paused): a stop reason ends the run as "quit" with `stop_reason` set.
     """
     if time_scale <= 0:
         raise ValueError(f"time_scale must be positive (got {time_scale})")
@@ -291,6 +410,7 @@ def run_plan(
         confirm_quit=confirm_quit,
         tick_s=tick_s,
         stall_s=stall_s,
+        check_between=check_between,
     )
     ended_by: EndedBy = "interrupted"
     try:
@@ -323,8 +443,11 @@ class _Run:
         confirm_quit: Callable[[], bool],
         tick_s: float,
         stall_s: float,
+        check_between: AreaCheck | None = None,
     ) -> None:
         self.plan = plan
+        self.check_between = check_between
+        self.stop_reason = ""
         self.clock = clock
         self.keys = keys
         self.view = view
@@ -335,7 +458,7 @@ class _Run:
         self.stall_s = stall_s
         self.transition_s = transition_s
         self.transition = transition_s * scale
-        self.durations = [step.seconds * scale for step in plan]
+        self.durations = [step.window_s * scale for step in plan]  # reassess pauses included
         # Planned start of each area, in real seconds after t0 (breaks included).
         self.area_start: list[float] = []
         offset = 0.0
@@ -362,6 +485,7 @@ class _Run:
         self.help_shown = False
         self.index = 0
         self.phase: Phase = "area"
+        self.announced = 0  # reassess pauses of the current area rung in
 
     # -- the schedule -------------------------------------------------------
 
@@ -387,6 +511,9 @@ class _Run:
         in_area = self.phase == "area"
         length = step.seconds if in_area else self.transition_s
         elapsed = min(length, self._elapsed(now) / self.scale)
+        reassess_left = 0.0
+        if in_area:
+            elapsed, reassess_left = step.strokes_at(self._elapsed(now) / self.scale)
         session = self.before[self.index] + (elapsed if in_area else 0.0)
         cadence = step.area.cadence_s
         return TimerState(
@@ -402,6 +529,7 @@ class _Run:
             next_step=self.plan[self.index + 1] if self.index + 1 < len(self.plan) else None,
             paused=self.pause_start is not None,
             help_shown=self.help_shown,
+            reassess_left_s=reassess_left,
         )
 
     # -- the loop -----------------------------------------------------------
@@ -410,6 +538,8 @@ class _Run:
         self.t0 = self.clock.monotonic()
         try:
             for index in range(len(self.plan)):
+                if index and self.check_between is not None:
+                    self._check(self.plan[index - 1])
                 self.index = index
                 if index and self.transition > 0:
                     self.phase = "transition"
@@ -420,14 +550,17 @@ class _Run:
                 elif index and self.bell:
                     self.view.bell()
                 self.phase = "area"
+                self.announced = 0
                 self.view.step_started(self._state(self.clock.monotonic()))
                 done_early = self._run_phase()
                 self._record(self.clock.monotonic(), done_early)
             if self.plan and self.bell:
                 self.view.bell()
             return "finished"
-        except _Quit:
-            self._record_unfinished(self.clock.monotonic())
+        except _Quit as quit_:
+            self.stop_reason = quit_.reason
+            if not quit_.reason:  # a symptom at a break: the last area was recorded
+                self._record_unfinished(self.clock.monotonic())
             return "quit"
         except KeyboardInterrupt:
             self._record_unfinished(self.clock.monotonic())
@@ -444,6 +577,12 @@ class _Run:
             now = self.clock.monotonic()
             if self.pause_start is None and now >= self._deadline():
                 return None
+            upcoming = self._next_reassess()
+            if upcoming is not None and self.pause_start is None and now >= upcoming:
+                self.announced += 1  # a reassess pause begins: ring, as between areas
+                if self.bell:
+                    self.view.bell()
+                next_tick = now
             if now >= next_tick:
                 self.view.tick(self._state(now))
                 next_tick += self.tick_s
@@ -457,6 +596,9 @@ class _Run:
             wait = next_tick - now
             if self.pause_start is None:
                 wait = min(wait, self._deadline() - now)
+                upcoming = self._next_reassess()
+                if upcoming is not None:
+                    wait = min(wait, upcoming - now)
             wait = max(0.0, wait)
             key = self.keys.wait_key(wait)
             after = self.clock.monotonic()
@@ -472,6 +614,27 @@ class _Run:
         if self.pause_start is None and overrun > self.stall_s:
             self.shift += overrun
             self.paused_total += overrun
+
+    def _check(self, done: Step) -> None:
+        """The area-break check, with the clock paused while it is answered."""
+        assert self.check_between is not None
+        now = self.clock.monotonic()
+        self.pause_start = now
+        reason = self.check_between(done)
+        self._toggle_pause(self.clock.monotonic())
+        if reason:
+            raise _Quit(reason)
+
+    def _next_reassess(self) -> float | None:
+        """When the current area's next reassess pause begins (monotonic), if any."""
+        if self.phase != "area":
+            return None
+        step = self.plan[self.index]
+        starts = step.reassess_at
+        if self.announced >= len(starts):
+            return None
+        offset = (starts[self.announced] + self.announced * REASSESS_S) * self.scale
+        return self.t0 + self.shift + self.area_start[self.index] + offset
 
     def _handle(self, key: str, now: float) -> float | None:
         """React to one key. For `n`: end the phase now, returning its real seconds done."""
@@ -512,7 +675,10 @@ class _Run:
 
     def _record(self, now: float, done_early: float | None) -> None:
         step = self.plan[self.index]
-        actual = step.planned_s if done_early is None else round(done_early / self.scale)
+        if done_early is None:
+            actual = step.planned_s
+        else:
+            actual = round(step.strokes_at(done_early / self.scale)[0])
         status: Status
         if actual >= step.planned_s:
             status = "done"
@@ -531,7 +697,7 @@ class _Run:
         if self.phase != "area" or not self.plan:
             return
         step = self.plan[self.index]
-        actual = round(self._elapsed(now) / self.scale)
+        actual = round(step.strokes_at(self._elapsed(now) / self.scale)[0])
         if actual > 0:
             self.results[self.index] = StepResult(
                 step.side,
@@ -548,4 +714,5 @@ class _Run:
             planned_s=sum(step.planned_s for step in self.plan),
             actual_s=sum(result.actual_s for result in self.results),
             paused_s=round(self.paused_total / self.scale),
+            stop_reason=self.stop_reason,
         )

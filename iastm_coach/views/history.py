@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Final
 from rich.text import Text
 
 from iastm_coach.views.history_table import Line, holds_lines, short_id, table_lines, when
-from iastm_coach.views.ui import literal
+from iastm_coach.views.ui import ascii_art, literal
 
 if TYPE_CHECKING:
     from iastm_coach.history.outcomes import Series
     from iastm_coach.history.queries import DueCheckin, SessionRow
     from iastm_coach.history.trend import Trend
     from iastm_coach.safety.holds import Hold
+    from iastm_coach.session.shown import Shown
 
 OUTCOME_WEEKS: Final = 12  # measured weeks drawn per test and side (the newest)
 OUTCOME_SESSIONS: Final = 5  # before → after lines per test and side (the newest)
@@ -65,15 +66,18 @@ def lines_text(lines: Sequence[Line]) -> Text:
     return text
 
 
-def due_line(item: DueCheckin) -> Text:
-    ended = item.session.data.get("ended")
-    moment = ended if isinstance(ended, datetime) else item.session.at
-    text = Text()
-    text.append(f"{item.hours} h follow-up", style="bold")
-    text.append(" for ")
-    text.append_text(literal(item.place))
-    text.append(f", session of {when(moment)} (id {short_id(item.session.id)})")
-    return text
+def due_line(item: DueCheckin) -> Shown:
+    """The heading of one follow-up's questions (shown through the conversation)."""
+    from iastm_coach.journal.sessions import session_end
+    from iastm_coach.session.shown import line
+
+    moment = session_end(item.session)
+    return line(
+        (f"{item.hours} h follow-up", "strong"),
+        " for ",
+        item.place,
+        f", session of {when(moment)} (id {short_id(item.session.id)})",
+    )
 
 
 # --- trend ----------------------------------------------------------------------------------
@@ -243,7 +247,7 @@ def trend_view(trend: Trend, *, width: int) -> Text:
     text = Text()
     scope = trend.region or "all regions"
     text.append(f"Trend for {scope}, last {trend.weeks_back} weeks\n\n", style="bold")
-    text.append_text(soreness_chart(trend, width=width))
+    text.append_text(ascii_art(soreness_chart(trend, width=width)))
     text.append("\n")
     text.append_text(weekly_chart(trend))
     text.append("\n")

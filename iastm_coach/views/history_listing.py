@@ -7,7 +7,6 @@ shows at once and the whole listing costs time in proportion to the journal.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -182,14 +181,12 @@ def write_rows(
 
 
 def write_json(out: Listing, rows: Iterator[SessionRow]) -> None:
-    """`{"history_version": 1, "sessions": [...]}` exactly as `json.dumps(..., indent=1)`
-    writes it, one session at a time."""
-    out.text('{\n "history_version": 1,\n "sessions": [')
-    count = 0
-    for row in rows:
-        body = json.dumps(row_dict(row), ensure_ascii=False, indent=1)
-        out.text(("," if count else "") + "\n" + "\n".join("  " + x for x in body.split("\n")))
-        count += 1
+    """`{"history_version": 1, "sessions": [...]}` exactly as the one JSON emitter writes
+    it (views/json_doc.py), one session at a time."""
+    from iastm_coach.views.json_doc import json_chunks
+
+    sessions = (row_dict(row) for row in rows)
+    for count, chunk in enumerate(json_chunks({"history_version": 1}, "sessions", sessions)):
+        out.text(chunk)
         if count == FIRST_PAGE:
             out.flush()
-    out.text("\n ]\n}\n" if count else "]\n}\n")

@@ -389,7 +389,10 @@ class HistoryTable:
             for column, width in zip(self.columns, self.widths, strict=True)
         ]
         lines += self._side_by_side(headers)
-        lines.append([(RULE * table_width, "")])
+        from iastm_coach.views.output import plain_requested
+
+        rule = "-" if plain_requested() else RULE  # plain mode draws no box characters
+        lines.append([(rule * table_width, "")])
         return lines
 
     def _side_by_side(self, blocks: Sequence[list[tuple[Line, int]]]) -> list[Line]:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.box import HEAVY_HEAD
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.library import LibraryEntry
 from iastm_coach.protocols.model import TreatmentProtocol
-from iastm_coach.views.ui import literal
+from iastm_coach.session.issuer import provenance_lines
+from iastm_coach.views.shown import line_text
+from iastm_coach.views.ui import boxed, literal, table_box
 
 
 def minutes(seconds: float) -> str:
@@ -27,59 +29,8 @@ def sides_treated(protocol: TreatmentProtocol) -> int:
     return len(protocol.access.sides) if protocol.access.sides else 2
 
 
-def provenance_lines(loaded: LoadedProtocol) -> list[tuple[str, str]]:
-    """(line, style): whether the file is signed, installed as is, custom, and for whom."""
-    if loaded.source == "built-in":
-        return []
-    p = loaded.protocol
-    lines: list[tuple[str, str]] = []
-    signature = loaded.signature
-    if signature.state == "trusted":
-        lines.append(
-            (
-                f"Signed by a trusted clinician: {signature.signer} ({signature.fingerprint})",
-                "green",
-            )
-        )
-    elif signature.state == "unknown-key":
-        lines.append(
-            (
-                f"Signed with a key you have not trusted ({signature.fingerprint}). If your "
-                "clinician gave you this fingerprint: iastm-coach protocol trust "
-                f'{signature.fingerprint} --name "their name"',
-                "yellow",
-            )
-        )
-    else:
-        lines.append(
-            (
-                'Unsigned: "issued by" is only what the file says. It is held to the home limits.',
-                "yellow",
-            )
-        )
-    if loaded.pin == "changed":
-        lines.append(
-            (
-                "CHANGED since it was installed (its fingerprint differs): sessions refuse "
-                "it until it is installed again.",
-                "bold red",
-            )
-        )
-    elif loaded.pin == "unpinned":
-        lines.append(
-            ("Installed before fingerprints were recorded: install it again to pin it.", "dim")
-        )
-    if p.custom_region:
-        lines.append((f"Custom region '{p.region}' (not one of the built-in regions).", ""))
-    if p.access.sided and p.access.sides and len(p.access.sides) == 1:
-        lines.append((f"Prescribed side: {p.access.sides[0]} only.", ""))
-    patient = p.issued.patient if p.issued else None
-    lines.append((f"For: {patient}" if patient else "For: (no patient named in the file)", "bold"))
-    return lines
-
-
 def library_table(entries: list[LibraryEntry]) -> Table:
-    table = Table(title="Protocols", title_justify="left")
+    table = Table(title="Protocols", title_justify="left", box=table_box(HEAVY_HEAD))
     for column in ("Region", "Title", "Areas", "Minutes", "Source"):
         table.add_column(column, justify="right" if column in ("Areas", "Minutes") else "left")
     for entry in entries:
@@ -161,8 +112,7 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
         literal(f"({loaded.path})", "dim"),
     )
     parts.append(header)
-    for line, style in provenance_lines(loaded):
-        parts.append(literal(line, style))
+    parts += [line_text(line) for line in provenance_lines(loaded)]
     if p.issued:
         issued = p.issued
         lines = [
@@ -180,7 +130,7 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
         if issued.notes:
             text.append("Notes: ")
             text.append_text(literal(issued.notes))
-        parts.append(Panel(text, title="Prescription", title_align="left"))
+        parts.append(boxed(text, title="Prescription"))
     parts.append(literal(p.summary))
     access = p.access
     if not access.self_reachable:
@@ -213,9 +163,11 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
             f"{p.prescription.sessions_per_week} sessions a week for "
             f"{p.prescription.course_weeks} weeks\n"
         )
-    parts.append(Panel(prep, title="Before you start", title_align="left"))
+    parts.append(boxed(prep, title="Before you start"))
 
-    areas = Table(title="Areas, in order", title_justify="left", show_lines=True)
+    areas = Table(
+        title="Areas, in order", title_justify="left", show_lines=True, box=table_box(HEAVY_HEAD)
+    )
     for column in (
         "#",
         "Area",
@@ -242,7 +194,9 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
         )
     parts.append(areas)
     if p.exercise:
-        exercises = Table(title="Exercises afterwards", title_justify="left")
+        exercises = Table(
+            title="Exercises afterwards", title_justify="left", box=table_box(HEAVY_HEAD)
+        )
         for column in ("Exercise", "Dose", "Cue"):
             exercises.add_column(column)
         for exercise in p.exercise:

@@ -22,7 +22,15 @@ from rich.table import Table
 from rich.text import Text
 
 from iastm_coach.clock import Clock
-from iastm_coach.session.timer import RunResult, Step, StepResult, TimerState, TimerView
+from iastm_coach.session.area_check import CHECK_QUESTION
+from iastm_coach.session.timer import (
+    REASSESS_WORDS,
+    RunResult,
+    Step,
+    StepResult,
+    TimerState,
+    TimerView,
+)
 from iastm_coach.views.ui import literal
 
 KEY_FOOTER = "space pause · n next area · q quit · ? help"
@@ -55,7 +63,7 @@ def step_summary(step: Step) -> str:
     area = step.area
     return (
         f"{area.stroke}, {area.direction}, {area.angle_deg}°, "
-        f"{area.pressure} pressure, {step.planned_s} s"
+        f"{step.pressure} pressure, {step.planned_s} s"
     )
 
 
@@ -110,7 +118,7 @@ def _details(step: Step) -> Group:
         ("  ·  Angle ", "dim"),
         (f"{area.angle_deg}° to the skin", "bold"),
         ("  ·  Pressure ", "dim"),
-        literal(area.pressure, "bold"),
+        literal(step.pressure, "bold"),
     )
     direction = Table.grid(padding=(0, 1))
     direction.add_column(style="dim", no_wrap=True)
@@ -153,13 +161,17 @@ def _cues_and_avoid(step: Step) -> Table:
     table = Table.grid(padding=(0, 4), expand=True)
     table.add_column(ratio=1)
     table.add_column(ratio=1)
-    avoid = step.area.avoid
+    avoid = step.avoid
     table.add_row(Text("Cues", style="bold"), Text("Avoid", style="bold red") if avoid else Text())
-    table.add_row(_bullets(step.area.cues), _bullets(avoid, "red") if avoid else Text())
+    table.add_row(_bullets(step.cues), _bullets(avoid, "red") if avoid else Text())
     return table
 
 
-def _banner(state: TimerState, asking_quit: bool) -> Text | None:
+def _banner(state: TimerState, asking_quit: bool, checking: bool = False) -> Text | None:
+    if checking:
+        return Text(
+            f" {CHECK_QUESTION}; Enter = fine ", style="bold black on cyan", justify="center"
+        )
     if asking_quit:
         return Text(
             " Quit the session? y = quit, n = carry on ",
@@ -170,10 +182,18 @@ def _banner(state: TimerState, asking_quit: bool) -> Text | None:
         return Text(
             " PAUSED: press space to carry on ", style="bold black on yellow", justify="center"
         )
+    if state.reassessing:
+        return Text(
+            f" {REASSESS_WORDS} ({format_clock(state.reassess_left_s)}) ",
+            style="bold black on cyan",
+            justify="center",
+        )
     return None
 
 
-def render_state(state: TimerState, *, asking_quit: bool = False) -> RenderableType:
+def render_state(
+    state: TimerState, *, asking_quit: bool = False, checking: bool = False
+) -> RenderableType:
     """The picture for one moment of the timer.
 
     Most urgent first (banner, countdown, beat), then how to do the stroke,
@@ -184,9 +204,11 @@ def render_state(state: TimerState, *, asking_quit: bool = False) -> RenderableT
     if state.phase == "transition":
         parts.append(Text(f"Next area in {format_clock(state.remaining_s)}", style="bold yellow"))
     parts.append(Text.assemble((step_heading(step), "dim"), ": ", literal(step.area.name, "bold")))
-    banner = _banner(state, asking_quit)
+    banner = _banner(state, asking_quit, checking)
     parts.append(banner if banner is not None else Text())
-    if state.phase == "area":
+    if state.reassessing:
+        parts.append(Text("Lift the tool; strokes carry on after the pause.", style="dim"))
+    elif state.phase == "area":
         parts.append(
             Text.assemble(
                 ("Stroke beat  ", "dim"),
@@ -221,7 +243,12 @@ FULL_MIN_HEIGHT = 30
 
 
 def compact_state(
-    state: TimerState, *, width: int, height: int, asking_quit: bool = False
+    state: TimerState,
+    *,
+    width: int,
+    height: int,
+    asking_quit: bool = False,
+    checking: bool = False,
 ) -> Group:
     """The picture for a small terminal (60x20, 40x15): no box, most urgent first, and the
     danger zones right after the countdown so they are never the part that is cut. What
@@ -231,7 +258,7 @@ def compact_state(
     if state.phase == "transition":
         must.append(Text(f"Next area in {format_clock(state.remaining_s)}", style="bold yellow"))
     must.append(Text.assemble((step_heading(step), "dim"), ": ", literal(step.area.name, "bold")))
-    banner = _banner(state, asking_quit)
+    banner = _banner(state, asking_quit, checking)
     if banner is not None:
         must.append(banner)
     if state.phase == "area":
@@ -313,6 +340,7 @@ class LiveTimerView:
         self._live: Live | None = None
         self._state: TimerState | None = None
         self._asking_quit = False
+        self._checking = False
 
     def start(self, plan: Sequence[Step]) -> None:
         self._live = Live(
@@ -332,10 +360,14 @@ class LiveTimerView:
         width, height = self.console.size
         if self.screen and (width < FULL_MIN_WIDTH or height < FULL_MIN_HEIGHT):
             body: RenderableType = compact_state(
-                self._state, width=width, height=height - 1, asking_quit=self._asking_quit
+                self._state,
+                width=width,
+                height=height - 1,
+                asking_quit=self._asking_quit,
+                checking=self._checking,
             )
         else:
-            body = render_state(self._state, asking_quit=self._asking_quit)
+            body = render_state(self._state, asking_quit=self._asking_quit, checking=self._checking)
         if not self.screen:
             return Group(body, footer())
         layout = Layout()
@@ -370,6 +402,10 @@ class LiveTimerView:
         self._asking_quit = asking
         self._show()
 
+    def check_prompt(self, asking: bool) -> None:
+        self._checking = asking
+        self._show()
+
     def bell(self) -> None:
         if self.ring:
             self.console.bell()
@@ -397,6 +433,7 @@ class PlainTimerView:
         self.clock = clock
         self.ring = bell
         self._halfway_said = False
+        self._reassess_said = False
 
     def _line(self, text: Text | str, *, stamp: bool = True) -> None:
         line = Text(f"[{self.clock.now().strftime('%H:%M:%S')}] " if stamp else " " * 11)
@@ -422,14 +459,18 @@ class PlainTimerView:
             )
         )
         self._line(Text(f"One slow stroke every {step.area.cadence_s:g} s."), stamp=False)
-        for cue in step.area.cues:
+        for cue in step.cues:
             self._line(Text("· ") + literal(cue), stamp=False)
-        for place in step.area.avoid:
+        for place in step.avoid:
             self._line(Text("Avoid: ") + literal(place), stamp=False)
 
     def tick(self, state: TimerState) -> None:
+        if state.reassessing and not self._reassess_said:
+            self._line(f"{REASSESS_WORDS} ({round(state.reassess_left_s)} s)")
+        self._reassess_said = state.reassessing
         if (
             state.phase == "area"
+            and not state.reassessing
             and not self._halfway_said
             and not state.paused
             and state.elapsed_s >= state.phase_s / 2
@@ -470,6 +511,10 @@ class PlainTimerView:
     def quit_prompt(self, asking: bool) -> None:
         if asking:
             self._line("Quit the session? y = quit, n = carry on")
+
+    def check_prompt(self, asking: bool) -> None:
+        if asking:
+            self._line(f"{CHECK_QUESTION}; Enter = fine")
 
     def bell(self) -> None:
         if self.ring and self.console.is_terminal:

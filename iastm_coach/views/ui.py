@@ -11,7 +11,8 @@ import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from rich.box import SIMPLE_HEAD, Box
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from iastm_coach.safe_text import strip_control_characters
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
 _plain = False
 
 
+class CoachConsole(Console):
+    """A console that reports a closed output pipe (`| head -1`) to the command line, which
+    ends quietly with one documented exit code (Rich's own handling exits with 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # nothing more to this reader
+        raise BrokenPipeError("standard output was closed")
+
+
 def set_plain(plain: bool) -> None:
     """`iastm-coach --plain ...`: no colour or live screens for this run."""
     global _plain
@@ -32,7 +42,50 @@ def set_plain(plain: bool) -> None:
 
 
 def plain_requested() -> bool:
+    """`--plain` or NO_COLOR (any non-empty value, as no-color.org asks)."""
     return _plain or bool(os.environ.get("NO_COLOR"))
+
+
+def is_plain(console: Console | None = None) -> bool:
+    """Plain for this run, or a console made without colour (the session's plain mode)."""
+    return plain_requested() or (console is not None and bool(console.no_color))
+
+
+# Plain mode's table: a row of dashes under the header, columns apart by spaces.
+PLAIN_TABLE = Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
+_BOX_TO_ASCII = str.maketrans(
+    {**dict.fromkeys("─━═", "-"), **dict.fromkeys("│┃║", "|")}
+    | dict.fromkeys("┌┐└┘├┤┬┴┼╭╮╯╰┏┓┗┛┣┫┳┻╋┡┩╇", "+")
+)
+
+
+def table_box(fancy: Box = SIMPLE_HEAD) -> Box:
+    """The box for a table: `fancy` on a colour terminal, dashes and spaces in plain mode."""
+    return PLAIN_TABLE if plain_requested() else fancy
+
+
+def ascii_art(text: Text) -> Text:
+    """A chart's lines and corners as - | + in plain mode (styles kept)."""
+    if not plain_requested():
+        return text
+    plain = text.copy()
+    plain.plain = text.plain.translate(_BOX_TO_ASCII)
+    return plain
+
+
+def boxed(
+    body: RenderableType, *, title: str, style: str = "", plain: bool | None = None
+) -> RenderableType:
+    """A titled panel; in plain mode a title line above the body, with no box characters
+    (screen readers read line by line, and `--plain` output is grep-able text)."""
+    if plain is None:
+        plain = plain_requested()
+    if plain:
+        return Group(literal(title, "bold"), body)
+    from rich.panel import Panel
+
+    # The title is a Text: a plain string would be parsed as markup (titles carry regions).
+    return Panel(body, title=literal(title), style=style or "none", title_align="left")
 
 
 @cache
@@ -41,14 +94,14 @@ def get_console() -> Console:
     if plain_requested():
         return get_plain_console()
     width, height = dumb_terminal_size()
-    return Console(highlight=False, soft_wrap=False, width=width, height=height)
+    return CoachConsole(highlight=False, soft_wrap=False, width=width, height=height)
 
 
 @cache
 def get_plain_console() -> Console:
     """Standard output for `--plain`: no colour, no cursor movement, no escape codes."""
     width, height = dumb_terminal_size()
-    return Console(
+    return CoachConsole(
         no_color=True,
         color_system=None,
         highlight=False,
@@ -82,7 +135,9 @@ def dumb_terminal_size() -> tuple[int | None, int | None]:
 @cache
 def get_error_console() -> Console:
     # soft_wrap: one problem per line, however long, so messages can be grepped.
-    return Console(stderr=True, no_color=plain_requested() or None, highlight=False, soft_wrap=True)
+    return CoachConsole(
+        stderr=True, no_color=plain_requested() or None, highlight=False, soft_wrap=True
+    )
 
 
 def literal(text: str, style: str = "") -> Text:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
 from iastm_coach.journal.store import Journal, Record
-
-runner = CliRunner()
-
-
-def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=input)
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli import NOW, invoke, run
 
 
 def logged(
@@ -25,7 +17,7 @@ def logged(
 ) -> list[Record]:
     """Log a session that ended *hours_ago* hours ago; return its records."""
     minutes = 4
-    started = datetime.now().astimezone() - timedelta(hours=hours_ago, minutes=minutes)
+    started = NOW - timedelta(hours=hours_ago, minutes=minutes)
     args = [
         "log",
         region,
@@ -254,7 +246,7 @@ def test_input_ends_after_one_of_two(isolated_home: Path) -> None:
     assert [c.data["soreness"] for c in checkins(isolated_home)] == [3]
 
 
-def test_ctrl_c_exits_130(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_exits_130(isolated_home: Path) -> None:
     """Ctrl-C while asked: exit 130 with 'Interrupted.', nothing recorded."""
     logged(isolated_home, 26)
 
@@ -262,14 +254,8 @@ def test_ctrl_c_exits_130(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) 
         def readline(self, size: int | None = -1) -> str:
             raise KeyboardInterrupt
 
-    from iastm_coach.commands import checkin_cmd
-    from iastm_coach.session.conversation import LineConversation
-    from iastm_coach.views.ui import get_console
-
-    monkeypatch.setattr(
-        checkin_cmd, "line_conversation", lambda: LineConversation(get_console(), CtrlC())
-    )
-    code, out, err = run("checkin")
+    result = invoke("checkin", stdin=CtrlC())
+    code, out, err = result.exit_code, result.stdout, result.stderr
     assert code == 130, out + err
     assert "Interrupted." in err and "Aborted" not in out + err
     assert checkins(isolated_home) == []
@@ -312,7 +298,7 @@ def test_ctrl_c_in_a_terminal(isolated_home: Path) -> None:
     from tests.terminal import PROGRAM, spawn, terminal_env
 
     logged(isolated_home, 26)
-    env = terminal_env(IASTM_COACH_HOME=str(isolated_home))
+    env = terminal_env(IASTM_COACH_HOME=str(isolated_home), IASTM_COACH_NOW=NOW.isoformat())
     child = spawn(PROGRAM, ["checkin"], env=env, dimensions=(24, 100))
     child.expect(r"\[0-10\]")
     child.sendintr()

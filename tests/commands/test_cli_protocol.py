@@ -7,17 +7,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
 from iastm_coach.protocols.library import builtin_path, region_index
-
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli import run
 
 
 def test_version() -> None:
@@ -154,7 +146,9 @@ def test_list_and_show_as_json() -> None:
     """--json gives every region with its source, and a whole protocol with its fingerprint."""
     code, out, _ = run("protocol", "list", "--json")
     assert code == 0
-    rows = json.loads(out)
+    listing = json.loads(out)
+    assert listing["protocols_version"] == 1
+    rows = listing["protocols"]
     assert {row["region"] for row in rows} == set(region_index().regions)
     assert all(row["source"] == "built-in" and len(row["fingerprint"]) == 64 for row in rows)
     code, out, _ = run("protocol", "show", "calves", "--json")
@@ -184,7 +178,7 @@ def test_unexpected_errors_are_one_line_and_exit_1(monkeypatch: pytest.MonkeyPat
     """A bug shows one line pointing to --debug, not a traceback."""
     import iastm_coach.protocols.library
 
-    def broken() -> None:
+    def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(iastm_coach.protocols.library, "load_library", broken)
@@ -198,7 +192,7 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C anywhere ends with exit 130 and one line."""
     import iastm_coach.protocols.library
 
-    def interrupted() -> None:
+    def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(iastm_coach.protocols.library, "load_library", interrupted)

@@ -45,7 +45,9 @@ def test_plain_session_completes_and_is_journaled(isolated_home: Path) -> None:
 
 def test_stop_answer_exits_3(isolated_home: Path) -> None:
     """A stop answer on the checklist: exit 3 with the advice on stderr."""
-    code, _, err = invoke(["session", "calf", "--side", "left"], FIRST_USE + "y\n", FakeClock())
+    code, _, err = invoke(
+        ["session", "calf", "--side", "left"], FIRST_USE + "y\n1\n", FakeClock()
+    )  # yes to today's list, then its first item
     assert code == 3
     assert err.startswith("Stop:") and "broken bone" in err
 
@@ -67,7 +69,7 @@ def test_hold_exits_3_and_clear_lifts_it(isolated_home: Path) -> None:
     clock = FakeClock()
     code, out, _ = invoke(
         ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + "8\nn\nn\n\n",
+        FIRST_USE + ALL_CLEAR + READY + "8\nn\n\n",
         clock,
     )
     assert code == 0 and "on hold" in out

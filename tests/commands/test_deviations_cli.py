@@ -5,19 +5,19 @@ journal's integrity, which is "not verified" until the journal keeps a hash chai
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.journal.store import Journal
 from tests.builders import MILD, add_hold, make_deps, session
+from tests.cli import NOW, FixedRunner
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 
-runner = CliRunner()
+runner = FixedRunner()
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -26,7 +26,7 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def ago(hours: float) -> str:
-    return (datetime.now().astimezone() - timedelta(hours=hours)).isoformat(timespec="minutes")
+    return (NOW.astimezone() - timedelta(hours=hours)).isoformat(timespec="minutes")
 
 
 def deviations(*kinds: str) -> list[dict[str, object]]:
@@ -90,7 +90,7 @@ def test_overriding_rest(isolated_home: Path) -> None:
 def test_logging_during_a_hold(isolated_home: Path) -> None:
     """Refused (exit 3, nothing written) unless --override-hold; then in the box."""
     journal = Journal(isolated_home / "journal")
-    add_hold(journal, at=datetime.now().astimezone() - timedelta(hours=10), reason="sore 8/10")
+    add_hold(journal, at=NOW.astimezone() - timedelta(hours=10), reason="sore 8/10")
     before = len(journal.recent(kinds={"session"}))
     run("log", "calf", "--soreness", "2", "--when", ago(12))  # before the hold: recorded
     before = len(journal.recent(kinds={"session"}))

@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal
 from iastm_coach.protocols.library import load_builtin
 from tests.builders import MILD, make_deps, session
+from tests.cli import FixedRunner
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 
-runner = CliRunner()
+runner = FixedRunner()
 
 
 def test_exercises_on_their_own_day(isolated_home: Path) -> None:

@@ -8,22 +8,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
 from iastm_coach.history.queries import ROW_FIELDS
 from iastm_coach.journal.store import Journal
-
-runner = CliRunner()
-
-
-def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=input)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def ago(hours: float) -> str:
-    return f"{datetime.now().astimezone() - timedelta(hours=hours):%Y-%m-%dT%H:%M%z}"
+from tests.cli import NOW, ago, run
 
 
 def journal(home: Path) -> Journal:
@@ -331,7 +319,7 @@ def test_trend_shows_outcome_measures(isolated_home: Path) -> None:
         value=7.0,
         phase="standalone",
         session_id="",
-        at=datetime.now().astimezone() - timedelta(days=9),
+        at=NOW - timedelta(days=9),
     )
     assert run("measure", "calf", "--value", "9", "--side", "left")[0] == 0
     code, out, _ = run("trend", "calf", "--weeks", "4")

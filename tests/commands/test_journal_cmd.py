@@ -16,13 +16,14 @@ from iastm_coach.errors import DataFileError
 from iastm_coach.journal.store import Journal
 from iastm_coach.paths import journal_dir
 from tests.builders import example
+from tests.cli import FixedRunner
 
 T0 = datetime(2024, 11, 5, 7, 15, tzinfo=timezone(timedelta(hours=1)))
 
 
 @pytest.fixture(name="runner")
 def _runner() -> CliRunner:
-    return CliRunner()
+    return FixedRunner()
 
 
 def fill(count: int) -> Journal:

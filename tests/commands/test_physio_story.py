@@ -186,7 +186,7 @@ def test_three_patients_from_writing_to_running(
         assert code == 0 and "For: Carla D" in output
         code, output = run(
             ["session", "lower-back", "--no-bell"],
-            FIRST_USE + "y\n" + ALL_CLEAR + READY + AFTERCARE,
+            "y\n" + FIRST_USE + ALL_CLEAR + READY + AFTERCARE,  # a partner is here
         )
         assert code == 0, output
         assert "a partner should do the strokes" in output and "For: Carla D" in output

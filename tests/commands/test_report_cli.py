@@ -5,27 +5,19 @@ from __future__ import annotations
 import csv
 import json
 import stat
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
 from iastm_coach.history.queries import ROW_FIELDS
 from iastm_coach.journal.store import Journal
 from tests.builders import ChartParser
-
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli import NOW, run
 
 
 def ago(hours: float) -> str:
-    return (datetime.now().astimezone() - timedelta(hours=hours)).isoformat(timespec="minutes")
+    return (NOW - timedelta(hours=hours)).astimezone().isoformat(timespec="minutes")
 
 
 @pytest.fixture(name="journal")
@@ -106,7 +98,7 @@ def test_out_is_never_silently_overwritten(journal: Journal, tmp_path: Path) -> 
 
 def test_since_and_bad_format(journal: Journal) -> None:
     """--since limits the sessions; an unknown format is a usage error."""
-    today = datetime.now().astimezone() - timedelta(days=2)
+    today = (NOW - timedelta(days=2)).astimezone()
     data = json.loads(run("report", "--format", "json", "--since", f"{today:%Y-%m-%d}")[1])
     assert [s["region"] for s in data["sessions"]] == ["neck"]
     assert run("report", "--format", "pdf")[0] == 2

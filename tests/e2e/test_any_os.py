@@ -23,7 +23,7 @@ import pexpect
 import pytest
 
 from tests import terminal
-from tests.builders import CHECKLIST_ITEMS, FIRST_USE, REPO
+from tests.builders import ALL_CLEAR, FIRST_USE, READY, REPO
 from tests.terminal import PROGRAM
 
 pytestmark = pytest.mark.slow
@@ -158,9 +158,7 @@ NOW = "2026-03-02T18:30:00+00:00"
 # A left-calf session in plain mode, answered through a pipe: the side, the first-use
 # questions, "no" to every checklist item, pre-soreness 1, Enter to start, no measurement,
 # then soreness 1, no bruising or numbness, and a note.
-PIPED_SESSION = (
-    "left\n" + FIRST_USE + "n\n" * CHECKLIST_ITEMS + "1\n" + "\nn\n" + "1\nn\nn\nplain ascii\n"
-)
+PIPED_SESSION = "left\n" + FIRST_USE + ALL_CLEAR + READY + "1\nn\nplain ascii\n"
 
 
 def c_locale(home: Path, **changes: str) -> dict[str, str]:

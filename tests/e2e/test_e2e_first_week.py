@@ -18,7 +18,13 @@ import pexpect
 import pytest
 
 from iastm_coach.journal.store import Journal
-from tests.terminal import PROGRAM, spawn, terminal_env
+from tests.terminal import (
+    PROGRAM,
+    answer_safety_check,
+    pass_area_checks,
+    spawn,
+    terminal_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -45,21 +51,17 @@ def finish(child: pexpect.spawn) -> int:
 
 def measured_session(child: pexpect.spawn, before: str, after: str, soreness: str) -> None:
     """Answer the safety check 'no' throughout, measure, run, and answer aftercare."""
-    while (index := child.expect([r"\[y/n\]", r"\[0-10\]", "Press Enter when you"])) < 2:
-        if index == 1:
-            child.sendline("1")  # soreness before starting
-        else:
-            child.sendline("y" if "smooth" in child.before or "shown you" in child.before else "n")
+    answer_safety_check(child)
     child.sendline("")
     child.expect(r"before you start.*\[y/N\]")
     child.sendline("y")
     child.expect(r"before the strokes, in cm")
     child.sendline(before)
+    pass_area_checks(child, 2)
     child.expect("Soreness now in the left calf")
     child.sendline(soreness)
-    for _ in range(2):
-        child.expect(r"\[y/n\]")
-        child.sendline("n")
+    child.expect(r"\[y/n\]")  # the warning signs, grouped
+    child.sendline("n")
     child.expect("note")
     child.sendline("")
     child.expect("after the strokes, in cm")
@@ -147,7 +149,8 @@ def test_first_week(tmp_path: Path) -> None:
     assert len(journal.recent(kinds={"measure"})) == 4
     screenings = journal.recent(kinds={"screening"})
     assert [s.data["outcome"] for s in screenings] == ["cleared", "cleared"]
-    assert "first_use" in screenings[-1].data and "first_use" not in screenings[0].data
+    assert len(screenings[-1].data["first_use"]) == 3 and "age_band" in screenings[-1].data
+    assert screenings[0].data["first_use"] == {"smooth-tool": True}, "the edge, every session"
 
 
 # --- the same week with the mistakes people make (issue 12) -----------------------------------

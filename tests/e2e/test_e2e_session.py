@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 from tests import terminal
-from tests.builders import CHECKLIST_ITEMS, FIRST_USE
+from tests.builders import ALL_CLEAR, FIRST_USE, READY
 from tests.terminal import PROGRAM, terminal_env
 
 pytestmark = pytest.mark.slow
@@ -26,16 +26,8 @@ def spawn_env(home: Path, scale: str) -> dict[str, str]:
 
 
 def answer_checklist(child: pexpect.spawn) -> None:
-    """First use: a physio showed me, the tool is smooth; then 'no' to every condition."""
-    child.expect(r"shown you how.*\[y/n\]")
-    child.sendline("y")
-    child.expect(r"smooth.*\[y/n\]")
-    child.sendline("y")
-    while True:
-        index = child.expect([r"\[y/n\]", r"\[0-10\]", "Press Enter when you are ready"])
-        if index == 2:
-            break
-        child.sendline("n" if index == 0 else "1")
+    """Soreness 1 first; a physio showed me, the tool is smooth; then no to every list."""
+    terminal.answer_safety_check(child)
 
 
 def start_without_measuring(child: pexpect.spawn) -> None:
@@ -80,16 +72,17 @@ def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
     child.expect("PAUSED")
     child.send(" ")
     child.send("n")
+    terminal.pass_area_checks(child, 1)
     child.expect("Get into position")  # the break before area 2
     child.expect("Stroke beat")  # area 2 is running
     child.send("q")
     child.expect("Quit the session")
     child.send("y")
+    child.expect(r"Why did you stop\?")
+    child.sendline("5")  # something else, or just stopping
     child.expect(r"Soreness now in the left calf")
     child.sendline("3")
-    child.expect(r"bruising")
-    child.sendline("n")
-    child.expect(r"numbness")
+    child.expect(r"Bruising.*\[y/n\]")
     child.sendline("n")
     child.expect("note")
     child.sendline("stopped to test")
@@ -118,12 +111,11 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
     for side, value in (("left", "9"), ("right", "10.5")):
         child.expect(rf"\({side}\) before the strokes, in cm")
         child.sendline(value)
+    terminal.pass_area_checks(child, 5)  # 6 areas: 5 breaks
     for side in ("left", "right"):
         child.expect(f"Soreness now in the {side} calf")
         child.sendline("2")
-        child.expect("bruising")
-        child.sendline("n")
-        child.expect("numbness")
+        child.expect(r"Bruising.*\[y/n\]")
         child.sendline("n")
     child.expect("note")
     child.sendline("")
@@ -161,7 +153,7 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
 def test_piped_plain_session(tmp_path: Path) -> None:
     """`printf ... | iastm-coach session calf --plain` completes and records the session."""
     home = tmp_path / "home"
-    answers = "left\n" + FIRST_USE + "n\n" * CHECKLIST_ITEMS + "1\n" + "\nn\n" + "1\nn\nn\npiped\n"
+    answers = "left\n" + FIRST_USE + ALL_CLEAR + READY + "1\nn\npiped\n"
     result = subprocess.run(
         [PROGRAM, "session", "calf", "--plain"],
         input=answers,

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.history.queries import session_rows
@@ -20,9 +19,11 @@ from iastm_coach.history.stream import HistoryStream
 from iastm_coach.journal.store import Journal
 from iastm_coach.views import output
 from iastm_coach.views.history_table import ELLIPSIS
+from iastm_coach.views.json_doc import json_text
 from tests.builders import add_checkin, add_exercise, add_hold, add_measure, add_session
+from tests.cli import FixedRunner
 
-runner = CliRunner()
+runner = FixedRunner()
 START = datetime(2025, 10, 3, 18, 0, tzinfo=UTC)
 
 
@@ -138,17 +139,17 @@ def home_with_sessions(home: Path, count: int, *, note: str = "") -> Journal:
 
 
 def test_history_all_json_is_the_same_document(isolated_home: Path) -> None:
-    """`--json` is written row by row, byte for byte what `json.dumps(indent=1)` writes."""
+    """`--json` is written row by row, byte for byte what the one JSON emitter writes."""
     home_with_sessions(isolated_home, 30)
     for args in (["--all"], ["--last", "3"]):
         result = runner.invoke(app, ["history", "--json", *args])
         assert result.exit_code == 0, result.output
         data = json.loads(result.stdout)
-        assert result.stdout == json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        assert result.stdout == json_text(data)
     everything = runner.invoke(app, ["history", "--json", "--all"]).stdout
     assert len(json.loads(everything)["sessions"]) == 30
     empty = runner.invoke(app, ["history", "--json", "--since", "2030-01-01"])
-    assert empty.stdout == json.dumps({"history_version": 1, "sessions": []}, indent=1) + "\n"
+    assert empty.stdout == json_text({"history_version": 1, "sessions": []})
 
 
 def test_history_all_lists_every_session_without_the_older_holds_note(

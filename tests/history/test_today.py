@@ -17,11 +17,8 @@ from iastm_coach.errors import UsageError
 from iastm_coach.history.today import (
     IN_USE_LOOKBACK,
     RegionRules,
-    describe_moment,
-    describe_wait,
     gather_today,
     plan_today,
-    week_start,
 )
 from iastm_coach.journal.store import Journal, Record, records
 from iastm_coach.paths import journal_dir
@@ -54,13 +51,6 @@ def invoke(args: list[str], now: datetime = MONDAY) -> Any:
 
 
 # --- the planner ------------------------------------------------------------------------
-
-
-def test_week_starts_on_monday_midnight_in_nows_zone() -> None:
-    """Wednesday and Monday evening both belong to the week from Monday 00:00."""
-    wednesday = datetime(2026, 3, 4, 9, 15, tzinfo=UTC)
-    assert datetime(2026, 3, 2, tzinfo=UTC) == week_start(wednesday)
-    assert datetime(2026, 3, 2, tzinfo=UTC) == week_start(MONDAY)
 
 
 def test_empty_journal_is_a_new_user() -> None:
@@ -242,36 +232,6 @@ def test_json_has_the_documented_fields() -> None:
         "sessions_this_week": 0,
         "sessions_per_week": 2,
     }
-
-
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        (MONDAY.replace(hour=9, minute=5), "today 09:05"),
-        (MONDAY + timedelta(days=1), "tomorrow 18:30"),
-        (MONDAY - timedelta(days=1), "yesterday 18:30"),
-        (MONDAY + timedelta(days=2), "Wed 4 Mar 18:30"),
-        (MONDAY - timedelta(days=365), "Sun 2 Mar 2025 18:30"),
-    ],
-)
-def test_describe_moment(moment: datetime, expected: str) -> None:
-    """Times near now read as today/tomorrow/yesterday, others with a weekday and date."""
-    assert expected == describe_moment(moment, MONDAY)
-
-
-@pytest.mark.parametrize(
-    ("delta", "expected"),
-    [
-        (timedelta(seconds=20), "1 min"),
-        (timedelta(hours=5, minutes=10), "5 h 10 min"),
-        (timedelta(hours=5), "5 h"),
-        (timedelta(days=1, hours=4, minutes=3), "1 day 4 h"),
-        (timedelta(days=3), "3 days"),
-    ],
-)
-def test_describe_wait(delta: timedelta, expected: str) -> None:
-    """Waits in days and hours, or hours and minutes; never '0 min'."""
-    assert expected == describe_wait(delta)
 
 
 # --- the command --------------------------------------------------------------------------

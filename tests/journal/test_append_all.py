@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
@@ -22,9 +21,10 @@ from iastm_coach.journal.store import Journal, records
 from iastm_coach.safety.holds import active_holds, prepare_hold
 from iastm_coach.safety.redflags import RedFlag
 from tests.builders import ALL_CLEAR, FIRST_USE, READY, example
+from tests.cli import FixedRunner
 from tests.fakes import FakeClock
 
-runner = CliRunner()
+runner = FixedRunner()
 AT = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
 SORE = RedFlag("soreness-7", "soreness 9/10")
 
@@ -142,7 +142,7 @@ def test_a_guided_session_writes_its_sides_and_holds_in_one_write(
         result = runner.invoke(
             app,
             ["session", "calf", "--side", "left", "--no-bell"],
-            input=FIRST_USE + ALL_CLEAR + READY + "8\nn\nn\n\n",
+            input=FIRST_USE + ALL_CLEAR + READY + "8\nn\n\n",
             obj=AppContext(clock=FakeClock()),  # the timer's waits take no time
         )
     assert result.exit_code == 0, result.output

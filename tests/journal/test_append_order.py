@@ -16,7 +16,6 @@ import pytest
 from typer.testing import CliRunner
 
 from iastm_coach.cli import app
-from iastm_coach.clock import _pretend_start
 from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal, records
 from iastm_coach.safety.holds import active_holds, clear_hold, hold_state, place_hold
@@ -64,11 +63,9 @@ def test_a_clock_set_back_after_a_clear_cannot_cancel_the_next_hold(
     assert held_regions(clock) == []
 
     # An NTP correction sets the clock back two hours; the next session (logged) is sore.
-    monkeypatch.setenv("IASTM_COACH_NOW", (START + timedelta(days=3, hours=-2)).isoformat())
-    _pretend_start.cache_clear()
-    code, out, err = invoke(["log", "calf", "--soreness", "8", "--side", "left"], clock)
+    set_back = FakeClock(START + timedelta(days=3, hours=-2))
+    code, out, err = invoke(["log", "calf", "--soreness", "8", "--side", "left"], set_back)
     assert code == 0 and "on hold" in out, err
-    monkeypatch.delenv("IASTM_COACH_NOW")
     journal = Journal(isolated_home / "journal")
     (clear,) = journal.recent(kinds={records.HOLD_CLEAR})
     newest_hold = journal.recent(kinds={records.HOLD}, limit=1)[0]

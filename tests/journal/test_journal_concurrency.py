@@ -20,6 +20,7 @@ CONCURRENT_WRITER = """
 import sys, time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from iastm_coach.journal.sessions import ProtocolStamp, session_fields
 from iastm_coach.journal.store import Journal
 
 directory, go = Path(sys.argv[1]), Path(sys.argv[4])
@@ -41,6 +42,7 @@ KILLED_WRITER = """
 import random, sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from iastm_coach.journal.sessions import ProtocolStamp, session_fields
 from iastm_coach.journal.store import Journal
 
 directory, run = Path(sys.argv[1]), int(sys.argv[2])
@@ -55,16 +57,14 @@ n = 0
 while True:
     size = rng.choice([1, 50, 400, 3000, 40000, 400000])
     started = base + timedelta(seconds=n)
-    data = {
-        "region": "calf", "side": "left", "group": f"g{run}-{n}", "source": "timer",
-        "protocol_id": "calf", "protocol_version": "1", "protocol_source": "built-in",
-        "protocol_fingerprint": "0" * 64, "issued_by": "", "started": started, "ended": started,
-        "planned_s": 60, "actual_s": n % 61, "complete": True, "dose_percent": 100,
-        "dose_reason": "", "rest_override": False,
-        "areas": [{"name": "a", "planned_s": 60, "actual_s": n % 61, "status": "done"}],
-        "soreness": 2, "bruising": False, "numbness": False, "note": "é" * size,
-        "run": run, "n": n,
-    }
+    data = session_fields(
+        region="calf", side="left", group=f"g{run}-{n}", source="timer",
+        protocol=ProtocolStamp("calf", "1", "built-in", "0" * 64),
+        started=started, ended=started, planned_s=60, actual_s=n % 61, soreness=2,
+        areas=[{"name": "a", "planned_s": 60, "actual_s": n % 61, "status": "done"}],
+        note="é" * size,
+    )
+    data.update(run=run, n=n)
     record = journal.append("session", data, at=started)
     sys.stdout.write(record.id + "\\n")
     sys.stdout.flush()

@@ -461,24 +461,17 @@ def test_checkins_holds_measures_and_exercises_always_fit(
 ) -> None:
     """record_checkin (and the holds it places), clear_hold, record_measure and the
     exercise record write fields that fit, in a real journal, read back."""
-    from iastm_coach.commands.checkin_cmd import record_checkin
     from iastm_coach.history.measure import record_measure
     from iastm_coach.journal.store import Journal
     from iastm_coach.safety.holds import active_holds, clear_hold
+    from iastm_coach.session.checkin import CheckinAnswers, record_checkin
     from iastm_coach.session.exercises import ExerciseDone
 
     with tempfile.TemporaryDirectory() as temp:
         journal = Journal(Path(temp) / "journal")
         session = journal.append(records.SESSION, example(records.SESSION), at=T0)
         bruising, numbness, swelling, worse = signs
-        answers = {
-            "soreness": soreness,
-            "bruising": bruising,
-            "numbness": numbness,
-            "swelling": swelling,
-            "worse": worse,
-            "note": note,
-        }
+        answers = CheckinAnswers(soreness, bruising, numbness, swelling, worse, note)
         later = example(records.SESSION)["ended"] + timedelta(hours=hours + 1)
         record_checkin(journal, session, answers, hours=hours, now=later)
         for region in active_holds(journal):
@@ -520,19 +513,18 @@ def test_checkins_holds_measures_and_exercises_always_fit(
 def test_a_guided_session_and_a_logged_one_check_clean(tmp_path: Path, isolated_home: Path) -> None:
     """The real session flow and `iastm-coach log` write journals that `journal check` passes
     without a single warning."""
-    from typer.testing import CliRunner
-
     from iastm_coach.cli import app
     from iastm_coach.journal.store import Journal
     from iastm_coach.session.deps import SessionRequest
     from iastm_coach.session.flow import run_session
     from tests.builders import MILD, make_deps
+    from tests.cli import FixedRunner
     from tests.scripted_talk import ScriptedTalk
 
     talk = ScriptedTalk([*MILD, ("journal", "felt good"), ("Which side", "both")])
     deps = make_deps(isolated_home, talk)
     run_session(SessionRequest(region="calf"), deps)
-    runner = CliRunner()
+    runner = FixedRunner()
     for args in (["log", "neck", "--soreness", "3"], ["log", "calf", "--soreness", "8"]):
         logged = runner.invoke(app, args)
         assert logged.exit_code == 0, logged.output

@@ -169,7 +169,7 @@ def test_plans_that_cannot_work_are_warnings(tmp_path: Path, text: str, warning:
     code, out, _ = run("protocol", "validate", str(path))
     assert code == 0 and f"{path}: warning: " in out and warning in out
     code, out, _ = run("protocol", "validate", "--json", str(path))
-    (result,) = json.loads(out)
+    (result,) = json.loads(out)["files"]
     assert code == 0 and result["valid"] is True
     assert any(warning in line for line in result["warnings"])
 
@@ -183,7 +183,7 @@ def test_validate_json_lists_problems_of_invalid_files(tmp_path: Path) -> None:
     bad = calf_file(tmp_path, CALF.replace('region = "calf"', 'region = "calves"'))
     code, out, _ = run("protocol", "validate", "--json", str(bad), str(builtin_path("calf")))
     assert code == 4
-    invalid, valid = json.loads(out)
+    invalid, valid = json.loads(out)["files"]
     assert invalid["valid"] is False and "another name for 'calf'" in invalid["problems"][0]
     assert valid["valid"] is True and valid["warnings"] == [] and valid["signature"] == "unsigned"
 
@@ -293,7 +293,8 @@ def test_installed_file_changed_afterwards_is_shown_and_refused(
     assert "changed since it was installed: refused" in caught.value.message
     assert "--replace" in (caught.value.hint or "")
     assert "CHANGED" in run("protocol", "list")[1]
-    (row,) = [r for r in json.loads(run("protocol", "list", "--json")[1]) if r["region"] == "calf"]
+    listing = json.loads(run("protocol", "list", "--json")[1])["protocols"]
+    (row,) = [r for r in listing if r["region"] == "calf"]
     assert row["pin"] == "changed"
     code, out, _ = run("protocol", "show", "calf")
     assert code == 0 and "CHANGED since it was installed" in out

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.errors import DataFileError
 from iastm_coach.protocols.library import builtin_path
 from iastm_coach.protocols.patient import first_use_name, remember_name, same_person
+from tests.cli import FixedRunner
 
-runner = CliRunner()
+runner = FixedRunner()
 CALF = builtin_path("calf").read_text(encoding="utf-8")
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from iastm_coach.history.outcomes import CAVEAT
 from iastm_coach.history.queries import ROW_FIELDS
+from iastm_coach.journal.sessions import session_fields
 from iastm_coach.journal.store import Journal, Record, new_record_id, records
 from iastm_coach.report.build import (
     Prescribed,
@@ -32,6 +33,7 @@ from iastm_coach.report.data import csv_text
 from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
 from iastm_coach.safety.redflags import RedFlag
 from tests.builders import (
+    BUILT_IN_STAMP,
     T0,
     ChartParser,
     add_checkin,
@@ -520,25 +522,19 @@ def test_any_text_round_trips(note: str, reason: str) -> None:
     back exactly from CSV and JSON, appear as text in HTML, and never open a tag or add a
     Markdown column."""
     started = T0
-    data = {
-        "region": "calf",
-        "side": "left",
-        "group": "g",
-        "source": "timer",
-        "protocol_id": "calf",
-        "protocol_version": "1.0",
-        "protocol_source": "built-in",
-        "protocol_fingerprint": "ab" * 32,
-        "issued_by": "",
-        "started": started,
-        "ended": started + timedelta(minutes=5),
-        "planned_s": 300,
-        "actual_s": 300,
-        "complete": True,
-        "dose_percent": 100,
-        "soreness": 3,
-        "note": note,
-    }
+    data = session_fields(
+        region="calf",
+        side="left",
+        group="g",
+        source="timer",
+        protocol=BUILT_IN_STAMP,
+        started=started,
+        ended=started + timedelta(minutes=5),
+        planned_s=300,
+        actual_s=300,
+        soreness=3,
+        note=note,
+    )
     session = Record(records.SESSION, new_record_id(started), started, 1, data)
     hold_at = started + timedelta(hours=1)
     hold = Record(

@@ -45,6 +45,16 @@ def test_consequences_on_a_stop_item_are_refused() -> None:
         ChecklistItem.model_validate(item(if_cleared=LIGHT))
 
 
+def test_a_local_item_or_a_site_bound_caution_names_its_spot() -> None:
+    """What to work around goes into every area's 'avoid' lines: it must be named."""
+    with pytest.raises(ValidationError, match="spot"):
+        ChecklistItem.model_validate(item(severity="local"))
+    bound = {**LIGHT, "site_bound": True}
+    with pytest.raises(ValidationError, match="spot"):
+        ChecklistItem.model_validate(item(severity="caution", if_cleared=bound))
+    ChecklistItem.model_validate(item(severity="local", spot="the scar"))
+
+
 def test_every_item_cites_something() -> None:
     with pytest.raises(ValidationError):
         ChecklistItem.model_validate(item(references=[]))
@@ -57,6 +67,7 @@ def test_region_override_beats_zone_override_beats_the_item() -> None:
             if_cleared=LIGHT,
             by_region={"lower-back": {"severity": "stop"}},
             by_zone={"leg": {"cleared_by": "your obstetrician"}, "trunk": {"severity": "local"}},
+            spot="the thing",
         )
     )
     assert thing.severity_for("lower-back", "trunk") == "stop"

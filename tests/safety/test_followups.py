@@ -25,6 +25,7 @@ from iastm_coach.safety.settling import waiting_reason
 from iastm_coach.safety.zones import links_of
 from iastm_coach.session.deps import SessionDeps
 from tests.builders import MILD, answer_checkin, make_deps, refused, session
+from tests.cli import FixedRunner
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 
@@ -255,10 +256,10 @@ def test_hold_clear_shows_the_urgent_advice_again() -> None:
         {"region": "achilles", "rule": "swelling", "reason": "swelling", "source": ""},
         at=FakeClock().now(),
     )
-    result = CliRunner().invoke(app, ["hold", "clear", "achilles", "--reason", "all good now"])
+    result = FixedRunner().invoke(app, ["hold", "clear", "achilles", "--reason", "all good now"])
     assert result.exit_code == 2
     assert "(DVT): seek medical care today, urgently" in " ".join(result.output.split())
-    result = CliRunner().invoke(
+    result = FixedRunner().invoke(
         app,
         ["hold", "clear", "achilles", "--reason", "GP: no clot", "--examined-by", "Dr Ng"],
     )
@@ -270,7 +271,7 @@ def test_hold_clear_shows_the_urgent_advice_again() -> None:
         {"region": "neck", "rule": "worse-48h", "reason": "rose", "source": ""},
         at=FakeClock().now() + timedelta(hours=1),
     )
-    result = CliRunner().invoke(app, ["hold", "clear", "neck", "--reason", "settled again"])
+    result = FixedRunner().invoke(app, ["hold", "clear", "neck", "--reason", "settled again"])
     assert result.exit_code == 0, result.output
 
 

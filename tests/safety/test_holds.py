@@ -77,15 +77,14 @@ def test_every_rule_and_reason_of_a_hold(tmp_path: Path) -> None:
 
 def test_hold_list_shows_every_reason(tmp_path: Path) -> None:
     """`hold list` lists each reason of the hold, not only the first."""
-    from typer.testing import CliRunner
-
     from iastm_coach.cli import app
     from iastm_coach.paths import journal_dir
+    from tests.cli import FixedRunner
 
     journal = Journal(journal_dir())
     place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
     place_hold(journal, region="calf", flag=BRUISING, source_id="a", at=T0)
-    out = " ".join(CliRunner().invoke(app, ["hold", "list"]).stdout.split())
+    out = " ".join(FixedRunner().invoke(app, ["hold", "list"]).stdout.split())
     assert "On hold: calf since" in out and "2 red flags" in out
     assert f"- {SORE.reason} - {BRUISING.reason}" in out
 

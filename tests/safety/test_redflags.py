@@ -159,6 +159,16 @@ def test_every_rule_is_documented() -> None:
     produced = set(rules(aftercare_flags(soreness=9, bruising=True, numbness=True)))
     produced |= set(
         rules(
+            aftercare_flags(
+                soreness=1, bruising=False, numbness=False, weakness=True, skin_broken=True,
+                dizziness=True, swelling=True, stop_reason="sharp-pain",
+            )
+        )
+    )  # fmt: skip
+    produced |= set(rules(aftercare_flags(soreness=1, bruising=False, numbness=False,
+                                          stop_reason="too-sore")))  # fmt: skip
+    produced |= set(
+        rules(
             checkin_flags(
                 checkin(48, 9, bruising=True, numbness=True, swelling=True, worse=True),
                 [checkin(24, 1)],

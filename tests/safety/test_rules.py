@@ -20,7 +20,7 @@ def test_every_red_flag_rule_is_a_row_with_its_lifting() -> None:
     assert set(RULES) <= set(rows)
     for rule_id in RULES:
         assert ("--examined-by" in rows[rule_id].lifted) is (rule_id in SERIOUS)
-    assert {"swelling", "numbness", "soreness-7", "bruising"} == SERIOUS
+    assert {"swelling", "numbness", "weakness", "soreness-7", "bruising", "skin-broken"} == SERIOUS
 
 
 def test_every_row_is_complete() -> None:
@@ -29,3 +29,17 @@ def test_every_row_is_complete() -> None:
     assert len({rule.id for rule in rules}) == len(rules)
     for rule in rules:
         assert rule.trigger and rule.consequence and rule.lifted and rule.basis, rule.id
+
+
+def test_the_recheck_period_in_the_table_is_the_checklist_one() -> None:
+    from iastm_coach.safety.checklist import load_checklist
+    from iastm_coach.safety.rules import RECHECK_DAYS
+
+    assert load_checklist().recheck_days == RECHECK_DAYS
+
+
+def test_the_reassess_pause_in_the_table_is_the_timer_one() -> None:
+    from iastm_coach.safety.rules import REASSESS_S
+    from iastm_coach.session import timer
+
+    assert timer.REASSESS_S == REASSESS_S

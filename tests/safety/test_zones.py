@@ -82,7 +82,7 @@ def test_bruising_stops_the_overlapping_tissue_on_that_side(tmp_path: Path) -> N
     """Bruising concerns the tissue: the left calf's bruise stops the left Achilles (same
     chain) but not the left hamstrings, nor the right Achilles."""
     clock = FakeClock()
-    talk = ScriptedTalk([("Any bruising on", True), *MILD, ("smooth", True), ASSESSED])
+    talk = ScriptedTalk([("Bruising (more", True), *MILD, ("smooth", True), ASSESSED])
     deps = make_deps(tmp_path, talk, clock)
     session(deps, "calf", side="left")
     clock.advance(3 * DAY)

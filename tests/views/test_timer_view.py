@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 import pytest
 from rich.console import Console
@@ -81,6 +82,46 @@ def render(state: TimerState, *, asking_quit: bool = False) -> str:
 
 
 # -- the Live picture ---------------------------------------------------------------
+
+
+def test_the_live_picture_shows_a_reassess_pause_and_the_break_check() -> None:
+    """In a reassess pause the banner says what to do and the beat gives way; at a break
+    the discomfort check is a banner with its keys."""
+    pausing = render(area_state(30.0, reassess_left_s=3.0))
+    assert "Pause: look at the skin. How is the discomfort? (0:03)" in pausing
+    assert "Stroke beat" not in pausing
+    console, out = text_console()
+    console.print(render_state(area_state(30.0), checking=True))
+    assert "Discomfort now? 0-9 (7 or more stops), s = sharp pain, t = tingling" in out.getvalue()
+
+
+def test_both_views_show_today_s_adjusted_plan() -> None:
+    """After a cleared caution the timer shows the capped pressure, the skin-check cue in
+    place of 'Discomfort 5/10' and the spot to work around, live and plain alike."""
+    plan = build_plan(
+        hostile_protocol(),  # type: ignore[arg-type]
+        ["left"],
+        pressure_cap="light",
+        skin_check=True,
+        avoid=["The scar you mentioned today: work around it, never over it"],
+    )
+    soleus = plan[1]
+    assert soleus.area.pressure == "moderate" and soleus.pressure == "light"
+    view = RecordingView()
+    clock = FakeClock()
+    run_plan(plan, clock=clock, keys=ScriptedKeys(clock, []), view=view,
+             confirm_quit=ScriptedConfirm())  # fmt: skip
+    state = next(s for s in view.of("tick") if s.phase == "area" and s.step is soleus)
+    live = render(state)
+    console, out = text_console()
+    plain = PlainTimerView(console, clock)
+    plain.step_started(state)
+    for screen in (live, out.getvalue()):
+        assert "Pressure light" in screen or "light pressure" in screen
+        assert "moderate" not in screen
+        assert "Look at the skin every 15 strokes" in screen
+        assert "The scar you mentioned today" in screen
+    assert "Discomfort 5/10" not in render(replace(state, step=plan[0]))
 
 
 def test_area_screen_shows_everything_needed_to_do_the_stroke() -> None:

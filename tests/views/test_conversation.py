@@ -8,7 +8,8 @@ import pytest
 from rich.console import Console
 
 from iastm_coach.errors import UsageError
-from iastm_coach.session.conversation import EndOfInput, LineConversation
+from iastm_coach.session.conversation import EndOfInput
+from iastm_coach.views.conversation import LineConversation
 
 
 class TerminalInput(io.StringIO):

@@ -1,0 +1,185 @@
+"""The words every part of iastm-coach shares, named once: sides, places, moments and
+durations, the soreness scale, and where a week starts.
+
+A base module: only the stdlib is imported, so anything may use it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Final, Literal
+
+# --- sides ----------------------------------------------------------------------------------
+
+Side = Literal["left", "right", "none"]  # what a record says; none: a region without sides
+LEFT: Final = "left"
+RIGHT: Final = "right"
+NO_SIDE: Final = "none"
+BOTH: Final = "both"  # a choice meaning both sides, never recorded as such
+BODY_SIDES: Final[tuple[Side, ...]] = ("left", "right")  # the sides of a sided region
+RECORDED_SIDES: Final[tuple[Side, ...]] = ("left", "right", "none")
+
+
+class SideChoice(StrEnum):
+    """`--side` of `session` and `log`: one side, or both."""
+
+    left = "left"
+    right = "right"
+    both = "both"
+
+
+class MeasuredSide(StrEnum):
+    """`--side` of `measure`: one side, or none for a region without sides."""
+
+    left = "left"
+    right = "right"
+    none = "none"
+
+
+def is_body_side(side: str) -> bool:
+    """True for left and right; False for none (a region without sides)."""
+    return side in BODY_SIDES
+
+
+def sides_for(choice: str | None, *, sided: bool) -> list[Side]:
+    """The sides a choice stands for: both (or no choice) is left then right; a region
+    without sides has the one side 'none' (the caller refuses left or right for it)."""
+    if not sided:
+        return [NO_SIDE]
+    if choice in (None, BOTH):
+        return list(BODY_SIDES)
+    if choice == LEFT:
+        return [LEFT]
+    if choice == RIGHT:
+        return [RIGHT]
+    raise ValueError(f"not a side: {choice!r}")
+
+
+# --- places ---------------------------------------------------------------------------------
+
+
+def place_label(region: str, side: str) -> str:
+    """A place in lists and tables, region first: 'calf (left)', or 'neck'."""
+    return f"{region} ({side})" if is_body_side(side) else region
+
+
+def place_phrase(region: str, side: str) -> str:
+    """A place in a sentence: 'left calf', 'lower back' (dashes read as spaces)."""
+    name = region.replace("-", " ")
+    return f"{side} {name}" if is_body_side(side) else name
+
+
+def sides_phrase(sides: Iterable[str]) -> str:
+    """'left and right' (always in that order), 'left', or '' for a region without sides."""
+    return " and ".join(side for side in BODY_SIDES if side in set(sides))
+
+
+def places_label(region: str, sides: Iterable[str]) -> str:
+    """Several sides of one region in a list: 'calf (left and right)', 'calf (left)', 'neck'."""
+    named = sides_phrase(sides)
+    return f"{region} ({named})" if named else region
+
+
+# --- moments and durations --------------------------------------------------------------------
+
+MINUTE: Final = timedelta(minutes=1)
+
+
+def up_to_minute(moment: datetime) -> datetime:
+    """*moment* rounded up to a whole minute: the time shown when something ends (a rest
+    period, a follow-up window), so that at the minute shown it has surely ended."""
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + MINUTE
+
+
+def until(end: datetime, now: datetime) -> timedelta:
+    """The wait from *now* until *end* as people read it: from the minute shown for now
+    to the minute shown for the end (`up_to_minute`), so 'in 5 h 6 min' and 'until 23:31'
+    always agree. Zero when *end* has passed."""
+    shown_now = now.replace(second=0, microsecond=0)
+    return max(timedelta(0), up_to_minute(end) - shown_now)
+
+
+def describe_wait(delta: timedelta) -> str:
+    """'3 days 4 h', '5 h 10 min', '12 min': whole minutes, rounded up (never '0 min')."""
+    minutes = max(1, math.ceil(delta.total_seconds() / 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} day{'s' * (days != 1)}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"
+
+
+def describe_moment(moment: datetime, now: datetime, *, with_time: bool = True) -> str:
+    """'today 18:30', 'tomorrow 09:00', 'yesterday', or 'Wed 4 Mar 18:30' (in now's zone)."""
+    local = moment.astimezone(now.tzinfo)
+    days = (local.date() - now.date()).days
+    clock = f" {local:%H:%M}" if with_time else ""
+    if days == 0:
+        return f"today{clock}"
+    if days == 1:
+        return f"tomorrow{clock}"
+    if days == -1:
+        return f"yesterday{clock}"
+    year = f" {local.year}" if local.year != now.year else ""
+    return f"{local:%a} {local.day} {local:%b}{year}{clock}"
+
+
+def describe_end(end: datetime, now: datetime) -> str:
+    """When something ends, rounded up to the minute: 'today 23:31', 'Wed 4 Mar 09:00'."""
+    return describe_moment(up_to_minute(end), now)
+
+
+def hours_since(moment: datetime, now: datetime) -> str:
+    """'26 h' after *moment*, whole hours rounded down (how follow-ups are spoken of)."""
+    return f"{math.floor((now - moment) / timedelta(hours=1))} h"
+
+
+def plural(count: int, word: str) -> str:
+    """'1 session', '3 sessions'."""
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+# --- the soreness scale -----------------------------------------------------------------------
+
+# The 0-10 numeric rating scale and its bands (clinical reference, section 7).
+SORENESS_LOW: Final = 0
+SORENESS_HIGH: Final = 10
+SORENESS_BANDS: Final[tuple[tuple[str, int, int], ...]] = (
+    ("none", 0, 0),
+    ("mild", 1, 3),
+    ("moderate", 4, 6),
+    ("severe", 7, 10),
+)
+SORENESS_ANCHORS: Final = ", ".join(
+    f"{low} {name}" if low == high else f"{low}-{high} {name}" for name, low, high in SORENESS_BANDS
+)  # "0 none, 1-3 mild, 4-6 moderate, 7-10 severe"
+SORENESS_SCALE: Final = f"the 0-10 scale ({SORENESS_ANCHORS})"
+
+
+def soreness_band(value: int) -> str:
+    """'none', 'mild', 'moderate' or 'severe' for a 0-10 soreness."""
+    for name, low, high in SORENESS_BANDS:
+        if low <= value <= high:
+            return name
+    raise ValueError(f"soreness must be 0-10 (got {value})")
+
+
+# --- weeks ----------------------------------------------------------------------------------
+
+
+def monday_of(moment: datetime) -> date:
+    """The Monday of the local week of *moment*: weeks run Monday to Sunday."""
+    day = moment.astimezone().date()
+    return day - timedelta(days=day.weekday())
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 of the week containing *now*, in *now*'s time zone."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - timedelta(days=now.weekday())
