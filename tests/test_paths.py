@@ -9,13 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
 from iastm_coach.errors import DataFileError, UsageError
 from iastm_coach.paths import write_private_file
-
-runner = CliRunner()
+from tests.cli import invoke
 
 
 def test_force_replaces_a_readable_file_with_a_private_one(tmp_path: Path) -> None:
@@ -23,7 +20,7 @@ def test_force_replaces_a_readable_file_with_a_private_one(tmp_path: Path) -> No
     out = tmp_path / "report.md"
     out.write_text("old")
     out.chmod(0o644)
-    result = runner.invoke(app, ["report", "--out", str(out), "--force"])
+    result = invoke("report", "--out", str(out), "--force")
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert out.read_text().startswith("# IASTM")
@@ -36,7 +33,7 @@ def test_a_symbolic_link_is_refused_not_followed(tmp_path: Path) -> None:
     target.write_text("keep me\n")
     link = tmp_path / "report.md"
     link.symlink_to(target)
-    result = runner.invoke(app, ["report", "--out", str(link), "--force"])
+    result = invoke("report", "--out", str(link), "--force")
     assert result.exit_code == 2 and "symbolic link" in result.stderr
     assert target.read_text() == "keep me\n" and link.is_symlink()
 

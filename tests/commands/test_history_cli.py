@@ -466,26 +466,20 @@ def test_a_note_longer_than_the_cap_is_refused_before_anything_is_written(
     assert run("log", "calf", "--soreness", "2", "--note", "n" * 2_000)[0] == 0
 
 
-def test_the_older_holds_footer_appears_only_when_there_are_some(
-    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_older_holds_footer_appears_only_when_there_are_some(isolated_home: Path) -> None:
     """`history --last 1` with no hold anywhere: no footer about older holds. With a hold
     placed before the session shown: that hold itself is shown under the table."""
 
-    def on(day: str, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("IASTM_COACH_NOW", f"2026-03-0{day}T18:00:00+01:00")
-        from iastm_coach.clock import _pretend_start
+    def on(day: int, *args: str) -> tuple[int, str, str]:
+        return run(*args, at=NOW + timedelta(days=day))
 
-        _pretend_start.cache_clear()
-        return run(*args)
-
-    assert on("2", "log", "neck", "--soreness", "2")[0] == 0
-    assert on("4", "log", "neck", "--soreness", "3")[0] == 0
-    code, out, _ = on("5", "history", "--last", "1")
+    assert on(2, "log", "neck", "--soreness", "2")[0] == 0
+    assert on(4, "log", "neck", "--soreness", "3")[0] == 0
+    code, out, _ = on(5, "history", "--last", "1")
     assert code == 0 and "still in force" not in out and "not shown" not in out
-    assert on("5", "log", "calf", "--soreness", "8", "--side", "left")[0] == 0
-    assert on("7", "log", "neck", "--soreness", "2")[0] == 0
-    code, out, _ = on("8", "history", "neck", "--last", "1")
+    assert on(5, "log", "calf", "--soreness", "8", "--side", "left")[0] == 0
+    assert on(7, "log", "neck", "--soreness", "2")[0] == 0
+    code, out, _ = on(8, "history", "neck", "--last", "1")
     assert code == 0 and "still in force" not in out  # the calf's hold is not the neck's
-    code, out, _ = on("8", "history", "--last", "1")
+    code, out, _ = on(8, "history", "--last", "1")
     assert code == 0 and "still in force" in out and "calf" in out.split("still in force")[1]

@@ -7,26 +7,25 @@ from __future__ import annotations
 import errno
 import io
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
-from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.journal.store import Journal, Record
+from tests.cli import NOW, context_at, runner
 
-runner = CliRunner()
 
-
-def run(*args: str, input: Any = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=input)
+def run(*args: str, input: Any = None, stdin: IO[str] | None = None) -> tuple[int, str, str]:
+    """The command at `NOW`; *input* may be bytes, as a terminal in any encoding sends them."""
+    result = runner.invoke(app, list(args), input=input, obj=context_at(NOW, stdin=stdin))
     return result.exit_code, result.stdout, result.stderr
 
 
 def logged(home: Path, hours_ago: float, region: str = "neck") -> Record:
-    started = datetime.now().astimezone() - timedelta(hours=hours_ago, minutes=4)
+    started = (NOW - timedelta(hours=hours_ago, minutes=4)).astimezone()
     code, out, err = run(
         "log", region, "--soreness", "2", "--minutes", "4", "--when", started.isoformat()
     )
@@ -47,19 +46,6 @@ class InterruptedInput(io.StringIO):
         if not data:
             raise KeyboardInterrupt
         return data
-
-
-def interrupted_after(monkeypatch: pytest.MonkeyPatch, answers: str) -> None:
-    """`checkin` reads *answers*, then the person presses Ctrl-C."""
-    from iastm_coach.commands import checkin_cmd
-    from iastm_coach.session.conversation import LineConversation
-    from iastm_coach.views.ui import get_console
-
-    monkeypatch.setattr(
-        checkin_cmd,
-        "line_conversation",
-        lambda: LineConversation(get_console(), InterruptedInput(answers)),
-    )
 
 
 # --- 1. text typed in a Latin-1 terminal -------------------------------------------------------
@@ -110,13 +96,12 @@ def test_a_latin1_note_argument_is_stored(isolated_home: Path, command: str) -> 
 
 
 def test_ctrl_c_halfway_through_a_checkin_keeps_the_answers_and_places_the_hold(
-    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+    isolated_home: Path,
 ) -> None:
     """Soreness 3, bruising no, numbness YES, then Ctrl-C: exit 130, the check-in is kept
     with what was said (swelling and worse not asked, not 'no'), and numbness holds the neck."""
     logged(isolated_home, 26)
-    interrupted_after(monkeypatch, "3\nn\ny\n")
-    code, out, err = run("checkin")
+    code, out, err = run("checkin", stdin=InterruptedInput("3\nn\ny\n"))
     assert code == 130, out + err
     (checkin,) = kinds(isolated_home, "checkin")
     assert (checkin.data["soreness"], checkin.data["bruising"], checkin.data["numbness"]) == (
@@ -142,13 +127,10 @@ def test_ctrl_d_after_swelling_yes_keeps_it_and_its_hold(isolated_home: Path) ->
     assert [h.data["region"] for h in kinds(isolated_home, "hold")] == ["neck"]
 
 
-def test_interrupted_before_the_soreness_records_nothing(
-    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_interrupted_before_the_soreness_records_nothing(isolated_home: Path) -> None:
     """Ctrl-C at the first question: nothing was answered, nothing is written, exit 130."""
     logged(isolated_home, 26)
-    interrupted_after(monkeypatch, "")
-    code, _, _ = run("checkin")
+    code, _, _ = run("checkin", stdin=InterruptedInput(""))
     assert code == 130
     assert kinds(isolated_home, "checkin") == []
 

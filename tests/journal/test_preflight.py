@@ -73,18 +73,16 @@ def test_readers_refuse_a_linked_or_special_month_file(
 ) -> None:
     """A month file linked to /dev/zero (which would exhaust memory) or a FIFO (which would
     hang every command): exit 4 at once, naming the file and what to do."""
-    from typer.testing import CliRunner
-
-    from iastm_coach.cli import app
+    from tests.cli import NOW, invoke
 
     journal = Journal(isolated_home / "journal")
-    journal.check_writable(T0)
-    month = journal.directory / f"{T0:%Y-%m}.toml"
+    journal.check_writable(NOW)
+    month = journal.directory / f"{NOW:%Y-%m}.toml"
     if special == "fifo":
         os.mkfifo(month)
     else:
         month.symlink_to("/dev/zero")
-    result = CliRunner().invoke(app, command)
+    result = invoke(*command)
     assert result.exit_code == 4, result.output
     assert str(month) in result.stderr
     assert "symbolic link" in result.stderr or "regular file" in result.stderr
@@ -97,9 +95,7 @@ def test_a_write_on_a_read_only_home_is_exit_4_not_a_bug(
     goes through the lock): exit 4 with the fix, not 'internal error'."""
     import errno
 
-    from typer.testing import CliRunner
-
-    from iastm_coach.cli import app
+    from tests.cli import invoke
 
     real_mkdir = Path.mkdir
 
@@ -113,6 +109,6 @@ def test_a_write_on_a_read_only_home_is_exit_4_not_a_bug(
     with pytest.raises(DataFileError) as caught, journal.lock():
         pass
     assert caught.value.exit_code == 4 and "read-only" in str(caught.value.hint)
-    result = CliRunner().invoke(app, ["log", "calf", "--soreness", "2"])
+    result = invoke("log", "calf", "--soreness", "2")
     assert result.exit_code == 4 and "read-only" in result.stderr
     assert "bug" not in result.stderr.lower()

@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from iastm_coach.cli import app
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.store import Journal
 from iastm_coach.safety.holds import hold_state
 from iastm_coach.safety.redflags import aftercare_flags, checkin_flags
+from tests.cli import NOW, context_at, runner
 
-runner = CliRunner()
 NO_SIGNS = ["--no-bruising", "--no-numbness", "--no-swelling", "--no-worse"]
 
 
@@ -35,10 +34,10 @@ class Killed(BaseException):
     """The process ends here, as with SIGKILL: nothing after it runs."""
 
 
-def run(*args: str) -> int:
-    """The command's exit code, or -9 when it was 'killed'."""
+def run(*args: str, at: datetime = NOW) -> int:
+    """The command's exit code at *at*, or -9 when it was 'killed'."""
     try:
-        result = runner.invoke(app, list(args))
+        result = runner.invoke(app, list(args), obj=context_at(at))
     except Killed:
         return -9
     return -9 if isinstance(result.exception, Killed) else result.exit_code
@@ -103,7 +102,7 @@ def unheld_red_flags(journal: Journal) -> list[str]:
 
 
 def logged_session(home: Path, region: str = "neck") -> str:
-    started = datetime.now().astimezone() - timedelta(hours=26)
+    started = (NOW - timedelta(hours=26)).astimezone()
     assert run("log", region, "--soreness", "2", "--when", started.isoformat()) == 0
     (session,) = Journal(home / "journal").recent(kinds={"session"})
     return session.id
@@ -147,53 +146,19 @@ def test_a_red_flag_holds_its_region_whatever_write_fails(
 
 
 def test_a_clock_stepped_back_after_a_clear_does_not_cancel_a_later_hold(
-    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+    isolated_home: Path,
 ) -> None:
     """Bruising holds the neck; a clinician lifts it; the clock then steps back a day (NTP,
     a VM restored) and the next check-in gives numbness: the neck is on hold again."""
     session_id = logged_session(isolated_home)
-    assert (
-        run(
-            "checkin",
-            session_id,
-            "--soreness",
-            "3",
-            "--bruising",
-            "--no-numbness",
-            "--no-swelling",
-            "--no-worse",
-        )
-        == 0
-    )
-    assert (
-        run(
-            "hold",
-            "clear",
-            "neck",
-            "--reason",
-            "physio examined it, fine",
-            "--examined-by",
-            "Dr Lee",
-        )
-        == 0
-    )
-    back = (datetime.now().astimezone() - timedelta(hours=20)).isoformat()
-    monkeypatch.setenv("IASTM_COACH_NOW", back)
-    assert (
-        run(
-            "checkin",
-            session_id,
-            "--soreness",
-            "3",
-            "--hours",
-            "24",
-            "--numbness",
-            "--no-bruising",
-            "--no-swelling",
-            "--no-worse",
-        )
-        == 0
-    )
+    signs = ["--no-swelling", "--no-worse"]
+    bruising = ["--soreness", "3", "--bruising", "--no-numbness", *signs]
+    assert run("checkin", session_id, *bruising) == 0
+    examined = ["--reason", "physio examined it, fine", "--examined-by", "Dr Lee"]
+    assert run("hold", "clear", "neck", *examined) == 0
+    back = NOW - timedelta(hours=1)  # NTP, or a VM restored: the clock goes back an hour
+    numbness = ["--soreness", "3", "--hours", "24", "--numbness", "--no-bruising", *signs]
+    assert run("checkin", session_id, *numbness, at=back) == 0
     journal = Journal(isolated_home / "journal")
     assert "neck" in hold_state(journal).active
     newest = max(journal.recent(kinds={"checkin"}), key=lambda r: r.seq)
