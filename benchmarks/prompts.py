@@ -30,6 +30,8 @@ PROMPTS = [
     r"Press Enter when you are ready",  # 4
     r"\[done/skip/quit, Enter = done\]",  # 5: one key per exercise set
     r"with a guide\? \[Y/n\]",  # 6: the guide starts here
+    r"\[0-120\]",  # 7: the age, asked once
+    r"Discomfort now\?",  # 8: the one-key check at an area break
 ]
 YES_FIRST_USE = ("smooth", "shown you", "assessed")
 
@@ -79,6 +81,13 @@ def answer(child: pexpect.spawn, *, guide: bool) -> tuple[Count, Count]:
         elif kind == 2:
             keys = "1"
             counting.add(keys)
+        elif kind == 7:
+            keys = "40"
+            counting.add(keys)
+        elif kind == 8:
+            counting.add("")  # one key: Enter = fine
+            child.send("\r")
+            continue
         elif kind == 1 and "before you start" in before:
             keys = "n"  # no measurement in a routine session
             counting.add(keys)
