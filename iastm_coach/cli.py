@@ -170,9 +170,12 @@ class CoachGroup(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         from iastm_coach.option_values import lighten
+        from iastm_coach.typed import repair
 
         lighten(self, recurse=False)  # the root's own options (start-up time)
-        return list(super().parse_args(ctx, args))
+        # An argument typed in a Latin-1 terminal arrives with lone surrogates, which no
+        # journal can store: decode those bytes here, once, for every command.
+        return list(super().parse_args(ctx, [repair(arg) for arg in args]))
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -93,18 +94,82 @@ def binary(flags: int) -> int:
 def write_private_file(path: Path, text: str, *, overwrite: bool) -> None:
     """Write a file only its owner can read (reports and protocols name a patient).
 
-    Without `overwrite` an existing file is never replaced: UsageError (exit 2).
+    The text goes to a private temporary file next to *path*, which then takes its
+    place: a full disk or a kill leaves no half-written (or 0-byte) file, and a file
+    replaced with `overwrite` ends up 0600 whatever its mode was. A symbolic link or
+    anything but a regular file at *path* is refused, never followed.
+
+    Without `overwrite` an existing file is never replaced: UsageError (exit 2). A
+    file that cannot be written (no space, read-only disk): DataFileError (exit 4).
     """
+    import stat
+
     from iastm_coach.errors import UsageError
 
-    flags = binary(os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL))
     try:
-        descriptor = os.open(path, flags, 0o600)
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        raise UsageError(f"cannot write {path} ({error.strerror})") from None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageError(
+                f"{path} is a symbolic link; it is not followed",
+                hint="Give the real file's path as --out, or another name.",
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{path} is not a regular file", hint="Choose another --out.")
+        if not overwrite:
+            raise UsageError(f"{path} already exists", hint="Choose another --out, or add --force.")
+    try:
+        _write_through_temp(path, text.encode("utf-8"), overwrite=overwrite)
     except FileExistsError:
         raise UsageError(
             f"{path} already exists", hint="Choose another --out, or add --force."
         ) from None
     except OSError as error:
-        raise UsageError(f"cannot write {path} ({error.strerror})") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+        raise _unwritable(path, error) from None
+
+
+def _write_through_temp(path: Path, payload: bytes, *, overwrite: bool) -> None:
+    """*payload* to a private temporary file beside *path*, then moved to *path*."""
+    temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+    flags = binary(os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0))
+    descriptor = os.open(temp, flags, 0o600)
+    try:
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        if overwrite or os.name != "posix":
+            temp.replace(path)
+        else:
+            os.link(temp, path)  # fails if *path* appeared meanwhile: never clobbered
+            temp.unlink()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def _unwritable(path: Path, error: OSError) -> Exception:
+    """DataFileError (exit 4) saying why *path* could not be written and what to do."""
+    import errno
+
+    from iastm_coach.errors import DataFileError
+
+    hints = {
+        errno.ENOSPC: "The disk is full: free some space and run the command again.",
+        errno.EDQUOT: "Your disk quota is used up: free some space and run it again.",
+        errno.EROFS: "The disk is read-only: choose a file on a writable disk.",
+        errno.EACCES: f"You may not write in {path.parent}: choose another place.",
+        errno.EPERM: f"You may not write in {path.parent}: choose another place.",
+    }
+    return DataFileError(
+        f"{path} could not be written ({error.strerror or error}); nothing was written.",
+        hint=hints.get(error.errno or 0, "Choose another place for the file."),
+    )

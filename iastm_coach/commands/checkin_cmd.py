@@ -28,10 +28,23 @@ def cmd_checkin(
         int | None,
         typer.Option(help=f"Soreness now, 0-10 ({SORENESS_ANCHORS}); answers without asking."),
     ] = None,
-    bruising: Annotated[bool, typer.Option("--bruising", help="Bruising beyond redness.")] = False,
-    numbness: Annotated[bool, typer.Option("--numbness", help="Numbness or tingling.")] = False,
-    swelling: Annotated[bool, typer.Option("--swelling", help="Swelling.")] = False,
-    worse: Annotated[bool, typer.Option("--worse", help="Soreness getting worse.")] = False,
+    bruising: Annotated[
+        bool | None,
+        typer.Option(
+            "--bruising/--no-bruising", help="Bruising beyond redness.", show_default=False
+        ),
+    ] = None,
+    numbness: Annotated[
+        bool | None,
+        typer.Option("--numbness/--no-numbness", help="Numbness or tingling.", show_default=False),
+    ] = None,
+    swelling: Annotated[
+        bool | None, typer.Option("--swelling/--no-swelling", help="Swelling.", show_default=False)
+    ] = None,
+    worse: Annotated[
+        bool | None,
+        typer.Option("--worse/--no-worse", help="Soreness getting worse.", show_default=False),
+    ] = None,
     hours: Annotated[
         int | None,
         typer.Option(
@@ -51,11 +64,15 @@ def cmd_checkin(
         FOLLOW_UPS,
         FOLLOW_UPS_TEXT,
         CheckinAnswers,
+        answer_hours,
+        ask_and_record,
         ask_follow_ups,
+        due_item,
         find_session,
         follow_ups_to_ask,
         record_checkin,
     )
+    from iastm_coach.session.keys import stdin_is_terminal
     from iastm_coach.views.history import due_line
     from iastm_coach.views.recorded import checkin_recorded
 
@@ -70,17 +87,38 @@ def cmd_checkin(
         )
     journal = app.journal()
     now = app.clock.now()
+    journal.check_writable(now)  # before the first question, not after the last
     if soreness is not None and session_id is not None:
-        answers = CheckinAnswers(
-            check_soreness(soreness), bruising, numbness, swelling, worse, note
-        )
+        given = {"bruising": bruising, "numbness": numbness, "swelling": swelling, "worse": worse}
         session = find_session(journal, session_id)
-        result = record_checkin(journal, session, answers, hours=hours, now=now)
+        if None in given.values() and stdin_is_terminal():
+            # At a terminal, the warning signs not given as options are asked, not assumed.
+            item = due_item(session, answer_hours(journal, session, hours, now))
+            talk = app.talk()
+            result = ask_and_record(
+                journal,
+                item,
+                talk=talk,
+                clock=app.clock,
+                answers={"soreness": check_soreness(soreness), "note": note},
+                given=given,
+            )
+        else:  # from a script: the signs not given are recorded as not asked
+            answers = CheckinAnswers(
+                check_soreness(soreness), bruising, numbness, swelling, worse, note
+            )
+            result = record_checkin(journal, session, answers, hours=hours, now=now)
         for shown in checkin_recorded(result):
             app.console().print(shown)
         return
     items = follow_ups_to_ask(journal, session_ref=session_id, hours=hours, now=now)
     if not items:
+        if not journal.recent(kinds={"session"}, limit=1):  # first use: what to do
+            app.console().print(
+                "Nothing to check in yet: check-ins follow a session. Start with "
+                "`iastm-coach session REGION` (`iastm-coach protocol list` shows the regions)."
+            )
+            return
         app.console().print("No check-ins are due. Follow-ups open 20 h after a session.")
         return
     talk = app.talk()

@@ -29,9 +29,11 @@ def cmd_exercises(
 
     app = app_context(ctx.obj)
     loaded = require_intact(load_for_region(region))
+    journal = app.journal()
+    journal.check_writable()  # before the first set, not after the last
     saved = exercise_day(
         loaded,
-        journal=app.journal(),
+        journal=journal,
         clock=app.clock,
         time_scale=time_scale(),
         talk=app.talk(plain=True),  # a guide read line by line, as it always was

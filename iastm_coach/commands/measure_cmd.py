@@ -65,6 +65,7 @@ def cmd_measure(
             hint="Add --side left or --side right.",
         )
     journal = app.journal()
+    journal.check_writable()  # before the first question, not after the answer
     test, unit = outcome.name, outcome.unit
 
     if value is None:  # asked, as in a session

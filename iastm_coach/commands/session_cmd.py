@@ -79,7 +79,7 @@ def cmd_session(
     from iastm_coach.session.area_check import check_with_keys, check_with_line
     from iastm_coach.session.deps import SessionDeps, SessionRequest
     from iastm_coach.session.flow import run_session
-    from iastm_coach.session.keys import open_keys
+    from iastm_coach.session.keys import NoKeys, open_keys
     from iastm_coach.session.timer import RunResult, Step, confirm_with_keys, run_plan
     from iastm_coach.views.timer import make_timer_view
 
@@ -90,8 +90,13 @@ def cmd_session(
     scale = time_scale()
 
     def run_timer(plan: list[Step]) -> RunResult:
-        with open_keys(clock, interactive=not plain_mode) as keys:
-            view = make_timer_view(console, plain=plain_mode, bell=bell, clock=clock)
+        # Plain mode keeps the keys when a person is at the keyboard (a screen reader,
+        # `| cat`): pause, next and quit work, and typed keys never reach the next answer.
+        with open_keys(clock, interactive=True, hide_cursor=not plain_mode) as keys:
+            live_keys = not isinstance(keys, NoKeys)
+            view = make_timer_view(
+                console, plain=plain_mode, bell=bell, clock=clock, keys=live_keys
+            )
             return run_plan(
                 plan,
                 clock=clock,
@@ -101,10 +106,11 @@ def cmd_session(
                 bell=bell,
                 confirm_quit=confirm_with_keys(keys, view),
                 # The discomfort check at each area break: one key live, one line plain.
-                check_between=check_with_line(talk) if plain_mode else check_with_keys(keys, view),
+                check_between=check_with_keys(keys, view) if live_keys else check_with_line(talk),
             )
 
     journal = app.journal()
+    journal.check_writable(clock.now())  # before the first question, not after the last
     talk = app.talk(plain=plain_mode)
 
     def ask_checkin(session: Record, hours: int) -> None:
@@ -133,4 +139,7 @@ def cmd_session(
         clinician_said_sooner=clinician_said_sooner,
         course_reviewed=course_reviewed,
     )
-    run_session(request, deps)
+    from iastm_coach.output_guard import output_cannot_stop_saving
+
+    with output_cannot_stop_saving():  # `| tee log` and Ctrl-C: the session is still saved
+        run_session(request, deps)

@@ -36,6 +36,14 @@ def cmd_trend(
     canonical = resolve_region(region) if region else None
     journal = app.journal()
     now = app.clock.now()
+    if not as_json and not journal.recent(kinds={"session", "measure"}, limit=1):
+        # The first-use view: short, and what to do next (not twelve empty weeks).
+        app.console().print(
+            "No sessions yet, so no trend. Start with `iastm-coach session REGION` "
+            "(`iastm-coach protocol list` shows the regions); the trend fills in from the "
+            "first session."
+        )
+        return
     trend = trend_of(journal, region=canonical, weeks=weeks, now=now)
     if as_json:
         from iastm_coach.views.json_doc import emit_json

@@ -4,13 +4,14 @@ outcome test should move)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iastm_coach.errors import CoachError
 
 if TYPE_CHECKING:
+    from iastm_coach.history.queries import SessionRow
     from iastm_coach.history.schedule import Course, Schedule
     from iastm_coach.history.today import RegionRules, TodayPlan
     from iastm_coach.history.trend import Trend
@@ -56,7 +57,17 @@ def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime)
         holds=active_holds(journal),
         measurements=measurements,
         higher_is_better=better,
+        journal_start=first_session_day(journal, rows, start),
     )
+
+
+def first_session_day(journal: Journal, rows: list[SessionRow], start: datetime) -> date | None:
+    """The day of the first session ever when the journal holds nothing older than *start*
+    (its oldest month file is later), else None: older weeks may have been missed."""
+    oldest = journal.month_files()[:1]
+    if not rows or (oldest and oldest[0].name[:7] <= f"{start.astimezone():%Y-%m}"):
+        return None
+    return min(row.started for row in rows).astimezone().date()
 
 
 def rules_for(region: str, loaded: LoadedProtocol | None = None) -> RegionRules:

@@ -162,6 +162,12 @@ class SessionRow:
         """'complete' or 'interrupted', then ', logged' for a session recorded with `log`,
         then (with *dose*) the dose when it was scaled: 'interrupted, 70 % dose'."""
         text = "complete" if self.complete else "interrupted"
+        if self.complete:  # what the person chose with `n`, as the timer said it
+            areas = [a for a in self.data.get("areas") or [] if isinstance(a, dict)]
+            for status, said in (("skipped", "skipped"), ("partial", "ended early")):
+                count = sum(1 for area in areas if area.get("status") == status)
+                if count:
+                    text += f", {count} area{'s' * (count != 1)} {said}"
         if self.data.get("source") == "log":
             text += ", logged"
         if dose and self.dose_percent != 100:

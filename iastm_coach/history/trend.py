@@ -173,15 +173,19 @@ def build_trend(
     holds: Mapping[str, Hold],
     measurements: Sequence[Measurement] = (),
     higher_is_better: Mapping[tuple[str, str], bool] | None = None,
+    journal_start: date | None = None,
 ) -> Trend:
     """The trend of *rows* (sessions of the last *weeks_back* weeks) and *measurements*
-    (of the same weeks) as of *now*.
+    (of the same weeks) as of *now*; the weeks listed start no earlier than the week of
+    *journal_start* (the first session ever, when known).
 
     *higher_is_better* maps (region, test) to the protocol's direction, where known.
     """
     points = soreness_points(rows)
     today = now.astimezone().date()
     first = today - timedelta(weeks=weeks_back - 1)
+    if journal_start is not None:  # a new journal is not eleven empty weeks
+        first = max(first, journal_start)
     weeks = week_counts(rows, first=first, last=today)
     relevant_holds = {r: h for r, h in holds.items() if region is None or r == region}
     summary = summarize(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from iastm_coach.journal import records
 from iastm_coach.journal.blocks import judge, split_blocks, whole_document
+from iastm_coach.journal.files import read_regular
 from iastm_coach.journal.format import (
     CURRENT_SCHEMA,
     RESERVED_FIELDS,
@@ -105,7 +106,7 @@ def check_journal(
     count = 0
     for path in files:
         try:
-            raw = path.read_bytes()
+            raw = read_regular(path)  # never a link, never a FIFO that would hang
         except OSError as error:
             problems.append(JournalProblem(path, None, f"cannot be read ({error.strerror})"))
             continue

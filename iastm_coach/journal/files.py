@@ -41,10 +41,15 @@ def write_new_file(path: Path, payload: bytes) -> None:
     """Create *path* (which must not exist) private, write *payload* and fsync it."""
     fd = os.open(path, binary(os.O_WRONLY | os.O_CREAT | os.O_EXCL), FILE_MODE)
     try:
-        write_all(fd, payload)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        try:
+            write_all(fd, payload)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):  # a full disk leaves no empty or partial file
+            path.unlink()
+        raise
 
 
 def write_all(fd: int, payload: bytes) -> None:
@@ -95,6 +100,37 @@ def replace_file(path: Path, payload: bytes, *, durable: bool = True) -> None:
         fsync_directory(path.parent)
 
 
+class NotAJournalFile(OSError):
+    """A symbolic link, FIFO, device or directory where a month file belongs."""
+
+
+def open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """Open *path* for reading only if it is a regular file, never following a link and
+    never waiting on a FIFO (a month file linked to /dev/zero would exhaust memory, a
+    FIFO would hang every command). FileNotFoundError passes through."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, binary(flags))
+    except OSError as error:
+        if path.is_symlink():
+            raise NotAJournalFile(error.errno, "a symbolic link, which is never followed") from None
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise NotAJournalFile(0, "not a regular file (a FIFO, device or other special file)")
+    return fd, info
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of *path* if it is a regular file (`open_regular`)."""
+    fd, info = open_regular(path)
+    try:
+        return read_all(fd, info.st_size)
+    finally:
+        os.close(fd)
+
+
 def read_all(fd: int, size: int) -> bytes:
     chunks = []
     while True:
@@ -115,7 +151,11 @@ def permission_message(path: Path, mode: int, wanted: int, *, name_it: bool = Tr
 
 
 def busy_error(lock_path: Path, timeout: float) -> CoachError:
-    return CoachError(
-        f"The journal is busy: another iastm-coach has held {lock_path} for {timeout:.0f} s.",
+    """Exit 4 (the journal cannot be written now), not 1: nothing is wrong with the program."""
+    from iastm_coach.errors import DataFileError
+
+    return DataFileError(
+        f"The journal is busy: another iastm-coach has held {lock_path} for {timeout:.0f} s; "
+        "nothing was recorded.",
         hint="Finish or close the other iastm-coach, then try again.",
     )

@@ -437,11 +437,21 @@ CHECKIN_FIELDS: Final[FieldTable] = {
         choices=(24, 48, 72, 120),
     ),
     "soreness": Whole("soreness of the treated area now", low=0, high=10),
-    "bruising": Flag("bruising beyond redness"),
-    "numbness": Flag("numbness or tingling"),
-    "swelling": Flag("swelling"),
-    "worse": Flag("soreness getting worse"),
+    # A warning sign not asked (the check-in was interrupted, or answered with options
+    # away from a terminal) is left out and named in `not_asked`: unknown, not "no".
+    "bruising": Flag("bruising beyond redness", required=False),
+    "numbness": Flag("numbness or tingling", required=False),
+    "swelling": Flag("swelling", required=False),
+    "worse": Flag("soreness getting worse", required=False),
     "note": Text("the user's note"),
+    "not_asked": ListOf(
+        Text(""), "the warning signs left out because they were not asked", required=False
+    ),
+    "corrects": Text(
+        "id of the earlier answer to the same follow-up that this one corrects (both are "
+        "kept; the newest counts)",
+        required=False,
+    ),
 }
 
 SCREENING_FIELDS: Final[FieldTable] = {

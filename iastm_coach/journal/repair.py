@@ -26,7 +26,14 @@ from pathlib import Path
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import judge, split_blocks, value_problem, whole_document
 from iastm_coach.journal.chain import chained_records
-from iastm_coach.journal.files import fsync_directory, replace_file, stamp_name, write_new_file
+from iastm_coach.journal.files import (
+    NotAJournalFile,
+    fsync_directory,
+    read_regular,
+    replace_file,
+    stamp_name,
+    write_new_file,
+)
 from iastm_coach.journal.format import decode_lenient, record_problem
 from iastm_coach.journal.integrity import append_ledger, ledger_entry
 
@@ -63,7 +70,13 @@ def repair_journal(files: Sequence[Path], *, now: datetime | None) -> list[Path]
 def _repair_file(
     path: Path, now: datetime | None
 ) -> tuple[Path, tuple[list[int], list[str]]] | None:
-    raw = path.read_bytes()
+    try:
+        raw = read_regular(path)
+    except NotAJournalFile as error:
+        raise DataFileError(
+            f"The journal file {path} is {error.strerror}; repair leaves it alone.",
+            hint=f"Move {path} away yourself; the journal keeps only its own month files.",
+        ) from None
     text = decode_lenient(raw)
     document = whole_document(text)
     if document is not None and all(
@@ -93,8 +106,18 @@ def _repair_file(
             "`iastm-coach journal check` says where it is damaged: fix that by hand."
         )
     side = stamp_name(path, "damaged", now)
-    write_new_file(side, _side_text(path, bad, now))
-    replace_file(path, kept.encode("utf-8", "surrogateescape"))
+    try:
+        write_new_file(side, _side_text(path, bad, now))
+        replace_file(path, kept.encode("utf-8", "surrogateescape"))
+    except OSError as error:
+        if side.exists() and path.read_bytes() == raw:
+            side.unlink()  # the month file is untouched: a side file would only confuse
+        raise DataFileError(
+            f"The journal file {path} could not be repaired ({error.strerror or error}); "
+            "it is unchanged.",
+            hint="Free some disk space (or make the directory writable), then run "
+            "`iastm-coach journal repair` again.",
+        ) from None
     fsync_directory(path.parent)
     return side, chained_records("".join(chunk for _, chunk in bad))
 

@@ -67,6 +67,7 @@ from __future__ import annotations
 import contextlib
 import operator
 import os
+import stat
 import threading
 import warnings
 from collections import OrderedDict
@@ -102,9 +103,11 @@ from iastm_coach.journal.files import (
     LOCK_NAME,
     LOCK_TIMEOUT_S,
     JournalPermissionWarning,
+    NotAJournalFile,
     busy_error,
     fsync_directory,
     is_loose,
+    open_regular,
     permission_message,
     read_all,
     replace_file,
@@ -223,13 +226,26 @@ class Journal:
                 finally:
                     self._lock_depth -= 1
                 return
-            self._ensure_directory()
-            with self._os_lock(self.directory / LOCK_NAME, timeout):
+            with self._os_lock_or_explain(timeout):
                 self._lock_depth = 1
                 try:
                     yield
                 finally:
                     self._lock_depth = 0
+
+    @contextlib.contextmanager
+    def _os_lock_or_explain(self, timeout: float) -> Iterator[None]:
+        """The directory made and the lock taken, or DataFileError (exit 4) saying why
+        they cannot be (a read-only home, a full disk, no permission): never "a bug"."""
+        with contextlib.ExitStack() as stack:
+            try:
+                self._ensure_directory()
+                stack.enter_context(self._os_lock(self.directory / LOCK_NAME, timeout))
+            except OSError as error:
+                from iastm_coach.journal.preflight import unwritable
+
+                raise unwritable(self.directory, error) from None
+            yield
 
     @staticmethod
     @contextlib.contextmanager
@@ -326,6 +342,14 @@ class Journal:
     def _month_path(self, moment: datetime) -> Path:
         return self.directory / month_file_name(moment)
 
+    def check_writable(self, now: datetime | None = None) -> None:
+        """DataFileError (exit 4) now, saying what to fix, unless records can be written:
+        commands that ask questions call it before the first one (`journal/preflight.py`)."""
+        from iastm_coach.journal.preflight import check_writable
+
+        moment = now if now is not None else datetime.now().astimezone()
+        check_writable(self.directory, self._month_path(moment), self.directory / LOCK_NAME)
+
     @staticmethod
     def _month_bounds(path: Path) -> tuple[datetime, datetime]:
         match = MONTH_FILE.fullmatch(path.name)
@@ -380,15 +404,19 @@ class Journal:
 
     def _read_month(self, path: Path) -> bytes | None:
         try:
-            fd = os.open(path, binary(os.O_RDONLY))
+            fd, info = open_regular(path)
         except FileNotFoundError:
             return None
+        except NotAJournalFile as error:
+            raise DataFileError(
+                f"The journal file {path} is {error.strerror}; it is not read.",
+                hint=f"Move {path} away; the journal keeps only its own month files there.",
+            ) from None
         except OSError as error:
             raise DataFileError(
                 f"The journal file {path} cannot be read ({error.strerror})."
             ) from None
         try:
-            info = os.fstat(fd)
             self._warn_if_loose(path, info.st_mode, FILE_MODE)
             return read_all(fd, info.st_size)
         finally:
@@ -553,19 +581,36 @@ class Journal:
         from iastm_coach.journal.chain import HEAD_NAME
         from iastm_coach.journal.integrity import head_text
 
-        with contextlib.suppress(OSError):
-            replace_file(self.directory / HEAD_NAME, head_text(head).encode(), durable=False)
+        # Not through `write_all` (os.write): the record's write stays the append's last
+        # journal write, the one the fault-injection stories stop at. A failure or a kill
+        # here loses nothing: the head is one write behind, which check accepts.
+        target = self.directory / HEAD_NAME
+        temp = target.with_name(f"{HEAD_NAME}.{os.urandom(4).hex()}.tmp")
+        try:
+            fd = os.open(temp, binary(os.O_WRONLY | os.O_CREAT | os.O_EXCL), FILE_MODE)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(head_text(head).encode())
+            temp.replace(target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink()
 
     def _append_bytes(self, path: Path, payload: bytes) -> None:
         created = not path.exists()
         try:
-            fd = os.open(path, binary(os.O_RDWR | os.O_APPEND | os.O_CREAT), FILE_MODE)
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(path, binary(flags), FILE_MODE)
         except OSError as error:
             raise DataFileError(
                 f"The journal file {path} cannot be opened ({error.strerror})."
             ) from None
         try:
             info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):  # a FIFO or device where a month file belongs
+                raise DataFileError(
+                    f"The journal file {path} is not a regular file; nothing was recorded.",
+                    hint=f"Move {path} away; the journal keeps only its own month files there.",
+                )
             if not created:
                 self._warn_if_loose(path, info.st_mode, FILE_MODE)
             size = info.st_size

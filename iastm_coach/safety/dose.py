@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.queries import checkins_of, last_session, sitting_of
+from iastm_coach.journal import records
 from iastm_coach.safety.followups import answers_by_hours
 from iastm_coach.safety.holds import HoldState, hold_state
 from iastm_coach.safety.settling import Followed
@@ -112,7 +113,7 @@ def next_dose(
     last = last_session(journal, region)
     after_hold = FULL
     clear = (holds or hold_state(journal)).last_clear.get(region)
-    if clear is not None and (last is None or last.at <= clear.at):
+    if clear is not None and not completed_since(journal, region, clear.at):
         reason = str(clear.data.get("reason", ""))
         after_hold = Dose(
             protocol.after_red_flag_percent,
@@ -138,3 +139,13 @@ def next_dose(
             missed += [(item.place, hours) for hours in item.missed(now)]
     by_soreness = dose_from_soreness(protocol, highest[0], hours=highest[1]) if highest else FULL
     return lowest(after_hold, by_soreness, dose_for_missed(missed))
+
+
+def completed_since(journal: Journal, region: str, moment: datetime) -> bool:
+    """Whether a complete session of *region* was recorded after *moment*: one cut short
+    (Ctrl-C, `q`) does not use up the reduced first dose after a hold."""
+    return any(
+        record.data.get("region") == region and record.data.get("complete", True)
+        for record in journal.recent(kinds={records.SESSION}, since=moment)
+        if record.at > moment
+    )

@@ -178,10 +178,12 @@ def follow_up(
     *,
     before: Measured,
     group: str,
-) -> None:
+) -> list[ExerciseDone] | None:
     """After a session without red flags: the 'after' measurement and guided exercises.
 
     Each is written to the journal as soon as it is known, pointing at the session.
+    Returns the exercises guided now (None when they were not), so the closing screen
+    does not list them again.
     """
     p = loaded.protocol
     by_side = {record.data["side"]: record for record in outcome.sessions}
@@ -223,39 +225,41 @@ def follow_up(
             "Do the exercises now, with a guide?", default=True
         )
     except EndOfInput:
-        return  # a pipe that ends here simply skips the optional part
-    if not wanted and p.exercise:
-        # Declined: recorded as not done, so adherence counts this sitting honestly.
-        deps.journal.append(
-            records.EXERCISE,
-            {
-                "session": outcome.sessions[0].id,
-                "group": group,
-                "region": p.region,
-                "exercises": [ExerciseDone(e.name, 0, e.sets).fields() for e in p.exercise],
-                "declined": True,
-            },
-            at=deps.clock.now(),
-        )
-    if wanted:
-        done: list[ExerciseDone] = []
-        try:
-            guide_exercises(
-                p.exercise, clock=deps.clock, time_scale=deps.time_scale, talk=talk, done=done
-            )
-        except EndOfInput:
-            pass  # what was done so far is recorded below
-        finally:
+        return None  # a pipe that ends here simply skips the optional part
+    if not wanted:
+        if p.exercise:
+            # Declined: recorded as not done, so adherence counts this sitting honestly.
             deps.journal.append(
                 records.EXERCISE,
                 {
                     "session": outcome.sessions[0].id,
                     "group": group,
                     "region": p.region,
-                    "exercises": [item.fields() for item in done],
+                    "exercises": [ExerciseDone(e.name, 0, e.sets).fields() for e in p.exercise],
+                    "declined": True,
                 },
                 at=deps.clock.now(),
             )
+        return None
+    done: list[ExerciseDone] = []
+    try:
+        guide_exercises(
+            p.exercise, clock=deps.clock, time_scale=deps.time_scale, talk=talk, done=done
+        )
+    except EndOfInput:
+        pass  # what was done so far is recorded below
+    finally:
+        deps.journal.append(
+            records.EXERCISE,
+            {
+                "session": outcome.sessions[0].id,
+                "group": group,
+                "region": p.region,
+                "exercises": [item.fields() for item in done],
+            },
+            at=deps.clock.now(),
+        )
+    return done
 
 
 def holds_for_aftercare(
@@ -292,7 +296,12 @@ def red_flag_panel(flags: Sequence[RedFlag], region: str) -> object:
     return panel(flags, region)
 
 
-def aftercare_screen(loaded: LoadedProtocol, outcome: SessionOutcome, now: datetime) -> list[Line]:
+def aftercare_screen(
+    loaded: LoadedProtocol,
+    outcome: SessionOutcome,
+    now: datetime,
+    guided: Sequence[ExerciseDone] | None = None,
+) -> list[Line]:
     """What to do now, when to come back, and what to watch for.
 
     After a red flag the hold advice (shown just before) replaces all of this but
@@ -303,7 +312,11 @@ def aftercare_screen(loaded: LoadedProtocol, outcome: SessionOutcome, now: datet
     parts = [line(f"Session done: {done // 60} min {done % 60:02d} s of strokes.")]
     if outcome.flags:
         return parts
-    if p.exercise:
+    if guided:  # just done with the guide: a count, not the list again
+        sets = sum(item.sets_done for item in guided)
+        planned = sum(item.sets_planned for item in guided)
+        parts.append(line(f"Exercises: {sets} of {planned} sets done."))
+    elif p.exercise:
         parts.append(line("This region's exercises, to keep doing as your physio advises:"))
         parts += [
             line(f"- {exercise.name}: {dose_text(exercise)}. {exercise.cue}")

@@ -11,8 +11,8 @@ follow-up named explicitly (`--hours`) may be answered late, never early.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,9 +28,13 @@ from iastm_coach.history.queries import (
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import session_end
 from iastm_coach.safety.followups import WINDOWS, required_follow_ups
-from iastm_coach.safety.holds import place_hold
 from iastm_coach.safety.redflags import checkin_flags
-from iastm_coach.vocabulary import SORENESS_ANCHORS, describe_end, place_label, plural
+from iastm_coach.session.followup_answers import (
+    checkin_fields,
+    fill_answers,
+    write_checkin,
+)
+from iastm_coach.vocabulary import describe_end, place_label, plural
 
 if TYPE_CHECKING:
     from iastm_coach.clock import Clock
@@ -48,24 +52,30 @@ class CheckinAnswers:
     """What a person says at a follow-up."""
 
     soreness: int  # 0-10
-    bruising: bool = False
-    numbness: bool = False
-    swelling: bool = False
-    worse: bool = False
+    # None: not asked (an interrupted check-in, or options given away from a terminal):
+    # recorded as unknown (`not_asked`), never as "no".
+    bruising: bool | None = False
+    numbness: bool | None = False
+    swelling: bool | None = False
+    worse: bool | None = False
     note: str = ""
 
-    def fields(self, session_id: str, hours: int) -> dict[str, Any]:
-        """The check-in record's fields (`records.CHECKIN_FIELDS`)."""
-        return {
-            "session": session_id,
-            "hours": hours,
-            "soreness": int(self.soreness),
-            "bruising": bool(self.bruising),
-            "numbness": bool(self.numbness),
-            "swelling": bool(self.swelling),
-            "worse": bool(self.worse),
-            "note": str(self.note),
-        }
+    def fields(self, session_id: str, hours: int, *, corrects: str | None = None) -> dict[str, Any]:
+        """The check-in record's fields (`records.CHECKIN_FIELDS`); *corrects*: the id of
+        the earlier answer to the same follow-up that this one corrects."""
+        return checkin_fields(session_id, hours, asdict(self), corrects=corrects)
+
+    @classmethod
+    def of(cls, answers: Mapping[str, Any]) -> CheckinAnswers:
+        """From the answers given so far (which must hold the soreness); the rest unasked."""
+        return cls(
+            soreness=int(answers["soreness"]),
+            bruising=answers.get("bruising"),
+            numbness=answers.get("numbness"),
+            swelling=answers.get("swelling"),
+            worse=answers.get("worse"),
+            note=str(answers.get("note") or ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,11 @@ class CheckinResult:
     flags: list[RedFlag]  # each one put the region on hold
     asked_again_at: int | None  # a later follow-up the answers call for (72 or 120), if any
     baseline: int  # the person's usual soreness for the region when the session started
+    corrected: Record | None = None  # the earlier answer to this follow-up (kept, not counted)
+
+    @property
+    def not_asked(self) -> list[str]:
+        return [str(sign) for sign in self.record.data.get("not_asked") or []]
 
     @property
     def region(self) -> str:
@@ -184,6 +199,24 @@ def due_item(session: Record, hours: int) -> DueCheckin:
 # --- recording ------------------------------------------------------------------------------
 
 
+def answer_hours(
+    journal: Journal,
+    session: Record,
+    hours: int | None,
+    now: datetime,
+    *,
+    earlier: Sequence[Record] | None = None,
+) -> int:
+    """The follow-up a check-in of *session* at *now* answers: *hours* if given, else the
+    one due now (open, or left unanswered), else the window *now* falls in
+    (`follow_up_hours`; UsageError when there is none)."""
+    if hours is None:
+        found = checkins_of(journal, session) if earlier is None else list(earlier)
+        due = follow_up_due(session, found, now)
+        hours = due.hours if due is not None else None
+    return follow_up_hours(session, hours, now)
+
+
 def record_checkin(
     journal: Journal,
     session: Record,
@@ -196,17 +229,13 @@ def record_checkin(
     `follow_up_hours`), write the check-in, and place a hold for every red flag the
     answers raise, judged against the person's usual soreness."""
     earlier = checkins_of(journal, session)
-    if hours is None:
-        due = follow_up_due(session, earlier, now)
-        hours = due.hours if due is not None else None
-    hours = follow_up_hours(session, hours, now)
-    data = answers.fields(session.id, hours)
-    saved = journal.append(records.CHECKIN, data, at=now)
-    region = str(session.data.get("region", ""))
+    hours = answer_hours(journal, session, hours, now, earlier=earlier)
+    same = [c for c in earlier if c.data.get("hours") == hours]
+    corrected = same[-1] if same else None  # answered again: a correction, both kept
+    data = answers.fields(session.id, hours, corrects=corrected.id if corrected else None)
     baseline = session_baseline(session)
     flags = checkin_flags(data, [c.data for c in earlier], baseline=baseline)
-    for flag in flags:
-        place_hold(journal, region=region, flag=flag, source_id=saved.id, at=now)
+    saved = write_checkin(journal, session, data, flags, at=now)  # with its holds, one write
     again = None
     if not flags:
         later = [
@@ -215,35 +244,74 @@ def record_checkin(
             if h > hours
         ]
         again = later[0] if later and later[0] > 48 else None
-    return CheckinResult(saved, session, hours, data["soreness"], flags, again, baseline)
+    return CheckinResult(saved, session, hours, data["soreness"], flags, again, baseline, corrected)
 
 
 # --- asking ---------------------------------------------------------------------------------
 
 
-def ask_answers(talk: Conversation) -> CheckinAnswers:
+def ask_answers(
+    talk: Conversation,
+    answers: dict[str, Any] | None = None,
+    *,
+    given: Mapping[str, bool | None] | None = None,
+) -> CheckinAnswers:
     """The follow-up questions, through *talk* as in a session: a wrong answer is asked
-    again, piped answers are echoed. The warning signs have no default: each needs y or n."""
-    return CheckinAnswers(
-        soreness=talk.ask_int(
-            f"Soreness of the treated area now ({SORENESS_ANCHORS})?", low=0, high=10
-        ),
-        bruising=talk.confirm("Bruising beyond redness (blue, purple or spreading)?"),
-        numbness=talk.confirm("Numbness or tingling?"),
-        swelling=talk.confirm("Swelling?"),
-        worse=talk.confirm("Is the soreness getting worse?"),
-        note=talk.ask_text("A note for your journal?"),
-    )
+    again, piped answers are echoed. The warning signs have no default: each needs y or n.
+    Each answer goes into *answers* as it is given (so an interruption keeps them); the
+    signs in *given* (options) are not asked again."""
+    answers = {} if answers is None else answers
+    fill_answers(talk, answers, given=given)
+    return CheckinAnswers.of(answers)
 
 
 def ask_and_record(
-    journal: Journal, item: DueCheckin, *, talk: Conversation, clock: Clock
+    journal: Journal,
+    item: DueCheckin,
+    *,
+    talk: Conversation,
+    clock: Clock,
+    answers: dict[str, Any] | None = None,
+    given: Mapping[str, bool | None] | None = None,
 ) -> CheckinResult:
     """Ask one follow-up's questions (refused first if it is not open yet), then record it
-    at the time the answers were given."""
+    at the time the answers were given.
+
+    Input that ends (Ctrl-D, a pipe: exit 2) or Ctrl-C (exit 130) keeps every answer given
+    so far once the soreness is known, with the holds its red flags place; the warning signs
+    not reached are recorded as not asked. The error then says what was kept."""
+    from iastm_coach.errors import Interrupted
+    from iastm_coach.session.conversation import EndOfInput
+
     follow_up_hours(item.session, item.hours, clock.now())  # refuse before asking
-    answers = ask_answers(talk)
-    return record_checkin(journal, item.session, answers, hours=item.hours, now=clock.now())
+    answers = {} if answers is None else answers
+    try:
+        asked = ask_answers(talk, answers, given=given)
+    except (KeyboardInterrupt, EndOfInput) as stopped:
+        if "soreness" not in answers:
+            raise
+        kept = record_checkin(
+            journal, item.session, CheckinAnswers.of(answers), hours=item.hours, now=clock.now()
+        )
+        hint = kept_hint(kept)
+        if isinstance(stopped, EndOfInput):
+            raise EndOfInput(stopped.message, hint=hint) from None
+        raise Interrupted("Interrupted.", hint=hint) from None
+    return record_checkin(journal, item.session, asked, hours=item.hours, now=clock.now())
+
+
+def kept_hint(result: CheckinResult) -> str:
+    """What an interrupted check-in kept: its answers, what was not asked, any hold."""
+    text = (
+        f"Kept the answers given so far: the {result.hours} h check-in for {result.place}, "
+        f"soreness {result.soreness}/10"
+    )
+    if result.not_asked:
+        text += f" ({', '.join(result.not_asked)} not asked, recorded as unknown)"
+    text += "."
+    if result.flags:
+        text += f" The {result.region} is on hold: {'; '.join(f.reason for f in result.flags)}."
+    return text
 
 
 def ask_follow_ups(
@@ -276,9 +344,11 @@ def ask_follow_ups(
             f"{plural(count, 'check-in')} answered before it "
             f"{'is' if count == 1 else 'are'} recorded. "
         )
+        partly = error.hint is not None and error.hint.startswith("Kept")
         raise EndOfInput(
             error.message,
             hint=(done if count else "")
+            + (f"{error.hint} " if partly else "")
             + "Run `iastm-coach checkin` in a terminal, pipe one answer per line, or give "
             "the answers as options: `iastm-coach checkin ID --soreness N`.",
         ) from None

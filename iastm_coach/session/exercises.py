@@ -49,23 +49,41 @@ def hold(seconds: int, *, clock: Clock, time_scale: float, talk: Conversation) -
     talk.show(line("  Release.", tone="good"))
 
 
-def describe(exercise: Exercise, talk: Conversation) -> None:
-    talk.show(line((exercise.name, "strong"), f" - {dose_text(exercise)}. ", exercise.cue))
+SET_KEYS = ("done", "skip", "quit")  # Enter = done; s = skip this exercise; q = stop
+KEYS_HINT = "Enter = done · s = skip this exercise · q = stop the exercises"
+
+
+class StopExercises(Exception):
+    """`q` at a set: no more exercises today (what was done is kept)."""
+
+
+def describe(exercise: Exercise, talk: Conversation, *, number: int = 0, of: int = 0) -> None:
+    """The exercise's screen: which one of how many, its dose and how to do it."""
+    counter = f"Exercise {number} of {of}: " if of else ""
+    talk.show(
+        line((counter + exercise.name, "strong"), f" - {dose_text(exercise)}. ", exercise.cue)
+    )
 
 
 def guide_exercise(
     exercise: Exercise, *, clock: Clock, time_scale: float, talk: Conversation
 ) -> ExerciseDone:
-    """One exercise, set by set; answering "no" at a set ends this exercise."""
+    """One exercise, one key per set: Enter (done, or start the hold), `s` skips the rest of
+    this exercise, `q` stops the exercises (StopExercises, after recording this one)."""
     done = 0
     for number in range(1, exercise.sets + 1):
         label = f"Set {number} of {exercise.sets}"
         if exercise.hold_s is not None:
-            if not talk.confirm(f"{label}: ready to hold for {exercise.hold_s} s?", default=True):
-                break
-            hold(exercise.hold_s, clock=clock, time_scale=time_scale, talk=talk)
-        elif not talk.confirm(f"{label}: {exercise.reps} reps. Done?", default=True):
+            question = f"{label}: Enter to start the {exercise.hold_s} s hold"
+        else:
+            question = f"{label}: {exercise.reps} reps, Enter when done"
+        key = talk.ask_choice(question, SET_KEYS, default="done")
+        if key != "done":
+            if key == "quit":
+                raise StopExercises(ExerciseDone(exercise.name, done, exercise.sets))
             break
+        if exercise.hold_s is not None:
+            hold(exercise.hold_s, clock=clock, time_scale=time_scale, talk=talk)
         done += 1
     return ExerciseDone(exercise.name, done, exercise.sets)
 
@@ -78,18 +96,27 @@ def guide_exercises(
     talk: Conversation,
     done: list[ExerciseDone] | None = None,
 ) -> list[ExerciseDone]:
-    """Offer each exercise in turn; skipped ones are recorded with 0 sets done.
+    """Each exercise on its own screen with a counter, one key per set (no "Do it now?"
+    first: `s` at its first set skips it). Skipped ones are recorded with 0 sets done;
+    after `q` the rest are recorded with 0 too.
 
     Results are appended to `done` as each exercise ends, so a caller that is
     interrupted still has the exercises finished before.
     """
     results: list[ExerciseDone] = [] if done is None else done
-    for exercise in exercises:
-        describe(exercise, talk)
-        if talk.confirm(f"Do '{exercise.name}' now?", default=True):
-            results.append(guide_exercise(exercise, clock=clock, time_scale=time_scale, talk=talk))
-        else:
+    talk.show(line(KEYS_HINT, tone="quiet"))
+    stopped = False
+    for number, exercise in enumerate(exercises, start=1):
+        if stopped:
             results.append(ExerciseDone(exercise.name, 0, exercise.sets))
+            continue
+        describe(exercise, talk, number=number, of=len(exercises))
+        try:
+            results.append(guide_exercise(exercise, clock=clock, time_scale=time_scale, talk=talk))
+        except StopExercises as stop:
+            (partial,) = stop.args
+            results.append(partial)
+            stopped = True
     return results
 
 

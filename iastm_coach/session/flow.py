@@ -209,7 +209,9 @@ def session_fields(
         ended=ended,
         planned_s=sum(step.planned_s for step in steps),
         actual_s=sum(step.actual_s for step in steps),
-        complete=result.ended_by == "finished" and all(step.status == "done" for step in steps),
+        # An area skipped or ended early with `n` is the person's choice, not an
+        # interruption: the session is complete; each area keeps its own status.
+        complete=result.ended_by == "finished",
         dose_percent=dose.percent,
         dose_reason=dose.reason,
         rest_override=gates.rest_override,
@@ -392,15 +394,19 @@ def treat(
     elif not answered:
         talk.show(line(STOPPED_EARLY_ADVICE, tone="caution"))
     if result.ended_by == "finished" and answered:
-        if not flags:
-            follow_up(loaded, outcome, deps, before=before, group=group)
-        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now()))
+        guided = None if flags else follow_up(loaded, outcome, deps, before=before, group=group)
+        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now(), guided))
         return outcome
     if answered and not flags:
         talk.show(line(STOPPED_REMINDER))  # stopped early: not "mild soreness is normal"
     if isinstance(cut_short, UsageError):
         raise cut_short
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
+    if result.ended_by == "finished":  # what the journal holds: strokes done, aftercare not
+        raise Interrupted(
+            f"stopped after the strokes; the session ({done} of strokes) is kept in your "
+            "journal as done, with the questions not answered left empty"
+        )
     raise Interrupted(
         f"the session ended early; {done} of strokes are kept in your journal, marked incomplete"
     )

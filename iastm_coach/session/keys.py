@@ -80,9 +80,11 @@ def is_windows(platform: str | None = None) -> bool:
     return (platform or sys.platform) == "win32"
 
 
-def open_keys(clock: Clock, *, interactive: bool) -> TerminalKeys | ConsoleKeys | NoKeys:
+def open_keys(
+    clock: Clock, *, interactive: bool, hide_cursor: bool = True
+) -> TerminalKeys | ConsoleKeys | NoKeys:
     """The key reader for this OS when *interactive* and standard input is a terminal,
-    else NoKeys.
+    else NoKeys. *hide_cursor* False writes no escape code (plain mode).
 
     Use as a context manager around `run_plan`, so the terminal is restored
     whatever happens.
@@ -95,4 +97,4 @@ def open_keys(clock: Clock, *, interactive: bool) -> TerminalKeys | ConsoleKeys 
         return ConsoleKeys(clock)
     from iastm_coach.session.keys_posix import TerminalKeys
 
-    return TerminalKeys()
+    return TerminalKeys(hide_cursor=hide_cursor)

@@ -17,6 +17,7 @@ from iastm_coach.journal import records
 from iastm_coach.journal.sessions import ProtocolStamp, new_group_id, session_fields
 from iastm_coach.safety.holds import active_holds, prepare_hold
 from iastm_coach.safety.redflags import aftercare_flags
+from iastm_coach.session.log_retry import earlier_log, unfinished_holds
 from iastm_coach.vocabulary import sides_for
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class LoggedSession:
     records: list[Record]
     flags: list[RedFlag]  # each one put the region on hold
     earlier_hold: Hold | None = field(default=None)  # the region was on hold already
+    already: bool = False  # the same log a moment ago: nothing new was written
 
 
 def parse_when(text: str, now: datetime) -> datetime:
@@ -94,41 +96,50 @@ def log_session(
     ended = started + timedelta(seconds=total_s)
     group = new_group_id(started)
     stamp = ProtocolStamp.of(loaded)
+    journal.check_writable(now)
     holds = active_holds(journal)  # a damaged journal stops here, before anything is written
+
+    def fields(side: str, overrides: list[dict[str, str]] | None) -> dict[str, object]:
+        return session_fields(
+            region=protocol.region,
+            side=side,
+            group=group,
+            source="log",
+            protocol=stamp,
+            started=started,
+            ended=ended,
+            planned_s=planned,
+            actual_s=total_s // len(sides),
+            soreness=request.soreness,
+            bruising=request.bruising,
+            numbness=request.numbness,
+            note=request.note,
+            overrides=overrides,
+            clock_set=clock_is_set(),
+        )
+
+    # A retry of the same log (after an error, or unsure it worked) writes nothing twice;
+    # checked before the hold it may have placed would refuse it.
+    again = earlier_log(journal, [fields(side, None) for side in sides], now=now)
+    if again:
+        return LoggedSession(protocol.region, sides, started, total_s, again, [], already=True)
+    # A log killed halfway through its write left its holds (written first) without its
+    # session: this run finishes it, not refused for the hold it placed itself.
+    unfinished = unfinished_holds(journal, protocol.region, now=now)
     overrides = hold_overrides(
         journal,
         protocol.region,
         request.started,
         override=request.override_hold,
-        now_held=holds.get(protocol.region),
+        now_held=None if unfinished else holds.get(protocol.region),
     )
     saved = [
-        journal.prepare(
-            records.SESSION,
-            session_fields(
-                region=protocol.region,
-                side=side,
-                group=group,
-                source="log",
-                protocol=stamp,
-                started=started,
-                ended=ended,
-                planned_s=planned,
-                actual_s=total_s // len(sides),
-                soreness=request.soreness,
-                bruising=request.bruising,
-                numbness=request.numbness,
-                note=request.note,
-                overrides=overrides or None,
-                clock_set=clock_is_set(),
-            ),
-            at=now,
-        )
-        for side in sides
+        journal.prepare(records.SESSION, fields(side, overrides or None), at=now) for side in sides
     ]
     flags = aftercare_flags(
         soreness=request.soreness, bruising=request.bruising, numbness=request.numbness
     )
+    placed = {hold.data.get("rule") for hold in unfinished}
     new_holds = [
         prepare_hold(
             journal,
@@ -139,6 +150,7 @@ def log_session(
             side=str(saved[0].data["side"]),  # not written yet: it cannot be looked up
         )
         for flag in flags
+        if flag.rule not in placed
     ]
     journal.append_all([*new_holds, *saved])  # one write: no session without its holds
     earlier = holds.get(protocol.region)

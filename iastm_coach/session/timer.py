@@ -589,7 +589,10 @@ class _Run:
                 if next_tick <= now:
                     next_tick = now + self.tick_s
                 # Drawing takes time: wait from when it finished, not from before it.
-                now = self.clock.monotonic()
+                drawn = self.clock.monotonic()
+                # Stopped (Ctrl-Z) while drawing the live screen: not treatment time either.
+                self._absorb_stall(drawn - now)
+                now = drawn
             wait = next_tick - now
             if self.pause_start is None:
                 wait = min(wait, self._deadline() - now)
@@ -599,14 +602,18 @@ class _Run:
             wait = max(0.0, wait)
             key = self.keys.wait_key(wait)
             after = self.clock.monotonic()
-            overrun = after - (now + wait)
-            if self.pause_start is None and overrun > self.stall_s:
-                self.shift += overrun
-                self.paused_total += overrun
+            self._absorb_stall(after - (now + wait))
             if key is not None:
                 done = self._handle(key.lower(), after)
                 if done is not None:
                     return done
+
+    def _absorb_stall(self, overrun: float) -> None:
+        """Real seconds the program lost (stopped with Ctrl-Z, a hung machine) beyond
+        *stall_s* count as a pause: deadlines move, no area is ticked off unseen."""
+        if self.pause_start is None and overrun > self.stall_s:
+            self.shift += overrun
+            self.paused_total += overrun
 
     def _check(self, done: Step) -> None:
         """The area-break check, with the clock paused while it is answered."""

@@ -15,6 +15,7 @@ from iastm_coach.errors import UsageError
 from iastm_coach.safe_text import NOTE_MAX, note_too_long
 from iastm_coach.session.conversation import INVALID, NO, PIPED_TRIES, YES, EndOfInput, Invalid
 from iastm_coach.session.shown import Shown
+from iastm_coach.typed import read_typed, repair
 from iastm_coach.views.shown import render
 from iastm_coach.views.ui import is_plain, literal
 
@@ -27,6 +28,7 @@ class LineConversation:
     def __init__(self, console: Console, stdin: IO[str]) -> None:
         self.console = console
         self.stdin = stdin
+        read_typed(stdin)  # a Latin-1 "é" is a letter, not a crash that loses the answers
         try:
             self.interactive = stdin.isatty()
         except (AttributeError, ValueError):
@@ -37,11 +39,15 @@ class LineConversation:
         for item in items:
             self.console.print(render(item, plain=plain))
 
-    def _ask(self, question: str, suffix: str) -> str:
+    def _ask(self, question: str, suffix: str, *, optional: bool = False) -> str:
+        """One answer. Input that ends (Ctrl-D, the end of a pipe) skips an *optional*
+        question, as Enter does, the same at every one; anywhere else it is EndOfInput."""
         self.console.print(literal(question, "bold") + Text(f" {suffix}".rstrip()), end=" ")
-        line = self.stdin.readline()
+        line = repair(self.stdin.readline())
         if not line:
             self.console.print()
+            if optional:
+                return ""
             raise EndOfInput(
                 f"the input ended before this was answered: {question}",
                 hint="Run the session in a terminal, or pipe one answer per line.",
@@ -52,7 +58,13 @@ class LineConversation:
         return line.strip()
 
     def _ask_until(
-        self, question: str, suffix: str, parse: Callable[[str], T | Invalid], problem: str
+        self,
+        question: str,
+        suffix: str,
+        parse: Callable[[str], T | Invalid],
+        problem: str,
+        *,
+        optional: bool = False,
     ) -> T:
         """Ask until `parse` accepts the answer.
 
@@ -61,7 +73,7 @@ class LineConversation:
         """
         tries = 0
         while True:
-            value = parse(self._ask(question, suffix))
+            value = parse(self._ask(question, suffix, optional=optional))
             if not isinstance(value, Invalid):
                 return value
             tries += 1
@@ -102,7 +114,7 @@ class LineConversation:
             return value if low <= value <= high else INVALID
 
         problem = f"Please type a number from {low:g} to {high:g}, or press Enter."
-        return self._ask_until(question, "(Enter to skip)", parse, problem)
+        return self._ask_until(question, "(Enter to skip)", parse, problem, optional=True)
 
     def ask_choice(
         self, question: str, choices: Sequence[str], *, default: str | None = None
@@ -123,7 +135,7 @@ class LineConversation:
         """A free-text answer (a note) of at most `NOTE_MAX` characters: asked again at a
         terminal; from a pipe, the first `NOTE_MAX` are kept and the person is told."""
         while True:
-            answer = self._ask(question, "(Enter to skip)")
+            answer = self._ask(question, "(Enter to skip)", optional=True)
             problem = note_too_long(answer)
             if problem is None:
                 return answer

@@ -81,7 +81,8 @@ def show_history(
 
     *page*: through the pager when standard output is a terminal. Holds placed
     since the oldest session shown are listed after the table (every hold with
-    *last* None and no *since*); a note says when older ones may exist.
+    *last* None and no *since*); holds still in force from before them follow,
+    introduced as such, only when there are some.
     """
     # The table shows no outcome measures: only JSON rows carry them.
     stream = HistoryStream(journal, region=region, since=since, measures=as_json)
@@ -114,17 +115,26 @@ def show_history(
             out.write(holds_lines(active, width))
         older_may_exist = last is not None and shown.count >= last
         if shown.count and (older_may_exist or since is not None):
-            oldest = shown.oldest_started
-            out.write(
-                wrap(
-                    ours(
-                        f"Holds placed before {oldest.astimezone():%Y-%m-%d} are not shown "
-                        "here; `iastm-coach hold list` shows every hold.",
-                        "dim",
-                    ),
-                    width,
+            # Older sessions exist or may: a hold placed before them is not folded in
+            # above. Say so only when there is one (every hold is read only here).
+            from iastm_coach.safety.holds import hold_state
+
+            older = {
+                r: h
+                for r, h in hold_state(journal).active.items()
+                if r not in active and (region is None or r == region)
+            }
+            if older:
+                oldest = shown.oldest_started
+                out.write(
+                    wrap(
+                        ours(
+                            f"Placed before {oldest.astimezone():%Y-%m-%d}, still in force:", "dim"
+                        ),
+                        width,
+                    )
                 )
-            )
+                out.write(holds_lines(older, width))
         reminder = checkin_reminder(journal, now)
         if reminder:
             out.write(wrap(literal(reminder, "dim"), width))

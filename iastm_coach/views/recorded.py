@@ -23,6 +23,17 @@ def checkin_recorded(result: CheckinResult) -> list[RenderableType]:
             f"soreness {result.soreness}/10."
         )
     ]
+    before = result.corrected
+    if before is not None:
+        shown.append(
+            literal(
+                f"It corrects the answer given {before.at.astimezone():%a %H:%M} (soreness "
+                f"{before.data.get('soreness')}/10), which stays in the journal; the newest "
+                "answer counts."
+            )
+        )
+    if result.not_asked:
+        shown.append(literal(f"Not asked (recorded as unknown): {', '.join(result.not_asked)}."))
     if result.flags:
         shown.append(red_flag_panel(result.flags, result.region))
     elif result.asked_again_at is not None:
@@ -45,6 +56,13 @@ def session_logged(logged: LoggedSession) -> list[RenderableType]:
     from iastm_coach.vocabulary import NO_SIDE, place_label, places_label
 
     label = places_label(logged.region, logged.sides)
+    if logged.already:
+        return [
+            literal(
+                f"Already logged (ids ending {', '.join(r.id[-6:] for r in logged.records)}): "
+                "the same session a moment ago; nothing new was written."
+            )
+        ]
     shown: list[RenderableType] = [
         literal(
             f"Logged {label}: {logged.started.astimezone():%a %Y-%m-%d %H:%M}, "

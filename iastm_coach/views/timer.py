@@ -10,6 +10,7 @@ they stay readable without colour.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import IO
 
@@ -236,8 +237,97 @@ def render_state(
     return Panel(Group(*parts), title="iastm-coach · timed strokes", padding=(0, 1))
 
 
-def footer() -> Text:
-    return Text(KEY_FOOTER, style="dim", justify="center")
+# Below this size the full panel would be cut at the bottom, danger zones first.
+FULL_MIN_WIDTH = 70
+FULL_MIN_HEIGHT = 30
+
+
+def compact_state(
+    state: TimerState,
+    *,
+    width: int,
+    height: int,
+    asking_quit: bool = False,
+    checking: bool = False,
+) -> Group:
+    """The picture for a small terminal (60x20, 40x15): no box, most urgent first, and the
+    danger zones right after the countdown so they are never the part that is cut. What
+    does not fit is named on the last line instead of vanishing."""
+    step = state.step
+    must: list[RenderableType] = []
+    if state.phase == "transition":
+        must.append(Text(f"Next area in {format_clock(state.remaining_s)}", style="bold yellow"))
+    must.append(Text.assemble((step_heading(step), "dim"), ": ", literal(step.area.name, "bold")))
+    banner = _banner(state, asking_quit, checking)
+    if banner is not None:
+        must.append(banner)
+    if state.phase == "area":
+        must.append(
+            Text(
+                f"{format_clock(state.remaining_s)} left · stroke {state.strokes + 1}, one "
+                f"every {step.area.cadence_s:g} s · session "
+                f"{format_clock(state.session_remaining_s)} left"
+            )
+        )
+    for place in step.area.avoid:
+        must.append(Text.assemble(("AVOID ", "bold red"), literal(place, "red")))
+    area = step.area
+    must.append(
+        Text.assemble(
+            literal(area.stroke, "bold"),
+            f", {area.angle_deg}°, ",
+            literal(area.pressure, "bold"),
+            " pressure",
+        )
+    )
+    optional: list[tuple[str, RenderableType]] = [
+        ("direction", Text.assemble(("Direction ", "dim"), literal(area.direction))),
+        *[("cues", Text.assemble(("· ", "dim"), literal(cue))) for cue in area.cues],
+    ]
+    nxt = state.next_step
+    if nxt is not None:
+        optional.append(
+            (
+                "next area",
+                Text.assemble(("Next: ", "dim"), step_heading(nxt), ": ", literal(nxt.area.name)),
+            )
+        )
+    measure = Console(width=max(width, 10), file=io.StringIO(), color_system=None)
+
+    def lines(item: RenderableType) -> int:
+        return len(measure.render_lines(item, measure.options, pad=False))
+
+    used = sum(lines(item) for item in must)
+    fitted: list[tuple[str, RenderableType, int]] = []
+    for name, item in optional:
+        size = lines(item)
+        if used + size > height:
+            break
+        fitted.append((name, item, size))
+        used += size
+    hidden = [name for name, _ in optional[len(fitted) :]]
+
+    def note() -> Text:
+        names = ", ".join(dict.fromkeys(hidden))  # "cues" once, however many
+        return Text(f"Not shown on this small window: {names}.", style="dim")
+
+    while hidden and fitted and used + lines(note()) > height:  # room for saying so
+        name, _, size = fitted.pop()
+        hidden.insert(0, name)
+        used -= size
+    shown = must + [item for _, item, _ in fitted]
+    if hidden:
+        shown.append(note())
+    return Group(*shown)
+
+
+SHORT_FOOTER = "space pause · n next · q quit · ? help"
+
+
+def footer(width: int | None = None) -> Text:
+    """The keys line; the short wording on a terminal too narrow for the long one."""
+    narrow = width is not None and width < len(KEY_FOOTER) + 2
+    return Text(SHORT_FOOTER if narrow else KEY_FOOTER, style="dim", justify="center")
 
 
 class LiveTimerView:
@@ -267,11 +357,21 @@ class LiveTimerView:
         """The current picture; on the full screen the key footer stays at the bottom."""
         if self._state is None:
             return Text("")
-        body = render_state(self._state, asking_quit=self._asking_quit, checking=self._checking)
+        width, height = self.console.size
+        if self.screen and (width < FULL_MIN_WIDTH or height < FULL_MIN_HEIGHT):
+            body: RenderableType = compact_state(
+                self._state,
+                width=width,
+                height=height - 1,
+                asking_quit=self._asking_quit,
+                checking=self._checking,
+            )
+        else:
+            body = render_state(self._state, asking_quit=self._asking_quit, checking=self._checking)
         if not self.screen:
             return Group(body, footer())
         layout = Layout()
-        layout.split_column(Layout(body, name="body"), Layout(footer(), name="footer", size=1))
+        layout.split_column(Layout(body, name="body"), Layout(footer(width), name="footer", size=1))
         return layout
 
     def _show(self, state: TimerState | None = None) -> None:
@@ -322,7 +422,10 @@ class LiveTimerView:
 class PlainTimerView:
     """Timestamped lines, no cursor movement: for pipes, NO_COLOR and --plain."""
 
-    def __init__(self, out: Console | IO[str], clock: Clock, *, bell: bool = False) -> None:
+    def __init__(
+        self, out: Console | IO[str], clock: Clock, *, bell: bool = False, keys: bool = False
+    ) -> None:
+        self.keys = keys  # the keys work (a terminal at the input): say which
         if isinstance(out, Console):
             self.console = out
         else:
@@ -340,6 +443,8 @@ class PlainTimerView:
     def start(self, plan: Sequence[Step]) -> None:
         total = sum(step.planned_s for step in plan)
         self._line(f"Timed strokes: {len(plan)} areas, {format_clock(total)} in all.")
+        if self.keys:
+            self._line(f"Keys: {KEY_FOOTER}.", stamp=False)
 
     def step_started(self, state: TimerState) -> None:
         step = state.step
@@ -422,8 +527,11 @@ class PlainTimerView:
         self._line(summary_line(result))
 
 
-def make_timer_view(console: Console, *, plain: bool, bell: bool, clock: Clock) -> TimerView:
-    """The Live view on a capable terminal; plain lines when asked or when output is not one."""
+def make_timer_view(
+    console: Console, *, plain: bool, bell: bool, clock: Clock, keys: bool = False
+) -> TimerView:
+    """The Live view on a capable terminal; plain lines when asked or when output is not one
+    (*keys*: the timer's keys work, so the plain lines name them)."""
     if plain or not console.is_terminal or console.is_dumb_terminal or console.no_color:
-        return PlainTimerView(console, clock, bell=bell)
+        return PlainTimerView(console, clock, bell=bell, keys=keys)
     return LiveTimerView(console, bell=bell)

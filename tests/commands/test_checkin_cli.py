@@ -222,14 +222,19 @@ def test_interactive_like_the_session(isolated_home: Path) -> None:
 @pytest.mark.parametrize("answers", ["", "3\nn\n"])
 def test_input_ends_is_a_usage_error(isolated_home: Path, answers: str) -> None:
     """Input that ends before every question is answered: exit 2 (not 1, not 'Aborted!'),
-    saying which question; nothing half-answered is recorded."""
+    saying which question; what was answered is kept, the rest recorded as not asked."""
     logged(isolated_home, 26)
     code, out, err = run("checkin", input=answers)
     assert code == 2, out + err
     assert "Aborted" not in out + err
     assert "the input ended before this was answered" in err
     assert "--soreness N" in err
-    assert checkins(isolated_home) == []
+    kept = [
+        (r.data["soreness"], r.data.get("bruising"), r.data.get("not_asked"))
+        for r in checkins(isolated_home)
+    ]
+    assert kept == ([] if not answers else [(3, False, ["numbness", "swelling", "worse"])])
+    assert ("Kept the answers given so far" in err) == bool(answers)
 
 
 def test_input_ends_after_one_of_two(isolated_home: Path) -> None:
@@ -302,3 +307,11 @@ def test_ctrl_c_in_a_terminal(isolated_home: Path) -> None:
     assert child.exitstatus == 130, child.before
     assert "Aborted" not in (child.before or "")
     assert checkins(isolated_home) == []
+
+
+def test_checkin_on_a_new_journal_says_what_to_do_first(isolated_home: Path) -> None:
+    """Nothing recorded yet: one short line pointing to the first session."""
+    code, out, _ = run("checkin")
+    assert code == 0 and "Nothing to check in yet" in out and "iastm-coach session" in out
+    logged(isolated_home, 2)
+    assert "No check-ins are due" in run("checkin")[1]

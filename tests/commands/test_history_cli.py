@@ -11,7 +11,7 @@ import pytest
 
 from iastm_coach.history.queries import ROW_FIELDS
 from iastm_coach.journal.store import Journal
-from tests.cli import NOW, ago, invoke, run
+from tests.cli import NOW, ago, run
 
 
 def journal(home: Path) -> Journal:
@@ -209,10 +209,20 @@ def test_trend_chart_and_summary(isolated_home: Path) -> None:
 
 
 def test_trend_empty_and_bad_weeks(isolated_home: Path) -> None:
-    """No sessions: says so. --weeks out of range: exit 2."""
+    """A new journal: two lines saying what to do, no empty weeks. --weeks out of range: exit 2."""
     code, out, _ = run("trend")
-    assert code == 0 and "No sessions in the last 12 weeks." in out
+    assert code == 0 and "No sessions yet" in out and "iastm-coach session REGION" in out
+    assert "0\n" not in out and len(out.strip().splitlines()) <= 3
     assert run("trend", "--weeks", "0")[0] == 2
+
+
+def test_trend_of_a_first_week_lists_no_weeks_before_it(isolated_home: Path) -> None:
+    """The first session was today: the weekly counts start this week, not 11 weeks back."""
+    assert run("log", "calf", "--soreness", "2")[0] == 0
+    code, out, _ = run("trend")
+    assert code == 0
+    weeks = re.findall(r"^  \d{4}-\d{2}-\d{2}  ", out, flags=re.MULTILINE)
+    assert len(weeks) == 1, out
 
 
 # --- exercises and outcome measures ---------------------------------------------------------------
@@ -437,19 +447,6 @@ def test_hold_list_json(isolated_home: Path) -> None:
     assert journal(isolated_home).get(hold["record_id"]) is not None
 
 
-def test_history_says_when_older_holds_are_not_shown(isolated_home: Path) -> None:
-    """With older sessions left out, history points to `hold list` for every hold."""
-    for days in (3, 1):
-        when = (NOW - timedelta(days=days)).isoformat()
-        result = invoke("log", "neck", "--soreness", "2", "--when", when)
-        assert result.exit_code == 0, result.stderr
-    result = invoke("history", "--last", "1")
-    assert result.exit_code == 0
-    assert "hold list" in result.stdout and "not shown here" in result.stdout
-    result = invoke("history", "--last", "5")
-    assert "not shown here" not in result.stdout
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -467,3 +464,22 @@ def test_a_note_longer_than_the_cap_is_refused_before_anything_is_written(
     assert "Notes are kept to 2,000 characters; this one has 2,001" in " ".join(err.split())
     assert journal(isolated_home).recent() == []
     assert run("log", "calf", "--soreness", "2", "--note", "n" * 2_000)[0] == 0
+
+
+def test_the_older_holds_footer_appears_only_when_there_are_some(isolated_home: Path) -> None:
+    """`history --last 1` with no hold anywhere: no footer about older holds. With a hold
+    placed before the session shown: that hold itself is shown under the table."""
+
+    def on(day: int, *args: str) -> tuple[int, str, str]:
+        return run(*args, at=NOW + timedelta(days=day))
+
+    assert on(2, "log", "neck", "--soreness", "2")[0] == 0
+    assert on(4, "log", "neck", "--soreness", "3")[0] == 0
+    code, out, _ = on(5, "history", "--last", "1")
+    assert code == 0 and "still in force" not in out and "not shown" not in out
+    assert on(5, "log", "calf", "--soreness", "8", "--side", "left")[0] == 0
+    assert on(7, "log", "neck", "--soreness", "2")[0] == 0
+    code, out, _ = on(8, "history", "neck", "--last", "1")
+    assert code == 0 and "still in force" not in out  # the calf's hold is not the neck's
+    code, out, _ = on(8, "history", "--last", "1")
+    assert code == 0 and "still in force" in out and "calf" in out.split("still in force")[1]

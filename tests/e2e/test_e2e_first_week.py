@@ -9,6 +9,8 @@ report for the physio, parsed back.
 
 from __future__ import annotations
 
+import os
+import shlex
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -149,3 +151,108 @@ def test_first_week(tmp_path: Path) -> None:
     assert [s.data["outcome"] for s in screenings] == ["cleared", "cleared"]
     assert len(screenings[-1].data["first_use"]) == 3 and "age_band" in screenings[-1].data
     assert screenings[0].data["first_use"] == {"smooth-tool": True}, "the edge, every session"
+
+
+# --- the same week with the mistakes people make (issue 12) -----------------------------------
+
+
+def answer_until_ready(child: pexpect.spawn) -> int:
+    """Answer every question before the strokes ('no', soreness 1, first-use 'yes');
+    return how many were asked."""
+    asked = 0
+    prompts = [
+        r"\[y/n\]",
+        r"\[y/N\]",
+        r"\[0-10\]",
+        r"\[0-120\]",
+        r"note for your journal\?.*\)",
+        "Press Enter when you",
+    ]
+    while (index := child.expect(prompts)) < len(prompts) - 1:
+        asked += 1
+        first_use = any(word in child.before for word in ("smooth", "shown you", "assessed"))
+        # yes to the first-use questions, no to anything else; soreness 1; age 40; no note
+        child.sendline(["y" if first_use else "n", "n", "1", "40", ""][index])
+    child.sendline("")
+    child.expect(r"before you start.*\[y/N\]")
+    child.sendline("n")
+    return asked + 2
+
+
+def type_bytes(child: pexpect.spawn, data: bytes) -> None:
+    """Type raw bytes, as a terminal set to Latin-1 sends them ('é' is the byte 0xE9)."""
+    os.write(child.child_fd, data)
+
+
+def test_first_week_with_everyday_mistakes(tmp_path: Path) -> None:
+    """Monday: an area skipped with `n` and a note typed in a Latin-1 terminal. Tuesday: Ctrl-D
+    halfway through the check-in, then the follow-up answered again under LC_ALL=C. Thursday:
+    the session piped through `tee`, stopped with Ctrl-C. Every answer is in the journal."""
+    home = tmp_path / "home"
+    journal = Journal(home / "journal")
+
+    child = run(home, MONDAY, "session", "calf", "--side", "left", "--no-bell")
+    answer_until_ready(child)
+    child.expect("Inner calf")
+    child.send("n")  # next area, at once
+    while child.expect(["Discomfort now", "Timed strokes finished"]) == 0:
+        child.send("\r")  # the area-break check: fine
+    child.expect(r"Soreness now.*\[0-10\]")
+    child.sendline("2")
+    while child.expect([r"\[y/n\]", "A note for your journal"]) == 0:
+        child.sendline("n")  # the warning signs: none
+    type_bytes(child, b"caf\xe9 au lait avant\r")
+    child.expect(r"with a guide\? \[Y/n\]")
+    child.sendline("n")
+    child.expect("Session done")
+    assert finish(child) == 0
+    (monday,) = journal.recent(kinds={"session"})
+    assert monday.data["complete"] is True and monday.data["note"] == "café au lait avant"
+    assert monday.data["areas"][0]["status"] in ("skipped", "partial")
+
+    child = run(home, TUESDAY, "checkin")
+    child.expect(r"Soreness.*\[0-10\]")
+    child.sendline("2")
+    for _ in range(2):
+        child.expect(r"\[y/n\]")
+        child.sendline("n")
+    child.expect(r"Swelling\? \[y/n\]")
+    child.sendeof()  # Ctrl-D
+    child.expect("Kept the answers given so far")
+    assert finish(child) == 2
+    (first,) = journal.recent(kinds={"checkin"})
+    assert first.data["soreness"] == 2 and first.data["not_asked"] == ["swelling", "worse"]
+
+    later = "2026-03-03T19:30:00+01:00"
+    env = terminal_env(IASTM_COACH_HOME=str(home), IASTM_COACH_NOW=later, LC_ALL="C")
+    child = spawn(PROGRAM, ["checkin", monday.id[-6:], "--hours", "24"], env=env)
+    child.expect(r"\[0-10\]")
+    child.sendline("3")
+    for _ in range(4):
+        child.expect(r"\[y/n\]")
+        child.sendline("n")
+    child.expect("note")
+    type_bytes(child, b"tr\xe8s raide\r")
+    child.expect("It corrects the answer given")
+    assert finish(child) == 0
+    newest = max(journal.recent(kinds={"checkin"}), key=lambda r: r.seq)
+    assert newest.data["corrects"] == first.id and newest.data["note"] == "très raide"
+    assert len(journal.recent(kinds={"checkin"})) == 2
+
+    log = tmp_path / "session.log"
+    pipeline = (
+        f"trap : INT; {shlex.quote(PROGRAM)} session calf --side left --no-bell "
+        f"| tee {shlex.quote(str(log))}; echo session-exit=${{PIPESTATUS[0]}}"
+    )
+    env = terminal_env(
+        IASTM_COACH_HOME=str(home), IASTM_COACH_NOW=THURSDAY, IASTM_COACH_TIME_SCALE="0.02"
+    )
+    child = spawn("bash", ["-c", pipeline], env=env)
+    answer_until_ready(child)
+    child.expect("Area 1/3")
+    child.sendintr()  # Ctrl-C: tee dies with it, and the pipe closes
+    child.expect(r"session-exit=(\d+)")
+    assert child.match.group(1) == "130"
+    finish(child)
+    thursday = max(journal.recent(kinds={"session"}), key=lambda r: r.seq)
+    assert thursday.id != monday.id and thursday.data["complete"] is False

@@ -125,15 +125,15 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
     child.expect(r"Change: left \+2 cm, right \+0.5 cm")
     child.expect("with a guide")
     child.sendline("y")
-    child.expect("Wall calf stretch, knee straight' now")
-    child.sendline("y")
+    child.expect("Exercise 1 of 3: .*Wall calf stretch, knee straight")
     for _ in range(3):
-        child.expect("ready to hold for 30 s")
-        child.sendline("")
+        child.expect("Enter to start the 30 s hold")
+        child.sendline("")  # one key per set
         child.expect("Release")
-    for _ in range(2):
-        child.expect("now")
-        child.sendline("n")
+    child.expect("Exercise 2 of 3")
+    child.expect("Set 1 of 3")
+    child.sendline("q")  # stop the exercises
+    child.expect(r"Exercises: 3 of 9 sets done\.")
     child.expect("checkin")
     child.expect(pexpect.EOF)
     child.close()
@@ -185,3 +185,41 @@ def test_ctrl_c_in_live_view_restores_terminal(tmp_path: Path) -> None:
     assert " icanon" in child.before and " echo" in child.before
     (record,) = journal_sessions(home)
     assert record["complete"] is False and record["soreness"] == -1
+
+
+@pytest.mark.parametrize("how", ["--plain", "| cat"])
+def test_plain_mode_at_a_terminal_keeps_the_keys_and_leaks_none(tmp_path: Path, how: str) -> None:
+    """Plain lines (for a screen reader, or output through `cat`) with a person at the
+    keyboard: the keys are named, `n` moves on, and keys typed during the strokes ('x',
+    'zz') never end up in the soreness answer."""
+    home = tmp_path / "home"
+    args = "session calf --side left --no-bell"
+    if how == "--plain":
+        child = spawn(PROGRAM, [*args.split(), "--plain"], home, "0.01")
+    else:
+        child = spawn("/bin/sh", ["-c", f"{PROGRAM} {args} | cat"], home, "0.01")
+    answer_checklist(child)
+    start_without_measuring(child)
+    child.expect("Keys: space pause")
+    child.expect("Area 1/3")
+    child.send("x")
+    child.send("n")
+    child.expect(r"Area (ended early|skipped)")
+    child.send("zz")  # not a key the timer or the area check knows
+    while child.expect([r"Discomfort now\?", r"Soreness now.*\[0-10\]"]) == 0:
+        child.send("\r")  # the area-break check: one key, Enter = fine
+    child.sendline("2")
+    while child.expect([r"\[y/n\]", r"note for your journal"]) == 0:
+        assert "Please type a whole number" not in child.before
+        child.sendline("n")  # the warning signs: none
+    child.sendline("")
+    child.expect(r"with a guide\? \[Y/n\]")
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    (session,) = journal_sessions(home)
+    assert session["soreness"] == 2 and session["complete"] is True
+    areas = session["areas"]
+    assert isinstance(areas, list) and areas[0]["status"] in ("skipped", "partial")
+    assert "\x1b[?25l" not in child.before  # plain: no cursor codes

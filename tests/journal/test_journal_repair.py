@@ -250,3 +250,29 @@ def test_records_after_damage_are_not_lost_by_later_appends(journal: Journal) ->
         Journal(journal.directory).recent()
     journal.repair(now=NOW)
     assert ids(journal)[1:] == [r.id for r in later]
+
+
+def test_a_full_disk_during_repair_leaves_the_file_unchanged_and_no_side_file(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC while repair writes: exit 4 saying the file is unchanged; no empty side file."""
+    import errno
+    import os
+
+    fill(journal, 2)
+    (month,) = journal.month_files()
+    month.write_bytes(month.read_bytes() + b'\n[[session]]\nid = "broken\n')
+    before = month.read_bytes()
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(DataFileError) as caught:
+        Journal(journal.directory).repair()
+    monkeypatch.undo()
+    assert "unchanged" in caught.value.message and "disk space" in str(caught.value.hint)
+    assert month.read_bytes() == before
+    assert sorted(p.name for p in month.parent.iterdir() if not p.name.startswith(".")) == [
+        month.name
+    ]

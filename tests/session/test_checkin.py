@@ -162,7 +162,8 @@ def test_each_answered_follow_up_is_recorded_at_the_time_it_was_answered(
 
 
 def test_answers_that_stop_keep_what_was_answered_and_say_so(journal: Journal) -> None:
-    """Input ends during the second follow-up: the first is kept, the hint counts it."""
+    """Input ends during the second follow-up: the first is kept, the hint counts it, and
+    the second keeps what was answered (soreness 2, no bruising; the rest not asked)."""
     add_session(journal, side="left", started=T0)
     add_session(journal, side="right", started=T0)
     clock = FakeClock(T0 + timedelta(hours=26))
@@ -178,8 +179,11 @@ def test_answers_that_stop_keep_what_was_answered_and_say_so(journal: Journal) -
             recorded=recorded.append,
         )
     assert "1 check-in answered before it is recorded." in (stopped.value.hint or "")
+    assert "Kept the answers given so far" in (stopped.value.hint or "")
     assert [r.soreness for r in recorded] == [3]
-    assert len(journal.recent(kinds={"checkin"})) == 1
+    second = max(journal.recent(kinds={"checkin"}), key=lambda r: r.seq)
+    assert (second.data["soreness"], second.data["bruising"]) == (2, False)
+    assert second.data["not_asked"] == ["numbness", "swelling", "worse"]
 
 
 def test_a_follow_up_not_open_yet_is_refused_before_any_question(journal: Journal) -> None:

@@ -1,7 +1,9 @@
-"""Guided exercises: set counters, timed holds on the injected clock, skips."""
+"""Guided exercises: one screen per exercise with a counter, one key per set (Enter done,
+s skip, q stop), timed holds on the injected clock."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from iastm_coach.journal import records
@@ -18,7 +20,7 @@ REPS = Exercise(name="Calf raises", sets=2, reps=12, cue="Slowly")
 def test_hold_sets_run_on_the_clock_without_sleeping() -> None:
     """Three 30 s holds take 90 s of fake time, announced every 10 s."""
     clock = FakeClock()
-    talk = ScriptedTalk([("now", True), ("ready", True)])
+    talk = ScriptedTalk()  # Enter at every set
     (done,) = guide_exercises([HOLD], clock=clock, time_scale=1.0, talk=talk)
     assert (done.sets_done, done.sets_planned) == (3, 3)
     assert 90 <= clock.elapsed < 91
@@ -28,18 +30,40 @@ def test_hold_sets_run_on_the_clock_without_sleeping() -> None:
 def test_time_scale_shortens_holds() -> None:
     """IASTM_COACH_TIME_SCALE applies to holds as to strokes."""
     clock = FakeClock()
-    guide_exercises(
-        [HOLD], clock=clock, time_scale=0.01, talk=ScriptedTalk([("now", True), ("ready", True)])
-    )
+    guide_exercises([HOLD], clock=clock, time_scale=0.01, talk=ScriptedTalk())
     assert clock.elapsed < 1
 
 
-def test_reps_count_sets_and_stop_when_declined() -> None:
-    """Answering no at set 2 records one set done; a skipped exercise records zero."""
-    talk = ScriptedTalk([("Do 'Calf raises'", True), ("Set 1", True), ("Set 2", False)])
-    raises, stretch = guide_exercises([REPS, HOLD], clock=FakeClock(), time_scale=1, talk=talk)
+def test_one_key_per_set_skip_and_stop() -> None:
+    """Enter at set 1, `s` at set 2 skips the rest of the raises; `q` at the stretch's
+    first set stops: 1 and 0 sets recorded, and the one after is recorded with 0."""
+    talk = ScriptedTalk([("Set 2 of 2", "skip"), ("hold", "quit")])
+    raises, stretch, again = guide_exercises(
+        [REPS, HOLD, REPS], clock=FakeClock(), time_scale=1, talk=talk
+    )
     assert (raises.sets_done, raises.sets_planned) == (1, 2)
     assert (stretch.sets_done, stretch.sets_planned) == (0, 3)
+    assert (again.sets_done, again.sets_planned) == (0, 2)
+    assert "Exercise 1 of 3: Calf raises" in talk.transcript
+    assert "Exercise 2 of 3: Calf stretch" in talk.transcript
+    assert "Exercise 3 of 3" not in talk.transcript  # stopped: not shown
+    assert len(talk.asked) == 3  # one question per set reached, none to confirm each one
+
+
+def test_the_calf_guide_asks_one_key_per_set_and_does_not_list_them_again(
+    tmp_path: Path,
+) -> None:
+    """The calf's three exercises of three sets: 1 question to start, then 9 set keys (all
+    Enter) instead of 13 yes/no confirmations; the closing screen counts the sets instead
+    of printing the list again."""
+    talk = ScriptedTalk([*MILD, ("with a guide", True)])
+    deps = make_deps(tmp_path, talk)
+    session(deps, side="left")
+    guide = talk.asked[talk.asked.index(next(q for q in talk.asked if "with a guide" in q)) :]
+    assert len(guide) == 1 + 9
+    assert all(q.startswith("Set ") for q in guide[1:])
+    assert "Exercises: 9 of 9 sets done." in talk.transcript
+    assert "to keep doing as your physio advises" not in talk.transcript
 
 
 def test_session_records_exercises_and_measurements(tmp_path: Path) -> None:
@@ -51,9 +75,6 @@ def test_session_records_exercises_and_measurements(tmp_path: Path) -> None:
             ("before the strokes", 9.0),
             ("after the strokes", 10.0),
             ("with a guide", True),
-            ("now?", True),
-            ("ready", True),
-            ("Done?", True),
         ]
     )
     deps = make_deps(tmp_path, talk)
@@ -82,6 +103,26 @@ def test_red_flag_skips_exercises(tmp_path: Path) -> None:
     assert not deps.journal.recent(kinds={records.EXERCISE})
 
 
+class EndsAtSet(ScriptedTalk):
+    """Enter at every set until set question number *at*, where the input ends."""
+
+    def __init__(self, rules: list[tuple[str, object]], *, at: int) -> None:
+        super().__init__(rules)
+        self.sets = 0
+        self.at = at
+
+    def ask_choice(
+        self, question: str, choices: Sequence[str], *, default: str | None = None
+    ) -> str:
+        from iastm_coach.session.conversation import EndOfInput
+
+        if question.startswith("Set "):
+            self.sets += 1
+            if self.sets == self.at:
+                raise EndOfInput("ended")
+        return super().ask_choice(question, choices, default=default)
+
+
 def test_input_ending_mid_exercises_keeps_what_was_done(tmp_path: Path) -> None:
     """A pipe that ends during the second exercise still records the first one's sets,
     and a 'before' measurement is kept even when the 'after' one is never given."""
@@ -94,11 +135,9 @@ def test_input_ending_mid_exercises_keeps_what_was_done(tmp_path: Path) -> None:
             ("before the strokes", 9.0),
             ("after the strokes", EndOfInput("ended")),
             ("with a guide", True),
-            ("Do 'Wall calf stretch, knee straight' now", True),
-            ("ready", True),
-            ("Do 'Wall calf stretch, knee bent' now", EndOfInput("ended")),
         ]
     )
+    talk = EndsAtSet(talk.rules, at=4)  # the first set of the second exercise
     deps = make_deps(tmp_path, talk)
     session(deps, side="left")
     (measure,) = deps.journal.recent(kinds={records.MEASURE})

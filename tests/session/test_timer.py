@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 
 import pytest
@@ -498,3 +499,41 @@ def test_slow_drawing_does_not_delay_the_end() -> None:
     )
     assert result.finished
     assert clock.elapsed == pytest.approx(190.0, abs=1e-6)
+
+
+class StoppedWhileDrawing(RecordingView):
+    """The program is stopped (Ctrl-Z) for *stopped_s* while drawing the screen *at* s in."""
+
+    def __init__(self, clock: FakeClock, *, at: float, stopped_s: float) -> None:
+        super().__init__()
+        self.clock = clock
+        self.at = clock.monotonic() + at
+        self.stopped_s = stopped_s
+
+    def tick(self, state: TimerState) -> None:
+        super().tick(state)
+        if self.stopped_s and self.clock.monotonic() >= self.at:
+            self.clock.advance(self.stopped_s)
+            self.stopped_s = 0.0
+
+
+def test_time_stopped_with_ctrl_z_while_drawing_is_not_treatment() -> None:
+    """Stopped for 10 minutes while the live screen was being drawn, 20 s into the first
+    area: on return the first area still has 40 s to go (nothing ticked off unseen), and the
+    gap is reported as a pause."""
+    clock = FakeClock()
+    view = StoppedWhileDrawing(clock, at=20.0, stopped_s=600.0)
+    plan = build_plan(make_protocol(), ["left"])
+    result = run_plan(
+        plan, clock=clock, keys=ScriptedKeys(clock), view=view, confirm_quit=ScriptedConfirm()
+    )
+    assert result.ended_by == "finished" and result.paused_s >= 600
+    ticks_in_first = [
+        state.elapsed_s
+        for name, state in view.events
+        if name == "tick" and state.phase == "area" and state.step is plan[0]
+    ]
+    assert max(ticks_in_first) == pytest.approx(60.0, abs=1.0)
+    assert sorted(ticks_in_first) == ticks_in_first, "the countdown never jumps ahead"
+    jumps = [b - a for a, b in itertools.pairwise(ticks_in_first)]
+    assert max(jumps) < 5.0, "no area time passes unseen"

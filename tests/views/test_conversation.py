@@ -88,3 +88,38 @@ def test_a_piped_note_longer_than_the_cap_is_cut_and_said_so() -> None:
     assert "the other 345 were not saved" in " ".join(out.getvalue().split())
     assert conversation.confirm("Q?") is False
     assert talk("y" * 2_000 + "\n")[0].ask_text("A note?") == "y" * 2_000
+
+
+class CtrlDAtATerminal(TerminalInput):
+    """A terminal where None in *lines* is a Ctrl-D and the person types on after it."""
+
+    def __init__(self, lines: list[str | None]) -> None:
+        super().__init__("")
+        self.lines = lines
+
+    def readline(self, size: int | None = -1) -> str:
+        line = self.lines.pop(0)
+        return "" if line is None else line + "\n"
+
+
+def test_ctrl_d_skips_every_optional_question_alike_and_stops_a_required_one() -> None:
+    """Ctrl-D at a note, a measurement (both 'Enter to skip') is Enter: skipped, the next
+    question is asked; at a yes/no or a score it is the end of input (exit 2)."""
+    out = io.StringIO()
+    conversation = LineConversation(
+        Console(file=out, width=100), CtrlDAtATerminal([None, None, "3", None, None])
+    )
+    assert conversation.ask_text("A note?") == ""
+    assert conversation.ask_float("cm?", low=0, high=50) is None
+    assert conversation.ask_int("Soreness?", low=0, high=10) == 3
+    with pytest.raises(EndOfInput):
+        conversation.confirm("Swelling?")
+    with pytest.raises(EndOfInput):
+        conversation.ask_int("Soreness?", low=0, high=10)
+
+
+def test_a_latin1_answer_is_read_as_its_letter() -> None:
+    """A Latin-1 terminal sends 'é' as one byte that is not UTF-8: read as 'é', not an error."""
+    stdin = io.TextIOWrapper(io.BytesIO(b"caf\xe9\n"), encoding="utf-8")
+    conversation = LineConversation(Console(file=io.StringIO(), width=100), stdin)
+    assert conversation.ask_text("A note?") == "café"

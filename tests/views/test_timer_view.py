@@ -426,3 +426,40 @@ def test_factory_picks_the_live_view_only_on_a_colour_terminal(
     assert isinstance(
         make_timer_view(terminal, plain=False, bell=True, clock=clock), PlainTimerView
     )
+
+
+@pytest.mark.parametrize(("width", "height"), [(60, 20), (40, 15), (40, 10), (110, 40)])
+def test_a_small_terminal_gets_a_compact_screen_with_every_danger_zone(
+    width: int, height: int
+) -> None:
+    """At 60x20 and 40x15 the full panel would be cut at the bottom, danger zones first: the
+    compact screen shows the countdown and every danger zone, and names what it leaves out."""
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=height, force_terminal=False)
+    view = LiveTimerView(console)
+    view._state = area_state()
+    console.print(view.render())
+    text = out.getvalue()
+    lines = text.splitlines()
+    assert len(lines) <= height
+    flat = " ".join(line.strip() for line in lines)
+    assert "The back of the knee" in flat and "[red]varicose veins[/red]" in flat
+    assert "left" in flat and "? help" in flat
+    if height < 30:
+        hidden = re.search(r"Not shown on this small window: ([a-z, ]+)\.", flat)
+        shown_cues = "Discomfort 5/10 at most" in flat
+        assert hidden is not None or shown_cues
+        if hidden is not None:
+            assert not shown_cues or "cues" not in hidden.group(1)
+
+
+def test_what_does_not_fit_is_named() -> None:
+    """40x10: the cues do not fit under the danger zones, and the screen says so."""
+    out = io.StringIO()
+    console = Console(file=out, width=40, height=10, force_terminal=False)
+    view = LiveTimerView(console)
+    view._state = area_state()
+    console.print(view.render())
+    flat = " ".join(line.strip() for line in out.getvalue().splitlines())
+    assert "Not shown on this small window: direction, cues, next area." in flat
+    assert "AVOID The back of the knee" in flat
