@@ -36,10 +36,19 @@ SKIN_ADVICE: Final = (
     "anyone uses it again, and see a clinician if it turns red, hot, swollen or painful "
     "(signs of infection)."
 )
-URGENT_ADVICE: Final = (
-    "A calf or leg that is warm, swollen or red for no clear reason can be a blood clot "
-    "(DVT): seek medical care today, urgently."
+LEG_CLOT_ADVICE: Final = (
+    "Get medical care today (the same day): swelling, warmth, redness or pain of a leg after "
+    "scraping is not a normal response, even though you scraped it, and can be a blood clot "
+    "(DVT). Say that you used a scraping tool. Both legs are on hold: treat no leg region on "
+    "either leg until a clinician has examined you."
 )
+"""Leads the advice of a leg swelling hold (§8b: same-day care; a clot concerns both legs)."""
+LEG_CLOT_REMINDER: Final = (
+    "Leg swelling after scraping can be a blood clot: get medical care today (the same day). "
+    "Both legs stay on hold until a clinician has examined you."
+)
+"""Repeated in every later view of that hold: today, hold list, history, the session
+refusal of any leg region, the report."""
 
 
 @dataclass(frozen=True)
@@ -362,12 +371,20 @@ def advice_for(flags: Sequence[RedFlag], *, region: str, zone: str | None = None
     text = ADVICE.replace("REGION", region)
     rules = {flag.rule for flag in flags}
     if "swelling" in rules and is_leg(region, zone):
-        text = f"{text} {URGENT_ADVICE}"
+        text = f"{LEG_CLOT_ADVICE} {text}"  # same-day care leads (§8b)
     if "dizziness" in rules:
         text = f"{text} {DIZZY_ADVICE}"
     if "skin-broken" in rules:
         text = f"{text} {SKIN_ADVICE}"
     return text
+
+
+def hold_reminder(region: str, rules: Sequence[str], zone: str | None = None) -> str:
+    """The same-day advice to repeat wherever a hold of *region* with *rules* is shown
+    again ("" when none applies): a leg swelling may be a clot (§8b)."""
+    if "swelling" in rules and is_leg(region, zone):
+        return LEG_CLOT_REMINDER
+    return ""
 
 
 def is_leg(region: str, zone: str | None) -> bool:

@@ -33,7 +33,7 @@ def _hold_consequence(rule: str) -> str:
     if rule == "swelling":
         also = (
             "; in an arm or the trunk, every region of that zone on that side; a leg "
-            "swelling adds the same-day medical care advice"
+            "swelling leads with same-day medical care advice, repeated wherever the hold is shown"
         )
     return f"hold on the region, and on {reach}{also}"
 
