@@ -88,7 +88,7 @@ def test_session_during_a_hold_and_after_it_is_lifted(tmp_path: Path) -> None:
     during = add_session(j, started=T0 + timedelta(days=3), group="g2", source="log")
     add_hold_clear(j, at=T0 + timedelta(days=4))
     add_session(j, started=T0 + timedelta(days=6), group="g3")
-    add_session(j, region="hamstrings", started=T0 + timedelta(days=3), group="g4")
+    add_session(j, region="forearm-flexors", started=T0 + timedelta(days=3), group="g4")
     found = find_deviations(j.scan(), facts={FP: CALF})
     assert [(d.kind, d.sessions) for d in found.items] == [("during-hold", (during.id,))]
     assert "soreness 8/10" in found.items[0].detail and "lifted" in found.items[0].detail
