@@ -431,3 +431,13 @@ def test_evidence_page_says_what_the_review_asked() -> None:
         assert phrase in text, phrase
     calf = BUILTINS["calf"].protocol.summary
     assert "one trial" not in calf and "Several small trials" in calf
+
+
+def test_places_hold_names_a_red_flag_rule() -> None:
+    """An item that places a hold names a rule of the safety table (§8c: a bruise left by a
+    previous session is itself a red flag)."""
+    from iastm_coach.safety.redflags import RULES
+
+    placing = {item.id: item.places_hold for item in ITEMS.values() if item.places_hold}
+    assert placing == {"bruise-from-session": "bruising"}
+    assert all(rule in RULES for rule in placing.values())

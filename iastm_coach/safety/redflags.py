@@ -89,10 +89,12 @@ RULES: Final[dict[str, Rule]] = {
         ),
         Rule(
             "bruising",
-            "bruising beyond the usual redness and pinpoint red spots",
+            "bruising beyond the usual redness and pinpoint red spots, after a session or "
+            "at a check-in; or a bruise left by an earlier session, reported at screening",
             "Clinical reference §3: bruising is not a sign of success and suggests the "
             "treatment was too aggressive (HawkGrips [vendor]; Veridian [blog]); "
-            "spreading bruising is a red flag (Veridian)",
+            "spreading bruising is a red flag (Veridian); §8c: a bruise left by a previous "
+            "session is itself a red flag",
             serious=True,
         ),
         Rule(

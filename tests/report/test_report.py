@@ -31,7 +31,7 @@ from iastm_coach.report.build import (
 )
 from iastm_coach.report.data import csv_text
 from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
-from iastm_coach.safety.redflags import RedFlag
+from iastm_coach.safety.redflags import RULES, RedFlag
 from tests.builders import (
     BUILT_IN_STAMP,
     T0,
@@ -504,7 +504,7 @@ def test_report_explains_red_flag_rules_itself(report: Report) -> None:
     rules = json.loads(render_json(report))["red_flag_rules"]
     assert {
         "rule": "bruising",
-        "when": "bruising beyond the usual redness and pinpoint red spots",
+        "when": RULES["bruising"].when,
     } in rules
 
 
