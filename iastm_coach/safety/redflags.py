@@ -10,7 +10,7 @@ says so: those are conservative defaults, not findings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -49,6 +49,45 @@ LEG_CLOT_REMINDER: Final = (
 )
 """Repeated in every later view of that hold: today, hold list, history, the session
 refusal of any leg region, the report."""
+
+
+@dataclass(frozen=True)
+class RegionSigns:
+    """Emergency signs to name when a nerve sign (numbness, tingling, weakness) puts this
+    region on hold: a spine region's nerve signs can be the start of an emergency (§8d)."""
+
+    region: str
+    rules: frozenset[str]
+    text: str
+    source: str
+
+
+NERVE_RULES: Final = frozenset({"numbness", "weakness"})
+REGION_SIGNS: Final[dict[str, RegionSigns]] = {
+    signs.region: signs
+    for signs in (
+        RegionSigns(
+            "lower-back",
+            NERVE_RULES,
+            "Call an ambulance or go to an emergency department now if you notice numbness "
+            "in the saddle area (between the legs or around the back passage), a new change "
+            "in bladder or bowel control, or leg weakness that is getting worse.",
+            "Clinical reference §8d: lower back: saddle numbness, new bladder or bowel "
+            "change, progressive leg weakness (emergency)",
+        ),
+        RegionSigns(
+            "neck",
+            NERVE_RULES,
+            "Call an ambulance or go to an emergency department now if you notice dizziness "
+            "or vertigo, double vision, trouble speaking or swallowing, a sudden severe or "
+            "new headache, or weakness in an arm.",
+            "Clinical reference §8d: neck: dizziness or vertigo, double vision, trouble "
+            "speaking or swallowing, sudden severe or new headache, arm weakness",
+        ),
+    )
+}
+"""The region's emergency signs lead the advice of a numbness or weakness hold on it, and
+come back wherever the hold is shown (as the leg-swelling advice)."""
 
 
 @dataclass(frozen=True)
@@ -374,6 +413,9 @@ def advice_for(flags: Sequence[RedFlag], *, region: str, zone: str | None = None
     rules = {flag.rule for flag in flags}
     if "swelling" in rules and is_leg(region, zone):
         text = f"{LEG_CLOT_ADVICE} {text}"  # same-day care leads (§8b)
+    signs = region_signs(region, rules)
+    if signs:
+        text = f"{signs} {text}"  # the emergency signs lead (§8d)
     if "dizziness" in rules:
         text = f"{text} {DIZZY_ADVICE}"
     if "skin-broken" in rules:
@@ -386,7 +428,13 @@ def hold_reminder(region: str, rules: Sequence[str], zone: str | None = None) ->
     again ("" when none applies): a leg swelling may be a clot (§8b)."""
     if "swelling" in rules and is_leg(region, zone):
         return LEG_CLOT_REMINDER
-    return ""
+    return region_signs(region, rules)
+
+
+def region_signs(region: str, rules: Iterable[str]) -> str:
+    """The emergency signs of *region* when one of *rules* is a nerve sign there; ""."""
+    signs = REGION_SIGNS.get(region)
+    return signs.text if signs is not None and signs.rules & set(rules) else ""
 
 
 def is_leg(region: str, zone: str | None) -> bool:

@@ -35,6 +35,12 @@ def _hold_consequence(rule: str) -> str:
             "; in an arm or the trunk, every region of that zone on that side; a leg "
             "swelling leads with same-day medical care advice, repeated wherever the hold is shown"
         )
+    named = sorted(s.region for s in redflags.REGION_SIGNS.values() if rule in s.rules)
+    if named:
+        also = (
+            f"; on the {' or '.join(named)} the advice leads with that region's emergency "
+            "signs (§8d), repeated wherever the hold is shown"
+        )
     return f"hold on the region, and on {reach}{also}"
 
 
