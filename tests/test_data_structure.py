@@ -441,3 +441,11 @@ def test_places_hold_names_a_red_flag_rule() -> None:
     placing = {item.id: item.places_hold for item in ITEMS.values() if item.places_hold}
     assert placing == {"bruise-from-session": "bruising"}
     assert all(rule in RULES for rule in placing.values())
+
+
+def test_the_clot_risk_question_itself_names_pregnancy_and_a_recent_birth() -> None:
+    """§8c/§8d: pregnancy and the weeks after birth are clot risk factors; a person who
+    reads only the question (the advice comes after a yes) must see them."""
+    question = ITEMS["calf-clot-risk"].question
+    assert "pregnant" in question and "given birth in the last 12 weeks" in question
+    assert "12 weeks" in ITEMS["postpartum"].question  # the same window

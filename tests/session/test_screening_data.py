@@ -58,7 +58,7 @@ def test_pregnancy_stops_the_back_and_needs_an_obstetrician_for_the_legs(
     tmp_path: Path,
 ) -> None:
     talk = ScriptedTalk(
-        [*MILD, (ASSESSED, True), ("pregnant", True), ("partner here", True),
+        [*MILD, (ASSESSED, True), ("Are you pregnant", True), ("partner here", True),
          ("midwife or obstetrician cleared", True)]
     )  # fmt: skip
     deps = make_deps(tmp_path / "back", talk)
