@@ -449,3 +449,13 @@ def test_the_clot_risk_question_itself_names_pregnancy_and_a_recent_birth() -> N
     question = ITEMS["calf-clot-risk"].question
     assert "pregnant" in question and "given birth in the last 12 weeks" in question
     assert "12 weeks" in ITEMS["postpartum"].question  # the same window
+
+
+def test_spreading_redness_needs_a_doctor_the_same_day() -> None:
+    """Hot, red, spreading skin may be cellulitis: a doctor the same day (clinical judgement,
+    flagged as a conservative default in the item's references), not 'doctor or pharmacist'."""
+    item = ITEMS["infection-in-area"]
+    assert item.urgency == "same-day"
+    assert item.advice_for("calf", "leg").startswith("Get medical care today.")
+    assert "doctor the same day" in item.advice and "doctor or pharmacist" not in item.advice
+    assert any("conservative default" in ref for ref in item.references)
