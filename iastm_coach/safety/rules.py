@@ -71,7 +71,10 @@ def _session_rows() -> list[SafetyRule]:
             "session refused (exit 3) with the time left",
             "wait; or `--override-rest` (next rows)",
             "§2: at least 48 h between sessions on an area; §8b: overlapping regions treat "
-            "the same tissue; the routine tolerance is a conservative default",
+            f"the same tissue; the {TOLERANCE} h routine tolerance is a usability tolerance, "
+            "not a conservative default: it loosens the sourced 48 h a little, reading the "
+            "sources' '48 h between sessions' as two days apart at the same time of day, "
+            f"and never goes under the {FLOOR} h floor",
         ),
         SafetyRule(
             "override-floor",
