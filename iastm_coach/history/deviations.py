@@ -356,8 +356,8 @@ def _sitting_deviations(
         if sitting.started < ready:
             add(
                 "inside-rest",
-                f"{_hours(sitting.started - previous.ended)} after the last {sitting.region} "
-                f"session; the rest is {plan.rest_hours} h",
+                f"{_after(sitting.started - previous.ended, f'the last {sitting.region} session')}"
+                f"; the rest is {plan.rest_hours} h",
             )
 
     for record in sitting.sessions:
@@ -413,11 +413,18 @@ def _since_text(sitting: _Sitting, previous: _Sitting | None, plan: PlanFacts | 
     if previous is None:
         return ""
     rest = f" (the rest is {plan.rest_hours} h)" if plan and plan.rest_hours else ""
-    return f", {_hours(sitting.started - previous.ended)} after the last session{rest}"
+    return f", {_after(sitting.started - previous.ended, 'the last session')}{rest}"
 
 
-def _hours(delta: timedelta) -> str:
-    return f"{delta / timedelta(hours=1):.0f} h"
+def _after(delta: timedelta, last: str) -> str:
+    """'30 h after the last calf session'; never '-0 h' or '0 h': a sitting that started
+    before *last* ended overlaps it, and one within the hour is 'less than 1 h after'."""
+    if delta < timedelta(0):
+        return f"started before {last} had ended"
+    hours = delta / timedelta(hours=1)
+    if hours < 0.5:
+        return f"less than 1 h after {last}"
+    return f"{hours:.0f} h after {last}"
 
 
 def _when(moment: datetime | None) -> str:
