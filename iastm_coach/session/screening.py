@@ -36,7 +36,7 @@ from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps
 from iastm_coach.session.grouped import ask_grouped
 from iastm_coach.session.shown import line
-from iastm_coach.vocabulary import NO_SIDE, SORENESS_ANCHORS, place_phrase
+from iastm_coach.vocabulary import NO_SIDE, SORENESS_ANCHORS, is_are, place_phrase
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Record
@@ -161,7 +161,8 @@ def ask_soreness_before(deps: SessionDeps, region: str, result: ScreeningResult)
     """The pre-session soreness gate (§7): 4 or more, or more than 2 points above the
     person's usual level for the region, and nothing else is asked today."""
     soreness = deps.talk.ask_int(
-        f"How sore is the {place_phrase(region, NO_SIDE)} right now, before you start? "
+        f"How sore {is_are(region)} your {place_phrase(region, NO_SIDE)} right now, before you "
+        "start? "
         f"0-10 ({SORENESS_ANCHORS})",
         low=0,
         high=10,
