@@ -90,7 +90,7 @@ def plan_warnings(p: TreatmentProtocol, today: dt.date) -> list[str]:
                 f"issued.review_by: {issued.review_by} is before issued.issued_on "
                 f"({issued.issued_on}); check both dates"
             )
-        elif issued.review_by < today:
+        if issued.review_by < today:  # both can be true: each says something different
             found.append(
                 f"issued.review_by: the review date {issued.review_by} has passed; "
                 "sessions will ask before going ahead"
