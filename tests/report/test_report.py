@@ -749,7 +749,10 @@ def test_html_charts_every_measure(measured: Measured) -> None:
     assert TEST_NAME in text and "i" not in parser.tags and "<i>to" not in page
     assert page.count('class="measure-chart"') == 2
     assert "script" not in parser.tags and parser.external == []
-    assert "after 2 of 4 sittings (50 %); 8 of 18 sets done (44 %); declined after 1" in text
+    assert (
+        "after 2 of 4 sittings (50 %); 8 of 18 sets done (44 %); "
+        "exercise guide declined in 1 sitting" in text
+    )
 
 
 def test_markdown_outcomes_section(measured: Measured) -> None:
