@@ -18,7 +18,7 @@ from iastm_coach.history.hold_spans import hold_spans, reaching
 from iastm_coach.journal.store import Journal
 from iastm_coach.safety.holds import active_holds, hold_records
 from iastm_coach.safety.redflags import LEG_CLOT_REMINDER
-from iastm_coach.safety.zones import blockers, library_links, links_for_holds
+from iastm_coach.safety.zones import blockers, library_links, links_for_holds, remembered
 from tests.builders import T0, add_hold, make_journal
 from tests.cli import NOW, run
 
@@ -95,17 +95,18 @@ REGIONS = ("calf", "achilles", "plantar-fascia", "hamstrings", "neck", "upper-ba
 def test_gate_and_spans_agree_on_every_region_and_side(tmp_path: Path) -> None:
     """For holds of every reach, the gate's `blockers` and the spans' `reaching` (log,
     deviations, charts) name the same held regions for every region and side."""
+    links_for = remembered(library_links)
     for rule, held, side in product(
         ("swelling", "bruising", "numbness"), ("calf", "upper-back"), ("left", "")
     ):
         j = make_journal(tmp_path / f"{rule}-{held}-{side or 'any'}")
         add_hold(j, region=held, rule=rule, side=side, at=T0)
         holds = active_holds(j)
-        links = links_for_holds(holds, library_links)
+        links = links_for_holds(holds, links_for)
         spans = hold_spans(hold_records(j))
         for region, target_side in product(REGIONS, ("left", "right", "none")):
-            target = library_links(region)
+            target = links_for(region)
             assert target is not None
             gate = {b.hold.region for b in blockers(target, target_side, holds, links)}
-            spanned = {s.region for s in reaching(spans, region, target_side)}
+            spanned = {s.region for s in reaching(spans, region, target_side, links_for)}
             assert gate == spanned, (rule, held, side, region, target_side)
