@@ -66,10 +66,24 @@ def place_label(region: str, side: str) -> str:
     return f"{region} ({side})" if is_body_side(side) else region
 
 
+# Region ids that do not read as a name in a sentence: a muscle group of a body part.
+SPOKEN_REGIONS: Final[dict[str, str]] = {
+    "forearm-extensors": "forearm (extensors)",
+    "forearm-flexors": "forearm (flexors)",
+}
+PLURAL_REGIONS: Final = frozenset({"hamstrings", "quadriceps", "glutes"})
+
+
 def place_phrase(region: str, side: str) -> str:
-    """A place in a sentence: 'left calf', 'lower back' (dashes read as spaces)."""
-    name = region.replace("-", " ")
+    """A place in a sentence: 'left calf', 'lower back' (dashes read as spaces), 'right
+    forearm (extensors)' (a muscle group reads as its body part)."""
+    name = SPOKEN_REGIONS.get(region, region.replace("-", " "))
     return f"{side} {name}" if is_body_side(side) else name
+
+
+def is_are(region: str) -> str:
+    """The verb a region takes: 'is' (the calf), 'are' (the hamstrings)."""
+    return "are" if region in PLURAL_REGIONS else "is"
 
 
 def sides_phrase(sides: Iterable[str]) -> str:

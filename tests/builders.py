@@ -128,18 +128,19 @@ def add_hold(
     reason: str | None = None,
     source: str = "",
     at: datetime,
+    side: str = "",
 ) -> Record:
-    """A hold on *region*, placed at *at* by *rule* (as the safety rules write it)."""
-    return journal.append(
-        records.HOLD,
-        {
-            "region": region,
-            "rule": rule,
-            "reason": f"{rule} reason" if reason is None else reason,
-            "source": source,
-        },
-        at=at,
-    )
+    """A hold on *region*, placed at *at* by *rule* (as the safety rules write it); *side*
+    as a session's ("" leaves it out, as older records do: every side)."""
+    data = {
+        "region": region,
+        "rule": rule,
+        "reason": f"{rule} reason" if reason is None else reason,
+        "source": source,
+    }
+    if side:
+        data["side"] = side
+    return journal.append(records.HOLD, data, at=at)
 
 
 def add_hold_clear(

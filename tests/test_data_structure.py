@@ -431,3 +431,31 @@ def test_evidence_page_says_what_the_review_asked() -> None:
         assert phrase in text, phrase
     calf = BUILTINS["calf"].protocol.summary
     assert "one trial" not in calf and "Several small trials" in calf
+
+
+def test_places_hold_names_a_red_flag_rule() -> None:
+    """An item that places a hold names a rule of the safety table (§8c: a bruise left by a
+    previous session is itself a red flag)."""
+    from iastm_coach.safety.redflags import RULES
+
+    placing = {item.id: item.places_hold for item in ITEMS.values() if item.places_hold}
+    assert placing == {"bruise-from-session": "bruising"}
+    assert all(rule in RULES for rule in placing.values())
+
+
+def test_the_clot_risk_question_itself_names_pregnancy_and_a_recent_birth() -> None:
+    """§8c/§8d: pregnancy and the weeks after birth are clot risk factors; a person who
+    reads only the question (the advice comes after a yes) must see them."""
+    question = ITEMS["calf-clot-risk"].question
+    assert "pregnant" in question and "given birth in the last 12 weeks" in question
+    assert "12 weeks" in ITEMS["postpartum"].question  # the same window
+
+
+def test_spreading_redness_needs_a_doctor_the_same_day() -> None:
+    """Hot, red, spreading skin may be cellulitis: a doctor the same day (clinical judgement,
+    flagged as a conservative default in the item's references), not 'doctor or pharmacist'."""
+    item = ITEMS["infection-in-area"]
+    assert item.urgency == "same-day"
+    assert item.advice_for("calf", "leg").startswith("Get medical care today.")
+    assert "doctor the same day" in item.advice and "doctor or pharmacist" not in item.advice
+    assert any("conservative default" in ref for ref in item.references)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,44 @@ def test_missing_pages_are_a_data_error(tmp_path: Path, monkeypatch: pytest.Monk
     result = runner.invoke(app, ["learn"])
     assert result.exit_code == 4
     assert "no learn pages found" in result.stderr
+
+
+# --- the learn pages agree with the safety table -------------------------------------------
+
+# Sentences the rule table contradicts: any rise, however small, from 24 to 48 h or 72 h
+# (the rules need 2 points, or a score of 4 or more: §8a, a small rise at 24-48 h is normal).
+CONTRADICTING = re.compile(
+    r"(higher|worse) at (48|72) hours than (it did |it was )?at 24 hours", re.IGNORECASE
+)
+
+
+def test_no_learn_page_or_readme_sentence_contradicts_the_soreness_rules() -> None:
+    from tests.builders import REPO
+
+    texts = {p.name: p.read_text("utf-8") for p in (REPO / "data" / "learn").glob("*.md")}
+    texts["README.md"] = (REPO / "README.md").read_text("utf-8")
+    assert {name: CONTRADICTING.findall(text) for name, text in texts.items()} == {
+        name: [] for name in texts
+    }
+
+
+def test_the_soreness_page_states_the_rule_tables_thresholds() -> None:
+    """Each soreness hold of the rule table is on the page with the table's own numbers."""
+    from iastm_coach.safety import redflags
+    from iastm_coach.safety.rules import all_rules
+    from tests.builders import REPO
+
+    page = " ".join((REPO / "data" / "learn" / "soreness-scale.md").read_text("utf-8").split())
+    ids = {rule.id for rule in all_rules()}
+    assert {"soreness-7", "worse-48h", "worse-72h", "still-4-at-72h", "not-settled"} <= ids
+    change, moderate = redflags.MEANINGFUL_CHANGE, redflags.MODERATE_SORENESS
+    for phrase in (
+        f"soreness of **{redflags.SEVERE_SORENESS} or more** at any point",
+        f"at 48 hours, soreness **{change} or more points higher** than at 24 hours, or any "
+        f"rise that reaches **{moderate} or more**",
+        f"at 72 hours or later, soreness **{change} or more points higher** than at an "
+        f"earlier check-in, or **still {moderate} or more**",
+        f"soreness **{change} or more points above your usual level**",
+        f"**{moderate} or more** before you start, or **more than {change} points above",
+    ):
+        assert phrase in page, phrase

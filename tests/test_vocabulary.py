@@ -64,6 +64,7 @@ def test_places() -> None:
     assert place_label("neck", "none") == "neck"
     assert place_phrase("calf", "right") == "right calf"
     assert place_phrase("lower-back", "none") == "lower back"
+    assert place_phrase("forearm-extensors", "right") == "right forearm (extensors)"
     assert sides_phrase(["left", "right"]) == "left and right"
     assert sides_phrase(["none"]) == ""
     assert places_label("calf", ["right", "left"]) == "calf (left and right)"

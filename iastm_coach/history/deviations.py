@@ -37,13 +37,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from iastm_coach.history.hold_spans import HoldSpan, hold_spans
+from iastm_coach.history.hold_spans import HoldSpan, hold_spans, reaching
 from iastm_coach.journal import records
 from iastm_coach.safety.rest import rest_ready_at
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.journal.store import Journal, Record
+    from iastm_coach.safety.zones import LinksFor
 
 OVER_TIME_FACTOR: Final = 1.2  # a conservative default: 20 % over the plan is not a rounding
 
@@ -248,6 +249,7 @@ def find_deviations(
     region_facts: Mapping[str, PlanFacts] | None = None,
     file_problems: Sequence[Deviation] = (),
     integrity: Integrity | None = None,
+    links_for: LinksFor | None = None,
 ) -> Deviations:
     """Every deviation in *items* (session, hold and hold_clear records; others ignored).
 
@@ -255,7 +257,12 @@ def find_deviations(
     current protocol for sessions whose file is no longer known (its rest period only:
     the sides and review date of another file say nothing about that session).
     *file_problems* are the `file-changed` deviations the caller found on disk.
+    *links_for* gives each region's zone and overlaps (default: its protocol), for the
+    holds that reach a region from another (`zones.reach`, as the session gate).
     """
+    from iastm_coach.safety.zones import remembered
+
+    lookup = links_for or remembered()
     listed = list(items)
     spans = hold_spans(listed)
     sittings = sittings_of(r for r in listed if r.kind == records.SESSION)
@@ -264,7 +271,12 @@ def find_deviations(
     for sitting in sittings:
         found.extend(
             _sitting_deviations(
-                sitting, previous.get(sitting.region), spans, facts, region_facts or {}
+                sitting,
+                previous.get(sitting.region),
+                spans,
+                facts,
+                region_facts or {},
+                lookup,
             )
         )
         last = previous.get(sitting.region)
@@ -281,6 +293,7 @@ def _sitting_deviations(
     spans: Sequence[HoldSpan],
     facts: Mapping[str, PlanFacts],
     region_facts: Mapping[str, PlanFacts],
+    links_for: LinksFor,
 ) -> list[Deviation]:
     found: list[Deviation] = []
     first = sitting.sessions[0]
@@ -317,15 +330,19 @@ def _sitting_deviations(
         if not text.startswith("hold:"):  # a hold override is told with the hold below
             add("override", text)
 
+    covering = [s for s in spans if s.covers(sitting.started)]
+    sides = sorted({str(r.data.get("side", "")) for r in sitting.sessions})
     hold = next(
-        (s for s in spans if s.region == sitting.region and s.covers(sitting.started)), None
+        (found for side in sides for found in reaching(covering, sitting.region, side, links_for)),
+        None,
     )
     if hold is not None:
         lifted = f", lifted {_when(hold.lifted)}" if hold.lifted else ", still in force"
         anyway = " (recorded with --override-hold)" if held_anyway else ""
+        held = "" if hold.region == sitting.region else f"the {hold.region} "
         add(
             "during-hold",
-            f"on hold since {_when(hold.placed)}{lifted}: {'; '.join(hold.reasons)}{anyway}",
+            f"{held}on hold since {_when(hold.placed)}{lifted}: {'; '.join(hold.reasons)}{anyway}",
         )
     elif held_anyway:
         add("override", next(o for o in overrides if o.startswith("hold:")))
@@ -335,8 +352,8 @@ def _sitting_deviations(
         if sitting.started < ready:
             add(
                 "inside-rest",
-                f"{_hours(sitting.started - previous.ended)} after the last {sitting.region} "
-                f"session; the rest is {plan.rest_hours} h",
+                f"{_after(sitting.started - previous.ended, f'the last {sitting.region} session')}"
+                f"; the rest is {plan.rest_hours} h",
             )
 
     for record in sitting.sessions:
@@ -392,11 +409,18 @@ def _since_text(sitting: _Sitting, previous: _Sitting | None, plan: PlanFacts | 
     if previous is None:
         return ""
     rest = f" (the rest is {plan.rest_hours} h)" if plan and plan.rest_hours else ""
-    return f", {_hours(sitting.started - previous.ended)} after the last session{rest}"
+    return f", {_after(sitting.started - previous.ended, 'the last session')}{rest}"
 
 
-def _hours(delta: timedelta) -> str:
-    return f"{delta / timedelta(hours=1):.0f} h"
+def _after(delta: timedelta, last: str) -> str:
+    """'30 h after the last calf session'; never '-0 h' or '0 h': a sitting that started
+    before *last* ended overlaps it, and one within the hour is 'less than 1 h after'."""
+    if delta < timedelta(0):
+        return f"started before {last} had ended"
+    hours = delta / timedelta(hours=1)
+    if hours < 0.5:
+        return f"less than 1 h after {last}"
+    return f"{hours:.0f} h after {last}"
 
 
 def _when(moment: datetime | None) -> str:
@@ -434,6 +458,9 @@ class RowMarker:
         self.hold_records = hold_records  # the stream's list, growing as it reads
         self.facts = facts
         self.region_facts = {item.region: item for item in facts.values()}
+        from iastm_coach.safety.zones import remembered
+
+        self.links_for = remembered()  # each region's protocol read once for the listing
         self.marked = 0
         self.kinds: list[str] = []
         self.shown = 0
@@ -455,7 +482,10 @@ class RowMarker:
         self.shown += 1
         around = [row.record, *(r.record for r in older if r.region == row.region)]
         found = find_deviations(
-            [*around, *self.hold_records], facts=self.facts, region_facts=self.region_facts
+            [*around, *self.hold_records],
+            facts=self.facts,
+            region_facts=self.region_facts,
+            links_for=self.links_for,
         )
         kinds = found.session_kinds().get(row.id)
         if not kinds:

@@ -17,6 +17,7 @@ from iastm_coach.journal import records
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Record
+    from iastm_coach.safety.zones import LinksFor
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class HoldSpan:
     reasons: tuple[str, ...]
     record_id: str  # the hold record that started the span
     lift_reason: str = ""
+    # The sides its flags concern ("" when a record does not say: every side), as `Hold.sides`.
+    sides: frozenset[str] = frozenset({""})
 
     def covers(self, moment: datetime) -> bool:
         return self.placed <= moment and (self.lifted is None or moment < self.lifted)
@@ -69,14 +72,19 @@ def hold_spans(items: Iterable[Record]) -> list[HoldSpan]:
                     span.reasons,
                     span.record_id,
                     str(record.data.get("reason", "")),
+                    span.sides,
                 )
             )
             continue
         rule = str(record.data.get("rule", ""))
         reason = str(record.data.get("reason", "")) or rule
+        side = record.data.get("side")
+        side = side if side in ("left", "right", "none") else ""
         span = open_spans.get(region)
         if span is None:
-            open_spans[region] = HoldSpan(region, record.at, None, (rule,), (reason,), record.id)
+            open_spans[region] = HoldSpan(
+                region, record.at, None, (rule,), (reason,), record.id, sides=frozenset({side})
+            )
             open_ids[region] = {record.id}
         else:
             open_ids[region].add(record.id)
@@ -87,7 +95,23 @@ def hold_spans(items: Iterable[Record]) -> list[HoldSpan]:
                 span.rules if rule in span.rules else (*span.rules, rule),
                 span.reasons if reason in span.reasons else (*span.reasons, reason),
                 span.record_id,
+                sides=span.sides | {side},
             )
     spans.extend(open_spans.values())
     spans.sort(key=lambda s: (s.placed, s.region))
     return spans
+
+
+def reaching(
+    spans: Iterable[HoldSpan], region: str, side: str, links_for: LinksFor | None = None
+) -> list[HoldSpan]:
+    """The spans whose hold reaches *region* on *side* (its own, its zone's, overlapping
+    regions'): `zones.reaches_region`, the rule the session gate uses."""
+    from iastm_coach.safety.zones import reaches_region, remembered
+
+    lookup = links_for or remembered()
+    return [
+        span
+        for span in spans
+        if reaches_region(span.region, span.rules, span.sides, region, side, lookup) is not None
+    ]

@@ -234,10 +234,15 @@ def summarize(
 ) -> tuple[str, ...]:
     """A few plain sentences: how often, how sore, and what is on hold."""
     lines: list[str] = []
+    from iastm_coach.safety.redflags import hold_reminder
+
     for region, hold in sorted(holds.items()):
+        urgent = hold_reminder(region, hold.all_rules)
         lines.append(
             f"{region} is on hold since {hold.since.astimezone():%Y-%m-%d}: "
-            f"{hold.reason_text()}. Do not treat it; contact your clinician."
+            f"{hold.reason_text()}. "
+            + (f"{urgent} " if urgent else "")
+            + "Do not treat it; contact your clinician."
         )
     if not points:
         lines.append(f"No sessions in the last {weeks_back} weeks.")

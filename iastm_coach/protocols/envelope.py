@@ -201,6 +201,34 @@ def max_session_seconds(envelope: Envelope) -> int:
     return int(limit_of("max_session_minutes", envelope).high * 60)
 
 
+def beyond_home(document: Any, where: str = "") -> list[str]:
+    """Each value of a protocol *document* (its `model_dump()`) that the home envelope does
+    not allow: allowed only because a trusted clinician signed the file. One line each,
+    naming the key, the value and the home limit, for `protocol validate` and `sign`."""
+    found: list[str] = []
+    if isinstance(document, dict):
+        label = f"{where}{document['name']}: " if isinstance(document.get("name"), str) else where
+        for key, value in document.items():
+            bound = BOUNDS.get(key)
+            if bound is not None and isinstance(value, int | float | str) and value is not None:
+                if not bound.home.allows(value) and bound.clinician.allows(value):
+                    found.append(
+                        f"{label}{bound.key} = {_shown(value)} is within the clinician limit "
+                        f"only (allowed because a trusted clinician signed the file); a home "
+                        f"plan uses {bound.home.text(bound.unit)} ({bound.source})"
+                    )
+            elif isinstance(value, list | dict):
+                found.extend(beyond_home(value, where))
+    elif isinstance(document, list):
+        for item in document:
+            found.extend(beyond_home(item, where))
+    return found
+
+
+def _shown(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else _number(value)
+
+
 def limits_table_markdown() -> str:
     """The README's limits table, generated from BOUNDS (tests/test_docs compares them)."""
     rows = [

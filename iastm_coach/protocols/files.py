@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from iastm_coach.errors import DataFileError, UsageError
-from iastm_coach.protocols.envelope import HOME, Envelope, envelope_for
+from iastm_coach.protocols.envelope import CLINICIAN, HOME, Envelope, beyond_home, envelope_for
 from iastm_coach.protocols.model import TreatmentProtocol, total_dose_problem
 from iastm_coach.protocols.signing import UNSIGNED, SignatureCheck, check_signature
 from iastm_coach.safe_text import strip_control_characters
@@ -59,8 +59,26 @@ class LoadedProtocol:
         return self.protocol.custom_region
 
     def warnings(self, today: dt.date) -> list[str]:
-        """Plans that pass every limit but cannot work as written (exit 0, printed)."""
-        return plan_warnings(self.protocol, today)
+        """Plans that pass every limit but cannot work as written, and every value a trusted
+        clinician's signature alone allows (exit 0, printed by `validate` and `sign`)."""
+        found = plan_warnings(self.protocol, today)
+        if self.envelope == CLINICIAN:
+            found += signed_only_warnings(self.protocol)
+        return found
+
+
+def signed_only_warnings(p: TreatmentProtocol) -> list[str]:
+    """Each value outside the home envelope (allowed only by the clinician's signature)."""
+    found = beyond_home(p.model_dump(mode="json"))
+    total = total_dose_problem(
+        [area.duration_s for area in p.area], sided=p.access.sided, max_minutes=None
+    )
+    if total:
+        found.append(
+            f"a home plan is shorter: {total}; allowed only because a trusted clinician "
+            "signed the file"
+        )
+    return found
 
 
 def plan_warnings(p: TreatmentProtocol, today: dt.date) -> list[str]:
@@ -72,7 +90,7 @@ def plan_warnings(p: TreatmentProtocol, today: dt.date) -> list[str]:
                 f"issued.review_by: {issued.review_by} is before issued.issued_on "
                 f"({issued.issued_on}); check both dates"
             )
-        elif issued.review_by < today:
+        if issued.review_by < today:  # both can be true: each says something different
             found.append(
                 f"issued.review_by: the review date {issued.review_by} has passed; "
                 "sessions will ask before going ahead"

@@ -109,10 +109,16 @@ def _within_envelope(value: Any, info: ValidationInfo) -> Any:
     if limit.allows(value):
         return value
     where = "the home limit" if envelope == HOME else "the clinician limit"
+    more = ""
+    if envelope == HOME and bound.clinician.allows(value):
+        # Say what would allow it: a clinician's signature the patient trusts, not an edit.
+        more = (
+            f"; a file signed by a clinician you trust may use {bound.clinician.text(bound.unit)}"
+        )
     raise PydanticCustomError(
         "outside_envelope",
-        "{must}, {where} (got {got})",
-        {"must": limit.must(bound.unit), "where": where, "got": repr(value)},
+        "{must}, {where} (got {got}){more}",
+        {"must": limit.must(bound.unit), "where": where, "got": repr(value), "more": more},
     )
 
 

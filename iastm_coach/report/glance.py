@@ -18,6 +18,7 @@ from iastm_coach.history.outcomes import Series, signed, with_unit
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.report.build import Report
+    from iastm_coach.safety.holds import Hold
 
 TREND_SESSIONS: Final = 3  # the first and last sessions compared for the soreness trend
 
@@ -39,6 +40,14 @@ def at_a_glance(report: Report) -> list[Glance]:
     ]
 
 
+def urgent_suffix(hold: Hold) -> str:
+    """' URGENT: ...' for a hold whose same-day advice is repeated wherever it is shown."""
+    from iastm_coach.safety.redflags import hold_reminder
+
+    urgent = hold_reminder(hold.region, hold.all_rules)
+    return f". URGENT: {urgent}" if urgent else ""
+
+
 def holds_glance(report: Report) -> Glance:
     if not report.active_holds:
         return Glance("Holds now", ("none",))
@@ -46,6 +55,7 @@ def holds_glance(report: Report) -> Glance:
         "Holds now",
         tuple(
             f"{h.region} on hold since {h.since.astimezone():%Y-%m-%d}: {h.reason_text()}"
+            + urgent_suffix(h)
             for h in report.active_holds
         ),
         alert=True,

@@ -17,7 +17,13 @@ from iastm_coach.history.outcomes import (
     number,
     summary_line,
 )
-from iastm_coach.report.glance import NO_DEVIATIONS, at_a_glance, deviation_box, integrity_line
+from iastm_coach.report.glance import (
+    NO_DEVIATIONS,
+    at_a_glance,
+    deviation_box,
+    integrity_line,
+    urgent_suffix,
+)
 from iastm_coach.report.soreness_charts import small_multiples
 from iastm_coach.report.tables import (
     FOOTER,
@@ -346,7 +352,7 @@ def render_html(report: Report) -> str:
         out.append("<ul>")
         out.extend(
             f'<li class="hold">{esc(h.region)} on hold since {esc(local(h.since))}: '
-            f"{esc(h.reason_text())} ({esc(', '.join(h.all_rules))})</li>"
+            f"{esc(h.reason_text())} ({esc(', '.join(h.all_rules))}){esc(urgent_suffix(h))}</li>"
             for h in report.active_holds
         )
         out.append("</ul>")

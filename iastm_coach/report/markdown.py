@@ -9,7 +9,13 @@ from iastm_coach.history.outcomes import (
     CAVEAT,
     summary_line,
 )
-from iastm_coach.report.glance import NO_DEVIATIONS, at_a_glance, deviation_box, integrity_line
+from iastm_coach.report.glance import (
+    NO_DEVIATIONS,
+    at_a_glance,
+    deviation_box,
+    integrity_line,
+    urgent_suffix,
+)
 from iastm_coach.report.tables import (
     FOOTER,
     RULES_INTRO,
@@ -84,6 +90,7 @@ def render_markdown(report: Report) -> str:
             out.append(
                 f"- **{md(hold.region)}** on hold since {local(hold.since)}: "
                 f"{md(hold.reason_text())} (rules: {md(', '.join(hold.all_rules))})"
+                + md(urgent_suffix(hold))
             )
     else:
         out.append("None.")

@@ -160,14 +160,19 @@ def small_multiples(report: Report, rows: Sequence[SessionRow] | None = None) ->
     for span in spans:  # a region held but not treated in the period still shows its hold
         if not any(place.split(" (")[0] == span.region for place in by_place):
             by_place.setdefault(span.region, [])
+    from iastm_coach.history.hold_spans import reaching
+    from iastm_coach.safety.zones import ANY_SIDE, remembered
+
+    links_for = remembered()
     out = ['<div class="charts">']
     for place, place_rows in sorted(by_place.items()):
         region = place.split(" (")[0]
+        side = place_rows[0].side if place_rows else ANY_SIDE
+        # The bands of every hold that reached this place, as the session gate decides.
+        held = reaching(spans, region, side, links_for)
         out.append(
             f'<figure class="small"><figcaption>{esc(place)}</figcaption>'
-            + place_chart(
-                place, place_rows, [s for s in spans if s.region == region], axis, report.generated
-            )
+            + place_chart(place, place_rows, held, axis, report.generated)
             + "</figure>"
         )
     out.append("</div>")

@@ -84,7 +84,8 @@ def adherence_text(item: Adherence) -> str:
 
 
 def exercise_text(item: Adherence) -> str:
-    """'after 3 of 8 sittings (38 %); 18 of 30 sets done (60 %); declined after 2;
+    """'after 3 of 8 sittings (38 %); 18 of 30 sets done (60 %); exercise guide declined in
+    2 sittings;
     on 1 day without scraping', or 'none prescribed' (the protocol has no exercises), or
     'none recorded in 8 sittings' (it has, and none were done).
 
@@ -110,7 +111,8 @@ def exercise_text(item: Adherence) -> str:
             f"({item.exercise_sets_percent} %)"
         )
     if item.exercises_declined:
-        text += f"; declined after {item.exercises_declined}"
+        declined = item.exercises_declined
+        text += f"; exercise guide declined in {declined} sitting{'s' * (declined != 1)}"
     return f"{text}; {days}" if days else text
 
 

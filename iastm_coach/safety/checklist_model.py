@@ -85,6 +85,12 @@ class ChecklistItem(Strict):
         None, description="Required when the item can be a caution: what clearance changes."
     )
     learn: list[Slug] = Field(default_factory=list, description="Learn topics the advice uses.")
+    places_hold: Slug | None = Field(
+        None,
+        description="A red-flag rule id (as in the README's safety table) whose hold a 'yes' "
+        "places on the region and the sides treated: a sign that lasts beyond today, e.g. a "
+        "bruise left by an earlier session (bruising).",
+    )
     spot: Line | None = Field(
         None,
         description="What to work around, for the areas' 'avoid' lines after a yes (e.g. "

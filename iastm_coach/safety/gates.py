@@ -13,6 +13,7 @@ from iastm_coach.history.queries import last_session, session_end
 from iastm_coach.journal import records
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.safety.holds import Hold, active_holds, clear_command
+from iastm_coach.safety.redflags import hold_reminder
 from iastm_coach.safety.rest import (
     CLINICIAN_QUESTION,
     daily_cap_problem,
@@ -88,10 +89,13 @@ def hold_stop(blocker: Blocker, region: str, side: str, now: datetime) -> Safety
     """The refusal for a hold: names the region held and its reasons, and how to lift it."""
     since = blocker.hold.since.astimezone(now.tzinfo)
     shown = Blocker(replace(blocker.hold, since=since), blocker.rule, blocker.why)
+    held = blocker.hold
+    urgent = hold_reminder(held.region, held.all_rules)
     return SafetyStop(
         shown.message(region, side),
         hint=(
-            "Do not treat this region until you have seen your clinician. When they say "
+            (f"{urgent} " if urgent else "")
+            + "Do not treat this region until you have seen your clinician. When they say "
             f"it is fine, lift the hold with: {clear_command(blocker.hold, QUOTED_REASON)}"
         ),
     )

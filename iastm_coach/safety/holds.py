@@ -231,12 +231,6 @@ def clear_hold(
     from iastm_coach.safety.redflags import RULES, SERIOUS
 
     text = reason.strip()
-    if len(text) < MIN_REASON_CHARS or len(text.split()) < 2:
-        raise UsageError(
-            "a reason of a few words is required to lift a hold"
-            + (f" (got '{text}')" if text else ""),
-            hint='For example: --reason "seen by my physio on Tuesday, OK to resume".',
-        )
     state = hold_state(journal)
     if region not in state.active:
         on_hold = ", ".join(sorted(state.active)) or "none"
@@ -244,15 +238,25 @@ def clear_hold(
             f"region '{region}' is not on hold",
             hint=f"Regions on hold: {on_hold}.",
         )
+    # What is missing first: for a serious sign, the examining clinician (a longer reason
+    # would not help without it).
     serious = [rule for rule in state.active[region].all_rules if rule in SERIOUS]
     examiner = examined_by.strip()
+    got = f" (got '{text}')" if text else ""
+    short = len(text) < MIN_REASON_CHARS or len(text.split()) < 2
     if serious and len(examiner) < 3:
         signs = ", ".join(RULES[rule].when for rule in serious)
         raise UsageError(
-            f"the {region} is on hold for a serious sign ({signs}): it is lifted only when a "
-            "clinician has examined the area",
+            f"--examined-by is required: the {region} is on hold for a serious sign "
+            f"({signs}), lifted only when a clinician has examined the area"
+            + (f"; a reason of a few words is required too{got}" if short else ""),
             hint=f"After they have: iastm-coach hold clear {region} --examined-by "
             '"Dr Lee, GP, 3 March" --reason "examined, no clot, OK to resume gently".',
+        )
+    if short:
+        raise UsageError(
+            f"a reason of a few words is required to lift a hold{got}",
+            hint='For example: --reason "seen by my physio on Tuesday, OK to resume".',
         )
     # It names the holds it lifts, so that no clock can make it lift a later one.
     data: dict[str, Any] = {"region": region, "reason": text, "lifts": list(state.hold_ids[region])}

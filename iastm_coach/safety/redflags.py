@@ -10,7 +10,7 @@ says so: those are conservative defaults, not findings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -36,10 +36,58 @@ SKIN_ADVICE: Final = (
     "anyone uses it again, and see a clinician if it turns red, hot, swollen or painful "
     "(signs of infection)."
 )
-URGENT_ADVICE: Final = (
-    "A calf or leg that is warm, swollen or red for no clear reason can be a blood clot "
-    "(DVT): seek medical care today, urgently."
+LEG_CLOT_ADVICE: Final = (
+    "Get medical care today (the same day): swelling, warmth, redness or pain of a leg after "
+    "scraping is not a normal response, even though you scraped it, and can be a blood clot "
+    "(DVT). Say that you used a scraping tool. Both legs are on hold: treat no leg region on "
+    "either leg until a clinician has examined you."
 )
+"""Leads the advice of a leg swelling hold (§8b: same-day care; a clot concerns both legs)."""
+LEG_CLOT_REMINDER: Final = (
+    "Leg swelling after scraping can be a blood clot: get medical care today (the same day). "
+    "Both legs stay on hold until a clinician has examined you."
+)
+"""Repeated in every later view of that hold: today, hold list, history, the session
+refusal of any leg region, the report."""
+
+
+@dataclass(frozen=True)
+class RegionSigns:
+    """Emergency signs to name when a nerve sign (numbness, tingling, weakness) puts this
+    region on hold: a spine region's nerve signs can be the start of an emergency (§8d)."""
+
+    region: str
+    rules: frozenset[str]
+    text: str
+    source: str
+
+
+NERVE_RULES: Final = frozenset({"numbness", "weakness"})
+REGION_SIGNS: Final[dict[str, RegionSigns]] = {
+    signs.region: signs
+    for signs in (
+        RegionSigns(
+            "lower-back",
+            NERVE_RULES,
+            "Call an ambulance or go to an emergency department now if you notice numbness "
+            "in the saddle area (between the legs or around the back passage), a new change "
+            "in bladder or bowel control, or leg weakness that is getting worse.",
+            "Clinical reference §8d: lower back: saddle numbness, new bladder or bowel "
+            "change, progressive leg weakness (emergency)",
+        ),
+        RegionSigns(
+            "neck",
+            NERVE_RULES,
+            "Call an ambulance or go to an emergency department now if you notice dizziness "
+            "or vertigo, double vision, trouble speaking or swallowing, a sudden severe or "
+            "new headache, or weakness in an arm.",
+            "Clinical reference §8d: neck: dizziness or vertigo, double vision, trouble "
+            "speaking or swallowing, sudden severe or new headache, arm weakness",
+        ),
+    )
+}
+"""The region's emergency signs lead the advice of a numbness or weakness hold on it, and
+come back wherever the hold is shown (as the leg-swelling advice)."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +128,12 @@ RULES: Final[dict[str, Rule]] = {
         ),
         Rule(
             "bruising",
-            "bruising beyond the usual redness and pinpoint red spots",
+            "bruising beyond the usual redness and pinpoint red spots, after a session or "
+            "at a check-in; or a bruise left by an earlier session, reported at screening",
             "Clinical reference §3: bruising is not a sign of success and suggests the "
             "treatment was too aggressive (HawkGrips [vendor]; Veridian [blog]); "
-            "spreading bruising is a red flag (Veridian)",
+            "spreading bruising is a red flag (Veridian); §8c: a bruise left by a previous "
+            "session is itself a red flag",
             serious=True,
         ),
         Rule(
@@ -362,12 +412,29 @@ def advice_for(flags: Sequence[RedFlag], *, region: str, zone: str | None = None
     text = ADVICE.replace("REGION", region)
     rules = {flag.rule for flag in flags}
     if "swelling" in rules and is_leg(region, zone):
-        text = f"{text} {URGENT_ADVICE}"
+        text = f"{LEG_CLOT_ADVICE} {text}"  # same-day care leads (§8b)
+    signs = region_signs(region, rules)
+    if signs:
+        text = f"{signs} {text}"  # the emergency signs lead (§8d)
     if "dizziness" in rules:
         text = f"{text} {DIZZY_ADVICE}"
     if "skin-broken" in rules:
         text = f"{text} {SKIN_ADVICE}"
     return text
+
+
+def hold_reminder(region: str, rules: Sequence[str], zone: str | None = None) -> str:
+    """The same-day advice to repeat wherever a hold of *region* with *rules* is shown
+    again ("" when none applies): a leg swelling may be a clot (§8b)."""
+    if "swelling" in rules and is_leg(region, zone):
+        return LEG_CLOT_REMINDER
+    return region_signs(region, rules)
+
+
+def region_signs(region: str, rules: Iterable[str]) -> str:
+    """The emergency signs of *region* when one of *rules* is a nerve sign there; ""."""
+    signs = REGION_SIGNS.get(region)
+    return signs.text if signs is not None and signs.rules & set(rules) else ""
 
 
 def is_leg(region: str, zone: str | None) -> bool:

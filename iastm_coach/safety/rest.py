@@ -15,9 +15,11 @@ own; `gates.py` reads the journal and asks the person. The sources:
   it is enforced without an override. A clinician who wants more issues a protocol that
   says so (a conservative default; the reference gives 1-2 a week, §2).
 - `ROUTINE_TOLERANCE`: a session may start up to 2 h before the rest period is over, never
-  before the floor (a conservative default, so a same-time-of-day routine is not refused
-  by "5 min to go", which only teaches people to reach for `--override-rest`; the
-  reference gives 48 h between sessions on the same area, §2, and nothing on minutes).
+  before the floor. A usability tolerance, NOT a conservative default: it loosens the
+  sourced 48 h (§2) a little, reading the sources' "48 h between sessions" as two days
+  apart at the same time of day, so a same-time-of-day routine is not refused by "5 min
+  to go", which only teaches people to reach for `--override-rest` (asked for by the
+  physio's issue).
   `rest_ready_at` is the one place it is applied: the rest gate, `today` and the
   report's deviations all ask it.
 - `DAILY_CAP_MINUTES`: 15 min of strokes a day across all regions, the top of the

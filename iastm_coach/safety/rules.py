@@ -33,7 +33,13 @@ def _hold_consequence(rule: str) -> str:
     if rule == "swelling":
         also = (
             "; in an arm or the trunk, every region of that zone on that side; a leg "
-            "swelling adds the same-day medical care advice"
+            "swelling leads with same-day medical care advice, repeated wherever the hold is shown"
+        )
+    named = sorted(s.region for s in redflags.REGION_SIGNS.values() if rule in s.rules)
+    if named:
+        also = (
+            f"; on the {' or '.join(named)} the advice leads with that region's emergency "
+            "signs (§8d), repeated wherever the hold is shown"
         )
     return f"hold on the region, and on {reach}{also}"
 
@@ -65,7 +71,10 @@ def _session_rows() -> list[SafetyRule]:
             "session refused (exit 3) with the time left",
             "wait; or `--override-rest` (next rows)",
             "§2: at least 48 h between sessions on an area; §8b: overlapping regions treat "
-            "the same tissue; the routine tolerance is a conservative default",
+            f"the same tissue; the {TOLERANCE} h routine tolerance is a usability tolerance, "
+            "not a conservative default: it loosens the sourced 48 h a little, reading the "
+            "sources' '48 h between sessions' as two days apart at the same time of day, "
+            f"and never goes under the {FLOOR} h floor",
         ),
         SafetyRule(
             "override-floor",

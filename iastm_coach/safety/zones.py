@@ -19,7 +19,7 @@ decide the same way. The clinical reasons (`clinical-reference.md` §8b):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -126,18 +126,53 @@ def blockers(
     """
     found: list[Blocker] = []
     for held_region, hold in sorted(holds.items()):
-        if held_region == target.region:
-            found.append(Blocker(hold, hold.rule, ""))
-            continue
         source = links.get(held_region)
-        if source is None:
-            continue
-        for rule in hold.all_rules:
-            why = _reaches(rule, source, target, side, hold.sides)
-            if why:
-                found.append(Blocker(hold, rule, why))
-                break
+        reached = reach(held_region, hold.all_rules, hold.sides, source, target, side)
+        if reached is not None:
+            found.append(Blocker(hold, *reached))
     return found
+
+
+def reach(
+    held_region: str,
+    rules: Sequence[str],
+    held_sides: Iterable[str],
+    source: RegionLinks | None,
+    target: RegionLinks,
+    side: str,
+) -> tuple[str, str] | None:
+    """THE rule for whether a hold reaches a region: (rule, why) when a hold on
+    *held_region* (placed by *rules* on *held_sides*; *source* its links, None when its
+    protocol cannot be read) stops *target* on *side*; why is "" for the region itself.
+    None when it does not. The session gate, `log`, the report's deviations and its
+    soreness charts all ask this one function."""
+    if held_region == target.region:
+        return (rules[0] if rules else "", "")
+    if source is None:
+        return None
+    for rule in rules:
+        why = _reaches(rule, source, target, side, held_sides)
+        if why:
+            return rule, why
+    return None
+
+
+def reaches_region(
+    held_region: str,
+    rules: Sequence[str],
+    held_sides: Iterable[str],
+    region: str,
+    side: str,
+    links_for: LinksFor = library_links,
+) -> tuple[str, str] | None:
+    """`reach` by region names: the links of both are looked up with *links_for* (a region
+    whose protocol cannot be read is reached only by its own holds)."""
+    if held_region == region:
+        return (rules[0] if rules else "", "")
+    target = links_for(region)
+    if target is None:
+        return None
+    return reach(held_region, rules, held_sides, links_for(held_region), target, side)
 
 
 def _reaches(

@@ -313,7 +313,7 @@ def treat(
         )
     gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
     followed = settle_before_session(deps, links_of(p), sides, cleared=holds.last_clear)
-    screening = screen(loaded, deps)  # the soreness gate first, then grouped questions
+    screening = screen(loaded, deps, sides=sides)  # the soreness gate first, then grouped
     baseline = screening.baseline
     adjust = plan_adjustments(load_checklist(), screening)  # a cleared caution, the age
     skips = choose_skips(loaded, screening, talk, site_bound=adjust.site_bound)

@@ -7,6 +7,7 @@ rules, and a flag puts the region on hold. Nothing here prints.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -16,15 +17,17 @@ from iastm_coach.errors import SafetyStop, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import ProtocolStamp, new_group_id, session_fields
 from iastm_coach.safety.holds import active_holds, prepare_hold
-from iastm_coach.safety.redflags import aftercare_flags
+from iastm_coach.safety.redflags import aftercare_flags, hold_reminder
 from iastm_coach.session.log_retry import earlier_log, unfinished_holds
 from iastm_coach.vocabulary import sides_for
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
     from iastm_coach.protocols.files import LoadedProtocol
+    from iastm_coach.protocols.model import TreatmentProtocol
     from iastm_coach.safety.holds import Hold
     from iastm_coach.safety.redflags import RedFlag
+    from iastm_coach.safety.zones import LinksFor
 
 MIN_LOG_MINUTES: Final = 0.5
 MAX_LOG_MINUTES: Final = 60.0
@@ -131,7 +134,9 @@ def log_session(
         protocol.region,
         request.started,
         override=request.override_hold,
-        now_held=None if unfinished else holds.get(protocol.region),
+        sides=sides,
+        links_for=own_links_first(protocol),
+        ignoring=frozenset(hold.id for hold in unfinished),
     )
     saved = [
         journal.prepare(records.SESSION, fields(side, overrides or None), at=now) for side in sides
@@ -157,41 +162,68 @@ def log_session(
     return LoggedSession(protocol.region, sides, started, total_s, saved, flags, earlier)
 
 
+def own_links_first(protocol: TreatmentProtocol) -> LinksFor:
+    """The links of the protocol in hand for its own region (a `--protocol` file may differ
+    from the library's), the library's for every other region."""
+    from iastm_coach.safety.zones import links_of, remembered
+
+    own = links_of(protocol)
+    library = remembered()
+    return lambda region: own if region == own.region else library(region)
+
+
 def hold_overrides(
     journal: Journal,
     region: str,
     started: datetime | None,
     *,
     override: bool,
-    now_held: Hold | None,
+    sides: Sequence[str] = ("none",),
+    links_for: LinksFor | None = None,
+    ignoring: frozenset[str] = frozenset(),
 ) -> list[dict[str, str]]:
-    """A session done while its region was on hold is refused (exit 3), unless
+    """A session done while a hold reached its region (the region's own, its zone's, an
+    overlapping region's: `zones.reach`, as the session gate) is refused (exit 3), unless
     --override-hold says it happened anyway: then it is recorded as an override, for the
     physio's Deviations box.
 
     Without --when (*started* None) the session has just ended: the holds in force now
     decide (in the journal's append order, as everywhere). With --when, a hold whose span
-    (placed to lifted) covers the start decides.
+    (placed to lifted) covers the start decides. The holds *ignoring* names (those an
+    unfinished run of this same log placed) do not count.
     """
-    from iastm_coach.history.hold_spans import hold_spans
+    from iastm_coach.history.hold_spans import hold_spans, reaching
     from iastm_coach.safety.holds import hold_records
+    from iastm_coach.safety.zones import reaches_region, remembered
 
-    if started is None:
-        if now_held is None:
-            return []
-        placed, reasons = now_held.since, now_held.reason_text()
-    else:
-        spans = [s for s in hold_spans(hold_records(journal)) if s.region == region]
-        held = next((s for s in spans if s.covers(started)), None)
-        if held is None:
-            return []
-        placed, reasons = held.placed, "; ".join(held.reasons)
-    since = f"{placed.astimezone():%Y-%m-%d %H:%M}"
+    lookup = links_for or remembered()
+    spans = [
+        span
+        for span in hold_spans(r for r in hold_records(journal) if r.id not in ignoring)
+        if (span.lifted is None if started is None else span.covers(started))
+    ]
+    found = [(span, side) for side in sides for span in reaching(spans, region, side, lookup)]
+    if not found:
+        return []
+    held, side = found[0]
+    reached = reaches_region(held.region, held.rules, held.sides, region, side, lookup)
+    why = reached[1] if reached else ""
+    since = f"{held.placed.astimezone():%Y-%m-%d %H:%M}"
+    reasons = "; ".join(held.reasons)
+    what = (
+        f"the {region} is on hold since {since}: {reasons}"
+        if held.region == region
+        else f"the {region} cannot be treated: the {held.region} is on hold since {since} "
+        f"({reasons}), and {why}"
+    )
     if not override:
+        urgent = hold_reminder(held.region, held.rules)
         raise SafetyStop(
-            f"the {region} is on hold since {since}: {reasons}; a session during a hold is "
-            "not recorded without --override-hold",
-            hint="If a clinician treated it, or you did it anyway, add --override-hold: it is "
-            "recorded and shown to your physio. Lift the hold with `iastm-coach hold clear`.",
+            f"{what}; a session during a hold is not recorded without --override-hold",
+            hint=(f"{urgent} " if urgent else "")
+            + "If a clinician treated it, or you did it anyway, add --override-hold: it is "
+            f"recorded and shown to your physio. Lift the hold with `iastm-coach hold clear "
+            f"{held.region}`.",
         )
-    return [{"rule": "hold", "detail": f"logged during the hold since {since}: {reasons}"}]
+    on = "" if held.region == region else f" on the {held.region}"
+    return [{"rule": "hold", "detail": f"logged during the hold{on} since {since}: {reasons}"}]

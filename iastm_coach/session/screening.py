@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from iastm_coach.errors import SafetyStop
 from iastm_coach.journal import records
@@ -28,24 +29,32 @@ from iastm_coach.safety.checklist import (
     screening_record,
     stop_advice,
 )
-from iastm_coach.safety.checklist_model import Checklist
+from iastm_coach.safety.checklist_model import Checklist, ChecklistItem
 from iastm_coach.safety.followups import above_usual_problem
 from iastm_coach.safety.settling import current_baseline
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps
 from iastm_coach.session.grouped import ask_grouped
 from iastm_coach.session.shown import line
-from iastm_coach.vocabulary import NO_SIDE, SORENESS_ANCHORS, place_phrase
+from iastm_coach.vocabulary import NO_SIDE, SORENESS_ANCHORS, is_are, place_phrase
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Record
 
 RECENT_SCREENINGS = 50  # how far back to look for a cleared screening (first use or not)
 
 
-def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
+def screen(
+    loaded: LoadedProtocol, deps: SessionDeps, *, sides: Sequence[str] = (NO_SIDE,)
+) -> ScreeningResult:
     """Ask today's checklist; record the outcome; raise SafetyStop on a stop answer.
 
     The order keeps the questions few: the soreness gate first (a person too sore
     today is asked nothing else), the tool's edge, first-use questions, "has anything
     changed?", then the items in a few grouped questions (`Questions.groups`).
+
+    A stop answer whose item `places_hold` (a bruise left by an earlier session) puts the
+    region on hold on *sides*, written with the screening in one append.
     """
     checklist = load_checklist()
     region = loaded.protocol.region
@@ -76,7 +85,19 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
         if result.stopped:
             break
         ask_group(talk, group, result, region=region, zone=zone)
-    deps.journal.append(records.SCREENING, screening_record(result, region=region), at=now)
+    screened = deps.journal.prepare(
+        records.SCREENING, screening_record(result, region=region), at=now
+    )
+    held = screening_holds(deps, result, region=region, sides=sides, source_id=screened.id)
+    deps.journal.append_all([*held, screened])  # one write: no refusal without its hold
+    if held:
+        assert isinstance(result.stopped_by, ChecklistItem)
+        raise SafetyStop(
+            f"not today: a yes to '{result.stopped_by.question}' puts the {region} on hold",
+            hint=stop_advice(result.stopped_by, region=region, zone=zone)
+            + f" Lift it after a clinician has looked at it: "
+            f'iastm-coach hold clear {region} --examined-by WHO --reason "...".',
+        )
     if result.stopped_by is not None:
         if result.stopped_by.id == ABOVE_USUAL:
             raise SafetyStop(
@@ -89,6 +110,30 @@ def screen(loaded: LoadedProtocol, deps: SessionDeps) -> ScreeningResult:
             hint=stop_advice(result.stopped_by, region=region, zone=zone),
         )
     return result
+
+
+def screening_holds(
+    deps: SessionDeps,
+    result: ScreeningResult,
+    *,
+    region: str,
+    sides: Sequence[str],
+    source_id: str,
+) -> list[Record]:
+    """The hold records (not yet written) of a stop answer whose item `places_hold`: one per
+    side treated (a bruise on the left calf holds the left calf's chain)."""
+    from iastm_coach.safety.holds import prepare_hold
+    from iastm_coach.safety.redflags import RedFlag
+
+    item = result.stopped_by
+    if not isinstance(item, ChecklistItem) or item.places_hold is None:
+        return []
+    flag = RedFlag(item.places_hold, f"yes at screening to '{item.question}'")
+    now = deps.clock.now()
+    return [
+        prepare_hold(deps.journal, region=region, flag=flag, source_id=source_id, at=now, side=side)
+        for side in sides
+    ]
 
 
 CHANGED_QUESTION = "Has anything changed in your health or medicines since last time?"
@@ -116,7 +161,8 @@ def ask_soreness_before(deps: SessionDeps, region: str, result: ScreeningResult)
     """The pre-session soreness gate (§7): 4 or more, or more than 2 points above the
     person's usual level for the region, and nothing else is asked today."""
     soreness = deps.talk.ask_int(
-        f"How sore is the {place_phrase(region, NO_SIDE)} right now, before you start? "
+        f"How sore {is_are(region)} your {place_phrase(region, NO_SIDE)} right now, before you "
+        "start? "
         f"0-10 ({SORENESS_ANCHORS})",
         low=0,
         high=10,

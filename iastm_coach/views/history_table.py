@@ -483,10 +483,12 @@ def holds_lines(holds: Mapping[str, Hold], width: int) -> list[Line]:
     """Each region on hold with every red flag that fired since the hold began; lines
     under a region are indented, and stay indented when they wrap."""
     from iastm_coach.safety.holds import clear_command, serious_rules
+    from iastm_coach.safety.redflags import hold_reminder
 
     lines: list[Line] = []
     for region, hold in sorted(holds.items()):
         reasons = hold.all_reasons
+        urgent = hold_reminder(region, hold.all_rules)
         head = ours("On hold: ", "bold red")
         if len(reasons) == 1:
             lines += wrap(head + literal(f"{region} since {when(hold.since)}: {reasons[0]}"), width)
@@ -497,6 +499,8 @@ def holds_lines(holds: Mapping[str, Hold], width: int) -> list[Line]:
             )
             for reason in reasons:
                 lines += indented(literal(f"- {reason}"), width)
+        if urgent:  # the same-day advice before the rest (§8b)
+            lines += indented(ours(urgent, "bold red"), width)
         lines += indented(
             literal(
                 "Do not treat it; contact your clinician. Lift it with "

@@ -52,6 +52,7 @@ def checkin_recorded(result: CheckinResult) -> list[RenderableType]:
 def session_logged(logged: LoggedSession) -> list[RenderableType]:
     """What was logged; then the hold panel for any red flag, or a reminder of an
     earlier hold on the region."""
+    from iastm_coach.safety.redflags import hold_reminder
     from iastm_coach.views.redflags import red_flag_panel
     from iastm_coach.vocabulary import NO_SIDE, place_label, places_label
 
@@ -77,7 +78,8 @@ def session_logged(logged: LoggedSession) -> list[RenderableType]:
         shown.append(
             literal(
                 f"Note: {place_label(logged.region, NO_SIDE)} is on hold since "
-                f"{hold.since.astimezone():%Y-%m-%d}: {hold.reason_text()}.",
+                f"{hold.since.astimezone():%Y-%m-%d}: {hold.reason_text()}."
+                + (f" {urgent}" if (urgent := hold_reminder(hold.region, hold.all_rules)) else ""),
                 "red",
             )
         )

@@ -477,7 +477,9 @@ class PlainTimerView:
             and state.remaining_s > 0
         ):
             self._halfway_said = True
-            self._line(f"Halfway: {round(state.remaining_s)} s left.")
+            # The real half of the area, not what is left at this tick: under a time scale
+            # a tick is many protocol seconds, and "15 s left" of a 45 s area misleads.
+            self._line(f"Halfway: {int(state.phase_s - state.phase_s / 2)} s left.")
 
     def transition(self, state: TimerState) -> None:
         step = state.step

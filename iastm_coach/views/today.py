@@ -7,6 +7,7 @@ from rich.text import Text
 
 from iastm_coach.history.today import FIRST_REGION, RegionStatus, TodayPlan
 from iastm_coach.safety.holds import clear_command
+from iastm_coach.safety.redflags import hold_reminder
 from iastm_coach.views.ui import literal
 from iastm_coach.vocabulary import describe_end, describe_moment, describe_wait, place_label, until
 
@@ -131,6 +132,9 @@ def render_plan(plan: TodayPlan) -> RenderableType:
             held = item.hold.region if item.hold else item.region
             shown = reasons[0] if held == item.region else f"{held} on hold: {reasons[0]}"
             rows = [(literal(item.region, "red"), Text(since) + literal(shown))]
+            urgent = hold_reminder(item.hold.region, item.hold.all_rules) if item.hold else ""
+            if urgent:  # the same-day advice leads what follows (§8b)
+                rows.append((Text(), Text(urgent, style="bold red")))
             if item.note:
                 rows.append((Text(), literal(item.note)))
             # Every red flag since the hold began, one a line.

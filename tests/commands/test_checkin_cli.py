@@ -149,7 +149,7 @@ def test_calf_swelling_urgent_advice(isolated_home: Path) -> None:
     """Swelling of the calf adds the seek-urgent-care advice."""
     left, _right = logged(isolated_home, 30, region="calf")
     code, out, _ = run("checkin", left.id, "--soreness", "2", "--swelling")
-    assert code == 0 and "(DVT): seek medical care today, urgently" in " ".join(out.split())
+    assert code == 0 and "Get medical care today (the same day)" in " ".join(out.split())
 
 
 def test_72h_asked_when_48h_sore(isolated_home: Path) -> None:

@@ -176,7 +176,7 @@ def test_three_patients_from_writing_to_running(
             FIRST_USE + ALL_CLEAR + READY + AFTERCARE,
         )
         assert code == 0, output
-        assert "right forearm extensors" in output and "left forearm" not in output
+        assert "right forearm (extensors)" in output and "left forearm" not in output
         assert "Which side?" not in output
 
     # Carla: the session says a partner is needed before anything else.

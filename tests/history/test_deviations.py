@@ -88,7 +88,7 @@ def test_session_during_a_hold_and_after_it_is_lifted(tmp_path: Path) -> None:
     during = add_session(j, started=T0 + timedelta(days=3), group="g2", source="log")
     add_hold_clear(j, at=T0 + timedelta(days=4))
     add_session(j, started=T0 + timedelta(days=6), group="g3")
-    add_session(j, region="hamstrings", started=T0 + timedelta(days=3), group="g4")
+    add_session(j, region="forearm-flexors", started=T0 + timedelta(days=3), group="g4")
     found = find_deviations(j.scan(), facts={FP: CALF})
     assert [(d.kind, d.sessions) for d in found.items] == [("during-hold", (during.id,))]
     assert "soreness 8/10" in found.items[0].detail and "lifted" in found.items[0].detail
@@ -220,3 +220,17 @@ def test_plan_facts_read_from_files_by_fingerprint(tmp_path: Path) -> None:
         )
     }
     assert plan_facts_of({"settings": {"rest_hours": True}}).rest_hours is None
+
+
+def test_a_sitting_inside_the_last_one_never_says_minus_zero_hours(tmp_path: Path) -> None:
+    """A logged sitting that started before the last one ended said '-0 h after the last
+    calf session'; one 20 min after said '0 h'. Both now say what happened."""
+    j = make_journal(tmp_path)
+    add_session(j, started=T0, minutes=30)
+    add_session(j, started=T0 + timedelta(minutes=20), group="g2", source="log")
+    add_session(j, started=T0 + timedelta(hours=3), group="g3", source="log")
+    add_session(j, started=T0 + timedelta(hours=3, minutes=26), group="g4", source="log")
+    details = [d.detail for d in find_deviations(j.scan(), facts={FP: CALF}).items]
+    assert not any("-0 h" in d or " 0 h after" in d for d in details), details
+    assert "started before the last calf session had ended; the rest is 48 h" in details
+    assert "less than 1 h after the last calf session; the rest is 48 h" in details

@@ -335,3 +335,12 @@ def test_load_protocol_file_still_reads_builtins(tmp_path: Path) -> None:
     loaded = load_protocol_file(builtin_path("calf"), source="built-in")
     assert loaded.origin() == "built-in" and loaded.pin is None
     assert loaded.protocol.issued is None or dt.date.today()
+
+
+def test_a_review_date_both_past_and_before_issue_gets_both_warnings(tmp_path: Path) -> None:
+    """review_by before issued_on and already past: each is a different thing to fix."""
+    path = calf_file(tmp_path, with_issued("issued_on = 2026-02-01\nreview_by = 2026-01-15"))
+    code, out, _ = run("protocol", "validate", str(path))
+    assert code == 0
+    assert "2026-01-15 is before issued.issued_on (2026-02-01)" in out
+    assert "the review date 2026-01-15 has passed" in out

@@ -388,3 +388,30 @@ def test_only_a_trusted_signature_unlocks_the_clinician_limits(
     trust_key(fingerprint(key), "P. Hysio PT", now=NOW)
     loaded = load_protocol_file(path)
     assert loaded.envelope == "clinician" and loaded.protocol.area[0].duration_s == 120
+
+
+def test_sign_and_validate_warn_about_each_value_only_the_signature_allows(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    """Firm pressure and a 24 h rest are clinician limits: unsigned, the file is refused
+    with what would allow them; signed by a trusted key, `sign` and `validate` accept it
+    (exit 0) and warn about each value, naming the home limit."""
+    wide = CALF.replace('pressure = "moderate"', 'pressure = "firm"', 1).replace(
+        "rest_hours = 48", "rest_hours = 24"
+    )
+    path = tmp_path / "anna.toml"
+    path.write_text(wide)
+    code, output = cli("protocol", "validate", str(path))
+    assert code == 4
+    assert "a file signed by a clinician you trust may use light, moderate, firm" in output
+    assert "a file signed by a clinician you trust may use 24-336 hours" in output
+    assert cli("protocol", "keygen", "--name", "P. Hysio PT")[0] == 0
+    for command in ("sign", "validate"):
+        code, output = cli("protocol", command, str(path))
+        assert code == 0, output
+        assert "area.pressure = 'firm' is within the clinician limit only" in output
+        assert "a home plan uses light, moderate" in output
+        assert "settings.rest_hours = 24 is within the clinician limit only" in output
+        assert "a home plan uses 48-336 hours" in output
+    # The built-in file, inside the home envelope, has no such warning.
+    assert "clinician limit only" not in cli("protocol", "validate", str(builtin_path("calf")))[1]

@@ -31,7 +31,7 @@ from iastm_coach.report.build import (
 )
 from iastm_coach.report.data import csv_text
 from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
-from iastm_coach.safety.redflags import RedFlag
+from iastm_coach.safety.redflags import RULES, RedFlag
 from tests.builders import (
     BUILT_IN_STAMP,
     T0,
@@ -504,7 +504,7 @@ def test_report_explains_red_flag_rules_itself(report: Report) -> None:
     rules = json.loads(render_json(report))["red_flag_rules"]
     assert {
         "rule": "bruising",
-        "when": "bruising beyond the usual redness and pinpoint red spots",
+        "when": RULES["bruising"].when,
     } in rules
 
 
@@ -749,7 +749,10 @@ def test_html_charts_every_measure(measured: Measured) -> None:
     assert TEST_NAME in text and "i" not in parser.tags and "<i>to" not in page
     assert page.count('class="measure-chart"') == 2
     assert "script" not in parser.tags and parser.external == []
-    assert "after 2 of 4 sittings (50 %); 8 of 18 sets done (44 %); declined after 1" in text
+    assert (
+        "after 2 of 4 sittings (50 %); 8 of 18 sets done (44 %); "
+        "exercise guide declined in 1 sitting" in text
+    )
 
 
 def test_markdown_outcomes_section(measured: Measured) -> None:

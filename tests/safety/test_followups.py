@@ -258,7 +258,7 @@ def test_hold_clear_shows_the_urgent_advice_again() -> None:
     )
     result = FixedRunner().invoke(app, ["hold", "clear", "achilles", "--reason", "all good now"])
     assert result.exit_code == 2
-    assert "(DVT): seek medical care today, urgently" in " ".join(result.output.split())
+    assert "Get medical care today (the same day)" in " ".join(result.output.split())
     result = FixedRunner().invoke(
         app,
         ["hold", "clear", "achilles", "--reason", "GP: no clot", "--examined-by", "Dr Ng"],

@@ -214,3 +214,21 @@ def _record(kind: str, region: str, at: datetime, *, seq: int = 0) -> Record:
     if kind == records.HOLD_CLEAR:
         data = {"region": region, "reason": "ok"}
     return Record(kind, new_record_id(at), at, 1, data, seq)
+
+
+def test_a_serious_hold_says_the_examiner_is_missing_before_the_reason(tmp_path: Path) -> None:
+    """`hold clear calf --reason "GP ok"` on a serious hold: what is missing is who examined
+    the area, and the message says so first (the short reason second); nothing is written."""
+    journal = make_journal(tmp_path)
+    place_hold(journal, region="calf", flag=SORE, source_id="a", at=T0)
+    with pytest.raises(UsageError) as caught:
+        clear_hold(journal, region="calf", reason="GP ok", at=T0)
+    message = caught.value.message
+    assert message.startswith("--examined-by is required")
+    assert message.index("--examined-by") < message.index("a reason of a few words")
+    # A good reason alone still needs the examiner; the examiner alone needs a reason.
+    with pytest.raises(UsageError, match=r"^--examined-by is required"):
+        clear_hold(journal, region="calf", reason="seen by my GP today", at=T0)
+    with pytest.raises(UsageError, match=r"^a reason of a few words"):
+        clear_hold(journal, region="calf", reason="ok", examined_by="Dr Lee", at=T0)
+    assert "calf" in active_holds(journal)

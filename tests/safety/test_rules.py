@@ -43,3 +43,20 @@ def test_the_reassess_pause_in_the_table_is_the_timer_one() -> None:
     from iastm_coach.session import timer
 
     assert timer.REASSESS_S == REASSESS_S
+
+
+def test_the_routine_tolerance_is_labelled_honestly() -> None:
+    """The 2 h tolerance loosens the sourced 48 h (§2): the table must not call it a
+    conservative default, must say what it is, and the floor still holds."""
+    from datetime import UTC, datetime, timedelta
+
+    from iastm_coach.safety.rest import REST_FLOOR, rest_ready_at
+
+    (row,) = [rule for rule in all_rules() if rule.id == "rest"]
+    assert "usability tolerance, not a conservative default" in row.basis
+    assert "two days apart at the same time of day" in row.basis
+    assert "usability tolerance, not a conservative default" in README
+    start = datetime(2026, 3, 2, 18, tzinfo=UTC)
+    assert rest_ready_at(start, 48) == start + timedelta(hours=46)
+    for hours in (24, 25, 26):  # never under the 24 h floor
+        assert rest_ready_at(start, hours) - start >= REST_FLOOR

@@ -58,7 +58,7 @@ def test_pregnancy_stops_the_back_and_needs_an_obstetrician_for_the_legs(
     tmp_path: Path,
 ) -> None:
     talk = ScriptedTalk(
-        [*MILD, (ASSESSED, True), ("pregnant", True), ("partner here", True),
+        [*MILD, (ASSESSED, True), ("Are you pregnant", True), ("partner here", True),
          ("midwife or obstetrician cleared", True)]
     )  # fmt: skip
     deps = make_deps(tmp_path / "back", talk)
@@ -132,3 +132,22 @@ def test_get_ready_pressure_covers_every_area(tmp_path: Path) -> None:
     talk = ScriptedTalk([*MILD, (ASSESSED, True)])
     session(make_deps(tmp_path, talk), side="left")
     assert "Pressure: light to moderate (each area says which)" in talk.transcript
+
+
+def test_the_soreness_question_reads_as_english(tmp_path: Path) -> None:
+    """'How sore is the forearm extensors' read badly: a muscle group reads as its body
+    part, and a plural region takes 'are'."""
+    from iastm_coach.safety.checklist import ScreeningResult
+    from iastm_coach.session.screening import ask_soreness_before
+
+    asked = {}
+    for region in ("forearm-extensors", "hamstrings", "lower-back", "calf"):
+        talk = ScriptedTalk([("right now", 1)])
+        ask_soreness_before(make_deps(tmp_path / region, talk), region, ScreeningResult())
+        asked[region] = talk.asked[0].split(" right now")[0]
+    assert asked == {
+        "forearm-extensors": "How sore is your forearm (extensors)",
+        "hamstrings": "How sore are your hamstrings",
+        "lower-back": "How sore is your lower back",
+        "calf": "How sore is your calf",
+    }

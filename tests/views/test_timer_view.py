@@ -463,3 +463,21 @@ def test_what_does_not_fit_is_named() -> None:
     flat = " ".join(line.strip() for line in out.getvalue().splitlines())
     assert "Not shown on this small window: direction, cues, next area." in flat
     assert "AVOID The back of the knee" in flat
+
+
+def test_plain_halfway_line_says_the_real_half_even_when_ticks_are_coarse() -> None:
+    """With IASTM_COACH_TIME_SCALE a tick is many protocol seconds: a 45 s area's first tick
+    past its half came at 30 s and said 'Halfway: 15 s left'. It says the real half."""
+    out = io.StringIO()
+    clock = FakeClock()
+    protocol = make_protocol(areas=[area_data("Inner calf", 45), area_data("Soleus", 30)])
+    run_plan(
+        build_plan(protocol, ["left"]),
+        clock=clock,
+        keys=ScriptedKeys(clock, []),  # type: ignore[arg-type]
+        view=PlainTimerView(out, clock, bell=False),
+        confirm_quit=ScriptedConfirm(),
+        tick_s=10,
+    )
+    halfway = [line.split("] ", 1)[1] for line in out.getvalue().splitlines() if "Halfway" in line]
+    assert halfway == ["Halfway: 22 s left.", "Halfway: 15 s left."]
