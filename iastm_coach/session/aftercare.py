@@ -23,7 +23,12 @@ from iastm_coach.safety.redflags import (
 )
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
-from iastm_coach.session.exercises import ExerciseDone, dose_text, guide_exercises
+from iastm_coach.session.exercises import (
+    ExerciseDone,
+    dose_text,
+    guide_exercises,
+    with_not_done,
+)
 from iastm_coach.session.grouped import ask_grouped, numbered
 from iastm_coach.session.shown import Line, line
 from iastm_coach.vocabulary import SORENESS_ANCHORS, Side, is_body_side
@@ -183,63 +188,112 @@ def follow_up(
 
     Each is written to the journal as soon as it is known, pointing at the session.
     Returns the exercises guided now (None when they were not), so the closing screen
-    does not list them again.
+    does not list them again. Ctrl-C here is Interrupted (exit 130) saying what is kept:
+    the session, the measurements given, and the sets done (the rest as not done).
     """
+    from iastm_coach.errors import Interrupted
+
+    exercises: list[ExerciseDone] | None = None
+    try:
+        measure_after(loaded, outcome, deps, before=before)
+        exercises = guided_exercises(loaded, outcome, deps, group=group)
+    except KeyboardInterrupt:
+        kept = "the session is kept in your journal as done"
+        if before:
+            kept += ", with the measurements given"
+        raise Interrupted(f"stopped after the strokes (Ctrl-C); {kept}") from None
+    except ExercisesInterrupted as stopped:
+        sets = sum(item.sets_done for item in stopped.done)
+        planned = sum(item.sets_planned for item in stopped.done)
+        raise Interrupted(
+            "the exercises ended early (Ctrl-C); the session is kept in your journal as done, "
+            f"with {sets} of {planned} exercise sets done (the rest recorded as not done)"
+        ) from None
+    return exercises
+
+
+class ExercisesInterrupted(Exception):
+    """Ctrl-C in the exercise guide, after recording what was done (`done`, complete with
+    the exercises not done)."""
+
+    def __init__(self, done: list[ExerciseDone]) -> None:
+        super().__init__("exercises interrupted")
+        self.done = done
+
+
+def measure_after(
+    loaded: LoadedProtocol, outcome: SessionOutcome, deps: SessionDeps, *, before: Measured
+) -> None:
+    """The 'before' measurement recorded, then the 'after' one asked and recorded."""
     p = loaded.protocol
+    if not before or p.outcome is None:
+        return
     by_side = {record.data["side"]: record for record in outcome.sessions}
     talk = deps.talk
-    if before and p.outcome is not None:
-        outcome_test = p.outcome
+    outcome_test = p.outcome
 
-        def keep(values: Measured, phase: str) -> None:
-            for side, (value, at) in values.items():
-                record_measure(
-                    deps.journal,
-                    region=p.region,
-                    side=side,
-                    test=outcome_test.name,
-                    unit=outcome_test.unit,
-                    value=value,
-                    phase=phase,
-                    session_id=by_side[side].id if side in by_side else "",
-                    at=at,
-                )
-
-        keep(before, "before")  # first: a measurement taken is never lost
-        try:
-            after = measure_outcome(p, list(before), talk, phase="after", clock=deps.clock)
-        except EndOfInput:
-            after = {}
-        keep(after, "after")
-        changes = [
-            f"{'' if side == 'none' else side + ' '}{value - before[side][0]:+g} {p.outcome.unit}"
-            for side, (value, _) in after.items()
-            if side in before
-        ]
-        if changes:
-            talk.show(
-                line("Change: " + ", ".join(changes) + "."), line(SHORT_TERM_CAVEAT, tone="quiet")
+    def keep(values: Measured, phase: str) -> None:
+        for side, (value, at) in values.items():
+            record_measure(
+                deps.journal,
+                region=p.region,
+                side=side,
+                test=outcome_test.name,
+                unit=outcome_test.unit,
+                value=value,
+                phase=phase,
+                session_id=by_side[side].id if side in by_side else "",
+                at=at,
             )
+
+    keep(before, "before")  # first: a measurement taken is never lost
+    try:
+        after = measure_outcome(p, list(before), talk, phase="after", clock=deps.clock)
+    except EndOfInput:
+        after = {}
+    keep(after, "after")
+    changes = [
+        f"{'' if side == 'none' else side + ' '}{value - before[side][0]:+g} {outcome_test.unit}"
+        for side, (value, _) in after.items()
+        if side in before
+    ]
+    if changes:
+        talk.show(
+            line("Change: " + ", ".join(changes) + "."), line(SHORT_TERM_CAVEAT, tone="quiet")
+        )
+
+
+def guided_exercises(
+    loaded: LoadedProtocol, outcome: SessionOutcome, deps: SessionDeps, *, group: str
+) -> list[ExerciseDone] | None:
+    """Offer the exercises with a guide; record them (declined, done, or cut short: the
+    ones not reached with 0 sets) in one exercise record."""
+    p = loaded.protocol
+    talk = deps.talk
     try:
         wanted = bool(p.exercise) and talk.confirm(
             "Do the exercises now, with a guide?", default=True
         )
     except EndOfInput:
         return None  # a pipe that ends here simply skips the optional part
+
+    def record(items: Sequence[ExerciseDone], **extra: bool) -> None:
+        deps.journal.append(
+            records.EXERCISE,
+            {
+                "session": outcome.sessions[0].id,
+                "group": group,
+                "region": p.region,
+                "exercises": [item.fields() for item in items],
+                **extra,
+            },
+            at=deps.clock.now(),
+        )
+
     if not wanted:
         if p.exercise:
             # Declined: recorded as not done, so adherence counts this sitting honestly.
-            deps.journal.append(
-                records.EXERCISE,
-                {
-                    "session": outcome.sessions[0].id,
-                    "group": group,
-                    "region": p.region,
-                    "exercises": [ExerciseDone(e.name, 0, e.sets).fields() for e in p.exercise],
-                    "declined": True,
-                },
-                at=deps.clock.now(),
-            )
+            record(with_not_done([], p.exercise), declined=True)
         return None
     done: list[ExerciseDone] = []
     try:
@@ -247,18 +301,12 @@ def follow_up(
             p.exercise, clock=deps.clock, time_scale=deps.time_scale, talk=talk, done=done
         )
     except EndOfInput:
-        pass  # what was done so far is recorded below
-    finally:
-        deps.journal.append(
-            records.EXERCISE,
-            {
-                "session": outcome.sessions[0].id,
-                "group": group,
-                "region": p.region,
-                "exercises": [item.fields() for item in done],
-            },
-            at=deps.clock.now(),
-        )
+        pass  # what was done so far is recorded below, the rest as not done
+    except KeyboardInterrupt:
+        record(with_not_done(done, p.exercise))
+        raise ExercisesInterrupted(with_not_done(done, p.exercise)) from None
+    done = with_not_done(done, p.exercise)
+    record(done)
     return done
 
 

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Exercise
-from iastm_coach.session.conversation import Conversation
+from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.shown import line
+from iastm_coach.vocabulary import plural
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -57,6 +58,15 @@ class StopExercises(Exception):
     """`q` at a set: no more exercises today (what was done is kept)."""
 
 
+class CutShort(Exception):
+    """Ctrl-C or the end of input in the middle of an exercise: its sets done, and why."""
+
+    def __init__(self, partial: ExerciseDone, cause: BaseException) -> None:
+        super().__init__("exercise cut short")
+        self.partial = partial
+        self.cause = cause
+
+
 def describe(exercise: Exercise, talk: Conversation, *, number: int = 0, of: int = 0) -> None:
     """The exercise's screen: which one of how many, its dose and how to do it."""
     counter = f"Exercise {number} of {of}: " if of else ""
@@ -71,20 +81,24 @@ def guide_exercise(
     """One exercise, one key per set: Enter (done, or start the hold), `s` skips the rest of
     this exercise, `q` stops the exercises (StopExercises, after recording this one)."""
     done = 0
-    for number in range(1, exercise.sets + 1):
-        label = f"Set {number} of {exercise.sets}"
-        if exercise.hold_s is not None:
-            question = f"{label}: Enter to start the {exercise.hold_s} s hold"
-        else:
-            question = f"{label}: {exercise.reps} reps, Enter when done"
-        key = talk.ask_choice(question, SET_KEYS, default="done")
-        if key != "done":
+    try:
+        for number in range(1, exercise.sets + 1):
+            label = f"Set {number} of {exercise.sets}"
+            if exercise.hold_s is not None:
+                question = f"{label}: Enter to start the {exercise.hold_s} s hold"
+            else:
+                question = f"{label}: {exercise.reps} reps, Enter when done"
+            key = talk.ask_choice(question, SET_KEYS, default="done")
             if key == "quit":
                 raise StopExercises(ExerciseDone(exercise.name, done, exercise.sets))
-            break
-        if exercise.hold_s is not None:
-            hold(exercise.hold_s, clock=clock, time_scale=time_scale, talk=talk)
-        done += 1
+            if key == "skip":  # the rest of this exercise only: the guide goes on
+                talk.show(line(f"  Skipped the rest of {exercise.name}.", tone="quiet"))
+                break
+            if exercise.hold_s is not None:
+                hold(exercise.hold_s, clock=clock, time_scale=time_scale, talk=talk)
+            done += 1
+    except (KeyboardInterrupt, EndOfInput) as cut:  # the sets done so far still count
+        raise CutShort(ExerciseDone(exercise.name, done, exercise.sets), cut) from None
     return ExerciseDone(exercise.name, done, exercise.sets)
 
 
@@ -113,11 +127,32 @@ def guide_exercises(
         describe(exercise, talk, number=number, of=len(exercises))
         try:
             results.append(guide_exercise(exercise, clock=clock, time_scale=time_scale, talk=talk))
+        except CutShort as cut:
+            results.append(cut.partial)
+            raise cut.cause from None
         except StopExercises as stop:
             (partial,) = stop.args
             results.append(partial)
             stopped = True
+            rest = len(exercises) - number
+            if rest:
+                talk.show(
+                    line(
+                        f"Exercises stopped: the {plural(rest, 'exercise')} after this one "
+                        "are recorded as not done.",
+                        tone="quiet",
+                    )
+                )
     return results
+
+
+def with_not_done(
+    done: Sequence[ExerciseDone], exercises: Sequence[Exercise]
+) -> list[ExerciseDone]:
+    """*done*, then every exercise not reached with 0 sets: a guide cut short records the
+    whole prescription, so "0 of 9 sets" never reads as "none prescribed"."""
+    offered = {item.name for item in done}
+    return [*done, *(ExerciseDone(e.name, 0, e.sets) for e in exercises if e.name not in offered)]
 
 
 def exercise_day(
@@ -145,17 +180,13 @@ def exercise_day(
     try:
         guide_exercises(protocol.exercise, clock=clock, time_scale=time_scale, talk=talk, done=done)
     finally:
-        offered = {item.name for item in done}
-        missed = [
-            ExerciseDone(e.name, 0, e.sets) for e in protocol.exercise if e.name not in offered
-        ]
         saved = journal.append(
             records.EXERCISE,
             {
                 "session": "",
                 "group": f"x{started:%Y%m%d%H%M%S}",
                 "region": protocol.region,
-                "exercises": [item.fields() for item in [*done, *missed]],
+                "exercises": [item.fields() for item in with_not_done(done, protocol.exercise)],
                 "source": "log",
             },
             at=clock.now(),

@@ -35,6 +35,7 @@ from iastm_coach.safety.running import locks_dir, running
 from iastm_coach.safety.settling import settle_before_session
 from iastm_coach.safety.zones import links_of
 from iastm_coach.session.aftercare import (
+    CHECKIN_REMINDER,
     STOPPED_EARLY_ADVICE,
     STOPPED_REMINDER,
     Answers,
@@ -394,7 +395,11 @@ def treat(
     elif not answered:
         talk.show(line(STOPPED_EARLY_ADVICE, tone="caution"))
     if result.ended_by == "finished" and answered:
-        guided = None if flags else follow_up(loaded, outcome, deps, before=before, group=group)
+        try:
+            guided = None if flags else follow_up(loaded, outcome, deps, before=before, group=group)
+        except Interrupted:
+            talk.show(BLANK, line(CHECKIN_REMINDER))  # after the ^C: the reminder still
+            raise
         talk.show(*aftercare_screen(loaded, outcome, deps.clock.now(), guided))
         return outcome
     if answered and not flags:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from iastm_coach.journal import records
 from iastm_coach.protocols.model import Exercise
 from iastm_coach.session.exercises import guide_exercises
@@ -143,4 +145,59 @@ def test_input_ending_mid_exercises_keeps_what_was_done(tmp_path: Path) -> None:
     (measure,) = deps.journal.recent(kinds={records.MEASURE})
     assert (measure.data["phase"], measure.data["value"]) == ("before", 9.0)
     (exercise,) = deps.journal.recent(kinds={records.EXERCISE})
-    assert [e["sets_done"] for e in exercise.data["exercises"]] == [3]
+    assert [e["sets_done"] for e in exercise.data["exercises"]] == [3, 0, 0]  # 0: not done
+    assert "Exercises: 3 of 9 sets done." in talk.transcript
+
+
+class CtrlCInHold(ScriptedTalk):
+    """Enter at every set; Ctrl-C arrives during the hold after set question *at*."""
+
+    def __init__(self, rules: list[tuple[str, object]], *, at: int) -> None:
+        super().__init__(rules)
+        self.sets = 0
+        self.at = at
+
+    def ask_choice(
+        self, question: str, choices: Sequence[str], *, default: str | None = None
+    ) -> str:
+        if question.startswith("Set "):
+            self.sets += 1
+        return super().ask_choice(question, choices, default=default)
+
+    def show(self, *items: object) -> None:
+        super().show(*items)
+        if self.sets == self.at and any("s left" in str(getattr(i, "text", "")) for i in items):
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_a_hold_keeps_the_sets_done_and_says_so(tmp_path: Path) -> None:
+    """Ctrl-C while the 2nd set's hold counts down: the set done is kept, the rest of the
+    prescription is recorded with 0 sets (1 of 9, not "0/0"), exit 130 names what was
+    kept, and the check-in reminder is still shown."""
+    from iastm_coach.errors import Interrupted
+
+    talk = CtrlCInHold([*MILD, ("with a guide", True)], at=2)
+    deps = make_deps(tmp_path, talk)
+    with pytest.raises(Interrupted) as stopped:
+        session(deps, side="left")
+    assert "1 of 9 exercise sets done" in stopped.value.message
+    assert "kept in your journal as done" in stopped.value.message
+    (exercise,) = deps.journal.recent(kinds={records.EXERCISE})
+    assert [(e["sets_done"], e["sets_planned"]) for e in exercise.data["exercises"]] == [
+        (1, 3),
+        (0, 3),
+        (0, 3),
+    ]
+    assert "run `iastm-coach checkin`" in talk.transcript
+    (record,) = deps.journal.recent(kinds={records.SESSION})
+    assert record.data["complete"] is True
+
+
+def test_skip_ends_one_exercise_and_quit_says_the_rest_are_not_done() -> None:
+    """`s` at set 2 leaves only that exercise (the guide goes on, and says so); `q` says
+    the exercises after it are recorded as not done."""
+    talk = ScriptedTalk([("Set 2 of 2", "skip"), ("Set 1 of 3", "quit")])
+    guide_exercises([REPS, HOLD, REPS], clock=FakeClock(), time_scale=1, talk=talk)
+    assert "Skipped the rest of Calf raises." in talk.transcript
+    assert "Exercise 2 of 3: Calf stretch" in talk.transcript
+    assert "the 1 exercise after this one are recorded as not done" in talk.transcript
