@@ -106,6 +106,50 @@ class Answers:
         return {name: bool(getattr(self, name)) for name, _ in SIGNS}
 
 
+# The signs as a list names them ("numbness not asked").
+SIGN_WORDS: dict[str, str] = {
+    "bruising": "bruising",
+    "numbness": "numbness",
+    "weakness": "weakness",
+    "swelling": "swelling",
+    "skin_broken": "broken skin",
+    "dizziness": "dizziness",
+}
+
+
+def answers_kept(
+    places: dict[Side, str],
+    aftercare: dict[Side, Answers],
+    *,
+    strokes: str = "the strokes",
+    later: Sequence[str] = (),
+) -> str:
+    """What an aftercare cut short (Ctrl-C, Ctrl-D) saved and did not ask, side by side:
+    'Saved in your journal: the strokes; left calf soreness 2/10. Not asked (recorded as
+    unanswered): the left calf's warning signs; the right calf's soreness and warning
+    signs; the note.' *later* names what came after the aftercare (the note, exercises)."""
+    saved = [strokes]
+    missing: list[str] = []
+    for side, answers in aftercare.items():
+        place = places[side]
+        if answers.soreness >= 0:
+            saved.append(f"{place} soreness {answers.soreness}/10")
+        given = [SIGN_WORDS[name] for name, _ in SIGNS if getattr(answers, name)]
+        if given:
+            saved.append(f"{place}: {', '.join(given)}")
+        unasked = [SIGN_WORDS[name] for name, _ in SIGNS if getattr(answers, name) is None]
+        signs = "warning signs" if len(unasked) == len(SIGNS) else ", ".join(unasked)
+        if answers.soreness < 0:
+            missing.append(f"the {place}'s soreness" + (f" and {signs}" if unasked else ""))
+        elif unasked:
+            missing.append(f"the {place}'s {signs}")
+    missing += later
+    text = f"Saved in your journal: {'; '.join(saved)}."
+    if missing:
+        text += f" Not asked (recorded as unanswered): {'; '.join(missing)}."
+    return text
+
+
 def aftercare_questions(
     talk: Conversation, place: str, answers: Answers, *, region: str = ""
 ) -> None:

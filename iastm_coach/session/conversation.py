@@ -18,7 +18,12 @@ if TYPE_CHECKING:  # transitional: the commands still import it from here
 
 
 class EndOfInput(UsageError):
-    """Standard input ran out before a question was answered (a pipe ended)."""
+    """Standard input ran out before a question was answered: a pipe ended, or Ctrl-D at a
+    terminal (`at_terminal`: then "run it in a terminal" is no advice)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, at_terminal: bool = False):
+        super().__init__(message, hint=hint)
+        self.at_terminal = at_terminal
 
 
 class Invalid:

@@ -41,12 +41,13 @@ from iastm_coach.session.aftercare import (
     Answers,
     aftercare_questions,
     aftercare_screen,
+    answers_kept,
     ask_why_stopped,
     follow_up,
     holds_for_aftercare,
     measure_outcome,
 )
-from iastm_coach.session.conversation import Conversation
+from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
@@ -345,19 +346,19 @@ def treat(
     result = deps.run_timer(plan)
     group = new_group_id(started)
 
-    kept = saved_sides(sides, result)  # the sides that get a record
-    aftercare = {side: Answers() for side in kept}
+    kept_sides = saved_sides(sides, result)  # the sides that get a record
+    aftercare = {side: Answers() for side in kept_sides}
     note = ""
     cut_short: BaseException | None = None
     try:
         stop_reason = result.stop_reason  # a symptom said at an area break
         if not stop_reason and result.ended_by != "finished" and result.actual_s > 0:
             stop_reason = ask_why_stopped(talk)  # q or Ctrl-C: a symptom places a hold
-        for side in kept:
+        for side in kept_sides:
             aftercare[side].stop_reason = stop_reason
         if result.ended_by != "interrupted" and result.actual_s > 0:
             talk.show(line("How do you feel?", tone="strong"))
-            for side in kept:
+            for side in kept_sides:
                 aftercare_questions(
                     talk, place_phrase(p.region, side), aftercare[side], region=p.region
                 )
@@ -384,7 +385,7 @@ def treat(
             ),
             at=ended,
         )
-        for side in kept
+        for side in kept_sides
     ]
     flags, new_holds = holds_for_aftercare(deps, p.region, saved, aftercare)
     deps.journal.append_all([*new_holds, *saved])  # one write: no session without its holds
@@ -392,6 +393,8 @@ def treat(
     answered = all(answers.complete for answers in aftercare.values()) and cut_short is None
     if flags:
         talk.show(HoldNotice.of(flags, p.region))
+    elif not answered and result.ended_by == "finished":  # cut short in the aftercare
+        talk.show(line(WARNING_SIGNS, tone="caution"), line(CHECKIN_REMINDER))
     elif not answered:
         talk.show(line(STOPPED_EARLY_ADVICE, tone="caution"))
     if result.ended_by == "finished" and answered:
@@ -404,16 +407,30 @@ def treat(
         return outcome
     if answered and not flags:
         talk.show(line(STOPPED_REMINDER))  # stopped early: not "mild soreness is normal"
+    kept = ""
+    if cut_short is not None:
+        later = ["the note"]
+        if result.ended_by == "finished" and p.exercise and not flags:
+            later.append("the exercises")
+        places = {side: place_phrase(p.region, side) for side in kept_sides}
+        strokes = f"the strokes ({result.actual_s // 60} min {result.actual_s % 60:02d} s)"
+        kept = answers_kept(places, aftercare, strokes=strokes, later=later)
+    if isinstance(cut_short, EndOfInput):
+        if cut_short.at_terminal:
+            raise EndOfInput(cut_short.message, hint=kept, at_terminal=True)
+        raise EndOfInput(cut_short.message, hint=f"{kept} {cut_short.hint or ''}".strip())
     if isinstance(cut_short, UsageError):
         raise cut_short
     done = f"{result.actual_s // 60} min {result.actual_s % 60:02d} s"
     if result.ended_by == "finished":  # what the journal holds: strokes done, aftercare not
         raise Interrupted(
             f"stopped after the strokes; the session ({done} of strokes) is kept in your "
-            "journal as done, with the questions not answered left empty"
+            "journal as done, with the questions not answered left empty",
+            hint=kept or None,
         )
     raise Interrupted(
-        f"the session ended early; {done} of strokes are kept in your journal, marked incomplete"
+        f"the session ended early; {done} of strokes are kept in your journal, marked incomplete",
+        hint=kept or None,
     )
 
 

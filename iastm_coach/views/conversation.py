@@ -43,14 +43,24 @@ class LineConversation:
         """One answer. Input that ends (Ctrl-D, the end of a pipe) skips an *optional*
         question, as Enter does, the same at every one; anywhere else it is EndOfInput."""
         self.console.print(literal(question, "bold") + Text(f" {suffix}".rstrip()), end=" ")
-        line = repair(self.stdin.readline())
+        try:
+            line = repair(self.stdin.readline())
+        except KeyboardInterrupt:
+            self.console.print()  # what is said next starts on a line of its own, not after ^C
+            raise
         if not line:
             self.console.print()
             if optional:
                 return ""
+            asked = question.strip().splitlines()[-1]  # a grouped question: its last line
+            if self.interactive:
+                raise EndOfInput(
+                    f"the answers ended (Ctrl-D) before this was answered: {asked}",
+                    at_terminal=True,
+                )
             raise EndOfInput(
-                f"the input ended before this was answered: {question}",
-                hint="Run the session in a terminal, or pipe one answer per line.",
+                f"the input ended before this was answered: {asked}",
+                hint="Run it in a terminal, or pipe one answer per line.",
             )
         if not self.console.is_terminal:
             # Echo piped answers so a transcript reads like a conversation.

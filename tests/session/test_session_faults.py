@@ -64,3 +64,34 @@ def test_a_session_cut_short_after_a_hold_keeps_the_reduced_return_dose(tmp_path
     clock.advance(3 * 24 * 3600)
     back = session(make_deps(tmp_path, ScriptedTalk([*MILD]), clock), side="left")
     assert "hold was lifted" in back.sessions[0].data["dose_reason"], "still owed"
+
+
+def test_ctrl_d_in_the_aftercare_keeps_the_answers_and_says_what_was_not_asked(
+    tmp_path: Path,
+) -> None:
+    """Both calves done; Ctrl-D at the left calf's warning signs, after its soreness: the
+    soreness is kept, the message names what was saved and each thing not asked (the left
+    signs, the right calf, the note, the exercises), the warning signs and the check-in
+    reminder are shown, and the input error (exit 2) says nothing about using a terminal."""
+    from iastm_coach.session.conversation import EndOfInput
+
+    ended = EndOfInput("the answers ended (Ctrl-D)", at_terminal=True)
+    talk = ScriptedTalk([*MILD, ("Bruising (more", ended)])
+    deps = make_deps(tmp_path, talk)
+    with pytest.raises(EndOfInput) as caught:
+        session(deps, side="both")
+    left, right = sorted(deps.journal.recent(kinds={records.SESSION}), key=lambda r: r.data["side"])
+    assert left.data["soreness"] == 2 and right.data["soreness"] == -1
+    assert not left.data["aftercare_answered"] and not right.data["aftercare_answered"]
+    hint = caught.value.hint or ""
+    assert hint.startswith(
+        "Saved in your journal: the strokes (4 min 00 s); left calf soreness 2/10."
+    )
+    assert (
+        "Not asked (recorded as unanswered): the left calf's warning signs; the right calf's "
+        "soreness and warning signs; the note; the exercises." in hint
+    )
+    assert "terminal" not in hint
+    assert "Not normal - stop and contact your clinician" in talk.transcript
+    assert "run `iastm-coach checkin`" in talk.transcript
+    assert caught.value.exit_code == 2

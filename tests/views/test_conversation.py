@@ -123,3 +123,21 @@ def test_a_latin1_answer_is_read_as_its_letter() -> None:
     stdin = io.TextIOWrapper(io.BytesIO(b"caf\xe9\n"), encoding="utf-8")
     conversation = LineConversation(Console(file=io.StringIO(), width=100), stdin)
     assert conversation.ask_text("A note?") == "café"
+
+
+def test_ctrl_d_at_a_terminal_is_not_told_to_run_in_a_terminal() -> None:
+    """Ctrl-D at a terminal names Ctrl-D and the question (its last line when grouped),
+    with no advice to use a terminal; a pipe that ends keeps its advice."""
+    conversation = LineConversation(
+        Console(file=io.StringIO(), width=100), CtrlDAtATerminal([None])
+    )
+    with pytest.raises(EndOfInput) as ended:
+        conversation.confirm("  1. Bruising\n  2. Swelling\nAny of these?")
+    assert ended.value.at_terminal
+    assert (
+        ended.value.message == "the answers ended (Ctrl-D) before this was answered: Any of these?"
+    )
+    assert "terminal" not in (ended.value.hint or "")
+    with pytest.raises(EndOfInput) as piped:
+        talk("")[0].confirm("Swelling?")
+    assert not piped.value.at_terminal and "in a terminal" in (piped.value.hint or "")
