@@ -34,7 +34,7 @@ from iastm_coach.session.followup_answers import (
     fill_answers,
     write_checkin,
 )
-from iastm_coach.vocabulary import describe_end, place_label, plural
+from iastm_coach.vocabulary import describe_end, place_label
 
 if TYPE_CHECKING:
     from iastm_coach.clock import Clock
@@ -295,8 +295,8 @@ def ask_and_record(
         )
         hint = kept_hint(kept)
         if isinstance(stopped, EndOfInput):
-            raise EndOfInput(stopped.message, hint=hint) from None
-        raise Interrupted("Interrupted.", hint=hint) from None
+            raise EndOfInput(stopped.message, hint=hint, at_terminal=stopped.at_terminal) from None
+        raise Interrupted(INTERRUPTED, hint=hint) from None
     return record_checkin(journal, item.session, asked, hours=item.hours, now=clock.now())
 
 
@@ -328,6 +328,7 @@ def ask_follow_ups(
 
     Input that ends (a pipe) is exit 2, saying how many were recorded; Ctrl-C is exit 130.
     """
+    from iastm_coach.errors import Interrupted
     from iastm_coach.session.conversation import EndOfInput
 
     results: list[CheckinResult] = []
@@ -338,18 +339,40 @@ def ask_follow_ups(
             result = ask_and_record(journal, item, talk=talk, clock=clock)
             results.append(result)
             recorded(result)
-    except EndOfInput as error:
-        count = len(results)
-        done = (
-            f"{plural(count, 'check-in')} answered before it "
-            f"{'is' if count == 1 else 'are'} recorded. "
-        )
-        partly = error.hint is not None and error.hint.startswith("Kept")
-        raise EndOfInput(
-            error.message,
-            hint=(done if count else "")
-            + (f"{error.hint} " if partly else "")
-            + "Run `iastm-coach checkin` in a terminal, pipe one answer per line, or give "
-            "the answers as options: `iastm-coach checkin ID --soreness N`.",
-        ) from None
+    except (EndOfInput, Interrupted, KeyboardInterrupt) as error:
+        hint = stopped_hint(items, results, error)
+        if isinstance(error, EndOfInput):
+            if not error.at_terminal:
+                hint += (
+                    " Run `iastm-coach checkin` in a terminal, pipe one answer per line, or "
+                    "give the answers as options: `iastm-coach checkin ID --soreness N`."
+                )
+            raise EndOfInput(error.message, hint=hint, at_terminal=error.at_terminal) from None
+        raise Interrupted(INTERRUPTED, hint=hint) from None
     return results
+
+
+INTERRUPTED = "the check-in was interrupted (Ctrl-C)"
+
+
+def stopped_hint(
+    items: Sequence[DueCheckin], results: Sequence[CheckinResult], error: BaseException
+) -> str:
+    """What check-ins cut short kept, and which were not answered: the ones recorded, the
+    one answered in part (its `kept_hint`), and the follow-ups not reached."""
+    count = len(results)
+    parts = []
+    if count:
+        named = "; ".join(f"the {result.hours} h check-in for {result.place}" for result in results)
+        parts.append(f"Recorded: {named}.")
+    hint = getattr(error, "hint", None) or ""
+    partly = hint.startswith("Kept")
+    if partly:
+        parts.append(hint)
+    left = items[count + partly :]
+    if left:
+        named = "; ".join(f"the {item.hours} h check-in for {item.place}" for item in left)
+        parts.append(f"Not answered yet: {named} (`iastm-coach checkin` asks again).")
+    elif not parts:
+        parts.append("Nothing was recorded.")
+    return " ".join(parts)

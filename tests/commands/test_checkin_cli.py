@@ -242,12 +242,13 @@ def test_input_ends_after_one_of_two(isolated_home: Path) -> None:
     logged(isolated_home, 26, region="calf")
     code, _, err = run("checkin", input="3\nn\nn\nn\nn\n\n")
     assert code == 2
-    assert "1 check-in answered before it is recorded." in " ".join(err.split())
+    assert "Recorded: the 24 h check-in for calf" in " ".join(err.split())
     assert [c.data["soreness"] for c in checkins(isolated_home)] == [3]
 
 
 def test_ctrl_c_exits_130(isolated_home: Path) -> None:
-    """Ctrl-C while asked: exit 130 with 'Interrupted.', nothing recorded."""
+    """Ctrl-C while asked: exit 130 saying so and naming the follow-up not answered;
+    nothing recorded."""
     logged(isolated_home, 26)
 
     class CtrlC(io.StringIO):
@@ -257,7 +258,8 @@ def test_ctrl_c_exits_130(isolated_home: Path) -> None:
     result = invoke("checkin", stdin=CtrlC())
     code, out, err = result.exit_code, result.stdout, result.stderr
     assert code == 130, out + err
-    assert "Interrupted." in err and "Aborted" not in out + err
+    assert "the check-in was interrupted (Ctrl-C)" in err and "Aborted" not in out + err
+    assert "Not answered yet: the 24 h check-in for neck" in " ".join(err.split())
     assert checkins(isolated_home) == []
 
 

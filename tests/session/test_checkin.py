@@ -178,7 +178,7 @@ def test_answers_that_stop_keep_what_was_answered_and_say_so(journal: Journal) -
             asking=lambda item: None,
             recorded=recorded.append,
         )
-    assert "1 check-in answered before it is recorded." in (stopped.value.hint or "")
+    assert "Recorded: the 24 h check-in for calf (left)." in (stopped.value.hint or "")
     assert "Kept the answers given so far" in (stopped.value.hint or "")
     assert [r.soreness for r in recorded] == [3]
     second = max(journal.recent(kinds={"checkin"}), key=lambda r: r.seq)
@@ -200,3 +200,52 @@ def test_a_follow_up_not_open_yet_is_refused_before_any_question(journal: Journa
             recorded=lambda result: None,
         )
     assert "Soreness" not in console.export_text()
+
+
+class TypedAtATerminal(io.StringIO):
+    """Answers typed at a terminal; its end is a Ctrl-D."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stop", ["ctrl-d", "ctrl-c"])
+def test_stopping_at_a_terminal_names_what_was_kept_and_what_was_not_asked(
+    journal: Journal, stop: str
+) -> None:
+    """Ctrl-D or Ctrl-C at the left calf's bruising question, with the right calf's
+    follow-up still to come: the left soreness is kept, and the message names it, the
+    signs not asked and the right calf's follow-up; Ctrl-D at a terminal is not told to
+    run it in a terminal, Ctrl-C does not just say 'Interrupted.'"""
+    from iastm_coach.errors import Interrupted
+
+    add_session(journal, side="left", started=T0)
+    add_session(journal, side="right", started=T0)
+    clock = FakeClock(T0 + timedelta(hours=26))
+
+    class CtrlC(TypedAtATerminal):
+        def readline(self, size: int | None = -1) -> str:
+            line = super().readline()
+            if not line:
+                raise KeyboardInterrupt
+            return line
+
+    stdin = TypedAtATerminal("2\n") if stop == "ctrl-d" else CtrlC("2\n")
+    conversation = LineConversation(Console(width=100, color_system=None), stdin)
+    with pytest.raises(EndOfInput if stop == "ctrl-d" else Interrupted) as stopped:
+        ask_follow_ups(
+            journal,
+            due_checkins(journal, clock.now()),
+            talk=conversation,
+            clock=clock,
+            asking=lambda item: None,
+            recorded=lambda result: None,
+        )
+    hint = stopped.value.hint or ""
+    assert "the 24 h check-in for calf (left), soreness 2/10" in hint
+    assert "bruising, numbness, swelling, worse not asked" in hint
+    assert "Not answered yet: the 24 h check-in for calf (right)" in hint
+    assert "in a terminal" not in hint
+    assert stopped.value.message != "Interrupted."
+    (kept,) = journal.recent(kinds={"checkin"})
+    assert kept.data["soreness"] == 2
