@@ -62,8 +62,9 @@ class LineConversation:
                 f"the input ended before this was answered: {asked}",
                 hint="Run it in a terminal, or pipe one answer per line.",
             )
-        if not self.console.is_terminal:
-            # Echo piped answers so a transcript reads like a conversation.
+        if not self.console.is_terminal and not self.interactive:
+            # Echo piped answers so a transcript reads like a conversation (typed ones the
+            # terminal shows already: `session calf | tee log` would show them twice).
             self.console.print(literal(line.rstrip("\n")))
         return line.strip()
 

@@ -141,3 +141,14 @@ def test_ctrl_d_at_a_terminal_is_not_told_to_run_in_a_terminal() -> None:
     with pytest.raises(EndOfInput) as piped:
         talk("")[0].confirm("Swelling?")
     assert not piped.value.at_terminal and "in a terminal" in (piped.value.hint or "")
+
+
+def test_answers_typed_at_a_terminal_are_not_echoed_again_into_a_pipe() -> None:
+    """`session calf | tee log`: the terminal shows what is typed, so the answer is not
+    printed a second time; piped answers are still echoed."""
+    typed, out = talk("3\n", terminal=True)
+    assert typed.ask_int("Soreness?", low=0, high=10) == 3
+    assert out.getvalue() == "Soreness? [0-10] "
+    piped, out = talk("3\n")
+    assert piped.ask_int("Soreness?", low=0, high=10) == 3
+    assert out.getvalue().endswith(" 3\n")
