@@ -2,8 +2,8 @@
 
 The sessions that count are the last sitting of the region and the last sitting of each
 overlapping region on a side treated now (the same tissue), within
-`followups.FOLLOW_UP_HORIZON`. For each, the follow-up due now (`followups`) is asked
-first (through `SessionDeps.ask_checkin`, or the session refuses and names
+`followups.FOLLOW_UP_HORIZON`. For each on a side treated now, the follow-up due now
+(`followups`) is asked first (through `SessionDeps.ask_checkin`, or the session refuses and names
 `iastm-coach checkin`); then, while the latest answer has not settled (4 or more, or
 from 72 h on more than a point above the usual level), the session waits until a later
 follow-up says it has (clinical reference §7: 4-6 is moderate pain that interferes with
@@ -103,6 +103,12 @@ def gating_sessions(
     return [Followed(r, tuple(checkins_of(journal, r))) for r in found]
 
 
+def treated_now(session: Record, sides: Sequence[str]) -> bool:
+    """Is *session* on a side treated now? Only those follow-ups are asked before a
+    session (a left calf session does not ask the right calf's); `checkin` asks the rest."""
+    return any(sides_meet(str(session.data.get("side", "")), side) for side in sides)
+
+
 def settle_before_session(
     deps: SessionDeps,
     target: RegionLinks,
@@ -123,7 +129,7 @@ def settle_before_session(
         due = [
             item
             for item in (follow_up_due(f.session, f.checkins, now) for f in followed)
-            if item is not None
+            if item is not None and treated_now(item.session, sides)
         ]
         if not due:
             break

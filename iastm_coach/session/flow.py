@@ -268,10 +268,38 @@ def run_session(request: SessionRequest, deps: SessionDeps) -> SessionOutcome:
 
     holds = hold_state(deps.journal)  # read once: the gates and the dose both need it
     check_own_hold(p.region, holds.active, deps.clock.now())  # before asking anything
+    refuse_before_asking_the_side(loaded, request, deps, holds)
     sides = choose_sides(loaded, request, talk)
     where = locks_dir(deps.journal.directory)
     with running(where, p.region, sides, deps.clock.now()):  # one session per side at a time
         return treat(request, deps, loaded, holds, sides)
+
+
+def refuse_before_asking_the_side(
+    loaded: LoadedProtocol, request: SessionRequest, deps: SessionDeps, holds: HoldState
+) -> None:
+    """When "Which side?" is to be asked but the gates refuse every side (the week's
+    sessions, the rest, holds), refuse first, with each side's reason: no question whose
+    answer cannot matter. With --override-rest the gates ask their own question later."""
+    p = loaded.protocol
+    single = p.access.sides and len(p.access.sides) == 1
+    if request.side is not None or request.override_rest or not p.access.sided or single:
+        return
+    stops: list[tuple[Side, SafetyStop]] = []
+    for side in sides_for(BOTH, sided=True):
+        try:
+            check_gates(loaded, deps, override_rest=False, holds=holds.active, sides=[side])
+        except SafetyStop as stop:
+            stops.append((side, stop))
+        else:
+            return  # this side may go ahead: ask
+    if len({stop.message for _, stop in stops}) == 1:
+        raise stops[0][1]  # the same reason for both (the week, the rest): said once
+    raise SafetyStop(
+        "not today on either side: "
+        + "; ".join(f"{place_phrase(p.region, side)}: {stop.message}" for side, stop in stops),
+        hint=" ".join(dict.fromkeys(stop.hint for _, stop in stops if stop.hint)) or None,
+    )
 
 
 def treat(

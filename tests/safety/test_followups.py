@@ -318,3 +318,57 @@ def test_override_without_a_terminal_needs_the_flag() -> None:
         app, [*args, "--override-rest"], input="", obj=AppContext(clock=clock)
     )
     assert result.exit_code == 2
+
+
+def test_a_left_session_asks_only_the_left_calfs_open_follow_up(tmp_path: Path) -> None:
+    """Both calves on Monday; at 26 h `session calf --side left` asks the left calf's
+    24 h follow-up before anything else, never the right calf's (`checkin` asks that)."""
+    deps, clock = story(tmp_path)
+    session(deps, side="both")
+    at(clock, deps, 50)  # past the 48 h rest, both 24 h... follow-ups still open
+    deps.talk.asked.clear()
+    session(deps, side="left")
+    assert "First, how did the last calf (left) session settle?" in deps.talk.transcript
+    assert "calf (right) session settle" not in deps.talk.transcript
+    answered = {
+        c.data["session"]: int(c.data["hours"]) for c in deps.journal.recent(kinds={"checkin"})
+    }
+    sides = {
+        r.id: r.data["side"]
+        for r in deps.journal.recent(kinds={records.SESSION})
+        if r.id in answered
+    }
+    assert sorted(sides.values()) == ["left"]
+
+
+def test_when_every_side_is_refused_the_side_is_not_asked(tmp_path: Path) -> None:
+    """Resting: `session calf` without --side refuses at once (one reason for both sides),
+    never asking "Which side?" first; a left hold with the right resting names both."""
+    deps, clock = story(tmp_path)
+    session(deps, side="both")
+    at(clock, deps, 30)
+    deps.talk.asked.clear()
+    message = refused(deps, "calf")
+    assert "48 h of rest" in message
+    assert not any("Which side" in q for q in deps.talk.asked)
+
+
+def test_different_reasons_for_each_side_are_both_named_before_any_side_question(
+    tmp_path: Path,
+) -> None:
+    """The right calf treated 30 h ago (resting), the left Achilles on hold (the same
+    tissue as the left calf): `session calf` names each side's reason, without asking
+    which side."""
+    deps, clock = story(tmp_path)
+    session(deps, side="right")
+    at(clock, deps, 30)
+    deps.journal.append(
+        records.HOLD,
+        {"region": "achilles", "rule": "soreness-7", "reason": "soreness 8", "side": "left"},
+        at=clock.now(),
+    )
+    deps.talk.asked.clear()
+    message = refused(deps, "calf")
+    assert message.startswith("not today on either side: left calf: ")
+    assert "achilles" in message and "; right calf: the calf needs 48 h of rest" in message
+    assert not any("Which side" in q for q in deps.talk.asked)
