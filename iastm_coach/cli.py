@@ -185,6 +185,22 @@ class CoachGroup(TyperGroup):
             self.commands[cmd_name] = load_command(cmd_name)
         return self.commands.get(cmd_name)
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Click's, with "Did you mean 'session'?" for a mistyped command: Typer suggests
+        only from the commands already loaded, and ours load lazily from COMMANDS."""
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as error:  # Click's UsageError (vendored by some Typer versions)
+            message = getattr(error, "message", None)
+            if args and isinstance(message, str) and "Did you mean" not in message:
+                import difflib
+
+                close = difflib.get_close_matches(args[0], list(COMMANDS), n=3)
+                if close:
+                    names = " or ".join(f"'{name}'" for name in close)
+                    error.message = f"{message.rstrip('.')}. Did you mean {names}?"  # type: ignore[attr-defined]
+            raise
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
         rows = [(name, short_help(spec.summary, limit)) for name, spec in COMMANDS.items()]

@@ -204,3 +204,25 @@ def test_root_listing_is_the_summary_table() -> None:
         assert f"  {name} " in text
         assert short_help(spec.summary, 40)[:10] in text
     assert load_command("hold").name == "hold"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("sesion", "session"), ("chekin", "checkin"), ("histroy", "history")]
+)
+def test_a_mistyped_command_gets_a_suggestion(typed: str, meant: str) -> None:
+    """The commands load lazily (COMMANDS), so Typer alone has none to suggest from."""
+    from tests.cli import run
+
+    code, _, err = run(typed, "calf")
+    assert code == EXIT_USAGE
+    assert f"No such command '{typed}'. Did you mean '{meant}'?" in err
+
+
+def test_a_region_typo_close_to_an_alias_suggests_the_region_listed() -> None:
+    """'calve' is closest to the alias 'calves': the suggestion is 'calf', the id the
+    'Known regions' list beside it names."""
+    from tests.cli import run
+
+    code, _, err = run("session", "calve", input="")
+    assert code == EXIT_USAGE
+    assert "Did you mean 'calf'?" in err and "'calves'" not in err

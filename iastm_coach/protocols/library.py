@@ -76,7 +76,8 @@ class RegionIndex:
             raise self.advice[key].stop(name)
         candidates = list(self.regions) + list(self.aliases)
         close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
-        hint = f"Did you mean '{close[0]}'? " if close else ""
+        # An alias found ("calves") is suggested as its region's id, the name listed below.
+        hint = f"Did you mean '{self.aliases.get(close[0], close[0])}'? " if close else ""
         raise UsageError(
             f"unknown region '{name}'",
             hint=f"{hint}Known regions: {', '.join(self.regions)}.",
