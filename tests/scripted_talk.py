@@ -48,7 +48,7 @@ class ScriptedTalk:
     def transcript(self) -> str:
         return self.console.export_text(clear=False)
 
-    def show(self, *items: Shown | Any) -> None:
+    def show(self, *items: Shown) -> None:
         for item in items:
             self.console.print(render(item, plain=False))
 

@@ -108,8 +108,10 @@ def cmd_checkin(
                 check_soreness(soreness), bruising, numbness, swelling, worse, note
             )
             result = record_checkin(journal, session, answers, hours=hours, now=now)
+        from iastm_coach.views.shown import render
+
         for shown in checkin_recorded(result):
-            app.console().print(shown)
+            app.console().print(render(shown))
         return
     items = follow_ups_to_ask(journal, session_ref=session_id, hours=hours, now=now)
     if not items:

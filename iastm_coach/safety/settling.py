@@ -38,6 +38,7 @@ from iastm_coach.safety.followups import (
     unsettled,
 )
 from iastm_coach.safety.zones import LinksFor, RegionLinks, library_links, overlapping, sides_meet
+from iastm_coach.session.shown import line
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -141,8 +142,10 @@ def settle_before_session(
                 "whether and how much to treat today.",
             )
         deps.talk.show(
-            f"First, how did the last {first.place} session settle? "
-            f"(its {first.hours} h check-in is open)"
+            line(
+                f"First, how did the last {first.place} session settle? "
+                f"(its {first.hours} h check-in is open)"
+            )
         )
         deps.ask_checkin(first.session, first.hours)
     else:  # pragma: no cover - the schedule has at most four follow-ups a session

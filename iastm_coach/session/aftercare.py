@@ -381,13 +381,6 @@ def holds_for_aftercare(
     return flags, holds
 
 
-def red_flag_panel(flags: Sequence[RedFlag], region: str) -> object:
-    """Moved to views/redflags.py; kept until the commands import it from there."""
-    from iastm_coach.views.redflags import red_flag_panel as panel
-
-    return panel(flags, region)
-
-
 def aftercare_screen(
     loaded: LoadedProtocol,
     outcome: SessionOutcome,

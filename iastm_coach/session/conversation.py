@@ -8,13 +8,10 @@ drive a whole session. The one that prints and reads is `views/conversation.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 from iastm_coach.errors import UsageError
 from iastm_coach.session.shown import Shown
-
-if TYPE_CHECKING:  # transitional: the commands still import it from here
-    from iastm_coach.views.conversation import LineConversation as LineConversation
 
 
 class EndOfInput(UsageError):
@@ -37,7 +34,7 @@ PIPED_TRIES = 5
 
 
 class Conversation(Protocol):
-    def show(self, *items: Shown | Any) -> None: ...  # transitional: Rich from commands
+    def show(self, *items: Shown) -> None: ...
 
     def confirm(self, question: str, *, default: bool | None = None) -> bool: ...
 
@@ -52,12 +49,3 @@ class Conversation(Protocol):
     def ask_text(self, question: str) -> str: ...
 
     def pause(self, message: str) -> None: ...
-
-
-def __getattr__(name: str) -> object:
-    # Until the command modules import it from its new home (views/conversation.py).
-    if name == "LineConversation":
-        from iastm_coach.views.conversation import LineConversation
-
-        return LineConversation
-    raise AttributeError(name)

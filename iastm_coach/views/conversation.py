@@ -6,7 +6,7 @@ The session talks to this through the `Conversation` protocol (session/conversat
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import IO, Any, TypeVar
+from typing import IO, TypeVar
 
 from rich.console import Console
 from rich.text import Text
@@ -34,7 +34,7 @@ class LineConversation:
         except (AttributeError, ValueError):
             self.interactive = False
 
-    def show(self, *items: Shown | Any) -> None:
+    def show(self, *items: Shown) -> None:
         plain = is_plain(self.console)
         for item in items:
             self.console.print(render(item, plain=plain))

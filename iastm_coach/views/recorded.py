@@ -11,14 +11,16 @@ from iastm_coach.views.ui import literal
 if TYPE_CHECKING:
     from iastm_coach.session.checkin import CheckinResult
     from iastm_coach.session.log import LoggedSession
+    from iastm_coach.session.shown import Shown
 
 
-def checkin_recorded(result: CheckinResult) -> list[RenderableType]:
-    """The recorded line; then the hold panel for any red flag, or the 72 h note."""
-    from iastm_coach.views.redflags import red_flag_panel
+def checkin_recorded(result: CheckinResult) -> list[Shown]:
+    """The recorded line; then the hold notice for any red flag, or the 72 h note (as
+    data: shown through the conversation, or drawn with `views.shown.render`)."""
+    from iastm_coach.session.shown import HoldNotice, line
 
-    shown: list[RenderableType] = [
-        literal(
+    shown: list[Shown] = [
+        line(
             f"Recorded the {result.hours} h check-in for {result.place}: "
             f"soreness {result.soreness}/10."
         )
@@ -26,21 +28,21 @@ def checkin_recorded(result: CheckinResult) -> list[RenderableType]:
     before = result.corrected
     if before is not None:
         shown.append(
-            literal(
+            line(
                 f"It corrects the answer given {before.at.astimezone():%a %H:%M} (soreness "
                 f"{before.data.get('soreness')}/10), which stays in the journal; the newest "
                 "answer counts."
             )
         )
     if result.not_asked:
-        shown.append(literal(f"Not asked (recorded as unknown): {', '.join(result.not_asked)}."))
+        shown.append(line(f"Not asked (recorded as unknown): {', '.join(result.not_asked)}."))
     if result.flags:
-        shown.append(red_flag_panel(result.flags, result.region))
+        shown.append(HoldNotice.of(result.flags, result.region))
     elif result.asked_again_at is not None:
         later = result.asked_again_at
         when = "on day 5 to 7" if later == 120 else f"at {later} h"
         shown.append(
-            literal(
+            line(
                 f"Soreness is not back to your usual ({result.baseline}/10) yet: you will be "
                 f"asked again {when}, and the next {result.region} session waits for that "
                 "answer."

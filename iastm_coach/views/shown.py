@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import RenderableType
 from rich.text import Text
 
-from iastm_coach.session.shown import Box, HoldNotice, Line, Shown, Tone
+from iastm_coach.session.shown import Box, Line, Shown, Tone
 from iastm_coach.views.redflags import red_flag_panel
 from iastm_coach.views.ui import boxed, get_console, is_plain, literal
 
@@ -28,17 +26,14 @@ def line_text(line: Line) -> Text:
     return text
 
 
-def render(item: Shown | Any, *, plain: bool | None = None) -> RenderableType:
+def render(item: Shown, *, plain: bool | None = None) -> RenderableType:
     """One item as a Rich renderable; `plain` (default: `--plain`/NO_COLOR) draws no boxes."""
     if isinstance(item, Line):
         return line_text(item)
     if isinstance(item, Box):
         body = Text("\n").join(line_text(line) for line in item.lines)
         return boxed(body, title=item.title, style=STYLES[item.tone], plain=plain)
-    if isinstance(item, HoldNotice):
-        return red_flag_panel(item.flags, item.region, plain=plain)
-    renderable: RenderableType = item  # transitional: a Rich renderable from a command
-    return renderable
+    return red_flag_panel(item.flags, item.region, plain=plain)  # a HoldNotice
 
 
 def show(*items: Shown) -> None:

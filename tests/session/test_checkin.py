@@ -25,7 +25,8 @@ from iastm_coach.session.checkin import (
     open_follow_up,
     record_checkin,
 )
-from iastm_coach.session.conversation import EndOfInput, LineConversation
+from iastm_coach.session.conversation import EndOfInput
+from iastm_coach.views.conversation import LineConversation
 from tests.builders import T0, add_checkin, add_session, make_journal
 from tests.fakes import FakeClock
 

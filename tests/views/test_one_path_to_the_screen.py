@@ -68,3 +68,15 @@ def test_only_views_import_rich() -> None:
         if not any(path.is_relative_to(place) for place in DRAWING) and rich_imports(path)
     }
     assert offenders == {}
+
+
+def test_the_transitional_shims_are_gone() -> None:
+    """The commands import the line conversation and the red-flag panel from the views;
+    the core's modules no longer hand them out, and a check-in's result is shown as data
+    (a hold as a HoldNotice), so `views.shown.render` draws only `session/shown.py` items."""
+    from iastm_coach.session import aftercare, conversation
+    from iastm_coach.views import recorded
+
+    assert not hasattr(conversation, "LineConversation")
+    assert not hasattr(aftercare, "red_flag_panel")
+    assert recorded.checkin_recorded.__annotations__["return"] == "list[Shown]"
