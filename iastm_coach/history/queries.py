@@ -62,6 +62,32 @@ class CheckinNote:
     at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class CheckinAnswer:
+    """One answer to a follow-up, corrected ones included (`corrects`: the id of the
+    answer this one corrects); `not_asked`: the warning signs left unknown."""
+
+    id: str
+    hours: int
+    at: datetime
+    soreness: int | None
+    not_asked: tuple[str, ...] = ()
+    corrects: str = ""
+
+    @classmethod
+    def of(cls, record: Record) -> CheckinAnswer:
+        data = record.data
+        soreness = data.get("soreness")
+        return cls(
+            id=record.id,
+            hours=int(data.get("hours", 0)),
+            at=record.at,
+            soreness=soreness if isinstance(soreness, int) and soreness >= 0 else None,
+            not_asked=tuple(str(name) for name in data.get("not_asked", ()) or ()),
+            corrects=str(data.get("corrects", "") or ""),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ExerciseSets:
     """The guided exercises of one sitting of one region: sets done of sets planned."""
@@ -105,6 +131,7 @@ class SessionRow:
     flags: tuple[str, ...] = ()
     checkin_notes: tuple[CheckinNote, ...] = ()
     exercise: ExerciseSets | None = None  # the sitting's exercises (the same on each side)
+    checkin_answers: tuple[CheckinAnswer, ...] = ()  # every answer, oldest first
     measure: SessionChange | None = None  # the outcome test before and after this side
 
     @classmethod
@@ -117,6 +144,7 @@ class SessionRow:
         checkin_notes: tuple[CheckinNote, ...] = (),
         exercise: ExerciseSets | None = None,
         measure: SessionChange | None = None,
+        checkin_answers: tuple[CheckinAnswer, ...] = (),
     ) -> SessionRow:
         data = record.data
         started = data.get("started")
@@ -141,6 +169,7 @@ class SessionRow:
             checkin_notes=checkin_notes,
             exercise=exercise,
             measure=measure,
+            checkin_answers=checkin_answers,
         )
 
     @property
@@ -149,6 +178,10 @@ class SessionRow:
 
     def soreness_at(self, hours: int) -> int | None:
         return self.soreness_by_hours.get(hours)
+
+    def answers_at(self, hours: int) -> list[CheckinAnswer]:
+        """Every answer to the *hours* follow-up, oldest first (the last one counts)."""
+        return [answer for answer in self.checkin_answers if answer.hours == hours]
 
     def place(self) -> str:
         """'calf (left)', or just 'calf' for a region without sides."""
@@ -268,6 +301,9 @@ def join_rows(
                 checkin_notes=tuple(notes),
                 exercise=exercises.get(sitting_key(record)) if exercises else None,
                 measure=measures.get(record.id),
+                checkin_answers=tuple(
+                    CheckinAnswer.of(item) for item in checkins.get(record.id, [])
+                ),
             )
         )
     return rows
@@ -557,6 +593,12 @@ ROW_FIELDS: Final[tuple[tuple[str, str], ...]] = (
         "notes from check-ins (JSON: list of {hours, note}; CSV: '24 h: text' lines)",
     ),
     (
+        "checkin_answers",
+        "every check-in answer, a corrected one and its correction both (JSON: list of {id, "
+        "hours, at, soreness, not_asked, corrects}; CSV: one line each); `corrects` names the "
+        "answer it corrects, `not_asked` the warning signs left unknown (never 'no')",
+    ),
+    (
         "exercise_sets_done",
         "sets of the sitting's guided exercises done (the same on each side of a sitting); "
         "null/empty when no exercises were recorded",
@@ -606,6 +648,17 @@ def row_dict(row: SessionRow) -> dict[str, Any]:
         "flags": list(row.flags),
         "note": row.note,
         "checkin_notes": [{"hours": n.hours, "note": n.note} for n in row.checkin_notes],
+        "checkin_answers": [
+            {
+                "id": a.id,
+                "hours": a.hours,
+                "at": a.at.isoformat(),
+                "soreness": a.soreness,
+                "not_asked": list(a.not_asked),
+                "corrects": a.corrects or None,
+            }
+            for a in row.checkin_answers
+        ],
         "exercise_sets_done": exercise.done if exercise else None,
         "exercise_sets_planned": exercise.planned if exercise else None,
         "measure_test": measure.test if measure else "",

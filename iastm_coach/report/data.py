@@ -16,6 +16,7 @@ from iastm_coach.history.outcomes import (
 )
 from iastm_coach.history.queries import (
     ROW_FIELDS,
+    CheckinAnswer,
     SessionRow,
     row_dict,
 )
@@ -85,6 +86,7 @@ def csv_row(row: SessionRow) -> list[str]:
     data = row_dict(row)  # in ROW_FIELDS order
     data["flags"] = ";".join(row.flags)
     data["checkin_notes"] = "\n".join(f"{n.hours} h: {n.note}" for n in row.checkin_notes)
+    data["checkin_answers"] = "\n".join(answer_line(a) for a in row.checkin_answers)
     cells = [csv_cell(value) for value in data.values()]
     names = list(data)
     cells[names.index("started")] = csv_moment(row.started)
@@ -92,6 +94,18 @@ def csv_row(row: SessionRow) -> list[str]:
     cells[names.index("ended")] = csv_moment(ended) if isinstance(ended, datetime) else ""
     cells.append(utc_offset(row.started))
     return cells
+
+
+def answer_line(answer: CheckinAnswer) -> str:
+    """'24 h: 3/10 at 2026-03-03 19:30:00 (id …, corrects …; swelling not asked)'."""
+    score = "soreness not given" if answer.soreness is None else f"{answer.soreness}/10"
+    about = [f"id {answer.id}"]
+    if answer.corrects:
+        about.append(f"corrects {answer.corrects}")
+    text = f"{answer.hours} h: {score} at {csv_moment(answer.at)} ({', '.join(about)}"
+    if answer.not_asked:
+        text += f"; {', '.join(answer.not_asked)} not asked"
+    return text + ")"
 
 
 def render_csv(report: Report) -> str:

@@ -71,6 +71,19 @@ SESSION_TYPES: Final[dict[str, Any]] = {
     "checkin_notes": listing(
         strict({"hours": COUNT, "note": TEXT}), "notes written with check-ins"
     ),
+    "checkin_answers": listing(
+        strict(
+            {
+                "id": TEXT,
+                "hours": COUNT,
+                "at": MOMENT,
+                "soreness": SCORE,
+                "not_asked": TEXTS,
+                "corrects": {"type": ["string", "null"]},
+            }
+        ),
+        "every answer to a follow-up, oldest first; the last of each follow-up counts",
+    ),
     "exercise_sets_done": MAYBE_COUNT,
     "exercise_sets_planned": MAYBE_COUNT,
     "measure_test": TEXT,

@@ -308,6 +308,20 @@ def detailed_heading(report: Report) -> str:
     return f"From {local_day(report.detail_from)}, session by session"
 
 
+def follow_up_cell(row: SessionRow, hours: int) -> str:
+    """A follow-up's soreness as answered: '7 → corrected to 3 at 2026-03-03 19:30' when
+    it was answered again, and the warning signs left unknown as 'not asked' (never no)."""
+    answers = row.answers_at(hours)
+    if not answers:
+        return score(row.soreness_at(hours))
+    text = score(answers[0].soreness)
+    for later in answers[1:]:
+        text += f" → corrected to {score(later.soreness)} at {local(later.at)}"
+    if answers[-1].not_asked:
+        text += f" ({', '.join(answers[-1].not_asked)} not asked)"
+    return text
+
+
 def sessions_table(report: Report, *, minutes_header: str) -> Table:
     """The soreness timeline, one row per session of the detailed months (*minutes_header*
     differs by format)."""
@@ -335,9 +349,9 @@ def sessions_table(report: Report, *, minutes_header: str) -> Table:
                 r.status(dose=False),
                 f"{r.dose_percent} %",
                 score(r.soreness_after),
-                score(r.soreness_at(24)),
-                score(r.soreness_at(48)),
-                score(r.soreness_at(72)),
+                follow_up_cell(r, 24),
+                follow_up_cell(r, 48),
+                follow_up_cell(r, 72),
                 sets_cell(r),
                 ", ".join(r.flags),
             ]
