@@ -166,7 +166,7 @@ def exercise_day(
     """The region's exercises on a day without scraping, guided as after a session and
     recorded as an `exercise` record with `source = "log"` (no session). Whatever was
     done is recorded, even when the answers stop or the person presses Ctrl-C."""
-    from iastm_coach.errors import UsageError
+    from iastm_coach.errors import Interrupted, UsageError
     from iastm_coach.journal import records
 
     protocol = loaded.protocol
@@ -177,8 +177,11 @@ def exercise_day(
         )
     done: list[ExerciseDone] = []
     started = clock.now()
+    interrupted = False
     try:
         guide_exercises(protocol.exercise, clock=clock, time_scale=time_scale, talk=talk, done=done)
+    except KeyboardInterrupt:
+        interrupted = True  # recorded below, then said
     finally:
         saved = journal.append(
             records.EXERCISE,
@@ -190,5 +193,12 @@ def exercise_day(
                 "source": "log",
             },
             at=clock.now(),
+        )
+    if interrupted:
+        items = with_not_done(done, protocol.exercise)
+        raise Interrupted(
+            f"the exercises ended early (Ctrl-C); {sum(i.sets_done for i in items)} of "
+            f"{sum(i.sets_planned for i in items)} sets are recorded in your journal as done, "
+            "the rest as not done"
         )
     return saved

@@ -63,3 +63,28 @@ def test_a_declined_guide_is_recorded_as_not_done(isolated_home: Path) -> None:
     data = json.loads(runner.invoke(app, ["report", "--format", "json"]).stdout)
     (calf,) = data["adherence"]
     assert (calf["exercise_sittings"], calf["exercises_declined"]) == (0, 1)
+
+
+def test_ctrl_c_on_an_exercise_day_says_what_was_recorded(isolated_home: Path) -> None:
+    """Two sets done, then Ctrl-C: the sets are recorded (the rest as not done) and the
+    message says so, exit 130, instead of a bare 'Interrupted.'"""
+    import io
+
+    class TwoSetsThenCtrlC(io.StringIO):
+        def readline(self, size: int | None = -1) -> str:
+            line = super().readline()
+            if not line:
+                raise KeyboardInterrupt
+            return line
+
+    result = runner.invoke(
+        app,
+        ["exercises", "calf"],
+        obj=AppContext(clock=FakeClock(), stdin=TwoSetsThenCtrlC("\n\n")),
+        env={"IASTM_COACH_TIME_SCALE": "0.0001"},
+    )
+    assert result.exit_code == 130, result.output
+    said = " ".join(result.stderr.split())
+    assert "2 of 9 sets are recorded in your journal as done, the rest as not done" in said
+    (record,) = Journal(isolated_home / "journal").recent(kinds={"exercise"})
+    assert [e["sets_done"] for e in record.data["exercises"]] == [2, 0, 0]
