@@ -14,7 +14,6 @@ from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Exercise
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.shown import line
-from iastm_coach.vocabulary import plural
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -138,8 +137,13 @@ def guide_exercises(
             if rest:
                 talk.show(
                     line(
-                        f"Exercises stopped: the {plural(rest, 'exercise')} after this one "
-                        "are recorded as not done.",
+                        "Exercises stopped: "
+                        + (
+                            "the one after this one is"
+                            if rest == 1
+                            else f"the {rest} after this one are"
+                        )
+                        + " recorded as not done.",
                         tone="quiet",
                     )
                 )

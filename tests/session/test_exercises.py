@@ -200,4 +200,4 @@ def test_skip_ends_one_exercise_and_quit_says_the_rest_are_not_done() -> None:
     guide_exercises([REPS, HOLD, REPS], clock=FakeClock(), time_scale=1, talk=talk)
     assert "Skipped the rest of Calf raises." in talk.transcript
     assert "Exercise 2 of 3: Calf stretch" in talk.transcript
-    assert "the 1 exercise after this one are recorded as not done" in talk.transcript
+    assert "Exercises stopped: the one after this one is recorded as not done." in talk.transcript
