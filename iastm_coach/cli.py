@@ -6,6 +6,7 @@ imports what it needs when it runs, which keeps `--help` and `--version` fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -220,13 +221,15 @@ class CoachGroup(TyperGroup):
         except CoachError as error:
             from iastm_coach.views import ui
 
-            ui.show_error(error)
+            with contextlib.suppress(OSError):  # `2>&1 | tee log`, tee gone: the code stays
+                ui.show_error(error)
             raise typer.Exit(error.exit_code) from None
         except (KeyboardInterrupt, typer.Abort):
             # Abort is how a Typer prompt reports Ctrl-C (or Ctrl-D) to us.
             from iastm_coach.views import ui
 
-            ui.show_error_text("Interrupted.")
+            with contextlib.suppress(OSError):
+                ui.show_error_text("Interrupted.")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except typer.Exit:
             raise
