@@ -29,6 +29,8 @@ except ImportError:  # pragma: no cover - another Typer: leave conversion to it
 
 from typer import BadParameter
 
+from iastm_coach.vocabulary import typed_number
+
 
 def to_text(value: Any) -> str:
     if isinstance(value, bytes):
@@ -66,7 +68,7 @@ def to_float(value: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     try:
-        return float(str(value).strip())
+        return typed_number(str(value))  # a decimal comma too, as at the prompts
     except ValueError:
         raise ValueError(
             "Input should be a valid number, unable to parse string as a number"

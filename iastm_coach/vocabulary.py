@@ -159,6 +159,19 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
 
 
+# --- typed numbers ---------------------------------------------------------------------------
+
+
+def typed_number(text: str) -> float:
+    """A number as a person types it, with a decimal point or a decimal comma ('9.5' or
+    '9,5'), the same at every prompt and option. ValueError when it is not a number
+    (thousands separators are not numbers here: '1,000.5' is refused)."""
+    cleaned = text.strip()
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    return float(cleaned)
+
+
 # --- the soreness scale -----------------------------------------------------------------------
 
 # The 0-10 numeric rating scale and its bands (clinical reference, section 7).

@@ -502,7 +502,7 @@ class RowMarker:
         kinds = sorted(self.kinds, key=lambda k: order.index(k) if k in order else len(order))
         return (
             f"{MARK} {self.marked} of the {self.shown} sessions shown deviate from the plan "
-            f"({', '.join(KINDS.get(k, k).lower() for k in kinds)}); "
+            f"({', '.join(kind_phrase(k) for k in kinds)}); "
             "`iastm-coach report` lists every deviation."
         )
 
@@ -510,4 +510,11 @@ class RowMarker:
 def marked_flags(flags: tuple[str, ...], kinds: Sequence[str]) -> tuple[str, ...]:
     """A row's flags with its deviations after them ('! session during a hold'), for the
     history table (its JSON keeps `flags` as the red-flag rule ids)."""
-    return (*flags, *(f"{MARK} {KINDS.get(kind, kind).lower()}" for kind in kinds))
+    return (*flags, *(f"{MARK} {kind_phrase(kind)}" for kind in kinds))
+
+
+def kind_phrase(kind: str) -> str:
+    """A kind's label inside a sentence: only its first letter lowered, so names keep
+    their case ('clock set by IASTM_COACH_NOW')."""
+    label = KINDS.get(kind, kind)
+    return label[:1].lower() + label[1:]

@@ -18,6 +18,7 @@ from iastm_coach.session.shown import Shown
 from iastm_coach.typed import read_typed, repair
 from iastm_coach.views.shown import render
 from iastm_coach.views.ui import is_plain, literal
+from iastm_coach.vocabulary import typed_number
 
 T = TypeVar("T")
 
@@ -119,7 +120,7 @@ class LineConversation:
             if not answer:
                 return None
             try:
-                value = float(answer.replace(",", "."))
+                value = typed_number(answer)
             except ValueError:
                 return INVALID
             return value if low <= value <= high else INVALID

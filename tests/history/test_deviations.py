@@ -11,6 +11,7 @@ from iastm_coach.history.deviations import (
     file_deviation,
     find_deviations,
     journal_integrity,
+    marked_flags,
     plan_facts_of,
     read_plan_facts,
 )
@@ -179,6 +180,12 @@ def test_clock_set_by_the_environment(tmp_path: Path) -> None:
     j = make_journal(tmp_path)
     add_session(j, started=T0, clock_set=True)
     assert kinds(j) == ["clock-set"]
+
+
+def test_flags_keep_the_variable_name_in_its_case() -> None:
+    """History's flag and footer lower only the first letter: the variable a person
+    would look up is named exactly (IASTM_COACH_NOW, not iastm_coach_now)."""
+    assert marked_flags((), ["clock-set"]) == ("! clock set by IASTM_COACH_NOW",)
 
 
 def test_changed_files_come_first_and_markers_per_session(tmp_path: Path) -> None:

@@ -173,6 +173,16 @@ def test_format_value() -> None:
 # --- the command --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("typed", "value"), [("12,5", 12.5), ("12.5", 12.5), ("-1,5", -1.5)])
+def test_measure_value_takes_a_decimal_comma_as_the_prompt_does(typed: str, value: float) -> None:
+    """`--value 12,5` is 12.5, as the session's prompt reads '9,5'; '1,2,3' is still refused."""
+    result = invoke(["calf", "--value", typed, "--side", "left"])
+    assert result.exit_code == 0, result.output
+    assert [m.data["value"] for m in measures()] == [value]
+    refused = invoke(["calf", "--value", "1,2,3", "--side", "left"])
+    assert refused.exit_code == 2 and "must be a number" in refused.stderr
+
+
 def test_measure_with_value_records_it() -> None:
     """`measure calf --value 9.5 --side left`: exit 0, one standalone record, the caveat."""
     result = invoke(["calf", "--value", "9.5", "--side", "left"])
