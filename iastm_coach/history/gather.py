@@ -38,6 +38,7 @@ def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime)
     ]
     prescribed: dict[str, int] = {}
     better: dict[tuple[str, str], bool] = {}
+    error: dict[tuple[str, str], float] = {}
     treated = {row.region for row in rows} | ({region} if region else set())
     for name in sorted(treated | {m.region for m in measurements}):
         try:
@@ -48,6 +49,8 @@ def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime)
             prescribed[name] = protocol.prescription.sessions_per_week
         if protocol.outcome is not None:
             better[(name, protocol.outcome.name)] = protocol.outcome.higher_is_better
+            if protocol.outcome.minimal_change is not None:
+                error[(name, protocol.outcome.name)] = protocol.outcome.minimal_change
     return build_trend(
         rows,
         now=now,
@@ -58,6 +61,7 @@ def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime)
         measurements=measurements,
         higher_is_better=better,
         journal_start=first_session_day(journal, rows, start),
+        minimal_change=error,
     )
 
 

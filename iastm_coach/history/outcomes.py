@@ -14,6 +14,13 @@ Two views of the same values, kept apart on purpose:
   from the first weeks measured to the last (the median of all values of the
   first `EDGE_WEEKS` measured weeks against that of the last `EDGE_WEEKS`; one
   week each when fewer than four weeks have values).
+- **Over the course.** What the person and the physio ask first: how far did it
+  move from the start to now? The mean of the first `EDGE_VALUES` rested values
+  against the mean of the last `EDGE_VALUES` (the first value against the last
+  when there are fewer than four), stated against the protocol's
+  `outcome.minimal_change` (the measurement error). Two values at each end
+  smooth one unusual day; weekly medians of the first and last weeks would pull
+  the start and the end towards the middle and understate a steady change.
 
 A series is one test on one side of one region (and one unit: a test whose
 unit changed starts a new series).
@@ -40,6 +47,7 @@ CAVEAT: Final = (
     "measure at the same time of day and the same way each time."
 )
 EDGE_WEEKS: Final = 2  # weeks at each end compared for the overall change
+EDGE_VALUES: Final = 2  # rested values averaged at each end for the change over the course
 MIN_WEEKS_FOR_CHANGE: Final = 2  # measured weeks needed before an overall change is shown
 PHASE_BEFORE: Final = "before"
 PHASE_AFTER: Final = "after"
@@ -211,6 +219,26 @@ class OverallChange:
 
 
 @dataclass(frozen=True)
+class CourseChange:
+    """The first rested values of the course against the last (see the module's notes)."""
+
+    early: float  # the mean of the first `compared` rested values
+    late: float  # the mean of the last `compared`
+    compared: int  # values averaged at each end: EDGE_VALUES, or 1 with fewer than four
+    first_at: datetime
+    last_at: datetime
+
+    @property
+    def change(self) -> float:
+        return round(self.late - self.early, 6)
+
+    @property
+    def weeks(self) -> int:
+        """Whole weeks from the first value's week to the last's (Monday to Monday)."""
+        return (monday_of(self.last_at) - monday_of(self.first_at)).days // 7
+
+
+@dataclass(frozen=True)
 class Series:
     """One test on one side of one region: its values over weeks and around sessions."""
 
@@ -223,6 +251,8 @@ class Series:
     changes: tuple[SessionChange, ...]  # around sessions, oldest first
     overall: OverallChange | None
     higher_is_better: bool | None = None
+    course: CourseChange | None = None
+    minimal_change: float | None = None  # the protocol's measurement error, where given
 
     @property
     def rested(self) -> tuple[Measurement, ...]:
@@ -284,19 +314,39 @@ def overall_change(measurements: Sequence[Measurement]) -> OverallChange | None:
     )
 
 
+def course_change(measurements: Sequence[Measurement]) -> CourseChange | None:
+    """The first rested values against the last, or None before two measured weeks."""
+    from statistics import fmean
+
+    rested = sorted((m for m in measurements if m.rested), key=lambda m: (m.at, m.id))
+    if len({monday_of(m.at) for m in rested}) < MIN_WEEKS_FOR_CHANGE:
+        return None
+    n = EDGE_VALUES if len(rested) >= 2 * EDGE_VALUES else 1
+    return CourseChange(
+        early=round(fmean(m.value for m in rested[:n]), 6),
+        late=round(fmean(m.value for m in rested[-n:]), 6),
+        compared=n,
+        first_at=rested[0].at,
+        last_at=rested[-1].at,
+    )
+
+
 def build_series(
     measurements: Iterable[Measurement],
     *,
     higher_is_better: Mapping[tuple[str, str], bool] | None = None,
+    minimal_change: Mapping[tuple[str, str], float] | None = None,
     changes: Iterable[SessionChange] | None = None,
 ) -> list[Series]:
     """One series per region, test, unit and side, sorted by region, test and side.
 
     *higher_is_better* maps (region, test) to the protocol's direction, where known
     (test names compared without regard to case). *changes* are
-    `session_changes(measurements)` when the caller already has them.
+    `session_changes(measurements)` when the caller already has them. *minimal_change*
+    maps (region, test) to the protocol's measurement error, where given.
     """
     better = {(r, t.casefold()): v for (r, t), v in (higher_is_better or {}).items()}
+    error = {(r, t.casefold()): v for (r, t), v in (minimal_change or {}).items()}
     grouped: dict[SeriesKey, list[Measurement]] = {}
     for item in sorted(measurements, key=lambda m: (m.at, m.id)):
         grouped.setdefault(item.key, []).append(item)
@@ -320,6 +370,8 @@ def build_series(
                 changes=tuple(by_key.get(key, [])),
                 overall=overall_change(values),
                 higher_is_better=better.get((region, test.casefold())),
+                course=course_change(values),
+                minimal_change=error.get((region, test.casefold())),
             )
         )
     return result
@@ -359,17 +411,49 @@ def direction(change: float, higher_is_better: bool | None) -> str:
     return f", in the {way} direction: {rule} is better"
 
 
+def course_text(series: Series) -> str | None:
+    """The change over the course against the measurement error, the one wording of the
+    report's glance, its outcome section and `trend`: '9.5 cm → 13 cm (first vs last
+    value): +3.5 cm over 4 weeks, at least the measurement error (2 cm), better'. None
+    before two measured weeks."""
+    course = series.course
+    if course is None:
+        return None
+    unit = series.unit
+    ends = (
+        "first vs last value"
+        if course.compared == 1
+        else f"mean of the first {course.compared} vs the last {course.compared} values"
+    )
+    weeks = course.weeks
+    text = (
+        f"{with_unit(course.early, unit)} → {with_unit(course.late, unit)} ({ends}): "
+        f"{signed(course.change, unit)} over {weeks} week{'s' * (weeks != 1)}"
+    )
+    minimal = series.minimal_change
+    if minimal is None:
+        return text + " (measurement error not given in the protocol)"
+    error = with_unit(minimal, unit)
+    if abs(course.change) < minimal:
+        return text + f", within measurement error ({error})"
+    better = series.higher_is_better
+    way = "" if better is None else (", better" if (course.change > 0) == better else ", worse")
+    return text + f", at least the measurement error ({error}){way}"
+
+
 def summary_line(series: Series) -> str:
-    """One plain sentence about the weeks, and one about the change right after sessions."""
+    """One plain sentence about the course, one about the weeks, and one about the
+    change right after sessions."""
     what = f"{series.test}, {series.place()}"
     rested = series.rested
     overall = series.overall
     parts: list[str] = []
-    if overall is not None:
+    course = course_text(series)
+    if overall is not None and course is not None:
         span = "week" if overall.edge_weeks == 1 else f"{overall.edge_weeks} weeks"
         parts.append(
-            f"{what}, values taken before a session or on their own: median "
-            f"{with_unit(overall.early, series.unit)} in the first {span} measured, "
+            f"{what}, values taken before a session or on their own: {course}. Weekly "
+            f"medians: {with_unit(overall.early, series.unit)} in the first {span} measured, "
             f"{with_unit(overall.late, series.unit)} in the last {span} "
             f"({signed(overall.change, series.unit)}"
             f"{direction(overall.change, series.higher_is_better)})."

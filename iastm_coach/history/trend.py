@@ -174,12 +174,14 @@ def build_trend(
     measurements: Sequence[Measurement] = (),
     higher_is_better: Mapping[tuple[str, str], bool] | None = None,
     journal_start: date | None = None,
+    minimal_change: Mapping[tuple[str, str], float] | None = None,
 ) -> Trend:
     """The trend of *rows* (sessions of the last *weeks_back* weeks) and *measurements*
     (of the same weeks) as of *now*; the weeks listed start no earlier than the week of
     *journal_start* (the first session ever, when known).
 
-    *higher_is_better* maps (region, test) to the protocol's direction, where known.
+    *higher_is_better* maps (region, test) to the protocol's direction, where known;
+    *minimal_change* to its measurement error.
     """
     points = soreness_points(rows)
     today = now.astimezone().date()
@@ -197,7 +199,7 @@ def build_trend(
         this_week=monday_of(now),
     )
     kept = [m for m in measurements if region is None or m.region == region]
-    outcomes = build_series(kept, higher_is_better=higher_is_better)
+    outcomes = build_series(kept, higher_is_better=higher_is_better, minimal_change=minimal_change)
     return Trend(
         region,
         weeks_back,

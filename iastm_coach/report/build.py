@@ -365,7 +365,14 @@ def build_report(
         notes=tuple(collect_notes(rows)),
         caution_labels=dict(caution_labels or {}),
         measures=tuple(measures),
-        outcomes=tuple(build_series(measures, higher_is_better=higher_is_better, changes=changes)),
+        outcomes=tuple(
+            build_series(
+                measures,
+                higher_is_better=higher_is_better,
+                minimal_change=minimal_change,
+                changes=changes,
+            )
+        ),
         deviations=find_deviations(
             [*sessions, *hold_items],
             facts=plan_facts or {},

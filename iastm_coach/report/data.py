@@ -261,6 +261,7 @@ def report_dict(report: Report) -> dict[str, Any]:
 def outcome_dict(series: Series) -> dict[str, Any]:
     """One test on one side: the change over weeks and around sessions, JSON-ready."""
     overall = series.overall
+    course = series.course
     return {
         "region": series.region,
         "side": series.side,
@@ -273,6 +274,16 @@ def outcome_dict(series: Series) -> dict[str, Any]:
         "first_weeks_median": overall.early if overall else None,
         "last_weeks_median": overall.late if overall else None,
         "change_over_weeks": overall.change if overall else None,
+        "values_compared": course.compared if course else None,
+        "first_values_mean": course.early if course else None,
+        "last_values_mean": course.late if course else None,
+        "change_over_course": course.change if course else None,
+        "minimal_change": series.minimal_change,
+        "beyond_measurement_error": (
+            abs(course.change) >= series.minimal_change
+            if course and series.minimal_change is not None
+            else None
+        ),
         "sessions_before_after": len(series.paired),
         "mean_change_right_after": series.mean_session_change,
         "weekly": [

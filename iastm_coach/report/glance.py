@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import TYPE_CHECKING, Final
 
-from iastm_coach.history.outcomes import Series, signed, with_unit
+from iastm_coach.history.outcomes import Series, course_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
@@ -122,23 +122,15 @@ def outcome_lines(report: Report) -> list[str]:
 
 
 def outcome_line(series: Series, minimal: float | None) -> str:
-    """'Knee-to-wall lunge, calf (left): +2.5 cm over 4 weeks, beyond the measurement
-    error (1.6 cm)' or '... within measurement error (1.6 cm)'."""
+    """'Knee-to-wall lunge, calf (left): 9.5 cm → 13 cm (first vs last value): +3.5 cm
+    over 4 weeks, at least the measurement error (2 cm), better' (`course_text`)."""
+    from dataclasses import replace
+
     what = f"{series.test}, {series.place()}"
-    overall = series.overall
-    if overall is None:
+    course = course_text(replace(series, minimal_change=minimal))
+    if course is None:
         return f"{what}: not yet measured in two different weeks"
-    change = overall.change
-    weeks = (overall.last_monday - overall.first_monday).days // 7
-    text = f"{what}: {signed(change, series.unit)} over {weeks} week{'s' * (weeks != 1)}"
-    if minimal is None:
-        return text + " (measurement error not given in the protocol)"
-    error = with_unit(minimal, series.unit)
-    if abs(change) < minimal:
-        return text + f", within measurement error ({error})"
-    better = series.higher_is_better
-    way = "" if better is None else (", better" if (change > 0) == better else ", worse")
-    return text + f", at least the measurement error ({error}){way}"
+    return f"{what}: {course}"
 
 
 BOX_ITEMS: Final = 6  # per kind in the box; the JSON lists every one

@@ -246,6 +246,12 @@ def report_schema() -> dict[str, Any]:
                             "first_weeks_median": MAYBE_NUMBER,
                             "last_weeks_median": MAYBE_NUMBER,
                             "change_over_weeks": MAYBE_NUMBER,
+                            "values_compared": MAYBE_COUNT,
+                            "first_values_mean": MAYBE_NUMBER,
+                            "last_values_mean": MAYBE_NUMBER,
+                            "change_over_course": MAYBE_NUMBER,
+                            "minimal_change": MAYBE_NUMBER,
+                            "beyond_measurement_error": {"type": ["boolean", "null"]},
                             "sessions_before_after": COUNT,
                             "mean_change_right_after": MAYBE_NUMBER,
                             "weekly": listing(

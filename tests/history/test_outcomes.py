@@ -290,3 +290,43 @@ def test_value_words() -> None:
     assert signed(-1.0, "pain 0-10") == "-1 point"
     assert signed(-2.0, "0-10") == "-2 points"
     assert signed(0.0, "kg") == "0 kg"
+
+
+# --- the change over the course -------------------------------------------------------------
+
+# The tester's lunge over four weeks: a steady gain of 3.5 cm, measured 7 times.
+STEADY = [(0, 9.5), (2, 11), (7, 11), (9, 11.5), (14, 12), (21, 12.5), (23, 13)]  # (day, cm)
+
+
+def steady_series(minimal: float | None = 2.0) -> Any:
+    items = [m(value, at=WED - timedelta(days=2) + timedelta(days=day)) for day, value in STEADY]
+    errors = {("calf", TEST): minimal} if minimal is not None else {}
+    [series] = build_series(items, higher_is_better={("calf", TEST): True}, minimal_change=errors)
+    return series
+
+
+def test_course_change_compares_the_first_two_values_with_the_last_two() -> None:
+    """9.5 → 11 → 11 → 11.5 → 12 → 12.5 → 13 cm is +2.5 cm (10.25 → 12.75): weekly medians
+    of the end weeks (+1.5 cm) pulled both ends to the middle and called it 'within
+    measurement error'; the course change is stated against the 2 cm and as better."""
+    series = steady_series()
+    course = series.course
+    assert (course.early, course.late, course.change, course.compared) == (10.25, 12.75, 2.5, 2)
+    assert course.weeks == 3
+    line = summary_line(series)
+    assert (
+        "10.25 cm → 12.75 cm (mean of the first 2 vs the last 2 values): +2.5 cm over 3 weeks, "
+        "at least the measurement error (2 cm), better" in line
+    )
+
+
+def test_course_change_first_against_last_value_and_its_caveats() -> None:
+    """Fewer than four values: the first against the last; one week: no change claimed; a
+    change under the error says so; no error in the protocol says that too."""
+    two = build_series([m(9.5), m(10.5, at=WED + timedelta(days=7))], minimal_change={})
+    assert two[0].course is not None and two[0].course.compared == 1
+    assert "9.5 cm → 10.5 cm (first vs last value): +1 cm over 1 week" in summary_line(two[0])
+    assert "measurement error not given in the protocol" in summary_line(two[0])
+    assert build_series([m(9.5), m(13, at=WED + timedelta(days=1))])[0].course is None
+    small = steady_series(minimal=3.0)
+    assert "+2.5 cm over 3 weeks, within measurement error (3 cm)" in summary_line(small)

@@ -90,8 +90,8 @@ def test_summary_block_first(runner: Report) -> None:
     )
     assert "calf (right):" in top and "neck: right after 2/10 (one answer)" in top
     assert (
-        "Knee-to-wall lunge, calf (left): +1.6 cm over 3 weeks, at least the measurement "
-        "error (1.6 cm), better" in top
+        "Knee-to-wall lunge, calf (left): 9.2 cm → 11.6 cm (mean of the first 2 vs the last 2 "
+        "values): +2.4 cm over 3 weeks, at least the measurement error (1.6 cm), better" in top
     )
 
 
