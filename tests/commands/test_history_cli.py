@@ -330,8 +330,9 @@ def test_trend_shows_outcome_measures(isolated_home: Path) -> None:
     assert "9 cm → 10.5 cm (+1.5 cm)" in out
     assert (
         "Knee-to-wall lunge, calf (left), values taken before a session or on their own: "
-        "median 7 cm in the first week measured, 9 cm in the last week (+2 cm, in the better "
-        "direction: higher is better)." in flat
+        "7 cm → 9 cm (first vs last value): +2 cm over 2 weeks, at least the measurement error "
+        "(2 cm), better. Weekly medians: 7 cm in the first week measured, 9 cm in the last week "
+        "(+2 cm, in the better direction: higher is better)." in flat
     )
     assert "Right after the strokes it changed by +1.5 cm on average" in flat
     assert (
