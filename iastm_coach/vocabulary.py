@@ -144,6 +144,11 @@ def describe_moment(moment: datetime, now: datetime, *, with_time: bool = True) 
     return f"{local:%a} {local.day} {local:%b}{year}{clock}"
 
 
+def day_month(moment: datetime) -> str:
+    """'4 Dec': a day in a sentence, on the date it was recorded (its own UTC offset)."""
+    return f"{moment.day} {moment:%b}"
+
+
 def describe_end(end: datetime, now: datetime) -> str:
     """When something ends, rounded up to the minute: 'today 23:31', 'Wed 4 Mar 09:00'."""
     return describe_moment(up_to_minute(end), now)

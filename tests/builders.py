@@ -144,10 +144,18 @@ def add_hold(
 
 
 def add_hold_clear(
-    journal: Journal, *, region: str = "calf", reason: str = "seen by my physio", at: datetime
+    journal: Journal,
+    *,
+    region: str = "calf",
+    reason: str = "seen by my physio",
+    examined_by: str = "",
+    at: datetime,
 ) -> Record:
-    """`hold clear REGION --reason ...` at *at*."""
-    return journal.append(records.HOLD_CLEAR, {"region": region, "reason": reason}, at=at)
+    """`hold clear REGION --reason ... [--examined-by WHO]` at *at*."""
+    data = {"region": region, "reason": reason}
+    if examined_by:
+        data["examined_by"] = examined_by
+    return journal.append(records.HOLD_CLEAR, data, at=at)
 
 
 def add_exercise(

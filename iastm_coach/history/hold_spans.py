@@ -33,6 +33,12 @@ class HoldSpan:
     lift_reason: str = ""
     # The sides its flags concern ("" when a record does not say: every side), as `Hold.sides`.
     sides: frozenset[str] = frozenset({""})
+    examined_by: str = ""  # the clinician the lifting clear names (`hold clear --examined-by`)
+
+    @property
+    def body_sides(self) -> tuple[str, ...]:
+        """The named sides ('left', 'right'), in that order; () when no record names one."""
+        return tuple(side for side in ("left", "right") if side in self.sides)
 
     def covers(self, moment: datetime) -> bool:
         return self.placed <= moment and (self.lifted is None or moment < self.lifted)
@@ -73,6 +79,7 @@ def hold_spans(items: Iterable[Record]) -> list[HoldSpan]:
                     span.record_id,
                     str(record.data.get("reason", "")),
                     span.sides,
+                    str(record.data.get("examined_by", "")),
                 )
             )
             continue

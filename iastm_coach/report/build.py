@@ -148,6 +148,7 @@ class HoldEvent:
     reason: str
     source_id: str
     record_id: str
+    examined_by: str = ""  # a lift: the clinician who examined the area, where named
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,9 @@ class Report:
     outcomes: tuple[Series, ...] = ()  # one per region, test and side
     deviations: Deviations = field(default_factory=no_deviations)
     hold_spans: tuple[HoldSpan, ...] = ()  # each hold from placed to lifted (or still on)
+    # session id -> the hold span a red flag of that session (or of its check-ins) began or
+    # joined: the CSV's hold columns, FHIR's flags
+    hold_origins: Mapping[str, HoldSpan] = field(default_factory=dict)
     # (region, outcome test) -> the protocol's `outcome.minimal_change`, the measurement error
     minimal_change: Mapping[tuple[str, str], float] = field(default_factory=dict)
     # (session id, follow-up hours) -> when the answer counted was given (FHIR's times)
@@ -245,6 +249,30 @@ def report_regions(items: Iterable[Record]) -> set[str]:
         for r in items
         if r.kind == records.SESSION or r.kind == records.MEASURE
     }
+
+
+def hold_origins(
+    hold_items: Sequence[Record], companions: Sequence[Record], spans: Sequence[HoldSpan]
+) -> dict[str, HoldSpan]:
+    """Session id -> the span its hold began or joined (a hold's `source` is a session,
+    or a check-in of one)."""
+    of_checkin = {
+        r.id: str(r.data.get("session", "")) for r in companions if r.kind == records.CHECKIN
+    }
+    origins: dict[str, HoldSpan] = {}
+    for hold in hold_items:
+        if hold.kind != records.HOLD:
+            continue
+        source = str(hold.data.get("source", ""))
+        session = of_checkin.get(source, source)
+        region = str(hold.data.get("region", ""))
+        span = next(
+            (s for s in spans if s.region == region and (s.placed == hold.at or s.covers(hold.at))),
+            None,
+        )
+        if session and span is not None:
+            origins.setdefault(session, span)
+    return origins
 
 
 def build_report(
@@ -320,6 +348,7 @@ def build_report(
                     str(data.get("reason", "")),
                     "",
                     record.id,
+                    str(data.get("examined_by", "")),
                 )
             )
         elif kind == records.SCREENING:
@@ -344,6 +373,7 @@ def build_report(
     changes = session_changes(measures)
     rows = join_rows(sessions, companions, measure_changes=changes_by_session(changes))
     detail_from = detail_start(rows)
+    spans = tuple(hold_spans(hold_items))
     return Report(
         generated=now,
         since=since,
@@ -380,7 +410,8 @@ def build_report(
             file_problems=file_problems,
             integrity=integrity,
         ),
-        hold_spans=tuple(hold_spans(hold_items)),
+        hold_spans=spans,
+        hold_origins=hold_origins(hold_items, companions, spans),
         checkin_times=checkin_times(companions),
         minimal_change=dict(minimal_change or {}),
         detail_from=detail_from,

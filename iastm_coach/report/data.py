@@ -27,6 +27,7 @@ from iastm_coach.report.tables import (
 from iastm_coach.safety.redflags import RULES
 
 if TYPE_CHECKING:
+    from iastm_coach.history.hold_spans import HoldSpan
     from iastm_coach.report.build import Report
 
 REPORT_VERSION: Final = 1
@@ -40,7 +41,13 @@ REPORT_VERSION: Final = 1
 _FORMULA_START: Final = frozenset("=+-@;|\t\r\n\uff1d\uff0b\uff0d\uff20\uff1b")
 _CONVERTED: Final = re.compile(r"[\s\d.,:/%()$€£+\-eE]*\d[\s\d.,:/%()$€£+\-eE]*")
 _WORDS_CONVERTED: Final = frozenset({"true", "false"})
-CSV_EXTRA: Final = (("utc_offset", "the UTC offset of started and ended (CSV only)"),)
+CSV_EXTRA: Final = (
+    ("utc_offset", "the UTC offset of started and ended (CSV only)"),
+    ("hold_rules", "the red-flag rules this session (or its check-ins) put on hold (CSV only)"),
+    ("hold_lifted", "when that hold was lifted; empty: still in force (CSV only)"),
+    ("hold_lift_reason", "the reason given when it was lifted (CSV only)"),
+    ("hold_examined_by", "the clinician who examined the area before it was lifted (CSV only)"),
+)
 
 
 def csv_text(value: str) -> str:
@@ -82,7 +89,7 @@ def utc_offset(moment: datetime) -> str:
     return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
 
 
-def csv_row(row: SessionRow) -> list[str]:
+def csv_row(row: SessionRow, hold: HoldSpan | None = None) -> list[str]:
     data = row_dict(row)  # in ROW_FIELDS order
     data["flags"] = ";".join(row.flags)
     data["checkin_notes"] = "\n".join(f"{n.hours} h: {n.note}" for n in row.checkin_notes)
@@ -93,6 +100,12 @@ def csv_row(row: SessionRow) -> list[str]:
     ended = row.data.get("ended")
     cells[names.index("ended")] = csv_moment(ended) if isinstance(ended, datetime) else ""
     cells.append(utc_offset(row.started))
+    if hold is None:
+        cells.extend(["", "", "", ""])
+    else:
+        lifted = csv_moment(hold.lifted) if hold.lifted else ""
+        texts = (";".join(hold.rules), hold.lift_reason, hold.examined_by)
+        cells.extend([csv_text(texts[0]), lifted, csv_text(texts[1]), csv_text(texts[2])])
     return cells
 
 
@@ -114,7 +127,7 @@ def render_csv(report: Report) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for name, _ in (*ROW_FIELDS, *CSV_EXTRA)])
     for row in report.rows:
-        writer.writerow(csv_row(row))
+        writer.writerow(csv_row(row, report.hold_origins.get(row.id)))
     return buffer.getvalue()
 
 
@@ -174,6 +187,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "rule": e.rule,
                 "reason": e.reason,
                 "source": e.source_id,
+                "examined_by": e.examined_by,
                 "id": e.record_id,
             }
             for e in report.hold_events
@@ -250,6 +264,8 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "rules": list(s.rules),
                 "reasons": list(s.reasons),
                 "lift_reason": s.lift_reason,
+                "examined_by": s.examined_by,
+                "sides": list(s.body_sides),
                 "id": s.record_id,
             }
             for s in report.hold_spans

@@ -8,8 +8,14 @@ One `collection` Bundle with:
 - one Observation per soreness answer: pain on the 0-10 numeric rating scale, LOINC
   72514-3 ("Pain severity - 0-10 verbal numeric rating [Score] - Reported"), right after
   the session and at each check-in, `partOf` its Procedure;
+  with the check-in's own note where the person wrote one;
 - one Observation per outcome test value, with its unit (UCUM where the unit is one),
-  `partOf` the session it was measured around.
+  `partOf` the session it was measured around;
+- one Flag per red-flag hold (category `clinical`): `period` from when it was placed to
+  when it was lifted (no end: still in force, status `active`), its text naming the rules,
+  the reason given for lifting it and the clinician who examined the area. A Flag is what
+  FHIR has for "a caution that applies for a while"; the hold is no diagnosis, so no
+  Condition is claimed.
 
 Codes are only those that exist: the procedure and the outcome tests are given as
 text (there is no standard code for home IASTM or for each test), never an invented
@@ -26,6 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from iastm_coach.history.hold_spans import HoldSpan
     from iastm_coach.history.outcomes import Measurement
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.report.build import Report
@@ -87,6 +94,10 @@ def fhir_bundle(report: Report) -> dict[str, Any]:
         }
         for m in report.measures
     )
+    entries.extend(
+        {"fullUrl": urn(f"hold:{span.record_id}"), "resource": hold_flag(span, subject)}
+        for span in report.hold_spans
+    )
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid5(NAMESPACE, f"bundle:{report.generated.isoformat()}")),
@@ -140,8 +151,11 @@ def pain_entries(
         at = report.checkin_times.get((row.id, hours))
         if at is not None:
             answers.append((f"{hours}h", at, value, f"{hours} h follow-up"))
+    notes = {note.hours: note.note for note in row.checkin_notes if note.note}
     entries = []
     for key, at, value, when in answers:
+        written = notes.get(int(key[:-1])) if key.endswith("h") else None
+        note = [{"text": f"Self-reported {when}"}, *([{"text": written}] if written else [])]
         entries.append(
             {
                 "fullUrl": urn(f"pain:{row.id}:{key}"),
@@ -169,11 +183,48 @@ def pain_entries(
                     "effectiveDateTime": moment(at),
                     "valueInteger": value,
                     "bodySite": body_site(row.region, row.side),
-                    "note": [{"text": f"Self-reported {when}"}],
+                    "note": note,
                 },
             }
         )
     return entries
+
+
+def hold_flag(span: HoldSpan, subject: dict[str, str]) -> dict[str, Any]:
+    """A red-flag hold as a FHIR Flag over the time it was in force."""
+    place = " and ".join(span.body_sides) + " " if span.body_sides else ""
+    text = (
+        f"Red-flag hold on home self-treatment of the {place}{span.region}: "
+        + "; ".join(span.reasons)
+        + f" (rules: {', '.join(span.rules)})."
+    )
+    if span.lifted is not None:
+        text += f" Lifted: {span.lift_reason}" if span.lift_reason else " Lifted."
+        if span.examined_by:
+            text += f" (examined by {span.examined_by})"
+    period = {"start": moment(span.placed)}
+    if span.lifted is not None:
+        period["end"] = moment(span.lifted)
+    return {
+        "resourceType": "Flag",
+        "id": str(uuid.uuid5(NAMESPACE, f"hold:{span.record_id}")),
+        "identifier": [{"system": RECORD_SYSTEM, "value": span.record_id}],
+        "status": "active" if span.lifted is None else "inactive",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/flag-category",
+                        "code": "clinical",
+                        "display": "Clinical",
+                    }
+                ]
+            }
+        ],
+        "code": {"text": text},
+        "subject": subject,
+        "period": period,
+    }
 
 
 def measure_observation(

@@ -14,8 +14,10 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.outcomes import Series, course_text
+from iastm_coach.vocabulary import day_month
 
 if TYPE_CHECKING:
+    from iastm_coach.history.hold_spans import HoldSpan
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.report.build import Report
     from iastm_coach.safety.holds import Hold
@@ -33,6 +35,7 @@ class Glance:
 def at_a_glance(report: Report) -> list[Glance]:
     return [
         holds_glance(report),
+        red_flags_glance(report),
         deviations_glance(report),
         Glance("Adherence", tuple(adherence_lines(report)) or ("no sessions in this period",)),
         Glance("Soreness", tuple(soreness_lines(report)) or ("no sessions in this period",)),
@@ -60,6 +63,29 @@ def holds_glance(report: Report) -> Glance:
         ),
         alert=True,
     )
+
+
+def red_flags_glance(report: Report) -> Glance:
+    """Every hold placed in the period, lifted or not: a hold placed and lifted between two
+    visits is what a clinician most needs to see first ('Holds now: none' hides it)."""
+    spans = report.hold_spans
+    if not spans:
+        return Glance("Red flags in this period", ("none",))
+    return Glance("Red flags in this period", tuple(map(red_flag_text, spans)), alert=True)
+
+
+def red_flag_text(span: HoldSpan) -> str:
+    """'swelling (calf left, 4 Dec; lifted 6 Dec after examination by Dr Lee, GP: no clot
+    found)', or '... ; still on hold)'."""
+    place = " ".join((span.region, *span.body_sides))
+    placed = f"{place}, {day_month(span.placed)}"
+    if span.lifted is None:
+        return f"{', '.join(span.rules)} ({placed}; still on hold)"
+    lifted = f"lifted {day_month(span.lifted)}"
+    if span.examined_by:
+        lifted += f" after examination by {span.examined_by}"
+    reason = f": {span.lift_reason}" if span.lift_reason else ""
+    return f"{', '.join(span.rules)} ({placed}; {lifted}{reason})"
 
 
 def deviations_glance(report: Report) -> Glance:

@@ -176,6 +176,7 @@ def report_schema() -> dict[str, Any]:
                             "rule": TEXT,
                             "reason": TEXT,
                             "source": TEXT,
+                            "examined_by": TEXT,
                             "id": TEXT,
                         }
                     ),
@@ -308,6 +309,8 @@ def report_schema() -> dict[str, Any]:
                             "rules": TEXTS,
                             "reasons": TEXTS,
                             "lift_reason": TEXT,
+                            "examined_by": TEXT,
+                            "sides": TEXTS,
                             "id": TEXT,
                         }
                     ),

@@ -218,7 +218,7 @@ def adherence_table(report: Report) -> Table:
 
 def hold_events_table(report: Report) -> Table:
     return Table(
-        ("When", "Region", "Event", "Rule", "Reason"),
+        ("When", "Region", "Event", "Rule", "Reason", "Examined by"),
         (
             [
                 local(e.at),
@@ -226,6 +226,7 @@ def hold_events_table(report: Report) -> Table:
                 "hold" if e.kind == "hold" else "lifted",
                 Hint(e.rule, rule_text(e.rule)),
                 e.reason,
+                e.examined_by,
             ]
             for e in report.hold_events
         ),

@@ -12,6 +12,7 @@ import pytest
 
 from iastm_coach.history.queries import ROW_FIELDS
 from iastm_coach.journal.store import Journal
+from iastm_coach.report.data import CSV_EXTRA
 from tests.builders import ChartParser
 from tests.cli import NOW, run
 
@@ -70,7 +71,7 @@ def test_every_format_round_trips(journal: Journal, tmp_path: Path) -> None:
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with (tmp_path / "report.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == [name for name, _ in ROW_FIELDS] + ["utc_offset"]
+    assert list(rows[0]) == [name for name, _ in ROW_FIELDS] + [name for name, _ in CSV_EXTRA]
     assert sorted(r["id"] for r in rows) == sorted(s.id for s in sessions)
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert sorted(s["id"] for s in data["sessions"]) == sorted(s.id for s in sessions)

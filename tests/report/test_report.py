@@ -29,7 +29,7 @@ from iastm_coach.report.build import (
     render_json,
     render_markdown,
 )
-from iastm_coach.report.data import csv_text
+from iastm_coach.report.data import CSV_EXTRA, csv_text
 from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
 from iastm_coach.safety.redflags import RULES, RedFlag
 from tests.builders import (
@@ -307,7 +307,7 @@ def test_since_skips_older_records(tmp_path: Path) -> None:
 def test_csv_round_trip(report: Report) -> None:
     """CSV: the documented header, one row per session, values intact, formulas defused."""
     rows = list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
-    assert list(rows[0]) == [name for name, _ in ROW_FIELDS] + ["utc_offset"]
+    assert list(rows[0]) == [name for name, _ in ROW_FIELDS] + [name for name, _ in CSV_EXTRA]
     assert len(rows) == len(report.rows)
     first = rows[0]
     assert first["id"] == report.rows[0].id
@@ -388,7 +388,7 @@ def test_empty_report_renders(tmp_path: Path) -> None:
     report = build_report([], now=NOW, since=None, prescriptions={})
     assert "No sessions" in render_html(report)
     assert json.loads(render_json(report))["sessions"] == []
-    assert render_csv(report).splitlines() == [",".join(n for n, _ in ROW_FIELDS) + ",utc_offset"]
+    assert render_csv(report).splitlines() == [",".join(n for n, _ in (*ROW_FIELDS, *CSV_EXTRA))]
     assert "None." in render_markdown(report)
 
 
@@ -677,7 +677,7 @@ def test_csv_has_exercise_and_measure_columns(measured: Measured) -> None:
     report, _, _ = measured
     rows = list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
     names = [name for name, _ in ROW_FIELDS]
-    assert list(rows[0]) == [*names, "utc_offset"]
+    assert list(rows[0]) == [*names, *(name for name, _ in CSV_EXTRA)]
     assert names[-7:] == [
         "exercise_sets_done",
         "exercise_sets_planned",
