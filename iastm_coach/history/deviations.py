@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 OVER_TIME_FACTOR: Final = 1.2  # a conservative default: 20 % over the plan is not a rounding
 
+DURING_HOLD: Final = "during-hold"  # the kind adherence leaves out (report/build.py)
+
 # kind -> how the report and history name it (in this order in the Deviations box)
 KINDS: Final[Mapping[str, str]] = {
     "file-changed": "Protocol file changed",

@@ -14,13 +14,14 @@ from the network (a Content-Security-Policy forbids it) and prints cleanly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.deviations import (
+    DURING_HOLD,
     Deviation,
     Deviations,
     Integrity,
@@ -116,6 +117,7 @@ class Adherence:
     weeks_above: int = 0
     percent: int | None = None
     # Guided exercises, counted once per sitting (not per side).
+    during_hold: int = 0  # sittings during a red-flag hold: listed, never counted above
     exercise_sittings: int = 0  # sittings with at least one set of exercises done
     exercise_sets_done: int = 0
     exercise_sets_planned: int = 0
@@ -374,6 +376,13 @@ def build_report(
     rows = join_rows(sessions, companions, measure_changes=changes_by_session(changes))
     detail_from = detail_start(rows)
     spans = tuple(hold_spans(hold_items))
+    deviations = find_deviations(
+        [*sessions, *hold_items],
+        facts=plan_facts or {},
+        region_facts=region_facts,
+        file_problems=file_problems,
+        integrity=integrity,
+    )
     return Report(
         generated=now,
         since=since,
@@ -387,6 +396,11 @@ def build_report(
                 now=now,
                 exercise_days=exercise_days,
                 exercises_prescribed=exercises_prescribed,
+                during_hold={
+                    session
+                    for session, kinds in deviations.session_kinds().items()
+                    if DURING_HOLD in kinds
+                },
             )
         ),
         hold_events=tuple(sorted(events, key=lambda e: (e.at, e.record_id))),
@@ -403,13 +417,7 @@ def build_report(
                 changes=changes,
             )
         ),
-        deviations=find_deviations(
-            [*sessions, *hold_items],
-            facts=plan_facts or {},
-            region_facts=region_facts,
-            file_problems=file_problems,
-            integrity=integrity,
-        ),
+        deviations=deviations,
         hold_spans=spans,
         hold_origins=hold_origins(hold_items, companions, spans),
         checkin_times=checkin_times(companions),
@@ -460,7 +468,12 @@ def adherence_by_region(
     now: datetime,
     exercise_days: Mapping[str, int] | None = None,
     exercises_prescribed: Mapping[str, int] | None = None,
+    during_hold: Collection[str] = frozenset(),
 ) -> list[Adherence]:
+    """Per region. A sitting held against a red-flag hold (any of its sessions in
+    *during_hold*, the deviation 'Session during a hold') is listed but never counts
+    toward the prescription: adherence measures following the plan, and the plan said
+    stop."""
     by_region: dict[str, list[SessionRow]] = {}
     for row in rows:
         by_region.setdefault(row.region, []).append(row)
@@ -471,11 +484,13 @@ def adherence_by_region(
         for row in region_rows:
             sittings.setdefault(row.group, []).append(row)
         per_week: dict[date, int] = {}
-        complete = 0
+        complete = held = 0
         exercised = sets_done = sets_planned = declined = 0
         for group_rows in sittings.values():
             week = monday_of(group_rows[0].started)
-            per_week[week] = per_week.get(week, 0) + 1
+            counted = not any(row.id in during_hold for row in group_rows)
+            held += not counted
+            per_week[week] = per_week.get(week, 0) + counted
             complete += all(row.complete for row in group_rows)
             exercise = group_rows[0].exercise  # the same on every side of the sitting
             if exercise is not None:
@@ -513,6 +528,7 @@ def adherence_by_region(
             exercises_declined=declined,
             exercise_days=(exercise_days or {}).get(region, 0),
             exercises_prescribed=(exercises_prescribed or {}).get(region),
+            during_hold=held,
         )
         if target is not None and weeks:
             entry = replace(

@@ -167,6 +167,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "weeks_on_target": a.weeks_on_target,
                 "weeks_above": a.weeks_above,
                 "percent": a.percent,
+                "sittings_during_hold": a.during_hold,
                 "exercise_sittings": a.exercise_sittings,
                 "exercise_percent": a.exercise_percent,
                 "exercise_sets_done": a.exercise_sets_done,

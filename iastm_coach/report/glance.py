@@ -99,7 +99,7 @@ def deviations_glance(report: Report) -> Glance:
 
 
 def adherence_lines(report: Report) -> list[str]:
-    from iastm_coach.report.tables import exercise_text
+    from iastm_coach.report.tables import exercise_text, uncounted_text
 
     lines = []
     for item in report.adherence:
@@ -110,7 +110,9 @@ def adherence_lines(report: Report) -> list[str]:
             if item.weeks
             else f"{item.sittings} sitting{'s' * (item.sittings != 1)} in the first week"
         )
-        lines.append(f"{item.region}: {sessions}; exercises {exercise_text(item)}")
+        lines.append(
+            f"{item.region}: {sessions}{uncounted_text(item)}; exercises {exercise_text(item)}"
+        )
     return lines
 
 

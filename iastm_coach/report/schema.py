@@ -144,6 +144,11 @@ def report_schema() -> dict[str, Any]:
                             "weeks_on_target": COUNT,
                             "weeks_above": COUNT,
                             "percent": MAYBE_COUNT,
+                            "sittings_during_hold": {
+                                **COUNT,
+                                "description": "sittings held during a red-flag hold: never "
+                                "counted in weeks, per_week or percent",
+                            },
                             "exercise_sittings": {
                                 **COUNT,
                                 "description": "sittings with at least one set of exercises "

@@ -66,6 +66,19 @@ FOOTER: Final = (
 def adherence_text(item: Adherence) -> str:
     """'75 % of prescribed sessions (1.5 a week vs 2 prescribed; ...)', and this week's
     sittings so far while it is not counted."""
+    text = adherence_core(item)
+    return text + uncounted_text(item)
+
+
+def uncounted_text(item: Adherence) -> str:
+    """'; 1 sitting during a hold not counted' (or '')."""
+    if not item.during_hold:
+        return ""
+    n = item.during_hold
+    return f"; {n} sitting{'s' * (n != 1)} during a hold not counted"
+
+
+def adherence_core(item: Adherence) -> str:
     so_far = "" if item.week_in_progress is None else f"{item.week_in_progress} so far this week"
     if not item.weeks:
         return f"first week not over yet: {so_far}"

@@ -99,3 +99,29 @@ def test_no_red_flag_says_none(tmp_path: Path) -> None:
         list(journal.scan()), now=T0 + timedelta(days=1), since=None, prescriptions={}
     )
     assert "- **Red flags in this period**: none" in render(report, "md")
+
+
+def test_a_session_during_a_hold_does_not_count_toward_adherence(tmp_path: Path) -> None:
+    """`log` during the swelling hold made 'Adherence 100 %': the plan said stop, so that
+    sitting is listed, marked and never counted; the line says so."""
+    from iastm_coach.report.build import Prescribed
+
+    journal = make_journal(tmp_path)
+    monday = T0  # Mon 2 Mar: one session a week prescribed
+    session = add_session(journal, side="left", started=monday)
+    add_hold(
+        journal, rule="swelling", source=session.id, side="left", at=monday + timedelta(hours=1)
+    )
+    add_session(journal, side="left", started=monday + timedelta(days=7))  # during the hold
+    add_hold_clear(journal, reason=LIFT, examined_by="Dr Lee, GP", at=monday + timedelta(days=9))
+    report = build_report(
+        list(journal.scan()),
+        now=monday + timedelta(days=14, hours=1),
+        since=None,
+        prescriptions={"calf": Prescribed(1, 2)},
+    )
+    [calf] = report.adherence
+    assert (calf.sittings, calf.during_hold, calf.percent) == (2, 1, 50)
+    text = render(report, "md")
+    assert "calf: 50 % of prescribed sessions; 1 sitting during a hold not counted;" in text
+    assert json.loads(render(report, "json"))["adherence"][0]["sittings_during_hold"] == 1
