@@ -81,7 +81,10 @@ def test_summary_block_first(runner: Report) -> None:
         "Safety limit overridden (1), Session during a hold (1), Session inside the rest "
         "period (2), Longer than planned (1); journal integrity not verified" in top
     )
-    assert "calf: 100 % of prescribed sessions; exercises after 6 of 9 sittings" in top
+    assert (
+        "calf: 100 % of prescribed sessions; 1 sitting during a hold not counted; exercises "
+        "after 6 of 9 sittings" in top
+    )
     assert "exercise guide declined in 2 sittings" in top and "declined after" not in top
     assert "neck: 1 sitting in the first week; exercises none prescribed" in top
     assert (
