@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 
@@ -65,6 +67,19 @@ def render_welcome() -> RenderableType:
     )
 
 
+def follow_up_window(hours: int, closes: datetime, now: datetime) -> str:
+    """'48 h follow-up, open until today 18:30', or, once its window has passed unanswered,
+    '48 h follow-up, overdue (window closed Sat 12 Dec 09:00): answer now, for how it is
+    today' (never 'open until' a moment already past: it is still asked, and still counts
+    for the session gate, as `safety/followups.py` says)."""
+    if closes > now:
+        return f"{hours} h follow-up, open until {describe_end(closes, now)}"
+    return (
+        f"{hours} h follow-up, overdue (window closed {describe_end(closes, now)}): "
+        "answer now, for how it is today"
+    )
+
+
 def render_plan(plan: TodayPlan) -> RenderableType:
     """The one screen: check-ins, due, resting, on hold, done for the week, next step."""
 
@@ -88,7 +103,7 @@ def render_plan(plan: TodayPlan) -> RenderableType:
                             str(c.session.data.get("side", "none")),
                         )
                     ),
-                    Text(f"{c.hours} h follow-up, open until {describe_moment(c.closes, now)}"),
+                    Text(follow_up_window(c.hours, c.closes, now)),
                 )
                 for c in plan.checkins_due
             ],

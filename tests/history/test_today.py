@@ -286,6 +286,22 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
     assert "Next: iastm-coach session hamstrings" in out
 
 
+def test_a_follow_up_whose_window_has_passed_reads_as_overdue_never_open_until_the_past() -> None:
+    """A session on Wed 25 Feb, no check-in by Mon 2 Mar: the 48 h follow-up closed on
+    Sat 28 Feb. It is still asked (late, for how it is now) and never 'open until' a past
+    day; one still open reads 'open until'."""
+    j = journal()
+    add_session(j, region="hamstrings", ended=MONDAY - timedelta(days=5))
+    add_session(j, region="calf", ended=MONDAY - timedelta(hours=24))
+    out = " ".join(invoke(["today"]).stdout.split())
+    assert "open until Sat" not in out
+    assert (
+        "hamstrings (left) 48 h follow-up, overdue (window closed Sat 28 Feb 10:30): answer "
+        "now, for how it is today" in out
+    )
+    assert "calf (left) 24 h follow-up, open until tomorrow 10:30" in out
+
+
 def test_today_shows_every_reason_of_a_hold() -> None:
     """Two rules fired (soreness 7 and bruising): the screen and --json show both."""
     j = journal()
