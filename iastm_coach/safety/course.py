@@ -7,7 +7,9 @@ session record, rule `course-review`). It is time to review when either:
 
 - the course length has passed (`prescription.course_weeks` from the course's first
   session; clinical reference §2 and §8e: at least 4 weeks, the built-in course is 4);
-- or, after `NO_CHANGE_SITTINGS` sittings, nothing has improved: no outcome measure has
+- or, after `NO_CHANGE_SITTINGS` sittings (counted: those that did their planned areas,
+  or at least half their planned time; a 30 s quit is no test of the treatment), nothing
+  has improved: no outcome measure has
   moved by its `minimal_change` the right way (a 0-10 score by 2 points), and the
   soreness before sessions has not dropped by 2 points (§2: response usually by session
   3-4, refer if nothing has changed; §7: 2 points is a meaningful change).
@@ -92,7 +94,7 @@ def course_facts(journal: Journal, loaded: LoadedProtocol, now: datetime) -> Cou
         older = recent_sessions(journal, region=region, last=len(window) + 1)
         if len(older) > len(window) and protocol_identity(older[-1].data) == identity:
             start = min(start, _started(older[-1]))  # the course began before the window
-    sittings = len({str(r.data.get("group", "")) or r.id for r in course})
+    sittings = counted_sittings(course)
     first_in_window = min(_started(r) for r in course)
     found = journal.recent(
         kinds={records.SCREENING, records.MEASURE}, since=first_in_window - SITTING_SPAN
@@ -111,6 +113,29 @@ def course_facts(journal: Journal, loaded: LoadedProtocol, now: datetime) -> Cou
         if outcome is not None and m.region == region and m.test == outcome.name and m.rested
     )
     return CourseFacts(start, sittings, soreness, measures)
+
+
+def counted_sittings(course: Sequence[Record]) -> int:
+    """The sittings that count toward the no-improvement rule: those that did their planned
+    areas (every side complete) or at least half their planned time (all sides together).
+    A 30 s quit, or a restart stopped a third of the way, did not test whether the
+    treatment helps; counting it would call for a review after fewer real sessions."""
+    groups: dict[str, list[Record]] = {}
+    for record in course:
+        groups.setdefault(str(record.data.get("group", "")) or record.id, []).append(record)
+    return sum(sitting_counts(sides) for sides in groups.values())
+
+
+def sitting_counts(sides: Sequence[Record]) -> bool:
+    if all(r.data.get("complete") is True for r in sides):
+        return True
+    done = sum(_seconds(r.data.get("actual_s")) for r in sides)
+    planned = sum(_seconds(r.data.get("planned_s")) for r in sides)
+    return planned > 0 and 2 * done >= planned
+
+
+def _seconds(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _acknowledged(record: Record) -> bool:

@@ -13,13 +13,21 @@ from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal
 from iastm_coach.paths import installed_protocols_dir, journal_dir
 from iastm_coach.protocols.library import builtin_path, load_builtin
-from iastm_coach.safety.course import CourseFacts, improved, review_due
+from iastm_coach.safety.course import (
+    CourseFacts,
+    counted_sittings,
+    course_sessions,
+    improved,
+    protocol_identity,
+    review_due,
+)
 from iastm_coach.session.deps import SessionDeps
-from tests.builders import MILD, make_deps, refused, session
+from tests.builders import MILD, T0, make_deps, make_journal, refused, session
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 
 DAY = 24 * 3600
+D = timedelta(days=1)
 REVIEWED = "reviewed it with your clinician"
 
 
@@ -76,6 +84,30 @@ def test_no_change_after_four_sittings_calls_for_a_review(tmp_path: Path) -> Non
     assert "after 4 sessions of the calf, neither your outcome measure nor your soreness" in (
         message
     )
+
+
+def test_a_quit_after_30_s_and_a_third_done_are_not_sittings_of_the_rule(tmp_path: Path) -> None:
+    """Four sittings, but one was a 30 s quit and one stopped a third of the way: two real
+    sittings, no review yet. Counted: every planned area done, or at least half the time."""
+    from tests.builders import add_session
+
+    journal = make_journal(tmp_path)
+    add_session(journal, side="left", started=T0)
+    add_session(journal, side="left", started=T0 + 2 * D, minutes=0.5, complete=False)
+    add_session(journal, side="left", started=T0 + 4 * D, minutes=2, complete=False)
+    add_session(journal, side="left", started=T0 + 6 * D, minutes=3, complete=False)  # half
+    course = course_sessions(list(reversed(list(journal.scan()))), identity_of(journal))
+    assert counted_sittings(course) == 2
+    calf = load_builtin("calf").protocol
+    assert review_due(calf, CourseFacts(T0, counted_sittings(course)), T0 + 7 * D) is None
+    add_session(journal, side="left", started=T0 + 8 * D)
+    course = course_sessions(list(reversed(list(journal.scan()))), identity_of(journal))
+    assert counted_sittings(course) == 3
+
+
+def identity_of(journal: Journal) -> tuple[str, str, str]:
+    first = next(iter(journal.scan()))
+    return protocol_identity(first.data)
 
 
 def test_a_renewed_protocol_starts_a_new_course(tmp_path: Path) -> None:
