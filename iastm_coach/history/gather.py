@@ -129,6 +129,12 @@ def schedule_plan(
 ) -> Schedule:
     """The sessions and check-ins of the next *weeks*, each region on its own course."""
     from iastm_coach.history.schedule import gather_schedule
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.course import course_facts, review_due
+
+    def review_for(region: str) -> str | None:  # the session gate's rule, as in `today`
+        loaded = load_for_region(region)
+        return review_due(loaded.protocol, course_facts(journal, loaded, now), now)
 
     return gather_schedule(
         journal,
@@ -137,6 +143,7 @@ def schedule_plan(
         installed=installed_regions(protocols_dir),
         weeks=weeks,
         time_of_day=time_of_day,
+        review_for=review_for,
     )
 
 

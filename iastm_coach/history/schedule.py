@@ -137,8 +137,12 @@ def plan_schedule(
     problems: Mapping[str, str] | None = None,
     weeks: int = DEFAULT_WEEKS,
     time_of_day: time | None = None,
+    reviews: Mapping[str, str] | None = None,
 ) -> Schedule:
     """Sessions and check-ins from *now* for *weeks* weeks.
+
+    *reviews* maps regions whose course calls for a review with a clinician to the reason
+    (`safety.course.review_due`, the session gate's own rule): nothing is booked for them.
 
     *sessions* are session records (at least the last 26 weeks, for the course
     start); *checkins* the check-in records of the recent ones; *problems* maps
@@ -154,6 +158,7 @@ def plan_schedule(
         sessions=session_list,
         holds=holds,
         problems=problems,
+        reviews=reviews,
     )
     planned: list[PlannedSession] = []
     skipped: list[NotPlanned] = []
@@ -166,6 +171,12 @@ def plan_schedule(
                     status.region,
                     f"on hold since {since:%a} {since.day} {since:%b}: see your clinician first",
                 )
+            )
+            continue
+        if status.status == "review" or (reviews and status.region in reviews):
+            reason = (reviews or {}).get(status.region, status.note)
+            skipped.append(
+                NotPlanned(status.region, f"time to review with your clinician: {reason}")
             )
             continue
         if status.status == "problem" or course is None:
@@ -355,6 +366,7 @@ def gather_schedule(
     installed: Iterable[str] = (),
     weeks: int = DEFAULT_WEEKS,
     time_of_day: time | None = None,
+    review_for: Callable[[str], str | None] | None = None,
 ) -> Schedule:
     """Read what the plan needs, as `today.gather_today` does, and build it.
 
@@ -371,11 +383,16 @@ def gather_schedule(
     holds = active_holds(journal)
     courses: dict[str, Course] = {}
     problems: dict[str, str] = {}
+    reviews: dict[str, str] = {}
     for region in sorted(in_use.regions | set(holds)):
         try:
             courses[region] = course_for(region)
+            reason = review_for(region) if review_for else None
         except CoachError as error:
             problems[region] = error.message
+            continue
+        if reason:
+            reviews[region] = reason
     return plan_schedule(
         now=now,
         courses=courses,
@@ -385,4 +402,5 @@ def gather_schedule(
         problems=problems,
         weeks=weeks,
         time_of_day=time_of_day,
+        reviews=reviews,
     )

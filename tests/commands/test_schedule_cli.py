@@ -16,6 +16,7 @@ from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal
 from iastm_coach.paths import journal_dir
+from iastm_coach.protocols.library import load_builtin
 from tests.builders import add_checkin, add_hold, add_session
 from tests.fakes import FakeClock
 
@@ -139,6 +140,23 @@ def test_a_region_on_hold_is_listed_not_planned() -> None:
     assert code == 0
     assert "calf session" not in out
     assert "calf on hold since Mon 2 Mar: see your clinician first" in words(out)
+    code, out, _ = run("schedule", "--ics")
+    assert not [uid for uid in uids(out) if uid.startswith("session-")]
+
+
+def test_no_session_is_booked_while_the_course_review_gate_would_refuse_it() -> None:
+    """Four full sittings without any improvement: `session calf` asks for a review with a
+    clinician first, so `schedule` books nothing for the calf and says why (as `today`)."""
+    calf = load_builtin("calf").protocol
+    for days in (0, 3, 7, 10):
+        started = SESSION_START - timedelta(days=14 - days)
+        add_session(journal(), side="left", started=started, protocol_version=calf.version)
+    code, out, _ = run("schedule")
+    assert code == 0
+    assert "calf session" not in out
+    assert "time to review with your clinician: after 4 sessions of the calf" in words(out)
+    code, out, _ = run("today")
+    assert "Time to review with your clinician" in out
     code, out, _ = run("schedule", "--ics")
     assert not [uid for uid in uids(out) if uid.startswith("session-")]
 
