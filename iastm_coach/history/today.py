@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from iastm_coach.errors import CoachError
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import session_end, session_start
-from iastm_coach.safety.rest import rest_ready_at
+from iastm_coach.safety.rest import earliest_start, rest_ready_at, week_reopens
 from iastm_coach.safety.zones import RegionLinks, blockers, overlapping, sides_meet
 from iastm_coach.vocabulary import week_start
 
@@ -60,7 +60,8 @@ class RegionStatus:
     last_ended: datetime | None = None
     sessions_this_week: int = 0
     sessions_per_week: int | None = None
-    until: datetime | None = None  # resting: when the rest period is over
+    # resting or done for the week: the earliest start (`rest.earliest_start`)
+    until: datetime | None = None
     hold: Hold | None = None  # on hold: the hold that stops it (maybe another region's)
     problem: str = ""
     note: str = ""  # one side held or resting while the other is free, and why
@@ -119,12 +120,19 @@ class TodayPlan:
         return due[0].command if due else None
 
     @property
-    def next_due_at(self) -> datetime | None:
-        """When nothing is due: when the first resting region may be treated again."""
+    def next_up(self) -> RegionStatus | None:
+        """When nothing is due: the resting or done-for-the-week region that may be treated
+        first (at its `until`, the moment the session gate lets it through)."""
         if self.due:
             return None
-        resting = self.resting
-        return resting[0].until if resting else None
+        waiting = [i for i in (*self.resting, *self.done_for_week) if i.until is not None]
+        return min(waiting, key=lambda i: (i.until, i.region), default=None)
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        """When nothing is due: when the first of those regions may be treated again."""
+        first = self.next_up
+        return first.until if first else None
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable plan (`today --json`); field names are documented, never renamed."""
@@ -262,16 +270,21 @@ def plan_today(
         sides_resting = [
             side for side, moment in until.items() if moment is not None and moment > now
         ]
-        if ready is not None and ready > now:
+        # The week's prescription first: a region done for the week is not "resting until
+        # 16:00" (the session gate would refuse it then), it waits for next Monday.
+        start_at = earliest_start(ready, sittings_this_week=this_week, per_week=per_week, now=now)
+        if reviews and region in reviews:
+            # Before the rest and the week: no next session is offered that the review
+            # gate would then refuse.
+            statuses.append(RegionStatus(status="review", note=reviews[region], **common))
+        elif week_reopens(now, sittings_this_week=this_week, per_week=per_week) is not None:
+            statuses.append(RegionStatus(status="done_for_week", until=start_at, **common))
+        elif start_at is not None:
             statuses.append(
-                RegionStatus(status="resting", until=ready, note="; ".join(notes), **common)
+                RegionStatus(status="resting", until=start_at, note="; ".join(notes), **common)
             )
-        elif per_week is not None and this_week >= per_week:
-            statuses.append(RegionStatus(status="done_for_week", **common))
         elif waiting and region in waiting:
             statuses.append(RegionStatus(status="waiting", note=waiting[region], **common))
-        elif reviews and region in reviews:
-            statuses.append(RegionStatus(status="review", note=reviews[region], **common))
         else:
             notes += [
                 f"{side} side rests until {until[side]:%a %H:%M}"

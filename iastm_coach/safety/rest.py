@@ -34,6 +34,8 @@ import math
 from datetime import datetime, timedelta
 from typing import Final
 
+from iastm_coach.vocabulary import week_start
+
 REST_FLOOR: Final = timedelta(hours=24)
 ROUTINE_TOLERANCE: Final = timedelta(hours=2)
 DAILY_CAP_MINUTES: Final = 15
@@ -94,6 +96,34 @@ def rest_ready_at(last_ended: datetime, rest_hours: int) -> datetime:
     `REST_FLOOR` (a 24 h rest has no tolerance)."""
     rest = timedelta(hours=rest_hours)
     return last_ended + max(rest - ROUTINE_TOLERANCE, min(rest, REST_FLOOR))
+
+
+def week_reopens(
+    now: datetime, *, sittings_this_week: int, per_week: int | None
+) -> datetime | None:
+    """Monday 00:00 of next week when this week's prescribed sittings are done, else None."""
+    if per_week is None or sittings_this_week < per_week:
+        return None
+    return week_start(now) + timedelta(days=7)
+
+
+def earliest_start(
+    rest_ready: datetime | None, *, sittings_this_week: int, per_week: int | None, now: datetime
+) -> datetime | None:
+    """The first moment the region may be treated again, as the session gate decides it:
+    the end of the rest (*rest_ready*, from `rest_ready_at`, its tolerance included) and,
+    when this week's prescribed sittings are done, next Monday, whichever is later. None:
+    nothing waits. `today`, `schedule`, the aftercare's "Next session" and the line after
+    a session stopped early all name this moment."""
+    moments = [
+        moment
+        for moment in (
+            rest_ready,
+            week_reopens(now, sittings_this_week=sittings_this_week, per_week=per_week),
+        )
+        if moment is not None and moment > now
+    ]
+    return max(moments, default=None)
 
 
 def whole_minutes_up(delta: timedelta) -> int:

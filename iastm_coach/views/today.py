@@ -170,7 +170,13 @@ def render_plan(plan: TodayPlan) -> RenderableType:
     )
     section(
         "Done for this week",
-        [(literal(i.region), Text(_week(i))) for i in plan.done_for_week],
+        [
+            (
+                literal(i.region),
+                Text(_week(i) + (f" · next from {describe_end(i.until, now)}" if i.until else "")),
+            )
+            for i in plan.done_for_week
+        ],
     )
     section(
         "Needs attention",
@@ -180,12 +186,11 @@ def render_plan(plan: TodayPlan) -> RenderableType:
     parts.append(Text())
     if plan.next_command:
         parts.append(Text("Next: ", style="bold") + literal(plan.next_command))
-    elif plan.next_due_at is not None:
-        first = plan.resting[0]
+    elif (first := plan.next_up) is not None and first.until is not None:
         parts.append(
             Text("Nothing is due today. Next session: ", style="bold")
             + literal(first.region)
-            + Text(f" from {describe_end(plan.next_due_at, now)}.")
+            + Text(f" from {describe_end(first.until, now)}.")
         )
     else:
         parts.append(Text("Nothing is due today.", style="bold"))
