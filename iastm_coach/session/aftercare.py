@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from iastm_coach.clock import Clock
 from iastm_coach.history.measure import record_measure, value_bounds
@@ -21,6 +21,7 @@ from iastm_coach.safety.redflags import (
     RedFlag,
     aftercare_flags,
 )
+from iastm_coach.safety.rest import earliest_start, rest_ready_at, week_reopens
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome
 from iastm_coach.session.exercises import (
@@ -31,7 +32,13 @@ from iastm_coach.session.exercises import (
 )
 from iastm_coach.session.grouped import ask_grouped, numbered
 from iastm_coach.session.shown import Line, line
-from iastm_coach.vocabulary import SORENESS_ANCHORS, Side, is_body_side
+from iastm_coach.vocabulary import (
+    SORENESS_ANCHORS,
+    Side,
+    describe_end,
+    describe_wait,
+    is_body_side,
+)
 
 STOPPED_EARLY_ADVICE = (
     "If you stopped because of sharp, spreading or increasing pain, numbness, tingling, "
@@ -386,6 +393,8 @@ def aftercare_screen(
     outcome: SessionOutcome,
     now: datetime,
     guided: Sequence[ExerciseDone] | None = None,
+    *,
+    sittings_this_week: int = 1,
 ) -> list[Line]:
     """What to do now, when to come back, and what to watch for.
 
@@ -408,12 +417,68 @@ def aftercare_screen(
             for exercise in p.exercise
         ]
         parts.append(line())  # the blank line that used to end the list
-    next_time = now + timedelta(hours=p.settings.rest_hours)
-    parts.append(
-        line(
-            f"Next {p.region} session: not before {next_time:%a %d %b %H:%M} "
-            f"({p.settings.rest_hours} h rest)."
-        )
-    )
+    parts.append(line(next_session_text(p, outcome, now, sittings_this_week=sittings_this_week)))
     parts.append(line(CHECKIN_REMINDER))
     return parts
+
+
+def next_start(
+    protocol: TreatmentProtocol, outcome: SessionOutcome, now: datetime, *, sittings_this_week: int
+) -> datetime | None:
+    """The earliest the region may be treated again after this session: the one rule of
+    `rest.earliest_start`, as `today` and the session gate apply it."""
+    ends = [r.data["ended"] for r in outcome.sessions if isinstance(r.data.get("ended"), datetime)]
+    ended = max(ends, default=now)
+    per_week = protocol.prescription.sessions_per_week if protocol.prescription else None
+    return earliest_start(
+        rest_ready_at(ended, protocol.settings.rest_hours),
+        sittings_this_week=sittings_this_week,
+        per_week=per_week,
+        now=now,
+    )
+
+
+def next_session_text(
+    protocol: TreatmentProtocol, outcome: SessionOutcome, now: datetime, *, sittings_this_week: int
+) -> str:
+    """'Next calf session: not before tomorrow 16:03 (48 h rest; a routine may start up to
+    2 h early).' or '... not before Mon 7 Dec 00:00 (2 of 2 prescribed sessions this week).'
+    In `describe_end`'s words, as `today` says it."""
+    region = protocol.region
+    moment = next_start(protocol, outcome, now, sittings_this_week=sittings_this_week)
+    if moment is None:
+        return f"Next {region} session: any time (no rest period is waiting)."
+    per_week = protocol.prescription.sessions_per_week if protocol.prescription else None
+    if week_reopens(now, sittings_this_week=sittings_this_week, per_week=per_week) == moment:
+        why = f"{sittings_this_week} of {per_week} prescribed sessions this week"
+    else:
+        why = f"{protocol.settings.rest_hours} h rest{tolerance_note(protocol.settings.rest_hours)}"
+    return f"Next {region} session: not before {describe_end(moment, now)} ({why})."
+
+
+def tolerance_note(rest_hours: int) -> str:
+    """'; a routine may start up to 2 h early' where the tolerance shortens this rest."""
+    start = datetime(2000, 1, 3, tzinfo=UTC)
+    early = start + timedelta(hours=rest_hours) - rest_ready_at(start, rest_hours)
+    return (
+        f"; a routine may start up to {describe_wait(early)} early" if early > timedelta(0) else ""
+    )
+
+
+def stopped_counts_text(
+    protocol: TreatmentProtocol, outcome: SessionOutcome, now: datetime, *, sittings_this_week: int
+) -> str:
+    """What a session stopped early counts as, said when it stops (a 30 s quit starts the
+    rest and uses one of the week's sittings, as the gate will count it): 'This counts as
+    today's calf session: next one not before Thu 3 Dec 16:03; it counts toward this week's
+    2 (1 of 2 done).'"""
+    region = protocol.region
+    moment = next_start(protocol, outcome, now, sittings_this_week=sittings_this_week)
+    when = f"not before {describe_end(moment, now)}" if moment else "any time"
+    text = f"This counts as today's {region} session: next one {when}"
+    per_week = protocol.prescription.sessions_per_week if protocol.prescription else None
+    if per_week is not None:
+        text += (
+            f"; it counts toward this week's {per_week} ({sittings_this_week} of {per_week} done)"
+        )
+    return text + "."

@@ -29,7 +29,13 @@ from iastm_coach.safety.adjust import PAIN_CUE, PlanAdjustments, plan_adjustment
 from iastm_coach.safety.checklist import load_checklist
 from iastm_coach.safety.course import REVIEW_RULE, course_facts, review_due
 from iastm_coach.safety.dose import Dose, lowest, next_dose
-from iastm_coach.safety.gates import GateResult, check_daily_cap, check_gates, check_own_hold
+from iastm_coach.safety.gates import (
+    GateResult,
+    check_daily_cap,
+    check_gates,
+    check_own_hold,
+    sittings_this_week,
+)
 from iastm_coach.safety.holds import HoldState, hold_state
 from iastm_coach.safety.running import locks_dir, running
 from iastm_coach.safety.settling import settle_before_session
@@ -46,6 +52,7 @@ from iastm_coach.session.aftercare import (
     follow_up,
     holds_for_aftercare,
     measure_outcome,
+    stopped_counts_text,
 )
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
@@ -431,10 +438,17 @@ def treat(
         except Interrupted:
             talk.show(BLANK, line(CHECKIN_REMINDER))  # after the ^C: the reminder still
             raise
-        talk.show(*aftercare_screen(loaded, outcome, deps.clock.now(), guided))
+        week = sittings_this_week(deps.journal, p.region, deps.clock.now())
+        talk.show(
+            *aftercare_screen(loaded, outcome, deps.clock.now(), guided, sittings_this_week=week)
+        )
         return outcome
     if answered and not flags:
         talk.show(line(STOPPED_REMINDER))  # stopped early: not "mild soreness is normal"
+    if saved and not flags:  # it starts the rest and uses one of the week's sittings: say so
+        now = deps.clock.now()
+        week = sittings_this_week(deps.journal, p.region, now)
+        talk.show(line(stopped_counts_text(p, outcome, now, sittings_this_week=week)))
     kept = ""
     if cut_short is not None:
         later = ["the note"]
