@@ -129,11 +129,49 @@ def describe_wait(delta: timedelta) -> str:
     return f"{minutes} min"
 
 
+# Every view shows a moment in the UTC offset it was recorded in (the journal keeps it with
+# each time, and the CSV says it in `utc_offset`): a session written at 09:05+01:00 reads
+# 09:05 in history, the hold list, today, the report and the CSV alike, wherever and
+# whenever they are read. Where that offset is not the one this computer's zone has at
+# that instant (written while travelling, or under IASTM_COACH_NOW), it is labelled:
+# '09:05 (UTC+01:00)'. Moments worked out from a record (a rest's end) keep its offset.
+
+
+def as_recorded(moment: datetime) -> datetime:
+    """*moment* in the offset it was recorded in (a naive one is taken as local time)."""
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def zone_note(moment: datetime) -> str:
+    """' (UTC+01:00)' when *moment*'s recorded offset is not this computer's offset at that
+    instant; '' otherwise (the time needs no label)."""
+    shown = as_recorded(moment)
+    offset = shown.utcoffset()
+    if offset is None or offset == shown.astimezone().utcoffset():
+        return ""
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f" (UTC{sign}{hours:02d}:{rest:02d})"
+
+
+def moment_text(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """'2026-03-02 18:30' as recorded, with its offset where it needs one ('... (UTC+01:00)')."""
+    return f"{as_recorded(moment):{pattern}}{zone_note(moment)}"
+
+
+def day_text(moment: datetime) -> str:
+    """'2026-03-02': the date as recorded (its own offset)."""
+    return f"{as_recorded(moment):%Y-%m-%d}"
+
+
 def describe_moment(moment: datetime, now: datetime, *, with_time: bool = True) -> str:
-    """'today 18:30', 'tomorrow 09:00', 'yesterday', or 'Wed 4 Mar 18:30' (in now's zone)."""
-    local = moment.astimezone(now.tzinfo)
-    days = (local.date() - now.date()).days
-    clock = f" {local:%H:%M}" if with_time else ""
+    """'today 18:30', 'tomorrow 09:00', 'yesterday', or 'Wed 4 Mar 18:30': the clock time
+    as recorded (`as_recorded`, labelled where needed), the day word from now's date in
+    that same offset."""
+    local = as_recorded(moment)
+    days = (local.date() - now.astimezone(local.tzinfo).date()).days
+    clock = f" {local:%H:%M}{zone_note(moment)}" if with_time else ""
     if days == 0:
         return f"today{clock}"
     if days == 1:
@@ -146,7 +184,8 @@ def describe_moment(moment: datetime, now: datetime, *, with_time: bool = True) 
 
 def day_month(moment: datetime) -> str:
     """'4 Dec': a day in a sentence, on the date it was recorded (its own UTC offset)."""
-    return f"{moment.day} {moment:%b}"
+    local = as_recorded(moment)
+    return f"{local.day} {local:%b}"
 
 
 def describe_end(end: datetime, now: datetime) -> str:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Final
 from iastm_coach.history.hold_spans import HoldSpan, hold_spans, reaching
 from iastm_coach.journal import records
 from iastm_coach.safety.rest import rest_ready_at
+from iastm_coach.vocabulary import moment_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
@@ -426,7 +427,7 @@ def _after(delta: timedelta, last: str) -> str:
 
 
 def _when(moment: datetime | None) -> str:
-    return "" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
+    return "" if moment is None else moment_text(moment)
 
 
 # --- files as they are now ---------------------------------------------------------------------

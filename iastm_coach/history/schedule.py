@@ -45,7 +45,7 @@ from iastm_coach.history.queries import session_baseline, session_end, sitting_k
 from iastm_coach.history.today import RegionRules, plan_today
 from iastm_coach.journal import records
 from iastm_coach.safety.followups import WINDOWS, required_follow_ups
-from iastm_coach.vocabulary import week_start
+from iastm_coach.vocabulary import as_recorded, week_start
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -165,7 +165,7 @@ def plan_schedule(
     for status in today.regions:
         course = courses.get(status.region)
         if status.status == "on_hold" and status.hold is not None:
-            since = status.hold.since.astimezone(now.tzinfo)
+            since = as_recorded(status.hold.since)
             skipped.append(
                 NotPlanned(
                     status.region,

@@ -25,7 +25,7 @@ from iastm_coach.journal import records
 from iastm_coach.journal.sessions import session_end, session_start
 from iastm_coach.safety.rest import earliest_start, rest_ready_at, week_reopens
 from iastm_coach.safety.zones import RegionLinks, blockers, overlapping, sides_meet
-from iastm_coach.vocabulary import week_start
+from iastm_coach.vocabulary import moment_text, week_start
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import DueCheckin
@@ -287,9 +287,9 @@ def plan_today(
             statuses.append(RegionStatus(status="waiting", note=waiting[region], **common))
         else:
             notes += [
-                f"{side} side rests until {until[side]:%a %H:%M}"
+                f"{side} side rests until {moment_text(moment, '%a %H:%M')}"
                 for side in sides_resting
-                if until[side]
+                if (moment := until[side]) is not None
             ]
             statuses.append(RegionStatus(status="due", note="; ".join(notes), **common))
     return TodayPlan(

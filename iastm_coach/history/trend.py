@@ -23,6 +23,7 @@ from iastm_coach.history.outcomes import (
     monday_of,
     summary_line,
 )
+from iastm_coach.vocabulary import day_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
@@ -241,7 +242,7 @@ def summarize(
     for region, hold in sorted(holds.items()):
         urgent = hold_reminder(region, hold.all_rules)
         lines.append(
-            f"{region} is on hold since {hold.since.astimezone():%Y-%m-%d}: "
+            f"{region} is on hold since {day_text(hold.since)}: "
             f"{hold.reason_text()}. "
             + (f"{urgent} " if urgent else "")
             + "Do not treat it; contact your clinician."

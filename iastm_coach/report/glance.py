@@ -14,7 +14,7 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.outcomes import Series, course_text
-from iastm_coach.vocabulary import day_month
+from iastm_coach.vocabulary import day_month, day_text, moment_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.hold_spans import HoldSpan
@@ -57,8 +57,7 @@ def holds_glance(report: Report) -> Glance:
     return Glance(
         "Holds now",
         tuple(
-            f"{h.region} on hold since {h.since.astimezone():%Y-%m-%d}: {h.reason_text()}"
-            + urgent_suffix(h)
+            f"{h.region} on hold since {day_text(h.since)}: {h.reason_text()}" + urgent_suffix(h)
             for h in report.active_holds
         ),
         alert=True,
@@ -177,8 +176,7 @@ def deviation_box(report: Report) -> list[BoxGroup]:
     groups = []
     for _kind, items in report.deviations.by_kind():
         texts = tuple(
-            (f"{item.at.astimezone():%Y-%m-%d %H:%M}, " if item.at else "")
-            + f"{item.place}: {item.detail}"
+            (f"{moment_text(item.at)}, " if item.at else "") + f"{item.place}: {item.detail}"
             for item in items[:BOX_ITEMS]
         )
         groups.append(BoxGroup(items[0].label, len(items), texts, len(items) - len(texts)))

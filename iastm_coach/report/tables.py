@@ -19,7 +19,7 @@ from iastm_coach.history.outcomes import (
 )
 from iastm_coach.history.queries import SessionRow, protocol_label
 from iastm_coach.safety.redflags import RULES
-from iastm_coach.vocabulary import SORENESS_ANCHORS
+from iastm_coach.vocabulary import SORENESS_ANCHORS, day_text, moment_text
 
 if TYPE_CHECKING:
     from iastm_coach.report.build import Adherence, Report
@@ -27,11 +27,11 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=65536)
 def local(moment: datetime | None) -> str:
-    return "" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
+    return "" if moment is None else moment_text(moment)
 
 
 def local_day(moment: datetime) -> str:
-    return f"{moment.astimezone():%Y-%m-%d}"
+    return day_text(moment)
 
 
 def minutes(seconds: int) -> str:

@@ -32,6 +32,7 @@ from iastm_coach.journal import records
 from iastm_coach.safety.followups import answers_by_hours
 from iastm_coach.safety.holds import HoldState, hold_state
 from iastm_coach.safety.settling import Followed
+from iastm_coach.vocabulary import day_text
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal
@@ -117,7 +118,7 @@ def next_dose(
         reason = str(clear.data.get("reason", ""))
         after_hold = Dose(
             protocol.after_red_flag_percent,
-            f"first session after the red-flag hold was lifted on {clear.at.astimezone():%Y-%m-%d}"
+            f"first session after the red-flag hold was lifted on {day_text(clear.at)}"
             f"{f' ({reason})' if reason else ''}: restart at "
             f"{protocol.after_red_flag_percent} %",
         )

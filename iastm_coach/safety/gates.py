@@ -36,12 +36,13 @@ from iastm_coach.safety.zones import (
 )
 from iastm_coach.session.deps import SessionDeps
 from iastm_coach.session.shown import line
-from iastm_coach.vocabulary import until, up_to_minute, week_start
+from iastm_coach.vocabulary import as_recorded, moment_text, until, up_to_minute, week_start
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
 
 QUOTED_REASON: Final = '"..."'
+READY: Final = "%a %d %b %H:%M"  # when a refused session may start
 SHARED_REST_LOOKBACK: Final = timedelta(hours=336)  # the longest rest a protocol may set
 
 
@@ -87,7 +88,7 @@ def check_own_hold(region: str, holds: Mapping[str, Hold], now: datetime) -> Non
 
 def hold_stop(blocker: Blocker, region: str, side: str, now: datetime) -> SafetyStop:
     """The refusal for a hold: names the region held and its reasons, and how to lift it."""
-    since = blocker.hold.since.astimezone(now.tzinfo)
+    since = as_recorded(blocker.hold.since)
     shown = Blocker(replace(blocker.hold, since=since), blocker.rule, blocker.why)
     held = blocker.hold
     urgent = hold_reminder(held.region, held.all_rules)
@@ -158,7 +159,7 @@ def check_gates(
         raise SafetyStop(
             f"the {region} needs {rest_hours} h of rest between sessions{shared}"
             f"{routine_note(rest_hours)}; "
-            f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M})",
+            f"{describe_duration(remaining)} to go (from {moment_text(ready, READY)})",
             hint="Tissue recovers between sessions. If your clinician told you to treat "
             "sooner, use --override-rest (at least 24 h after the last session; recorded).",
         )
@@ -169,7 +170,7 @@ def check_gates(
     if problem:
         raise SafetyStop(
             f"not today: {problem}; {describe_duration(remaining)} to go "
-            f"(from {ready:%a %d %b %H:%M})",
+            f"(from {moment_text(ready, READY)})",
             hint="Tissue needs time to recover; an early session cannot follow another.",
         )
     asked = "given with --clinician-said-sooner"
@@ -178,7 +179,7 @@ def check_gates(
         if not deps.talk.confirm(CLINICIAN_QUESTION, default=False):
             raise SafetyStop(
                 "the rest period is not over, and only your clinician can shorten it",
-                hint=f"{describe_duration(remaining)} to go (from {ready:%a %d %b %H:%M}).",
+                hint=f"{describe_duration(remaining)} to go (from {moment_text(ready, READY)}).",
             )
     deps.talk.show(
         line(

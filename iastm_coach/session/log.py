@@ -19,7 +19,7 @@ from iastm_coach.journal.sessions import ProtocolStamp, new_group_id, session_fi
 from iastm_coach.safety.holds import active_holds, prepare_hold
 from iastm_coach.safety.redflags import aftercare_flags, hold_reminder
 from iastm_coach.session.log_retry import earlier_log, unfinished_holds
-from iastm_coach.vocabulary import sides_for
+from iastm_coach.vocabulary import moment_text, sides_for
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
@@ -208,7 +208,7 @@ def hold_overrides(
     held, side = found[0]
     reached = reaches_region(held.region, held.rules, held.sides, region, side, lookup)
     why = reached[1] if reached else ""
-    since = f"{held.placed.astimezone():%Y-%m-%d %H:%M}"
+    since = moment_text(held.placed)
     reasons = "; ".join(held.reasons)
     what = (
         f"the {region} is on hold since {since}: {reasons}"

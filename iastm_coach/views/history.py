@@ -14,6 +14,7 @@ from rich.text import Text
 
 from iastm_coach.views.history_table import Line, holds_lines, short_id, table_lines, when
 from iastm_coach.views.ui import ascii_art, literal
+from iastm_coach.vocabulary import day_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.outcomes import Series
@@ -124,8 +125,8 @@ def x_axis(first: datetime, last: datetime, columns: int) -> Text:
     last column, the first date starting under its tick and the last one ending under its
     own (or, when both do not fit side by side, starting under it, one line up)."""
     pad = " " * AXIS_INDENT
-    start = f"{first.astimezone():%Y-%m-%d}"
-    end = f"{last.astimezone():%Y-%m-%d}"
+    start = day_text(first)
+    end = day_text(last)
     text = Text()
     if columns == 1:
         text.append("    └┬\n", style="dim")

@@ -24,6 +24,7 @@ from iastm_coach.views.history_table import (
     wrap,
 )
 from iastm_coach.views.output import Listing, listing, terminal_width
+from iastm_coach.vocabulary import day_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.deviations import RowMarker
@@ -128,9 +129,7 @@ def show_history(
                 oldest = shown.oldest_started
                 out.write(
                     wrap(
-                        ours(
-                            f"Placed before {oldest.astimezone():%Y-%m-%d}, still in force:", "dim"
-                        ),
+                        ours(f"Placed before {day_text(oldest)}, still in force:", "dim"),
                         width,
                     )
                 )

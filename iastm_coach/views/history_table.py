@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Literal
 
 from iastm_coach.safe_text import strip_control_characters
+from iastm_coach.vocabulary import moment_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
@@ -196,8 +197,8 @@ def short_id(record_id: str) -> str:
 
 
 def when(moment: datetime) -> str:
-    """Local date and time, e.g. '2026-03-02 19:30'."""
-    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+    """Date and time as recorded, e.g. '2026-03-02 19:30' (`vocabulary.moment_text`)."""
+    return moment_text(moment)
 
 
 def score(value: int | None) -> str:

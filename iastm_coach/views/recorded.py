@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.console import RenderableType
 
 from iastm_coach.views.ui import literal
+from iastm_coach.vocabulary import day_text, moment_text
 
 if TYPE_CHECKING:
     from iastm_coach.session.checkin import CheckinResult
@@ -29,7 +30,7 @@ def checkin_recorded(result: CheckinResult) -> list[Shown]:
     if before is not None:
         shown.append(
             line(
-                f"It corrects the answer given {before.at.astimezone():%a %H:%M} (soreness "
+                f"It corrects the answer given {moment_text(before.at, '%a %H:%M')} (soreness "
                 f"{before.data.get('soreness')}/10), which stays in the journal; the newest "
                 "answer counts."
             )
@@ -68,7 +69,7 @@ def session_logged(logged: LoggedSession) -> list[RenderableType]:
         ]
     shown: list[RenderableType] = [
         literal(
-            f"Logged {label}: {logged.started.astimezone():%a %Y-%m-%d %H:%M}, "
+            f"Logged {label}: {moment_text(logged.started, '%a %Y-%m-%d %H:%M')}, "
             f"{logged.total_s / 60:.1f} min, soreness {logged.records[0].data['soreness']}/10 "
             f"(ids ending {', '.join(r.id[-6:] for r in logged.records)})."
         )
@@ -80,7 +81,7 @@ def session_logged(logged: LoggedSession) -> list[RenderableType]:
         shown.append(
             literal(
                 f"Note: {place_label(logged.region, NO_SIDE)} is on hold since "
-                f"{hold.since.astimezone():%Y-%m-%d}: {hold.reason_text()}."
+                f"{day_text(hold.since)}: {hold.reason_text()}."
                 + (f" {urgent}" if (urgent := hold_reminder(hold.region, hold.all_rules)) else ""),
                 "red",
             )
