@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import typer
@@ -81,3 +82,36 @@ def test_help_and_version_import_no_command_module() -> None:
             [sys.executable, "-c", probe], capture_output=True, text=True, check=True
         )
         assert "HEAVY []" in result.stdout, result.stdout[-300:]
+
+
+def readme_block(after: str) -> str:
+    """The ```text block that follows *after* in the README."""
+    return README.split(after, 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_timer_capture_shows_the_built_in_calf_times() -> None:
+    """The captured timer shows the calf's first area and one side's total as the built-in
+    protocol has them (it showed 1:00 and 3:00 after the areas had become 45 s + 45 s + 30 s)."""
+    from iastm_coach.protocols.library import load_builtin
+
+    calf = load_builtin("calf").protocol
+    capture = readme_block("the real program with tmux):")
+    area, total = re.findall(r"left of (\d+):(\d\d)", capture)
+    assert int(area[0]) * 60 + int(area[1]) == calf.area[0].duration_s
+    assert int(total[0]) * 60 + int(total[1]) == sum(a.duration_s for a in calf.area)
+
+
+def test_the_readme_today_capture_is_what_the_program_says(isolated_home: Path) -> None:
+    """`iastm-coach` the day after a left calf session that ended Mon 2 Mar 18:30 UTC."""
+    from datetime import UTC, datetime
+
+    from tests.cli import run
+
+    logged = datetime(2026, 3, 2, 18, 36, tzinfo=UTC)
+    if logged.astimezone().utcoffset():
+        pytest.skip("the capture was made in UTC; elsewhere its times carry a zone label")
+    assert run("log", "calf", "--side", "left", "--soreness", "2", "--minutes", "2",
+               "--when", "2026-03-02T18:28+00:00", at=logged)[0] == 0  # fmt: skip
+    code, out, _ = run("--plain", at=datetime(2026, 3, 3, 19, 0, tzinfo=UTC))
+    assert code == 0
+    assert out.strip() == readme_block("And the next day, `iastm-coach` on its own:").strip()

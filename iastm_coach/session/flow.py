@@ -178,7 +178,7 @@ def preparation(
     if zones:
         lines.append(line(("Never work over: ", "danger"), "; ".join(zones)))
     planned = sum(step.planned_s for step in plan)  # as timed: dose and skipped areas included
-    time = f"Time: about {planned // 60} min {planned % 60:02d} s of strokes"
+    time = f"Time: about {duration_words(planned)} of strokes{per_side_words(plan, p.access.zone)}"
     if dose.percent != 100:
         time += f" ({dose.percent}% dose: {dose.reason})"
     lines += [line(time), BLANK, line(NORMAL_RESPONSE, tone="good")]
@@ -186,6 +186,29 @@ def preparation(
     for warning in load_checklist().zone_warnings(p.access.zone):  # e.g. leg clot signs
         lines.append(line(warning.text, tone="danger"))
     return Box("Get ready", tuple(lines))
+
+
+def duration_words(seconds: int) -> str:
+    """'4 min', '4 min 30 s', '45 s'."""
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
+
+
+def per_side_words(plan: Sequence[Step], zone: str) -> str:
+    """' (2 min per leg)' for both sides alike, ' (left 2 min, right 1 min 30 s)' when they
+    differ, '' for one side: the total alone reads as if each leg got it."""
+    by_side: dict[str, int] = {}
+    for step in plan:
+        by_side[step.side] = by_side.get(step.side, 0) + step.planned_s
+    if len(by_side) < 2:
+        return ""
+    times = set(by_side.values())
+    if len(times) == 1:
+        limb = {"leg": "leg", "arm": "arm"}.get(zone, "side")
+        return f" ({duration_words(times.pop())} per {limb})"
+    return " (" + ", ".join(f"{side} {duration_words(s)}" for side, s in by_side.items()) + ")"
 
 
 FIRST = ("bruising", "numbness")  # the signs every session record has had from the start

@@ -348,3 +348,11 @@ def test_get_ready_time_is_the_timed_plan(tmp_path: Path) -> None:
     talk = ScriptedTalk([*MILD, ("Is there an ordinary bruise", True), ("Skip 'Lower calf", True)])
     session(make_deps(tmp_path, talk), side="left")
     assert "about 1 min 30 s of strokes" in talk.transcript  # 45 s + 45 s, soleus skipped
+
+
+def test_get_ready_time_of_both_legs_says_the_time_per_leg(tmp_path: Path) -> None:
+    """Both legs: 'about 4 min of strokes (2 min per leg)', never a bare total that reads
+    as each leg's time."""
+    talk = ScriptedTalk([*MILD, ("smooth", True)])
+    session(make_deps(tmp_path, talk), side="both")
+    assert "Time: about 4 min of strokes (2 min per leg)" in " ".join(talk.transcript.split())
