@@ -168,7 +168,9 @@ class TodayPlan:
                 }
                 for i in self.on_hold
             ],
-            "done_for_week": [{"region": i.region, **week(i)} for i in self.done_for_week],
+            "done_for_week": [
+                {"region": i.region, "until": _iso(i.until), **week(i)} for i in self.done_for_week
+            ],
             "checkins_due": [
                 {
                     "session_id": c.session.id,

@@ -12,7 +12,7 @@ from rich.text import Text
 from iastm_coach.history.schedule import Schedule
 from iastm_coach.views.calendar import checkin_summary, session_detail, session_summary
 from iastm_coach.views.ui import literal
-from iastm_coach.vocabulary import describe_moment
+from iastm_coach.vocabulary import describe_end, describe_moment
 
 
 def render_schedule(schedule: Schedule) -> RenderableType:
@@ -51,7 +51,7 @@ def render_schedule(schedule: Schedule) -> RenderableType:
             (
                 Text(describe_moment(c.at, now)),
                 literal(checkin_summary(c).removeprefix("IASTM: "))
-                + Text(f", open until {describe_moment(c.closes, now)}"),
+                + Text(f", open until {describe_end(c.closes, now)}"),
             )
             for c in schedule.checkins
         ],

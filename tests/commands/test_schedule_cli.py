@@ -209,3 +209,12 @@ def test_the_calendar_is_never_written_through_a_symlink_swapped_in_late(
     assert run("schedule", "--out", str(target))[0] == 0
     assert victim.read_text() == "keep me\n"
     assert not target.is_symlink() and target.read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+def test_a_check_in_closes_at_the_same_minute_in_schedule_and_today() -> None:
+    """A session that ended Mon 07:06:20: its 24 h follow-up closes Tue 23:06:20, which
+    both `schedule` and `today` show as 23:07 (rounded up, `describe_end`)."""
+    add_session(journal(), started=SESSION_START + timedelta(seconds=20))
+    tuesday = MONDAY + timedelta(hours=20)
+    assert "24 h check-in, open until today 23:07" in words(run("schedule", now=tuesday)[1])
+    assert "24 h follow-up, open until today 23:07" in words(run("today", now=tuesday)[1])

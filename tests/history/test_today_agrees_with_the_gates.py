@@ -121,4 +121,6 @@ def test_a_full_week_is_not_resting_until_later_today(isolated_home: Path) -> No
     plan = today_plan(journal, thursday, protocols_dir=installed_protocols_dir())
     assert [i.region for i in plan.done_for_week] == ["calf"] and not plan.resting
     assert plan.next_due_at == monday + timedelta(days=7) - timedelta(hours=7)
+    [done] = plan.to_json()["done_for_week"]
+    assert done["until"] == "2026-03-09T00:00:00+00:00"
     assert "2 of 2 prescribed sessions this week" in (gates_allow(journal, thursday) or "")
