@@ -36,13 +36,12 @@ from iastm_coach.safety.zones import (
 )
 from iastm_coach.session.deps import SessionDeps
 from iastm_coach.session.shown import line
-from iastm_coach.vocabulary import as_recorded, moment_text, until, up_to_minute, week_start
+from iastm_coach.vocabulary import as_recorded, describe_end, until, up_to_minute, week_start
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
 
 QUOTED_REASON: Final = '"..."'
-READY: Final = "%a %d %b %H:%M"  # when a refused session may start
 SHARED_REST_LOOKBACK: Final = timedelta(hours=336)  # the longest rest a protocol may set
 
 
@@ -159,7 +158,7 @@ def check_gates(
         raise SafetyStop(
             f"the {region} needs {rest_hours} h of rest between sessions{shared}"
             f"{routine_note(rest_hours)}; "
-            f"{describe_duration(remaining)} to go (from {moment_text(ready, READY)})",
+            f"{describe_duration(remaining)} to go (from {describe_end(ready, now)})",
             hint="Tissue recovers between sessions. If your clinician told you to treat "
             "sooner, use --override-rest (at least 24 h after the last session; recorded).",
         )
@@ -170,7 +169,7 @@ def check_gates(
     if problem:
         raise SafetyStop(
             f"not today: {problem}; {describe_duration(remaining)} to go "
-            f"(from {moment_text(ready, READY)})",
+            f"(from {describe_end(ready, now)})",
             hint="Tissue needs time to recover; an early session cannot follow another.",
         )
     asked = "given with --clinician-said-sooner"
@@ -179,7 +178,7 @@ def check_gates(
         if not deps.talk.confirm(CLINICIAN_QUESTION, default=False):
             raise SafetyStop(
                 "the rest period is not over, and only your clinician can shorten it",
-                hint=f"{describe_duration(remaining)} to go (from {moment_text(ready, READY)}).",
+                hint=f"{describe_duration(remaining)} to go (from {describe_end(ready, now)}).",
             )
     deps.talk.show(
         line(

@@ -12,14 +12,15 @@ from iastm_coach.history.gather import today_plan
 from iastm_coach.journal.store import Journal
 from iastm_coach.paths import installed_protocols_dir, journal_dir
 from iastm_coach.vocabulary import describe_end
-from tests.builders import MILD, make_deps, session
+from tests.builders import MILD, make_deps, refused, session
 from tests.fakes import FakeClock
 from tests.scripted_talk import ScriptedTalk
 
 
 def test_aftercare_names_the_moment_today_names(tmp_path: Path, isolated_home: Path) -> None:
     """Aftercare said 'not before Thu 03 Dec 18:02' (the full 48 h) while `today` said
-    'until tomorrow 16:03' (the 2 h tolerance): now both say the gate's moment."""
+    'until tomorrow 16:03' (the 2 h tolerance), and the gate 'from Thu 03 Dec 16:03': now all
+    three say the gate's moment in the same words."""
     clock = FakeClock()
     talk = ScriptedTalk([*MILD, ("smooth", True)])
     deps = make_deps(tmp_path, talk, clock)
@@ -34,6 +35,7 @@ def test_aftercare_names_the_moment_today_names(tmp_path: Path, isolated_home: P
         f"Next calf session: not before {shown} (48 h rest; a routine may start up to 2 h early)."
         in talk.transcript
     )
+    assert f"to go (from {shown})" in refused(deps, "calf", side="left")  # the gate says it too
 
 
 def test_a_30_s_quit_says_what_it_counts_as(tmp_path: Path, isolated_home: Path) -> None:
