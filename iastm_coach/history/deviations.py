@@ -132,7 +132,7 @@ def journal_integrity(journal: Journal | None) -> Integrity:
     starts with "verified", "broken" or "not verified"; it never raises."""
     if journal is None:
         return Integrity(verified=False, text="not verified: no journal was read")
-    from iastm_coach.journal.integrity import journal_integrity as chain_integrity
+    from iastm_coach.journal.store import journal_integrity as chain_integrity
 
     result = chain_integrity(journal)
     return Integrity(verified=result.verified, text=result.text)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Final
 
 from rich.text import Text
 
-from iastm_coach.views.history_table import Line, holds_lines, short_id, table_lines, when
+from iastm_coach.views.history_table import holds_lines, short_id, table_lines, when
+from iastm_coach.views.runs import Line
 from iastm_coach.views.ui import ascii_art, literal
 
 if TYPE_CHECKING:

@@ -17,13 +17,13 @@ from iastm_coach.history.queries import checkin_reminder, row_dict
 from iastm_coach.history.stream import HistoryStream
 from iastm_coach.views.history_table import (
     HistoryTable,
-    Line,
     holds_lines,
     literal,
     ours,
     wrap,
 )
 from iastm_coach.views.output import Listing, listing, terminal_width
+from iastm_coach.views.runs import Line
 
 if TYPE_CHECKING:
     from iastm_coach.history.deviations import RowMarker
