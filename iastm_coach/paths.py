@@ -91,6 +91,30 @@ def binary(flags: int) -> int:
     return flags | getattr(os, "O_BINARY", 0)
 
 
+def existing_output(path: Path) -> bool:
+    """Whether an output file (`--out`) is there already: True for a regular file, False
+    when there is nothing. A symbolic link (never followed), anything but a regular file,
+    or a path that cannot be looked at is refused: UsageError (exit 2)."""
+    import stat
+
+    from iastm_coach.errors import UsageError
+
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise UsageError(f"cannot write {path} ({error.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise UsageError(
+            f"{path} is a symbolic link; it is not followed",
+            hint="Give the real file's path as --out, or another name.",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{path} is not a regular file", hint="Choose another --out.")
+    return True
+
+
 def write_private_file(path: Path, text: str, *, overwrite: bool) -> None:
     """Write a file only its owner can read (reports and protocols name a patient).
 
@@ -102,26 +126,10 @@ def write_private_file(path: Path, text: str, *, overwrite: bool) -> None:
     Without `overwrite` an existing file is never replaced: UsageError (exit 2). A
     file that cannot be written (no space, read-only disk): DataFileError (exit 4).
     """
-    import stat
-
     from iastm_coach.errors import UsageError
 
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        info = None
-    except OSError as error:
-        raise UsageError(f"cannot write {path} ({error.strerror})") from None
-    if info is not None:
-        if stat.S_ISLNK(info.st_mode):
-            raise UsageError(
-                f"{path} is a symbolic link; it is not followed",
-                hint="Give the real file's path as --out, or another name.",
-            )
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{path} is not a regular file", hint="Choose another --out.")
-        if not overwrite:
-            raise UsageError(f"{path} already exists", hint="Choose another --out, or add --force.")
+    if existing_output(path) and not overwrite:
+        raise UsageError(f"{path} already exists", hint="Choose another --out, or add --force.")
     try:
         _write_through_temp(path, text.encode("utf-8"), overwrite=overwrite)
     except FileExistsError:

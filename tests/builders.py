@@ -257,7 +257,7 @@ def add_runner_weeks(journal: Journal, *, start: datetime = T0) -> dict[str, lis
 def runner_page(tmp_path: Path) -> str:
     """The HTML report of `add_runner_weeks` (the printed-page test and the README's
     screenshot, docs/make_screenshot.py)."""
-    from iastm_coach.history.deviations import PlanFacts
+    from iastm_coach.plans.deviations import PlanFacts
     from iastm_coach.report.build import Prescribed, build_report, render_html
     from iastm_coach.safety.holds import fold_holds
 

@@ -110,6 +110,7 @@ ABOUT_THE_SUITE = {
     "test_suite_layout.py",
     "test_builders.py",
     "test_data_structure.py",
+    "test_import_graph.py",
 }
 
 

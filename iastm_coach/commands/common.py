@@ -1,4 +1,4 @@
-"""Argument helpers shared by the commands (regions, days, the soreness scale), and the
+"""Argument helpers shared by the commands (`--json`, regions, days, the soreness scale), and the
 quiet check-in reminder several commands end with.
 
 Only typer and the stdlib are imported at module level; each helper imports
@@ -8,11 +8,18 @@ what it needs when it runs (start-up time matters).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 if TYPE_CHECKING:
     from iastm_coach.context import AppContext
     from iastm_coach.journal.store import Journal
+
+# `--json` on every command that has one; its fields and `*_version` are in the README.
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
+]
 
 
 def resolve_region(name: str) -> str:

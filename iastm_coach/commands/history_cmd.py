@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import resolve_region, since_moment
+from iastm_coach.commands.common import JsonFlag, resolve_region, since_moment
 from iastm_coach.commands.protocol_cmd import complete_region
 
 DEFAULT_LAST = 20
@@ -35,9 +35,7 @@ def cmd_history(
             "--since", formats=["%Y-%m-%d"], help="Only sessions from this day on, YYYY-MM-DD."
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
-    ] = False,
+    as_json: JsonFlag = False,
     no_pager: Annotated[
         bool, typer.Option("--no-pager", help="Print straight to the terminal, never paged.")
     ] = False,

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import resolve_region, say
+from iastm_coach.commands.common import JsonFlag, resolve_region, say
 from iastm_coach.commands.protocol_cmd import complete_region
 
 hold_app = typer.Typer(help="Red-flag holds: list them, or lift one.", no_args_is_help=True)
@@ -67,9 +67,7 @@ def cmd_hold_clear(
 @hold_app.command("list")
 def cmd_hold_list(
     ctx: typer.Context,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
-    ] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Show every region on hold, with the red flag that put it there."""
     from iastm_coach.context import app_context

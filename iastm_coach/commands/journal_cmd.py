@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from iastm_coach.commands.common import JsonFlag
+
 journal_app = typer.Typer(
     help="Where your journal is, and checking or repairing it after a crash or a hand edit.",
     no_args_is_help=True,
@@ -51,9 +53,7 @@ def cmd_path(ctx: typer.Context) -> None:
 @journal_app.command("check")
 def cmd_check(
     ctx: typer.Context,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
-    ] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """List every problem in the journal files; exit 4 if any file is damaged."""
     from iastm_coach.context import app_context

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from iastm_coach.commands import protocol_keys_cmd as keys
-from iastm_coach.commands.common import say
+from iastm_coach.commands.common import JsonFlag, say
 from iastm_coach.errors import EXIT_DATA
 
 protocol_app = typer.Typer(
@@ -27,11 +27,10 @@ def complete_region(incomplete: str) -> list[str]:
 
 
 JSON_VERSION = 1  # of `protocol list/show/validate --json` and `protocol schema`
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 @protocol_app.command("list")
-def cmd_list(ctx: typer.Context, json_output: JsonOption = False) -> None:
+def cmd_list(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """Show every region with its protocol: built-in, or installed from your physio."""
     from iastm_coach.context import app_context
     from iastm_coach.protocols.library import load_library
@@ -56,7 +55,7 @@ def cmd_show(
             autocompletion=complete_region,
         ),
     ],
-    json_output: JsonOption = False,
+    json_output: JsonFlag = False,
 ) -> None:
     """Show a whole protocol: who signed it, for whom, and its fingerprint."""
     from iastm_coach.context import app_context
@@ -75,7 +74,7 @@ def cmd_show(
 def cmd_validate(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Protocol files to check.")],
-    json_output: JsonOption = False,
+    json_output: JsonFlag = False,
 ) -> None:
     """Check protocol files; list every problem and warning. Exit 0 if all are valid, 4 if not."""
     from iastm_coach.context import app_context

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import say
+from iastm_coach.commands.common import JsonFlag, say
 
 NameOption = Annotated[
     str, typer.Option("--name", help='The clinician\'s name, e.g. "P. Hysio PT".')
@@ -117,7 +117,7 @@ def cmd_untrust(
 
 def cmd_keys(
     ctx: typer.Context,
-    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    json_output: JsonFlag = False,
 ) -> None:
     """List your own signing key and the clinicians' keys you trust."""
 

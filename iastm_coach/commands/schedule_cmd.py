@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -45,8 +44,8 @@ def cmd_schedule(
     updates them instead of adding copies.
     """
     from iastm_coach.context import app_context
-    from iastm_coach.history.gather import schedule_plan
-    from iastm_coach.history.schedule import MAX_WEEKS
+    from iastm_coach.plans.gather import schedule_plan
+    from iastm_coach.plans.schedule import MAX_WEEKS
 
     if not 1 <= weeks <= MAX_WEEKS:
         from iastm_coach.errors import UsageError
@@ -102,26 +101,13 @@ def write_calendar(path: Path, payload: bytes) -> None:
     """
     from iastm_coach.errors import UsageError
     from iastm_coach.journal.files import replace_file
+    from iastm_coach.paths import existing_output
 
-    try:
-        info: os.stat_result | None = path.lstat()
-    except FileNotFoundError:
-        info = None
-    except OSError as error:
-        raise UsageError(f"cannot write {path} ({error.strerror})") from None
-    if info is not None:
-        if stat.S_ISLNK(info.st_mode):
-            raise UsageError(
-                f"{path} is a symbolic link; the calendar is not written through it",
-                hint="Give the real file's path to --out.",
-            )
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{path} is not a regular file", hint="Choose another --out.")
-        if not _is_calendar(path):
-            raise UsageError(
-                f"{path} exists and is not a calendar file; it was left as it is",
-                hint="Choose another --out, or remove that file first.",
-            )
+    if existing_output(path) and not _is_calendar(path):
+        raise UsageError(
+            f"{path} exists and is not a calendar file; it was left as it is",
+            hint="Choose another --out, or remove that file first.",
+        )
     if not path.parent.is_dir():
         raise UsageError(f"cannot write {path} (its folder does not exist)")
     try:

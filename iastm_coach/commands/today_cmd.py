@@ -19,7 +19,7 @@ TODAY_JSON_VERSION = 1  # `today --json`: the fields of TodayPlan.to_json, after
 def run_today(obj: Any, *, json_output: bool) -> None:
     """Show today's plan (the root callback calls this when no command is given)."""
     from iastm_coach.context import app_context
-    from iastm_coach.history.gather import today_plan
+    from iastm_coach.plans.gather import today_plan
 
     app = app_context(obj)
     plan = today_plan(app.journal(), app.clock.now(), protocols_dir=app.protocols_dir)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import print_reminder, resolve_region
+from iastm_coach.commands.common import JsonFlag, print_reminder, resolve_region
 from iastm_coach.commands.protocol_cmd import complete_region
 
 
@@ -21,14 +21,12 @@ def cmd_trend(
         typer.Argument(help="Only this region, e.g. calf.", autocompletion=complete_region),
     ] = None,
     weeks: Annotated[int, typer.Option("--weeks", help="How many weeks back.")] = 12,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Machine-readable output (fields in the README).")
-    ] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Soreness, sessions per week against your protocol, and your outcome measures."""
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
-    from iastm_coach.history.gather import trend_of
+    from iastm_coach.plans.gather import trend_of
 
     app = app_context(ctx.obj)
     if not 1 <= weeks <= 520:

@@ -1,1 +1,1 @@
-"""Reading back: sessions with their check-ins, outcome measures, trends, today's plan."""
+"""Reading back: sessions with their check-ins, follow-up windows, outcome measures, answers."""

@@ -32,7 +32,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.history.measure import is_score
 from iastm_coach.journal import records
@@ -478,3 +478,45 @@ def summary_line(series: Series) -> str:
             f"({sessions} measured before and after)."
         )
     return " ".join(parts)
+
+
+def outcome_dict(series: Series) -> dict[str, Any]:
+    """One test on one side: the change over weeks and around sessions, JSON-ready."""
+    overall = series.overall
+    course = series.course
+    return {
+        "region": series.region,
+        "side": series.side,
+        "test": series.test,
+        "unit": series.unit,
+        "higher_is_better": series.higher_is_better,
+        "values": len(series.values),
+        "weeks_measured": len(series.weeks),
+        "weeks_compared": overall.edge_weeks if overall else None,
+        "first_weeks_median": overall.early if overall else None,
+        "last_weeks_median": overall.late if overall else None,
+        "change_over_weeks": overall.change if overall else None,
+        "values_compared": course.compared if course else None,
+        "first_values_mean": course.early if course else None,
+        "last_values_mean": course.late if course else None,
+        "change_over_course": course.change if course else None,
+        "minimal_change": series.minimal_change,
+        "beyond_measurement_error": (
+            abs(course.change) >= series.minimal_change
+            if course and series.minimal_change is not None
+            else None
+        ),
+        "sessions_before_after": len(series.paired),
+        "mean_change_right_after": series.mean_session_change,
+        "weekly": [
+            {
+                "week": f"{w.monday:%Y-%m-%d}",
+                "values": w.count,
+                "median": w.median,
+                "lowest": w.low,
+                "highest": w.high,
+            }
+            for w in series.weeks
+        ],
+        "summary": summary_line(series),
+    }

@@ -16,7 +16,7 @@ belongs to at most one follow-up):
 
 A needed follow-up never expires silently: when its window has passed unanswered and no
 later one is open, it stays due (a late answer: how it is now) for 14 days
-(`safety/followups.py` has the schedule); a check-in given late inside its window
+(`history/followups.py` has the schedule); a check-in given late inside its window
 still answers that follow-up.
 """
 
@@ -28,16 +28,16 @@ from datetime import date, datetime, time, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
-from iastm_coach.journal import records
-from iastm_coach.journal.sessions import session_end as session_end  # re-exported
-from iastm_coach.journal.sessions import session_start
-from iastm_coach.safety.followups import (
+from iastm_coach.history.followups import (
     FOLLOW_UP_HORIZON,
     WINDOWS,
     follow_up_to_ask,
     required_follow_ups,
     window_at,
 )
+from iastm_coach.journal import records
+from iastm_coach.journal.sessions import session_end as session_end  # re-exported
+from iastm_coach.journal.sessions import session_start
 from iastm_coach.vocabulary import place_label as place_label  # re-exported
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@
 and the notes of `journal repair` (`integrity.toml`: chained records it moved aside, and
 breaks a person accepted with `--accept-breaks`) into one `IntegrityResult`: what
 `journal check` lists and what the report's Deviations box says
-(`journal_integrity`).
+(`store.journal_integrity`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
-from iastm_coach.errors import CoachError
 from iastm_coach.journal.chain import (
     GENESIS,
     HEAD_NAME,
@@ -31,9 +30,6 @@ from iastm_coach.journal.chain import (
 )
 from iastm_coach.journal.format import MONTH_FILE
 from iastm_coach.journal.ids import record_id_time
-
-if TYPE_CHECKING:
-    from iastm_coach.journal.store import Journal
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,14 +426,3 @@ def append_ledger(directory: Path, entries: Sequence[str]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def journal_integrity(journal: Journal) -> IntegrityResult:
-    """THE answer to "was this journal's integrity verified?" for the report and `history`:
-    `journal.integrity()`, and "not verified" (never an exception) when a month file
-    cannot be read at all."""
-    try:
-        result: IntegrityResult = journal.integrity()
-    except (OSError, CoachError) as error:
-        return IntegrityResult("unreadable", f"not verified: {error}")
-    return result

@@ -76,7 +76,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from iastm_coach.errors import DataFileError, UsageError
+from iastm_coach.errors import CoachError, DataFileError, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.cache import (
     CACHE_DIR,
@@ -1040,3 +1040,15 @@ class Journal:
         replace_file(path, text.encode("utf-8"))
         self._memory.pop(path, None)
         return backup
+
+
+def journal_integrity(journal: Journal) -> IntegrityResult:
+    """THE answer to "was this journal's integrity verified?" for the report and `history`:
+    `journal.integrity()`, and "not verified" (never an exception) when a month file
+    cannot be read at all."""
+    from iastm_coach.journal.integrity import IntegrityResult
+
+    try:
+        return journal.integrity()
+    except (OSError, CoachError) as error:
+        return IntegrityResult("unreadable", f"not verified: {error}")

@@ -20,15 +20,6 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
-from iastm_coach.history.deviations import (
-    DURING_HOLD,
-    Deviation,
-    Deviations,
-    Integrity,
-    PlanFacts,
-    find_deviations,
-)
-from iastm_coach.history.hold_spans import HoldSpan, hold_spans
 from iastm_coach.history.outcomes import (
     Measurement,
     Series,
@@ -43,9 +34,17 @@ from iastm_coach.history.queries import (
     join_rows,
     protocol_label,
 )
-from iastm_coach.history.trend import week_pending
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import session_start
+from iastm_coach.plans.deviations import (
+    DURING_HOLD,
+    Deviation,
+    Deviations,
+    Integrity,
+    PlanFacts,
+    find_deviations,
+)
+from iastm_coach.plans.trend import week_pending
 from iastm_coach.report.data import REPORT_VERSION as REPORT_VERSION
 from iastm_coach.report.data import render_csv as render_csv
 from iastm_coach.report.data import render_json as render_json
@@ -55,6 +54,7 @@ from iastm_coach.report.html_page import render_html as render_html
 from iastm_coach.report.markdown import md as md
 from iastm_coach.report.markdown import render_markdown as render_markdown
 from iastm_coach.report.summary import YearSummary, detail_start, year_summaries
+from iastm_coach.safety.hold_spans import HoldSpan, hold_spans
 from iastm_coach.vocabulary import places_label
 
 if TYPE_CHECKING:

@@ -121,7 +121,7 @@ def protocol_facts(regions: Iterable[str]) -> tuple[dict[str, ProtocolFacts], li
 
 def make_report(journal: Journal, *, since: datetime | None, now: datetime) -> Report:
     """Scan the journal once and build the report model (protocols looked up by region)."""
-    from iastm_coach.history.deviations import journal_integrity
+    from iastm_coach.plans.deviations import journal_integrity
     from iastm_coach.report.plan_context import plan_context
     from iastm_coach.safety.holds import active_holds, fold_holds
 

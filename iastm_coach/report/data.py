@@ -9,11 +9,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from iastm_coach.history.outcomes import (
-    CAVEAT,
-    Series,
-    summary_line,
-)
+from iastm_coach.history.outcomes import CAVEAT, outcome_dict
 from iastm_coach.history.queries import (
     ROW_FIELDS,
     CheckinAnswer,
@@ -27,8 +23,8 @@ from iastm_coach.report.tables import (
 from iastm_coach.safety.redflags import RULES
 
 if TYPE_CHECKING:
-    from iastm_coach.history.hold_spans import HoldSpan
     from iastm_coach.report.build import Report
+    from iastm_coach.safety.hold_spans import HoldSpan
 
 REPORT_VERSION: Final = 1
 # A text cell a spreadsheet would run or convert gets a leading apostrophe (the OWASP advice
@@ -272,48 +268,6 @@ def report_dict(report: Report) -> dict[str, Any]:
             for s in report.hold_spans
         ],
         "sessions": [row_dict(row) for row in report.rows],
-    }
-
-
-def outcome_dict(series: Series) -> dict[str, Any]:
-    """One test on one side: the change over weeks and around sessions, JSON-ready."""
-    overall = series.overall
-    course = series.course
-    return {
-        "region": series.region,
-        "side": series.side,
-        "test": series.test,
-        "unit": series.unit,
-        "higher_is_better": series.higher_is_better,
-        "values": len(series.values),
-        "weeks_measured": len(series.weeks),
-        "weeks_compared": overall.edge_weeks if overall else None,
-        "first_weeks_median": overall.early if overall else None,
-        "last_weeks_median": overall.late if overall else None,
-        "change_over_weeks": overall.change if overall else None,
-        "values_compared": course.compared if course else None,
-        "first_values_mean": course.early if course else None,
-        "last_values_mean": course.late if course else None,
-        "change_over_course": course.change if course else None,
-        "minimal_change": series.minimal_change,
-        "beyond_measurement_error": (
-            abs(course.change) >= series.minimal_change
-            if course and series.minimal_change is not None
-            else None
-        ),
-        "sessions_before_after": len(series.paired),
-        "mean_change_right_after": series.mean_session_change,
-        "weekly": [
-            {
-                "week": f"{w.monday:%Y-%m-%d}",
-                "values": w.count,
-                "median": w.median,
-                "lowest": w.low,
-                "highest": w.high,
-            }
-            for w in series.weeks
-        ],
-        "summary": summary_line(series),
     }
 
 

@@ -32,10 +32,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from iastm_coach.history.hold_spans import HoldSpan
     from iastm_coach.history.outcomes import Measurement
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.report.build import Report
+    from iastm_coach.safety.hold_spans import HoldSpan
 
 LOINC: Final = "http://loinc.org"
 UCUM: Final = "http://unitsofmeasure.org"

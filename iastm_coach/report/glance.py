@@ -17,9 +17,9 @@ from iastm_coach.history.outcomes import Series, course_text
 from iastm_coach.vocabulary import day_month, day_text, moment_text
 
 if TYPE_CHECKING:
-    from iastm_coach.history.hold_spans import HoldSpan
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.report.build import Report
+    from iastm_coach.safety.hold_spans import HoldSpan
     from iastm_coach.safety.holds import Hold
 
 TREND_SESSIONS: Final = 3  # the first and last sessions compared for the soreness trend

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iastm_coach.history.deviations import (
+from iastm_coach.plans.deviations import (
     Deviation,
     PlanFacts,
     file_deviation,

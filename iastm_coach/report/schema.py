@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from iastm_coach.history.deviations import KINDS
 from iastm_coach.history.queries import ROW_FIELDS
+from iastm_coach.plans.deviations import KINDS
 
 SCHEMA_ID: Final = "https://iastm-coach.invalid/schemas/report-1.json"
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Final
 from iastm_coach.report.tables import local, local_day
 
 if TYPE_CHECKING:
-    from iastm_coach.history.hold_spans import HoldSpan
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.report.build import Report
+    from iastm_coach.safety.hold_spans import HoldSpan
 
 # (key, label, colour, marker)
 SERIES: Final = (
@@ -160,7 +160,7 @@ def small_multiples(report: Report, rows: Sequence[SessionRow] | None = None) ->
     for span in spans:  # a region held but not treated in the period still shows its hold
         if not any(place.split(" (")[0] == span.region for place in by_place):
             by_place.setdefault(span.region, [])
-    from iastm_coach.history.hold_spans import reaching
+    from iastm_coach.safety.hold_spans import reaching
     from iastm_coach.safety.zones import ANY_SIDE, remembered
 
     links_for = remembered()

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
+from iastm_coach.history.followups import answers_by_hours
 from iastm_coach.history.queries import checkins_of, last_session, sitting_of
 from iastm_coach.journal import records
-from iastm_coach.safety.followups import answers_by_hours
 from iastm_coach.safety.holds import HoldState, hold_state
 from iastm_coach.safety.settling import Followed
 from iastm_coach.vocabulary import day_text

@@ -3,7 +3,7 @@ its overlapping regions'), and the rest period (shared with overlapping regions)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -34,8 +34,6 @@ from iastm_coach.safety.zones import (
     overlapping,
     sides_meet,
 )
-from iastm_coach.session.deps import SessionDeps
-from iastm_coach.session.shown import line
 from iastm_coach.vocabulary import as_recorded, describe_end, until, up_to_minute, week_start
 
 if TYPE_CHECKING:
@@ -108,17 +106,25 @@ class GateResult:
 
     rest_override: bool = False
     overrides: tuple[dict[str, str], ...] = ()
+    early_by: timedelta = timedelta(0)  # how much of the rest an override cut short
+
+
+def say_no(question: str) -> bool:
+    """The answer when nobody can be asked: no (the rest stands)."""
+    return False
 
 
 def check_gates(
     loaded: LoadedProtocol,
-    deps: SessionDeps,
+    journal: Journal,
+    now: datetime,
     *,
     override_rest: bool,
     holds: Mapping[str, Hold] | None = None,
     sides: Sequence[str] = ("none",),
     links_for: LinksFor = library_links,
     clinician_said_sooner: bool = False,
+    confirm: Callable[[str], bool] = say_no,
 ) -> GateResult:
     """Holds (the region's own, and those of its zone and overlapping regions on the
     sides treated), the weekly prescription, and the rest period shared with
@@ -126,11 +132,12 @@ def check_gates(
     once per rest window, and only when the person's clinician said so.
 
     *holds* (region -> active hold) saves reading them again when the caller has them.
+    *confirm* asks the person `CLINICIAN_QUESTION` (default no); the caller says what an
+    override means (`GateResult.early_by`).
     """
     protocol = loaded.protocol
     region = protocol.region
-    now = deps.clock.now()
-    holds = active_holds(deps.journal) if holds is None else holds
+    holds = active_holds(journal) if holds is None else holds
     check_own_hold(region, holds, now)
     target = links_of(protocol)
     links = links_for_holds(holds, links_for)
@@ -139,7 +146,7 @@ def check_gates(
         if found:
             raise hold_stop(found[0], region, side, now)
     per_week = protocol.prescription.sessions_per_week if protocol.prescription else None
-    problem = week_problem(sittings_this_week(deps.journal, region, now), per_week, region=region)
+    problem = week_problem(sittings_this_week(journal, region, now), per_week, region=region)
     if problem:
         raise SafetyStop(
             f"not today: {problem}",
@@ -147,7 +154,7 @@ def check_gates(
             "If they want you to treat more often, ask them for a protocol that says so.",
         )
     rest_hours = protocol.settings.rest_hours
-    last = last_shared_session(deps.journal, target, sides, now, links_for=links_for)
+    last = last_shared_session(journal, target, sides, now, links_for=links_for)
     remaining = rest_remaining(session_end(last) if last else None, rest_hours, now)
     if last is None or remaining <= timedelta(0):
         return GateResult()
@@ -175,24 +182,17 @@ def check_gates(
     asked = "given with --clinician-said-sooner"
     if not clinician_said_sooner:
         asked = "answered yes when asked"
-        if not deps.talk.confirm(CLINICIAN_QUESTION, default=False):
+        if not confirm(CLINICIAN_QUESTION):
             raise SafetyStop(
                 "the rest period is not over, and only your clinician can shorten it",
                 hint=f"{describe_duration(remaining)} to go (from {describe_end(ready, now)}).",
             )
-    deps.talk.show(
-        line(
-            f"Overriding the rest period: {describe_duration(remaining)} early. "
-            "This is recorded in your journal and shown in the report for your physio.",
-            tone="caution",
-        )
-    )
     detail = (
         f"{since_last / timedelta(hours=1):.0f} h after the last {other} session, "
         f"{describe_duration(remaining)} before the {rest_hours} h rest was over; "
         f"clinician said to treat sooner ({asked})"
     )
-    return GateResult(True, ({"rule": "rest", "detail": detail},))
+    return GateResult(True, ({"rule": "rest", "detail": detail},), early_by=remaining)
 
 
 def sittings_this_week(journal: Journal, region: str, now: datetime) -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from iastm_coach.safety import course, followups, redflags, rest, running, zones
+from iastm_coach.history import followups
+from iastm_coach.safety import course, redflags, rest, running, zones
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The sessions that count are the last sitting of the region and the last sitting of each
 overlapping region on a side treated now (the same tissue), within
 `followups.FOLLOW_UP_HORIZON`. For each on a side treated now, the follow-up due now
-(`followups`) is asked first (through `SessionDeps.ask_checkin`, or the session refuses and names
+(`followups`) is asked first (through the session's `ask_first`, or the session refuses and names
 `iastm-coach checkin`); then, while the latest answer has not settled (4 or more, or
 from 72 h on more than a point above the usual level), the session waits until a later
 follow-up says it has (clinical reference §7: 4-6 is moderate pain that interferes with
@@ -14,12 +14,19 @@ area) ends the wait: their word counts over the old answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.errors import SafetyStop
+from iastm_coach.history.followups import (
+    FOLLOW_UP_HORIZON,
+    missed_follow_ups,
+    next_baseline,
+    required_follow_ups,
+    unsettled,
+)
 from iastm_coach.history.queries import (
     checkins_of,
     follow_up_due,
@@ -30,19 +37,12 @@ from iastm_coach.history.queries import (
     sitting_of,
 )
 from iastm_coach.journal import records
-from iastm_coach.safety.followups import (
-    FOLLOW_UP_HORIZON,
-    missed_follow_ups,
-    next_baseline,
-    required_follow_ups,
-    unsettled,
-)
 from iastm_coach.safety.zones import LinksFor, RegionLinks, library_links, overlapping, sides_meet
-from iastm_coach.session.shown import line
 
 if TYPE_CHECKING:
+    from iastm_coach.clock import Clock
+    from iastm_coach.history.queries import DueCheckin
     from iastm_coach.journal.store import Journal, Record
-    from iastm_coach.session.deps import SessionDeps
 
 MAX_ASKS: Final = 8  # a follow-up answered can make another one due; never loop forever
 
@@ -111,21 +111,24 @@ def treated_now(session: Record, sides: Sequence[str]) -> bool:
 
 
 def settle_before_session(
-    deps: SessionDeps,
+    journal: Journal,
+    clock: Clock,
     target: RegionLinks,
     sides: Sequence[str],
     *,
     links_for: LinksFor = library_links,
+    ask_first: Callable[[DueCheckin], None] | None,
     cleared: Mapping[str, Record] | None = None,
 ) -> list[Followed]:
     """Ask (or refuse for) every follow-up due; refuse while soreness has not settled.
 
-    *cleared* holds the latest hold clear of each region (`HoldState.last_clear`).
-    Returns the gating sessions with their check-ins, as answered now.
+    *ask_first* asks the person one open follow-up and records it (None: nobody can be
+    asked, the session refuses and names `iastm-coach checkin`). *cleared* holds the latest
+    hold clear of each region (`HoldState.last_clear`). Returns the gating sessions with
+    their check-ins, as answered now.
     """
-    journal = deps.journal
     for _ in range(MAX_ASKS):
-        now = deps.clock.now()
+        now = clock.now()
         followed = gating_sessions(journal, target, sides, now, links_for=links_for)
         due = [
             item
@@ -135,19 +138,13 @@ def settle_before_session(
         if not due:
             break
         first = due[0]
-        if deps.ask_checkin is None:
+        if ask_first is None:
             raise SafetyStop(
                 f"answer the {first.hours} h check-in of the last {first.place} session first",
                 hint="Run `iastm-coach checkin`; how the last session settled decides "
                 "whether and how much to treat today.",
             )
-        deps.talk.show(
-            line(
-                f"First, how did the last {first.place} session settle? "
-                f"(its {first.hours} h check-in is open)"
-            )
-        )
-        deps.ask_checkin(first.session, first.hours)
+        ask_first(first)
     else:  # pragma: no cover - the schedule has at most four follow-ups a session
         raise SafetyStop("too many open check-ins", hint="Run `iastm-coach checkin` first.")
     for item in followed:

@@ -5,7 +5,7 @@ them against the earlier answers, and every flag puts the region on hold. Nothin
 here prints: each step returns what happened, for a view to show.
 
 Which follow-ups a session needs, and when each is open, is the safety schedule's
-(`safety/followups.py`); a follow-up left unanswered stays due for two weeks. A
+(`history/followups.py`); a follow-up left unanswered stays due for two weeks. A
 follow-up named explicitly (`--hours`) may be answered late, never early.
 """
 
@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.errors import UsageError
+from iastm_coach.history.followups import WINDOWS, required_follow_ups
 from iastm_coach.history.queries import (
     DueCheckin,
     checkins_of,
@@ -27,7 +28,6 @@ from iastm_coach.history.queries import (
 )
 from iastm_coach.journal import records
 from iastm_coach.journal.sessions import session_end
-from iastm_coach.safety.followups import WINDOWS, required_follow_ups
 from iastm_coach.safety.redflags import checkin_flags
 from iastm_coach.session.followup_answers import (
     checkin_fields,

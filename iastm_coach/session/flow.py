@@ -7,10 +7,10 @@ clock. The CLI (`commands/session_cmd.py`) only builds those dependencies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iastm_coach.clock import clock_is_set
 from iastm_coach.errors import Interrupted, SafetyStop, UsageError
@@ -34,6 +34,7 @@ from iastm_coach.safety.gates import (
     check_daily_cap,
     check_gates,
     check_own_hold,
+    describe_duration,
     sittings_this_week,
 )
 from iastm_coach.safety.holds import HoldState, hold_state
@@ -55,12 +56,15 @@ from iastm_coach.session.aftercare import (
     stopped_counts_text,
 )
 from iastm_coach.session.conversation import Conversation, EndOfInput
-from iastm_coach.session.deps import SessionDeps, SessionOutcome, SessionRequest
+from iastm_coach.session.deps import AskCheckin, SessionDeps, SessionOutcome, SessionRequest
 from iastm_coach.session.issuer import confirm_patient, introduce
 from iastm_coach.session.screening import choose_skips, screen
 from iastm_coach.session.shown import BLANK, Box, HoldNotice, Line, line
 from iastm_coach.session.timer import REASSESS_S, RunResult, Step, build_plan, skin_check_cue
 from iastm_coach.vocabulary import BOTH, NO_SIDE, Side, SideChoice, place_phrase, sides_for
+
+if TYPE_CHECKING:
+    from iastm_coach.history.queries import DueCheckin
 
 NORMAL_RESPONSE = (
     "Normal: redness and warmth, pinpoint red spots that fade over a few days, and mild "
@@ -318,7 +322,14 @@ def refuse_before_asking_the_side(
     stops: list[tuple[Side, SafetyStop]] = []
     for side in sides_for(BOTH, sided=True):
         try:
-            check_gates(loaded, deps, override_rest=False, holds=holds.active, sides=[side])
+            check_gates(
+                loaded,
+                deps.journal,
+                deps.clock.now(),
+                override_rest=False,
+                holds=holds.active,
+                sides=[side],
+            )
         except SafetyStop as stop:
             stops.append((side, stop))
         else:
@@ -344,12 +355,22 @@ def treat(
     p = loaded.protocol
     gates = check_gates(
         loaded,
-        deps,
+        deps.journal,
+        deps.clock.now(),
         override_rest=request.override_rest,
         holds=holds.active,
         sides=sides,
         clinician_said_sooner=request.clinician_said_sooner,
+        confirm=lambda question: talk.confirm(question, default=False),
     )
+    if gates.rest_override:
+        talk.show(
+            line(
+                f"Overriding the rest period: {describe_duration(gates.early_by)} early. "
+                "This is recorded in your journal and shown in the report for your physio.",
+                tone="caution",
+            )
+        )
     if not p.access.self_reachable:
         talk.show(
             line(
@@ -372,7 +393,14 @@ def treat(
             )
         )
     gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
-    followed = settle_before_session(deps, links_of(p), sides, cleared=holds.last_clear)
+    followed = settle_before_session(
+        deps.journal,
+        deps.clock,
+        links_of(p),
+        sides,
+        ask_first=None if deps.ask_checkin is None else ask_open_follow_up(talk, deps.ask_checkin),
+        cleared=holds.last_clear,
+    )
     screening = screen(loaded, deps, sides=sides)  # the soreness gate first, then grouped
     baseline = screening.baseline
     adjust = plan_adjustments(load_checklist(), screening)  # a cleared caution, the age
@@ -497,6 +525,21 @@ def treat(
         f"the session ended early; {done} of strokes are kept in your journal, marked incomplete",
         hint=kept or None,
     )
+
+
+def ask_open_follow_up(talk: Conversation, ask_checkin: AskCheckin) -> Callable[[DueCheckin], None]:
+    """Asks the follow-up the settling rule found open, before this session's questions."""
+
+    def ask(due: DueCheckin) -> None:
+        talk.show(
+            line(
+                f"First, how did the last {due.place} session settle? "
+                f"(its {due.hours} h check-in is open)"
+            )
+        )
+        ask_checkin(due.session, due.hours)
+
+    return ask
 
 
 def check_course(

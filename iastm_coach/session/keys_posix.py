@@ -43,7 +43,29 @@ from contextlib import AbstractContextManager
 from types import FrameType, TracebackType
 from typing import IO, Any
 
-from iastm_coach.session.keys import HIDE_CURSOR, SHOW_CURSOR, split_keys
+HIDE_CURSOR = "\x1b[?25l"
+SHOW_CURSOR = "\x1b[?25h"
+ESC = "\x1b"
+
+
+def split_keys(text: str) -> list[str]:
+    """Split typed text into keys; an escape sequence (arrow keys, ...) is one key."""
+    keys: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == ESC and i + 1 < len(text) and text[i + 1] in "[O":
+            j = i + 2
+            # Parameters, then one final byte in 0x40-0x7E.
+            while j < len(text) and not "\x40" <= text[j] <= "\x7e":
+                j += 1
+            keys.append(text[i : j + 1])
+            i = j + 1
+        else:
+            keys.append(char)
+            i += 1
+    return keys
+
 
 _LFLAG = 3
 _CC = 6

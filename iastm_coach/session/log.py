@@ -192,7 +192,7 @@ def hold_overrides(
     (placed to lifted) covers the start decides. The holds *ignoring* names (those an
     unfinished run of this same log placed) do not count.
     """
-    from iastm_coach.history.hold_spans import hold_spans, reaching
+    from iastm_coach.safety.hold_spans import hold_spans, reaching
     from iastm_coach.safety.holds import hold_records
     from iastm_coach.safety.zones import reaches_region, remembered
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from iastm_coach.errors import SafetyStop
+from iastm_coach.history.followups import above_usual_problem
 from iastm_coach.journal import records
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.safety.checklist import (
@@ -30,7 +31,6 @@ from iastm_coach.safety.checklist import (
     stop_advice,
 )
 from iastm_coach.safety.checklist_model import Checklist, ChecklistItem
-from iastm_coach.safety.followups import above_usual_problem
 from iastm_coach.safety.settling import current_baseline
 from iastm_coach.session.conversation import Conversation
 from iastm_coach.session.deps import SessionDeps

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from icalendar import Event
 
-    from iastm_coach.history.schedule import PlannedCheckin, PlannedSession, Schedule
+    from iastm_coach.plans.schedule import PlannedCheckin, PlannedSession, Schedule
 
 PRODID: Final = "-//iastm-coach//schedule//EN"
 CALENDAR_NAME: Final = "iastm-coach"

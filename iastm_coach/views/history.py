@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Final
 
 from rich.text import Text
 
-from iastm_coach.views.history_table import Line, holds_lines, short_id, table_lines, when
+from iastm_coach.views.history_table import holds_lines, short_id, table_lines, when
+from iastm_coach.views.runs import Line
 from iastm_coach.views.ui import ascii_art, literal
 from iastm_coach.vocabulary import day_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.outcomes import Series
     from iastm_coach.history.queries import DueCheckin, SessionRow
-    from iastm_coach.history.trend import Trend
+    from iastm_coach.plans.trend import Trend
     from iastm_coach.safety.holds import Hold
     from iastm_coach.session.shown import Shown
 
@@ -146,7 +147,7 @@ def x_axis(first: datetime, last: datetime, columns: int) -> Text:
 def weekly_chart(trend: Trend) -> Text:
     """Sittings per week as bars, with the prescribed number when one region is shown; the
     week in progress is dimmed and marked "so far" until it is over or on target."""
-    from iastm_coach.history.trend import week_pending
+    from iastm_coach.plans.trend import week_pending
 
     target = trend.target
     text = Text()

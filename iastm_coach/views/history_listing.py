@@ -17,19 +17,19 @@ from iastm_coach.history.queries import checkin_reminder, row_dict
 from iastm_coach.history.stream import HistoryStream
 from iastm_coach.views.history_table import (
     HistoryTable,
-    Line,
     holds_lines,
     literal,
     ours,
     wrap,
 )
 from iastm_coach.views.output import Listing, listing, terminal_width
+from iastm_coach.views.runs import Line
 from iastm_coach.vocabulary import day_text
 
 if TYPE_CHECKING:
-    from iastm_coach.history.deviations import RowMarker
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.journal.store import Journal
+    from iastm_coach.plans.deviations import RowMarker
     from iastm_coach.safety.holds import Hold
 
 FIRST_PAGE: Final = 50  # rows that choose the column widths, and are written at once
@@ -142,7 +142,7 @@ def show_history(
 def deviation_marker(stream: HistoryStream) -> RowMarker:
     """A '!' per row that deviates from the plan (the report's rules), against the facts
     of the protocol files on disk (read with tomllib)."""
-    from iastm_coach.history.deviations import RowMarker, known_protocol_paths, read_plan_facts
+    from iastm_coach.plans.deviations import RowMarker, known_protocol_paths, read_plan_facts
 
     return RowMarker(stream.hold_records, read_plan_facts(known_protocol_paths()))
 

@@ -27,15 +27,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Literal
 
 from iastm_coach.safe_text import strip_control_characters
+from iastm_coach.views.runs import Cell, Line, Run
 from iastm_coach.vocabulary import moment_text
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
     from iastm_coach.safety.holds import Hold
 
-Run = tuple[str, str]  # (text, style): style is "" or Rich-like words, e.g. "bold red"
-Cell = tuple[Run, ...]
-Line = list[Run]
 
 SHORT_ID: Final = 6  # the tail of a record id people can type (`checkin ID`)
 WIDE_FROM: Final = 130  # terminal columns from which every field has its own column

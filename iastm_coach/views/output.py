@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from iastm_coach.views.history_table import Line
+    from iastm_coach.views.runs import Line
 
 SGR: Final = {
     "bold": "1",

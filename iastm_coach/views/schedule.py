@@ -9,7 +9,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from iastm_coach.history.schedule import Schedule
+from iastm_coach.plans.schedule import Schedule
 from iastm_coach.views.calendar import checkin_summary, session_detail, session_summary
 from iastm_coach.views.ui import literal
 from iastm_coach.vocabulary import describe_end, describe_moment

@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from iastm_coach.history.today import FIRST_REGION, RegionStatus, TodayPlan
+from iastm_coach.plans.today import FIRST_REGION, RegionStatus, TodayPlan
 from iastm_coach.safety.holds import clear_command
 from iastm_coach.safety.redflags import hold_reminder
 from iastm_coach.views.ui import literal
@@ -71,7 +71,7 @@ def follow_up_window(hours: int, closes: datetime, now: datetime) -> str:
     """'48 h follow-up, open until today 18:30', or, once its window has passed unanswered,
     '48 h follow-up, overdue (window closed Sat 12 Dec 09:00): answer now, for how it is
     today' (never 'open until' a moment already past: it is still asked, and still counts
-    for the session gate, as `safety/followups.py` says)."""
+    for the session gate, as `history/followups.py` says)."""
     if closes > now:
         return f"{hours} h follow-up, open until {describe_end(closes, now)}"
     return (

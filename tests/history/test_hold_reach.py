@@ -14,8 +14,8 @@ from datetime import timedelta
 from itertools import product
 from pathlib import Path
 
-from iastm_coach.history.hold_spans import hold_spans, reaching
 from iastm_coach.journal.store import Journal
+from iastm_coach.safety.hold_spans import hold_spans, reaching
 from iastm_coach.safety.holds import active_holds, hold_records
 from iastm_coach.safety.redflags import LEG_CLOT_REMINDER
 from iastm_coach.safety.zones import blockers, library_links, links_for_holds, remembered

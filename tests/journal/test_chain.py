@@ -23,8 +23,7 @@ from iastm_coach.cli import app
 from iastm_coach.errors import DataFileError
 from iastm_coach.journal.blocks import split_blocks
 from iastm_coach.journal.chain import HEAD_NAME, LEDGER_NAME
-from iastm_coach.journal.integrity import journal_integrity
-from iastm_coach.journal.store import Journal, Record, records
+from iastm_coach.journal.store import Journal, Record, journal_integrity, records
 from tests.builders import example
 from tests.cli import runner  # commands run at a fixed moment (2 March 2026)
 

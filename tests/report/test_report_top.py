@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from iastm_coach.history.deviations import PlanFacts, file_deviation
 from iastm_coach.journal.store import Journal
+from iastm_coach.plans.deviations import PlanFacts, file_deviation
 from iastm_coach.report.build import Prescribed, Report, build_report, render_html, render_json
 from iastm_coach.report.markdown import render_markdown
 from iastm_coach.safety.holds import fold_holds

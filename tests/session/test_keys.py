@@ -15,14 +15,14 @@ from pathlib import Path
 import pexpect  # type: ignore[import-untyped]
 import pytest
 
-from iastm_coach.session.keys import (
+from iastm_coach.session.keys import NoKeys, open_keys
+from iastm_coach.session.keys_posix import (
     HIDE_CURSOR,
     SHOW_CURSOR,
-    NoKeys,
-    open_keys,
+    TerminalKeys,
+    cbreak_attributes,
     split_keys,
 )
-from iastm_coach.session.keys_posix import TerminalKeys, cbreak_attributes
 from tests.fakes import FakeClock
 from tests.terminal import spawn
 

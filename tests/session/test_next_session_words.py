@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from iastm_coach.errors import Interrupted
-from iastm_coach.history.gather import today_plan
 from iastm_coach.journal.store import Journal
 from iastm_coach.paths import installed_protocols_dir, journal_dir
+from iastm_coach.plans.gather import today_plan
 from iastm_coach.vocabulary import describe_end
 from tests.builders import MILD, make_deps, refused, session
 from tests.fakes import FakeClock

@@ -8,7 +8,7 @@ from typing import Any
 
 from icalendar import Calendar
 
-from iastm_coach.history.schedule import PlannedCheckin, PlannedSession, Schedule
+from iastm_coach.plans.schedule import PlannedCheckin, PlannedSession, Schedule
 from iastm_coach.views.calendar import to_ics
 
 NOW = datetime(2026, 3, 2, 9, 10, tzinfo=UTC)

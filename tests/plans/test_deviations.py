@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from iastm_coach.history.deviations import (
+from iastm_coach.journal.store import Journal
+from iastm_coach.plans.deviations import (
     PlanFacts,
     file_deviation,
     find_deviations,
@@ -15,7 +16,6 @@ from iastm_coach.history.deviations import (
     plan_facts_of,
     read_plan_facts,
 )
-from iastm_coach.journal.store import Journal
 from tests.builders import T0, add_hold, add_hold_clear, add_session, make_journal
 
 FP = "ab" * 32  # the fingerprint add_session records

@@ -87,7 +87,7 @@ class Trend:
     def to_json(self) -> dict[str, Any]:
         """The data behind the chart and the summary (`trend --json`); the field names are
         documented in the README and never renamed."""
-        from iastm_coach.report.data import outcome_dict
+        from iastm_coach.history.outcomes import outcome_dict
         from iastm_coach.safety.holds import hold_dict
 
         return {

@@ -12,10 +12,10 @@ from iastm_coach.errors import CoachError
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
-    from iastm_coach.history.schedule import Course, Schedule
-    from iastm_coach.history.today import RegionRules, TodayPlan
-    from iastm_coach.history.trend import Trend
     from iastm_coach.journal.store import Journal
+    from iastm_coach.plans.schedule import Course, Schedule
+    from iastm_coach.plans.today import RegionRules, TodayPlan
+    from iastm_coach.plans.trend import Trend
     from iastm_coach.protocols.files import LoadedProtocol
     from iastm_coach.safety.zones import RegionLinks
 
@@ -24,8 +24,8 @@ def trend_of(journal: Journal, *, region: str | None, weeks: int, now: datetime)
     """The last *weeks* of sessions and outcome measures, against each region's protocol."""
     from iastm_coach.history.outcomes import measurements_of
     from iastm_coach.history.queries import session_rows
-    from iastm_coach.history.trend import build_trend
     from iastm_coach.journal import records
+    from iastm_coach.plans.trend import build_trend
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.holds import active_holds
 
@@ -76,7 +76,7 @@ def first_session_day(journal: Journal, rows: list[SessionRow], start: datetime)
 
 def rules_for(region: str, loaded: LoadedProtocol | None = None) -> RegionRules:
     """A region's rules from its installed protocol, else the built-in one."""
-    from iastm_coach.history.today import RegionRules
+    from iastm_coach.plans.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.zones import links_of
 
@@ -99,8 +99,8 @@ def installed_regions(protocols_dir: Path) -> list[str]:
 
 def course_for(region: str) -> Course:
     """A region's course from its installed protocol, else the built-in one."""
-    from iastm_coach.history.schedule import Course
-    from iastm_coach.history.today import RegionRules
+    from iastm_coach.plans.schedule import Course
+    from iastm_coach.plans.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
 
     protocol = load_for_region(region).protocol
@@ -128,7 +128,7 @@ def schedule_plan(
     time_of_day: time | None,
 ) -> Schedule:
     """The sessions and check-ins of the next *weeks*, each region on its own course."""
-    from iastm_coach.history.schedule import gather_schedule
+    from iastm_coach.plans.schedule import gather_schedule
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.course import course_facts, review_due
 
@@ -150,7 +150,7 @@ def schedule_plan(
 def today_plan(journal: Journal, now: datetime, *, protocols_dir: Path) -> TodayPlan:
     """Today's plan: due, resting, on hold, waiting, to review, done for the week,
     check-ins due. Each region's protocol is read once."""
-    from iastm_coach.history.today import gather_today
+    from iastm_coach.plans.today import gather_today
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.course import course_facts, review_due
     from iastm_coach.safety.settling import waiting_reason

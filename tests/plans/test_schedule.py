@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iastm_coach.history.schedule import (
+from iastm_coach.journal.store import Journal, Record
+from iastm_coach.plans.schedule import (
     Course,
     PlannedSession,
     Schedule,
     gather_schedule,
     plan_schedule,
 )
-from iastm_coach.history.today import RegionRules
-from iastm_coach.journal.store import Journal, Record
+from iastm_coach.plans.today import RegionRules
 from iastm_coach.safety.holds import active_holds
 from tests.builders import add_checkin, add_hold, add_session, make_journal
 

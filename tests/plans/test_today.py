@@ -14,14 +14,14 @@ from typer.testing import CliRunner
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.errors import UsageError
-from iastm_coach.history.today import (
+from iastm_coach.journal.store import Journal, Record, records
+from iastm_coach.paths import journal_dir
+from iastm_coach.plans.today import (
     IN_USE_LOOKBACK,
     RegionRules,
     gather_today,
     plan_today,
 )
-from iastm_coach.journal.store import Journal, Record, records
-from iastm_coach.paths import journal_dir
 from tests.builders import add_checkin, add_hold, add_session
 from tests.fakes import DEFAULT_START, FakeClock
 

@@ -37,8 +37,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from iastm_coach.history.hold_spans import HoldSpan, hold_spans, reaching
 from iastm_coach.journal import records
+from iastm_coach.safety.hold_spans import HoldSpan, hold_spans, reaching
 from iastm_coach.safety.rest import rest_ready_at
 from iastm_coach.vocabulary import moment_text
 
@@ -135,7 +135,7 @@ def journal_integrity(journal: Journal | None) -> Integrity:
     starts with "verified", "broken" or "not verified"; it never raises."""
     if journal is None:
         return Integrity(verified=False, text="not verified: no journal was read")
-    from iastm_coach.journal.integrity import journal_integrity as chain_integrity
+    from iastm_coach.journal.store import journal_integrity as chain_integrity
 
     result = chain_integrity(journal)
     return Integrity(verified=result.verified, text=result.text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from iastm_coach.history.hold_spans import hold_spans
 from iastm_coach.journal import records
+from iastm_coach.safety.hold_spans import hold_spans
 from tests.builders import T0, add_hold, add_hold_clear, make_journal
 
 

@@ -11,8 +11,8 @@ from rich.console import Console
 
 from iastm_coach.history.outcomes import CAVEAT, Measurement
 from iastm_coach.history.queries import session_rows
-from iastm_coach.history.trend import SorenessPoint, Trend, build_trend, monday_of, soreness_line
 from iastm_coach.journal.store import Journal, new_record_id
+from iastm_coach.plans.trend import SorenessPoint, Trend, build_trend, monday_of, soreness_line
 from iastm_coach.safety.holds import Hold
 from iastm_coach.views.history import trend_view
 from tests.builders import add_checkin, add_session, make_journal

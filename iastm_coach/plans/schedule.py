@@ -28,7 +28,7 @@ its calendar UID, so importing the calendar again updates it. Sittings already
 done this week take the first numbers, so a done slot is left out.
 
 Check-ins: every 24 h and 48 h follow-up (and 72 h and the day 5-7 one when the
-earlier answers call for them, as `checkin` decides: `safety/followups.py`) of
+earlier answers call for them, as `checkin` decides: `history/followups.py`) of
 recent sessions that is not answered and whose window has not closed, one per
 sitting (both sides together), at the nominal hour after the session ended.
 """
@@ -41,10 +41,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Final
 
+from iastm_coach.history.followups import WINDOWS, required_follow_ups
 from iastm_coach.history.queries import session_baseline, session_end, sitting_key
-from iastm_coach.history.today import RegionRules, plan_today
 from iastm_coach.journal import records
-from iastm_coach.safety.followups import WINDOWS, required_follow_ups
+from iastm_coach.plans.today import RegionRules, plan_today
 from iastm_coach.vocabulary import as_recorded, week_start
 
 if TYPE_CHECKING:
@@ -376,7 +376,7 @@ def gather_schedule(
     """
     from iastm_coach.errors import CoachError
     from iastm_coach.history.queries import LOOK_BACK
-    from iastm_coach.history.today import regions_in_use
+    from iastm_coach.plans.today import regions_in_use
     from iastm_coach.safety.holds import active_holds
 
     in_use = regions_in_use(journal, now, installed=installed)

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iastm_coach.errors import SafetyStop
-from iastm_coach.history.gather import today_plan
 from iastm_coach.history.queries import due_checkins
 from iastm_coach.journal.store import Journal
 from iastm_coach.paths import installed_protocols_dir, journal_dir
+from iastm_coach.plans.gather import today_plan
 from iastm_coach.protocols.library import load_for_region
 from iastm_coach.safety.course import course_facts, review_due
 from iastm_coach.safety.gates import check_gates
@@ -49,7 +49,9 @@ def gates_allow(journal: Journal, now: datetime) -> str | None:
         ask_checkin=lambda record, hours: None,
     )
     try:
-        check_gates(loaded, deps, override_rest=False, sides=["left", "right"])
+        check_gates(
+            loaded, deps.journal, deps.clock.now(), override_rest=False, sides=["left", "right"]
+        )
     except SafetyStop as stop:
         return stop.message
     return review_due(loaded.protocol, course_facts(journal, loaded, now), now)
