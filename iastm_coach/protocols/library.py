@@ -15,6 +15,7 @@ from typing import Any
 
 from iastm_coach.errors import DataFileError, SafetyStop, UsageError
 from iastm_coach.paths import (
+    DATA_ENV,
     data_dir,
     ensure_private_dir,
     installed_protocols_dir,
@@ -149,7 +150,13 @@ def builtin_region_index() -> RegionIndex:
         for alias in head.get("aliases", []):
             aliases[str(alias)] = region
     if not regions:
-        raise DataFileError(f"{builtin_dir()}: no built-in protocols found; reinstall iastm-coach")
+        fix = "reinstall iastm-coach"
+        if os.environ.get(DATA_ENV):  # the usual cause: the variable meant for the journal
+            fix = (
+                f"{DATA_ENV} points here; it names a copy of the built-in data/ folder "
+                "(your journal's folder is IASTM_COACH_HOME): unset it or point it to one"
+            )
+        raise DataFileError(f"{builtin_dir()}: no built-in protocols found; {fix}")
     return RegionIndex(tuple(regions), aliases)
 
 

@@ -104,3 +104,15 @@ def test_bad_time_scale_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("IASTM_COACH_TIME_SCALE", "fast")
     code, _, err = invoke(["session", "calf"], "", FakeClock())
     assert code == 2 and "IASTM_COACH_TIME_SCALE" in err
+
+
+def test_data_dir_variable_pointing_at_a_journal_folder_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IASTM_COACH_DATA_DIR set to an empty folder (people mistake it for the journal's
+    folder): exit 4 with what the variable is for and which one they wanted, no traceback."""
+    monkeypatch.setenv("IASTM_COACH_DATA_DIR", str(tmp_path / "my-data"))
+    code, out, err = invoke(["session", "calf"], "", FakeClock())
+    assert code == 4 and "no built-in protocols found" in err
+    assert "IASTM_COACH_DATA_DIR points here" in err and "IASTM_COACH_HOME" in err
+    assert "Safety check" not in out and "Traceback" not in err
