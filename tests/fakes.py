@@ -8,6 +8,8 @@ fake time forward instantly, so a 10-minute session runs in milliseconds.
     view = RecordingView()
     result = run_plan(plan, clock=clock, keys=keys, view=view, confirm_quit=ScriptedConfirm())
 
+or, the same in one call, `run_scripted(plan, [(30.0, " "), ...], view=view)`.
+
 Key times are fake *real* seconds after the ScriptedKeys was made (with a
 time scale of 0.01, protocol second 60 is real second 0.6).
 """
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from iastm_coach.protocols.model import TreatmentProtocol
-from iastm_coach.session.timer import RunResult, Step, StepResult, TimerState
+from iastm_coach.session.timer import RunResult, Step, StepResult, TimerState, TimerView, run_plan
 
 DEFAULT_START = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
 
@@ -146,6 +148,30 @@ class ScriptedConfirm:
         if self.clock is not None and self.takes:
             self.clock.advance(self.takes)
         return self.answers.popleft()
+
+
+def run_scripted(
+    plan: Sequence[Step],
+    script: Iterable[tuple[float, Event]] = (),
+    *,
+    clock: FakeClock | None = None,
+    keys: ScriptedKeys | None = None,
+    view: TimerView | None = None,
+    confirm: Callable[[], bool] | None = None,
+    **options: Any,
+) -> RunResult:
+    """Run *plan* on a fake clock with *script* as the keys (or *keys*, made on the same
+    clock), a RecordingView unless *view* is given, and no answer to "quit?" unless
+    *confirm* is given; *options* go to `run_plan` (time_scale, check_between, ...)."""
+    clock = FakeClock() if clock is None else clock
+    return run_plan(
+        plan,
+        clock=clock,
+        keys=ScriptedKeys(clock, script) if keys is None else keys,
+        view=RecordingView() if view is None else view,
+        confirm_quit=ScriptedConfirm() if confirm is None else confirm,
+        **options,
+    )
 
 
 class RecordingView:

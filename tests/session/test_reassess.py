@@ -9,16 +9,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from iastm_coach.session.timer import REASSESS_S, build_plan, run_plan
+from iastm_coach.session.timer import REASSESS_S, build_plan
 from iastm_coach.views.timer import PlainTimerView
 from tests.builders import MILD, make_deps, session
 from tests.fakes import (
     FakeClock,
     RecordingView,
-    ScriptedConfirm,
-    ScriptedKeys,
     area_data,
     make_protocol,
+    run_scripted,
 )
 from tests.scripted_talk import ScriptedTalk
 
@@ -33,8 +32,7 @@ def test_an_area_pauses_every_15_strokes_and_the_strokes_wait() -> None:
     assert step.reassess_at == (22.5, 45.0) and step.window_s == 60 + 2 * REASSESS_S
     clock = FakeClock()
     view = RecordingView()
-    result = run_plan([step], clock=clock, keys=ScriptedKeys(clock, []), view=view,
-                      confirm_quit=ScriptedConfirm())  # fmt: skip
+    result = run_scripted([step], clock=clock, view=view)
     assert clock.elapsed == 70.0
     assert result.steps[0].actual_s == 60 and result.steps[0].status == "done"
     pausing = [s for s in view.of("tick") if s.reassessing]
@@ -47,9 +45,7 @@ def test_an_area_pauses_every_15_strokes_and_the_strokes_wait() -> None:
 def test_n_during_a_pause_keeps_the_strokes_done() -> None:
     """`n` pressed during the first pause ends the area with 22 s of strokes (partial)."""
     (step,) = build_plan(ONE_AREA, ["left"], reassess=True)
-    clock = FakeClock()
-    result = run_plan([step], clock=clock, keys=ScriptedKeys(clock, [(24.0, "n")]),
-                      view=RecordingView(), confirm_quit=ScriptedConfirm())  # fmt: skip
+    result = run_scripted([step], [(24.0, "n")])
     assert (result.steps[0].actual_s, result.steps[0].status) == (22, "partial")
 
 
@@ -68,8 +64,7 @@ def test_the_plain_view_says_each_pause_once() -> None:
     clock = FakeClock()
     out = io.StringIO()
     view = PlainTimerView(Console(file=out, width=100), clock)
-    run_plan([step], clock=clock, keys=ScriptedKeys(clock, []), view=view,
-             confirm_quit=ScriptedConfirm())  # fmt: skip
+    run_scripted([step], clock=clock, view=view)
     assert out.getvalue().count("Pause: look at the skin. How is the discomfort?") == 2
 
 

@@ -19,15 +19,15 @@ from iastm_coach.safety.holds import active_holds, clear_hold
 from iastm_coach.safety.redflags import STOP_REASONS
 from iastm_coach.session.area_check import check_with_keys, check_with_line, parse_check
 from iastm_coach.session.conversation import EndOfInput
-from iastm_coach.session.timer import build_plan, run_plan
+from iastm_coach.session.timer import build_plan
 from tests.builders import MILD, make_deps, refused, session
 from tests.fakes import (
     FakeClock,
     RecordingView,
-    ScriptedConfirm,
     ScriptedKeys,
     area_data,
     make_protocol,
+    run_scripted,
 )
 from tests.scripted_talk import ScriptedTalk
 
@@ -184,8 +184,8 @@ def test_the_live_check_is_one_key_and_the_clock_waits() -> None:
     clock = FakeClock()
     keys = ScriptedKeys(clock, [(70.0, "8")])  # area 1 ends at 30 s; answered at 70 s
     view = RecordingView()
-    result = run_plan(plan, clock=clock, keys=keys, view=view, confirm_quit=ScriptedConfirm(),
-                      check_between=check_with_keys(keys, view))  # fmt: skip
+    result = run_scripted(plan, clock=clock, keys=keys, view=view,
+                          check_between=check_with_keys(keys, view))  # fmt: skip
     assert result.stop_reason == "discomfort-7" and result.ended_by == "quit"
     assert [s.status for s in result.steps] == ["done", "not-started"]
     assert view.of("check_prompt") == [True, False]
@@ -193,8 +193,7 @@ def test_the_live_check_is_one_key_and_the_clock_waits() -> None:
     clock = FakeClock()
     keys = ScriptedKeys(clock, [(70.0, "\r")])
     check = check_with_keys(keys, view)
-    result = run_plan(plan, clock=clock, keys=keys, view=RecordingView(),
-                      confirm_quit=ScriptedConfirm(), check_between=check)  # fmt: skip
+    result = run_scripted(plan, clock=clock, keys=keys, check_between=check)
     assert result.ended_by == "finished" and result.actual_s == 60
     assert clock.elapsed == pytest.approx(70.0 + 5 + 30, abs=0.5), "the break starts after it"
 

@@ -18,7 +18,6 @@ from iastm_coach.session.timer import (
     TimerState,
     build_plan,
     confirm_with_keys,
-    run_plan,
 )
 from tests.fakes import (
     FakeClock,
@@ -27,6 +26,7 @@ from tests.fakes import (
     ScriptedKeys,
     area_data,
     make_protocol,
+    run_scripted,
 )
 
 # Three 60 s areas per side, two sides, 5 s breaks: 360 s of strokes + 25 s of breaks.
@@ -47,14 +47,7 @@ def run(
     view = RecordingView()
     if plan is None:
         plan = build_plan(make_protocol(), sides or SIDES)
-    result = run_plan(
-        plan,
-        clock=clock,
-        keys=keys,
-        view=view,
-        confirm_quit=confirm or ScriptedConfirm(),
-        **options,  # type: ignore[arg-type]
-    )
+    result = run_scripted(plan, clock=clock, keys=keys, view=view, confirm=confirm, **options)
     return result, clock, view, keys
 
 
@@ -341,11 +334,8 @@ def test_ctrl_c_while_asked_to_quit() -> None:
     def confirm() -> bool:
         raise KeyboardInterrupt
 
-    clock = FakeClock()
-    keys = ScriptedKeys(clock, [(15.0, "q")])
-    view = RecordingView()
     plan = build_plan(make_protocol(), ["left"])
-    result = run_plan(plan, clock=clock, keys=keys, view=view, confirm_quit=confirm)
+    result = run_scripted(plan, [(15.0, "q")], confirm=confirm)
     assert result.ended_by == "interrupted"
     assert statuses(result)[0] == ("partial", 15)
 
@@ -355,14 +345,9 @@ def test_other_errors_still_close_the_view() -> None:
     with pytest.raises(RuntimeError):
         run([(5.0, RuntimeError("boom"))])
     view = RecordingView()
-    clock = FakeClock()
     with pytest.raises(RuntimeError):
-        run_plan(
-            build_plan(make_protocol(), ["left"]),
-            clock=clock,
-            keys=ScriptedKeys(clock, [(5.0, RuntimeError("boom"))]),
-            view=view,
-            confirm_quit=ScriptedConfirm(),
+        run_scripted(
+            build_plan(make_protocol(), ["left"]), [(5.0, RuntimeError("boom"))], view=view
         )
     assert view.closed
     assert "finish" not in view.names()
@@ -469,8 +454,8 @@ def test_quit_with_keys_end_to_end() -> None:
     keys = ScriptedKeys(clock, [(30.0, "q"), (33.0, "y")])
     view = RecordingView()
     plan = build_plan(make_protocol(), ["left"])
-    result = run_plan(
-        plan, clock=clock, keys=keys, view=view, confirm_quit=confirm_with_keys(keys, view)
+    result = run_scripted(
+        plan, clock=clock, keys=keys, view=view, confirm=confirm_with_keys(keys, view)
     )
     assert result.ended_by == "quit"
     assert statuses(result)[0] == ("partial", 30)
@@ -494,9 +479,7 @@ def test_slow_drawing_does_not_delay_the_end() -> None:
     clock = FakeClock()
     view = SlowView(clock)
     plan = build_plan(make_protocol(), ["left"])
-    result = run_plan(
-        plan, clock=clock, keys=ScriptedKeys(clock), view=view, confirm_quit=ScriptedConfirm()
-    )
+    result = run_scripted(plan, clock=clock, view=view)
     assert result.finished
     assert clock.elapsed == pytest.approx(190.0, abs=1e-6)
 
@@ -524,9 +507,7 @@ def test_time_stopped_with_ctrl_z_while_drawing_is_not_treatment() -> None:
     clock = FakeClock()
     view = StoppedWhileDrawing(clock, at=20.0, stopped_s=600.0)
     plan = build_plan(make_protocol(), ["left"])
-    result = run_plan(
-        plan, clock=clock, keys=ScriptedKeys(clock), view=view, confirm_quit=ScriptedConfirm()
-    )
+    result = run_scripted(plan, clock=clock, view=view)
     assert result.ended_by == "finished" and result.paused_s >= 600
     ticks_in_first = [
         state.elapsed_s

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from rich.console import Console
 
-from iastm_coach.session.timer import RunResult, StepResult, TimerState, build_plan, run_plan
+from iastm_coach.session.timer import RunResult, StepResult, TimerState, build_plan
 from iastm_coach.views.timer import (
     LiveTimerView,
     PlainTimerView,
@@ -23,9 +23,9 @@ from tests.fakes import (
     FakeClock,
     RecordingView,
     ScriptedConfirm,
-    ScriptedKeys,
     area_data,
     make_protocol,
+    run_scripted,
 )
 
 HOSTILE_NAME = "Medial [bold]x[/bold]"
@@ -47,16 +47,9 @@ def hostile_protocol() -> object:
 
 
 def states(script: list[tuple[float, str]] | None = None) -> RecordingView:
-    clock = FakeClock()
     view = RecordingView()
     plan = build_plan(hostile_protocol(), ["left", "right"])  # type: ignore[arg-type]
-    run_plan(
-        plan,
-        clock=clock,
-        keys=ScriptedKeys(clock, script or []),
-        view=view,
-        confirm_quit=ScriptedConfirm(),
-    )
+    run_scripted(plan, script or [], view=view)
     return view
 
 
@@ -109,8 +102,7 @@ def test_both_views_show_today_s_adjusted_plan() -> None:
     assert soleus.area.pressure == "moderate" and soleus.pressure == "light"
     view = RecordingView()
     clock = FakeClock()
-    run_plan(plan, clock=clock, keys=ScriptedKeys(clock, []), view=view,
-             confirm_quit=ScriptedConfirm())  # fmt: skip
+    run_scripted(plan, clock=clock, view=view)
     state = next(s for s in view.of("tick") if s.phase == "area" and s.step is soleus)
     live = render(state)
     console, out = text_console()
@@ -243,17 +235,9 @@ def terminal_console() -> tuple[Console, io.StringIO]:
 def test_live_view_runs_a_whole_plan_and_restores_the_screen() -> None:
     """Full screen on, frames drawn, full screen off, then a one-line summary."""
     console, out = terminal_console()
-    clock = FakeClock()
     view = LiveTimerView(console, bell=True)
     plan = build_plan(hostile_protocol(), ["left"])  # type: ignore[arg-type]
-    result = run_plan(
-        plan,
-        clock=clock,
-        keys=ScriptedKeys(clock, [(10.0, " "), (12.0, " ")]),
-        view=view,
-        confirm_quit=ScriptedConfirm(),
-        time_scale=0.1,
-    )
+    result = run_scripted(plan, [(10.0, " "), (12.0, " ")], view=view, time_scale=0.1)
     text = out.getvalue()
     assert result.finished
     assert text.count("\x1b[?1049h") == 1  # alternate screen on...
@@ -311,12 +295,12 @@ def plain_run(
     out = io.StringIO()
     clock = FakeClock()
     plan = build_plan(make_protocol(), ["left", "right"])
-    run_plan(
+    run_scripted(
         plan,
+        script or [],  # type: ignore[arg-type]
         clock=clock,
-        keys=ScriptedKeys(clock, script or []),  # type: ignore[arg-type]
         view=PlainTimerView(out, clock, bell=True),
-        confirm_quit=confirm or ScriptedConfirm(),
+        confirm=confirm,
     )
     return out.getvalue()
 
@@ -371,14 +355,7 @@ def test_plain_view_shows_protocol_text_literally() -> None:
     out = io.StringIO()
     clock = FakeClock()
     plan = build_plan(hostile_protocol(), ["left"])  # type: ignore[arg-type]
-    run_plan(
-        plan,
-        clock=clock,
-        keys=ScriptedKeys(clock),
-        view=PlainTimerView(out, clock),
-        confirm_quit=ScriptedConfirm(),
-        time_scale=0.01,
-    )
+    run_scripted(plan, clock=clock, view=PlainTimerView(out, clock), time_scale=0.01)
     text = out.getvalue()
     assert f"Area 1/2, left calf: {HOSTILE_NAME} — sweep" in text
     assert f"· {HOSTILE_CUE}" in text
@@ -471,13 +448,7 @@ def test_plain_halfway_line_says_the_real_half_even_when_ticks_are_coarse() -> N
     out = io.StringIO()
     clock = FakeClock()
     protocol = make_protocol(areas=[area_data("Inner calf", 45), area_data("Soleus", 30)])
-    run_plan(
-        build_plan(protocol, ["left"]),
-        clock=clock,
-        keys=ScriptedKeys(clock, []),  # type: ignore[arg-type]
-        view=PlainTimerView(out, clock, bell=False),
-        confirm_quit=ScriptedConfirm(),
-        tick_s=10,
-    )
+    plan = build_plan(protocol, ["left"])
+    run_scripted(plan, clock=clock, view=PlainTimerView(out, clock, bell=False), tick_s=10)
     halfway = [line.split("] ", 1)[1] for line in out.getvalue().splitlines() if "Halfway" in line]
     assert halfway == ["Halfway: 22 s left.", "Halfway: 15 s left."]
