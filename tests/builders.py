@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -32,6 +32,9 @@ from iastm_coach.session.flow import run_session
 from iastm_coach.session.timer import RunResult, Step, run_plan
 from tests.fakes import FakeClock, RecordingView, ScriptedConfirm, ScriptedKeys
 from tests.scripted_talk import ScriptedTalk
+
+if TYPE_CHECKING:
+    from iastm_coach.report.build import Report
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -252,6 +255,16 @@ def add_runner_weeks(journal: Journal, *, start: datetime = T0) -> dict[str, lis
         )
     )
     return made
+
+
+def journal_report(journal: Journal, *, now: datetime, **options: Any) -> Report:
+    """The report of every record in *journal* as at *now*: from the first record and with no
+    prescriptions unless *options* say otherwise (they go to `build_report` as they are)."""
+    from iastm_coach.report.build import build_report
+
+    return build_report(
+        list(journal.scan()), now=now, **({"since": None, "prescriptions": {}} | options)
+    )
 
 
 def runner_page(tmp_path: Path) -> str:

@@ -14,13 +14,12 @@ from iastm_coach.journal.store import Journal
 from iastm_coach.report.build import (
     Prescribed,
     Report,
-    build_report,
     render_csv,
     render_html,
     render_json,
     render_markdown,
 )
-from tests.builders import T0, add_checkin, add_session, make_journal
+from tests.builders import T0, add_checkin, add_session, journal_report, make_journal
 
 
 def corrected_journal(tmp_path: Path) -> tuple[Journal, str, str]:
@@ -54,11 +53,8 @@ def corrected_journal(tmp_path: Path) -> tuple[Journal, str, str]:
 
 
 def report(journal: Journal) -> Report:
-    return build_report(
-        list(journal.scan()),
-        now=T0 + timedelta(days=3),
-        since=None,
-        prescriptions={"calf": Prescribed(2, 4)},
+    return journal_report(
+        journal, now=T0 + timedelta(days=3), prescriptions={"calf": Prescribed(2, 4)}
     )
 
 

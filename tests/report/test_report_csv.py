@@ -11,9 +11,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iastm_coach.report.build import build_report, render_csv
+from iastm_coach.report.build import render_csv
 from iastm_coach.report.data import csv_text
-from tests.builders import MINUS_5, T0, add_session, make_journal
+from tests.builders import MINUS_5, T0, add_session, journal_report, make_journal
 
 NOW = T0 + timedelta(days=3)
 
@@ -21,7 +21,7 @@ NOW = T0 + timedelta(days=3)
 def rows_of(tmp_path: Path, **session: object) -> list[dict[str, str]]:
     journal = make_journal(tmp_path)
     add_session(journal, **session)  # type: ignore[arg-type]
-    report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+    report = journal_report(journal, now=NOW)
     return list(csv.DictReader(io.StringIO(render_csv(report), newline="")))
 
 

@@ -15,8 +15,8 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
 
-from iastm_coach.report.build import Prescribed, Report, build_report, render
-from tests.builders import T0, add_runner_weeks, make_journal
+from iastm_coach.report.build import Prescribed, Report, render
+from tests.builders import T0, add_runner_weeks, journal_report, make_journal
 
 NOW = T0 + timedelta(days=27)
 
@@ -25,12 +25,8 @@ NOW = T0 + timedelta(days=27)
 def _runner(tmp_path: Path) -> Report:
     journal = make_journal(tmp_path)
     add_runner_weeks(journal)
-    return build_report(
-        list(journal.scan()),
-        now=NOW,
-        since=None,
-        prescriptions={"calf": Prescribed(2, 4)},
-        patients=["Sam Runner"],
+    return journal_report(
+        journal, now=NOW, prescriptions={"calf": Prescribed(2, 4)}, patients=["Sam Runner"]
     )
 
 
@@ -78,7 +74,7 @@ def test_a_stopped_session_and_a_nameless_patient(tmp_path: Path) -> None:
 
     journal = make_journal(tmp_path)
     add_session(journal, started=T0, complete=False, note="<b>cramp</b>")
-    report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+    report = journal_report(journal, now=NOW)
     bundle = Bundle.model_validate_json(render(report, "fhir"))
     resources = [entry.resource for entry in bundle.entry or []]
     (patient,) = [r for r in resources if isinstance(r, Patient)]

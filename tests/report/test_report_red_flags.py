@@ -13,8 +13,16 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.flag import Flag
 from fhir.resources.R4B.observation import Observation
 
-from iastm_coach.report.build import Report, build_report, render
-from tests.builders import T0, add_checkin, add_hold, add_hold_clear, add_session, make_journal
+from iastm_coach.report.build import Report, render
+from tests.builders import (
+    T0,
+    add_checkin,
+    add_hold,
+    add_hold_clear,
+    add_session,
+    journal_report,
+    make_journal,
+)
 
 # T0 is Mon 2 Mar 2026 18:00 UTC: the session, swelling at 48 h (Wed 4 Mar), lifted Fri 6 Mar.
 SWOLLEN = "calf puffy and warm"
@@ -28,9 +36,7 @@ def swelling_story(tmp_path: Path) -> Report:
     add_hold(journal, rule="swelling", source=checkin.id, side="left", at=checkin.at)
     add_hold_clear(journal, reason=LIFT, examined_by="Dr Lee, GP", at=T0 + timedelta(days=4))
     add_session(journal, side="left", started=T0 + timedelta(days=5))
-    return build_report(
-        list(journal.scan()), now=T0 + timedelta(days=6), since=None, prescriptions={}
-    )
+    return journal_report(journal, now=T0 + timedelta(days=6))
 
 
 WHAT = f"swelling (calf left, 4 Mar; lifted 6 Mar after examination by Dr Lee, GP: {LIFT})"
@@ -95,9 +101,7 @@ def test_fhir_has_a_flag_over_the_hold_and_the_checkin_note(tmp_path: Path) -> N
 def test_no_red_flag_says_none(tmp_path: Path) -> None:
     journal = make_journal(tmp_path)
     add_session(journal, started=T0)
-    report = build_report(
-        list(journal.scan()), now=T0 + timedelta(days=1), since=None, prescriptions={}
-    )
+    report = journal_report(journal, now=T0 + timedelta(days=1))
     assert "- **Red flags in this period**: none" in render(report, "md")
 
 
@@ -114,11 +118,8 @@ def test_a_session_during_a_hold_does_not_count_toward_adherence(tmp_path: Path)
     )
     add_session(journal, side="left", started=monday + timedelta(days=7))  # during the hold
     add_hold_clear(journal, reason=LIFT, examined_by="Dr Lee, GP", at=monday + timedelta(days=9))
-    report = build_report(
-        list(journal.scan()),
-        now=monday + timedelta(days=14, hours=1),
-        since=None,
-        prescriptions={"calf": Prescribed(1, 2)},
+    report = journal_report(
+        journal, now=monday + timedelta(days=14, hours=1), prescriptions={"calf": Prescribed(1, 2)}
     )
     [calf] = report.adherence
     assert (calf.sittings, calf.during_hold, calf.percent) == (2, 1, 50)

@@ -13,7 +13,7 @@ import pytest
 from iastm_coach.report.build import Prescribed, build_report, render_json
 from iastm_coach.report.schema import report_schema, schema_text
 from iastm_coach.safety.holds import fold_holds
-from tests.builders import T0, add_runner_weeks, add_session, make_journal
+from tests.builders import T0, add_runner_weeks, add_session, journal_report, make_journal
 
 NOW = T0 + timedelta(days=27)
 
@@ -51,8 +51,7 @@ def test_the_schema_catches_a_field_it_does_not_know(tmp_path: Path) -> None:
     """Objects are closed: a field added to the JSON and not to the schema fails here."""
     journal = make_journal(tmp_path)
     add_session(journal, started=T0)
-    data = json.loads(render_json(build_report(list(journal.scan()), now=NOW, since=None,
-                                               prescriptions={})))  # fmt: skip
+    data = json.loads(render_json(journal_report(journal, now=NOW)))
     data["sessions"][0]["surprise"] = 1
     with pytest.raises(jsonschema.ValidationError, match="surprise"):
         validator().validate(data)

@@ -12,14 +12,13 @@ from pathlib import Path
 from iastm_coach.journal.store import Journal
 from iastm_coach.report.build import (
     Report,
-    build_report,
     render_csv,
     render_html,
     render_json,
     render_markdown,
 )
 from iastm_coach.report.summary import detail_start
-from tests.builders import add_checkin, add_session, make_journal
+from tests.builders import add_checkin, add_session, journal_report, make_journal
 
 NEWEST = datetime(2025, 11, 20, 18, 0, tzinfo=UTC)
 
@@ -57,9 +56,7 @@ def three_years(tmp_path: Path) -> tuple[Journal, list[tuple[datetime, str, int,
 
 
 def report_of(journal: Journal) -> Report:
-    return build_report(
-        list(journal.scan()), now=NEWEST + timedelta(days=2), since=None, prescriptions={}
-    )
+    return journal_report(journal, now=NEWEST + timedelta(days=2))
 
 
 def test_detail_starts_at_the_month_twelve_months_back(tmp_path: Path) -> None:

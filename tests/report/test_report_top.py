@@ -20,6 +20,7 @@ from tests.builders import (
     ChartParser,
     add_runner_weeks,
     add_session,
+    journal_report,
     make_journal,
 )
 
@@ -111,13 +112,7 @@ def test_none_recorded_and_none_prescribed_differ(tmp_path: Path) -> None:
     journal = make_journal(tmp_path)
     add_session(journal, started=T0)
     add_session(journal, region="neck", side="none", started=T0)
-    report = build_report(
-        list(journal.scan()),
-        now=NOW,
-        since=None,
-        prescriptions={},
-        exercises_prescribed={"calf": 2, "neck": 0},
-    )
+    report = journal_report(journal, now=NOW, exercises_prescribed={"calf": 2, "neck": 0})
     text = render_markdown(report)
     assert "calf: 1 sitting, no weekly prescription; exercises none recorded in 1 sitting" in text
     assert "neck: 1 sitting, no weekly prescription; exercises none prescribed" in text
@@ -126,7 +121,7 @@ def test_none_recorded_and_none_prescribed_differ(tmp_path: Path) -> None:
 def test_no_deviations_says_none(tmp_path: Path) -> None:
     journal = make_journal(tmp_path)
     add_session(journal, started=T0)
-    report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+    report = journal_report(journal, now=NOW)
     md_text = render_markdown(report)
     assert "- **Deviations**: none; journal integrity not verified" in md_text
     assert "None: no override" in md_text
