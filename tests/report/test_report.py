@@ -7,6 +7,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from tests.builders import (
     add_exercise,
     add_measure,
     add_session,
+    journal_report,
     make_journal,
 )
 
@@ -48,19 +50,8 @@ NOW = T0 + timedelta(days=30)
 TEST_NAME = 'Knee <i>to</i> wall | "lunge" *x*'  # protocol text: untrusted
 
 
-def add_value(
-    journal: Journal,
-    value: float,
-    *,
-    at: datetime,
-    phase: str = "standalone",
-    session: Record | None = None,
-    side: str = "left",
-) -> Record:
-    """A measurement of the untrusted-named test (its name is protocol text)."""
-    return add_measure(
-        journal, value, at=at, phase=phase, session=session, side=side, test=TEST_NAME
-    )
+# A measurement of the untrusted-named test (its name is protocol text).
+add_value = partial(add_measure, test=TEST_NAME)
 
 
 def fill_outcomes(journal: Journal, sessions: list[Record]) -> list[Record]:
@@ -260,9 +251,7 @@ def test_week_in_progress_is_not_held_against_the_prescription(
     for day in days:
         add_session(journal, side="none", group=f"g{day}", started=T0 + timedelta(days=day))
     now = T0 + timedelta(days=now_day)
-    report = build_report(
-        list(journal.scan()), now=now, since=None, prescriptions={"calf": Prescribed(2, 4)}
-    )
+    report = journal_report(journal, now=now, prescriptions={"calf": Prescribed(2, 4)})
     calf = report.adherence[0]
     assert (
         calf.weeks,
@@ -283,11 +272,8 @@ def test_first_week_in_progress(tmp_path: Path) -> None:
     """Only this week so far, below the prescription: no percentage yet, no division by 0."""
     journal = make_journal(tmp_path)
     add_session(journal, side="none", started=T0)
-    report = build_report(
-        list(journal.scan()),
-        now=T0 + timedelta(days=1),
-        since=None,
-        prescriptions={"calf": Prescribed(2, 4)},
+    report = journal_report(
+        journal, now=T0 + timedelta(days=1), prescriptions={"calf": Prescribed(2, 4)}
     )
     calf = report.adherence[0]
     assert (calf.weeks, calf.percent, calf.week_in_progress) == (0, None, 1)
@@ -330,7 +316,7 @@ def test_csv_defuses_formulas(tmp_path: Path) -> None:
     """A note starting with = + - @ gets a leading apostrophe so a spreadsheet shows it as text."""
     journal = make_journal(tmp_path)
     add_session(journal, note='=HYPERLINK("http://x")')
-    report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+    report = journal_report(journal, now=NOW)
     row = next(csv.DictReader(io.StringIO(render_csv(report), newline="")))
     assert row["note"] == '\'=HYPERLINK("http://x")'
 
@@ -448,7 +434,7 @@ def test_session_dates_are_instants(tmp_path: Path) -> None:
         journal,
         started=datetime(2026, 3, 3, 9, 0, tzinfo=timezone(timedelta(hours=10))),
     )
-    report = build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+    report = journal_report(journal, now=NOW)
     assert [r.id for r in report.rows] == [early.id, late.id]
 
 
@@ -465,7 +451,7 @@ def sitting_with_notes(tmp_path: Path) -> Report:
     for session in sides:
         add_checkin(journal, session, hours=24, soreness=2, at=day_later, note="stiff")
     add_checkin(journal, sides[0], hours=48, soreness=1, at=T0 + timedelta(days=2), note="fine now")
-    return build_report(list(journal.scan()), now=NOW, since=None, prescriptions={})
+    return journal_report(journal, now=NOW)
 
 
 def test_notes_dated_when_written_once_per_sitting(tmp_path: Path) -> None:
