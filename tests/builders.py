@@ -333,9 +333,10 @@ class CountingJournal(Journal):
         *,
         keep: bool = True,
         digest: bytes | None = None,
+        remember: bool = True,
     ) -> list[Record]:
         self.loads.append(path.name)
-        return super()._load(path, raw, keep=keep, digest=digest)
+        return super()._load(path, raw, keep=keep, digest=digest, remember=remember)
 
 
 # --- one valid record of each kind, as a plain table --------------------------------------------

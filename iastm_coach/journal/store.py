@@ -364,13 +364,16 @@ class Journal:
         *,
         keep: bool = True,
         digest: bytes | None = None,
+        remember: bool = True,
     ) -> list[Record]:
         """The records of one month file, oldest first.
 
         The parse is cached in memory and in `<directory>/.cache/` (private,
         disposable), keyed by the SHA-256 of the file's bytes, so an unchanged
         month is never parsed twice and a month that only grew by appends
-        parses just the new records.
+        parses just the new records. Without *remember*, a month not already in
+        memory is not kept there: a full scan would otherwise push the recent
+        months out of memory for nothing.
         """
         if raw is None:
             raw = self._read_month(path)
@@ -396,10 +399,11 @@ class Journal:
             found = [Record(*row, seq=base + n) for n, row in enumerate(rows)]
             found.sort(key=_BY_TIME)
         self._note_summary(path, len(raw), digest, found)
-        self._memory[path] = (digest, found)
-        self._memory.move_to_end(path)
-        while len(self._memory) > self._MEMORY_MONTHS:
-            self._memory.popitem(last=False)
+        if remember or remembered is not None:
+            self._memory[path] = (digest, found)
+            self._memory.move_to_end(path)
+            while len(self._memory) > self._MEMORY_MONTHS:
+                self._memory.popitem(last=False)
         return found
 
     def _read_month(self, path: Path) -> bytes | None:
@@ -674,26 +678,11 @@ class Journal:
         for path in self.month_files():
             if since is not None and self._month_bounds(path)[1] <= since:
                 continue
-            for record in self._load_passing(path):
+            for record in self._load(path, remember=False):
                 if (wanted is None or record.kind in wanted) and (
                     since is None or record.at >= since
                 ):
                     yield record
-
-    def _load_passing(
-        self,
-        path: Path,
-        raw: bytes | None = None,
-        *,
-        keep: bool = True,
-        digest: bytes | None = None,
-    ) -> list[Record]:
-        # A full scan would otherwise push the recent months out of memory for nothing.
-        remembered = path in self._memory
-        found = self._load(path, raw, keep=keep, digest=digest)
-        if not remembered:
-            self._memory.pop(path, None)
-        return found
 
     # -- questions that read only the months that can answer them
 
@@ -790,13 +779,13 @@ class Journal:
                 if summary is None or summary.size != len(raw) or summary.digest != digest:
                     # Parsed (and refused if damaged) for its summary; its rows are cached
                     # only if it answers: the others need not be parsed again, nor kept.
-                    month = self._load_passing(path, raw, keep=False, digest=digest)
+                    month = self._load(path, raw, keep=False, digest=digest, remember=False)
                     if holds(index[path.name]):
                         rows = [_row(r) for r in sorted(month, key=_by_seq)]  # file order
                         self._write_cache(path, len(raw), digest, rows)
                         yield month
                 elif holds(summary):
-                    yield self._load_passing(path, raw, digest=digest)
+                    yield self._load(path, raw, digest=digest, remember=False)
         finally:
             self._save_summary_index()
             self._save_chain_cache()
