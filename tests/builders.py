@@ -146,6 +146,14 @@ def add_hold(
     return journal.append(records.HOLD, data, at=at)
 
 
+def place_hold(journal: Journal, **hold: Any) -> Record:
+    """The hold `prepare_hold` makes (region, flag, source_id, at, side), written on its own:
+    its side is looked up from the session or check-in it names, as the program does."""
+    from iastm_coach.safety.holds import prepare_hold
+
+    return journal.append_all([prepare_hold(journal, **hold)])[0]
+
+
 def add_hold_clear(
     journal: Journal,
     *,

@@ -167,24 +167,6 @@ def active_holds(journal: Journal) -> dict[str, Hold]:
     return hold_state(journal).active
 
 
-def place_hold(
-    journal: Journal,
-    *,
-    region: str,
-    flag: RedFlag,
-    source_id: str,
-    at: datetime,
-    side: str | None = None,
-) -> Record:
-    """Record that *flag* (from session or check-in *source_id*) puts *region* on hold.
-
-    The side (which decides the other regions of the limb the hold stops) is *side*,
-    else that of the session *source_id* is or follows up.
-    """
-    hold = prepare_hold(journal, region=region, flag=flag, source_id=source_id, at=at, side=side)
-    return journal.append_all([hold])[0]
-
-
 def prepare_hold(
     journal: Journal,
     *,

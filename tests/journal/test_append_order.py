@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal, records
-from iastm_coach.safety.holds import active_holds, clear_hold, hold_state, place_hold
+from iastm_coach.safety.holds import active_holds, clear_hold, hold_state
 from iastm_coach.safety.redflags import RedFlag
-from tests.builders import ALL_CLEAR, FIRST_USE, READY
+from tests.builders import ALL_CLEAR, FIRST_USE, READY, place_hold
 from tests.fakes import FakeClock
 
 runner = CliRunner()

@@ -31,7 +31,7 @@ from iastm_coach.report.build import (
     render_markdown,
 )
 from iastm_coach.report.data import CSV_EXTRA, csv_text
-from iastm_coach.safety.holds import clear_hold, fold_holds, place_hold
+from iastm_coach.safety.holds import clear_hold, fold_holds
 from iastm_coach.safety.redflags import RULES, RedFlag
 from tests.builders import (
     BUILT_IN_STAMP,
@@ -43,6 +43,7 @@ from tests.builders import (
     add_session,
     journal_report,
     make_journal,
+    place_hold,
 )
 
 EVIL = '<script>alert("x")</script> & | *bold* [link](http://evil.example) =1+2'

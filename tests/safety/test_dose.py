@@ -8,9 +8,9 @@ from pathlib import Path
 from iastm_coach.journal.store import Journal
 from iastm_coach.protocols.model import DoseRule, TreatmentProtocol
 from iastm_coach.safety.dose import DEFAULT_PERCENT, Dose, dose_from_soreness, lowest, next_dose
-from iastm_coach.safety.holds import clear_hold, place_hold
+from iastm_coach.safety.holds import clear_hold
 from iastm_coach.safety.redflags import RedFlag
-from tests.builders import T0, add_checkin, add_session, make_journal
+from tests.builders import T0, add_checkin, add_session, make_journal, place_hold
 from tests.fakes import make_protocol
 
 

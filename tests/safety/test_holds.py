@@ -9,9 +9,17 @@ import pytest
 
 from iastm_coach.errors import UsageError
 from iastm_coach.journal.store import Journal, Record, new_record_id, records
-from iastm_coach.safety.holds import active_holds, clear_hold, fold_holds, hold_state, place_hold
+from iastm_coach.safety.holds import active_holds, clear_hold, fold_holds, hold_state
 from iastm_coach.safety.redflags import RedFlag
-from tests.builders import MINUS_5, PLUS_10, T0, CountingJournal, add_session, make_journal
+from tests.builders import (
+    MINUS_5,
+    PLUS_10,
+    T0,
+    CountingJournal,
+    add_session,
+    make_journal,
+    place_hold,
+)
 
 BRUISING = RedFlag("bruising", "bruising beyond the usual redness")
 SORE = RedFlag("soreness-7", "soreness 8/10")

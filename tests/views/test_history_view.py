@@ -13,11 +13,11 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from iastm_coach.history.queries import SessionRow, session_rows
-from iastm_coach.safety.holds import fold_holds, place_hold
+from iastm_coach.safety.holds import fold_holds
 from iastm_coach.safety.redflags import RedFlag
 from iastm_coach.views.history import history_table
 from iastm_coach.views.history_table import ELLIPSIS, plain, wrap, wrap_spans
-from tests.builders import T0, add_checkin, add_session, make_journal
+from tests.builders import T0, add_checkin, add_session, make_journal, place_hold
 
 NOTE = "Felt tight [bold red]x[/] <b>ok</b>"
 LONG_WORD = "https://example.org/a/very/long/address/that/fits/in/no/column/at/all"
