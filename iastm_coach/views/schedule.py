@@ -34,25 +34,19 @@ def render_schedule(schedule: Schedule) -> RenderableType:
             grid.add_row(*row)
         parts.extend([Text(), Text(title, style="bold"), Padding(grid, (0, 0, 0, 2))])
 
+    def when(at: dt.datetime, summary: str, detail: str) -> tuple[Text, Text]:
+        """A row: when, and the calendar entry's title (without its app prefix) and detail."""
+        title = literal(summary.removeprefix("IASTM: "))
+        return Text(describe_moment(at, now)), title + Text(detail)
+
     section(
         "Sessions",
-        [
-            (
-                Text(describe_moment(s.at, now)),
-                literal(session_summary(s).removeprefix("IASTM: "))
-                + Text(f" ({session_detail(s)})"),
-            )
-            for s in schedule.sessions
-        ],
+        [when(s.at, session_summary(s), f" ({session_detail(s)})") for s in schedule.sessions],
     )
     section(
         "Check-ins (iastm-coach checkin)",
         [
-            (
-                Text(describe_moment(c.at, now)),
-                literal(checkin_summary(c).removeprefix("IASTM: "))
-                + Text(f", open until {describe_end(c.closes, now)}"),
-            )
+            when(c.at, checkin_summary(c), f", open until {describe_end(c.closes, now)}")
             for c in schedule.checkins
         ],
     )
