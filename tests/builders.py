@@ -109,17 +109,9 @@ def add_checkin(
     """A follow-up check-in *hours* after *session* ended (bruising, numbness, swelling and
     worse default to no)."""
     ended = session.data["ended"]
-    data: dict[str, Any] = {
-        "session": session.id,
-        "hours": hours,
-        "soreness": soreness,
-        "bruising": False,
-        "numbness": False,
-        "swelling": False,
-        "worse": False,
-        "note": note,
-    }
-    data.update(signs)
+    data = example(
+        records.CHECKIN, session=session.id, hours=hours, soreness=soreness, note=note, **signs
+    )
     return journal.append(records.CHECKIN, data, at=at or ended + timedelta(hours=hours))
 
 

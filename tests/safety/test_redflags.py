@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from iastm_coach.journal import records
 from iastm_coach.safety.redflags import (
     RULES,
     RedFlag,
@@ -13,21 +14,12 @@ from iastm_coach.safety.redflags import (
     aftercare_flags,
     checkin_flags,
 )
+from tests.builders import example
 
 
 def checkin(hours: int, soreness: int, **signs: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "session": "S",
-        "hours": hours,
-        "soreness": soreness,
-        "bruising": False,
-        "numbness": False,
-        "swelling": False,
-        "worse": False,
-        "note": "",
-    }
-    data.update(signs)
-    return data
+    """A check-in's answers: no sign unless *signs* name it."""
+    return example(records.CHECKIN, hours=hours, soreness=soreness, **signs)
 
 
 def rules(flags: list[RedFlag]) -> list[str]:
