@@ -14,6 +14,7 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.outcomes import Series, course_text
+from iastm_coach.report.tables import local, period_text
 from iastm_coach.vocabulary import day_month, day_text, moment_text
 
 if TYPE_CHECKING:
@@ -30,6 +31,17 @@ class Glance:
     label: str  # "Holds now"
     lines: tuple[str, ...]  # one or more plain-text lines (untrusted text inside: escape)
     alert: bool = False  # drawn in red: a hold in force, a deviation
+
+
+def heading_facts(report: Report) -> list[tuple[str, str]]:
+    """Under the title, (label, plain text): whose report, the period, when it was made and
+    how many sessions (untrusted text inside: escape)."""
+    return [
+        ("Patient", ", ".join(report.patients) or "not named in the protocol"),
+        ("Period", period_text(report)),
+        ("Generated", local(report.generated)),
+        ("Sessions", f"{len(report.rows)} (one per treated side)"),
+    ]
 
 
 def at_a_glance(report: Report) -> list[Glance]:

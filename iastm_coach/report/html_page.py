@@ -21,6 +21,7 @@ from iastm_coach.report.glance import (
     NO_DEVIATIONS,
     at_a_glance,
     deviation_box,
+    heading_facts,
     integrity_line,
     urgent_suffix,
 )
@@ -40,7 +41,6 @@ from iastm_coach.report.tables import (
     local,
     local_day,
     outcomes_table,
-    period_text,
     protocols_table,
     rule_text,
     screenings_table,
@@ -329,7 +329,8 @@ def html_deviations(report: Report) -> list[str]:
 
 
 def render_html(report: Report) -> str:
-    patients = ", ".join(report.patients) or "not named in the protocol"
+    facts = heading_facts(report)
+    patients = dict(facts)["Patient"]
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -340,10 +341,8 @@ def render_html(report: Report) -> str:
         f"<style>{CSS}</style></head><body>",
         "<h1>IASTM self-treatment report</h1>",
         "<p>"
-        f"<strong>Patient:</strong> {esc(patients)}<br>"
-        f"<strong>Period:</strong> {esc(period_text(report))}<br>"
-        f"<strong>Generated:</strong> {esc(local(report.generated))}<br>"
-        f"<strong>Sessions:</strong> {len(report.rows)} (one per treated side)</p>",
+        + "<br>".join(f"<strong>{label}:</strong> {esc(text)}" for label, text in facts)
+        + "</p>",
         *html_glance(report),
         *html_deviations(report),
         "<h2>Holds now in force</h2>",

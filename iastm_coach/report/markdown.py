@@ -13,6 +13,7 @@ from iastm_coach.report.glance import (
     NO_DEVIATIONS,
     at_a_glance,
     deviation_box,
+    heading_facts,
     integrity_line,
     urgent_suffix,
 )
@@ -30,7 +31,6 @@ from iastm_coach.report.tables import (
     hold_events_table,
     local,
     outcomes_table,
-    period_text,
     protocols_table,
     rule_text,
     screenings_table,
@@ -76,10 +76,7 @@ def md_table(table: Table) -> list[str]:
 
 def render_markdown(report: Report) -> str:
     out: list[str] = ["# IASTM self-treatment report", ""]
-    out.append(f"- Patient: {md(', '.join(report.patients)) or 'not named in the protocol'}")
-    out.append(f"- Period: {period_text(report)}")
-    out.append(f"- Generated: {local(report.generated)}")
-    out.append(f"- Sessions: {len(report.rows)} (one per treated side)")
+    out.extend(f"- {label}: {md(text)}" for label, text in heading_facts(report))
     out.append("")
     out.extend(markdown_glance(report))
     out.extend(markdown_deviations(report))
