@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -29,6 +30,12 @@ def sittings(
             session = add_session(journal, side=side, group=f"g{day}", started=started)
             if soreness_24h is not None:
                 add_checkin(journal, session, hours=24, soreness=soreness_24h[index])
+
+
+def render(trend: Trend) -> str:
+    console = Console(width=100, no_color=True, record=True, file=io.StringIO())
+    console.print(trend_view(trend, width=100))
+    return console.export_text()
 
 
 def test_both_sides_count_as_one_sitting(tmp_path: Path) -> None:
@@ -110,9 +117,7 @@ def test_view_draws_every_point_and_target(tmp_path: Path) -> None:
     trend = build_trend(
         rows, now=NOW, weeks_back=3, region="calf", prescribed={"calf": 2}, holds={}
     )
-    console = Console(width=100, no_color=True, record=True, file=io.StringIO())
-    console.print(trend_view(trend, width=100))
-    text = console.export_text()
+    text = render(trend)
     lines = text.splitlines()
     nine = next(line for line in lines if line.startswith("  9 │"))
     three = next(line for line in lines if line.startswith("  3 │"))
@@ -221,6 +226,20 @@ def value(
     return Measurement(new_record_id(at), at, region, side, test, unit, amount, phase, session)
 
 
+def calf_outcomes(measurements: list[Measurement], *, weeks_back: int, **options: Any) -> Trend:
+    """The calf's trend with *measurements* and no sessions, prescription or hold."""
+    return build_trend(
+        [],
+        now=NOW,
+        weeks_back=weeks_back,
+        region="calf",
+        prescribed={},
+        holds={},
+        measurements=measurements,
+        **options,
+    )
+
+
 def test_trend_outcomes_for_the_region_only() -> None:
     """Measurements of the region shown make series; others are left out; the caveat ends
     the outcome summary."""
@@ -229,15 +248,8 @@ def test_trend_outcomes_for_the_region_only() -> None:
         value(11, days_ago=2),
         value(3, days_ago=2, region="neck", side="none", test="Pain turning", unit="0-10"),
     ]
-    trend = build_trend(
-        [],
-        now=NOW,
-        weeks_back=4,
-        region="calf",
-        prescribed={},
-        holds={},
-        measurements=measurements,
-        higher_is_better={("calf", "Knee-to-wall lunge"): True},
+    trend = calf_outcomes(
+        measurements, weeks_back=4, higher_is_better={("calf", "Knee-to-wall lunge"): True}
     )
     assert [(s.region, s.side) for s in trend.outcomes] == [("calf", "left")]
     assert trend.outcome_summary[-1] == CAVEAT
@@ -252,12 +264,6 @@ def test_trend_without_measurements_says_how_to_start() -> None:
     assert line.startswith("No outcome measurements in the last 6 weeks")
 
 
-def render(trend: Trend) -> str:
-    console = Console(width=100, no_color=True, record=True, file=io.StringIO())
-    console.print(trend_view(trend, width=100))
-    return console.export_text()
-
-
 def test_view_draws_weekly_values_and_session_pairs() -> None:
     """A line per measured week (median, bar, count), the latest before → after lines, and
     the test name exactly as written (never read as markup)."""
@@ -268,15 +274,7 @@ def test_view_draws_weekly_values_and_session_pairs() -> None:
         value(10.5, days_ago=6, phase="before", session="S1", test=test),
         value(12, days_ago=6 - 0.01, phase="after", session="S1", test=test),
     ]
-    trend = build_trend(
-        [],
-        now=NOW,
-        weeks_back=4,
-        region="calf",
-        prescribed={},
-        holds={},
-        measurements=measurements,
-    )
+    trend = calf_outcomes(measurements, weeks_back=4)
     text = render(trend)
     assert "[bold]Lunge[/bold], calf (left), in cm" in text
     first_week = monday_of(NOW - timedelta(days=18))
@@ -293,15 +291,7 @@ def test_view_keeps_the_newest_weeks_and_scores_on_their_scale() -> None:
     measurements = [
         value(week % 10, days_ago=7 * week + 4, unit="0-10", test="Pain") for week in range(15)
     ]
-    trend = build_trend(
-        [],
-        now=NOW,
-        weeks_back=20,
-        region="calf",
-        prescribed={},
-        holds={},
-        measurements=measurements,
-    )
+    trend = calf_outcomes(measurements, weeks_back=20)
     text = render(trend)
     assert "Pain, calf (left), score 0-10" in text
     assert "(3 earlier measured weeks not shown)" in text
