@@ -105,8 +105,8 @@ def test_red_flag_skips_exercises(tmp_path: Path) -> None:
     assert not deps.journal.recent(kinds={records.EXERCISE})
 
 
-class EndsAtSet(ScriptedTalk):
-    """Enter at every set until set question number *at*, where the input ends."""
+class CountsSets(ScriptedTalk):
+    """Enter at every set, counting the set questions; something happens at number *at*."""
 
     def __init__(self, rules: list[tuple[str, object]], *, at: int) -> None:
         super().__init__(rules)
@@ -116,13 +116,23 @@ class EndsAtSet(ScriptedTalk):
     def ask_choice(
         self, question: str, choices: Sequence[str], *, default: str | None = None
     ) -> str:
-        from iastm_coach.session.conversation import EndOfInput
-
         if question.startswith("Set "):
             self.sets += 1
-            if self.sets == self.at:
-                raise EndOfInput("ended")
+            self.at_set()
         return super().ask_choice(question, choices, default=default)
+
+    def at_set(self) -> None:
+        """Called at each set question, once `sets` counts it."""
+
+
+class EndsAtSet(CountsSets):
+    """Enter at every set until set question number *at*, where the input ends."""
+
+    def at_set(self) -> None:
+        from iastm_coach.session.conversation import EndOfInput
+
+        if self.sets == self.at:
+            raise EndOfInput("ended")
 
 
 def test_input_ending_mid_exercises_keeps_what_was_done(tmp_path: Path) -> None:
@@ -149,20 +159,8 @@ def test_input_ending_mid_exercises_keeps_what_was_done(tmp_path: Path) -> None:
     assert "Exercises: 3 of 9 sets done." in talk.transcript
 
 
-class CtrlCInHold(ScriptedTalk):
+class CtrlCInHold(CountsSets):
     """Enter at every set; Ctrl-C arrives during the hold after set question *at*."""
-
-    def __init__(self, rules: list[tuple[str, object]], *, at: int) -> None:
-        super().__init__(rules)
-        self.sets = 0
-        self.at = at
-
-    def ask_choice(
-        self, question: str, choices: Sequence[str], *, default: str | None = None
-    ) -> str:
-        if question.startswith("Set "):
-            self.sets += 1
-        return super().ask_choice(question, choices, default=default)
 
     def show(self, *items: object) -> None:
         super().show(*items)
