@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -65,21 +64,28 @@ def test_records_of_two_months_cannot_be_written_together(tmp_path: Path) -> Non
     assert journal.month_files() == []
 
 
+class DiskWithRoom:
+    """A `store.write_all` for a disk with room for *writes* more writes: after them, every
+    write fails as a full disk does (ENOSPC), writing nothing."""
+
+    def __init__(self, *, writes: int) -> None:
+        self.writes = writes
+        self.real = store.write_all
+
+    def __call__(self, fd: int, payload: bytes) -> None:
+        if self.writes <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.writes -= 1
+        self.real(fd, payload)
+
+
 def test_a_disk_that_fills_after_one_write_cannot_split_a_session_from_its_hold(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The disk has room for one more write when `log calf --soreness 9` runs: the session
     and its hold go in that one write, together, and the calf is on hold. When the disk is
     already full: exit 4, "nothing was recorded", and nothing was."""
-    real = store.write_all
-    calls: list[int] = []
-
-    def one_more(fd: int, payload: bytes) -> Any:
-        calls.append(len(payload))
-        if len(calls) > 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(fd, payload)
-
+    one_more = DiskWithRoom(writes=1)
     with monkeypatch.context() as patch:
         patch.setattr(store, "write_all", one_more)
         result = runner.invoke(app, ["log", "calf", "--soreness", "9", "--side", "left"])
@@ -88,7 +94,7 @@ def test_a_disk_that_fills_after_one_write_cannot_split_a_session_from_its_hold(
     assert sorted(r.kind for r in journal.recent()) == ["hold", "session"]
     assert set(active_holds(journal)) == {"calf"}
 
-    calls.append(0)  # now full
+    one_more.writes = 0  # now full
     with monkeypatch.context() as patch:
         patch.setattr(store, "write_all", one_more)
         # The calf is on hold now: logging needs --override-hold to reach the write.
@@ -128,17 +134,8 @@ def test_a_guided_session_writes_its_sides_and_holds_in_one_write(
     """Soreness 8 after a guided session of the left calf: the screening is written first
     (its own write), then the session and its hold in one more. A disk with room for only
     those two writes still keeps the calf on hold."""
-    real = store.write_all
-    calls: list[int] = []
-
-    def two_more(fd: int, payload: bytes) -> Any:
-        calls.append(len(payload))
-        if len(calls) > 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(fd, payload)
-
     with monkeypatch.context() as patch:
-        patch.setattr(store, "write_all", two_more)
+        patch.setattr(store, "write_all", DiskWithRoom(writes=2))
         result = runner.invoke(
             app,
             ["session", "calf", "--side", "left", "--no-bell"],
