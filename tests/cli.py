@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import typer
 from typer.testing import CliRunner, Result
 
 from iastm_coach.cli import app
@@ -62,3 +63,14 @@ def run(*args: str, at: datetime = NOW, input: str | None = None) -> tuple[int, 
 def ago(hours: float, *, now: datetime = NOW) -> str:
     """A `--when` value *hours* before *now*, in local time with its offset."""
     return f"{(now - timedelta(hours=hours)).astimezone():%Y-%m-%dT%H:%M%z}"
+
+
+def registered_commands() -> list[str]:
+    """Every command a person can run, sub-commands as "group sub"."""
+    group = typer.main.get_group(app)
+    names = []
+    for name in group.list_commands(None):  # type: ignore[arg-type]
+        command = group.get_command(None, name)  # type: ignore[arg-type]
+        subcommands = getattr(command, "commands", None)
+        names += [f"{name} {sub}" for sub in subcommands] if subcommands else [name]
+    return names

@@ -13,27 +13,16 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from iastm_coach.cli import COMMANDS, app, load_command
 from iastm_coach.cli_style import short_help
 from iastm_coach.errors import EXIT_OK, EXIT_USAGE
+from tests.cli import registered_commands
 
 runner = CliRunner()
 PROGRAM = [sys.executable, "-m", "iastm_coach"]
 BOX_CHARACTERS = set("─━│┃┌┐└┘├┤┬┴┼╭╮╯╰═║╔╗╚╝")
-
-
-def registered_commands() -> list[str]:
-    """Every command a person can run, sub-commands as "group sub"."""
-    group = typer.main.get_group(app)
-    names = []
-    for name in group.list_commands(None):  # type: ignore[arg-type]
-        command = group.get_command(None, name)  # type: ignore[arg-type]
-        subcommands = getattr(command, "commands", None)
-        names += [f"{name} {sub}" for sub in subcommands] if subcommands else [name]
-    return names
 
 
 @pytest.fixture(scope="module")

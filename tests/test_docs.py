@@ -10,6 +10,7 @@ import typer
 
 from iastm_coach.cli import COMMANDS, app, load_command
 from tests.builders import REPO
+from tests.cli import registered_commands
 
 README = (REPO / "README.md").read_text()
 
@@ -30,19 +31,6 @@ def test_readme_has_exactly_two_setup_commands() -> None:
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
     """.ci/run must run the README's own test command, not a variant."""
     assert readme_commands()[1] in (REPO / ".ci" / "run").read_text().splitlines()
-
-
-def registered_commands() -> list[str]:
-    group = typer.main.get_group(app)
-    names = []
-    for name in group.list_commands(None):  # type: ignore[arg-type]
-        command = group.get_command(None, name)  # type: ignore[arg-type]
-        subcommands = getattr(command, "commands", None)
-        if subcommands:
-            names += [f"{name} {sub}" for sub in subcommands]
-        else:
-            names.append(name)
-    return names
 
 
 @pytest.mark.parametrize("command", registered_commands())
