@@ -118,22 +118,20 @@ def test_journal_commands_through_the_program(isolated_home: Path) -> None:
     """The installed program exits 4 on damage and names the file."""
     path = damage(fill(1))
     env = dict(os.environ, IASTM_COACH_HOME=str(isolated_home))
-    run = subprocess.run(
-        [sys.executable, "-m", "iastm_coach", "journal", "check"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+
+    def journal(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "iastm_coach", "journal", command],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    run = journal("check")
     assert run.returncode == 4
     assert str(path) in run.stderr
-    repaired = subprocess.run(
-        [sys.executable, "-m", "iastm_coach", "journal", "repair"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    repaired = journal("repair")
     assert repaired.returncode == 0
     assert "Moved damaged text to" in repaired.stdout
 
