@@ -48,6 +48,18 @@ def spawn_in_shell(home: Path) -> pexpect.spawn:
     return spawn("/bin/sh", ["-c", f"{command}; echo EXIT=$?; stty -a"], home, "0.05")
 
 
+def first_area_running(home: Path) -> pexpect.spawn:
+    """The session of `spawn_in_shell`, screened and started without measuring, once the
+    first area's strokes are running (not the break before it)."""
+    child = spawn_in_shell(home)
+    answer_checklist(child)
+    start_without_measuring(child)
+    child.expect("timed strokes")
+    child.expect("Inner calf")
+    child.expect("Stroke beat")
+    return child
+
+
 def journal_kind(home: Path, kind: str) -> list[dict[str, object]]:
     found: list[dict[str, object]] = []
     for path in sorted((home / "journal").glob("*.toml")):
@@ -62,12 +74,7 @@ def journal_sessions(home: Path) -> list[dict[str, object]]:
 def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
     """Space pauses, n skips to the next area, q + y quits: record incomplete, exit 130."""
     home = tmp_path / "home"
-    child = spawn_in_shell(home)
-    answer_checklist(child)
-    start_without_measuring(child)
-    child.expect("timed strokes")
-    child.expect("Inner calf")
-    child.expect("Stroke beat")  # area 1 is running (not the break before it)
+    child = first_area_running(home)
     child.send(" ")
     child.expect("PAUSED")
     child.send(" ")
@@ -173,11 +180,7 @@ def test_piped_plain_session(tmp_path: Path) -> None:
 def test_ctrl_c_in_live_view_restores_terminal(tmp_path: Path) -> None:
     """Ctrl-C during the strokes: exit 130, the terminal in line mode, the partial kept."""
     home = tmp_path / "home"
-    child = spawn_in_shell(home)
-    answer_checklist(child)
-    start_without_measuring(child)
-    child.expect("Inner calf")
-    child.expect("Stroke beat")
+    child = first_area_running(home)
     child.sendintr()
     # Once any stroke time has passed the session asks why it stopped (timing decides).
     if child.expect([r"Why did you stop\? \[1-5\]", r"EXIT=(\d+)"]) == 0:
