@@ -11,6 +11,7 @@ import pytest
 
 from iastm_coach.history.queries import ROW_FIELDS
 from iastm_coach.journal.store import Journal
+from tests.builders import add_measure
 from tests.cli import NOW, ago, run
 
 
@@ -230,7 +231,6 @@ def test_trend_of_a_first_week_lists_no_weeks_before_it(isolated_home: Path) -> 
 
 def add_exercises_and_values(home: Path) -> None:
     """Guided exercises (4 of 6 sets) and a before/after measurement for the newest sitting."""
-    from iastm_coach.history.measure import record_measure
     from iastm_coach.journal import records
 
     store = journal(home)
@@ -256,16 +256,8 @@ def add_exercises_and_values(home: Path) -> None:
             ("before", 9.0, session.data["started"] - timedelta(minutes=2)),
             ("after", 10.5, session.data["ended"] + timedelta(minutes=1)),
         ):
-            record_measure(
-                store,
-                region="calf",
-                side=session.data["side"],
-                test="Knee-to-wall lunge",
-                unit="cm",
-                value=value,
-                phase=phase,
-                session_id=session.id,
-                at=at,
+            add_measure(
+                store, value, at=at, phase=phase, session=session, side=session.data["side"]
             )
 
 
@@ -305,22 +297,11 @@ def test_history_wide_table_has_exercises_column(
 def test_trend_shows_outcome_measures(isolated_home: Path) -> None:
     """`trend calf`: weekly values, before -> after of the latest sessions, a summary sentence
     with the protocol's direction, and the caveat in plain words."""
-    from iastm_coach.history.measure import record_measure
-
     run("log", "calf", "--soreness", "2", "--when", ago(24 * 9))
     run("log", "calf", "--soreness", "2", "--when", ago(24 * 2))
     add_exercises_and_values(isolated_home)  # 9 -> 10.5 cm around the newest sitting
-    record_measure(  # nine days ago: always an earlier week than the newest values
-        journal(isolated_home),
-        region="calf",
-        side="left",
-        test="Knee-to-wall lunge",
-        unit="cm",
-        value=7.0,
-        phase="standalone",
-        session_id="",
-        at=NOW - timedelta(days=9),
-    )
+    # Nine days ago: always an earlier week than the newest values.
+    add_measure(journal(isolated_home), 7.0, at=NOW - timedelta(days=9))
     assert run("measure", "calf", "--value", "9", "--side", "left")[0] == 0
     code, out, _ = run("trend", "calf", "--weeks", "4")
     assert code == 0

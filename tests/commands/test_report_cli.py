@@ -13,7 +13,7 @@ import pytest
 from iastm_coach.history.queries import ROW_FIELDS
 from iastm_coach.journal.store import Journal
 from iastm_coach.report.data import CSV_EXTRA
-from tests.builders import ChartParser
+from tests.builders import ChartParser, add_measure
 from tests.cli import NOW, run
 
 
@@ -114,7 +114,6 @@ def test_empty_journal_report(isolated_home: Path) -> None:
 def test_report_formats_with_measures_and_exercises(isolated_home: Path, tmp_path: Path) -> None:
     """A logged sitting measured before and after, a value on its own and guided exercises:
     every format carries them (CSV/JSON fields, JSON measures, HTML chart points, caveat)."""
-    from iastm_coach.history.measure import record_measure
     from iastm_coach.history.outcomes import CAVEAT
     from iastm_coach.journal import records
 
@@ -127,17 +126,7 @@ def test_report_formats_with_measures_and_exercises(isolated_home: Path, tmp_pat
         ("before", 8.0, started - timedelta(minutes=1)),
         ("after", 9.0, session.data["ended"] + timedelta(minutes=1)),
     ):
-        record_measure(
-            journal,
-            region="calf",
-            side="left",
-            test="Knee-to-wall lunge",
-            unit="cm",
-            value=value,
-            phase=phase,
-            session_id=session.id,
-            at=at,
-        )
+        add_measure(journal, value, at=at, phase=phase, session=session)
     journal.append(
         records.EXERCISE,
         {
