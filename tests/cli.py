@@ -60,6 +60,13 @@ def run(*args: str, at: datetime = NOW, input: str | None = None) -> tuple[int, 
     return result.exit_code, result.stdout, result.stderr
 
 
+def run_on(clock: FakeClock, args: list[str], answers: str = "") -> tuple[int, str, str]:
+    """`run` on a story's own *clock* (which it moves between commands), with *answers* on
+    standard input."""
+    result = invoke(*args, clock=clock, input=answers)
+    return result.exit_code, result.stdout, result.stderr
+
+
 def ago(hours: float, *, now: datetime = NOW) -> str:
     """A `--when` value *hours* before *now*, in local time with its offset."""
     return f"{(now - timedelta(hours=hours)).astimezone():%Y-%m-%dT%H:%M%z}"

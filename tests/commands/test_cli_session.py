@@ -9,27 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
-from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal
 from tests.builders import AFTERCARE, ALL_CLEAR, FIRST_USE, READY
+from tests.cli import run_on
 from tests.fakes import FakeClock
-
-runner = CliRunner()
-
-
-def invoke(args: list[str], answers: str, clock: FakeClock) -> tuple[int, str, str]:
-    result = runner.invoke(app, args, input=answers, obj=AppContext(clock=clock))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def first_session(clock: FakeClock) -> tuple[int, str, str]:
-    return invoke(
+    return run_on(
+        clock,
         ["session", "calf", "--side", "left", "--no-bell"],
         FIRST_USE + ALL_CLEAR + READY + AFTERCARE,
-        clock,
     )
 
 
@@ -45,8 +36,8 @@ def test_plain_session_completes_and_is_journaled(isolated_home: Path) -> None:
 
 def test_stop_answer_exits_3(isolated_home: Path) -> None:
     """A stop answer on the checklist: exit 3 with the advice on stderr."""
-    code, _, err = invoke(
-        ["session", "calf", "--side", "left"], FIRST_USE + "y\n1\n", FakeClock()
+    code, _, err = run_on(
+        FakeClock(), ["session", "calf", "--side", "left"], FIRST_USE + "y\n1\n"
     )  # yes to today's list, then its first item
     assert code == 3
     assert err.startswith("Stop:") and "broken bone" in err
@@ -57,7 +48,7 @@ def test_rest_period_exits_3_with_time_left(isolated_home: Path) -> None:
     clock = FakeClock()
     assert first_session(clock)[0] == 0
     clock.advance(24 * 3600)
-    code, out, err = invoke(["session", "calf", "--side", "left"], "", clock)
+    code, out, err = run_on(clock, ["session", "calf", "--side", "left"])
     assert code == 3
     assert "48 h of rest" in err and "22 h" in err  # 2 h routine tolerance
     assert "up to 2 h early" in err
@@ -67,20 +58,20 @@ def test_rest_period_exits_3_with_time_left(isolated_home: Path) -> None:
 def test_hold_exits_3_and_clear_lifts_it(isolated_home: Path) -> None:
     """Severe soreness puts the region on hold; `hold clear` lifts it."""
     clock = FakeClock()
-    code, out, _ = invoke(
+    code, out, _ = run_on(
+        clock,
         ["session", "calf", "--side", "left", "--no-bell"],
         FIRST_USE + ALL_CLEAR + READY + "8\nn\n\n",
-        clock,
     )
     assert code == 0 and "on hold" in out
     clock.advance(3 * 24 * 3600)
-    code, _, err = invoke(["session", "calf", "--side", "left", "--override-rest"], "", clock)
+    code, _, err = run_on(clock, ["session", "calf", "--side", "left", "--override-rest"])
     assert code == 3 and "on hold" in err and "hold clear" in err
 
 
 def test_unknown_region_exits_2() -> None:
     """A region typo: usage error with a suggestion."""
-    code, _, err = invoke(["session", "hamstrung"], "", FakeClock())
+    code, _, err = run_on(FakeClock(), ["session", "hamstrung"])
     assert code == 2 and "Did you mean 'hamstring" in err
 
 
@@ -88,21 +79,21 @@ def test_invalid_protocol_file_exits_4(tmp_path: Path) -> None:
     """--protocol with a broken file: exit 4 and the problems, before any question."""
     bad = tmp_path / "bad.toml"
     bad.write_text('id = "calf"\n')
-    code, out, err = invoke(["session", "--protocol", str(bad)], "", FakeClock())
+    code, out, err = run_on(FakeClock(), ["session", "--protocol", str(bad)])
     assert code == 4 and "title: is required" in err
     assert "Safety check" not in out
 
 
 def test_input_ending_early_is_a_clean_error() -> None:
     """A pipe that runs out of answers mid-checklist: a message, not a traceback."""
-    code, _, err = invoke(["session", "calf", "--side", "left"], "y\ny\n", FakeClock())
+    code, _, err = run_on(FakeClock(), ["session", "calf", "--side", "left"], "y\ny\n")
     assert code == 2 and "input ended" in err
 
 
 def test_bad_time_scale_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """IASTM_COACH_TIME_SCALE must be a sensible positive number."""
     monkeypatch.setenv("IASTM_COACH_TIME_SCALE", "fast")
-    code, _, err = invoke(["session", "calf"], "", FakeClock())
+    code, _, err = run_on(FakeClock(), ["session", "calf"])
     assert code == 2 and "IASTM_COACH_TIME_SCALE" in err
 
 
@@ -112,7 +103,7 @@ def test_data_dir_variable_pointing_at_a_journal_folder_is_explained(
     """IASTM_COACH_DATA_DIR set to an empty folder (people mistake it for the journal's
     folder): exit 4 with what the variable is for and which one they wanted, no traceback."""
     monkeypatch.setenv("IASTM_COACH_DATA_DIR", str(tmp_path / "my-data"))
-    code, out, err = invoke(["session", "calf"], "", FakeClock())
+    code, out, err = run_on(FakeClock(), ["session", "calf"])
     assert code == 4 and "no built-in protocols found" in err
     assert "IASTM_COACH_DATA_DIR points here" in err and "IASTM_COACH_HOME" in err
     assert "Safety check" not in out and "Traceback" not in err

@@ -13,29 +13,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
-from iastm_coach.context import AppContext
 from iastm_coach.journal.store import Journal, records
 from iastm_coach.safety.holds import active_holds, clear_hold, hold_state
 from iastm_coach.safety.redflags import RedFlag
 from tests.builders import ALL_CLEAR, FIRST_USE, READY, place_hold
+from tests.cli import run_on
 from tests.fakes import FakeClock
 
-runner = CliRunner()
 SORE_8 = "8\nn\nn\n\n"
 SORE = RedFlag("soreness-7", "soreness 8/10")
 START = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
 
 
-def invoke(args: list[str], clock: FakeClock, answers: str = "") -> tuple[int, str, str]:
-    result = runner.invoke(app, args, input=answers, obj=AppContext(clock=clock))
-    return result.exit_code, result.stdout, result.stderr
-
-
 def held_regions(clock: FakeClock) -> list[str]:
-    code, out, _ = invoke(["hold", "list", "--json"], clock)
+    code, out, _ = run_on(clock, ["hold", "list", "--json"])
     assert code == 0
     return [hold["region"] for hold in json.loads(out)["holds"]]
 
@@ -48,23 +40,22 @@ def test_a_clock_set_back_after_a_clear_cannot_cancel_the_next_hold(
     clear, yet the calf stays on hold (`hold list`, `today`, and the session refused with
     exit 3)."""
     clock = FakeClock(START)
-    code, out, err = invoke(
-        ["session", "calf", "--side", "left", "--no-bell"],
+    code, out, err = run_on(
         clock,
+        ["session", "calf", "--side", "left", "--no-bell"],
         FIRST_USE + ALL_CLEAR + READY + SORE_8,
     )
     assert code == 0 and "on hold" in out, err
     clock.advance(3 * 24 * 3600)
-    code, _, err = invoke(
-        ["hold", "clear", "calf", "--examined-by", "Dr Lee", "--reason", "seen by my physio"],
-        clock,
+    code, _, err = run_on(
+        clock, ["hold", "clear", "calf", "--examined-by", "Dr Lee", "--reason", "seen by my physio"]
     )
     assert code == 0, err
     assert held_regions(clock) == []
 
     # An NTP correction sets the clock back two hours; the next session (logged) is sore.
     set_back = FakeClock(START + timedelta(days=3, hours=-2))
-    code, out, err = invoke(["log", "calf", "--soreness", "8", "--side", "left"], set_back)
+    code, out, err = run_on(set_back, ["log", "calf", "--soreness", "8", "--side", "left"])
     assert code == 0 and "on hold" in out, err
     journal = Journal(isolated_home / "journal")
     (clear,) = journal.recent(kinds={records.HOLD_CLEAR})
@@ -73,9 +64,9 @@ def test_a_clock_set_back_after_a_clear_cannot_cancel_the_next_hold(
 
     later = FakeClock(START + timedelta(days=4))
     assert held_regions(later) == ["calf"]
-    code, out, _ = invoke(["today", "--json"], later)
+    code, out, _ = run_on(later, ["today", "--json"])
     assert [item["region"] for item in json.loads(out)["on_hold"]] == ["calf"]
-    code, _, err = invoke(["session", "calf", "--side", "left", "--override-rest"], later)
+    code, _, err = run_on(later, ["session", "calf", "--side", "left", "--override-rest"])
     assert code == 3 and "on hold" in err
 
 
@@ -134,7 +125,7 @@ def test_check_warns_about_records_dated_in_the_future(isolated_home: Path) -> N
     far = place_hold(
         journal, region="calf", flag=SORE, source_id="a", at=START + timedelta(days=3 * 365)
     )
-    code, out, err = invoke(["journal", "check"], clock)
+    code, out, err = run_on(clock, ["journal", "check"])
     assert code == 0, err
     assert f"record {far.id} is dated {far.at.isoformat()}, more than a day after now" in err
     assert soon.id not in err
@@ -144,7 +135,7 @@ def test_check_warns_about_records_dated_in_the_future(isolated_home: Path) -> N
         if text.startswith("at = ")
     )
     assert f"line {line}: record {far.id}" in err
-    code, out, _ = invoke(["journal", "check", "--json"], clock)
+    code, out, _ = run_on(clock, ["journal", "check", "--json"])
     report = json.loads(out)
     assert report["ok"] is True
     assert [p["severity"] for p in report["problems"] if far.id in p["message"]] == ["warning"]

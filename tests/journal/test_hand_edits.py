@@ -16,21 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from iastm_coach.cli import app
-from iastm_coach.context import AppContext
 from tests.builders import ALL_CLEAR, FIRST_USE, READY
+from tests.cli import run_on
 from tests.fakes import FakeClock
 
-runner = CliRunner()
 SORE_8 = "8\nn\nn\n\n"  # aftercare: soreness 8 (a red flag), no bruising, no numbness
 SORE_2 = "2\nn\nn\n\n"
-
-
-def invoke(args: list[str], clock: FakeClock, answers: str = "") -> tuple[int, str, str]:
-    result = runner.invoke(app, args, input=answers, obj=AppContext(clock=clock))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def crlf(text: str) -> str:
@@ -70,16 +62,16 @@ EDITS: dict[str, Callable[[str], str]] = {
 def answers(clock: FakeClock) -> dict[str, Any]:
     """What each reader says about the journal, at the clock's time."""
     found: dict[str, Any] = {}
-    code, out, _ = invoke(["journal", "check", "--json"], clock)
+    code, out, _ = run_on(clock, ["journal", "check", "--json"])
     report = json.loads(out)
     found["check"] = (code, report["ok"], report["records"], report["problems"])
-    code, out, _ = invoke(["history", "--json"], clock)
+    code, out, _ = run_on(clock, ["history", "--json"])
     found["history"] = (code, json.loads(out))
-    code, out, _ = invoke(["history", "calf", "--json"], clock)
+    code, out, _ = run_on(clock, ["history", "calf", "--json"])
     found["history calf"] = (code, json.loads(out))
-    code, out, _ = invoke(["hold", "list", "--json"], clock)
+    code, out, _ = run_on(clock, ["hold", "list", "--json"])
     found["hold list"] = (code, json.loads(out))
-    code, out, _ = invoke(["today", "--json"], clock)
+    code, out, _ = run_on(clock, ["today", "--json"])
     found["today"] = (code, json.loads(out))
     return found
 
@@ -96,9 +88,9 @@ def test_hand_saved_journal_keeps_the_hold(isolated_home: Path, name: str) -> No
     """Soreness 8 puts the calf on hold; after the file is saved differently, every reader
     gives the same answers and the session is still refused with exit 3."""
     clock = FakeClock()
-    code, out, err = invoke(
-        ["session", "calf", "--side", "left", "--no-bell"],
+    code, out, err = run_on(
         clock,
+        ["session", "calf", "--side", "left", "--no-bell"],
         FIRST_USE + ALL_CLEAR + READY + SORE_8,
     )
     assert code == 0 and "on hold" in out, err
@@ -111,7 +103,7 @@ def test_hand_saved_journal_keeps_the_hold(isolated_home: Path, name: str) -> No
     edit_month_files(isolated_home, EDITS[name])
 
     assert answers(clock) == before
-    code, _, err = invoke(["session", "calf", "--side", "left", "--override-rest"], clock)
+    code, _, err = run_on(clock, ["session", "calf", "--side", "left", "--override-rest"])
     assert code == 3 and "on hold" in err
 
 
@@ -120,9 +112,9 @@ def test_hand_saved_journal_keeps_the_rest_period(isolated_home: Path, name: str
     """A calm session yesterday: after the file is saved differently, the next session is
     still refused for the rest period (the gate still finds the last session)."""
     clock = FakeClock()
-    code, _, err = invoke(
-        ["session", "calf", "--side", "left", "--no-bell"],
+    code, _, err = run_on(
         clock,
+        ["session", "calf", "--side", "left", "--no-bell"],
         FIRST_USE + ALL_CLEAR + READY + SORE_2,
     )
     assert code == 0, err
@@ -132,7 +124,7 @@ def test_hand_saved_journal_keeps_the_rest_period(isolated_home: Path, name: str
     edit_month_files(isolated_home, EDITS[name])
 
     assert answers(clock) == before
-    code, _, err = invoke(["session", "calf", "--side", "left"], clock)
+    code, _, err = run_on(clock, ["session", "calf", "--side", "left"])
     assert code == 3 and "48 h of rest" in err
 
 
@@ -144,9 +136,9 @@ def test_an_escaped_region_is_still_found(isolated_home: Path) -> None:
     """`region = "c\\u0061lf"` is TOML for "calf": the gate that looks for the calf's last
     session without parsing every month still finds it and refuses the session."""
     clock = FakeClock()
-    invoke(
-        ["session", "calf", "--side", "left", "--no-bell"],
+    run_on(
         clock,
+        ["session", "calf", "--side", "left", "--no-bell"],
         FIRST_USE + ALL_CLEAR + READY + SORE_2,
     )
     clock.advance(24 * 3600)
@@ -158,16 +150,16 @@ def test_an_escaped_region_is_still_found(isolated_home: Path) -> None:
     edit_month_files(isolated_home, escaped_region)
     # A byte-level edit breaks the hash chain: `journal check` says which records changed,
     # and the commands that read holds stop (exit 4) until the person accepts it.
-    code, out, _ = invoke(["journal", "check", "--json"], clock)
+    code, out, _ = run_on(clock, ["journal", "check", "--json"])
     changed = json.loads(out)["problems"]
     assert code == 4 and len(changed) == naming >= 2  # each record that names the region
     assert all("was changed after it was written" in p["message"] for p in changed)
-    assert invoke(["today"], clock)[0] == 4
-    assert invoke(["journal", "repair", "--accept-breaks"], clock)[0] == 0
+    assert run_on(clock, ["today"])[0] == 4
+    assert run_on(clock, ["journal", "repair", "--accept-breaks"])[0] == 0
     after = answers(clock)
     assert after.pop("check")[:2] == (0, True)
     assert after == {name: value for name, value in before.items() if name != "check"}
-    code, _, err = invoke(["session", "calf", "--side", "left"], clock)
+    code, _, err = run_on(clock, ["session", "calf", "--side", "left"])
     assert code == 3 and "48 h of rest" in err
 
 
@@ -179,9 +171,9 @@ def test_bare_carriage_returns_are_refused_everywhere(isolated_home: Path) -> No
     """Line ends TOML does not allow (a lone CR): every reader refuses the journal with
     exit 4, naming the file and line; none reads around it, and the session does not start."""
     clock = FakeClock()
-    invoke(
-        ["session", "calf", "--side", "left", "--no-bell"],
+    run_on(
         clock,
+        ["session", "calf", "--side", "left", "--no-bell"],
         FIRST_USE + ALL_CLEAR + READY + SORE_8,
     )
     clock.advance(3 * 24 * 3600)
@@ -195,7 +187,7 @@ def test_bare_carriage_returns_are_refused_everywhere(isolated_home: Path) -> No
         ["today"],
         ["session", "calf", "--side", "left", "--override-rest"],
     ):
-        code, out, err = invoke(args, clock)
+        code, out, err = run_on(clock, args)
         assert code == 4, (args, out, err)
         assert str(month) in out + err and "line 1" in out + err, (args, out, err)
 
@@ -216,12 +208,12 @@ def test_damage_in_an_old_month_stops_the_safety_checks_until_repaired(
     (month,) = journal.month_files()
     month.write_bytes(month.read_bytes() + b'\n[[hold]]\nid = "01J')
     for args in (["today"], ["hold", "list"], ["log", "neck", "--soreness", "2"]):
-        code, out, err = invoke(args, clock)
+        code, out, err = run_on(clock, args)
         assert code == 4, (args, out, err)
         assert str(month) in err, (args, err)
     assert journal.month_files() == [month]  # log refused before writing anything
-    code, _, err = invoke(["session", "calf", "--side", "left"], clock)
+    code, _, err = run_on(clock, ["session", "calf", "--side", "left"])
     assert code == 4 and str(month) in err
-    assert invoke(["journal", "repair"], clock)[0] == 0
-    assert invoke(["today"], clock)[0] == 0
-    assert invoke(["hold", "list"], clock)[0] == 0
+    assert run_on(clock, ["journal", "repair"])[0] == 0
+    assert run_on(clock, ["today"])[0] == 0
+    assert run_on(clock, ["hold", "list"])[0] == 0
