@@ -246,6 +246,13 @@ def test_history_since_uses_session_start(tmp_path: Path) -> None:
     assert [T0 + timedelta(days=2)] == [r.data["started"] for r in found]
 
 
+def a_session_a_month(journal: Journal, *, months: int) -> None:
+    """A calf session on the 4th of each of the first *months* months of 2025, 09:00 UTC:
+    one in every month file."""
+    for month in range(1, months + 1):
+        add_session(journal, started=datetime(2025, month, 4, 9, 0, tzinfo=UTC))
+
+
 def test_last_session_of_region_long_ago_reads_few_months(tmp_path: Path) -> None:
     """A region last treated years ago is found by parsing only the months that mention
     it, once each month's summary is in the parse cache."""
@@ -254,8 +261,7 @@ def test_last_session_of_region_long_ago_reads_few_months(tmp_path: Path) -> Non
     old = add_session(
         journal, region="neck", side="none", started=datetime(2022, 5, 3, 9, 0, tzinfo=UTC)
     )
-    for month in range(1, 13):
-        add_session(journal, region="calf", started=datetime(2025, month, 4, 9, 0, tzinfo=UTC))
+    a_session_a_month(journal, months=12)
     assert last_session(Journal(directory), "neck") == old  # the first look parses them all
     counting = CountingJournal(directory)
     found = last_session(counting, "neck")
@@ -280,8 +286,7 @@ def test_history_reads_only_recent_months(tmp_path: Path) -> None:
     """history --last N reads back only as far as its N sessions (and their check-ins)."""
     directory = tmp_path / "journal"
     journal = Journal(directory)
-    for month in range(1, 13):
-        add_session(journal, started=datetime(2025, month, 4, 9, 0, tzinfo=UTC))
+    a_session_a_month(journal, months=12)
     counting = CountingJournal(directory)
     rows = session_rows(counting, last=2)
     assert len(rows) == 2
@@ -304,8 +309,7 @@ def test_between_stops_at_end(tmp_path: Path) -> None:
     """`between` returns the span only, reading no month after the first record past it."""
     directory = tmp_path / "journal"
     journal = Journal(directory)
-    for month in range(1, 7):
-        add_session(journal, started=datetime(2025, month, 4, 9, 0, tzinfo=UTC))
+    a_session_a_month(journal, months=6)
     counting = CountingJournal(directory)
     found = between(
         counting,
