@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 
 from iastm_coach.cli import app
 from iastm_coach.context import AppContext
+from tests.builders import AFTERCARE, ALL_CLEAR, FIRST_USE, READY
 from tests.fakes import DEFAULT_START, FakeClock
 
 NOW = DEFAULT_START  # Monday 2026-03-02 18:30 UTC: the moment every command test runs at
@@ -65,6 +66,16 @@ def run_on(clock: FakeClock, args: list[str], answers: str = "") -> tuple[int, s
     standard input."""
     result = invoke(*args, clock=clock, input=answers)
     return result.exit_code, result.stdout, result.stderr
+
+
+def first_session(clock: FakeClock, aftercare: str = AFTERCARE) -> tuple[int, str, str]:
+    """A first left-calf session on *clock*, piped: the first-use questions, all clear,
+    ready, then *aftercare* (the answers after the strokes)."""
+    return run_on(
+        clock,
+        ["session", "calf", "--side", "left", "--no-bell"],
+        FIRST_USE + ALL_CLEAR + READY + aftercare,
+    )
 
 
 def ago(hours: float, *, now: datetime = NOW) -> str:

@@ -11,17 +11,9 @@ from pathlib import Path
 import pytest
 
 from iastm_coach.journal.store import Journal
-from tests.builders import AFTERCARE, ALL_CLEAR, FIRST_USE, READY
-from tests.cli import run_on
+from tests.builders import FIRST_USE
+from tests.cli import first_session, run_on
 from tests.fakes import FakeClock
-
-
-def first_session(clock: FakeClock) -> tuple[int, str, str]:
-    return run_on(
-        clock,
-        ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + AFTERCARE,
-    )
 
 
 def test_plain_session_completes_and_is_journaled(isolated_home: Path) -> None:
@@ -58,11 +50,7 @@ def test_rest_period_exits_3_with_time_left(isolated_home: Path) -> None:
 def test_hold_exits_3_and_clear_lifts_it(isolated_home: Path) -> None:
     """Severe soreness puts the region on hold; `hold clear` lifts it."""
     clock = FakeClock()
-    code, out, _ = run_on(
-        clock,
-        ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + "8\nn\n\n",
-    )
+    code, out, _ = first_session(clock, "8\nn\n\n")
     assert code == 0 and "on hold" in out
     clock.advance(3 * 24 * 3600)
     code, _, err = run_on(clock, ["session", "calf", "--side", "left", "--override-rest"])

@@ -17,8 +17,8 @@ import pytest
 from iastm_coach.journal.store import Journal, records
 from iastm_coach.safety.holds import active_holds, clear_hold, hold_state
 from iastm_coach.safety.redflags import RedFlag
-from tests.builders import ALL_CLEAR, FIRST_USE, READY, place_hold
-from tests.cli import run_on
+from tests.builders import place_hold
+from tests.cli import first_session, run_on
 from tests.fakes import FakeClock
 
 SORE_8 = "8\nn\nn\n\n"
@@ -40,11 +40,7 @@ def test_a_clock_set_back_after_a_clear_cannot_cancel_the_next_hold(
     clear, yet the calf stays on hold (`hold list`, `today`, and the session refused with
     exit 3)."""
     clock = FakeClock(START)
-    code, out, err = run_on(
-        clock,
-        ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + SORE_8,
-    )
+    code, out, err = first_session(clock, SORE_8)
     assert code == 0 and "on hold" in out, err
     clock.advance(3 * 24 * 3600)
     code, _, err = run_on(

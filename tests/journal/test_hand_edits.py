@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import ALL_CLEAR, FIRST_USE, READY
-from tests.cli import run_on
+from tests.cli import first_session, run_on
 from tests.fakes import FakeClock
 
 SORE_8 = "8\nn\nn\n\n"  # aftercare: soreness 8 (a red flag), no bruising, no numbness
@@ -88,11 +87,7 @@ def test_hand_saved_journal_keeps_the_hold(isolated_home: Path, name: str) -> No
     """Soreness 8 puts the calf on hold; after the file is saved differently, every reader
     gives the same answers and the session is still refused with exit 3."""
     clock = FakeClock()
-    code, out, err = run_on(
-        clock,
-        ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + SORE_8,
-    )
+    code, out, err = first_session(clock, SORE_8)
     assert code == 0 and "on hold" in out, err
     clock.advance(3 * 24 * 3600)
     before = answers(clock)
@@ -112,11 +107,7 @@ def test_hand_saved_journal_keeps_the_rest_period(isolated_home: Path, name: str
     """A calm session yesterday: after the file is saved differently, the next session is
     still refused for the rest period (the gate still finds the last session)."""
     clock = FakeClock()
-    code, _, err = run_on(
-        clock,
-        ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + SORE_2,
-    )
+    code, _, err = first_session(clock, SORE_2)
     assert code == 0, err
     clock.advance(24 * 3600)
     before = answers(clock)
@@ -136,11 +127,7 @@ def test_an_escaped_region_is_still_found(isolated_home: Path) -> None:
     """`region = "c\\u0061lf"` is TOML for "calf": the gate that looks for the calf's last
     session without parsing every month still finds it and refuses the session."""
     clock = FakeClock()
-    run_on(
-        clock,
-        ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + SORE_2,
-    )
+    first_session(clock, SORE_2)
     clock.advance(24 * 3600)
     before = answers(clock)
     naming = sum(
@@ -171,11 +158,7 @@ def test_bare_carriage_returns_are_refused_everywhere(isolated_home: Path) -> No
     """Line ends TOML does not allow (a lone CR): every reader refuses the journal with
     exit 4, naming the file and line; none reads around it, and the session does not start."""
     clock = FakeClock()
-    run_on(
-        clock,
-        ["session", "calf", "--side", "left", "--no-bell"],
-        FIRST_USE + ALL_CLEAR + READY + SORE_8,
-    )
+    first_session(clock, SORE_8)
     clock.advance(3 * 24 * 3600)
     edit_month_files(isolated_home, old_mac)
     month = next((isolated_home / "journal").glob("*.toml"))
