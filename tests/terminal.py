@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +61,28 @@ def spawn(
     )
 
 
+MEASURE_BEFORE = r"before you start \(optional\)\? \[y/N\]"
+
+
 def answer_safety_check(child: pexpect.spawn, *, soreness: str = "1", age: str = "40") -> None:
-    """The safety check at a terminal, up to "Press Enter when you are ready": soreness
+    """The safety check at a terminal, up to the optional "before" measurement: soreness
     first, yes to the first-use questions ([y/n], no default: a physio showed me, a smooth
     tool, the problem was assessed), the age once, and no to every grouped question
     ([y/N])."""
-    prompts = [r"\[y/n\]", r"\[y/N\]", r"\[0-10\]", r"\[0-120\]", "Press Enter when you"]
-    while (index := child.expect(prompts)) < len(prompts) - 1:
-        child.sendline(["y", "n", soreness, age][index])
+    prompts = [MEASURE_BEFORE, r"\[y/n\]", r"\[y/N\]", r"\[0-10\]", r"\[0-120\]"]
+    while (index := child.expect(prompts)) > 0:
+        child.sendline(["", "y", "n", soreness, age][index])
+
+
+def start_strokes(child: pexpect.spawn, before: Sequence[str] = ()) -> None:
+    """Answer the optional "before" measurement (one value per side, or no), then press
+    Enter at the get-ready screen: the measurement comes before the lotion."""
+    child.sendline("y" if before else "n")
+    for value in before:
+        child.expect(r"before the strokes, in cm")
+        child.sendline(value)
+    child.expect("Press Enter when you")
+    child.sendline("")
 
 
 def pass_area_checks(child: pexpect.spawn, count: int) -> None:

@@ -423,11 +423,13 @@ def treat(
         reassess=True,  # a pause every N strokes, as the cues and get-ready screen say
     )
     check_daily_cap(deps.journal, sum(step.planned_s for step in plan), deps.clock.now())
+    # The "before" measurement comes before the warm-up and the lotion, so that it measures
+    # the day's starting point and the hands are still dry.
+    before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
     talk.show(preparation(loaded, dose, plan, adjust))
     if first_session_ever(deps.journal):
         talk.show(line("New to scraping? `iastm-coach learn` has short pages on what is normal."))
     talk.pause("Press Enter when you are ready.")
-    before = measure_outcome(p, sides, talk, phase="before", clock=deps.clock)
     started = deps.clock.now()
     result = deps.run_timer(plan)
     group = new_group_id(started)

@@ -23,6 +23,7 @@ from tests.terminal import (
     answer_safety_check,
     pass_area_checks,
     spawn,
+    start_strokes,
     terminal_env,
 )
 
@@ -52,11 +53,7 @@ def finish(child: pexpect.spawn) -> int:
 def measured_session(child: pexpect.spawn, before: str, after: str, soreness: str) -> None:
     """Answer the safety check 'no' throughout, measure, run, and answer aftercare."""
     answer_safety_check(child)
-    child.sendline("")
-    child.expect(r"before you start.*\[y/N\]")
-    child.sendline("y")
-    child.expect(r"before the strokes, in cm")
-    child.sendline(before)
+    start_strokes(child, [before])
     pass_area_checks(child, 2)
     child.expect("Soreness now in the left calf")
     child.sendline(soreness)
@@ -173,10 +170,8 @@ def answer_until_ready(child: pexpect.spawn) -> int:
         first_use = any(word in child.before for word in ("smooth", "shown you", "assessed"))
         # yes to the first-use questions, no to anything else; soreness 1; age 40; no note
         child.sendline(["y" if first_use else "n", "n", "1", "40", ""][index])
-    child.sendline("")
-    child.expect(r"before you start.*\[y/N\]")
-    child.sendline("n")
-    return asked + 2
+    child.sendline("")  # the get-ready screen; the measurement was a [y/N] above
+    return asked + 1
 
 
 def type_bytes(child: pexpect.spawn, data: bytes) -> None:

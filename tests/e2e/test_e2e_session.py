@@ -31,9 +31,7 @@ def answer_checklist(child: pexpect.spawn) -> None:
 
 
 def start_without_measuring(child: pexpect.spawn) -> None:
-    child.sendline("")
-    child.expect(r"before you start.*\[y/N\]")
-    child.sendline("n")
+    terminal.start_strokes(child)
 
 
 def spawn(program: str, args: list[str], home: Path, scale: str) -> pexpect.spawn:
@@ -112,12 +110,12 @@ def test_live_session_to_the_end(tmp_path: Path) -> None:
     home = tmp_path / "home"
     child = spawn(PROGRAM, ["session", "calf", "--side", "both", "--no-bell"], home, "0.01")
     answer_checklist(child)
-    child.sendline("")
-    child.expect(r"before you start.*\[y/N\]")
     child.sendline("y")
     for side, value in (("left", "9"), ("right", "10.5")):
         child.expect(rf"\({side}\) before the strokes, in cm")
         child.sendline(value)
+    child.expect("Press Enter when you")
+    child.sendline("")
     terminal.pass_area_checks(child, 5)  # 6 areas: 5 breaks
     for side in ("left", "right"):
         child.expect(f"Soreness now in the {side} calf")

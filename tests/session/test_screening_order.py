@@ -151,3 +151,19 @@ def test_the_partner_question_defaults_to_no(isolated_home: Path) -> None:
     assert result.exit_code == 3
     assert "needs a partner" in result.output + (result.stderr if result.stderr_bytes else "")
     assert "[y/N]" in result.output
+
+
+def test_the_before_measurement_comes_before_the_get_ready_screen(tmp_path: Path) -> None:
+    """The optional 'before' measurement is offered before the warm-up and the lotion: its
+    question comes before the get-ready screen and its 'Press Enter when you are ready'."""
+    talk = ScriptedTalk([*MILD, ("before you start (optional)", True), ("before the strokes", 9)])
+    deps = make_deps(tmp_path, talk)
+    session(deps, side="left")
+    offered = next(i for i, q in enumerate(talk.asked) if "before you start (optional)" in q)
+    measured = next(i for i, q in enumerate(talk.asked) if "before the strokes" in q)
+    ready = next(i for i, q in enumerate(talk.asked) if "Press Enter when you are ready" in q)
+    assert offered < measured < ready
+    transcript = talk.transcript
+    assert transcript.index("How: ") < transcript.index("Get ready")
+    (measure,) = deps.journal.recent(kinds={records.MEASURE})
+    assert measure.data["value"] == 9
