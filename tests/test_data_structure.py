@@ -242,6 +242,16 @@ def test_named_danger_zones_of_the_review() -> None:
     assert BUILTINS["glutes"].protocol.access.hard_to_reach_alone
 
 
+def test_neck_cues_keep_to_the_back_of_the_neck() -> None:
+    """A vertical line down from the ear runs over the side of the neck: the posterior
+    triangle behind it (accessory nerve, brachial plexus, subclavian vessels, reference
+    §8d) is a danger zone, so no cue may mark the safe area by that line."""
+    for region in ("neck", "upper-back"):
+        for area in BUILTINS[region].protocol.area:
+            for cue in area.cues:
+                assert "ear" not in re.findall(r"[a-z]+", cue.lower()), (region, cue)
+
+
 @pytest.mark.parametrize("region", sorted(BUILTINS))
 def test_partner_regions_point_to_the_partner_page(region: str) -> None:
     access = BUILTINS[region].protocol.access
