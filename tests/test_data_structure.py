@@ -443,6 +443,25 @@ def test_evidence_page_says_what_the_review_asked() -> None:
     assert "one trial" not in calf and "Several small trials" in calf
 
 
+def test_stanek_is_compared_with_a_control_group_as_the_source_says() -> None:
+    """§8g: one Graston session was no better than *control*; the source does not say the
+    controls had no treatment, so neither may the calf summary or the evidence page."""
+    evidence = (learn_dir() / "evidence.md").read_text()
+    for text in (BUILTINS["calf"].protocol.summary, evidence):
+        assert "no better than no treatment" not in text
+        assert "no better than a control group" in text
+
+
+def test_a_bruise_left_by_a_session_waits_for_a_clinician_on_the_learn_page() -> None:
+    """The checklist puts the region on hold and lifts it only after a clinician has looked
+    at the bruise (§8c: a red flag); the page must not tell people to wait until it has gone
+    and carry on with less pressure."""
+    page = (learn_dir() / "normal-vs-warning.md").read_text()
+    assert "until it has gone" not in page and "use less pressure next time" not in page
+    assert "on hold" in page and "clinician has looked at" in page
+    assert "clinician has looked at the bruise" in ITEMS["bruise-from-session"].advice
+
+
 def test_places_hold_names_a_red_flag_rule() -> None:
     """An item that places a hold names a rule of the safety table (§8c: a bruise left by a
     previous session is itself a red flag)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,11 +117,9 @@ def test_a_renewed_protocol_starts_a_new_course(tmp_path: Path) -> None:
     deps, _clock = weekly_calf(tmp_path, 4)
     assert "time to review" in refused(deps, "calf", side="both")
     installed_protocols_dir().mkdir(parents=True, exist_ok=True)
-    text = (
-        builtin_path("calf")
-        .read_text(encoding="utf-8")
-        .replace('version = "1.1"', 'version = "2.0"')
-    )
+    built_in = builtin_path("calf").read_text(encoding="utf-8")
+    text = re.sub(r'^version = "[^"]*"', 'version = "2.0"', built_in, count=1, flags=re.M)
+    assert text != built_in
     (installed_protocols_dir() / "calf.toml").write_text(text, encoding="utf-8")
     deps.talk.asked.clear()
     session(deps, side="both")
