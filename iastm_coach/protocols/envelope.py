@@ -137,8 +137,9 @@ BOUNDS: Final[dict[str, Bound]] = {
         Range(1, 10),
         Range(1, 20),
         "minutes",
-        "also the total of all areas, both sides; home: about 8-10 min (Schaefer & Sandrey "
-        "2012; Centeno-Schultz); clinician: up to 20 min (Cheatham 2021 survey mean 14.5 min)",
+        "also the total of all areas, both sides (or the one side of access.sides); home: "
+        "about 8-10 min (Schaefer & Sandrey 2012; Centeno-Schultz); clinician: up to 20 min "
+        "(Cheatham 2021 survey mean 14.5 min)",
     ),
     "rest_hours": Bound(
         "settings.rest_hours",

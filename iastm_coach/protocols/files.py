@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from iastm_coach.errors import DataFileError, UsageError
 from iastm_coach.protocols.envelope import CLINICIAN, HOME, Envelope, beyond_home, envelope_for
-from iastm_coach.protocols.model import TreatmentProtocol, total_dose_problem
+from iastm_coach.protocols.model import TreatmentProtocol, sides_a_sitting, total_dose_problem
 from iastm_coach.protocols.signing import UNSIGNED, SignatureCheck, check_signature
 from iastm_coach.safe_text import strip_control_characters
 
@@ -71,7 +71,9 @@ def signed_only_warnings(p: TreatmentProtocol) -> list[str]:
     """Each value outside the home envelope (allowed only by the clinician's signature)."""
     found = beyond_home(p.model_dump(mode="json"))
     total = total_dose_problem(
-        [area.duration_s for area in p.area], sided=p.access.sided, max_minutes=None
+        [area.duration_s for area in p.area],
+        sides=sides_a_sitting(p.access.sided, p.access.sides),
+        max_minutes=None,
     )
     if total:
         found.append(
@@ -429,9 +431,10 @@ def cross_field_problems(document: dict[str, Any], *, envelope: Envelope = HOME)
     if durations and all(type(seconds) is int for seconds in durations):
         minutes = settings.get("max_session_minutes") if isinstance(settings, dict) else None
         sided = not isinstance(access, dict) or access.get("sided", True) is True
+        sides = access.get("sides") if isinstance(access, dict) else None
         problem = total_dose_problem(
             durations,  # type: ignore[arg-type]
-            sided=sided,
+            sides=sides_a_sitting(sided, sides),
             max_minutes=minutes if type(minutes) is int else None,
             envelope=envelope,
         )

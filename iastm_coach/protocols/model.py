@@ -122,12 +122,20 @@ def _within_envelope(value: Any, info: ValidationInfo) -> Any:
     )
 
 
+def sides_a_sitting(sided: bool, sides: object = None) -> int:
+    """Sides one sitting treats: both for a sided region, unless `access.sides` names
+    fewer (a right-only plan treats one)."""
+    if not sided:
+        return 1
+    return len(sides) if isinstance(sides, list) and 0 < len(sides) < 2 else 2
+
+
 def total_dose_problem(
-    durations: list[int], *, sided: bool, max_minutes: int | None, envelope: Envelope = HOME
+    durations: list[int], *, sides: int, max_minutes: int | None, envelope: Envelope = HOME
 ) -> str | None:
-    """Why these areas make too long a session, or None. Shared by the model and by the
-    check on raw documents that lists it beside field errors (protocols.files)."""
-    sides = 2 if sided else 1
+    """Why these areas make too long a session, or None, for *sides* treated a sitting
+    (`sides_a_sitting`). Shared by the model and by the check on raw documents that lists
+    it beside field errors (protocols.files)."""
     total = sum(durations) * sides
     limit = max_session_seconds(envelope)
     if max_minutes is not None and 0 < max_minutes * 60 < limit:
@@ -341,7 +349,7 @@ class TreatmentProtocol(Strict):
         durations = [area.duration_s for area in self.area]
         problem = total_dose_problem(
             durations,
-            sided=self.access.sided,
+            sides=sides_a_sitting(self.access.sided, self.access.sides),
             max_minutes=self.settings.max_session_minutes,
             envelope=envelope_of(info),
         )

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from iastm_coach.protocols.files import LoadedProtocol
 from iastm_coach.protocols.library import LibraryEntry
-from iastm_coach.protocols.model import TreatmentProtocol
+from iastm_coach.protocols.model import TreatmentProtocol, sides_a_sitting
 from iastm_coach.session.issuer import provenance_lines
 from iastm_coach.views.shown import line_text
 from iastm_coach.views.ui import boxed, literal, table_box
@@ -24,9 +24,7 @@ def minutes(seconds: float) -> str:
 
 def sides_treated(protocol: TreatmentProtocol) -> int:
     """Sides a sitting treats: both for a sided region unless the plan names one."""
-    if not protocol.access.sided:
-        return 1
-    return len(protocol.access.sides) if protocol.access.sides else 2
+    return sides_a_sitting(protocol.access.sided, protocol.access.sides)
 
 
 def library_table(entries: list[LibraryEntry]) -> Table:

@@ -187,6 +187,24 @@ def test_total_dose_cannot_exceed_ten_minutes_at_home() -> None:
     assert "areas add up to 12 min 0 s for both sides, more than the 10 minute" in problem
 
 
+def test_a_one_side_plan_counts_only_its_side_against_the_session_limit() -> None:
+    """A right-only plan treats one side a sitting: 6 min of areas fit a 10 minute limit
+    (the physio's tennis elbow plan was refused as '12 min for both sides'); over the limit,
+    the message does not speak of both sides."""
+    document = minimal()
+    template = document["area"][0]
+    document["area"] = [dict(template, name=f"Area {n}", duration_s=90) for n in range(4)]
+    document["access"]["sides"] = ["right"]
+    protocol = parse_protocol(tomli_w.dumps(document).encode(), name="p.toml")
+    assert protocol.access.sides == ["right"]
+    document["settings"]["max_session_minutes"] = 5
+    (problem,) = problems_for(document)
+    assert problem == (
+        "p.toml: (top level): areas add up to 6 min 0 s, more than the 5 minute session "
+        "limit (settings.max_session_minutes)"
+    )
+
+
 def test_toml_syntax_errors_give_line_and_column() -> None:
     """A broken file says where it broke."""
     with pytest.raises(DataFileError) as caught:
