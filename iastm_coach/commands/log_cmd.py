@@ -34,7 +34,10 @@ def cmd_log(
     ] = None,
     side: Annotated[
         SideChoice | None,
-        typer.Option(help="left, right or both (default both; only for regions with sides)."),
+        typer.Option(
+            help="left, right or both (default both, or the side a one-side plan prescribes; "
+            "only for regions with sides)."
+        ),
     ] = None,
     bruising: Annotated[bool, typer.Option("--bruising", help="Bruising beyond redness.")] = False,
     numbness: Annotated[bool, typer.Option("--numbness", help="Numbness or tingling.")] = False,
@@ -50,7 +53,8 @@ def cmd_log(
 ) -> None:
     """Record a session done without the timer (at a clinic, say).
 
-    Sided regions record both sides unless --side says otherwise.
+    Sided regions record both sides (a one-side plan: its side) unless --side says
+    otherwise.
     """
     from iastm_coach.context import app_context
     from iastm_coach.protocols.library import load_for_region

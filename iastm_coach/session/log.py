@@ -93,6 +93,8 @@ def log_session(
     if not protocol.access.sided and request.side is not None:
         raise UsageError(f"the {protocol.region} has no left and right side; leave out --side")
     sides: list[str] = list(sides_for(request.side, sided=protocol.access.sided))
+    if request.side is None and protocol.access.sides:
+        sides = list(protocol.access.sides)  # a one-side plan: its side, as `session` does
     planned = protocol.planned_seconds(sides=1)
     total_s = round(minutes * 60) if minutes is not None else planned * len(sides)
     started = request.started or now - timedelta(seconds=total_s)

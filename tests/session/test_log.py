@@ -3,6 +3,7 @@ what is written for each side, the red-flag rules, and what is refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,6 +38,21 @@ def test_both_sides_share_a_sitting_and_the_protocol_time(journal: Journal) -> N
     assert logged.flags == [] and logged.earlier_hold is None
     for record in logged.records:
         assert field_problems(record.kind, dict(record.data), missing=True) == []
+
+
+def test_a_one_side_plan_logs_its_side_unless_told_otherwise(journal: Journal) -> None:
+    """A right-only plan: `log` without --side records the right side only (it recorded both,
+    so every plain log showed the physio a left side 'not prescribed' and asked the left's
+    check-ins); --side left is still recorded as given, the deviation it is."""
+    calf = load_for_region("calf")
+    access = calf.protocol.access.model_copy(update={"sides": ["right"]})
+    right_only = replace(calf, protocol=calf.protocol.model_copy(update={"access": access}))
+    logged = log_session(journal, right_only, LogRequest(soreness=2), now=T0)
+    planned = calf.protocol.planned_seconds(sides=1)
+    assert logged.sides == ["right"] and logged.total_s == planned
+    later = T0 + timedelta(days=3)
+    left = log_session(journal, right_only, LogRequest(soreness=2, side="left"), now=later)
+    assert left.sides == ["left"]
 
 
 def test_a_region_without_sides_takes_no_side(journal: Journal) -> None:
