@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.errors import UsageError
-from iastm_coach.history.followups import WINDOWS, required_follow_ups
+from iastm_coach.history.followups import WINDOWS, required_follow_ups, unsettled
 from iastm_coach.history.queries import (
     DueCheckin,
     checkins_of,
@@ -90,6 +90,7 @@ class CheckinResult:
     asked_again_at: int | None  # a later follow-up the answers call for (72 or 120), if any
     baseline: int  # the person's usual soreness for the region when the session started
     corrected: Record | None = None  # the earlier answer to this follow-up (kept, not counted)
+    waits: bool = False  # the answers have not settled: the region's next session waits
 
     @property
     def not_asked(self) -> list[str]:
@@ -237,14 +238,14 @@ def record_checkin(
     flags = checkin_flags(data, [c.data for c in earlier], baseline=baseline)
     saved = write_checkin(journal, session, data, flags, at=now)  # with its holds, one write
     again = None
+    answered = [*(c.data for c in earlier), data]
     if not flags:
-        later = [
-            h
-            for h in required_follow_ups([*(c.data for c in earlier), data], baseline)
-            if h > hours
-        ]
+        later = [h for h in required_follow_ups(answered, baseline) if h > hours]
         again = later[0] if later and later[0] > 48 else None
-    return CheckinResult(saved, session, hours, data["soreness"], flags, again, baseline, corrected)
+    waits = unsettled(answered, baseline) is not None  # the gate before a session (settling)
+    return CheckinResult(
+        saved, session, hours, data["soreness"], flags, again, baseline, corrected, waits
+    )
 
 
 # --- asking ---------------------------------------------------------------------------------

@@ -42,11 +42,12 @@ def checkin_recorded(result: CheckinResult) -> list[Shown]:
     elif result.asked_again_at is not None:
         later = result.asked_again_at
         when = "on day 5 to 7" if later == 120 else f"at {later} h"
+        # Only a soreness that has not settled holds the next session back (safety.settling).
+        waits = f", and the next {result.region} session waits for that answer" * result.waits
         shown.append(
             line(
                 f"Soreness is not back to your usual ({result.baseline}/10) yet: you will be "
-                f"asked again {when}, and the next {result.region} session waits for that "
-                "answer."
+                f"asked again {when}{waits}."
             )
         )
     return shown

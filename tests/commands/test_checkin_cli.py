@@ -163,6 +163,22 @@ def test_72h_asked_when_48h_sore(isolated_home: Path) -> None:
     assert [h.data["rule"] for h in holds(isolated_home)] == ["still-4-at-72h"]
 
 
+def test_72h_note_promises_a_wait_only_when_the_session_would_wait(isolated_home: Path) -> None:
+    """48 h soreness 2 (above usual, below 4): a 72 h follow-up comes, but the next session is
+    not held back by it (the gate waits only for 4 or more, or above usual from 72 h on), so
+    the note must not say it waits; at 4 or more it does wait, and says so."""
+    (session,) = logged(isolated_home, 70)
+    run("checkin", session.id, "--soreness", "1", "--hours", "24")
+    code, out, _ = run("checkin", session.id, "--soreness", "2", "--hours", "48")
+    said = " ".join(out.split())
+    assert code == 0 and "asked again at 72 h" in said and "waits" not in said
+    (other,) = [r for r in logged(isolated_home, 70, region="lower-back") if r != session]
+    run("checkin", other.id, "--soreness", "4", "--hours", "24")
+    code, out, _ = run("checkin", other.id, "--soreness", "4", "--hours", "48")
+    said = " ".join(out.split())
+    assert code == 0 and "the next lower-back session waits for that answer" in said
+
+
 # --- asked interactively ------------------------------------------------------------------------
 
 
