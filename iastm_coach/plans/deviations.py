@@ -17,7 +17,9 @@ be fully trusted:
 - `clock-set`: a record written while `IASTM_COACH_NOW` set the clock (a demo or a
   test; its times are not real);
 - `file-changed`: an installed file changed since it was installed or modified since
-  it was signed (found by the caller, who reads the files; see `file_deviations`).
+  it was signed (found by the caller, who reads the files; see `file_deviations`), and a
+  physio's protocol id and version used with other content than before (changed without
+  a new version, or re-signed with another key under the same name).
 
 Everything here is pure: records and facts in, deviations out. One deviation per
 sitting (both sides of one sitting together), so a sitting done during a hold is
@@ -271,7 +273,9 @@ def find_deviations(
     sittings = sittings_of(r for r in listed if r.kind == records.SESSION)
     found: list[Deviation] = list(file_problems)
     previous: dict[str, _Sitting] = {}
+    versions: dict[tuple[str, str, str], set[str]] = {}
     for sitting in sittings:
+        found.extend(_same_version_changed(sitting, versions))
         found.extend(
             _sitting_deviations(
                 sitting,
@@ -288,6 +292,41 @@ def find_deviations(
     # Files as they are now first, then oldest first.
     found.sort(key=lambda d: (d.at is not None, d.at.timestamp() if d.at else 0.0, d.kind))
     return Deviations(tuple(found), integrity or journal_integrity(None))
+
+
+def _same_version_changed(
+    sitting: _Sitting, versions: dict[tuple[str, str, str], set[str]]
+) -> list[Deviation]:
+    """A physio's file whose id and version were used before with other content: changed
+    without a new version (an edit, or a plan re-signed with another key under the same
+    name). *versions* remembers each (region, id, version)'s fingerprints, oldest first;
+    only the first sitting with new content is told."""
+    data = sitting.sessions[0].data
+    fingerprint = str(data.get("protocol_fingerprint", ""))
+    if data.get("protocol_source") == "built-in" or not fingerprint:
+        return []
+    plan_id, version = str(data.get("protocol_id", "")), str(data.get("protocol_version", ""))
+    seen = versions.setdefault((sitting.region, plan_id, version), set())
+    before = sorted(seen)
+    seen.add(fingerprint)
+    if not before or fingerprint in before:
+        return []
+    detail = (
+        f"{plan_id} {version} was used before with other content ({fingerprint[:12]}, before "
+        f"{', '.join(f[:12] for f in before)}): the plan changed without a new version; now "
+        + SIGNATURE_WORDS.get(str(data.get("protocol_signature", "")), "of unknown signature")
+    )
+    if data.get("protocol_signature") == "trusted" and data.get("signed_by"):
+        detail += f" ({data['signed_by']})"
+    where = (sitting.region, sitting.place, sitting.started)
+    return [Deviation("file-changed", *where, detail, sitting.ids)]
+
+
+SIGNATURE_WORDS: Final[Mapping[str, str]] = {
+    "trusted": "signed by a trusted clinician",
+    "unknown-key": "signed with an untrusted key",
+    "unsigned": "unsigned",
+}
 
 
 def _sitting_deviations(

@@ -176,6 +176,43 @@ def test_unsigned_and_untrusted_files_but_not_built_ins(tmp_path: Path) -> None:
     ]
 
 
+def test_the_same_id_and_version_with_other_content_is_a_changed_file(tmp_path: Path) -> None:
+    """Issue 13, finding 1: a patient edited the installed plan (150 s an area, firm), signed
+    it with a key of their own under the physio's name and installed it again. Same id and
+    version, another fingerprint, 'signed by a trusted clinician (P. Hysio PT)' both times:
+    the first sitting with the other content is a `file-changed` deviation, once; a new
+    version of the plan, or another region's file, is not."""
+    j = make_journal(tmp_path)
+    physio = {"protocol_source": "installed", "protocol_signature": "trusted"}
+    add_session(j, started=T0, protocol_id="rui-achilles", **physio)
+    other = "cd" * 32
+    for day in (3, 6):
+        add_session(
+            j,
+            started=T0 + timedelta(days=day),
+            group=f"g{day}",
+            protocol_id="rui-achilles",
+            protocol_fingerprint=other,
+            **physio,
+        )
+    add_session(
+        j,
+        started=T0 + timedelta(days=9),
+        group="g9",
+        protocol_id="rui-achilles",
+        protocol_version="1.1",
+        protocol_fingerprint="ef" * 32,
+        **physio,
+    )
+    add_session(j, region="neck", side="none", started=T0 + timedelta(days=9), group="n9")
+    found = find_deviations(j.scan(), facts={FP: CALF})
+    assert [(d.kind, d.at) for d in found.items] == [("file-changed", T0 + timedelta(days=3))]
+    assert found.items[0].detail == (
+        "rui-achilles 1.0 was used before with other content (cdcdcdcdcdcd, before ababababab"
+        "ab): the plan changed without a new version; now signed by a trusted clinician"
+    )
+
+
 def test_clock_set_by_the_environment(tmp_path: Path) -> None:
     j = make_journal(tmp_path)
     add_session(j, started=T0, clock_set=True)
