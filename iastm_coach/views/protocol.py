@@ -166,29 +166,19 @@ def protocol_view(loaded: LoadedProtocol) -> RenderableType:
     areas = Table(
         title="Areas, in order", title_justify="left", show_lines=True, box=table_box(HEAVY_HEAD)
     )
-    for column in (
-        "#",
-        "Area",
-        "Time",
-        "Stroke",
-        "Direction",
-        "Angle",
-        "Pressure",
-        "Cues",
-        "Avoid",
-    ):
-        areas.add_column(column)
+    # Seven columns (stroke, angle and pressure share one) leave the cues and danger zones
+    # room at 80 columns; a word still too long wraps, never cut short with '…'.
+    for column in ("#", "Area", "Time", "Stroke", "Direction", "Cues", "Avoid"):
+        areas.add_column(column, overflow="fold")
     for number, area in enumerate(p.area, start=1):
         areas.add_row(
             str(number),
             literal(area.name),
             minutes(area.duration_s),
-            area.stroke,
+            f"{area.stroke}\n{area.angle_deg}°\n{area.pressure}",
             literal(area.direction),
-            f"{area.angle_deg}°",
-            area.pressure,
-            literal("\n".join(area.cues)),
-            literal("\n".join(area.avoid) or "-"),
+            literal("\n".join(f"• {cue}" for cue in area.cues)),
+            literal("\n".join(f"• {place}" for place in area.avoid) or "-"),
         )
     parts.append(areas)
     if p.exercise:
