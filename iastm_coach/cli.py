@@ -61,7 +61,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "checkin": LazyCommand(
         "iastm_coach.commands.checkin_cmd",
         "cmd_checkin",
-        "Follow up on recent sessions: soreness and warning signs 24 h and 48 h later.",
+        "Follow up on recent sessions: soreness and warning signs at 24 h, 48 h and later.",
     ),
     "log": LazyCommand(
         "iastm_coach.commands.log_cmd",

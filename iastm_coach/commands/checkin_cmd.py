@@ -53,9 +53,10 @@ def cmd_checkin(
     ] = None,
     note: Annotated[str, typer.Option("--note", help="A note for your journal.")] = "",
 ) -> None:
-    """Follow up on recent sessions: soreness and warning signs 24 h and 48 h later.
+    """Follow up on recent sessions: soreness and warning signs at 24 h, 48 h and later.
 
-    Without options it asks about every follow-up that is due. A red flag puts
+    Without options it asks about every follow-up that is due: 24 h and 48 h after
+    every session, 72 h and day 5-7 when the answers call for them. A red flag puts
     the region on hold.
     """
     from iastm_coach.context import app_context

@@ -29,8 +29,9 @@ def cmd_hold_clear(
         str,
         typer.Option(
             "--examined-by",
-            help="The clinician who examined the area (required for numbness, swelling, "
-            "bruising or severe soreness; recorded).",
+            help="The clinician who examined the area (required for a serious sign: "
+            "numbness, weakness, swelling, bruising, broken skin or severe soreness; "
+            "recorded).",
         ),
     ] = "",
 ) -> None:
