@@ -245,7 +245,11 @@ def _pointer(name: str, line_number: int, line: str, column: int) -> list[str]:
     with the file name, like every problem line)."""
     margin = f"{name}: {line_number:>5} | "
     shown = "".join(" " if ch == "\t" else ch for ch in line)
-    shown = strip_control_characters(shown)[:120]
+    shown = strip_control_characters(shown)
+    if column > 100 and len(shown) > 120:  # far along a long line: a window around it
+        start = column - 60
+        shown, column = "…" + shown[start : start + 119], column - start + 1
+    shown = shown[:120]
     caret = f"{name}: " + " " * 5 + " | " + " " * (min(column, 121) - 1) + "^"
     return [f"{margin}{shown}", caret]
 

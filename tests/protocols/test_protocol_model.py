@@ -240,6 +240,20 @@ def test_model_round_trips_through_dump_and_validate() -> None:
     assert TreatmentProtocol.model_validate(protocol.model_dump()) == protocol
 
 
+def test_a_bad_byte_far_along_a_long_line_is_shown_under_the_caret(tmp_path: Path) -> None:
+    """A Latin-1 '§' at column 175 of a reference: the line was cut at 120 characters and
+    the caret sat at its end, under nothing. The excerpt now holds the byte, caret under it."""
+    path = tmp_path / "long.toml"
+    path.write_bytes(b'references = ["' + b"x" * 159 + b'\xa7 8e"]\n')
+    with pytest.raises(DataFileError) as caught:
+        load_protocol_file(path)
+    problem, shown, caret = caught.value.problems
+    assert "line 1, column 175 (byte 0xa7)" in problem
+    where = caret.index("^")
+    assert shown[where] == "\ufffd" and shown[where + 1 :].startswith(" 8e")
+    assert len(shown) - len(f"{path}:     1 | ") <= 121
+
+
 def test_non_utf8_file_is_a_clean_error(tmp_path: Path) -> None:
     """Binary junk gets a DataFileError, not a UnicodeDecodeError."""
     path = tmp_path / "junk.toml"
