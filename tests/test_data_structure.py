@@ -462,6 +462,13 @@ def test_a_bruise_left_by_a_session_waits_for_a_clinician_on_the_learn_page() ->
     assert "clinician has looked at the bruise" in ITEMS["bruise-from-session"].advice
 
 
+def test_neck_warning_signs_name_a_new_headache_too() -> None:
+    """§8d: 'sudden severe or new headache'; the question asked only about a sudden severe
+    one, so a new, unusual headache went unmentioned before scraping the neck."""
+    question = ITEMS["neck-warning-signs"].question
+    assert "sudden severe or new headache" in question
+
+
 def test_places_hold_names_a_red_flag_rule() -> None:
     """An item that places a hold names a rule of the safety table (§8c: a bruise left by a
     previous session is itself a red flag)."""
