@@ -220,6 +220,8 @@ def protocol_label(data: Mapping[str, Any]) -> str:
         "unknown-key": ", signed with an untrusted key",
         "unsigned": ", unsigned",
     }.get(signature, "")  # older records say nothing about signatures
+    if key := str(data.get("signing_key", "")):
+        signed += f" with key {key[:19]}"  # a physio tells their key from one made in their name
     if issued_by:
         return f"issued by {issued_by}{signed}"
     return (source or "unknown") + signed

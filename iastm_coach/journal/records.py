@@ -355,6 +355,14 @@ SESSION_FIELDS: Final[FieldTable] = {
         required=False,
     ),
     "signed_by": Text('the trusted clinician who signed the file; "" if none', required=False),
+    "signing_key": Text(
+        "the SHA256:... fingerprint of the key that signed the file (signed files only)",
+        required=False,
+    ),
+    "signed_here": Flag(
+        "signed with a key made by `protocol keygen` on the computer that wrote the journal",
+        required=False,
+    ),
     "started": Moment("when the strokes started"),
     "ended": Moment("when the session ended"),
     "planned_s": Whole("seconds of strokes planned", low=0, high=MAX_SECONDS),

@@ -31,6 +31,8 @@ class ProtocolStamp:
     issued_by: str = ""  # the clinician who issued it; "" for built-ins
     signature: str = ""  # trusted, unknown-key or unsigned; "" for built-ins
     signed_by: str = ""  # the trusted clinician who signed the file; "" if none
+    signing_key: str = ""  # the signing key's SHA256:... fingerprint; "" if unsigned
+    signed_here: bool = False  # signed with a key made by `protocol keygen` on this computer
 
     @classmethod
     def of(cls, loaded: LoadedProtocol) -> ProtocolStamp:
@@ -43,6 +45,8 @@ class ProtocolStamp:
             issued_by=protocol.issued.label() if protocol.issued else "",
             signature="" if loaded.source == "built-in" else loaded.signature.state,
             signed_by=loaded.signature.signer,
+            signing_key=loaded.signature.fingerprint,
+            signed_here=loaded.signature.made_here,
         )
 
 
@@ -104,6 +108,8 @@ def session_fields(
         "issued_by": protocol.issued_by,
         "protocol_signature": protocol.signature,
         "signed_by": protocol.signed_by,
+        **({"signing_key": protocol.signing_key} if protocol.signing_key else {}),
+        **({"signed_here": True} if protocol.signed_here else {}),
         "started": started,
         "ended": ended,
         "planned_s": planned_s,

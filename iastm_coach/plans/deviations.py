@@ -14,6 +14,9 @@ be fully trusted:
 - `past-review`: a session after the protocol's `issued.review_by` date;
 - `unsigned`: a physio's file used without a trusted signature (unsigned, or signed
   with a key the patient never trusted);
+- `signed-here`: a physio's file signed with a key made by `protocol keygen` on the
+  computer that wrote the journal: the physio's own computer, or a patient's key made
+  under a clinician's name, which only the physio can tell apart (by its fingerprint);
 - `clock-set`: a record written while `IASTM_COACH_NOW` set the clock (a demo or a
   test; its times are not real);
 - `file-changed`: an installed file changed since it was installed or modified since
@@ -63,6 +66,7 @@ KINDS: Final[Mapping[str, str]] = {
     "side-not-prescribed": "Side not prescribed",
     "past-review": "Used past the review date",
     "unsigned": "Protocol not signed by a trusted clinician",
+    "signed-here": "Protocol signed on this computer",
     "clock-set": "Clock set by IASTM_COACH_NOW",
 }
 
@@ -440,6 +444,14 @@ def _sitting_deviations(
             "unsigned",
             f"{'unsigned file' if signature == 'unsigned' else 'file signed with an untrusted key'}"
             f", issued by {who}",
+        )
+
+    if data.get("signed_here"):
+        add(
+            "signed-here",
+            f"signed with a key made on the computer that wrote this journal, named "
+            f"{data.get('signed_by') or 'unknown'} (key {data.get('signing_key') or 'unknown'}): "
+            "if that is not your key, the plan was not signed by you",
         )
 
     if any(bool(r.data.get("clock_set")) for r in sitting.sessions):

@@ -52,6 +52,7 @@ class SignatureCheck:
     fingerprint: str = ""  # the signing key's SHA256:...
     signer: str = ""  # the name the patient trusted it under
     detail: str = ""  # why a signature was refused
+    made_here: bool = False  # the key was made by `protocol keygen` in this data directory
 
     @property
     def trusted(self) -> bool:
@@ -121,7 +122,9 @@ def check_signature(text: str) -> tuple[str, SignatureCheck]:
     trusted = load_trusted().get(fingerprint)
     if trusted is None:
         return body, SignatureCheck("unknown-key", fingerprint=fingerprint)
-    return body, SignatureCheck("trusted", fingerprint=fingerprint, signer=trusted.name)
+    return body, SignatureCheck(
+        "trusted", fingerprint=fingerprint, signer=trusted.name, made_here=trusted.made_here
+    )
 
 
 def _ssh_string(value: bytes) -> bytes:

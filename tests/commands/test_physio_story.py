@@ -199,3 +199,49 @@ def test_three_patients_from_writing_to_running(
         assert code == 4
         assert f"{signed} was modified since it was signed: refused" in output
         assert "Use the file exactly as your clinician sent it" in output
+
+
+def test_a_patient_key_made_under_the_physios_name_shows_in_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 finding 1: Anna edits her plan (a doubled dose), makes her own key named
+    after the physio with `protocol keygen`, signs and installs it. Her screens may say
+    "signed by a trusted clinician" (her machine trusts what she says), but the report
+    names the key and puts "Protocol signed on this computer" in the Deviations box;
+    the physio's real key, trusted from the fingerprint they gave, does neither."""
+    physio, anna = tmp_path / "physio", tmp_path / "anna"
+    physio.mkdir()
+    with home(monkeypatch, physio / "home"):
+        code, output = run(["protocol", "keygen", "--name", PHYSIO])
+        real_key = re.search(r"SHA256:[A-Za-z0-9+/]{43}", output)[0]  # type: ignore[index]
+        plan = physio / "anna-calf.toml"
+        plan.write_text(new_file(physio, "calf", "Anna B"))
+        assert run(["protocol", "sign", str(plan)])[0] == 0
+    clock = FakeClock()
+    with home(monkeypatch, anna):
+        assert run(["protocol", "trust", real_key, "--name", PHYSIO])[0] == 0
+        assert run(["protocol", "install", str(plan)])[0] == 0
+        assert run(["session", "calf", "--side", "left", "--no-bell"],
+                   FIRST_USE + ALL_CLEAR + READY + AFTERCARE, clock)[0] == 0  # fmt: skip
+        code, output = run(["report", "--format", "md"], clock=clock)
+        assert f"({PHYSIO}) with key {real_key[:19]}" in output
+        assert "Protocol signed on this computer" not in output
+
+        clock.advance(3 * 24 * 3600)
+        code, output = run(["protocol", "keygen", "--name", PHYSIO])
+        own_key = re.search(r"SHA256:[A-Za-z0-9+/]{43}", output)[0]  # type: ignore[index]
+        doubled = re.sub(r"(?m)^# -----BEGIN SSH SIGNATURE-----[\s\S]*", "", plan.read_text())
+        doubled = re.sub(
+            r"duration_s = (\d+)", lambda m: f"duration_s = {min(2 * int(m[1]), 60)}", doubled
+        ).replace('version = "1.0"', 'version = "1.1"')
+        forged = anna / "forged.toml"
+        forged.write_text(doubled)
+        assert run(["protocol", "sign", str(forged)])[0] == 0
+        code, output = run(["protocol", "install", str(forged), "--replace"])
+        assert code == 0, output
+        code, output = run(["log", "calf", "--side", "left", "--soreness", "1"], clock=clock)
+        assert code == 0, output
+        code, output = run(["report", "--format", "md"], clock=clock)
+        assert f"({PHYSIO}) with key {own_key[:19]}" in output
+        assert "Protocol signed on this computer" in output
+        assert f"(key {own_key})" in output and "not signed by you" in output
