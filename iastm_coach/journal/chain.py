@@ -156,6 +156,24 @@ def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+class _LineCounter:
+    """The 1-based lines of offsets of one text asked in increasing order, each counted on
+    from the one before: a month of unchained records (written before the chain) would
+    otherwise count its lines from the start once per record, quadratic in its length."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+
+    def line_at(self, offset: int) -> int:
+        if offset < self.offset:
+            return _line(self.text, offset)
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
 def _record_id(text: str, start: int, end: int) -> str:
     at = text.find(_ID_AT, start, end)
     if at < 0:
@@ -455,11 +473,12 @@ def month_chain(text: str) -> MonthChain:
     leading: list[tuple[int, str]] = []
     unchained: list[tuple[int, str]] = []
     chained = 0
+    lines = _LineCounter(text)
     for start, end in _blocks(text):
         found = _link_in(text, start, end)
         if found is None:
             if _complete(text, start, end):
-                where = (_line(text, start), _record_id(text, start, end))
+                where = (lines.line_at(start), _record_id(text, start, end))
                 (leading if first is None else unchained).append(where)
             continue
         chained += 1

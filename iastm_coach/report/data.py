@@ -6,7 +6,8 @@ import csv
 import io
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.history.outcomes import CAVEAT, outcome_dict
@@ -46,6 +47,7 @@ CSV_EXTRA: Final = (
 )
 
 
+@lru_cache(maxsize=4096)  # most cells repeat (regions, sides, protocols): decided once each
 def csv_text(value: str) -> str:
     """A text cell a spreadsheet keeps as the same text (see `_FORMULA_START`)."""
     if not value:
@@ -76,13 +78,22 @@ def csv_cell(value: Any) -> str:
 def csv_moment(moment: datetime) -> str:
     """'2026-03-02 18:00:00': the date and time as recorded (its own UTC offset, in the
     `utc_offset` column), a form every spreadsheet reads as a date and time."""
+    if moment.year >= 1000:  # isoformat is several times faster than strftime, and the same
+        return moment.isoformat(" ", "seconds")[:19]
     return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 def utc_offset(moment: datetime) -> str:
     """'UTC+01:00' (text: a bare '+01:00' would be read as a formula or a time)."""
-    offset = moment.strftime("%z")
-    return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    return _offset_text(moment.utcoffset())
+
+
+@lru_cache(maxsize=256)  # a person's journal holds a few offsets, used thousands of times
+def _offset_text(offset: timedelta | None) -> str:
+    if offset is None:
+        return "UTC"
+    text = datetime(2000, 1, 1, tzinfo=timezone(offset)).strftime("%z")
+    return f"UTC{text[:3]}:{text[3:]}"
 
 
 def csv_row(row: SessionRow, hold: HoldSpan | None = None) -> list[str]:

@@ -451,3 +451,40 @@ def test_a_chain_cache_made_by_hand_hides_nothing(journal: Journal) -> None:
     for blob in (body, cache.seal(bytes(32), body)):
         cached.write_bytes(blob)
         assert len(integrity_errors(journal)) == 1
+
+
+def _unchained_block(n: int) -> str:
+    day = 1 + n % 28
+    note = "\n".join(f"line {k}" for k in range(n % 3))  # blocks of different lengths
+    return (
+        "[[checkin]]\n"
+        f'id = "01KC{n:022d}"\n'
+        f"at = 2025-12-{day:02d}T10:00:00+00:00\n"
+        f'note = """{note}"""\n'
+        "schema = 1\n"
+    )
+
+
+def test_records_outside_the_chain_are_named_at_their_own_lines(journal: Journal) -> None:
+    """A month of many records without chain lines (written by 0.1), and unchained ones
+    slipped in after chained records: each is named at the line of its own `[[kind]]`
+    line, however many come before it."""
+    from iastm_coach.journal.chain import month_chain
+
+    text = "\n".join(_unchained_block(n) for n in range(40))
+    lines = text.split("\n")
+    headers = [number + 1 for number, line in enumerate(lines) if line == "[[checkin]]"]
+    ids = [f"01KC{n:022d}" for n in range(40)]
+    assert list(month_chain(text).leading) == list(zip(headers, ids, strict=True))
+
+    written = two_months(journal)
+    path = journal.month_files()[0]
+    chained = path.read_text()
+    slipped = "\n".join(_unchained_block(n) for n in range(5))
+    text = chained + "\n" + slipped
+    month = month_chain(text)
+    lines = text.split("\n")
+    expected = [number + 1 for number, line in enumerate(lines) if line == "[[checkin]]"]
+    expected = [line for line in expected if line > chained.count("\n")]
+    assert [b.line for b in month.breaks if b.key.startswith("unchained:")] == expected
+    assert month.first is not None and month.first.id == written[0].id
