@@ -14,7 +14,10 @@ of overlapping regions on the sides treated:
 3. A follow-up that was needed but never answered is never read as "no
    soreness": the next session runs at the same 70 % (conservative default).
 4. The first session after a red-flag hold was cleared runs at the
-   protocol's `after_red_flag_percent` (50 % unless the physio set it).
+   protocol's `after_red_flag_percent` (50 % unless the physio set it): a hold
+   on the region itself, or one that reached it from another region (a leg
+   swelling on the calf stops the Achilles too, `zones.reach`), so every
+   region the hold stopped restarts gently, not only the one it was placed on.
 
 When more than one applies, the lowest dose is used. The dose returns to 100 %
 after a sitting whose follow-ups were all answered and stayed below the rules.
@@ -30,12 +33,13 @@ from typing import TYPE_CHECKING, Final
 from iastm_coach.history.followups import answers_by_hours
 from iastm_coach.history.queries import checkins_of, last_session, sitting_of
 from iastm_coach.journal import records
-from iastm_coach.safety.holds import HoldState, hold_state
+from iastm_coach.safety.holds import HoldState, hold_records, hold_state
 from iastm_coach.safety.settling import Followed
+from iastm_coach.safety.zones import ANY_SIDE, LinksFor, library_links, reaches_region
 from iastm_coach.vocabulary import day_text
 
 if TYPE_CHECKING:
-    from iastm_coach.journal.store import Journal
+    from iastm_coach.journal.store import Journal, Record
     from iastm_coach.protocols.model import TreatmentProtocol
 
 DEFAULT_THRESHOLD: Final = 5
@@ -104,8 +108,10 @@ def next_dose(
     holds: HoldState | None = None,
     now: datetime | None = None,
     followed: Sequence[Followed] | None = None,
+    sides: Sequence[str] = (ANY_SIDE,),
+    links_for: LinksFor = library_links,
 ) -> Dose:
-    """The dose for the next session of *region*, with the reason shown to people.
+    """The dose for the next session of *region* on *sides*, with the reason shown to people.
 
     *holds* saves reading every hold again when the caller already has them;
     *followed* are the gating sessions (`settling.settle_before_session`), else
@@ -113,12 +119,15 @@ def next_dose(
     """
     last = last_session(journal, region)
     after_hold = FULL
-    clear = (holds or hold_state(journal)).last_clear.get(region)
+    own = (holds or hold_state(journal)).last_clear.get(region)
+    clear = latest_clear_reaching(journal, region, sides, own, links_for)
     if clear is not None and not completed_since(journal, region, clear.at):
         reason = str(clear.data.get("reason", ""))
+        held = str(clear.data.get("region", region))
+        whose = "" if held == region else f" on the {held}"
         after_hold = Dose(
             protocol.after_red_flag_percent,
-            f"first session after the red-flag hold was lifted on {day_text(clear.at)}"
+            f"first session after the red-flag hold{whose} was lifted on {day_text(clear.at)}"
             f"{f' ({reason})' if reason else ''}: restart at "
             f"{protocol.after_red_flag_percent} %",
         )
@@ -140,6 +149,45 @@ def next_dose(
             missed += [(item.place, hours) for hours in item.missed(now)]
     by_soreness = dose_from_soreness(protocol, highest[0], hours=highest[1]) if highest else FULL
     return lowest(after_hold, by_soreness, dose_for_missed(missed))
+
+
+def latest_clear_reaching(
+    journal: Journal,
+    region: str,
+    sides: Sequence[str],
+    own: Record | None,
+    links_for: LinksFor = library_links,
+) -> Record | None:
+    """The latest hold clear that lifted a hold stopping *region* on one of *sides*: *own*
+    (the region's own last clear), or a clear of another region whose lifted holds reached
+    it (the same rule as the session gate, `zones.reaches_region`)."""
+    found = own
+    kept = hold_records(journal)
+    placed = {r.id: r for r in kept if r.kind == records.HOLD}
+    for clear in kept:
+        held = str(clear.data.get("region", ""))
+        if clear.kind != records.HOLD_CLEAR or held == region:
+            continue
+        if found is not None and clear.seq <= found.seq:
+            continue
+        lifts = clear.data.get("lifts")
+        lifted = (
+            [placed[i] for i in lifts if i in placed]
+            if isinstance(lifts, list)  # an older clear lifted every hold written before it
+            else [h for h in placed.values() if h.data.get("region") == held and h.seq < clear.seq]
+        )
+        if any(
+            reaches_region(held, [str(h.data.get("rule", ""))], [_side(h)], region, side, links_for)
+            for h in lifted
+            for side in sides
+        ):
+            found = clear
+    return found
+
+
+def _side(hold: Record) -> str:
+    side = hold.data.get("side")
+    return side if side in ("left", "right", "none") else ANY_SIDE
 
 
 def completed_since(journal: Journal, region: str, moment: datetime) -> bool:

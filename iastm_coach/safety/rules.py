@@ -148,7 +148,8 @@ def _session_rows() -> list[SafetyRule]:
         ),
         SafetyRule(
             "after-hold",
-            "the first session after a hold was lifted",
+            "the first session after a hold was lifted, of the held region and of every "
+            "region the hold reached (a leg swelling on the calf: the Achilles, shin, ... too)",
             "runs at the protocol's `after_red_flag_percent` (50 % unless set)",
             "the session after it",
             "conservative default",

@@ -406,7 +406,13 @@ def treat(
     adjust = plan_adjustments(load_checklist(), screening)  # a cleared caution, the age
     skips = choose_skips(loaded, screening, talk, site_bound=adjust.site_bound)
     dose = next_dose(
-        p, deps.journal, region=p.region, holds=holds, now=deps.clock.now(), followed=followed
+        p,
+        deps.journal,
+        region=p.region,
+        holds=holds,
+        now=deps.clock.now(),
+        followed=followed,
+        sides=sides,
     )
     dose = lowest(dose, adjust.dose())  # with the other dose rules: the lowest wins
     if dose.percent != 100:
