@@ -34,6 +34,7 @@ class HoldSpan:
     # The sides its flags concern ("" when a record does not say: every side), as `Hold.sides`.
     sides: frozenset[str] = frozenset({""})
     examined_by: str = ""  # the clinician the lifting clear names (`hold clear --examined-by`)
+    flags: tuple[tuple[str, str], ...] = ()  # each flag's (rule, side), as `Hold.flags`
 
     @property
     def body_sides(self) -> tuple[str, ...]:
@@ -80,6 +81,7 @@ def hold_spans(items: Iterable[Record]) -> list[HoldSpan]:
                     str(record.data.get("reason", "")),
                     span.sides,
                     str(record.data.get("examined_by", "")),
+                    span.flags,
                 )
             )
             continue
@@ -90,7 +92,14 @@ def hold_spans(items: Iterable[Record]) -> list[HoldSpan]:
         span = open_spans.get(region)
         if span is None:
             open_spans[region] = HoldSpan(
-                region, record.at, None, (rule,), (reason,), record.id, sides=frozenset({side})
+                region,
+                record.at,
+                None,
+                (rule,),
+                (reason,),
+                record.id,
+                sides=frozenset({side}),
+                flags=((rule, side),),
             )
             open_ids[region] = {record.id}
         else:
@@ -103,6 +112,7 @@ def hold_spans(items: Iterable[Record]) -> list[HoldSpan]:
                 span.reasons if reason in span.reasons else (*span.reasons, reason),
                 span.record_id,
                 sides=span.sides | {side},
+                flags=span.flags if (rule, side) in span.flags else (*span.flags, (rule, side)),
             )
     spans.extend(open_spans.values())
     spans.sort(key=lambda s: (s.placed, s.region))
@@ -120,5 +130,8 @@ def reaching(
     return [
         span
         for span in spans
-        if reaches_region(span.region, span.rules, span.sides, region, side, lookup) is not None
+        if reaches_region(
+            span.region, span.rules, span.sides, region, side, lookup, flags=span.flags
+        )
+        is not None
     ]

@@ -47,6 +47,8 @@ class Hold:
     # The sides the flags concern ("left", "right", "none"; "" when a record does not say,
     # which then counts as every side). The region itself is held on every side.
     sides: frozenset[str] = frozenset({""})
+    # Each flag's (rule, side): a flag reaches other regions from its own side only.
+    flags: tuple[tuple[str, str], ...] = ()
 
     @property
     def all_rules(self) -> tuple[str, ...]:
@@ -138,6 +140,7 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
                 source_id=str(record.data.get("source", "")),
                 reasons=(shown,),
                 sides=frozenset({side}),
+                flags=((rule, side),),
             )
         else:
             active[region] = replace(
@@ -145,6 +148,9 @@ def fold_holds(items: Iterable[Record]) -> HoldState:
                 rules=current.rules if rule in current.rules else (*current.rules, rule),
                 reasons=current.reasons if shown in current.reasons else (*current.reasons, shown),
                 sides=current.sides | {side},
+                flags=current.flags
+                if (rule, side) in current.flags
+                else (*current.flags, (rule, side)),
             )
     return HoldState(active, last_clear, hold_ids)
 

@@ -127,7 +127,9 @@ def blockers(
     found: list[Blocker] = []
     for held_region, hold in sorted(holds.items()):
         source = links.get(held_region)
-        reached = reach(held_region, hold.all_rules, hold.sides, source, target, side)
+        reached = reach(
+            held_region, hold.all_rules, hold.sides, source, target, side, flags=hold.flags
+        )
         if reached is not None:
             found.append(Blocker(hold, *reached))
     return found
@@ -140,18 +142,26 @@ def reach(
     source: RegionLinks | None,
     target: RegionLinks,
     side: str,
+    *,
+    flags: Sequence[tuple[str, str]] = (),
 ) -> tuple[str, str] | None:
     """THE rule for whether a hold reaches a region: (rule, why) when a hold on
     *held_region* (placed by *rules* on *held_sides*; *source* its links, None when its
     protocol cannot be read) stops *target* on *side*; why is "" for the region itself.
     None when it does not. The session gate, `log`, the report's deviations and its
-    soreness charts all ask this one function."""
+    soreness charts all ask this one function.
+
+    *flags* are the (rule, side) of each red flag when known: each flag then reaches from
+    its own side (numbness of the left calf and a bruise of the right one are not a
+    numbness of both legs); without them every rule counts on every side held."""
     if held_region == target.region:
         return (rules[0] if rules else "", "")
     if source is None:
         return None
-    for rule in rules:
-        why = _reaches(rule, source, target, side, held_sides)
+    pairs: list[tuple[str, Iterable[str]]] = [(rule, [held]) for rule, held in flags]
+    pairs = pairs or [(rule, held_sides) for rule in rules]
+    for rule, sides in pairs:
+        why = _reaches(rule, source, target, side, sides)
         if why:
             return rule, why
     return None
@@ -164,6 +174,8 @@ def reaches_region(
     region: str,
     side: str,
     links_for: LinksFor = library_links,
+    *,
+    flags: Sequence[tuple[str, str]] = (),
 ) -> tuple[str, str] | None:
     """`reach` by region names: the links of both are looked up with *links_for* (a region
     whose protocol cannot be read is reached only by its own holds)."""
@@ -172,7 +184,7 @@ def reaches_region(
     target = links_for(region)
     if target is None:
         return None
-    return reach(held_region, rules, held_sides, links_for(held_region), target, side)
+    return reach(held_region, rules, held_sides, links_for(held_region), target, side, flags=flags)
 
 
 def _reaches(

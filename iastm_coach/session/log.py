@@ -208,7 +208,9 @@ def hold_overrides(
     if not found:
         return []
     held, side = found[0]
-    reached = reaches_region(held.region, held.rules, held.sides, region, side, lookup)
+    reached = reaches_region(
+        held.region, held.rules, held.sides, region, side, lookup, flags=held.flags
+    )
     why = reached[1] if reached else ""
     since = moment_text(held.placed)
     reasons = "; ".join(held.reasons)
