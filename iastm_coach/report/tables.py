@@ -52,10 +52,15 @@ def rule_text(rule: str) -> str:
 
 
 RULES_INTRO: Final = (
-    "Each rule that fires puts the region on hold; iastm-coach then refuses "
-    "sessions of that region until the patient lifts the hold, giving a reason that is "
-    "recorded (listed above as 'lifted'). Soreness is asked on the 0-10 scale right after a "
-    "session and at check-ins 24 h and 48 h later (72 h when it is still 4 or more)."
+    "Each rule that fires puts the region on hold, and the regions the hold reaches on the "
+    "same limb or tissue (see the program's safety rules); iastm-coach then refuses those "
+    "sessions until the hold is lifted with a recorded reason (listed above as 'lifted'). "
+    "A hold for a serious sign ("
+    + ", ".join(rule.id for rule in RULES.values() if rule.serious)
+    + ") is lifted only with the name of the clinician who examined the area. Soreness is "
+    "asked on the 0-10 scale right after a session and at check-ins 24 h and 48 h later; "
+    "72 h later when the answers so far are above the patient's usual level or getting "
+    "worse, and at day 5-7 ('has it settled?') when the 72 h answer still is."
 )
 FOOTER: Final = (
     f"Soreness is self-reported on the 0-10 numeric rating scale ({SORENESS_ANCHORS}). "

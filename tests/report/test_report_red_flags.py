@@ -126,3 +126,25 @@ def test_a_session_during_a_hold_does_not_count_toward_adherence(tmp_path: Path)
     text = render(report, "md")
     assert "calf: 50 % of prescribed sessions; 1 sitting during a hold not counted;" in text
     assert json.loads(render(report, "json"))["adherence"][0]["sittings_during_hold"] == 1
+
+
+def test_the_rules_paragraph_says_when_follow_ups_come_and_who_lifts_a_serious_hold(
+    isolated_home: Path,
+) -> None:
+    """The report's 'Red-flag rules' paragraph agrees with the rules the program applies: a
+    72 h follow-up when the answers are above the usual level or getting worse (not 'when
+    still 4 or more'), a day 5-7 check, and a serious hold lifted only with the examining
+    clinician's name (not by any reason the patient gives)."""
+    from tests.cli import NOW, run
+
+    started = (NOW - timedelta(hours=30)).isoformat()
+    assert run("log", "calf", "--soreness", "2", "--side", "left", "--when", started)[0] == 0
+    code, out, err = run("report", "--format", "md")
+    assert code == 0, out + err
+    paragraph = " ".join(out.split("### Red-flag rules", 1)[1].split("\n- ", 1)[0].split())
+    assert "when it is still 4 or more" not in paragraph
+    assert "above the patient's usual level or getting worse" in paragraph
+    assert "day 5-7" in paragraph
+    assert "examined the area" in paragraph
+    for rule in ("soreness-7", "bruising", "numbness", "swelling", "weakness", "skin-broken"):
+        assert rule in paragraph.replace("\\", ""), rule
