@@ -31,6 +31,7 @@ class ScriptedTalk:
     def __init__(self, rules: Sequence[tuple[str, Any]] = ()) -> None:
         self.rules = list(rules)
         self.asked: list[str] = []
+        self.defaults: dict[str, bool | None] = {}  # yes/no question -> its default (Enter)
         self._pending: list[int] = []  # numbers of the grouped items still to pick
         self.console = Console(width=120, record=True, force_terminal=False, color_system=None)
 
@@ -67,6 +68,7 @@ class ScriptedTalk:
         ]
 
     def confirm(self, question: str, *, default: bool | None = None) -> bool:
+        self.defaults[question] = default
         group = self._group(question)
         if group is not None:
             self.asked.append(question)

@@ -48,12 +48,24 @@ class ScreeningHistory:
     # (item id, region) -> when last answered "no" there: site-level items are per region
     site_confirmed_at: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
     age_band: str | None = None  # the band given at first use (only the band is kept)
+    # item id -> when last answered "yes" (site-level items also per region, as above)
+    said_yes_at: Mapping[str, datetime] = field(default_factory=dict)
+    site_said_yes_at: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
 
     def confirmed(self, item: ChecklistItem, region: str | None) -> datetime | None:
         """When *item* was last answered "no": for a site-level item, in *region*."""
         if item.level == "site" and region is not None:
             return self.site_confirmed_at.get((item.id, region))
         return self.confirmed_at.get(item.id)
+
+    def said_yes_last(self, item: ChecklistItem, region: str | None) -> bool:
+        """Was *item*'s latest answer "yes" (a caution cleared, a spot worked around)?"""
+        if item.level == "site" and region is not None:
+            yes = self.site_said_yes_at.get((item.id, region))
+        else:
+            yes = self.said_yes_at.get(item.id)
+        no = self.confirmed(item, region)
+        return yes is not None and (no is None or yes > no)
 
 
 def screening_history(screenings: Iterable[Mapping[str, Any]]) -> ScreeningHistory:
@@ -63,6 +75,8 @@ def screening_history(screenings: Iterable[Mapping[str, Any]]) -> ScreeningHisto
     """
     confirmed: dict[str, datetime] = {}
     site: dict[tuple[str, str], datetime] = {}
+    said_yes: dict[str, datetime] = {}
+    site_yes: dict[tuple[str, str], datetime] = {}
     seen_cleared = False
     regions: set[str] = set()
     band: tuple[datetime, str] | None = None
@@ -74,12 +88,16 @@ def screening_history(screenings: Iterable[Mapping[str, Any]]) -> ScreeningHisto
         regions.add(region)
         at: datetime = record["at"]
         for item_id, present in dict(record.get("answers", {})).items():
-            if present is not False:
+            if present is True:
+                latest, per_site = said_yes, site_yes
+            elif present is False:
+                latest, per_site = confirmed, site
+            else:
                 continue
-            if item_id not in confirmed or confirmed[item_id] < at:
-                confirmed[item_id] = at
-            if (item_id, region) not in site or site[(item_id, region)] < at:
-                site[(item_id, region)] = at
+            if item_id not in latest or latest[item_id] < at:
+                latest[item_id] = at
+            if (item_id, region) not in per_site or per_site[(item_id, region)] < at:
+                per_site[(item_id, region)] = at
         if record.get("age_band") and (band is None or band[0] < at):
             band = (at, str(record["age_band"]))
     return ScreeningHistory(
@@ -88,6 +106,8 @@ def screening_history(screenings: Iterable[Mapping[str, Any]]) -> ScreeningHisto
         regions_cleared=frozenset(regions),
         site_confirmed_at=site,
         age_band=band[1] if band else None,
+        said_yes_at=said_yes,
+        site_said_yes_at=site_yes,
     )
 
 

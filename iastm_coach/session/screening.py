@@ -84,7 +84,8 @@ def screen(
     for group in questions.groups(region, zone, place, reopened=reopened):
         if result.stopped:
             break
-        ask_group(talk, group, result, region=region, zone=zone)
+        said_yes = [item for item in group.items if history.said_yes_last(item, region)]
+        ask_group(talk, group, result, region=region, zone=zone, said_yes=said_yes)
     screened = deps.journal.prepare(
         records.SCREENING, screening_record(result, region=region), at=now
     )
@@ -203,11 +204,18 @@ def ask_group(
     *,
     region: str,
     zone: str | None,
+    said_yes: Sequence[ChecklistItem] = (),
 ) -> None:
     """One grouped question (default no): each item picked is evaluated as a yes at
     once, with its advice and, for a caution, the clearance question; every item not
-    picked is recorded as answered no, as if asked on its own."""
+    picked is recorded as answered no, as if asked on its own.
+
+    *said_yes* are its items answered yes last time (a cleared caution is asked every
+    session): they are named, and the question has no default, so Enter alone never
+    turns "I have diabetes" into "no" (and its light pressure into moderate)."""
     items = list(group.items)
+    if said_yes:
+        talk.show(line("Last time you answered yes to: " + "; ".join(i.question for i in said_yes)))
 
     def picked(index: int) -> bool:
         item = items[index]
@@ -222,7 +230,13 @@ def ask_group(
             evaluate_caution_clearance(result, item, cleared)
         return not result.stopped
 
-    chosen = ask_grouped(talk, group.question, [item.question for item in items], on_pick=picked)
+    chosen = ask_grouped(
+        talk,
+        group.question,
+        [item.question for item in items],
+        on_pick=picked,
+        default=None if said_yes else False,
+    )
     if result.stopped:
         return
     for index, item in enumerate(items):

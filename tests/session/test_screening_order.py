@@ -78,6 +78,29 @@ def test_a_change_in_health_reopens_the_lasting_items(tmp_path: Path) -> None:
     assert screening.data["stopped_by"] == "blood-thinners"
 
 
+def test_a_caution_said_yes_last_time_is_not_dropped_by_enter(tmp_path: Path) -> None:
+    """Diabetes, cleared: light pressure, 70 % and a skin check for the Achilles. Three days
+    later 'Does any of these apply to you? [y/N]' came back with Enter meaning no: one key
+    dropped the adjustments and counted as 'no diabetes' for 30 days. Now the group says
+    what was answered yes last time and needs a y or an n; a group without such an item
+    keeps its default no."""
+    clock = FakeClock()
+    talk = ScriptedTalk(
+        [*MILD, ("assessed", True), ("Do you have diabetes?", True), ("cleared you", True)]
+    )
+    deps = make_deps(tmp_path, talk, clock)
+    session(deps, side="left")
+    clock.advance(3 * DAY)
+    talk.asked.clear()
+    talk.defaults.clear()
+    session(deps, side="left")
+    (you,) = [q for q in talk.asked if "Does any of these apply to you?" in q]
+    assert "Do you have diabetes?" in you and talk.defaults[you] is None
+    assert "Last time you answered yes to: Do you have diabetes?" in talk.transcript
+    (today,) = [q for q in talk.asked if "Today, does any of these apply to you?" in q]
+    assert talk.defaults[today] is False
+
+
 def test_a_grouped_yes_asks_which_and_records_the_rest_as_no(tmp_path: Path) -> None:
     """'Any of these today?' yes → which one: a bruise (local) is worked around, the rest of
     its list is recorded as no, and the skip-areas step follows."""
