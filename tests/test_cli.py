@@ -215,3 +215,14 @@ def test_a_region_typo_close_to_an_alias_suggests_the_region_listed() -> None:
     code, _, err = run("session", "calve", input="")
     assert code == EXIT_USAGE
     assert "Did you mean 'calf'?" in err and "'calves'" not in err
+
+
+def test_help_names_every_serious_sign_and_every_follow_up() -> None:
+    """`hold clear --help` names every sign whose hold needs --examined-by (as the refusal
+    and the rules table do: weakness and broken skin too), and `checkin --help` does not
+    say the follow-ups stop at 48 h (a 72 h and a day 5-7 one come when needed)."""
+    words = " ".join(help_of("hold", "clear").split())
+    for sign in ("numbness", "weakness", "swelling", "bruising", "broken skin", "severe soreness"):
+        assert sign in words, sign
+    checkin = " ".join(help_of("checkin").split())
+    assert "72 h" in checkin and "day 5-7" in checkin
