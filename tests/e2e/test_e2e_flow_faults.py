@@ -59,3 +59,33 @@ def test_tee_shows_answers_once_and_ctrl_c_in_a_hold_keeps_the_sets(tmp_path: Pa
     assert [e["sets_done"] for e in exercise.data["exercises"]] == [1, 0, 0]
     (session,) = journal.recent(kinds={"session"})
     assert session.data["complete"] is True and session.data["note"] == NOTE
+
+
+def test_a_reader_gone_at_once_leaves_the_questions_on_the_terminal(tmp_path: Path) -> None:
+    """`iastm-coach session calf | head -3` (or any reader that stops early): the person at
+    the terminal still sees every question that follows, on standard error, instead of
+    answering prompts nobody can see; the session is recorded as usual (exit 0)."""
+    home = tmp_path / "home"
+    pipeline = (
+        f"{shlex.quote(PROGRAM)} session calf --side left --no-bell | true; "
+        "echo session-exit=${PIPESTATUS[0]}"
+    )
+    env = terminal_env(IASTM_COACH_HOME=str(home), IASTM_COACH_TIME_SCALE="0.01")
+    child = terminal.spawn("bash", ["-c", pipeline], env=env)
+    child.expect(r"How sore is your calf right now", timeout=10)  # the first question
+    child.sendline("1")
+    terminal.answer_safety_check(child)
+    terminal.start_strokes(child)
+    terminal.pass_area_checks(child, 2)
+    child.expect(r"Soreness now.*\[0-10\]")
+    child.sendline("2")
+    child.expect(r"\[y/n\]")
+    child.sendline("n")
+    child.expect("A note for your journal")
+    child.sendline("")
+    child.expect(r"with a guide\? \[Y/n\]")
+    child.sendline("n")
+    child.expect(r"session-exit=(\d+)")
+    assert child.match.group(1) == "0", child.before
+    (session,) = Journal(home / "journal").recent(kinds={"session"})
+    assert session.data["complete"] is True and session.data["soreness"] == 2
