@@ -12,7 +12,16 @@ from __future__ import annotations
 from iastm_coach.safety.redflags import area_check_reason
 from iastm_coach.session.conversation import Conversation, EndOfInput
 from iastm_coach.session.shown import line
-from iastm_coach.session.timer import DEFAULT_TICK_S, AreaCheck, KeySource, Step, TimerView
+from iastm_coach.session.timer import (
+    DEFAULT_TICK_S,
+    QUIT_AT_BREAK,
+    QUIT_KEYS,
+    AreaCheck,
+    KeySource,
+    Step,
+    TimerView,
+    confirm_with_keys,
+)
 
 CHECK_QUESTION = "Discomfort now? 0-9 (7 or more stops), s = sharp pain, t = tingling"
 CHECK_LINE = "Discomfort now, 0-10? (s = sharp pain, t = tingling; 7 or more stops)"
@@ -36,13 +45,21 @@ def parse_check(answer: str) -> str | None:
 
 def check_with_keys(keys: KeySource, view: TimerView) -> AreaCheck:
     """The one-key check on the live screen. Waits as long as it takes (the timer is
-    paused meanwhile); Ctrl-C still interrupts."""
+    paused meanwhile); Ctrl-C still interrupts, and q (the footer's "q quit") asks
+    "Quit the session?" as during the strokes."""
+    confirm_quit = confirm_with_keys(keys, view)
 
     def check(done: Step) -> str:
         view.check_prompt(True)
         try:
             while True:
                 key = keys.wait_key(DEFAULT_TICK_S)
+                if key is not None and key.lower() in QUIT_KEYS:
+                    view.check_prompt(False)
+                    if confirm_quit():
+                        return QUIT_AT_BREAK
+                    view.check_prompt(True)
+                    continue
                 verdict = None if key is None else parse_check(key)
                 if verdict is not None:
                     return verdict

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Final, Literal, Protocol
 
 from iastm_coach.clock import Clock
 from iastm_coach.protocols.model import Area, TreatmentProtocol
@@ -356,12 +356,14 @@ def confirm_with_keys(keys: KeySource, view: TimerView) -> Callable[[], bool]:
 
 
 AreaCheck = Callable[[Step], str]  # the area just done -> a stop reason id, or "" to go on
+QUIT_AT_BREAK: Final = "quit"  # what an AreaCheck returns when the person quit at the break
 
 
 class _Quit(Exception):
-    def __init__(self, reason: str = "") -> None:
+    def __init__(self, reason: str = "", *, at_break: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.at_break = at_break  # q at an area break: the area before it is recorded
 
 
 def run_plan(
@@ -559,7 +561,7 @@ class _Run:
             return "finished"
         except _Quit as quit_:
             self.stop_reason = quit_.reason
-            if not quit_.reason:  # a symptom at a break: the last area was recorded
+            if not quit_.reason and not quit_.at_break:  # at a break: the area was recorded
                 self._record_unfinished(self.clock.monotonic())
             return "quit"
         except KeyboardInterrupt:
@@ -622,6 +624,8 @@ class _Run:
         self.pause_start = now
         reason = self.check_between(done)
         self._toggle_pause(self.clock.monotonic())
+        if reason == QUIT_AT_BREAK:  # no symptom said: the session asks why
+            raise _Quit(at_break=True)
         if reason:
             raise _Quit(reason)
 

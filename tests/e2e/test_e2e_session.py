@@ -104,6 +104,32 @@ def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
     assert (home / "journal").stat().st_mode & 0o777 == 0o700
 
 
+def test_q_at_an_area_break_quits_as_the_footer_says(tmp_path: Path) -> None:
+    """At the "Discomfort now?" break the footer still says "q quit": q asks "Quit the
+    session?" and y ends it there (why you stopped is asked; the area done is kept, exit
+    130), instead of being ignored until one of the check's own keys is pressed."""
+    home = tmp_path / "home"
+    child = first_area_running(home)
+    child.expect("Discomfort now")  # the first area ran to its end
+    child.send("q")
+    child.expect("Quit the session")
+    child.send("y")
+    child.expect(r"Why did you stop\?")
+    child.sendline("5")  # something else, or just stopping
+    child.expect(r"Soreness now in the left calf")
+    child.sendline("1")
+    child.expect(r"\[y/n\]")
+    child.sendline("n")
+    child.expect("note")
+    child.sendline("")
+    child.expect(r"EXIT=(\d+)")
+    assert child.match.group(1) == "130"
+    (record,) = journal_sessions(home)
+    assert record["complete"] is False and record["stop_reason"] == "other"
+    statuses = [area["status"] for area in record["areas"]]  # type: ignore[attr-defined]
+    assert statuses == ["done", "not-started", "not-started"]
+
+
 def test_live_session_to_the_end(tmp_path: Path) -> None:
     """A whole session at 1% speed: measured before and after, aftercare, a guided
     exercise, and complete records."""
