@@ -102,15 +102,17 @@ def course_for(region: str) -> Course:
     from iastm_coach.plans.schedule import Course
     from iastm_coach.plans.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.zones import links_of
 
     protocol = load_for_region(region).protocol
     prescription = protocol.prescription
     sides = 2 if protocol.access.sided else 1
     return Course(
-        rules=RegionRules(  # without links, as the schedule has always planned
-            region=region,
+        rules=RegionRules(  # with links: overlapping regions share one rest clock, and a
+            region=region,  # hold reaches them, as in `today` and the session gate
             rest_hours=protocol.settings.rest_hours,
             sessions_per_week=prescription.sessions_per_week if prescription else None,
+            links=links_of(protocol),
         ),
         course_weeks=prescription.course_weeks if prescription else None,
         protocol_id=protocol.id,

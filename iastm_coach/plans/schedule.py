@@ -17,6 +17,11 @@ own gates, and only adds the placing of sessions in the weeks ahead:
   done, about 7 days / sessions_per_week apart, and never before the rest
   period after the previous one has ended (the previous planned session is
   taken to last its protocol's planned time).
+- Regions that treat the same tissue (calf, Achilles and plantar fascia: their
+  protocols' overlap links) share one rest clock, as the session gate counts it: a
+  region's sessions are never placed inside the rest after an overlapping region's
+  session, done or planned (regions are placed in turn; a later one fits around
+  the sessions already placed), nor so close before one that its rest is cut short.
 - Each one is at the same time of day, the one nearest that spacing: the time
   the region's latest session started (else any region's latest, else 18:00),
   unless given. When the rest period ends a little after that time,
@@ -37,7 +42,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -45,6 +50,8 @@ from iastm_coach.history.followups import WINDOWS, required_follow_ups
 from iastm_coach.history.queries import session_baseline, session_end, sitting_key
 from iastm_coach.journal import records
 from iastm_coach.plans.today import RegionRules, plan_today
+from iastm_coach.safety.rest import rest_ready_at
+from iastm_coach.safety.zones import overlapping
 from iastm_coach.vocabulary import as_recorded, week_start
 
 if TYPE_CHECKING:
@@ -160,7 +167,7 @@ def plan_schedule(
         problems=problems,
         reviews=reviews,
     )
-    planned: list[PlannedSession] = []
+    placing: list[_Placing] = []
     skipped: list[NotPlanned] = []
     for status in today.regions:
         course = courses.get(status.region)
@@ -198,15 +205,18 @@ def plan_schedule(
             )
             continue
         own = [r for r in session_list if r.data.get("region") == status.region]
-        planned += _place_sessions(
-            course,
-            now=now,
-            until=min(until, course_end),
-            last_started=max((_started(r) for r in own), default=None),
-            last_ended=status.last_ended,
-            done_this_week=status.sessions_this_week,
-            clock_time=time_of_day or _usual_time(own, session_list, now),
+        placing.append(
+            _Placing(
+                course,
+                until=min(until, course_end),
+                last_started=max((_started(r) for r in own), default=None),
+                last_ended=status.last_ended,
+                done_this_week=status.sessions_this_week,
+                clock_time=time_of_day or _usual_time(own, session_list, now),
+                rested=status.until if status.status == "resting" else None,
+            )
         )
+    planned = _place_in_time_order(placing, now)
     return Schedule(
         now=now,
         until=until,
@@ -214,6 +224,79 @@ def plan_schedule(
         checkins=tuple(plan_checkins(session_list, checkins, now=now, until=until)),
         not_planned=tuple(skipped),
     )
+
+
+@dataclass
+class _Placing:
+    """A region being placed: what its sessions start from, and those placed so far."""
+
+    course: Course
+    until: datetime
+    last_started: datetime | None
+    last_ended: datetime | None
+    done_this_week: int
+    clock_time: time
+    rested: datetime | None
+    placed: list[PlannedSession] = field(default_factory=list)
+
+    def next_session(self, now: datetime, busy: list[PlannedSession]) -> PlannedSession | None:
+        """Its next session after those placed, fitting around *busy*."""
+        found = _place_sessions(
+            self.course,
+            now=now,
+            until=self.until,
+            last_started=self.last_started,
+            last_ended=self.last_ended,
+            done_this_week=self.done_this_week,
+            clock_time=self.clock_time,
+            rested=self.rested,
+            busy=busy,
+            already=self.placed,
+        )
+        return found[len(self.placed)] if len(found) > len(self.placed) else None
+
+
+def _place_in_time_order(placing: list[_Placing], now: datetime) -> list[PlannedSession]:
+    """Every region's sessions, the earliest next session first: overlapping regions (one
+    rest clock) then take turns, instead of the first region placed taking every slot."""
+    while True:
+        options = []
+        for item in placing:
+            busy = [
+                session
+                for other in placing
+                if other is not item and _share_rest(item.course, other.course)
+                for session in other.placed
+            ]
+            found = item.next_session(now, busy)
+            if found is not None:
+                options.append((found.at, found.region, found, item))
+        if not options:
+            return [session for item in placing for session in item.placed]
+        *_, first, item = min(options, key=lambda option: option[:2])
+        item.placed.append(first)
+
+
+def _share_rest(course: Course, other: Course | None) -> bool:
+    """Do two regions treat the same tissue (one rest clock)?"""
+    mine, theirs = course.rules.links, other.rules.links if other else None
+    return mine is not None and theirs is not None and overlapping(mine, theirs)
+
+
+def _clash(
+    at: datetime, length: timedelta, rest_hours: int, busy: Iterable[PlannedSession]
+) -> datetime | None:
+    """When a session at *at* clashes with a planned session of an overlapping region (it
+    would start inside that one's rest, or that one inside its own), the first moment the
+    session gate lets it start after that one (`rest.rest_ready_at`, its routine
+    tolerance included); None when it fits."""
+    for other in busy:
+        other_end = other.at + timedelta(minutes=other.minutes)
+        after = at >= rest_ready_at(other_end, rest_hours)
+        before = other.at >= rest_ready_at(at + length, other.rest_hours)
+        if not (after or before):
+            return rest_ready_at(other_end, rest_hours)
+    return None
 
 
 def _course_start(course: Course, sessions: list[Record], now: datetime) -> datetime:
@@ -251,7 +334,14 @@ def _place_sessions(
     last_ended: datetime | None,
     done_this_week: int,
     clock_time: time,
+    rested: datetime | None = None,
+    busy: Iterable[PlannedSession] = (),
+    already: list[PlannedSession] | None = None,
 ) -> list[PlannedSession]:
+    """The region's sessions from *now* to *until*. *rested*: when the session gate lets it
+    start (`today`'s, counting overlapping regions' sessions done); *busy*: the planned
+    sessions of overlapping regions, which share its rest clock; *already*: its own
+    sessions placed so far, returned first as they are (then the next ones)."""
     per_week = course.rules.sessions_per_week
     assert per_week is not None
     rest = timedelta(hours=course.rules.rest_hours)
@@ -261,13 +351,25 @@ def _place_sessions(
     # allowed: the earliest a session may start (rest, full weeks); target: where the
     # spacing would put it, start to start.
     allowed = max(now, last_ended + rest) if last_ended is not None else now
+    if rested is not None:
+        allowed = max(allowed, rested)
     target = max(allowed, last_started + spacing) if last_started is not None else allowed
-    placed: list[PlannedSession] = []
+    others = list(busy)
+    placed: list[PlannedSession] = list(already or ())
+    for earlier in placed:
+        counts[week_start(earlier.at)] = counts.get(week_start(earlier.at), 0) + 1
+        allowed = earlier.at + length + rest
+        target = earlier.at + spacing
     while True:
         at = _at_usual_time(max(allowed, target), allowed, clock_time)
         week = week_start(at)
         if at >= until:
             return placed
+        clash = _clash(at, length, course.rules.rest_hours, others)
+        if clash is not None:  # not before the rest after that session
+            allowed = max(allowed, clash)
+            target = max(target, allowed)
+            continue
         if counts.get(week, 0) >= per_week:
             # This week is full: not before next week (a hard limit, like the rest).
             allowed = max(allowed, week + timedelta(days=7))

@@ -3,6 +3,7 @@ standard output and in a private file, updating that file, and what it refuses."
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from datetime import UTC, datetime, timedelta
@@ -218,3 +219,26 @@ def test_a_check_in_closes_at_the_same_minute_in_schedule_and_today() -> None:
     tuesday = MONDAY + timedelta(hours=20)
     assert "24 h check-in, open until today 23:07" in words(run("schedule", now=tuesday)[1])
     assert "24 h follow-up, open until today 23:07" in words(run("today", now=tuesday)[1])
+
+
+def test_overlapping_regions_are_never_planned_inside_each_others_rest() -> None:
+    """The calf and the Achilles treat the same tissue and share one rest clock (the session
+    gate refuses the Achilles less than 48 h after a calf session): the calendar never
+    books one of them inside the other's rest, which it used to do (achilles at 11:00,
+    calf at 18:00 the same day)."""
+    add_session(journal(), side="left", started=SESSION_START, group="g1")
+    add_session(journal(), side="right", started=SESSION_START, group="g1")
+    achilles_start = SESSION_START - timedelta(days=10)
+    add_session(journal(), region="achilles", side="left", started=achilles_start, group="g0")
+    code, out, err = run("schedule", "--ics", "--weeks", "4")
+    assert code == 0, out + err
+    events = sorted(
+        (event.decoded("DTSTART"), str(event["UID"]).split("-")[1])
+        for event in Calendar.from_ical(out.encode()).walk("VEVENT")
+        if str(event["UID"]).startswith("session-")
+    )
+    regions = {region for _, region in events}
+    assert regions == {"calf", "achilles"}, events
+    rest = timedelta(hours=48 - 2)  # the gate's routine tolerance at most
+    for (earlier, _), (later, _) in itertools.pairwise(events):
+        assert later - earlier >= rest, (earlier, later, events)
