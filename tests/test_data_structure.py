@@ -149,6 +149,16 @@ def test_every_caution_says_what_clearance_changes(item_id: str) -> None:
     assert DEFAULT.search(item.if_cleared.why) or KNOWN_SOURCES.search(item.if_cleared.why)
 
 
+def test_local_advice_promises_no_plan_change_the_program_does_not_make() -> None:
+    """A local item only routes around a spot: it has no `if_cleared`, so the plan keeps
+    its pressure and time. Advice after a local "yes" must not tell people to press more
+    lightly than the timer then says (the varicose-veins advice did, without a source)."""
+    for item in CHECKLIST.item:
+        if item.severities() == {"local"}:
+            assert item.if_cleared is None
+            assert not re.search(r"light(er)? pressure|press (more )?lightly", item.advice), item.id
+
+
 def test_people_who_cannot_use_the_pain_cue_get_the_skin_check() -> None:
     """§8e: reduced feeling or easy bruising → light pressure, less time, skin check."""
     for item_id in ("numbness", "diabetes", "steroids-fragile-skin", "osteoporosis"):
