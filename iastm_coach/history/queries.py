@@ -510,11 +510,13 @@ def session_baseline(session: Record) -> int:
 
 def follow_up_due(session: Record, checkins: Sequence[Record], now: datetime) -> DueCheckin | None:
     """The follow-up of *session* to answer at *now*, if any: the open one, or the last
-    needed one left unanswered (see the module's schedule)."""
+    needed one left unanswered (see the module's schedule). An answer that left warning
+    signs unasked (`not_asked`: cut short by Ctrl-C or Ctrl-D, or given without a terminal)
+    does not close it: a swelling nobody asked about is unknown, so it is asked again."""
     ended = session_end(session)
     data = [c.data for c in checkins]
     required = required_follow_ups(data, session_baseline(session))
-    answered = [int(c.data.get("hours", 0)) for c in checkins]
+    answered = [int(c.data.get("hours", 0)) for c in checkins if not c.data.get("not_asked")]
     hours = follow_up_to_ask(required, answered, (now - ended) / timedelta(hours=1))
     if hours is None:
         return None

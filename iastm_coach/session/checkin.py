@@ -308,7 +308,10 @@ def kept_hint(result: CheckinResult) -> str:
         f"soreness {result.soreness}/10"
     )
     if result.not_asked:
-        text += f" ({', '.join(result.not_asked)} not asked, recorded as unknown)"
+        text += (
+            f" ({', '.join(result.not_asked)} not asked, recorded as unknown; run "
+            "`iastm-coach checkin` again to answer them)"
+        )
     text += "."
     if result.flags:
         text += f" The {result.region} is on hold: {'; '.join(f.reason for f in result.flags)}."

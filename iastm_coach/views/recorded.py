@@ -36,7 +36,12 @@ def checkin_recorded(result: CheckinResult) -> list[Shown]:
             )
         )
     if result.not_asked:
-        shown.append(line(f"Not asked (recorded as unknown): {', '.join(result.not_asked)}."))
+        shown.append(
+            line(
+                f"Not asked (recorded as unknown): {', '.join(result.not_asked)}. This "
+                "follow-up stays due until they are answered: run `iastm-coach checkin`."
+            )
+        )
     if result.flags:
         shown.append(HoldNotice.of(result.flags, result.region))
     elif result.asked_again_at is not None:

@@ -11,6 +11,9 @@ import pytest
 from iastm_coach.journal.store import Journal, Record
 from tests.cli import NOW, invoke, run
 
+# Every warning sign a check-in asks, answered "no" from the command line.
+NO_SIGNS = ("--no-bruising", "--no-numbness", "--no-swelling", "--no-worse")
+
 
 def logged(
     home: Path, hours_ago: float, *, region: str = "neck", side: str | None = None
@@ -284,7 +287,7 @@ def test_refused_before_asking(isolated_home: Path) -> None:
     (session,) = logged(isolated_home, 25)
     code, out, err = run("checkin", session.id, "--hours", "48", input="")
     assert code == 2 and "too early" in err and "Soreness" not in out
-    run("checkin", session.id, "--soreness", "1")
+    run("checkin", session.id, "--soreness", "1", *NO_SIGNS)
     code, out, err = run("checkin", session.id, input="")
     assert code == 2 and "already answered" in err and "--hours 24" in err
 
@@ -297,10 +300,19 @@ def test_nothing_due(isolated_home: Path) -> None:
 
 
 def test_answered_follow_up_not_asked_again(isolated_home: Path) -> None:
-    """Once the 24 h follow-up is answered it is no longer due (nor in the reminder)."""
+    """Once the 24 h follow-up is answered it is no longer due (nor in the reminder). An
+    answer that left the warning signs unknown (soreness only, no terminal) keeps it due,
+    and says so: a swelling nobody asked about is not a "no"."""
     (session,) = logged(isolated_home, 25)
     assert "check-in due" in run("history")[1]
-    run("checkin", session.id, "--soreness", "1")
+    code, out, _ = run("checkin", session.id, "--soreness", "1")
+    assert code == 0 and "stays due until they are answered" in " ".join(out.split())
+    assert "check-in due" in run("history")[1]
+    code, out, err = run("checkin", input="1\nn\nn\nn\nn\n\n")
+    assert code == 0, out + err
+    assert "It corrects the answer given" in " ".join(out.split())
+    (full,) = [c for c in checkins(isolated_home) if not c.data.get("not_asked")]
+    assert full.data["swelling"] is False and full.data["corrects"]
     assert (
         run("checkin")[1].strip() == "No check-ins are due. Follow-ups open 20 h after a session."
     )
@@ -333,3 +345,18 @@ def test_checkin_on_a_new_journal_says_what_to_do_first(isolated_home: Path) -> 
     assert code == 0 and "Nothing to check in yet" in out and "iastm-coach session" in out
     logged(isolated_home, 2)
     assert "No check-ins are due" in run("checkin")[1]
+
+
+def test_a_check_in_cut_short_is_asked_again_for_the_signs_it_missed(isolated_home: Path) -> None:
+    """Input ends after soreness and bruising (Ctrl-D, or a pipe): exit 2, the answers given
+    are kept and the rest are unknown; the follow-up is still due, and the next `checkin`
+    asks it whole, so swelling and numbness get an answer."""
+    logged(isolated_home, 25)
+    code, _, err = run("checkin", input="2\nn\n")
+    assert code == 2 and "run `iastm-coach checkin` again to answer them" in " ".join(err.split())
+    (partial,) = checkins(isolated_home)
+    assert partial.data["soreness"] == 2 and "swelling" in partial.data["not_asked"]
+    code, out, err = run("checkin", input="2\nn\nn\ny\nn\n\n")  # swelling: yes
+    assert code == 0, out + err
+    assert "on hold" in " ".join(out.split()).lower()
+    assert run("checkin")[1].startswith("No check-ins are due")
