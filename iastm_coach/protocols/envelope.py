@@ -167,7 +167,7 @@ BOUNDS: Final[dict[str, Bound]] = {
         Range(10, 50),
         Range(10, 100),
         "percent",
-        "home: never more than the 50% default after a red-flag hold (conservative default)",
+        "home: never more than the 50 % default after a red-flag hold (conservative default)",
     ),
     "when_soreness_at_least": Bound(
         "dose_rule.when_soreness_at_least",
@@ -182,7 +182,7 @@ BOUNDS: Final[dict[str, Bound]] = {
         Range(10, 70),
         Range(10, 100),
         "percent",
-        "home: never less of a cut than the default 70% (conservative default)",
+        "home: never less of a cut than the default 70 % (conservative default)",
     ),
     "sets": Bound("exercise.sets", Range(1, 10), Range(1, 10), "sets", "format limit"),
     "reps": Bound("exercise.reps", Range(1, 50), Range(1, 50), "repetitions", "format limit"),

@@ -178,6 +178,6 @@ def render_protocol_template(base: TreatmentProtocol, issued: IssuedFields) -> s
             "# [[dose_rule]]",
             "# when_soreness_at_least = 5",
             "# scale_percent = 70",
-            '# explain = "Soreness of 5 or more at 24 h: next session 30% shorter per area."',
+            '# explain = "Soreness of 5 or more at 24 h: next session 30 % shorter per area."',
         ]
     return "\n".join(out) + "\n"

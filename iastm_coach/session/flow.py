@@ -184,7 +184,7 @@ def preparation(
     planned = sum(step.planned_s for step in plan)  # as timed: dose and skipped areas included
     time = f"Time: about {duration_words(planned)} of strokes{per_side_words(plan, p.access.zone)}"
     if dose.percent != 100:
-        time += f" ({dose.percent}% dose: {dose.reason})"
+        time += f" ({dose.percent} % dose: {dose.reason})"
     lines += [line(time), BLANK, line(NORMAL_RESPONSE, tone="good")]
     lines.append(line(WARNING_SIGNS, tone="caution"))
     for warning in load_checklist().zone_warnings(p.access.zone):  # e.g. leg clot signs
@@ -416,7 +416,7 @@ def treat(
     )
     dose = lowest(dose, adjust.dose())  # with the other dose rules: the lowest wins
     if dose.percent != 100:
-        talk.show(line(("Today's dose: ", "strong"), f"{dose.percent}% - ", dose.reason))
+        talk.show(line(("Today's dose: ", "strong"), f"{dose.percent} % - ", dose.reason))
 
     plan = build_plan(
         p,

@@ -52,8 +52,8 @@ def test_a_region_the_hold_reached_restarts_at_the_reduced_dose(isolated_home: P
     swelling_then_cleared(isolated_home)
     code, out, err = achilles_right(3)
     assert code == 0, out + err
-    assert "Today's dose: 50%" in out
-    assert "calf" in out.split("Today's dose: 50%", 1)[1].split("\n", 1)[0]  # says whose hold
+    assert "Today's dose: 50 %" in out
+    assert "calf" in out.split("Today's dose: 50 %", 1)[1].split("\n", 1)[0]  # says whose hold
     sessions = Journal(isolated_home / "journal").recent(kinds={"session"})
     achilles = [r for r in sessions if r.data["region"] == "achilles"]
     assert [r.data["dose_percent"] for r in achilles] == [50]
