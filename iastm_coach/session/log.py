@@ -146,18 +146,21 @@ def log_session(
     flags = aftercare_flags(
         soreness=request.soreness, bruising=request.bruising, numbness=request.numbness
     )
-    placed = {hold.data.get("rule") for hold in unfinished}
+    placed = {(hold.data.get("rule"), hold.data.get("side", "")) for hold in unfinished}
+    # One hold per flag and side, as after a timed session: the side decides which other
+    # regions it stops (a numb right calf holds the right Achilles and shin too).
     new_holds = [
         prepare_hold(
             journal,
             region=protocol.region,
             flag=flag,
-            source_id=saved[0].id,
+            source_id=record.id,
             at=now,
-            side=str(saved[0].data["side"]),  # not written yet: it cannot be looked up
+            side=str(record.data["side"]),  # not written yet: it cannot be looked up
         )
+        for record in saved
         for flag in flags
-        if flag.rule not in placed
+        if (flag.rule, str(record.data["side"])) not in placed
     ]
     journal.append_all([*new_holds, *saved])  # one write: no session without its holds
     earlier = holds.get(protocol.region)

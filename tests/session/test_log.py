@@ -76,6 +76,28 @@ def test_red_flags_hold_the_region(journal: Journal) -> None:
     assert hold.since == T0 and hold.source_id == logged.records[0].id
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_flag_logged_for_both_sides_holds_each_side(journal: Journal, side: str) -> None:
+    """Both calves logged with numbness: the hold is on each side, so the Achilles of
+    either leg (same zone, overlapping tissue) cannot be logged without --override-hold.
+    It held the first side only: the right Achilles went ahead."""
+    from iastm_coach.errors import SafetyStop
+
+    logged = log_session(
+        journal, load_for_region("calf"), LogRequest(soreness=3, numbness=True), now=T0
+    )
+    hold = active_holds(journal)["calf"]
+    assert sorted(hold.flags) == [("numbness", "left"), ("numbness", "right")]
+    assert {r.data["source"] for r in journal.recent(kinds={"hold"})} == {
+        r.id for r in logged.records
+    }
+    later = T0 + timedelta(days=3)
+    with pytest.raises(SafetyStop, match="not recorded without --override-hold"):
+        log_session(
+            journal, load_for_region("achilles"), LogRequest(soreness=1, side=side), now=later
+        )
+
+
 def test_a_session_during_a_hold_needs_override_hold(journal: Journal) -> None:
     """Logging a session of a region on hold is refused (exit 3) before anything is
     written; with override_hold it is recorded as an override, and the hold still stands."""
