@@ -171,9 +171,10 @@ def questions_for_today(
     region: str | None = None,
     zone: str | None = None,
 ) -> Questions:
-    """Every-session items always; lasting (periodic) items when their last confirmation
-    is older than `recheck_days`: person-level ones from any region, site-level ones from
-    this region (so "no varicose veins" for the forearm says nothing about the calf).
+    """Every-session items always; lasting (periodic) items when their last "no" is older
+    than `recheck_days` or their latest answer is a yes: person-level ones from any region,
+    site-level ones from this region (so "no varicose veins" for the forearm says nothing
+    about the calf).
     First-use questions once, per-region ones before the region's first cleared session,
     every-session ones (the smooth tool) always. With *region*, only the items that apply
     to it (a region's warning signs, medicines that concern its tendons)."""
@@ -185,7 +186,14 @@ def questions_for_today(
     not_due: list[ChecklistItem] = []
     for item in applicable:
         confirmed = history.confirmed(item, region)
-        if item.asked == "every-session" or confirmed is None or now - confirmed >= recheck:
+        if (
+            item.asked == "every-session"
+            or confirmed is None
+            or now - confirmed >= recheck
+            # the latest answer is a yes (given after an earlier no): it is true now and
+            # changes the plan, so it is asked every session, never carried by the old no
+            or history.said_yes_last(item, region)
+        ):
             items.append(item)
         else:
             not_due.append(item)

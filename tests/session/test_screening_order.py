@@ -101,6 +101,28 @@ def test_a_caution_said_yes_last_time_is_not_dropped_by_enter(tmp_path: Path) ->
     assert talk.defaults[today] is False
 
 
+def test_a_caution_said_yes_after_an_earlier_no_is_asked_every_session(tmp_path: Path) -> None:
+    """Day 0: no diabetes. Day 4: 'anything changed?' yes, diabetes yes, cleared: 70 %,
+    light pressure, skin check. Day 8 the last answer is that yes, so diabetes is asked
+    again and the adjustments stay; it was left out as 'confirmed no' within 30 days (the
+    day-0 no), and the session ran at full dose with no skin check."""
+    clock = FakeClock()
+    talk = ScriptedTalk([*MILD, ("assessed", True)])
+    deps = make_deps(tmp_path, talk, clock)
+    session(deps, side="left")
+    clock.advance(4 * DAY)
+    talk.rules = [(CHANGED, True), ("Do you have diabetes?", True), ("cleared you", True)]
+    talk.rules += MILD
+    session(deps, side="left")
+    clock.advance(4 * DAY)
+    talk.asked.clear()
+    talk.rules = [("Do you have diabetes?", True), ("cleared you", True), *MILD]
+    session(deps, side="left")
+    assert asked_about(talk, "Do you have diabetes?") == 1
+    latest = max(deps.journal.recent(kinds={records.SESSION}), key=lambda r: r.at)
+    assert any("diabetes" in text.lower() for text in latest.data["adjustments"])
+
+
 def test_a_grouped_yes_asks_which_and_records_the_rest_as_no(tmp_path: Path) -> None:
     """'Any of these today?' yes → which one: a bruise (local) is worked around, the rest of
     its list is recorded as no, and the skip-areas step follows."""
