@@ -104,7 +104,8 @@ def course_for(region: str) -> Course:
     from iastm_coach.protocols.library import load_for_region
     from iastm_coach.safety.zones import links_of
 
-    protocol = load_for_region(region).protocol
+    loaded = load_for_region(region)
+    protocol = loaded.protocol
     prescription = protocol.prescription
     sides = 2 if protocol.access.sided else 1
     return Course(
@@ -116,7 +117,8 @@ def course_for(region: str) -> Course:
         ),
         course_weeks=prescription.course_weeks if prescription else None,
         protocol_id=protocol.id,
-        protocol_version=protocol.version,
+        # a built-in's version changes with iastm-coach updates, not with a renewal
+        protocol_version="" if loaded.source == "built-in" else protocol.version,
         session_minutes=max(5, -(-protocol.planned_seconds(sides=sides) // 60)),
     )
 

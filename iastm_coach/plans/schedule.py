@@ -72,7 +72,7 @@ class Course:
     rules: RegionRules
     course_weeks: int | None = None  # None: no prescription
     protocol_id: str = ""
-    protocol_version: str = ""
+    protocol_version: str = ""  # "" for a built-in: its updates do not start a new course
     session_minutes: int = 15  # the planned time, both sides of a sided region
 
     @property
@@ -306,7 +306,10 @@ def _course_start(course: Course, sessions: list[Record], now: datetime) -> date
         for record in sessions
         if record.data.get("region") == course.region
         and record.data.get("protocol_id") == course.protocol_id
-        and record.data.get("protocol_version") == course.protocol_version
+        and (
+            not course.protocol_version
+            or record.data.get("protocol_version") == course.protocol_version
+        )
     ]
     return week_start(min(starts).astimezone(now.tzinfo) if starts else now)
 

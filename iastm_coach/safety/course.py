@@ -51,20 +51,25 @@ class CourseFacts:
 
 
 def protocol_identity(data: object) -> tuple[str, str, str]:
-    """(id, version, issuer) of a session record's protocol, or of a protocol."""
+    """(id, version, issuer) of a session record's protocol: a new version of a physio's
+    file is a renewal and starts a new course. A built-in's version is left out: it changes
+    when iastm-coach is updated (a wording fix), which is no clinician's renewal, and must
+    not restart the course and its review."""
     get = getattr(data, "get", None)
     if get is None:
         return ("", "", "")
+    built_in = get("protocol_source", "") == "built-in"
     return (
         str(get("protocol_id", "")),
-        str(get("protocol_version", "")),
+        "" if built_in else str(get("protocol_version", "")),
         str(get("issued_by", "")),
     )
 
 
 def current_identity(loaded: LoadedProtocol) -> tuple[str, str, str]:
     p = loaded.protocol
-    return (p.id, p.version, p.issued.label() if p.issued else "")
+    version = "" if loaded.source == "built-in" else p.version
+    return (p.id, version, p.issued.label() if p.issued else "")
 
 
 def course_sessions(sessions: Sequence[Record], identity: tuple[str, str, str]) -> list[Record]:

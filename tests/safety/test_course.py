@@ -126,6 +126,27 @@ def test_a_renewed_protocol_starts_a_new_course(tmp_path: Path) -> None:
     assert not any(REVIEWED in question for question in deps.talk.asked)
 
 
+def test_an_update_of_the_built_in_protocol_does_not_restart_the_course(tmp_path: Path) -> None:
+    """Six weeks of calf sessions recorded with an older built-in version (an iastm-coach
+    update since reworded it): the 4-week course is still over and the review still due.
+    A new version of a built-in is no clinician's renewal; it started a new course, and
+    the review went away without a word."""
+    from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.safety.course import course_facts
+    from tests.builders import add_session
+
+    journal = make_journal(tmp_path)
+    for week in range(6):
+        add_session(journal, side="left", started=T0 + week * 7 * D)
+    loaded = load_for_region("calf")
+    assert loaded.source == "built-in"
+    assert loaded.protocol.version != next(iter(journal.scan())).data["protocol_version"]
+    now = T0 + 6 * 7 * D
+    facts = course_facts(journal, loaded, now)
+    assert facts.start == T0
+    assert "4-week course" in (review_due(loaded.protocol, facts, now) or "")
+
+
 def test_improvement_rule_edges() -> None:
     """A 2-point drop in soreness before sessions, or the outcome test moving by its
     minimal change (2 cm for the knee-to-wall lunge) the right way, counts; less does not."""
