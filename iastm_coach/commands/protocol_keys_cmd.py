@@ -33,9 +33,7 @@ def cmd_keygen(
     app = app_context(ctx.obj)
 
     pair = generate_key(name, overwrite=force)
-    # Your own files are yours; the key is marked as made here, so a report from this
-    # computer says that its plans were signed on it (a patient cannot pass as the physio).
-    trust_key(pair.public_line, name, now=app.clock.now(), made_here=True)
+    trust_key(pair.public_line, name, now=app.clock.now())  # your own files are yours
     say(app, f"Your signing key is ready: {pair.private_path} (private; keep a backup).")
     say(app, f"Public key: {pair.public_path}")
     say(app, "Give your patients this fingerprint (on their handout, or in a message):")

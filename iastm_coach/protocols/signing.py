@@ -52,7 +52,7 @@ class SignatureCheck:
     fingerprint: str = ""  # the signing key's SHA256:...
     signer: str = ""  # the name the patient trusted it under
     detail: str = ""  # why a signature was refused
-    made_here: bool = False  # the key was made by `protocol keygen` in this data directory
+    made_here: bool = False  # the signing key is this data directory's own (`own_key`)
 
     @property
     def trusted(self) -> bool:
@@ -123,8 +123,23 @@ def check_signature(text: str) -> tuple[str, SignatureCheck]:
     if trusted is None:
         return body, SignatureCheck("unknown-key", fingerprint=fingerprint)
     return body, SignatureCheck(
-        "trusted", fingerprint=fingerprint, signer=trusted.name, made_here=trusted.made_here
+        "trusted", fingerprint=fingerprint, signer=trusted.name, made_here=own_key(fingerprint)
     )
+
+
+def own_key(fingerprint: str) -> bool:
+    """Whether *fingerprint* is the key `protocol keygen` made in this data directory (its
+    public key file is still here). Found from the key itself at every check, so trusting
+    the key again cannot hide it. A key made elsewhere (ssh-keygen, another computer)
+    cannot be told apart: the key's fingerprint in the report is what the physio checks."""
+    try:
+        line = public_key_path().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        return fingerprint_of_key_line(line) == fingerprint
+    except UsageError:  # not a key line (hand-edited): not this computer's key
+        return False
 
 
 def _ssh_string(value: bytes) -> bytes:

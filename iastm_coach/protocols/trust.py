@@ -32,9 +32,6 @@ class TrustedKey:
     name: str  # who the patient was told it belongs to
     added: dt.datetime
     public_key: str = ""  # the "ssh-ed25519 AAAA..." line, when it was given
-    # made by `protocol keygen` in this data directory: a physio's own key on their own
-    # computer, or a key a patient made under a clinician's name (the report says which)
-    made_here: bool = False
 
 
 def keys_dir() -> Path:
@@ -122,7 +119,6 @@ def load_trusted() -> dict[str, TrustedKey]:
                 name=str(entry["name"]),
                 added=entry["added"],
                 public_key=str(entry.get("public_key", "")),
-                made_here=bool(entry.get("made_here", False)),
             )
             keys[key.fingerprint] = key
     except (tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
@@ -145,23 +141,17 @@ def save_trusted(keys: dict[str, TrustedKey]) -> None:
         }
         if key.public_key:
             entry["public_key"] = key.public_key
-        if key.made_here:
-            entry["made_here"] = True
         entries.append(entry)
     ensure_private_dir(keys_dir())
     header = "# Clinicians' keys you trust (iastm-coach protocol trust / untrust).\n"
     write_private_file(trusted_path(), header + tomli_w.dumps({"key": entries}), overwrite=True)
 
 
-def trust_key(
-    reference: str, name: str, *, now: dt.datetime, made_here: bool = False
-) -> TrustedKey:
-    """Trust a clinician's key under `name`; trusting it again renames it. *made_here*
-    marks the key `protocol keygen` just made in this data directory."""
+def trust_key(reference: str, name: str, *, now: dt.datetime) -> TrustedKey:
+    """Trust a clinician's key under `name`; trusting it again renames it."""
     fingerprint, line = parse_key_reference(reference)
     keys = load_trusted()
-    made_here = made_here or (fingerprint in keys and keys[fingerprint].made_here)
-    key = TrustedKey(fingerprint, check_name(name), now.replace(microsecond=0), line, made_here)
+    key = TrustedKey(fingerprint, check_name(name), now.replace(microsecond=0), line)
     keys[fingerprint] = key
     save_trusted(keys)
     return key

@@ -10,6 +10,7 @@ repair a file in one or two tries, so can a physio reading the same words.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -245,3 +246,11 @@ def test_a_patient_key_made_under_the_physios_name_shows_in_the_report(
         assert f"({PHYSIO}) with key {own_key[:19]}" in output
         assert "Protocol signed on this computer" in output
         assert f"(key {own_key})" in output and "not signed by you" in output
+        # Trusting the key again (untrust, trust) does not hide where it was made.
+        assert run(["protocol", "untrust", own_key])[0] == 0
+        assert run(["protocol", "trust", own_key, "--name", PHYSIO])[0] == 0
+        clock.advance(3 * 24 * 3600)
+        assert run(["log", "calf", "--side", "left", "--soreness", "1"], clock=clock)[0] == 0
+        code, output = run(["report", "--format", "json"], clock=clock)
+        kinds = [d["kind"] for d in json.loads(output)["deviations"]]
+        assert kinds.count("signed-here") == 2
