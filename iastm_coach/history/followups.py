@@ -27,7 +27,7 @@ counts as missed, and a missed answer never counts as "no soreness" (`dose.py`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Final
 
@@ -70,6 +70,13 @@ def required_follow_ups(checkins: Sequence[Mapping[str, Any]], baseline: int = 0
         if at_72 is not None and (int(at_72["soreness"]) > baseline or at_72.get("worse")):
             required.append(120)
     return required
+
+
+def answered_hours(checkins: Iterable[Mapping[str, Any]]) -> list[int]:
+    """The follow-ups these check-ins close: an answer that left warning signs unasked
+    (`not_asked`: cut short, or soreness only from a script) does not close its follow-up,
+    since a swelling nobody asked about is unknown; it is asked again."""
+    return [int(c.get("hours", 0)) for c in checkins if not c.get("not_asked")]
 
 
 def follow_up_to_ask(

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 from iastm_coach.history.followups import (
     FOLLOW_UP_HORIZON,
     WINDOWS,
+    answered_hours,
     follow_up_to_ask,
     required_follow_ups,
     window_at,
@@ -516,7 +517,7 @@ def follow_up_due(session: Record, checkins: Sequence[Record], now: datetime) ->
     ended = session_end(session)
     data = [c.data for c in checkins]
     required = required_follow_ups(data, session_baseline(session))
-    answered = [int(c.data.get("hours", 0)) for c in checkins if not c.data.get("not_asked")]
+    answered = answered_hours(data)
     hours = follow_up_to_ask(required, answered, (now - ended) / timedelta(hours=1))
     if hours is None:
         return None

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Final
 
-from iastm_coach.history.followups import WINDOWS, required_follow_ups
+from iastm_coach.history.followups import WINDOWS, answered_hours, required_follow_ups
 from iastm_coach.history.queries import session_baseline, session_end, sitting_key
 from iastm_coach.journal import records
 from iastm_coach.plans.today import RegionRules, plan_today
@@ -455,7 +455,7 @@ def plan_checkins(
 
 def _open_for(session: Record, hours: int, answered: list[Record]) -> bool:
     """Whether *session* still waits for its *hours* follow-up."""
-    if any(int(c.data.get("hours", 0)) == hours for c in answered):
+    if hours in answered_hours(c.data for c in answered):
         return False
     return hours in required_follow_ups([c.data for c in answered], session_baseline(session))
 

@@ -205,6 +205,25 @@ def test_check_ins_24_and_48_hours_after_a_sitting_one_per_sitting(tmp_path: Pat
     ]
 
 
+def test_a_check_in_cut_short_stays_in_the_calendar(tmp_path: Path) -> None:
+    """A 24 h answer whose warning signs were never asked (Ctrl-D after the soreness) does
+    not close the 24 h follow-up, in the calendar as in `checkin` and the session gate:
+    the calendar listed only 48 h, while everything else still asked for the 24 h."""
+    from iastm_coach.journal import records
+    from tests.builders import example
+
+    journal = make_journal(tmp_path)
+    start = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+    session = add_session(journal, side="left", started=start)
+    data = example(records.CHECKIN, session=session.id, hours=24, soreness=0)
+    signs = ["bruising", "numbness", "swelling", "worse"]
+    for sign in signs:
+        data.pop(sign, None)
+    journal.append(records.CHECKIN, {**data, "not_asked": signs}, at=start + timedelta(hours=25))
+    schedule = plan(journal, start + timedelta(hours=26))
+    assert [c.hours for c in schedule.checkins] == [24, 48]
+
+
 def test_closed_windows_are_not_planned(tmp_path: Path) -> None:
     """A follow-up whose window has passed is no longer asked, so no reminder either."""
     journal = make_journal(tmp_path)
