@@ -121,7 +121,7 @@ def next_dose(
     after_hold = FULL
     own = (holds or hold_state(journal)).last_clear.get(region)
     clear = latest_clear_reaching(journal, region, sides, own, links_for)
-    if clear is not None and not completed_since(journal, region, clear.at):
+    if clear is not None and not completed_since(journal, region, clear.at, sides):
         reason = str(clear.data.get("reason", ""))
         held = str(clear.data.get("region", region))
         whose = "" if held == region else f" on the {held}"
@@ -190,11 +190,20 @@ def _side(hold: Record) -> str:
     return side if side in ("left", "right", "none") else ANY_SIDE
 
 
-def completed_since(journal: Journal, region: str, moment: datetime) -> bool:
-    """Whether a complete session of *region* was recorded after *moment*: one cut short
-    (Ctrl-C, `q`) does not use up the reduced first dose after a hold."""
-    return any(
-        record.data.get("region") == region and record.data.get("complete", True)
+def completed_since(
+    journal: Journal, region: str, moment: datetime, sides: Sequence[str] = (ANY_SIDE,)
+) -> bool:
+    """Whether a complete session of *region* was recorded after *moment* on each of
+    *sides* (`ANY_SIDE`: on any): one cut short (Ctrl-C, `q`) does not use up the reduced
+    first dose after a hold, and neither does the other leg's (after a swelling held both
+    legs, a reduced left Achilles let the right one restart at full dose)."""
+    done = {
+        str(record.data.get("side", ""))
         for record in journal.recent(kinds={records.SESSION}, since=moment)
         if record.at > moment
-    )
+        and record.data.get("region") == region
+        and record.data.get("complete", True)
+    }
+    if ANY_SIDE in sides:
+        return bool(done)
+    return all(side in done for side in sides)
