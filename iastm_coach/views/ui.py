@@ -147,13 +147,17 @@ def literal(text: str, style: str = "") -> Text:
 
 def show_error(error: CoachError) -> None:
     """The message and each problem on one line however long (soft wrap: they can be
-    grepped, and a terminal shows them whole); the hint, advice for people, word-wrapped
-    to the width of a terminal (on one line when standard error is not a terminal)."""
+    grepped, and a terminal shows them whole), except a stop's message at a terminal; the
+    hint, advice for people, word-wrapped to the width of a terminal (on one line when
+    standard error is not a terminal)."""
     console = get_error_console()
     from iastm_coach.errors import EXIT_INTERRUPTED, EXIT_SAFETY
 
     label = {EXIT_SAFETY: "Stop: ", EXIT_INTERRUPTED: "Stopped: "}.get(error.exit_code, "Error: ")
-    console.print(Text(label, style="bold red") + literal(error.message))
+    # A stop is advice read by a person at a terminal: word-wrapped there, never split
+    # mid-word ("ho/ld"); errors naming files and keys stay on one line, to be grepped.
+    for_people = error.exit_code in (EXIT_SAFETY, EXIT_INTERRUPTED) and console.is_terminal
+    console.print(Text(label, style="bold red") + literal(error.message), soft_wrap=not for_people)
     for problem in getattr(error, "problems", []):
         console.print(literal(f"  {problem}"))
     if error.hint:

@@ -343,8 +343,8 @@ def test_log_short_help_is_a_whole_sentence(monkeypatch: pytest.MonkeyPatch) -> 
 def test_error_hint_wraps_between_words_in_a_terminal(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], terminal: bool
 ) -> None:
-    """In a terminal the hint is word-wrapped ('recorded' never split as 'r/ecorded'); the
-    message stays on one line for grep. Not in a terminal, the hint is one line too."""
+    """In a terminal a stop's message and hint are word-wrapped ('recorded' never split as
+    'r/ecorded', 'hold' never 'ho/ld'). Not in a terminal, each is one line (for grep)."""
     from iastm_coach.errors import SafetyStop
     from iastm_coach.views import ui
 
@@ -360,13 +360,13 @@ def test_error_hint_wraps_between_words_in_a_terminal(
     )
     ui.show_error(SafetyStop(message, hint=hint))
     lines = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().err).splitlines()
-    assert lines[0] == f"Stop: {message}"
     if terminal:
-        assert len(lines) > 2 and all(len(line) <= 60 for line in lines[1:])
-        assert " ".join(" ".join(lines[1:]).split()) == hint
-        assert any(line.rstrip().endswith("(it is recorded).") for line in lines[1:])
+        assert len(lines) > 3 and all(len(line) <= 60 for line in lines)
+        words = " ".join(" ".join(lines).split())
+        assert words == f"Stop: {message} {hint}"  # every word whole, in order
+        assert any(line.rstrip().endswith("(it is recorded).") for line in lines)
     else:
-        assert lines[1:] == [hint]
+        assert lines == [f"Stop: {message}", hint]
 
 
 # --- --json of trend and hold list ----------------------------------------------------------------
