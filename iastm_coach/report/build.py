@@ -151,6 +151,7 @@ class HoldEvent:
     source_id: str
     record_id: str
     examined_by: str = ""  # a lift: the clinician who examined the area, where named
+    side: str = ""  # a hold: the side its red flag was on (it decides the hold's reach)
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,7 @@ def build_report(
                     str(data.get("reason", "")),
                     str(data.get("source", "")),
                     record.id,
+                    side=str(data.get("side", "")),
                 )
             )
         elif kind == records.HOLD_CLEAR:

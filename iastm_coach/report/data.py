@@ -192,6 +192,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "at": iso(e.at),
                 "event": e.kind,
                 "region": e.region,
+                "side": e.side,
                 "rule": e.rule,
                 "reason": e.reason,
                 "source": e.source_id,

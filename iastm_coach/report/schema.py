@@ -178,6 +178,7 @@ def report_schema() -> dict[str, Any]:
                             "at": MOMENT,
                             "event": {"enum": ["hold", "clear"]},
                             "region": TEXT,
+                            "side": TEXT,
                             "rule": TEXT,
                             "reason": TEXT,
                             "source": TEXT,

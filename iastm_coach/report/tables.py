@@ -19,7 +19,7 @@ from iastm_coach.history.outcomes import (
 )
 from iastm_coach.history.queries import SessionRow, protocol_label
 from iastm_coach.safety.redflags import RULES
-from iastm_coach.vocabulary import SORENESS_ANCHORS, day_text, moment_text
+from iastm_coach.vocabulary import SORENESS_ANCHORS, day_text, moment_text, place_label
 
 if TYPE_CHECKING:
     from iastm_coach.report.build import Adherence, Report
@@ -240,7 +240,7 @@ def hold_events_table(report: Report) -> Table:
         (
             [
                 local(e.at),
-                e.region,
+                place_label(e.region, e.side),  # the side decides which other regions it held
                 "hold" if e.kind == "hold" else "lifted",
                 Hint(e.rule, rule_text(e.rule)),
                 e.reason,

@@ -72,6 +72,17 @@ def test_the_holds_section_and_json_name_the_examiner(tmp_path: Path) -> None:
     )
 
 
+def test_the_holds_table_says_which_side(tmp_path: Path) -> None:
+    """The side of a hold decides which other regions it stopped (a leg swelling both legs,
+    numbness that leg): the holds table and JSON name it, as the summary does."""
+    report = swelling_story(tmp_path)
+    holds = render(report, "md").split("## Red flags and holds", 1)[1].split("###", 1)[0]
+    (placed,) = [row for row in holds.splitlines() if "| hold |" in row]
+    assert "| calf (left) |" in placed
+    data = json.loads(render(report, "json"))
+    assert [(h["event"], h["side"]) for h in data["holds"]] == [("hold", "left"), ("clear", "")]
+
+
 def test_the_csv_row_of_the_session_that_raised_it(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(render(swelling_story(tmp_path), "csv"))))
     first, later = rows
