@@ -69,6 +69,14 @@ def check_with_keys(keys: KeySource, view: TimerView) -> AreaCheck:
     return check
 
 
+CHECKS_OFF = line(
+    "No more discomfort checks between areas in this session (no answer could be read). "
+    "Stop at once with q, or Ctrl-C, at sharp or spreading pain, tingling or numbness, "
+    "or discomfort of 7 or more.",
+    tone="caution",
+)
+
+
 def check_with_line(talk: Conversation) -> AreaCheck:
     """The area-break check in plain mode: one line (a number, s, t, or Enter for fine).
     Input that ends, or keeps not fitting, stops the checks (the session carries on to
@@ -84,6 +92,7 @@ def check_with_line(talk: Conversation) -> AreaCheck:
                 verdict = parse_check(talk.ask_text(CHECK_LINE))
             except EndOfInput:
                 ended = True
+                talk.show(CHECKS_OFF)
                 return ""
             if verdict is not None:
                 return verdict
@@ -91,6 +100,7 @@ def check_with_line(talk: Conversation) -> AreaCheck:
                 line("Please type a number from 0 to 10, s or t, or press Enter.", tone="caution")
             )
         ended = True
+        talk.show(CHECKS_OFF)  # never silently: the person must know the brake is theirs now
         return ""
 
     return check

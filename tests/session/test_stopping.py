@@ -160,10 +160,14 @@ def test_the_plain_check_is_one_line() -> None:
     check = check_with_line(talk)
     assert check(None) == "" and check(None) == ""  # type: ignore[arg-type]
     assert sum("Discomfort now" in q for q in talk.asked) == 5, "asked 5 times, then no more"
+    said = " ".join(talk.transcript.split())
+    assert said.count("No more discomfort checks between areas") == 1, "never silently"
+    assert "Stop at once with q" in said
     talk = ScriptedTalk([("Discomfort now", EndOfInput("ended"))])
     check = check_with_line(talk)
     assert check(None) == "" and check(None) == ""  # type: ignore[arg-type]
     assert len(talk.asked) == 1
+    assert "No more discomfort checks between areas" in talk.transcript
 
 
 def test_input_ending_at_why_keeps_the_session(tmp_path: Path) -> None:
