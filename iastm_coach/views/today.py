@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.text import Text
 
 from iastm_coach.plans.today import FIRST_REGION, RegionStatus, TodayPlan
@@ -26,18 +26,32 @@ def _note(item: RegionStatus) -> Text:
     return literal(f" · {item.note}") if item.note else literal("")
 
 
-def _aligned(rows: list[tuple[Text, Text]], indent: int = 2) -> list[Text]:
-    """Two columns without a table (no padding spaces at the ends of lines)."""
+class _Aligned:
+    """Two columns without a table (no padding spaces at the ends of lines): a long right
+    column wraps under itself (a hanging indent), never back to the left edge."""
 
-    width = max((len(left) for left, _ in rows), default=0)
-    lines = []
-    for left, right in rows:
-        line = Text(" " * indent) + left
-        if right:
-            line.append(" " * (width - len(left) + 3))
-            line.append_text(right)
-        lines.append(line)
-    return lines
+    def __init__(self, rows: list[tuple[Text, Text]], indent: int, gap: int = 3) -> None:
+        self.rows = rows
+        self.indent = indent
+        self.gap = gap
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max((len(left) for left, _ in self.rows), default=0)
+        hang = self.indent + width + self.gap
+        for left, right in self.rows:
+            line = Text(" " * self.indent) + left
+            if not right:
+                yield line
+                continue
+            line.append(" " * (width - len(left) + self.gap))
+            wrapped = right.wrap(console, max(20, options.max_width - hang))
+            for number, part in enumerate(wrapped):
+                part.rstrip()
+                yield line + part if number == 0 else Text(" " * hang) + part
+
+
+def _aligned(rows: list[tuple[Text, Text]], indent: int = 2, gap: int = 3) -> list[RenderableType]:
+    return [_Aligned(rows, indent, gap)]
 
 
 def render_welcome() -> RenderableType:
@@ -146,19 +160,20 @@ def render_plan(plan: TodayPlan) -> RenderableType:
             reasons = item.hold.all_reasons if item.hold else ("",)
             held = item.hold.region if item.hold else item.region
             shown = reasons[0] if held == item.region else f"{held} on hold: {reasons[0]}"
-            rows = [(literal(item.region, "red"), Text(since) + literal(shown))]
+            first = Text(since) + literal(shown)
+            rows = [(literal(item.region, "red"), first)]
             urgent = hold_reminder(item.hold.region, item.hold.all_rules) if item.hold else ""
-            if urgent:  # the same-day advice leads what follows (§8b)
-                rows.append((Text(), Text(urgent, style="bold red")))
+            if urgent:  # the same-day advice leads, before the reasons (§8b)
+                rows = [(literal(item.region, "red"), Text(urgent, style="bold red"))]
+                rows.append((Text(), first))
             if item.note:
                 rows.append((Text(), literal(item.note)))
             # Every red flag since the hold began, one a line.
             rows += [(Text(), Text("also: ") + literal(reason)) for reason in reasons[1:]]
             holds.extend(_aligned(rows))
-            holds.append(
-                Text("    then lift the hold: ", style="dim")
-                + literal(clear_command(item.hold, '"..."') if item.hold else "")
-            )
+            command = literal(clear_command(item.hold, '"..."') if item.hold else "")
+            lift = Text("then lift the hold:", style="dim")
+            holds.extend(_aligned([(lift, command)], indent=4, gap=1))
         parts.extend(holds)
     section(
         "Waiting: not yet",
@@ -186,11 +201,11 @@ def render_plan(plan: TodayPlan) -> RenderableType:
     parts.append(Text())
     if plan.next_command:
         parts.append(Text("Next: ", style="bold") + literal(plan.next_command))
-    elif (first := plan.next_up) is not None and first.until is not None:
+    elif (upcoming := plan.next_up) is not None and upcoming.until is not None:
         parts.append(
             Text("Nothing is due today. Next session: ", style="bold")
-            + literal(first.region)
-            + Text(f" from {describe_end(first.until, now)}.")
+            + literal(upcoming.region)
+            + Text(f" from {describe_end(upcoming.until, now)}.")
         )
     else:
         parts.append(Text("Nothing is due today.", style="bold"))

@@ -286,6 +286,27 @@ def test_today_shows_resting_due_hold_and_checkins() -> None:
     assert "Next: iastm-coach session hamstrings" in out
 
 
+def test_a_leg_swelling_hold_leads_with_the_same_day_advice_and_wraps_under_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a 60-column terminal: the clot advice comes first, right after the region, before
+    the reasons; long lines wrap under their own column (they ran back to the left edge),
+    and the lift command is whole."""
+    monkeypatch.setenv("COLUMNS", "60")
+    j = journal()
+    session = add_session(j, region="calf", side="right", ended=MONDAY - timedelta(hours=30))
+    add_hold(j, region="calf", rule="soreness-7", side="right", at=MONDAY - timedelta(hours=29))
+    add_hold(j, region="calf", rule="swelling", side="right", source=session.id,
+             at=MONDAY - timedelta(hours=5))  # fmt: skip
+    out = invoke(["today"]).stdout
+    block = out.split("On hold:", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    assert block[0].startswith("  calf   Leg swelling after scraping can be a blood clot")
+    assert all(len(line) <= 60 for line in block)
+    assert all(line.startswith("         ") for line in block[1:-2]), block
+    assert block[-2].startswith("    then lift the hold: iastm-coach hold clear calf")
+    assert block[-1].strip() == '--examined-by WHO --reason "..."'
+
+
 def test_a_follow_up_whose_window_has_passed_reads_as_overdue_never_open_until_the_past() -> None:
     """A session on Wed 25 Feb, no check-in by Mon 2 Mar: the 48 h follow-up closed on
     Sat 28 Feb. It is still asked (late, for how it is now) and never 'open until' a past
