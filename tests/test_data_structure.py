@@ -505,3 +505,11 @@ def test_spreading_redness_needs_a_doctor_the_same_day() -> None:
     assert item.advice_for("calf", "leg").startswith("Get medical care today.")
     assert "doctor the same day" in item.advice and "doctor or pharmacist" not in item.advice
     assert any("conservative default" in ref for ref in item.references)
+
+
+def test_the_teaching_question_covers_a_partner_who_does_the_strokes() -> None:
+    """For the glutes, the back and the other areas a person cannot reach, a partner does
+    the strokes (reference §4): the hands-on teaching the program recommends is theirs."""
+    (taught,) = [q for q in CHECKLIST.first_use if q.id == "taught-by-physio"]
+    assert "whoever does the strokes" in taught.question
+    assert "partner" in taught.advice
