@@ -118,7 +118,9 @@ def _session_rows() -> list[SafetyRule]:
             "follow-up-first",
             "a follow-up of the last sitting of the region (or of an overlapping region on "
             "that side) is due",
-            "the session asks it first (the check-in's questions; a red flag holds)",
+            "the session asks it first (the check-in's questions; a red flag holds); its "
+            "soreness, of the same region and every side treated now, is also the soreness "
+            "before the session (not asked twice)",
             "answering it",
             "§8a: soreness peaks at 24-48 h; conservative default",
         ),

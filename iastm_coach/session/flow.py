@@ -39,7 +39,7 @@ from iastm_coach.safety.gates import (
 )
 from iastm_coach.safety.holds import HoldState, hold_state
 from iastm_coach.safety.running import locks_dir, running
-from iastm_coach.safety.settling import settle_before_session
+from iastm_coach.safety.settling import Followed, settle_before_session
 from iastm_coach.safety.zones import links_of
 from iastm_coach.session.aftercare import (
     CHECKIN_REMINDER,
@@ -393,15 +393,25 @@ def treat(
             )
         )
     gates = check_course(loaded, deps, gates, reviewed=request.course_reviewed)
+    asked_first: list[DueCheckin] = []
     followed = settle_before_session(
         deps.journal,
         deps.clock,
         links_of(p),
         sides,
-        ask_first=None if deps.ask_checkin is None else ask_open_follow_up(talk, deps.ask_checkin),
+        ask_first=None
+        if deps.ask_checkin is None
+        else ask_open_follow_up(talk, deps.ask_checkin, asked_first),
         cleared=holds.last_clear,
     )
-    screening = screen(loaded, deps, sides=sides)  # the soreness gate first, then grouped
+    # the soreness gate first (a follow-up just answered for every side treated now has
+    # given it: not asked twice), then the grouped questions
+    screening = screen(
+        loaded,
+        deps,
+        sides=sides,
+        soreness_now=soreness_just_given(followed, asked_first, p.region, sides),
+    )
     baseline = screening.baseline
     adjust = plan_adjustments(load_checklist(), screening)  # a cleared caution, the age
     skips = choose_skips(loaded, screening, talk, site_bound=adjust.site_bound)
@@ -535,10 +545,39 @@ def treat(
     )
 
 
-def ask_open_follow_up(talk: Conversation, ask_checkin: AskCheckin) -> Callable[[DueCheckin], None]:
-    """Asks the follow-up the settling rule found open, before this session's questions."""
+def soreness_just_given(
+    followed: Sequence[Followed],
+    asked: Sequence[DueCheckin],
+    region: str,
+    sides: Sequence[Side],
+) -> int | None:
+    """The soreness given in the follow-ups of *region* this session asked first (*asked*),
+    when they cover every side treated now: the highest. Such a follow-up asked "soreness
+    of the treated area now", the pre-session question for that region and side (another
+    region's follow-up, or one side of two, does not answer it)."""
+    wanted = {(due.session.id, due.hours) for due in asked}
+    given: dict[str, int] = {}
+    for item in followed:
+        if item.session.data.get("region") != region:
+            continue
+        side = str(item.session.data.get("side", NO_SIDE))
+        for checkin in item.checkins:  # oldest first: the last one is the answer just given
+            soreness = checkin.data.get("soreness")
+            if (item.session.id, checkin.data.get("hours")) in wanted and isinstance(soreness, int):
+                given[side] = soreness
+    if not sides or any(side not in given for side in sides):
+        return None
+    return max(given[side] for side in sides)
+
+
+def ask_open_follow_up(
+    talk: Conversation, ask_checkin: AskCheckin, asked: list[DueCheckin]
+) -> Callable[[DueCheckin], None]:
+    """Asks the follow-up the settling rule found open, before this session's questions
+    (each one asked is added to *asked*)."""
 
     def ask(due: DueCheckin) -> None:
+        asked.append(due)
         talk.show(
             line(
                 f"First, how did the last {due.place} session settle? "

@@ -45,7 +45,11 @@ RECENT_SCREENINGS = 50  # how far back to look for a cleared screening (first us
 
 
 def screen(
-    loaded: LoadedProtocol, deps: SessionDeps, *, sides: Sequence[str] = (NO_SIDE,)
+    loaded: LoadedProtocol,
+    deps: SessionDeps,
+    *,
+    sides: Sequence[str] = (NO_SIDE,),
+    soreness_now: int | None = None,
 ) -> ScreeningResult:
     """Ask today's checklist; record the outcome; raise SafetyStop on a stop answer.
 
@@ -65,7 +69,7 @@ def screen(
     talk = deps.talk
     result = ScreeningResult()
     talk.show(line("Safety check", tone="strong"), line("Answer y (yes) or n (no)."))
-    ask_soreness_before(deps, region, result)
+    ask_soreness_before(deps, region, result, given=soreness_now)
     if history.first_use and not result.stopped:
         for note in checklist.first_use_note:
             talk.show(line(note.text))
@@ -158,16 +162,25 @@ def _history(deps: SessionDeps, recheck_days: int) -> ScreeningHistory:
     return history
 
 
-def ask_soreness_before(deps: SessionDeps, region: str, result: ScreeningResult) -> None:
+def ask_soreness_before(
+    deps: SessionDeps, region: str, result: ScreeningResult, *, given: int | None = None
+) -> None:
     """The pre-session soreness gate (§7): 4 or more, or more than 2 points above the
-    person's usual level for the region, and nothing else is asked today."""
-    soreness = deps.talk.ask_int(
-        f"How sore {is_are(region)} your {place_phrase(region, NO_SIDE)} right now, before you "
-        "start? "
-        f"0-10 ({SORENESS_ANCHORS})",
-        low=0,
-        high=10,
-    )
+    person's usual level for the region, and nothing else is asked today. *given*: the
+    answer of a follow-up of this region asked moments ago, not asked again."""
+    if given is not None:
+        soreness = given
+        deps.talk.show(
+            line(f"Soreness before you start: {given}/10, as you just said in the follow-up.")
+        )
+    else:
+        soreness = deps.talk.ask_int(
+            f"How sore {is_are(region)} your {place_phrase(region, NO_SIDE)} right now, before "
+            "you start? "
+            f"0-10 ({SORENESS_ANCHORS})",
+            low=0,
+            high=10,
+        )
     evaluate_soreness_before(result, soreness)
     result.baseline = current_baseline(deps.journal, region, soreness, deps.clock.now())
     if result.stopped:

@@ -105,9 +105,29 @@ def test_an_open_follow_up_is_asked_before_the_next_session(tmp_path: Path) -> N
     session(deps, side="left")
     asked = deps.talk.asked
     first_checkin = next(i for i, q in enumerate(asked) if "treated area now" in q)
-    first_screening = next(i for i, q in enumerate(asked) if "right now" in q)
+    first_screening = next(i for i, q in enumerate(asked) if "smooth" in q)
     assert first_checkin < first_screening
     assert checkins(deps) == [(24, 1), (48, 1)]
+    # The follow-up's soreness, given a moment ago for this region and side, is the
+    # pre-session soreness too: not asked twice.
+    assert not any("right now" in q for q in asked)
+    assert "Soreness before you start: 1/10, as you just said" in deps.talk.transcript
+    screening = max(deps.journal.recent(kinds={"screening"}), key=lambda r: r.at)
+    assert screening.data["soreness_before"] == 1
+
+
+def test_a_follow_up_of_one_side_does_not_answer_for_both(tmp_path: Path) -> None:
+    """The left calf's 48 h follow-up says nothing of the right: a both-sides session still
+    asks how sore the calf is before it starts."""
+    deps, clock = story(tmp_path)
+    (first,) = session(deps, side="left").sessions
+    at(clock, deps, 30)
+    answer_checkin(deps.journal, first, clock.now(), soreness=1)
+    at(clock, deps, 50)
+    deps.talk.asked.clear()
+    session(deps, side="both")
+    asked = deps.talk.asked
+    assert any("treated area now" in q for q in asked) and any("right now" in q for q in asked)
 
 
 def test_without_a_way_to_ask_the_session_names_checkin(tmp_path: Path) -> None:
@@ -217,8 +237,9 @@ def test_usual_soreness_is_recorded_and_used(tmp_path: Path) -> None:
     at(clock, deps, 45)
     answer_checkin(deps.journal, deps.journal.recent(kinds={records.SESSION})[0], clock.now())
     at(clock, deps, 70)
-    deps.talk.rules.insert(0, ("right now", 3))
-    deps.talk.rules.insert(0, ("treated area now", 0))
+    last = deps.journal.recent(kinds={records.SESSION})[0]
+    answer_checkin(deps.journal, last, clock.now(), soreness=0)  # settled: usual 0
+    deps.talk.rules.insert(0, ("right now", 3))  # no follow-up open: the gate asks it
     message = refused(deps, "forearm-flexors", side="left")
     assert "more than 2 points above your usual 0/10" in message
 
