@@ -102,12 +102,13 @@ def course_for(region: str) -> Course:
     from iastm_coach.plans.schedule import Course
     from iastm_coach.plans.today import RegionRules
     from iastm_coach.protocols.library import load_for_region
+    from iastm_coach.protocols.model import sides_a_sitting
     from iastm_coach.safety.zones import links_of
 
     loaded = load_for_region(region)
     protocol = loaded.protocol
     prescription = protocol.prescription
-    sides = 2 if protocol.access.sided else 1
+    sides = sides_a_sitting(protocol.access.sided, protocol.access.sides)  # a one-side plan: 1
     return Course(
         rules=RegionRules(  # with links: overlapping regions share one rest clock, and a
             region=region,  # hold reaches them, as in `today` and the session gate
@@ -120,6 +121,7 @@ def course_for(region: str) -> Course:
         # a built-in's version changes with iastm-coach updates, not with a renewal
         protocol_version="" if loaded.source == "built-in" else protocol.version,
         session_minutes=max(5, -(-protocol.planned_seconds(sides=sides) // 60)),
+        stroke_s=protocol.planned_seconds(sides=sides),
     )
 
 

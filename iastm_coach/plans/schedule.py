@@ -50,7 +50,7 @@ from iastm_coach.history.followups import WINDOWS, answered_hours, required_foll
 from iastm_coach.history.queries import session_baseline, session_end, sitting_key
 from iastm_coach.journal import records
 from iastm_coach.plans.today import RegionRules, plan_today
-from iastm_coach.safety.rest import rest_ready_at
+from iastm_coach.safety.rest import daily_cap_problem, rest_ready_at
 from iastm_coach.safety.zones import overlapping
 from iastm_coach.vocabulary import as_recorded, week_start
 
@@ -74,6 +74,7 @@ class Course:
     protocol_id: str = ""
     protocol_version: str = ""  # "" for a built-in: its updates do not start a new course
     session_minutes: int = 15  # the planned time, both sides of a sided region
+    stroke_s: int = 0  # seconds of strokes planned (all sides): the daily cap counts these
 
     @property
     def region(self) -> str:
@@ -89,6 +90,7 @@ class PlannedSession:
     number: int  # 1 = the week's first sitting
     per_week: int
     rest_hours: int
+    stroke_s: int = 0  # seconds of strokes planned, for the daily cap across regions
 
     @property
     def uid(self) -> str:
@@ -239,8 +241,11 @@ class _Placing:
     rested: datetime | None
     placed: list[PlannedSession] = field(default_factory=list)
 
-    def next_session(self, now: datetime, busy: list[PlannedSession]) -> PlannedSession | None:
-        """Its next session after those placed, fitting around *busy*."""
+    def next_session(
+        self, now: datetime, busy: list[PlannedSession], same_days: list[PlannedSession]
+    ) -> PlannedSession | None:
+        """Its next session after those placed, fitting around *busy* (overlapping regions)
+        and the daily cap with *same_days* (every other region's)."""
         found = _place_sessions(
             self.course,
             now=now,
@@ -252,6 +257,7 @@ class _Placing:
             rested=self.rested,
             busy=busy,
             already=self.placed,
+            same_days=same_days,
         )
         return found[len(self.placed)] if len(found) > len(self.placed) else None
 
@@ -268,7 +274,8 @@ def _place_in_time_order(placing: list[_Placing], now: datetime) -> list[Planned
                 if other is not item and _share_rest(item.course, other.course)
                 for session in other.placed
             ]
-            found = item.next_session(now, busy)
+            others = [s for other in placing if other is not item for s in other.placed]
+            found = item.next_session(now, busy, others)
             if found is not None:
                 options.append((found.at, found.region, found, item))
         if not options:
@@ -340,11 +347,13 @@ def _place_sessions(
     rested: datetime | None = None,
     busy: Iterable[PlannedSession] = (),
     already: list[PlannedSession] | None = None,
+    same_days: Iterable[PlannedSession] = (),
 ) -> list[PlannedSession]:
     """The region's sessions from *now* to *until*. *rested*: when the session gate lets it
     start (`today`'s, counting overlapping regions' sessions done); *busy*: the planned
     sessions of overlapping regions, which share its rest clock; *already*: its own
-    sessions placed so far, returned first as they are (then the next ones)."""
+    sessions placed so far, returned first as they are (then the next ones); *same_days*:
+    every other region's planned sessions, whose strokes count toward the daily cap."""
     per_week = course.rules.sessions_per_week
     assert per_week is not None
     rest = timedelta(hours=course.rules.rest_hours)
@@ -358,6 +367,9 @@ def _place_sessions(
         allowed = max(allowed, rested)
     target = max(allowed, last_started + spacing) if last_started is not None else allowed
     others = list(busy)
+    day_strokes: dict[date, int] = {}
+    for other in same_days:
+        day_strokes[other.at.date()] = day_strokes.get(other.at.date(), 0) + other.stroke_s
     placed: list[PlannedSession] = list(already or ())
     for earlier in placed:
         counts[week_start(earlier.at)] = counts.get(week_start(earlier.at), 0) + 1
@@ -378,6 +390,13 @@ def _place_sessions(
             allowed = max(allowed, week + timedelta(days=7))
             target = max(target, allowed)
             continue
+        if daily_cap_problem(day_strokes.get(at.date(), 0), course.stroke_s):
+            # Other regions take the day's strokes (the session gate's daily cap): next day.
+            allowed = max(
+                allowed, datetime.combine(at.date() + timedelta(days=1), time(), at.tzinfo)
+            )
+            target = max(target, allowed)
+            continue
         counts[week] = counts.get(week, 0) + 1
         placed.append(
             PlannedSession(
@@ -388,6 +407,7 @@ def _place_sessions(
                 number=counts[week],
                 per_week=per_week,
                 rest_hours=course.rules.rest_hours,
+                stroke_s=course.stroke_s,
             )
         )
         allowed = at + length + rest

@@ -347,3 +347,21 @@ def _end(record: Record) -> datetime:
     value = record.data["ended"]
     assert isinstance(value, datetime)
     return value
+
+
+def test_regions_on_one_day_stay_within_the_daily_cap(tmp_path: Path) -> None:
+    """Four regions of 4 min of strokes each, none overlapping, all new on Monday: three
+    fit the day's 15 min (12 min), the fourth goes to the next day; the session gate would
+    refuse it on the day ('over the 15 min a day for all regions')."""
+    from dataclasses import replace
+
+    regions = ("calf", "neck", "forearm-flexors", "quadriceps")
+    courses = {r: replace(course(r), stroke_s=240) for r in regions}
+    schedule = plan(make_journal(tmp_path), MONDAY, courses=courses)
+    by_day: dict[date, int] = {}
+    for planned in schedule.sessions:
+        by_day[planned.at.date()] = by_day.get(planned.at.date(), 0) + planned.stroke_s
+    assert max(by_day.values()) <= 15 * 60
+    first_day = min(s.at.date() for s in schedule.sessions)
+    assert len([s for s in schedule.sessions if s.at.date() == first_day]) == 3
+    assert {s.region for s in schedule.sessions} == set(regions), "every region is planned"
