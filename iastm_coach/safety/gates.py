@@ -38,6 +38,7 @@ from iastm_coach.vocabulary import as_recorded, describe_end, until, up_to_minut
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record
+    from iastm_coach.protocols.model import TreatmentProtocol
 
 QUOTED_REASON: Final = '"..."'
 SHARED_REST_LOOKBACK: Final = timedelta(hours=336)  # the longest rest a protocol may set
@@ -99,6 +100,26 @@ def hold_stop(blocker: Blocker, region: str, side: str, now: datetime) -> Safety
     )
 
 
+def check_holds(
+    protocol: TreatmentProtocol,
+    holds: Mapping[str, Hold],
+    sides: Sequence[str],
+    now: datetime,
+    links_for: LinksFor = library_links,
+) -> None:
+    """Refuse when a hold reaches the region on a side treated: its own, its zone's, an
+    overlapping region's. Also asked again after a follow-up the session asked first,
+    which may have just placed one."""
+    region = protocol.region
+    check_own_hold(region, holds, now)
+    target = links_of(protocol)
+    links = links_for_holds(holds, links_for)
+    for side in sides:
+        found = blockers(target, side, holds, links)
+        if found:
+            raise hold_stop(found[0], region, side, now)
+
+
 @dataclass(frozen=True)
 class GateResult:
     """What the gates let through: whether the rest was overridden, and every override
@@ -138,13 +159,8 @@ def check_gates(
     protocol = loaded.protocol
     region = protocol.region
     holds = active_holds(journal) if holds is None else holds
-    check_own_hold(region, holds, now)
+    check_holds(protocol, holds, sides, now, links_for)
     target = links_of(protocol)
-    links = links_for_holds(holds, links_for)
-    for side in sides:
-        found = blockers(target, side, holds, links)
-        if found:
-            raise hold_stop(found[0], region, side, now)
     per_week = protocol.prescription.sessions_per_week if protocol.prescription else None
     problem = week_problem(sittings_this_week(journal, region, now), per_week, region=region)
     if problem:

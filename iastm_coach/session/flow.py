@@ -33,6 +33,7 @@ from iastm_coach.safety.gates import (
     GateResult,
     check_daily_cap,
     check_gates,
+    check_holds,
     check_own_hold,
     describe_duration,
     sittings_this_week,
@@ -404,6 +405,9 @@ def treat(
         else ask_open_follow_up(talk, deps.ask_checkin, asked_first),
         cleared=holds.last_clear,
     )
+    if asked_first:  # a follow-up just answered may have placed a hold that reaches here
+        holds = hold_state(deps.journal)
+        check_holds(p, holds.active, sides, deps.clock.now())
     # the soreness gate first (a follow-up just answered for every side treated now has
     # given it: not asked twice), then the grouped questions
     screening = screen(

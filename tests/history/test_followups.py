@@ -116,6 +116,24 @@ def test_an_open_follow_up_is_asked_before_the_next_session(tmp_path: Path) -> N
     assert screening.data["soreness_before"] == 1
 
 
+def test_a_hold_placed_by_the_follow_up_asked_first_stops_the_session(tmp_path: Path) -> None:
+    """47 h after a left-calf session, the session asks the open 48 h follow-up first and
+    the answer is 'Swelling? y': the calf (both legs, a possible clot) is on hold now, so
+    the session stops there, before the safety check and the strokes. It carried on."""
+    deps, clock = story(tmp_path)
+    session(deps, side="left")
+    at(clock, deps, 47)
+    deps.talk.rules.insert(0, ("Swelling?", True))
+    deps.talk.asked.clear()
+    message = refused(deps, "calf", side="left")
+    assert "on hold" in message
+    assert any("treated area now" in q for q in deps.talk.asked)
+    assert not any("smooth" in q for q in deps.talk.asked), "stopped before the safety check"
+    assert len(deps.journal.recent(kinds={records.SESSION})) == 1
+    (hold,) = deps.journal.recent(kinds={records.HOLD})
+    assert hold.data["rule"] == "swelling"
+
+
 def test_a_follow_up_of_one_side_does_not_answer_for_both(tmp_path: Path) -> None:
     """The left calf's 48 h follow-up says nothing of the right: a both-sides session still
     asks how sore the calf is before it starts."""
