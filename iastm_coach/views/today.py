@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.text import Text
@@ -26,6 +27,9 @@ def _note(item: RegionStatus) -> Text:
     return literal(f" · {item.note}") if item.note else literal("")
 
 
+MIN_TEXT_WIDTH: Final = 20  # narrower than this, the two columns are stacked
+
+
 class _Aligned:
     """Two columns without a table (no padding spaces at the ends of lines): a long right
     column wraps under itself (a hanging indent), never back to the left edge."""
@@ -38,13 +42,20 @@ class _Aligned:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = max((len(left) for left, _ in self.rows), default=0)
         hang = self.indent + width + self.gap
+        stacked = options.max_width - hang < MIN_TEXT_WIDTH  # too narrow for two columns
+        if stacked:  # each left cell on its own line, its text indented under it
+            hang = self.indent + 2
         for left, right in self.rows:
             line = Text(" " * self.indent) + left
             if not right:
                 yield line
                 continue
-            line.append(" " * (width - len(left) + self.gap))
-            wrapped = right.wrap(console, max(20, options.max_width - hang))
+            if stacked:
+                yield line
+                line = Text(" " * hang)
+            else:
+                line.append(" " * (width - len(left) + self.gap))
+            wrapped = right.wrap(console, max(1, options.max_width - hang))
             for number, part in enumerate(wrapped):
                 part.rstrip()
                 yield line + part if number == 0 else Text(" " * hang) + part

@@ -307,6 +307,24 @@ def test_a_leg_swelling_hold_leads_with_the_same_day_advice_and_wraps_under_itse
     assert block[-1].strip() == '--examined-by WHO --reason "..."'
 
 
+@pytest.mark.parametrize("columns", [40, 30])
+def test_a_hold_on_a_narrow_terminal_never_runs_back_to_the_left_edge(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """Too narrow for two columns, the lift command goes under its label; every line of the
+    hold fits the terminal and stays indented."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    j = journal()
+    session = add_session(j, region="calf", side="right", ended=MONDAY - timedelta(hours=30))
+    add_hold(j, region="calf", rule="swelling", side="right", source=session.id,
+             at=MONDAY - timedelta(hours=5))  # fmt: skip
+    out = invoke(["today"]).stdout
+    block = out.split("On hold:", 1)[1].split("\n\n", 1)[0].splitlines()
+    held = block[next(i for i, line in enumerate(block) if line.startswith("  calf")) :]
+    assert all(len(line) <= columns and line.startswith("  ") for line in held), held
+    assert '--reason "..."' in " ".join(held)
+
+
 def test_a_follow_up_whose_window_has_passed_reads_as_overdue_never_open_until_the_past() -> None:
     """A session on Wed 25 Feb, no check-in by Mon 2 Mar: the 48 h follow-up closed on
     Sat 28 Feb. It is still asked (late, for how it is now) and never 'open until' a past
