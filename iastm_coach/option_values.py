@@ -14,6 +14,7 @@ what it always did.
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import datetime
 from enum import Enum
@@ -56,8 +57,11 @@ def to_bool(value: Any) -> bool:
 def to_int(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    text = str(value).strip()
+    if (whole := re.fullmatch(r"([+-]?\d[\d_]*)\.0+", text)) is not None:
+        text = whole[1]  # as pydantic reads "3.0": a whole number written with zeros after
     try:
-        return int(str(value).strip())
+        return int(text)
     except ValueError:
         raise ValueError(
             "Input should be a valid integer, unable to parse string as an integer"
