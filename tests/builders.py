@@ -68,11 +68,13 @@ def add_session(
     note: str = "",
     dose_percent: int = 100,
     at: datetime | None = None,
+    protocol: ProtocolStamp | None = None,
     **extra: Any,
 ) -> Record:
     """A session record as the session command writes it (one side).
 
-    It lasts *minutes* from *started*, or ends at *ended* (then *started* is worked back)."""
+    It lasts *minutes* from *started*, or ends at *ended* (then *started* is worked back);
+    *protocol* defaults to the built-in of the region."""
     if ended is None:
         ended = started + timedelta(minutes=minutes)
     else:
@@ -82,7 +84,7 @@ def add_session(
         side=side,
         group=group or f"g{started:%Y%m%d%H%M%S}",
         source=source,
-        protocol=BUILT_IN_STAMP if region == "calf" else replace(BUILT_IN_STAMP, id=region),
+        protocol=protocol or replace(BUILT_IN_STAMP, id=region),
         started=started,
         ended=ended,
         planned_s=360,

@@ -120,6 +120,7 @@ def course_for(region: str) -> Course:
         protocol_id=protocol.id,
         # a built-in's version changes with iastm-coach updates, not with a renewal
         protocol_version="" if loaded.source == "built-in" else protocol.version,
+        issued_by=protocol.issued.label() if protocol.issued else "",
         session_minutes=max(5, -(-protocol.planned_seconds(sides=sides) // 60)),
         stroke_s=protocol.planned_seconds(sides=sides),
     )

@@ -50,6 +50,7 @@ from iastm_coach.history.followups import WINDOWS, answered_hours, required_foll
 from iastm_coach.history.queries import session_baseline, session_end, sitting_key
 from iastm_coach.journal import records
 from iastm_coach.plans.today import RegionRules, plan_today
+from iastm_coach.safety.course import course_sessions
 from iastm_coach.safety.rest import daily_cap_problem, rest_ready_at
 from iastm_coach.safety.zones import overlapping
 from iastm_coach.vocabulary import as_recorded, week_start
@@ -73,6 +74,7 @@ class Course:
     course_weeks: int | None = None  # None: no prescription
     protocol_id: str = ""
     protocol_version: str = ""  # "" for a built-in: its updates do not start a new course
+    issued_by: str = ""  # the clinician who issued it ("" for a built-in)
     session_minutes: int = 15  # the planned time, both sides of a sided region
     stroke_s: int = 0  # seconds of strokes planned (all sides): the daily cap counts these
 
@@ -307,18 +309,14 @@ def _clash(
 
 
 def _course_start(course: Course, sessions: list[Record], now: datetime) -> datetime:
-    """Monday 00:00 of the week of the first session with this protocol, else of this week."""
-    starts = [
-        _started(record)
-        for record in sessions
-        if record.data.get("region") == course.region
-        and record.data.get("protocol_id") == course.protocol_id
-        and (
-            not course.protocol_version
-            or record.data.get("protocol_version") == course.protocol_version
-        )
-    ]
-    return week_start(min(starts).astimezone(now.tzinfo) if starts else now)
+    """Monday 00:00 of the week of the current course's first session (the session gate's
+    own reading, `safety.course.course_sessions`), else of this week."""
+    own = sorted(
+        (r for r in sessions if r.data.get("region") == course.region), key=_started, reverse=True
+    )
+    identity = (course.protocol_id, course.protocol_version, course.issued_by)
+    found = course_sessions(own, identity)
+    return week_start(min(_started(r) for r in found).astimezone(now.tzinfo) if found else now)
 
 
 def _started(record: Record) -> datetime:

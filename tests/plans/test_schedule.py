@@ -34,7 +34,7 @@ def course(region: str = "calf", *, per_week: int | None = 2, rest: int = 48, we
         rules=RegionRules(region, rest_hours=rest, sessions_per_week=per_week),
         course_weeks=weeks if per_week is not None else None,
         protocol_id=region,
-        protocol_version="1.0",
+        protocol_version="",  # a built-in, as gather makes it (its sessions: builders' stamp)
         session_minutes=10,
     )
 
@@ -156,6 +156,23 @@ def test_a_new_protocol_version_starts_a_new_course(tmp_path: Path) -> None:
     )
     schedule = plan(journal, MONDAY, courses={"calf": renewed})
     assert len(schedule.sessions) == 4 and schedule.not_planned == ()
+
+
+def test_the_course_start_is_the_session_gates(tmp_path: Path) -> None:
+    """January under a physio's file (issued by Dr X), then the built-in from 16 March:
+    the built-in's course began on 16 March, for the calendar as for `today` and the
+    session gate (it counted every calf session ever, and said the course was over)."""
+    from iastm_coach.journal.sessions import ProtocolStamp
+    from tests.builders import BUILT_IN_STAMP
+
+    journal = make_journal(tmp_path)
+    physio = ProtocolStamp("calf", "2", "installed", "cd" * 32, issued_by="Dr X")
+    for week in range(8):
+        started = datetime(2026, 1, 5, 18, 0, tzinfo=UTC) + timedelta(weeks=week)
+        add_session(journal, started=started, protocol=physio)
+    add_session(journal, started=datetime(2026, 3, 16, 18, 0, tzinfo=UTC), protocol=BUILT_IN_STAMP)
+    schedule = plan(journal, datetime(2026, 3, 18, 9, 0, tzinfo=UTC), courses={"calf": course()})
+    assert schedule.not_planned == () and schedule.sessions
 
 
 def test_no_prescription_or_no_protocol_is_said_not_planned(tmp_path: Path) -> None:
