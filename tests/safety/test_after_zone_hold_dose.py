@@ -79,3 +79,19 @@ def test_the_reduced_restart_is_per_side(isolated_home: Path) -> None:
 
     assert percent("left") == 50
     assert percent("right") == 100
+
+
+def test_a_session_record_without_a_side_uses_up_the_restart(isolated_home: Path) -> None:
+    """An older (or hand-edited) neck record with no `side`: it still counts as the reduced
+    session after the hold, so the neck does not stay at 50 % for ever."""
+    from iastm_coach.journal.records import SESSION
+    from iastm_coach.safety.dose import completed_since
+    from tests.builders import add_session
+
+    journal = Journal(isolated_home / "journal")
+    record = add_session(journal, region="neck", side="none", started=NOW)
+    assert completed_since(journal, "neck", NOW - timedelta(hours=1), ["none"])
+    data = {k: v for k, v in record.data.items() if k != "side"}
+    journal.append(SESSION, data, at=NOW + timedelta(days=3))
+    later = NOW + timedelta(days=2)
+    assert completed_since(journal, "neck", later, ["none"])
