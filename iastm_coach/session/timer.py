@@ -618,12 +618,12 @@ class _Run:
             self.paused_total += overrun
 
     def _check(self, done: Step) -> None:
-        """The area-break check, with the clock paused while it is answered."""
+        """The area-break check, with the clock standing still while it is answered (the
+        time moves the deadlines but is not a pause the person made: not in `paused_s`)."""
         assert self.check_between is not None
-        now = self.clock.monotonic()
-        self.pause_start = now
+        asked = self.clock.monotonic()
         reason = self.check_between(done)
-        self._toggle_pause(self.clock.monotonic())
+        self.shift += max(0.0, self.clock.monotonic() - asked)
         if reason == QUIT_AT_BREAK:  # no symptom said: the session asks why
             raise _Quit(at_break=True)
         if reason:

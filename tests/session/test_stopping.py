@@ -200,6 +200,7 @@ def test_the_live_check_is_one_key_and_the_clock_waits() -> None:
     result = run_scripted(plan, clock=clock, keys=keys, check_between=check)
     assert result.ended_by == "finished" and result.actual_s == 60
     assert clock.elapsed == pytest.approx(70.0 + 5 + 30, abs=0.5), "the break starts after it"
+    assert result.paused_s == 0, "answering the check is not a pause the person made"
 
 
 @given(st.text(max_size=20))
