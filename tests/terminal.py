@@ -85,6 +85,26 @@ def start_strokes(child: pexpect.spawn, before: Sequence[str] = ()) -> None:
     child.sendline("")
 
 
+def answer_aftercare(child: pexpect.spawn, soreness: str, note: str = "") -> None:
+    """Right after the strokes: soreness, no to the warning signs (one grouped question),
+    and *note* for the journal."""
+    child.expect(r"Soreness now.*\[0-10\]")
+    child.sendline(soreness)
+    child.expect(r"\[y/n\]")
+    child.sendline("n")
+    child.expect("A note for your journal")
+    child.sendline(note)
+
+
+def quit_and_say_why(child: pexpect.spawn) -> None:
+    """q, 'Quit the session?' y, and 'something else, or just stopping' as the reason."""
+    child.send("q")
+    child.expect("Quit the session")
+    child.send("y")
+    child.expect(r"Why did you stop\?")
+    child.sendline("5")
+
+
 def pass_area_checks(child: pexpect.spawn, count: int) -> None:
     """Answer *count* one-key discomfort checks at area breaks with Enter (fine)."""
     for _ in range(count):

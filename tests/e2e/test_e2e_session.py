@@ -80,11 +80,7 @@ def test_live_session_with_pause_next_and_quit(tmp_path: Path) -> None:
     terminal.pass_area_checks(child, 1)
     child.expect("Get into position")  # the break before area 2
     child.expect("Stroke beat")  # area 2 is running
-    child.send("q")
-    child.expect("Quit the session")
-    child.send("y")
-    child.expect(r"Why did you stop\?")
-    child.sendline("5")  # something else, or just stopping
+    terminal.quit_and_say_why(child)
     child.expect(r"Soreness now in the left calf")
     child.sendline("3")
     child.expect(r"Bruising.*\[y/n\]")
@@ -111,11 +107,7 @@ def test_q_at_an_area_break_quits_as_the_footer_says(tmp_path: Path) -> None:
     home = tmp_path / "home"
     child = first_area_running(home)
     child.expect("Discomfort now")  # the first area ran to its end
-    child.send("q")
-    child.expect("Quit the session")
-    child.send("y")
-    child.expect(r"Why did you stop\?")
-    child.sendline("5")  # something else, or just stopping
+    terminal.quit_and_say_why(child)
     child.expect(r"Soreness now in the left calf")
     child.sendline("1")
     child.expect(r"\[y/n\]")

@@ -93,17 +93,24 @@ def test_skipping_the_24h_check_in_does_not_restore_full_dose(tmp_path: Path) ->
     )
 
 
-def test_an_open_follow_up_is_asked_before_the_next_session(tmp_path: Path) -> None:
-    """At 50 h the 48 h follow-up is open: the session asks it before the safety check,
-    and it is recorded as a check-in of the last session."""
+def left_calf_then_at_50_hours(tmp_path: Path, side: str) -> tuple[list[str], str]:
+    """A left-calf session, its 24 h follow-up answered (1/10), then at 50 h (the 48 h one
+    open) a session of *side*; what that session asked, and the whole transcript."""
     deps, clock = story(tmp_path)
     (first,) = session(deps, side="left").sessions
     at(clock, deps, 30)
     answer_checkin(deps.journal, first, clock.now(), soreness=1)
     at(clock, deps, 50)
     deps.talk.asked.clear()
-    session(deps, side="left")
-    asked = deps.talk.asked
+    session(deps, side=side)
+    return deps.talk.asked, deps.talk.transcript
+
+
+def test_an_open_follow_up_is_asked_before_the_next_session(tmp_path: Path) -> None:
+    """At 50 h the 48 h follow-up is open: the session asks it before the safety check,
+    and it is recorded as a check-in of the last session."""
+    asked, transcript = left_calf_then_at_50_hours(tmp_path, "left")
+    deps = make_deps(tmp_path, ScriptedTalk())
     first_checkin = next(i for i, q in enumerate(asked) if "treated area now" in q)
     first_screening = next(i for i, q in enumerate(asked) if "smooth" in q)
     assert first_checkin < first_screening
@@ -111,7 +118,7 @@ def test_an_open_follow_up_is_asked_before_the_next_session(tmp_path: Path) -> N
     # The follow-up's soreness, given a moment ago for this region and side, is the
     # pre-session soreness too: not asked twice.
     assert not any("right now" in q for q in asked)
-    assert "Soreness before you start: 1/10, as you just said" in deps.talk.transcript
+    assert "Soreness before you start: 1/10, as you just said" in transcript
     screening = max(deps.journal.recent(kinds={"screening"}), key=lambda r: r.at)
     assert screening.data["soreness_before"] == 1
 
@@ -137,14 +144,7 @@ def test_a_hold_placed_by_the_follow_up_asked_first_stops_the_session(tmp_path: 
 def test_a_follow_up_of_one_side_does_not_answer_for_both(tmp_path: Path) -> None:
     """The left calf's 48 h follow-up says nothing of the right: a both-sides session still
     asks how sore the calf is before it starts."""
-    deps, clock = story(tmp_path)
-    (first,) = session(deps, side="left").sessions
-    at(clock, deps, 30)
-    answer_checkin(deps.journal, first, clock.now(), soreness=1)
-    at(clock, deps, 50)
-    deps.talk.asked.clear()
-    session(deps, side="both")
-    asked = deps.talk.asked
+    asked, _ = left_calf_then_at_50_hours(tmp_path, "both")
     assert any("treated area now" in q for q in asked) and any("right now" in q for q in asked)
 
 
