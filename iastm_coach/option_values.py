@@ -19,7 +19,7 @@ import sys
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 try:  # Typer's own seam for converting a value (private: checked before use)
     from typer._coercion import RuntimeParam
@@ -54,10 +54,30 @@ def to_bool(value: Any) -> bool:
     raise ValueError("Input should be a valid boolean, unable to interpret input")
 
 
+# What pydantic trims around a number: Unicode White_Space. Python's str.strip() also takes
+# the separators U+001C-U+001F, which pydantic refuses.
+WHITE_SPACE: Final = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def trimmed(value: Any) -> str:
+    """*value* as text without the white space pydantic trims; ValueError when what is left
+    still starts or ends with a character Python calls space (the separators)."""
+    text = str(value).strip(WHITE_SPACE)
+    if text != text.strip():
+        raise ValueError("a separator character around the number")
+    return text
+
+
 def to_int(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    text = str(value).strip()
+    try:
+        text = trimmed(value)
+    except ValueError:
+        text = "not a number"
     if (whole := re.fullmatch(r"([+-]?\d[\d_]*)\.0+", text)) is not None:
         text = whole[1]  # as pydantic reads "3.0": a whole number written with zeros after
     try:
@@ -72,7 +92,7 @@ def to_float(value: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     try:
-        return typed_number(str(value))  # a decimal comma too, as at the prompts
+        return typed_number(trimmed(value))  # a decimal comma too, as at the prompts
     except ValueError:
         raise ValueError(
             "Input should be a valid number, unable to parse string as a number"
