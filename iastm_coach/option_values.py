@@ -64,10 +64,13 @@ WHITE_SPACE: Final = (
 
 def trimmed(value: Any) -> str:
     """*value* as text without the white space pydantic trims; ValueError when what is left
-    still starts or ends with a character Python calls space (the separators)."""
+    still starts or ends with a character Python calls space (the separators), or is not
+    ASCII."""
     text = str(value).strip(WHITE_SPACE)
     if text != text.strip():
         raise ValueError("a separator character around the number")
+    if not text.isascii():  # Python reads '௩' as 3; pydantic reads ASCII digits only
+        raise ValueError("not an ASCII number")
     return text
 
 

@@ -78,6 +78,8 @@ def test_other_kinds_are_left_to_typer() -> None:
 @given(case=st.sampled_from(CASES), value=SAMPLES)
 @example(case=CASES[0], value="0\x1f")  # a separator Python strips, pydantic does not
 @example(case=CASES[0], value="3.0")  # a whole number written with a zero after
+@example(case=CASES[0], value="\u0be9")  # a Tamil 3: Python's int() reads it, pydantic not
+@example(case=CASES[1], value="\u0be9")
 def test_same_value_or_refusal_as_typer(case: tuple[Any, OptionInfo], value: str) -> None:
     """Whatever is typed, the value (or the refusal) is the one Typer's adapter gives;
     one difference on purpose: a number may have a decimal comma ('12,5' is 12.5, as at
