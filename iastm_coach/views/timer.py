@@ -14,9 +14,10 @@ import io
 from collections.abc import Sequence
 from typing import IO
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.layout import Layout
 from rich.live import Live
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -45,6 +46,7 @@ STOP_ADVICE = (
     "or the skin breaks or bruises."
 )
 BAR_WIDTH = 40
+MIN_BAR = 8  # narrower, a bar says little; the compact layout takes over before that
 BEAT_WIDTH = 24
 
 
@@ -70,6 +72,21 @@ def step_summary(step: Step) -> str:
 def bar(fraction: float, width: int = BAR_WIDTH, style: str = "green") -> Text:
     filled = round(max(0.0, min(1.0, fraction)) * width)
     return Text.assemble(("█" * filled, style), ("░" * (width - filled), "dim"))
+
+
+class FittedBar:
+    """A progress bar as wide as the room left (up to `BAR_WIDTH`, at least `MIN_BAR`):
+    on a narrow terminal the bar gives way, never the time labels beside it."""
+
+    def __init__(self, fraction: float, style: str = "green") -> None:
+        self.fraction = fraction
+        self.style = style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(MIN_BAR, max(MIN_BAR, min(BAR_WIDTH, options.max_width)))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield bar(self.fraction, max(MIN_BAR, min(BAR_WIDTH, options.max_width)), self.style)
 
 
 def beat_track(beat: float, width: int = BEAT_WIDTH) -> Text:
@@ -140,17 +157,17 @@ def _bullets(items: Sequence[str], style: str = "") -> Table:
 def _progress(state: TimerState) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
-    table.add_column(no_wrap=True)
+    table.add_column()  # the bar: it takes what the labels leave
     table.add_column(no_wrap=True)
     if state.phase == "area":
         table.add_row(
             "This area",
-            bar(state.area_fraction),
+            FittedBar(state.area_fraction),
             f"{format_clock(state.remaining_s)} left of {format_clock(state.phase_s)}",
         )
     table.add_row(
         "Session",
-        bar(state.session_fraction, style="blue"),
+        FittedBar(state.session_fraction, style="blue"),
         f"{format_clock(state.session_remaining_s)} left of {format_clock(state.session_total_s)}",
     )
     return table

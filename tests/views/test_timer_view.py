@@ -430,6 +430,21 @@ def test_a_small_terminal_gets_a_compact_screen_with_every_danger_zone(
             assert not shown_cues or "cues" not in hidden.group(1)
 
 
+@pytest.mark.parametrize("width", [70, 80])
+def test_on_a_narrower_full_screen_the_bars_give_way_not_the_times(width: int) -> None:
+    """70 columns (the narrowest full panel), tall enough: the time labels ('0:30 left of 0:45')
+    were cut to '0:…' and 'This area' to 'This ar…'; the bars now shrink instead."""
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=40, force_terminal=False)
+    view = LiveTimerView(console)
+    view._state = area_state()
+    console.print(view.render())
+    text = out.getvalue()
+    assert "…" not in "".join(line for line in text.splitlines() if "left of" in line)
+    assert re.search(r"This area .* \d+:\d\d left of \d+:\d\d", text)
+    assert re.search(r"Session .* \d+:\d\d left of \d+:\d\d", text)
+
+
 def test_what_does_not_fit_is_named() -> None:
     """40x10: the cues do not fit under the danger zones, and the screen says so."""
     out = io.StringIO()
