@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from iastm_coach.journal import records
+from iastm_coach.journal.cache import StatKey
 from iastm_coach.journal.sessions import ProtocolStamp, Source, session_fields
 from iastm_coach.journal.store import Journal, Record
 from iastm_coach.safety.checklist import ScreeningHistory, load_checklist, questions_for_today
@@ -336,9 +337,12 @@ class CountingJournal(Journal):
         keep: bool = True,
         digest: bytes | None = None,
         remember: bool = True,
+        settled: StatKey | None = None,
     ) -> list[Record]:
         self.loads.append(path.name)
-        return super()._load(path, raw, keep=keep, digest=digest, remember=remember)
+        return super()._load(
+            path, raw, keep=keep, digest=digest, remember=remember, settled=settled
+        )
 
 
 # --- one valid record of each kind, as a plain table --------------------------------------------

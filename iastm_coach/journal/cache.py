@@ -11,6 +11,7 @@ not check them again. Only plain data and datetime types are unpickled.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -245,45 +246,77 @@ def tail_rows(path: Path, raw: bytes, start: int) -> list[Row] | None:
 
 INDEX_NAME: Final = "summaries.pickle"
 
+# A file's identity as `stat` gives it: size, mtime, ctime (in ns), inode and device.
+StatKey = tuple[int, int, int, int, int]
+# How long after its last change a file's stat is trusted to stand for its bytes. A change
+# made within the same timestamp tick as the one seen could leave every stat field as it
+# was (git's "racily clean" files): such a file is hashed again next time instead. Seconds
+# cover coarse kernel clocks and file systems with 1-2 s timestamps.
+RACY_NS: Final = 3_000_000_000
+
+
+def stat_key(info: os.stat_result) -> StatKey:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def settled_stat(info: os.stat_result, size: int, seen_ns: int) -> StatKey | None:
+    """*info*'s key, if it may later stand for the *size* bytes read from the file at
+    *seen_ns* (wall clock, read just before): the bytes were the whole file and its last
+    change is older than `RACY_NS`. The ctime cannot be set by hand (`touch -d` moves
+    only the mtime), so an edit always changes the key."""
+    if info.st_size != size or max(info.st_mtime_ns, info.st_ctime_ns) > seen_ns - RACY_NS:
+        return None
+    return stat_key(info)
+
 
 @dataclass(frozen=True, slots=True)
 class MonthSummary:
     """What one month file holds, to find the months that can answer a question without
-    parsing the others: its record kinds and the regions they name, for exact bytes."""
+    parsing the others: its record kinds and the regions they name, for exact bytes.
+
+    *stat*: the file's `stat_key` when those bytes were read, if it had settled (see
+    `settled_stat`): while the file's stat is the same, its bytes are, so a question
+    need not read and hash them again to know what the month holds.
+    """
 
     size: int
     digest: bytes
     kinds: frozenset[str]
     regions: frozenset[str]
+    stat: StatKey | None = None
 
     @classmethod
-    def of(cls, size: int, digest: bytes, found: Sequence[Record]) -> MonthSummary:
+    def of(
+        cls, size: int, digest: bytes, found: Sequence[Record], stat: StatKey | None = None
+    ) -> MonthSummary:
         regions = {r.data.get("region") for r in found}
         return cls(
             size,
             digest,
             frozenset(r.kind for r in found),
             frozenset(region for region in regions if isinstance(region, str)),
+            stat,
         )
 
 
-def summary_blob(index: Mapping[str, MonthSummary]) -> bytes:
+def summary_blob(key: bytes, index: Mapping[str, MonthSummary]) -> bytes:
+    """The summary index, sealed like the parse cache: the stats in it stand for the
+    bytes of month files, so a hand-made index must not be taken for ours."""
     import pickle
 
     plain = {
-        name: (s.size, s.digest, tuple(sorted(s.kinds)), tuple(sorted(s.regions)))
+        name: (s.size, s.digest, tuple(sorted(s.kinds)), tuple(sorted(s.regions)), s.stat)
         for name, s in index.items()
     }
-    return pickle.dumps((CACHE_FORMAT, CURRENT_SCHEMA, plain), protocol=5)
+    return seal(key, pickle.dumps((CACHE_FORMAT, CURRENT_SCHEMA, plain), protocol=5))
 
 
-def read_summary_index(path: Path) -> dict[str, MonthSummary]:
-    """The summary index, or {} when it is missing or not one of ours (plain data only)."""
-    try:
-        blob = path.read_bytes()
-    except OSError:
+def read_summary_index(key: bytes | None, blob: bytes) -> dict[str, MonthSummary]:
+    """The summary index, or {} when *blob* is not ours, sealed with *key* (plain data)."""
+    body = unseal(key, blob)
+    if body is None:
         return {}
-    loaded = _safe_unpickle(blob)
+    loaded = _safe_unpickle(body)
     if not (isinstance(loaded, tuple) and len(loaded) == 3):
         return {}
     version, schema, plain = loaded
@@ -292,14 +325,19 @@ def read_summary_index(path: Path) -> dict[str, MonthSummary]:
     index: dict[str, MonthSummary] = {}
     for name, entry in plain.items():
         try:
-            size, digest, kinds, regions = entry
+            size, digest, kinds, regions, stat = entry
         except (TypeError, ValueError):
             continue
         if not (isinstance(name, str) and isinstance(size, int) and isinstance(digest, bytes)):
             continue
         if not all(isinstance(x, str) for x in (*kinds, *regions)):
             continue
-        index[name] = MonthSummary(size, digest, frozenset(kinds), frozenset(regions))
+        if not (
+            stat is None
+            or (isinstance(stat, tuple) and len(stat) == 5 and all(type(x) is int for x in stat))
+        ):
+            continue
+        index[name] = MonthSummary(size, digest, frozenset(kinds), frozenset(regions), stat)
     return index
 
 

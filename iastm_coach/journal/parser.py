@@ -25,12 +25,11 @@ FALLBACK_SWITCH: Final = "IASTM_COACH_TOML"  # "tomllib": never use the fast par
 
 Loads = Callable[[str], dict[str, Any]]
 _fast: Loads | None = None
-_fast_name = ""
 _looked = False
 
 
 def _fast_parser() -> Loads | None:
-    global _fast, _fast_name, _looked
+    global _fast, _looked
     if os.environ.get(FALLBACK_SWITCH) == "tomllib":
         return None
     if not _looked:
@@ -39,14 +38,13 @@ def _fast_parser() -> Loads | None:
             import toml_rs
         except ImportError:
             return None
-        from importlib.metadata import version
 
         def fast(text: str) -> dict[str, Any]:
             # TOML 1.0, the version tomllib reads: both accept the same documents.
             document: dict[str, Any] = toml_rs.loads(text, toml_version="1.0.0")
             return document
 
-        _fast, _fast_name = fast, f"toml-rs {version('toml-rs')}"
+        _fast = fast
     return _fast
 
 
@@ -65,4 +63,8 @@ def loads(text: str) -> dict[str, Any]:
 
 def parser_name() -> str:
     """'toml-rs 0.4.3' or 'tomllib': which parser `loads` uses now."""
-    return _fast_name if _fast_parser() is not None else "tomllib"
+    if _fast_parser() is None:
+        return "tomllib"
+    from importlib.metadata import version  # slow to import: only when asked
+
+    return f"toml-rs {version('toml-rs')}"

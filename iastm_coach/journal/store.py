@@ -65,10 +65,12 @@ summaries), `blocks.py` (a month file as blocks),
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import operator
 import os
 import stat
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -84,6 +86,7 @@ from iastm_coach.journal.cache import (
     CHAIN_CACHE_NAME,
     INDEX_NAME,
     MonthSummary,
+    StatKey,
     cache_key,
     chain_blob,
     load_cache_blob,
@@ -91,8 +94,10 @@ from iastm_coach.journal.cache import (
     read_chain_cache,
     read_summary_index,
     seal,
+    settled_stat,
     sha256,
     shared,
+    stat_key,
     summary_blob,
     tail_rows,
 )
@@ -203,6 +208,7 @@ class Journal:
         self._chains_changed = False
         self._parsed_for_check: set[Path] = set()
         self._key: bytes | None = None
+        self.wall_ns: Callable[[], int] = time.time_ns  # for `settled_stat`; tests move it
 
     def __repr__(self) -> str:
         return f"Journal({str(self.directory)!r})"
@@ -365,8 +371,10 @@ class Journal:
         keep: bool = True,
         digest: bytes | None = None,
         remember: bool = True,
+        settled: StatKey | None = None,
     ) -> list[Record]:
-        """The records of one month file, oldest first.
+        """The records of one month file, oldest first (*settled*: the stat of *raw*,
+        see `cache.settled_stat`).
 
         The parse is cached in memory and in `<directory>/.cache/` (private,
         disposable), keyed by the SHA-256 of the file's bytes, so an unchanged
@@ -376,9 +384,10 @@ class Journal:
         months out of memory for nothing.
         """
         if raw is None:
-            raw = self._read_month(path)
-        if raw is None:
-            return []
+            read = self._read_month_stat(path)
+            if read is None:
+                return []
+            raw, settled = read
         digest = digest or sha256(raw)  # the caller's, for exactly these bytes
         remembered = self._memory.get(path)
         if remembered is not None and remembered[0] == digest:
@@ -398,7 +407,7 @@ class Journal:
             base = month_order(path.name) << SEQ_BITS
             found = [Record(*row, seq=base + n) for n, row in enumerate(rows)]
             found.sort(key=_BY_TIME)
-        self._note_summary(path, len(raw), digest, found)
+        self._note_summary(path, len(raw), digest, found, settled)
         if remember or remembered is not None:
             self._memory[path] = (digest, found)
             self._memory.move_to_end(path)
@@ -407,6 +416,12 @@ class Journal:
         return found
 
     def _read_month(self, path: Path) -> bytes | None:
+        read = self._read_month_stat(path)
+        return None if read is None else read[0]
+
+    def _read_month_stat(self, path: Path) -> tuple[bytes, StatKey | None] | None:
+        """The bytes of a month file (None if there is none), and its stat if settled."""
+        seen_ns = self.wall_ns()
         try:
             fd, info = open_regular(path)
         except FileNotFoundError:
@@ -422,9 +437,10 @@ class Journal:
             ) from None
         try:
             self._warn_if_loose(path, info.st_mode, FILE_MODE)
-            return read_all(fd, info.st_size)
+            raw = read_all(fd, info.st_size)
         finally:
             os.close(fd)
+        return raw, settled_stat(info, len(raw), seen_ns)
 
     def _rows(self, path: Path, raw: bytes, digest: bytes, *, keep: bool = True) -> list[Row]:
         """Parsed rows of *raw* (the bytes of *path*) in file order, from the cache when
@@ -769,39 +785,86 @@ class Journal:
         index = self._summary_index()
         try:
             for path in reversed(paths) if newest_first else paths:
-                raw = self._read_month(path)
-                if raw is None:
+                summary = index.get(path.name)
+                if summary is not None and self._unchanged(path, summary, chains is not None):
+                    if chains is not None:
+                        chains.append((path.name, self.month_chain(path, digest=summary.digest)))
+                    if holds(summary):
+                        yield self._load(path, remember=False)
                     continue
+                read = self._read_month_stat(path)
+                if read is None:
+                    continue
+                raw, settled = read
                 digest = sha256(raw)
                 if chains is not None:
                     chains.append((path.name, self.month_chain(path, raw, digest=digest)))
-                summary = index.get(path.name)
                 if summary is None or summary.size != len(raw) or summary.digest != digest:
                     # Parsed (and refused if damaged) for its summary; its rows are cached
                     # only if it answers: the others need not be parsed again, nor kept.
-                    month = self._load(path, raw, keep=False, digest=digest, remember=False)
+                    month = self._load(
+                        path, raw, keep=False, digest=digest, remember=False, settled=settled
+                    )
                     if holds(index[path.name]):
                         rows = [_row(r) for r in sorted(month, key=_by_seq)]  # file order
                         self._write_cache(path, len(raw), digest, rows)
                         yield month
-                elif holds(summary):
-                    yield self._load(path, raw, digest=digest, remember=False)
+                else:
+                    self._note_summary(path, len(raw), digest, (), settled)
+                    if holds(summary):
+                        yield self._load(path, raw, digest=digest, remember=False)
         finally:
             self._save_summary_index()
             self._save_chain_cache()
 
+    def _unchanged(self, path: Path, summary: MonthSummary, chained: bool) -> bool:
+        """Whether the month file *path* still has the bytes *summary* was made from, known
+        from its stat alone (see `cache.settled_stat`), and (*chained*) its chain facts are
+        cached for them. Anything else (another stat, a link, a special file) is read."""
+        if summary.stat is None:
+            return False
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(info.st_mode) or stat_key(info) != summary.stat:
+            return False
+        if chained:
+            cached = self._chain_cache().get(path.name)
+            if cached is None or cached[0] != summary.digest:
+                return False
+        self._warn_if_loose(path, info.st_mode, FILE_MODE)
+        return True
+
     def _summary_index(self) -> dict[str, MonthSummary]:
         if self._summaries is None:
-            self._summaries = read_summary_index(self.directory / CACHE_DIR / INDEX_NAME)
+            try:
+                blob = (self.directory / CACHE_DIR / INDEX_NAME).read_bytes()
+            except OSError:
+                blob = b""
+            key = self._cache_key(create=False) if blob else None
+            self._summaries = read_summary_index(key, blob) if blob else {}
             self._summaries_changed = False
         return self._summaries
 
-    def _note_summary(self, path: Path, size: int, digest: bytes, found: list[Record]) -> None:
+    def _note_summary(
+        self,
+        path: Path,
+        size: int,
+        digest: bytes,
+        found: Sequence[Record],
+        settled: StatKey | None = None,
+    ) -> None:
+        """Remember what the month holds (its *found* records), for exactly these bytes;
+        a summary already made from them only takes the *settled* stat, if new."""
         index = self._summary_index()
         known = index.get(path.name)
         if known is not None and known.size == size and known.digest == digest:
+            if settled is not None and known.stat != settled:
+                index[path.name] = dataclasses.replace(known, stat=settled)
+                self._summaries_changed = True
             return
-        index[path.name] = MonthSummary.of(size, digest, found)
+        index[path.name] = MonthSummary.of(size, digest, found, settled)
         self._summaries_changed = True
 
     def _save_summary_index(self) -> None:
@@ -810,7 +873,9 @@ class Journal:
             return
         names = {path.name for path in self.month_files()}
         kept = {name: s for name, s in self._summaries.items() if name in names}
-        self._write_cache_file(self.directory / CACHE_DIR / INDEX_NAME, summary_blob(kept))
+        key = self._cache_key(create=True)
+        if key is not None:
+            self._write_cache_file(self.directory / CACHE_DIR / INDEX_NAME, summary_blob(key, kept))
         self._summaries_changed = False
 
     # -- the hash chain (see chain.py)
@@ -859,16 +924,24 @@ class Journal:
                 )
         return breaks
 
-    def month_chain(self, path: Path, raw: bytes, *, digest: bytes | None = None) -> MonthChain:
-        """The chain facts of the month file *path*, whose bytes are *raw* (from the sealed
-        cache when it has them for exactly these bytes)."""
+    def month_chain(
+        self, path: Path, raw: bytes | None = None, *, digest: bytes | None = None
+    ) -> MonthChain:
+        """The chain facts of the month file *path*, whose bytes are *raw* (or whose bytes'
+        SHA-256 is *digest*), from the sealed cache when it has them for exactly these
+        bytes."""
         from iastm_coach.journal.chain import month_chain_of
 
         cache = self._chain_cache()
-        digest = digest or sha256(raw)
+        if digest is None:
+            assert raw is not None, "month_chain needs the bytes or their digest"
+            digest = sha256(raw)
         cached = cache.get(path.name)
         if cached is not None and cached[0] == digest:
             return cached[1]
+        if raw is None:
+            raw = self._read_month(path) or b""
+            digest = sha256(raw)
         month = month_chain_of(raw)
         cache[path.name] = (digest, month)
         self._chains_changed = True

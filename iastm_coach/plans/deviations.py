@@ -35,7 +35,6 @@ session: `journal_integrity` answers it from the journal's hash chain.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -43,6 +42,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.journal import records
+from iastm_coach.journal.parser import TOMLDecodeError
+from iastm_coach.journal.parser import loads as toml_loads
 from iastm_coach.safety.hold_spans import HoldSpan, hold_spans, reaching
 from iastm_coach.safety.rest import rest_ready_at
 from iastm_coach.vocabulary import moment_text
@@ -176,8 +177,8 @@ def read_plan_facts(paths: Iterable[Path]) -> dict[str, PlanFacts]:
     for path in paths:
         try:
             raw = path.read_bytes()
-            document = tomllib.loads(raw.decode("utf-8-sig"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            document = toml_loads(raw.decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, TOMLDecodeError):
             continue
         found[hashlib.sha256(raw).hexdigest()] = plan_facts_of(document, region=path.stem)
     return found
