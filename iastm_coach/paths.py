@@ -60,9 +60,9 @@ def data_dir() -> Path:
     override = os.environ.get(DATA_ENV)
     if override:
         return Path(override).expanduser()
-    from importlib.resources import files
-
-    packaged = Path(str(files("iastm_coach") / "data"))
+    # The package's own directory, as importlib.resources.files would give it for an
+    # installed package, without importing importlib.resources (and zipfile) at start-up.
+    packaged = Path(__file__).resolve().parent / "data"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "data"

@@ -341,6 +341,24 @@ def read_summary_index(key: bytes | None, blob: bytes) -> dict[str, MonthSummary
     return index
 
 
+VERDICT_NAME: Final = "verified"
+
+
+def verdict_inputs(
+    months: Sequence[tuple[str, bytes]], head: bytes | None, ledger: bytes | None
+) -> bytes:
+    """What a verdict of the hash chain depends on, in 32 bytes: each month file's name
+    and SHA-256, oldest first, and the bytes of the head and of the ledger."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, month in months:
+        digest.update(b"m" + name.encode() + b"\0" + month)
+    for part in (head, ledger):
+        digest.update(b"-" if part is None else b"+" + sha256(part))
+    return digest.digest()
+
+
 CHAIN_CACHE_NAME: Final = "chains.pickle"
 
 

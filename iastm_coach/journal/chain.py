@@ -44,14 +44,14 @@ from typing import TYPE_CHECKING, Final, Literal
 if TYPE_CHECKING:
     pass
 
+from iastm_coach.journal.files import HEAD_NAME as HEAD_NAME  # named where files are
+from iastm_coach.journal.files import LEDGER_NAME as LEDGER_NAME
 from iastm_coach.journal.format import HEADER_LINE
 from iastm_coach.journal.ids import is_record_id
 
 CHAIN_FIELD: Final = "chain"
 HASH_CHARS: Final = 32  # hex digits: 128 bits of SHA-256
 GENESIS: Final = "0" * HASH_CHARS  # what the first chained record links to
-HEAD_NAME: Final = ".chain-head"
-LEDGER_NAME: Final = "integrity.toml"
 _CHAIN_LINE: Final = re.compile(r'chain = "(\d{1,12}):([0-9a-f]{32})"[ \t]*$', re.MULTILINE)
 _CHAIN_AT: Final = "\nchain"
 _SCHEMA_AT: Final = "\nschema"

@@ -13,6 +13,8 @@ from iastm_coach.errors import CoachError
 from iastm_coach.paths import binary
 
 LOCK_NAME: Final = ".lock"
+HEAD_NAME: Final = ".chain-head"  # the hash chain's newest record (chain.py)
+LEDGER_NAME: Final = "integrity.toml"  # what `journal repair` noted (integrity.py)
 LOCK_TIMEOUT_S: Final = 30.0
 DIR_MODE: Final = 0o700
 FILE_MODE: Final = 0o600

@@ -51,8 +51,16 @@ def head_text(head: Head) -> str:
 
 def read_head(directory: Path) -> Head | None:
     try:
-        text = (directory / HEAD_NAME).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        return head_of((directory / HEAD_NAME).read_bytes())
+    except OSError:
+        return None
+
+
+def head_of(raw: bytes | None) -> Head | None:
+    """The head in the bytes of `.chain-head` (None: no file, or not a head)."""
+    try:
+        text = (raw or b"").decode("utf-8")
+    except UnicodeDecodeError:
         return None
     for line in text.splitlines():
         parts = line.split()
@@ -78,14 +86,24 @@ class Ledger:
 
 
 def read_ledger(directory: Path) -> Ledger:
+    try:
+        return ledger_of((directory / LEDGER_NAME).read_bytes())
+    except OSError:
+        return ledger_of(None)
+
+
+def ledger_of(raw: bytes | None) -> Ledger:
+    """The ledger in the bytes of `integrity.toml` (empty: no file, or not TOML)."""
     from iastm_coach.journal.parser import TOMLDecodeError, loads
 
     moved: dict[tuple[str, int], str] = {}
     hashes: set[str] = set()
     accepted: dict[str, str] = {}
+    if raw is None:
+        return Ledger(moved, hashes, accepted)
     try:
-        document = loads((directory / LEDGER_NAME).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, TOMLDecodeError):
+        document = loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, TOMLDecodeError):
         return Ledger(moved, hashes, accepted)
     for entry in document.get("moved", []) if isinstance(document.get("moved"), list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("seqs"), list):

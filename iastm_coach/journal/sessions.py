@@ -7,7 +7,6 @@ session record has the same fields in the same order (`records.SESSION_FIELDS`).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +51,8 @@ class ProtocolStamp:
 
 def new_group_id(started: datetime) -> str:
     """The id the sides of one sitting share, e.g. 'g20260113072522a1b2'."""
+    import secrets  # here, not at start-up: it imports random, base64 and hmac
+
     return f"g{started:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
 
 

@@ -64,6 +64,7 @@ summaries), `blocks.py` (a month file as blocks),
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import operator
@@ -85,6 +86,7 @@ from iastm_coach.journal.cache import (
     CACHE_FORMAT,
     CHAIN_CACHE_NAME,
     INDEX_NAME,
+    VERDICT_NAME,
     MonthSummary,
     StatKey,
     cache_key,
@@ -100,11 +102,14 @@ from iastm_coach.journal.cache import (
     stat_key,
     summary_blob,
     tail_rows,
+    unseal,
+    verdict_inputs,
 )
-from iastm_coach.journal.check import CheckReport, JournalProblem
 from iastm_coach.journal.files import (
     DIR_MODE,
     FILE_MODE,
+    HEAD_NAME,
+    LEDGER_NAME,
     LOCK_NAME,
     LOCK_TIMEOUT_S,
     JournalPermissionWarning,
@@ -149,6 +154,7 @@ from iastm_coach.paths import binary
 
 if TYPE_CHECKING:  # the hash chain is imported when a command writes or verifies it
     from iastm_coach.journal.chain import Break, MonthChain
+    from iastm_coach.journal.check import CheckReport, JournalProblem
     from iastm_coach.journal.integrity import Head, IntegrityResult
 
 # What other packages import from here (the journal's public face).
@@ -156,10 +162,8 @@ __all__ = [
     "CURRENT_SCHEMA",
     "MIGRATIONS",
     "RESERVED_FIELDS",
-    "CheckReport",
     "Journal",
     "JournalPermissionWarning",
-    "JournalProblem",
     "Record",
     "is_record_id",
     "month_file_name",
@@ -207,6 +211,7 @@ class Journal:
         self._chains: dict[str, tuple[bytes, MonthChain]] | None = None
         self._chains_changed = False
         self._parsed_for_check: set[Path] = set()
+        self._month_paths: dict[str, Path] = {}
         self._key: bytes | None = None
         self.wall_ns: Callable[[], int] = time.time_ns  # for `settled_stat`; tests move it
 
@@ -307,6 +312,8 @@ class Journal:
 
     def permission_problems(self) -> list[JournalProblem]:
         """Journal paths (directory, files, parse cache) others can reach, as warnings."""
+        from iastm_coach.journal.check import JournalProblem  # only `journal check` asks
+
         found: list[JournalProblem] = []
         if os.name != "posix" or not self.directory.is_dir():
             return found
@@ -340,10 +347,14 @@ class Journal:
     def month_files(self) -> list[Path]:
         """The month files, oldest first."""
         try:
-            names = [e.name for e in os.scandir(self.directory) if MONTH_FILE.fullmatch(e.name)]
+            with os.scandir(self.directory) as entries:
+                names = sorted(e.name for e in entries if MONTH_FILE.fullmatch(e.name))
         except FileNotFoundError:
             return []
-        return [self.directory / name for name in sorted(names)]
+        # Paths made once per name: after years, making hundreds of them again on every
+        # call cost more than listing the directory.
+        known = self._month_paths
+        return [known.get(name) or known.setdefault(name, self.directory / name) for name in names]
 
     def _month_path(self, moment: datetime) -> Path:
         return self.directory / month_file_name(moment)
@@ -691,9 +702,11 @@ class Journal:
         if since is not None:
             require_aware(since, "since")
         wanted = None if kinds is None else frozenset(kinds)
-        for path in self.month_files():
-            if since is not None and self._month_bounds(path)[1] <= since:
-                continue
+        paths = self.month_files()
+        if since is not None:  # from the month of *since* on (the names sort as months do)
+            first = bisect.bisect_left(paths, month_file_name(since), key=lambda p: p.name)
+            paths = paths[first:]
+        for path in paths:
             for record in self._load(path, remember=False):
                 if (wanted is None or record.kind in wanted) and (
                     since is None or record.at >= since
@@ -730,7 +743,7 @@ class Journal:
         """
         wanted = frozenset(kinds)
         found: list[Record] = []
-        chains: list[tuple[str, MonthChain]] | None = [] if unbroken else None
+        chains: list[tuple[str, bytes]] | None = [] if unbroken else None
         for month in self._months_where(
             lambda summary: not wanted.isdisjoint(summary.kinds),
             newest_first=False,
@@ -741,13 +754,24 @@ class Journal:
             self._refuse_breaks(chains)
         return found
 
-    def _refuse_breaks(self, chains: list[tuple[str, MonthChain]]) -> None:
-        from iastm_coach.journal.integrity import read_head, read_ledger, verify
+    def _refuse_breaks(self, months: list[tuple[str, bytes]]) -> None:
+        """DataFileError unless the chain of *months* (name, SHA-256 of the bytes read),
+        the head and the ledger verify. A verdict without breaks is remembered for exactly
+        these inputs (sealed, like the cache): after years, working out hundreds of month
+        chains again costs more than the rest of a short command."""
+        head, ledger = self._small_file(HEAD_NAME), self._small_file(LEDGER_NAME)
+        inputs = verdict_inputs(months, head, ledger)
+        if self._verified_before(inputs):
+            return
+        from iastm_coach.journal.integrity import head_of, ledger_of, verify
 
-        result = verify(
-            chains, read_head(self.directory), read_ledger(self.directory), self._fingerprints
-        )
+        chains = [(name, self.month_chain(self.directory / name, digest=d)) for name, d in months]
+        self._save_chain_cache()
+        result = verify(chains, head_of(head), ledger_of(ledger), self._fingerprints)
         if not result.breaks:
+            cached = self._chain_cache()
+            if all(cached.get(name, (b"",))[0] == digest for name, digest in months):
+                self._remember_verified(inputs)  # not if a month changed meanwhile
             return
         first = result.breaks[0]
         path = self.directory / first.file
@@ -771,7 +795,7 @@ class Journal:
         holds: Callable[[MonthSummary], bool],
         *,
         newest_first: bool,
-        chains: list[tuple[str, MonthChain]] | None = None,
+        chains: list[tuple[str, bytes]] | None = None,
     ) -> Iterator[list[Record]]:
         """The records of each month file whose summary passes *holds*.
 
@@ -786,9 +810,9 @@ class Journal:
         try:
             for path in reversed(paths) if newest_first else paths:
                 summary = index.get(path.name)
-                if summary is not None and self._unchanged(path, summary, chains is not None):
+                if summary is not None and self._unchanged(path, summary):
                     if chains is not None:
-                        chains.append((path.name, self.month_chain(path, digest=summary.digest)))
+                        chains.append((path.name, summary.digest))
                     if holds(summary):
                         yield self._load(path, remember=False)
                     continue
@@ -798,7 +822,8 @@ class Journal:
                 raw, settled = read
                 digest = sha256(raw)
                 if chains is not None:
-                    chains.append((path.name, self.month_chain(path, raw, digest=digest)))
+                    self.month_chain(path, raw, digest=digest)  # from these bytes, not read again
+                    chains.append((path.name, digest))
                 if summary is None or summary.size != len(raw) or summary.digest != digest:
                     # Parsed (and refused if damaged) for its summary; its rows are cached
                     # only if it answers: the others need not be parsed again, nor kept.
@@ -817,10 +842,10 @@ class Journal:
             self._save_summary_index()
             self._save_chain_cache()
 
-    def _unchanged(self, path: Path, summary: MonthSummary, chained: bool) -> bool:
+    def _unchanged(self, path: Path, summary: MonthSummary) -> bool:
         """Whether the month file *path* still has the bytes *summary* was made from, known
-        from its stat alone (see `cache.settled_stat`), and (*chained*) its chain facts are
-        cached for them. Anything else (another stat, a link, a special file) is read."""
+        from its stat alone (see `cache.settled_stat`). Anything else (another stat, a
+        link, a special file) is read."""
         if summary.stat is None:
             return False
         try:
@@ -829,12 +854,26 @@ class Journal:
             return False
         if not stat.S_ISREG(info.st_mode) or stat_key(info) != summary.stat:
             return False
-        if chained:
-            cached = self._chain_cache().get(path.name)
-            if cached is None or cached[0] != summary.digest:
-                return False
         self._warn_if_loose(path, info.st_mode, FILE_MODE)
         return True
+
+    def _small_file(self, name: str) -> bytes | None:
+        try:
+            return (self.directory / name).read_bytes()
+        except OSError:
+            return None
+
+    def _verified_before(self, inputs: bytes) -> bool:
+        try:
+            blob = (self.directory / CACHE_DIR / VERDICT_NAME).read_bytes()
+        except OSError:
+            return False
+        return unseal(self._cache_key(create=False), blob) == inputs
+
+    def _remember_verified(self, inputs: bytes) -> None:
+        key = self._cache_key(create=True)
+        if key is not None:
+            self._write_cache_file(self.directory / CACHE_DIR / VERDICT_NAME, seal(key, inputs))
 
     def _summary_index(self) -> dict[str, MonthSummary]:
         if self._summaries is None:

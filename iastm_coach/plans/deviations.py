@@ -35,6 +35,7 @@ session: `journal_integrity` answers it from the journal's hash chain.
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,8 +43,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.journal import records
-from iastm_coach.journal.parser import TOMLDecodeError
-from iastm_coach.journal.parser import loads as toml_loads
 from iastm_coach.safety.hold_spans import HoldSpan, hold_spans, reaching
 from iastm_coach.safety.rest import rest_ready_at
 from iastm_coach.vocabulary import moment_text
@@ -177,11 +176,94 @@ def read_plan_facts(paths: Iterable[Path]) -> dict[str, PlanFacts]:
     for path in paths:
         try:
             raw = path.read_bytes()
-            document = toml_loads(raw.decode("utf-8-sig"))
-        except (OSError, UnicodeDecodeError, TOMLDecodeError):
+            raw = path.read_bytes()
+        except OSError:
             continue
-        found[hashlib.sha256(raw).hexdigest()] = plan_facts_of(document, region=path.stem)
+        facts = _parsed_facts(path, raw)
+        if facts is not None:
+            found[hashlib.sha256(raw).hexdigest()] = facts
     return found
+
+
+def _parsed_facts(path: Path, raw: bytes) -> PlanFacts | None:
+    try:
+        document = tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return plan_facts_of(document, region=path.stem)
+
+
+class PlanFactsOnDemand(Mapping[str, PlanFacts]):
+    """What `read_plan_facts` gives (fingerprint -> facts), each file parsed only when a
+    session asks for it: `history` shows twenty sessions, made with one or two of the
+    protocol files. `by_region` gives each region's current file, as sessions load it:
+    the one named after the region, installed over built-in."""
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        self._files: dict[str, tuple[Path, bytes]] = {}  # later paths win, as in a dict
+        self.paths: list[Path] = []  # those that could be read
+        self._prints: dict[Path, str] = {}
+        for path in paths:
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                continue
+            self.paths.append(path)
+            fingerprint = hashlib.sha256(raw).hexdigest()
+            self._files[fingerprint] = (path, raw)
+            self._prints[path] = fingerprint
+        self._parsed: dict[str, PlanFacts | None] = {}
+        self._regions: dict[str, PlanFacts | None] = {}
+        self.by_region = _RegionFacts(self)
+
+    def facts_of(self, fingerprint: str) -> PlanFacts | None:
+        if fingerprint not in self._parsed:
+            found = self._files.get(fingerprint)
+            self._parsed[fingerprint] = None if found is None else _parsed_facts(*found)
+        return self._parsed[fingerprint]
+
+    def __getitem__(self, fingerprint: str) -> PlanFacts:
+        facts = self.facts_of(fingerprint)
+        if facts is None:
+            raise KeyError(fingerprint)
+        return facts
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in list(self._files) if self.facts_of(key) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def named_after(self, region: str) -> PlanFacts | None:
+        if region not in self._regions:
+            self._regions[region] = self._named_after(region)
+        return self._regions[region]
+
+    def _named_after(self, region: str) -> PlanFacts | None:
+        for path in reversed(self.paths):  # installed files come after the built-ins
+            if path.stem == region:
+                facts = self.facts_of(self._prints[path])
+                if facts is not None and facts.region == region:
+                    return facts
+        return None
+
+
+class _RegionFacts(Mapping[str, PlanFacts]):
+    def __init__(self, files: PlanFactsOnDemand) -> None:
+        self._files = files
+
+    def __getitem__(self, region: str) -> PlanFacts:
+        facts = self._files.named_after(region)
+        if facts is None:
+            raise KeyError(region)
+        return facts
+
+    def __iter__(self) -> Iterator[str]:
+        stems = dict.fromkeys(path.stem for path in self._files.paths)
+        return (stem for stem in stems if self._files.named_after(stem) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def known_protocol_paths() -> list[Path]:
@@ -287,7 +369,7 @@ def find_deviations(
                 previous.get(sitting.region),
                 spans,
                 facts,
-                region_facts or {},
+                {} if region_facts is None else region_facts,
                 lookup,
             )
         )
@@ -509,10 +591,10 @@ class RowMarker:
     not seen here: the report, which reads everything, lists every deviation.
     """
 
-    def __init__(self, hold_records: Sequence[Record], facts: Mapping[str, PlanFacts]) -> None:
+    def __init__(self, hold_records: Sequence[Record], facts: PlanFactsOnDemand) -> None:
         self.hold_records = hold_records  # the stream's list, growing as it reads
         self.facts = facts
-        self.region_facts = {item.region: item for item in facts.values()}
+        self.region_facts = facts.by_region
         from iastm_coach.safety.zones import remembered
 
         self.links_for = remembered()  # each region's protocol read once for the listing

@@ -141,10 +141,10 @@ def show_history(
 
 def deviation_marker(stream: HistoryStream) -> RowMarker:
     """A '!' per row that deviates from the plan (the report's rules), against the facts
-    of the protocol files on disk (read with the journal's TOML parser)."""
-    from iastm_coach.plans.deviations import RowMarker, known_protocol_paths, read_plan_facts
+    of the protocol files on disk (each read when a row needs it)."""
+    from iastm_coach.plans.deviations import PlanFactsOnDemand, RowMarker, known_protocol_paths
 
-    return RowMarker(stream.hold_records, read_plan_facts(known_protocol_paths()))
+    return RowMarker(stream.hold_records, PlanFactsOnDemand(known_protocol_paths()))
 
 
 @dataclass

@@ -26,6 +26,7 @@ from iastm_coach.errors import DataFileError
 from iastm_coach.journal import cache
 from iastm_coach.journal.blocks import split_blocks
 from iastm_coach.journal.cache import RACY_NS, StatKey, settled_stat
+from iastm_coach.journal.chain import HEAD_NAME, MonthChain
 from iastm_coach.journal.files import JournalPermissionWarning
 from iastm_coach.journal.store import Journal, Record, records
 from iastm_coach.safety.holds import hold_records
@@ -45,9 +46,17 @@ class ReadingJournal(Journal):
         if settled:
             self.wall_ns = lambda: time.time_ns() + AN_HOUR_NS
 
+        self.chained: list[str] = []
+
     def _read_month_stat(self, path: Path) -> tuple[bytes, StatKey | None] | None:
         self.read.append(path.name)
         return super()._read_month_stat(path)
+
+    def month_chain(
+        self, path: Path, raw: bytes | None = None, *, digest: bytes | None = None
+    ) -> MonthChain:
+        self.chained.append(path.name)
+        return super().month_chain(path, raw, digest=digest)
 
 
 def three_months(directory: Path) -> Record:
@@ -255,3 +264,30 @@ def test_the_index_keeps_only_well_formed_entries(directory: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert list(cache.read_summary_index(key, cache.seal(key, body))) == ["2026-03.toml"]
+
+
+def test_a_verdict_is_remembered_for_exactly_the_bytes_it_was_given(directory: Path) -> None:
+    """Unchanged months, head and ledger: the chain verified last time is not worked out
+    again. A head that claims more records than the months hold (the newest records
+    deleted, head kept), or a verdict file not sealed by this journal, is verified again,
+    and the break found."""
+    hold = three_months(directory)
+    first = ReadingJournal(directory)
+    holds_of(first)
+    assert set(first.chained) == {"2026-01.toml", "2026-02.toml", "2026-03.toml"}
+    later = ReadingJournal(directory)
+    assert holds_of(later) == [hold.id]
+    assert later.chained == []
+
+    verdict = directory / ".cache" / cache.VERDICT_NAME
+    for forged in (b"", bytes(32), cache.seal(bytes(32), verdict.read_bytes()[32:])):
+        verdict.write_bytes(forged)
+        again = ReadingJournal(directory)
+        holds_of(again)
+        assert set(again.chained) == {"2026-01.toml", "2026-02.toml", "2026-03.toml"}
+
+    head = directory / HEAD_NAME
+    seq, digest, name, rid = head.read_text().splitlines()[-1].split()
+    head.write_text(f"{int(seq) + 1} {digest} {name} {rid}\n")
+    with pytest.raises(DataFileError, match="hash chain is broken"):
+        holds_of(ReadingJournal(directory))

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from iastm_coach.journal.store import Journal
 from iastm_coach.plans.deviations import (
     PlanFacts,
+    PlanFactsOnDemand,
     file_deviation,
     find_deviations,
     journal_integrity,
@@ -264,6 +267,55 @@ def test_plan_facts_read_from_files_by_fingerprint(tmp_path: Path) -> None:
         )
     }
     assert plan_facts_of({"settings": {"rest_hours": True}}).rest_hours is None
+
+
+def test_plan_facts_on_demand_read_only_the_files_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`history` marks twenty rows with the facts of the files they were made with: the
+    same facts as reading every file, parsing only the ones asked for; a region's
+    current file is the one named after it, an installed one over the built-in."""
+    import hashlib
+    import tomllib
+
+    from iastm_coach.plans import deviations
+
+    built_in, installed = tmp_path / "built-in", tmp_path / "installed"
+    built_in.mkdir()
+    installed.mkdir()
+    for region, rest in (("calf", 48), ("neck", 72), ("shin", 24)):
+        (built_in / f"{region}.toml").write_text(
+            f'id = "{region}"\nversion = "1"\nregion = "{region}"\n'
+            f"[settings]\nrest_hours = {rest}\n",
+            encoding="utf-8",
+        )
+    (installed / "calf.toml").write_text(
+        'id = "calf-runner"\nversion = "2"\nregion = "calf"\n[settings]\nrest_hours = 96\n',
+        encoding="utf-8",
+    )
+    (installed / "broken.toml").write_text("= nope", encoding="utf-8")
+    paths = [*sorted(built_in.glob("*.toml")), *sorted(installed.glob("*.toml"))]
+
+    parsed: list[str] = []
+    real_loads = tomllib.loads
+
+    def counting(text: str) -> dict[str, object]:
+        parsed.append(text.split('"')[1] if '"' in text else text)
+        return real_loads(text)
+
+    monkeypatch.setattr(deviations.tomllib, "loads", counting)
+    lazy = PlanFactsOnDemand(paths)
+    neck = hashlib.sha256((built_in / "neck.toml").read_bytes()).hexdigest()
+    assert lazy.get(neck) == PlanFacts("neck", 72, None, None, "neck 1")
+    assert lazy.get("00" * 32) is None
+    assert lazy.by_region.get("calf") == PlanFacts("calf", 96, None, None, "calf-runner 2")
+    assert lazy.by_region.get("glutes") is None
+    assert parsed == ["neck", "calf-runner"]
+
+    assert dict(lazy) == read_plan_facts(paths)
+    assert dict(lazy.by_region) == {
+        facts.region: facts for facts in read_plan_facts(paths).values()
+    }
 
 
 def test_a_sitting_inside_the_last_one_never_says_minus_zero_hours(tmp_path: Path) -> None:
