@@ -312,6 +312,13 @@ def test_plan_facts_on_demand_read_only_the_files_asked_for(
     assert lazy.by_region.get("glutes") is None
     assert parsed == ["neck", "calf-runner"]
 
+    parsed.clear()  # a listing's rows: only the calf's current file is read
+    j = make_journal(tmp_path / "home")
+    add_session(j, started=T0)
+    fresh = PlanFactsOnDemand(paths)
+    find_deviations(j.scan(), facts=fresh, region_facts=fresh.by_region)
+    assert parsed == ["calf-runner"]
+
     assert dict(lazy) == read_plan_facts(paths)
     assert dict(lazy.by_region) == {
         facts.region: facts for facts in read_plan_facts(paths).values()
