@@ -109,6 +109,13 @@ def reference_lines() -> Iterator[tuple[str, str]]:
 # -- lower limb: zone and clot advice ----------------------------------------------------
 
 
+def test_every_built_in_protocol_is_named_after_its_region() -> None:
+    """`history` finds a region's built-in plan by its file name (plans/deviations.py)."""
+    assert {name: loaded.protocol.region for name, loaded in BUILTINS.items()} == {
+        name: name for name in BUILTINS
+    }
+
+
 def test_every_lower_limb_region_is_in_the_leg_zone_and_only_those() -> None:
     legs = {region for region, loaded in BUILTINS.items() if loaded.protocol.access.zone == "leg"}
     assert legs == LOWER_LIMB

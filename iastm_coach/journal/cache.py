@@ -255,6 +255,11 @@ StatKey = tuple[int, int, int, int, int]
 RACY_NS: Final = 3_000_000_000
 
 
+# On Windows st_ctime is the creation time, which a same-size edit with its modification
+# time put back would not move: there every month is read and hashed, as before.
+CTIME_IS_CHANGE_TIME: Final = os.name == "posix"
+
+
 def stat_key(info: os.stat_result) -> StatKey:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
@@ -263,7 +268,12 @@ def settled_stat(info: os.stat_result, size: int, seen_ns: int) -> StatKey | Non
     """*info*'s key, if it may later stand for the *size* bytes read from the file at
     *seen_ns* (wall clock, read just before): the bytes were the whole file and its last
     change is older than `RACY_NS`. The ctime cannot be set by hand (`touch -d` moves
-    only the mtime), so an edit always changes the key."""
+    only the mtime), so an edit always changes the key, on file systems that keep a
+    change time: network and FUSE mounts that report the mtime as the ctime let a
+    same-size edit with its mtime put back pass for unchanged here (`journal check`
+    still reads every byte)."""
+    if not CTIME_IS_CHANGE_TIME:
+        return None
     if info.st_size != size or max(info.st_mtime_ns, info.st_ctime_ns) > seen_ns - RACY_NS:
         return None
     return stat_key(info)

@@ -28,6 +28,7 @@ from iastm_coach.journal.chain import (
     name_of,
     unchained_message,
 )
+from iastm_coach.journal.files import read_regular
 from iastm_coach.journal.format import MONTH_FILE
 from iastm_coach.journal.ids import record_id_time
 
@@ -51,7 +52,7 @@ def head_text(head: Head) -> str:
 
 def read_head(directory: Path) -> Head | None:
     try:
-        return head_of((directory / HEAD_NAME).read_bytes())
+        return head_of(read_regular(directory / HEAD_NAME))  # never a FIFO that would hang
     except OSError:
         return None
 
@@ -87,7 +88,7 @@ class Ledger:
 
 def read_ledger(directory: Path) -> Ledger:
     try:
-        return ledger_of((directory / LEDGER_NAME).read_bytes())
+        return ledger_of(read_regular(directory / LEDGER_NAME))
     except OSError:
         return ledger_of(None)
 

@@ -120,6 +120,7 @@ from iastm_coach.journal.files import (
     open_regular,
     permission_message,
     read_all,
+    read_regular,
     replace_file,
     stamp_name,
     write_all,
@@ -803,19 +804,20 @@ class Journal:
         summary index in the parse cache when it was made from exactly these bytes;
         otherwise the month is parsed (and refused as damage like any other read), so a
         month is never skipped by one question and read by another. Reading and hashing
-        the bytes of every month costs milliseconds; parsing them, seconds.
+        the bytes of every month costs milliseconds, parsing them seconds; a month that
+        cannot answer is not even read while its stat shows it unchanged (`_unchanged`).
         """
         paths = self.month_files()
         index = self._summary_index()
         try:
             for path in reversed(paths) if newest_first else paths:
                 summary = index.get(path.name)
-                if summary is not None and self._unchanged(path, summary):
+                if summary is not None and not holds(summary) and self._unchanged(path, summary):
                     if chains is not None:
                         chains.append((path.name, summary.digest))
-                    if holds(summary):
-                        yield self._load(path, remember=False)
                     continue
+                # A month that answers is read whatever its stat says: its records and the
+                # chain verified are then of the same bytes, even if it changes meanwhile.
                 read = self._read_month_stat(path)
                 if read is None:
                     continue
@@ -858,8 +860,10 @@ class Journal:
         return True
 
     def _small_file(self, name: str) -> bytes | None:
+        """The bytes of the head or the ledger; None if there is none, or it is a link or a
+        special file (a FIFO would hang every command that reads holds)."""
         try:
-            return (self.directory / name).read_bytes()
+            return read_regular(self.directory / name)
         except OSError:
             return None
 

@@ -176,7 +176,6 @@ def read_plan_facts(paths: Iterable[Path]) -> dict[str, PlanFacts]:
     for path in paths:
         try:
             raw = path.read_bytes()
-            raw = path.read_bytes()
         except OSError:
             continue
         facts = _parsed_facts(path, raw)
@@ -196,10 +195,12 @@ def _parsed_facts(path: Path, raw: bytes) -> PlanFacts | None:
 class PlanFactsOnDemand(Mapping[str, PlanFacts]):
     """What `read_plan_facts` gives (fingerprint -> facts), each file parsed only when a
     session asks for it: `history` shows twenty sessions, made with one or two of the
-    protocol files. `by_region` gives each region's current file, as sessions load it:
-    the one named after the region, installed over built-in."""
+    protocol files. `by_region` gives each region's current file as the report finds it
+    (the last file whose `region` is that region); *named_for_region* are files known to
+    be named after their region (the built-ins, tested), so only the one named after a
+    region, and every other file, need be read to find it."""
 
-    def __init__(self, paths: Iterable[Path]) -> None:
+    def __init__(self, paths: Iterable[Path], *, named_for_region: Iterable[Path] = ()) -> None:
         self._files: dict[str, tuple[Path, bytes]] = {}  # later paths win, as in a dict
         self.paths: list[Path] = []  # those that could be read
         self._prints: dict[Path, str] = {}
@@ -212,6 +213,7 @@ class PlanFactsOnDemand(Mapping[str, PlanFacts]):
             fingerprint = hashlib.sha256(raw).hexdigest()
             self._files[fingerprint] = (path, raw)
             self._prints[path] = fingerprint
+        self._named = frozenset(named_for_region)
         self._parsed: dict[str, PlanFacts | None] = {}
         self._regions: dict[str, PlanFacts | None] = {}
         self.by_region = _RegionFacts(self)
@@ -234,17 +236,19 @@ class PlanFactsOnDemand(Mapping[str, PlanFacts]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def named_after(self, region: str) -> PlanFacts | None:
+    def current(self, region: str) -> PlanFacts | None:
         if region not in self._regions:
-            self._regions[region] = self._named_after(region)
+            self._regions[region] = self._current(region)
         return self._regions[region]
 
-    def _named_after(self, region: str) -> PlanFacts | None:
-        for path in reversed(self.paths):  # installed files come after the built-ins
-            if path.stem == region:
-                facts = self.facts_of(self._prints[path])
-                if facts is not None and facts.region == region:
-                    return facts
+    def _current(self, region: str) -> PlanFacts | None:
+        for path in reversed(self.paths):  # the last file wins, as in the report
+            if path in self._named and path.stem != region:
+                continue  # a built-in of another region
+            # The facts of the file's bytes (the last file with the same bytes names them).
+            facts = self.facts_of(self._prints[path])
+            if facts is not None and facts.region == region:
+                return facts
         return None
 
 
@@ -253,14 +257,13 @@ class _RegionFacts(Mapping[str, PlanFacts]):
         self._files = files
 
     def __getitem__(self, region: str) -> PlanFacts:
-        facts = self._files.named_after(region)
+        facts = self._files.current(region)
         if facts is None:
             raise KeyError(region)
         return facts
 
-    def __iter__(self) -> Iterator[str]:
-        stems = dict.fromkeys(path.stem for path in self._files.paths)
-        return (stem for stem in stems if self._files.named_after(stem) is not None)
+    def __iter__(self) -> Iterator[str]:  # every file read: not for listings
+        return iter(dict.fromkeys(facts.region for facts in self._files.values()))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -268,13 +271,24 @@ class _RegionFacts(Mapping[str, PlanFacts]):
 
 def known_protocol_paths() -> list[Path]:
     """The built-in and installed protocol files (whose facts the deviations look up)."""
-    from iastm_coach.paths import data_dir, installed_protocols_dir
+    from iastm_coach.paths import installed_protocols_dir
 
-    paths = sorted((data_dir() / "protocols").glob("*.toml"))
+    paths = _built_in_paths()
     installed = installed_protocols_dir()
     if installed.is_dir():
         paths.extend(sorted(installed.glob("*.toml")))
     return paths
+
+
+def _built_in_paths() -> list[Path]:
+    from iastm_coach.paths import data_dir
+
+    return sorted((data_dir() / "protocols").glob("*.toml"))
+
+
+def plan_facts_on_disk() -> PlanFactsOnDemand:
+    """The facts of the known protocol files, read as rows ask for them."""
+    return PlanFactsOnDemand(known_protocol_paths(), named_for_region=_built_in_paths())
 
 
 # --- finding them ------------------------------------------------------------------------------

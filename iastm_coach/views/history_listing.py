@@ -142,9 +142,9 @@ def show_history(
 def deviation_marker(stream: HistoryStream) -> RowMarker:
     """A '!' per row that deviates from the plan (the report's rules), against the facts
     of the protocol files on disk (each read when a row needs it)."""
-    from iastm_coach.plans.deviations import PlanFactsOnDemand, RowMarker, known_protocol_paths
+    from iastm_coach.plans.deviations import RowMarker, plan_facts_on_disk
 
-    return RowMarker(stream.hold_records, PlanFactsOnDemand(known_protocol_paths()))
+    return RowMarker(stream.hold_records, plan_facts_on_disk())
 
 
 @dataclass

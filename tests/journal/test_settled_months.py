@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import stat
 import time
 import warnings
@@ -277,7 +278,7 @@ def test_a_verdict_is_remembered_for_exactly_the_bytes_it_was_given(directory: P
     assert set(first.chained) == {"2026-01.toml", "2026-02.toml", "2026-03.toml"}
     later = ReadingJournal(directory)
     assert holds_of(later) == [hold.id]
-    assert later.chained == []
+    assert later.chained == ["2026-02.toml"]  # read for its hold: its chain from its bytes
 
     verdict = directory / ".cache" / cache.VERDICT_NAME
     for forged in (b"", bytes(32), cache.seal(bytes(32), verdict.read_bytes()[32:])):
@@ -291,3 +292,64 @@ def test_a_verdict_is_remembered_for_exactly_the_bytes_it_was_given(directory: P
     head.write_text(f"{int(seq) + 1} {digest} {name} {rid}\n")
     with pytest.raises(DataFileError, match="hash chain is broken"):
         holds_of(ReadingJournal(directory))
+
+
+def test_a_hold_deleted_while_its_month_is_being_read_is_caught(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The February file (with the hold) is rewritten without it the moment its stat is
+    looked at, if it is: the holds and the chain verified come from the same bytes, so
+    the hold is either read (before the change) or its deletion found, never silently
+    gone."""
+    hold = three_months(directory)
+    holds_of(ReadingJournal(directory))
+    february = month_of(directory, hold)
+    real_lstat = os.lstat
+
+    def then_edit(path: os.PathLike[str] | str, **kwargs: object) -> os.stat_result:
+        info = real_lstat(path)
+        if Path(path) == february and hold.id in february.read_text():
+            delete_in_place(february, hold)
+        return info
+
+    monkeypatch.setattr(os, "lstat", then_edit)
+    try:
+        found = holds_of(ReadingJournal(directory))
+    except DataFileError as error:
+        assert "hash chain is broken" in str(error)
+    else:
+        assert found == [hold.id]
+
+
+def test_where_the_ctime_is_not_the_change_time_every_month_is_read(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Windows st_ctime is the creation time: a same-size edit with its mtime put back
+    would keep every stat field, so no stat is trusted there."""
+    monkeypatch.setattr(cache, "CTIME_IS_CHANGE_TIME", False)
+    three_months(directory)
+    holds_of(ReadingJournal(directory))
+    later = ReadingJournal(directory)
+    holds_of(later)
+    assert set(later.read) == {"2026-01.toml", "2026-02.toml", "2026-03.toml"}
+
+
+def test_a_fifo_for_the_head_does_not_hang_the_holds(directory: Path) -> None:
+    """`.chain-head` replaced by a FIFO: reading holds, or checking the journal, must not
+    wait on it forever (it is read as no head, as when it is missing)."""
+    hold = three_months(directory)
+    head = directory / HEAD_NAME
+    head.unlink()
+    os.mkfifo(head)
+
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError("reading the holds waited on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        assert holds_of(ReadingJournal(directory)) == [hold.id]
+        Journal(directory).check_report(now=T0 + timedelta(days=80))  # `journal check` too
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

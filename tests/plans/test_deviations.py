@@ -273,8 +273,9 @@ def test_plan_facts_on_demand_read_only_the_files_asked_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`history` marks twenty rows with the facts of the files they were made with: the
-    same facts as reading every file, parsing only the ones asked for; a region's
-    current file is the one named after it, an installed one over the built-in."""
+    same facts as reading every file (as the report does), parsing only the ones asked
+    for. A region's current file is the report's: the last file whose region it is, an
+    installed one over the built-in, whatever its name."""
     import hashlib
     import tomllib
 
@@ -289,12 +290,14 @@ def test_plan_facts_on_demand_read_only_the_files_asked_for(
             f"[settings]\nrest_hours = {rest}\n",
             encoding="utf-8",
         )
-    (installed / "calf.toml").write_text(
-        'id = "calf-runner"\nversion = "2"\nregion = "calf"\n[settings]\nrest_hours = 96\n',
-        encoding="utf-8",
-    )
+    for name, plan, rest in (("calf", "calf-runner", 96), ("my-calf", "calf-copy", 120)):
+        (installed / f"{name}.toml").write_text(
+            f'id = "{plan}"\nversion = "2"\nregion = "calf"\n[settings]\nrest_hours = {rest}\n',
+            encoding="utf-8",
+        )
     (installed / "broken.toml").write_text("= nope", encoding="utf-8")
-    paths = [*sorted(built_in.glob("*.toml")), *sorted(installed.glob("*.toml"))]
+    built_ins = sorted(built_in.glob("*.toml"))
+    paths = [*built_ins, *sorted(installed.glob("*.toml"))]
 
     parsed: list[str] = []
     real_loads = tomllib.loads
@@ -304,25 +307,26 @@ def test_plan_facts_on_demand_read_only_the_files_asked_for(
         return real_loads(text)
 
     monkeypatch.setattr(deviations.tomllib, "loads", counting)
-    lazy = PlanFactsOnDemand(paths)
+    lazy = PlanFactsOnDemand(paths, named_for_region=built_ins)
     neck = hashlib.sha256((built_in / "neck.toml").read_bytes()).hexdigest()
     assert lazy.get(neck) == PlanFacts("neck", 72, None, None, "neck 1")
     assert lazy.get("00" * 32) is None
-    assert lazy.by_region.get("calf") == PlanFacts("calf", 96, None, None, "calf-runner 2")
-    assert lazy.by_region.get("glutes") is None
-    assert parsed == ["neck", "calf-runner"]
+    assert parsed == ["neck"]
+    assert lazy.by_region.get("calf") == PlanFacts("calf", 120, None, None, "calf-copy 2")
+    assert parsed == ["neck", "calf-copy"]
+    assert lazy.by_region.get("shin") == PlanFacts("shin", 24, None, None, "shin 1")
+    assert parsed == ["neck", "calf-copy", "calf-runner", "= nope", "shin"]  # no built-in calf
 
-    parsed.clear()  # a listing's rows: only the calf's current file is read
+    parsed.clear()  # a listing's rows: only the files up to the calf's current one are read
     j = make_journal(tmp_path / "home")
     add_session(j, started=T0)
-    fresh = PlanFactsOnDemand(paths)
+    fresh = PlanFactsOnDemand(paths, named_for_region=built_ins)
     find_deviations(j.scan(), facts=fresh, region_facts=fresh.by_region)
-    assert parsed == ["calf-runner"]
+    assert parsed == ["calf-copy"]
 
-    assert dict(lazy) == read_plan_facts(paths)
-    assert dict(lazy.by_region) == {
-        facts.region: facts for facts in read_plan_facts(paths).values()
-    }
+    facts = read_plan_facts(paths)
+    assert dict(lazy) == facts
+    assert dict(lazy.by_region) == {item.region: item for item in facts.values()}  # the report's
 
 
 def test_a_sitting_inside_the_last_one_never_says_minus_zero_hours(tmp_path: Path) -> None:
