@@ -332,22 +332,22 @@ def read_summary_index(key: bytes | None, blob: bytes) -> dict[str, MonthSummary
     version, schema, plain = loaded
     if version != CACHE_FORMAT or schema != CURRENT_SCHEMA or not isinstance(plain, dict):
         return {}
+    # Sealed, so written by this version: only its shape is checked. A value of another
+    # type never equals what it is compared with (a size, a digest, a stat), so it only
+    # means that month is read.
     index: dict[str, MonthSummary] = {}
-    for name, entry in plain.items():
-        try:
-            size, digest, kinds, regions, stat = entry
-        except (TypeError, ValueError):
-            continue
-        if not (isinstance(name, str) and isinstance(size, int) and isinstance(digest, bytes)):
-            continue
-        if not all(isinstance(x, str) for x in (*kinds, *regions)):
-            continue
-        if not (
-            stat is None
-            or (isinstance(stat, tuple) and len(stat) == 5 and all(type(x) is int for x in stat))
-        ):
-            continue
-        index[name] = MonthSummary(size, digest, frozenset(kinds), frozenset(regions), stat)
+    sets: dict[tuple[str, ...], frozenset[str]] = {}  # most months hold the same kinds
+    try:
+        for name, (size, digest, kinds, regions, stat) in plain.items():
+            index[name] = MonthSummary(
+                size,
+                digest,
+                sets.get(kinds) or sets.setdefault(kinds, frozenset(kinds)),
+                sets.get(regions) or sets.setdefault(regions, frozenset(regions)),
+                stat,
+            )
+    except (TypeError, ValueError):
+        return {}
     return index
 
 
