@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
@@ -138,7 +139,10 @@ def render_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report, *, sessions: bool = True) -> dict[str, Any]:
+    """The JSON document as data (without *sessions*, the `sessions` list is left out:
+    `render_json` may have it already written)."""
+
     def iso(moment: datetime | None) -> str | None:
         return None if moment is None else moment.isoformat()
 
@@ -279,24 +283,37 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for s in report.hold_spans
         ],
-        "sessions": [row_dict(row) for row in report.rows],
-    }
+    } | ({"sessions": [row_dict(row) for row in report.rows]} if sessions else {})
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, *, sessions: str | None = None) -> str:
     """One top-level key per line and one list item (a session, a note) per line.
 
     Compact items keep Python's fast C encoder (an indented dump is several
-    times slower on 10,000 sessions) while the file stays readable.
+    times slower on 10,000 sessions) while the file stays readable. *sessions*:
+    the items of the `sessions` list as `json_sessions` wrote them (a stored
+    report's), else they are written here.
     """
-    # One encoder for every item: json.dumps with options builds a new one per call.
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     lines = []
-    for key, value in report_dict(report).items():
+    for key, value in report_dict(report, sessions=False).items():
         name = json.dumps(key)
         if isinstance(value, list) and value:
-            items = ",\n".join(map(encode, value))
-            lines.append(f"{name}: [\n{items}\n]")
+            lines.append(f"{name}: [\n{_json_items(value)}\n]")
         else:
-            lines.append(f"{name}: {encode(value)}")
+            lines.append(f"{name}: {_ENCODE(value)}")
+    items = json_sessions(report) if sessions is None else sessions
+    lines.append(f'"sessions": [\n{items}\n]' if items else '"sessions": []')
     return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def json_sessions(report: Report) -> str:
+    """The items of the JSON's `sessions` list, one a line (empty: no sessions)."""
+    return _json_items(row_dict(row) for row in report.rows)
+
+
+# One encoder for every item: json.dumps with options builds a new one per call.
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_items(values: Iterable[Any]) -> str:
+    return ",\n".join(map(_ENCODE, values))
