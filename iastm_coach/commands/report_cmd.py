@@ -67,7 +67,7 @@ def cmd_report(
     # time on a 10,000-session journal), so it is paused while the report is built.
     gc.disable()
     try:
-        report, text = report_text(journal, since=since_moment(since), now=now, fmt=fmt.value)
+        sessions, text = report_text(journal, since=since_moment(since), now=now, fmt=fmt.value)
     finally:
         gc.enable()
     if out is None:
@@ -80,4 +80,4 @@ def cmd_report(
 
     write_private_file(out, text, overwrite=force)
     # Plain echo: importing Rich for one line would cost more than writing the file.
-    typer.echo(f"Wrote the report ({len(report.rows)} sessions, {fmt.value}) to {out}.")
+    typer.echo(f"Wrote the report ({sessions} sessions, {fmt.value}) to {out}.")

@@ -177,15 +177,16 @@ class Report:
     generated: datetime
     since: datetime | None
     patients: tuple[str, ...]
-    rows: Sequence[SessionRow]  # oldest first (a tuple, or `stored.RowsOnDemand`)
+    rows: Sequence[SessionRow]  # oldest first (a tuple, or `stored.OnDemand`)
     protocols: tuple[ProtocolUse, ...]
     adherence: tuple[Adherence, ...]
     hold_events: tuple[HoldEvent, ...]
     active_holds: tuple[Hold, ...]
     screenings: tuple[ScreeningEntry, ...]
-    notes: tuple[NoteEntry, ...]
+    notes: Sequence[NoteEntry]  # a tuple, or `stored.OnDemand`
     caution_labels: Mapping[str, str] = field(default_factory=dict)
-    measures: tuple[Measurement, ...] = ()  # every outcome value in the period, oldest first
+    # every outcome value in the period, oldest first (a tuple, or `stored.OnDemand`)
+    measures: Sequence[Measurement] = ()
     outcomes: tuple[Series, ...] = ()  # one per region, test and side
     deviations: Deviations = field(default_factory=no_deviations)
     hold_spans: tuple[HoldSpan, ...] = ()  # each hold from placed to lifted (or still on)

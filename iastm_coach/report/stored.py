@@ -15,10 +15,12 @@ atomic), keyed by everything they are made from:
 - not *now*: a stored report is dated again (`Report.at`), which works out the
   adherence of this week anew.
 
-A stored report holds the model without its rows (the row facts Markdown, HTML and
-the JSON's summary need are kept: `Report.ROW_FACTS`); the CSV, and the JSON's
-sessions, are stored as text the first time each is written. Anything else that asks
-for the rows gets them by building the report again (`RowsOnDemand`).
+A stored report holds the model without what only the CSV, the JSON's lists and
+FHIR read in full (`ON_DEMAND`: the rows, every note and measurement), with the row
+facts Markdown, HTML and the JSON's summary need worked out (`Report.ROW_FACTS`);
+the CSV, and the JSON's lines but the dated ones, are stored as text the first time
+each is written. Anything else that asks for what was left out gets it by building
+the report again (`OnDemand`): slower, never wrong.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import os
 import pickle
 import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -43,7 +45,6 @@ from iastm_coach.journal.derived import (
 )
 
 if TYPE_CHECKING:
-    from iastm_coach.history.queries import SessionRow
     from iastm_coach.journal.store import Journal
     from iastm_coach.report.build import Report
 
@@ -54,111 +55,164 @@ STORED_FORMATS: Final = frozenset({"md", "html", *STORED_TEXT})  # FHIR is built
 _HASHED_UP_TO: Final = 1 << 20  # larger files outside the journal: by size and time
 
 
-class RowsOnDemand(Sequence["SessionRow"]):
-    """A stored report's rows: their number is known; the rows themselves are built
-    again (the whole report, from the journal) the first time anything asks for one."""
+ON_DEMAND: Final = ("rows", "notes", "measures", "checkin_times")  # not stored (see below)
 
-    def __init__(self, count: int, load: Callable[[], Sequence[SessionRow]] | None = None):
-        self._count = count
-        self._load = load
-        self._rows: Sequence[SessionRow] | None = None
 
-    def attach(self, load: Callable[[], Sequence[SessionRow]]) -> None:
-        self._load = load
+class Rebuild:
+    """The report built again from the journal, once, for whatever a stored report left
+    out (`ON_DEMAND`): the rows, every note and measurement, the check-in times."""
+
+    def __init__(self, build: Callable[[], Report]):
+        self._build = build
+        self._report: Report | None = None
 
     @property
-    def loaded(self) -> bool:
-        return self._rows is not None
+    def used(self) -> bool:
+        return self._report is not None
 
-    def _all(self) -> Sequence[SessionRow]:
-        if self._rows is None:
-            if self._load is None:
-                raise LookupError("the rows of this stored report cannot be read again")
-            self._rows = tuple(self._load())
-        return self._rows
+    def __call__(self) -> Report:
+        if self._report is None:
+            self._report = self._build()
+        return self._report
+
+
+class OnDemand(Sequence[Any]):
+    """A stored report's field left out (its length is known): the first time anything
+    asks for an item, the report is built again (`Rebuild`) and the field taken from it."""
+
+    def __init__(self, count: int, name: str):
+        self._count = count
+        self._name = name
+        self._rebuild: Rebuild | None = None
+
+    def attach(self, rebuild: Rebuild) -> None:
+        self._rebuild = rebuild
+
+    def _all(self) -> Sequence[Any]:
+        if self._rebuild is None:
+            raise LookupError(f"the {self._name} of this stored report cannot be read again")
+        found: Sequence[Any] = getattr(self._rebuild(), self._name)
+        return found
 
     def __len__(self) -> int:
         return self._count
 
     @overload
-    def __getitem__(self, index: int) -> SessionRow: ...
+    def __getitem__(self, index: int) -> Any: ...
     @overload
-    def __getitem__(self, index: slice) -> Sequence[SessionRow]: ...
-    def __getitem__(self, index: int | slice) -> SessionRow | Sequence[SessionRow]:
+    def __getitem__(self, index: slice) -> Sequence[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
         return self._all()[index]
 
-    def __iter__(self) -> Iterator[SessionRow]:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._all())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (RowsOnDemand, (self._count,))
+        return (type(self), (self._count, self._name))
+
+
+class MappingOnDemand(Mapping[Any, Any]):
+    """`OnDemand` for a mapping (the check-in times)."""
+
+    def __init__(self, count: int, name: str):
+        self._items = OnDemand(count, name)
+
+    def attach(self, rebuild: Rebuild) -> None:
+        self._items.attach(rebuild)
+
+    def _all(self) -> Mapping[Any, Any]:
+        found: Mapping[Any, Any] = self._items._all()  # type: ignore[assignment]
+        return found
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (len(self._items), self._items._name))
 
 
 def report_text(
     journal: Journal, *, since: datetime | None, now: datetime, fmt: str
-) -> tuple[Report, str]:
-    """The report generated at *now* and its text in *fmt*: from the derived cache when
-    the journal and everything else it is made from are unchanged, else built (and
-    stored for next time)."""
+) -> tuple[int, str]:
+    """The number of sessions in the report generated at *now*, and its text in *fmt*:
+    from the derived cache when the journal and everything else it is made from are
+    unchanged, else built (and stored for next time)."""
     from iastm_coach.report.build import render
     from iastm_coach.report.context import make_report
+    from iastm_coach.report.data import render_json
 
     if fmt not in STORED_FORMATS:
         report = make_report(journal, since=since, now=now)
-        return report, render(report, fmt)
-    identity = content_identity(journal.directory)
-    key = report_key(journal.directory, identity, since) if identity else None
+        return len(report.rows), render(report, fmt)
+    directory = journal.directory
+    identity = content_identity(directory)
+    key = report_key(directory, identity, since) if identity else None
+    kept = read_kept(directory, fmt, key) if key and fmt in STORED_TEXT else None
+    if fmt == "csv" and kept is not None and isinstance(kept[1], str):
+        return kept[0], kept[1]  # every line of the CSV is the journal's: nothing is dated
     stored = load_report(journal, key, since=since, now=now) if key else None
     if stored is not None and fmt not in STORED_TEXT:
-        return stored, render(stored, fmt)
-    if stored is not None and key is not None:
-        text = read_text(journal.directory, fmt, key)
-        if text is not None:
-            return stored, render_stored(stored, fmt, text)
+        return len(stored.rows), render(stored, fmt)
+    if stored is not None and kept is not None and isinstance(kept[1], dict):
+        return len(stored.rows), render_json(stored, kept=kept[1])
     report = make_report(journal, since=since, now=now)
-    text, stored_text = render_keeping(report, fmt)
-    if key is not None and identity is not None and identity.unchanged(journal.directory):
+    text, keep = render_keeping(report, fmt)
+    if key is not None and identity is not None and identity.unchanged(directory):
         if stored is None:
-            store_report(journal.directory, key, report)
-        if stored_text is not None:
-            write_derived(journal.directory, f"{MODEL}-{fmt}", key, stored_text.encode())
-    return report, text
+            store_report(directory, key, report)
+        if keep is not None:
+            body = pickle.dumps((STORE_FORMAT, len(report.rows), keep), protocol=5)
+            write_derived(directory, f"{MODEL}-{fmt}", key, body)
+    return len(report.rows), text
 
 
-def render_keeping(report: Report, fmt: str) -> tuple[str, str | None]:
-    """The text of *report* in *fmt*, and the part of it to store (None: nothing)."""
+def render_keeping(report: Report, fmt: str) -> tuple[str, str | dict[str, str] | None]:
+    """The text of *report* in *fmt*, and what of it to store: the whole CSV, the JSON's
+    lines but the dated ones (`data.DATED_KEYS`), nothing of the others."""
     from iastm_coach.report.build import render
-    from iastm_coach.report.data import json_sessions, render_json
+    from iastm_coach.report.data import DATED_KEYS, join_json, json_lines
 
     if fmt == "json":
-        sessions = json_sessions(report)
-        return render_json(report, sessions=sessions), sessions
+        lines = json_lines(report)
+        return join_json(lines), {k: v for k, v in lines.items() if k not in DATED_KEYS}
     text = render(report, fmt)
     return text, text if fmt == "csv" else None
 
 
-def render_stored(report: Report, fmt: str, text: str) -> str:
-    """*report* in *fmt* with the stored part of it (see `render_keeping`)."""
-    from iastm_coach.report.data import render_json
-
-    return render_json(report, sessions=text) if fmt == "json" else text
-
-
-def read_text(directory: Path, fmt: str, key: bytes) -> str | None:
+def read_kept(directory: Path, fmt: str, key: bytes) -> tuple[int, str | dict[str, str]] | None:
+    """(sessions, what `render_keeping` stored) for *key*, or None."""
     body = read_derived(directory, f"{MODEL}-{fmt}", key)
-    if body is None:
+    loaded = None if body is None else load_objects(body, lambda module, name: None)
+    if not (isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == STORE_FORMAT):
         return None
-    try:
-        return body.decode()
-    except UnicodeDecodeError:
+    _, count, kept = loaded
+    if not isinstance(count, int):
         return None
+    if isinstance(kept, str) or (
+        isinstance(kept, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in kept.items())
+    ):
+        return count, kept
+    return None
 
 
 def store_report(directory: Path, key: bytes, report: Report) -> None:
-    """Store *report* without its rows, with the row facts worked out."""
+    """Store *report* without the fields `ON_DEMAND`, with its row facts worked out."""
     for name in report.ROW_FACTS:
         getattr(report, name)
-    model = replace(report, rows=RowsOnDemand(len(report.rows)))
+    left_out: dict[str, Any] = {
+        name: (MappingOnDemand if name == "checkin_times" else OnDemand)(
+            len(getattr(report, name)), name
+        )
+        for name in ON_DEMAND
+    }
+    model = replace(report, **left_out)
     model.__dict__.update({name: report.__dict__[name] for name in report.ROW_FACTS})
     body = pickle.dumps((STORE_FORMAT, model), protocol=pickle.HIGHEST_PROTOCOL)
     write_derived(directory, MODEL, key, body)
@@ -169,6 +223,7 @@ def load_report(
 ) -> Report | None:
     """The stored report for *key*, dated *now* (None: none, or not one we can read)."""
     from iastm_coach.report.build import Report
+    from iastm_coach.report.context import make_report
 
     body = read_derived(journal.directory, MODEL, key)
     if body is None:
@@ -177,23 +232,19 @@ def load_report(
     if not (isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == STORE_FORMAT):
         return None
     model = loaded[1]
-    if not isinstance(model, Report) or not isinstance(model.rows, RowsOnDemand):
+    if not isinstance(model, Report) or model.adherence_basis is None:
         return None
-    if model.adherence_basis is None:
+    left_out = [getattr(model, name) for name in ON_DEMAND]
+    if not all(isinstance(field, OnDemand | MappingOnDemand) for field in left_out):
         return None
-    dated = model.at(now)
-
-    def rows() -> Sequence[SessionRow]:
-        from iastm_coach.report.context import make_report
-
-        return make_report(journal, since=since, now=now).rows
-
-    model.rows.attach(rows)
-    return dated
+    rebuild = Rebuild(lambda: make_report(journal, since=since, now=now))
+    for field in left_out:
+        field.attach(rebuild)
+    return model.at(now)
 
 
 def _our_class(module: str, name: str) -> type | None:
-    """The report model's own classes (dataclasses of iastm-coach) and `RowsOnDemand`."""
+    """The report model's own classes (dataclasses of iastm-coach), and `OnDemand`."""
     if not module.startswith("iastm_coach.") or "." in name:
         return None
     import importlib
@@ -202,7 +253,7 @@ def _our_class(module: str, name: str) -> type | None:
         found = getattr(importlib.import_module(module), name, None)
     except ImportError:
         return None
-    if found is RowsOnDemand or (isinstance(found, type) and is_dataclass(found)):
+    if found in (OnDemand, MappingOnDemand) or (isinstance(found, type) and is_dataclass(found)):
         return found
     return None
 
