@@ -20,12 +20,22 @@ import hashlib
 import io
 import os
 import pickle
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from iastm_coach.journal.cache import CACHE_DIR, cache_key, seal, unseal
+from iastm_coach.journal.cache import (
+    CACHE_DIR,
+    INDEX_NAME,
+    MonthSummary,
+    cache_key,
+    read_summary_index,
+    seal,
+    stat_key,
+    unseal,
+)
 from iastm_coach.journal.files import (
     DIR_MODE,
     NotAJournalFile,
@@ -58,57 +68,82 @@ class ContentIdentity:
 
 
 def _stats(directory: Path) -> tuple[Stat, ...] | None:
+    found = _entries(directory)
+    return None if found is None else tuple(_stat_of(name, info) for name, info in found)
+
+
+def _stat_of(name: str, info: os.stat_result) -> Stat:
+    return (name, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _entries(directory: Path) -> list[tuple[str, os.stat_result]] | None:
+    """Every entry of the journal directory but ours, by name, with its `lstat`."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        return [
+            (entry.name, entry.stat(follow_symlinks=False))
+            for entry in entries
+            if entry.name not in _NOT_OURS
+        ]
     except OSError:
         return None
-    found = []
-    for entry in entries:
-        if entry.name in _NOT_OURS:
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            return None
-        found.append((entry.name, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
-    return tuple(found)
 
 
 def content_identity(directory: Path) -> ContentIdentity | None:
     """The identity of the journal in *directory*, or None (no journal, a loose or odd
-    month file, anything unreadable): then nothing derived is used or stored."""
+    month file, anything unreadable): then nothing derived is used or stored.
+
+    A month file whose stat is the one the journal's sealed summary index recorded for
+    it once it had settled (`cache.settled_stat`: the journal's own trust, as for holds)
+    counts by the SHA-256 recorded there; any other file is read and hashed.
+    """
     try:
         if is_loose(directory.stat().st_mode):
             return None
     except OSError:
         return None
-    before = _stats(directory)
-    if before is None:
+    entries = _entries(directory)
+    if entries is None:
         return None
+    index = _summary_index(directory)
     whole = hashlib.sha256()
-    for name, *_ in before:
-        try:
-            fd, info = open_regular(directory / name)
-        except NotAJournalFile:
-            if MONTH_FILE.fullmatch(name):
-                return None  # the ordinary read refuses it
-            continue  # something else the journal never reads (a subdirectory)
-        except OSError:
-            return None
-        try:
-            if MONTH_FILE.fullmatch(name) and is_loose(info.st_mode):
-                return None  # the ordinary read warns about it
-            raw = read_all(fd, info.st_size)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
+    for name, info in entries:
+        month = MONTH_FILE.fullmatch(name) is not None
+        if month and (not stat.S_ISREG(info.st_mode) or is_loose(info.st_mode)):
+            return None  # the ordinary read refuses it, or warns about it
+        known = index.get(name) if month else None
+        if known is not None and known.stat is not None and known.stat == stat_key(info):
+            digest = known.digest
+        else:
+            try:
+                fd, opened = open_regular(directory / name)
+            except NotAJournalFile:
+                continue  # not a month file, and never read as one (a subdirectory)
+            except OSError:
+                return None
+            try:
+                digest = hashlib.sha256(read_all(fd, opened.st_size)).digest()
+            except OSError:
+                return None
+            finally:
+                os.close(fd)
         encoded = name.encode("utf-8", "surrogateescape")
         whole.update(b"%d:%s" % (len(encoded), encoded))
-        whole.update(hashlib.sha256(raw).digest())
+        whole.update(digest)
+    before = tuple(_stat_of(name, info) for name, info in entries)
     if _stats(directory) != before:
         return None  # a writer came by while it was read: nothing derived this time
     return ContentIdentity(whole.digest(), before)
+
+
+def _summary_index(directory: Path) -> dict[str, MonthSummary]:
+    """The journal's summary index (sealed; {} when there is none we can trust)."""
+    cache_dir = directory / CACHE_DIR
+    try:
+        blob = (cache_dir / INDEX_NAME).read_bytes()
+    except OSError:
+        return {}
+    return read_summary_index(cache_key(cache_dir, create=False), blob)
 
 
 def derived_path(directory: Path, name: str) -> Path:

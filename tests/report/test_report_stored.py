@@ -10,6 +10,7 @@ import contextlib
 import os
 import stat
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iastm_coach.errors import DataFileError
+from iastm_coach.journal import derived, records
 from iastm_coach.journal.derived import derived_path
 from iastm_coach.journal.files import JournalPermissionWarning
 from iastm_coach.journal.store import Journal
@@ -312,7 +314,7 @@ def a_home() -> Iterator[Path]:
 def write_visits(
     journal: Journal, drawn: list[tuple[int, tuple[str, str], int, int | None, str, str]]
 ) -> None:
-    for days, (region, side), soreness, day_after, note, extra in sorted(drawn):
+    for days, (region, side), soreness, day_after, note, extra in sorted(drawn, key=lambda d: d[0]):
         started = T0 + timedelta(days=days)
         session = add_session(
             journal, region=region, side=side, started=started, soreness=soreness, note=note
@@ -363,3 +365,33 @@ def test_any_journal_stored_then_read_later_is_the_fresh_report(
                 patch.setattr("iastm_coach.report.context.make_report", None)
             again = text_of(journal, fmt, now=read_at)
         assert again == fresh(journal, fmt, now=read_at)
+
+
+def test_settled_months_count_by_the_journal_s_own_record_of_their_bytes(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the journal has seen its months settle (holds read an hour later), the
+    identity takes their SHA-256 from its sealed summary index instead of reading them:
+    the same identity, without the reading; an edit (mtime put back) is still seen."""
+    hashed = derived.content_identity(journal.directory)
+    later = Journal(journal.directory)
+    later.wall_ns = lambda: time.time_ns() + 3_600 * 10**9
+    later.records_of({records.HOLD}, unbroken=True)  # notes the settled stats
+    opened: list[str] = []
+    real_open = derived.open_regular
+
+    def watched(path: Path) -> tuple[int, os.stat_result]:
+        opened.append(path.name)
+        return real_open(path)
+
+    monkeypatch.setattr(derived, "open_regular", watched)
+    settled = derived.content_identity(journal.directory)
+    assert settled is not None and hashed is not None and settled.digest == hashed.digest
+    assert not [name for name in opened if name.endswith(".toml") and name[:4].isdigit()]
+    path = journal.month_files()[-1]
+    before = path.stat()
+    path.write_text(path.read_text().replace("soreness = 2\n", "soreness = 9\n", 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited = derived.content_identity(journal.directory)
+    assert edited is not None and edited.digest != hashed.digest
+    assert path.name in opened
