@@ -143,19 +143,17 @@ def report_text(
     """The number of sessions in the report generated at *now*, and its text in *fmt*:
     from the derived cache when the journal and everything else it is made from are
     unchanged, else built (and stored for next time)."""
-    from iastm_coach.report.build import render
-    from iastm_coach.report.context import make_report
-    from iastm_coach.report.data import render_json
-
-    if fmt not in STORED_FORMATS:
-        report = make_report(journal, since=since, now=now)
-        return len(report.rows), render(report, fmt)
     directory = journal.directory
-    identity = content_identity(directory)
+    identity = content_identity(directory) if fmt in STORED_FORMATS else None
     key = report_key(directory, identity, since) if identity else None
     kept = read_kept(directory, fmt, key) if key and fmt in STORED_TEXT else None
     if fmt == "csv" and kept is not None and isinstance(kept[1], str):
         return kept[0], kept[1]  # every line of the CSV is the journal's: nothing is dated
+    # Imported only now: a stored CSV needs none of the report's modules.
+    from iastm_coach.report.build import render
+    from iastm_coach.report.context import make_report
+    from iastm_coach.report.data import render_json
+
     stored = load_report(journal, key, since=since, now=now) if key else None
     if stored is not None and fmt not in STORED_TEXT:
         return len(stored.rows), render(stored, fmt)
