@@ -1,4 +1,4 @@
-"""Benchmark: `iastm-coach report` over a 10,000-session journal (target: under 2 s).
+"""Benchmark: `iastm-coach report` over a 10,000-session journal (target: under 0.5 s).
 
     python benchmarks/bench_report.py                      # builds /tmp/iastm-bench-10000 once
     python benchmarks/bench_report.py --sessions 10000 --home DIR --repeat 5
@@ -11,7 +11,10 @@ timed. A journal built by an older make_journal without them is refused (build
 a new one with another --home). It prints, best of --repeat runs:
 
 - the whole command in a fresh process (`report --format F --out FILE`), wall
-  clock, for each format: the figure the target is about;
+  clock and CPU, for each format: asked again about an unchanged journal (the
+  stored report, `report/stored.py`: the figure the target is about), and the
+  first report after a change (the journal's parse cache warm, the stored report
+  deleted: it is built, and stored);
 - in one process: the journal scan, building the report model (scan,
   protocols and model), and rendering each format, to show where time goes.
 """
@@ -33,7 +36,7 @@ from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TARGET_S = 2.0
+TARGET_S = 0.5
 FORMATS = ("md", "html", "csv", "json")
 
 
@@ -51,10 +54,16 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def best_command(repeat: int, home: Path, fmt: str, out: Path) -> tuple[float, float]:
-    """Best wall-clock and best CPU (user + system) seconds of the command."""
+def best_command(
+    repeat: int, home: Path, fmt: str, out: Path, *, stored: bool = True
+) -> tuple[float, float]:
+    """Best wall-clock and best CPU (user + system) seconds of the command (without
+    *stored*: with the stored report deleted before each run)."""
     walls, cpus = [], []
     for _ in range(repeat):
+        if not stored:
+            for path in (home / "journal" / ".cache").glob("derived-*"):
+                path.unlink()
         cpu = children_cpu()
         start = time.perf_counter()
         run_command(home, fmt, out)
@@ -119,12 +128,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         for fmt in FORMATS:
             out = Path(scratch) / f"report.{fmt}"
+            built, built_cpu = best_command(args.repeat, home, fmt, out, stored=False)
             seconds, cpu = best_command(args.repeat, home, fmt, out)
             worst = max(worst, seconds)
             size = out.stat().st_size / 1e6
             print(
-                f"  report --format {fmt:<4}  {seconds:6.2f} s wall  {cpu:6.2f} s CPU"
-                f"  ({size:.1f} MB)"
+                f"  report --format {fmt:<4}  stored {seconds:5.2f} s wall {cpu:5.2f} s CPU;"
+                f"  built {built:5.2f} s wall {built_cpu:5.2f} s CPU  ({size:.1f} MB)"
             )
 
     print(f"\nin one process (garbage collector paused, as `report` does), best of {args.repeat}:")
@@ -140,7 +150,7 @@ def main() -> int:
         print(f"  render {fmt:<4}                      {seconds:6.2f} s")
 
     verdict = "meets" if worst < TARGET_S else "MISSES"
-    print(f"\nslowest format {worst:.2f} s: {verdict} the target of < {TARGET_S:.0f} s")
+    print(f"\nslowest format {worst:.2f} s: {verdict} the target of < {TARGET_S:.1f} s")
     print(f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     return 0 if worst < TARGET_S else 1
 

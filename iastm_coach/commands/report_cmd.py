@@ -48,8 +48,7 @@ def cmd_report(
 
     from iastm_coach.context import app_context
     from iastm_coach.errors import UsageError
-    from iastm_coach.report.build import render
-    from iastm_coach.report.context import make_report
+    from iastm_coach.report.stored import report_text
 
     app = app_context(ctx.obj)
     if schema:
@@ -68,8 +67,7 @@ def cmd_report(
     # time on a 10,000-session journal), so it is paused while the report is built.
     gc.disable()
     try:
-        report = make_report(journal, since=since_moment(since), now=now)
-        text = render(report, fmt.value)
+        sessions, text = report_text(journal, since=since_moment(since), now=now, fmt=fmt.value)
     finally:
         gc.enable()
     if out is None:
@@ -82,4 +80,4 @@ def cmd_report(
 
     write_private_file(out, text, overwrite=force)
     # Plain echo: importing Rich for one line would cost more than writing the file.
-    typer.echo(f"Wrote the report ({len(report.rows)} sessions, {fmt.value}) to {out}.")
+    typer.echo(f"Wrote the report ({sessions} sessions, {fmt.value}) to {out}.")

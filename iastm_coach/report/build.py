@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from iastm_coach.history.outcomes import (
     Measurement,
@@ -177,15 +177,16 @@ class Report:
     generated: datetime
     since: datetime | None
     patients: tuple[str, ...]
-    rows: tuple[SessionRow, ...]  # oldest first
+    rows: Sequence[SessionRow]  # oldest first (a tuple, or `stored.OnDemand`)
     protocols: tuple[ProtocolUse, ...]
     adherence: tuple[Adherence, ...]
     hold_events: tuple[HoldEvent, ...]
     active_holds: tuple[Hold, ...]
     screenings: tuple[ScreeningEntry, ...]
-    notes: tuple[NoteEntry, ...]
+    notes: Sequence[NoteEntry]  # a tuple, or `stored.OnDemand`
     caution_labels: Mapping[str, str] = field(default_factory=dict)
-    measures: tuple[Measurement, ...] = ()  # every outcome value in the period, oldest first
+    # every outcome value in the period, oldest first (a tuple, or `stored.OnDemand`)
+    measures: Sequence[Measurement] = ()
     outcomes: tuple[Series, ...] = ()  # one per region, test and side
     deviations: Deviations = field(default_factory=no_deviations)
     hold_spans: tuple[HoldSpan, ...] = ()  # each hold from placed to lifted (or still on)
@@ -200,10 +201,55 @@ class Report:
     # years before in `earlier` (None: every session one by one); CSV and JSON show all.
     detail_from: datetime | None = None
     earlier: tuple[YearSummary, ...] = ()
+    # What `adherence` was worked out from, but *now*: `at` dates the report again.
+    adherence_basis: AdherenceBasis | None = None
 
-    @property
+    # The cached properties below are what Markdown, HTML and the JSON's summary take from
+    # every row: a stored report (`report/stored.py`) keeps them, not the rows.
+    ROW_FACTS: ClassVar[tuple[str, ...]] = (
+        "regions",
+        "first_start",
+        "soreness_answers",
+        "detailed_rows",
+        "detailed_notes",
+        "detailed_screenings",
+        "detailed_outcomes",
+    )
+
+    @cached_property
     def regions(self) -> tuple[str, ...]:
         return tuple(sorted({row.region for row in self.rows}))
+
+    @cached_property
+    def first_start(self) -> datetime | None:
+        """When the first session of the period started."""
+        return self.rows[0].started if self.rows else None
+
+    @cached_property
+    def soreness_answers(self) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+        """Place ('calf (left)') -> its soreness answers right after and at 24 h, oldest
+        first (the summary's trends)."""
+        found: dict[str, tuple[list[int], list[int]]] = {}
+        for row in self.rows:
+            after, day = found.setdefault(row.place(), ([], []))
+            if row.soreness_after is not None:
+                after.append(row.soreness_after)
+            if (value := row.soreness_at(24)) is not None:
+                day.append(value)
+        return {place: (tuple(a), tuple(d)) for place, (a, d) in found.items()}
+
+    def at(self, now: datetime) -> Report:
+        """This report generated at *now*: the same journal and protocols, so only the
+        adherence (this week counts once it is complete) is worked out again. The row
+        facts already worked out are kept."""
+        if self.adherence_basis is None:
+            raise ValueError("a report without its adherence basis cannot be dated again")
+        dated = replace(self, generated=now, adherence=tuple(self.adherence_basis.adherence(now)))
+        known = dated.__dict__
+        for name in self.ROW_FACTS:
+            if name in self.__dict__:
+                known[name] = self.__dict__[name]
+        return dated
 
     def detailed(self, moment: datetime) -> bool:
         return self.detail_from is None or moment >= self.detail_from
@@ -385,26 +431,23 @@ def build_report(
         file_problems=file_problems,
         integrity=integrity,
     )
+    during_hold = {
+        session for session, kinds in deviations.session_kinds().items() if DURING_HOLD in kinds
+    }
+    basis = AdherenceBasis(
+        tuple(sitting_tallies(rows, during_hold)),
+        dict(prescriptions),
+        exercise_days,
+        dict(exercises_prescribed or {}),
+    )
     return Report(
         generated=now,
         since=since,
         patients=tuple(dict.fromkeys(p for p in patients if p)),
         rows=tuple(rows),
         protocols=tuple(protocol_uses(rows)),
-        adherence=tuple(
-            adherence_by_region(
-                rows,
-                prescriptions,
-                now=now,
-                exercise_days=exercise_days,
-                exercises_prescribed=exercises_prescribed,
-                during_hold={
-                    session
-                    for session, kinds in deviations.session_kinds().items()
-                    if DURING_HOLD in kinds
-                },
-            )
-        ),
+        adherence=tuple(basis.adherence(now)),
+        adherence_basis=basis,
         hold_events=tuple(sorted(events, key=lambda e: (e.at, e.record_id))),
         active_holds=tuple(sorted((active_holds or {}).values(), key=lambda h: h.region)),
         screenings=tuple(screenings),
@@ -463,6 +506,44 @@ def protocol_uses(rows: Sequence[SessionRow]) -> list[ProtocolUse]:
     return sorted(uses, key=lambda u: (u.region, u.first))
 
 
+@dataclass(frozen=True)
+class SittingTally:
+    """One region's sittings, counted before the week of *now* matters: the journal's part
+    of its `Adherence` (so a stored report can be dated again, see `Report.at`)."""
+
+    region: str
+    per_week: Mapping[date, int]  # Monday -> sittings counted (not during a hold)
+    sittings: int
+    complete: int
+    held: int
+    exercised: int
+    sets_done: int
+    sets_planned: int
+    declined: int
+
+
+@dataclass(frozen=True)
+class AdherenceBasis:
+    """What `Report.adherence` is worked out from, all but *now*."""
+
+    tallies: tuple[SittingTally, ...]
+    prescriptions: Mapping[str, Prescribed | None]
+    exercise_days: Mapping[str, int] = field(default_factory=dict)
+    exercises_prescribed: Mapping[str, int] = field(default_factory=dict)
+
+    def adherence(self, now: datetime) -> list[Adherence]:
+        return [
+            adherence_of(
+                tally,
+                self.prescriptions.get(tally.region),
+                now=now,
+                exercise_days=self.exercise_days.get(tally.region, 0),
+                exercises_prescribed=self.exercises_prescribed.get(tally.region),
+            )
+            for tally in self.tallies
+        ]
+
+
 def adherence_by_region(
     rows: Sequence[SessionRow],
     prescriptions: Mapping[str, Prescribed | None],
@@ -476,11 +557,23 @@ def adherence_by_region(
     *during_hold*, the deviation 'Session during a hold') is listed but never counts
     toward the prescription: adherence measures following the plan, and the plan said
     stop."""
+    basis = AdherenceBasis(
+        tuple(sitting_tallies(rows, during_hold)),
+        prescriptions,
+        dict(exercise_days or {}),
+        dict(exercises_prescribed or {}),
+    )
+    return basis.adherence(now)
+
+
+def sitting_tallies(
+    rows: Sequence[SessionRow], during_hold: Collection[str] = frozenset()
+) -> list[SittingTally]:
+    """Each region's sittings by week, in region order (see `adherence_by_region`)."""
     by_region: dict[str, list[SessionRow]] = {}
     for row in rows:
         by_region.setdefault(row.region, []).append(row)
     result = []
-    this_week = monday_of(now)
     for region, region_rows in sorted(by_region.items()):
         sittings: dict[str, list[SessionRow]] = {}
         for row in region_rows:
@@ -501,47 +594,72 @@ def adherence_by_region(
                 declined += exercise.done == 0
                 sets_done += exercise.done
                 sets_planned += exercise.planned
-        prescribed = prescriptions.get(region)
-        first_week = min(per_week)
-        last_week = max(per_week)
-        if prescribed is not None:
-            course_end = first_week + timedelta(weeks=prescribed.course_weeks - 1)
-            last_week = max(last_week, min(course_end, this_week))
-        weeks = (last_week - first_week).days // 7 + 1
-        counts = [per_week.get(first_week + timedelta(weeks=i), 0) for i in range(weeks)]
-        in_progress = None
-        target = prescribed.sessions_per_week if prescribed is not None else None
-        if last_week == this_week and week_pending(counts[-1], target):
-            in_progress = counts.pop()
-            weeks -= 1
-        done = len(sittings)
-        entry = Adherence(
-            region=region,
-            sittings=done,
-            complete=complete,
-            interrupted=done - complete,
-            weeks=weeks,
-            per_week=round(sum(counts) / weeks, 2) if weeks else 0.0,
-            prescribed=prescribed,
-            week_in_progress=in_progress,
-            exercise_sittings=exercised,
-            exercise_sets_done=sets_done,
-            exercise_sets_planned=sets_planned,
-            exercises_declined=declined,
-            exercise_days=(exercise_days or {}).get(region, 0),
-            exercises_prescribed=(exercises_prescribed or {}).get(region),
-            during_hold=held,
-        )
-        if target is not None and weeks:
-            entry = replace(
-                entry,
-                weeks_below=sum(c < target for c in counts),
-                weeks_on_target=sum(c == target for c in counts),
-                weeks_above=sum(c > target for c in counts),
-                percent=round(100 * sum(min(c, target) for c in counts) / (target * weeks)),
+        result.append(
+            SittingTally(
+                region,
+                per_week,
+                len(sittings),
+                complete,
+                held,
+                exercised,
+                sets_done,
+                sets_planned,
+                declined,
             )
-        result.append(entry)
+        )
     return result
+
+
+def adherence_of(
+    tally: SittingTally,
+    prescribed: Prescribed | None,
+    *,
+    now: datetime,
+    exercise_days: int = 0,
+    exercises_prescribed: int | None = None,
+) -> Adherence:
+    """One region's adherence as of the week of *now*."""
+    this_week = monday_of(now)
+    per_week = tally.per_week
+    first_week = min(per_week)
+    last_week = max(per_week)
+    if prescribed is not None:
+        course_end = first_week + timedelta(weeks=prescribed.course_weeks - 1)
+        last_week = max(last_week, min(course_end, this_week))
+    weeks = (last_week - first_week).days // 7 + 1
+    counts = [per_week.get(first_week + timedelta(weeks=i), 0) for i in range(weeks)]
+    in_progress = None
+    target = prescribed.sessions_per_week if prescribed is not None else None
+    if last_week == this_week and week_pending(counts[-1], target):
+        in_progress = counts.pop()
+        weeks -= 1
+    done = tally.sittings
+    entry = Adherence(
+        region=tally.region,
+        sittings=done,
+        complete=tally.complete,
+        interrupted=done - tally.complete,
+        weeks=weeks,
+        per_week=round(sum(counts) / weeks, 2) if weeks else 0.0,
+        prescribed=prescribed,
+        week_in_progress=in_progress,
+        exercise_sittings=tally.exercised,
+        exercise_sets_done=tally.sets_done,
+        exercise_sets_planned=tally.sets_planned,
+        exercises_declined=tally.declined,
+        exercise_days=exercise_days,
+        exercises_prescribed=exercises_prescribed,
+        during_hold=tally.held,
+    )
+    if target is not None and weeks:
+        entry = replace(
+            entry,
+            weeks_below=sum(c < target for c in counts),
+            weeks_on_target=sum(c == target for c in counts),
+            weeks_above=sum(c > target for c in counts),
+            percent=round(100 * sum(min(c, target) for c in counts) / (target * weeks)),
+        )
+    return entry
 
 
 def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
@@ -138,16 +139,28 @@ def render_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
+# The keys whose values depend on when the report is generated (this week's adherence):
+# a stored report's other keys are kept as written (`report/stored.py`).
+DATED_KEYS: Final = frozenset({"generated", "adherence", "summary"})
+
+
 def report_dict(report: Report) -> dict[str, Any]:
+    """The JSON document as data."""
+    return {key: value() for key, value in report_sections(report).items()}
+
+
+def report_sections(report: Report) -> dict[str, Callable[[], Any]]:
+    """Each key of the JSON document, and how to work out its value (in document order)."""
+
     def iso(moment: datetime | None) -> str | None:
         return None if moment is None else moment.isoformat()
 
     return {
-        "report_version": REPORT_VERSION,
-        "generated": iso(report.generated),
-        "since": iso(report.since),
-        "patients": list(report.patients),
-        "protocols": [
+        "report_version": lambda: REPORT_VERSION,
+        "generated": lambda: iso(report.generated),
+        "since": lambda: iso(report.since),
+        "patients": lambda: list(report.patients),
+        "protocols": lambda: [
             {
                 "region": u.region,
                 "protocol_id": u.protocol_id,
@@ -160,7 +173,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for u in report.protocols
         ],
-        "adherence": [
+        "adherence": lambda: [
             {
                 "region": a.region,
                 "sittings": a.sittings,
@@ -187,7 +200,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for a in report.adherence
         ],
-        "holds": [
+        "holds": lambda: [
             {
                 "at": iso(e.at),
                 "event": e.kind,
@@ -201,7 +214,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for e in report.hold_events
         ],
-        "active_holds": [
+        "active_holds": lambda: [
             {
                 "region": h.region,
                 "since": iso(h.since),
@@ -213,7 +226,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for h in report.active_holds
         ],
-        "screenings": [
+        "screenings": lambda: [
             {
                 "at": iso(s.at),
                 "region": s.region,
@@ -224,13 +237,13 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for s in report.screenings
         ],
-        "notes": [
+        "notes": lambda: [
             {"at": iso(n.at), "place": n.place, "context": n.context, "text": n.text}
             for n in report.notes
         ],
-        "red_flag_rules": [{"rule": rule, "when": rule_text(rule)} for rule in RULES],
-        "measure_caveat": CAVEAT,
-        "measures": [
+        "red_flag_rules": lambda: [{"rule": rule, "when": rule_text(rule)} for rule in RULES],
+        "measure_caveat": lambda: CAVEAT,
+        "measures": lambda: [
             {
                 "at": iso(m.at),
                 "region": m.region,
@@ -244,16 +257,16 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for m in report.measures
         ],
-        "outcomes": [outcome_dict(series) for series in report.outcomes],
-        "summary": [
+        "outcomes": lambda: [outcome_dict(series) for series in report.outcomes],
+        "summary": lambda: [
             {"label": item.label, "lines": list(item.lines), "alert": item.alert}
             for item in at_a_glance(report)
         ],
-        "journal_integrity": {
+        "journal_integrity": lambda: {
             "verified": report.deviations.integrity.verified,
             "text": report.deviations.integrity.text,
         },
-        "deviations": [
+        "deviations": lambda: [
             {
                 "kind": d.kind,
                 "label": d.label,
@@ -265,7 +278,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for d in report.deviations.items
         ],
-        "hold_spans": [
+        "hold_spans": lambda: [
             {
                 "region": s.region,
                 "placed": iso(s.placed),
@@ -279,24 +292,41 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for s in report.hold_spans
         ],
-        "sessions": [row_dict(row) for row in report.rows],
+        "sessions": lambda: [row_dict(row) for row in report.rows],
     }
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, *, kept: Mapping[str, str] | None = None) -> str:
     """One top-level key per line and one list item (a session, a note) per line.
 
     Compact items keep Python's fast C encoder (an indented dump is several
-    times slower on 10,000 sessions) while the file stays readable.
+    times slower on 10,000 sessions) while the file stays readable. *kept*: lines
+    of `json_lines` written before (a stored report's), used as they are.
     """
-    # One encoder for every item: json.dumps with options builds a new one per call.
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    lines = []
-    for key, value in report_dict(report).items():
-        name = json.dumps(key)
-        if isinstance(value, list) and value:
-            items = ",\n".join(map(encode, value))
-            lines.append(f"{name}: [\n{items}\n]")
-        else:
-            lines.append(f"{name}: {encode(value)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+    return join_json(json_lines(report, kept=kept))
+
+
+def json_lines(report: Report, *, kept: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Key -> its part of the JSON document ('"key": value'), in document order; the
+    lines in *kept* are taken as they are."""
+    lines = {}
+    for key, value in report_sections(report).items():
+        line = kept.get(key) if kept else None
+        lines[key] = json_line(key, value()) if line is None else line
+    return lines
+
+
+def join_json(lines: Mapping[str, str]) -> str:
+    return "{\n" + ",\n".join(lines.values()) + "\n}\n"
+
+
+def json_line(key: str, value: Any) -> str:
+    name = json.dumps(key)
+    if isinstance(value, list) and value:
+        items = ",\n".join(map(_ENCODE, value))
+        return f"{name}: [\n{items}\n]"
+    return f"{name}: {_ENCODE(value)}"
+
+
+# One encoder for every item: json.dumps with options builds a new one per call.
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False).encode

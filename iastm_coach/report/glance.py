@@ -18,7 +18,6 @@ from iastm_coach.report.tables import local, period_text
 from iastm_coach.vocabulary import day_month, day_text, moment_text
 
 if TYPE_CHECKING:
-    from iastm_coach.history.queries import SessionRow
     from iastm_coach.report.build import Report
     from iastm_coach.safety.hold_spans import HoldSpan
     from iastm_coach.safety.holds import Hold
@@ -129,15 +128,14 @@ def adherence_lines(report: Report) -> list[str]:
 
 def soreness_lines(report: Report) -> list[str]:
     """Per region and side: soreness right after and at 24 h, first sessions vs last."""
-    by_place: dict[str, list[SessionRow]] = {}
-    for row in report.rows:
-        by_place.setdefault(row.place(), []).append(row)
-    return [f"{place}: {soreness_trend(rows)}" for place, rows in sorted(by_place.items())]
+    return [
+        f"{place}: {soreness_trend(*answers)}"
+        for place, answers in sorted(report.soreness_answers.items())
+    ]
 
 
-def soreness_trend(rows: Sequence[SessionRow]) -> str:
-    after = [r.soreness_after for r in rows if r.soreness_after is not None]
-    day = [v for r in rows if (v := r.soreness_at(24)) is not None]
+def soreness_trend(after: Sequence[int], day: Sequence[int]) -> str:
+    """Soreness right after and at 24 h (*after*, *day*: the answers, oldest first)."""
     texts = (trend_text("right after", after), trend_text("at 24 h", day))
     parts = [text for text in texts if text]
     return "; ".join(parts) or "no soreness answers"

@@ -156,7 +156,7 @@ def period_text(report: Report) -> str:
     start = (
         local_day(report.since)
         if report.since
-        else (local_day(report.rows[0].started) if report.rows else "the start")
+        else (local_day(report.first_start) if report.first_start else "the start")
     )
     return f"{start} to {local_day(report.generated)}"
 
