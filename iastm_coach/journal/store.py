@@ -707,12 +707,15 @@ class Journal:
         if since is not None:  # from the month of *since* on (the names sort as months do)
             first = bisect.bisect_left(paths, month_file_name(since), key=lambda p: p.name)
             paths = paths[first:]
-        for path in paths:
-            for record in self._load(path, remember=False):
-                if (wanted is None or record.kind in wanted) and (
-                    since is None or record.at >= since
-                ):
-                    yield record
+        try:
+            for path in paths:
+                for record in self._load(path, remember=False):
+                    if (wanted is None or record.kind in wanted) and (
+                        since is None or record.at >= since
+                    ):
+                        yield record
+        finally:  # the months' summaries and settled stats, for the next question
+            self._save_summary_index()
 
     # -- questions that read only the months that can answer them
 

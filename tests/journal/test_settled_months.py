@@ -362,3 +362,17 @@ def test_a_fifo_for_the_head_does_not_hang_the_holds(directory: Path) -> None:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_full_scan_leaves_the_months_settled_for_the_next_question(directory: Path) -> None:
+    """`history` of everything, or a report, reads every month: it saves their summaries
+    and settled stats, so the next question (the holds, the stored report's key) need not
+    parse or hash them again."""
+    three_months(directory)
+    assert len(list(ReadingJournal(directory).scan())) == 15
+    key = cache.cache_key(directory / ".cache", create=False)
+    index = cache.read_summary_index(key, (directory / ".cache" / cache.INDEX_NAME).read_bytes())
+    assert {name: summary.stat for name, summary in index.items()} == {
+        name: cache.stat_key((directory / name).stat())
+        for name in ("2026-01.toml", "2026-02.toml", "2026-03.toml")
+    }
