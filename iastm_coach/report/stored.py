@@ -161,12 +161,20 @@ def report_text(
         return len(stored.rows), render_json(stored, kept=kept[1])
     report = make_report(journal, since=since, now=now)
     text, keep = render_keeping(report, fmt)
-    if key is not None and identity is not None and identity.unchanged(directory):
-        if stored is None:
-            store_report(directory, key, report)
-        if keep is not None:
-            body = pickle.dumps((STORE_FORMAT, len(report.rows), keep), protocol=5)
-            write_derived(directory, f"{MODEL}-{fmt}", key, body)
+    if (
+        key is not None
+        and identity is not None
+        and identity.unchanged(directory)
+        and report_key(directory, identity, since) == key  # no protocol or key file changed
+    ):
+        try:
+            if stored is None:
+                store_report(directory, key, report)
+            if keep is not None:
+                body = pickle.dumps((STORE_FORMAT, len(report.rows), keep), protocol=5)
+                write_derived(directory, f"{MODEL}-{fmt}", key, body)
+        except Exception:  # storing only saves time: the report is made, and is shown
+            pass
     return len(report.rows), text
 
 
@@ -271,6 +279,7 @@ def report_key(directory: Path, identity: ContentIdentity, since: datetime | Non
         identity.digest,
         None if since is None else since.isoformat(),
         local_zone(),
+        os.environ.get("IASTM_COACH_TOML"),  # which parser reads the journal
         tree_stamp(Path(__file__).resolve().parent.parent, skip=None, contents=False, suffix=".py"),
         tree_stamp(data_dir(), skip=None),
         tree_stamp(user_dir(), skip=directory),
@@ -300,8 +309,23 @@ def tree_stamp(
     *contents* (the program's modules)."""
     found: list[tuple[Any, ...]] = []
     skipped = skip.absolute() if skip is not None else None
-    for top, folders, files in os.walk(root.absolute()):
+    seen: set[tuple[int, int]] = set()  # folders by device and inode: links may loop
+
+    def unreadable(error: OSError) -> None:  # a folder that cannot be listed counts as such
+        found.append((str(error.filename), "unreadable", error.errno))
+
+    # Links are followed, as the report reads through them (a linked, synced protocols
+    # folder is still where the physio's files are).
+    for top, folders, files in os.walk(root.absolute(), onerror=unreadable, followlinks=True):
         folder = Path(top)
+        try:
+            info = folder.stat()
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            folders[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
         folders[:] = sorted(f for f in folders if f != "__pycache__" and folder / f != skipped)
         for name in sorted(files):
             if not name.endswith(suffix):

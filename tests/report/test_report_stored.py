@@ -212,6 +212,70 @@ def test_a_changed_protocol_makes_it_build_again(journal: Journal, isolated_home
     assert stored.report_key(directory, identity, T0) != after  # --since
 
 
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_a_changed_prescription_in_a_linked_protocols_folder_is_in_the_next_report(
+    journal: Journal, isolated_home: Path, tmp_path: Path, fmt: str
+) -> None:
+    """The installed protocols are a link to a synced folder; the physio lowers the calf's
+    sessions a week there: the next report says so (the report reads through the link, so
+    its key looks through it too)."""
+    from iastm_coach.paths import data_dir
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o700)
+    (isolated_home / "protocols").symlink_to(shared, target_is_directory=True)
+    (shared / "loop").symlink_to(shared, target_is_directory=True)  # a link back: no loop
+    first = text_of(journal, fmt)
+    assert first == fresh(journal, fmt)
+    calf = (data_dir() / "protocols" / "calf.toml").read_text(encoding="utf-8")
+    assert "sessions_per_week = 2" in calf
+    (shared / "calf.toml").write_text(
+        calf.replace("sessions_per_week = 2", "sessions_per_week = 1")
+    )
+    (shared / "calf.toml").chmod(0o600)
+    now_fresh = fresh(journal, fmt)
+    assert now_fresh != first
+    assert text_of(journal, fmt) == now_fresh
+
+
+def test_a_protocol_installed_while_it_is_built_is_not_stored(
+    journal: Journal, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A protocol written while the report was built (with it), then taken away: the
+    report made with it was not stored under the key taken before it came."""
+    from iastm_coach.paths import data_dir
+
+    folder = isolated_home / "protocols"
+    folder.mkdir(mode=0o700)
+    calf = (data_dir() / "protocols" / "calf.toml").read_text(encoding="utf-8")
+
+    def installing(journal: Journal, *, since: datetime | None, now: datetime) -> object:
+        (folder / "calf.toml").write_text(
+            calf.replace("sessions_per_week = 2", "sessions_per_week = 1")
+        )
+        (folder / "calf.toml").chmod(0o600)
+        return make_report(journal, since=since, now=now)
+
+    monkeypatch.setattr("iastm_coach.report.context.make_report", installing)
+    text_of(journal, "md")
+    (folder / "calf.toml").unlink()
+    monkeypatch.setattr("iastm_coach.report.context.make_report", make_report)
+    assert text_of(journal, "md") == fresh(journal, "md")
+
+
+def test_a_report_that_cannot_be_stored_is_still_shown(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing only saves time: whatever goes wrong while storing, the report is shown."""
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded while pickling")
+
+    monkeypatch.setattr(stored, "store_report", failing)
+    for fmt in FORMATS:
+        assert text_of(journal, fmt) == fresh(journal, fmt)
+
+
 def test_the_store_is_private_and_written_whole(journal: Journal) -> None:
     for fmt in FORMATS:
         text_of(journal, fmt)
