@@ -356,6 +356,7 @@ def find_deviations(
     file_problems: Sequence[Deviation] = (),
     integrity: Integrity | None = None,
     links_for: LinksFor | None = None,
+    spans: Sequence[HoldSpan] | None = None,
 ) -> Deviations:
     """Every deviation in *items* (session, hold and hold_clear records; others ignored).
 
@@ -365,12 +366,14 @@ def find_deviations(
     *file_problems* are the `file-changed` deviations the caller found on disk.
     *links_for* gives each region's zone and overlaps (default: its protocol), for the
     holds that reach a region from another (`zones.reach`, as the session gate).
+    *spans*: the hold spans of *items*' holds, when the caller has them already.
     """
     from iastm_coach.safety.zones import remembered
 
     lookup = links_for or remembered()
     listed = list(items)
-    spans = hold_spans(listed)
+    if spans is None:
+        spans = hold_spans(listed)
     sittings = sittings_of(r for r in listed if r.kind == records.SESSION)
     found: list[Deviation] = list(file_problems)
     previous: dict[str, _Sitting] = {}
@@ -615,6 +618,8 @@ class RowMarker:
         self.marked = 0
         self.kinds: list[str] = []
         self.shown = 0
+        self._spans: list[HoldSpan] = []
+        self._spans_of = 0  # how many hold records they were folded from
 
     def rows(self, rows: Iterable[SessionRow]) -> Iterator[SessionRow]:
         from collections import deque
@@ -632,11 +637,15 @@ class RowMarker:
 
         self.shown += 1
         around = [row.record, *(r.record for r in older if r.region == row.region)]
+        if self._spans_of != len(self.hold_records):  # folded again only when more were read
+            self._spans = hold_spans(self.hold_records)
+            self._spans_of = len(self.hold_records)
         found = find_deviations(
-            [*around, *self.hold_records],
+            around,
             facts=self.facts,
             region_facts=self.region_facts,
             links_for=self.links_for,
+            spans=self._spans,
         )
         kinds = found.session_kinds().get(row.id)
         if not kinds:
