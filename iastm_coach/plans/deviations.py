@@ -357,6 +357,7 @@ def find_deviations(
     integrity: Integrity | None = None,
     links_for: LinksFor | None = None,
     spans: Sequence[HoldSpan] | None = None,
+    only: str | None = None,
 ) -> Deviations:
     """Every deviation in *items* (session, hold and hold_clear records; others ignored).
 
@@ -367,6 +368,8 @@ def find_deviations(
     *links_for* gives each region's zone and overlaps (default: its protocol), for the
     holds that reach a region from another (`zones.reach`, as the session gate).
     *spans*: the hold spans of *items*' holds, when the caller has them already.
+    *only*: just the deviations of the sitting of this session id (each deviation names
+    only its own sitting's sessions, so nothing else could name it).
     """
     from iastm_coach.safety.zones import remembered
 
@@ -379,17 +382,19 @@ def find_deviations(
     previous: dict[str, _Sitting] = {}
     versions: dict[tuple[str, str, str], set[str]] = {}
     for sitting in sittings:
-        found.extend(_same_version_changed(sitting, versions))
-        found.extend(
-            _sitting_deviations(
-                sitting,
-                previous.get(sitting.region),
-                spans,
-                facts,
-                {} if region_facts is None else region_facts,
-                lookup,
+        changed = _same_version_changed(sitting, versions)  # remembers its versions
+        if only is None or only in sitting.ids:
+            found.extend(changed)
+            found.extend(
+                _sitting_deviations(
+                    sitting,
+                    previous.get(sitting.region),
+                    spans,
+                    facts,
+                    {} if region_facts is None else region_facts,
+                    lookup,
+                )
             )
-        )
         last = previous.get(sitting.region)
         if last is None or sitting.ended >= last.ended:
             previous[sitting.region] = sitting
@@ -646,6 +651,7 @@ class RowMarker:
             region_facts=self.region_facts,
             links_for=self.links_for,
             spans=self._spans,
+            only=row.id,
         )
         kinds = found.session_kinds().get(row.id)
         if not kinds:

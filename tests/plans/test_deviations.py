@@ -341,3 +341,26 @@ def test_a_sitting_inside_the_last_one_never_says_minus_zero_hours(tmp_path: Pat
     assert not any("-0 h" in d or " 0 h after" in d for d in details), details
     assert "started before the last calf session had ended; the rest is 48 h" in details
     assert "less than 1 h after the last calf session; the rest is 48 h" in details
+
+
+def test_the_deviations_of_one_sitting_are_those_the_whole_list_gives_it(tmp_path: Path) -> None:
+    """`history` asks, row by row, for one sitting's deviations only (`only`): for every
+    session they are the ones the whole list names it in, across holds, a rest override,
+    a sitting inside the rest and two sides."""
+    j = make_journal(tmp_path)
+    add_session(j, started=T0, group="g1")
+    add_session(j, side="right", started=T0, group="g1")
+    add_hold(j, at=T0 + timedelta(hours=2))
+    add_session(j, started=T0 + timedelta(hours=20), group="g2")  # during the hold, in rest
+    add_hold_clear(j, at=T0 + timedelta(days=3))
+    add_session(j, started=T0 + timedelta(days=3, hours=5), group="g3", rest_override=True)
+    add_session(j, region="shin", started=T0 + timedelta(days=4), group="g4")
+    add_session(j, started=T0 + timedelta(days=4, hours=3), group="g5")  # inside the rest
+    items = list(j.scan())
+    whole = find_deviations(items, facts={FP: CALF}).session_kinds()
+    assert len(whole) >= 3  # the story has deviations to compare
+    for record in items:
+        if record.kind == "session":
+            one = find_deviations(items, facts={FP: CALF}, only=record.id).session_kinds()
+            assert one.get(record.id) == whole.get(record.id)
+            assert set(one) <= {r.id for r in items if r.data.get("group") == record.data["group"]}
