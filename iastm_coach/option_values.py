@@ -7,7 +7,8 @@ the adapters costs more than Typer's own import, on every run of every
 command. The parameters here are plain: text, yes/no, whole numbers, numbers, dates
 in given formats, a choice from an Enum, a path. `lighten` gives each of those
 a converter that does the same without pydantic (same results, same error
-wording); anything else (ranges, custom parsers, lists, checked paths) is left
+wording; on purpose, a decimal comma is read and "0-1" is refused, which pydantic-core
+reads as -1); anything else (ranges, custom parsers, lists, checked paths) is left
 to Typer. Should Typer's internals change, nothing is replaced and Typer does
 what it always did.
 """

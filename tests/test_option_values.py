@@ -3,6 +3,7 @@ commands that need neither Rich nor pydantic do not import them."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from typer._adapters import try_build_adapter
 from typer.models import OptionInfo
 
-from iastm_coach.option_values import convert, plain
+from iastm_coach.option_values import WHITE_SPACE, convert, plain
 
 
 class Format(StrEnum):
@@ -80,14 +81,21 @@ def test_other_kinds_are_left_to_typer() -> None:
 @example(case=CASES[0], value="3.0")  # a whole number written with a zero after
 @example(case=CASES[0], value="\u0be9")  # a Tamil 3: Python's int() reads it, pydantic not
 @example(case=CASES[1], value="\u0be9")
+@example(case=CASES[0], value="0-0")  # pydantic-core reads it as 0: refused here
+@example(case=CASES[0], value="+0-1")
 def test_same_value_or_refusal_as_typer(case: tuple[Any, OptionInfo], value: str) -> None:
     """Whatever is typed, the value (or the refusal) is the one Typer's adapter gives;
-    one difference on purpose: a number may have a decimal comma ('12,5' is 12.5, as at
-    the prompts), where Typer refuses it."""
+    two differences on purpose: a number may have a decimal comma ('12,5' is 12.5, as at
+    the prompts), where Typer refuses it; and a whole number whose leading zeros are
+    followed by a sign ('0-1', '00-0': a typo) is refused, where pydantic-core strips the
+    zeros and reads -1 and 0."""
     annotation, info = case
     decimal_comma = annotation is float and value.count(",") == 1 and "." not in value
     theirs = typer_result(annotation, info, value.replace(",", ".") if decimal_comma else value)
     ours = our_result(annotation, info, value)
+    if annotation is int and re.match(r"[+-]?0[0_]*[+-]", value.strip(WHITE_SPACE)):
+        assert ours == ("error", None)
+        return
     if annotation is float and theirs[0] == ours[0] == "ok" and theirs[1] != theirs[1]:
         assert ours[1] != ours[1]  # nan
         return
