@@ -200,7 +200,13 @@ class PlanFactsOnDemand(Mapping[str, PlanFacts]):
     be named after their region (the built-ins, tested), so only the one named after a
     region, and every other file, need be read to find it."""
 
-    def __init__(self, paths: Iterable[Path], *, named_for_region: Iterable[Path] = ()) -> None:
+    def __init__(
+        self,
+        paths: Iterable[Path],
+        *,
+        named_for_region: Iterable[Path] = (),
+        known: Mapping[tuple[str, str], PlanFacts] | None = None,
+    ) -> None:
         self._files: dict[str, tuple[Path, bytes]] = {}  # later paths win, as in a dict
         self.paths: list[Path] = []  # those that could be read
         self._prints: dict[Path, str] = {}
@@ -217,12 +223,32 @@ class PlanFactsOnDemand(Mapping[str, PlanFacts]):
         self._parsed: dict[str, PlanFacts | None] = {}
         self._regions: dict[str, PlanFacts | None] = {}
         self.by_region = _RegionFacts(self)
+        # (fingerprint, file name) -> facts, remembered from earlier runs (`remembered_plan_facts`)
+        self.known = dict(known or {})
+        self.learned = False  # whether a file was parsed that `known` did not have
 
     def facts_of(self, fingerprint: str) -> PlanFacts | None:
         if fingerprint not in self._parsed:
             found = self._files.get(fingerprint)
-            self._parsed[fingerprint] = None if found is None else _parsed_facts(*found)
+            facts = None
+            if found is not None:
+                key = (fingerprint, found[0].stem)  # the name: the region of a file without
+                facts = self.known.get(key)
+                if facts is None:
+                    facts = _parsed_facts(*found)
+                    if facts is not None:
+                        self.known[key] = facts
+                        self.learned = True
+            self._parsed[fingerprint] = facts
         return self._parsed[fingerprint]
+
+    def still_on_disk(self) -> dict[tuple[str, str], PlanFacts]:
+        """The known facts of the files there are now (what is worth remembering)."""
+        return {
+            key: facts
+            for key, facts in self.known.items()
+            if key[0] in self._files and self._files[key[0]][0].stem == key[1]
+        }
 
     def __getitem__(self, fingerprint: str) -> PlanFacts:
         facts = self.facts_of(fingerprint)
@@ -286,9 +312,61 @@ def _built_in_paths() -> list[Path]:
     return sorted((data_dir() / "protocols").glob("*.toml"))
 
 
-def plan_facts_on_disk() -> PlanFactsOnDemand:
-    """The facts of the known protocol files, read as rows ask for them."""
-    return PlanFactsOnDemand(known_protocol_paths(), named_for_region=_built_in_paths())
+def plan_facts_on_disk(
+    known: Mapping[tuple[str, str], PlanFacts] | None = None,
+) -> PlanFactsOnDemand:
+    """The facts of the known protocol files, read as rows ask for them (*known*: the
+    facts of files by fingerprint and name, remembered from earlier runs)."""
+    return PlanFactsOnDemand(
+        known_protocol_paths(), named_for_region=_built_in_paths(), known=known
+    )
+
+
+# --- remembered between runs, in the journal's private cache -----------------------------------
+
+_FACTS_STORE: Final = "plan-facts"
+_FACTS_FORMAT: Final = b"1"
+
+
+def remembered_plan_facts(journal_directory: Path) -> dict[tuple[str, str], PlanFacts]:
+    """The facts of protocol files parsed in earlier runs, by (fingerprint, file name): a
+    file is parsed once, not on every `history` (a fingerprint is of the exact bytes)."""
+    from iastm_coach.journal.derived import load_objects, read_derived
+
+    body = read_derived(journal_directory, _FACTS_STORE, _FACTS_FORMAT)
+    loaded = None if body is None else load_objects(body, lambda module, name: None)
+    found: dict[tuple[str, str], PlanFacts] = {}
+    if not isinstance(loaded, dict):
+        return found
+    for key, plain in loaded.items():
+        try:
+            (fingerprint, name), (region, rest, sides, review_by, label) = key, plain
+            facts = PlanFacts(region, rest, sides, review_by, label)
+        except (TypeError, ValueError):
+            continue
+        if (
+            all(isinstance(x, str) for x in (fingerprint, name, region, label))
+            and (rest is None or type(rest) is int)
+            and (sides is None or (type(sides) is tuple and all(type(x) is str for x in sides)))
+            and (review_by is None or type(review_by) is date)
+        ):
+            found[(fingerprint, name)] = facts
+    return found
+
+
+def remember_plan_facts(journal_directory: Path, facts: PlanFactsOnDemand) -> None:
+    """Keep what *facts* learned for the next run (best effort, private, sealed)."""
+    if not facts.learned:
+        return
+    import pickle
+
+    from iastm_coach.journal.derived import write_derived
+
+    plain = {
+        key: (item.region, item.rest_hours, item.sides, item.review_by, item.label)
+        for key, item in facts.still_on_disk().items()
+    }
+    write_derived(journal_directory, _FACTS_STORE, _FACTS_FORMAT, pickle.dumps(plain, protocol=5))
 
 
 # --- finding them ------------------------------------------------------------------------------
@@ -659,6 +737,10 @@ class RowMarker:
         self.marked += 1
         self.kinds.extend(kind for kind in kinds if kind not in self.kinds)
         return replace(row, flags=marked_flags(row.flags, kinds))
+
+    def remember_facts(self, journal_directory: Path) -> None:
+        """Keep the facts of the protocol files parsed for these rows, for the next run."""
+        remember_plan_facts(journal_directory, self.facts)
 
     def footer(self) -> str | None:
         """The line under the table: how many rows deviate, and where the details are."""

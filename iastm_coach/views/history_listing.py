@@ -105,6 +105,7 @@ def show_history(
             out.write(table.head())
             shown = write_rows(out, table, first, rows, holds)
         footer = marker.footer()
+        marker.remember_facts(journal.directory)
         if footer:
             out.write(wrap(literal(footer, "red"), width))
         everything = last is None and since is None
@@ -142,9 +143,14 @@ def show_history(
 def deviation_marker(stream: HistoryStream) -> RowMarker:
     """A '!' per row that deviates from the plan (the report's rules), against the facts
     of the protocol files on disk (each read when a row needs it)."""
-    from iastm_coach.plans.deviations import RowMarker, plan_facts_on_disk
+    from iastm_coach.plans.deviations import (
+        RowMarker,
+        plan_facts_on_disk,
+        remembered_plan_facts,
+    )
 
-    return RowMarker(stream.hold_records, plan_facts_on_disk())
+    known = remembered_plan_facts(stream.journal.directory)
+    return RowMarker(stream.hold_records, plan_facts_on_disk(known))
 
 
 @dataclass

@@ -3,6 +3,7 @@ paths around it (another region, a lifted hold, the routine tolerance, two sides
 
 from __future__ import annotations
 
+import stat
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -364,3 +365,49 @@ def test_the_deviations_of_one_sitting_are_those_the_whole_list_gives_it(tmp_pat
             one = find_deviations(items, facts={FP: CALF}, only=record.id).session_kinds()
             assert one.get(record.id) == whole.get(record.id)
             assert set(one) <= {r.id for r in items if r.data.get("group") == record.data["group"]}
+
+
+def test_plan_facts_are_remembered_between_runs_by_their_bytes(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`history` parses each protocol file its rows need once: the next run takes the
+    facts from the journal's private cache. An installed file with other bytes (a new
+    prescription) is parsed again and its facts used; a store not sealed by this journal
+    is not read."""
+    import tomllib
+
+    from iastm_coach.journal.derived import derived_path
+    from iastm_coach.paths import data_dir, journal_dir
+    from iastm_coach.plans import deviations
+    from tests.cli import invoke
+
+    j = Journal(journal_dir())
+    add_session(j, started=T0)
+    add_session(j, started=T0 + timedelta(hours=30), group="g2")  # 30 h after: inside 48 h
+    parsed: list[str] = []
+    real_loads = tomllib.loads
+
+    def counting(text: str) -> dict[str, object]:
+        parsed.append(text)
+        return real_loads(text)
+
+    monkeypatch.setattr(deviations.tomllib, "loads", counting)
+    first = invoke("history", "--plain")
+    assert first.exit_code == 0 and "!" in first.stdout and len(parsed) == 1
+    store = derived_path(j.directory, "plan-facts")
+    assert store.is_file() and stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert invoke("history", "--plain").stdout == first.stdout
+    assert len(parsed) == 1  # remembered
+
+    calf = (data_dir() / "protocols" / "calf.toml").read_text(encoding="utf-8")
+    assert "rest_hours = 48" in calf
+    folder = isolated_home / "protocols"
+    folder.mkdir(mode=0o700)
+    (folder / "calf.toml").write_text(calf.replace("rest_hours = 48", "rest_hours = 24"))
+    relaxed = invoke("history", "--plain")
+    assert len(parsed) == 2 and "!" not in relaxed.stdout.split("Holds")[0]  # 30 h > 24 h
+
+    store.write_bytes(b"\0" * 64)  # not ours: ignored, parsed again, stored again
+    assert invoke("history", "--plain").stdout == relaxed.stdout
+    assert len(parsed) == 3
+    assert deviations.remembered_plan_facts(j.directory) != {}
