@@ -71,6 +71,11 @@ class HistoryStream:
         self._exercises_by_session: dict[str, list[Record]] = {}
 
     def __iter__(self) -> Iterator[SessionRow]:
+        # Newest months first: on a first read, a helper fills the cache of the oldest.
+        with self.journal.first_read(newest_first=True):
+            yield from self._joined()
+
+    def _joined(self) -> Iterator[SessionRow]:
         waiting: list[Record] = []  # sessions read, not yet handed out, newest first
         for month_start, month in self._months():  # newest first
             sessions = []

@@ -151,6 +151,7 @@ from iastm_coach.journal.ids import (
     require_aware,
 )
 from iastm_coach.journal.parser import TOMLDecodeError, loads
+from iastm_coach.journal.prewarm import Helper
 from iastm_coach.paths import binary
 
 if TYPE_CHECKING:  # the hash chain is imported when a command writes or verifies it
@@ -214,6 +215,7 @@ class Journal:
         self._parsed_for_check: set[Path] = set()
         self._month_paths: dict[str, Path] = {}
         self._key: bytes | None = None
+        self._helper = Helper()  # filling the parse cache on a first read (`first_read`)
         self.wall_ns: Callable[[], int] = time.time_ns  # for `settled_stat`; tests move it
 
     def __repr__(self) -> str:
@@ -395,6 +397,7 @@ class Journal:
         memory is not kept there: a full scan would otherwise push the recent
         months out of memory for nothing.
         """
+        self._helper.before(path)
         if raw is None:
             read = self._read_month_stat(path)
             if read is None:
@@ -708,14 +711,60 @@ class Journal:
             first = bisect.bisect_left(paths, month_file_name(since), key=lambda p: p.name)
             paths = paths[first:]
         try:
-            for path in paths:
-                for record in self._load(path, remember=False):
-                    if (wanted is None or record.kind in wanted) and (
-                        since is None or record.at >= since
-                    ):
-                        yield record
+            with self.first_read(paths):
+                for path in paths:
+                    for record in self._load(path, remember=False):
+                        if (wanted is None or record.kind in wanted) and (
+                            since is None or record.at >= since
+                        ):
+                            yield record
         finally:  # the months' summaries and settled stats, for the next question
             self._save_summary_index()
+
+    @contextlib.contextmanager
+    def first_read(
+        self, paths: Sequence[Path] | None = None, *, newest_first: bool = False
+    ) -> Iterator[None]:
+        """Read *paths* (default: every month file) in this block, oldest first or
+        *newest_first*: where many of them have no parse cache yet (a first read on a new
+        machine), a forked helper fills the cache of those read last while this process
+        reads the others (see `prewarm.py`). Every read of a month in the helper's share
+        waits for it first. Inside another `first_read`, nothing more is started."""
+        if self._helper.forked:
+            yield
+            return
+        found = self.month_files() if paths is None else list(paths)
+        self._helper = self._start_helper(found[::-1] if newest_first else found)
+        try:
+            yield
+        finally:
+            self._helper.stop()  # still at work only where the reading stopped early
+            self._helper = Helper()
+
+    def _start_helper(self, paths: Sequence[Path]) -> Helper:
+        """A forked helper filling the parse cache of the last share of *paths* (in the
+        order they will be read) that have none."""
+        from iastm_coach.journal.prewarm import MIN_BYTES, start_helper
+
+        uncached: list[tuple[Path, int]] = []
+        for path in paths:
+            if path in self._memory or self._cache_path(path).exists():
+                continue
+            try:
+                uncached.append((path, path.stat().st_size))
+            except OSError:
+                continue
+        if sum(size for _, size in uncached) < MIN_BYTES:
+            return Helper()
+        if self._cache_key(create=True) is None:
+            return Helper()  # the key is made before the fork: both must seal with it
+        return start_helper(uncached, self._warm_month)
+
+    def _warm_month(self, path: Path) -> None:
+        """Parse *path* and cache its rows (in the helper: no summary, no memory)."""
+        raw = self._read_month(path)
+        if raw is not None:
+            self._rows(path, raw, sha256(raw))
 
     # -- questions that read only the months that can answer them
 
@@ -1043,11 +1092,12 @@ class Journal:
 
         moment = now if now is not None else datetime.now(UTC)
         require_aware(moment, "now")
+        files = self.month_files()
         try:
-            with paused_gc():  # a whole journal of small objects, none in a cycle
+            with paused_gc(), self.first_read(files):  # paused: none of it is in a cycle
                 return check_journal(
                     self.directory,
-                    self.month_files(),
+                    files,
                     self.permission_problems(),
                     now=moment,
                     cached_rows=self._rows_for_check,
@@ -1062,6 +1112,7 @@ class Journal:
         """The records of a month file as reading gives them, their values not checked
         (check checks every field itself, once); None when reading would refuse the file:
         check then reads it block by block to say where and why."""
+        self._helper.before(path)
         rows = self._cached_rows_unchecked(path, raw)
         if rows is not None:
             return rows

@@ -1,0 +1,177 @@
+"""The first read on a new machine, with a forked helper filling the parse cache of the
+newer months: it reads exactly what a read without the helper reads, leaves a cache a
+later read uses, and a damaged month in the helper's share is still refused by the reader,
+with the reader's message. (The size that makes a helper worth forking is lowered here:
+a journal of that size would take seconds to write.)"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from iastm_coach.errors import DataFileError
+from iastm_coach.journal import prewarm, store
+from iastm_coach.journal.cache import CACHE_DIR
+from iastm_coach.journal.format import Row
+from iastm_coach.journal.store import Journal, records
+from tests.builders import example
+
+T0 = datetime(2025, 1, 10, 18, 0, tzinfo=UTC)
+MONTHS = 8
+
+
+@pytest.fixture(name="helpers")
+def _helpers(monkeypatch: pytest.MonkeyPatch) -> list[prewarm.Helper]:
+    """Every helper started, with no minimum size (and fork where the platform has it)."""
+    started: list[prewarm.Helper] = []
+    real = prewarm.start_helper
+
+    def spy(*args: object, **kwargs: object) -> prewarm.Helper:
+        helper = real(*args, **kwargs)  # type: ignore[arg-type]
+        started.append(helper)
+        return helper
+
+    monkeypatch.setattr(prewarm, "MIN_BYTES", 0)
+    monkeypatch.setattr(prewarm, "start_helper", spy)
+    return started
+
+
+def months_of_sessions(directory: Path) -> Journal:
+    journal = Journal(directory)
+    for month in range(MONTHS):
+        for day in range(4):
+            at = T0 + timedelta(days=31 * month + 3 * day)
+            session = journal.append(records.SESSION, example(records.SESSION), at=at)
+            checkin = example(records.CHECKIN, session=session.id, soreness=day)
+            journal.append(records.CHECKIN, checkin, at=at + timedelta(hours=24))
+    return journal
+
+
+def without_cache(journal: Journal) -> Journal:
+    for path in (journal.directory / CACHE_DIR).glob("*.pickle"):
+        path.unlink()
+    return Journal(journal.directory)  # nothing in memory either
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the helper needs fork")
+
+
+@needs_fork
+def test_a_cold_read_with_the_helper_reads_what_a_read_without_it_reads(
+    isolated_home: Path, helpers: list[prewarm.Helper], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = months_of_sessions(isolated_home / "journal")
+    expected = list(without_cache(journal).scan())
+    helpers.clear()
+    parsed: list[str] = []  # by this process (the helper counts in its own memory)
+    real = store.rows_from_text
+
+    def counted(path: Path, text: str, **options: bool) -> list[Row]:
+        parsed.append(path.name)
+        return real(path, text, **options)
+
+    monkeypatch.setattr(store, "rows_from_text", counted)
+    expected_again = list(without_cache(journal).scan())
+    assert helpers and helpers[-1].forked
+    assert expected_again == expected
+    helper_months = {path.name for path in helpers[-1].paths}
+    assert helper_months and not helper_months.intersection(parsed)  # read from its cache
+    assert len(parsed) + len(helper_months) == MONTHS
+    cached = {path.name for path in (journal.directory / CACHE_DIR).glob("*.toml.pickle")}
+    assert cached == {f"{path.name}.pickle" for path in journal.month_files()}
+    helpers.clear()
+    warm = Journal(journal.directory)
+    assert list(warm.scan()) == expected
+    assert not any(helper.forked for helper in helpers)  # every month was cached
+    assert [r.seq for r in warm.scan()] == [r.seq for r in expected]
+
+
+@needs_fork
+def test_damage_in_the_helpers_share_is_refused_by_the_reader(
+    isolated_home: Path, helpers: list[prewarm.Helper]
+) -> None:
+    journal = months_of_sessions(isolated_home / "journal")
+    newest = journal.month_files()[-1]  # the helper's share is the newest months
+    newest.write_text(newest.read_text().replace("soreness = 3", "soreness = 15", 1))
+    with pytest.raises(DataFileError) as without_helper:
+        list(without_cache(journal).scan())
+    helpers.clear()
+    with pytest.raises(DataFileError) as with_helper:
+        list(without_cache(journal).scan())
+    assert helpers and helpers[-1].forked
+    assert str(with_helper.value) == str(without_helper.value)
+    assert newest.name in str(with_helper.value)
+    assert not (journal.directory / CACHE_DIR / f"{newest.name}.pickle").exists()
+
+
+@needs_fork
+def test_journal_check_with_the_helper_finds_what_it_finds_without(
+    isolated_home: Path, helpers: list[prewarm.Helper]
+) -> None:
+    journal = months_of_sessions(isolated_home / "journal")
+    newest = journal.month_files()[-1]
+    newest.write_text(newest.read_text().replace("soreness = 2", "soreness = 15", 1))
+    now = T0 + timedelta(days=400)
+    expected = [(p.file, p.line, p.message) for p in without_cache(journal).check(now=now)]
+    helpers.clear()
+    found = [(p.file, p.line, p.message) for p in without_cache(journal).check(now=now)]
+    assert helpers and helpers[-1].forked
+    assert found == expected
+    assert any("soreness" in message for _, _, message in found)
+
+
+def test_the_helper_takes_the_months_read_last_and_the_larger_share() -> None:
+    sizes = [(Path(f"2025-{month:02d}.toml"), 100) for month in range(1, 11)]
+    taken = prewarm.last_share(sizes)
+    assert taken == [path for path, _ in sizes[-len(taken) :]]
+    assert 0.5 < len(taken) / len(sizes) <= prewarm.HELPER_SHARE
+
+
+def test_nothing_is_forked_for_a_small_journal(isolated_home: Path) -> None:
+    journal = months_of_sessions(isolated_home / "journal")
+    cold = without_cache(journal)
+    assert not cold._start_helper(cold.month_files()).forked
+    with cold.first_read():
+        assert not cold._helper.forked
+
+
+@needs_fork
+def test_history_read_newest_first_with_the_helper_lists_the_same_rows(
+    isolated_home: Path, helpers: list[prewarm.Helper]
+) -> None:
+    """`history --all` reads backwards: the helper takes the oldest months."""
+    from iastm_coach.history.stream import HistoryStream
+
+    journal = months_of_sessions(isolated_home / "journal")
+    expected = list(HistoryStream(without_cache(journal)))
+    helpers.clear()
+    found = list(HistoryStream(without_cache(journal)))
+    assert helpers and helpers[-1].forked
+    oldest = journal.month_files()[0]
+    assert oldest in helpers[-1].paths and journal.month_files()[-1] not in helpers[-1].paths
+    assert [(row.id, row.soreness_by_hours) for row in found] == [
+        (row.id, row.soreness_by_hours) for row in expected
+    ]
+    assert len(found) == 4 * MONTHS
+
+
+@needs_fork
+def test_a_read_that_stops_early_does_not_wait_for_the_oldest_months(
+    isolated_home: Path, helpers: list[prewarm.Helper]
+) -> None:
+    """History stopped after its first row (a pager quit early): the helper warming the
+    oldest months is stopped, not waited for, and leaves no half-written file."""
+    from iastm_coach.history.stream import HistoryStream
+
+    journal = months_of_sessions(isolated_home / "journal")
+    stream = iter(HistoryStream(without_cache(journal)))
+    newest = next(stream)
+    stream.close()  # type: ignore[attr-defined]
+    assert helpers and helpers[-1].forked
+    assert newest.id == list(journal.scan())[-2].id
+    cache = journal.directory / CACHE_DIR
+    assert not [path.name for path in cache.iterdir() if path.name.endswith(".tmp")]
+    assert list(Journal(journal.directory).scan()) == list(without_cache(journal).scan())
