@@ -746,9 +746,14 @@ class Journal:
         order they will be read) that have none."""
         from iastm_coach.journal.prewarm import MIN_BYTES, start_helper
 
+        try:  # one listing, not a look per month: on a warm journal this is all it costs
+            with os.scandir(self.directory / CACHE_DIR) as entries:
+                cached = {entry.name for entry in entries}
+        except OSError:
+            cached = set()
         uncached: list[tuple[Path, int]] = []
         for path in paths:
-            if path in self._memory or self._cache_path(path).exists():
+            if path in self._memory or f"{path.name}.pickle" in cached:
                 continue
             try:
                 uncached.append((path, path.stat().st_size))
