@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 from iastm_coach.history.queries import checkin_reminder, row_dict
 from iastm_coach.history.stream import HistoryStream
+from iastm_coach.journal.cache import paused_gc
 from iastm_coach.views.history_table import (
     HistoryTable,
     holds_lines,
@@ -88,7 +89,9 @@ def show_history(
     # The table shows no outcome measures: only JSON rows carry them.
     stream = HistoryStream(journal, region=region, since=since, measures=as_json)
     rows: Iterator[SessionRow] = iter(stream) if last is None else islice(stream, last)
-    with listing(page=page) as out:
+    # Tens of thousands of small objects, none in a reference cycle: the collector would
+    # only scan them again and again (5-7 % of listing a long journal).
+    with paused_gc(), listing(page=page) as out:
         if as_json:
             write_json(out, rows)
             return
