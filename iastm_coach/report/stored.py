@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, overload
 
+from iastm_coach.journal.cache import paused_gc
 from iastm_coach.journal.derived import (
     ContentIdentity,
     content_identity,
@@ -143,6 +144,15 @@ def report_text(
     """The number of sessions in the report generated at *now*, and its text in *fmt*:
     from the derived cache when the journal and everything else it is made from are
     unchanged, else built (and stored for next time)."""
+    # The model of a long journal is tens of thousands of small objects, none in a
+    # reference cycle: the cyclic collector would only scan them again and again.
+    with paused_gc():
+        return _report_text(journal, since=since, now=now, fmt=fmt)
+
+
+def _report_text(
+    journal: Journal, *, since: datetime | None, now: datetime, fmt: str
+) -> tuple[int, str]:
     directory = journal.directory
     identity = content_identity(directory) if fmt in STORED_FORMATS else None
     key = report_key(directory, identity, since) if identity else None
