@@ -370,6 +370,7 @@ def verdict_inputs(
 
 
 CHAIN_CACHE_NAME: Final = "chains.pickle"
+HELPER_CHAINS_NAME: Final = "chains-helper.pickle"  # left by the first-read helper
 
 
 def chain_blob(key: bytes, chains: Mapping[str, tuple[bytes, MonthChain]]) -> bytes:

@@ -31,10 +31,16 @@ HELPER_SHARE: Final = 0.6
 class Helper:
     """The forked helper warming *paths* (none when nothing was forked)."""
 
-    def __init__(self, pid: int | None = None, paths: frozenset[Path] = frozenset()) -> None:
+    def __init__(
+        self,
+        pid: int | None = None,
+        paths: frozenset[Path] = frozenset(),
+        after: Callable[[], None] | None = None,
+    ) -> None:
         self._pid = pid
         self.paths = paths  # the months it warms
         self.forked = pid is not None
+        self._after = after  # once it has finished: take what it left besides the cache
 
     def before(self, path: Path) -> None:
         """Wait for the helper before *path* is read, if it is one the helper warms."""
@@ -47,6 +53,9 @@ class Helper:
         if pid is not None:
             with contextlib.suppress(ChildProcessError, InterruptedError):
                 os.waitpid(pid, 0)
+            after, self._after = self._after, None
+            if after is not None:
+                after()
 
     def stop(self) -> None:
         """Ask the helper to stop after the month it is on, and wait for it: the reader
@@ -88,10 +97,17 @@ def last_share(uncached: Sequence[tuple[Path, int]]) -> list[Path]:
     return taken
 
 
-def start_helper(uncached: Sequence[tuple[Path, int]], warm: Callable[[Path], None]) -> Helper:
+def start_helper(
+    uncached: Sequence[tuple[Path, int]],
+    warm: Callable[[Path], None],
+    *,
+    finish: Callable[[], None] = lambda: None,
+    after: Callable[[], None] | None = None,
+) -> Helper:
     """Fork a helper that calls *warm* on the last share of *uncached* (path and size of
-    the month files without a cache file, in the order the reader will read them), when
-    that pays off (see the module's docstring)."""
+    the month files without a cache file, in the order the reader will read them), then
+    *finish*, when that pays off (see the module's docstring); the reader calls *after*
+    once the helper has finished."""
     if sum(size for _, size in uncached) < MIN_BYTES or not can_fork():
         return Helper()  # too little to gain, or no fork here
     paths = last_share(uncached)
@@ -104,9 +120,11 @@ def start_helper(uncached: Sequence[tuple[Path, int]], warm: Callable[[Path], No
     if pid == 0:  # the helper: fill the cache, then leave without running anything else
         try:
             _warm_all(paths, warm)
+            with contextlib.suppress(Exception):
+                finish()
         finally:
             os._exit(0)  # no atexit handlers, no flushing of the parent's buffered output
-    return Helper(pid, frozenset(paths))
+    return Helper(pid, frozenset(paths), after)
 
 
 def _warm_all(paths: Sequence[Path], warm: Callable[[Path], None]) -> None:

@@ -85,6 +85,7 @@ from iastm_coach.journal.cache import (
     CACHE_DIR,
     CACHE_FORMAT,
     CHAIN_CACHE_NAME,
+    HELPER_CHAINS_NAME,
     INDEX_NAME,
     VERDICT_NAME,
     MonthSummary,
@@ -763,13 +764,44 @@ class Journal:
             return Helper()
         if self._cache_key(create=True) is None:
             return Helper()  # the key is made before the fork: both must seal with it
-        return start_helper(uncached, self._warm_month)
+        return start_helper(
+            uncached,
+            self._warm_month,
+            finish=self._leave_helper_chains,
+            after=self._take_helper_chains,
+        )
 
     def _warm_month(self, path: Path) -> None:
-        """Parse *path* and cache its rows (in the helper: no summary, no memory)."""
+        """Parse *path* and cache its rows, and work out its chain facts (in the helper: no
+        summary, no memory)."""
         raw = self._read_month(path)
         if raw is not None:
-            self._rows(path, raw, sha256(raw))
+            digest = sha256(raw)
+            self._rows(path, raw, digest)
+            self.month_chain(path, raw, digest=digest)
+
+    def _leave_helper_chains(self) -> None:
+        """In the helper: leave the chain facts it worked out for the reader (sealed)."""
+        key = self._cache_key(create=False)
+        if key is not None and self._chains_changed and self._chains is not None:
+            blob = chain_blob(key, self._chains)
+            self._write_cache_file(self.directory / CACHE_DIR / HELPER_CHAINS_NAME, blob)
+
+    def _take_helper_chains(self) -> None:
+        """In the reader, once the helper has finished: the chain facts it left, for the
+        months this process has none of (each is keyed by the SHA-256 of its bytes, so a
+        fact is only used for exactly those bytes)."""
+        path = self.directory / CACHE_DIR / HELPER_CHAINS_NAME
+        try:
+            blob = path.read_bytes()
+            path.unlink()
+        except OSError:
+            return
+        cache = self._chain_cache()
+        for name, entry in read_chain_cache(self._cache_key(create=False), blob).items():
+            if name not in cache:
+                cache[name] = entry
+                self._chains_changed = True
 
     # -- questions that read only the months that can answer them
 
@@ -1032,6 +1064,7 @@ class Journal:
         bytes."""
         from iastm_coach.journal.chain import month_chain_of
 
+        self._helper.before(path)  # a month the first-read helper works out: its facts
         cache = self._chain_cache()
         if digest is None:
             assert raw is not None, "month_chain needs the bytes or their digest"

@@ -175,3 +175,35 @@ def test_a_read_that_stops_early_does_not_wait_for_the_oldest_months(
     cache = journal.directory / CACHE_DIR
     assert not [path.name for path in cache.iterdir() if path.name.endswith(".tmp")]
     assert list(Journal(journal.directory).scan()) == list(without_cache(journal).scan())
+
+
+@needs_fork
+def test_the_helper_works_out_the_chain_facts_of_its_months_too(
+    isolated_home: Path, helpers: list[prewarm.Helper], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold report scans, then verifies the hash chain: this process works out only the
+    chain facts of the months it parsed itself; the verdict is the one without a helper,
+    and `journal check` after it agrees."""
+    from iastm_coach.journal import chain
+
+    journal = months_of_sessions(isolated_home / "journal")
+    expected = without_cache(journal).integrity()
+    helpers.clear()
+    worked_out: list[int] = []  # in this process (the helper counts in its own memory)
+    real = chain.month_chain_of
+
+    def counted(raw: bytes) -> chain.MonthChain:
+        worked_out.append(len(raw))
+        return real(raw)
+
+    monkeypatch.setattr(chain, "month_chain_of", counted)
+    cold = without_cache(journal)
+    assert len(list(cold.scan())) == 2 * 4 * MONTHS
+    result = cold.integrity()
+    [helper] = [helper for helper in helpers if helper.forked]
+    helper_months = len(helper.paths)
+    assert 0 < helper_months < MONTHS
+    assert len(worked_out) == MONTHS - helper_months
+    assert (result.verified, result.text) == (expected.verified, expected.text)
+    assert not (journal.directory / CACHE_DIR / "chains-helper.pickle").exists()
+    assert Journal(journal.directory).check_report(now=T0 + timedelta(days=300)).errors == []
