@@ -76,3 +76,13 @@ def check_soreness(value: int, option: str = "--soreness") -> int:
             hint=f"The scale: {SORENESS_ANCHORS}.",
         )
     return value
+
+
+def complete_region(incomplete: str) -> list[str]:
+    """Shell completion for region names and aliases (here, not with the protocol
+    commands: every command with a region imports it, and start-up time counts)."""
+    from iastm_coach.protocols.library import region_index
+
+    index = region_index()
+    names = list(index.regions) + sorted(index.aliases)
+    return [name for name in names if name.startswith(incomplete)]

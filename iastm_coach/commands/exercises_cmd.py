@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import say
-from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.commands.common import complete_region, say
 
 
 def cmd_exercises(

@@ -11,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import JsonFlag, resolve_region, since_moment
-from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.commands.common import JsonFlag, complete_region, resolve_region, since_moment
 
 DEFAULT_LAST = 20
 

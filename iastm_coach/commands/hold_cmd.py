@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import JsonFlag, resolve_region, say
-from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.commands.common import JsonFlag, complete_region, resolve_region, say
 
 hold_app = typer.Typer(help="Red-flag holds: list them, or lift one.", no_args_is_help=True)
 

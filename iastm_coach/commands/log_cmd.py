@@ -11,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import check_note, check_soreness, print_reminder
-from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.commands.common import check_note, check_soreness, complete_region, print_reminder
 from iastm_coach.vocabulary import SORENESS_ANCHORS, SideChoice
 
 

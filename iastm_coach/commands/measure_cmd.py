@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.commands.common import complete_region
 from iastm_coach.vocabulary import BODY_SIDES, MeasuredSide, is_body_side
 
 CAVEAT = (

@@ -9,21 +9,12 @@ from typing import Annotated
 import typer
 
 from iastm_coach.commands import protocol_keys_cmd as keys
-from iastm_coach.commands.common import JsonFlag, say
+from iastm_coach.commands.common import JsonFlag, complete_region, say
 from iastm_coach.errors import EXIT_DATA
 
 protocol_app = typer.Typer(
     help="List, show, validate, write and install protocol files.", no_args_is_help=True
 )
-
-
-def complete_region(incomplete: str) -> list[str]:
-    """Shell completion for region names and aliases."""
-    from iastm_coach.protocols.library import region_index
-
-    index = region_index()
-    names = list(index.regions) + sorted(index.aliases)
-    return [name for name in names if name.startswith(incomplete)]
 
 
 JSON_VERSION = 1  # of `protocol list/show/validate --json` and `protocol schema`

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.commands.common import complete_region
 from iastm_coach.vocabulary import SideChoice
 
 if TYPE_CHECKING:

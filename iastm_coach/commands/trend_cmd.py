@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from iastm_coach.commands.common import JsonFlag, print_reminder, resolve_region
-from iastm_coach.commands.protocol_cmd import complete_region
+from iastm_coach.commands.common import JsonFlag, complete_region, print_reminder, resolve_region
 
 
 def cmd_trend(
