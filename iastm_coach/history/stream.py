@@ -113,7 +113,8 @@ class HistoryStream:
             block, starts = starts[-size:], starts[:-size]
             start = block[0]
             found = (
-                list(self.journal.scan(kinds=ALL_KINDS, since=start))
+                # The newest month is kept in memory: the next block reads on into it.
+                list(self.journal.scan(kinds=ALL_KINDS, since=start, remember=True))
                 if end is None
                 else between(self.journal, start, end, ALL_KINDS)
             )

@@ -701,9 +701,14 @@ class Journal:
         return found
 
     def scan(
-        self, *, kinds: Collection[str] | None = None, since: datetime | None = None
+        self,
+        *,
+        kinds: Collection[str] | None = None,
+        since: datetime | None = None,
+        remember: bool = False,
     ) -> Iterator[Record]:
-        """Every record, oldest first, one month file at a time."""
+        """Every record, oldest first, one month file at a time (*remember*: keep the
+        months in memory, for a short scan whose months are asked for again soon)."""
         if since is not None:
             require_aware(since, "since")
         wanted = None if kinds is None else frozenset(kinds)
@@ -714,7 +719,7 @@ class Journal:
         try:
             with self.first_read(paths):
                 for path in paths:
-                    for record in self._load(path, remember=False):
+                    for record in self._load(path, remember=remember):
                         if (wanted is None or record.kind in wanted) and (
                             since is None or record.at >= since
                         ):

@@ -234,3 +234,26 @@ def test_stream_without_measures_leaves_only_the_measures_out(big: Journal) -> N
     light = list(HistoryStream(big, measures=False))
     assert any(row.measure for row in full) and not any(row.measure for row in light)
     assert [replace(row, measure=None) for row in full] == light
+
+
+def test_a_short_listing_reads_each_month_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`history --last 20` reads the newest month, then the two before it and on into the
+    newest again for the sittings across its start: that month is taken from memory, not
+    read from its cache a second time."""
+    from itertools import islice
+
+    journal = Journal(tmp_path / "journal")
+    months_of_sessions(journal)
+    read: list[str] = []
+    real = Journal._rows
+
+    def counting(self: Journal, path: Path, *args: object, **kwargs: object) -> object:
+        read.append(path.name)
+        return real(self, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Journal, "_rows", counting)
+    rows = list(islice(HistoryStream(Journal(journal.directory)), 20))
+    assert len(rows) == 20
+    assert len(read) == len(set(read)) >= 2
