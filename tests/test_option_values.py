@@ -119,3 +119,27 @@ def test_reading_commands_import_neither_rich_nor_pydantic(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert "HEAVY []" in result.stdout, result.stdout[-300:]
+
+
+def test_a_warm_history_imports_no_toml_parser(isolated_home: Path) -> None:
+    """A journal read from its cache, with the protocols' facts remembered, is parsed by
+    nothing: `history --last 20` imports neither tomllib nor toml-rs (start-up time)."""
+    from datetime import UTC, datetime, timedelta
+
+    from iastm_coach.journal.store import Journal
+    from iastm_coach.paths import journal_dir
+    from tests.builders import add_session
+
+    journal = Journal(journal_dir())
+    for day in range(0, 40, 3):
+        add_session(journal, started=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day))
+    probe = (
+        "import sys; from iastm_coach.cli import main\n"
+        "sys.argv = ['iastm-coach', 'history', '--last', '20']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('PARSERS', sorted(m for m in sys.modules if m in ('tomllib', 'toml_rs')))"
+    )
+    run = [sys.executable, "-c", probe]
+    subprocess.run(run, capture_output=True, text=True, check=True)  # fills the caches
+    result = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert "PARSERS []" in result.stdout, result.stdout[-300:]

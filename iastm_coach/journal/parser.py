@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from tomllib import TOMLDecodeError
 from typing import Any, Final
 
 __all__ = ["TOMLDecodeError", "loads", "parser_name"]
+
+
+class TOMLDecodeError(ValueError):
+    """A document that is not TOML, with tomllib's message (its line and column). Our own
+    class, so that reading a warm journal need not import tomllib at all."""
+
 
 FALLBACK_SWITCH: Final = "IASTM_COACH_TOML"  # "tomllib": never use the fast parser
 
@@ -49,7 +54,8 @@ def _fast_parser() -> Loads | None:
 
 
 def loads(text: str) -> dict[str, Any]:
-    """The TOML document *text*; `TOMLDecodeError` (tomllib's) when it is not valid TOML."""
+    """The TOML document *text*; `TOMLDecodeError` (tomllib's message) when it is not
+    valid TOML."""
     fast = _fast_parser()
     if fast is not None:
         try:
@@ -58,7 +64,10 @@ def loads(text: str) -> dict[str, Any]:
             pass
     import tomllib
 
-    return tomllib.loads(text)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise TOMLDecodeError(str(error)) from None
 
 
 def parser_name() -> str:

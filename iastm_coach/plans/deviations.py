@@ -35,7 +35,6 @@ session: `journal_integrity` answers it from the journal's hash chain.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -185,6 +184,8 @@ def read_plan_facts(paths: Iterable[Path]) -> dict[str, PlanFacts]:
 
 
 def _parsed_facts(path: Path, raw: bytes) -> PlanFacts | None:
+    import tomllib  # here: a warm `history` remembers the facts and parses nothing
+
     try:
         document = tomllib.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):

@@ -135,7 +135,7 @@ def test_errors_are_tomllibs_with_either_parser(monkeypatch: pytest.MonkeyPatch)
         tomllib.loads(text)
     for switch in ("", "tomllib"):
         monkeypatch.setenv(parser.FALLBACK_SWITCH, switch)
-        with pytest.raises(tomllib.TOMLDecodeError) as caught:
+        with pytest.raises(parser.TOMLDecodeError) as caught:
             parser.loads(text)
         assert str(caught.value) == str(expected.value)
 
