@@ -37,8 +37,8 @@ from iastm_coach.history.followups import (
     window_at,
 )
 from iastm_coach.journal import records
-from iastm_coach.journal.sessions import session_end as session_end  # re-exported
-from iastm_coach.journal.sessions import session_start
+from iastm_coach.journal.records import session_end as session_end  # re-exported
+from iastm_coach.journal.records import session_start
 from iastm_coach.vocabulary import place_label as place_label  # re-exported
 
 if TYPE_CHECKING:

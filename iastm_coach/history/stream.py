@@ -23,7 +23,7 @@ from iastm_coach.history.queries import (
     sitting_key,
 )
 from iastm_coach.journal import records
-from iastm_coach.journal.sessions import session_start
+from iastm_coach.journal.records import session_start
 
 if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal, Record

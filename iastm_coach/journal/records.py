@@ -25,9 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from iastm_coach.vocabulary import RECORDED_SIDES
+
+if TYPE_CHECKING:
+    from iastm_coach.journal.store import Record
 
 SESSION: Final = "session"  # one treated side of one region (timed or logged)
 CHECKIN: Final = "checkin"  # a follow-up on one session, 24/48/72 h later
@@ -724,3 +727,19 @@ def reference() -> str:
                     lines.append(f"      {inner}: {inner_spec.expected()} - {inner_spec.doc}")
         lines.append("")
     return "\n".join(lines)
+
+
+# --- when a session started and ended (read at start-up by history: here, not in
+# sessions.py, whose builder and its dataclass only the writers need) ---------------
+
+
+def session_start(record: Record) -> datetime:
+    """When the strokes started (the time written, for a record without `started`)."""
+    value = record.data.get("started")
+    return value if isinstance(value, datetime) else record.at
+
+
+def session_end(record: Record) -> datetime:
+    """When the session ended: the follow-up clock and the rest period start here."""
+    value = record.data.get("ended")
+    return value if isinstance(value, datetime) else record.at

@@ -1,4 +1,5 @@
-"""Session records: the one builder of their fields, and when a session started and ended.
+"""Session records: the one builder of their fields (when a session started and ended is
+read by `records.session_start` and `records.session_end`).
 
 A guided session (`session/flow.py`), a session logged afterwards (`session/log.py`),
 the tests and the benchmark journal all build their records here, so every
@@ -13,7 +14,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from iastm_coach.journal.store import Record
     from iastm_coach.protocols.files import LoadedProtocol
 
 Source = Literal["timer", "log"]
@@ -138,15 +138,3 @@ def session_fields(
     if stop_reason is not None:
         fields["stop_reason"] = stop_reason
     return fields
-
-
-def session_start(record: Record) -> datetime:
-    """When the strokes started (the time written, for a record without `started`)."""
-    value = record.data.get("started")
-    return value if isinstance(value, datetime) else record.at
-
-
-def session_end(record: Record) -> datetime:
-    """When the session ended: the follow-up clock and the rest period start here."""
-    value = record.data.get("ended")
-    return value if isinstance(value, datetime) else record.at

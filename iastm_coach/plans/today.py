@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from iastm_coach.errors import CoachError
 from iastm_coach.journal import records
-from iastm_coach.journal.sessions import session_end, session_start
+from iastm_coach.journal.records import session_end, session_start
 from iastm_coach.safety.rest import earliest_start, rest_ready_at, week_reopens
 from iastm_coach.safety.zones import RegionLinks, blockers, overlapping, sides_meet
 from iastm_coach.vocabulary import moment_text, week_start

@@ -35,7 +35,7 @@ from iastm_coach.history.queries import (
     protocol_label,
 )
 from iastm_coach.journal import records
-from iastm_coach.journal.sessions import session_start
+from iastm_coach.journal.records import session_start
 from iastm_coach.plans.deviations import (
     DURING_HOLD,
     Deviation,

@@ -27,7 +27,7 @@ from iastm_coach.history.queries import (
     session_baseline,
 )
 from iastm_coach.journal import records
-from iastm_coach.journal.sessions import session_end
+from iastm_coach.journal.records import session_end
 from iastm_coach.safety.redflags import checkin_flags
 from iastm_coach.session.followup_answers import (
     checkin_fields,

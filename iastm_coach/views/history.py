@@ -70,7 +70,7 @@ def lines_text(lines: Sequence[Line]) -> Text:
 
 def due_line(item: DueCheckin) -> Shown:
     """The heading of one follow-up's questions (shown through the conversation)."""
-    from iastm_coach.journal.sessions import session_end
+    from iastm_coach.journal.records import session_end
     from iastm_coach.session.shown import line
 
     moment = session_end(item.session)
