@@ -123,11 +123,12 @@ def test_journal_check_with_the_helper_finds_what_it_finds_without(
     assert any("soreness" in message for _, _, message in found)
 
 
-def test_the_helper_takes_the_months_read_last_and_the_larger_share() -> None:
-    sizes = [(Path(f"2025-{month:02d}.toml"), 100) for month in range(1, 11)]
+def test_the_helper_takes_the_months_read_last_and_its_share_of_the_bytes() -> None:
+    sizes = [(Path(f"2025-{month:02d}.toml"), 100 * month) for month in range(1, 11)]
     taken = prewarm.last_share(sizes)
     assert taken == [path for path, _ in sizes[-len(taken) :]]
-    assert 0.5 < len(taken) / len(sizes) <= prewarm.HELPER_SHARE
+    share = sum(size for path, size in sizes if path in taken) / sum(s for _, s in sizes)
+    assert prewarm.HELPER_SHARE - 0.2 < share <= prewarm.HELPER_SHARE
 
 
 def test_nothing_is_forked_for_a_small_journal(isolated_home: Path) -> None:
