@@ -395,16 +395,6 @@ def _side(record: Record) -> str:
     return str(record.data.get("side", "none"))
 
 
-def _start(record: Record) -> datetime:
-    value = record.data.get("started")
-    return value if isinstance(value, datetime) else record.at
-
-
-def _end(record: Record) -> datetime:
-    value = record.data.get("ended")
-    return value if isinstance(value, datetime) else record.at
-
-
 def sittings_of(sessions: Iterable[Record]) -> list[_Sitting]:
     found: dict[str, _Sitting] = {}
     for record in sessions:
@@ -416,14 +406,14 @@ def sittings_of(sessions: Iterable[Record]) -> list[_Sitting]:
             found[group] = _Sitting(
                 group,
                 str(record.data.get("region", "")),
-                _start(record),
-                _end(record),
+                records.session_start(record),
+                records.session_end(record),
                 [record],
             )
         else:
             sitting.sessions.append(record)
-            sitting.started = min(sitting.started, _start(record))
-            sitting.ended = max(sitting.ended, _end(record))
+            sitting.started = min(sitting.started, records.session_start(record))
+            sitting.ended = max(sitting.ended, records.session_end(record))
     return sorted(found.values(), key=lambda s: (s.started, s.group))
 
 
