@@ -295,6 +295,11 @@ class MonthSummary:
     regions: frozenset[str]
     stat: StatKey | None = None
 
+    def stands_for(self, info: os.stat_result) -> bool:
+        """Whether a file whose `lstat` is *info* still has the bytes this summary was made
+        from, by its settled stat alone (the one rule: holds and the stored report)."""
+        return self.stat is not None and stat_key(info) == self.stat
+
     @classmethod
     def of(
         cls, size: int, digest: bytes, found: Sequence[Record], stat: StatKey | None = None

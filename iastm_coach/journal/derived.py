@@ -30,6 +30,7 @@ from iastm_coach.journal.cache import (
     CACHE_DIR,
     INDEX_NAME,
     MonthSummary,
+    StatKey,
     cache_key,
     read_summary_index,
     seal,
@@ -50,7 +51,7 @@ DERIVED_FORMAT: Final = b"iastm-coach derived 1\0"
 _NOT_OURS: Final = frozenset({CACHE_DIR, ".lock"})  # disposable, or never read for records
 _DATETIME_CLASSES: Final = frozenset({"datetime", "date", "time", "timezone", "timedelta"})
 
-Stat = tuple[str, int, int, int, int]  # name, size, mtime_ns, ctime_ns, inode
+Stat = tuple[str, StatKey]  # a file's name and its `cache.stat_key`
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _stats(directory: Path) -> tuple[Stat, ...] | None:
 
 
 def _stat_of(name: str, info: os.stat_result) -> Stat:
-    return (name, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    return (name, stat_key(info))
 
 
 def _entries(directory: Path) -> list[tuple[str, os.stat_result]] | None:
@@ -112,7 +113,7 @@ def content_identity(directory: Path) -> ContentIdentity | None:
         if month and (not stat.S_ISREG(info.st_mode) or is_loose(info.st_mode)):
             return None  # the ordinary read refuses it, or warns about it
         known = index.get(name) if month else None
-        if known is not None and known.stat is not None and known.stat == stat_key(info):
+        if known is not None and known.stands_for(info):
             digest = known.digest
         else:
             try:

@@ -100,7 +100,6 @@ from iastm_coach.journal.cache import (
     settled_stat,
     sha256,
     shared,
-    stat_key,
     summary_blob,
     tail_rows,
     unseal,
@@ -948,7 +947,7 @@ class Journal:
             info = os.lstat(path)
         except OSError:
             return False
-        if not stat.S_ISREG(info.st_mode) or stat_key(info) != summary.stat:
+        if not stat.S_ISREG(info.st_mode) or not summary.stands_for(info):
             return False
         self._warn_if_loose(path, info.st_mode, FILE_MODE)
         return True
