@@ -171,16 +171,7 @@ def read_plan_facts(paths: Iterable[Path]) -> dict[str, PlanFacts]:
     """Fingerprint (sha256 of the file's bytes, as sessions record it) -> facts, for each
     protocol file that reads as TOML. No validation (no pydantic): only the few facts
     deviations need, from files the program wrote or checked when installing."""
-    found: dict[str, PlanFacts] = {}
-    for path in paths:
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            continue
-        facts = _parsed_facts(path, raw)
-        if facts is not None:
-            found[hashlib.sha256(raw).hexdigest()] = facts
-    return found
+    return dict(PlanFactsOnDemand(paths))  # every file read, as the report wants them
 
 
 def _parsed_facts(path: Path, raw: bytes) -> PlanFacts | None:
