@@ -1,16 +1,21 @@
 """A first read of a large journal uses a second core: a forked helper fills the parse cache
-of the months read last that have none, while this process parses the others.
+of the months without one, starting from those read last, while this process reads from
+the first; they meet where their work does.
 
 On a new machine (or after `.cache` was deleted) every month file must be parsed, checked
 and cached once: about a second for ten years of sessions, nearly all of it Python work
-on one core. The helper only writes cache files, through the same code and the same
-sealed format as any read; it reports nothing and decides nothing. The reader waits for it
-before its first month of the helper's share and then reads those months as it reads any
-month: from the cache when a file there was made from exactly these bytes, else by
-parsing them itself (so damage the helper met is found and reported by the reader, with
-its usual message). Where fork is not available or not safe (Windows, macOS), in a
-process with other threads, on one core or for a small journal, nothing is forked and the
-reader parses every month itself, as before.
+on one core. The helper only writes cache files (and the chain facts of its months),
+through the same code and the same sealed format as any read; it reports nothing and
+decides nothing. The reader reads every month as it reads any month: from the cache when
+a file there was made from exactly these bytes, else by parsing it itself (so damage the
+helper met is found and reported by the reader, with its usual message). It never waits
+for the helper to reach a month: it tells the helper which month it has reached, and the
+helper stops at the first month the reader has reached, so each month is parsed once
+(twice at most where they meet) and the split follows the work: a reader that also draws
+rows (`history --all`) leaves the helper more months than one that only gathers them.
+Where fork is not available or not safe (Windows, macOS), in a process with other
+threads, on one core or for a small journal, nothing is forked and the reader parses
+every month itself, as before.
 """
 
 from __future__ import annotations
@@ -19,34 +24,66 @@ import contextlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from iastm_coach.forking import can_fork
+
+if TYPE_CHECKING:
+    import mmap
 
 MIN_BYTES: Final = 2_000_000  # uncached month files worth a fork (parsing them: ~0.1 s)
-# The helper's share of the bytes: it parses, caches and works out the chain facts of its
-# months; the reader also turns rows into records and reads the helper's months back from
-# the cache. Measured on a ten-year journal: half gave the shortest first scan (0.67 s
-# against 0.78 s with 60 %) and as short a `journal check`.
-HELPER_SHARE: Final = 0.5
+# Where reader and helper are, shared between the two processes: two signed 32-bit
+# indexes into the uncached months in reading order (aligned words: read and written whole).
+_REACHED: Final = 0  # the furthest month the reader has reached (-1: none yet)
+_LOWEST_DONE: Final = 4  # the first month of the helper's finished run (len: none yet)
 
 
 class Helper:
-    """The forked helper warming *paths* (none when nothing was forked)."""
+    """The forked helper warming the cache of *paths* (the uncached months, in the order
+    the reader reads them) from the last; none when nothing was forked."""
 
     def __init__(
         self,
         pid: int | None = None,
-        paths: frozenset[Path] = frozenset(),
+        paths: Sequence[Path] = (),
+        progress: mmap.mmap | None = None,
         after: Callable[[], None] | None = None,
     ) -> None:
         self._pid = pid
-        self.paths = paths  # the months it warms
+        self._order = {path: index for index, path in enumerate(paths)}
+        self._paths = list(paths)
+        self._progress = progress
         self.forked = pid is not None
         self._after = after  # once it has finished: take what it left besides the cache
 
+    def reach(self, path: Path) -> None:
+        """The reader has reached *path*: the helper stops before it (and every month
+        read before it), so it never parses what the reader is parsing. Never waits."""
+        index = self._order.get(path)
+        if index is not None and self._progress is not None and index > self._reached():
+            self._progress[_REACHED : _REACHED + 4] = index.to_bytes(4, "little", signed=True)
+
     def before(self, path: Path) -> None:
-        """Wait for the helper before *path* is read, if it is one the helper warms."""
-        if path in self.paths:
+        """Reach *path*, and when the helper has already warmed it, wait for the helper to
+        finish (soon: it stops at the month reached) so that what it worked out besides
+        the cache (chain facts) can be taken."""
+        self.reach(path)
+        index = self._order.get(path)
+        if index is not None and self._progress is not None and index >= self._lowest_done():
             self.join()
+
+    @property
+    def warmed(self) -> list[Path]:
+        """The months the helper has finished so far, in reading order."""
+        return [] if self._progress is None else self._paths[self._lowest_done() :]
+
+    def _lowest_done(self) -> int:
+        assert self._progress is not None
+        return int.from_bytes(self._progress[_LOWEST_DONE : _LOWEST_DONE + 4], "little")
+
+    def _reached(self) -> int:
+        assert self._progress is not None
+        return int.from_bytes(self._progress[_REACHED : _REACHED + 4], "little", signed=True)
 
     def join(self) -> None:
         """Wait for the helper to finish (at once when it has, or when there is none)."""
@@ -69,35 +106,6 @@ class Helper:
         self.join()
 
 
-def can_fork() -> bool:
-    import sys
-    import threading
-
-    return (
-        hasattr(os, "fork")
-        # macOS: system libraries may not survive a fork without exec (Python's own
-        # multiprocessing stopped forking there), so the reader parses every month itself.
-        and sys.platform != "darwin"
-        and (os.cpu_count() or 1) > 1
-        and threading.active_count() == 1  # forking a threaded process can deadlock it
-    )
-
-
-def last_share(uncached: Sequence[tuple[Path, int]]) -> list[Path]:
-    """The last of *uncached* (path, size, in the order they will be read), in that
-    order, holding about `HELPER_SHARE` of their bytes."""
-    share = sum(size for _, size in uncached) * HELPER_SHARE
-    taken: list[Path] = []
-    bytes_taken = 0
-    for path, size in reversed(uncached):
-        if bytes_taken + size > share:
-            break
-        taken.append(path)
-        bytes_taken += size
-    taken.reverse()
-    return taken
-
-
 def start_helper(
     uncached: Sequence[tuple[Path, int]],
     warm: Callable[[Path], None],
@@ -105,40 +113,48 @@ def start_helper(
     finish: Callable[[], None] = lambda: None,
     after: Callable[[], None] | None = None,
 ) -> Helper:
-    """Fork a helper that calls *warm* on the last share of *uncached* (path and size of
-    the month files without a cache file, in the order the reader will read them), then
-    *finish*, when that pays off (see the module's docstring); the reader calls *after*
-    once the helper has finished."""
-    if sum(size for _, size in uncached) < MIN_BYTES or not can_fork():
+    """Fork a helper that calls *warm* on the months of *uncached* (path and size of the
+    month files without a cache file, in the order the reader will read them) from the
+    last, until it meets the reader, then *finish*, when that pays off (see the module's
+    docstring); the reader calls *after* once the helper has finished."""
+    if not uncached or sum(size for _, size in uncached) < MIN_BYTES or not can_fork():
         return Helper()  # too little to gain, or no fork here
-    paths = last_share(uncached)
-    if not paths:
-        return Helper()
+    import mmap
+
+    paths = [path for path, _ in uncached]
+    progress = mmap.mmap(-1, 8)  # anonymous and shared: both processes see one page
+    progress[_REACHED : _REACHED + 4] = (-1).to_bytes(4, "little", signed=True)
+    progress[_LOWEST_DONE : _LOWEST_DONE + 4] = len(paths).to_bytes(4, "little")
     try:
         pid = os.fork()
     except OSError:
         return Helper()
     if pid == 0:  # the helper: fill the cache, then leave without running anything else
         try:
-            _warm_all(paths, warm)
+            _warm_until_met(paths, warm, progress)
             with contextlib.suppress(Exception):
                 finish()
         finally:
             os._exit(0)  # no atexit handlers, no flushing of the parent's buffered output
-    return Helper(pid, frozenset(paths), after)
+    return Helper(pid, paths, progress, after)
 
 
-def _warm_all(paths: Sequence[Path], warm: Callable[[Path], None]) -> None:
-    """The helper's work: *warm* each month until done or asked to stop (SIGTERM, from
-    `Helper.stop`), never in the middle of writing a cache file."""
+def _warm_until_met(
+    paths: Sequence[Path], warm: Callable[[Path], None], progress: mmap.mmap
+) -> None:
+    """The helper's work: *warm* each month from the last until the next is one the reader
+    has reached, or until asked to stop (SIGTERM, from `Helper.stop`), never in the
+    middle of writing a cache file."""
     import gc
     import signal
 
     stopped: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, frame: stopped.append(signum))
     gc.disable()  # short-lived; its objects have no cycles
-    for path in paths:
-        if stopped:
+    for index in range(len(paths) - 1, -1, -1):
+        reached = int.from_bytes(progress[_REACHED : _REACHED + 4], "little", signed=True)
+        if stopped or index <= reached:
             return
         with contextlib.suppress(Exception):
-            warm(path)
+            warm(paths[index])
+        progress[_LOWEST_DONE : _LOWEST_DONE + 4] = index.to_bytes(4, "little")

@@ -397,7 +397,7 @@ class Journal:
         memory is not kept there: a full scan would otherwise push the recent
         months out of memory for nothing.
         """
-        self._helper.before(path)
+        self._helper.reach(path)  # the first-read helper stops short of it
         if raw is None:
             read = self._read_month_stat(path)
             if read is None:
@@ -747,8 +747,8 @@ class Journal:
             self._helper = Helper()
 
     def _start_helper(self, paths: Sequence[Path]) -> Helper:
-        """A forked helper filling the parse cache of the last share of *paths* (in the
-        order they will be read) that have none."""
+        """A forked helper filling the parse cache of those of *paths* (in the order they
+        will be read) that have none, from the last."""
         from iastm_coach.journal.prewarm import MIN_BYTES, start_helper
 
         try:  # one listing, not a look per month: on a warm journal this is all it costs
@@ -1154,7 +1154,7 @@ class Journal:
         """The records of a month file as reading gives them, their values not checked
         (check checks every field itself, once); None when reading would refuse the file:
         check then reads it block by block to say where and why."""
-        self._helper.before(path)
+        self._helper.reach(path)
         rows = self._cached_rows_unchecked(path, raw)
         if rows is not None:
             return rows

@@ -25,6 +25,7 @@ the report again (`OnDemand`): slower, never wrong.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -36,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, overload
 
+from iastm_coach.forking import run_beside
 from iastm_coach.journal.cache import paused_gc
 from iastm_coach.journal.derived import (
     ContentIdentity,
@@ -56,6 +58,8 @@ STORED_FORMATS: Final = frozenset({"md", "html", *STORED_TEXT})  # FHIR is built
 _HASHED_UP_TO: Final = 1 << 20  # larger files outside the journal: by size and time
 
 
+# A model of this many sessions takes longer to store (~6 µs each) than a fork costs.
+STORE_BESIDE_ROWS: Final = 3000
 ON_DEMAND: Final = ("rows", "notes", "measures", "checkin_times")  # not stored (see below)
 
 
@@ -170,21 +174,27 @@ def _report_text(
     if stored is not None and kept is not None and isinstance(kept[1], dict):
         return len(stored.rows), render_json(stored, kept=kept[1])
     report = make_report(journal, since=since, now=now)
-    text, keep = render_keeping(report, fmt)
-    if (
+    if not (
         key is not None
         and identity is not None
         and identity.unchanged(directory)
         and report_key(directory, identity, since) == key  # no protocol or key file changed
     ):
-        try:
-            if stored is None:
-                store_report(directory, key, report)
-            if keep is not None:
-                body = pickle.dumps((STORE_FORMAT, len(report.rows), keep), protocol=5)
-                write_derived(directory, f"{MODEL}-{fmt}", key, body)
-        except Exception:  # storing only saves time: the report is made, and is shown
-            pass
+        return len(report.rows), render_keeping(report, fmt)[0]
+    # Storing only saves time: whatever goes wrong, the report is made, and is shown. The
+    # model of a long journal is stored beside this process while it renders the text.
+    stored_model = run_beside(
+        (lambda: None) if stored is not None else lambda: store_report(directory, key, report),
+        worth_it=stored is None and len(report.rows) >= STORE_BESIDE_ROWS,
+    )
+    try:
+        text, keep = render_keeping(report, fmt)
+    finally:
+        stored_model()
+    if keep is not None:
+        with contextlib.suppress(Exception):
+            body = pickle.dumps((STORE_FORMAT, len(report.rows), keep), protocol=5)
+            write_derived(directory, f"{MODEL}-{fmt}", key, body)
     return len(report.rows), text
 
 

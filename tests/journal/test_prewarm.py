@@ -1,8 +1,11 @@
-"""The first read on a new machine, with a forked helper filling the parse cache of the
-newer months: it reads exactly what a read without the helper reads, leaves a cache a
-later read uses, and a damaged month in the helper's share is still refused by the reader,
-with the reader's message. (The size that makes a helper worth forking is lowered here:
-a journal of that size would take seconds to write.)"""
+"""The first read on a new machine, with a forked helper filling the parse cache from the
+months read last while the reader reads from the first: it reads exactly what a read
+without the helper reads, leaves a cache a later read uses, each month is parsed once
+(twice at most where reader and helper meet), and a damaged month the helper met is
+still refused by the reader, with the reader's message. (The size that makes a helper
+worth forking is lowered here: a journal of that size would take seconds to write.)
+Where the two meet depends on the machine; the rule that decides it is tested on its own
+without a fork."""
 
 from __future__ import annotations
 
@@ -77,9 +80,10 @@ def test_a_cold_read_with_the_helper_reads_what_a_read_without_it_reads(
     expected_again = list(without_cache(journal).scan())
     assert helpers and helpers[-1].forked
     assert expected_again == expected
-    helper_months = {path.name for path in helpers[-1].paths}
-    assert helper_months and not helper_months.intersection(parsed)  # read from its cache
-    assert len(parsed) + len(helper_months) == MONTHS
+    helper_months = {path.name for path in helpers[-1].warmed}
+    assert len(helper_months.intersection(parsed)) <= 1  # the rest read from its cache
+    assert helper_months.union(parsed) == {path.name for path in journal.month_files()}
+    assert len(parsed) == len(set(parsed))
     cached = {path.name for path in (journal.directory / CACHE_DIR).glob("*.toml.pickle")}
     assert cached == {f"{path.name}.pickle" for path in journal.month_files()}
     helpers.clear()
@@ -94,7 +98,7 @@ def test_damage_in_the_helpers_share_is_refused_by_the_reader(
     isolated_home: Path, helpers: list[prewarm.Helper]
 ) -> None:
     journal = months_of_sessions(isolated_home / "journal")
-    newest = journal.month_files()[-1]  # the helper's share is the newest months
+    newest = journal.month_files()[-1]  # the helper starts at the newest month
     newest.write_text(newest.read_text().replace("soreness = 3", "soreness = 15", 1))
     with pytest.raises(DataFileError) as without_helper:
         list(without_cache(journal).scan())
@@ -123,12 +127,55 @@ def test_journal_check_with_the_helper_finds_what_it_finds_without(
     assert any("soreness" in message for _, _, message in found)
 
 
-def test_the_helper_takes_the_months_read_last_and_its_share_of_the_bytes() -> None:
-    sizes = [(Path(f"2025-{month:02d}.toml"), 100 * month) for month in range(1, 11)]
-    taken = prewarm.last_share(sizes)
-    assert taken == [path for path, _ in sizes[-len(taken) :]]
-    share = sum(size for path, size in sizes if path in taken) / sum(s for _, s in sizes)
-    assert prewarm.HELPER_SHARE - 0.2 < share <= prewarm.HELPER_SHARE
+def shared_progress(paths: list[Path]) -> prewarm.Helper:
+    """A helper's view of the progress page, with no process behind it."""
+    import mmap
+
+    page = mmap.mmap(-1, 8)
+    page[0:4] = (-1).to_bytes(4, "little", signed=True)
+    page[4:8] = len(paths).to_bytes(4, "little")
+    return prewarm.Helper(None, paths, page)
+
+
+def test_the_helper_warms_from_the_last_month_until_the_next_is_one_the_reader_reached() -> None:
+    paths = [Path(f"2025-{month:02d}.toml") for month in range(1, 11)]
+    view = shared_progress(paths)
+    warmed: list[str] = []
+
+    def warm(path: Path) -> None:
+        warmed.append(path.name)
+        if path == paths[7]:  # meanwhile the reader has read five months and reached a sixth
+            view.reach(paths[5])
+
+    assert view._progress is not None
+    prewarm._warm_until_met(paths, warm, view._progress)
+    assert warmed == ["2025-10.toml", "2025-09.toml", "2025-08.toml", "2025-07.toml"]
+    assert view.warmed == paths[6:]
+
+
+def test_the_reader_only_moves_forward_and_waits_only_for_months_the_helper_finished() -> None:
+    paths = [Path(f"2025-{month:02d}.toml") for month in range(1, 5)]
+    view = shared_progress(paths)
+    view.reach(paths[2])
+    view.reach(paths[1])  # a month read again out of order does not call the helper back
+    assert view._reached() == 2
+    view.reach(Path("2024-12.toml"))  # a month that had a cache: not the helper's
+    assert view._reached() == 2
+    joined: list[bool] = []
+    view.join = lambda: joined.append(True)  # type: ignore[method-assign]
+    view.before(paths[3])  # not warmed yet: the reader works it out itself
+    assert not joined
+    assert view._progress is not None
+    view._progress[4:8] = (3).to_bytes(4, "little")  # the helper finished the last month
+    view.before(paths[3])
+    assert joined == [True]
+
+
+def test_no_helper_means_nothing_is_reached_or_waited_for() -> None:
+    helper = prewarm.Helper()
+    helper.reach(Path("2025-01.toml"))
+    helper.before(Path("2025-01.toml"))
+    assert helper.warmed == [] and not helper.forked
 
 
 def test_nothing_is_forked_for_a_small_journal(isolated_home: Path) -> None:
@@ -143,7 +190,7 @@ def test_nothing_is_forked_for_a_small_journal(isolated_home: Path) -> None:
 def test_history_read_newest_first_with_the_helper_lists_the_same_rows(
     isolated_home: Path, helpers: list[prewarm.Helper]
 ) -> None:
-    """`history --all` reads backwards: the helper takes the oldest months."""
+    """`history --all` reads backwards: the helper starts at the oldest month."""
     from iastm_coach.history.stream import HistoryStream
 
     journal = months_of_sessions(isolated_home / "journal")
@@ -151,8 +198,9 @@ def test_history_read_newest_first_with_the_helper_lists_the_same_rows(
     helpers.clear()
     found = list(HistoryStream(without_cache(journal)))
     assert helpers and helpers[-1].forked
-    oldest = journal.month_files()[0]
-    assert oldest in helpers[-1].paths and journal.month_files()[-1] not in helpers[-1].paths
+    oldest_first = journal.month_files()
+    warmed = helpers[-1].warmed  # newest first, as read: the oldest months, if any
+    assert warmed == oldest_first[: len(warmed)][::-1]
     assert [(row.id, row.soreness_by_hours) for row in found] == [
         (row.id, row.soreness_by_hours) for row in expected
     ]
@@ -202,8 +250,8 @@ def test_the_helper_works_out_the_chain_facts_of_its_months_too(
     assert len(list(cold.scan())) == 2 * 4 * MONTHS
     result = cold.integrity()
     [helper] = [helper for helper in helpers if helper.forked]
-    helper_months = len(helper.paths)
-    assert 0 < helper_months < MONTHS
+    helper_months = len(helper.warmed)
+    assert helper_months < MONTHS  # the reader reached the first month itself
     assert len(worked_out) == MONTHS - helper_months
     assert (result.verified, result.text) == (expected.verified, expected.text)
     assert not (journal.directory / CACHE_DIR / "chains-helper.pickle").exists()

@@ -457,3 +457,45 @@ def test_settled_months_count_by_the_journal_s_own_record_of_their_bytes(
     edited = derived.content_identity(journal.directory)
     assert edited is not None and edited.digest != hashed.digest
     assert path.name in opened
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="storing beside needs fork")
+
+
+@needs_fork
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_long_journals_report_is_stored_beside_and_read_back_the_same(
+    journal: Journal, builds: list[datetime], monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """A model worth a fork is stored by a child process while this one renders: it is
+    there when the command is done, and the next report is read from it."""
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counted_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(stored, "STORE_BESIDE_ROWS", 0)
+    monkeypatch.setattr(os, "fork", counted_fork)
+    first = text_of(journal, fmt)
+    assert len(forks) == 1 and derived_path(journal.directory, "report").is_file()
+    assert text_of(journal, fmt) == first == fresh(journal, fmt)
+    assert len(builds) == 1  # the second was read from what the child stored
+
+
+@needs_fork
+def test_a_model_that_cannot_be_stored_beside_is_still_shown(
+    journal: Journal, builds: list[datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded while pickling")
+
+    monkeypatch.setattr(stored, "STORE_BESIDE_ROWS", 0)
+    monkeypatch.setattr(stored, "store_report", failing)
+    assert text_of(journal, "md") == fresh(journal, "md")
+    assert not derived_path(journal.directory, "report").exists()
+    text_of(journal, "md")
+    assert len(builds) == 2  # nothing stored: built again
