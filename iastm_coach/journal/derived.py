@@ -28,24 +28,19 @@ from typing import Any, Final
 
 from iastm_coach.journal.cache import (
     CACHE_DIR,
-    INDEX_NAME,
     MonthSummary,
     StatKey,
-    cache_key,
-    read_summary_index,
-    seal,
     stat_key,
-    unseal,
 )
+from iastm_coach.journal.cache_files import CacheFiles
 from iastm_coach.journal.files import (
-    DIR_MODE,
     NotAJournalFile,
     is_loose,
     open_regular,
     read_all,
-    replace_file,
 )
 from iastm_coach.journal.format import MONTH_FILE
+from iastm_coach.journal.indexes import SummaryIndex
 
 DERIVED_FORMAT: Final = b"iastm-coach derived 1\0"
 _NOT_OURS: Final = frozenset({CACHE_DIR, ".lock"})  # disposable, or never read for records
@@ -139,30 +134,21 @@ def content_identity(directory: Path) -> ContentIdentity | None:
 
 def _summary_index(directory: Path) -> dict[str, MonthSummary]:
     """The journal's summary index (sealed; {} when there is none we can trust)."""
-    cache_dir = directory / CACHE_DIR
-    try:
-        blob = (cache_dir / INDEX_NAME).read_bytes()
-    except OSError:
-        return {}
-    return read_summary_index(cache_key(cache_dir, create=False), blob)
+    return SummaryIndex(CacheFiles(directory)).all()
+
+
+def derived_name(name: str) -> str:
+    return f"derived-{name}.pickle"
 
 
 def derived_path(directory: Path, name: str) -> Path:
-    return directory / CACHE_DIR / f"derived-{name}.pickle"
+    return directory / CACHE_DIR / derived_name(name)
 
 
 def read_derived(directory: Path, name: str, key: bytes) -> bytes | None:
-    """What was stored as *name* for *key*, or None (missing, unreadable, not sealed by
-    this journal's cache key and this version, or made for another key)."""
-    try:
-        fd, info = open_regular(derived_path(directory, name))
-        try:
-            blob = read_all(fd, info.st_size)
-        finally:
-            os.close(fd)
-    except OSError:
-        return None
-    body = unseal(cache_key(directory / CACHE_DIR, create=False), blob)
+    """What was stored as *name* for *key*, or None (missing, a link or special file, not
+    sealed by this journal's cache key and this version, or made for another key)."""
+    body = CacheFiles(directory).read_sealed(derived_name(name))
     head = DERIVED_FORMAT + key
     if body is None or not body.startswith(head):
         return None
@@ -172,21 +158,7 @@ def read_derived(directory: Path, name: str, key: bytes) -> bytes | None:
 def write_derived(directory: Path, name: str, key: bytes, body: bytes) -> None:
     """Store *body* as *name* for *key*: private, atomic, best effort (a cache only saves
     time, so a failure to write it is ignored)."""
-    cache_dir = directory / CACHE_DIR
-    try:
-        if not cache_dir.is_dir():
-            cache_dir.mkdir(mode=DIR_MODE)
-            cache_dir.chmod(DIR_MODE)
-        sealing = cache_key(cache_dir, create=True)
-        if sealing is None:
-            return
-        replace_file(
-            derived_path(directory, name),
-            seal(sealing, DERIVED_FORMAT + key + body),
-            durable=False,
-        )
-    except OSError:
-        pass
+    CacheFiles(directory).write_sealed(derived_name(name), DERIVED_FORMAT + key + body)
 
 
 def load_objects(body: bytes, allowed: Callable[[str, str], type | None]) -> Any:

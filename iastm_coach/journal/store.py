@@ -55,10 +55,12 @@ parsed and nothing on a cache hit.
 The package, one job per module: `ids.py` (record ids, month names),
 `format.py` (rendering, parsing and checking records), `parser.py` (the one TOML
 parser), `chain.py` and `integrity.py` (the hash chain and its verdict), `files.py`
-(private files, durable writes, the lock), `cache.py` (the parse cache and month
-summaries), `blocks.py` (a month file as blocks),
-`check.py` and `repair.py`, `records.py` (kinds and fields) and this module (the
-`Journal` API). Only the standard library and tomli-w are imported at start-up
+(private files, durable writes, the lock), `cache.py` (the formats of the parse cache,
+the month summaries and the chain facts, sealed), `cache_files.py` (the `.cache`
+directory), `indexes.py` (the month summaries and chain facts of one command),
+`prewarm.py` (the first-read helper), `derived.py` (caches of whole-journal results),
+`blocks.py` (a month file as blocks), `check.py` and `repair.py`, `records.py` (kinds
+and fields) and this module (the `Journal` API). Only the standard library and tomli-w are imported at start-up
 (tomli-w, hashlib and pickle lazily): start-up time matters.
 """
 
@@ -66,7 +68,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import dataclasses
 import operator
 import os
 import stat
@@ -83,28 +84,16 @@ from iastm_coach.errors import CoachError, DataFileError, UsageError
 from iastm_coach.journal import records
 from iastm_coach.journal.cache import (
     CACHE_DIR,
-    CACHE_FORMAT,
-    CHAIN_CACHE_NAME,
-    HELPER_CHAINS_NAME,
-    INDEX_NAME,
     VERDICT_NAME,
     MonthSummary,
     StatKey,
-    cache_key,
-    chain_blob,
-    load_cache_blob,
     paused_gc,
-    read_chain_cache,
-    read_summary_index,
-    seal,
     settled_stat,
     sha256,
-    shared,
-    summary_blob,
     tail_rows,
-    unseal,
     verdict_inputs,
 )
+from iastm_coach.journal.cache_files import CacheFiles, rows_name
 from iastm_coach.journal.files import (
     DIR_MODE,
     FILE_MODE,
@@ -150,6 +139,7 @@ from iastm_coach.journal.ids import (
     record_id_time,
     require_aware,
 )
+from iastm_coach.journal.indexes import ChainFacts, SummaryIndex
 from iastm_coach.journal.parser import TOMLDecodeError, loads
 from iastm_coach.journal.prewarm import Helper
 from iastm_coach.paths import binary
@@ -208,13 +198,11 @@ class Journal:
         self._warned: set[Path] = set()
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
-        self._summaries: dict[str, MonthSummary] | None = None
-        self._summaries_changed = False
-        self._chains: dict[str, tuple[bytes, MonthChain]] | None = None
-        self._chains_changed = False
         self._parsed_for_check: set[Path] = set()
         self._month_paths: dict[str, Path] = {}
-        self._key: bytes | None = None
+        self._cache = CacheFiles(self.directory)
+        self._summaries = SummaryIndex(self._cache)
+        self._chains = ChainFacts(self._cache)
         self._helper = Helper()  # filling the parse cache on a first read (`first_read`)
         self.wall_ns: Callable[[], int] = time.time_ns  # for `settled_stat`; tests move it
 
@@ -347,6 +335,9 @@ class Journal:
 
     # -- files
 
+    def _month_names(self) -> set[str]:
+        return {path.name for path in self.month_files()}
+
     def month_files(self) -> list[Path]:
         """The month files, oldest first."""
         try:
@@ -422,7 +413,7 @@ class Journal:
             base = month_order(path.name) << SEQ_BITS
             found = [Record(*row, seq=base + n) for n, row in enumerate(rows)]
             found.sort(key=_BY_TIME)
-        self._note_summary(path, len(raw), digest, found, settled)
+        self._summaries.note(path.name, len(raw), digest, found, settled)
         if remember or remembered is not None:
             self._memory[path] = (digest, found)
             self._memory.move_to_end(path)
@@ -460,7 +451,7 @@ class Journal:
     def _rows(self, path: Path, raw: bytes, digest: bytes, *, keep: bool = True) -> list[Row]:
         """Parsed rows of *raw* (the bytes of *path*) in file order, from the cache when
         possible."""
-        cached = self._read_cache(path)
+        cached = self._cache.rows(path)
         if cached is not None:
             size, cached_digest, rows = cached
             if size == len(raw) and cached_digest == digest:
@@ -469,63 +460,20 @@ class Journal:
                 tail = tail_rows(path, raw, size)
                 if tail is not None:
                     rows = rows + tail
-                    self._write_cache(path, len(raw), digest, rows)
+                    self._cache.save_rows(path, len(raw), digest, rows)
                     return rows
         rows = rows_from_text(path, decode_month(path, raw))
         if keep:  # without: parsed only for its summary; the rows are not wanted again
-            self._write_cache(path, len(raw), digest, rows)
+            self._cache.save_rows(path, len(raw), digest, rows)
         return rows
 
     def _cached_rows_unchecked(self, path: Path, raw: bytes) -> list[Row] | None:
         """The cached parse of exactly *raw* (the bytes of *path*), if there is one, with
         its values not checked: for `check`, which checks every field itself."""
-        try:
-            blob = self._cache_path(path).read_bytes()
-        except OSError:
-            return None
-        cached = load_cache_blob(blob, self._cache_key(create=False), check_values=False)
+        cached = self._cache.rows(path, check_values=False)
         if cached is not None and cached[0] == len(raw) and cached[1] == sha256(raw):
             return cached[2]
         return None
-
-    def _cache_path(self, path: Path) -> Path:
-        return self.directory / CACHE_DIR / f"{path.name}.pickle"
-
-    def _read_cache(self, path: Path) -> tuple[int, bytes, list[Row]] | None:
-        try:
-            blob = self._cache_path(path).read_bytes()
-        except OSError:
-            return None
-        return load_cache_blob(blob, self._cache_key(create=False))
-
-    def _write_cache(self, path: Path, size: int, digest: bytes, rows: list[Row]) -> None:
-        import pickle
-
-        key = self._cache_key(create=True)
-        if key is None:
-            return
-        body = pickle.dumps((CACHE_FORMAT, CURRENT_SCHEMA, size, digest, shared(rows)), protocol=5)
-        self._write_cache_file(self._cache_path(path), seal(key, body))
-
-    def _cache_key(self, *, create: bool) -> bytes | None:
-        if self._key is None:
-            cache_dir = self.directory / CACHE_DIR
-            if create and not cache_dir.is_dir():
-                with contextlib.suppress(OSError):
-                    cache_dir.mkdir(mode=DIR_MODE)
-                    cache_dir.chmod(DIR_MODE)
-            self._key = cache_key(cache_dir, create=create)
-        return self._key
-
-    def _write_cache_file(self, target: Path, blob: bytes) -> None:
-        """Best effort: the cache only saves time, so any failure is ignored."""
-        try:
-            if not target.parent.is_dir():
-                target.parent.mkdir(mode=DIR_MODE)
-                target.parent.chmod(DIR_MODE)
-            replace_file(target, blob, durable=False)
-        except OSError:
-            pass
 
     def _can_lock(self) -> bool:
         return os.access(self.directory, os.W_OK)
@@ -724,7 +672,7 @@ class Journal:
                         ):
                             yield record
         finally:  # the months' summaries and settled stats, for the next question
-            self._save_summary_index()
+            self._summaries.save(self._month_names)
 
     @contextlib.contextmanager
     def first_read(
@@ -751,14 +699,10 @@ class Journal:
         will be read) that have none, from the last."""
         from iastm_coach.journal.prewarm import MIN_BYTES, start_helper
 
-        try:  # one listing, not a look per month: on a warm journal this is all it costs
-            with os.scandir(self.directory / CACHE_DIR) as entries:
-                cached = {entry.name for entry in entries}
-        except OSError:
-            cached = set()
+        cached = self._cache.names()  # on a warm journal this is all it costs
         uncached: list[tuple[Path, int]] = []
         for path in paths:
-            if path in self._memory or f"{path.name}.pickle" in cached:
+            if path in self._memory or rows_name(path) in cached:
                 continue
             try:
                 uncached.append((path, path.stat().st_size))
@@ -766,13 +710,13 @@ class Journal:
                 continue
         if sum(size for _, size in uncached) < MIN_BYTES:
             return Helper()
-        if self._cache_key(create=True) is None:
+        if self._cache.key(create=True) is None:
             return Helper()  # the key is made before the fork: both must seal with it
         return start_helper(
             uncached,
             self._warm_month,
-            finish=self._leave_helper_chains,
-            after=self._take_helper_chains,
+            finish=self._chains.leave_for_reader,
+            after=self._chains.take_from_helper,
         )
 
     def _warm_month(self, path: Path) -> None:
@@ -783,29 +727,6 @@ class Journal:
             digest = sha256(raw)
             self._rows(path, raw, digest)
             self.month_chain(path, raw, digest=digest)
-
-    def _leave_helper_chains(self) -> None:
-        """In the helper: leave the chain facts it worked out for the reader (sealed)."""
-        key = self._cache_key(create=False)
-        if key is not None and self._chains_changed and self._chains is not None:
-            blob = chain_blob(key, self._chains)
-            self._write_cache_file(self.directory / CACHE_DIR / HELPER_CHAINS_NAME, blob)
-
-    def _take_helper_chains(self) -> None:
-        """In the reader, once the helper has finished: the chain facts it left, for the
-        months this process has none of (each is keyed by the SHA-256 of its bytes, so a
-        fact is only used for exactly those bytes)."""
-        path = self.directory / CACHE_DIR / HELPER_CHAINS_NAME
-        try:
-            blob = path.read_bytes()
-            path.unlink()
-        except OSError:
-            return
-        cache = self._chain_cache()
-        for name, entry in read_chain_cache(self._cache_key(create=False), blob).items():
-            if name not in cache:
-                cache[name] = entry
-                self._chains_changed = True
 
     # -- questions that read only the months that can answer them
 
@@ -855,17 +776,17 @@ class Journal:
         chains again costs more than the rest of a short command."""
         head, ledger = self._small_file(HEAD_NAME), self._small_file(LEDGER_NAME)
         inputs = verdict_inputs(months, head, ledger)
-        if self._verified_before(inputs):
+        if self._cache.read_sealed(VERDICT_NAME) == inputs:
             return
         from iastm_coach.journal.integrity import head_of, ledger_of, verify
 
         chains = [(name, self.month_chain(self.directory / name, digest=d)) for name, d in months]
-        self._save_chain_cache()
+        self._chains.save(self._month_names)
         result = verify(chains, head_of(head), ledger_of(ledger), self._fingerprints)
         if not result.breaks:
-            cached = self._chain_cache()
+            cached = self._chains.all()
             if all(cached.get(name, (b"",))[0] == digest for name, digest in months):
-                self._remember_verified(inputs)  # not if a month changed meanwhile
+                self._cache.write_sealed(VERDICT_NAME, inputs)  # not if a month changed since
             return
         first = result.breaks[0]
         path = self.directory / first.file
@@ -901,7 +822,7 @@ class Journal:
         cannot answer is not even read while its stat shows it unchanged (`_unchanged`).
         """
         paths = self.month_files()
-        index = self._summary_index()
+        index = self._summaries.all()
         try:
             for path in reversed(paths) if newest_first else paths:
                 summary = index.get(path.name)
@@ -927,15 +848,15 @@ class Journal:
                     )
                     if holds(index[path.name]):
                         rows = [_row(r) for r in sorted(month, key=_by_seq)]  # file order
-                        self._write_cache(path, len(raw), digest, rows)
+                        self._cache.save_rows(path, len(raw), digest, rows)
                         yield month
                 else:
-                    self._note_summary(path, len(raw), digest, (), settled)
+                    self._summaries.note(path.name, len(raw), digest, (), settled)
                     if holds(summary):
                         yield self._load(path, raw, digest=digest, remember=False)
         finally:
-            self._save_summary_index()
-            self._save_chain_cache()
+            self._summaries.save(self._month_names)
+            self._chains.save(self._month_names)
 
     def _unchanged(self, path: Path, summary: MonthSummary) -> bool:
         """Whether the month file *path* still has the bytes *summary* was made from, known
@@ -960,60 +881,6 @@ class Journal:
         except OSError:
             return None
 
-    def _verified_before(self, inputs: bytes) -> bool:
-        try:
-            blob = (self.directory / CACHE_DIR / VERDICT_NAME).read_bytes()
-        except OSError:
-            return False
-        return unseal(self._cache_key(create=False), blob) == inputs
-
-    def _remember_verified(self, inputs: bytes) -> None:
-        key = self._cache_key(create=True)
-        if key is not None:
-            self._write_cache_file(self.directory / CACHE_DIR / VERDICT_NAME, seal(key, inputs))
-
-    def _summary_index(self) -> dict[str, MonthSummary]:
-        if self._summaries is None:
-            try:
-                blob = (self.directory / CACHE_DIR / INDEX_NAME).read_bytes()
-            except OSError:
-                blob = b""
-            key = self._cache_key(create=False) if blob else None
-            self._summaries = read_summary_index(key, blob) if blob else {}
-            self._summaries_changed = False
-        return self._summaries
-
-    def _note_summary(
-        self,
-        path: Path,
-        size: int,
-        digest: bytes,
-        found: Sequence[Record],
-        settled: StatKey | None = None,
-    ) -> None:
-        """Remember what the month holds (its *found* records), for exactly these bytes;
-        a summary already made from them only takes the *settled* stat, if new."""
-        index = self._summary_index()
-        known = index.get(path.name)
-        if known is not None and known.size == size and known.digest == digest:
-            if settled is not None and known.stat != settled:
-                index[path.name] = dataclasses.replace(known, stat=settled)
-                self._summaries_changed = True
-            return
-        index[path.name] = MonthSummary.of(size, digest, found, settled)
-        self._summaries_changed = True
-
-    def _save_summary_index(self) -> None:
-        """Best effort, like the parse cache: a lost update only costs a cache read later."""
-        if not self._summaries_changed or self._summaries is None:
-            return
-        names = {path.name for path in self.month_files()}
-        kept = {name: s for name, s in self._summaries.items() if name in names}
-        key = self._cache_key(create=True)
-        if key is not None:
-            self._write_cache_file(self.directory / CACHE_DIR / INDEX_NAME, summary_blob(key, kept))
-        self._summaries_changed = False
-
     # -- the hash chain (see chain.py)
 
     def integrity(self) -> IntegrityResult:
@@ -1029,7 +896,7 @@ class Journal:
                 if raw is not None:
                     months.append((path.name, self.month_chain(path, raw)))
         finally:
-            self._save_chain_cache()
+            self._chains.save(self._month_names)
         return verify(
             months, read_head(self.directory), read_ledger(self.directory), self._fingerprints
         )
@@ -1069,7 +936,7 @@ class Journal:
         from iastm_coach.journal.chain import month_chain_of
 
         self._helper.before(path)  # a month the first-read helper works out: its facts
-        cache = self._chain_cache()
+        cache = self._chains.all()
         if digest is None:
             assert raw is not None, "month_chain needs the bytes or their digest"
             digest = sha256(raw)
@@ -1080,8 +947,7 @@ class Journal:
             raw = self._read_month(path) or b""
             digest = sha256(raw)
         month = month_chain_of(raw)
-        cache[path.name] = (digest, month)
-        self._chains_changed = True
+        self._chains.put(path.name, digest, month)
         return month
 
     def _fingerprints(self, name: str) -> set[str]:
@@ -1092,27 +958,6 @@ class Journal:
         except OSError:
             return set()
         return fingerprints_of(decode_lenient(raw))
-
-    def _chain_cache(self) -> dict[str, tuple[bytes, MonthChain]]:
-        if self._chains is None:
-            self._chains = {}
-            try:
-                blob = (self.directory / CACHE_DIR / CHAIN_CACHE_NAME).read_bytes()
-            except OSError:
-                blob = b""
-            self._chains = read_chain_cache(self._cache_key(create=False), blob) if blob else {}
-        return self._chains
-
-    def _save_chain_cache(self) -> None:
-        if not self._chains_changed or self._chains is None:
-            return
-        names = {path.name for path in self.month_files()}
-        kept = {name: entry for name, entry in self._chains.items() if name in names}
-        key = self._cache_key(create=True)
-        if key is not None:
-            blob = chain_blob(key, kept)
-            self._write_cache_file(self.directory / CACHE_DIR / CHAIN_CACHE_NAME, blob)
-        self._chains_changed = False
 
     def get(self, record_id: str) -> Record | None:
         """The record with *record_id*, reading only the month its id points to."""
@@ -1148,7 +993,7 @@ class Journal:
                     fingerprints=self._fingerprints,
                 )
         finally:
-            self._save_chain_cache()
+            self._chains.save(self._month_names)
 
     def _rows_for_check(self, path: Path, raw: bytes) -> list[Row] | None:
         """The records of a month file as reading gives them, their values not checked
@@ -1169,7 +1014,7 @@ class Journal:
         """Cache the rows check parsed, once it has checked every value of them."""
         if path in self._parsed_for_check:
             self._parsed_for_check.discard(path)
-            self._write_cache(path, len(raw), sha256(raw), list(rows))
+            self._cache.save_rows(path, len(raw), sha256(raw), list(rows))
 
     def repair(self, *, now: datetime | None = None) -> list[Path]:
         """Move the damaged parts of every month file into side files; the side files written."""
