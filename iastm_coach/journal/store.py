@@ -60,8 +60,8 @@ the month summaries and the chain facts, sealed), `cache_files.py` (the `.cache`
 directory), `indexes.py` (the month summaries and chain facts of one command),
 `prewarm.py` (the first-read helper), `derived.py` (caches of whole-journal results),
 `blocks.py` (a month file as blocks), `check.py` and `repair.py`, `records.py` (kinds
-and fields) and this module (the `Journal` API). Only the standard library and tomli-w are imported at start-up
-(tomli-w, hashlib and pickle lazily): start-up time matters.
+and fields) and this module (the `Journal` API). Only the standard library and tomli-w
+are imported at start-up (tomli-w, hashlib and pickle lazily): start-up time matters.
 """
 
 from __future__ import annotations
