@@ -57,6 +57,7 @@ def csv_text(value: str) -> str:
 
 
 def _kept_as_text(value: str) -> str:
+    """`csv_text` without its cache (for texts seldom seen twice: ids, notes, answers)."""
     if not value:
         return value
     if (
@@ -370,9 +371,10 @@ def report_sections(report: Report) -> dict[str, Callable[[], Any]]:
 def render_json(report: Report, *, kept: Mapping[str, str] | None = None) -> str:
     """One top-level key per line and one list item (a session, a note) per line.
 
-    Compact items keep Python's fast C encoder (an indented dump is several
-    times slower on 10,000 sessions) while the file stays readable. *kept*: lines
-    of `json_lines` written before (a stored report's), used as they are.
+    Compact items, as the json module writes them (an indented dump is several times
+    slower on 10,000 sessions), while the file stays readable; the long lists are
+    written straight from the model (`ITEM_TEXTS`). *kept*: lines of `json_lines`
+    written before (a stored report's), used as they are.
     """
     return join_json(json_lines(report, kept=kept))
 
@@ -391,10 +393,11 @@ def json_lines(report: Report, *, kept: Mapping[str, str] | None = None) -> dict
 
 
 def join_json(lines: Mapping[str, str]) -> str:
-    parts = ["{\n"]
+    parts: list[str] = []
     for line in lines.values():
-        parts += (line, ",\n")
-    parts[-1] = "\n}\n"
+        parts += (",\n", line)
+    parts[:1] = ["{\n"]  # in place of the first comma
+    parts.append("\n}\n")
     return "".join(parts)  # one copy of ten megabytes, not three
 
 
@@ -439,8 +442,10 @@ _SESSION_JSON: Final = "{" + ", ".join(f"{_TEXT(name)}: %s" for name, _ in ROW_F
 
 def session_json(row: SessionRow) -> str:
     """The JSON text of `row_dict(row)`, as `_ENCODE` writes it, made straight from the row
-    (building each dict to encode it made the JSON of 10,000 sessions 70 % slower).
-    tests/report/test_report_data.py proves the two the same."""
+    (building each dict to encode it made the JSON of 10,000 sessions 70 % slower): the
+    texts (a str by the row's construction) through the encoder's own string function,
+    the rest through `json_value`. tests/report/test_report_data.py proves the two the
+    same."""
     data = row.data
     get = data.get
     ended = get("ended")

@@ -46,6 +46,7 @@ from iastm_coach.report.data import (
     csv_moment,
     csv_quoted,
     csv_text,
+    join_json,
     json_lines,
     json_value,
     report_sections,
@@ -299,6 +300,11 @@ JSON_VALUES = st.recursive(
 @example(-0.0)
 def test_a_json_value_is_the_json_modules_text(value: Any) -> None:
     assert json_value(value) == json.dumps(value, ensure_ascii=False)
+
+
+@given(st.dictionaries(TEXTS, TEXTS, max_size=4))
+def test_the_json_lines_are_joined_as_before(lines: dict[str, str]) -> None:
+    assert join_json(lines) == "{\n" + ",\n".join(lines.values()) + "\n}\n"
 
 
 @given(st.lists(TEXTS, min_size=2, max_size=6))
