@@ -624,7 +624,12 @@ ROW_FIELDS: Final[tuple[tuple[str, str], ...]] = (
 
 
 def row_dict(row: SessionRow) -> dict[str, Any]:
-    """One session as a JSON-ready dict with the `ROW_FIELDS` names, in that order."""
+    """One session as a JSON-ready dict with the `ROW_FIELDS` names, in that order.
+
+    The report writes its CSV and JSON straight from the row, without this dict
+    (`report/data.py`: `csv_line`, `session_json`): change them with it.
+    tests/report/test_report_data.py proves them the same.
+    """
     data = row.data
     ended = data.get("ended")
     exercise = row.exercise
