@@ -664,7 +664,7 @@ class Journal:
             first = bisect.bisect_left(paths, month_file_name(since), key=lambda p: p.name)
             paths = paths[first:]
         try:
-            with self.first_read(paths):
+            with self.first_read(paths), self._cache.writing_later():
                 for path in paths:
                     for record in self._load(path, remember=remember):
                         if (wanted is None or record.kind in wanted) and (
@@ -680,9 +680,9 @@ class Journal:
     ) -> Iterator[None]:
         """Read *paths* (default: every month file) in this block, oldest first or
         *newest_first*: where many of them have no parse cache yet (a first read on a new
-        machine), a forked helper fills the cache of those read last while this process
-        reads the others (see `prewarm.py`). Every read of a month in the helper's share
-        waits for it first. Inside another `first_read`, nothing more is started."""
+        machine), a forked helper fills their cache from the last while this process
+        reads from the first, until they meet (see `prewarm.py`). Inside another
+        `first_read`, nothing more is started."""
         if self._helper.forked:
             yield
             return

@@ -1,16 +1,21 @@
 """The journal's `.cache` directory (`cache_files.CacheFiles`): private, sealed with the
-journal's key, read only from regular files, written best effort."""
+journal's key, read only from regular files, written best effort; month parses saved
+during a first read are written after it (beside the command, for a long journal) and
+waited for before they are read."""
 
 from __future__ import annotations
 
 import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from iastm_coach.journal import cache_files
 from iastm_coach.journal.cache import seal
 from iastm_coach.journal.cache_files import CacheFiles
+from iastm_coach.journal.format import CURRENT_SCHEMA, Row
 
 
 def test_a_sealed_file_reads_back_and_the_directory_is_private(tmp_path: Path) -> None:
@@ -44,3 +49,46 @@ def test_writing_where_the_cache_cannot_be_made_is_skipped(tmp_path: Path) -> No
     files.write_sealed("verified", b"inputs")  # no exception: the cache only saves time
     files.write("verified", b"x")
     assert files.read_sealed("verified") is None
+
+
+def rows_of(n: int) -> list[Row]:
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    return [("session", f"01HV5XQ3S8B0Q2T1WJ9YJ2K4Z{n}", at, CURRENT_SCHEMA, {"region": "calf"})]
+
+
+def test_rows_saved_while_writing_later_are_written_after_the_block(tmp_path: Path) -> None:
+    files = CacheFiles(tmp_path)
+    march, april = tmp_path / "2026-03.toml", tmp_path / "2026-04.toml"
+    with files.writing_later():
+        files.save_rows(march, 10, b"m" * 32, rows_of(1))
+        files.save_rows(april, 20, b"a" * 32, rows_of(2))
+        assert files.rows(march) is None  # a first read spends its time reading
+    assert files.rows(march) == (10, b"m" * 32, rows_of(1))
+    assert files.rows(april) == (20, b"a" * 32, rows_of(2))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="writing beside needs fork")
+def test_rows_written_beside_are_waited_for_before_they_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counted_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(cache_files, "WRITE_BESIDE_ROWS", 0)
+    monkeypatch.setattr(os, "fork", counted_fork)
+    files = CacheFiles(tmp_path)
+    files.key(create=True)
+    months = [tmp_path / f"2026-{month:02d}.toml" for month in range(1, 10)]
+    with files.writing_later():
+        for n, month in enumerate(months):
+            files.save_rows(month, n, bytes([n]) * 32, rows_of(n))
+    assert len(forks) == 1
+    assert files.rows(months[-1]) == (8, bytes([8]) * 32, rows_of(8))  # waited for
+    assert {f"{month.name}.pickle" for month in months} <= files.names()
+    assert CacheFiles(tmp_path).rows(months[0]) == (0, bytes(32), rows_of(0))
