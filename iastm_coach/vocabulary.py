@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final, Literal
 
 # --- sides ----------------------------------------------------------------------------------
@@ -145,19 +146,41 @@ def as_recorded(moment: datetime) -> datetime:
 def zone_note(moment: datetime) -> str:
     """' (UTC+01:00)' when *moment*'s recorded offset is not this computer's offset at that
     instant; '' otherwise (the time needs no label)."""
-    shown = as_recorded(moment)
+    return _zone_note(as_recorded(moment))
+
+
+def _zone_note(shown: datetime) -> str:
     offset = shown.utcoffset()
     if offset is None or offset == shown.astimezone().utcoffset():
         return ""
+    return offset_label(offset)
+
+
+@lru_cache(maxsize=64)
+def offset_label(offset: timedelta) -> str:
+    """' (UTC+01:00)': a journal holds a handful of offsets, each worked out once."""
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     hours, rest = divmod(abs(minutes), 60)
     return f" (UTC{sign}{hours:02d}:{rest:02d})"
 
 
-def moment_text(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+MINUTES: Final = "%Y-%m-%d %H:%M"  # the pattern of `moment_text` unless told otherwise
+
+
+def moment_text(moment: datetime, pattern: str = MINUTES) -> str:
     """'2026-03-02 18:30' as recorded, with its offset where it needs one ('... (UTC+01:00)')."""
-    return f"{as_recorded(moment):{pattern}}{zone_note(moment)}"
+    shown = as_recorded(moment)
+    if pattern == MINUTES and shown.year >= 1000:
+        # What strftime writes for this pattern (four-digit years only), at a third of
+        # its cost: `history` writes one for every session of a long journal.
+        text = (
+            f"{shown.year:04d}-{shown.month:02d}-{shown.day:02d}"
+            f" {shown.hour:02d}:{shown.minute:02d}"
+        )
+    else:
+        text = f"{shown:{pattern}}"
+    return text + _zone_note(shown)
 
 
 def day_text(moment: datetime) -> str:

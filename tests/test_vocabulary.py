@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 from iastm_coach.vocabulary import (
     SORENESS_ANCHORS,
     SideChoice,
+    as_recorded,
     describe_end,
     describe_moment,
     describe_wait,
+    moment_text,
     monday_of,
     place_label,
     place_phrase,
@@ -29,6 +31,7 @@ from iastm_coach.vocabulary import (
     until,
     up_to_minute,
     week_start,
+    zone_note,
 )
 
 MONDAY = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
@@ -87,6 +90,36 @@ def test_places() -> None:
 def test_describe_moment(moment: datetime, expected: str) -> None:
     """Times near now read as today/tomorrow/yesterday, others with a weekday and date."""
     assert expected == describe_moment(moment, MONDAY)
+
+
+# Offsets of any size and sign, seconds included (older zones had them), and naive moments.
+OFFSETS = st.builds(
+    timezone, st.integers(min_value=-86_399, max_value=86_399).map(lambda s: timedelta(seconds=s))
+)
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=OFFSETS
+    )
+    | st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1))
+)
+def test_moment_text_is_strftime_with_its_zone_note(moment: datetime) -> None:
+    """The usual pattern written field by field is what strftime writes (years before
+    1000 go to strftime itself), and the offset label, worked out once per offset,
+    is the one the formula gives."""
+    shown = as_recorded(moment)
+    offset = shown.utcoffset()
+    assert offset is not None
+    if offset == shown.astimezone().utcoffset():
+        note = ""
+    else:
+        minutes = int(offset.total_seconds() // 60)
+        hours, rest = divmod(abs(minutes), 60)
+        note = f" (UTC{'+' if minutes >= 0 else '-'}{hours:02d}:{rest:02d})"
+    assert zone_note(moment) == note
+    assert moment_text(moment) == f"{shown:%Y-%m-%d %H:%M}{note}"
+    assert moment_text(moment, "%d.%m.%Y") == f"{shown:%d.%m.%Y}{note}"
 
 
 @pytest.mark.parametrize(
