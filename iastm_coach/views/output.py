@@ -17,6 +17,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
@@ -39,19 +40,32 @@ DEFAULT_PAGER: Final = "less"
 DEFAULT_LESS: Final = "FRX"  # quit if one screen, keep colours, leave the text on screen
 
 
+@lru_cache(maxsize=64)
 def sgr(style: str) -> str:
-    """The escape sequence that starts *style* ('' for none or for unknown words)."""
+    """The escape sequence that starts *style* ('' for none or for unknown words); a
+    listing has a handful of styles, each worked out once."""
     codes = ";".join(SGR[word] for word in style.split() if word in SGR)
     return f"\x1b[{codes}m" if codes else ""
 
 
 def render(line: Line, *, color: bool) -> str:
+    return render_lines((line,), color=color)[:-1]
+
+
+def render_lines(lines: Iterable[Line], *, color: bool) -> str:
+    """*lines* as one text, each line ended by a newline: the runs of a whole batch of
+    a long listing joined at once."""
+    parts: list[str] = []
     if not color:
-        return "".join(text for text, _style in line)
-    parts = []
-    for text, style in line:
-        start = sgr(style) if style and text else ""
-        parts.append(f"{start}{text}{RESET}" if start else text)
+        for line in lines:
+            parts += [text for text, _style in line]
+            parts.append("\n")
+        return "".join(parts)
+    for line in lines:
+        for text, style in line:
+            start = sgr(style) if style and text else ""
+            parts.append(f"{start}{text}{RESET}" if start else text)
+        parts.append("\n")
     return "".join(parts)
 
 
@@ -111,7 +125,7 @@ class Listing:
 
     def write(self, lines: Iterable[Line]) -> None:
         try:
-            self.stream.write("".join(render(line, color=self.color) + "\n" for line in lines))
+            self.stream.write(render_lines(lines, color=self.color))
         except (BrokenPipeError, ValueError) as error:
             raise ListingClosed from error
 
