@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from iastm_coach.safe_text import strip_control_characters
 from iastm_coach.views.runs import Cell, Line, Run
-from iastm_coach.vocabulary import moment_text
+from iastm_coach.vocabulary import moment_text, place_label
 
 if TYPE_CHECKING:
     from iastm_coach.history.queries import SessionRow
@@ -41,9 +41,18 @@ NOTE_MIN: Final = 16  # the narrowest notes column a table layout accepts
 GAP: Final = 2  # spaces between two columns
 TITLE: Final = "Sessions, newest first (soreness 0-10: right after / 24 h / 48 h)"
 ELLIPSIS: Final = "…"
+ELLIPSIS_WIDTH: Final = 1  # cell_width(ELLIPSIS)
 ON_HOLD: Final = "(on\u00a0hold)"  # a no-break space: never split over two lines
 BREAK: Final = re.compile(r"[^ \t]+")  # words end at spaces and tabs, not at no-break spaces
+WORD_START: Final = re.compile("[^ ]")  # in a line whose words are parted by spaces only
 RULE: Final = "─"
+SHORT_TEXT: Final = 80  # texts up to this length have their widths kept (`short_width`)
+# The fixed wording of a card (`HistoryTable._card`), made once.
+INDENT: Final = ("  ", "")
+TWO_SPACES: Final = (INDENT,)
+MIN: Final = ((" min", ""),)
+DOT: Final = ((" · ", ""),)
+SORENESS: Final = (("soreness ", ""),)
 
 
 # --- text measured in terminal cells ---------------------------------------------------------
@@ -61,6 +70,15 @@ def cell_width(text: str) -> int:
     """Terminal cells *text* takes (no line breaks in it)."""
     if text.isascii():
         return len(text)
+    if len(text) <= SHORT_TEXT:
+        return short_width(text)
+    return sum(map(char_width, text))
+
+
+@lru_cache(maxsize=4096)
+def short_width(text: str) -> int:
+    """`cell_width` of a short text that is not ASCII: our own wording ('·', '–') and the
+    words of notes come back row after row, and are measured once."""
     return sum(map(char_width, text))
 
 
@@ -72,6 +90,13 @@ def wrap_spans(line: str, width: int) -> list[tuple[int, int, bool]]:
     continuing on the next line. Every character but the whitespace at a break is in
     exactly one span. Time grows with the length of the line.
     """
+    if line.isascii() and "\t" not in line:
+        return ascii_spans(line, width)
+    return word_spans(line, width)
+
+
+def word_spans(line: str, width: int) -> list[tuple[int, int, bool]]:
+    """`wrap_spans` of any line, word by word, each measured in cells."""
     width = max(2, width)
     spans: list[tuple[int, int, bool]] = []
     line_start = line_end = -1  # the output line being filled: line[line_start:line_end]
@@ -98,12 +123,50 @@ def wrap_spans(line: str, width: int) -> list[tuple[int, int, bool]]:
     return spans or [(0, 0, False)]
 
 
+def ascii_spans(line: str, width: int) -> list[tuple[int, int, bool]]:
+    """`word_spans` of an ASCII line whose words are parted by spaces only (nearly every
+    note), a line at a time rather than a word at a time.
+
+    Each character takes one cell, so a line starting at *start* takes every word
+    that ends by start + width: the last space within reach (`rfind`) ends it.
+    """
+    width = max(2, width)
+    spans: list[tuple[int, int, bool]] = []
+    length = len(line)
+    start = word_start(line, 0)
+    while start < length:  # start: the first word of a line
+        end = line.find(" ", start)
+        if end < 0:
+            end = length
+        while end - start > width:  # a word longer than a line: cut it, marking each cut
+            spans.append((start, start + width - 1, True))
+            start += width - 1
+        limit = start + width
+        if limit >= length:
+            spans.append((start, len(line.rstrip(" ")), False))
+            break
+        last = limit if line[limit] == " " else line.rfind(" ", end, limit)
+        if last < 0:
+            last = end  # the next word does not fit
+        while line[last - 1] == " ":
+            last -= 1
+        spans.append((start, last, False))
+        start = word_start(line, last)
+    return spans or [(0, 0, False)]
+
+
+def word_start(line: str, position: int) -> int:
+    """Where the first word at or after *position* starts (the length when none does)."""
+    found = WORD_START.search(line, position)
+    return len(line) if found is None else found.start()
+
+
 # --- cells ---------------------------------------------------------------------------------
 
 
 def literal(text: str, style: str = "") -> Cell:
     """Untrusted text as a cell: control characters removed, never read as markup."""
-    return ((strip_control_characters(text), style),)
+    return ((safe(text), style),)
 
 
 def ours(text: str, style: str = "") -> Cell:
@@ -112,7 +175,9 @@ def ours(text: str, style: str = "") -> Cell:
 
 
 def plain(cell: Cell) -> str:
-    return "".join(text for text, _style in cell)
+    if len(cell) == 1:  # most cells: one run
+        return cell[0][0]
+    return "".join([text for text, _style in cell])
 
 
 def joined(separator: Cell, cells: Iterable[Cell]) -> Cell:
@@ -141,11 +206,40 @@ def wrap(cell: Cell, width: int) -> list[Line]:
 
 def sized_wrap(cell: Cell, width: int) -> list[tuple[Line, int]]:
     """`wrap`, each line with its width in cells."""
-    text = cell[0][0] if len(cell) == 1 else plain(cell)
+    text = plain(cell)
     if "\n" not in text:
         size = cell_width(text)
         if size <= width:
             return [(list(cell), size)]  # most cells: one line as it is
+    if len(cell) == 1:
+        return wrap_run(text, cell[0][1], width)
+    return wrap_runs(cell, text, width)
+
+
+def fits(text: str, width: int) -> bool:
+    """*text* shows on one line of *width* cells as it is (`wrap` gives it unchanged)."""
+    return "\n" not in text and cell_width(text) <= width
+
+
+def wrap_run(text: str, style: str, width: int) -> list[tuple[Line, int]]:
+    """`wrap_runs` of a cell of one run (a note): each line is one slice of *text*."""
+    ascii_only = text.isascii()
+    lines: list[tuple[Line, int]] = []
+    for raw in text.split("\n"):
+        for start, end, cut in wrap_spans(raw, width):
+            piece = raw[start:end]
+            line: Line = [(piece, style)] if piece else []
+            size = end - start if ascii_only else cell_width(piece)
+            if cut:
+                line.append((ELLIPSIS, "dim"))
+                size += ELLIPSIS_WIDTH
+            lines.append((line, size))
+    return lines
+
+
+def wrap_runs(cell: Cell, text: str, width: int) -> list[tuple[Line, int]]:
+    """*cell* (whose plain text is *text*) wrapped to *width*: the runs are walked once,
+    in step with the spans, so time grows with the length of the text."""
     bounds: list[tuple[int, int, str]] = []
     position = 0
     for piece, style in cell:
@@ -153,6 +247,7 @@ def sized_wrap(cell: Cell, width: int) -> list[tuple[Line, int]]:
             bounds.append((position, position + len(piece), style))
             position += len(piece)
     lines: list[tuple[Line, int]] = []
+    ascii_only = text.isascii()
     first = 0  # the first run that may still overlap a span
     offset = 0
     for raw in text.split("\n"):
@@ -168,9 +263,11 @@ def sized_wrap(cell: Cell, width: int) -> list[tuple[Line, int]]:
                 if left < right:
                     line.append((text[left:right], style))
                 index += 1
+            size = high - low if ascii_only else cell_width(text[low:high])
             if cut:
                 line.append((ELLIPSIS, "dim"))
-            lines.append((line, line_width(line)))
+                size += ELLIPSIS_WIDTH
+            lines.append((line, size))  # `line_width(line)`, from the span
         offset += len(raw) + 1
     return lines
 
@@ -204,32 +301,75 @@ def score(value: int | None) -> str:
 
 
 def session_cells(row: SessionRow, holds: Mapping[str, Hold]) -> dict[str, Cell]:
-    """The text of each field of one row, plain words (no markup), styled where ours."""
-    protocol = literal(row.protocol_label())
-    if row.fingerprint:
-        protocol += literal(f" {row.fingerprint[:12]}", "dim")
-    notes = [row.note] + [f"{n.hours} h: {n.note}" for n in row.checkin_notes]
-    flag_list = list(row.flags)
-    if flag_list and row.region in holds:
-        flag_list.append(ON_HOLD)
-    soreness = " / ".join(
-        score(value) for value in (row.soreness_after, row.soreness_at(24), row.soreness_at(48))
-    )
-    h72 = row.soreness_at(72)
+    """The text of each field of one row, plain words (no markup), styled where ours.
+
+    Written out run by run (rather than through `ours`/`literal`): it runs once per
+    session of a ten-year journal, and the place and protocol cells, the same in most
+    rows, come from small caches.
+    """
+    if row.checkin_notes:
+        notes = [row.note] + [f"{n.hours} h: {n.note}" for n in row.checkin_notes]
+        note = " / ".join(item for item in notes if item)
+    else:
+        note = row.note
+    if row.flags:
+        flags = ", ".join((*row.flags, ON_HOLD) if row.region in holds else row.flags)
+    else:
+        flags = ""
+    by_hours = row.soreness_by_hours
+    exercise = row.exercise
     return {
-        "when": ours(when(row.started)),
-        "id": ours(short_id(row.id), "dim"),
-        "place": literal(row.place()),
-        "protocol": protocol,
-        "minutes": ours(f"{row.actual_s / 60:.1f}/{row.planned_s / 60:.1f}"),
-        "status": ours(row.status()),
-        "sets": ours(row.exercise.sets() if row.exercise else ""),
-        "exercise": ours(row.exercise.text() if row.exercise else ""),
-        "soreness": ours(soreness),
-        "72h": ours("" if h72 is None else f"72 h: {h72}"),
-        "flags": literal(", ".join(flag_list), "bold red"),
-        "note": literal(" / ".join(item for item in notes if item)),
+        "when": ((when(row.started), ""),),
+        "id": ((short_id(row.id), "dim"),),
+        "place": place_cell(row.region, row.side),
+        "protocol": protocol_cell(row.protocol_label(), row.fingerprint),
+        "minutes": minutes_cell(row.actual_s, row.planned_s),
+        "status": ((row.status(), ""),),
+        "sets": ((exercise.sets() if exercise else "", ""),),
+        "exercise": ((exercise.text() if exercise else "", ""),),
+        "soreness": soreness_cell(row.soreness_after, by_hours.get(24), by_hours.get(48)),
+        "72h": h72_cell(by_hours.get(72)),
+        "flags": ((safe(flags), "bold red"),),
+        "note": ((safe(note), ""),),
     }
+
+
+def safe(text: str) -> str:
+    """*text* without control characters (`strip_control_characters`): printable text,
+    as nearly every note is, has none to strip and is kept as it is without the search."""
+    return text if text.isprintable() else strip_control_characters(text)
+
+
+@lru_cache(maxsize=256)
+def place_cell(region: str, side: str) -> Cell:
+    """'calf (left)', the same in many rows."""
+    return literal(place_label(region, side))
+
+
+@lru_cache(maxsize=1024)
+def minutes_cell(actual_s: int, planned_s: int) -> Cell:
+    """'4.8/5.0': minutes done of minutes planned."""
+    return ((f"{actual_s / 60:.1f}/{planned_s / 60:.1f}", ""),)
+
+
+@lru_cache(maxsize=2048)
+def soreness_cell(after: int | None, h24: int | None, h48: int | None) -> Cell:
+    """'2 / 1 / –': right after, at 24 h and at 48 h (a few hundred combinations at most)."""
+    return ((f"{score(after)} / {score(h24)} / {score(h48)}", ""),)
+
+
+@lru_cache(maxsize=16)
+def h72_cell(h72: int | None) -> Cell:
+    return (("" if h72 is None else f"72 h: {h72}", ""),)
+
+
+@lru_cache(maxsize=256)
+def protocol_cell(label: str, fingerprint: str) -> Cell:
+    """The protocol's label and, dimmed, the start of its fingerprint (the same in many rows)."""
+    cell = literal(label)
+    if fingerprint:
+        cell += literal(f" {fingerprint[:12]}", "dim")
+    return cell
 
 
 # --- columns and their widths ----------------------------------------------------------------
@@ -295,10 +435,13 @@ def column_lines(
     column: Column, cells: Mapping[str, Cell], width: int, *, wide: bool
 ) -> list[tuple[Line, int]]:
     """The cell of *column* wrapped to *width*: each stacked field on lines of its own."""
-    if wide or len(column.keys) == 1:
-        return sized_wrap(column_cell(column, cells, wide=wide), width)
+    keys = column.keys
+    if len(keys) == 1:
+        return sized_wrap(cells[keys[0]], width)
+    if wide:
+        return sized_wrap(column.cell(cells), width)
     lines: list[tuple[Line, int]] = []
-    for key in column.keys:
+    for key in keys:
         part = cells[key]
         if len(part) > 1 or part[0][0]:
             lines += sized_wrap(part, width)
@@ -344,6 +487,33 @@ def fit_widths(
     return widths
 
 
+def side_by_side(
+    blocks: Sequence[list[tuple[Line, int]]], slots: Sequence[tuple[int, int, bool]]
+) -> list[Line]:
+    """The lines of each column's block (lines and their widths) beside one another;
+    *slots*: where each column starts, its width, and whether it is right-justified.
+
+    Spaces go only before text, never at the end of a line. A piece wider than its
+    column (in a row after those the widths were chosen from) pushes the rest of its
+    line to the right, not the lines below it.
+    """
+    out: list[Line] = []
+    for number in range(max(map(len, blocks))):
+        line: Line = []
+        at = 0  # where the line ends so far, as if no piece were wider than its column
+        for block, (offset, width, right) in zip(blocks, slots, strict=True):
+            if number < len(block):
+                piece, size = block[number]
+                if piece:
+                    start = offset + width - size if right and size < width else offset
+                    if start > at:
+                        line.append((" " * (start - at), ""))
+                    line += piece
+                    at = offset + (size if size < width and not right else width)
+        out.append(line)
+    return out
+
+
 # --- the table, line by line -------------------------------------------------------------------
 
 
@@ -373,6 +543,13 @@ class HistoryTable:
             if widths is not None:
                 self.columns, self.widths, self.wide = columns, widths, wide
                 break
+        # Where each column starts, its width and whether it is right-justified.
+        self._slots = [
+            (sum(self.widths[:index]) + GAP * index, width, column.justify == "right")
+            for index, (column, width) in enumerate(
+                zip(self.columns or (), self.widths, strict=True)
+            )
+        ]
 
     @property
     def cards(self) -> bool:
@@ -387,39 +564,12 @@ class HistoryTable:
             sized_wrap(ours(column.header, "bold"), width)
             for column, width in zip(self.columns, self.widths, strict=True)
         ]
-        lines += self._side_by_side(headers)
+        lines += side_by_side(headers, self._slots)
         from iastm_coach.views.output import plain_requested
 
         rule = "-" if plain_requested() else RULE  # plain mode draws no box characters
         lines.append([(rule * table_width, "")])
         return lines
-
-    def _side_by_side(self, blocks: Sequence[list[tuple[Line, int]]]) -> list[Line]:
-        assert self.columns is not None
-        height = max(len(block) for block in blocks)
-        out: list[Line] = []
-        gap = (" " * GAP, "")
-        for number in range(height):
-            line: Line = []
-            pending = 0  # spaces owed before the next text (none at the end of a line)
-            for index, (block, column, width) in enumerate(
-                zip(blocks, self.columns, self.widths, strict=True)
-            ):
-                pending += GAP if index else 0
-                if number >= len(block) or not block[number][0]:
-                    pending += width
-                    continue
-                piece, size = block[number]
-                room = max(0, width - size)
-                if column.justify == "right":
-                    pending += room
-                    room = 0
-                if pending:
-                    line.append((" " * pending, "") if pending != GAP else gap)
-                line.extend(piece)
-                pending = room
-            out.append(line)
-        return out
 
     def row(self, row: SessionRow, holds: Mapping[str, Hold], *, first: bool) -> list[Line]:
         """The lines of one session (with the blank line that separates it from the one
@@ -431,31 +581,29 @@ class HistoryTable:
             column_lines(column, cells, width, wide=self.wide)
             for column, width in zip(self.columns, self.widths, strict=True)
         ]
-        lines = self._side_by_side(blocks)
+        lines = side_by_side(blocks, self._slots)
         return lines if self.wide or first else [[], *lines]
 
     def _card(self, cells: Mapping[str, Cell]) -> list[Line]:
         """One block of lines per session, for terminals too narrow for a table."""
-        lines = wrap(joined(ours("  "), [cells["when"], cells["id"], cells["place"]]), self.width)
-        minutes = joined(
-            ours(" · "),
-            (
-                part
-                for part in (cells["minutes"] + ours(" min"), cells["status"], cells["exercise"])
-                if plain(part)
-            ),
+        lines = wrap(
+            cells["when"] + TWO_SPACES + cells["id"] + TWO_SPACES + cells["place"], self.width
         )
+        minutes = cells["minutes"] + MIN
+        for part in (cells["status"], cells["exercise"]):
+            if plain(part):
+                minutes += DOT + part
         h72 = plain(cells["72h"])
-        details = [
+        details = (
             cells["protocol"],
             minutes,
-            ours("soreness ") + cells["soreness"] + (ours(f" / {h72}") if h72 else ()),
+            SORENESS + cells["soreness"] + (ours(f" / {h72}") if h72 else ()),
             cells["flags"],
             cells["note"],
-        ]
+        )
         for detail in details:
             if plain(detail):
-                lines += [[("  ", ""), *line] for line in wrap(detail, self.width - 2)]
+                lines += indented(detail, self.width)
         return lines
 
     def lines(self, rows: Iterable[SessionRow], holds: Mapping[str, Hold]) -> Iterator[list[Line]]:
@@ -512,4 +660,7 @@ def holds_lines(holds: Mapping[str, Hold], width: int) -> list[Line]:
 
 
 def indented(cell: Cell, width: int) -> list[Line]:
-    return [[("  ", ""), *line] for line in wrap(cell, width - 2)]
+    """*cell* wrapped to *width* less two cells, each line indented by two spaces."""
+    if fits(plain(cell), width - 2):
+        return [[INDENT, *cell]]  # most details of a card: one line as `wrap` gives it
+    return [[INDENT, *line] for line in wrap(cell, width - 2)]
