@@ -173,19 +173,21 @@ def write_rows(
     holds: HoldsSoFar,
 ) -> Shown:
     """Write the first page at once, then the rest in batches."""
-    shown = Shown()
+    # Counted in local names, not on `Shown`: this loop runs once per session shown.
+    count, oldest_started, last = 0, LATEST, None
     lines: list[Line] = []
-    for row in chain(first, rest):
-        lines += table.row(row, holds.active() if row.flags else {}, first=shown.count == 0)
-        shown.count += 1
-        shown.oldest_at = row.record.at  # newest first: the last is the oldest written
-        shown.oldest_started = min(shown.oldest_started, row.started)
-        if shown.count == len(first) or shown.count % BATCH == 0:
+    for last in chain(first, rest):
+        lines += table.row(last, holds.active() if last.flags else {}, first=count == 0)
+        count += 1
+        if last.started < oldest_started:
+            oldest_started = last.started
+        if count == len(first) or count % BATCH == 0:
             out.write(lines)
             out.flush()  # the first screen shows while the rest is read
             lines = []
     out.write(lines)
-    return shown
+    # Newest first: the last row written is the oldest.
+    return Shown(count, None if last is None else last.record.at, oldest_started)
 
 
 def write_json(out: Listing, rows: Iterator[SessionRow]) -> None:

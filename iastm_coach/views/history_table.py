@@ -46,6 +46,7 @@ ON_HOLD: Final = "(on\u00a0hold)"  # a no-break space: never split over two line
 BREAK: Final = re.compile(r"[^ \t]+")  # words end at spaces and tabs, not at no-break spaces
 WORD_START: Final = re.compile("[^ ]")  # in a line whose words are parted by spaces only
 RULE: Final = "─"
+PADDING: Final = tuple((" " * size, "") for size in range(256))  # runs of spaces, made once
 SHORT_TEXT: Final = 80  # texts up to this length have their widths kept (`short_width`)
 # The fixed wording of a card (`HistoryTable._card`), made once.
 INDENT: Final = ("  ", "")
@@ -507,7 +508,8 @@ def side_by_side(
                 if piece:
                     start = offset + width - size if right and size < width else offset
                     if start > at:
-                        line.append((" " * (start - at), ""))
+                        gap = start - at
+                        line.append(PADDING[gap] if gap < len(PADDING) else (" " * gap, ""))
                     line += piece
                     at = offset + (size if size < width and not right else width)
         out.append(line)

@@ -149,7 +149,7 @@ PIECES = st.lists(
 @settings(max_examples=300)
 @given(
     columns=st.lists(
-        st.tuples(PIECES, st.integers(min_value=1, max_value=20), st.booleans()),
+        st.tuples(PIECES, st.integers(min_value=1, max_value=100), st.booleans()),
         min_size=1,
         max_size=6,
     )
