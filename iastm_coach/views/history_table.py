@@ -12,6 +12,12 @@ Column widths come from a sample of rows (the first page): later rows are
 wrapped to the same widths (a word longer than its column is cut with '…' and
 carries on on the next line, as in any row: nothing is dropped).
 
+`history --all` runs this once per session, so the common cases take shortcuts:
+ASCII text measured by its length and wrapped a line at a time, a cell that fits
+kept as it is, a note of one run sliced directly, cells that repeat from row to
+row made once. Each gives exactly what the general path gives
+(tests/views/test_history_table.py sets them side by side).
+
 Only our own wording is styled; notes, names and reasons from the journal or
 protocol files are stripped of control characters and never read as markup.
 """
@@ -305,8 +311,8 @@ def session_cells(row: SessionRow, holds: Mapping[str, Hold]) -> dict[str, Cell]
     """The text of each field of one row, plain words (no markup), styled where ours.
 
     Written out run by run (rather than through `ours`/`literal`): it runs once per
-    session of a ten-year journal, and the place and protocol cells, the same in most
-    rows, come from small caches.
+    session of a ten-year journal, and the cells that repeat from row to row (place,
+    protocol, minutes, soreness) come from small caches.
     """
     if row.checkin_notes:
         notes = [row.note] + [f"{n.hours} h: {n.note}" for n in row.checkin_notes]
@@ -336,8 +342,9 @@ def session_cells(row: SessionRow, holds: Mapping[str, Hold]) -> dict[str, Cell]
 
 
 def safe(text: str) -> str:
-    """*text* without control characters (`strip_control_characters`): printable text,
-    as nearly every note is, has none to strip and is kept as it is without the search."""
+    """*text* without control characters (`strip_control_characters`). Every character
+    it strips is unprintable to `str.isprintable`, so printable text (nearly every
+    note) is kept as it is without the search."""
     return text if text.isprintable() else strip_control_characters(text)
 
 
@@ -361,6 +368,7 @@ def soreness_cell(after: int | None, h24: int | None, h48: int | None) -> Cell:
 
 @lru_cache(maxsize=16)
 def h72_cell(h72: int | None) -> Cell:
+    """'72 h: 1', or nothing when no one answered at 72 h."""
     return (("" if h72 is None else f"72 h: {h72}", ""),)
 
 
