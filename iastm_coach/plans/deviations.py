@@ -364,7 +364,7 @@ def remember_plan_facts(journal_directory: Path, facts: PlanFactsOnDemand) -> No
 # --- finding them ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sitting:
     group: str
     region: str
@@ -392,19 +392,18 @@ def sittings_of(sessions: Iterable[Record]) -> list[_Sitting]:
         if record.kind != records.SESSION:
             continue
         group = str(record.data.get("group", "")) or record.id
+        started = records.session_start(record)
+        ended = records.session_end(record)
         sitting = found.get(group)
         if sitting is None:
-            found[group] = _Sitting(
-                group,
-                str(record.data.get("region", "")),
-                records.session_start(record),
-                records.session_end(record),
-                [record],
-            )
+            region = str(record.data.get("region", ""))
+            found[group] = _Sitting(group, region, started, ended, [record])
         else:
             sitting.sessions.append(record)
-            sitting.started = min(sitting.started, records.session_start(record))
-            sitting.ended = max(sitting.ended, records.session_end(record))
+            if started < sitting.started:  # as min() and max(): the earlier of equals stays
+                sitting.started = started
+            if ended > sitting.ended:
+                sitting.ended = ended
     return sorted(found.values(), key=lambda s: (s.started, s.group))
 
 
@@ -437,22 +436,18 @@ def find_deviations(
     listed = list(items)
     if spans is None:
         spans = hold_spans(listed)
-    sittings = sittings_of(r for r in listed if r.kind == records.SESSION)
+    sittings = sittings_of(listed)  # sessions only
     found: list[Deviation] = list(file_problems)
     previous: dict[str, _Sitting] = {}
     versions: dict[tuple[str, str, str], set[str]] = {}
+    current = {} if region_facts is None else region_facts
     for sitting in sittings:
         changed = _same_version_changed(sitting, versions)  # remembers its versions
         if only is None or only in sitting.ids:
             found.extend(changed)
             found.extend(
                 _sitting_deviations(
-                    sitting,
-                    previous.get(sitting.region),
-                    spans,
-                    facts,
-                    {} if region_facts is None else region_facts,
-                    lookup,
+                    sitting, previous.get(sitting.region), spans, facts, current, lookup
                 )
             )
         last = previous.get(sitting.region)
@@ -525,28 +520,34 @@ def _sitting_deviations(
     own = facts.get(str(data.get("protocol_fingerprint", "")))
     plan = own or region_facts.get(sitting.region)
 
-    # Overrides: the rest flag, and every recorded {rule, detail} (once per sitting).
+    # Overrides: the rest flag, and every recorded {rule, detail} (once per sitting); and
+    # the clock. One pass over the sides: a report asks this of thousands of sittings.
     overrides: list[str] = []
+    rest_overridden = clock_set = False
     for record in sitting.sessions:
-        for entry in record.data.get("overrides", []) or []:
+        record_data = record.data
+        for entry in record_data.get("overrides", []) or []:
             if isinstance(entry, Mapping):
                 text = f"{entry.get('rule', '')}: {entry.get('detail', '')}".strip(": ")
                 if text and text not in overrides:
                     overrides.append(text)
-    rest_overridden = any(bool(r.data.get("rest_override")) for r in sitting.sessions)
+        rest_overridden = rest_overridden or bool(record_data.get("rest_override"))
+        clock_set = clock_set or bool(record_data.get("clock_set"))
     if rest_overridden and not any(o.startswith("rest") for o in overrides):
         overrides.insert(0, "rest: --override-rest" + _since_text(sitting, previous, plan))
-    held_anyway = any(o.startswith("hold:") for o in overrides)
+    held_anyway = bool(overrides) and any(o.startswith("hold:") for o in overrides)
     for text in overrides:
         if not text.startswith("hold:"):  # a hold override is told with the hold below
             add("override", text)
 
     covering = [s for s in spans if s.covers(sitting.started)]
-    sides = sorted({str(r.data.get("side", "")) for r in sitting.sessions})
-    hold = next(
-        (found for side in sides for found in reaching(covering, sitting.region, side, links_for)),
-        None,
-    )
+    hold = None
+    if covering:  # most sittings: no hold in force, so no side to look at
+        sides = sorted({str(r.data.get("side", "")) for r in sitting.sessions})
+        hold = next(
+            (h for side in sides for h in reaching(covering, sitting.region, side, links_for)),
+            None,
+        )
     if hold is not None:
         lifted = f", lifted {_when(hold.lifted)}" if hold.lifted else ", still in force"
         anyway = " (recorded with --override-hold)" if held_anyway else ""
@@ -619,7 +620,7 @@ def _sitting_deviations(
             "if that is not your key, the plan was not signed by you",
         )
 
-    if any(bool(r.data.get("clock_set")) for r in sitting.sessions):
+    if clock_set:
         add("clock-set", "recorded while IASTM_COACH_NOW set the clock; its times are not real")
     return found
 
