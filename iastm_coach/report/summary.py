@@ -11,14 +11,17 @@ with a red flag, and notes. CSV and JSON keep every session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Final
 
 from iastm_coach.history.queries import SessionRow
 
 DETAIL_MONTHS: Final = 12
+STARTED: Final = attrgetter("started")
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,14 @@ class YearSummary:
 
 def detail_start(rows: Sequence[SessionRow], *, months: int = DETAIL_MONTHS) -> datetime | None:
     """The first moment shown session by session: the start of the local month *months*
-    months before the newest session's month; None when no session is older."""
+    months before the newest session's month; None when no session is older. *rows* are
+    oldest first (by start, as `Report.rows`): the first and the last are looked at."""
     if not rows:
         return None
-    newest = max(row.started for row in rows).astimezone()
+    newest = rows[-1].started.astimezone()
     index = newest.year * 12 + newest.month - 1 - (months - 1)
     start = datetime(index // 12, index % 12 + 1, 1).astimezone()  # local midnight
-    if min(row.started for row in rows) >= start:
+    if rows[0].started >= start:
         return None
     return start
 
@@ -77,20 +81,23 @@ class _Totals:
     notes: int = 0
 
 
-def year_summaries(rows: Iterable[SessionRow], before: datetime) -> list[YearSummary]:
+def year_summaries(rows: Sequence[SessionRow], before: datetime) -> list[YearSummary]:
     """One summary per local year and region of the sessions started before *before*,
-    oldest year first, regions in name order. One pass over the rows."""
+    oldest year first, regions in name order. *rows* are oldest first (by start, as
+    `Report.rows`): the sessions before *before* are found by bisection, then one pass."""
+    # Comparing moments of two time zones costs more than the rest of a row: bisect.
+    earlier = rows[: bisect_left(rows, before, key=STARTED)]
     groups: dict[tuple[int, str], _Totals] = {}
-    for row in rows:
+    for row in earlier:
         started = row.started
-        if started >= before:
-            continue
         key = (started.astimezone().year, row.region)
         totals = groups.get(key)
         if totals is None:
             totals = groups[key] = _Totals(first=started, last=started)
-        totals.first = min(totals.first, started)
-        totals.last = max(totals.last, started)
+        elif started < totals.first:  # as min() and max(): the earlier of equals stays
+            totals.first = started
+        elif started > totals.last:
+            totals.last = started
         totals.sessions += 1
         totals.groups.add(row.group)
         totals.complete += row.complete
@@ -98,12 +105,17 @@ def year_summaries(rows: Iterable[SessionRow], before: datetime) -> list[YearSum
         if row.soreness_after is not None:
             totals.after.append(row.soreness_after)
         by_hours = row.soreness_by_hours
-        if 24 in by_hours:
-            totals.at_24.append(by_hours[24])
-        if 48 in by_hours:
-            totals.at_48.append(by_hours[48])
-        totals.flagged += bool(row.flags)
-        totals.notes += bool(row.note) + len(row.checkin_notes)
+        if by_hours:
+            if 24 in by_hours:
+                totals.at_24.append(by_hours[24])
+            if 48 in by_hours:
+                totals.at_48.append(by_hours[48])
+        if row.flags:
+            totals.flagged += 1
+        if row.note:
+            totals.notes += 1
+        if row.checkin_notes:
+            totals.notes += len(row.checkin_notes)
     return [
         YearSummary(
             year=year,
