@@ -14,10 +14,12 @@ from the network (a Content-Security-Policy forbids it) and prints cleanly.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from iastm_coach.history.outcomes import (
@@ -30,12 +32,21 @@ from iastm_coach.history.outcomes import (
     session_changes,
 )
 from iastm_coach.history.queries import (
+    BY_TIME,
     SessionRow,
     join_rows,
     protocol_label,
 )
 from iastm_coach.journal import records
-from iastm_coach.journal.records import session_start
+from iastm_coach.journal.records import (
+    CHECKIN,
+    EXERCISE,
+    HOLD,
+    HOLD_CLEAR,
+    MEASURE,
+    SCREENING,
+    SESSION,
+)
 from iastm_coach.plans.deviations import (
     DURING_HOLD,
     Deviation,
@@ -305,13 +316,12 @@ def hold_origins(
 ) -> dict[str, HoldSpan]:
     """Session id -> the span its hold began or joined (a hold's `source` is a session,
     or a check-in of one)."""
-    of_checkin = {
-        r.id: str(r.data.get("session", "")) for r in companions if r.kind == records.CHECKIN
-    }
+    holds = [hold for hold in hold_items if hold.kind == HOLD]
+    if not holds:
+        return {}  # most reports: no check-ins looked up
+    of_checkin = {r.id: str(r.data.get("session", "")) for r in companions if r.kind == CHECKIN}
     origins: dict[str, HoldSpan] = {}
-    for hold in hold_items:
-        if hold.kind != records.HOLD:
-            continue
+    for hold in holds:
         source = str(hold.data.get("source", ""))
         session = of_checkin.get(source, source)
         region = str(hold.data.get("region", ""))
@@ -351,7 +361,7 @@ def build_report(
     """
     hold_items: list[Record] = []
     exercise_days: dict[str, int] = {}
-    sessions: list[Record] = []
+    sessions: list[tuple[tuple[datetime, str, str, str], Record]] = []  # (order, session)
     companions: list[Record] = []
     measure_records: list[Record] = []
     events: list[HoldEvent] = []
@@ -360,19 +370,33 @@ def build_report(
         if since is not None and record.at < since:
             continue
         kind = record.kind
-        data = record.data
-        if kind == records.SESSION:
-            started = data.get("started")
-            if since is None or not isinstance(started, datetime) or started >= since:
-                sessions.append(record)
-        elif kind == records.EXERCISE and data.get("source") == "log":
-            region = str(data.get("region", ""))  # exercises on a day without scraping
-            exercise_days[region] = exercise_days.get(region, 0) + 1
-        elif kind == records.CHECKIN or kind == records.EXERCISE:
+        # The kinds by how often they come: half of a journal's records are check-ins.
+        if kind == CHECKIN:
             companions.append(record)
-        elif kind == records.MEASURE:
+        elif kind == SESSION:
+            data = record.data
+            started = data.get("started")
+            if not isinstance(started, datetime):
+                started = record.at  # as `session_start`
+            elif since is not None and started < since:
+                continue
+            # Sessions by start, region, side and id: both sides of a sitting together.
+            order = (started, str(data.get("region")), str(data.get("side")), record.id)
+            sessions.append((order, record))
+        elif kind == SCREENING:
+            entry = screening_entry(record)
+            if entry is not None:
+                screenings.append(entry)
+        elif kind == EXERCISE:
+            if record.data.get("source") == "log":  # exercises on a day without scraping
+                region = str(record.data.get("region", ""))
+                exercise_days[region] = exercise_days.get(region, 0) + 1
+            else:
+                companions.append(record)
+        elif kind == MEASURE:
             measure_records.append(record)
-        elif kind == records.HOLD:
+        elif kind == HOLD:
+            data = record.data
             companions.append(record)
             hold_items.append(record)
             events.append(
@@ -387,7 +411,8 @@ def build_report(
                     side=str(data.get("side", "")),
                 )
             )
-        elif kind == records.HOLD_CLEAR:
+        elif kind == HOLD_CLEAR:
+            data = record.data
             hold_items.append(record)
             events.append(
                 HoldEvent(
@@ -401,31 +426,16 @@ def build_report(
                     str(data.get("examined_by", "")),
                 )
             )
-        elif kind == records.SCREENING:
-            cautions = tuple(str(c) for c in data.get("cleared_cautions", []) or [])
-            outcome = str(data.get("outcome", ""))
-            local = tuple(str(c) for c in data.get("local", []) or [])
-            if cautions or outcome == "stopped" or local:
-                screenings.append(
-                    ScreeningEntry(
-                        record.at,
-                        str(data.get("region", "")),
-                        outcome,
-                        str(data.get("stopped_by", "")),
-                        cautions,
-                        local,
-                    )
-                )
-    sessions.sort(
-        key=lambda r: (session_start(r), str(r.data.get("region")), str(r.data.get("side")), r.id)
-    )
+    sessions.sort(key=itemgetter(0))  # stable: equal keys keep the journal's order
+    session_records = [record for _, record in sessions]
     measures = measurements_of(measure_records)
     changes = session_changes(measures)
-    rows = join_rows(sessions, companions, measure_changes=changes_by_session(changes))
+    rows = join_rows(session_records, companions, measure_changes=changes_by_session(changes))
     detail_from = detail_start(rows)
     spans = tuple(hold_spans(hold_items))
     deviations = find_deviations(
-        [*sessions, *hold_items],
+        [*session_records, *hold_items],
+        spans=spans,
         facts=plan_facts or {},
         region_facts=region_facts,
         file_problems=file_problems,
@@ -472,15 +482,34 @@ def build_report(
     )
 
 
+def screening_entry(record: Record) -> ScreeningEntry | None:
+    """The screening worth showing (a caution cleared, a stop, a local finding), else None."""
+    data = record.data
+    cautions = data.get("cleared_cautions")  # most screenings have none: no tuples built
+    cautions = tuple(map(str, cautions)) if cautions else ()
+    outcome = str(data.get("outcome", ""))
+    local = data.get("local")
+    local = tuple(map(str, local)) if local else ()
+    if not (cautions or outcome == "stopped" or local):
+        return None
+    return ScreeningEntry(
+        record.at,
+        str(data.get("region", "")),
+        outcome,
+        str(data.get("stopped_by", "")),
+        cautions,
+        local,
+    )
+
+
 def checkin_times(companions: Iterable[Record]) -> dict[tuple[str, int], datetime]:
     """When each follow-up's answer was given (the latest answer wins, as in `join_rows`)."""
     found: dict[tuple[str, int], datetime] = {}
-    for record in sorted(
-        (r for r in companions if r.kind == records.CHECKIN), key=lambda r: (r.at, r.id)
-    ):
-        hours = record.data.get("hours")
+    for record in sorted([r for r in companions if r.kind == CHECKIN], key=BY_TIME):
+        data = record.data
+        hours = data.get("hours")
         if isinstance(hours, int):
-            found[(str(record.data.get("session", "")), hours)] = record.at
+            found[(str(data.get("session", "")), hours)] = record.at
     return found
 
 
@@ -570,23 +599,29 @@ def sitting_tallies(
     rows: Sequence[SessionRow], during_hold: Collection[str] = frozenset()
 ) -> list[SittingTally]:
     """Each region's sittings by week, in region order (see `adherence_by_region`)."""
-    by_region: dict[str, list[SessionRow]] = {}
+    # One pass: the rows of each sitting (region and `group`), each region's sittings in
+    # the order they come.
+    sittings: dict[tuple[str, str], list[SessionRow]] = {}
+    by_region: dict[str, list[list[SessionRow]]] = {}
     for row in rows:
-        by_region.setdefault(row.region, []).append(row)
+        key = (row.region, row.group)
+        sitting = sittings.get(key)
+        if sitting is None:
+            sittings[key] = sitting = [row]
+            by_region.setdefault(row.region, []).append(sitting)
+        else:
+            sitting.append(row)
     result = []
-    for region, region_rows in sorted(by_region.items()):
-        sittings: dict[str, list[SessionRow]] = {}
-        for row in region_rows:
-            sittings.setdefault(row.group, []).append(row)
+    for region, region_sittings in sorted(by_region.items()):
         per_week: dict[date, int] = {}
         complete = held = 0
         exercised = sets_done = sets_planned = declined = 0
-        for group_rows in sittings.values():
+        for group_rows in region_sittings:
             week = monday_of(group_rows[0].started)
-            counted = not any(row.id in during_hold for row in group_rows)
+            counted = not (during_hold and any(row.id in during_hold for row in group_rows))
             held += not counted
             per_week[week] = per_week.get(week, 0) + counted
-            complete += all(row.complete for row in group_rows)
+            complete += all(map(COMPLETE, group_rows))
             exercise = group_rows[0].exercise  # the same on every side of the sitting
             if exercise is not None:
                 # A declined guide is recorded with 0 sets: a sitting without exercises.
@@ -598,7 +633,7 @@ def sitting_tallies(
             SittingTally(
                 region,
                 per_week,
-                len(sittings),
+                len(region_sittings),
                 complete,
                 held,
                 exercised,
@@ -608,6 +643,9 @@ def sitting_tallies(
             )
         )
     return result
+
+
+COMPLETE: Final = attrgetter("complete")
 
 
 def adherence_of(
@@ -627,7 +665,10 @@ def adherence_of(
         course_end = first_week + timedelta(weeks=prescribed.course_weeks - 1)
         last_week = max(last_week, min(course_end, this_week))
     weeks = (last_week - first_week).days // 7 + 1
-    counts = [per_week.get(first_week + timedelta(weeks=i), 0) for i in range(weeks)]
+    # Each week's count by the day number of its Monday: ten years are 500 weeks a region.
+    by_day = {monday.toordinal(): count for monday, count in per_week.items()}
+    first_day = first_week.toordinal()
+    counts = [by_day.get(day, 0) for day in range(first_day, first_day + 7 * weeks, 7)]
     in_progress = None
     target = prescribed.sessions_per_week if prescribed is not None else None
     if last_week == this_week and week_pending(counts[-1], target):
@@ -652,12 +693,15 @@ def adherence_of(
         during_hold=tally.held,
     )
     if target is not None and weeks:
+        weeks_with = Counter(counts)  # count -> weeks: a few distinct counts
         entry = replace(
             entry,
-            weeks_below=sum(c < target for c in counts),
-            weeks_on_target=sum(c == target for c in counts),
-            weeks_above=sum(c > target for c in counts),
-            percent=round(100 * sum(min(c, target) for c in counts) / (target * weeks)),
+            weeks_below=sum(n for c, n in weeks_with.items() if c < target),
+            weeks_on_target=weeks_with[target],
+            weeks_above=sum(n for c, n in weeks_with.items() if c > target),
+            percent=round(
+                100 * sum(min(c, target) * n for c, n in weeks_with.items()) / (target * weeks)
+            ),
         )
     return entry
 
@@ -673,6 +717,8 @@ def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:
     """
     found: dict[tuple[str, str, str, str], tuple[datetime, list[str]]] = {}
     for row in rows:
+        if not (row.note or row.checkin_notes):
+            continue  # most sessions have no note
         entries = [(row.started, "session", row.note)] if row.note else []
         entries.extend(
             (item.at or row.started, f"{item.hours} h check-in", item.note)
@@ -689,11 +735,14 @@ def collect_notes(rows: Sequence[SessionRow]) -> list[NoteEntry]:
                     sides.append(row.side)
                 if at < seen[0]:
                     found[key] = (at, sides)
-    notes = [
-        NoteEntry(at, sides_label(region, sides), context, text)
-        for (region, _group, context, text), (at, sides) in found.items()
-    ]
-    notes.sort(key=lambda n: n.at)
+    labels: dict[tuple[str, tuple[str, ...]], str] = {}  # a few places, thousands of notes
+    notes = []
+    for (region, _group, context, text), (at, sides) in found.items():
+        place = labels.get((region, tuple(sides)))
+        if place is None:
+            place = labels[(region, tuple(sides))] = sides_label(region, sides)
+        notes.append(NoteEntry(at, place, context, text))
+    notes.sort(key=attrgetter("at"))
     return notes
 
 
