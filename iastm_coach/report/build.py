@@ -428,9 +428,12 @@ def build_report(
             )
     sessions.sort(key=itemgetter(0))  # stable: equal keys keep the journal's order
     session_records = [record for _, record in sessions]
+    companions.sort(key=BY_TIME)  # once, for `join_rows` and `checkin_times`
     measures = measurements_of(measure_records)
     changes = session_changes(measures)
-    rows = join_rows(session_records, companions, measure_changes=changes_by_session(changes))
+    rows = join_rows(
+        session_records, companions, measure_changes=changes_by_session(changes), in_order=True
+    )
     detail_from = detail_start(rows)
     spans = tuple(hold_spans(hold_items))
     deviations = find_deviations(
@@ -503,13 +506,15 @@ def screening_entry(record: Record) -> ScreeningEntry | None:
 
 
 def checkin_times(companions: Iterable[Record]) -> dict[tuple[str, int], datetime]:
-    """When each follow-up's answer was given (the latest answer wins, as in `join_rows`)."""
+    """When each follow-up's answer was given (the latest answer wins, as in `join_rows`).
+    *companions* are in record order (`BY_TIME`)."""
     found: dict[tuple[str, int], datetime] = {}
-    for record in sorted([r for r in companions if r.kind == CHECKIN], key=BY_TIME):
-        data = record.data
-        hours = data.get("hours")
-        if isinstance(hours, int):
-            found[(str(data.get("session", "")), hours)] = record.at
+    for record in companions:
+        if record.kind == CHECKIN:
+            data = record.data
+            hours = data.get("hours")
+            if isinstance(hours, int):
+                found[(str(data.get("session", "")), hours)] = record.at
     return found
 
 

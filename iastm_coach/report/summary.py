@@ -64,7 +64,7 @@ def mean(values: Sequence[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Totals:
     """Running totals of one year and region."""
 
