@@ -4,8 +4,9 @@ The report needs three facts per region (the prescription, the outcome test's
 name and its direction), the patient's name from a physio's protocols, and the
 checklist's questions. The built-in files ship with the program and are
 validated by its tests (tests/test_report_context.py checks that these readings
-equal the validated protocol model's), so their few fields are read with
-tomllib alone: importing the protocol model (pydantic) would cost more than
+equal the validated protocol model's), so their few fields are read with the
+journal's TOML parser alone (`journal.parser`: the fast one where installed,
+tomllib otherwise): importing the protocol model (pydantic) would cost more than
 building the whole report. Installed protocols, a physio's files that may have
 been edited since, are still loaded and validated through the protocol model
 (when there are any).
@@ -13,13 +14,13 @@ been edited since, are still loaded and validated through the protocol model
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from iastm_coach.journal.parser import TOMLDecodeError, loads
 from iastm_coach.paths import data_dir, installed_protocols_dir
 from iastm_coach.report.build import Prescribed, Report, build_report, report_regions
 
@@ -41,8 +42,8 @@ def builtin_facts(region: str) -> ProtocolFacts | None:
     """The built-in protocol of *region*, read without validation (None: none shipped)."""
     path = data_dir() / "protocols" / f"{region}.toml"
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        document = loads(path.read_text(encoding="utf-8"))
+    except (OSError, TOMLDecodeError, UnicodeDecodeError):
         return None
     if document.get("region", path.stem) != region:
         return None
@@ -96,8 +97,8 @@ def caution_labels() -> dict[str, str]:
     """Checklist item id → its question (empty when the checklist cannot be read)."""
     path = data_dir() / "contraindications.toml"
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        document = loads(path.read_text(encoding="utf-8"))
+    except (OSError, TOMLDecodeError, UnicodeDecodeError):
         return {}
     items = document.get("item", [])
     return {

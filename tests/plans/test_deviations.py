@@ -278,7 +278,8 @@ def test_plan_facts_on_demand_read_only_the_files_asked_for(
     for. A region's current file is the report's: the last file whose region it is, an
     installed one over the built-in, whatever its name."""
     import hashlib
-    import tomllib
+
+    from iastm_coach.journal import parser
 
     built_in, installed = tmp_path / "built-in", tmp_path / "installed"
     built_in.mkdir()
@@ -299,14 +300,14 @@ def test_plan_facts_on_demand_read_only_the_files_asked_for(
     paths = [*built_ins, *sorted(installed.glob("*.toml"))]
 
     parsed: list[str] = []
-    real_loads = tomllib.loads
+    real_loads = parser.loads
 
     def counting(text: str) -> dict[str, object]:
-        if "\nschema = " not in text:  # a protocol file, not a journal month (tomllib read)
+        if "\nschema = " not in text:  # a protocol file, not a journal month
             parsed.append(text.split('"')[1] if '"' in text else text)
         return real_loads(text)
 
-    monkeypatch.setattr(tomllib, "loads", counting)
+    monkeypatch.setattr(parser, "loads", counting)  # the facts are read with the journal's
     lazy = PlanFactsOnDemand(paths, named_for_region=built_ins)
     neck = hashlib.sha256((built_in / "neck.toml").read_bytes()).hexdigest()
     assert lazy.get(neck) == PlanFacts("neck", 72, None, None, "neck 1")
@@ -373,8 +374,7 @@ def test_plan_facts_are_remembered_between_runs_by_their_bytes(
     facts from the journal's private cache. An installed file with other bytes (a new
     prescription) is parsed again and its facts used; a store not sealed by this journal
     is not read."""
-    import tomllib
-
+    from iastm_coach.journal import parser
     from iastm_coach.journal.derived import derived_path
     from iastm_coach.paths import data_dir, journal_dir
     from iastm_coach.plans import deviations
@@ -384,14 +384,14 @@ def test_plan_facts_are_remembered_between_runs_by_their_bytes(
     add_session(j, started=T0)
     add_session(j, started=T0 + timedelta(hours=30), group="g2")  # 30 h after: inside 48 h
     parsed: list[str] = []
-    real_loads = tomllib.loads
+    real_loads = parser.loads
 
     def counting(text: str) -> dict[str, object]:
-        if "\nschema = " not in text:  # a protocol file, not a journal month (tomllib read)
+        if "\nschema = " not in text:  # a protocol file, not a journal month
             parsed.append(text)
         return real_loads(text)
 
-    monkeypatch.setattr(tomllib, "loads", counting)
+    monkeypatch.setattr(parser, "loads", counting)  # the facts are read with the journal's
     first = invoke("history", "--plain")
     assert first.exit_code == 0 and "!" in first.stdout and len(parsed) == 1
     store = derived_path(j.directory, "plan-facts")
