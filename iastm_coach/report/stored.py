@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from iastm_coach.journal.store import Journal
     from iastm_coach.report.build import Report
 
-STORE_FORMAT: Final = 1  # bump when what is stored changes meaning
+STORE_FORMAT: Final = 2  # bump when what is stored changes meaning (2: rows not frozen)
 MODEL: Final = "report"  # the derived cache's names: the model, and each format's text
 STORED_TEXT: Final = frozenset({"csv", "json"})  # the formats whose rows are stored as text
 STORED_FORMATS: Final = frozenset({"md", "html", *STORED_TEXT})  # FHIR is built each time
