@@ -32,8 +32,8 @@ from iastm_coach.history.outcomes import (
     session_changes,
 )
 from iastm_coach.history.queries import (
-    BY_TIME,
     SessionRow,
+    in_record_order,
     join_rows,
     protocol_label,
 )
@@ -428,7 +428,7 @@ def build_report(
             )
     sessions.sort(key=itemgetter(0))  # stable: equal keys keep the journal's order
     session_records = [record for _, record in sessions]
-    companions.sort(key=BY_TIME)  # once, for `join_rows` and `checkin_times`
+    in_record_order(companions)  # once, for `join_rows` and `checkin_times`
     measures = measurements_of(measure_records)
     changes = session_changes(measures)
     rows = join_rows(
@@ -507,7 +507,7 @@ def screening_entry(record: Record) -> ScreeningEntry | None:
 
 def checkin_times(companions: Iterable[Record]) -> dict[tuple[str, int], datetime]:
     """When each follow-up's answer was given (the latest answer wins, as in `join_rows`).
-    *companions* are in record order (`BY_TIME`)."""
+    *companions* are in record order (`in_record_order`)."""
     found: dict[tuple[str, int], datetime] = {}
     for record in companions:
         if record.kind == CHECKIN:
