@@ -1,12 +1,15 @@
 """Hypothesis strategies for journal records: any value a record may hold, shared by the
-round-trip properties and the parser equality tests."""
+round-trip properties and the parser equality tests; and small journals for the report's
+equivalence properties (`report_journals`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 from hypothesis import strategies as st
 
+from iastm_coach.journal.format import CURRENT_SCHEMA, Record
 from iastm_coach.journal.store import RESERVED_FIELDS, records
 
 ZONES = st.builds(
@@ -45,3 +48,166 @@ DATA = st.dictionaries(
     max_size=8,
 )
 KINDS = st.sampled_from(records.KINDS)
+
+
+# --- small journals for the report's equivalence properties -------------------------------
+# Few regions, groups, ids, times and zones, so that sittings share sides, check-ins and
+# holds find their sessions, moments tie (the same instant in two zones included) and
+# fields go missing: the cases where a fast path and the straightforward rule could part.
+
+_START = datetime(2023, 12, 27, 9, 0, tzinfo=UTC)  # New Year's weeks included
+HOUR = timedelta(hours=1)
+_ZONES = st.sampled_from([UTC, *(timezone(timedelta(minutes=m)) for m in (60, -300, 330, 780))])
+_MOMENTS = st.builds(
+    lambda hours, minutes, zone: (_START + timedelta(hours=hours, minutes=minutes)).astimezone(
+        zone
+    ),
+    st.integers(0, 24 * 40),
+    st.sampled_from([0, 0, 30]),
+    _ZONES,
+)
+
+
+def _fields(draw: st.DrawFn, options: dict[str, list[Any]]) -> dict[str, Any]:
+    """One of the *options* for each field, but a few fields left out (read as missing)."""
+    dropped = set(draw(st.lists(st.sampled_from(sorted(options)), max_size=3)))
+    return {
+        name: draw(st.sampled_from(values))
+        for name, values in options.items()
+        if name not in dropped
+    }
+
+
+_NOTES = ["", "", "tight", "sore after", "0"]
+_OVERRIDES = [
+    [],
+    [],
+    [{"rule": "rest", "detail": "x"}],
+    [{"rule": "hold", "detail": "logged anyway"}, {"rule": "", "detail": "x"}],
+    [{"rule": "hold", "detail": ""}],
+]
+
+
+@st.composite
+def report_journals(draw: st.DrawFn) -> list[Record]:
+    """A journal's records in the order written (`seq`), any kind, for `build_report`."""
+    count = draw(st.integers(0, 40))
+    found: list[Record] = []
+    sessions: list[str] = []
+    others: list[str] = []
+    for seq in range(count):
+        kind = draw(st.sampled_from(_KIND_WEIGHTS))
+        at = draw(_MOMENTS)
+        named = sessions[-4:] * 3 + ["nobody"]  # mostly a recent session of this journal
+        if kind == records.SESSION:
+            started = draw(
+                st.sampled_from([at - timedelta(minutes=20), at, at + timedelta(hours=1)])
+            )
+            data = _fields(
+                draw,
+                {
+                    "region": ["calf", "calf", "neck", "shin"],
+                    "side": ["left", "right", "none"],
+                    "group": ["g1", "g2", "g3", ""],
+                    "started": [started, started.astimezone(UTC)],
+                    "ended": [started + timedelta(minutes=10), at],
+                    "complete": [True, True, False],
+                    "planned_s": [0, 240, 300],
+                    "actual_s": [0, 240, 400],
+                    "soreness": [-1, 0, 3, 7],
+                    "note": _NOTES,
+                    "protocol_fingerprint": ["fp-calf", "fp-neck", "fp-other", ""],
+                    "protocol_source": ["built-in", "installed", "file"],
+                    "protocol_id": ["calf", "runner"],
+                    "protocol_version": ["1", "2"],
+                    "protocol_signature": ["", "trusted", "unknown-key", "unsigned"],
+                    "issued_by": ["", "Dr A"],
+                    "signed_here": [False, False, True],
+                    "rest_override": [False, False, True],
+                    "clock_set": [False, False, True],
+                    "overrides": _OVERRIDES,
+                    "dose_percent": [100, 70],
+                    "source": ["timer", "log"],
+                },
+            )
+        elif kind == records.CHECKIN:
+            data = _fields(
+                draw,
+                {
+                    "session": named,
+                    "hours": [24, 48, 72, 120],
+                    "soreness": [-1, 0, 2, 6],
+                    "note": _NOTES,
+                    "not_asked": [[], [], ["swelling", "numbness"]],
+                    "corrects": ["", "", *others[-2:]],
+                },
+            )
+        elif kind == records.HOLD:
+            data = _fields(
+                draw,
+                {
+                    "region": ["calf", "neck", "shin"],
+                    "rule": ["soreness-7", "swelling", "numbness"],
+                    "reason": ["", "sore", "swollen"],
+                    "source": [*named, *others[-3:], ""],
+                    "side": ["left", "right", "none"],
+                },
+            )
+        elif kind == records.HOLD_CLEAR:
+            data = _fields(
+                draw,
+                {
+                    "region": ["calf", "neck", "shin"],
+                    "reason": ["", "examined"],
+                    "examined_by": ["", "Dr A"],
+                    "lifts": [[], others[-1:], others[-3:]],
+                },
+            )
+        elif kind == records.EXERCISE:
+            sets = [{"sets_done": 2, "sets_planned": 3}, {"sets_done": 0, "sets_planned": 2}]
+            data = _fields(
+                draw,
+                {
+                    "session": named,
+                    "group": ["g1", "g2", ""],
+                    "region": ["calf", "neck", ""],
+                    "source": ["log", "timer"],
+                    "exercises": [[], sets[:1], sets],
+                },
+            )
+        elif kind == records.MEASURE:
+            data = _fields(
+                draw,
+                {
+                    "region": ["calf", "neck"],
+                    "side": ["left", "right", "none"],
+                    "test": ["reach"],
+                    "unit": ["cm"],
+                    "value": [10, 11.5, 12],
+                    "phase": ["before", "after", "standalone"],
+                    "session": named,
+                },
+            )
+        else:
+            data = _fields(
+                draw,
+                {
+                    "region": ["calf", "neck"],
+                    "outcome": ["cleared", "cleared", "stopped"],
+                    "cleared_cautions": [[], [], ["varicose", "diabetes"]],
+                    "local": [[], [], ["bruise"]],
+                    "stopped_by": ["", "fever"],
+                },
+            )
+        record_id = f"{kind[:2]}{seq:02d}"
+        (sessions if kind == records.SESSION else others).append(record_id)
+        found.append(Record(kind, record_id, at, CURRENT_SCHEMA, data, seq=seq))
+    return found
+
+
+_KIND_WEIGHTS = (
+    [records.SESSION] * 4
+    + [records.CHECKIN] * 3
+    + [records.HOLD, records.HOLD_CLEAR, records.EXERCISE, records.EXERCISE]
+    + [records.MEASURE, records.SCREENING]
+)

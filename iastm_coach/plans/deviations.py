@@ -527,6 +527,7 @@ def _sitting_deviations(
     # the clock. One pass over the sides: a report asks this of thousands of sittings.
     overrides: list[str] = []
     rest_overridden = clock_set = False
+    over_time: list[tuple[Record, int, int]] = []  # (side, planned s, actual s)
     for record in sitting.sessions:
         record_data = record.data
         for entry in record_data.get("overrides", []) or []:
@@ -534,8 +535,19 @@ def _sitting_deviations(
                 text = f"{entry.get('rule', '')}: {entry.get('detail', '')}".strip(": ")
                 if text and text not in overrides:
                     overrides.append(text)
-        rest_overridden = rest_overridden or bool(record_data.get("rest_override"))
-        clock_set = clock_set or bool(record_data.get("clock_set"))
+        if record_data.get("rest_override"):
+            rest_overridden = True
+        if record_data.get("clock_set"):
+            clock_set = True
+        planned = record_data.get("planned_s")
+        actual = record_data.get("actual_s")
+        if (
+            isinstance(planned, int)
+            and isinstance(actual, int)
+            and planned > 0
+            and actual > OVER_TIME_FACTOR * planned
+        ):
+            over_time.append((record, planned, actual))
     if rest_overridden and not any(o.startswith("rest") for o in overrides):
         overrides.insert(0, "rest: --override-rest" + _since_text(sitting, previous, plan))
     held_anyway = bool(overrides) and any(o.startswith("hold:") for o in overrides)
@@ -571,23 +583,15 @@ def _sitting_deviations(
                 f"; the rest is {plan.rest_hours} h",
             )
 
-    for record in sitting.sessions:
-        planned = record.data.get("planned_s")
-        actual = record.data.get("actual_s")
-        if (
-            isinstance(planned, int)
-            and isinstance(actual, int)
-            and planned > 0
-            and actual > OVER_TIME_FACTOR * planned
-        ):
-            side = _side(record)
-            where = f"{side}: " if len(sitting.sessions) > 1 and side != "none" else ""
-            add(
-                "over-time",
-                f"{where}{actual / 60:.1f} min against {planned / 60:.1f} min planned "
-                f"({round(100 * actual / planned)} %)",
-                (record.id,),
-            )
+    for record, planned, actual in over_time:
+        side = _side(record)
+        where = f"{side}: " if len(sitting.sessions) > 1 and side != "none" else ""
+        add(
+            "over-time",
+            f"{where}{actual / 60:.1f} min against {planned / 60:.1f} min planned "
+            f"({round(100 * actual / planned)} %)",
+            (record.id,),
+        )
 
     if own is not None and own.sides:
         extra = [r for r in sitting.sessions if _side(r) not in own.sides and _side(r) != "none"]
