@@ -919,3 +919,32 @@ def _since_text(sitting: _Sitting, previous: _Sitting | None, plan: PlanFacts | 
         return ""
     rest = f" (the rest is {plan.rest_hours} h)" if plan and plan.rest_hours else ""
     return f", {_after(sitting.started - previous.ended, 'the last session')}{rest}"
+
+
+# --- the row facts of report/build.py's Report ---------------------------------------------
+
+
+def soreness_answers(report: Report) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    found: dict[str, tuple[list[int], list[int]]] = {}
+    for row in report.rows:
+        after, day = found.setdefault(row.place(), ([], []))
+        if row.soreness_after is not None:
+            after.append(row.soreness_after)
+        if (value := row.soreness_at(24)) is not None:
+            day.append(value)
+    return {place: (tuple(a), tuple(d)) for place, (a, d) in found.items()}
+
+
+def detailed_rows(report: Report) -> tuple[SessionRow, ...]:
+    return tuple(row for row in report.rows if report.detailed(row.started))
+
+
+def detailed_notes(report: Report) -> tuple[NoteEntry, ...]:
+    return tuple(note for note in report.notes if report.detailed(note.at))
+
+
+ROW_FACTS: Final = {
+    "soreness_answers": soreness_answers,
+    "detailed_rows": detailed_rows,
+    "detailed_notes": detailed_notes,
+}

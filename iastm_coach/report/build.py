@@ -14,6 +14,7 @@ from the network (a Content-Security-Policy forbids it) and prints cleanly.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -241,12 +242,15 @@ class Report:
         """Place ('calf (left)') -> its soreness answers right after and at 24 h, oldest
         first (the summary's trends)."""
         found: dict[str, tuple[list[int], list[int]]] = {}
+        of_side: dict[tuple[str, str], tuple[list[int], list[int]]] = {}  # each place named once
         for row in self.rows:
-            after, day = found.setdefault(row.place(), ([], []))
+            answers = of_side.get((row.region, row.side))
+            if answers is None:
+                answers = of_side[(row.region, row.side)] = found.setdefault(row.place(), ([], []))
             if row.soreness_after is not None:
-                after.append(row.soreness_after)
-            if (value := row.soreness_at(24)) is not None:
-                day.append(value)
+                answers[0].append(row.soreness_after)
+            if (value := row.soreness_by_hours.get(24)) is not None:
+                answers[1].append(value)
         return {place: (tuple(a), tuple(d)) for place, (a, d) in found.items()}
 
     def at(self, now: datetime) -> Report:
@@ -265,13 +269,20 @@ class Report:
     def detailed(self, moment: datetime) -> bool:
         return self.detail_from is None or moment >= self.detail_from
 
+    # Rows are oldest first by start, notes by when they were written: the detailed ones
+    # are a tail, found by bisection (comparing moments of two zones is slow).
+
     @cached_property
     def detailed_rows(self) -> tuple[SessionRow, ...]:
-        return tuple(row for row in self.rows if self.detailed(row.started))
+        start = self.detail_from
+        rows = self.rows
+        return tuple(rows if start is None else rows[bisect_left(rows, start, key=STARTED) :])
 
     @cached_property
     def detailed_notes(self) -> tuple[NoteEntry, ...]:
-        return tuple(note for note in self.notes if self.detailed(note.at))
+        start = self.detail_from
+        notes = self.notes
+        return tuple(notes if start is None else notes[bisect_left(notes, start, key=AT) :])
 
     @cached_property
     def detailed_screenings(self) -> tuple[ScreeningEntry, ...]:
@@ -651,6 +662,8 @@ def sitting_tallies(
 
 
 COMPLETE: Final = attrgetter("complete")
+STARTED: Final = attrgetter("started")
+AT: Final = attrgetter("at")
 
 
 def adherence_of(

@@ -84,6 +84,9 @@ def same_model(fast: Report, plain: Report, *, texts: bool = True) -> None:
     ]
     for name in Report.ROW_FACTS:
         assert getattr(fast, name) == getattr(plain, name)
+    for name, straight in straightforward.ROW_FACTS.items():
+        assert getattr(fast, name) == straight(plain)
+    assert list(fast.soreness_answers) == list(straightforward.soreness_answers(plain))
     for fmt in ("md", "html", "csv", "json", "fhir") if texts else ():
         assert render(fast, fmt) == render(plain, fmt)
 
