@@ -29,7 +29,7 @@ unit changed starts a new series).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -277,28 +277,49 @@ class Series:
         return place_label(self.region, self.side)
 
 
-def weekly_values(measurements: Iterable[Measurement]) -> list[WeekValues]:
+WeekOf = Callable[[datetime], date]  # a moment's Monday: `monday_of`
+
+
+def remembered_weeks() -> WeekOf:
+    """`monday_of` that works each moment's Monday out once (a local conversion): for one
+    report, in which this computer's time zone does not change."""
+    known: dict[datetime, date] = {}
+
+    def week_of(moment: datetime) -> date:
+        found = known.get(moment)
+        if found is None:
+            found = known[moment] = monday_of(moment)
+        return found
+
+    return week_of
+
+
+def weekly_values(
+    measurements: Iterable[Measurement], *, week_of: WeekOf = monday_of
+) -> list[WeekValues]:
     """Per week with rested values (standalone and before): count, median, lowest, highest."""
     from statistics import median
 
     weeks: dict[date, list[float]] = {}
     for item in measurements:
         if item.rested:
-            weeks.setdefault(monday_of(item.at), []).append(item.value)
+            weeks.setdefault(week_of(item.at), []).append(item.value)
     return [
         WeekValues(monday, len(values), float(median(values)), min(values), max(values))
         for monday, values in sorted(weeks.items())
     ]
 
 
-def overall_change(measurements: Sequence[Measurement]) -> OverallChange | None:
+def overall_change(
+    measurements: Sequence[Measurement], *, week_of: WeekOf = monday_of
+) -> OverallChange | None:
     """First measured weeks against the last, or None with fewer than two measured weeks."""
     from statistics import median
 
     weeks: dict[date, list[float]] = {}
     for item in measurements:
         if item.rested:
-            weeks.setdefault(monday_of(item.at), []).append(item.value)
+            weeks.setdefault(week_of(item.at), []).append(item.value)
     if len(weeks) < MIN_WEEKS_FOR_CHANGE:
         return None
     ordered = sorted(weeks)
@@ -314,12 +335,14 @@ def overall_change(measurements: Sequence[Measurement]) -> OverallChange | None:
     )
 
 
-def course_change(measurements: Sequence[Measurement]) -> CourseChange | None:
+def course_change(
+    measurements: Sequence[Measurement], *, week_of: WeekOf = monday_of
+) -> CourseChange | None:
     """The first rested values against the last, or None before two measured weeks."""
     from statistics import fmean
 
     rested = sorted((m for m in measurements if m.rested), key=lambda m: (m.at, m.id))
-    if len({monday_of(m.at) for m in rested}) < MIN_WEEKS_FOR_CHANGE:
+    if len({week_of(m.at) for m in rested}) < MIN_WEEKS_FOR_CHANGE:
         return None
     n = EDGE_VALUES if len(rested) >= 2 * EDGE_VALUES else 1
     return CourseChange(
@@ -355,6 +378,7 @@ def build_series(
         changes = session_changes(m for values in grouped.values() for m in values)
     for change in changes:
         by_key.setdefault(change.key, []).append(change)
+    week_of = remembered_weeks()  # each value's week is asked for three times below
     result = []
     for key in sorted(grouped):
         region, test, unit, side = key
@@ -366,11 +390,11 @@ def build_series(
                 test=test,
                 unit=unit,
                 values=tuple(values),
-                weeks=tuple(weekly_values(values)),
+                weeks=tuple(weekly_values(values, week_of=week_of)),
                 changes=tuple(by_key.get(key, [])),
-                overall=overall_change(values),
+                overall=overall_change(values, week_of=week_of),
                 higher_is_better=better.get((region, test.casefold())),
-                course=course_change(values),
+                course=course_change(values, week_of=week_of),
                 minimal_change=error.get((region, test.casefold())),
             )
         )

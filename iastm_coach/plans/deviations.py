@@ -409,6 +409,23 @@ def sittings_of(sessions: Iterable[Record]) -> list[_Sitting]:
     return sorted(found.values(), key=lambda s: (s.started, s.group))
 
 
+def sittings_of_rows(rows: Iterable[SessionRow]) -> list[_Sitting]:
+    """`sittings_of` the sessions of *rows*: a row has read its record's group, region,
+    start and end already (`SessionRow.from_record`, by the same rules)."""
+    found: dict[str, _Sitting] = {}
+    for row in rows:
+        sitting = found.get(row.group)
+        if sitting is None:
+            found[row.group] = _Sitting(row.group, row.region, row.started, row.ended, [row.record])
+        else:
+            sitting.sessions.append(row.record)
+            if row.started < sitting.started:
+                sitting.started = row.started
+            if row.ended > sitting.ended:
+                sitting.ended = row.ended
+    return sorted(found.values(), key=lambda s: (s.started, s.group))
+
+
 def find_deviations(
     items: Iterable[Record],
     *,
@@ -419,6 +436,7 @@ def find_deviations(
     links_for: LinksFor | None = None,
     spans: Sequence[HoldSpan] | None = None,
     only: str | None = None,
+    rows: Sequence[SessionRow] | None = None,
 ) -> Deviations:
     """Every deviation in *items* (session, hold and hold_clear records; others ignored).
 
@@ -431,6 +449,8 @@ def find_deviations(
     *spans*: the hold spans of *items*' holds, when the caller has them already.
     *only*: just the deviations of the sitting of this session id (each deviation names
     only its own sitting's sessions, so nothing else could name it).
+    *rows*: the session records of *items* as rows, when the caller has them (the
+    report): their sittings are read from the rows.
     """
     from iastm_coach.safety.zones import remembered
 
@@ -438,7 +458,7 @@ def find_deviations(
     listed = list(items)
     if spans is None:
         spans = hold_spans(listed)
-    sittings = sittings_of(listed)  # sessions only
+    sittings = sittings_of(listed) if rows is None else sittings_of_rows(rows)
     found: list[Deviation] = list(file_problems)
     previous: dict[str, _Sitting] = {}
     versions: dict[tuple[str, str, str], set[str]] = {}

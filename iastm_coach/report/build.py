@@ -449,6 +449,7 @@ def build_report(
     spans = tuple(hold_spans(hold_items))
     deviations = find_deviations(
         [*session_records, *hold_items],
+        rows=rows,
         spans=spans,
         facts=plan_facts or {},
         region_facts=region_facts,

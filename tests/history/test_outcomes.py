@@ -3,19 +3,23 @@ over weeks, and the plain-language summary."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iastm_coach.history.outcomes import (
     CAVEAT,
     Measurement,
     build_series,
     changes_by_session,
+    course_change,
     measurements_of,
     monday_of,
     overall_change,
+    remembered_weeks,
     session_changes,
     signed,
     summary_line,
@@ -330,3 +334,30 @@ def test_course_change_first_against_last_value_and_its_caveats() -> None:
     assert build_series([m(9.5), m(13, at=WED + timedelta(days=1))])[0].course is None
     small = steady_series(minimal=3.0)
     assert "+2.5 cm over 3 weeks, within measurement error (3 cm)" in summary_line(small)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 24 * 60),  # hours after WED: ten weeks, every hour of the week
+            st.sampled_from(["standalone", "before", "after"]),
+            st.sampled_from([UTC, timezone(timedelta(hours=-11)), timezone(timedelta(hours=13))]),
+        ),
+        max_size=30,
+    )
+)
+def test_each_value_s_week_worked_out_once_is_its_week(
+    taken: list[tuple[int, str, timezone]],
+) -> None:
+    """`build_series` works each value's Monday out once for its weeks, overall change
+    and course (`remembered_weeks`): the same as asking `monday_of` every time, the same
+    instant written in two zones included."""
+    values = [
+        m(10 + n % 4, at=(WED + timedelta(hours=hours)).astimezone(zone), phase=phase)
+        for n, (hours, phase, zone) in enumerate(taken)
+    ]
+    week_of = remembered_weeks()
+    assert weekly_values(values, week_of=week_of) == weekly_values(values)
+    assert overall_change(values, week_of=week_of) == overall_change(values)
+    assert course_change(values, week_of=week_of) == course_change(values)
+    assert [week_of(v.at) for v in values] == [monday_of(v.at) for v in values]

@@ -9,9 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from iastm_coach.history.queries import join_rows
 from iastm_coach.journal import records
 from iastm_coach.journal.format import Record
-from iastm_coach.plans.deviations import PlanFacts, find_deviations, sittings_of
+from iastm_coach.plans.deviations import (
+    PlanFacts,
+    find_deviations,
+    sittings_of,
+    sittings_of_rows,
+)
 from iastm_coach.safety.hold_spans import hold_spans
 from tests import straightforward
 from tests.strategies import report_journals
@@ -34,6 +40,8 @@ def test_deviations_are_the_straightforward_ones(items: list[Record], data: st.D
     assert find_deviations(relevant, facts=FACTS, region_facts=CURRENT) == expected
     spans = hold_spans(relevant)
     assert find_deviations(relevant, facts=FACTS, region_facts=CURRENT, spans=spans) == expected
+    rows = join_rows([r for r in relevant if r.kind == records.SESSION], ())
+    assert find_deviations(relevant, facts=FACTS, region_facts=CURRENT, rows=rows) == expected
     sessions = [r.id for r in relevant if r.kind == records.SESSION]
     if sessions:
         only = data.draw(st.sampled_from(sessions))
@@ -54,4 +62,10 @@ def test_sittings_are_the_straightforward_ones(items: list[Record], data: st.Dat
         (s.group, s.region, s.sessions) for s in plain
     ]
     for a, b in zip(fast, plain, strict=True):  # the same objects: their zones too
+        assert a.started is b.started and a.ended is b.ended
+    by_rows = sittings_of_rows(join_rows([r for r in shuffled if r.kind == records.SESSION], ()))
+    assert [(s.group, s.region, s.sessions) for s in by_rows] == [
+        (s.group, s.region, s.sessions) for s in plain
+    ]
+    for a, b in zip(by_rows, plain, strict=True):
         assert a.started is b.started and a.ended is b.ended
