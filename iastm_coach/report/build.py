@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -395,9 +395,13 @@ def build_report(
             order = (started, str(data.get("region")), str(data.get("side")), record.id)
             sessions.append((order, record))
         elif kind == SCREENING:
-            entry = screening_entry(record)
-            if entry is not None:
-                screenings.append(entry)
+            data = record.data  # most screenings cleared nothing and stopped nothing: skipped
+            if (
+                data.get("cleared_cautions")
+                or data.get("local")
+                or str(data.get("outcome", "")) == "stopped"
+            ):
+                screenings.append(screening_entry(record))
         elif kind == EXERCISE:
             if record.data.get("source") == "log":  # exercises on a day without scraping
                 region = str(record.data.get("region", ""))
@@ -490,31 +494,50 @@ def build_report(
         deviations=deviations,
         hold_spans=spans,
         hold_origins=hold_origins(hold_items, companions, spans),
-        checkin_times=checkin_times(companions),
+        checkin_times=CheckinTimes(companions),
         minimal_change=dict(minimal_change or {}),
         detail_from=detail_from,
         earlier=tuple(year_summaries(rows, detail_from)) if detail_from else (),
     )
 
 
-def screening_entry(record: Record) -> ScreeningEntry | None:
-    """The screening worth showing (a caution cleared, a stop, a local finding), else None."""
+def screening_entry(record: Record) -> ScreeningEntry:
+    """A screening worth showing: a caution cleared, a stop, a local finding."""
     data = record.data
-    cautions = data.get("cleared_cautions")  # most screenings have none: no tuples built
-    cautions = tuple(map(str, cautions)) if cautions else ()
-    outcome = str(data.get("outcome", ""))
+    cautions = data.get("cleared_cautions")
     local = data.get("local")
-    local = tuple(map(str, local)) if local else ()
-    if not (cautions or outcome == "stopped" or local):
-        return None
     return ScreeningEntry(
         record.at,
         str(data.get("region", "")),
-        outcome,
+        str(data.get("outcome", "")),
         str(data.get("stopped_by", "")),
-        cautions,
-        local,
+        tuple(map(str, cautions)) if cautions else (),
+        tuple(map(str, local)) if local else (),
     )
+
+
+class CheckinTimes(Mapping[tuple[str, int], datetime]):
+    """`checkin_times(companions)`, worked out when first asked: only FHIR reads the times
+    (and a stored report counts them, beside the command: `stored.store_report`), so the
+    other formats never pay for 20,000 check-ins of a ten-year journal."""
+
+    def __init__(self, companions: Sequence[Record]) -> None:
+        self._companions = companions
+        self._times: dict[tuple[str, int], datetime] | None = None
+
+    def _found(self) -> dict[tuple[str, int], datetime]:
+        if self._times is None:
+            self._times = checkin_times(self._companions)
+        return self._times
+
+    def __getitem__(self, key: tuple[str, int]) -> datetime:
+        return self._found()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
 
 
 def checkin_times(companions: Iterable[Record]) -> dict[tuple[str, int], datetime]:

@@ -219,3 +219,23 @@ def test_the_days_around_new_year_are_converted(moment: datetime, year: int) -> 
         assert summary.local_year(moment) == moment.astimezone().year == year
     with zone("UTC"):
         assert summary.local_year(moment) == moment.astimezone().year
+
+
+def test_check_in_times_are_worked_out_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only FHIR reads when each follow-up was answered: the other formats never work the
+    times out, FHIR does once, and they are the straightforward ones."""
+    items = [
+        Record("session", "s1", NOW - timedelta(days=3), 1, {"region": "calf"}, seq=0),
+        Record("checkin", "c1", NOW - timedelta(days=2), 1, {"session": "s1", "hours": 24}, seq=1),
+        Record("checkin", "c2", NOW - timedelta(days=1), 1, {"session": "s1", "hours": 48}, seq=2),
+    ]
+    calls: list[int] = []
+    real = build.checkin_times
+    monkeypatch.setattr(build, "checkin_times", lambda found: calls.append(1) or real(found))
+    report = build.build_report(items, now=NOW, since=None, prescriptions={})
+    for fmt in ("md", "html", "csv", "json"):
+        render(report, fmt)
+    assert calls == []
+    render(report, "fhir")
+    assert dict(report.checkin_times) == straightforward.checkin_times(items)
+    assert calls == [1]
