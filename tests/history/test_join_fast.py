@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,8 +24,7 @@ from tests.strategies import report_journals
 COMPANIONS = {records.CHECKIN, records.HOLD, records.HOLD_CLEAR, records.EXERCISE, records.MEASURE}
 
 
-@pytest.mark.slow
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(items=report_journals(), data=st.data())
 def test_rows_are_the_straightforward_join(items: list[Record], data: st.DataObject) -> None:
     """The same rows, fields in the same order, whatever order the companions come in;
@@ -50,7 +48,6 @@ def test_a_row_and_an_answer_read_by_position_are_read_by_name(items: list[Recor
             assert CheckinAnswer.of(record) == straightforward.checkin_answer(record)
 
 
-@pytest.mark.slow
 @given(items=report_journals(), data=st.data())
 def test_record_order_is_sorting_by_time_then_id(items: list[Record], data: st.DataObject) -> None:
     """`in_record_order` leaves a list in order as it is and sorts any other, ties in the

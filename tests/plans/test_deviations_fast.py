@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from iastm_coach.plans.deviations import (
     sittings_of_rows,
 )
 from iastm_coach.safety.hold_spans import hold_spans
+from iastm_coach.safety.zones import remembered
 from tests import straightforward
 from tests.strategies import report_journals
 
@@ -27,30 +27,29 @@ FACTS = {
     "fp-neck": PlanFacts("neck", 72),
 }
 CURRENT = {"shin": PlanFacts("shin", 24), "calf": PlanFacts("calf", 96)}
+LINKS = remembered()  # each region's protocol read once for the module, not per example
 
 
-@pytest.mark.slow
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(items=report_journals(), data=st.data())
 def test_deviations_are_the_straightforward_ones(items: list[Record], data: st.DataObject) -> None:
     """The same deviations, in the same order, with the spans given or folded here, and
     for one sitting (`only`, as `history` asks)."""
     relevant = [r for r in items if r.kind in (records.SESSION, records.HOLD, records.HOLD_CLEAR)]
-    expected = straightforward.find_deviations(relevant, facts=FACTS, region_facts=CURRENT)
-    assert find_deviations(relevant, facts=FACTS, region_facts=CURRENT) == expected
+    given = {"facts": FACTS, "region_facts": CURRENT, "links_for": LINKS}
+    expected = straightforward.find_deviations(relevant, **given)
+    assert find_deviations(relevant, **given) == expected
     spans = hold_spans(relevant)
-    assert find_deviations(relevant, facts=FACTS, region_facts=CURRENT, spans=spans) == expected
     rows = join_rows([r for r in relevant if r.kind == records.SESSION], ())
-    assert find_deviations(relevant, facts=FACTS, region_facts=CURRENT, rows=rows) == expected
+    assert find_deviations(relevant, spans=spans, rows=rows, **given) == expected
     sessions = [r.id for r in relevant if r.kind == records.SESSION]
     if sessions:
         only = data.draw(st.sampled_from(sessions))
-        assert find_deviations(
-            relevant, facts=FACTS, region_facts=CURRENT, only=only
-        ) == straightforward.find_deviations(relevant, facts=FACTS, region_facts=CURRENT, only=only)
+        assert find_deviations(relevant, only=only, **given) == straightforward.find_deviations(
+            relevant, only=only, **given
+        )
 
 
-@pytest.mark.slow
 @given(items=report_journals(), data=st.data())
 def test_sittings_are_the_straightforward_ones(items: list[Record], data: st.DataObject) -> None:
     """Each sitting starts at its earliest start and ends at its latest end (the first of

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -50,6 +51,18 @@ OPTIONS: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def protocols_read_once() -> Iterator[None]:
+    """The zones of each region's protocol (the holds' reach) read once for the module:
+    both reports read them, for every example."""
+    from iastm_coach.safety import zones
+
+    links = zones.remembered()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(zones, "remembered", lambda: links)
+        yield
+
+
 @contextmanager
 def zone(name: str) -> Iterator[None]:
     """This computer's time zone set to *name* (weeks, years and months are local)."""
@@ -73,9 +86,11 @@ def local_zone(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def same_model(fast: Report, plain: Report, *, texts: bool = True) -> None:
-    """Equal fields, mappings in the same order too, and (with *texts*) the same text in
-    every format."""
+    """Equal fields, mappings in the same order too, the same moments in the same zones
+    (equal instants in two zones compare equal: `repr` tells them apart), and (with
+    *texts*) the same text in every format."""
     assert fast == plain
+    assert repr(replace(fast, checkin_times=dict(fast.checkin_times))) == repr(plain)
     for name in ("hold_origins", "checkin_times", "caution_labels", "minimal_change"):
         assert list(getattr(fast, name).items()) == list(getattr(plain, name).items())
     assert fast.adherence_basis is not None and plain.adherence_basis is not None
@@ -92,7 +107,7 @@ def same_model(fast: Report, plain: Report, *, texts: bool = True) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     items=report_journals(),
     since=st.sampled_from([None, None, 3, 10, 30]).map(
