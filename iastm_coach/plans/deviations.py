@@ -729,17 +729,18 @@ class RowMarker:
         from dataclasses import replace
 
         self.shown += 1
-        around = [row.record, *(r.record for r in older if r.region == row.region)]
+        near = [row, *(r for r in older if r.region == row.region)]
         if self._spans_of != len(self.hold_records):  # folded again only when more were read
             self._spans = hold_spans(self.hold_records)
             self._spans_of = len(self.hold_records)
         found = find_deviations(
-            around,
+            [r.record for r in near],
             facts=self.facts,
             region_facts=self.region_facts,
             links_for=self.links_for,
             spans=self._spans,
             only=row.id,
+            rows=near,  # their sittings from what the rows have read already
         )
         kinds = found.session_kinds().get(row.id)
         if not kinds:
