@@ -38,6 +38,25 @@ _REACHED: Final = 0  # the furthest month the reader has reached (-1: none yet)
 _LOWEST_DONE: Final = 4  # the first month of the helper's finished run (len: none yet)
 
 
+def progress_page(months: int) -> mmap.mmap:
+    """The page reader and helper share (anonymous, so a fork shares it): nothing reached
+    yet, nothing of the *months* done yet."""
+    import mmap
+
+    page = mmap.mmap(-1, 8)
+    write_word(page, _REACHED, -1)
+    write_word(page, _LOWEST_DONE, months)
+    return page
+
+
+def read_word(page: mmap.mmap, offset: int) -> int:
+    return int.from_bytes(page[offset : offset + 4], "little", signed=True)
+
+
+def write_word(page: mmap.mmap, offset: int, value: int) -> None:
+    page[offset : offset + 4] = value.to_bytes(4, "little", signed=True)
+
+
 class Helper:
     """The forked helper warming the cache of *paths* (the uncached months, in the order
     the reader reads them) from the last; none when nothing was forked."""
@@ -60,8 +79,9 @@ class Helper:
         """The reader has reached *path*: the helper stops before it (and every month
         read before it), so it never parses what the reader is parsing. Never waits."""
         index = self._order.get(path)
-        if index is not None and self._progress is not None and index > self._reached():
-            self._progress[_REACHED : _REACHED + 4] = index.to_bytes(4, "little", signed=True)
+        page = self._progress
+        if index is not None and page is not None and index > read_word(page, _REACHED):
+            write_word(page, _REACHED, index)
 
     def before(self, path: Path) -> None:
         """Reach *path*, and when the helper has already warmed it, wait for the helper to
@@ -69,21 +89,16 @@ class Helper:
         the cache (chain facts) can be taken."""
         self.reach(path)
         index = self._order.get(path)
-        if index is not None and self._progress is not None and index >= self._lowest_done():
+        page = self._progress
+        if index is not None and page is not None and index >= read_word(page, _LOWEST_DONE):
             self.join()
 
     @property
     def warmed(self) -> list[Path]:
         """The months the helper has finished so far, in reading order."""
-        return [] if self._progress is None else self._paths[self._lowest_done() :]
-
-    def _lowest_done(self) -> int:
-        assert self._progress is not None
-        return int.from_bytes(self._progress[_LOWEST_DONE : _LOWEST_DONE + 4], "little")
-
-    def _reached(self) -> int:
-        assert self._progress is not None
-        return int.from_bytes(self._progress[_REACHED : _REACHED + 4], "little", signed=True)
+        if self._progress is None:
+            return []
+        return self._paths[read_word(self._progress, _LOWEST_DONE) :]
 
     def join(self) -> None:
         """Wait for the helper to finish (at once when it has, or when there is none)."""
@@ -119,12 +134,8 @@ def start_helper(
     docstring); the reader calls *after* once the helper has finished."""
     if not uncached or sum(size for _, size in uncached) < MIN_BYTES or not can_fork():
         return Helper()  # too little to gain, or no fork here
-    import mmap
-
     paths = [path for path, _ in uncached]
-    progress = mmap.mmap(-1, 8)  # anonymous and shared: both processes see one page
-    progress[_REACHED : _REACHED + 4] = (-1).to_bytes(4, "little", signed=True)
-    progress[_LOWEST_DONE : _LOWEST_DONE + 4] = len(paths).to_bytes(4, "little")
+    progress = progress_page(len(paths))
     try:
         pid = os.fork()
     except OSError:
@@ -152,9 +163,8 @@ def _warm_until_met(
     signal.signal(signal.SIGTERM, lambda signum, frame: stopped.append(signum))
     gc.disable()  # short-lived; its objects have no cycles
     for index in range(len(paths) - 1, -1, -1):
-        reached = int.from_bytes(progress[_REACHED : _REACHED + 4], "little", signed=True)
-        if stopped or index <= reached:
+        if stopped or index <= read_word(progress, _REACHED):
             return
         with contextlib.suppress(Exception):
             warm(paths[index])
-        progress[_LOWEST_DONE : _LOWEST_DONE + 4] = index.to_bytes(4, "little")
+        write_word(progress, _LOWEST_DONE, index)

@@ -129,12 +129,7 @@ def test_journal_check_with_the_helper_finds_what_it_finds_without(
 
 def shared_progress(paths: list[Path]) -> prewarm.Helper:
     """A helper's view of the progress page, with no process behind it."""
-    import mmap
-
-    page = mmap.mmap(-1, 8)
-    page[0:4] = (-1).to_bytes(4, "little", signed=True)
-    page[4:8] = len(paths).to_bytes(4, "little")
-    return prewarm.Helper(None, paths, page)
+    return prewarm.Helper(None, paths, prewarm.progress_page(len(paths)))
 
 
 def test_the_helper_warms_from_the_last_month_until_the_next_is_one_the_reader_reached() -> None:
@@ -158,15 +153,15 @@ def test_the_reader_only_moves_forward_and_waits_only_for_months_the_helper_fini
     view = shared_progress(paths)
     view.reach(paths[2])
     view.reach(paths[1])  # a month read again out of order does not call the helper back
-    assert view._reached() == 2
+    assert view._progress is not None
+    assert prewarm.read_word(view._progress, prewarm._REACHED) == 2
     view.reach(Path("2024-12.toml"))  # a month that had a cache: not the helper's
-    assert view._reached() == 2
+    assert prewarm.read_word(view._progress, prewarm._REACHED) == 2
     joined: list[bool] = []
     view.join = lambda: joined.append(True)  # type: ignore[method-assign]
     view.before(paths[3])  # not warmed yet: the reader works it out itself
     assert not joined
-    assert view._progress is not None
-    view._progress[4:8] = (3).to_bytes(4, "little")  # the helper finished the last month
+    prewarm.write_word(view._progress, prewarm._LOWEST_DONE, 3)  # it finished the last month
     view.before(paths[3])
     assert joined == [True]
 
