@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Collection, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from iastm_coach.journal.cache import (
     CHAIN_CACHE_NAME,
@@ -26,6 +26,9 @@ from iastm_coach.journal.cache_files import CacheFiles
 if TYPE_CHECKING:
     from iastm_coach.journal.chain import MonthChain
     from iastm_coach.journal.format import Record
+
+
+T = TypeVar("T")
 
 
 class SummaryIndex:
@@ -68,13 +71,8 @@ class SummaryIndex:
         """If changed, save the summaries of the month files *month_names* lists (the
         others' files are gone). Best effort, like the parse cache: a lost update only
         costs a read later."""
-        if not self._changed or self._index is None:
-            return
-        key = self._files.key(create=True)
-        if key is not None:
-            names = month_names()
-            kept = {name: s for name, s in self._index.items() if name in names}
-            self._files.write(INDEX_NAME, summary_blob(key, kept))
+        if self._changed and self._index is not None:
+            _save(self._files, INDEX_NAME, self._index, month_names, summary_blob)
         self._changed = False
 
 
@@ -98,13 +96,8 @@ class ChainFacts:
 
     def save(self, month_names: Callable[[], Collection[str]]) -> None:
         """As `SummaryIndex.save`."""
-        if not self._changed or self._facts is None:
-            return
-        key = self._files.key(create=True)
-        if key is not None:
-            names = month_names()
-            kept = {name: entry for name, entry in self._facts.items() if name in names}
-            self._files.write(CHAIN_CACHE_NAME, chain_blob(key, kept))
+        if self._changed and self._facts is not None:
+            _save(self._files, CHAIN_CACHE_NAME, self._facts, month_names, chain_blob)
         self._changed = False
 
     def leave_for_reader(self) -> None:
@@ -127,3 +120,17 @@ class ChainFacts:
             if name not in facts:
                 facts[name] = entry
                 self._changed = True
+
+
+def _save(
+    files: CacheFiles,
+    name: str,
+    by_month: Mapping[str, T],
+    month_names: Callable[[], Collection[str]],
+    blob: Callable[[bytes, Mapping[str, T]], bytes],
+) -> None:
+    """Seal and write the entries of *by_month* whose month file is still there."""
+    key = files.key(create=True)
+    if key is not None:
+        names = month_names()
+        files.write(name, blob(key, {month: e for month, e in by_month.items() if month in names}))
