@@ -180,12 +180,16 @@ def _report_text(
         and identity.unchanged(directory)
         and report_key(directory, identity, since) == key  # no protocol or key file changed
     ):
-        return len(report.rows), render_keeping(report, fmt)[0]
+        return len(report.rows), render(report, fmt)
     # Storing only saves time: whatever goes wrong, the report is made, and is shown. The
     # model of a long journal is stored beside this process while it renders the text.
-    stored_model = run_beside(
-        (lambda: None) if stored is not None else lambda: store_report(directory, key, report),
-        worth_it=stored is None and len(report.rows) >= STORE_BESIDE_ROWS,
+    stored_model = (
+        run_beside(
+            lambda: store_report(directory, key, report),
+            worth_it=len(report.rows) >= STORE_BESIDE_ROWS,
+        )
+        if stored is None
+        else (lambda: None)  # stored already
     )
     try:
         text, keep = render_keeping(report, fmt)
