@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from iastm_coach.protocols.model import TreatmentProtocol
 from iastm_coach.session.timer import RunResult, Step, StepResult, TimerState, TimerView, run_plan
 
@@ -278,3 +280,20 @@ def make_protocol(
         # tests use long areas and a 20-minute session.
         context={"envelope": "clinician"},
     )
+
+
+def count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the children `os.fork` makes from now on in this test (in the parent)."""
+    import os
+
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counted_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
+    return forks

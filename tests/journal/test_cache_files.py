@@ -16,6 +16,7 @@ from iastm_coach.journal import cache_files
 from iastm_coach.journal.cache import seal
 from iastm_coach.journal.cache_files import CacheFiles
 from iastm_coach.journal.format import CURRENT_SCHEMA, Row
+from tests.fakes import count_forks
 
 
 def test_a_sealed_file_reads_back_and_the_directory_is_private(tmp_path: Path) -> None:
@@ -71,17 +72,8 @@ def test_rows_saved_while_writing_later_are_written_after_the_block(tmp_path: Pa
 def test_rows_written_beside_are_waited_for_before_they_are_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counted_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
     monkeypatch.setattr(cache_files, "WRITE_BESIDE_ROWS", 0)
-    monkeypatch.setattr(os, "fork", counted_fork)
+    forks = count_forks(monkeypatch)
     files = CacheFiles(tmp_path)
     files.key(create=True)
     months = [tmp_path / f"2026-{month:02d}.toml" for month in range(1, 10)]

@@ -41,6 +41,7 @@ from tests.builders import (
     add_session,
 )
 from tests.cli import invoke
+from tests.fakes import count_forks
 
 FORMATS = ("md", "html", "csv", "json")
 NOW = T0 + timedelta(days=27)
@@ -469,17 +470,8 @@ def test_a_long_journals_report_is_stored_beside_and_read_back_the_same(
 ) -> None:
     """A model worth a fork is stored by a child process while this one renders: it is
     there when the command is done, and the next report is read from it."""
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counted_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
     monkeypatch.setattr(stored, "STORE_BESIDE_ROWS", 0)
-    monkeypatch.setattr(os, "fork", counted_fork)
+    forks = count_forks(monkeypatch)
     first = text_of(journal, fmt)
     assert len(forks) == 1 and derived_path(journal.directory, "report").is_file()
     assert text_of(journal, fmt) == first == fresh(journal, fmt)
