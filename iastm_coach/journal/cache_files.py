@@ -36,8 +36,10 @@ class CacheFiles:
     def __init__(self, journal_directory: Path) -> None:
         self.directory = journal_directory / CACHE_DIR
         self._key: bytes | None = None
-        self._later: list[Unwritten] | None = None  # inside `writing_later`
-        self._writing: frozenset[str] = frozenset()  # being written beside this process
+        # Saved but not yet in a file, by file name: inside `writing_later`, and being
+        # written beside this process. A read of one of them is answered from here.
+        self._later: dict[str, Unwritten] | None = None  # inside `writing_later`
+        self._writing: dict[str, Unwritten] = {}  # being written beside this process
         self._written: Callable[[], None] = lambda: None  # waits until they are
 
     def key(self, *, create: bool) -> bytes | None:
@@ -91,10 +93,13 @@ class CacheFiles:
         self, month: Path, *, check_values: bool = True
     ) -> tuple[int, bytes, list[Row]] | None:
         """(size, SHA-256, rows) of the cached parse of the month file *month*, or None
-        (see `cache.load_cache_blob` for *check_values*)."""
-        if rows_name(month) in self._writing:
-            self.finish_writing()
-        blob = self.read(rows_name(month))
+        (see `cache.load_cache_blob` for *check_values*). A parse saved and not written
+        yet is given as saved: its file is not waited for."""
+        name = rows_name(month)
+        unwritten = self._writing.get(name) or (self._later or {}).get(name)
+        if unwritten is not None:
+            return unwritten[1:]
+        blob = self.read(name)
         if blob is None:
             return None
         return load_cache_blob(blob, self.key(create=False), check_values=check_values)
@@ -103,7 +108,7 @@ class CacheFiles:
         """Cache *rows*, the parse of the first *size* bytes of *month* (SHA-256 *digest*),
         now or, inside `writing_later`, after it."""
         if self._later is not None:
-            self._later.append((month, size, digest, rows))
+            self._later[rows_name(month)] = (month, size, digest, rows)
         else:
             self._write_rows(month, size, digest, rows)
 
@@ -112,35 +117,45 @@ class CacheFiles:
         """Month parses saved inside this block are written after it, beside this process
         where that pays (`forking.run_beside`): a first read of a long journal spends its
         time reading, and what it read is cached while the command goes on with it. A
-        cache file being written is waited for before it is read, and at exit."""
+        cache file being written is waited for at exit (and before the directory is
+        listed); until then, a read of its month is answered from memory."""
         if self._later is not None:
             yield
             return
-        self._later = []
+        self._later = {}
         try:
             yield
         finally:
             later, self._later = self._later, None
             self._write_beside(later)
 
-    def _write_beside(self, later: list[Unwritten]) -> None:
+    def write_saved(self) -> None:
+        """Inside `writing_later`: start writing what was saved so far now, beside this
+        process where that pays, instead of at the end of the block (a first read does
+        this when its forked helper has finished, and a core is free)."""
+        if self._later:
+            later, self._later = self._later, {}
+            self._write_beside(later)
+
+    def _write_beside(self, later: dict[str, Unwritten]) -> None:
         if not later:
             return
         self.finish_writing()
+        items = list(later.values())
 
         def write_all() -> None:
-            for item in later:
+            for item in items:
                 self._write_rows(*item)
 
-        worth_it = sum(len(item[3]) for item in later) >= WRITE_BESIDE_ROWS
+        worth_it = sum(len(item[3]) for item in items) >= WRITE_BESIDE_ROWS
         written = run_beside(write_all, worth_it=worth_it)
-        self._writing = frozenset(rows_name(month) for month, *_ in later)
+        self._writing = later
         self._written = weakref.finalize(self, written)  # at the latest when we are gone
 
     def finish_writing(self) -> None:
         """Wait until the cache files being written beside this process are written."""
         written, self._written = self._written, lambda: None
-        self._writing = frozenset()
+        self._writing = {}
         written()
 
     def _write_rows(self, month: Path, size: int, digest: bytes, rows: list[Row]) -> None:

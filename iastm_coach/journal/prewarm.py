@@ -88,10 +88,15 @@ class Helper:
         finish (soon: it stops at the month reached) so that what it worked out besides
         the cache (chain facts) can be taken."""
         self.reach(path)
+        if self.has_warmed(path):
+            self.join()
+
+    def has_warmed(self, path: Path) -> bool:
+        """Whether the helper has finished *path*: where the reader reaches one, they have
+        met, and the helper stops (or has stopped) at the month it is on."""
         index = self._order.get(path)
         page = self._progress
-        if index is not None and page is not None and index >= read_word(page, _LOWEST_DONE):
-            self.join()
+        return index is not None and page is not None and index >= read_word(page, _LOWEST_DONE)
 
     @property
     def warmed(self) -> list[Path]:

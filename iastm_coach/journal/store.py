@@ -388,7 +388,7 @@ class Journal:
         memory is not kept there: a full scan would otherwise push the recent
         months out of memory for nothing.
         """
-        self._helper.reach(path)  # the first-read helper stops short of it
+        self._reach(path)
         if raw is None:
             read = self._read_month_stat(path)
             if read is None:
@@ -689,10 +689,22 @@ class Journal:
         found = self.month_files() if paths is None else list(paths)
         self._helper = self._start_helper(found[::-1] if newest_first else found)
         try:
-            yield
+            if self._helper.forked:  # this process's parses: cached once they have met
+                with self._cache.writing_later():
+                    yield
+            else:
+                yield
         finally:
             self._helper.stop()  # still at work only where the reading stopped early
             self._helper = Helper()
+
+    def _reach(self, path: Path) -> None:
+        """The reader reaches *path*: the first-read helper stops short of it, and once it
+        has finished (the reader has met its months), the months this process parsed
+        are cached, beside it where that pays, while it goes on."""
+        self._helper.reach(path)
+        if self._helper.has_warmed(path):
+            self._cache.write_saved()
 
     def _start_helper(self, paths: Sequence[Path]) -> Helper:
         """A forked helper filling the parse cache of those of *paths* (in the order they
@@ -999,7 +1011,7 @@ class Journal:
         """The records of a month file as reading gives them, their values not checked
         (check checks every field itself, once); None when reading would refuse the file:
         check then reads it block by block to say where and why."""
-        self._helper.reach(path)
+        self._reach(path)
         rows = self._cached_rows_unchecked(path, raw)
         if rows is not None:
             return rows

@@ -1,7 +1,7 @@
 """The journal's `.cache` directory (`cache_files.CacheFiles`): private, sealed with the
 journal's key, read only from regular files, written best effort; month parses saved
-during a first read are written after it (beside the command, for a long journal) and
-waited for before they are read."""
+during a first read are written after it, or when asked to (beside the command, for a
+long journal), and read back from memory until they are written."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from iastm_coach import forking
 from iastm_coach.journal import cache_files
 from iastm_coach.journal.cache import seal
 from iastm_coach.journal.cache_files import CacheFiles
@@ -63,17 +64,34 @@ def test_rows_saved_while_writing_later_are_written_after_the_block(tmp_path: Pa
     with files.writing_later():
         files.save_rows(march, 10, b"m" * 32, rows_of(1))
         files.save_rows(april, 20, b"a" * 32, rows_of(2))
-        assert files.rows(march) is None  # a first read spends its time reading
-    assert files.rows(march) == (10, b"m" * 32, rows_of(1))
-    assert files.rows(april) == (20, b"a" * 32, rows_of(2))
+        assert files.names() == set()  # a first read spends its time reading
+        assert files.rows(march) == (10, b"m" * 32, rows_of(1))  # read back as saved
+    assert {"2026-03.toml.pickle", "2026-04.toml.pickle"} <= files.names()
+    assert CacheFiles(tmp_path).rows(april) == (20, b"a" * 32, rows_of(2))  # a new process
+
+
+def test_rows_saved_so_far_are_written_when_asked_and_the_rest_after(tmp_path: Path) -> None:
+    files = CacheFiles(tmp_path)
+    march, april = tmp_path / "2026-03.toml", tmp_path / "2026-04.toml"
+    with files.writing_later():
+        files.save_rows(march, 10, b"m" * 32, rows_of(1))
+        files.write_saved()  # the first read's helper has finished: a core is free
+        assert "2026-03.toml.pickle" in files.names()
+        files.save_rows(april, 20, b"a" * 32, rows_of(2))
+        assert "2026-04.toml.pickle" not in files.names()
+        assert files.rows(april) == (20, b"a" * 32, rows_of(2))
+    assert CacheFiles(tmp_path).rows(april) == (20, b"a" * 32, rows_of(2))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="writing beside needs fork")
-def test_rows_written_beside_are_waited_for_before_they_are_read(
+def test_rows_written_beside_are_read_from_memory_and_waited_for_at_the_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cache_files, "WRITE_BESIDE_ROWS", 0)
     forks = count_forks(monkeypatch)
+    waits: list[int] = []
+    real_wait = forking._wait
+    monkeypatch.setattr(forking, "_wait", lambda pid: (waits.append(pid), real_wait(pid)))
     files = CacheFiles(tmp_path)
     files.key(create=True)
     months = [tmp_path / f"2026-{month:02d}.toml" for month in range(1, 10)]
@@ -81,6 +99,9 @@ def test_rows_written_beside_are_waited_for_before_they_are_read(
         for n, month in enumerate(months):
             files.save_rows(month, n, bytes([n]) * 32, rows_of(n))
     assert len(forks) == 1
-    assert files.rows(months[-1]) == (8, bytes([8]) * 32, rows_of(8))  # waited for
-    assert {f"{month.name}.pickle" for month in months} <= files.names()
+    # Not waited for: the rows saved are the rows being written.
+    assert files.rows(months[-1]) == (8, bytes([8]) * 32, rows_of(8))
+    assert waits == []
+    assert {f"{month.name}.pickle" for month in months} <= files.names()  # waited for
+    assert waits == forks
     assert CacheFiles(tmp_path).rows(months[0]) == (0, bytes(32), rows_of(0))

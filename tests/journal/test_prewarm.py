@@ -251,3 +251,43 @@ def test_the_helper_works_out_the_chain_facts_of_its_months_too(
     assert (result.verified, result.text) == (expected.verified, expected.text)
     assert not (journal.directory / CACHE_DIR / "chains-helper.pickle").exists()
     assert Journal(journal.directory).check_report(now=T0 + timedelta(days=300)).errors == []
+
+
+def test_the_readers_own_parses_are_cached_once_it_reaches_the_helpers_months(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until the reader meets the helper, it parses and keeps what it parsed; the moment it
+    reaches a month the helper finished (the other core is free again), its parses are
+    written (beside it, for a long journal); a month parsed after that, at the end."""
+    journal = months_of_sessions(isolated_home / "journal")
+    paths = journal.month_files()
+    expected = list(without_cache(journal).scan())
+    warmer = without_cache(journal)
+    for path in paths[-3:]:  # the helper's share, warmed as the helper warms it
+        warmer._warm_month(path)
+    helper = shared_progress(paths)
+    helper.forked = True  # stands for a forked helper that has finished its share
+    assert helper._progress is not None
+    prewarm.write_word(helper._progress, prewarm._LOWEST_DONE, len(paths) - 3)
+    cold = Journal(journal.directory)
+    monkeypatch.setattr(cold, "_start_helper", lambda _paths: helper)
+    cache = journal.directory / CACHE_DIR
+
+    def cached() -> set[str]:
+        return {path.name.removesuffix(".pickle") for path in cache.glob("*.toml.pickle")}
+
+    reached: list[tuple[str, set[str]]] = []  # each month reached, and what was cached then
+    real_reach = cold._reach
+
+    def reach(path: Path) -> None:
+        real_reach(path)
+        reached.append((path.name, cached()))
+
+    monkeypatch.setattr(cold, "_reach", reach)
+    assert list(cold.scan()) == expected
+    helpers_share = {path.name for path in paths[-3:]}
+    everything = {path.name for path in paths}
+    assert reached == [(path.name, helpers_share) for path in paths[:-3]] + [
+        (path.name, everything) for path in paths[-3:]
+    ]
+    assert cached() == everything
