@@ -40,7 +40,7 @@ class CacheFiles:
         # written beside this process. A read of one of them is answered from here.
         self._later: dict[str, Unwritten] | None = None  # inside `writing_later`
         self._writing: dict[str, Unwritten] = {}  # being written beside this process
-        self._written: Callable[[], None] = lambda: None  # waits until they are
+        self._written: list[Callable[[], None]] = []  # each waits until its part is
 
     def key(self, *, create: bool) -> bytes | None:
         """The journal's cache key (made, with the directory, when *create*)."""
@@ -140,7 +140,6 @@ class CacheFiles:
     def _write_beside(self, later: dict[str, Unwritten]) -> None:
         if not later:
             return
-        self.finish_writing()
         items = list(later.values())
 
         def write_all() -> None:
@@ -149,14 +148,16 @@ class CacheFiles:
 
         worth_it = sum(len(item[3]) for item in items) >= WRITE_BESIDE_ROWS
         written = run_beside(write_all, worth_it=worth_it)
-        self._writing = later
-        self._written = weakref.finalize(self, written)  # at the latest when we are gone
+        # Not after an earlier writer: each writes other files, and none is read meanwhile.
+        self._writing.update(later)
+        self._written.append(weakref.finalize(self, written))  # at the latest when we are gone
 
     def finish_writing(self) -> None:
         """Wait until the cache files being written beside this process are written."""
-        written, self._written = self._written, lambda: None
+        written, self._written = self._written, []
         self._writing = {}
-        written()
+        for wait in written:
+            wait()
 
     def _write_rows(self, month: Path, size: int, digest: bytes, rows: list[Row]) -> None:
         import pickle

@@ -105,3 +105,30 @@ def test_rows_written_beside_are_read_from_memory_and_waited_for_at_the_end(
     assert {f"{month.name}.pickle" for month in months} <= files.names()  # waited for
     assert waits == forks
     assert CacheFiles(tmp_path).rows(months[0]) == (0, bytes(32), rows_of(0))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="writing beside needs fork")
+def test_a_second_writer_beside_does_not_wait_for_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first read of history meets the helper, starts writing what it parsed, parses a few
+    more months and starts writing them too: each writer writes other files."""
+    monkeypatch.setattr(cache_files, "WRITE_BESIDE_ROWS", 0)
+    forks = count_forks(monkeypatch)
+    waits: list[int] = []
+    real_wait = forking._wait
+    monkeypatch.setattr(forking, "_wait", lambda pid: (waits.append(pid), real_wait(pid)))
+    files = CacheFiles(tmp_path)
+    files.key(create=True)
+    march, april = tmp_path / "2026-03.toml", tmp_path / "2026-04.toml"
+    with files.writing_later():
+        files.save_rows(march, 10, b"m" * 32, rows_of(1))
+        files.write_saved()
+        files.save_rows(april, 20, b"a" * 32, rows_of(2))
+        files.write_saved()
+        assert files.rows(march) == (10, b"m" * 32, rows_of(1))
+    assert len(forks) == 2
+    assert waits == []
+    assert {"2026-03.toml.pickle", "2026-04.toml.pickle"} <= files.names()
+    assert sorted(waits) == sorted(forks)
+    assert CacheFiles(tmp_path).rows(april) == (20, b"a" * 32, rows_of(2))
