@@ -204,6 +204,7 @@ class Journal:
         self._summaries = SummaryIndex(self._cache)
         self._chains = ChainFacts(self._cache)
         self._helper = Helper()  # filling the parse cache on a first read (`first_read`)
+        self._first_reading = False  # inside `first_read`
         self.wall_ns: Callable[[], int] = time.time_ns  # for `settled_stat`; tests move it
 
     def __repr__(self) -> str:
@@ -663,16 +664,13 @@ class Journal:
         if since is not None:  # from the month of *since* on (the names sort as months do)
             first = bisect.bisect_left(paths, month_file_name(since), key=lambda p: p.name)
             paths = paths[first:]
-        try:
-            with self.first_read(paths), self._cache.writing_later():
-                for path in paths:
-                    for record in self._load(path, remember=remember):
-                        if (wanted is None or record.kind in wanted) and (
-                            since is None or record.at >= since
-                        ):
-                            yield record
-        finally:  # the months' summaries and settled stats, for the next question
-            self._summaries.save(self._month_names)
+        with self.first_read(paths), self._cache.writing_later():
+            for path in paths:
+                for record in self._load(path, remember=remember):
+                    if (wanted is None or record.kind in wanted) and (
+                        since is None or record.at >= since
+                    ):
+                        yield record
 
     @contextlib.contextmanager
     def first_read(
@@ -681,12 +679,14 @@ class Journal:
         """Read *paths* (default: every month file) in this block, oldest first or
         *newest_first*: where many of them have no parse cache yet (a first read on a new
         machine), a forked helper fills their cache from the last while this process
-        reads from the first, until they meet (see `prewarm.py`). Inside another
-        `first_read`, nothing more is started."""
-        if self._helper.forked:
+        reads from the first, until they meet (see `prewarm.py`). The summaries of the
+        months read are saved at the end. Inside another `first_read`, nothing more is
+        started, and nothing saved (a listing reads its months in many blocks)."""
+        if self._first_reading:
             yield
             return
         found = self.month_files() if paths is None else list(paths)
+        self._first_reading = True
         self._helper = self._start_helper(found[::-1] if newest_first else found)
         try:
             if self._helper.forked:  # this process's parses: cached once they have met
@@ -697,6 +697,9 @@ class Journal:
         finally:
             self._helper.stop()  # still at work only where the reading stopped early
             self._helper = Helper()
+            self._first_reading = False
+            # The months' summaries and settled stats, for the next question.
+            self._summaries.save(self._month_names)
 
     def _reach(self, path: Path) -> None:
         """The reader reaches *path*: the first-read helper stops short of it, and once it

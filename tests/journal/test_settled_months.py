@@ -16,7 +16,7 @@ import pickle
 import signal
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -376,3 +376,31 @@ def test_a_full_scan_leaves_the_months_settled_for_the_next_question(directory: 
         name: cache.stat_key((directory / name).stat())
         for name in ("2026-01.toml", "2026-02.toml", "2026-03.toml")
     }
+
+
+def test_a_listing_read_in_blocks_saves_the_summaries_once_at_its_end(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`history` reads a long journal in blocks of months, newest first: the summary index
+    is saved once, when the listing ends (early, too), not after every block."""
+    from iastm_coach.history.stream import HistoryStream
+    from iastm_coach.journal import indexes
+
+    three_months(directory)
+    saved: list[set[str]] = []  # the months in each summary index saved
+    real = indexes.summary_blob
+
+    def counted(key: bytes, index: Mapping[str, cache.MonthSummary]) -> bytes:
+        saved.append(set(index))
+        return real(key, index)
+
+    monkeypatch.setattr(indexes, "summary_blob", counted)
+    rows = list(HistoryStream(ReadingJournal(directory)))
+    assert len(rows) == 14
+    assert saved == [{"2026-01.toml", "2026-02.toml", "2026-03.toml"}]
+    saved.clear()
+    (directory / ".cache" / cache.INDEX_NAME).unlink()
+    stream = iter(HistoryStream(ReadingJournal(directory)))
+    next(stream)
+    stream.close()  # type: ignore[attr-defined]  # a pager quit after the first screen
+    assert saved == [{"2026-03.toml"}]
