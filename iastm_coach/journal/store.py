@@ -687,8 +687,8 @@ class Journal:
             return
         found = self.month_files() if paths is None else list(paths)
         self._first_reading = True
-        self._helper = self._start_helper(found[::-1] if newest_first else found)
         try:
+            self._helper = self._start_helper(found[::-1] if newest_first else found)
             if self._helper.forked:  # this process's parses: cached once they have met
                 with self._cache.writing_later():
                     yield
