@@ -37,8 +37,7 @@ from iastm_coach.journal.format import (
 )
 from iastm_coach.journal.ids import new_record_id
 from tests.builders import REPO, example
-from tests.journal.test_journal_properties import near
-from tests.strategies import DATA, KINDS, MOMENTS, VALUES
+from tests.strategies import DATA, KINDS, MOMENTS, VALUES, near
 
 PATH = Path("journal/2025-05.toml")
 
@@ -160,7 +159,8 @@ def month_texts(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow  # 200 month files, each read four ways: about three seconds
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=month_texts())
 def test_quick_and_straightforward_read_any_month_alike(text: str) -> None:
     """Whatever a record holds, damage included: the same rows, sharing alike, or the
