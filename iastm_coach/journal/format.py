@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -277,25 +277,58 @@ def toml_error_line(error: TOMLDecodeError, text: str) -> tuple[int, str]:
 
 
 def header_lines(text: str) -> dict[str, list[int]]:
-    """For each kind, the 1-based line numbers of its `[[kind]]` headers, in order.
+    """For each kind, the 1-based line numbers of its `[[kind]]` headers, in order."""
+    found: dict[str, list[int]] = {}
+    line, counted = 1, 0
+    for kind, start in _headers(text):
+        line += text.count("\n", counted, start)
+        counted = start
+        found.setdefault(kind, []).append(line)
+    return found
+
+
+def header_starts(text: str) -> dict[str, list[int]]:
+    """For each kind, where its `[[kind]]` header lines start in *text*, in order: what
+    `header_lines` counts lines to, for readers that only need the order."""
+    found: dict[str, list[int]] = {}
+    for kind, start in _headers(text):
+        starts = found.get(kind)
+        if starts is None:
+            found[kind] = [start]
+        else:
+            starts.append(start)
+    return found
+
+
+_PLAIN_HEADERS: Final = frozenset(f"[[{kind}]]" for kind in records.KINDS)
+
+
+def _headers(text: str) -> Iterator[tuple[str, int]]:
+    """The kind and start of each `[[kind]]` line of *text*, in order.
 
     Looks only at lines with a `[[` (a regex over every line start costs a third of a
-    cold read), and asks `HEADER_LINE` about each.
+    cold read), and asks `HEADER_LINE` about each, unless it is a known kind's header
+    as the journal writes it.
     """
-    found: dict[str, list[int]] = {}
-    line, counted, position = 1, 0, 0
+    position = 0
     while (bracket := text.find("[[", position)) >= 0:
-        start = text.rfind("\n", 0, bracket) + 1
         end = text.find("\n", bracket)
+        if bracket == 0 or text[bracket - 1] == "\n":  # at a line start: the usual case
+            if text[bracket : end if end >= 0 else None] in _PLAIN_HEADERS:
+                yield text[bracket + 2 : (end if end >= 0 else len(text)) - 2], bracket
+                if end < 0:
+                    return
+                position = end + 1
+                continue
+            start = bracket
+        else:
+            start = text.rfind("\n", 0, bracket) + 1
         match = HEADER_LINE.match(text, start)
         if match is not None:
-            line += text.count("\n", counted, start)
-            counted = start
-            found.setdefault(match.group("kind"), []).append(line)
+            yield match.group("kind"), start
         if end < 0:
-            break
+            return
         position = end + 1
-    return found
 
 
 Row = tuple[str, str, datetime, int, dict[str, Any]]
@@ -394,15 +427,15 @@ def rows_from_text(
             f"The journal file {path} is damaged at line {line}: {message}.", hint=CHECK_HINT
         ) from None
     placed: list[tuple[int, Row]] = []
-    headers = header_lines(text)
+    headers = header_starts(text)
     zones: Zones = {}
     for kind, tables in document.items():
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
             raise _record_error(
                 path, text, kind, None, f"`{kind}` is not a list of [[{kind}]] records"
             )
-        lines = headers.get(kind, ())
-        if len(tables) != len(lines):
+        starts = headers.get(kind, ())
+        if len(tables) != len(starts):
             # Every reader finds records by their header lines: one they cannot see
             # (an escaped or inline spelling) would be read by some paths only.
             raise _record_error(path, text, kind, None, unheaded_message(kind))
@@ -413,7 +446,7 @@ def rows_from_text(
             if row is None:
                 row = _checked_row(path, text, kind, index, table, check_values=check_values)
                 row = share_row(row, zones)
-            placed.append((lines[index], row))
+            placed.append((starts[index], row))
     placed.sort(key=lambda item: item[0])  # file order: the order they were appended
     return SharedRows(row for _, row in placed)
 

@@ -28,9 +28,12 @@ from iastm_coach.journal import records
 from iastm_coach.journal.cache import load_cache_blob, seal, shared
 from iastm_coach.journal.cache_files import CacheFiles, rows_name
 from iastm_coach.journal.format import (
+    HEADER_LINE,
     SHARED_TEXT,
     SharedRows,
     check_data,
+    header_lines,
+    header_starts,
     render_record,
     rows_from_text,
     share_rows,
@@ -290,3 +293,40 @@ def test_every_month_of_a_benchmark_journal_reads_alike(tmp_path: Path) -> None:
     assert len(paths) > 10
     for path in paths:
         same_reading(path.read_text(encoding="utf-8"))
+
+
+HEADER_BITS = st.sampled_from(
+    [
+        *(f"[[{kind}]]" for kind in records.KINDS),
+        "[[other]]",
+        "[[session]]x",
+        "  [[ 'session' ]] # by hand",
+        '[["hold"]]',
+        "[[",
+        "]]",
+        "a = [[1]]",
+        "\n",
+        "\r\n",
+        "\r",
+        " ",
+        "#",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(bits=st.lists(HEADER_BITS, max_size=12))
+def test_headers_are_found_as_every_line_is_asked(bits: list[str]) -> None:
+    """The header lines found by looking only where a `[[` is (the journal's own spelling
+    recognised without the regex) are those `HEADER_LINE` finds asking every line; their
+    starts are at those lines."""
+    text = "".join(bits)
+    expected: dict[str, list[int]] = {}
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = HEADER_LINE.match(line)
+        if match is not None:
+            expected.setdefault(match.group("kind"), []).append(number)
+    assert header_lines(text) == expected
+    starts = header_starts(text)
+    assert {k: [text.count("\n", 0, s) + 1 for s in v] for k, v in starts.items()} == expected
