@@ -342,7 +342,10 @@ class SharedRows(list[Row]):
     __slots__ = ()
 
 
-SHARED_TEXT: Final = 40  # longer texts (notes) rarely repeat
+# Texts shared: up to the length of a SHA-256 in hex (a protocol fingerprint: one in every
+# session, 7 % of the cache of a long journal when written out each time); longer texts
+# (notes) rarely repeat.
+SHARED_TEXT: Final = 64
 Zones = dict[tuple[Any, ...], Any]  # `zone_key` -> the one zone object of its rows
 
 
