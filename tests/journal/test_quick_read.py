@@ -13,6 +13,7 @@ month of a benchmark journal.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -24,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iastm_coach.errors import DataFileError
-from iastm_coach.journal import records
+from iastm_coach.journal import parser, records
 from iastm_coach.journal.cache import load_cache_blob, seal, shared
 from iastm_coach.journal.cache_files import CacheFiles, rows_name
 from iastm_coach.journal.format import (
@@ -162,13 +163,23 @@ def month_texts(draw: st.DrawFn) -> str:
     return text
 
 
-@pytest.mark.slow  # 200 month files, each read four ways: about three seconds
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow  # 150 month files, each read eight ways: about four seconds
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=month_texts())
 def test_quick_and_straightforward_read_any_month_alike(text: str) -> None:
     """Whatever a record holds, damage included: the same rows, sharing alike, or the
-    same message (file, line and field) for the first problem."""
+    same message (file, line and field) for the first problem; with either parser (their
+    time zones are made differently: tomllib shares them, toml-rs does not)."""
     same_reading(text)
+    with_switch = os.environ.get(parser.FALLBACK_SWITCH)
+    os.environ[parser.FALLBACK_SWITCH] = "tomllib"
+    try:
+        same_reading(text)
+    finally:
+        if with_switch is None:
+            del os.environ[parser.FALLBACK_SWITCH]
+        else:
+            os.environ[parser.FALLBACK_SWITCH] = with_switch
 
 
 @pytest.mark.parametrize(
