@@ -50,6 +50,40 @@ DATA = st.dictionaries(
 KINDS = st.sampled_from(records.KINDS)
 
 
+def near(spec: records.Spec) -> st.SearchStrategy[Any]:
+    """Values at and around what *spec* allows (its edges, its choices, other types), so
+    that every kind of field meets values on both sides of its rule."""
+    others = st.sampled_from([True, 0, 1.5, "", " ", "x", [], {}, date(2024, 1, 1)])
+    if isinstance(spec, records.Text):
+        return st.sampled_from([*spec.choices, "", " ", "calf", "x" * 50]) | others
+    if isinstance(spec, records.Whole):
+        edges: list[Any] = list(spec.choices)
+        for bound in (spec.low, spec.high):
+            if bound is not None:
+                edges += [bound - 1, bound, bound + 1]
+        return st.sampled_from([*edges, 0, -1, 2**40, True, 1.0, "3"]) | others
+    if isinstance(spec, records.Number):
+        return (
+            st.sampled_from([spec.low, spec.high, spec.low - 0.5, spec.high + 0.5, 0, 7, 10.5])
+            | st.floats(allow_nan=False)
+            | others
+        )
+    if isinstance(spec, records.Flag):
+        return st.sampled_from([True, False, 0, 1, "true"]) | others
+    if isinstance(spec, records.Moment):
+        return MOMENTS | st.dates(min_value=date(1, 1, 1)) | others
+    if isinstance(spec, records.ListOf):
+        return st.lists(near(spec.item), max_size=3) | others
+    if isinstance(spec, records.TableOf):
+        return st.dictionaries(TEXT, near(spec.value), max_size=3) | others
+    if isinstance(spec, records.Entry):
+        return (
+            st.fixed_dictionaries({}, optional={n: near(f) for n, f in spec.fields.items()})
+            | others
+        )
+    return VALUES
+
+
 # --- small journals for the report's equivalence properties -------------------------------
 # Few regions, groups, ids, times and zones, so that sittings share sides, check-ins and
 # holds find their sessions, moments tie (the same instant in two zones included) and

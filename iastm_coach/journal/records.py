@@ -23,7 +23,10 @@ not know, and they are kept).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Final
 
@@ -641,6 +644,87 @@ class FieldProblem:
 
 _QUICK: Final[Mapping[str, tuple[QuickCheck, ...]]] = {
     kind: tuple(_quick_check(name, spec) for name, spec in table.items())
+    for kind, table in FIELDS.items()
+}
+
+
+# --- the reader's checks, in the pass that shares the values ---------------------------------
+# `format.rows_from_text` checks the values of a record while it copies them for the cache
+# (one walk, not three). These say how, for the shapes the journal writes: each accepts only
+# values `Spec.problem` accepts, and a record with any value none of them accepts (or a
+# field without one) is checked by `problems_by_field` instead, which has the last word.
+
+(
+    READ_TEXT,  # a text
+    READ_NONEMPTY,  # a non-blank text
+    READ_CHOICE,  # a text among a (a frozenset)
+    READ_WHOLE,  # an int from a to b (infinite when unbounded)
+    READ_WHOLE_CHOICE,  # an int among a (a frozenset)
+    READ_NUMBER,  # an int or float from a to b
+    READ_FLAG,  # a bool
+    READ_MOMENT,  # an aware datetime
+    READ_ENTRIES,  # a list of tables whose fields are checked by a (name -> ReadCheck)
+    READ_TEXTS,  # a list of texts
+    READ_LIST,  # a list of anything
+    READ_FLAGS,  # a table of bools
+) = range(12)
+
+ReadCheck = tuple[str, int, Any, Any]
+"""(field name, interned; one of the READ_ tests; its bounds or choices a and b)."""
+
+
+def read_check(name: str, spec: Spec) -> ReadCheck | None:
+    """How the reader checks the field *name* holding *spec*; None: by `problems_by_field`."""
+    name = sys.intern(name)  # the key of every record read: shared like the cache's texts
+    if isinstance(spec, Text):
+        if spec.choices:
+            return (name, READ_CHOICE, frozenset(spec.choices), None)
+        return (name, READ_NONEMPTY if spec.nonempty else READ_TEXT, None, None)
+    if isinstance(spec, Whole):
+        if spec.choices:
+            return (name, READ_WHOLE_CHOICE, frozenset(spec.choices), None)
+        low = -math.inf if spec.low is None else spec.low
+        return (name, READ_WHOLE, low, math.inf if spec.high is None else spec.high)
+    if isinstance(spec, Number):
+        return (name, READ_NUMBER, spec.low, spec.high)
+    if isinstance(spec, Flag):
+        return (name, READ_FLAG, None, None)
+    if isinstance(spec, Moment):
+        return (name, READ_MOMENT, None, None)
+    if isinstance(spec, ListOf):
+        item = spec.item
+        if isinstance(item, Entry):
+            inner = [read_check(n, s) for n, s in item.fields.items()]
+            if all(check is not None for check in inner):
+                return (name, READ_ENTRIES, {check[0]: check for check in inner if check}, None)
+        elif isinstance(item, Anything):
+            return (name, READ_LIST, None, None)
+        elif type(item) is Text and not item.choices and not item.nonempty:
+            return (name, READ_TEXTS, None, None)
+    if isinstance(spec, TableOf) and isinstance(spec.value, Flag):
+        return (name, READ_FLAGS, None, None)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """What the reader checks in a record of one kind: *checks* by field name, the fields
+    *unchecked* there (`problems_by_field` checks a record with any), the *essential*
+    fields, and a check *across* fields, if the kind has one."""
+
+    checks: Mapping[str, ReadCheck]
+    unchecked: frozenset[str]
+    essential: tuple[str, ...]
+    across: Callable[[Mapping[str, Any]], list[tuple[str, str]]] | None
+
+
+READERS: Final[Mapping[str, Reader]] = {
+    kind: Reader(
+        {name: check for name, spec in table.items() if (check := read_check(name, spec))},
+        frozenset(name for name, spec in table.items() if read_check(name, spec) is None),
+        tuple(name for name, spec in table.items() if spec.essential),
+        _ACROSS_FIELDS.get(kind),
+    )
     for kind, table in FIELDS.items()
 }
 
