@@ -123,6 +123,7 @@ from iastm_coach.journal.format import (
     RESERVED_FIELDS,
     Record,
     Row,
+    SharedRows,
     check_data,
     check_kind,
     decode_lenient,
@@ -862,7 +863,8 @@ class Journal:
                         path, raw, keep=False, digest=digest, remember=False, settled=settled
                     )
                     if holds(index[path.name]):
-                        rows = [_row(r) for r in sorted(month, key=_by_seq)]  # file order
+                        # In file order; the values are the parse's, shared already.
+                        rows = SharedRows(_row(r) for r in sorted(month, key=_by_seq))
                         self._cache.save_rows(path, len(raw), digest, rows)
                         yield month
                 else:
@@ -1029,7 +1031,8 @@ class Journal:
         """Cache the rows check parsed, once it has checked every value of them."""
         if path in self._parsed_for_check:
             self._parsed_for_check.discard(path)
-            self._cache.save_rows(path, len(raw), sha256(raw), list(rows))
+            shared = rows if isinstance(rows, SharedRows) else list(rows)  # as parsed
+            self._cache.save_rows(path, len(raw), sha256(raw), shared)
 
     def repair(self, *, now: datetime | None = None) -> list[Path]:
         """Move the damaged parts of every month file into side files; the side files written."""
