@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -40,6 +41,19 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 
 # --- journals and records ---------------------------------------------------------------------
+
+
+def benchmark_journal(directory: Path, sessions: int) -> Journal:
+    """The journal `benchmarks/make_journal.py` generates (what the timings are taken on)."""
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    try:
+        from benchmarks.make_journal import build
+    finally:
+        sys.path.remove(str(REPO))
+    return build(directory, sessions, quiet=True)
+
 
 T0 = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 PLUS_10 = timezone(timedelta(hours=10))
@@ -674,3 +688,29 @@ def prompt_counts(tmp_path: Path) -> dict[str, tuple[int, int]]:
     clock.advance(72 * 3600)
     routine = counted_session(deps, talk, side="left")
     return {"first session": first, "routine session": routine}
+
+
+# --- comparing -------------------------------------------------------------------------------
+
+
+def identical(left: Any, right: Any, where: str = "") -> None:
+    """Equal values of the same types, tables with their keys in the same order, datetimes
+    with the same offset, zone type, zone name and fold; -0.0 stays -0.0."""
+    assert type(left) is type(right), (where, left, right)
+    if isinstance(left, dict):
+        assert list(left) == list(right), where
+        for key in left:
+            identical(left[key], right[key], f"{where}.{key}")
+    elif isinstance(left, list | tuple):
+        assert len(left) == len(right), where
+        for n, (a, b) in enumerate(zip(left, right, strict=True)):
+            identical(a, b, f"{where}[{n}]")
+    elif isinstance(left, datetime):
+        assert left == right and left.utcoffset() == right.utcoffset(), where
+        assert type(left.tzinfo) is type(right.tzinfo), where
+        assert left.tzname() == right.tzname() and left.fold == right.fold, where
+    elif isinstance(left, float):
+        assert left == right or (math.isnan(left) and math.isnan(right)), where
+        assert math.copysign(1, left) == math.copysign(1, right), where
+    else:
+        assert left == right, where

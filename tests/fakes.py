@@ -297,3 +297,18 @@ def count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(os, "fork", counted_fork)
     return forks
+
+
+def count_waits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the children `forking.run_beside` made that are waited for from now on."""
+    from iastm_coach import forking
+
+    waits: list[int] = []
+    real_wait = forking._wait
+
+    def counted_wait(pid: int) -> None:
+        waits.append(pid)
+        real_wait(pid)
+
+    monkeypatch.setattr(forking, "_wait", counted_wait)
+    return waits

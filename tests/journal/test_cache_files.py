@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from iastm_coach import forking
 from iastm_coach.journal import cache_files
 from iastm_coach.journal.cache import seal
 from iastm_coach.journal.cache_files import CacheFiles
 from iastm_coach.journal.format import CURRENT_SCHEMA, Row
-from tests.fakes import count_forks
+from tests.fakes import count_forks, count_waits
 
 
 def test_a_sealed_file_reads_back_and_the_directory_is_private(tmp_path: Path) -> None:
@@ -83,17 +82,22 @@ def test_rows_saved_so_far_are_written_when_asked_and_the_rest_after(tmp_path: P
     assert CacheFiles(tmp_path).rows(april) == (20, b"a" * 32, rows_of(2))
 
 
+def writing_beside(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[int], list[int], CacheFiles]:
+    """Every write beside forked, however small; the children forked and waited for."""
+    monkeypatch.setattr(cache_files, "WRITE_BESIDE_ROWS", 0)
+    forks, waits = count_forks(monkeypatch), count_waits(monkeypatch)
+    files = CacheFiles(directory)
+    files.key(create=True)
+    return forks, waits, files
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="writing beside needs fork")
 def test_rows_written_beside_are_read_from_memory_and_waited_for_at_the_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache_files, "WRITE_BESIDE_ROWS", 0)
-    forks = count_forks(monkeypatch)
-    waits: list[int] = []
-    real_wait = forking._wait
-    monkeypatch.setattr(forking, "_wait", lambda pid: (waits.append(pid), real_wait(pid)))
-    files = CacheFiles(tmp_path)
-    files.key(create=True)
+    forks, waits, files = writing_beside(tmp_path, monkeypatch)
     months = [tmp_path / f"2026-{month:02d}.toml" for month in range(1, 10)]
     with files.writing_later():
         for n, month in enumerate(months):
@@ -113,13 +117,7 @@ def test_a_second_writer_beside_does_not_wait_for_the_first(
 ) -> None:
     """A first read of history meets the helper, starts writing what it parsed, parses a few
     more months and starts writing them too: each writer writes other files."""
-    monkeypatch.setattr(cache_files, "WRITE_BESIDE_ROWS", 0)
-    forks = count_forks(monkeypatch)
-    waits: list[int] = []
-    real_wait = forking._wait
-    monkeypatch.setattr(forking, "_wait", lambda pid: (waits.append(pid), real_wait(pid)))
-    files = CacheFiles(tmp_path)
-    files.key(create=True)
+    forks, waits, files = writing_beside(tmp_path, monkeypatch)
     march, april = tmp_path / "2026-03.toml", tmp_path / "2026-04.toml"
     with files.writing_later():
         files.save_rows(march, 10, b"m" * 32, rows_of(1))

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from iastm_coach.journal import parser
 from iastm_coach.journal.store import Journal, records
-from tests.builders import REPO, example
+from tests.builders import benchmark_journal, example, identical
 from tests.strategies import DATA, KINDS, MOMENTS
 
 toml_rs = pytest.importorskip("toml_rs", reason="the fast parser is not installed here")
@@ -30,29 +30,6 @@ toml_rs = pytest.importorskip("toml_rs", reason="the fast parser is not installe
 def fast(text: str) -> dict[str, Any]:
     result: dict[str, Any] = toml_rs.loads(text, toml_version="1.0.0")
     return result
-
-
-def identical(left: Any, right: Any, where: str = "") -> None:
-    """Equal values of the same types, datetimes with the same offset and tzinfo type,
-    tables with their keys in the same order."""
-    assert type(left) is type(right), (where, left, right)
-    if isinstance(left, dict):
-        assert list(left) == list(right), where
-        for key in left:
-            identical(left[key], right[key], f"{where}.{key}")
-    elif isinstance(left, list):
-        assert len(left) == len(right), where
-        for n, (a, b) in enumerate(zip(left, right, strict=True)):
-            identical(a, b, f"{where}[{n}]")
-    elif isinstance(left, datetime):
-        assert left == right and left.utcoffset() == right.utcoffset(), where
-        assert type(left.tzinfo) is type(right.tzinfo), where
-    elif isinstance(left, float) and left != left:
-        assert right != right, where
-    else:
-        assert left == right, where
-        if isinstance(left, float):
-            assert str(left) == str(right), where  # -0.0 stays -0.0
 
 
 def same_verdict(text: str) -> None:
@@ -86,12 +63,7 @@ def test_records_with_any_values_parse_identically(
 def test_a_benchmark_journal_parses_identically(tmp_path: Path) -> None:
     """Every month file of a generated journal, and every cut of one of them (a torn write
     at any byte: both refuse it, or both read the same records)."""
-    sys.path.insert(0, str(REPO))
-    try:
-        from benchmarks.make_journal import build
-    finally:
-        sys.path.remove(str(REPO))
-    journal = build(tmp_path, 300, quiet=True)
+    journal = benchmark_journal(tmp_path, 300)
     paths = journal.month_files()
     assert len(paths) > 10
     for path in paths:

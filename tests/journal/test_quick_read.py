@@ -12,7 +12,6 @@ month of a benchmark journal.
 
 from __future__ import annotations
 
-import math
 import os
 import pickle
 import sys
@@ -40,33 +39,10 @@ from iastm_coach.journal.format import (
     share_rows,
 )
 from iastm_coach.journal.ids import new_record_id
-from tests.builders import REPO, example
+from tests.builders import benchmark_journal, example, identical
 from tests.strategies import DATA, KINDS, MOMENTS, VALUES, near
 
 PATH = Path("journal/2025-05.toml")
-
-
-def identical(left: Any, right: Any, where: str = "") -> None:
-    """Equal values of the same types, tables with their keys in the same order, datetimes
-    with the same offset, zone type, zone name and fold; -0.0 stays -0.0."""
-    assert type(left) is type(right), (where, left, right)
-    if isinstance(left, dict):
-        assert list(left) == list(right), where
-        for key in left:
-            identical(left[key], right[key], f"{where}.{key}")
-    elif isinstance(left, list | tuple):
-        assert len(left) == len(right), where
-        for n, (a, b) in enumerate(zip(left, right, strict=True)):
-            identical(a, b, f"{where}[{n}]")
-    elif isinstance(left, datetime):
-        assert left == right and left.utcoffset() == right.utcoffset(), where
-        assert type(left.tzinfo) is type(right.tzinfo), where
-        assert left.tzname() == right.tzname() and left.fold == right.fold, where
-    elif isinstance(left, float):
-        assert left == right or (math.isnan(left) and math.isnan(right)), where
-        assert math.copysign(1, left) == math.copysign(1, right), where
-    else:
-        assert left == right, where
 
 
 def read(text: str, *, quick: bool, check_values: bool) -> list[Any] | str:
@@ -294,12 +270,7 @@ def test_parsed_rows_are_cached_as_they_are(tmp_path: Path) -> None:
 @pytest.mark.slow  # builds a 300-session journal: about two seconds
 def test_every_month_of_a_benchmark_journal_reads_alike(tmp_path: Path) -> None:
     """The months a person's journal holds: quick and straightforward rows identical."""
-    sys.path.insert(0, str(REPO))
-    try:
-        from benchmarks.make_journal import build
-    finally:
-        sys.path.remove(str(REPO))
-    journal = build(tmp_path, 300, quiet=True)
+    journal = benchmark_journal(tmp_path, 300)
     paths = journal.month_files()
     assert len(paths) > 10
     for path in paths:

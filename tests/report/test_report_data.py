@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +56,6 @@ from iastm_coach.safety.hold_spans import HoldSpan
 from tests.builders import (
     MINUS_5,
     PLUS_10,
-    REPO,
     T0,
     add_checkin,
     add_exercise,
@@ -65,6 +63,7 @@ from tests.builders import (
     add_hold_clear,
     add_measure,
     add_session,
+    benchmark_journal,
     journal_report,
     make_journal,
 )
@@ -411,14 +410,9 @@ def test_a_stored_json_keeps_the_same_lines(tmp_path: Path) -> None:
 @pytest.mark.slow  # builds a 300-session journal: about two seconds
 def test_a_benchmark_journal(tmp_path: Path) -> None:
     """The generated journal of `benchmarks/make_journal.py` (what the timings are taken on)."""
-    sys.path.insert(0, str(REPO))
-    try:
-        from benchmarks.make_journal import build
-    finally:
-        sys.path.remove(str(REPO))
     from iastm_coach.report.context import make_report
 
-    journal = build(tmp_path, 300, quiet=True)
+    journal = benchmark_journal(tmp_path, 300)
     report = make_report(journal, since=None, now=datetime(2026, 2, 1, tzinfo=UTC))
     assert len(report.rows) >= 300 and report.notes and report.measures
     assert render_csv(report) == defined_csv(report)
