@@ -244,6 +244,11 @@ class PlanFactsOnDemand(Mapping[str, PlanFacts]):
             if key[0] in self._files and self._files[key[0]][0].stem == key[1]
         }
 
+    def get(self, fingerprint: str, default: Any = None) -> Any:
+        # As Mapping.get, without raising and catching a KeyError: a listing asks per row.
+        facts = self.facts_of(fingerprint)
+        return default if facts is None else facts
+
     def __getitem__(self, fingerprint: str) -> PlanFacts:
         facts = self.facts_of(fingerprint)
         if facts is None:
@@ -275,6 +280,10 @@ class PlanFactsOnDemand(Mapping[str, PlanFacts]):
 class _RegionFacts(Mapping[str, PlanFacts]):
     def __init__(self, files: PlanFactsOnDemand) -> None:
         self._files = files
+
+    def get(self, region: str, default: Any = None) -> Any:
+        facts = self._files.current(region)  # as Mapping.get, without a KeyError
+        return default if facts is None else facts
 
     def __getitem__(self, region: str) -> PlanFacts:
         facts = self._files.current(region)
@@ -694,11 +703,18 @@ class RowMarker:
 
     A row's deviations need the sessions before it (the rest period) and the holds
     placed before it, which a newest-first stream reads after it: each row waits until
-    the stream has gone `LOOK_BACK` further back (or ended), then it is checked by
-    `find_deviations` against the rows around it and the hold records read so far. So
-    the listing stays a stream, only a fortnight of rows behind. A hold placed more
-    than a fortnight before a session, and not read yet when the row is written, is
-    not seen here: the report, which reads everything, lists every deviation.
+    the stream has gone `LOOK_BACK` further back (or ended), then it is checked against
+    the rows of its region still waiting (its window: `find_deviations` of them, for
+    this row's sitting) and the hold records read so far. So the listing stays a
+    stream, only a fortnight of rows behind. A hold placed more than a fortnight before
+    a session, and not read yet when the row is written, is not seen here: the report,
+    which reads everything, lists every deviation.
+
+    The window's sittings are kept as rows come and go (`_Waiting`), not grouped and
+    sorted again for every row: a row's own sitting, the sitting before it and the
+    content its protocol version had before are read from them. The property in
+    tests/plans/test_row_marker_window.py holds this to the definition (every row
+    checked by `find_deviations` over its window).
     """
 
     def __init__(self, hold_records: Sequence[Record], facts: PlanFactsOnDemand) -> None:
@@ -713,6 +729,9 @@ class RowMarker:
         self.shown = 0
         self._spans: list[HoldSpan] = []
         self._spans_of = 0  # how many hold records they were folded from
+        # region -> group -> the rows of that sitting still waiting (the window)
+        self._waiting: dict[str, dict[str, _Waiting]] = {}
+        self._ids: dict[str, int] = {}  # session id -> rows waiting with it
 
     def rows(self, rows: Iterable[SessionRow]) -> Iterator[SessionRow]:
         from collections import deque
@@ -720,34 +739,122 @@ class RowMarker:
         waiting: deque[SessionRow] = deque()
         for row in rows:
             waiting.append(row)
+            self._enter(row)
             while waiting and waiting[0].started - row.started > LOOK_BACK:
                 yield self._mark(waiting.popleft(), waiting)
         while waiting:
             yield self._mark(waiting.popleft(), waiting)
 
+    def _enter(self, row: SessionRow) -> None:
+        sittings = self._waiting.setdefault(row.region, {})
+        sitting = sittings.get(row.group)
+        if sitting is None:
+            sittings[row.group] = _Waiting([row], row.started, row.ended)
+        else:
+            sitting.add(row)
+        self._ids[row.id] = self._ids.get(row.id, 0) + 1
+
+    def _leave(self, row: SessionRow) -> list[SessionRow]:
+        """Take *row* (the oldest waiting of its sitting) out of the window; the rows of
+        its sitting still waiting, in the order read."""
+        sittings = self._waiting[row.region]
+        sitting = sittings[row.group]
+        sitting.rows.pop(0)  # rows leave in the order they came: this is *row*
+        if sitting.rows:
+            sitting.spanned()
+        else:
+            del sittings[row.group]
+        count = self._ids[row.id] - 1
+        if count:
+            self._ids[row.id] = count
+        else:
+            del self._ids[row.id]
+        return sitting.rows
+
     def _mark(self, row: SessionRow, older: Iterable[SessionRow]) -> SessionRow:
         from dataclasses import replace
 
         self.shown += 1
-        near = [row, *(r for r in older if r.region == row.region)]
+        companions = list(self._leave(row))
         if self._spans_of != len(self.hold_records):  # folded again only when more were read
             self._spans = hold_spans(self.hold_records)
             self._spans_of = len(self.hold_records)
-        found = find_deviations(
-            [r.record for r in near],
-            facts=self.facts,
-            region_facts=self.region_facts,
-            links_for=self.links_for,
-            spans=self._spans,
-            only=row.id,
-            rows=near,  # their sittings from what the rows have read already
-        )
-        kinds = found.session_kinds().get(row.id)
+        if row.id in self._ids:  # another row with its id waits (a hand-edited journal)
+            near = [row, *(r for r in older if r.region == row.region)]
+            kinds = (
+                find_deviations(
+                    [r.record for r in near],
+                    facts=self.facts,
+                    region_facts=self.region_facts,
+                    links_for=self.links_for,
+                    spans=self._spans,
+                    only=row.id,
+                    rows=near,
+                )
+                .session_kinds()
+                .get(row.id, [])
+            )
+        else:
+            # One sitting's deviations, all at its start: find_deviations sorts them by kind.
+            kinds = []
+            for item in sorted(self._sitting_found(row, companions), key=lambda d: d.kind):
+                if row.id in item.sessions and item.kind not in kinds:
+                    kinds.append(item.kind)
         if not kinds:
             return row
         self.marked += 1
         self.kinds.extend(kind for kind in kinds if kind not in self.kinds)
         return replace(row, flags=marked_flags(row.flags, kinds))
+
+    def _sitting_found(self, row: SessionRow, companions: list[SessionRow]) -> list[Deviation]:
+        """What `find_deviations(window, only=row.id)` finds: the deviations of *row*'s
+        sitting (*row* and its *companions* still waiting), against the sitting before it
+        in the window (the one that ended last, of those sorted before it by start and
+        group) and the contents its protocol id and version had in those."""
+        started, ended = row.started, row.ended
+        for companion in companions:  # as sittings_of_rows: the first of equal moments stays
+            if companion.started < started:
+                started = companion.started
+            if companion.ended > ended:
+                ended = companion.ended
+        group = row.group
+        sitting = _Sitting(
+            group, row.region, started, ended, [row.record, *(r.record for r in companions)]
+        )
+        data = row.record.data
+        fingerprint = str(data.get("protocol_fingerprint", ""))
+        versioned = data.get("protocol_source") != "built-in" and bool(fingerprint)
+        plan = (str(data.get("protocol_id", "")), str(data.get("protocol_version", "")))
+        seen: set[str] = set()
+        last: tuple[str, _Waiting] | None = None
+        for other_group, other in self._waiting[row.region].items():
+            if other_group == group or (other.started, other_group) >= (started, group):
+                continue  # the row's own sitting, or one sorted after it
+            if last is None or other.ended > last[1].ended:
+                # The one that ended last (only its end is read: of equal ends, any).
+                last = (other_group, other)
+            if versioned:
+                first = other.rows[0].record.data
+                other_print = str(first.get("protocol_fingerprint", ""))
+                if (
+                    first.get("protocol_source") != "built-in"
+                    and other_print
+                    and (str(first.get("protocol_id", "")), str(first.get("protocol_version", "")))
+                    == plan
+                ):
+                    seen.add(other_print)
+        previous = None
+        if last is not None:
+            other_group, other = last
+            records_of = [r.record for r in other.rows]
+            previous = _Sitting(other_group, row.region, other.started, other.ended, records_of)
+        found = _same_version_changed(sitting, {(row.region, *plan): seen}) if versioned else []
+        found.extend(
+            _sitting_deviations(
+                sitting, previous, self._spans, self.facts, self.region_facts, self.links_for
+            )
+        )
+        return found
 
     def remember_facts(self, journal_directory: Path) -> None:
         """Keep the facts of the protocol files parsed for these rows, for the next run."""
@@ -764,6 +871,33 @@ class RowMarker:
             f"({', '.join(kind_phrase(k) for k in kinds)}); "
             "`iastm-coach report` lists every deviation."
         )
+
+
+@dataclass(slots=True)
+class _Waiting:
+    """The rows of one sitting in `RowMarker`'s window, in the order read, and when the
+    sitting they make starts and ends (as `sittings_of_rows` works them out)."""
+
+    rows: list[SessionRow]
+    started: datetime
+    ended: datetime
+
+    def add(self, row: SessionRow) -> None:
+        self.rows.append(row)
+        if row.started < self.started:  # the first of equal moments stays
+            self.started = row.started
+        if row.ended > self.ended:
+            self.ended = row.ended
+
+    def spanned(self) -> None:
+        """Work the span out again from the rows left."""
+        first, *rest = self.rows
+        self.started, self.ended = first.started, first.ended
+        for row in rest:
+            if row.started < self.started:
+                self.started = row.started
+            if row.ended > self.ended:
+                self.ended = row.ended
 
 
 def marked_flags(flags: tuple[str, ...], kinds: Sequence[str]) -> tuple[str, ...]:
