@@ -34,7 +34,9 @@ session: `journal_integrity` answers it from the journal's hash chain.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -475,12 +477,10 @@ def find_deviations(
     for sitting in sittings:
         changed = _same_version_changed(sitting, versions)  # remembers its versions
         if only is None or only in sitting.ids:
+            last = previous.get(sitting.region)
+            ended_before = None if last is None else last.ended
             found.extend(changed)
-            found.extend(
-                _sitting_deviations(
-                    sitting, previous.get(sitting.region), spans, facts, current, lookup
-                )
-            )
+            found.extend(_sitting_deviations(sitting, ended_before, spans, facts, current, lookup))
         last = previous.get(sitting.region)
         if last is None or sitting.ended >= last.ended:
             previous[sitting.region] = sitting
@@ -527,12 +527,14 @@ SIGNATURE_WORDS: Final[Mapping[str, str]] = {
 
 def _sitting_deviations(
     sitting: _Sitting,
-    previous: _Sitting | None,
+    ended_before: datetime | None,
     spans: Sequence[HoldSpan],
     facts: Mapping[str, PlanFacts],
     region_facts: Mapping[str, PlanFacts],
     links_for: LinksFor,
 ) -> list[Deviation]:
+    """The deviations of one *sitting*; *ended_before*: when the sitting of its region
+    before it ended (of those sorted before it, the latest end), None for the first."""
     found: list[Deviation] = []
     first = sitting.sessions[0]
     data = first.data
@@ -578,7 +580,7 @@ def _sitting_deviations(
         ):
             over_time.append((record, planned, actual))
     if rest_overridden and not any(o.startswith("rest") for o in overrides):
-        overrides.insert(0, "rest: --override-rest" + _since_text(sitting, previous, plan))
+        overrides.insert(0, "rest: --override-rest" + _since_text(sitting, ended_before, plan))
     held_anyway = bool(overrides) and any(o.startswith("hold:") for o in overrides)
     for text in overrides:
         if not text.startswith("hold:"):  # a hold override is told with the hold below
@@ -603,12 +605,12 @@ def _sitting_deviations(
     elif held_anyway:
         add("override", next(o for o in overrides if o.startswith("hold:")))
 
-    if previous is not None and plan is not None and plan.rest_hours and not rest_overridden:
-        ready = rest_ready_at(previous.ended, plan.rest_hours)
+    if ended_before is not None and plan is not None and plan.rest_hours and not rest_overridden:
+        ready = rest_ready_at(ended_before, plan.rest_hours)
         if sitting.started < ready:
             add(
                 "inside-rest",
-                f"{_after(sitting.started - previous.ended, f'the last {sitting.region} session')}"
+                f"{_after(sitting.started - ended_before, f'the last {sitting.region} session')}"
                 f"; the rest is {plan.rest_hours} h",
             )
 
@@ -661,11 +663,11 @@ def _sitting_deviations(
     return found
 
 
-def _since_text(sitting: _Sitting, previous: _Sitting | None, plan: PlanFacts | None) -> str:
-    if previous is None:
+def _since_text(sitting: _Sitting, ended_before: datetime | None, plan: PlanFacts | None) -> str:
+    if ended_before is None:
         return ""
     rest = f" (the rest is {plan.rest_hours} h)" if plan and plan.rest_hours else ""
-    return f", {_after(sitting.started - previous.ended, 'the last session')}{rest}"
+    return f", {_after(sitting.started - ended_before, 'the last session')}{rest}"
 
 
 def _after(delta: timedelta, last: str) -> str:
@@ -749,7 +751,7 @@ class RowMarker:
         sittings = self._waiting.setdefault(row.region, {})
         sitting = sittings.get(row.group)
         if sitting is None:
-            sittings[row.group] = _Waiting([row], row.started, row.ended)
+            sittings[row.group] = _Waiting([row], row.started, row.ended, _version_of(row.record))
         else:
             sitting.add(row)
         self._ids[row.id] = self._ids.get(row.id, 0) + 1
@@ -808,9 +810,9 @@ class RowMarker:
 
     def _sitting_found(self, row: SessionRow, companions: list[SessionRow]) -> list[Deviation]:
         """What `find_deviations(window, only=row.id)` finds: the deviations of *row*'s
-        sitting (*row* and its *companions* still waiting), against the sitting before it
-        in the window (the one that ended last, of those sorted before it by start and
-        group) and the contents its protocol id and version had in those."""
+        sitting (*row* and its *companions* still waiting), against the sittings of the
+        window sorted before it (by start, then group): the latest end among them (the
+        rest period) and the contents its protocol id and version had in them."""
         started, ended = row.started, row.ended
         for companion in companions:  # as sittings_of_rows: the first of equal moments stays
             if companion.started < started:
@@ -821,37 +823,26 @@ class RowMarker:
         sitting = _Sitting(
             group, row.region, started, ended, [row.record, *(r.record for r in companions)]
         )
-        data = row.record.data
-        fingerprint = str(data.get("protocol_fingerprint", ""))
-        versioned = data.get("protocol_source") != "built-in" and bool(fingerprint)
-        plan = (str(data.get("protocol_id", "")), str(data.get("protocol_version", "")))
+        version = _version_of(row.record)
         seen: set[str] = set()
-        last: tuple[str, _Waiting] | None = None
+        ended_before: datetime | None = None
         for other_group, other in self._waiting[row.region].items():
             if other_group == group or (other.started, other_group) >= (started, group):
                 continue  # the row's own sitting, or one sorted after it
-            if last is None or other.ended > last[1].ended:
-                # The one that ended last (only its end is read: of equal ends, any).
-                last = (other_group, other)
-            if versioned:
-                first = other.rows[0].record.data
-                other_print = str(first.get("protocol_fingerprint", ""))
-                if (
-                    first.get("protocol_source") != "built-in"
-                    and other_print
-                    and (str(first.get("protocol_id", "")), str(first.get("protocol_version", "")))
-                    == plan
-                ):
-                    seen.add(other_print)
-        previous = None
-        if last is not None:
-            other_group, other = last
-            records_of = [r.record for r in other.rows]
-            previous = _Sitting(other_group, row.region, other.started, other.ended, records_of)
-        found = _same_version_changed(sitting, {(row.region, *plan): seen}) if versioned else []
+            if ended_before is None or other.ended > ended_before:
+                ended_before = other.ended
+            if version is not None and other.version is not None and other.version[0] == version[0]:
+                seen.add(other.version[1])
+        found = []
+        if version is not None:
+            versions = {(row.region, *version[0]): seen}
+            found = _same_version_changed(sitting, versions)
+        spans = self._spans
+        if spans:  # only those placed by its start can cover it (they are sorted by placing)
+            spans = spans[: bisect.bisect_right(spans, started, key=_PLACED)]
         found.extend(
             _sitting_deviations(
-                sitting, previous, self._spans, self.facts, self.region_facts, self.links_for
+                sitting, ended_before, spans, self.facts, self.region_facts, self.links_for
             )
         )
         return found
@@ -873,14 +864,29 @@ class RowMarker:
         )
 
 
+_PLACED: Final = operator.attrgetter("placed")
+
+
+def _version_of(record: Record) -> tuple[tuple[str, str], str] | None:
+    """((protocol id, version), fingerprint) of a session whose file's content is
+    compared with what the id and version had before (`_same_version_changed`)."""
+    data = record.data
+    fingerprint = str(data.get("protocol_fingerprint", ""))
+    if data.get("protocol_source") == "built-in" or not fingerprint:
+        return None
+    return (str(data.get("protocol_id", "")), str(data.get("protocol_version", ""))), fingerprint
+
+
 @dataclass(slots=True)
 class _Waiting:
-    """The rows of one sitting in `RowMarker`'s window, in the order read, and when the
-    sitting they make starts and ends (as `sittings_of_rows` works them out)."""
+    """The rows of one sitting in `RowMarker`'s window, in the order read, when the
+    sitting they make starts and ends (as `sittings_of_rows` works them out), and the
+    protocol version of its first row (`_version_of`, which names the sitting's)."""
 
     rows: list[SessionRow]
     started: datetime
     ended: datetime
+    version: tuple[tuple[str, str], str] | None
 
     def add(self, row: SessionRow) -> None:
         self.rows.append(row)
@@ -893,6 +899,7 @@ class _Waiting:
         """Work the span out again from the rows left."""
         first, *rest = self.rows
         self.started, self.ended = first.started, first.ended
+        self.version = _version_of(first.record)
         for row in rest:
             if row.started < self.started:
                 self.started = row.started

@@ -75,7 +75,9 @@ def listings(draw: st.DrawFn) -> list[SessionRow | Record]:
     for seq in range(draw(st.integers(0, 28))):
         if draw(st.integers(0, 5)) == 0:  # a hold or a clear, read before the next row
             kind = pick(draw, [records.HOLD, records.HOLD, records.HOLD_CLEAR])
-            at = moment - pick(draw, [timedelta(hours=1), timedelta(days=2), timedelta(days=9)])
+            at = moment - pick(
+                draw, [timedelta(0), timedelta(hours=1), timedelta(days=2), timedelta(days=9)]
+            )
             data: dict[str, Any] = {"region": pick(draw, ["calf", "calf", "neck", "shin"])}
             if kind == records.HOLD:
                 data |= {"rule": "soreness-7", "reason": "sore"}
