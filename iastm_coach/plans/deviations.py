@@ -38,7 +38,7 @@ import bisect
 import hashlib
 import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -774,8 +774,6 @@ class RowMarker:
         return sitting.rows
 
     def _mark(self, row: SessionRow, older: Iterable[SessionRow]) -> SessionRow:
-        from dataclasses import replace
-
         self.shown += 1
         companions = list(self._leave(row))
         if self._spans_of != len(self.hold_records):  # folded again only when more were read
@@ -798,8 +796,11 @@ class RowMarker:
             )
         else:
             # One sitting's deviations, all at its start: find_deviations sorts them by kind.
+            found = self._sitting_found(row, companions)
+            if not found:  # most rows
+                return row
             kinds = []
-            for item in sorted(self._sitting_found(row, companions), key=lambda d: d.kind):
+            for item in sorted(found, key=_KIND):
                 if row.id in item.sessions and item.kind not in kinds:
                     kinds.append(item.kind)
         if not kinds:
@@ -865,6 +866,7 @@ class RowMarker:
 
 
 _PLACED: Final = operator.attrgetter("placed")
+_KIND: Final = operator.attrgetter("kind")
 
 
 def _version_of(record: Record) -> tuple[tuple[str, str], str] | None:
