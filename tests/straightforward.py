@@ -1,6 +1,6 @@
 """The report's rules written the straightforward way: the oracles of the equivalence
-properties in tests/report/test_report_fast_paths.py, tests/history/test_join_fast.py and
-tests/plans/test_deviations_fast.py.
+properties in tests/report/test_report_fast_paths.py, tests/history/test_join_fast.py,
+tests/plans/test_deviations_fast.py and tests/plans/test_row_marker_window.py.
 
 These are the implementations from before the report was made fast (commit f1b7af5),
 kept word for word but for their names: one pass per question, sorting whatever comes,
@@ -10,7 +10,8 @@ journal. When a rule changes on purpose, change it here too (and say why in both
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Final
@@ -37,6 +38,7 @@ from iastm_coach.journal.records import session_end, session_start
 from iastm_coach.journal.store import Record
 from iastm_coach.plans.deviations import (
     DURING_HOLD,
+    LOOK_BACK,
     OVER_TIME_FACTOR,
     Deviation,
     Deviations,
@@ -45,6 +47,7 @@ from iastm_coach.plans.deviations import (
     _after,
     _when,
     journal_integrity,
+    marked_flags,
 )
 from iastm_coach.plans.trend import week_pending
 from iastm_coach.report.build import (
@@ -919,6 +922,60 @@ def _since_text(sitting: _Sitting, previous: _Sitting | None, plan: PlanFacts | 
         return ""
     rest = f" (the rest is {plan.rest_hours} h)" if plan and plan.rest_hours else ""
     return f", {_after(sitting.started - previous.ended, 'the last session')}{rest}"
+
+
+# --- plans/deviations.py's RowMarker -----------------------------------------------------
+# The marker from before its window was kept as rows come and go (commit 6e558d9): every
+# row checked by find_deviations over the rows of its region still waiting, with the
+# straightforward find_deviations above (the program's is held to it in
+# tests/plans/test_deviations_fast.py).
+
+
+class RowMarker:
+    """`history`'s marker per row, the straightforward way (`plans.deviations.RowMarker`)."""
+
+    def __init__(
+        self,
+        hold_records: Sequence[Record],
+        *,
+        facts: Mapping[str, PlanFacts],
+        region_facts: Mapping[str, PlanFacts],
+        links_for: LinksFor,
+    ) -> None:
+        self.hold_records = hold_records  # the stream's list, growing as it reads
+        self.facts = facts
+        self.region_facts = region_facts
+        self.links_for = links_for
+        self.marked = 0
+        self.kinds: list[str] = []
+        self.shown = 0
+
+    def rows(self, rows: Iterable[SessionRow]) -> Iterator[SessionRow]:
+        waiting: deque[SessionRow] = deque()
+        for row in rows:
+            waiting.append(row)
+            while waiting and waiting[0].started - row.started > LOOK_BACK:
+                yield self._mark(waiting.popleft(), waiting)
+        while waiting:
+            yield self._mark(waiting.popleft(), waiting)
+
+    def _mark(self, row: SessionRow, older: Iterable[SessionRow]) -> SessionRow:
+        self.shown += 1
+        near = [row, *(r for r in older if r.region == row.region)]
+        found = find_deviations(
+            [r.record for r in near],
+            facts=self.facts,
+            region_facts=self.region_facts,
+            links_for=self.links_for,
+            spans=hold_spans(self.hold_records),
+            only=row.id,
+        )
+        kinds = found.session_kinds().get(row.id)
+        if not kinds:
+            return row
+        self.marked += 1
+        self.kinds.extend(kind for kind in kinds if kind not in self.kinds)
+        return replace(row, flags=marked_flags(row.flags, kinds))
 
 
 # --- the row facts of report/build.py's Report ---------------------------------------------

@@ -34,9 +34,11 @@ session: `journal_integrity` answers it from the journal's hash chain.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -244,6 +246,11 @@ class PlanFactsOnDemand(Mapping[str, PlanFacts]):
             if key[0] in self._files and self._files[key[0]][0].stem == key[1]
         }
 
+    def get(self, fingerprint: str, default: Any = None) -> Any:
+        # As Mapping.get, without raising and catching a KeyError: a listing asks per row.
+        facts = self.facts_of(fingerprint)
+        return default if facts is None else facts
+
     def __getitem__(self, fingerprint: str) -> PlanFacts:
         facts = self.facts_of(fingerprint)
         if facts is None:
@@ -275,6 +282,10 @@ class PlanFactsOnDemand(Mapping[str, PlanFacts]):
 class _RegionFacts(Mapping[str, PlanFacts]):
     def __init__(self, files: PlanFactsOnDemand) -> None:
         self._files = files
+
+    def get(self, region: str, default: Any = None) -> Any:
+        facts = self._files.current(region)  # as Mapping.get, without a KeyError
+        return default if facts is None else facts
 
     def __getitem__(self, region: str) -> PlanFacts:
         facts = self._files.current(region)
@@ -466,12 +477,10 @@ def find_deviations(
     for sitting in sittings:
         changed = _same_version_changed(sitting, versions)  # remembers its versions
         if only is None or only in sitting.ids:
+            last = previous.get(sitting.region)
+            ended_before = None if last is None else last.ended
             found.extend(changed)
-            found.extend(
-                _sitting_deviations(
-                    sitting, previous.get(sitting.region), spans, facts, current, lookup
-                )
-            )
+            found.extend(_sitting_deviations(sitting, ended_before, spans, facts, current, lookup))
         last = previous.get(sitting.region)
         if last is None or sitting.ended >= last.ended:
             previous[sitting.region] = sitting
@@ -518,12 +527,14 @@ SIGNATURE_WORDS: Final[Mapping[str, str]] = {
 
 def _sitting_deviations(
     sitting: _Sitting,
-    previous: _Sitting | None,
+    ended_before: datetime | None,
     spans: Sequence[HoldSpan],
     facts: Mapping[str, PlanFacts],
     region_facts: Mapping[str, PlanFacts],
     links_for: LinksFor,
 ) -> list[Deviation]:
+    """The deviations of one *sitting*; *ended_before*: when the sitting of its region
+    before it ended (of those sorted before it, the latest end), None for the first."""
     found: list[Deviation] = []
     first = sitting.sessions[0]
     data = first.data
@@ -569,7 +580,7 @@ def _sitting_deviations(
         ):
             over_time.append((record, planned, actual))
     if rest_overridden and not any(o.startswith("rest") for o in overrides):
-        overrides.insert(0, "rest: --override-rest" + _since_text(sitting, previous, plan))
+        overrides.insert(0, "rest: --override-rest" + _since_text(sitting, ended_before, plan))
     held_anyway = bool(overrides) and any(o.startswith("hold:") for o in overrides)
     for text in overrides:
         if not text.startswith("hold:"):  # a hold override is told with the hold below
@@ -594,12 +605,12 @@ def _sitting_deviations(
     elif held_anyway:
         add("override", next(o for o in overrides if o.startswith("hold:")))
 
-    if previous is not None and plan is not None and plan.rest_hours and not rest_overridden:
-        ready = rest_ready_at(previous.ended, plan.rest_hours)
+    if ended_before is not None and plan is not None and plan.rest_hours and not rest_overridden:
+        ready = rest_ready_at(ended_before, plan.rest_hours)
         if sitting.started < ready:
             add(
                 "inside-rest",
-                f"{_after(sitting.started - previous.ended, f'the last {sitting.region} session')}"
+                f"{_after(sitting.started - ended_before, f'the last {sitting.region} session')}"
                 f"; the rest is {plan.rest_hours} h",
             )
 
@@ -652,11 +663,11 @@ def _sitting_deviations(
     return found
 
 
-def _since_text(sitting: _Sitting, previous: _Sitting | None, plan: PlanFacts | None) -> str:
-    if previous is None:
+def _since_text(sitting: _Sitting, ended_before: datetime | None, plan: PlanFacts | None) -> str:
+    if ended_before is None:
         return ""
     rest = f" (the rest is {plan.rest_hours} h)" if plan and plan.rest_hours else ""
-    return f", {_after(sitting.started - previous.ended, 'the last session')}{rest}"
+    return f", {_after(sitting.started - ended_before, 'the last session')}{rest}"
 
 
 def _after(delta: timedelta, last: str) -> str:
@@ -694,11 +705,18 @@ class RowMarker:
 
     A row's deviations need the sessions before it (the rest period) and the holds
     placed before it, which a newest-first stream reads after it: each row waits until
-    the stream has gone `LOOK_BACK` further back (or ended), then it is checked by
-    `find_deviations` against the rows around it and the hold records read so far. So
-    the listing stays a stream, only a fortnight of rows behind. A hold placed more
-    than a fortnight before a session, and not read yet when the row is written, is
-    not seen here: the report, which reads everything, lists every deviation.
+    the stream has gone `LOOK_BACK` further back (or ended), then it is checked against
+    the rows of its region still waiting (its window: `find_deviations` of them, for
+    this row's sitting) and the hold records read so far. So the listing stays a
+    stream, only a fortnight of rows behind. A hold placed more than a fortnight before
+    a session, and not read yet when the row is written, is not seen here: the report,
+    which reads everything, lists every deviation.
+
+    The window's sittings are kept as rows come and go (`_Waiting`), not grouped and
+    sorted again for every row: a row's own sitting, the sitting before it and the
+    content its protocol version had before are read from them. The property in
+    tests/plans/test_row_marker_window.py holds this to the definition (every row
+    checked by `find_deviations` over its window).
     """
 
     def __init__(self, hold_records: Sequence[Record], facts: PlanFactsOnDemand) -> None:
@@ -713,6 +731,9 @@ class RowMarker:
         self.shown = 0
         self._spans: list[HoldSpan] = []
         self._spans_of = 0  # how many hold records they were folded from
+        # region -> group -> the rows of that sitting still waiting (the window)
+        self._waiting: dict[str, dict[str, _Waiting]] = {}
+        self._ids: dict[str, int] = {}  # session id -> rows waiting with it
 
     def rows(self, rows: Iterable[SessionRow]) -> Iterator[SessionRow]:
         from collections import deque
@@ -720,34 +741,112 @@ class RowMarker:
         waiting: deque[SessionRow] = deque()
         for row in rows:
             waiting.append(row)
+            self._enter(row)
             while waiting and waiting[0].started - row.started > LOOK_BACK:
                 yield self._mark(waiting.popleft(), waiting)
         while waiting:
             yield self._mark(waiting.popleft(), waiting)
 
-    def _mark(self, row: SessionRow, older: Iterable[SessionRow]) -> SessionRow:
-        from dataclasses import replace
+    def _enter(self, row: SessionRow) -> None:
+        sittings = self._waiting.setdefault(row.region, {})
+        sitting = sittings.get(row.group)
+        if sitting is None:
+            sittings[row.group] = _Waiting([row], row.started, row.ended, _version_of(row.record))
+        else:
+            sitting.add(row)
+        self._ids[row.id] = self._ids.get(row.id, 0) + 1
 
+    def _leave(self, row: SessionRow) -> list[SessionRow]:
+        """Take *row* (the oldest waiting of its sitting) out of the window; the rows of
+        its sitting still waiting, in the order read."""
+        sittings = self._waiting[row.region]
+        sitting = sittings[row.group]
+        sitting.rows.pop(0)  # rows leave in the order they came: this is *row*
+        if sitting.rows:
+            sitting.spanned()
+        else:
+            del sittings[row.group]
+        count = self._ids[row.id] - 1
+        if count:
+            self._ids[row.id] = count
+        else:
+            del self._ids[row.id]
+        return sitting.rows
+
+    def _mark(self, row: SessionRow, older: Iterable[SessionRow]) -> SessionRow:
         self.shown += 1
-        near = [row, *(r for r in older if r.region == row.region)]
+        companions = list(self._leave(row))
         if self._spans_of != len(self.hold_records):  # folded again only when more were read
             self._spans = hold_spans(self.hold_records)
             self._spans_of = len(self.hold_records)
-        found = find_deviations(
-            [r.record for r in near],
-            facts=self.facts,
-            region_facts=self.region_facts,
-            links_for=self.links_for,
-            spans=self._spans,
-            only=row.id,
-            rows=near,  # their sittings from what the rows have read already
-        )
-        kinds = found.session_kinds().get(row.id)
+        if row.id in self._ids:  # another row with its id waits (a hand-edited journal)
+            near = [row, *(r for r in older if r.region == row.region)]
+            kinds = (
+                find_deviations(
+                    [r.record for r in near],
+                    facts=self.facts,
+                    region_facts=self.region_facts,
+                    links_for=self.links_for,
+                    spans=self._spans,
+                    only=row.id,
+                    rows=near,
+                )
+                .session_kinds()
+                .get(row.id, [])
+            )
+        else:
+            # One sitting's deviations, all at its start: find_deviations sorts them by kind.
+            found = self._sitting_found(row, companions)
+            if not found:  # most rows
+                return row
+            kinds = []
+            for item in sorted(found, key=_KIND):
+                if row.id in item.sessions and item.kind not in kinds:
+                    kinds.append(item.kind)
         if not kinds:
             return row
         self.marked += 1
         self.kinds.extend(kind for kind in kinds if kind not in self.kinds)
         return replace(row, flags=marked_flags(row.flags, kinds))
+
+    def _sitting_found(self, row: SessionRow, companions: list[SessionRow]) -> list[Deviation]:
+        """What `find_deviations(window, only=row.id)` finds: the deviations of *row*'s
+        sitting (*row* and its *companions* still waiting), against the sittings of the
+        window sorted before it (by start, then group): the latest end among them (the
+        rest period) and the contents its protocol id and version had in them."""
+        started, ended = row.started, row.ended
+        for companion in companions:  # as sittings_of_rows: the first of equal moments stays
+            if companion.started < started:
+                started = companion.started
+            if companion.ended > ended:
+                ended = companion.ended
+        group = row.group
+        sitting = _Sitting(
+            group, row.region, started, ended, [row.record, *(r.record for r in companions)]
+        )
+        version = _version_of(row.record)
+        seen: set[str] = set()
+        ended_before: datetime | None = None
+        for other_group, other in self._waiting[row.region].items():
+            if other_group == group or (other.started, other_group) >= (started, group):
+                continue  # the row's own sitting, or one sorted after it
+            if ended_before is None or other.ended > ended_before:
+                ended_before = other.ended
+            if version is not None and other.version is not None and other.version[0] == version[0]:
+                seen.add(other.version[1])
+        found = []
+        if version is not None:
+            versions = {(row.region, *version[0]): seen}
+            found = _same_version_changed(sitting, versions)
+        spans = self._spans
+        if spans:  # only those placed by its start can cover it (they are sorted by placing)
+            spans = spans[: bisect.bisect_right(spans, started, key=_PLACED)]
+        found.extend(
+            _sitting_deviations(
+                sitting, ended_before, spans, self.facts, self.region_facts, self.links_for
+            )
+        )
+        return found
 
     def remember_facts(self, journal_directory: Path) -> None:
         """Keep the facts of the protocol files parsed for these rows, for the next run."""
@@ -764,6 +863,50 @@ class RowMarker:
             f"({', '.join(kind_phrase(k) for k in kinds)}); "
             "`iastm-coach report` lists every deviation."
         )
+
+
+_PLACED: Final = operator.attrgetter("placed")
+_KIND: Final = operator.attrgetter("kind")
+
+
+def _version_of(record: Record) -> tuple[tuple[str, str], str] | None:
+    """((protocol id, version), fingerprint) of a session whose file's content is
+    compared with what the id and version had before (`_same_version_changed`)."""
+    data = record.data
+    fingerprint = str(data.get("protocol_fingerprint", ""))
+    if data.get("protocol_source") == "built-in" or not fingerprint:
+        return None
+    return (str(data.get("protocol_id", "")), str(data.get("protocol_version", ""))), fingerprint
+
+
+@dataclass(slots=True)
+class _Waiting:
+    """The rows of one sitting in `RowMarker`'s window, in the order read, when the
+    sitting they make starts and ends (as `sittings_of_rows` works them out), and the
+    protocol version of its first row (`_version_of`, which names the sitting's)."""
+
+    rows: list[SessionRow]
+    started: datetime
+    ended: datetime
+    version: tuple[tuple[str, str], str] | None
+
+    def add(self, row: SessionRow) -> None:
+        self.rows.append(row)
+        if row.started < self.started:  # the first of equal moments stays
+            self.started = row.started
+        if row.ended > self.ended:
+            self.ended = row.ended
+
+    def spanned(self) -> None:
+        """Work the span out again from the rows left."""
+        first, *rest = self.rows
+        self.started, self.ended = first.started, first.ended
+        self.version = _version_of(first.record)
+        for row in rest:
+            if row.started < self.started:
+                self.started = row.started
+            if row.ended > self.ended:
+                self.ended = row.ended
 
 
 def marked_flags(flags: tuple[str, ...], kinds: Sequence[str]) -> tuple[str, ...]:

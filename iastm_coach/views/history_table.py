@@ -15,7 +15,8 @@ carries on on the next line, as in any row: nothing is dropped).
 `history --all` runs this once per session, so the common cases take shortcuts:
 ASCII text measured by its length and wrapped a line at a time, a cell that fits
 kept as it is, a note of one run sliced directly, cells that repeat from row to
-row made once. Each gives exactly what the general path gives
+row made once, and the columns made of them wrapped once. Each gives exactly what
+the general path gives
 (tests/views/test_history_table.py sets them side by side).
 
 Only our own wording is styled; notes, names and reasons from the journal or
@@ -26,10 +27,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Final, Literal
 
 from iastm_coach.safe_text import strip_control_characters
@@ -60,6 +62,14 @@ TWO_SPACES: Final = (INDENT,)
 MIN: Final = ((" min", ""),)
 DOT: Final = ((" · ", ""),)
 SORENESS: Final = (("soreness ", ""),)
+# The fields whose cells come from the small caches of `session_cells`: a column of only
+# these is wrapped once per different content (`HistoryTable.row`), at most this many kept.
+REPEATING: Final = frozenset(
+    {"place", "protocol", "minutes", "status", "sets", "exercise", "soreness", "72h"}
+)
+KEPT_BLOCKS: Final = 1024
+Block = list[tuple[Line, int]]  # a column's lines in one row, each with its width
+CellsKey = Callable[[Mapping[str, Cell]], object]  # the cells a column is made from
 
 
 # --- text measured in terminal cells ---------------------------------------------------------
@@ -506,21 +516,22 @@ def side_by_side(
     column (in a row after those the widths were chosen from) pushes the rest of its
     line to the right, not the lines below it.
     """
-    out: list[Line] = []
-    for number in range(max(map(len, blocks))):
-        line: Line = []
-        at = 0  # where the line ends so far, as if no piece were wider than its column
-        for block, (offset, width, right) in zip(blocks, slots, strict=True):
-            if number < len(block):
-                piece, size = block[number]
-                if piece:
-                    start = offset + width - size if right and size < width else offset
-                    if start > at:
-                        gap = start - at
-                        line.append(PADDING[gap] if gap < len(PADDING) else (" " * gap, ""))
-                    line += piece
-                    at = offset + (size if size < width and not right else width)
-        out.append(line)
+    # Column by column, each line remembering where it ends: a row's blocks are mostly
+    # a line or two beside a note of several, so only the pieces there are are visited.
+    height = max(map(len, blocks))
+    out: list[Line] = [[] for _ in range(height)]
+    ends = [0] * height  # where each line ends so far, as if no piece were wider than its column
+    for block, (offset, width, right) in zip(blocks, slots, strict=True):
+        for number, (piece, size) in enumerate(block):
+            if piece:
+                start = offset + width - size if right and size < width else offset
+                at = ends[number]
+                line = out[number]
+                if start > at:
+                    gap = start - at
+                    line.append(PADDING[gap] if gap < len(PADDING) else (" " * gap, ""))
+                line += piece
+                ends[number] = offset + (size if size < width and not right else width)
     return out
 
 
@@ -560,6 +571,14 @@ class HistoryTable:
                 zip(self.columns or (), self.widths, strict=True)
             )
         ]
+        # Each column with its width, and for a column of repeating fields its blocks by
+        # the cells they were made from (and how to pick those cells).
+        self._made: list[tuple[Column, int, dict[object, Block] | None, CellsKey | None]] = [
+            (column, width, {}, itemgetter(*column.keys))
+            if REPEATING.issuperset(column.keys)
+            else (column, width, None, None)
+            for column, width in zip(self.columns or (), self.widths, strict=True)
+        ]
 
     @property
     def cards(self) -> bool:
@@ -587,10 +606,18 @@ class HistoryTable:
         cells = session_cells(row, holds)
         if self.columns is None:
             return [[], *self._card(cells)]
-        blocks = [
-            column_lines(column, cells, width, wide=self.wide)
-            for column, width in zip(self.columns, self.widths, strict=True)
-        ]
+        blocks = []
+        for column, width, made, key_of in self._made:
+            if made is None or key_of is None:
+                blocks.append(column_lines(column, cells, width, wide=self.wide))
+                continue
+            key = key_of(cells)  # the same cells wrap to the same lines (blocks are only read)
+            block = made.get(key)
+            if block is None:
+                if len(made) >= KEPT_BLOCKS:
+                    made.clear()
+                block = made[key] = column_lines(column, cells, width, wide=self.wide)
+            blocks.append(block)
         lines = side_by_side(blocks, self._slots)
         return lines if self.wide or first else [[], *lines]
 

@@ -11,6 +11,7 @@ words longer than any column, and nothing at all.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -255,6 +256,34 @@ def test_cells_are_written_as_before(row: SessionRow, on_hold: bool) -> None:
     holds: dict[str, Any] = {row.region: object()} if on_hold else {}
     assert table.session_cells(row, holds) == cells_as_before(row, holds)
     assert table.session_cells(row, holds) == cells_as_before(row, holds)
+
+
+@settings(max_examples=150)
+@given(
+    distinct=st.lists(session_rows(), min_size=1, max_size=5),
+    picks=st.lists(
+        st.tuples(st.integers(0, 4), st.sampled_from([(0, 0), (300, 240)])), max_size=12
+    ),
+    width=st.sampled_from([60, 100, 160]) | st.integers(min_value=2, max_value=200),
+)
+def test_rows_reusing_blocks_are_the_rows_a_fresh_table_makes(
+    distinct: list[SessionRow], picks: list[tuple[int, tuple[int, int]]], width: int
+) -> None:
+    """A column of repeating fields (place, protocol, minutes, status, soreness) is
+    wrapped once per content and its lines used again: every row is the one a table that
+    never saw another row makes, however the fields repeat or differ from row to row,
+    and changing the lines given out changes nothing that comes after."""
+    rows = [
+        replace(distinct[index % len(distinct)], planned_s=planned, actual_s=actual)
+        for index, (planned, actual) in picks
+    ]
+    reused = table.HistoryTable(rows[:3], holds={}, width=width)
+    for number, row in enumerate(rows):
+        lines = reused.row(row, {}, first=number == 0)
+        fresh = table.HistoryTable(rows[:3], holds={}, width=width)
+        assert lines == fresh.row(row, {}, first=number == 0)
+        for line in lines:  # the caller owns what it is given
+            line.append(("changed", ""))
 
 
 def card_as_before(cells: Mapping[str, Cell], width: int) -> list[Line]:
