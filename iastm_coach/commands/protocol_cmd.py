@@ -183,8 +183,8 @@ def cmd_install(
     now = app.clock.now()
     checked = check_installable(file)
     show(*provenance_lines(checked))
-    for warning in checked.warnings(now.date()):
-        say(app, f"Warning: {warning}", "yellow")
+    for note in checked.notes_for_patient(now.date()):
+        say(app, f"Note: {note}", "yellow")
     confirm_patient(checked, app.talk(), doing="protocol not installed")
     result = install(file, replace=replace, now=now)
     say(

@@ -60,10 +60,22 @@ class LoadedProtocol:
 
     def warnings(self, today: dt.date) -> list[str]:
         """Plans that pass every limit but cannot work as written, and every value a trusted
-        clinician's signature alone allows (exit 0, printed by `validate` and `sign`)."""
-        found = plan_warnings(self.protocol, today)
+        clinician's signature alone allows (exit 0, printed by `validate` and `sign`): for
+        whoever writes the file, naming the key and what to change."""
+        found = [note.for_author for note in plan_notes(self.protocol, today)]
         if self.envelope == CLINICIAN:
             found += signed_only_warnings(self.protocol)
+        return found
+
+    def notes_for_patient(self, today: dt.date) -> list[str]:
+        """The same findings as `warnings`, for the person installing the file: what they
+        mean for the sessions, and whom to ask (`protocol install`)."""
+        found = [note.for_patient for note in plan_notes(self.protocol, today)]
+        if self.envelope == CLINICIAN and signed_only_warnings(self.protocol):
+            found.append(
+                "This plan goes beyond the limits iastm-coach keeps for plans used at home; "
+                "that is allowed only because the clinician who signed it is one you trust."
+            )
         return found
 
 
@@ -83,40 +95,68 @@ def signed_only_warnings(p: TreatmentProtocol) -> list[str]:
     return found
 
 
-def plan_warnings(p: TreatmentProtocol, today: dt.date) -> list[str]:
-    found: list[str] = []
+@dataclass(frozen=True)
+class PlanNote:
+    """A plan that passes every limit but cannot work as written, said twice."""
+
+    for_author: str  # `validate` and `sign`: the key, and what to change
+    for_patient: str  # `install`: what it means for the sessions, and whom to ask
+
+
+def plan_notes(p: TreatmentProtocol, today: dt.date) -> list[PlanNote]:
+    found: list[PlanNote] = []
     issued = p.issued
     if issued and issued.review_by:
         if issued.issued_on and issued.review_by < issued.issued_on:
             found.append(
-                f"issued.review_by: {issued.review_by} is before issued.issued_on "
-                f"({issued.issued_on}); check both dates"
+                PlanNote(
+                    f"issued.review_by: {issued.review_by} is before issued.issued_on "
+                    f"({issued.issued_on}); check both dates",
+                    f"The review date in this file ({issued.review_by}) is before the date it "
+                    f"was issued ({issued.issued_on}): ask your clinician to check the dates.",
+                )
             )
         if issued.review_by < today:  # both can be true: each says something different
             found.append(
-                f"issued.review_by: the review date {issued.review_by} has passed; "
-                "sessions will ask before going ahead"
+                PlanNote(
+                    f"issued.review_by: the review date {issued.review_by} has passed; "
+                    "sessions will ask before going ahead",
+                    f"The date your clinician set to review this plan ({issued.review_by}) has "
+                    "passed: each session will ask before going ahead. Ask them for a review.",
+                )
             )
     if not p.exercise:
         found.append(
-            "exercise: no exercises; scraping is meant to come with exercise "
-            "(add [[exercise]] tables)"
+            PlanNote(
+                "exercise: no exercises; scraping is meant to come with exercise "
+                "(add [[exercise]] tables)",
+                "This plan lists no exercises. Scraping is meant to come with exercise: ask "
+                "your clinician which exercises to do.",
+            )
         )
     if p.prescription:
         per_week = p.prescription.sessions_per_week
         rest = p.settings.rest_hours
         if per_week * rest > WEEK_HOURS:
             found.append(
-                f"prescription.sessions_per_week: {per_week} sessions a week with "
-                f"settings.rest_hours = {rest} cannot fit in a week ({per_week} x {rest} h = "
-                f"{per_week * rest} h > {WEEK_HOURS} h); lower one of them"
+                PlanNote(
+                    f"prescription.sessions_per_week: {per_week} sessions a week with "
+                    f"settings.rest_hours = {rest} cannot fit in a week ({per_week} x {rest} h "
+                    f"= {per_week * rest} h > {WEEK_HOURS} h); lower one of them",
+                    f"This plan asks for {per_week} sessions a week with {rest} hours of rest "
+                    "after each, which cannot fit in a week: sessions keep the rest. Ask your "
+                    "clinician which they meant.",
+                )
             )
     if p.access.sided and p.access.sides is not None and len(p.access.sides) == 1:
         side = p.access.sides[0]
         other = "left" if side == "right" else "right"
         found.append(
-            f"access.sides: the plan is for the {side} side only; sessions will not offer "
-            f"the {other}"
+            PlanNote(
+                f"access.sides: the plan is for the {side} side only; sessions will not offer "
+                f"the {other}",
+                f"This plan is for your {side} side only: sessions will not offer the {other}.",
+            )
         )
     return found
 

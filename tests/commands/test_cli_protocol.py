@@ -210,3 +210,21 @@ def test_protocol_naming_a_region_by_alias_is_refused(tmp_path: Path) -> None:
     assert code == 4 and "'calves' is another name for 'calf'" in err
     code, _, err = run("session", "--protocol", str(path))
     assert code == 4 and "another name" in err
+
+
+def test_a_patient_installing_a_one_side_plan_is_told_what_it_means(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    """The physio validating the file is told which key says what; the patient installing
+    it is told what it means for the sessions, without the file's key names."""
+    path = tmp_path / "forearm.toml"
+    run("protocol", "new", "forearm-extensors", "--out", str(path), "--author", "Dr. P")
+    path.write_text(path.read_text().replace('# sides = ["right"]', 'sides = ["right"]'))
+    code, out, err = run("protocol", "validate", str(path))
+    assert code == 0, err
+    assert "access.sides: the plan is for the right side only" in " ".join(out.split())
+    code, out, err = run("protocol", "install", str(path))
+    assert code == 0, err
+    said = " ".join((out + err).split())  # as one line: the terminal wraps it
+    assert "Note: This plan is for your right side only: sessions will not offer the left." in said
+    assert "access.sides" not in said

@@ -170,3 +170,22 @@ def test_limits_outside_the_table_are_explained_in_words(edit: Any, expected: st
     with pytest.raises(DataFileError) as caught:
         parse_protocol(tomli_w.dumps(document).encode(), name="p.toml")
     assert f"p.toml: {expected}" in caught.value.problems
+
+
+def test_a_signed_file_beyond_home_limits_is_explained_to_the_patient_in_one_line() -> None:
+    """`validate` and `sign` name each value only the signature allows; `install` tells the
+    patient once, in words, why the file may go beyond the home limits."""
+    from datetime import date
+    from pathlib import Path
+
+    from iastm_coach.protocols.files import LoadedProtocol
+
+    document = tomli_w.dumps(clinic_document()).encode()
+    protocol = parse_protocol(document, name="signed.toml", envelope=CLINICIAN)
+    signed = LoadedProtocol(protocol, Path("signed.toml"), "ab" * 32, "file", envelope=CLINICIAN)
+    day = date(2026, 1, 1)
+    assert sum("within the clinician limit only" in line for line in signed.warnings(day)) == 11
+    assert [line for line in signed.notes_for_patient(day) if "beyond" in line] == [
+        "This plan goes beyond the limits iastm-coach keeps for plans used at home; that is "
+        "allowed only because the clinician who signed it is one you trust."
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -172,6 +173,31 @@ def test_plans_that_cannot_work_are_warnings(tmp_path: Path, text: str, warning:
     (result,) = json.loads(out)["files"]
     assert code == 0 and result["valid"] is True
     assert any(warning in line for line in result["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        (with_issued("review_by = 2026-01-31"), "review this plan (2026-01-31) has passed"),
+        (
+            with_issued("issued_on = 2026-06-01\nreview_by = 2026-05-01"),
+            "(2026-05-01) is before the date it was issued (2026-06-01)",
+        ),
+        (CALF.split("[[exercise]]")[0] + "[outcome]" + CALF.split("[outcome]")[1], "no exercises"),
+        (CALF.replace("rest_hours = 48", "rest_hours = 96"), "96 hours of rest after each"),
+        (CALF.replace("sided = true", 'sided = true\nsides = ["left"]'), "your left side only"),
+    ],
+)
+def test_the_patient_is_told_each_finding_without_the_files_keys(
+    tmp_path: Path, text: str, note: str
+) -> None:
+    """`protocol install` says what each finding means for the sessions; only the author's
+    wording (`validate`, `sign`) names the keys to change."""
+    loaded = load_checked(calf_file(tmp_path, text))
+    [for_patient] = loaded.notes_for_patient(TODAY)
+    [for_author] = loaded.warnings(TODAY)
+    assert note in for_patient and for_patient != for_author
+    assert not re.search(r"\b[a-z_]+\.[a-z_]+\b", for_patient)  # no `access.sides`
 
 
 def test_builtins_have_no_warnings() -> None:
