@@ -441,9 +441,11 @@ def measure(
                 ok=at_most(first_cold, 0.3),
             )
         )
+    # The listing's own goal (≤ 1.5 s), stated without "warm" as the report's is not, not
+    # the 1 s of commands without one; how far it is from 1 s shows in the figure.
     cold_all = bench.median(everything, homes[big], cold=True)
-    rows.append(Row(f"history everything {label} to a pipe, cold", cold_all, goal="(any ≤ 1 s)"))
-    rows[-1].ok = at_most(cold_all, 1.0)
+    rows.append(Row(f"history everything {label} to a pipe, cold", cold_all, goal="≤ 1.5 s"))
+    rows[-1].ok = at_most(cold_all, 1.5)
 
     note("long notes")
     note_times = {}
