@@ -195,17 +195,20 @@ class Bench:
         return wall
 
     def side_by_side(self, command: Sequence[str], homes: Sequence[Path]) -> list[float]:
-        """The median wall times of warm *command* on each of *homes*, their runs taken in
-        turn (one on each, then again), so that a ratio between them is not a drift of
-        the machine's speed between two series."""
-        envs = [self.env(home) for home in homes]
+        """The median wall times of warm *command* on each of *homes*, taken in turn."""
+        return self.in_turn([(command, self.env(home)) for home in homes])
+
+    def in_turn(self, runs: Sequence[tuple[Sequence[str], dict[str, str]]]) -> list[float]:
+        """The median wall times of each (command, environment) of *runs*, warm, their
+        runs taken in turn (one of each, then again), so that a ratio between two of them
+        is not a drift of the machine's speed between two series."""
         if self.runs > 1:  # one run is a smoke test: no warm-up
-            for env in envs:
+            for command, env in runs:
                 self.once(command, env, lambda: None)
-        walls: list[list[float]] = [[] for _ in homes]
-        cpus: list[list[float]] = [[] for _ in homes]
+        walls: list[list[float]] = [[] for _ in runs]
+        cpus: list[list[float]] = [[] for _ in runs]
         for _ in range(self.runs):
-            for env, wall, cpu in zip(envs, walls, cpus, strict=True):
+            for (command, env), wall, cpu in zip(runs, walls, cpus, strict=True):
                 self._cpu_samples = []
                 wall.append(self.once(command, env, lambda: None))
                 cpu.append(self._cpu_samples[0])
@@ -337,26 +340,28 @@ def measure(
     def note(text: str) -> None:
         print(f"  timing {text} ...", flush=True)
 
-    note("floors")
+    note("floors, start-up and history --last 20")
     empty = bench.cache / "empty-home"
     empty.mkdir(exist_ok=True)
-    floor_pass = bench.median([sys.executable, "-c", "pass"])
-    floor_typer = bench.median([sys.executable, "-c", "import typer"])
+    # The floors and the start-up figures compared with them, in turn (see `in_turn`).
+    last20 = bench.coach_cmd("history", "--last", "20")
+    floor_pass, floor_typer, helped, versioned, small20, big20 = bench.in_turn(
+        [
+            ([sys.executable, "-c", "pass"], bench.env(None)),
+            ([sys.executable, "-c", "import typer"], bench.env(None)),
+            (bench.coach_cmd("--help"), bench.env(empty)),
+            (bench.coach_cmd("--version"), bench.env(empty)),
+            (last20, bench.env(homes[small])),
+            (last20, bench.env(homes[big])),
+        ]
+    )
     rows.append(Row("python -c pass (floor)", floor_pass))
     rows.append(Row('python -c "import typer" (floor)', floor_typer))
-
-    note("start-up")
-    for flag in ("--help", "--version"):
-        value = bench.median(bench.coach_cmd(flag), empty)
+    for flag, value in (("--help", helped), ("--version", versioned)):
         rows.append(
             Row(f"iastm-coach {flag}", value, "import typer", floor_typer, "≤ 1.3× import typer")
         )
         rows[-1].ok = at_most(rows[-1].ratio, 1.3)
-
-    note("history --last 20")
-    last20 = bench.coach_cmd("history", "--last", "20")
-    small20 = bench.median(last20, homes[small])
-    big20 = bench.median(last20, homes[big])
     rows.append(Row(f"history --last 20 @{small:,} warm", small20))
     rows.append(
         Row(
