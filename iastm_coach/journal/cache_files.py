@@ -148,9 +148,10 @@ class CacheFiles:
 
         worth_it = sum(len(item[3]) for item in items) >= WRITE_BESIDE_ROWS
         written = run_beside(write_all, worth_it=worth_it)
-        # Not after an earlier writer: each writes other files, and none is read meanwhile.
-        self._writing.update(later)
-        self._written.append(weakref.finalize(self, written))  # at the latest when we are gone
+        if worth_it:  # (else written already) read from here until they are written
+            # Not after an earlier writer: each writes other files, and none is read meanwhile.
+            self._writing.update(later)
+            self._written.append(weakref.finalize(self, written))  # at the latest when gone
 
     def finish_writing(self) -> None:
         """Wait until the cache files being written beside this process are written."""

@@ -130,3 +130,15 @@ def test_a_second_writer_beside_does_not_wait_for_the_first(
     assert {"2026-03.toml.pickle", "2026-04.toml.pickle"} <= files.names()
     assert sorted(waits) == sorted(forks)
     assert CacheFiles(tmp_path).rows(april) == (20, b"a" * 32, rows_of(2))
+
+
+def test_a_small_batch_is_written_at_once_and_not_kept(tmp_path: Path) -> None:
+    """Under `WRITE_BESIDE_ROWS` a fork does not pay: the rows are written in this process
+    and not kept for reading (a long-lived process, such as a session, reads many months)."""
+    files = CacheFiles(tmp_path)
+    march = tmp_path / "2026-03.toml"
+    with files.writing_later():
+        files.save_rows(march, 10, b"m" * 32, rows_of(1))
+    assert "2026-03.toml.pickle" in files.names()
+    assert files._writing == {} and files._written == []
+    assert files.rows(march) == (10, b"m" * 32, rows_of(1))  # from its file
