@@ -139,6 +139,6 @@ def test_a_small_batch_is_written_at_once_and_not_kept(tmp_path: Path) -> None:
     march = tmp_path / "2026-03.toml"
     with files.writing_later():
         files.save_rows(march, 10, b"m" * 32, rows_of(1))
-    assert "2026-03.toml.pickle" in files.names()
     assert files._writing == {} and files._written == []
+    assert "2026-03.toml.pickle" in files.names()
     assert files.rows(march) == (10, b"m" * 32, rows_of(1))  # from its file
