@@ -27,11 +27,34 @@ def can_fork() -> bool:
     )
 
 
-def run_beside(action: Callable[[], object], *, worth_it: bool = True) -> Callable[[], None]:
-    """Start *action* in a forked child and return the function that waits for it; where
-    forking is not possible or safe, or not *worth_it*, the action runs here, now (and
-    the function returned does nothing). Either way an exception in *action* is dropped:
-    it only saves time."""
+class Beside:
+    """Work started by `run_beside`: call it to wait until it is done."""
+
+    def __init__(self, pid: int | None = None) -> None:
+        self._pid = pid  # the child's, until it has been waited for
+
+    def __call__(self) -> None:
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            _wait(pid)
+
+    def done(self) -> bool:
+        """Whether the work is done (the child is reaped if so), without waiting."""
+        if self._pid is None:
+            return True
+        try:
+            finished, _ = os.waitpid(self._pid, os.WNOHANG)
+        except (ChildProcessError, InterruptedError):
+            finished = self._pid
+        if finished:
+            self._pid = None
+        return self._pid is None
+
+
+def run_beside(action: Callable[[], object], *, worth_it: bool = True) -> Beside:
+    """Start *action* in a forked child and return it, to be waited for; where forking is
+    not possible or safe, or not *worth_it*, the action runs here, now (and is done).
+    Either way an exception in *action* is dropped: it only saves time."""
     if worth_it and can_fork():
         try:
             pid = os.fork()
@@ -44,10 +67,10 @@ def run_beside(action: Callable[[], object], *, worth_it: bool = True) -> Callab
             finally:
                 os._exit(0)
         if pid is not None:
-            return lambda: _wait(pid)
+            return Beside(pid)
     with contextlib.suppress(Exception):
         action()
-    return lambda: None
+    return Beside()
 
 
 def _wait(pid: int) -> None:

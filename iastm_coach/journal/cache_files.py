@@ -8,11 +8,12 @@ from __future__ import annotations
 import contextlib
 import os
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from iastm_coach.forking import run_beside
+from iastm_coach.forking import Beside, run_beside
 from iastm_coach.journal.cache import (
     CACHE_DIR,
     CACHE_FORMAT,
@@ -39,8 +40,7 @@ class CacheFiles:
         # Saved but not yet in a file, by file name: inside `writing_later`, and being
         # written beside this process. A read of one of them is answered from here.
         self._later: dict[str, Unwritten] | None = None  # inside `writing_later`
-        self._writing: dict[str, Unwritten] = {}  # being written beside this process
-        self._written: list[Callable[[], None]] = []  # each waits until its part is
+        self._writers: list[_Writer] = []  # beside this process, each with its months
 
     def key(self, *, create: bool) -> bytes | None:
         """The journal's cache key (made, with the directory, when *create*)."""
@@ -96,7 +96,7 @@ class CacheFiles:
         (see `cache.load_cache_blob` for *check_values*). A parse saved and not written
         yet is given as saved: its file is not waited for."""
         name = rows_name(month)
-        unwritten = self._writing.get(name) or (self._later or {}).get(name)
+        unwritten = (self._later or {}).get(name) or self._being_written(name)
         if unwritten is not None:
             return unwritten[1:]
         blob = self.read(name)
@@ -107,6 +107,8 @@ class CacheFiles:
     def save_rows(self, month: Path, size: int, digest: bytes, rows: list[Row]) -> None:
         """Cache *rows*, the parse of the first *size* bytes of *month* (SHA-256 *digest*),
         now or, inside `writing_later`, after it."""
+        if self._being_written(rows_name(month)) is not None:
+            self.finish_writing()  # an older parse of it: not to be written after this one
         if self._later is not None:
             self._later[rows_name(month)] = (month, size, digest, rows)
         else:
@@ -147,18 +149,38 @@ class CacheFiles:
                 self._write_rows(*item)
 
         worth_it = sum(len(item[3]) for item in items) >= WRITE_BESIDE_ROWS
-        written = run_beside(write_all, worth_it=worth_it)
-        if worth_it:  # (else written already) read from here until they are written
-            # Not after an earlier writer: each writes other files, and none is read meanwhile.
-            self._writing.update(later)
-            self._written.append(weakref.finalize(self, written))  # at the latest when gone
+        beside = run_beside(write_all, worth_it=worth_it)
+        if not beside.done():  # read from here until they are written
+            # Not after an earlier writer: `save_rows` lets no two write the same month.
+            waited = weakref.finalize(self, beside)  # at the latest when we are gone
+            self._writers.append(_Writer(beside, waited, later))
+
+    def _being_written(self, name: str) -> Unwritten | None:
+        """The parse of the file *name* a writer beside this process is writing, if any
+        (the writers that have finished are let go first: what they wrote is read from
+        its file, and nothing is kept in memory for it)."""
+        if self._writers:
+            self._writers = [writer for writer in self._writers if not writer.finished()]
+        for writer in self._writers:
+            unwritten = writer.months.get(name)
+            if unwritten is not None:
+                return unwritten
+        return None
 
     def finish_writing(self) -> None:
         """Wait until the cache files being written beside this process are written."""
-        written, self._written = self._written, []
-        self._writing = {}
-        for wait in written:
-            wait()
+        writers, self._writers = self._writers, []
+        for writer in writers:
+            writer.waited()
+
+    def in_helper(self) -> None:
+        """In a forked first-read helper: write each parse at once. A `writing_later` block
+        (or a writer) of the process it was forked from is not its own: what it saved
+        there would be lost when it leaves."""
+        self._later = None
+        for writer in self._writers:
+            writer.waited.detach()
+        self._writers = []
 
     def _write_rows(self, month: Path, size: int, digest: bytes, rows: list[Row]) -> None:
         import pickle
@@ -168,6 +190,21 @@ class CacheFiles:
             return
         body = pickle.dumps((CACHE_FORMAT, CURRENT_SCHEMA, size, digest, shared(rows)), protocol=5)
         self.write(rows_name(month), seal(key, body))
+
+
+@dataclass(frozen=True)
+class _Writer:
+    """A child writing *months* (file name -> what `save_rows` was given)."""
+
+    beside: Beside
+    waited: weakref.finalize[[], CacheFiles]  # waits for it, once: now, or when the CacheFiles goes
+    months: dict[str, Unwritten]
+
+    def finished(self) -> bool:
+        if self.beside.done():
+            self.waited.detach()  # nothing left to wait for
+            return True
+        return False
 
 
 def rows_name(month: Path) -> str:

@@ -738,6 +738,7 @@ class Journal:
     def _warm_month(self, path: Path) -> None:
         """Parse *path* and cache its rows, and work out its chain facts (in the helper: no
         summary, no memory)."""
+        self._cache.in_helper()
         raw = self._read_month(path)
         if raw is not None:
             digest = sha256(raw)
@@ -863,8 +864,7 @@ class Journal:
                         path, raw, keep=False, digest=digest, remember=False, settled=settled
                     )
                     if holds(index[path.name]):
-                        # In file order; the values are the parse's, shared already.
-                        rows = SharedRows(_row(r) for r in sorted(month, key=_by_seq))
+                        rows = [_row(r) for r in sorted(month, key=_by_seq)]  # file order
                         self._cache.save_rows(path, len(raw), digest, rows)
                         yield month
                 else:

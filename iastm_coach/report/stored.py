@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, overload
 
-from iastm_coach.forking import run_beside
+from iastm_coach.forking import Beside, run_beside
 from iastm_coach.journal.cache import paused_gc
 from iastm_coach.journal.derived import (
     ContentIdentity,
@@ -189,7 +189,7 @@ def _report_text(
             worth_it=len(report.rows) >= STORE_BESIDE_ROWS,
         )
         if stored is None
-        else (lambda: None)  # stored already
+        else Beside()  # stored already: nothing to wait for
     )
     try:
         text, keep = render_keeping(report, fmt)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from iastm_coach.journal import cache_files
 from iastm_coach.journal.cache import seal
 from iastm_coach.journal.cache_files import CacheFiles
 from iastm_coach.journal.format import CURRENT_SCHEMA, Row
+from iastm_coach.journal.store import Journal
 from tests.fakes import count_forks, count_waits
 
 
@@ -139,6 +141,93 @@ def test_a_small_batch_is_written_at_once_and_not_kept(tmp_path: Path) -> None:
     march = tmp_path / "2026-03.toml"
     with files.writing_later():
         files.save_rows(march, 10, b"m" * 32, rows_of(1))
-    assert files._writing == {} and files._written == []
+    assert files._writers == []
     assert "2026-03.toml.pickle" in files.names()
     assert files.rows(march) == (10, b"m" * 32, rows_of(1))  # from its file
+
+
+# --- a month saved again while an older parse of it is written beside (found in review) ---
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="writing beside needs fork")
+def test_a_newer_save_of_a_month_being_written_is_the_one_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The month grew and was parsed again after the first parse went to a writer beside:
+    the newer parse is read back, in the block and after it (a session appending to the
+    month it listed), and is what the file holds in the end."""
+    forks, waits, files = writing_beside(tmp_path, monkeypatch)
+    march = tmp_path / "2026-03.toml"
+    with files.writing_later():
+        files.save_rows(march, 10, b"m" * 32, rows_of(1))
+        files.write_saved()  # met the helper: the first parse is being written beside
+        files.save_rows(march, 20, b"n" * 32, rows_of(2))  # grown, parsed again
+        assert len(forks) == 1 and waits == forks  # the older writer finished first
+        assert files.rows(march) == (20, b"n" * 32, rows_of(2))
+    files.save_rows(march, 30, b"o" * 32, rows_of(3))  # after the block: written at once
+    assert files.rows(march) == (30, b"o" * 32, rows_of(3))
+    files.finish_writing()
+    assert CacheFiles(tmp_path).rows(march) == (30, b"o" * 32, rows_of(3))
+
+
+def test_an_older_writer_finishing_late_does_not_overwrite_a_newer_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer beside that writes only when waited for (as a slow child would) has an
+    older parse of the month: it is let finish before the newer one is written."""
+
+    class Late:
+        def __init__(self, action: Callable[[], object]) -> None:
+            self.action: Callable[[], object] | None = action
+
+        def __call__(self) -> None:
+            action, self.action = self.action, None
+            if action is not None:
+                action()  # the child writes only now
+
+        def done(self) -> bool:
+            return self.action is None
+
+    monkeypatch.setattr(cache_files, "WRITE_BESIDE_ROWS", 0)
+    monkeypatch.setattr(cache_files, "run_beside", lambda action, worth_it: Late(action))
+    files = CacheFiles(tmp_path)
+    march = tmp_path / "2026-03.toml"
+    with files.writing_later():
+        files.save_rows(march, 10, b"m" * 32, rows_of(1))
+    files.save_rows(march, 20, b"n" * 32, rows_of(2))
+    files.finish_writing()
+    assert CacheFiles(tmp_path).rows(march) == (20, b"n" * 32, rows_of(2))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="writing beside needs fork")
+def test_a_finished_writer_leaves_nothing_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan's parses are kept in memory only while a writer beside writes them: once it
+    has finished, the next read lets them go and reads the files."""
+    from tests.builders import benchmark_journal
+
+    journal = benchmark_journal(tmp_path / "j", 30)
+    forks, waits, _ = writing_beside(tmp_path, monkeypatch)
+    fresh = Journal(journal.directory)
+    assert list(fresh.scan(remember=False))
+    assert forks and fresh._cache._writers  # being written beside
+    for pid in forks:
+        os.waitpid(pid, 0)  # they have finished
+    month = journal.month_files()[0]
+    assert fresh._cache.rows(month) is not None  # from its file
+    assert fresh._cache._writers == []
+    assert waits == []  # nothing was waited for
+
+
+def test_a_forked_helper_writes_its_parses_at_once_inside_its_parents_block(
+    tmp_path: Path,
+) -> None:
+    """A first-read helper forked inside a `writing_later` block of its parent would keep
+    its parses for a block end it never reaches: it writes each at once."""
+    files = CacheFiles(tmp_path)
+    march = tmp_path / "2026-03.toml"
+    with files.writing_later():
+        files.in_helper()  # what `Journal._warm_month` does in the helper
+        files.save_rows(march, 10, b"m" * 32, rows_of(1))
+        assert (files.directory / "2026-03.toml.pickle").is_file()
