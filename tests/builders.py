@@ -132,6 +132,23 @@ def add_checkin(
     return journal.append(records.CHECKIN, data, at=at or ended + timedelta(hours=hours))
 
 
+def add_cut_short_checkin(
+    journal: Journal, session: Record, *, hours: int, soreness: int, at: datetime
+) -> Record:
+    """A follow-up cut short after its soreness and first signs (Ctrl-D): swelling and
+    worse were not asked, as `checkin` records it."""
+    data = {
+        "session": session.id,
+        "hours": hours,
+        "soreness": soreness,
+        "bruising": False,
+        "numbness": False,
+        "note": "",
+        "not_asked": ["swelling", "worse"],
+    }
+    return journal.append(records.CHECKIN, data, at=at)
+
+
 def add_hold(
     journal: Journal,
     *,

@@ -19,7 +19,14 @@ from iastm_coach.report.build import (
     render_json,
     render_markdown,
 )
-from tests.builders import T0, add_checkin, add_session, journal_report, make_journal
+from tests.builders import (
+    T0,
+    add_checkin,
+    add_cut_short_checkin,
+    add_session,
+    journal_report,
+    make_journal,
+)
 
 
 def corrected_journal(tmp_path: Path) -> tuple[Journal, str, str]:
@@ -28,18 +35,8 @@ def corrected_journal(tmp_path: Path) -> tuple[Journal, str, str]:
     journal = make_journal(tmp_path)
     session = add_session(journal, side="left", started=T0)
     ended = session.data["ended"]
-    first = journal.append(
-        "checkin",
-        {
-            "session": session.id,
-            "hours": 24,
-            "soreness": 7,
-            "bruising": False,
-            "numbness": False,
-            "note": "",
-            "not_asked": ["swelling", "worse"],
-        },
-        at=ended + timedelta(hours=26),
+    first = add_cut_short_checkin(
+        journal, session, hours=24, soreness=7, at=ended + timedelta(hours=26)
     )
     second = add_checkin(
         journal,

@@ -58,6 +58,7 @@ from tests.builders import (
     PLUS_10,
     T0,
     add_checkin,
+    add_cut_short_checkin,
     add_exercise,
     add_hold,
     add_hold_clear,
@@ -332,18 +333,8 @@ def assorted_report(tmp_path: Path) -> Report:
     add_measure(journal, 9.5, at=first.at - timedelta(minutes=10), phase="before", session=first)
     add_measure(journal, 11.2, at=first.at + timedelta(minutes=1), phase="after", session=first)
     ended = first.data["ended"]
-    asked = journal.append(
-        "checkin",
-        {
-            "session": first.id,
-            "hours": 24,
-            "soreness": 7,
-            "bruising": False,
-            "numbness": False,
-            "note": "",
-            "not_asked": ["swelling", "worse"],
-        },
-        at=ended + timedelta(hours=25),
+    asked = add_cut_short_checkin(
+        journal, first, hours=24, soreness=7, at=ended + timedelta(hours=25)
     )
     at = ended + timedelta(hours=26)
     add_checkin(journal, first, hours=24, soreness=3, at=at, corrects=asked.id, note="better, less")
